@@ -1,0 +1,103 @@
+package io.sluice.client;
+
+import io.sluice.core.protocol.Hello;
+
+/**
+ * Settings of a {@link SluiceClient}.
+ *
+ * @param host relay host.
+ * @param port relay port.
+ * @param ioThreads event loop threads shared by the client's connections.
+ * @param maxMessageLength largest payload this client sends or receives; sizes its rings (eight frames each).
+ * @param connectTimeoutMs how long connecting plus the HELLO/WELCOME handshake may take.
+ * @param heartbeatIntervalMs how often to send heartbeats.
+ * @param heartbeatTimeoutMs how long the relay may stay silent while we read.
+ * @param authToken token sent in HELLO, or empty.
+ */
+public record ClientConfig(
+    String host,
+    int port,
+    int ioThreads,
+    int maxMessageLength,
+    int connectTimeoutMs,
+    int heartbeatIntervalMs,
+    int heartbeatTimeoutMs,
+    String authToken)
+{
+    /** Default largest payload: 64 KiB. */
+    public static final int DEFAULT_MAX_MESSAGE_LENGTH = 64 * 1024;
+
+    /**
+     * @throws IllegalArgumentException naming the setting that is out of range.
+     */
+    public ClientConfig
+    {
+        if (host == null || host.isBlank())
+        {
+            throw new IllegalArgumentException("host is required");
+        }
+        if (port <= 0 || port > 65535)
+        {
+            throw new IllegalArgumentException("port must be 1..65535, was " + port);
+        }
+        if (ioThreads < 1)
+        {
+            throw new IllegalArgumentException("ioThreads must be >= 1, was " + ioThreads);
+        }
+        if (maxMessageLength < 1 || maxMessageLength > 16 * 1024 * 1024)
+        {
+            throw new IllegalArgumentException("maxMessageLength must be 1..16MiB, was " + maxMessageLength);
+        }
+        if (connectTimeoutMs < 1)
+        {
+            throw new IllegalArgumentException("connectTimeoutMs must be positive, was " + connectTimeoutMs);
+        }
+        if (heartbeatIntervalMs < 1 || heartbeatTimeoutMs <= heartbeatIntervalMs)
+        {
+            throw new IllegalArgumentException("need 0 < heartbeatIntervalMs (" + heartbeatIntervalMs +
+                ") < heartbeatTimeoutMs (" + heartbeatTimeoutMs + ")");
+        }
+        if (authToken == null || authToken.length() > Hello.MAX_TOKEN_LENGTH)
+        {
+            throw new IllegalArgumentException("authToken must be at most " + Hello.MAX_TOKEN_LENGTH + " bytes");
+        }
+    }
+
+    /**
+     * @param host relay host.
+     * @param port relay port.
+     * @return defaults for everything else.
+     */
+    public static ClientConfig of(final String host, final int port)
+    {
+        return new ClientConfig(host, port, 1, DEFAULT_MAX_MESSAGE_LENGTH, 5_000, 1_000, 10_000, "");
+    }
+
+    /** @return a copy with another auth token. */
+    public ClientConfig withAuthToken(final String token)
+    {
+        return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
+            heartbeatTimeoutMs, token);
+    }
+
+    /** @return a copy with another maximum message length. */
+    public ClientConfig withMaxMessageLength(final int length)
+    {
+        return new ClientConfig(host, port, ioThreads, length, connectTimeoutMs, heartbeatIntervalMs,
+            heartbeatTimeoutMs, authToken);
+    }
+
+    /** @return a copy with other heartbeat settings. */
+    public ClientConfig withHeartbeat(final int intervalMs, final int timeoutMs)
+    {
+        return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, intervalMs, timeoutMs,
+            authToken);
+    }
+
+    /** @return a copy with another io thread count. */
+    public ClientConfig withIoThreads(final int threads)
+    {
+        return new ClientConfig(host, port, threads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
+            heartbeatTimeoutMs, authToken);
+    }
+}

@@ -1,0 +1,115 @@
+package io.sluice.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
+import io.sluice.core.protocol.ProtocolException;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The client side of one connection: completes the handshake, then hands frames to the role's handling.
+ * One subclass per role. Frames arrive from {@link io.sluice.core.protocol.FrameDecoder}; each is released here
+ * unless {@link #onData} takes it.
+ */
+abstract class ConnectionHandler extends ChannelInboundHandlerAdapter
+{
+    final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
+    volatile String closeReason;
+    private Welcome welcomed;
+
+    @Override
+    public final void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        final ByteBuf frame = (ByteBuf)msg;
+        final int index = frame.readerIndex();
+        final int type = Frames.type(frame, index);
+        if (type == FrameType.DATA)
+        {
+            if (welcomed == null)
+            {
+                frame.release();
+                throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, "DATA before WELCOME");
+            }
+            onData(ctx, frame);
+            return;
+        }
+        try
+        {
+            switch (type)
+            {
+                case FrameType.WELCOME:
+                    onWelcome(ctx, frame, index);
+                    break;
+                case FrameType.ERROR:
+                    final ErrorCode code = Frames.errorCode(frame, index);
+                    final String text = Frames.errorText(frame, index);
+                    closeReason = "relay error " + code + ": " + text;
+                    welcome.completeExceptionally(new SluiceException(code, closeReason, null));
+                    ctx.close();
+                    break;
+                case FrameType.CLOSE:
+                    closeReason = "relay closed the connection";
+                    ctx.close();
+                    break;
+                case FrameType.HEARTBEAT:
+                    break;
+                default:
+                    onControl(ctx, frame, index, type);
+                    break;
+            }
+        }
+        finally
+        {
+            frame.release();
+        }
+    }
+
+    private void onWelcome(final ChannelHandlerContext ctx, final ByteBuf frame, final int index)
+    {
+        if (welcomed != null)
+        {
+            throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, "second WELCOME");
+        }
+        welcomed = new Welcome(Frames.streamId(frame, index), Frames.sourceId(frame, index),
+            Frames.welcomeHeartbeatIntervalMs(frame, index), Frames.welcomeHeartbeatTimeoutMs(frame, index),
+            Frames.welcomeMaxFrameLength(frame, index));
+        onWelcomed(ctx, welcomed);
+        welcome.complete(welcomed);
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx) throws Exception
+    {
+        if (closeReason == null)
+        {
+            closeReason = "connection closed";
+        }
+        welcome.completeExceptionally(new SluiceException(null, closeReason, null));
+        onClosed();
+        super.channelInactive(ctx);
+    }
+
+    /**
+     * Called on the event loop once the WELCOME arrived, before the handshake future completes.
+     */
+    abstract void onWelcomed(ChannelHandlerContext ctx, Welcome welcome);
+
+    /**
+     * A run of DATA frames (see FrameDecoder); the callee owns and releases it.
+     */
+    abstract void onData(ChannelHandlerContext ctx, ByteBuf run);
+
+    /**
+     * ACK or GAP; released by the caller.
+     */
+    abstract void onControl(ChannelHandlerContext ctx, ByteBuf frame, int index, int type);
+
+    /**
+     * The connection is gone; release whatever is held.
+     */
+    abstract void onClosed();
+}

@@ -1,0 +1,523 @@
+package io.sluice.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
+import io.sluice.core.protocol.ProtocolException;
+import io.sluice.core.ring.FrameRing;
+import io.sluice.core.util.EpochClock;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.LongArrayQueue;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+import static io.sluice.core.protocol.FrameDescriptor.*;
+
+/**
+ * Publishes messages to one stream of a relay, over a connection of its own.
+ * <p>
+ * {@link #offer} never blocks and never queues without bound (the model is Aeron's {@code Publication.offer}):
+ * it copies the message into a fixed-size ring that the connection's event loop drains into the socket, and
+ * answers {@link #BACK_PRESSURED} while the socket is not writable or the ring is full. Slow subscribers make the
+ * relay stop reading this connection, the socket fills, and offer says so: that is the backpressure.
+ * <p>
+ * Sequence numbers are stamped in ring order by the event loop, so offer is safe from several threads and each
+ * message's sequence reflects the order the relay receives them in.
+ */
+public final class Publication implements AutoCloseable
+{
+    /** The connection is not established (yet, or any more). */
+    public static final long NOT_CONNECTED = -1;
+    /** The connection cannot take more now: try again later. */
+    public static final long BACK_PRESSURED = -2;
+    /** The publication was closed. */
+    public static final long CLOSED = -4;
+    /** The payload is larger than {@link #maxPayloadLength()}. */
+    public static final long MESSAGE_TOO_LARGE = -5;
+
+    private static final int CHUNK_BYTES = 64 * 1024;
+    private static final int MSG_ASYNC = 2;
+
+    private final String stream;
+    private final Channel channel;
+    private final EventLoop eventLoop;
+    private final FrameRing ring;
+    private final RingBuffer ringBuffer;
+    private final UnsafeBuffer ringMemory;
+    private final int maxPayloadLength;
+    private final int maxPendingAsync;
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drain;
+    private final org.agrona.concurrent.MessageHandler recordHandler = this::onRecord;
+    private final UnsafeBuffer backlogView = new UnsafeBuffer(new byte[0]);
+    private final Handler handler = new Handler();
+
+    private volatile boolean connected;
+    private volatile boolean closed;
+    private volatile long ackedSequence = -1;
+    private int streamId;
+    private int sourceId;
+
+    // Event loop only.
+    private long nextSequence;
+    private ByteBuf chunk;
+    private final LongArrayQueue asyncSequences = new LongArrayQueue(Long.MIN_VALUE);
+    private final ArrayDeque<CompletableFuture<Long>> asyncAwaitingAck = new ArrayDeque<>();
+
+    // Guarded by asyncLock: futures of async messages in the ring, in ring order, and the backlog of async
+    // sends that did not fit yet.
+    private final Object asyncLock = new Object();
+    private final ArrayDeque<CompletableFuture<Long>> asyncInRing = new ArrayDeque<>();
+    private final ArrayDeque<PendingSend> asyncBacklog = new ArrayDeque<>();
+    private int asyncPending;
+
+    Publication(final String stream, final Channel channel, final int maxMessageLength, final int maxPendingAsync)
+    {
+        this.stream = stream;
+        this.channel = channel;
+        this.eventLoop = channel.eventLoop();
+        this.ring = FrameRing.forFrames(HEADER_LENGTH + maxMessageLength, 256 * 1024, true);
+        this.ringBuffer = ring.ring();
+        this.ringMemory = ring.buffer();
+        this.maxPayloadLength = Math.min(maxMessageLength, ring.maxFrameLength() - HEADER_LENGTH);
+        this.maxPendingAsync = maxPendingAsync;
+    }
+
+    ConnectionHandler handler()
+    {
+        return handler;
+    }
+
+    /**
+     * @return the stream this publishes to.
+     */
+    public String stream()
+    {
+        return stream;
+    }
+
+    /**
+     * @return the source id the relay assigned; subscribers see it in each message's header.
+     */
+    public int sourceId()
+    {
+        return sourceId;
+    }
+
+    /**
+     * @return the largest payload {@link #offer} accepts.
+     */
+    public int maxPayloadLength()
+    {
+        return maxPayloadLength;
+    }
+
+    /**
+     * @return whether the connection is up.
+     */
+    public boolean isConnected()
+    {
+        return connected;
+    }
+
+    /**
+     * @return why the connection ended, or null while it is up.
+     */
+    public String closeReason()
+    {
+        return connected ? null : handler.closeReason;
+    }
+
+    /**
+     * @return the highest sequence the relay has acknowledged, or -1.
+     */
+    public long ackedSequence()
+    {
+        return ackedSequence;
+    }
+
+    /**
+     * Offers a message, stamped with the current time.
+     *
+     * @param buffer holds the payload.
+     * @param offset payload start.
+     * @param length payload length.
+     * @return a non-negative position when accepted, else {@link #BACK_PRESSURED}, {@link #NOT_CONNECTED},
+     * {@link #CLOSED} or {@link #MESSAGE_TOO_LARGE}.
+     */
+    public long offer(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return offer(buffer, offset, length, 0, EpochClock.nanos());
+    }
+
+    /**
+     * Offers a message with explicit flags and timestamp (a load generator stamps the intended send time).
+     *
+     * @param buffer holds the payload.
+     * @param offset payload start.
+     * @param length payload length.
+     * @param flags frame flags, e.g. {@link io.sluice.core.protocol.FrameDescriptor#FLAG_KEYED}.
+     * @param timestampNanos epoch nanoseconds to stamp.
+     * @return a non-negative position when accepted, else a negative status as for {@link #offer(DirectBuffer, int, int)}.
+     */
+    public long offer(final DirectBuffer buffer, final int offset, final int length, final int flags, final long timestampNanos)
+    {
+        final long status = checkState(length, flags);
+        if (status != 0)
+        {
+            return status;
+        }
+        return claimAndCommit(FrameRing.MSG_FRAME, buffer, offset, length, flags, timestampNanos);
+    }
+
+    private long checkState(final int length, final int flags)
+    {
+        if (!connected)
+        {
+            return closed ? CLOSED : NOT_CONNECTED;
+        }
+        if (length > maxPayloadLength || length < 0)
+        {
+            return MESSAGE_TOO_LARGE;
+        }
+        if ((flags & FLAG_KEYED) != 0 && length < KEY_LENGTH)
+        {
+            throw new IllegalArgumentException("a keyed message needs an 8-byte key at the start of its payload");
+        }
+        if (!channel.isWritable())
+        {
+            return BACK_PRESSURED;
+        }
+        return 0;
+    }
+
+    private long claimAndCommit(
+        final int msgType, final DirectBuffer buffer, final int offset, final int length, final int flags, final long ts)
+    {
+        final int frameLength = HEADER_LENGTH + length;
+        final int index = ringBuffer.tryClaim(msgType, frameLength);
+        if (index < 0)
+        {
+            return BACK_PRESSURED;
+        }
+        final UnsafeBuffer memory = ringMemory;
+        memory.putInt(index + LENGTH_OFFSET, frameLength, ByteOrder.BIG_ENDIAN);
+        memory.putByte(index + VERSION_OFFSET, (byte)VERSION);
+        memory.putByte(index + TYPE_OFFSET, (byte)FrameType.DATA);
+        memory.putShort(index + FLAGS_OFFSET, (short)flags, ByteOrder.BIG_ENDIAN);
+        memory.putInt(index + STREAM_ID_OFFSET, streamId, ByteOrder.BIG_ENDIAN);
+        memory.putInt(index + SOURCE_ID_OFFSET, sourceId, ByteOrder.BIG_ENDIAN);
+        memory.putLong(index + TIMESTAMP_OFFSET, ts, ByteOrder.BIG_ENDIAN);
+        memory.putBytes(index + HEADER_LENGTH, buffer, offset, length);
+        ringBuffer.commit(index);
+        signalDrain();
+        return ringBuffer.producerPosition();
+    }
+
+    /**
+     * Sends a message, waiting up to {@code timeout} while back-pressured.
+     *
+     * @param buffer holds the payload.
+     * @param offset payload start.
+     * @param length payload length.
+     * @param timeout how long to wait for room.
+     * @return as {@link #offer(DirectBuffer, int, int)}; {@link #BACK_PRESSURED} means the timeout passed.
+     */
+    public long send(final DirectBuffer buffer, final int offset, final int length, final Duration timeout)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        long parkNanos = 1_000;
+        while (true)
+        {
+            final long result = offer(buffer, offset, length);
+            if (result != BACK_PRESSURED || System.nanoTime() - deadline >= 0)
+            {
+                return result;
+            }
+            LockSupport.parkNanos(parkNanos);
+            parkNanos = Math.min(parkNanos * 2, TimeUnit.MILLISECONDS.toNanos(1));
+        }
+    }
+
+    /**
+     * Sends a message without blocking and completes, with its sequence, once the relay acknowledged it
+     * (it reached every subscriber lane of the stream). While the connection is back-pressured the message waits
+     * in a backlog of at most {@code maxPendingAsync} messages (a copy of the payload is taken); past that the
+     * future fails at once with a {@link BackPressuredException}. Async messages keep their order among
+     * themselves.
+     *
+     * @param buffer holds the payload.
+     * @param offset payload start.
+     * @param length payload length.
+     * @return the future sequence.
+     */
+    public CompletableFuture<Long> sendAsync(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final CompletableFuture<Long> future = new CompletableFuture<>();
+        if (!connected)
+        {
+            future.completeExceptionally(new IllegalStateException(closed ? "publication closed" : "not connected"));
+            return future;
+        }
+        if (length > maxPayloadLength)
+        {
+            future.completeExceptionally(new IllegalArgumentException(
+                "payload of " + length + " bytes exceeds the maximum of " + maxPayloadLength));
+            return future;
+        }
+        synchronized (asyncLock)
+        {
+            if (asyncPending >= maxPendingAsync)
+            {
+                future.completeExceptionally(new BackPressuredException(asyncPending + " async sends already pending"));
+                return future;
+            }
+            asyncPending++;
+            if (asyncBacklog.isEmpty() && offerAsync(buffer, offset, length, future))
+            {
+                return future;
+            }
+            final byte[] copy = new byte[length];
+            buffer.getBytes(offset, copy);
+            asyncBacklog.add(new PendingSend(copy, future, EpochClock.nanos()));
+        }
+        eventLoop.execute(this::retryBacklog);
+        return future;
+    }
+
+    // Holds asyncLock.
+    private boolean offerAsync(final DirectBuffer buffer, final int offset, final int length, final CompletableFuture<Long> future)
+    {
+        return offerAsync(buffer, offset, length, future, EpochClock.nanos());
+    }
+
+    // Holds asyncLock. The future joins the queue before the commit, so the event loop finds it.
+    private boolean offerAsync(
+        final DirectBuffer buffer, final int offset, final int length, final CompletableFuture<Long> future, final long ts)
+    {
+        if (!channel.isWritable())
+        {
+            return false;
+        }
+        asyncInRing.add(future);
+        if (claimAndCommit(MSG_ASYNC, buffer, offset, length, 0, ts) < 0)
+        {
+            asyncInRing.pollLast();
+            return false;
+        }
+        return true;
+    }
+
+    private void retryBacklog()
+    {
+        synchronized (asyncLock)
+        {
+            final UnsafeBuffer view = backlogView;
+            PendingSend pending;
+            while ((pending = asyncBacklog.peek()) != null && connected)
+            {
+                view.wrap(pending.payload);
+                if (!offerAsync(view, 0, pending.payload.length, pending.future, pending.timestampNanos))
+                {
+                    return;
+                }
+                asyncBacklog.poll();
+            }
+        }
+    }
+
+    private void signalDrain()
+    {
+        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true))
+        {
+            eventLoop.execute(drainTask);
+        }
+    }
+
+    // Event loop: copy every committed record into pooled chunks, stamping sequences in ring order.
+    private void drain()
+    {
+        drainScheduled.set(false);
+        if (!channel.isActive())
+        {
+            return;
+        }
+        final int read = ringBuffer.read(recordHandler, 16 * 1024);
+        if (chunk != null)
+        {
+            channel.write(chunk, channel.voidPromise());
+            chunk = null;
+        }
+        if (read > 0)
+        {
+            channel.flush();
+        }
+        if (ringBuffer.size() > 0)
+        {
+            signalDrain();
+        }
+        retryBacklog();
+    }
+
+    private void onRecord(final int msgType, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
+    {
+        ByteBuf out = chunk;
+        if (out == null || out.writableBytes() < length)
+        {
+            if (out != null)
+            {
+                channel.write(out, channel.voidPromise());
+            }
+            out = channel.alloc().directBuffer(Math.max(CHUNK_BYTES, length));
+            chunk = out;
+        }
+        final int frameStart = out.writerIndex();
+        ring.copyOut(index, length, out);
+        final long sequence = nextSequence++;
+        out.setLong(frameStart + SEQUENCE_OFFSET, sequence);
+        if (msgType == MSG_ASYNC)
+        {
+            final CompletableFuture<Long> future;
+            synchronized (asyncLock)
+            {
+                future = asyncInRing.poll();
+            }
+            asyncSequences.addLong(sequence);
+            asyncAwaitingAck.add(future);
+        }
+    }
+
+    private void onAck(final long sequence)
+    {
+        ackedSequence = sequence;
+        while (!asyncSequences.isEmpty() && asyncSequences.peekLong() <= sequence)
+        {
+            final long acked = asyncSequences.pollLong();
+            final CompletableFuture<Long> future = asyncAwaitingAck.poll();
+            synchronized (asyncLock)
+            {
+                asyncPending--;
+            }
+            future.complete(acked);
+        }
+    }
+
+    private void failAsync(final String reason)
+    {
+        final IllegalStateException ex = new IllegalStateException(reason);
+        CompletableFuture<Long> future;
+        while ((future = asyncAwaitingAck.poll()) != null)
+        {
+            future.completeExceptionally(ex);
+        }
+        asyncSequences.clear();
+        synchronized (asyncLock)
+        {
+            while ((future = asyncInRing.poll()) != null)
+            {
+                future.completeExceptionally(ex);
+            }
+            PendingSend pending;
+            while ((pending = asyncBacklog.poll()) != null)
+            {
+                pending.future.completeExceptionally(ex);
+            }
+            asyncPending = 0;
+        }
+    }
+
+    /**
+     * Sends what was offered, says goodbye and closes the connection.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        if (channel.isActive())
+        {
+            eventLoop.execute(() ->
+            {
+                drain();
+                handler.closeReason = "closed by the application";
+                channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, streamId, sourceId, nextSequence,
+                    EpochClock.nanos())).addListener(f -> channel.close());
+            });
+        }
+        channel.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        channel.close();
+    }
+
+    private record PendingSend(byte[] payload, CompletableFuture<Long> future, long timestampNanos)
+    {
+    }
+
+    private final class Handler extends ConnectionHandler
+    {
+        @Override
+        void onWelcomed(final ChannelHandlerContext ctx, final Welcome welcome)
+        {
+            streamId = welcome.streamId();
+            sourceId = welcome.sourceId();
+            connected = true;
+        }
+
+        @Override
+        void onData(final ChannelHandlerContext ctx, final ByteBuf run)
+        {
+            run.release();
+            throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, "DATA sent to a publisher");
+        }
+
+        @Override
+        void onControl(final ChannelHandlerContext ctx, final ByteBuf frame, final int index, final int type)
+        {
+            if (type == FrameType.ACK)
+            {
+                onAck(Frames.sequence(frame, index));
+            }
+            else
+            {
+                throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME,
+                    FrameType.name(type) + " sent to a publisher");
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(final ChannelHandlerContext ctx) throws Exception
+        {
+            if (ctx.channel().isWritable())
+            {
+                retryBacklog();
+            }
+            super.channelWritabilityChanged(ctx);
+        }
+
+        @Override
+        void onClosed()
+        {
+            connected = false;
+            if (chunk != null)
+            {
+                chunk.release();
+                chunk = null;
+            }
+            failAsync(closeReason);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package io.sluice.client;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.sluice.core.netty.HeartbeatHandler;
+import io.sluice.core.netty.ProtocolErrorHandler;
+import io.sluice.core.netty.Transports;
+import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameDecoder;
+import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.core.protocol.Frames;
+import io.sluice.core.protocol.Hello;
+import io.sluice.core.protocol.Role;
+import io.sluice.core.util.EpochClock;
+import io.sluice.core.util.RateLimitedLogger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Connects to a relay and opens publications and subscriptions, each over a connection of its own. Owns the
+ * event loop threads its connections share; closing the client closes them all.
+ * <pre>{@code
+ * try (SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", 7440));
+ *      Publication pub = client.publish("prices"))
+ * {
+ *     long result = pub.offer(buffer, 0, length);   // < 0: BACK_PRESSURED, NOT_CONNECTED, ...
+ * }
+ * }</pre>
+ */
+public final class SluiceClient implements AutoCloseable
+{
+    /** Default bound on async sends waiting for the relay's ACK. */
+    public static final int DEFAULT_MAX_PENDING_ASYNC = 4096;
+
+    private static final RateLimitedLogger WARNINGS = new RateLimitedLogger(LoggerFactory.getLogger(SluiceClient.class), 10);
+
+    private final ClientConfig config;
+    private final EventLoopGroup group;
+    private final LongAdder protocolErrors = new LongAdder();
+
+    /**
+     * @param config where the relay is and how to talk to it.
+     */
+    public SluiceClient(final ClientConfig config)
+    {
+        this.config = config;
+        this.group = Transports.newGroup(config.ioThreads(), "sluice-client");
+    }
+
+    /**
+     * @return the settings.
+     */
+    public ClientConfig config()
+    {
+        return config;
+    }
+
+    /**
+     * @return protocol errors this client detected in what the relay sent.
+     */
+    public long protocolErrors()
+    {
+        return protocolErrors.sum();
+    }
+
+    /**
+     * Opens a publication to {@code stream}; returns once the relay welcomed it.
+     *
+     * @param stream stream name.
+     * @return the publication.
+     * @throws SluiceException when the relay refused, could not be reached, or did not answer in time.
+     */
+    public Publication publish(final String stream) throws SluiceException
+    {
+        final Hello hello = hello(Role.PUBLISHER, stream, "");
+        final Channel channel = newChannel();
+        final Publication publication = new Publication(stream, channel, config.maxMessageLength(), DEFAULT_MAX_PENDING_ASYNC);
+        handshake(channel, hello, publication.handler());
+        return publication;
+    }
+
+    /**
+     * Opens a subscription to {@code stream}; returns once the relay welcomed it.
+     *
+     * @param stream stream name.
+     * @return the subscription.
+     * @throws SluiceException when the relay refused, could not be reached, or did not answer in time.
+     */
+    public Subscription subscribe(final String stream) throws SluiceException
+    {
+        return subscribe(stream, "");
+    }
+
+    /**
+     * Opens a subscription to {@code stream} under a durable subscription name; returns once the relay welcomed it.
+     *
+     * @param stream stream name.
+     * @param subscriptionName durable name, or empty.
+     * @return the subscription.
+     * @throws SluiceException when the relay refused, could not be reached, or did not answer in time.
+     */
+    public Subscription subscribe(final String stream, final String subscriptionName) throws SluiceException
+    {
+        final Hello hello = hello(Role.SUBSCRIBER, stream, subscriptionName);
+        final Channel channel = newChannel();
+        final Subscription subscription = new Subscription(stream, channel, config.maxMessageLength());
+        handshake(channel, hello, subscription.handler());
+        return subscription;
+    }
+
+    private Hello hello(final Role role, final String stream, final String subscriptionName) throws SluiceException
+    {
+        try
+        {
+            return new Hello(role, stream, subscriptionName, config.authToken());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new SluiceException(null, ex.getMessage(), ex);
+        }
+    }
+
+    private Channel newChannel()
+    {
+        // The channel is created unconnected so that the role object can hold it before the handshake starts.
+        return Transports.clientChannel() == io.netty.channel.epoll.EpollSocketChannel.class ?
+            new io.netty.channel.epoll.EpollSocketChannel() : new io.netty.channel.socket.nio.NioSocketChannel();
+    }
+
+    private void handshake(final Channel channel, final Hello hello, final ConnectionHandler handler) throws SluiceException
+    {
+        final int maxFrameLength = FrameDescriptor.HEADER_LENGTH + Math.max(config.maxMessageLength(), Frames.MAX_ERROR_TEXT_LENGTH + 6);
+        channel.config().setOption(ChannelOption.TCP_NODELAY, true);
+        channel.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMs());
+        channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(32 * 1024, 64 * 1024));
+        final ChannelPipeline pipeline = channel.pipeline();
+        pipeline.addLast(new ChannelInitializer<SocketChannel>()
+        {
+            @Override
+            protected void initChannel(final SocketChannel ch)
+            {
+                ch.pipeline().addLast(
+                    new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()),
+                    new FrameDecoder(maxFrameLength),
+                    handler,
+                    new ProtocolErrorHandler("client", WARNINGS, (code, n) -> protocolErrors.increment()));
+            }
+        });
+        group.next().register(channel).syncUninterruptibly();
+        final ChannelFuture connect = channel.connect(new java.net.InetSocketAddress(config.host(), config.port()));
+        connect.addListener(f ->
+        {
+            if (f.isSuccess())
+            {
+                channel.writeAndFlush(Frames.hello(channel.alloc(), hello, EpochClock.nanos()));
+            }
+            else
+            {
+                handler.welcome.completeExceptionally(new SluiceException(null,
+                    "cannot connect to " + config.host() + ":" + config.port() + ": " + f.cause(), f.cause()));
+            }
+        });
+        try
+        {
+            handler.welcome.get(config.connectTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
+        catch (final ExecutionException ex)
+        {
+            channel.close();
+            throw ex.getCause() instanceof SluiceException ? (SluiceException)ex.getCause() :
+                new SluiceException(null, String.valueOf(ex.getCause()), ex.getCause());
+        }
+        catch (final TimeoutException ex)
+        {
+            channel.close();
+            throw new SluiceException(null, "no WELCOME from " + config.host() + ":" + config.port() + " within " +
+                config.connectTimeoutMs() + " ms", ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            channel.close();
+            Thread.currentThread().interrupt();
+            throw new SluiceException(ErrorCode.INTERNAL, "interrupted while connecting", ex);
+        }
+    }
+
+    /**
+     * Closes every connection and stops the event loop threads.
+     */
+    @Override
+    public void close()
+    {
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,294 @@
+package io.sluice.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
+import io.sluice.core.protocol.Header;
+import io.sluice.core.protocol.ProtocolException;
+import io.sluice.core.ring.FrameRing;
+import io.sluice.core.util.EpochClock;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
+
+/**
+ * Receives the messages of one stream, over a connection of its own.
+ * <p>
+ * The connection's event loop copies each arriving frame into a fixed-size ring; the application takes them
+ * out with {@link #poll} on a thread of its own (the model is Aeron's {@code Subscription.poll}). When the ring is
+ * full the event loop stops reading the socket until {@code poll} makes room, so a slow application slows the
+ * relay and, through it, the producers, while memory stays at the ring's size. Heartbeats keep flowing while
+ * reading is paused, so a slow subscriber is not mistaken for a dead one.
+ */
+public final class Subscription implements AutoCloseable
+{
+    private final String stream;
+    private final Channel channel;
+    private final EventLoop eventLoop;
+    private final FrameRing ring;
+    private final RingBuffer ringBuffer;
+    private final Header header = new Header();
+    private final AtomicBoolean resumeScheduled = new AtomicBoolean();
+    private final Runnable resumeTask = this::resume;
+    private final Handler handler = new Handler();
+    private final org.agrona.concurrent.MessageHandler recordHandler = this::onRecord;
+
+    private volatile boolean connected;
+    private volatile boolean closed;
+    private volatile boolean waitingForRoom;
+
+    // Event loop only: runs that arrived while the ring was full, oldest first; the first may be partly copied.
+    private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
+
+    // Poller only.
+    private MessageHandler pollHandler;
+
+    Subscription(final String stream, final Channel channel, final int maxMessageLength)
+    {
+        this.stream = stream;
+        this.channel = channel;
+        this.eventLoop = channel.eventLoop();
+        this.ring = FrameRing.forFrames(HEADER_LENGTH + maxMessageLength, 256 * 1024, false);
+        this.ringBuffer = ring.ring();
+    }
+
+    ConnectionHandler handler()
+    {
+        return handler;
+    }
+
+    /**
+     * @return the stream this receives.
+     */
+    public String stream()
+    {
+        return stream;
+    }
+
+    /**
+     * @return whether the connection is up.
+     */
+    public boolean isConnected()
+    {
+        return connected;
+    }
+
+    /**
+     * @return whether the connection has ended and every received message has been polled.
+     */
+    public boolean isDrained()
+    {
+        return !connected && ringBuffer.size() == 0 && !waitingForRoom;
+    }
+
+    /**
+     * @return whether {@link #close()} was called.
+     */
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    /**
+     * @return why the connection ended, or null while it is up.
+     */
+    public String closeReason()
+    {
+        return connected ? null : handler.closeReason;
+    }
+
+    /**
+     * @return bytes of frames received and not yet polled.
+     */
+    public int bufferedBytes()
+    {
+        return ringBuffer.size();
+    }
+
+    /**
+     * Delivers up to {@code limit} messages (and GAP notices) to {@code handler} on the calling thread.
+     * Call from one thread at a time.
+     *
+     * @param handler receives each message.
+     * @param limit most frames to deliver.
+     * @return frames delivered; 0 when none were waiting.
+     */
+    public int poll(final MessageHandler handler, final int limit)
+    {
+        pollHandler = handler;
+        final int read = ringBuffer.read(recordHandler, limit);
+        if (read > 0 && waitingForRoom && hasRoomToResume() && resumeScheduled.compareAndSet(false, true))
+        {
+            eventLoop.execute(resumeTask);
+        }
+        return read;
+    }
+
+    private void onRecord(final int msgType, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        header.wrap(buffer, index);
+        if (header.type() == FrameType.GAP)
+        {
+            pollHandler.onGap(header);
+        }
+        else
+        {
+            pollHandler.onMessage(buffer, index + HEADER_LENGTH, length - HEADER_LENGTH, header);
+        }
+    }
+
+    // Event loop: copy a run (or a GAP frame) into the ring; keep what does not fit and stop reading.
+    private void accept(final ChannelHandlerContext ctx, final ByteBuf frames)
+    {
+        if (!pending.isEmpty())
+        {
+            pending.add(frames);
+            return;
+        }
+        if (!copyIn(frames))
+        {
+            pending.add(frames);
+            pauseReading();
+        }
+    }
+
+    private boolean copyIn(final ByteBuf frames)
+    {
+        final int end = frames.writerIndex();
+        final int reached = ring.offerFrames(frames, frames.readerIndex(), end);
+        if (reached == end)
+        {
+            frames.release();
+            return true;
+        }
+        frames.readerIndex(reached);
+        return false;
+    }
+
+    private void pauseReading()
+    {
+        channel.config().setAutoRead(false);
+        waitingForRoom = true;
+        // Register, then look again: the poller may have made room before it could see the flag.
+        resumeScheduled.set(false);
+        if (hasRoomToResume() && resumeScheduled.compareAndSet(false, true))
+        {
+            eventLoop.execute(resumeTask);
+        }
+    }
+
+    // Half the ring free: room for at least four of the largest frames, so each resume makes real progress.
+    private boolean hasRoomToResume()
+    {
+        return ringBuffer.size() <= ring.capacity() / 2;
+    }
+
+    private void resume()
+    {
+        resumeScheduled.set(false);
+        if (closed)
+        {
+            return;
+        }
+        ByteBuf frames;
+        while ((frames = pending.peek()) != null)
+        {
+            if (!copyIn(frames))
+            {
+                pauseReading();
+                return;
+            }
+            pending.poll();
+        }
+        waitingForRoom = false;
+        if (channel.isActive())
+        {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+
+    /**
+     * Closes the connection. Messages already received can still be polled.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        eventLoop.execute(() ->
+        {
+            if (channel.isActive())
+            {
+                handler.closeReason = "closed by the application";
+                channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos()))
+                    .addListener(f -> channel.close());
+            }
+            releasePending();
+        });
+        channel.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        channel.close();
+        eventLoop.submit(this::releasePending).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    private void releasePending()
+    {
+        ByteBuf frames;
+        while ((frames = pending.poll()) != null)
+        {
+            frames.release();
+        }
+        waitingForRoom = false;
+    }
+
+    private final class Handler extends ConnectionHandler
+    {
+        @Override
+        void onWelcomed(final ChannelHandlerContext ctx, final Welcome welcome)
+        {
+            connected = true;
+        }
+
+        @Override
+        void onData(final ChannelHandlerContext ctx, final ByteBuf run)
+        {
+            accept(ctx, run);
+        }
+
+        @Override
+        void onControl(final ChannelHandlerContext ctx, final ByteBuf frame, final int index, final int type)
+        {
+            if (type == FrameType.GAP)
+            {
+                accept(ctx, frame.retain());
+            }
+            else
+            {
+                throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, FrameType.name(type) + " sent to a subscriber");
+            }
+        }
+
+        @Override
+        void onClosed()
+        {
+            // What was received stays pollable: pending runs still move into the ring as the poller makes room.
+            connected = false;
+            if (closed)
+            {
+                releasePending();
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.sluice.core.netty;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.Frames;
+import io.sluice.core.protocol.ProtocolException;
+import io.sluice.core.util.EpochClock;
+import io.sluice.core.util.RateLimitedLogger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ObjIntConsumer;
+
+/**
+ * Last handler of every Sluice pipeline. A {@link ProtocolException} from anywhere before it becomes an ERROR
+ * frame naming what was wrong, one rate-limited WARN line with the peer's address, a count by code, and the
+ * close of this connection only. I/O errors close quietly; anything else is reported as
+ * {@link ErrorCode#INTERNAL}.
+ */
+@ChannelHandler.Sharable
+public final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ProtocolErrorHandler.class);
+
+    private static final long CLOSE_GRACE_MS = 1000;
+
+    private final RateLimitedLogger warnings;
+    private final ObjIntConsumer<ErrorCode> onError;
+    private final String side;
+
+    /**
+     * @param side who is speaking, for the log ("relay", "client").
+     * @param warnings the shared rate limiter for WARN lines.
+     * @param onError told of every protocol error; the int is 1 (for a counter).
+     */
+    public ProtocolErrorHandler(final String side, final RateLimitedLogger warnings, final ObjIntConsumer<ErrorCode> onError)
+    {
+        this.side = side;
+        this.warnings = warnings;
+        this.onError = onError;
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        final Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof ProtocolException)
+        {
+            final ProtocolException ex = (ProtocolException)root;
+            onError.accept(ex.code(), 1);
+            warnings.warn("{}: closing {}: {} {}", side, ctx.channel().remoteAddress(), ex.code(), ex.getMessage());
+            sendErrorAndClose(ctx, ex.code(), ex.getMessage());
+        }
+        else if (root instanceof IOException)
+        {
+            LOG.debug("{}: I/O error on {}: {}", side, ctx.channel().remoteAddress(), root.toString());
+            ctx.close();
+        }
+        else
+        {
+            onError.accept(ErrorCode.INTERNAL, 1);
+            LOG.error("{}: internal error on {}", side, ctx.channel().remoteAddress(), root);
+            sendErrorAndClose(ctx, ErrorCode.INTERNAL, String.valueOf(root));
+        }
+    }
+
+    /**
+     * Writes an ERROR frame and closes once it is flushed (or at once when the channel is already gone).
+     *
+     * @param ctx any context of the channel.
+     * @param code what was wrong.
+     * @param text what exactly.
+     */
+    public static void sendErrorAndClose(final ChannelHandlerContext ctx, final ErrorCode code, final String text)
+    {
+        if (ctx.channel().isActive())
+        {
+            ctx.channel().config().setAutoRead(false);
+            ctx.channel().writeAndFlush(Frames.error(ctx.alloc(), code, text, EpochClock.nanos()))
+                .addListener(ChannelFutureListener.CLOSE);
+            // A peer that does not read would never let the ERROR flush: close regardless, a little later.
+            ctx.executor().schedule(() -> ctx.channel().close(), CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+        }
+        else
+        {
+            ctx.close();
+        }
+    }
+}

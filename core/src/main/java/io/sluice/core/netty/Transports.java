@@ -1,0 +1,63 @@
+package io.sluice.core.netty;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * Chooses epoll where the native transport loads and NIO otherwise. {@code -Dsluice.transport=nio} forces NIO.
+ */
+public final class Transports
+{
+    private static final boolean EPOLL = !"nio".equalsIgnoreCase(System.getProperty("sluice.transport")) &&
+        Epoll.isAvailable();
+
+    private Transports()
+    {
+    }
+
+    /**
+     * @return "epoll" or "nio".
+     */
+    public static String name()
+    {
+        return EPOLL ? "epoll" : "nio";
+    }
+
+    /**
+     * @param threads event loop threads.
+     * @param threadNamePrefix prefix of the threads' names.
+     * @return a new event loop group of the chosen transport.
+     */
+    public static EventLoopGroup newGroup(final int threads, final String threadNamePrefix)
+    {
+        final IoHandlerFactory factory = EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadNamePrefix, true), factory);
+    }
+
+    /**
+     * @return the server channel class of the chosen transport.
+     */
+    public static Class<? extends ServerSocketChannel> serverChannel()
+    {
+        return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /**
+     * @return the client channel class of the chosen transport.
+     */
+    public static Class<? extends SocketChannel> clientChannel()
+    {
+        return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+}

@@ -1,0 +1,78 @@
+package io.sluice.core.protocol;
+
+/**
+ * Codes carried in an ERROR frame. The sender of an ERROR closes the connection right after it.
+ * Codes are stable: a new version may add codes but never reuses one.
+ */
+public enum ErrorCode
+{
+    /** The length field is above the receiver's maximum frame length. */
+    FRAME_TOO_LARGE(1),
+    /** The length field is below the header length. */
+    FRAME_TOO_SMALL(2),
+    /** The version byte is not one this receiver speaks. */
+    UNSUPPORTED_VERSION(3),
+    /** The type byte is not a defined frame type. */
+    UNKNOWN_TYPE(4),
+    /** A frame other than HELLO arrived before the handshake completed. */
+    HELLO_REQUIRED(5),
+    /** No HELLO arrived within the relay's hello timeout. */
+    HELLO_TIMEOUT(6),
+    /** Nothing arrived within the heartbeat timeout while reading was enabled. */
+    HEARTBEAT_TIMEOUT(7),
+    /** The connection closed in the middle of a frame. */
+    TRUNCATED_FRAME(8),
+    /** The HELLO payload could not be parsed or names an unknown role. */
+    MALFORMED_HELLO(9),
+    /** A frame of a type the receiver does not accept in the current state (a second HELLO, DATA from a subscriber). */
+    UNEXPECTED_FRAME(10),
+    /** A DATA frame names a stream or source other than the ones assigned in WELCOME. */
+    WRONG_STREAM(11),
+    /** The auth token was refused. */
+    AUTH_FAILED(12),
+    /** The relay refuses the stream name (not configured, or invalid). */
+    UNKNOWN_STREAM(13),
+    /** Flag bits this version does not define were set, or a flag does not fit the payload. */
+    BAD_FLAGS(14),
+    /** A DATA sequence did not follow the previous one from the same source. */
+    BAD_SEQUENCE(15),
+    /** The relay is shutting down. */
+    SHUTTING_DOWN(16),
+    /** A fault inside the receiver; the text says more. */
+    INTERNAL(17);
+
+    private static final ErrorCode[] BY_CODE = new ErrorCode[32];
+
+    static
+    {
+        for (final ErrorCode code : values())
+        {
+            BY_CODE[code.code] = code;
+        }
+    }
+
+    private final int code;
+
+    ErrorCode(final int code)
+    {
+        this.code = code;
+    }
+
+    /**
+     * @return the numeric code carried on the wire.
+     */
+    public int code()
+    {
+        return code;
+    }
+
+    /**
+     * @param code a numeric code from the wire.
+     * @return the matching constant, or {@link #INTERNAL} when the code is unknown to this version.
+     */
+    public static ErrorCode fromCode(final int code)
+    {
+        final ErrorCode errorCode = code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+        return errorCode != null ? errorCode : INTERNAL;
+    }
+}

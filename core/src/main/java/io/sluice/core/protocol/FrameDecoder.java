@@ -1,0 +1,169 @@
+package io.sluice.core.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+
+import java.util.List;
+
+import static io.sluice.core.protocol.FrameDescriptor.*;
+
+/**
+ * Splits the inbound byte stream into frames and checks every header before the body is awaited, so a bad
+ * length, version, type or flag is refused as soon as its bytes arrive and nothing is allocated for an
+ * oversized frame.
+ * <p>
+ * Emits {@link ByteBuf} slices of the inbound buffer: consecutive complete DATA frames come out as one slice
+ * (a <em>run</em>), so that the next handler moves a whole read's worth of messages at once; every other frame
+ * comes out alone. The receiver owns each slice and must release it.
+ * <p>
+ * A broken header raises {@link ProtocolException}; after that the decoder discards everything, since the
+ * connection is about to be closed. A connection that closes in the middle of a frame raises
+ * {@link ErrorCode#TRUNCATED_FRAME}.
+ */
+public final class FrameDecoder extends ByteToMessageDecoder
+{
+    private final int maxFrameLength;
+    private boolean failed;
+
+    /**
+     * @param maxFrameLength the largest frame accepted, header included.
+     */
+    public FrameDecoder(final int maxFrameLength)
+    {
+        if (maxFrameLength < HEADER_LENGTH)
+        {
+            throw new IllegalArgumentException("maxFrameLength " + maxFrameLength + " < header length " + HEADER_LENGTH);
+        }
+        this.maxFrameLength = maxFrameLength;
+    }
+
+    @Override
+    protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
+    {
+        if (failed)
+        {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        try
+        {
+            decodeFrames(in, out);
+        }
+        catch (final ProtocolException ex)
+        {
+            failed = true;
+            in.skipBytes(in.readableBytes());
+            throw ex;
+        }
+    }
+
+    private void decodeFrames(final ByteBuf in, final List<Object> out)
+    {
+        int runStart = -1;
+        int index = in.readerIndex();
+        final int end = in.writerIndex();
+        while (true)
+        {
+            final int frameLength = checkHeader(in, index, end - index);
+            if (frameLength < 0 || end - index < frameLength)
+            {
+                break;
+            }
+            if (Frames.type(in, index) == FrameType.DATA)
+            {
+                checkDataFlags(in, index, frameLength);
+                if (runStart < 0)
+                {
+                    runStart = index;
+                }
+            }
+            else
+            {
+                if (runStart >= 0)
+                {
+                    out.add(in.retainedSlice(runStart, index - runStart));
+                    runStart = -1;
+                }
+                out.add(in.retainedSlice(index, frameLength));
+            }
+            index += frameLength;
+        }
+        if (runStart >= 0)
+        {
+            out.add(in.retainedSlice(runStart, index - runStart));
+        }
+        in.readerIndex(index);
+    }
+
+    /**
+     * @return the frame length when the length field is present and the header fields present so far are
+     * valid, or -1 when more bytes are needed to tell.
+     */
+    private int checkHeader(final ByteBuf in, final int index, final int available)
+    {
+        if (available < 4)
+        {
+            return -1;
+        }
+        final int frameLength = in.getInt(index + LENGTH_OFFSET);
+        if (frameLength > maxFrameLength || frameLength < 0)
+        {
+            throw new ProtocolException(ErrorCode.FRAME_TOO_LARGE,
+                "frame length " + Integer.toUnsignedString(frameLength) + " exceeds the maximum of " + maxFrameLength);
+        }
+        if (frameLength < HEADER_LENGTH)
+        {
+            throw new ProtocolException(ErrorCode.FRAME_TOO_SMALL,
+                "frame length " + frameLength + " is below the header length " + HEADER_LENGTH);
+        }
+        if (available > VERSION_OFFSET)
+        {
+            final int version = in.getUnsignedByte(index + VERSION_OFFSET);
+            if (version != VERSION)
+            {
+                throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION,
+                    "protocol version " + version + " is not supported (this relay speaks " + VERSION + ")");
+            }
+        }
+        if (available > TYPE_OFFSET)
+        {
+            final int type = in.getUnsignedByte(index + TYPE_OFFSET);
+            if (!FrameType.isKnown(type))
+            {
+                throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "frame type " + type + " is not defined");
+            }
+        }
+        if (available >= FLAGS_OFFSET + 2)
+        {
+            final int flags = in.getUnsignedShort(index + FLAGS_OFFSET);
+            if ((flags & ~KNOWN_FLAGS) != 0)
+            {
+                throw new ProtocolException(ErrorCode.BAD_FLAGS, "flags 0x" + Integer.toHexString(flags) + " set undefined bits");
+            }
+        }
+        return available >= HEADER_LENGTH ? frameLength : -1;
+    }
+
+    private static void checkDataFlags(final ByteBuf in, final int index, final int frameLength)
+    {
+        if ((Frames.flags(in, index) & FLAG_KEYED) != 0 && frameLength < HEADER_LENGTH + KEY_LENGTH)
+        {
+            throw new ProtocolException(ErrorCode.BAD_FLAGS, "KEYED DATA frame has no room for its 8-byte key");
+        }
+    }
+
+    @Override
+    protected void decodeLast(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
+    {
+        decode(ctx, in, out);
+        if (!failed && in.isReadable())
+        {
+            final int pending = in.readableBytes();
+            in.skipBytes(pending);
+            failed = true;
+            throw new ProtocolException(ErrorCode.TRUNCATED_FRAME,
+                "connection closed " + pending + " bytes into an incomplete frame");
+        }
+    }
+}

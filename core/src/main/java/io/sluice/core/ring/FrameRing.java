@@ -1,0 +1,130 @@
+package io.sluice.core.ring;
+
+import io.netty.buffer.ByteBuf;
+import io.sluice.core.protocol.FrameDescriptor;
+import org.agrona.BitUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+import java.nio.ByteBuffer;
+
+/**
+ * An Agrona ring buffer of whole frames, one frame per record, in off-heap memory of a fixed size: the bounded
+ * hand-off between a Netty event loop and another thread. Producers copy frames in from a {@link ByteBuf};
+ * the consumer copies them out into a {@link ByteBuf} or reads them in place. Nothing is allocated per frame.
+ * <p>
+ * Agrona caps a record at an eighth of the capacity, so the capacity is at least eight times the largest frame.
+ */
+public final class FrameRing
+{
+    /** Record type of an ordinary frame. */
+    public static final int MSG_FRAME = 1;
+
+    private final RingBuffer ring;
+    private final UnsafeBuffer buffer;
+    private final ByteBuffer consumerView;
+
+    private FrameRing(final int capacity, final boolean manyProducers)
+    {
+        final ByteBuffer memory = ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH);
+        this.buffer = new UnsafeBuffer(memory);
+        this.ring = manyProducers ? new ManyToOneRingBuffer(buffer) : new OneToOneRingBuffer(buffer);
+        this.consumerView = memory.duplicate();
+    }
+
+    /**
+     * @param maxFrameLength the largest frame that must fit.
+     * @param minCapacity the least capacity wanted, bytes.
+     * @param manyProducers whether producers on several threads offer concurrently.
+     * @return a ring whose capacity is a power of two, at least {@code minCapacity} and eight frames.
+     */
+    public static FrameRing forFrames(final int maxFrameLength, final int minCapacity, final boolean manyProducers)
+    {
+        final int recordLength = maxFrameLength + 8;
+        final int capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(minCapacity, recordLength * 8));
+        return new FrameRing(capacity, manyProducers);
+    }
+
+    /**
+     * @return the underlying Agrona ring.
+     */
+    public RingBuffer ring()
+    {
+        return ring;
+    }
+
+    /**
+     * @return the ring's memory, to write a claimed record in place.
+     */
+    public UnsafeBuffer buffer()
+    {
+        return buffer;
+    }
+
+    /**
+     * @return bytes of records waiting to be read.
+     */
+    public int size()
+    {
+        return ring.size();
+    }
+
+    /**
+     * @return capacity in bytes.
+     */
+    public int capacity()
+    {
+        return ring.capacity();
+    }
+
+    /**
+     * @return the largest frame a record can hold.
+     */
+    public int maxFrameLength()
+    {
+        return ring.maxMsgLength();
+    }
+
+    /**
+     * Copies whole frames from {@code src[from, to)} into the ring, one record each, for as long as they fit.
+     *
+     * @param src frames, back to back.
+     * @param from index of the first frame.
+     * @param to index after the last frame.
+     * @return the index after the last frame copied: {@code to} when all fitted.
+     */
+    public int offerFrames(final ByteBuf src, final int from, final int to)
+    {
+        int index = from;
+        while (index < to)
+        {
+            final int frameLength = src.getInt(index + FrameDescriptor.LENGTH_OFFSET);
+            final int claim = ring.tryClaim(MSG_FRAME, frameLength);
+            if (claim < 0)
+            {
+                break;
+            }
+            buffer.putBytes(claim, src.internalNioBuffer(index, frameLength), frameLength);
+            ring.commit(claim);
+            index += frameLength;
+        }
+        return index;
+    }
+
+    /**
+     * Appends a record's bytes to {@code out}. For the consumer thread only, inside a read callback.
+     *
+     * @param index record index from the callback.
+     * @param length record length from the callback.
+     * @param out destination, with room for {@code length} bytes.
+     */
+    public void copyOut(final int index, final int length, final ByteBuf out)
+    {
+        consumerView.limit(index + length);
+        consumerView.position(index);
+        out.writeBytes(consumerView);
+    }
+}

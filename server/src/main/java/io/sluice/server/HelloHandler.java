@@ -1,0 +1,107 @@
+package io.sluice.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
+import io.sluice.core.protocol.Hello;
+import io.sluice.core.protocol.ProtocolException;
+import io.sluice.core.protocol.Role;
+import io.sluice.core.util.EpochClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * First handler of a relay connection: the HELLO must come first and within the hello timeout. Checks the token,
+ * answers WELCOME, and replaces itself with the role's handler.
+ */
+final class HelloHandler extends ChannelInboundHandlerAdapter
+{
+    private static final Logger LOG = LoggerFactory.getLogger(HelloHandler.class);
+
+    private final RelayConfig config;
+    private final StreamRegistry streams;
+    private final RelayMetrics metrics;
+    private ScheduledFuture<?> timeout;
+
+    HelloHandler(final RelayConfig config, final StreamRegistry streams, final RelayMetrics metrics)
+    {
+        this.config = config;
+        this.streams = streams;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx)
+    {
+        timeout = ctx.executor().schedule(() -> ctx.fireExceptionCaught(new ProtocolException(ErrorCode.HELLO_TIMEOUT,
+            "no HELLO within " + config.helloTimeoutMs() + " ms")), config.helloTimeoutMs(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(final ChannelHandlerContext ctx)
+    {
+        timeout.cancel(false);
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        final ByteBuf frame = (ByteBuf)msg;
+        try
+        {
+            final int type = Frames.type(frame, frame.readerIndex());
+            if (type != FrameType.HELLO)
+            {
+                throw new ProtocolException(ErrorCode.HELLO_REQUIRED, FrameType.name(type) + " before HELLO");
+            }
+            onHello(ctx, Hello.parse(frame));
+        }
+        finally
+        {
+            frame.release();
+        }
+    }
+
+    private void onHello(final ChannelHandlerContext ctx, final Hello hello)
+    {
+        if (!config.authToken().isEmpty() && !MessageDigest.isEqual(
+            config.authToken().getBytes(StandardCharsets.UTF_8), hello.authToken().getBytes(StandardCharsets.UTF_8)))
+        {
+            throw new ProtocolException(ErrorCode.AUTH_FAILED, "auth token refused");
+        }
+        if (metrics.isShuttingDown())
+        {
+            throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "relay is shutting down");
+        }
+        final Stream stream = streams.stream(hello.stream());
+        timeout.cancel(false);
+        if (hello.role() == Role.PUBLISHER)
+        {
+            final int sourceId = stream.newSourceId();
+            ctx.writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), sourceId, 0, config.heartbeatIntervalMs(),
+                config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.voidPromise());
+            ctx.pipeline().replace(this, "publisher", new ProducerHandler(stream, sourceId, metrics));
+            LOG.info("publisher {} joined stream '{}' as source {}", ctx.channel().remoteAddress(), stream.name(), sourceId);
+        }
+        else
+        {
+            // WELCOME is written before the lane joins the stream, so it precedes every DATA frame.
+            ctx.writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
+                config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.voidPromise());
+            final Lane lane = new Lane(ctx.channel(), stream.config());
+            ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, metrics));
+            LOG.info("subscriber {} joined stream '{}' ({})", ctx.channel().remoteAddress(), stream.name(),
+                stream.config().strategy().configName());
+        }
+        ctx.channel().closeFuture().addListener(f -> LOG.info("{} {} left stream '{}'",
+            hello.role() == Role.PUBLISHER ? "publisher" : "subscriber", ctx.channel().remoteAddress(), stream.name()));
+    }
+}

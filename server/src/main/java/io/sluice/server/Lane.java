@@ -1,0 +1,215 @@
+package io.sluice.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoop;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One subscriber's outbound path: a bounded buffer, an on-full policy, and a drain to the subscriber's channel
+ * while it is writable.
+ * <p>
+ * Producers, on their own event loops, {@link #offer} runs of DATA frames (slices of what they read; the lane
+ * takes ownership). The lane's own event loop writes them to the subscriber in order, flushes once per drain, and
+ * stops while the channel is not writable. When the lane holds {@code laneBytes} or {@code laneRuns} it refuses
+ * the run; under the throttle strategy the producer keeps it, stops reading its socket, and registers as a
+ * waiter; the lane wakes its waiters once it has drained below half. Register-then-retry on the producer side
+ * and drain-then-wake on the lane side mean no wake-up is lost.
+ * <p>
+ * Bytes held by a lane: at most {@code laneBytes} plus one run per producer (the check and the add race), plus
+ * Netty's outbound buffer, which the drain keeps below the high-water mark plus one run.
+ */
+final class Lane
+{
+    private final Channel channel;
+    private final EventLoop eventLoop;
+    private final long maxBytes;
+    private final ManyToOneConcurrentArrayQueue<ByteBuf> runs;
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicLong peakBytes = new AtomicLong();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final ConcurrentLinkedQueue<Runnable> waiters = new ConcurrentLinkedQueue<>();
+    private final LongAdder messagesAccepted = new LongAdder();
+    private final Runnable drainTask = this::drain;
+    private volatile boolean closed;
+
+    private long messagesWritten;
+    private long bytesWritten;
+
+    Lane(final Channel channel, final StreamConfig config)
+    {
+        this.channel = channel;
+        this.eventLoop = channel.eventLoop();
+        this.maxBytes = config.laneBytes();
+        this.runs = new ManyToOneConcurrentArrayQueue<>(config.laneRuns());
+    }
+
+    Channel channel()
+    {
+        return channel;
+    }
+
+    /**
+     * Any thread. Takes ownership of {@code run} when it returns true; leaves it with the caller otherwise.
+     *
+     * @param run DATA frames, back to back.
+     * @param messages frames in the run.
+     * @return whether the lane took the run.
+     */
+    boolean offer(final ByteBuf run, final int messages)
+    {
+        if (closed)
+        {
+            run.release();
+            return true;
+        }
+        final int bytes = run.readableBytes();
+        if (queuedBytes.get() >= maxBytes || !runs.offer(run))
+        {
+            return false;
+        }
+        final long queued = queuedBytes.addAndGet(bytes);
+        messagesAccepted.add(messages);
+        recordPeak(queued + outboundBytes());
+        if (closed)
+        {
+            // Lost a race with close(): make sure whatever is queued gets released.
+            scheduleDrain();
+            return true;
+        }
+        scheduleDrain();
+        return true;
+    }
+
+    /**
+     * Any thread. Registers a task to run (on the caller's own executor, which the task handles) when the lane
+     * has room again. The caller retries its offer after registering.
+     */
+    void awaitRoom(final Runnable waiter)
+    {
+        waiters.add(waiter);
+    }
+
+    private void scheduleDrain()
+    {
+        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true))
+        {
+            eventLoop.execute(drainTask);
+        }
+    }
+
+    /**
+     * Lane's event loop: write queued runs while the channel is writable; flush once.
+     */
+    void drain()
+    {
+        drainScheduled.set(false);
+        if (closed)
+        {
+            releaseQueued();
+            wakeWaiters();
+            return;
+        }
+        boolean wrote = false;
+        ByteBuf run;
+        while (channel.isWritable() && (run = runs.poll()) != null)
+        {
+            final int bytes = run.readableBytes();
+            queuedBytes.addAndGet(-bytes);
+            bytesWritten += bytes;
+            channel.write(run, channel.voidPromise());
+            wrote = true;
+        }
+        if (wrote)
+        {
+            channel.flush();
+            recordPeak(queuedBytes.get() + outboundBytes());
+        }
+        if (queuedBytes.get() <= maxBytes / 2)
+        {
+            wakeWaiters();
+        }
+    }
+
+    private void wakeWaiters()
+    {
+        Runnable waiter;
+        while ((waiter = waiters.poll()) != null)
+        {
+            waiter.run();
+        }
+    }
+
+    /**
+     * Lane's event loop: the subscriber's connection is gone. Releases what is queued and lets producers go on.
+     */
+    void close()
+    {
+        closed = true;
+        releaseQueued();
+        wakeWaiters();
+    }
+
+    private void releaseQueued()
+    {
+        ByteBuf run;
+        while ((run = runs.poll()) != null)
+        {
+            queuedBytes.addAndGet(-run.readableBytes());
+            run.release();
+        }
+    }
+
+    private long outboundBytes()
+    {
+        final ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
+        return outbound == null ? 0 : outbound.totalPendingWriteBytes();
+    }
+
+    private void recordPeak(final long bytes)
+    {
+        long peak;
+        while (bytes > (peak = peakBytes.get()))
+        {
+            if (peakBytes.compareAndSet(peak, bytes))
+            {
+                return;
+            }
+        }
+    }
+
+    /** @return bytes queued in the lane and not yet handed to the channel. */
+    long queuedBytes()
+    {
+        return queuedBytes.get();
+    }
+
+    /** @return the most bytes (queued plus the channel's outbound buffer) the lane has been seen holding. */
+    long peakBytes()
+    {
+        return peakBytes.get();
+    }
+
+    /** @return messages the lane accepted. */
+    long messagesAccepted()
+    {
+        return messagesAccepted.sum();
+    }
+
+    /** @return bytes written to the subscriber's channel. */
+    long bytesWritten()
+    {
+        return bytesWritten;
+    }
+
+    boolean isClosed()
+    {
+        return closed;
+    }
+}

@@ -1,0 +1,373 @@
+package io.sluice.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
+import io.sluice.core.protocol.ProtocolException;
+import io.sluice.core.util.EpochClock;
+
+import java.util.ArrayDeque;
+
+/**
+ * A publisher's connection after its HELLO: checks each DATA frame's stream, source and sequence, and forwards
+ * each run to every lane of the stream.
+ * <p>
+ * When a lane refuses a run, the run is kept, reading stops (autoRead off, with the reason recorded in a bit
+ * mask so that one resume cannot undo another pause), and the handler waits for the lane to make room. Runs that
+ * were already read when reading stopped queue behind it in order: at most {@code maxReadsPerLoop} reads'
+ * worth. The relay ACKs, once per read batch, the highest sequence that every lane accepted.
+ */
+final class ProducerHandler extends ChannelInboundHandlerAdapter
+{
+    /** Pause reason: a lane of the stream is full. */
+    static final int PAUSE_LANE_FULL = 1;
+
+    private final Stream stream;
+    private final RelayMetrics metrics;
+    private final int streamId;
+    private final int sourceId;
+    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+    private final Runnable retryTask = this::retry;
+    private ChannelHandlerContext ctx;
+    private Runnable wake;
+    private long expectedSequence;
+    private long acceptedSequence = -1;
+    private long ackedSequence = -1;
+    private int pauseReasons;
+    private long heldBytes;
+    private boolean closeRequested;
+
+    // The run being delivered while a lane refuses it: which lanes still owe it.
+    private ByteBuf blockedRun;
+    private int blockedMessages;
+    private long blockedLastSequence;
+    private Lane[] blockedLanes;
+    private boolean[] blockedRefused;
+
+    ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics)
+    {
+        this.stream = stream;
+        this.streamId = stream.id();
+        this.sourceId = sourceId;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx)
+    {
+        this.ctx = ctx;
+        this.wake = () -> ctx.executor().execute(retryTask);
+        stream.publisherJoined();
+        metrics.publisherJoined();
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        final ByteBuf frames = (ByteBuf)msg;
+        final int type = Frames.type(frames, frames.readerIndex());
+        if (type == FrameType.DATA)
+        {
+            onRun(frames);
+            return;
+        }
+        frames.release();
+        switch (type)
+        {
+            case FrameType.HEARTBEAT:
+                break;
+            case FrameType.CLOSE:
+                closeRequested = true;
+                pause(ctx, 0x8000_0000);
+                closeIfDone();
+                break;
+            default:
+                throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, FrameType.name(type) + " from a publisher");
+        }
+    }
+
+    private void onRun(final ByteBuf run)
+    {
+        final int start = run.readerIndex();
+        final int end = run.writerIndex();
+        int index = start;
+        int messages = 0;
+        ProtocolException problem = null;
+        while (index < end)
+        {
+            problem = check(run, index);
+            if (problem != null)
+            {
+                break;
+            }
+            expectedSequence++;
+            messages++;
+            index += Frames.frameLength(run, index);
+        }
+        if (messages > 0)
+        {
+            stream.onMessagesIn(messages, index - start);
+            metrics.onMessagesIn(messages, index - start);
+            run.writerIndex(index);
+            enqueue(run);
+        }
+        else
+        {
+            run.release();
+        }
+        if (problem != null)
+        {
+            throw problem;
+        }
+    }
+
+    private ProtocolException check(final ByteBuf run, final int index)
+    {
+        final int frameStream = Frames.streamId(run, index);
+        final int frameSource = Frames.sourceId(run, index);
+        if (frameStream != streamId || frameSource != sourceId)
+        {
+            return new ProtocolException(ErrorCode.WRONG_STREAM, "DATA for stream " + frameStream + " source " +
+                frameSource + " on a connection welcomed as stream " + streamId + " source " + sourceId);
+        }
+        final long sequence = Frames.sequence(run, index);
+        if (sequence != expectedSequence)
+        {
+            return new ProtocolException(ErrorCode.BAD_SEQUENCE,
+                "DATA sequence " + sequence + " where " + expectedSequence + " was expected");
+        }
+        return null;
+    }
+
+    private void enqueue(final ByteBuf run)
+    {
+        if (blockedRun != null || !held.isEmpty())
+        {
+            held.add(run);
+            heldBytes += run.readableBytes();
+            metrics.onHeldBytes(run.readableBytes());
+            return;
+        }
+        deliver(run);
+    }
+
+    // Offers the run to every lane. Returns true when all took it; else the run is blocked and reading paused.
+    private boolean deliver(final ByteBuf run)
+    {
+        final int start = run.readerIndex();
+        final int end = run.writerIndex();
+        int messages = 0;
+        int lastIndex = start;
+        for (int index = start; index < end; index += Frames.frameLength(run, index))
+        {
+            lastIndex = index;
+            messages++;
+        }
+        final long lastSequence = Frames.sequence(run, lastIndex);
+        final Lane[] lanes = stream.lanes();
+        boolean[] refused = null;
+        for (int i = 0; i < lanes.length; i++)
+        {
+            if (!offer(lanes[i], run, messages))
+            {
+                if (refused == null)
+                {
+                    refused = new boolean[lanes.length];
+                }
+                refused[i] = true;
+            }
+        }
+        if (lanes.length == 0)
+        {
+            stream.onUnrouted(messages);
+        }
+        if (refused == null)
+        {
+            run.release();
+            acceptedSequence = lastSequence;
+            return true;
+        }
+        blockedRun = run;
+        blockedMessages = messages;
+        blockedLastSequence = lastSequence;
+        blockedLanes = lanes;
+        blockedRefused = refused;
+        heldBytes += run.readableBytes();
+        metrics.onHeldBytes(run.readableBytes());
+        pause(ctx, PAUSE_LANE_FULL);
+        waitForRoom();
+        return false;
+    }
+
+    private static boolean offer(final Lane lane, final ByteBuf run, final int messages)
+    {
+        final ByteBuf copy = run.retainedDuplicate();
+        if (lane.offer(copy, messages))
+        {
+            return true;
+        }
+        copy.release();
+        return false;
+    }
+
+    // Register with every lane that still owes the run, then try once more: a lane that drained in between
+    // would otherwise never wake us.
+    private void waitForRoom()
+    {
+        boolean done = true;
+        for (int i = 0; i < blockedLanes.length; i++)
+        {
+            if (blockedRefused[i])
+            {
+                final Lane lane = blockedLanes[i];
+                lane.awaitRoom(wake);
+                if (offer(lane, blockedRun, blockedMessages))
+                {
+                    blockedRefused[i] = false;
+                }
+                else
+                {
+                    done = false;
+                }
+            }
+        }
+        if (done)
+        {
+            ctx.executor().execute(retryTask);
+        }
+    }
+
+    private void retry()
+    {
+        if (blockedRun == null)
+        {
+            return;
+        }
+        boolean done = true;
+        for (int i = 0; i < blockedLanes.length; i++)
+        {
+            if (blockedRefused[i])
+            {
+                if (offer(blockedLanes[i], blockedRun, blockedMessages))
+                {
+                    blockedRefused[i] = false;
+                }
+                else
+                {
+                    done = false;
+                }
+            }
+        }
+        if (!done)
+        {
+            waitForRoom();
+            return;
+        }
+        unheld(blockedRun.readableBytes());
+        blockedRun.release();
+        blockedRun = null;
+        blockedLanes = null;
+        blockedRefused = null;
+        acceptedSequence = blockedLastSequence;
+        ByteBuf run;
+        while ((run = held.poll()) != null)
+        {
+            unheld(run.readableBytes());
+            if (!deliver(run))
+            {
+                sendAck();
+                return;
+            }
+        }
+        sendAck();
+        resume(ctx, PAUSE_LANE_FULL);
+        closeIfDone();
+    }
+
+    private void unheld(final int bytes)
+    {
+        heldBytes -= bytes;
+        metrics.onHeldBytes(-bytes);
+    }
+
+    private void pause(final ChannelHandlerContext ctx, final int reason)
+    {
+        pauseReasons |= reason;
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    private void resume(final ChannelHandlerContext ctx, final int reason)
+    {
+        pauseReasons &= ~reason;
+        if (pauseReasons == 0 && ctx.channel().isActive())
+        {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void closeIfDone()
+    {
+        if (closeRequested && blockedRun == null && held.isEmpty())
+        {
+            sendAck();
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(final ChannelHandlerContext ctx)
+    {
+        sendAck();
+        ctx.fireChannelReadComplete();
+    }
+
+    private void sendAck()
+    {
+        if (acceptedSequence > ackedSequence && ctx.channel().isActive())
+        {
+            ackedSequence = acceptedSequence;
+            ctx.writeAndFlush(Frames.empty(ctx.alloc(), FrameType.ACK, streamId, sourceId, ackedSequence,
+                EpochClock.nanos()), ctx.voidPromise());
+        }
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx) throws Exception
+    {
+        releaseAll();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(final ChannelHandlerContext ctx)
+    {
+        releaseAll();
+    }
+
+    private void releaseAll()
+    {
+        if (blockedRun != null)
+        {
+            unheld(blockedRun.readableBytes());
+            blockedRun.release();
+            blockedRun = null;
+            blockedLanes = null;
+            blockedRefused = null;
+        }
+        ByteBuf run;
+        while ((run = held.poll()) != null)
+        {
+            unheld(run.readableBytes());
+            run.release();
+        }
+        if (ctx != null)
+        {
+            ctx = null;
+            stream.publisherLeft();
+            metrics.publisherLeft();
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package io.sluice.server;
+
+import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.core.protocol.Hello;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything a relay needs to start. Immutable; build one with {@link #builder()}.
+ *
+ * @param bindAddress address to listen on; 127.0.0.1 unless told otherwise.
+ * @param port TCP port; 0 picks a free one (see {@link Relay#port()}).
+ * @param ioThreads event loop threads.
+ * @param maxFrameLength largest frame accepted, header included.
+ * @param helloTimeoutMs how long a new connection has to complete its HELLO.
+ * @param heartbeatIntervalMs how often heartbeats are sent.
+ * @param heartbeatTimeoutMs how long a peer may stay silent while we read from it.
+ * @param lowWaterMark Netty write-buffer low-water mark per connection, bytes.
+ * @param highWaterMark Netty write-buffer high-water mark per connection, bytes.
+ * @param maxReadBytes largest single socket read, bytes; with {@code maxReadsPerLoop} it bounds what arrives after
+ *                     a producer is paused.
+ * @param maxReadsPerLoop socket reads per event-loop pass per connection.
+ * @param authToken token a HELLO must carry, or empty for none.
+ * @param defaultStream settings of any stream not named in {@code streams}.
+ * @param streams per-stream settings by name.
+ */
+public record RelayConfig(
+    String bindAddress,
+    int port,
+    int ioThreads,
+    int maxFrameLength,
+    int helloTimeoutMs,
+    int heartbeatIntervalMs,
+    int heartbeatTimeoutMs,
+    int lowWaterMark,
+    int highWaterMark,
+    int maxReadBytes,
+    int maxReadsPerLoop,
+    String authToken,
+    StreamConfig defaultStream,
+    Map<String, StreamConfig> streams)
+{
+    /** The port a relay listens on when none is given. */
+    public static final int DEFAULT_PORT = 7440;
+
+    /**
+     * @throws IllegalArgumentException naming the setting that is out of range.
+     */
+    public RelayConfig
+    {
+        require(bindAddress != null && !bindAddress.isBlank(), "bind must be an address");
+        require(port >= 0 && port <= 65535, "port must be 0..65535, was " + port);
+        require(ioThreads >= 1, "io-threads must be >= 1, was " + ioThreads);
+        require(maxFrameLength >= FrameDescriptor.HEADER_LENGTH + 1,
+            "max-frame-length must exceed the header (" + FrameDescriptor.HEADER_LENGTH + " bytes), was " + maxFrameLength);
+        require(helloTimeoutMs > 0, "hello-timeout must be positive, was " + helloTimeoutMs + " ms");
+        require(heartbeatIntervalMs > 0, "heartbeat-interval must be positive, was " + heartbeatIntervalMs + " ms");
+        require(heartbeatTimeoutMs > heartbeatIntervalMs,
+            "heartbeat-timeout (" + heartbeatTimeoutMs + " ms) must exceed heartbeat-interval (" + heartbeatIntervalMs + " ms)");
+        require(lowWaterMark > 0 && highWaterMark >= lowWaterMark,
+            "need 0 < low-water-mark (" + lowWaterMark + ") <= high-water-mark (" + highWaterMark + ")");
+        require(maxReadBytes >= 1024, "max-read-bytes must be at least 1KiB, was " + maxReadBytes);
+        require(maxReadsPerLoop >= 1, "max-reads-per-loop must be >= 1, was " + maxReadsPerLoop);
+        require(authToken != null, "auth-token must not be null (use empty for none)");
+        require(defaultStream != null, "default stream settings are required");
+        streams = Map.copyOf(streams == null ? Map.of() : streams);
+        for (final String name : streams.keySet())
+        {
+            final String problem = Hello.checkName("stream", name, false);
+            require(problem == null, "streams." + name + ": " + problem);
+        }
+    }
+
+    private static void require(final boolean condition, final String message)
+    {
+        if (!condition)
+        {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /**
+     * @param stream a stream name.
+     * @return its settings: its own entry, else the default.
+     */
+    public StreamConfig streamConfig(final String stream)
+    {
+        return streams.getOrDefault(stream, defaultStream);
+    }
+
+    /**
+     * @return a builder holding the defaults.
+     */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /**
+     * @return a builder holding this config's values.
+     */
+    public Builder toBuilder()
+    {
+        final Builder b = new Builder();
+        b.bindAddress = bindAddress;
+        b.port = port;
+        b.ioThreads = ioThreads;
+        b.maxFrameLength = maxFrameLength;
+        b.helloTimeoutMs = helloTimeoutMs;
+        b.heartbeatIntervalMs = heartbeatIntervalMs;
+        b.heartbeatTimeoutMs = heartbeatTimeoutMs;
+        b.lowWaterMark = lowWaterMark;
+        b.highWaterMark = highWaterMark;
+        b.maxReadBytes = maxReadBytes;
+        b.maxReadsPerLoop = maxReadsPerLoop;
+        b.authToken = authToken;
+        b.defaultStream = defaultStream;
+        b.streams.putAll(streams);
+        return b;
+    }
+
+    /**
+     * Mutable holder of settings, starting from the defaults.
+     */
+    public static final class Builder
+    {
+        private String bindAddress = "127.0.0.1";
+        private int port = DEFAULT_PORT;
+        private int ioThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private int maxFrameLength = FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH;
+        private int helloTimeoutMs = 5_000;
+        private int heartbeatIntervalMs = 1_000;
+        private int heartbeatTimeoutMs = 10_000;
+        private int lowWaterMark = 32 * 1024;
+        private int highWaterMark = 64 * 1024;
+        private int maxReadBytes = 64 * 1024;
+        private int maxReadsPerLoop = 4;
+        private String authToken = "";
+        private StreamConfig defaultStream = StreamConfig.DEFAULT;
+        private final Map<String, StreamConfig> streams = new LinkedHashMap<>();
+
+        private Builder()
+        {
+        }
+
+        /** @return this. */
+        public Builder bindAddress(final String bindAddress)
+        {
+            this.bindAddress = bindAddress;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder port(final int port)
+        {
+            this.port = port;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder ioThreads(final int ioThreads)
+        {
+            this.ioThreads = ioThreads;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder maxFrameLength(final int maxFrameLength)
+        {
+            this.maxFrameLength = maxFrameLength;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder helloTimeoutMs(final int helloTimeoutMs)
+        {
+            this.helloTimeoutMs = helloTimeoutMs;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder heartbeatIntervalMs(final int heartbeatIntervalMs)
+        {
+            this.heartbeatIntervalMs = heartbeatIntervalMs;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder heartbeatTimeoutMs(final int heartbeatTimeoutMs)
+        {
+            this.heartbeatTimeoutMs = heartbeatTimeoutMs;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder waterMarks(final int low, final int high)
+        {
+            this.lowWaterMark = low;
+            this.highWaterMark = high;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder maxReadBytes(final int maxReadBytes)
+        {
+            this.maxReadBytes = maxReadBytes;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder maxReadsPerLoop(final int maxReadsPerLoop)
+        {
+            this.maxReadsPerLoop = maxReadsPerLoop;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder authToken(final String authToken)
+        {
+            this.authToken = authToken;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder defaultStream(final StreamConfig defaultStream)
+        {
+            this.defaultStream = defaultStream;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder stream(final String name, final StreamConfig config)
+        {
+            this.streams.put(name, config);
+            return this;
+        }
+
+        /** @return the current default stream settings (to derive from). */
+        public StreamConfig defaultStream()
+        {
+            return defaultStream;
+        }
+
+        /**
+         * @return the config.
+         * @throws IllegalArgumentException naming the setting that is out of range.
+         */
+        public RelayConfig build()
+        {
+            return new RelayConfig(bindAddress, port, ioThreads, maxFrameLength, helloTimeoutMs, heartbeatIntervalMs,
+                heartbeatTimeoutMs, lowWaterMark, highWaterMark, maxReadBytes, maxReadsPerLoop, authToken,
+                defaultStream, streams);
+        }
+    }
+}

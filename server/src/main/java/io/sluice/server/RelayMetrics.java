@@ -1,0 +1,193 @@
+package io.sluice.server;
+
+import io.sluice.core.protocol.ErrorCode;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters and gauges of a running relay. Every method is safe from any thread and cheap enough to poll.
+ */
+public final class RelayMetrics
+{
+    private final LongAdder connectionsOpened = new LongAdder();
+    private final LongAdder messagesIn = new LongAdder();
+    private final LongAdder bytesIn = new LongAdder();
+    private final AtomicInteger publishers = new AtomicInteger();
+    private final AtomicInteger subscribers = new AtomicInteger();
+    private final AtomicLong heldBytes = new AtomicLong();
+    private final AtomicLong peakHeldBytes = new AtomicLong();
+    private final AtomicLong peakOfClosedLanes = new AtomicLong();
+    private final LongAdder[] errorsByCode = new LongAdder[ErrorCode.values().length];
+    private final Set<Lane> lanes = ConcurrentHashMap.newKeySet();
+    private volatile boolean shuttingDown;
+
+    RelayMetrics()
+    {
+        for (int i = 0; i < errorsByCode.length; i++)
+        {
+            errorsByCode[i] = new LongAdder();
+        }
+    }
+
+    void onConnectionOpened()
+    {
+        connectionsOpened.increment();
+    }
+
+    void onProtocolError(final ErrorCode code)
+    {
+        errorsByCode[code.ordinal()].increment();
+    }
+
+    void onMessagesIn(final int messages, final int bytes)
+    {
+        messagesIn.add(messages);
+        bytesIn.add(bytes);
+    }
+
+    void onHeldBytes(final long delta)
+    {
+        final long held = heldBytes.addAndGet(delta);
+        if (held > peakHeldBytes.get())
+        {
+            peakHeldBytes.accumulateAndGet(held, Math::max);
+        }
+    }
+
+    void publisherJoined()
+    {
+        publishers.incrementAndGet();
+    }
+
+    void publisherLeft()
+    {
+        publishers.decrementAndGet();
+    }
+
+    void subscriberJoined(final Lane lane)
+    {
+        subscribers.incrementAndGet();
+        lanes.add(lane);
+    }
+
+    void subscriberLeft(final Lane lane)
+    {
+        subscribers.decrementAndGet();
+        lanes.remove(lane);
+        peakOfClosedLanes.accumulateAndGet(lane.peakBytes(), Math::max);
+    }
+
+    void shuttingDown()
+    {
+        shuttingDown = true;
+    }
+
+    boolean isShuttingDown()
+    {
+        return shuttingDown;
+    }
+
+    /** @return connections accepted since start. */
+    public long connectionsOpened()
+    {
+        return connectionsOpened.sum();
+    }
+
+    /** @return publishers connected now. */
+    public int publishers()
+    {
+        return publishers.get();
+    }
+
+    /** @return subscribers connected now. */
+    public int subscribers()
+    {
+        return subscribers.get();
+    }
+
+    /** @return DATA messages received from publishers since start. */
+    public long messagesIn()
+    {
+        return messagesIn.sum();
+    }
+
+    /** @return DATA bytes received from publishers since start. */
+    public long bytesIn()
+    {
+        return bytesIn.sum();
+    }
+
+    /**
+     * @return bytes of frames the relay holds now: in lanes, in subscribers' outbound buffers, and held by paused
+     * publishers' connections.
+     */
+    public long bufferedBytes()
+    {
+        long bytes = heldBytes.get();
+        for (final Lane lane : lanes)
+        {
+            bytes += lane.queuedBytes();
+            final var outbound = lane.channel().unsafe().outboundBuffer();
+            bytes += outbound == null ? 0 : outbound.totalPendingWriteBytes();
+        }
+        return bytes;
+    }
+
+    /** @return the most bytes any one lane has held (queued plus its channel's outbound buffer). */
+    public long peakLaneBytes()
+    {
+        long peak = peakOfClosedLanes.get();
+        for (final Lane lane : lanes)
+        {
+            peak = Math.max(peak, lane.peakBytes());
+        }
+        return peak;
+    }
+
+    /** @return the most bytes paused publishers' connections have held at once, all together. */
+    public long peakHeldBytes()
+    {
+        return peakHeldBytes.get();
+    }
+
+    /**
+     * @param code an error code.
+     * @return protocol errors of that code detected since start.
+     */
+    public long protocolErrors(final ErrorCode code)
+    {
+        return errorsByCode[code.ordinal()].sum();
+    }
+
+    /** @return protocol errors of every code since start. */
+    public long protocolErrors()
+    {
+        long sum = 0;
+        for (final LongAdder adder : errorsByCode)
+        {
+            sum += adder.sum();
+        }
+        return sum;
+    }
+
+    /** @return protocol errors by code, codes with none left out. */
+    public Map<ErrorCode, Long> protocolErrorsByCode()
+    {
+        final Map<ErrorCode, Long> map = new EnumMap<>(ErrorCode.class);
+        for (final ErrorCode code : ErrorCode.values())
+        {
+            final long n = errorsByCode[code.ordinal()].sum();
+            if (n > 0)
+            {
+                map.put(code, n);
+            }
+        }
+        return map;
+    }
+}

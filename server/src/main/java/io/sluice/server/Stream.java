@@ -1,0 +1,126 @@
+package io.sluice.server;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A named stream: its settings and its subscribers' lanes. Producers read the lanes as a copy-on-write array,
+ * so forwarding takes no lock.
+ */
+final class Stream
+{
+    private static final Lane[] NO_LANES = new Lane[0];
+
+    private final String name;
+    private final int id;
+    private final StreamConfig config;
+    private final AtomicInteger nextSourceId = new AtomicInteger(1);
+    private final LongAdder messagesIn = new LongAdder();
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder messagesUnrouted = new LongAdder();
+    private final AtomicInteger publishers = new AtomicInteger();
+    private volatile Lane[] lanes = NO_LANES;
+
+    Stream(final String name, final int id, final StreamConfig config)
+    {
+        this.name = name;
+        this.id = id;
+        this.config = config;
+    }
+
+    String name()
+    {
+        return name;
+    }
+
+    int id()
+    {
+        return id;
+    }
+
+    StreamConfig config()
+    {
+        return config;
+    }
+
+    Lane[] lanes()
+    {
+        return lanes;
+    }
+
+    int newSourceId()
+    {
+        return nextSourceId.getAndIncrement();
+    }
+
+    synchronized void addLane(final Lane lane)
+    {
+        final Lane[] current = lanes;
+        final Lane[] next = Arrays.copyOf(current, current.length + 1);
+        next[current.length] = lane;
+        lanes = next;
+    }
+
+    synchronized void removeLane(final Lane lane)
+    {
+        final Lane[] current = lanes;
+        int at = -1;
+        for (int i = 0; i < current.length; i++)
+        {
+            if (current[i] == lane)
+            {
+                at = i;
+                break;
+            }
+        }
+        if (at >= 0)
+        {
+            final Lane[] next = new Lane[current.length - 1];
+            System.arraycopy(current, 0, next, 0, at);
+            System.arraycopy(current, at + 1, next, at, current.length - at - 1);
+            lanes = next;
+        }
+    }
+
+    void publisherJoined()
+    {
+        publishers.incrementAndGet();
+    }
+
+    void publisherLeft()
+    {
+        publishers.decrementAndGet();
+    }
+
+    int publishers()
+    {
+        return publishers.get();
+    }
+
+    void onMessagesIn(final int messages, final int bytes)
+    {
+        messagesIn.add(messages);
+        bytesIn.add(bytes);
+    }
+
+    void onUnrouted(final int messages)
+    {
+        messagesUnrouted.add(messages);
+    }
+
+    long messagesIn()
+    {
+        return messagesIn.sum();
+    }
+
+    long bytesIn()
+    {
+        return bytesIn.sum();
+    }
+
+    long messagesUnrouted()
+    {
+        return messagesUnrouted.sum();
+    }
+}
