@@ -64,6 +64,7 @@ public final class Publication implements AutoCloseable
     private final UnsafeBuffer backlogView = new UnsafeBuffer(new byte[0]);
     private final Handler handler = new Handler();
 
+    private final java.util.function.Consumer<AutoCloseable> onClose;
     private volatile boolean connected;
     private volatile boolean closed;
     private volatile long ackedSequence = -1;
@@ -83,8 +84,10 @@ public final class Publication implements AutoCloseable
     private final ArrayDeque<PendingSend> asyncBacklog = new ArrayDeque<>();
     private int asyncPending;
 
-    Publication(final String stream, final Channel channel, final int maxMessageLength, final int maxPendingAsync)
+    Publication(final String stream, final Channel channel, final int maxMessageLength, final int maxPendingAsync,
+        final java.util.function.Consumer<AutoCloseable> onClose)
     {
+        this.onClose = onClose;
         this.stream = stream;
         this.channel = channel;
         this.eventLoop = channel.eventLoop();
@@ -138,6 +141,15 @@ public final class Publication implements AutoCloseable
     public String closeReason()
     {
         return connected ? null : handler.closeReason;
+    }
+
+    /**
+     * @return bytes offered and not yet handed to the socket: the ring plus the connection's outbound buffer.
+     */
+    public long bufferedBytes()
+    {
+        final var outbound = channel.unsafe().outboundBuffer();
+        return ringBuffer.size() + (outbound == null ? 0 : outbound.totalPendingWriteBytes());
     }
 
     /**
@@ -449,6 +461,7 @@ public final class Publication implements AutoCloseable
             return;
         }
         closed = true;
+        onClose.accept(this);
         if (channel.isActive())
         {
             eventLoop.execute(() ->

@@ -22,6 +22,8 @@ import io.sluice.core.util.EpochClock;
 import io.sluice.core.util.RateLimitedLogger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -48,6 +50,7 @@ public final class SluiceClient implements AutoCloseable
     private final ClientConfig config;
     private final EventLoopGroup group;
     private final LongAdder protocolErrors = new LongAdder();
+    private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
 
     /**
      * @param config where the relay is and how to talk to it.
@@ -85,8 +88,10 @@ public final class SluiceClient implements AutoCloseable
     {
         final Hello hello = hello(Role.PUBLISHER, stream, "");
         final Channel channel = newChannel();
-        final Publication publication = new Publication(stream, channel, config.maxMessageLength(), DEFAULT_MAX_PENDING_ASYNC);
+        final Publication publication = new Publication(stream, channel, config.maxMessageLength(), DEFAULT_MAX_PENDING_ASYNC,
+            open::remove);
         handshake(channel, hello, publication.handler());
+        open.add(publication);
         return publication;
     }
 
@@ -114,8 +119,9 @@ public final class SluiceClient implements AutoCloseable
     {
         final Hello hello = hello(Role.SUBSCRIBER, stream, subscriptionName);
         final Channel channel = newChannel();
-        final Subscription subscription = new Subscription(stream, channel, config.maxMessageLength());
+        final Subscription subscription = new Subscription(stream, channel, config.maxMessageLength(), open::remove);
         handshake(channel, hello, subscription.handler());
+        open.add(subscription);
         return subscription;
     }
 
@@ -133,9 +139,10 @@ public final class SluiceClient implements AutoCloseable
 
     private Channel newChannel()
     {
-        // The channel is created unconnected so that the role object can hold it before the handshake starts.
-        return Transports.clientChannel() == io.netty.channel.epoll.EpollSocketChannel.class ?
-            new io.netty.channel.epoll.EpollSocketChannel() : new io.netty.channel.socket.nio.NioSocketChannel();
+        // Registered but unconnected, so that the role object can hold it before the handshake starts.
+        final Channel channel = Transports.newClientChannel();
+        group.next().register(channel).syncUninterruptibly();
+        return channel;
     }
 
     private void handshake(final Channel channel, final Hello hello, final ConnectionHandler handler) throws SluiceException
@@ -157,7 +164,6 @@ public final class SluiceClient implements AutoCloseable
                     new ProtocolErrorHandler("client", WARNINGS, (code, n) -> protocolErrors.increment()));
             }
         });
-        group.next().register(channel).syncUninterruptibly();
         final ChannelFuture connect = channel.connect(new java.net.InetSocketAddress(config.host(), config.port()));
         connect.addListener(f ->
         {
@@ -196,11 +202,22 @@ public final class SluiceClient implements AutoCloseable
     }
 
     /**
-     * Closes every connection and stops the event loop threads.
+     * Closes every publication and subscription still open and stops the event loop threads.
      */
     @Override
     public void close()
     {
+        for (final AutoCloseable resource : open.toArray(new AutoCloseable[0]))
+        {
+            try
+            {
+                resource.close();
+            }
+            catch (final Exception ex)
+            {
+                LoggerFactory.getLogger(SluiceClient.class).debug("closing {}", resource, ex);
+            }
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

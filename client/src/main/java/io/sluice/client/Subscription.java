@@ -42,6 +42,7 @@ public final class Subscription implements AutoCloseable
     private final Handler handler = new Handler();
     private final org.agrona.concurrent.MessageHandler recordHandler = this::onRecord;
 
+    private final java.util.function.Consumer<AutoCloseable> onClose;
     private volatile boolean connected;
     private volatile boolean closed;
     private volatile boolean waitingForRoom;
@@ -52,8 +53,10 @@ public final class Subscription implements AutoCloseable
     // Poller only.
     private MessageHandler pollHandler;
 
-    Subscription(final String stream, final Channel channel, final int maxMessageLength)
+    Subscription(final String stream, final Channel channel, final int maxMessageLength,
+        final java.util.function.Consumer<AutoCloseable> onClose)
     {
+        this.onClose = onClose;
         this.stream = stream;
         this.channel = channel;
         this.eventLoop = channel.eventLoop();
@@ -228,6 +231,7 @@ public final class Subscription implements AutoCloseable
             return;
         }
         closed = true;
+        onClose.accept(this);
         eventLoop.execute(() ->
         {
             if (channel.isActive())

@@ -54,6 +54,14 @@ public final class Transports
     }
 
     /**
+     * @return a new, unregistered client channel of the chosen transport.
+     */
+    public static SocketChannel newClientChannel()
+    {
+        return EPOLL ? new EpollSocketChannel() : new NioSocketChannel();
+    }
+
+    /**
      * @return the client channel class of the chosen transport.
      */
     public static Class<? extends SocketChannel> clientChannel()

@@ -1,0 +1,116 @@
+package io.sluice.server;
+
+import io.sluice.client.ClientConfig;
+import io.sluice.client.Publication;
+import io.sluice.client.SluiceClient;
+import io.sluice.client.Subscription;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The throttle strategy over real loopback sockets: a fast producer and a slow consumer, and a consumer that
+ * stops reading altogether.
+ */
+class ThrottleEndToEndTest
+{
+    private static final int PAYLOAD = 64;
+
+    private Relay relay;
+    private SluiceClient client;
+
+    @BeforeEach
+    void start()
+    {
+        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
+        client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2));
+    }
+
+    @AfterEach
+    void stop()
+    {
+        client.close();
+        relay.close();
+    }
+
+    @Test
+    void slowConsumerReceivesEverythingInOrderWhileRelayMemoryStaysBounded() throws Exception
+    {
+        final Subscription subscription = client.subscribe("throttle-slow");
+        final Publication publication = client.publish("throttle-slow");
+        final AtomicBoolean producing = new AtomicBoolean(true);
+        final long[] sent = new long[1];
+        final long[] backPressured = new long[1];
+        final Thread producer = new Thread(() ->
+        {
+            final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
+            long sequence = 0;
+            while (producing.get())
+            {
+                payload.putLong(0, sequence);
+                final long result = publication.offer(payload, 0, PAYLOAD);
+                if (result >= 0)
+                {
+                    sequence++;
+                }
+                else if (result == Publication.BACK_PRESSURED)
+                {
+                    backPressured[0]++;
+                    Thread.onSpinWait();
+                }
+                else
+                {
+                    throw new IllegalStateException("offer failed: " + result);
+                }
+            }
+            sent[0] = sequence;
+        }, "producer");
+        producer.start();
+
+        // The consumer takes 200 messages every 2 ms: about 100k/s, a small fraction of what the producer offers.
+        final OrderCheckingHandler handler = new OrderCheckingHandler();
+        final long consumeUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+        while (System.nanoTime() < consumeUntil)
+        {
+            subscription.poll(handler, 200);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        }
+        producing.set(false);
+        producer.join();
+
+        // Everything sent arrives once the producer stops.
+        while (handler.received < sent[0])
+        {
+            if (subscription.poll(handler, 10_000) == 0)
+            {
+                Thread.onSpinWait();
+            }
+            assertTrue(subscription.isConnected(), "subscription dropped: " + subscription.closeReason());
+        }
+        assertEquals(sent[0], handler.received, handler.toString());
+        assertTrue(handler.clean(), handler.toString());
+        assertTrue(backPressured[0] > 0, "the producer was never back-pressured");
+
+        final RelayConfig config = relay.config();
+        final StreamConfig stream = config.defaultStream();
+        final long maxRun = config.maxReadBytes() + PAYLOAD + 32;
+        final long laneBound = stream.laneBytes() + 2 * maxRun + config.highWaterMark();
+        assertTrue(relay.metrics().peakLaneBytes() <= laneBound,
+            "lane peaked at " + relay.metrics().peakLaneBytes() + " > bound " + laneBound);
+        final long heldBound = (config.maxReadsPerLoop() + 1) * maxRun;
+        assertTrue(relay.metrics().peakHeldBytes() <= heldBound,
+            "held bytes peaked at " + relay.metrics().peakHeldBytes() + " > bound " + heldBound);
+
+        publication.close();
+        subscription.close();
+    }
+}
