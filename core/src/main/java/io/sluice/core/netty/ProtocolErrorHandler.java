@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.util.EpochClock;
@@ -79,6 +80,12 @@ public final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter
      */
     public static void sendErrorAndClose(final ChannelHandlerContext ctx, final ErrorCode code, final String text)
     {
+        // Nothing the peer sent after the offending frame is handled, and the close is not a second error.
+        final FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
+        if (decoder != null)
+        {
+            decoder.discardInput();
+        }
         if (ctx.channel().isActive())
         {
             ctx.channel().config().setAutoRead(false);

@@ -15,7 +15,8 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  * <p>
  * Emits {@link ByteBuf} slices of the inbound buffer: consecutive complete DATA frames come out as one slice
  * (a <em>run</em>), so that the next handler moves a whole read's worth of messages at once; every other frame
- * comes out alone. The receiver owns each slice and must release it.
+ * comes out alone. The receiver owns each slice and must release it. Each slice goes down the pipeline before the
+ * next is cut, so {@link #discardInput()} stops the rest of a read once a handler refused a frame.
  * <p>
  * A broken header raises {@link ProtocolException}; after that the decoder discards everything, since the
  * connection is about to be closed. A connection that closes in the middle of a frame raises
@@ -58,42 +59,66 @@ public final class FrameDecoder extends ByteToMessageDecoder
         }
     }
 
+    // Emits at most one element per call: one run of consecutive DATA frames, or one other frame. The base class
+    // hands that element down the pipeline before it calls decode again for the rest, so when a handler refuses the
+    // element (and ProtocolErrorHandler calls discardInput), the frames behind it are never handled.
     private void decodeFrames(final ByteBuf in, final List<Object> out)
     {
-        int runStart = -1;
-        int index = in.readerIndex();
+        final int start = in.readerIndex();
         final int end = in.writerIndex();
+        int index = start;
         while (true)
         {
-            final int frameLength = checkHeader(in, index, end - index);
+            final int frameLength;
+            try
+            {
+                frameLength = checkHeader(in, index, end - index);
+                if (frameLength >= 0 && end - index >= frameLength && Frames.type(in, index) == FrameType.DATA)
+                {
+                    checkDataFlags(in, index, frameLength);
+                }
+            }
+            catch (final ProtocolException ex)
+            {
+                if (index == start)
+                {
+                    throw ex;
+                }
+                // Deliver the good DATA frames before the bad one; the next call raises the error.
+                break;
+            }
             if (frameLength < 0 || end - index < frameLength)
             {
                 break;
             }
-            if (Frames.type(in, index) == FrameType.DATA)
+            if (Frames.type(in, index) != FrameType.DATA)
             {
-                checkDataFlags(in, index, frameLength);
-                if (runStart < 0)
+                if (index == start)
                 {
-                    runStart = index;
+                    out.add(in.retainedSlice(index, frameLength));
+                    in.readerIndex(index + frameLength);
+                    return;
                 }
-            }
-            else
-            {
-                if (runStart >= 0)
-                {
-                    out.add(in.retainedSlice(runStart, index - runStart));
-                    runStart = -1;
-                }
-                out.add(in.retainedSlice(index, frameLength));
+                break;
             }
             index += frameLength;
         }
-        if (runStart >= 0)
+        if (index > start)
         {
-            out.add(in.retainedSlice(runStart, index - runStart));
+            out.add(in.retainedSlice(start, index - start));
+            in.readerIndex(index);
         }
-        in.readerIndex(index);
+    }
+
+    /**
+     * Drops everything buffered and everything that arrives from now on, and no longer reports a close in the middle
+     * of a frame as {@link ErrorCode#TRUNCATED_FRAME}. Called on the channel's event loop when the connection is
+     * being closed over an error found after this decoder, so that the frames behind the offending one are not
+     * handled and the close is not counted as a second error.
+     */
+    public void discardInput()
+    {
+        failed = true;
     }
 
     /**
@@ -156,7 +181,13 @@ public final class FrameDecoder extends ByteToMessageDecoder
     @Override
     protected void decodeLast(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
     {
-        decode(ctx, in, out);
+        int readable;
+        do
+        {
+            readable = in.readableBytes();
+            decode(ctx, in, out);
+        }
+        while (!failed && in.isReadable() && in.readableBytes() < readable);
         if (!failed && in.isReadable())
         {
             final int pending = in.readableBytes();
