@@ -1,0 +1,474 @@
+package io.sluice.server;
+
+import io.sluice.core.protocol.Hello;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.resolver.Resolver;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a relay config file (YAML) into a {@link RelayConfig.Builder}.
+ * <p>
+ * Keys are kebab-case and map one to one to the {@link RelayConfig} components; see {@code docs/configuration.md}.
+ * Keys the file leaves out keep the builder's value. Byte sizes and durations accept units (see {@link Units}).
+ * An entry under {@code streams} takes the fields it leaves out from {@code default-stream} as configured after
+ * reading the file.
+ * <p>
+ * Every problem is reported as an {@link IllegalArgumentException} whose message names the file and the full key
+ * path, e.g. {@code unknown key 'streams.prices.strategie' in relay.yaml (known: strategy, lane-bytes, lane-runs)}.
+ * The file is checked as a whole before it is accepted, so range errors that span keys (a high-water mark below the
+ * low-water mark) are reported against the file too.
+ * <p>
+ * Only plain YAML is read (maps, lists, text): SnakeYAML's {@link SafeConstructor} refuses tags that would
+ * instantiate arbitrary classes. Unquoted values are read as the text written, not typed the YAML 1.1 way: each key
+ * has its own type, so {@code 0123} stays {@code "0123"} (not octal 83), {@code yes} stays {@code "yes"} (not true)
+ * and {@code 5:00} is refused as a duration (not read as 300).
+ */
+public final class RelayConfigFile
+{
+    private static final List<String> TOP_KEYS = List.of("bind", "port", "io-threads", "max-frame-length",
+        "hello-timeout", "heartbeat-interval", "heartbeat-timeout", "low-water-mark", "high-water-mark",
+        "max-read-bytes", "max-reads-per-loop", "auth-token", "default-stream", "streams");
+    private static final List<String> STREAM_KEYS = List.of("strategy", "lane-bytes", "lane-runs");
+    /** A config file is a few KiB; the cap stops a wrong path (a log, a dump) from being read into memory whole. */
+    private static final int MAX_CODE_POINTS = 1024 * 1024;
+
+    private final String source;
+    private final RelayConfig.Builder into;
+    /** Top-level keys the file set, in the order of {@link #TOP_KEYS}; to name them in cross-key errors. */
+    private final Set<String> keysSet = new LinkedHashSet<>();
+
+    private RelayConfigFile(final String source, final RelayConfig.Builder into)
+    {
+        this.source = source;
+        this.into = into;
+    }
+
+    /**
+     * Reads a config file into a builder.
+     *
+     * @param file the YAML file.
+     * @param into the builder to change; keys the file leaves out keep their value.
+     * @return {@code into}.
+     * @throws IllegalArgumentException when the file cannot be read or holds a wrong key or value; the message
+     *                                  names the file and the key.
+     */
+    public static RelayConfig.Builder load(final Path file, final RelayConfig.Builder into)
+    {
+        final String text;
+        try
+        {
+            text = Files.readString(file);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new IllegalArgumentException("cannot read config file " + file + ": no such file", ex);
+        }
+        catch (final CharacterCodingException ex)
+        {
+            throw new IllegalArgumentException("cannot read config file " + file + ": not UTF-8 text", ex);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalArgumentException("cannot read config file " + file + ": " + ex, ex);
+        }
+        return parse(text, file.toString(), into);
+    }
+
+    /**
+     * Reads config text into a builder.
+     *
+     * @param yaml the YAML text.
+     * @param source what to call the text in messages, usually the file name.
+     * @param into the builder to change; keys the text leaves out keep their value.
+     * @return {@code into}.
+     * @throws IllegalArgumentException when the text holds a wrong key or value; the message names the source and
+     *                                  the key.
+     */
+    public static RelayConfig.Builder parse(final String yaml, final String source, final RelayConfig.Builder into)
+    {
+        new RelayConfigFile(source, into).apply(readYaml(yaml, source));
+        return into;
+    }
+
+    private static Object readYaml(final String yaml, final String source)
+    {
+        final LoaderOptions options = new LoaderOptions();
+        // A repeated key is almost always an edit gone wrong; silently taking the last one hides it.
+        options.setAllowDuplicateKeys(false);
+        options.setMaxAliasesForCollections(16);
+        options.setNestingDepthLimit(16);
+        options.setCodePointLimit(MAX_CODE_POINTS);
+        try
+        {
+            final DumperOptions unused = new DumperOptions();
+            return new Yaml(new SafeConstructor(options), new Representer(unused), unused, options, new TextResolver())
+                .load(yaml);
+        }
+        catch (final MarkedYAMLException ex)
+        {
+            final Mark mark = ex.getProblemMark() != null ? ex.getProblemMark() : ex.getContextMark();
+            final String where = mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+            final String problem = ex.getProblem() != null ? ex.getProblem() : ex.getContext();
+            throw new IllegalArgumentException("cannot parse " + source + where + ": " + problem, ex);
+        }
+        catch (final YAMLException ex)
+        {
+            throw new IllegalArgumentException("cannot parse " + source + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    private void apply(final Object root)
+    {
+        // An empty file (or one of only comments) loads as null: it changes nothing.
+        final Map<?, ?> top = root == null ? Map.of() : mapping(root, null);
+        checkKeys(top, null, TOP_KEYS);
+        for (final String key : TOP_KEYS)
+        {
+            if (top.containsKey(key))
+            {
+                keysSet.add(key);
+            }
+        }
+
+        // Read before anything changes: the builder sets both marks at once and has no getters, and reading it
+        // later would trip over this file's own mistakes in other keys.
+        final RelayConfig before = top.containsKey("low-water-mark") != top.containsKey("high-water-mark")
+            ? current() : null;
+
+        for (final Map.Entry<?, ?> entry : top.entrySet())
+        {
+            final String key = (String)entry.getKey();
+            final Object value = entry.getValue();
+            switch (key)
+            {
+                case "bind" -> into.bindAddress(text(value, key));
+                case "port" -> into.port(wholeNumber(value, key));
+                case "io-threads" -> into.ioThreads(wholeNumber(value, key));
+                case "max-frame-length" -> into.maxFrameLength(intBytes(value, key));
+                case "hello-timeout" -> into.helloTimeoutMs(millis(value, key));
+                case "heartbeat-interval" -> into.heartbeatIntervalMs(millis(value, key));
+                case "heartbeat-timeout" -> into.heartbeatTimeoutMs(millis(value, key));
+                case "max-read-bytes" -> into.maxReadBytes(intBytes(value, key));
+                case "max-reads-per-loop" -> into.maxReadsPerLoop(wholeNumber(value, key));
+                case "auth-token" -> into.authToken(text(value, key));
+                default ->
+                {
+                    // Water marks are set as a pair, and the streams after default-stream: both below.
+                }
+            }
+        }
+        applyWaterMarks(top, before);
+        if (top.containsKey("default-stream"))
+        {
+            final Object value = top.get("default-stream");
+            into.defaultStream(stream(value, "default-stream", into.defaultStream()));
+        }
+        if (top.containsKey("streams"))
+        {
+            applyStreams(top.get("streams"));
+        }
+        validate();
+    }
+
+    private void applyWaterMarks(final Map<?, ?> top, final RelayConfig before)
+    {
+        final boolean low = top.containsKey("low-water-mark");
+        final boolean high = top.containsKey("high-water-mark");
+        if (low || high)
+        {
+            into.waterMarks(
+                low ? intBytes(top.get("low-water-mark"), "low-water-mark") : before.lowWaterMark(),
+                high ? intBytes(top.get("high-water-mark"), "high-water-mark") : before.highWaterMark());
+        }
+    }
+
+    private RelayConfig current()
+    {
+        try
+        {
+            return into.build();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("invalid settings before reading " + source + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    private void applyStreams(final Object value)
+    {
+        // "streams:" with every entry commented out loads as null; treat it as no entries, not as an error.
+        if (value == null)
+        {
+            return;
+        }
+        final StreamConfig inherited = into.defaultStream();
+        for (final Map.Entry<?, ?> entry : mapping(value, "streams").entrySet())
+        {
+            if (!(entry.getKey() instanceof String name))
+            {
+                throw new IllegalArgumentException("bad stream name 'streams." + entry.getKey() + "' in " + source);
+            }
+            final String problem = Hello.checkName("stream", name, false);
+            if (problem != null)
+            {
+                throw new IllegalArgumentException("bad stream name 'streams." + name + "' in " + source + ": " + problem);
+            }
+            into.stream(name, stream(entry.getValue(), "streams." + name, inherited));
+        }
+    }
+
+    /**
+     * @param value the stream's mapping; null (a key with nothing under it) takes every field from {@code base}.
+     * @param path the key path, for messages.
+     * @param base where fields the mapping leaves out come from.
+     */
+    private StreamConfig stream(final Object value, final String path, final StreamConfig base)
+    {
+        final Map<?, ?> fields = value == null ? Map.of() : mapping(value, path);
+        checkKeys(fields, path, STREAM_KEYS);
+        Strategy strategy = base.strategy();
+        long laneBytes = base.laneBytes();
+        int laneRuns = base.laneRuns();
+        if (fields.containsKey("strategy"))
+        {
+            final String key = path + ".strategy";
+            final String name = text(fields.get("strategy"), key);
+            try
+            {
+                strategy = Strategy.parse(name);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw badValue(key, ex.getMessage(), ex);
+            }
+        }
+        if (fields.containsKey("lane-bytes"))
+        {
+            laneBytes = bytes(fields.get("lane-bytes"), path + ".lane-bytes");
+        }
+        if (fields.containsKey("lane-runs"))
+        {
+            laneRuns = wholeNumber(fields.get("lane-runs"), path + ".lane-runs");
+        }
+        try
+        {
+            return new StreamConfig(strategy, laneBytes, laneRuns);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            // StreamConfig's messages start with the field's key; name the full path to it.
+            String key = path;
+            for (final String field : STREAM_KEYS)
+            {
+                if (ex.getMessage() != null && ex.getMessage().startsWith(field))
+                {
+                    key = path + "." + field;
+                }
+            }
+            throw badValue(key, ex.getMessage(), ex);
+        }
+    }
+
+    /** Builds once, so that range errors are reported against the file and the keys it set. */
+    private void validate()
+    {
+        try
+        {
+            into.build();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            final String message = String.valueOf(ex.getMessage());
+            // RelayConfig's messages name the keys involved; name the first of them the file set.
+            String culprit = null;
+            int at = Integer.MAX_VALUE;
+            for (final String key : keysSet)
+            {
+                final var m = Pattern.compile("(?<![a-z-])" + Pattern.quote(key) + "(?![a-z-])").matcher(message);
+                if (m.find() && m.start() < at)
+                {
+                    at = m.start();
+                    culprit = key;
+                }
+            }
+            if (culprit == null)
+            {
+                throw new IllegalArgumentException("invalid settings after reading " + source + ": " + message, ex);
+            }
+            throw badValue(culprit, message, ex);
+        }
+    }
+
+    private void checkKeys(final Map<?, ?> map, final String path, final List<String> known)
+    {
+        for (final Object key : map.keySet())
+        {
+            if (!(key instanceof String) || !known.contains(key))
+            {
+                throw new IllegalArgumentException("unknown key '" + join(path, String.valueOf(key)) + "' in " + source +
+                    " (known: " + String.join(", ", known) + ")");
+            }
+        }
+    }
+
+    private Map<?, ?> mapping(final Object value, final String path)
+    {
+        if (value instanceof Map<?, ?> map)
+        {
+            return map;
+        }
+        if (path == null)
+        {
+            throw new IllegalArgumentException(source + " must hold a mapping of settings (key: value), found " +
+                describe(value));
+        }
+        throw badValue(path, "expected a mapping (key: value), found " + describe(value), null);
+    }
+
+    private String text(final Object value, final String path)
+    {
+        requirePresent(value, path);
+        if (value instanceof String s)
+        {
+            return s;
+        }
+        throw badValue(path, "expected text, found " + describe(value), null);
+    }
+
+    private int wholeNumber(final Object value, final String path)
+    {
+        final String text = scalar(value, path);
+        final long n;
+        try
+        {
+            n = Long.parseLong(text.strip());
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw badValue(path, "'" + text + "' is not a whole number", ex);
+        }
+        if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE)
+        {
+            throw badValue(path, "'" + text + "' is out of range", null);
+        }
+        return (int)n;
+    }
+
+    private long bytes(final Object value, final String path)
+    {
+        final String text = scalar(value, path);
+        try
+        {
+            return Units.parseBytes(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw badValue(path, ex.getMessage(), ex);
+        }
+    }
+
+    private int intBytes(final Object value, final String path)
+    {
+        final String text = scalar(value, path);
+        try
+        {
+            return Units.toIntBytes(Units.parseBytes(text), text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw badValue(path, ex.getMessage(), ex);
+        }
+    }
+
+    private int millis(final Object value, final String path)
+    {
+        final String text = scalar(value, path);
+        try
+        {
+            return Units.toIntMillis(Units.parseMillis(text), text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw badValue(path, ex.getMessage(), ex);
+        }
+    }
+
+    /** Scalars arrive as text (see {@link TextResolver}); an explicit tag ({@code !!int 5}) goes through its text. */
+    private String scalar(final Object value, final String path)
+    {
+        requirePresent(value, path);
+        if (value instanceof Map<?, ?> || value instanceof List<?>)
+        {
+            throw badValue(path, "expected a single value, found " + describe(value), null);
+        }
+        return String.valueOf(value);
+    }
+
+    private void requirePresent(final Object value, final String path)
+    {
+        if (value == null)
+        {
+            throw badValue(path, "no value given", null);
+        }
+    }
+
+    private IllegalArgumentException badValue(final String path, final String reason, final Throwable cause)
+    {
+        return new IllegalArgumentException("bad value for '" + path + "' in " + source + ": " + reason, cause);
+    }
+
+    private static String describe(final Object value)
+    {
+        if (value == null)
+        {
+            return "nothing";
+        }
+        if (value instanceof Map<?, ?>)
+        {
+            return "a mapping";
+        }
+        if (value instanceof List<?>)
+        {
+            return "a list";
+        }
+        return "'" + value + "'";
+    }
+
+    private static String join(final String path, final String key)
+    {
+        return path == null ? key : path + "." + key;
+    }
+
+    /**
+     * Resolves plain scalars to text, except empty ones and {@code ~}/{@code null} (nothing) and {@code <<} (merge).
+     * YAML 1.1's implicit types do more harm than good here: every key has a known type and is parsed as such.
+     */
+    private static final class TextResolver extends Resolver
+    {
+        @Override
+        protected void addImplicitResolvers()
+        {
+            addImplicitResolver(Tag.MERGE, MERGE, "<");
+            addImplicitResolver(Tag.NULL, NULL, "~nN\0");
+            addImplicitResolver(Tag.NULL, EMPTY, null);
+        }
+    }
+}

@@ -1,0 +1,303 @@
+package io.sluice.server.cli;
+
+import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.server.Relay;
+import io.sluice.server.RelayConfig;
+import io.sluice.server.RelayConfigFile;
+import io.sluice.server.StreamConfig;
+import io.sluice.server.Strategy;
+import io.sluice.server.Units;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * {@code sluice relay}: runs a relay until the process is told to stop (SIGTERM, Ctrl-C).
+ * <p>
+ * Settings come from the defaults, then the {@code --config} file, then the command-line flags given, each
+ * overriding the one before. Once listening, the command prints one line to stdout,
+ * {@code sluice relay listening on <bind>:<port>} (with the port actually bound, so {@code --port 0} is usable
+ * from scripts; an IPv6 address is shown in brackets). SIGTERM or Ctrl-C closes the relay cleanly and the process
+ * exits 0; a second signal exits at once.
+ * Exit codes otherwise: 1 when the relay cannot start (e.g. the port is taken), 2 for a usage or configuration
+ * error, reported on stderr as {@code sluice relay: <message>}.
+ */
+@Command(name = "relay", mixinStandardHelpOptions = true, versionProvider = RelayCommand.Version.class,
+    sortOptions = false, usageHelpAutoWidth = true,
+    description = {
+        "Runs a Sluice relay: publishers send messages to named streams and the relay forwards them to every "
+            + "subscriber of the stream, slowing publishers down when a subscriber falls behind.",
+        "Settings come from the defaults, then --config FILE, then the flags given here (flags win).",
+        "BYTES is a number of bytes, or a number with a unit: B, KiB, MiB, GiB (powers of 1024) or KB, MB, GB "
+            + "(powers of 1000), as in 8MiB."},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:help or version shown; or stopped by SIGTERM or Ctrl-C after closing the relay cleanly",
+        "1:could not start (e.g. the port is in use)",
+        "2:bad command line or configuration",
+        "128+N:a second signal N arrived while closing: exited at once"})
+public final class RelayCommand implements Callable<Integer>
+{
+    /** Exit code when the relay cannot start. */
+    static final int EXIT_CANNOT_START = 1;
+    /** Exit code for a configuration error; picocli uses the same one for command-line errors. */
+    static final int EXIT_CONFIG = 2;
+
+    @Spec
+    private CommandSpec spec;
+
+    // Boxed and without picocli defaults: null means "not given", so that only the flags given override the file.
+    @Option(names = "--port", paramLabel = "P",
+        description = "TCP port to listen on; 0 picks a free one (default: " + RelayConfig.DEFAULT_PORT + ").")
+    private Integer port;
+
+    @Option(names = "--bind", paramLabel = "ADDR", description = "Address to listen on (default: 127.0.0.1).")
+    private String bind;
+
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "YAML config file (see docs/configuration.md); flags given here override it.")
+    private Path configFile;
+
+    @Option(names = "--io-threads", paramLabel = "N",
+        description = "Event-loop threads (default: the number of CPUs, at least 2).")
+    private Integer ioThreads;
+
+    @Option(names = "--max-frame-length", paramLabel = "BYTES", converter = IntBytes.class,
+        description = "Largest frame accepted, header included, e.g. 1MiB (default: "
+            + FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH + " bytes).")
+    private Integer maxFrameLength;
+
+    @Option(names = "--strategy", paramLabel = "NAME", converter = StrategyName.class,
+        completionCandidates = StrategyNames.class,
+        description = "What a stream does when a subscriber falls behind (default: throttle; known: "
+            + "${COMPLETION-CANDIDATES}). Applies to streams not listed under 'streams' in the config file.")
+    private Strategy strategy;
+
+    @Option(names = "--lane-bytes", paramLabel = "BYTES", converter = Bytes.class,
+        description = "Bytes a subscriber's lane may hold before the strategy acts, e.g. 256KiB (default: "
+            + StreamConfig.DEFAULT_LANE_BYTES + " bytes). Applies to streams not listed under 'streams' in the config file.")
+    private Long laneBytes;
+
+    @Option(names = "--auth-token", paramLabel = "TOKEN",
+        description = "Token every client's HELLO must carry (default: none). Prefer auth-token in the config "
+            + "file: command lines are visible to other users of the machine.")
+    private String authToken;
+
+    /**
+     * Runs the command and exits with its code.
+     *
+     * @param args command-line arguments.
+     */
+    public static void main(final String[] args)
+    {
+        System.exit(new CommandLine(new RelayCommand()).execute(args));
+    }
+
+    /**
+     * Starts the relay and blocks until the JVM shuts down.
+     *
+     * @return 0 once the relay is closed, 1 when it cannot start, 2 for a configuration error.
+     */
+    @Override
+    public Integer call()
+    {
+        final PrintWriter err = spec.commandLine().getErr();
+        final RelayConfig config;
+        try
+        {
+            config = buildConfig();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return fail(err, ex.getMessage(), EXIT_CONFIG);
+        }
+
+        final Relay relay;
+        try
+        {
+            relay = Relay.start(config);
+        }
+        catch (final IllegalStateException ex)
+        {
+            return fail(err, ex.getMessage(), EXIT_CANNOT_START);
+        }
+
+        // SIGTERM or Ctrl-C asks for a clean stop: close the relay, exit 0. A second signal exits at once.
+        final CountDownLatch stopRequested = new CountDownLatch(1);
+        final AtomicBoolean stopping = new AtomicBoolean();
+        final SignalHandler onSignal = signal ->
+        {
+            if (!stopping.compareAndSet(false, true))
+            {
+                Runtime.getRuntime().halt(128 + signal.getNumber());
+            }
+            stopRequested.countDown();
+        };
+        Signal.handle(new Signal("TERM"), onSignal);
+        Signal.handle(new Signal("INT"), onSignal);
+
+        // Printed only once the handlers are in place: whoever reads this line may signal us straight away.
+        final PrintWriter out = spec.commandLine().getOut();
+        out.println("sluice relay listening on " + hostForDisplay(config.bindAddress()) + ":" + relay.port());
+        out.flush();
+
+        try
+        {
+            stopRequested.await();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        relay.close();
+        return 0;
+    }
+
+    /**
+     * The settings this command would run with: defaults, then the config file, then the flags given.
+     *
+     * @return the config.
+     * @throws IllegalArgumentException naming the setting (and file) at fault.
+     */
+    RelayConfig buildConfig()
+    {
+        final RelayConfig.Builder builder = RelayConfig.builder();
+        if (configFile != null)
+        {
+            RelayConfigFile.load(configFile, builder);
+        }
+        if (bind != null)
+        {
+            builder.bindAddress(bind);
+        }
+        if (port != null)
+        {
+            builder.port(port);
+        }
+        if (ioThreads != null)
+        {
+            builder.ioThreads(ioThreads);
+        }
+        if (maxFrameLength != null)
+        {
+            builder.maxFrameLength(maxFrameLength);
+        }
+        if (authToken != null)
+        {
+            builder.authToken(authToken);
+        }
+        if (strategy != null || laneBytes != null)
+        {
+            final StreamConfig base = builder.defaultStream();
+            try
+            {
+                builder.defaultStream(new StreamConfig(strategy != null ? strategy : base.strategy(),
+                    laneBytes != null ? laneBytes : base.laneBytes(), base.laneRuns()));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("bad value for --lane-bytes: " + ex.getMessage(), ex);
+            }
+        }
+        return builder.build();
+    }
+
+    private static int fail(final PrintWriter err, final String message, final int exitCode)
+    {
+        err.println("sluice relay: " + message);
+        err.flush();
+        return exitCode;
+    }
+
+    /** Brackets an IPv6 literal so that the port after the last ':' stays unambiguous. */
+    private static String hostForDisplay(final String bindAddress)
+    {
+        return bindAddress.indexOf(':') >= 0 && !bindAddress.startsWith("[") ? "[" + bindAddress + "]" : bindAddress;
+    }
+
+    /** Byte sizes with units, as a long. */
+    static final class Bytes implements ITypeConverter<Long>
+    {
+        @Override
+        public Long convert(final String value)
+        {
+            try
+            {
+                return Units.parseBytes(value);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new TypeConversionException(ex.getMessage());
+            }
+        }
+    }
+
+    /** Byte sizes with units, as an int. */
+    static final class IntBytes implements ITypeConverter<Integer>
+    {
+        @Override
+        public Integer convert(final String value)
+        {
+            final long bytes = new Bytes().convert(value);
+            if (bytes > Integer.MAX_VALUE)
+            {
+                throw new TypeConversionException("'" + value + "' is too large (at most " + Integer.MAX_VALUE + " bytes)");
+            }
+            return (int)bytes;
+        }
+    }
+
+    /** Strategy names as written in config: any case, '-' or '_'. */
+    static final class StrategyName implements ITypeConverter<Strategy>
+    {
+        @Override
+        public Strategy convert(final String value)
+        {
+            try
+            {
+                return Strategy.parse(value);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new TypeConversionException(ex.getMessage());
+            }
+        }
+    }
+
+    /** The strategy names, for the help text. */
+    static final class StrategyNames implements Iterable<String>
+    {
+        @Override
+        public Iterator<String> iterator()
+        {
+            return Arrays.stream(Strategy.values()).map(Strategy::configName).iterator();
+        }
+    }
+
+    /** The version from the jar manifest, when there is one. */
+    static final class Version implements IVersionProvider
+    {
+        @Override
+        public String[] getVersion()
+        {
+            final String version = RelayCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"sluice relay " + (version != null ? version : "(development build)")};
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.sluice.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A relay in a JVM of its own, started through the relay command with the JVM flags the test names, so that its
+ * heap and direct memory can be capped. Its output goes to a file, which the test reads afterwards.
+ */
+final class ChildRelay implements AutoCloseable
+{
+    private static final Pattern LISTENING = Pattern.compile("sluice relay listening on (\\S+):(\\d+)");
+
+    private final Process process;
+    private final Path log;
+    private final int port;
+
+    private ChildRelay(final Process process, final Path log, final int port)
+    {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+    }
+
+    static ChildRelay start(final Path log, final List<String> jvmFlags, final String... relayArgs) throws IOException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(Arrays.asList(System.getProperty("sluice.jvm.opens", "").split(" ")));
+        command.addAll(Arrays.asList(System.getProperty("sluice.jvm.props", "").split(" ")));
+        command.addAll(jvmFlags);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("io.sluice.server.cli.RelayCommand");
+        command.addAll(Arrays.asList(relayArgs));
+        command.removeIf(String::isEmpty);
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        // Copy the child's output to the log file and watch for the line that gives its port.
+        final CompletableFuture<Integer> port = new CompletableFuture<>();
+        final Thread pump = new Thread(() ->
+        {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                 var out = java.nio.file.Files.newBufferedWriter(log))
+            {
+                String line;
+                while ((line = reader.readLine()) != null)
+                {
+                    out.write(line);
+                    out.newLine();
+                    out.flush();
+                    final Matcher m = LISTENING.matcher(line);
+                    if (m.find())
+                    {
+                        port.complete(Integer.parseInt(m.group(2)));
+                    }
+                }
+            }
+            catch (final IOException ex)
+            {
+                port.completeExceptionally(ex);
+            }
+            port.completeExceptionally(new IllegalStateException("relay exited before listening; see " + log));
+        }, "child-relay-output");
+        pump.setDaemon(true);
+        pump.start();
+        try
+        {
+            return new ChildRelay(process, log, port.get(60, TimeUnit.SECONDS));
+        }
+        catch (final Exception ex)
+        {
+            process.destroyForcibly();
+            throw new IOException("child relay did not start: " + ex.getMessage() + "; output in " + log, ex);
+        }
+    }
+
+    int port()
+    {
+        return port;
+    }
+
+    Path log()
+    {
+        return log;
+    }
+
+    boolean isAlive()
+    {
+        return process.isAlive();
+    }
+
+    /**
+     * Sends SIGTERM and waits for the exit.
+     *
+     * @return the exit code.
+     */
+    int terminate() throws InterruptedException
+    {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS))
+        {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException
+    {
+        if (process.isAlive())
+        {
+            terminate();
+        }
+    }
+}

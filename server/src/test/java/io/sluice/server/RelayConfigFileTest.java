@@ -1,0 +1,257 @@
+package io.sluice.server;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RelayConfigFileTest
+{
+    private static final String FILE = "relay.yaml";
+
+    @TempDir
+    Path dir;
+
+    private static RelayConfig parse(final String yaml)
+    {
+        return RelayConfigFile.parse(yaml, FILE, RelayConfig.builder()).build();
+    }
+
+    private static String error(final String yaml)
+    {
+        return assertThrows(IllegalArgumentException.class, () -> parse(yaml)).getMessage();
+    }
+
+    private static void assertContains(final String message, final String... parts)
+    {
+        for (final String part : parts)
+        {
+            assertTrue(message.contains(part), () -> "expected '" + part + "' in: " + message);
+        }
+    }
+
+    @Test
+    void loadsEveryKeyFromAFile() throws Exception
+    {
+        final Path file = dir.resolve("relay.yaml");
+        Files.writeString(file, """
+            # every key, with a mix of units
+            bind: 0.0.0.0
+            port: 7441
+            io-threads: 3
+            max-frame-length: 2MiB
+            hello-timeout: 3s
+            heartbeat-interval: 500ms
+            heartbeat-timeout: 1m
+            low-water-mark: 64KiB
+            high-water-mark: 128kib
+            max-read-bytes: 32KB
+            max-reads-per-loop: 8
+            auth-token: "s3cret"
+            default-stream:
+              strategy: throttle
+              lane-bytes: 1MiB
+              lane-runs: 128
+            streams:
+              prices:
+                strategy: THROTTLE
+                lane-bytes: 8MiB
+                lane-runs: 1024
+            """);
+
+        final RelayConfig config = RelayConfigFile.load(file, RelayConfig.builder()).build();
+
+        assertAll(
+            () -> assertEquals("0.0.0.0", config.bindAddress()),
+            () -> assertEquals(7441, config.port()),
+            () -> assertEquals(3, config.ioThreads()),
+            () -> assertEquals(2 * 1024 * 1024, config.maxFrameLength()),
+            () -> assertEquals(3_000, config.helloTimeoutMs()),
+            () -> assertEquals(500, config.heartbeatIntervalMs()),
+            () -> assertEquals(60_000, config.heartbeatTimeoutMs()),
+            () -> assertEquals(64 * 1024, config.lowWaterMark()),
+            () -> assertEquals(128 * 1024, config.highWaterMark()),
+            () -> assertEquals(32_000, config.maxReadBytes()),
+            () -> assertEquals(8, config.maxReadsPerLoop()),
+            () -> assertEquals("s3cret", config.authToken()),
+            () -> assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 128), config.defaultStream()),
+            () -> assertEquals(new StreamConfig(Strategy.THROTTLE, 8 * 1024 * 1024, 1024), config.streamConfig("prices")),
+            () -> assertEquals(config.defaultStream(), config.streamConfig("unlisted")));
+    }
+
+    @Test
+    void parsesUnits()
+    {
+        assertAll(
+            () -> assertEquals(1_048_576, Units.parseBytes("1048576")),
+            () -> assertEquals(8L << 20, Units.parseBytes("8MiB")),
+            () -> assertEquals(64L << 10, Units.parseBytes("64 kib")),
+            () -> assertEquals(3L << 30, Units.parseBytes("3GIB")),
+            () -> assertEquals(512, Units.parseBytes("512B")),
+            () -> assertEquals(2_000, Units.parseBytes("2KB")),
+            () -> assertEquals(5_000_000, Units.parseBytes("5mb")),
+            () -> assertEquals(1_000_000_000, Units.parseBytes("1GB")),
+            () -> assertEquals(750, Units.parseMillis("750")),
+            () -> assertEquals(500, Units.parseMillis("500ms")),
+            () -> assertEquals(5_000, Units.parseMillis(" 5s ")),
+            () -> assertEquals(120_000, Units.parseMillis("2M")),
+            () -> assertEquals("8 MiB", Units.formatBytes(8L << 20)),
+            () -> assertEquals("1536 KiB", Units.formatBytes(1536L << 10)),
+            () -> assertEquals("2 GiB", Units.formatBytes(2L << 30)),
+            () -> assertEquals("1000 B", Units.formatBytes(1000)),
+            () -> assertEquals("0 B", Units.formatBytes(0)),
+            () -> assertEquals(1536L << 10, Units.parseBytes(Units.formatBytes(1536L << 10))));
+
+        assertEquals("'8 MeB' is not a byte size (e.g. 8MiB, 64KiB, 1048576)",
+            assertThrows(IllegalArgumentException.class, () -> Units.parseBytes("8 MeB")).getMessage());
+        assertEquals("'fast' is not a duration (e.g. 500ms, 5s)",
+            assertThrows(IllegalArgumentException.class, () -> Units.parseMillis("fast")).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Units.parseBytes("-1"));
+        assertThrows(IllegalArgumentException.class, () -> Units.parseBytes("1.5MiB"));
+        assertThrows(IllegalArgumentException.class, () -> Units.parseBytes(""));
+        assertContains(assertThrows(IllegalArgumentException.class, () -> Units.parseBytes("99999999999GiB")).getMessage(),
+            "too large");
+        assertContains(error("max-frame-length: 4GiB"), "bad value for 'max-frame-length' in relay.yaml", "too large");
+    }
+
+    @Test
+    void namesAnUnknownTopLevelKey()
+    {
+        assertEquals("unknown key 'prot' in relay.yaml (known: bind, port, io-threads, max-frame-length, hello-timeout, "
+            + "heartbeat-interval, heartbeat-timeout, low-water-mark, high-water-mark, max-read-bytes, "
+            + "max-reads-per-loop, auth-token, default-stream, streams)", error("prot: 7440"));
+    }
+
+    @Test
+    void namesAnUnknownKeyUnderAStream()
+    {
+        assertEquals("unknown key 'streams.prices.strategie' in relay.yaml (known: strategy, lane-bytes, lane-runs)",
+            error("""
+                streams:
+                  prices:
+                    strategie: throttle
+                """));
+        assertEquals("unknown key 'default-stream.lanes' in relay.yaml (known: strategy, lane-bytes, lane-runs)",
+            error("""
+                default-stream:
+                  lanes: 4
+                """));
+    }
+
+    @Test
+    void namesAKeyWithABadValue()
+    {
+        assertEquals("bad value for 'heartbeat-interval' in relay.yaml: 'fast' is not a duration (e.g. 500ms, 5s)",
+            error("heartbeat-interval: fast"));
+        assertEquals("bad value for 'streams.prices.lane-bytes' in relay.yaml: 'lots' is not a byte size "
+            + "(e.g. 8MiB, 64KiB, 1048576)", error("""
+                streams:
+                  prices:
+                    lane-bytes: lots
+                """));
+        assertContains(error("default-stream: {strategy: drop}"),
+            "bad value for 'default-stream.strategy' in relay.yaml", "unknown strategy 'drop'", "known: throttle");
+        assertContains(error("port: seven"), "bad value for 'port' in relay.yaml: 'seven' is not a whole number");
+        assertContains(error("io-threads: 1.5"), "bad value for 'io-threads'", "'1.5' is not a whole number");
+        assertContains(error("hello-timeout:"), "bad value for 'hello-timeout' in relay.yaml: no value given");
+        assertContains(error("max-read-bytes: [1, 2]"), "bad value for 'max-read-bytes'", "found a list");
+        assertContains(error("auth-token: {a: b}"), "bad value for 'auth-token'", "expected text, found a mapping");
+        assertContains(error("streams: [prices]"), "bad value for 'streams'", "expected a mapping");
+        assertContains(error("streams: {\"a b\": {}}"), "bad stream name 'streams.a b' in relay.yaml", "character ' '");
+        assertContains(error("- port: 1"), "relay.yaml must hold a mapping of settings", "found a list");
+    }
+
+    @Test
+    void namesAKeyWhoseValueIsOutOfRange()
+    {
+        // Default low-water mark is 32KiB.
+        assertEquals("bad value for 'high-water-mark' in relay.yaml: need 0 < low-water-mark (32768) <= "
+            + "high-water-mark (16384)", error("high-water-mark: 16KiB"));
+        assertContains(error("heartbeat-timeout: 500ms"), "bad value for 'heartbeat-timeout' in relay.yaml",
+            "must exceed heartbeat-interval");
+        assertContains(error("port: 70000"), "bad value for 'port' in relay.yaml: port must be 0..65535, was 70000");
+        assertContains(error("io-threads: 0"), "bad value for 'io-threads' in relay.yaml: io-threads must be >= 1");
+        assertEquals("bad value for 'streams.prices.lane-runs' in relay.yaml: lane-runs must be a power of two >= 2, "
+            + "was 3", error("streams: {prices: {lane-runs: 3}}"));
+        assertContains(error("default-stream: {lane-bytes: 10}"),
+            "bad value for 'default-stream.lane-bytes' in relay.yaml", "at least 1KiB");
+    }
+
+    @Test
+    void streamTakesUnsetFieldsFromDefaultStream()
+    {
+        // streams comes before default-stream on purpose: inheritance must not depend on order in the file.
+        final RelayConfig config = parse("""
+            streams:
+              prices:
+                lane-runs: 16
+              quotes:
+            default-stream:
+              lane-bytes: 1MiB
+              lane-runs: 64
+            """);
+
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 64), config.defaultStream());
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 16), config.streamConfig("prices"));
+        assertEquals(config.defaultStream(), config.streamConfig("quotes"));
+    }
+
+    @Test
+    void keysLeftOutKeepTheBuildersValues()
+    {
+        final RelayConfig.Builder into = RelayConfig.builder().port(9000).waterMarks(8 * 1024, 16 * 1024);
+
+        final RelayConfig config = RelayConfigFile.parse("high-water-mark: 1MiB", FILE, into).build();
+
+        assertEquals(9000, config.port());
+        assertEquals(8 * 1024, config.lowWaterMark());
+        assertEquals(1024 * 1024, config.highWaterMark());
+        assertEquals(RelayConfig.builder().port(9000).build(),
+            RelayConfigFile.parse("# nothing but a comment\n", FILE, RelayConfig.builder().port(9000)).build());
+    }
+
+    @Test
+    void readsValuesAsWrittenNotAsYaml11Types()
+    {
+        assertEquals("0123", parse("auth-token: 0123").authToken());
+        assertEquals("yes", parse("auth-token: yes").authToken());
+        assertEquals("1e3", parse("auth-token: 1e3").authToken());
+        assertEquals(8, parse("io-threads: !!int 8").ioThreads());
+        assertContains(error("hello-timeout: 5:00"), "bad value for 'hello-timeout'", "'5:00' is not a duration");
+        assertContains(error("io-threads: yes"), "bad value for 'io-threads'", "'yes' is not a whole number");
+        assertContains(error("port: 0x1F"), "bad value for 'port'", "'0x1F' is not a whole number");
+        assertContains(error("port: null"), "bad value for 'port'", "no value given");
+    }
+
+    @Test
+    void sharesSettingsThroughAnchorsAndMerge()
+    {
+        final RelayConfig config = parse("""
+            default-stream: &big {lane-bytes: 4MiB, lane-runs: 512}
+            streams:
+              prices: {<<: *big, lane-runs: 64}
+            """);
+
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 4L << 20, 64), config.streamConfig("prices"));
+    }
+
+    @Test
+    void refusesMalformedOrUnsafeYaml() throws Exception
+    {
+        assertContains(error("port: 1\nport: 2\n"), "cannot parse relay.yaml at line 2", "duplicate key port");
+        assertContains(error("port: [1\n"), "cannot parse relay.yaml at line");
+        assertContains(error("port: !!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[]]]"),
+            "cannot parse relay.yaml");
+
+        final Path missing = dir.resolve("missing.yaml");
+        assertContains(assertThrows(IllegalArgumentException.class,
+            () -> RelayConfigFile.load(missing, RelayConfig.builder())).getMessage(),
+            "cannot read config file " + missing + ": no such file");
+    }
+}

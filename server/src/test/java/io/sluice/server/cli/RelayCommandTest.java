@@ -1,0 +1,140 @@
+package io.sluice.server.cli;
+
+import io.sluice.server.RelayConfig;
+import io.sluice.server.StreamConfig;
+import io.sluice.server.Strategy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RelayCommandTest
+{
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    /** Runs the command the way main does, minus System.exit, capturing its output. */
+    private int execute(final String... args)
+    {
+        final CommandLine commandLine = new CommandLine(new RelayCommand());
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        return commandLine.execute(args);
+    }
+
+    private static RelayConfig configFor(final String... args)
+    {
+        final RelayCommand command = new RelayCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.buildConfig();
+    }
+
+    private Path file(final String yaml) throws Exception
+    {
+        return Files.writeString(dir.resolve("relay.yaml"), yaml);
+    }
+
+    @Test
+    void flagsGivenOverrideTheFileAndTheRestComesFromIt() throws Exception
+    {
+        final Path file = file("""
+            bind: 0.0.0.0
+            port: 9000
+            io-threads: 3
+            max-frame-length: 2MiB
+            auth-token: from-file
+            default-stream:
+              lane-bytes: 1MiB
+              lane-runs: 64
+            streams:
+              prices: {lane-bytes: 8MiB}
+            """);
+
+        final RelayConfig config = configFor("--config", file.toString(), "--port", "0", "--lane-bytes", "2MiB",
+            "--auth-token", "from-flag", "--strategy", "Throttle");
+
+        assertEquals(0, config.port());
+        assertEquals("0.0.0.0", config.bindAddress());
+        assertEquals(3, config.ioThreads());
+        assertEquals(2 * 1024 * 1024, config.maxFrameLength());
+        assertEquals("from-flag", config.authToken());
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 2 * 1024 * 1024, 64), config.defaultStream());
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 8 * 1024 * 1024, 64), config.streamConfig("prices"));
+    }
+
+    @Test
+    void withoutFileOrFlagsTheDefaultsApply()
+    {
+        assertEquals(RelayConfig.builder().build(), configFor());
+        assertEquals(RelayConfig.builder().bindAddress("::1").port(7450).ioThreads(2).maxFrameLength(64 * 1024).build(),
+            configFor("--bind", "::1", "--port", "7450", "--io-threads", "2", "--max-frame-length", "64KiB"));
+    }
+
+    @Test
+    void configFileErrorExitsWith2AndNamesTheKey() throws Exception
+    {
+        final Path file = file("streams:\n  prices:\n    strategie: throttle\n");
+
+        assertEquals(2, execute("--config", file.toString(), "--port", "0"));
+
+        assertEquals("sluice relay: unknown key 'streams.prices.strategie' in " + file
+            + " (known: strategy, lane-bytes, lane-runs)", err.toString().strip());
+        assertEquals("", out.toString());
+    }
+
+    @Test
+    void missingConfigFileExitsWith2()
+    {
+        final Path missing = dir.resolve("nope.yaml");
+
+        assertEquals(2, execute("--config", missing.toString()));
+
+        assertEquals("sluice relay: cannot read config file " + missing + ": no such file", err.toString().strip());
+    }
+
+    @Test
+    void outOfRangeFlagExitsWith2()
+    {
+        assertEquals(2, execute("--io-threads", "0", "--port", "0"));
+
+        assertEquals("sluice relay: io-threads must be >= 1, was 0", err.toString().strip());
+    }
+
+    @Test
+    void badFlagValuesAreUsageErrors()
+    {
+        assertEquals(2, execute("--lane-bytes", "lots"));
+        assertTrue(err.toString().contains("'lots' is not a byte size"), err::toString);
+
+        assertEquals(2, execute("--strategy", "drop"));
+        assertTrue(err.toString().contains("unknown strategy 'drop' (known: throttle)"), err::toString);
+
+        assertEquals(2, execute("--lane-bytes", "12", "--port", "0"));
+        assertTrue(err.toString().contains("sluice relay: bad value for --lane-bytes: lane-bytes must be at least 1KiB"),
+            err::toString);
+    }
+
+    @Test
+    void helpDescribesEveryOption()
+    {
+        assertEquals(0, execute("--help"));
+
+        final String help = out.toString();
+        for (final String option : new String[] {"--port=P", "--bind=ADDR", "--config=FILE", "--io-threads=N",
+            "--max-frame-length=BYTES", "--strategy=NAME", "--lane-bytes=BYTES", "--auth-token=TOKEN", "--help",
+            "--version", "known: throttle", "Exit codes"})
+        {
+            assertTrue(help.contains(option), () -> option + " missing from:\n" + help);
+        }
+    }
+}
