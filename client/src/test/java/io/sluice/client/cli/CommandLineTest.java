@@ -1,0 +1,118 @@
+package io.sluice.client.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Argument handling of produce and consume, and their behaviour when no relay is there; none needs a relay.
+ */
+class CommandLineTest
+{
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(final Object command, final String... args)
+    {
+        return new CommandLine(command)
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .execute(args);
+    }
+
+    @Test
+    void produceRefusesPayloadTooSmallForTheIndex()
+    {
+        assertEquals(2, run(new ProduceCommand(), "--stream", "demo", "--size", "4"));
+        assertTrue(err.toString().contains("--size must be at least 8"), err.toString());
+    }
+
+    @Test
+    void produceRequiresAStream()
+    {
+        assertEquals(2, run(new ProduceCommand(), "--count", "10"));
+        assertTrue(err.toString().contains("--stream"), err.toString());
+    }
+
+    @Test
+    void produceRefusesCountTogetherWithDuration()
+    {
+        assertEquals(2, run(new ProduceCommand(), "--stream", "demo", "--count", "10", "--duration", "1s"));
+        assertTrue(err.toString().contains("mutually exclusive"), err.toString());
+    }
+
+    @Test
+    void produceRefusesBadValues()
+    {
+        assertEquals(2, run(new ProduceCommand(), "--stream", "demo", "--rate", "fast"));
+        assertEquals(2, run(new ProduceCommand(), "--stream", "demo", "--duration", "10"));
+        assertEquals(2, run(new ProduceCommand(), "--stream", "demo", "--count", "0"));
+        assertEquals(2, run(new ProduceCommand(), "--stream", "demo", "--port", "70000"));
+    }
+
+    @Test
+    void consumeRefusesBadValues()
+    {
+        assertEquals(2, run(new ConsumeCommand(), "--stream", "demo", "--rate", "0"));
+        assertEquals(2, run(new ConsumeCommand(), "--stream", "demo", "--idle-timeout", "soon"));
+        assertEquals(2, run(new ConsumeCommand(), "--stream", "demo", "--count", "5", "--duration", "1s"));
+        assertEquals(2, run(new ConsumeCommand()));
+    }
+
+    @Test
+    void helpListsTheOptions()
+    {
+        assertEquals(0, run(new ProduceCommand(), "--help"));
+        assertEquals(0, run(new ConsumeCommand(), "--help"));
+        for (final String option : new String[] {"--stream", "--rate", "--size", "--count", "--duration", "--json",
+            "--idle-timeout"})
+        {
+            assertTrue(out.toString().contains(option), option);
+        }
+    }
+
+    @Test
+    void connectionRefusedIsExitOneAndWritesNoJson(@TempDir final Path dir) throws Exception
+    {
+        final int port = unusedPort();
+        final Path json = dir.resolve("p.json");
+        final long start = System.nanoTime();
+        assertEquals(1, run(new ProduceCommand(), "--stream", "demo", "--port", Integer.toString(port),
+            "--count", "10", "--json", json.toString()));
+        assertEquals(1, run(new ConsumeCommand(), "--stream", "demo", "--port", Integer.toString(port),
+            "--count", "10", "--json", json.toString()));
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20));
+        assertTrue(err.toString().contains("cannot connect"), err.toString());
+        assertFalse(Files.exists(json));
+    }
+
+    @Test
+    void progressStaysQuietForShortRuns()
+    {
+        final long second = TimeUnit.SECONDS.toNanos(1);
+        assertEquals(4 * second, ProduceCommand.progressStart(true, Long.MAX_VALUE));
+        assertEquals(second, ProduceCommand.progressStart(false, Long.MAX_VALUE));
+        assertEquals(second, ProduceCommand.progressStart(false, 10 * second));
+        assertTrue(ProduceCommand.progressStart(false, 3 * second) > 1000 * second);
+    }
+
+    private static int unusedPort() throws Exception
+    {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+    }
+}
