@@ -39,12 +39,18 @@ final class Lane
     private final Runnable drainTask = this::drain;
     private volatile boolean closed;
 
-    private long messagesWritten;
-    private long bytesWritten;
+    private final String streamName;
+    private final String subscription;
+    private final String strategy;
+    private volatile long messagesWritten;
+    private volatile long bytesWritten;
 
-    Lane(final Channel channel, final StreamConfig config)
+    Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config)
     {
         this.channel = channel;
+        this.streamName = streamName;
+        this.subscription = subscription;
+        this.strategy = config.strategy().configName();
         this.eventLoop = channel.eventLoop();
         this.maxBytes = config.laneBytes();
         this.runs = new ManyToOneConcurrentArrayQueue<>(config.laneRuns());
@@ -117,14 +123,22 @@ final class Lane
             return;
         }
         boolean wrote = false;
+        long messages = 0;
+        long bytesOut = 0;
         ByteBuf run;
         while (channel.isWritable() && (run = runs.poll()) != null)
         {
             final int bytes = run.readableBytes();
             queuedBytes.addAndGet(-bytes);
-            bytesWritten += bytes;
+            bytesOut += bytes;
+            messages += countFrames(run);
             channel.write(run, channel.voidPromise());
             wrote = true;
+        }
+        if (wrote)
+        {
+            messagesWritten += messages;
+            bytesWritten += bytesOut;
         }
         if (wrote)
         {
@@ -135,6 +149,17 @@ final class Lane
         {
             wakeWaiters();
         }
+    }
+
+    private static int countFrames(final ByteBuf run)
+    {
+        int frames = 0;
+        final int end = run.writerIndex();
+        for (int index = run.readerIndex(); index < end; index += run.getInt(index))
+        {
+            frames++;
+        }
+        return frames;
     }
 
     private void wakeWaiters()
@@ -202,10 +227,14 @@ final class Lane
         return messagesAccepted.sum();
     }
 
-    /** @return bytes written to the subscriber's channel. */
-    long bytesWritten()
+    /** @return a snapshot of the lane's counters; safe from any thread. */
+    LaneSnapshot snapshot()
     {
-        return bytesWritten;
+        final long in = messagesAccepted.sum();
+        final long out = messagesWritten;
+        return new LaneSnapshot(streamName, String.valueOf(channel.remoteAddress()), subscription, strategy, "direct",
+            in, out, bytesWritten, Math.max(0, in - out), queuedBytes.get(), 0, 0, 0, 0, java.util.Map.of(),
+            peakBytes.get());
     }
 
     boolean isClosed()

@@ -37,6 +37,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     private long acceptedSequence = -1;
     private long ackedSequence = -1;
     private int pauseReasons;
+    private long pausedSinceNanos;
     private long heldBytes;
     private boolean closeRequested;
 
@@ -295,6 +296,10 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
 
     private void pause(final ChannelHandlerContext ctx, final int reason)
     {
+        if (pauseReasons == 0)
+        {
+            pausedSinceNanos = System.nanoTime();
+        }
         pauseReasons |= reason;
         ctx.channel().config().setAutoRead(false);
     }
@@ -302,6 +307,10 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     private void resume(final ChannelHandlerContext ctx, final int reason)
     {
         pauseReasons &= ~reason;
+        if (pauseReasons == 0)
+        {
+            stream.onThrottled(System.nanoTime() - pausedSinceNanos);
+        }
         if (pauseReasons == 0 && ctx.channel().isActive())
         {
             ctx.channel().config().setAutoRead(true);

@@ -66,8 +66,8 @@ public final class Relay implements AutoCloseable
     public static Relay start(final RelayConfig config)
     {
         final EventLoopGroup group = Transports.newGroup(config.ioThreads(), "sluice-relay");
-        final RelayMetrics metrics = new RelayMetrics();
         final StreamRegistry streams = new StreamRegistry(config);
+        final RelayMetrics metrics = new RelayMetrics(streams);
         final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         final RateLimitedLogger warnings = new RateLimitedLogger(LoggerFactory.getLogger(Relay.class), 10);
         final ProtocolErrorHandler errorHandler = new ProtocolErrorHandler("relay", warnings,

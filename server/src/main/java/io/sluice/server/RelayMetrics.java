@@ -2,7 +2,9 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.ErrorCode;
 
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,9 +28,11 @@ public final class RelayMetrics
     private final LongAdder[] errorsByCode = new LongAdder[ErrorCode.values().length];
     private final Set<Lane> lanes = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
+    private final StreamRegistry streams;
 
-    RelayMetrics()
+    RelayMetrics(final StreamRegistry streams)
     {
+        this.streams = streams;
         for (int i = 0; i < errorsByCode.length; i++)
         {
             errorsByCode[i] = new LongAdder();
@@ -91,6 +95,28 @@ public final class RelayMetrics
     boolean isShuttingDown()
     {
         return shuttingDown;
+    }
+
+    /** @return a snapshot of every stream, in no particular order. */
+    public List<StreamSnapshot> streams()
+    {
+        final List<StreamSnapshot> list = new ArrayList<>();
+        for (final Stream stream : streams.all())
+        {
+            list.add(stream.snapshot());
+        }
+        return list;
+    }
+
+    /** @return a snapshot of every subscriber lane, in no particular order. */
+    public List<LaneSnapshot> lanes()
+    {
+        final List<LaneSnapshot> list = new ArrayList<>();
+        for (final Lane lane : lanes)
+        {
+            list.add(lane.snapshot());
+        }
+        return list;
     }
 
     /** @return connections accepted since start. */

@@ -19,6 +19,7 @@ final class Stream
     private final LongAdder messagesIn = new LongAdder();
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder messagesUnrouted = new LongAdder();
+    private final LongAdder throttledNanos = new LongAdder();
     private final AtomicInteger publishers = new AtomicInteger();
     private volatile Lane[] lanes = NO_LANES;
 
@@ -107,6 +108,17 @@ final class Stream
     void onUnrouted(final int messages)
     {
         messagesUnrouted.add(messages);
+    }
+
+    void onThrottled(final long nanos)
+    {
+        throttledNanos.add(nanos);
+    }
+
+    StreamSnapshot snapshot()
+    {
+        return new StreamSnapshot(name, publishers.get(), lanes.length, messagesIn.sum(), bytesIn.sum(),
+            messagesUnrouted.sum(), throttledNanos.sum());
     }
 
     long messagesIn()

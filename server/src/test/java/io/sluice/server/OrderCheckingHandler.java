@@ -18,6 +18,7 @@ final class OrderCheckingHandler implements MessageHandler
     long badPayloads;
     long gaps;
     long gapMessages;
+    String firstSkip = "";
 
     @Override
     public void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
@@ -31,7 +32,11 @@ final class OrderCheckingHandler implements MessageHandler
         }
         else if (sequence > next[0])
         {
-            outOfOrder++;
+            if (outOfOrder++ == 0)
+            {
+                firstSkip = "source " + header.sourceId() + " expected " + next[0] + " got " + sequence + " after " +
+                    received + " messages";
+            }
             next[0] = sequence + 1;
         }
         else
@@ -60,6 +65,6 @@ final class OrderCheckingHandler implements MessageHandler
     public String toString()
     {
         return "received=" + received + " outOfOrder=" + outOfOrder + " duplicates=" + duplicates +
-            " badPayloads=" + badPayloads + " gaps=" + gaps;
+            " badPayloads=" + badPayloads + " gaps=" + gaps + (firstSkip.isEmpty() ? "" : " first skip: " + firstSkip);
     }
 }

@@ -1,0 +1,43 @@
+package io.sluice.server;
+
+import java.util.Map;
+
+/**
+ * One subscriber lane's counters and gauges at one moment.
+ *
+ * @param stream stream name.
+ * @param subscriber the subscriber's remote address.
+ * @param subscription durable subscription name, or empty.
+ * @param strategy the lane's strategy, as named in config.
+ * @param tier where new messages go now: "direct" (throttle, no tiers), "memory" or "disk".
+ * @param messagesIn messages the lane accepted from publishers.
+ * @param messagesOut messages written to the subscriber's connection.
+ * @param bytesOut bytes written to the subscriber's connection.
+ * @param waitingMessages messages accepted and not yet written (in the lane's tiers).
+ * @param queuedBytes bytes waiting in the hand-off from publishers.
+ * @param memoryBytes bytes in the memory tier.
+ * @param diskBytes bytes the disk tier uses on disk.
+ * @param spilled messages written to the disk tier.
+ * @param restored messages read back from the disk tier.
+ * @param droppedByReason messages dropped, by reason name; empty when none.
+ * @param peakBytes most bytes the lane has held (hand-off plus the channel's outbound buffer).
+ */
+public record LaneSnapshot(
+    String stream,
+    String subscriber,
+    String subscription,
+    String strategy,
+    String tier,
+    long messagesIn,
+    long messagesOut,
+    long bytesOut,
+    long waitingMessages,
+    long queuedBytes,
+    long memoryBytes,
+    long diskBytes,
+    long spilled,
+    long restored,
+    Map<String, Long> droppedByReason,
+    long peakBytes)
+{
+}
