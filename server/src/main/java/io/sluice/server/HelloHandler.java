@@ -96,7 +96,7 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             // WELCOME is written before the lane joins the stream, so it precedes every DATA frame.
             ctx.writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.voidPromise());
-            final Lane lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), stream.config());
+            final Lane lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), stream.config(), null);
             ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, metrics));
             LOG.info("subscriber {} joined stream '{}' ({})", ctx.channel().remoteAddress(), stream.name(),
                 stream.config().strategy().configName());

@@ -27,6 +27,12 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class Lane
 {
+    static final String TIER_DIRECT = "direct";
+    static final String TIER_MEMORY = "memory";
+    static final String TIER_DISK = "disk";
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Lane.class);
+
     private final Channel channel;
     private final EventLoop eventLoop;
     private final long maxBytes;
@@ -45,9 +51,20 @@ final class Lane
     private volatile long messagesWritten;
     private volatile long bytesWritten;
 
-    Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config)
+    // Tiers: only the lane's event loop touches them. Null when the strategy has none.
+    private final MemoryTier memory;
+    private final DiskTier disk;
+    private final int chunkBytes;
+    private volatile String tier;
+
+    Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
+        final DiskTier disk)
     {
         this.channel = channel;
+        this.memory = config.strategy().hasMemoryTier() ? new MemoryTier(config.memoryBytes()) : null;
+        this.disk = disk;
+        this.chunkBytes = memory == null ? 0 : Math.max(64 * 1024, memory.maxRecord());
+        this.tier = memory == null ? TIER_DIRECT : (disk != null && !disk.isEmpty() ? TIER_DISK : TIER_MEMORY);
         this.streamName = streamName;
         this.subscription = subscription;
         this.strategy = config.strategy().configName();
@@ -122,6 +139,11 @@ final class Lane
             wakeWaiters();
             return;
         }
+        if (memory != null)
+        {
+            drainThroughTiers();
+            return;
+        }
         boolean wrote = false;
         long messages = 0;
         long bytesOut = 0;
@@ -151,6 +173,135 @@ final class Lane
         }
     }
 
+    // Buffer and spill: move runs from the hand-off into the tiers (memory, then disk), and from the tiers to the
+    // channel while it is writable, until neither makes progress. A run the tiers cannot take stays at the head
+    // of the hand-off: that is the throttle on-full policy, since producers are refused once the hand-off fills.
+    private void drainThroughTiers()
+    {
+        long written = 0;
+        long messages = 0;
+        boolean progress = true;
+        for (int pass = 0; progress && pass < 64; pass++)
+        {
+            progress = intake();
+            while (channel.isWritable())
+            {
+                final long before = memory.frames();
+                ByteBuf chunk = null;
+                if (!memory.isEmpty())
+                {
+                    chunk = channel.alloc().directBuffer(chunkBytes);
+                    memory.drainTo(chunk);
+                    messages += before - memory.frames();
+                }
+                else if (disk != null)
+                {
+                    chunk = disk.pollRestored();
+                    if (chunk != null)
+                    {
+                        messages += countFrames(chunk);
+                    }
+                }
+                if (chunk == null)
+                {
+                    break;
+                }
+                written += chunk.readableBytes();
+                channel.write(chunk, channel.voidPromise());
+                progress = true;
+            }
+            if (disk != null && TIER_DISK.equals(tier) && memory.isEmpty() && disk.isEmpty())
+            {
+                tier = TIER_MEMORY;
+                logTierSwitch(TIER_MEMORY);
+            }
+        }
+        if (written > 0)
+        {
+            messagesWritten += messages;
+            bytesWritten += written;
+            channel.flush();
+            recordPeak(queuedBytes.get() + outboundBytes());
+        }
+        if (queuedBytes.get() <= maxBytes / 2)
+        {
+            wakeWaiters();
+        }
+        if (progress || (disk != null && !disk.isEmpty() && channel.isWritable()))
+        {
+            // More to do than one pass allows, or restored frames still on their way: come back soon.
+            scheduleDrain();
+        }
+    }
+
+    private boolean intake()
+    {
+        boolean moved = false;
+        ByteBuf run;
+        while ((run = runs.peek()) != null)
+        {
+            final int start = run.readerIndex();
+            final int end = run.writerIndex();
+            int reached = start;
+            if (TIER_MEMORY.equals(tier))
+            {
+                reached = memory.offerFrames(run, start, end);
+                if (reached < end && disk != null && disk.hasRoom())
+                {
+                    tier = TIER_DISK;
+                    logTierSwitch(TIER_DISK);
+                }
+            }
+            if (TIER_DISK.equals(tier) && reached < end)
+            {
+                reached = disk.offer(run, reached, end, countFrames(run, reached, end));
+            }
+            if (reached > start)
+            {
+                moved = true;
+                queuedBytes.addAndGet(-(reached - start));
+            }
+            if (reached < end)
+            {
+                run.readerIndex(reached);
+                break;
+            }
+            runs.poll();
+            run.release();
+        }
+        return moved;
+    }
+
+    private long lastTierLogNanos;
+    private long suppressedTierLogs;
+
+    // INFO, at most one line a second per lane: a lane flapping between tiers must not flood the log.
+    private void logTierSwitch(final String to)
+    {
+        final long now = System.nanoTime();
+        if (now - lastTierLogNanos >= 1_000_000_000L)
+        {
+            LOG.info("lane of {} on stream '{}' now takes new messages into {} ({} earlier switches not logged)",
+                channel.remoteAddress(), streamName, to, suppressedTierLogs);
+            lastTierLogNanos = now;
+            suppressedTierLogs = 0;
+        }
+        else
+        {
+            suppressedTierLogs++;
+        }
+    }
+
+    private static int countFrames(final ByteBuf run, final int from, final int to)
+    {
+        int frames = 0;
+        for (int index = from; index < to; index += run.getInt(index))
+        {
+            frames++;
+        }
+        return frames;
+    }
+
     private static int countFrames(final ByteBuf run)
     {
         int frames = 0;
@@ -178,6 +329,10 @@ final class Lane
     {
         closed = true;
         releaseQueued();
+        if (disk != null)
+        {
+            disk.close();
+        }
         wakeWaiters();
     }
 
@@ -232,9 +387,12 @@ final class Lane
     {
         final long in = messagesAccepted.sum();
         final long out = messagesWritten;
-        return new LaneSnapshot(streamName, String.valueOf(channel.remoteAddress()), subscription, strategy, "direct",
-            in, out, bytesWritten, Math.max(0, in - out), queuedBytes.get(), 0, 0, 0, 0, java.util.Map.of(),
-            peakBytes.get());
+        final MemoryTier m = memory;
+        final DiskTier d = disk;
+        return new LaneSnapshot(streamName, String.valueOf(channel.remoteAddress()), subscription, strategy, tier,
+            in, out, bytesWritten, Math.max(0, in - out), queuedBytes.get(), m == null ? 0 : m.usedBytes(),
+            d == null ? 0 : d.diskBytes(), d == null ? 0 : d.spilled(), d == null ? 0 : d.restored(),
+            java.util.Map.of(), peakBytes.get());
     }
 
     boolean isClosed()

@@ -24,6 +24,7 @@ import java.util.Map;
  * @param authToken token a HELLO must carry, or empty for none.
  * @param defaultStream settings of any stream not named in {@code streams}.
  * @param streams per-stream settings by name.
+ * @param spillDirectory where the spill strategy's disk tiers live, one folder per stream and subscription.
  */
 public record RelayConfig(
     String bindAddress,
@@ -39,7 +40,8 @@ public record RelayConfig(
     int maxReadsPerLoop,
     String authToken,
     StreamConfig defaultStream,
-    Map<String, StreamConfig> streams)
+    Map<String, StreamConfig> streams,
+    java.nio.file.Path spillDirectory)
 {
     /** The port a relay listens on when none is given. */
     public static final int DEFAULT_PORT = 7440;
@@ -64,6 +66,9 @@ public record RelayConfig(
         require(maxReadsPerLoop >= 1, "max-reads-per-loop must be >= 1, was " + maxReadsPerLoop);
         require(authToken != null, "auth-token must not be null (use empty for none)");
         require(defaultStream != null, "default stream settings are required");
+        require(spillDirectory != null, "spill-dir is required");
+        require(authToken.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= Hello.MAX_TOKEN_LENGTH,
+            "auth-token must be at most " + Hello.MAX_TOKEN_LENGTH + " bytes");
         streams = Map.copyOf(streams == null ? Map.of() : streams);
         for (final String name : streams.keySet())
         {
@@ -117,6 +122,7 @@ public record RelayConfig(
         b.authToken = authToken;
         b.defaultStream = defaultStream;
         b.streams.putAll(streams);
+        b.spillDirectory = spillDirectory;
         return b;
     }
 
@@ -139,6 +145,7 @@ public record RelayConfig(
         private String authToken = "";
         private StreamConfig defaultStream = StreamConfig.DEFAULT;
         private final Map<String, StreamConfig> streams = new LinkedHashMap<>();
+        private java.nio.file.Path spillDirectory = java.nio.file.Path.of("sluice-spill");
 
         private Builder()
         {
@@ -236,6 +243,13 @@ public record RelayConfig(
             return this;
         }
 
+        /** @return this. */
+        public Builder spillDirectory(final java.nio.file.Path spillDirectory)
+        {
+            this.spillDirectory = spillDirectory;
+            return this;
+        }
+
         /** @return the current default stream settings (to derive from). */
         public StreamConfig defaultStream()
         {
@@ -250,7 +264,7 @@ public record RelayConfig(
         {
             return new RelayConfig(bindAddress, port, ioThreads, maxFrameLength, helloTimeoutMs, heartbeatIntervalMs,
                 heartbeatTimeoutMs, lowWaterMark, highWaterMark, maxReadBytes, maxReadsPerLoop, authToken,
-                defaultStream, streams);
+                defaultStream, streams, spillDirectory);
         }
     }
 }

@@ -45,8 +45,8 @@ public final class RelayConfigFile
 {
     private static final List<String> TOP_KEYS = List.of("bind", "port", "io-threads", "max-frame-length",
         "hello-timeout", "heartbeat-interval", "heartbeat-timeout", "low-water-mark", "high-water-mark",
-        "max-read-bytes", "max-reads-per-loop", "auth-token", "default-stream", "streams");
-    private static final List<String> STREAM_KEYS = List.of("strategy", "lane-bytes", "lane-runs");
+        "max-read-bytes", "max-reads-per-loop", "auth-token", "spill-dir", "default-stream", "streams");
+    private static final List<String> STREAM_KEYS = List.of("strategy", "lane-bytes", "lane-runs", "memory", "spill-quota");
     /** A config file is a few KiB; the cap stops a wrong path (a log, a dump) from being read into memory whole. */
     private static final int MAX_CODE_POINTS = 1024 * 1024;
 
@@ -169,6 +169,7 @@ public final class RelayConfigFile
                 case "max-read-bytes" -> into.maxReadBytes(intBytes(value, key));
                 case "max-reads-per-loop" -> into.maxReadsPerLoop(wholeNumber(value, key));
                 case "auth-token" -> into.authToken(text(value, key));
+                case "spill-dir" -> into.spillDirectory(java.nio.file.Path.of(text(value, key)));
                 default ->
                 {
                     // Water marks are set as a pair, and the streams after default-stream: both below.
@@ -247,6 +248,16 @@ public final class RelayConfigFile
         Strategy strategy = base.strategy();
         long laneBytes = base.laneBytes();
         int laneRuns = base.laneRuns();
+        long memory = base.memoryBytes();
+        long spillQuota = base.spillQuotaBytes();
+        if (fields.containsKey("memory"))
+        {
+            memory = bytes(fields.get("memory"), path + ".memory");
+        }
+        if (fields.containsKey("spill-quota"))
+        {
+            spillQuota = bytes(fields.get("spill-quota"), path + ".spill-quota");
+        }
         if (fields.containsKey("strategy"))
         {
             final String key = path + ".strategy";
@@ -270,7 +281,7 @@ public final class RelayConfigFile
         }
         try
         {
-            return new StreamConfig(strategy, laneBytes, laneRuns);
+            return new StreamConfig(strategy, laneBytes, laneRuns, memory, spillQuota);
         }
         catch (final IllegalArgumentException ex)
         {

@@ -9,7 +9,36 @@ public enum Strategy
      * Lossless, no tiers: once the lane holds its configured bytes, the relay stops reading from every producer
      * of the stream until the lane drains. The slowest subscriber sets the pace of the whole stream.
      */
-    THROTTLE;
+    THROTTLE,
+
+    /**
+     * Lossless: a memory tier (an Agrona ring of {@code memory} bytes) absorbs bursts; when it is full the lane's
+     * on-full policy acts (throttle: the lane stops taking runs, and its producers are paused as above).
+     */
+    BUFFER,
+
+    /**
+     * Lossless: a memory tier, then a disk tier (Chronicle Queue in the spill directory, at most
+     * {@code spill-quota} bytes); when both are full the on-full policy acts (throttle). Once a lane spills, new
+     * messages go to disk until the disk backlog is empty, so order is kept across every switch.
+     */
+    SPILL;
+
+    /**
+     * @return whether the strategy has a memory tier.
+     */
+    public boolean hasMemoryTier()
+    {
+        return this != THROTTLE;
+    }
+
+    /**
+     * @return whether the strategy has a disk tier.
+     */
+    public boolean hasDiskTier()
+    {
+        return this == SPILL;
+    }
 
     /**
      * @param text a name as written in config or on the command line, any case, '-' or '_'.

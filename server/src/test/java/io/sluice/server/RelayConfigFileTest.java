@@ -80,8 +80,8 @@ class RelayConfigFileTest
             () -> assertEquals(32_000, config.maxReadBytes()),
             () -> assertEquals(8, config.maxReadsPerLoop()),
             () -> assertEquals("s3cret", config.authToken()),
-            () -> assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 128), config.defaultStream()),
-            () -> assertEquals(new StreamConfig(Strategy.THROTTLE, 8 * 1024 * 1024, 1024), config.streamConfig("prices")),
+            () -> assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 128, StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES), config.defaultStream()),
+            () -> assertEquals(new StreamConfig(Strategy.THROTTLE, 8 * 1024 * 1024, 1024, StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES), config.streamConfig("prices")),
             () -> assertEquals(config.defaultStream(), config.streamConfig("unlisted")));
     }
 
@@ -197,8 +197,8 @@ class RelayConfigFileTest
               lane-runs: 64
             """);
 
-        assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 64), config.defaultStream());
-        assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 16), config.streamConfig("prices"));
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 64, StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES), config.defaultStream());
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 16, StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES), config.streamConfig("prices"));
         assertEquals(config.defaultStream(), config.streamConfig("quotes"));
     }
 
@@ -238,7 +238,7 @@ class RelayConfigFileTest
               prices: {<<: *big, lane-runs: 64}
             """);
 
-        assertEquals(new StreamConfig(Strategy.THROTTLE, 4L << 20, 64), config.streamConfig("prices"));
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 4L << 20, 64, StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES), config.streamConfig("prices"));
     }
 
     @Test

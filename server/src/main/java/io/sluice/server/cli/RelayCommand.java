@@ -94,6 +94,20 @@ public final class RelayCommand implements Callable<Integer>
             + StreamConfig.DEFAULT_LANE_BYTES + " bytes). Applies to streams not listed under 'streams' in the config file.")
     private Long laneBytes;
 
+    @Option(names = "--memory", paramLabel = "BYTES", converter = Bytes.class,
+        description = "Memory tier of each lane under the buffer and spill strategies, e.g. 8MiB (rounded down to a "
+            + "power of two; default: " + StreamConfig.DEFAULT_MEMORY_BYTES + " bytes).")
+    private Long memory;
+
+    @Option(names = "--spill-dir", paramLabel = "DIR",
+        description = "Directory of the spill strategy's disk tier (default: ./sluice-spill).")
+    private Path spillDir;
+
+    @Option(names = "--spill-quota", paramLabel = "BYTES", converter = Bytes.class,
+        description = "Most disk each lane's disk tier may use, e.g. 2GiB (default: "
+            + StreamConfig.DEFAULT_SPILL_QUOTA_BYTES + " bytes).")
+    private Long spillQuota;
+
     @Option(names = "--auth-token", paramLabel = "TOKEN",
         description = "Token every client's HELLO must carry (default: none). Prefer auth-token in the config "
             + "file: command lines are visible to other users of the machine.")
@@ -202,17 +216,23 @@ public final class RelayCommand implements Callable<Integer>
         {
             builder.authToken(authToken);
         }
-        if (strategy != null || laneBytes != null)
+        if (spillDir != null)
+        {
+            builder.spillDirectory(spillDir);
+        }
+        if (strategy != null || laneBytes != null || memory != null || spillQuota != null)
         {
             final StreamConfig base = builder.defaultStream();
             try
             {
                 builder.defaultStream(new StreamConfig(strategy != null ? strategy : base.strategy(),
-                    laneBytes != null ? laneBytes : base.laneBytes(), base.laneRuns()));
+                    laneBytes != null ? laneBytes : base.laneBytes(), base.laneRuns(),
+                    memory != null ? memory : base.memoryBytes(),
+                    spillQuota != null ? spillQuota : base.spillQuotaBytes()));
             }
             catch (final IllegalArgumentException ex)
             {
-                throw new IllegalArgumentException("bad value for --lane-bytes: " + ex.getMessage(), ex);
+                throw new IllegalArgumentException("bad value: " + ex.getMessage(), ex);
             }
         }
         return builder.build();

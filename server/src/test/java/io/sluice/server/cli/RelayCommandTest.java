@@ -68,8 +68,8 @@ class RelayCommandTest
         assertEquals(3, config.ioThreads());
         assertEquals(2 * 1024 * 1024, config.maxFrameLength());
         assertEquals("from-flag", config.authToken());
-        assertEquals(new StreamConfig(Strategy.THROTTLE, 2 * 1024 * 1024, 64), config.defaultStream());
-        assertEquals(new StreamConfig(Strategy.THROTTLE, 8 * 1024 * 1024, 64), config.streamConfig("prices"));
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 2 * 1024 * 1024, 64, StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES), config.defaultStream());
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 8 * 1024 * 1024, 64, StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES), config.streamConfig("prices"));
     }
 
     @Test

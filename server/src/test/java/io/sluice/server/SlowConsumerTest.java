@@ -6,8 +6,8 @@ import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
@@ -18,33 +18,41 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The throttle strategy over real loopback sockets: a fast producer and a slow consumer, and a consumer that
- * stops reading altogether.
+ * The lossless strategies over real loopback sockets: a producer at full speed and a consumer at a small fraction
+ * of its rate. Every message arrives once, in order, and the relay's memory stays within its configured bounds.
  */
-class ThrottleEndToEndTest
+class SlowConsumerTest
 {
     private static final int PAYLOAD = 64;
 
     private Relay relay;
     private SluiceClient client;
 
-    @BeforeEach
-    void start()
+    private void start(final Strategy strategy)
     {
-        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
+        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2)
+            .defaultStream(StreamConfig.DEFAULT.withStrategy(strategy).withMemoryBytes(1024 * 1024)).build());
         client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2));
     }
 
     @AfterEach
     void stop()
     {
-        client.close();
-        relay.close();
+        if (client != null)
+        {
+            client.close();
+        }
+        if (relay != null)
+        {
+            relay.close();
+        }
     }
 
-    @Test
-    void slowConsumerReceivesEverythingInOrderWhileRelayMemoryStaysBounded() throws Exception
+    @ParameterizedTest
+    @EnumSource(value = Strategy.class, names = {"THROTTLE", "BUFFER"})
+    void slowConsumerReceivesEverythingInOrderWhileRelayMemoryStaysBounded(final Strategy strategy) throws Exception
     {
+        start(strategy);
         final Subscription subscription = client.subscribe("throttle-slow");
         final Publication publication = client.publish("throttle-slow");
         final AtomicBoolean producing = new AtomicBoolean(true);
@@ -109,6 +117,11 @@ class ThrottleEndToEndTest
         final long heldBound = (config.maxReadsPerLoop() + 1) * maxRun;
         assertTrue(relay.metrics().peakHeldBytes() <= heldBound,
             "held bytes peaked at " + relay.metrics().peakHeldBytes() + " > bound " + heldBound);
+        for (final LaneSnapshot lane : relay.metrics().lanes())
+        {
+            assertTrue(lane.memoryBytes() <= MemoryTier.capacityFor(stream.memoryBytes()), lane.toString());
+            assertEquals(handler.received, lane.messagesOut(), lane.toString());
+        }
 
         publication.close();
         subscription.close();
