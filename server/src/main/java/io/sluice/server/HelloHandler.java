@@ -93,11 +93,13 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
         }
         else
         {
-            // WELCOME is written before the lane joins the stream, so it precedes every DATA frame.
-            ctx.writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
-                config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.voidPromise());
+            // The lane joins the stream before WELCOME leaves: a subscriber that has its WELCOME must receive every
+            // message published after it. DATA cannot overtake the WELCOME, because the lane drains on this event
+            // loop, which is busy here until the WELCOME has been written.
             final Lane lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), stream.config(), null);
             ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, metrics));
+            ctx.channel().writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
+                config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.channel().voidPromise());
             LOG.info("subscriber {} joined stream '{}' ({})", ctx.channel().remoteAddress(), stream.name(),
                 stream.config().strategy().configName());
         }
