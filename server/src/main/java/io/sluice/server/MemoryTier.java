@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.netty.buffer.ByteBuf;
 import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.core.ring.ByteBufCopy;
 import org.agrona.BitUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
@@ -40,6 +41,7 @@ final class MemoryTier
     private final int maxRecord;
     private final CopyOut copyOut = new CopyOut();
     private final Evictor evictor = new Evictor();
+    private final UnsafeBuffer scratch = new UnsafeBuffer(0, 0);
     private long framesIn;
     private long framesOut;
 
@@ -118,7 +120,7 @@ final class MemoryTier
             {
                 return false;
             }
-            memory.putBytes(claim, src.internalNioBuffer(index, frameLength), frameLength);
+            ByteBufCopy.copy(src, index, frameLength, memory, claim, scratch);
             ring.commit(claim);
             framesIn++;
             return true;
@@ -140,7 +142,7 @@ final class MemoryTier
             {
                 throw new IllegalStateException("memory tier refused a fragment after reserving room for the frame");
             }
-            memory.putBytes(claim, src.internalNioBuffer(index + offset, length), length);
+            ByteBufCopy.copy(src, index + offset, length, memory, claim, scratch);
             ring.commit(claim);
             offset += length;
             type = MSG_MORE;

@@ -125,19 +125,19 @@ class RelayConfigFileTest
     {
         assertEquals("unknown key 'prot' in relay.yaml (known: bind, port, io-threads, max-frame-length, hello-timeout, "
             + "heartbeat-interval, heartbeat-timeout, low-water-mark, high-water-mark, max-read-bytes, "
-            + "max-reads-per-loop, auth-token, default-stream, streams)", error("prot: 7440"));
+            + "max-reads-per-loop, auth-token, spill-dir, default-stream, streams)", error("prot: 7440"));
     }
 
     @Test
     void namesAnUnknownKeyUnderAStream()
     {
-        assertEquals("unknown key 'streams.prices.strategie' in relay.yaml (known: strategy, lane-bytes, lane-runs)",
+        assertEquals("unknown key 'streams.prices.strategie' in relay.yaml (known: strategy, lane-bytes, lane-runs, memory, spill-quota)",
             error("""
                 streams:
                   prices:
                     strategie: throttle
                 """));
-        assertEquals("unknown key 'default-stream.lanes' in relay.yaml (known: strategy, lane-bytes, lane-runs)",
+        assertEquals("unknown key 'default-stream.lanes' in relay.yaml (known: strategy, lane-bytes, lane-runs, memory, spill-quota)",
             error("""
                 default-stream:
                   lanes: 4

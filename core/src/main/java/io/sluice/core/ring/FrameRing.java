@@ -26,6 +26,7 @@ public final class FrameRing
     private final RingBuffer ring;
     private final UnsafeBuffer buffer;
     private final ByteBuffer consumerView;
+    private final UnsafeBuffer scratch = new UnsafeBuffer(0, 0);
 
     private FrameRing(final int capacity, final boolean manyProducers)
     {
@@ -90,6 +91,7 @@ public final class FrameRing
 
     /**
      * Copies whole frames from {@code src[from, to)} into the ring, one record each, for as long as they fit.
+     * For one producing thread at a time (it uses a scratch view of its own).
      *
      * @param src frames, back to back.
      * @param from index of the first frame.
@@ -107,7 +109,7 @@ public final class FrameRing
             {
                 break;
             }
-            buffer.putBytes(claim, src.internalNioBuffer(index, frameLength), frameLength);
+            ByteBufCopy.copy(src, index, frameLength, buffer, claim, scratch);
             ring.commit(claim);
             index += frameLength;
         }

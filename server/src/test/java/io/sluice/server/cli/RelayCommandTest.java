@@ -88,7 +88,7 @@ class RelayCommandTest
         assertEquals(2, execute("--config", file.toString(), "--port", "0"));
 
         assertEquals("sluice relay: unknown key 'streams.prices.strategie' in " + file
-            + " (known: strategy, lane-bytes, lane-runs)", err.toString().strip());
+            + " (known: strategy, lane-bytes, lane-runs, memory, spill-quota)", err.toString().strip());
         assertEquals("", out.toString());
     }
 
@@ -117,10 +117,10 @@ class RelayCommandTest
         assertTrue(err.toString().contains("'lots' is not a byte size"), err::toString);
 
         assertEquals(2, execute("--strategy", "drop"));
-        assertTrue(err.toString().contains("unknown strategy 'drop' (known: throttle)"), err::toString);
+        assertTrue(err.toString().contains("unknown strategy 'drop' (known: throttle, buffer, spill)"), err::toString);
 
         assertEquals(2, execute("--lane-bytes", "12", "--port", "0"));
-        assertTrue(err.toString().contains("sluice relay: bad value for --lane-bytes: lane-bytes must be at least 1KiB"),
+        assertTrue(err.toString().contains("sluice relay: bad value: lane-bytes must be at least 1KiB"),
             err::toString);
     }
 
