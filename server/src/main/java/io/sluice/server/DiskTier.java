@@ -42,6 +42,24 @@ interface DiskTier
     long restored();
 
     /**
+     * @return whether the tier outlives its lane (a durable subscription), so that a closing lane hands it what it
+     * still holds.
+     */
+    boolean isDurable();
+
+    /**
+     * Lane's event loop, while closing: frames older than everything on disk (the memory tier's), to be restored
+     * first next time. Takes ownership.
+     */
+    void handOverHead(ByteBuf olderFrames);
+
+    /**
+     * Lane's event loop, while closing: the newest frames (the hand-off's), to follow everything on disk. Takes
+     * ownership.
+     */
+    void handOverTail(ByteBuf newerFrames);
+
+    /**
      * Lane's event loop: the lane is gone. Frames not yet restored stay on disk when the subscription is durable.
      */
     void close();

@@ -29,11 +29,14 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
     private final RelayConfig config;
     private final StreamRegistry streams;
     private final RelayMetrics metrics;
+    private final DiskTiers diskTiers;
     private ScheduledFuture<?> timeout;
 
-    HelloHandler(final RelayConfig config, final StreamRegistry streams, final RelayMetrics metrics)
+    HelloHandler(final RelayConfig config, final StreamRegistry streams, final RelayMetrics metrics,
+        final DiskTiers diskTiers)
     {
         this.config = config;
+        this.diskTiers = diskTiers;
         this.streams = streams;
         this.metrics = metrics;
     }
@@ -96,7 +99,14 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             // The lane joins the stream before WELCOME leaves: a subscriber that has its WELCOME must receive every
             // message published after it. DATA cannot overtake the WELCOME, because the lane drains on this event
             // loop, which is busy here until the WELCOME has been written.
-            final Lane lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), stream.config(), null);
+            if (!hello.subscription().isEmpty() && !stream.claimSubscription(hello.subscription()))
+            {
+                throw new ProtocolException(ErrorCode.SUBSCRIPTION_IN_USE, "subscription '" + hello.subscription() +
+                    "' of stream '" + stream.name() + "' is already connected");
+            }
+            final Lane lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), stream.config(),
+                stream.config().strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(), hello.subscription(),
+                    stream.config(), ctx.alloc(), l::wake) : null);
             ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, metrics));
             ctx.channel().writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.channel().voidPromise());

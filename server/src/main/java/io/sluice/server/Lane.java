@@ -58,11 +58,11 @@ final class Lane
     private volatile String tier;
 
     Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
-        final DiskTier disk)
+        final java.util.function.Function<Lane, DiskTier> diskFactory)
     {
         this.channel = channel;
         this.memory = config.strategy().hasMemoryTier() ? new MemoryTier(config.memoryBytes()) : null;
-        this.disk = disk;
+        this.disk = diskFactory == null ? null : diskFactory.apply(this);
         this.chunkBytes = memory == null ? 0 : Math.max(64 * 1024, memory.maxRecord());
         this.tier = memory == null ? TIER_DIRECT : (disk != null && !disk.isEmpty() ? TIER_DISK : TIER_MEMORY);
         this.streamName = streamName;
@@ -71,6 +71,11 @@ final class Lane
         this.eventLoop = channel.eventLoop();
         this.maxBytes = config.laneBytes();
         this.runs = new ManyToOneConcurrentArrayQueue<>(config.laneRuns());
+    }
+
+    String subscription()
+    {
+        return subscription;
     }
 
     Channel channel()
@@ -227,9 +232,9 @@ final class Lane
         {
             wakeWaiters();
         }
-        if (progress || (disk != null && !disk.isEmpty() && channel.isWritable()))
+        if (progress)
         {
-            // More to do than one pass allows, or restored frames still on their way: come back soon.
+            // More to do than one pass allows: come back after other tasks had their turn.
             scheduleDrain();
         }
     }
@@ -328,12 +333,36 @@ final class Lane
     void close()
     {
         closed = true;
+        final DiskTier chronicle = disk;
+        if (chronicle != null && chronicle.isDurable())
+        {
+            // Keep everything accepted: the memory tier (older than anything on disk) goes to a head store, the
+            // hand-off (newer) to the main store. Only what sits in the channel's outbound buffer is lost.
+            while (!memory.isEmpty())
+            {
+                final ByteBuf chunk = channel.alloc().directBuffer(chunkBytes);
+                memory.drainTo(chunk);
+                chronicle.handOverHead(chunk);
+            }
+            ByteBuf run;
+            while ((run = runs.poll()) != null)
+            {
+                queuedBytes.addAndGet(-run.readableBytes());
+                chronicle.handOverTail(run);
+            }
+        }
         releaseQueued();
         if (disk != null)
         {
             disk.close();
         }
         wakeWaiters();
+    }
+
+    /** Lane's event loop: let the lane know restored frames or an opened disk tier are ready. */
+    void wake()
+    {
+        scheduleDrain();
     }
 
     private void releaseQueued()

@@ -44,10 +44,13 @@ public final class Relay implements AutoCloseable
     private final ChannelGroup connections;
     private final RelayMetrics metrics;
     private final StreamRegistry streams;
+    private final DiskTiers diskTiers;
 
     private Relay(final RelayConfig config, final EventLoopGroup group, final Channel serverChannel,
-        final ChannelGroup connections, final RelayMetrics metrics, final StreamRegistry streams)
+        final ChannelGroup connections, final RelayMetrics metrics, final StreamRegistry streams,
+        final DiskTiers diskTiers)
     {
+        this.diskTiers = diskTiers;
         this.config = config;
         this.group = group;
         this.serverChannel = serverChannel;
@@ -69,6 +72,7 @@ public final class Relay implements AutoCloseable
         final StreamRegistry streams = new StreamRegistry(config);
         final RelayMetrics metrics = new RelayMetrics(streams);
         final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        final DiskTiers diskTiers = new DiskTiers(config.spillDirectory());
         final RateLimitedLogger warnings = new RateLimitedLogger(LoggerFactory.getLogger(Relay.class), 10);
         final ProtocolErrorHandler errorHandler = new ProtocolErrorHandler("relay", warnings,
             (code, n) -> metrics.onProtocolError(code));
@@ -93,7 +97,7 @@ public final class Relay implements AutoCloseable
                     ch.pipeline().addLast(
                         new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()),
                         new FrameDecoder(config.maxFrameLength()),
-                        new HelloHandler(config, streams, metrics),
+                        new HelloHandler(config, streams, metrics, diskTiers),
                         errorHandler);
                 }
             });
@@ -101,13 +105,14 @@ public final class Relay implements AutoCloseable
         {
             final Channel server = bootstrap.bind(new InetSocketAddress(config.bindAddress(), config.port()))
                 .syncUninterruptibly().channel();
-            final Relay relay = new Relay(config, group, server, connections, metrics, streams);
+            final Relay relay = new Relay(config, group, server, connections, metrics, streams, diskTiers);
             LOG.info("relay listening on {}:{} ({} transport, {} io threads)", config.bindAddress(), relay.port(),
                 Transports.name(), config.ioThreads());
             return relay;
         }
         catch (final RuntimeException ex)
         {
+            diskTiers.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + ex, ex);
         }
@@ -157,6 +162,8 @@ public final class Relay implements AutoCloseable
         serverChannel.close().syncUninterruptibly();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        // Lanes handed their memory tiers and hand-offs to disk as their connections closed; let that finish.
+        diskTiers.close();
         LOG.info("relay on port {} stopped", ((InetSocketAddress)serverChannel.localAddress()).getPort());
     }
 }

@@ -22,6 +22,7 @@ final class Stream
     private final LongAdder throttledNanos = new LongAdder();
     private final AtomicInteger publishers = new AtomicInteger();
     private volatile Lane[] lanes = NO_LANES;
+    private final java.util.Set<String> activeSubscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     Stream(final String name, final int id, final StreamConfig config)
     {
@@ -81,6 +82,20 @@ final class Stream
             System.arraycopy(current, 0, next, 0, at);
             System.arraycopy(current, at + 1, next, at, current.length - at - 1);
             lanes = next;
+        }
+    }
+
+    /** @return false when a subscriber with this durable name is connected already. */
+    boolean claimSubscription(final String subscription)
+    {
+        return activeSubscriptions.add(subscription);
+    }
+
+    void releaseSubscription(final String subscription)
+    {
+        if (!subscription.isEmpty())
+        {
+            activeSubscriptions.remove(subscription);
         }
     }
 

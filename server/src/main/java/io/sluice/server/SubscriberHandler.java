@@ -81,6 +81,7 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter
             removed = true;
             stream.removeLane(lane);
             lane.close();
+            stream.releaseSubscription(lane.subscription());
             metrics.subscriberLeft(lane);
         }
     }

@@ -56,6 +56,17 @@ final class OrderCheckingHandler implements MessageHandler
         gapMessages += header.gapDroppedCount();
     }
 
+    /** @return the highest sequence seen from any source, or -1. */
+    long lastSequence()
+    {
+        long last = -1;
+        for (final long[] next : nextBySource.values())
+        {
+            last = Math.max(last, next[0] - 1);
+        }
+        return last;
+    }
+
     boolean clean()
     {
         return outOfOrder == 0 && duplicates == 0 && badPayloads == 0;

@@ -39,7 +39,9 @@ public enum ErrorCode
     /** The relay is shutting down. */
     SHUTTING_DOWN(16),
     /** A fault inside the receiver; the text says more. */
-    INTERNAL(17);
+    INTERNAL(17),
+    /** A subscriber with the same durable subscription name is already connected to the stream. */
+    SUBSCRIPTION_IN_USE(18);
 
     private static final ErrorCode[] BY_CODE = new ErrorCode[32];
 
