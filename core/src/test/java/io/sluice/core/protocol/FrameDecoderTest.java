@@ -1,0 +1,165 @@
+package io.sluice.core.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderException;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * How the decoder splits a byte stream: runs of DATA frames, control frames alone, bytes arriving in any pieces,
+ * and errors raised as soon as a header field is wrong.
+ */
+class FrameDecoderTest
+{
+    private static ByteBuf data(final long sequence, final int payload)
+    {
+        final ByteBuf buf = Unpooled.buffer();
+        Frames.writeHeader(buf, FrameDescriptor.HEADER_LENGTH + payload, FrameType.DATA, 0, 1, 1, sequence, 0);
+        buf.writeZero(payload);
+        return buf;
+    }
+
+    private static List<ByteBuf> readAll(final EmbeddedChannel channel)
+    {
+        final List<ByteBuf> out = new ArrayList<>();
+        ByteBuf msg;
+        while ((msg = channel.readInbound()) != null)
+        {
+            out.add(msg);
+        }
+        return out;
+    }
+
+    private static int frames(final ByteBuf run)
+    {
+        int n = 0;
+        for (int i = run.readerIndex(); i < run.writerIndex(); i += Frames.frameLength(run, i))
+        {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
+    void consecutiveDataFramesComeOutAsOneRunAndControlFramesAlone()
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1024));
+        final ByteBuf bytes = Unpooled.buffer();
+        for (int i = 0; i < 3; i++)
+        {
+            bytes.writeBytes(data(i, 8));
+        }
+        Frames.writeEmpty(bytes, FrameType.HEARTBEAT, 0, 0, 0, 0);
+        bytes.writeBytes(data(3, 16));
+        channel.writeInbound(bytes);
+
+        final List<ByteBuf> out = readAll(channel);
+        assertEquals(3, out.size());
+        assertEquals(3, frames(out.get(0)));
+        assertEquals(FrameType.HEARTBEAT, Frames.type(out.get(1), out.get(1).readerIndex()));
+        assertEquals(1, frames(out.get(2)));
+        assertEquals(3, Frames.sequence(out.get(2), out.get(2).readerIndex()));
+        out.forEach(ByteBuf::release);
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void framesSplitAcrossReadsAtEveryByteArriveWhole()
+    {
+        final ByteBuf all = Unpooled.buffer();
+        for (int i = 0; i < 5; i++)
+        {
+            all.writeBytes(data(i, 3 + i));
+        }
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1024));
+        while (all.isReadable())
+        {
+            channel.writeInbound(all.readRetainedSlice(1));
+        }
+        all.release();
+        long next = 0;
+        for (final ByteBuf run : readAll(channel))
+        {
+            for (int i = run.readerIndex(); i < run.writerIndex(); i += Frames.frameLength(run, i))
+            {
+                assertEquals(next++, Frames.sequence(run, i));
+            }
+            run.release();
+        }
+        assertEquals(5, next);
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void oversizedLengthIsRefusedFromItsFourBytesAlone()
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1024));
+        final ByteBuf length = Unpooled.buffer().writeInt(1025);
+        final DecoderException ex = assertThrows(DecoderException.class, () -> channel.writeInbound(length));
+        final ProtocolException cause = (ProtocolException)ex.getCause();
+        assertEquals(ErrorCode.FRAME_TOO_LARGE, cause.code());
+        assertTrue(cause.getMessage().contains("1025"), cause.getMessage());
+        assertNull(channel.readInbound());
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void badVersionIsRefusedBeforeTheRestOfTheHeaderArrives()
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1024));
+        final ByteBuf start = Unpooled.buffer().writeInt(40).writeByte(9);
+        final DecoderException ex = assertThrows(DecoderException.class, () -> channel.writeInbound(start));
+        assertEquals(ErrorCode.UNSUPPORTED_VERSION, ((ProtocolException)ex.getCause()).code());
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void goodFramesBeforeABadOneAreDeliveredFirst()
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1024));
+        final ByteBuf bytes = Unpooled.buffer();
+        bytes.writeBytes(data(0, 8));
+        bytes.writeBytes(data(1, 8));
+        bytes.writeInt(16).writeByte(FrameDescriptor.VERSION).writeByte(FrameType.DATA);
+        final DecoderException ex = assertThrows(DecoderException.class, () -> channel.writeInbound(bytes));
+        assertEquals(ErrorCode.FRAME_TOO_SMALL, ((ProtocolException)ex.getCause()).code());
+        final List<ByteBuf> out = readAll(channel);
+        assertEquals(1, out.size());
+        assertEquals(2, frames(out.get(0)));
+        out.forEach(ByteBuf::release);
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void closeInTheMiddleOfAFrameIsATruncatedFrame()
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1024));
+        final ByteBuf half = data(0, 40);
+        half.writerIndex(50);
+        channel.writeInbound(half);
+        final DecoderException ex = assertThrows(DecoderException.class, channel::finish);
+        assertEquals(ErrorCode.TRUNCATED_FRAME, ((ProtocolException)ex.getCause()).code());
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void helloRoundTripsAndRefusesBadNames()
+    {
+        final Hello hello = new Hello(Role.SUBSCRIBER, "prices.eu-1", "durable_A", "token");
+        final ByteBuf frame = Frames.hello(Unpooled.buffer().alloc(), hello, 42);
+        assertEquals(hello, Hello.parse(frame));
+        frame.release();
+        assertThrows(IllegalArgumentException.class, () -> new Hello(Role.PUBLISHER, "bad name", "", ""));
+        assertThrows(IllegalArgumentException.class, () -> new Hello(Role.PUBLISHER, "", "", ""));
+    }
+}

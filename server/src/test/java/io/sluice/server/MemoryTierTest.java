@@ -1,0 +1,133 @@
+package io.sluice.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The memory tier keeps whole frames in order within its byte capacity, including frames larger than an Agrona
+ * record, which it stores as fragments.
+ */
+class MemoryTierTest
+{
+    private static ByteBuf frames(final long firstSequence, final int count, final int payload)
+    {
+        final ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer();
+        for (int i = 0; i < count; i++)
+        {
+            Frames.writeHeader(buf, FrameDescriptor.HEADER_LENGTH + payload, FrameType.DATA, 0, 1, 1, firstSequence + i, 0);
+            buf.writeBytes(pattern(firstSequence + i, payload));
+        }
+        return buf;
+    }
+
+    private static byte[] pattern(final long sequence, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        for (int b = 0; b < length; b++)
+        {
+            bytes[b] = (byte)(sequence + b);
+        }
+        return bytes;
+    }
+
+    @Test
+    void capacityIsTheConfiguredSizeRoundedDownToAPowerOfTwo()
+    {
+        assertEquals(8 * 1024 * 1024, MemoryTier.capacityFor(8L * 1024 * 1024));
+        assertEquals(8 * 1024 * 1024, MemoryTier.capacityFor(10L * 1024 * 1024));
+        assertEquals(64 * 1024, MemoryTier.capacityFor(1));
+    }
+
+    @Test
+    void framesComeOutWholeAndInOrderThroughRandomOffersAndDrains()
+    {
+        final MemoryTier tier = new MemoryTier(64 * 1024);
+        final Random random = new Random(7);
+        long offered = 0;
+        long expected = 0;
+        final ByteBuf out = PooledByteBufAllocator.DEFAULT.directBuffer(256 * 1024);
+        final ByteBuf pending = PooledByteBufAllocator.DEFAULT.directBuffer();
+        try
+        {
+            for (int round = 0; round < 1_000; round++)
+            {
+                // Sizes from tiny to above the 8 KiB record limit (fragmented).
+                final int payload = random.nextInt(4) == 0 ? 8 * 1024 + random.nextInt(20_000) : random.nextInt(200);
+                final ByteBuf frame = frames(offered, 1, payload);
+                final int reached = tier.offerFrames(frame, frame.readerIndex(), frame.writerIndex());
+                if (reached == frame.writerIndex())
+                {
+                    offered++;
+                }
+                frame.release();
+                if (random.nextBoolean() || reached != frame.writerIndex())
+                {
+                    out.clear();
+                    tier.drainTo(out);
+                    pending.writeBytes(out);
+                    expected = check(pending, expected);
+                }
+                assertTrue(tier.usedBytes() <= tier.capacity());
+            }
+            while (!tier.isEmpty())
+            {
+                out.clear();
+                tier.drainTo(out);
+                pending.writeBytes(out);
+            }
+            expected = check(pending, expected);
+            assertEquals(offered, expected);
+            assertEquals(0, pending.readableBytes());
+        }
+        finally
+        {
+            out.release();
+            pending.release();
+        }
+    }
+
+    // Consumes the whole frames at the front of the stream, checking sequence and content.
+    private static long check(final ByteBuf stream, final long expectedStart)
+    {
+        long expected = expectedStart;
+        while (stream.readableBytes() >= 4 && stream.readableBytes() >= stream.getInt(stream.readerIndex()))
+        {
+            final int at = stream.readerIndex();
+            final int length = stream.getInt(at);
+            assertEquals(expected, Frames.sequence(stream, at));
+            final byte[] payload = new byte[length - FrameDescriptor.HEADER_LENGTH];
+            stream.getBytes(at + FrameDescriptor.HEADER_LENGTH, payload);
+            assertTrue(java.util.Arrays.equals(pattern(expected, payload.length), payload), "payload of " + expected);
+            stream.skipBytes(length);
+            expected++;
+        }
+        stream.discardReadBytes();
+        return expected;
+    }
+
+    @Test
+    void evictOldestDropsOneWholeFrame()
+    {
+        final MemoryTier tier = new MemoryTier(64 * 1024);
+        final ByteBuf frames = frames(0, 3, 10_000);
+        final int reached = tier.offerFrames(frames, 0, frames.writerIndex());
+        final int written = frames.writerIndex();
+        frames.release();
+        assertEquals(written, reached);
+        assertEquals(10_000 + FrameDescriptor.HEADER_LENGTH, tier.evictOldest());
+        assertEquals(2, tier.frames());
+        final ByteBuf out = PooledByteBufAllocator.DEFAULT.directBuffer(128 * 1024);
+        tier.drainTo(out);
+        assertEquals(1, Frames.sequence(out, 0));
+        out.release();
+    }
+}
