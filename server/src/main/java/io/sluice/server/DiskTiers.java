@@ -3,25 +3,48 @@ package io.sluice.server;
 import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Makes the disk tiers of spill lanes. (Placeholder while the spill module's store is being built.)
+ * Makes the disk tiers of spill lanes and owns the spill thread they share, started on first use.
+ * A durable subscription's tier lives in {@code spill-dir/<stream>/<subscription>}; a lane without a durable name
+ * gets {@code spill-dir/<stream>/.conn-<n>}, deleted when the lane closes.
  */
 final class DiskTiers implements AutoCloseable
 {
-    DiskTiers(final Path root)
+    private final Path root;
+    private final AtomicLong connections = new AtomicLong();
+    private final int maxFrameLength;
+    private SpillWorker worker;
+
+    DiskTiers(final Path root, final int maxFrameLength)
     {
+        this.root = root;
+        this.maxFrameLength = maxFrameLength;
     }
 
-    DiskTier create(
+    synchronized DiskTier create(
         final String stream, final String subscription, final StreamConfig config, final ByteBufAllocator alloc,
         final Runnable wakeLane)
     {
-        throw new UnsupportedOperationException("the spill strategy's disk tier is not available in this build");
+        if (worker == null)
+        {
+            worker = new SpillWorker();
+        }
+        final boolean durable = !subscription.isEmpty();
+        final String name = durable ? subscription : ".conn-" + ProcessHandle.current().pid() + "-" +
+            connections.incrementAndGet();
+        return new ChronicleDiskTier(worker, root.resolve(stream).resolve(name), durable, config.spillQuotaBytes(),
+            maxFrameLength, alloc, wakeLane);
     }
 
+    /** Waits for every tier to finish its hand-overs and close its stores. */
     @Override
-    public void close()
+    public synchronized void close()
     {
+        if (worker != null)
+        {
+            worker.close();
+        }
     }
 }

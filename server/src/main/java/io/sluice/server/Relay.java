@@ -72,7 +72,7 @@ public final class Relay implements AutoCloseable
         final StreamRegistry streams = new StreamRegistry(config);
         final RelayMetrics metrics = new RelayMetrics(streams);
         final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-        final DiskTiers diskTiers = new DiskTiers(config.spillDirectory());
+        final DiskTiers diskTiers = new DiskTiers(config.spillDirectory(), config.maxFrameLength());
         final RateLimitedLogger warnings = new RateLimitedLogger(LoggerFactory.getLogger(Relay.class), 10);
         final ProtocolErrorHandler errorHandler = new ProtocolErrorHandler("relay", warnings,
             (code, n) -> metrics.onProtocolError(code));

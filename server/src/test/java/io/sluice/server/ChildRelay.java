@@ -115,6 +115,15 @@ final class ChildRelay implements AutoCloseable
         return process.exitValue();
     }
 
+    /**
+     * Kills the relay with SIGKILL and waits for it to be gone.
+     */
+    void kill() throws InterruptedException
+    {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
     @Override
     public void close() throws InterruptedException
     {

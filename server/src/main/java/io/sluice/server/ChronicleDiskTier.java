@@ -1,0 +1,511 @@
+package io.sluice.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.spill.FrameHandler;
+import io.sluice.spill.SpillConfig;
+import io.sluice.spill.SpillStore;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * A lane's disk tier on Chronicle Queue. The lane's event loop hands runs of frames over and takes restored
+ * frames back through two bounded single-producer queues; the {@link SpillWorker} thread does the disk work.
+ * <p>
+ * On disk, a tier is a folder holding a {@code main} store (FIFO of what the lane spilled) and zero or more
+ * {@code head-N} stores. A head store holds frames that were older than everything in {@code main} when the lane
+ * closed (its memory tier, and frames restored but not yet sent); they must go out first, so heads are restored
+ * newest-first, before {@code main}. A durable subscription's folder survives the lane, so its backlog reaches
+ * the subscriber when it reconnects under the same name, after a graceful restart or a kill -9.
+ */
+final class ChronicleDiskTier implements DiskTier
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ChronicleDiskTier.class);
+    private static final int TO_DISK_RUNS = 64;
+    private static final long TO_DISK_BYTES = 4L * 1024 * 1024;
+    private static final int FROM_DISK_CHUNKS = 8;
+    private static final int CHUNK_BYTES = 64 * 1024;
+
+    private final SpillWorker worker;
+    private final Path directory;
+    private final boolean durable;
+    private final long quotaBytes;
+    private final int maxFrameLength;
+    private final Runnable wakeLane;
+    private final ByteBufAllocator alloc;
+
+    // Lane -> worker, and worker -> lane.
+    private final OneToOneConcurrentArrayQueue<ByteBuf> toDisk = new OneToOneConcurrentArrayQueue<>(TO_DISK_RUNS);
+    private final AtomicLong toDiskBytes = new AtomicLong();
+    private final OneToOneConcurrentArrayQueue<ByteBuf> fromDisk = new OneToOneConcurrentArrayQueue<>(FROM_DISK_CHUNKS);
+    private final OneToOneConcurrentArrayQueue<ByteBuf> toHead = new OneToOneConcurrentArrayQueue<>(1024);
+
+    private volatile boolean opened;
+    private volatile boolean full;
+    private volatile boolean closing;
+    private volatile boolean finished;
+    private volatile long backlogAtOpen;
+    private volatile long diskBytes;
+    private volatile long spilledTotal;
+    private volatile long restoredTotal;
+
+    // Lane's event loop only.
+    private long handedFrames;
+    private long restoredFrames;
+
+    // Spill thread only.
+    private SpillStore main;
+    private final List<SpillStore> heads = new ArrayList<>();
+    private final UnsafeBuffer restoreView = new UnsafeBuffer(0, 0);
+    private ByteBuf restoring;
+    private final FrameHandler copier = this::copyRestored;
+
+    ChronicleDiskTier(
+        final SpillWorker worker, final Path directory, final boolean durable, final long quotaBytes,
+        final int maxFrameLength, final ByteBufAllocator alloc, final Runnable wakeLane)
+    {
+        this.maxFrameLength = maxFrameLength;
+        this.worker = worker;
+        this.directory = directory;
+        this.durable = durable;
+        this.quotaBytes = quotaBytes;
+        this.alloc = alloc;
+        this.wakeLane = wakeLane;
+        worker.add(this);
+    }
+
+    // ---------------------------------------------------------------- lane's event loop
+
+    @Override
+    public boolean hasRoom()
+    {
+        return opened && !full && !closing && toDiskBytes.get() < TO_DISK_BYTES;
+    }
+
+    @Override
+    public int offer(final ByteBuf run, final int from, final int to, final int frames)
+    {
+        if (!hasRoom())
+        {
+            return from;
+        }
+        final ByteBuf slice = run.retainedSlice(from, to - from);
+        if (!toDisk.offer(slice))
+        {
+            slice.release();
+            return from;
+        }
+        toDiskBytes.addAndGet(to - from);
+        handedFrames += frames;
+        worker.wake();
+        return to;
+    }
+
+    @Override
+    public ByteBuf pollRestored()
+    {
+        final ByteBuf chunk = fromDisk.poll();
+        if (chunk != null)
+        {
+            int frames = 0;
+            for (int i = chunk.readerIndex(); i < chunk.writerIndex(); i += chunk.getInt(i))
+            {
+                frames++;
+            }
+            restoredFrames += frames;
+            worker.wake();
+        }
+        return chunk;
+    }
+
+    @Override
+    public boolean isEmpty()
+    {
+        return opened && handedFrames + backlogAtOpen == restoredFrames;
+    }
+
+    @Override
+    public long diskBytes()
+    {
+        return diskBytes;
+    }
+
+    @Override
+    public long spilled()
+    {
+        return spilledTotal;
+    }
+
+    @Override
+    public long restored()
+    {
+        return restoredTotal;
+    }
+
+    /**
+     * Lane's event loop, when the lane closes: frames older than everything on disk (the memory tier's, and
+     * restored chunks not yet sent) go to a new head store, so that they are restored first next time.
+     */
+    @Override
+    public void handOverHead(final ByteBuf olderFrames)
+    {
+        if (!toHead.offer(olderFrames))
+        {
+            LOG.warn("lane {} closing: more head chunks than the hand-over holds; {} bytes not kept", directory,
+                olderFrames.readableBytes());
+            olderFrames.release();
+        }
+    }
+
+    /**
+     * Lane's event loop, when the lane closes: the hand-off's runs are the newest frames; they join the main store.
+     */
+    @Override
+    public void handOverTail(final ByteBuf run)
+    {
+        if (!toDisk.offer(run))
+        {
+            LOG.warn("lane {} closing: the hand-over to disk is full; {} bytes not kept", directory, run.readableBytes());
+            run.release();
+            return;
+        }
+        toDiskBytes.addAndGet(run.readableBytes());
+    }
+
+    @Override
+    public void close()
+    {
+        ByteBuf chunk;
+        while ((chunk = fromDisk.poll()) != null)
+        {
+            handOverHead(chunk);
+        }
+        closing = true;
+        worker.wake();
+    }
+
+    @Override
+    public boolean isDurable()
+    {
+        return durable;
+    }
+
+    // ---------------------------------------------------------------- spill thread
+
+    boolean isFinished()
+    {
+        return finished;
+    }
+
+    int doWork()
+    {
+        if (!opened)
+        {
+            open();
+            return 1;
+        }
+        int work = append();
+        if (closing)
+        {
+            shutdown();
+            return work + 1;
+        }
+        work += restore();
+        if (full && heads.isEmpty() && main.isEmpty())
+        {
+            // Everything on disk was consumed, yet the quota is still taken (the drained cycle file is the one
+            // appends go to, and a new one has no room). An empty store holds nothing to keep: start it afresh.
+            final Path mainDir = directory.resolve("main");
+            main.close();
+            deleteTree(mainDir);
+            main = SpillStore.open(config(mainDir));
+            full = false;
+            work++;
+        }
+        diskBytes = totalDiskBytes();
+        return work;
+    }
+
+    private void open()
+    {
+        try
+        {
+            Files.createDirectories(directory);
+            try (Stream<Path> entries = Files.list(directory))
+            {
+                final List<Path> headDirs = entries
+                    .filter(p -> p.getFileName().toString().startsWith("head-"))
+                    .sorted(Comparator.comparingLong(ChronicleDiskTier::headNumber).reversed())
+                    .toList();
+                for (final Path head : headDirs)
+                {
+                    heads.add(SpillStore.open(config(head)));
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        main = SpillStore.open(config(directory.resolve("main")));
+        long backlog = main.backlogMessages();
+        for (final SpillStore head : heads)
+        {
+            backlog += head.backlogMessages();
+        }
+        backlogAtOpen = backlog;
+        diskBytes = totalDiskBytes();
+        if (backlog > 0)
+        {
+            LOG.info("disk tier {} opened with {} messages waiting", directory, backlog);
+        }
+        opened = true;
+        wakeLane.run();
+    }
+
+    private SpillConfig config(final Path dir)
+    {
+        return SpillConfig.of(dir, quotaBytes).withMaxFrameLength(maxFrameLength);
+    }
+
+    private static long headNumber(final Path head)
+    {
+        try
+        {
+            return Long.parseLong(head.getFileName().toString().substring("head-".length()));
+        }
+        catch (final NumberFormatException ex)
+        {
+            return -1;
+        }
+    }
+
+    private int append()
+    {
+        int work = 0;
+        ByteBuf run;
+        while ((run = toDisk.peek()) != null)
+        {
+            int index = run.readerIndex();
+            final int end = run.writerIndex();
+            while (index < end)
+            {
+                final int length = run.getInt(index + FrameDescriptor.LENGTH_OFFSET);
+                final int status = main.append(run, index, length);
+                if (status != SpillStore.OK)
+                {
+                    if (!full)
+                    {
+                        LOG.warn("disk tier {} full ({}): the lane falls back to its on-full policy", directory,
+                            status == SpillStore.QUOTA_EXCEEDED ? "quota " + quotaBytes + " bytes reached" :
+                            "free space below the margin");
+                    }
+                    full = true;
+                    run.readerIndex(index);
+                    return work;
+                }
+                index += length;
+                spilledTotal++;
+                work++;
+            }
+            toDisk.poll();
+            toDiskBytes.addAndGet(-(end - run.readerIndex()));
+            run.release();
+            full = false;
+        }
+        return work;
+    }
+
+    private int restore()
+    {
+        int work = 0;
+        while (fromDisk.size() < FROM_DISK_CHUNKS - 1)
+        {
+            final SpillStore source = nextSource();
+            if (source == null)
+            {
+                break;
+            }
+            restoring = alloc.directBuffer(CHUNK_BYTES);
+            int read = 0;
+            while (fromDisk.size() < FROM_DISK_CHUNKS - 1 && restoring.writableBytes() >= FrameDescriptor.HEADER_LENGTH &&
+                source.read(copier, 1) > 0)
+            {
+                read++;
+            }
+            final ByteBuf chunk = restoring;
+            restoring = null;
+            if (chunk.isReadable())
+            {
+                fromDisk.offer(chunk);
+                restoredTotal += read;
+                work += read;
+                wakeLane.run();
+            }
+            else
+            {
+                chunk.release();
+            }
+        }
+        return work;
+    }
+
+    // A frame that does not fit the chunk being filled starts a chunk of its own size.
+    private void copyRestored(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (restoring.writableBytes() < length)
+        {
+            if (restoring.isReadable())
+            {
+                fromDisk.offer(restoring);
+                wakeLane.run();
+            }
+            else
+            {
+                restoring.release();
+            }
+            restoring = alloc.directBuffer(Math.max(CHUNK_BYTES, length));
+        }
+        final int at = restoring.writerIndex();
+        restoreView.wrap(restoring.memoryAddress() + at, length);
+        buffer.getBytes(offset, restoreView, 0, length);
+        restoring.writerIndex(at + length);
+    }
+
+    private SpillStore nextSource()
+    {
+        while (!heads.isEmpty())
+        {
+            final SpillStore head = heads.get(0);
+            if (!head.isEmpty())
+            {
+                return head;
+            }
+            heads.remove(0);
+            head.close();
+            deleteQuietly(head);
+        }
+        return main.isEmpty() ? null : main;
+    }
+
+    private long totalDiskBytes()
+    {
+        long bytes = main == null ? 0 : main.diskBytes();
+        for (final SpillStore head : heads)
+        {
+            bytes += head.diskBytes();
+        }
+        return bytes;
+    }
+
+    /**
+     * Spill thread: finish the hand-overs and close the stores; a tier that is not durable deletes its folder.
+     */
+    void shutdown()
+    {
+        if (finished)
+        {
+            return;
+        }
+        if (main != null)
+        {
+            append();
+            ByteBuf chunk;
+            if (durable && !toHead.isEmpty())
+            {
+                final SpillStore head = SpillStore.open(config(directory.resolve("head-" + System.nanoTime())));
+                while ((chunk = toHead.poll()) != null)
+                {
+                    for (int i = chunk.readerIndex(); i < chunk.writerIndex(); i += chunk.getInt(i))
+                    {
+                        final int length = chunk.getInt(i);
+                        head.append(chunk, i, length);
+                    }
+                    chunk.release();
+                }
+                head.close();
+            }
+            main.close();
+            for (final SpillStore head : heads)
+            {
+                head.close();
+            }
+        }
+        releaseAll();
+        if (!durable)
+        {
+            deleteTree(directory);
+        }
+        finished = true;
+    }
+
+    void fail(final RuntimeException ex)
+    {
+        full = true;
+        releaseAll();
+        finished = true;
+    }
+
+    private void releaseAll()
+    {
+        ByteBuf buf;
+        while ((buf = toDisk.poll()) != null)
+        {
+            buf.release();
+        }
+        while ((buf = toHead.poll()) != null)
+        {
+            buf.release();
+        }
+        while ((buf = fromDisk.poll()) != null)
+        {
+            buf.release();
+        }
+        if (restoring != null)
+        {
+            restoring.release();
+            restoring = null;
+        }
+    }
+
+    private void deleteQuietly(final SpillStore store)
+    {
+        deleteTree(store.config().directory());
+    }
+
+    private static void deleteTree(final Path dir)
+    {
+        if (!Files.exists(dir))
+        {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir))
+        {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("could not delete {}: {}", dir, ex.toString());
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return directory.toString();
+    }
+}

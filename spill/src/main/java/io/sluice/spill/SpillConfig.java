@@ -1,0 +1,221 @@
+package io.sluice.spill;
+
+import io.sluice.core.protocol.FrameDescriptor;
+import net.openhft.chronicle.core.time.SystemTimeProvider;
+import net.openhft.chronicle.core.time.TimeProvider;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Settings of one {@link SpillStore}. Start from {@link #of(Path, long)} and adjust with the {@code with...} methods;
+ * the canonical constructor validates every field.
+ *
+ * @param directory            the store's own folder (for example {@code spillDir/<stream>/<subscription>}); created
+ *                             when missing. Nothing else may live in it.
+ * @param quotaBytes           the most disk the store may occupy, counted as allocated bytes of every file in
+ *                             {@code directory} (cycle files, Chronicle's {@code metadata.cq4t}, the lock file).
+ *                             {@link SpillStore#append} refuses with {@link SpillStore#QUOTA_EXCEEDED} before an append
+ *                             (and the cycle file or index block it may bring) would cross it. At least 1 MiB.
+ * @param freeSpaceMarginBytes append refuses with {@link SpillStore#DISK_FULL} when the file system's usable space
+ *                             would drop below this many bytes: a full disk under a memory-mapped file kills the JVM
+ *                             with SIGBUS. Default {@link #DEFAULT_FREE_SPACE_MARGIN_BYTES}.
+ * @param maxFrameLength       the largest frame {@code append} accepts (header included); larger ones are a programming
+ *                             error ({@link IllegalArgumentException}). Default
+ *                             {@link FrameDescriptor#DEFAULT_MAX_FRAME_LENGTH}.
+ * @param blockSize            Chronicle's mapping unit: files grow and are mapped a block at a time, and one document
+ *                             may not exceed a quarter of it, so it must be a power of two of at least
+ *                             {@code 4 * (maxFrameLength + 12)}, and at least 256 KiB.
+ * @param rollCycle            Chronicle roll cycle: names the cycle files, sets the index geometry and the longest a
+ *                             cycle file stays open for appends ({@link RollCycle#lengthInMillis()}, measured with
+ *                             {@code timeProvider}). Default {@link RollCycles#FIVE_MINUTELY}, the shortest standard
+ *                             cycle.
+ * @param rollBytes            a cycle file stops taking appends once this many bytes were appended to it (size-based
+ *                             roll), so that consumed data becomes deletable without waiting for the clock. Default
+ *                             {@code quotaBytes / 8}, at least 1 MiB.
+ * @param timeProvider         wall clock for time-based rolls; tests pass a settable one to roll deterministically.
+ */
+public record SpillConfig(
+    Path directory,
+    long quotaBytes,
+    long freeSpaceMarginBytes,
+    int maxFrameLength,
+    long blockSize,
+    RollCycle rollCycle,
+    long rollBytes,
+    TimeProvider timeProvider)
+{
+    /** Default {@link #freeSpaceMarginBytes()}: 64 MiB. */
+    public static final long DEFAULT_FREE_SPACE_MARGIN_BYTES = 64L << 20;
+
+    /** Default {@link #rollCycle()}. */
+    public static final RollCycle DEFAULT_ROLL_CYCLE = RollCycles.FIVE_MINUTELY;
+
+    /** Smallest block size accepted and the floor of {@link #minimumBlockSize(int)}: 256 KiB. */
+    public static final long MIN_BLOCK_SIZE = 256L << 10;
+
+    /** Smallest quota accepted: 1 MiB. */
+    public static final long MIN_QUOTA_BYTES = 1L << 20;
+
+    /** Smallest {@link #rollBytes()} accepted and its default floor: 1 MiB. */
+    public static final long MIN_ROLL_BYTES = 1L << 20;
+
+    /**
+     * Validates the settings.
+     *
+     * @throws IllegalArgumentException when a value is out of range.
+     * @throws NullPointerException     when a reference is null.
+     */
+    public SpillConfig
+    {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(rollCycle, "rollCycle");
+        Objects.requireNonNull(timeProvider, "timeProvider");
+        if (quotaBytes < MIN_QUOTA_BYTES)
+        {
+            throw new IllegalArgumentException("quotaBytes must be at least " + MIN_QUOTA_BYTES + ", was " + quotaBytes);
+        }
+        if (freeSpaceMarginBytes < 0)
+        {
+            throw new IllegalArgumentException("freeSpaceMarginBytes must not be negative, was " + freeSpaceMarginBytes);
+        }
+        if (maxFrameLength < 1 || maxFrameLength > (1 << 29))
+        {
+            throw new IllegalArgumentException("maxFrameLength must be in [1, 512MiB], was " + maxFrameLength);
+        }
+        if (blockSize < MIN_BLOCK_SIZE || Long.bitCount(blockSize) != 1)
+        {
+            throw new IllegalArgumentException("blockSize must be a power of two of at least " + MIN_BLOCK_SIZE
+                + ", was " + blockSize);
+        }
+        if (blockSize < minimumBlockSize(maxFrameLength))
+        {
+            throw new IllegalArgumentException("blockSize " + blockSize + " is too small for frames of "
+                + maxFrameLength + " bytes: at least " + minimumBlockSize(maxFrameLength));
+        }
+        if (rollBytes < MIN_ROLL_BYTES)
+        {
+            throw new IllegalArgumentException("rollBytes must be at least " + MIN_ROLL_BYTES + ", was " + rollBytes);
+        }
+    }
+
+    /**
+     * Defaults for a store in {@code directory} with a disk quota.
+     *
+     * @param directory  the store's own folder.
+     * @param quotaBytes the disk quota.
+     * @return the settings.
+     */
+    public static SpillConfig of(final Path directory, final long quotaBytes)
+    {
+        final int maxFrameLength = FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH;
+        return new SpillConfig(directory, quotaBytes, DEFAULT_FREE_SPACE_MARGIN_BYTES, maxFrameLength,
+            defaultBlockSize(maxFrameLength), DEFAULT_ROLL_CYCLE, defaultRollBytes(quotaBytes),
+            SystemTimeProvider.INSTANCE);
+    }
+
+    /**
+     * The smallest block size that holds frames of {@code maxFrameLength}: Chronicle limits a document to a quarter of
+     * a block, and a record adds {@value SpillStore#RECORD_HEADER_LENGTH} bytes to the frame.
+     *
+     * @param maxFrameLength largest frame.
+     * @return a power of two, at least {@link #MIN_BLOCK_SIZE}.
+     */
+    public static long minimumBlockSize(final int maxFrameLength)
+    {
+        final long needed = 4L * (maxFrameLength + (long)SpillStore.RECORD_HEADER_LENGTH + 8);
+        final long pow2 = Long.highestOneBit(needed) == needed ? needed : Long.highestOneBit(needed) << 1;
+        return Math.max(MIN_BLOCK_SIZE, pow2);
+    }
+
+    /**
+     * Default block size for frames of {@code maxFrameLength}: {@link #minimumBlockSize(int)}, at least 16 MiB. Fewer,
+     * larger blocks mean fewer remaps on the append path; the block size does not affect quota accounting because
+     * cycle files are sparse (see docs/spill.md).
+     *
+     * @param maxFrameLength largest frame.
+     * @return the block size.
+     */
+    public static long defaultBlockSize(final int maxFrameLength)
+    {
+        return Math.max(16L << 20, minimumBlockSize(maxFrameLength));
+    }
+
+    /**
+     * Default size-based roll threshold: an eighth of the quota, at least {@link #MIN_ROLL_BYTES}.
+     *
+     * @param quotaBytes the quota.
+     * @return bytes appended to one cycle file before the next append starts a new one.
+     */
+    public static long defaultRollBytes(final long quotaBytes)
+    {
+        return Math.max(MIN_ROLL_BYTES, quotaBytes / 8);
+    }
+
+    /**
+     * @param bytes new free-space margin.
+     * @return a copy with that margin.
+     */
+    public SpillConfig withFreeSpaceMarginBytes(final long bytes)
+    {
+        return new SpillConfig(directory, quotaBytes, bytes, maxFrameLength, blockSize, rollCycle, rollBytes, timeProvider);
+    }
+
+    /**
+     * @param bytes new quota; the roll threshold follows it if it was the default for the old quota.
+     * @return a copy with that quota.
+     */
+    public SpillConfig withQuotaBytes(final long bytes)
+    {
+        final long roll = rollBytes == defaultRollBytes(quotaBytes) ? defaultRollBytes(bytes) : rollBytes;
+        return new SpillConfig(directory, bytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, roll, timeProvider);
+    }
+
+    /**
+     * @param length new largest frame; the block size grows to {@link #minimumBlockSize(int)} when needed.
+     * @return a copy accepting frames up to that length.
+     */
+    public SpillConfig withMaxFrameLength(final int length)
+    {
+        final long block = Math.max(blockSize, minimumBlockSize(length));
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, length, block, rollCycle, rollBytes, timeProvider);
+    }
+
+    /**
+     * @param bytes new block size.
+     * @return a copy with that block size.
+     */
+    public SpillConfig withBlockSize(final long bytes)
+    {
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, bytes, rollCycle, rollBytes, timeProvider);
+    }
+
+    /**
+     * @param cycle new roll cycle.
+     * @return a copy with that roll cycle.
+     */
+    public SpillConfig withRollCycle(final RollCycle cycle)
+    {
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, cycle, rollBytes, timeProvider);
+    }
+
+    /**
+     * @param bytes new size-based roll threshold.
+     * @return a copy with that threshold.
+     */
+    public SpillConfig withRollBytes(final long bytes)
+    {
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, bytes, timeProvider);
+    }
+
+    /**
+     * @param clock new wall clock for time-based rolls.
+     * @return a copy with that clock.
+     */
+    public SpillConfig withTimeProvider(final TimeProvider clock)
+    {
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, rollBytes, clock);
+    }
+}

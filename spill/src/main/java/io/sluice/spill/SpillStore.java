@@ -1,0 +1,1265 @@
+package io.sluice.spill;
+
+import io.netty.buffer.ByteBuf;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.core.values.LongValue;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.TailerDirection;
+import net.openhft.chronicle.queue.TailerState;
+import net.openhft.chronicle.queue.impl.RollingResourcesCache;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.IntHashSet;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+
+/**
+ * The disk tier of a relay subscriber lane: a bounded, ordered, durable FIFO of frames on Chronicle Queue.
+ *
+ * <h2>Threading</h2>
+ * A store is confined to the thread that called {@link #open(SpillConfig)}: {@link #append}, {@link #read} and
+ * {@link #close} must all be called from it (the relay's dedicated spill thread, never a Netty event loop: file growth,
+ * rolls and deletions block for milliseconds). {@code append} and {@code read} check this and throw
+ * {@link IllegalStateException} from any other thread. The gauges ({@link #backlogMessages()},
+ * {@link #backlogBytes()}, {@link #damagedSkipped()}, {@link #isEmpty()}, {@link #diskBytes()}) may be read from any
+ * thread; they are then possibly a few frames stale.
+ *
+ * <h2>Order and consumption</h2>
+ * {@link #read} delivers frames in exactly the order {@link #append} accepted them. A frame is consumed once its
+ * {@link FrameHandler#onFrame} returns normally: the read position (the Chronicle index of the next frame, kept in
+ * Chronicle's {@code metadata.cq4t} table store like a named tailer's) is then advanced in the memory-mapped file before
+ * the next frame is looked at.
+ * <ul>
+ *   <li>{@link #close()} then {@link #open}: reading resumes at the first frame not consumed. Exactly once.</li>
+ *   <li>Process killed (kill -9, crash): every append that returned {@link #OK} and every read-position update is in
+ *       the OS page cache and survives. Reading resumes at the first frame not consumed, except that the frame whose
+ *       {@code onFrame} was running (or had returned while the position was not yet stored) may be delivered again:
+ *       at-least-once, at most one duplicate per crash. A frame being appended at the instant of the kill is either
+ *       complete or absent.</li>
+ *   <li>Power loss or kernel crash: no guarantee; nothing is fsync'ed. Recent appends and read-position updates may
+ *       be lost (more redelivery) and the files may be damaged (see below).</li>
+ * </ul>
+ *
+ * <h2>Bounds</h2>
+ * {@link #append} returns {@link #QUOTA_EXCEEDED} when the frame, plus the room Chronicle may need with it (a page,
+ * an index block, a new cycle file when the append starts one), would take the store's allocated disk use above
+ * {@link SpillConfig#quotaBytes()}; it returns {@link #DISK_FULL} when the file system's usable space would drop below
+ * {@link SpillConfig#freeSpaceMarginBytes()} (a full disk under a mapped file kills the JVM with SIGBUS). A refused
+ * append writes nothing. Cycle files whose frames have all been consumed are deleted as soon as the reader has left
+ * them (never the file appends go to); when the backlog drains and the current file holds at least 128 KiB the store
+ * starts a new one so that the drained one can go too, so disk use returns to a few tens of KiB.
+ *
+ * <h2>Damage</h2>
+ * Every record carries a logical byte offset and a checksum. A cycle file that cannot be read to its end (truncated,
+ * garbage over its tail, a record that fails its check) never blocks {@link #open} or {@link #read}: the damaged part
+ * is skipped, the frames lost are added to {@link #damagedSkipped()}, a WARN naming the file is logged once per file,
+ * and reading continues with the next cycle file. Appends never go to a file written before the current
+ * {@code open}: each open starts a new cycle file.
+ *
+ * <h2>Cost</h2>
+ * No allocation per frame on {@code append} or {@code read}. Opening does not read the backlog: counts come from
+ * Chronicle's index arithmetic and the offsets stored in the first unread and the last record.
+ */
+public final class SpillStore implements AutoCloseable
+{
+    /** The frame was appended. */
+    public static final int OK = 0;
+
+    /** Refused, nothing written: the append would take disk use above {@link SpillConfig#quotaBytes()}. */
+    public static final int QUOTA_EXCEEDED = -1;
+
+    /** Refused, nothing written: usable space would drop below {@link SpillConfig#freeSpaceMarginBytes()}. */
+    public static final int DISK_FULL = -2;
+
+    /** Bytes a record stores before the frame: an int64 logical offset and an int32 checksum, little-endian. */
+    public static final int RECORD_HEADER_LENGTH = 12;
+
+    /** Name of the lock file that keeps a second store (in this or another process) off the directory. */
+    public static final String LOCK_FILE_NAME = "spill.lock";
+
+    static final String READ_INDEX_KEY = "sluice.spill.readIndex";
+    static final String READ_OFFSET_KEY = "sluice.spill.readOffset";
+    static final String APPEND_END_KEY = "sluice.spill.appendEnd";
+    static final String LAST_INDEX_KEY = "sluice.spill.lastIndex";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
+    private static final long UNSET = Long.MIN_VALUE;
+    private static final int NO_CYCLE = Integer.MIN_VALUE;
+    private static final long PAGE = 4096;
+    private static final long CHRONICLE_TIMEOUT_MS = 500;
+    private static final long SYNC_BYTES = 1L << 20;
+    private static final long FREE_CHECK_BYTES = 1L << 20;
+    private static final long FREE_CHECK_MILLIS = 100;
+    private static final long DRAIN_ROLL_BYTES = 128L << 10;
+    private static final int DELIVERED = 1;
+    private static final int EMPTY = 0;
+    private static final int SKIPPED = -1;
+
+    private static final VarHandle BACKLOG_MESSAGES;
+    private static final VarHandle APPEND_END;
+    private static final VarHandle READ_OFFSET;
+    private static final VarHandle DAMAGED_SKIPPED;
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            BACKLOG_MESSAGES = lookup.findVarHandle(SpillStore.class, "backlogMessages", long.class);
+            APPEND_END = lookup.findVarHandle(SpillStore.class, "appendEnd", long.class);
+            READ_OFFSET = lookup.findVarHandle(SpillStore.class, "readOffset", long.class);
+            DAMAGED_SKIPPED = lookup.findVarHandle(SpillStore.class, "damagedSkipped", long.class);
+        }
+        catch (final ReflectiveOperationException e)
+        {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final SpillConfig config;
+    private final Path directory;
+    private final Thread owner;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final FileStore fileStore;
+    private final SegmentClock clock;
+    private final SingleChronicleQueue queue;
+    private final RollCycle rollCycle;
+    private final RollingResourcesCache cycleFiles;
+    private final long epochMillis;
+    private final long cycleLengthMillis;
+    private final long maxMessagesPerCycle;
+    private final int maxRecordLength;
+    private final long indexReserve;
+    private final long newFileReserve;
+    private final LongValue readIndexValue;
+    private final LongValue readOffsetValue;
+    private final LongValue appendEndValue;
+    private final LongValue lastIndexValue;
+    private final ExcerptAppender appender;
+    private final ExcerptTailer tailer;
+    private final UnsafeBuffer readView = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer sourceView = new UnsafeBuffer(0, 0);
+    private final IntHashSet warnedCycles = new IntHashSet();
+    private byte[] gatherScratch;
+
+    // Append side; owner thread only.
+    private int appendCycle = NO_CYCLE;
+    private int highestCycle = NO_CYCLE;
+    private long cycleStartWallMillis;
+    private long appendsInCycle;
+    private long currentFileBytes;
+    private Path currentFile;
+    private long sealedBytes;
+    private long measuredCurrentBytes;
+    private long diskEstimate;
+    private long bytesSinceSync;
+    private long usableSpace;
+    private long bytesSinceFreeCheck;
+    private long lastFreeCheckMillis;
+    private boolean sparseFiles = true;
+
+    // Read side; owner thread only.
+    private boolean readOffsetKnown;
+    private int deletedBelowCycle = NO_CYCLE;
+    private boolean closed;
+
+    // Gauges: written by the owner with release semantics, readable from any thread.
+    @SuppressWarnings("unused")
+    private long backlogMessages;
+    @SuppressWarnings("unused")
+    private long appendEnd;
+    @SuppressWarnings("unused")
+    private long readOffset;
+    @SuppressWarnings("unused")
+    private long damagedSkipped;
+
+    /**
+     * Opens (or creates) the store in {@link SpillConfig#directory()}, owned by the calling thread. Never loads the
+     * backlog; a damaged file is not an error (see the class comment). Starts a new cycle file for this session's
+     * appends when earlier files exist and the quota and free space allow it.
+     *
+     * @param config settings.
+     * @return the open store.
+     * @throws IllegalStateException if the directory is already open in this or another process.
+     * @throws UncheckedIOException  if the directory cannot be created or locked.
+     */
+    public static SpillStore open(final SpillConfig config)
+    {
+        return new SpillStore(config);
+    }
+
+    private SpillStore(final SpillConfig config)
+    {
+        this.config = config;
+        this.owner = Thread.currentThread();
+        this.directory = config.directory().toAbsolutePath();
+        FileChannel channel = null;
+        FileLock fileLock = null;
+        SingleChronicleQueue q = null;
+        try
+        {
+            Files.createDirectories(directory);
+            channel = FileChannel.open(directory.resolve(LOCK_FILE_NAME), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try
+            {
+                fileLock = channel.tryLock();
+            }
+            catch (final OverlappingFileLockException e)
+            {
+                fileLock = null;
+            }
+            if (fileLock == null)
+            {
+                throw new IllegalStateException("spill store " + directory + " is already open");
+            }
+            this.fileStore = Files.getFileStore(directory);
+            this.clock = new SegmentClock(config.timeProvider());
+            q = SingleChronicleQueueBuilder.binary(directory.toFile())
+                .rollCycle(config.rollCycle())
+                .blockSize(config.blockSize())
+                .timeProvider(clock)
+                .timeoutMS(CHRONICLE_TIMEOUT_MS)
+                .checkInterrupts(false)
+                .build();
+            this.queue = q;
+            this.maxRecordLength = config.maxFrameLength() + RECORD_HEADER_LENGTH;
+            if (maxRecordLength + 8L > queue.overlapSize())
+            {
+                throw new IllegalArgumentException("blockSize " + queue.blockSize() + " holds records of at most "
+                    + (queue.overlapSize() - 8) + " bytes; frames of " + config.maxFrameLength() + " need more");
+            }
+            this.rollCycle = queue.rollCycle();
+            this.epochMillis = queue.epoch();
+            this.cycleLengthMillis = rollCycle.lengthInMillis();
+            this.maxMessagesPerCycle = rollCycle.maxMessagesPerCycle();
+            final File dirFile = directory.toFile();
+            this.cycleFiles = new RollingResourcesCache(rollCycle, epochMillis,
+                name -> new File(dirFile, name + SingleChronicleQueue.SUFFIX),
+                file -> file.getName().substring(0, file.getName().length() - SingleChronicleQueue.SUFFIX.length()));
+            this.indexReserve = 2L * queue.indexCount() * Long.BYTES + PAGE;
+            this.newFileReserve = 2L * queue.indexCount() * Long.BYTES + 16 * PAGE;
+
+            final int[] existing = listCycles();
+            final int lastExisting = existing.length == 0 ? NO_CYCLE : existing[existing.length - 1];
+            final int startCycle = lastExisting == NO_CYCLE ? wallCycle() : lastExisting + 1;
+            clock.cycle(startCycle, epochMillis, cycleLengthMillis);
+            if (queue.cycle() != startCycle)
+            {
+                throw new IllegalStateException("Chronicle computes cycle " + queue.cycle() + " for the start of cycle "
+                    + startCycle + "; unsupported roll cycle " + rollCycle);
+            }
+            this.highestCycle = lastExisting;
+
+            this.readIndexValue = queue.metaStore().acquireValueFor(READ_INDEX_KEY, UNSET);
+            this.readOffsetValue = queue.metaStore().acquireValueFor(READ_OFFSET_KEY, UNSET);
+            this.appendEndValue = queue.metaStore().acquireValueFor(APPEND_END_KEY, UNSET);
+            this.lastIndexValue = queue.metaStore().acquireValueFor(LAST_INDEX_KEY, UNSET);
+
+            // Seal what earlier sessions wrote: this session appends to a new cycle file only.
+            this.appender = queue.createAppender();
+            remeasureDisk();
+            refreshUsableSpace(config.timeProvider().currentTimeMillis());
+            if (lastExisting != NO_CYCLE && !rollNow())
+            {
+                LOG.warn("spill store {}: no room to start a new cycle file at open (disk use {} of quota {}, usable {})",
+                    directory, diskEstimate, config.quotaBytes(), usableSpace);
+            }
+
+            this.tailer = queue.createTailer();
+            positionTailer();
+            final long lastIndex = recoverAppendEnd();
+            setBacklogMessages(countBacklog(lastIndex));
+            initialReadOffset();
+            deleteConsumed();
+            LOG.debug("opened spill store {}: backlog {} frames, {} bytes, disk {} bytes", directory,
+                backlogMessages(), backlogBytes(), diskEstimate);
+        }
+        catch (final IOException e)
+        {
+            closeOnFailure(q, fileLock, channel);
+            throw new UncheckedIOException("cannot open spill store " + directory, e);
+        }
+        catch (final RuntimeException | Error e)
+        {
+            closeOnFailure(q, fileLock, channel);
+            throw e;
+        }
+        this.lockChannel = channel;
+        this.lock = fileLock;
+    }
+
+    /**
+     * Appends one frame. Owner thread only; no allocation.
+     *
+     * @param buffer holds the frame (heap or direct; not retained).
+     * @param offset first byte of the frame in {@code buffer}.
+     * @param length frame length, at most {@link SpillConfig#maxFrameLength()}.
+     * @return {@link #OK}, {@link #QUOTA_EXCEEDED} or {@link #DISK_FULL}; when refused nothing was written.
+     * @throws IllegalArgumentException  if {@code length} exceeds {@link SpillConfig#maxFrameLength()}.
+     * @throws IndexOutOfBoundsException if the range is outside {@code buffer}.
+     * @throws IllegalStateException     if called from a thread other than the owner, or after {@link #close()}.
+     */
+    public int append(final DirectBuffer buffer, final int offset, final int length)
+    {
+        checkOwner();
+        if (length < 0 || length > config.maxFrameLength())
+        {
+            throw new IllegalArgumentException("frame length " + length + " not in [0, " + config.maxFrameLength() + "]");
+        }
+        buffer.boundsCheck(offset, length);
+
+        final long docBytes = (4 + RECORD_HEADER_LENGTH + length + 3) & ~3L;
+        final long now = config.timeProvider().currentTimeMillis();
+        final boolean roll = appendCycle == NO_CYCLE
+            || clock.cycle() != appendCycle
+            || now - cycleStartWallMillis >= cycleLengthMillis
+            || currentFileBytes + docBytes > config.rollBytes()
+            || appendsInCycle >= maxMessagesPerCycle - 1;
+        final int status = admit(docBytes, roll, now);
+        if (status != OK)
+        {
+            return status;
+        }
+        if (roll && appendCycle != NO_CYCLE && clock.cycle() == appendCycle)
+        {
+            clock.cycle(appendCycle + 1, epochMillis, cycleLengthMillis);
+        }
+
+        final long recordOffset = appendEnd;
+        final int check = RecordChecksum.compute(buffer, offset, length, recordOffset);
+        final DocumentContext dc = appender.writingDocument();
+        try
+        {
+            final Bytes<?> bytes = dc.wire().bytes();
+            bytes.writeLong(recordOffset);
+            bytes.writeInt(check);
+            final byte[] array = buffer.byteArray();
+            if (array != null)
+            {
+                bytes.write(array, buffer.wrapAdjustment() + offset, length);
+            }
+            else
+            {
+                bytes.unsafeWrite(buffer.addressOffset() + offset, length);
+            }
+        }
+        catch (final RuntimeException | Error e)
+        {
+            dc.rollbackOnClose();
+            throw e;
+        }
+        finally
+        {
+            dc.close();
+        }
+
+        if (roll)
+        {
+            onRolled(clock.cycle(), now);
+        }
+        appendsInCycle++;
+        currentFileBytes += docBytes;
+        diskEstimate += docBytes;
+        bytesSinceSync += docBytes;
+        bytesSinceFreeCheck += docBytes;
+        final long end = recordOffset + length;
+        setAppendEnd(end);
+        appendEndValue.setOrderedValue(end);
+        lastIndexValue.setOrderedValue(appender.lastIndexAppended());
+        setBacklogMessages(backlogMessages + 1);
+        if (bytesSinceSync >= SYNC_BYTES)
+        {
+            syncCurrentFile();
+        }
+        return OK;
+    }
+
+    /**
+     * Appends one frame held in a Netty buffer, without changing its indexes or reference count (the caller still
+     * owns and releases it). Owner thread only; no allocation (a composite buffer is first gathered into a scratch
+     * array allocated once).
+     *
+     * @param buf    holds the frame.
+     * @param index  first byte of the frame in {@code buf}.
+     * @param length frame length.
+     * @return as {@link #append(DirectBuffer, int, int)}.
+     */
+    public int append(final ByteBuf buf, final int index, final int length)
+    {
+        checkOwner();
+        if (index < 0 || length < 0 || index > buf.capacity() - length)
+        {
+            throw new IndexOutOfBoundsException("index " + index + " length " + length + " capacity " + buf.capacity());
+        }
+        if (length > config.maxFrameLength())
+        {
+            throw new IllegalArgumentException("frame length " + length + " not in [0, " + config.maxFrameLength() + "]");
+        }
+        if (buf.hasMemoryAddress())
+        {
+            sourceView.wrap(buf.memoryAddress() + index, length);
+        }
+        else if (buf.hasArray())
+        {
+            sourceView.wrap(buf.array(), buf.arrayOffset() + index, length);
+        }
+        else
+        {
+            if (gatherScratch == null || gatherScratch.length < length)
+            {
+                gatherScratch = new byte[config.maxFrameLength()];
+            }
+            buf.getBytes(index, gatherScratch, 0, length);
+            sourceView.wrap(gatherScratch, 0, length);
+        }
+        return append(sourceView, 0, length);
+    }
+
+    /**
+     * Delivers up to {@code limit} frames, oldest first, to {@code handler}, advancing the durable read position after
+     * each (see the class comment for what "consumed" means across a crash). Skips damaged data (counted in
+     * {@link #damagedSkipped()}), deletes cycle files it has finished, and, when the backlog has drained, may start a
+     * new cycle file so that the drained one can be deleted. Owner thread only; no allocation per frame.
+     *
+     * @param handler receives the frames; the bytes are valid only during its call.
+     * @param limit   most frames to deliver.
+     * @return frames delivered; 0 when the store is empty.
+     * @throws IllegalStateException if called from a thread other than the owner, or after {@link #close()}.
+     */
+    public int read(final FrameHandler handler, final int limit)
+    {
+        checkOwner();
+        int delivered = 0;
+        int outcome = DELIVERED;
+        while (delivered < limit)
+        {
+            outcome = readOne(handler);
+            if (outcome == EMPTY)
+            {
+                break;
+            }
+            if (outcome == DELIVERED)
+            {
+                delivered++;
+            }
+        }
+        if (outcome == EMPTY)
+        {
+            onDrained();
+        }
+        if (tailerCycle() > deletedBelowCycle)
+        {
+            deleteConsumed();
+        }
+        return delivered;
+    }
+
+    /**
+     * @return frames appended and not yet consumed (including any a damaged file will turn out not to hold, until the
+     * reader reaches them). Any thread.
+     */
+    public long backlogMessages()
+    {
+        return (long)BACKLOG_MESSAGES.getAcquire(this);
+    }
+
+    /**
+     * @return frame bytes appended and not yet consumed: the logical offset after the last append minus the logical
+     * offset of the next frame to read (both survive restarts: they are stored in the records). Any thread.
+     */
+    public long backlogBytes()
+    {
+        final long bytes = (long)APPEND_END.getAcquire(this) - (long)READ_OFFSET.getAcquire(this);
+        return bytes < 0 || backlogMessages() == 0 ? 0 : bytes;
+    }
+
+    /**
+     * @return true when no frame awaits reading. Any thread.
+     */
+    public boolean isEmpty()
+    {
+        return backlogMessages() == 0;
+    }
+
+    /**
+     * @return frames skipped because of damaged spill files since this store was opened (an estimate from the damaged
+     * file's index when the damage hides how many it held; at least one per damaged spot). Any thread.
+     */
+    public long damagedSkipped()
+    {
+        return (long)DAMAGED_SKIPPED.getAcquire(this);
+    }
+
+    /**
+     * Allocated bytes of every file in the store's directory, read from the file system now ({@code stat(2)}'s
+     * {@code st_blocks}; the file length where that is unavailable). Costs a directory listing and a system call per
+     * file: for monitoring, not per frame. Any thread.
+     *
+     * @return bytes on disk.
+     */
+    public long diskBytes()
+    {
+        try
+        {
+            return FileSizes.allocatedInDirectory(directory);
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * @return the settings this store was opened with.
+     */
+    public SpillConfig config()
+    {
+        return config;
+    }
+
+    /**
+     * Closes the queue and releases the directory. Call from the owner thread once no other call is running.
+     * Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        try
+        {
+            appendEndValue.setOrderedValue(appendEnd);
+            readOffsetValue.setOrderedValue(readOffset);
+        }
+        catch (final RuntimeException e)
+        {
+            LOG.debug("spill store {}: could not store offsets at close", directory, e);
+        }
+        closeQuietly(appender);
+        closeQuietly(tailer);
+        closeQuietly(readIndexValue);
+        closeQuietly(readOffsetValue);
+        closeQuietly(appendEndValue);
+        closeQuietly(lastIndexValue);
+        closeQuietly(queue);
+        try
+        {
+            lock.release();
+        }
+        catch (final IOException e)
+        {
+            LOG.debug("spill store {}: releasing the lock", directory, e);
+        }
+        try
+        {
+            lockChannel.close();
+        }
+        catch (final IOException e)
+        {
+            LOG.debug("spill store {}: closing the lock file", directory, e);
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "SpillStore{" + directory + ", backlog=" + backlogMessages() + " frames/" + backlogBytes()
+            + " bytes, damagedSkipped=" + damagedSkipped() + '}';
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Reading
+
+    private int readOne(final FrameHandler handler)
+    {
+        int lastCycle = tailer.cycle();
+        long lastIndex = tailer.index();
+        for (int attempt = 0; ; attempt++)
+        {
+            final DocumentContext dc;
+            try
+            {
+                dc = tailer.readingDocument();
+            }
+            catch (final RuntimeException | AssertionError e)
+            {
+                final int cycle = tailer.cycle();
+                if (cycle != NO_CYCLE && cycle < highestCycle)
+                {
+                    return skipRestOfCycle(cycle, "unreadable (" + e + ")") ? SKIPPED : EMPTY;
+                }
+                throw e;
+            }
+            if (!dc.isPresent())
+            {
+                dc.close();
+                final int cycle = tailer.cycle();
+                if (cycle == NO_CYCLE || cycle >= highestCycle)
+                {
+                    return EMPTY;
+                }
+                final long index = tailer.index();
+                if ((cycle != lastCycle || index != lastIndex) && attempt < 8)
+                {
+                    lastCycle = cycle;
+                    lastIndex = index;
+                    continue;
+                }
+                return skipRestOfCycle(cycle, "ends before its last frame") ? SKIPPED : EMPTY;
+            }
+            return deliver(dc, handler);
+        }
+    }
+
+    private int deliver(final DocumentContext dc, final FrameHandler handler)
+    {
+        boolean closeNeeded = true;
+        try
+        {
+            final Bytes<?> bytes = dc.wire().bytes();
+            final long position = bytes.readPosition();
+            final long length = bytes.readRemaining();
+            final long index = dc.index();
+            boolean valid = length >= RECORD_HEADER_LENGTH && length <= maxRecordLength;
+            long storedOffset = UNSET;
+            int frameLength = 0;
+            if (valid)
+            {
+                try
+                {
+                    readView.wrap(bytes.addressForRead(position, (int)length), (int)length);
+                    storedOffset = readView.getLong(0, ByteOrder.LITTLE_ENDIAN);
+                    frameLength = (int)length - RECORD_HEADER_LENGTH;
+                    valid = readView.getInt(8, ByteOrder.LITTLE_ENDIAN)
+                        == RecordChecksum.compute(readView, RECORD_HEADER_LENGTH, frameLength, storedOffset);
+                }
+                catch (final RuntimeException e)
+                {
+                    valid = false;
+                    storedOffset = UNSET;
+                }
+            }
+            if (!valid)
+            {
+                final int cycle = rollCycle.toCycle(index);
+                final boolean intactChain = storedOffset != UNSET && readOffsetKnown && storedOffset == readOffset;
+                if (cycle < highestCycle && !intactChain)
+                {
+                    closeNeeded = false;
+                    dc.rollbackOnClose();
+                    dc.close();
+                    return skipRestOfCycle(cycle, "holds a damaged record at index " + Long.toHexString(index))
+                        ? SKIPPED : EMPTY;
+                }
+                // Payload damage in an intact record, or a damaged record in the file being appended to: skip it.
+                addDamaged(1);
+                warnOnce(cycle, "holds a damaged record at index " + Long.toHexString(index), 1);
+                if (intactChain)
+                {
+                    setReadOffset(storedOffset + frameLength);
+                }
+                consumed(index + 1);
+                return SKIPPED;
+            }
+
+            try
+            {
+                handler.onFrame(readView, RECORD_HEADER_LENGTH, frameLength);
+            }
+            catch (final Throwable t)
+            {
+                dc.rollbackOnClose();
+                throw t;
+            }
+            setReadOffset(storedOffset + frameLength);
+            readOffsetKnown = true;
+            readOffsetValue.setOrderedValue(storedOffset + frameLength);
+            consumed(index + 1);
+            return DELIVERED;
+        }
+        finally
+        {
+            if (closeNeeded)
+            {
+                dc.close();
+            }
+        }
+    }
+
+    private void consumed(final long nextIndex)
+    {
+        readIndexValue.setOrderedValue(nextIndex);
+        final long backlog = backlogMessages;
+        if (backlog > 0)
+        {
+            setBacklogMessages(backlog - 1);
+        }
+    }
+
+    /**
+     * Moves the reader to the first frame of the cycle file after {@code cycle}, counting what it leaves unread.
+     *
+     * @return false if there is no later file (the reader stays put and reports empty).
+     */
+    private boolean skipRestOfCycle(final int cycle, final String reason)
+    {
+        final int next = firstCycleAfter(cycle);
+        if (next == NO_CYCLE)
+        {
+            return false;
+        }
+        long skipped;
+        try
+        {
+            final long position = tailer.cycle() == cycle ? rollCycle.toSequenceNumber(tailer.index()) : 0;
+            skipped = Math.max(0, tailer.excerptsInCycle(cycle) - position);
+        }
+        catch (final RuntimeException | AssertionError e)
+        {
+            LOG.debug("spill store {}: counting the frames of damaged cycle {}", directory, cycle, e);
+            skipped = 1;
+        }
+        if (skipped > 0)
+        {
+            addDamaged(skipped);
+            final long backlog = backlogMessages;
+            setBacklogMessages(Math.max(0, backlog - skipped));
+            readOffsetKnown = false;
+            warnOnce(cycle, reason + "; skipped " + skipped + " frame(s)", skipped);
+        }
+        else
+        {
+            // Every frame the file claims was read: an empty or unsealed file the tailer cannot leave by itself.
+            LOG.debug("spill store {}: moving the reader past cycle {} ({})", directory, cycle, reason);
+        }
+        moveToCycleStart(next);
+        readIndexValue.setOrderedValue(rollCycle.toIndex(next, 0));
+        if (tailer.cycle() <= cycle)
+        {
+            LOG.warn("spill store {}: cannot move the reader past damaged cycle {}", directory, cycle);
+            return false;
+        }
+        return true;
+    }
+
+    private void onDrained()
+    {
+        setBacklogMessages(0);
+        setReadOffset(appendEnd);
+        readOffsetKnown = true;
+        if (appendCycle != NO_CYCLE && currentFileBytes >= DRAIN_ROLL_BYTES && tailerCycle() == appendCycle
+            && rollNow())
+        {
+            // Let the tailer step past the drained file's end-of-file marker so that the file can be deleted.
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                if (dc.isPresent())
+                {
+                    dc.rollbackOnClose();
+                }
+            }
+        }
+    }
+
+    private int tailerCycle()
+    {
+        return tailer.cycle();
+    }
+
+    private void positionTailer()
+    {
+        final long index = readIndexValue.getVolatileValue();
+        if (index == UNSET)
+        {
+            tailer.toStart();
+            return;
+        }
+        final int cycle = rollCycle.toCycle(index);
+        try
+        {
+            if (tailer.moveToIndex(index) || tailer.state() != TailerState.CYCLE_NOT_FOUND)
+            {
+                // Found, or at (in a damaged file possibly beyond) the end of its file: read() moves on from there.
+                return;
+            }
+            // The file holding the read position was consumed and deleted: continue with the next file.
+        }
+        catch (final RuntimeException | AssertionError e)
+        {
+            // Chronicle cannot even find the position (and asserts on some damaged files when -ea is on).
+            addDamaged(1);
+            warnOnce(cycle, "cannot be positioned at index " + Long.toHexString(index) + " (" + e + ")", 1);
+        }
+        final int next = firstCycleAfter(cycle);
+        if (next == NO_CYCLE)
+        {
+            tailer.toStart();
+        }
+        else
+        {
+            moveToCycleStart(next);
+        }
+    }
+
+    private void moveToCycleStart(final int cycle)
+    {
+        if (!tailer.moveToIndex(rollCycle.toIndex(cycle, 0)) && tailer.cycle() != cycle)
+        {
+            tailer.moveToCycle(cycle);
+        }
+    }
+
+    /**
+     * Sets {@link #appendEnd} from the last record: the stored last index and end offset are written after each
+     * append, so after a crash they may lag one record; the records from there on are authoritative. Reads forward
+     * only (Chronicle's backward {@code toEnd()} misbehaves on damaged files).
+     *
+     * @return index of the last record, or {@link #UNSET} if nothing was ever appended.
+     */
+    private long recoverAppendEnd()
+    {
+        final long hintIndex = lastIndexValue.getVolatileValue();
+        final long hintEnd = appendEndValue.getVolatileValue();
+        long end = hintEnd == UNSET ? 0 : hintEnd;
+        long last = hintIndex;
+        if (hintIndex != UNSET)
+        {
+            try (ExcerptTailer probe = queue.createTailer())
+            {
+                if (probe.moveToIndex(hintIndex))
+                {
+                    for (int i = 0; i < 3; i++)
+                    {
+                        try (DocumentContext dc = probe.readingDocument())
+                        {
+                            if (!dc.isPresent())
+                            {
+                                break;
+                            }
+                            final long offset = validRecordOffset(dc.wire().bytes());
+                            if (offset == UNSET)
+                            {
+                                break;
+                            }
+                            end = offset + dc.wire().bytes().readRemaining() - RECORD_HEADER_LENGTH;
+                            last = dc.index();
+                        }
+                    }
+                }
+            }
+            catch (final RuntimeException | AssertionError e)
+            {
+                LOG.debug("spill store {}: reading the last record", directory, e);
+            }
+        }
+        else if (highestCycle != NO_CYCLE)
+        {
+            try
+            {
+                last = queue.lastIndex();
+            }
+            catch (final RuntimeException | AssertionError e)
+            {
+                LOG.debug("spill store {}: finding the last index", directory, e);
+            }
+        }
+        setAppendEnd(Math.max(end, 0));
+        return last;
+    }
+
+    private void initialReadOffset()
+    {
+        long offset = UNSET;
+        if (backlogMessages > 0)
+        {
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                if (dc.isPresent())
+                {
+                    offset = validRecordOffset(dc.wire().bytes());
+                    dc.rollbackOnClose();
+                }
+            }
+            catch (final RuntimeException | AssertionError e)
+            {
+                LOG.debug("spill store {}: peeking at the next record", directory, e);
+            }
+            if (offset == UNSET)
+            {
+                final long hint = readOffsetValue.getVolatileValue();
+                offset = hint == UNSET ? 0 : hint;
+                readOffsetKnown = false;
+            }
+            else
+            {
+                readOffsetKnown = true;
+            }
+        }
+        else
+        {
+            offset = appendEnd;
+            readOffsetKnown = true;
+        }
+        setReadOffset(offset);
+    }
+
+    private long validRecordOffset(final Bytes<?> bytes)
+    {
+        final long length = bytes.readRemaining();
+        if (length < RECORD_HEADER_LENGTH || length > maxRecordLength)
+        {
+            return UNSET;
+        }
+        readView.wrap(bytes.addressForRead(bytes.readPosition(), (int)length), (int)length);
+        final long offset = readView.getLong(0, ByteOrder.LITTLE_ENDIAN);
+        final int check = RecordChecksum.compute(readView, RECORD_HEADER_LENGTH, (int)length - RECORD_HEADER_LENGTH, offset);
+        return check == readView.getInt(8, ByteOrder.LITTLE_ENDIAN) ? offset : UNSET;
+    }
+
+    private long countBacklog(final long lastIndex)
+    {
+        if (lastIndex == UNSET || lastIndex < 0)
+        {
+            return 0;
+        }
+        try
+        {
+            final long next = tailer.index();
+            if (lastIndex < next)
+            {
+                return 0;
+            }
+            return Math.max(0, queue.countExcerpts(next, lastIndex) + 1);
+        }
+        catch (final RuntimeException | AssertionError e)
+        {
+            LOG.debug("spill store {}: counting the backlog", directory, e);
+            return 1; // unknown: not empty until a read proves it
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Appending, rolling, deleting, accounting
+
+    private int admit(final long docBytes, final boolean roll, final long now)
+    {
+        long need = docBytes + PAGE + indexReserve;
+        if (roll)
+        {
+            need += newFileReserve + PAGE;
+        }
+        if (!sparseFiles)
+        {
+            need += queue.blockSize() + queue.overlapSize();
+        }
+        if (diskEstimate + need > config.quotaBytes())
+        {
+            return QUOTA_EXCEEDED;
+        }
+        if (roll || bytesSinceFreeCheck + need > FREE_CHECK_BYTES || now - lastFreeCheckMillis >= FREE_CHECK_MILLIS
+            || now < lastFreeCheckMillis)
+        {
+            refreshUsableSpace(now);
+        }
+        if (usableSpace - bytesSinceFreeCheck - need < config.freeSpaceMarginBytes())
+        {
+            return DISK_FULL;
+        }
+        return OK;
+    }
+
+    /** Starts the next cycle file now (an empty write), if the quota and free space allow. */
+    private boolean rollNow()
+    {
+        final long now = config.timeProvider().currentTimeMillis();
+        if (admit(0, true, now) != OK)
+        {
+            return false;
+        }
+        final int target = appendCycle == NO_CYCLE ? clock.cycle() : appendCycle + 1;
+        clock.cycle(target, epochMillis, cycleLengthMillis);
+        final DocumentContext dc = appender.writingDocument();
+        dc.rollbackOnClose();
+        dc.close();
+        onRolled(target, now);
+        return true;
+    }
+
+    private void onRolled(final int cycle, final long now)
+    {
+        appendCycle = cycle;
+        highestCycle = Math.max(highestCycle, cycle);
+        cycleStartWallMillis = now;
+        appendsInCycle = 0;
+        currentFileBytes = 0;
+        currentFile = cycleFiles.resourceFor(cycle).path.toPath();
+        remeasureDisk();
+        refreshUsableSpace(now);
+    }
+
+    private void refreshUsableSpace(final long now)
+    {
+        try
+        {
+            usableSpace = fileStore.getUsableSpace();
+        }
+        catch (final IOException e)
+        {
+            LOG.warn("spill store {}: cannot read usable space: {}", directory, e.toString());
+            usableSpace = 0;
+        }
+        bytesSinceFreeCheck = 0;
+        lastFreeCheckMillis = now;
+    }
+
+    /** Re-reads the allocation of every file: at open, after a roll and after deletions. */
+    private void remeasureDisk()
+    {
+        try
+        {
+            long sealed = 0;
+            long current = 0;
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(directory))
+            {
+                for (final Path file : files)
+                {
+                    if (file.equals(currentFile))
+                    {
+                        current = FileSizes.allocated(file);
+                        if (FileSizes.allocationAvailable())
+                        {
+                            sparseFiles = current < Files.size(file) || Files.size(file) <= PAGE * 16;
+                        }
+                    }
+                    else if (Files.isRegularFile(file))
+                    {
+                        sealed += FileSizes.allocated(file);
+                    }
+                }
+            }
+            sealedBytes = sealed;
+            measuredCurrentBytes = current;
+            diskEstimate = sealed + current;
+            bytesSinceSync = 0;
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("spill store " + directory + ": measuring disk use", e);
+        }
+    }
+
+    /** Re-reads the allocation of the file being appended to (the others do not change). */
+    private void syncCurrentFile()
+    {
+        if (currentFile == null)
+        {
+            remeasureDisk();
+            return;
+        }
+        try
+        {
+            measuredCurrentBytes = FileSizes.allocated(currentFile);
+            diskEstimate = sealedBytes + measuredCurrentBytes;
+            bytesSinceSync = 0;
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("spill store " + directory + ": measuring disk use", e);
+        }
+    }
+
+    /** Deletes every cycle file before the one the reader is in (never the one appends go to). */
+    private void deleteConsumed()
+    {
+        int keepFrom = tailerCycle();
+        if (keepFrom == NO_CYCLE || tailer.state() == TailerState.UNINITIALISED)
+        {
+            return;
+        }
+        if (appendCycle != NO_CYCLE)
+        {
+            keepFrom = Math.min(keepFrom, appendCycle);
+        }
+        if (keepFrom <= deletedBelowCycle)
+        {
+            return;
+        }
+        boolean deleted = false;
+        for (final int cycle : listCycles())
+        {
+            if (cycle >= keepFrom)
+            {
+                break;
+            }
+            final Path file = cycleFiles.resourceFor(cycle).path.toPath();
+            try
+            {
+                deleted |= Files.deleteIfExists(file);
+                LOG.debug("spill store {}: deleted consumed {}", directory, file.getFileName());
+            }
+            catch (final IOException e)
+            {
+                LOG.warn("spill store {}: cannot delete consumed {}: {}", directory, file.getFileName(), e.toString());
+            }
+        }
+        deletedBelowCycle = keepFrom;
+        if (deleted)
+        {
+            queue.refreshDirectoryListing();
+            remeasureDisk();
+        }
+    }
+
+    private int[] listCycles()
+    {
+        final IntHashSet cycles = new IntHashSet();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + SingleChronicleQueue.SUFFIX))
+        {
+            for (final Path file : files)
+            {
+                final String name = file.getFileName().toString();
+                try
+                {
+                    cycles.add(cycleFiles.parseCount(name.substring(0, name.length() - SingleChronicleQueue.SUFFIX.length())));
+                }
+                catch (final RuntimeException e)
+                {
+                    LOG.debug("spill store {}: ignoring {}", directory, name);
+                }
+            }
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("spill store " + directory + ": listing", e);
+        }
+        final int[] sorted = new int[cycles.size()];
+        int i = 0;
+        for (final IntHashSet.IntIterator it = cycles.iterator(); it.hasNext(); )
+        {
+            sorted[i++] = it.nextValue();
+        }
+        Arrays.sort(sorted);
+        return sorted;
+    }
+
+    private int firstCycleAfter(final int cycle)
+    {
+        for (final int c : listCycles())
+        {
+            if (c > cycle)
+            {
+                return c;
+            }
+        }
+        return NO_CYCLE;
+    }
+
+    private int wallCycle()
+    {
+        return (int)Math.floorDiv(config.timeProvider().currentTimeMillis() - epochMillis, cycleLengthMillis);
+    }
+
+    private void warnOnce(final int cycle, final String what, final long skipped)
+    {
+        if (warnedCycles.add(cycle))
+        {
+            LOG.warn("spill store {}: damaged file {} {}; total skipped {}", directory,
+                cycleFiles.resourceFor(cycle).path.getName(), what, damagedSkipped());
+        }
+        else
+        {
+            LOG.debug("spill store {}: cycle {} {} ({} more)", directory, cycle, what, skipped);
+        }
+    }
+
+    private void addDamaged(final long frames)
+    {
+        DAMAGED_SKIPPED.setRelease(this, damagedSkipped + frames);
+    }
+
+    private void setBacklogMessages(final long value)
+    {
+        BACKLOG_MESSAGES.setRelease(this, value);
+    }
+
+    private void setAppendEnd(final long value)
+    {
+        APPEND_END.setRelease(this, value);
+    }
+
+    private void setReadOffset(final long value)
+    {
+        READ_OFFSET.setRelease(this, value);
+    }
+
+    private void checkOwner()
+    {
+        if (Thread.currentThread() != owner)
+        {
+            throw new IllegalStateException("spill store " + directory + " is owned by thread " + owner.getName()
+                + ", called from " + Thread.currentThread().getName());
+        }
+        if (closed)
+        {
+            throw new IllegalStateException("spill store " + directory + " is closed");
+        }
+    }
+
+    private static void closeQuietly(final AutoCloseable closeable)
+    {
+        if (closeable == null)
+        {
+            return;
+        }
+        try
+        {
+            closeable.close();
+        }
+        catch (final Exception e)
+        {
+            LOG.debug("closing {}", closeable, e);
+        }
+    }
+
+    private static void closeOnFailure(final SingleChronicleQueue queue, final FileLock lock, final FileChannel channel)
+    {
+        closeQuietly(queue);
+        if (lock != null)
+        {
+            try
+            {
+                lock.release();
+            }
+            catch (final IOException ignore)
+            {
+                // closing anyway
+            }
+        }
+        closeQuietly(channel);
+    }
+}
