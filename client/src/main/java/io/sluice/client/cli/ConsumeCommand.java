@@ -62,6 +62,11 @@ public final class ConsumeCommand implements Callable<Integer>
     @Option(names = "--stream", required = true, paramLabel = "S", description = "Stream name.")
     private String stream;
 
+    @Option(names = "--subscription", paramLabel = "NAME", defaultValue = "",
+        description = "Durable subscription name: under the spill strategy the relay keeps this subscription's "
+            + "backlog on disk across disconnects and restarts, and hands it over when it reconnects (default: none).")
+    private String subscriptionName;
+
     @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "H", description = "Relay host (default: ${DEFAULT-VALUE}).")
     private String host;
 
@@ -110,7 +115,7 @@ public final class ConsumeCommand implements Callable<Integer>
             final Subscription subscription;
             try
             {
-                subscription = client.subscribe(stream);
+                subscription = client.subscribe(stream, subscriptionName);
             }
             catch (final SluiceException ex)
             {
