@@ -1,0 +1,95 @@
+package io.sluice.bench.jmh;
+
+import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.spill.FrameHandler;
+import io.sluice.spill.SpillConfig;
+import io.sluice.spill.SpillStore;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The disk tier's store (Chronicle Queue): append a batch of 96-byte frames (64-byte payloads), then read them
+ * back, as the spill thread does. Files go to a temporary folder (the working directory's file system). Reported
+ * per message.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Dio.netty.leakDetection.level=disabled"})
+public class SpillStoreBenchmark
+{
+    static final int FRAME = FrameDescriptor.HEADER_LENGTH + 64;
+    static final int BATCH = 1024;
+
+    private Path directory;
+    private SpillStore store;
+    private final UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocateDirect(FRAME));
+    private long bytesRead;
+    private final FrameHandler reader = this::onFrame;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException
+    {
+        directory = Files.createTempDirectory(Path.of("."), "jmh-spill-");
+        store = SpillStore.open(SpillConfig.of(directory, 64L << 30));
+        frame.putInt(0, FRAME, ByteOrder.BIG_ENDIAN);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException
+    {
+        store.close();
+        try (Stream<Path> paths = Files.walk(directory))
+        {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long appendThenRead()
+    {
+        for (int i = 0; i < BATCH; i++)
+        {
+            if (store.append(frame, 0, FRAME) != SpillStore.OK)
+            {
+                throw new IllegalStateException("append refused");
+            }
+        }
+        int read = 0;
+        while (read < BATCH)
+        {
+            read += store.read(reader, BATCH - read);
+        }
+        return bytesRead;
+    }
+
+    private void onFrame(final DirectBuffer buffer, final int offset, final int length)
+    {
+        bytesRead += length;
+    }
+}
