@@ -3,6 +3,7 @@ package io.sluice.bench;
 import io.sluice.client.cli.ConsumeCommand;
 import io.sluice.client.cli.ProduceCommand;
 import io.sluice.server.cli.RelayCommand;
+import io.sluice.server.cli.TopCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -12,7 +13,8 @@ import picocli.CommandLine.Spec;
 import java.util.concurrent.Callable;
 
 /**
- * The {@code sluice} command line: {@code sluice relay}, {@code sluice produce}, {@code sluice consume}.
+ * The {@code sluice} command line: {@code sluice relay}, {@code sluice produce}, {@code sluice consume},
+ * {@code sluice top}.
  * Results go to stdout; logs and progress go to stderr.
  */
 @Command(
@@ -20,7 +22,7 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     versionProvider = SluiceMain.Version.class,
     description = "Sluice: a TCP relay with backpressure, and tools to load and measure it.",
-    subcommands = {RelayCommand.class, ProduceCommand.class, ConsumeCommand.class},
+    subcommands = {RelayCommand.class, ProduceCommand.class, ConsumeCommand.class, TopCommand.class},
     synopsisSubcommandLabel = "COMMAND")
 public final class SluiceMain implements Callable<Integer>
 {
@@ -45,7 +47,7 @@ public final class SluiceMain implements Callable<Integer>
     @Override
     public Integer call()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: relay, produce or consume");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: relay, produce, consume or top");
     }
 
     /**

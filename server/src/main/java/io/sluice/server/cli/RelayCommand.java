@@ -7,6 +7,7 @@ import io.sluice.server.RelayConfigFile;
 import io.sluice.server.StreamConfig;
 import io.sluice.server.Strategy;
 import io.sluice.server.Units;
+import io.sluice.server.metrics.PrometheusEndpoint;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -49,7 +50,7 @@ import sun.misc.SignalHandler;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:help or version shown; or stopped by SIGTERM or Ctrl-C after closing the relay cleanly",
-        "1:could not start (e.g. the port is in use)",
+        "1:could not start (e.g. the port or the metrics port is in use)",
         "2:bad command line or configuration",
         "128+N:a second signal N arrived while closing: exited at once"})
 public final class RelayCommand implements Callable<Integer>
@@ -58,6 +59,8 @@ public final class RelayCommand implements Callable<Integer>
     static final int EXIT_CANNOT_START = 1;
     /** Exit code for a configuration error; picocli uses the same one for command-line errors. */
     static final int EXIT_CONFIG = 2;
+    /** System property logback.xml reads to choose the log format. */
+    static final String LOG_FORMAT_PROPERTY = "sluice.log.format";
 
     @Spec
     private CommandSpec spec;
@@ -113,6 +116,16 @@ public final class RelayCommand implements Callable<Integer>
             + "file: command lines are visible to other users of the machine.")
     private String authToken;
 
+    @Option(names = "--metrics-port", paramLabel = "P",
+        description = "Serve Prometheus metrics on http://ADDR:P/metrics and readiness on /health, on the relay's "
+            + "bind address (default: off); 0 picks a free port. See docs/operations.md.")
+    private Integer metricsPort;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", converter = LogFormatName.class,
+        description = "Log lines on stderr as 'text' (default) or 'json' (one JSON object per line, for log "
+            + "shippers); the environment variable SLUICE_LOG_FORMAT does the same.")
+    private String logFormat;
+
     /**
      * Runs the command and exits with its code.
      *
@@ -132,6 +145,16 @@ public final class RelayCommand implements Callable<Integer>
     public Integer call()
     {
         final PrintWriter err = spec.commandLine().getErr();
+        if (logFormat != null)
+        {
+            // Read by the launcher's log encoder (logback.xml) when logging starts, which is after this: nothing
+            // has logged yet.
+            System.setProperty(LOG_FORMAT_PROPERTY, logFormat);
+        }
+        if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535))
+        {
+            return fail(err, "bad value for --metrics-port: " + metricsPort + " is not a port (0..65535)", EXIT_CONFIG);
+        }
         final RelayConfig config;
         try
         {
@@ -149,6 +172,17 @@ public final class RelayCommand implements Callable<Integer>
         }
         catch (final IllegalStateException ex)
         {
+            return fail(err, ex.getMessage(), EXIT_CANNOT_START);
+        }
+        // Started only now that the relay accepts connections, so /health answers "ready" from its first request.
+        final PrometheusEndpoint metricsEndpoint;
+        try
+        {
+            metricsEndpoint = metricsPort == null ? null : PrometheusEndpoint.start(relay, metricsPort);
+        }
+        catch (final IllegalStateException ex)
+        {
+            relay.close();
             return fail(err, ex.getMessage(), EXIT_CANNOT_START);
         }
 
@@ -179,7 +213,15 @@ public final class RelayCommand implements Callable<Integer>
         {
             Thread.currentThread().interrupt();
         }
+        if (metricsEndpoint != null)
+        {
+            metricsEndpoint.markStopping(); // /health answers 503 while the relay closes
+        }
         relay.close();
+        if (metricsEndpoint != null)
+        {
+            metricsEndpoint.close();
+        }
         return 0;
     }
 
@@ -280,6 +322,21 @@ public final class RelayCommand implements Callable<Integer>
                 throw new TypeConversionException("'" + value + "' is too large (at most " + Integer.MAX_VALUE + " bytes)");
             }
             return (int)bytes;
+        }
+    }
+
+    /** Log formats: text or json, any case. */
+    static final class LogFormatName implements ITypeConverter<String>
+    {
+        @Override
+        public String convert(final String value)
+        {
+            final String format = value.trim().toLowerCase(java.util.Locale.ROOT);
+            if (!format.equals("text") && !format.equals("json"))
+            {
+                throw new TypeConversionException("'" + value + "' is not a log format (known: text, json)");
+            }
+            return format;
         }
     }
 

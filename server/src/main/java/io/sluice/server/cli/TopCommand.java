@@ -1,0 +1,222 @@
+package io.sluice.server.cli;
+
+import io.sluice.server.Units;
+import io.sluice.server.metrics.MetricNames;
+import io.sluice.server.metrics.PrometheusText;
+import io.sluice.server.metrics.TopScreen;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sluice top}: a live terminal view of a running relay, from its Prometheus endpoint
+ * ({@code sluice relay --metrics-port P}). It scrapes {@code /metrics} every interval and shows one row per stream
+ * and one per subscriber: message rates in and out, what waits, how full each lane is, what was spilled or
+ * dropped, how much of the interval the stream's publishers spent throttled, and connections. {@code --once}
+ * prints a single frame without terminal control codes, for scripts.
+ */
+@Command(name = "top", mixinStandardHelpOptions = true, versionProvider = RelayCommand.Version.class,
+    sortOptions = false, usageHelpAutoWidth = true,
+    description = {
+        "Shows a running relay's streams and subscribers, refreshed every interval, from its metrics endpoint "
+            + "(start the relay with --metrics-port P).",
+        "Rates are per second over the last interval. FILL is how full a subscriber's lane is (of lane-bytes); "
+            + "THROTTLED is the share of the interval the stream's publishers spent paused."},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:--once printed its frame, or help or version shown",
+        "1:the metrics endpoint cannot be reached or is not a relay's",
+        "2:bad command line"})
+public final class TopCommand implements Callable<Integer>
+{
+    /** Exit code when the endpoint cannot be reached. */
+    static final int EXIT_UNREACHABLE = 1;
+
+    private static final String CLEAR_AND_HOME = "\033[H\033[2J";
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "H",
+        description = "Host of the relay's metrics endpoint (default: ${DEFAULT-VALUE}).")
+    private String host;
+
+    @Option(names = "--metrics-port", required = true, paramLabel = "P",
+        description = "Port of the relay's metrics endpoint, as given to 'sluice relay --metrics-port'.")
+    private int metricsPort;
+
+    @Option(names = "--interval", defaultValue = "1s", paramLabel = "D", converter = Interval.class,
+        description = "Time between refreshes, e.g. 500ms, 2s (default: ${DEFAULT-VALUE}).")
+    private long intervalMs;
+
+    @Option(names = "--once",
+        description = "Print one frame (rates over one interval) without terminal control codes, then exit.")
+    private boolean once;
+
+    /**
+     * Runs the command and exits with its code.
+     *
+     * @param args command-line arguments.
+     */
+    public static void main(final String[] args)
+    {
+        System.exit(new CommandLine(new TopCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws InterruptedException
+    {
+        final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        final URI uri = URI.create("http://" + hostForUrl(host) + ":" + metricsPort + "/metrics");
+        final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        final String source = "metrics " + uri;
+
+        TopScreen.Scrape previous;
+        try
+        {
+            previous = scrape(http, uri);
+            if (once)
+            {
+                Thread.sleep(intervalMs);
+                final TopScreen.Scrape current = scrape(http, uri);
+                out.print(TopScreen.render(previous, current, source));
+                out.flush();
+                return 0;
+            }
+            out.print(CLEAR_AND_HOME + TopScreen.render(null, previous, source));
+            out.flush();
+            while (!Thread.currentThread().isInterrupted())
+            {
+                Thread.sleep(intervalMs);
+                final TopScreen.Scrape current = scrape(http, uri);
+                out.print(CLEAR_AND_HOME + TopScreen.render(previous, current, source));
+                out.flush();
+                previous = current;
+            }
+            return 0;
+        }
+        catch (final Unreachable ex)
+        {
+            err.println("sluice top: " + ex.getMessage());
+            err.flush();
+            return EXIT_UNREACHABLE;
+        }
+    }
+
+    private static TopScreen.Scrape scrape(final HttpClient http, final URI uri) throws Unreachable, InterruptedException
+    {
+        final HttpResponse<String> response;
+        try
+        {
+            response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            throw new Unreachable("cannot reach " + uri + ": " + describe(ex)
+                + " (is the relay running with --metrics-port?)");
+        }
+        if (response.statusCode() != 200)
+        {
+            throw new Unreachable(uri + " answered HTTP " + response.statusCode() + ", not the relay's metrics");
+        }
+        final PrometheusText text;
+        try
+        {
+            text = PrometheusText.parse(response.body());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new Unreachable(uri + " did not answer in the Prometheus text format: " + ex.getMessage());
+        }
+        if (!text.has(MetricNames.RELAY_INFO))
+        {
+            throw new Unreachable(uri + " has no " + MetricNames.RELAY_INFO + ": it is not a Sluice relay's metrics endpoint");
+        }
+        return new TopScreen.Scrape(text, System.nanoTime(), LocalTime.now());
+    }
+
+    private static String describe(final Throwable ex)
+    {
+        Throwable cause = ex;
+        while (cause.getCause() != null && cause.getMessage() == null)
+        {
+            cause = cause.getCause();
+        }
+        if (ex instanceof HttpConnectTimeoutException)
+        {
+            return "timed out connecting";
+        }
+        if (ex instanceof HttpTimeoutException)
+        {
+            return "no answer in time";
+        }
+        if (cause instanceof ConnectException || ex instanceof ConnectException)
+        {
+            return "connection refused";
+        }
+        if (cause instanceof UnresolvedAddressException)
+        {
+            return "unknown host";
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    }
+
+    private static String hostForUrl(final String host)
+    {
+        return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    /** The endpoint could not be reached or did not answer as a relay's. */
+    private static final class Unreachable extends Exception
+    {
+        private static final long serialVersionUID = 1L;
+
+        Unreachable(final String message)
+        {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Durations with units (500ms, 2s), as milliseconds; at least 1 ms. */
+    static final class Interval implements ITypeConverter<Long>
+    {
+        @Override
+        public Long convert(final String value)
+        {
+            final long ms;
+            try
+            {
+                ms = Units.parseMillis(value);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new TypeConversionException(ex.getMessage());
+            }
+            if (ms <= 0)
+            {
+                throw new TypeConversionException("'" + value + "' is not a positive duration");
+            }
+            return ms;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.sluice.server.metrics;
+
+/**
+ * The names of the relay's metrics as they appear on {@code /metrics}, shared by the endpoint and
+ * {@code sluice top}. Counters carry {@code _total}; units are in the name ({@code _bytes}, {@code _seconds}).
+ * docs/operations.md lists each with its type, labels and meaning.
+ */
+public final class MetricNames
+{
+    // Relay-wide.
+    /** Gauge, always 1; labels {@code address} (the relay's listening address) and {@code version}. */
+    public static final String RELAY_INFO = "sluice_relay_info";
+    /** Gauge: seconds since the metrics endpoint started, which is right after the relay started. */
+    public static final String RELAY_UPTIME = "sluice_relay_uptime_seconds";
+    /** Counter: connections accepted since start. */
+    public static final String CONNECTIONS_OPENED = "sluice_connections_opened_total";
+    /** Gauge: publishers connected now. */
+    public static final String PUBLISHERS = "sluice_publishers";
+    /** Gauge: subscribers connected now. */
+    public static final String SUBSCRIBERS = "sluice_subscribers";
+    /** Counter: DATA messages received from publishers, every stream. */
+    public static final String RECEIVED_MESSAGES = "sluice_received_messages_total";
+    /** Counter: DATA bytes received from publishers, every stream. */
+    public static final String RECEIVED_BYTES = "sluice_received_bytes_total";
+    /** Gauge: bytes of frames the relay holds now. */
+    public static final String BUFFERED_BYTES = "sluice_buffered_bytes";
+    /** Gauge: the most bytes any one lane has held. */
+    public static final String PEAK_LANE_BYTES = "sluice_peak_lane_bytes";
+    /** Gauge: the most bytes paused publishers' connections have held at once. */
+    public static final String PEAK_HELD_BYTES = "sluice_peak_held_bytes";
+    /** Counter with label {@code code}: protocol errors detected. */
+    public static final String PROTOCOL_ERRORS = "sluice_protocol_errors_total";
+
+    // Per stream: label stream.
+    /** Counter: messages received on the stream. */
+    public static final String STREAM_RECEIVED_MESSAGES = "sluice_stream_received_messages_total";
+    /** Counter: bytes received on the stream. */
+    public static final String STREAM_RECEIVED_BYTES = "sluice_stream_received_bytes_total";
+    /** Counter: messages received while the stream had no subscriber. */
+    public static final String STREAM_UNROUTED_MESSAGES = "sluice_stream_unrouted_messages_total";
+    /** Counter: seconds the stream's publishers spent with reads paused, all publishers summed. */
+    public static final String STREAM_THROTTLED_SECONDS = "sluice_stream_throttled_seconds_total";
+    /** Gauge: publishers of the stream connected now. */
+    public static final String STREAM_PUBLISHERS = "sluice_stream_publishers";
+    /** Gauge: subscribers of the stream connected now. */
+    public static final String STREAM_SUBSCRIBERS = "sluice_stream_subscribers";
+
+    // Per subscriber lane: labels stream, subscriber, subscription, strategy.
+    /** Counter: messages the lane accepted from publishers. */
+    public static final String SUBSCRIBER_ACCEPTED_MESSAGES = "sluice_subscriber_accepted_messages_total";
+    /** Counter: messages written to the subscriber. */
+    public static final String SUBSCRIBER_SENT_MESSAGES = "sluice_subscriber_sent_messages_total";
+    /** Counter: bytes written to the subscriber. */
+    public static final String SUBSCRIBER_SENT_BYTES = "sluice_subscriber_sent_bytes_total";
+    /** Gauge: messages accepted and not yet written. */
+    public static final String SUBSCRIBER_WAITING_MESSAGES = "sluice_subscriber_waiting_messages";
+    /** Gauge: bytes waiting in the hand-off from publishers. */
+    public static final String SUBSCRIBER_QUEUED_BYTES = "sluice_subscriber_queued_bytes";
+    /** Gauge: most bytes the hand-off holds before the strategy acts ({@code lane-bytes}). */
+    public static final String SUBSCRIBER_QUEUED_LIMIT_BYTES = "sluice_subscriber_queued_limit_bytes";
+    /** Gauge: bytes in the memory tier. */
+    public static final String SUBSCRIBER_MEMORY_BYTES = "sluice_subscriber_memory_bytes";
+    /** Gauge: size of the memory tier ({@code memory}, rounded down to a power of two); 0 without one. */
+    public static final String SUBSCRIBER_MEMORY_LIMIT_BYTES = "sluice_subscriber_memory_limit_bytes";
+    /** Gauge: bytes the disk tier uses. */
+    public static final String SUBSCRIBER_DISK_BYTES = "sluice_subscriber_disk_bytes";
+    /** Gauge: most disk the disk tier may use ({@code spill-quota}); 0 without one. */
+    public static final String SUBSCRIBER_DISK_LIMIT_BYTES = "sluice_subscriber_disk_limit_bytes";
+    /** Gauge with the extra label {@code tier}: 1 for the tier new messages go to now, 0 for the others. */
+    public static final String SUBSCRIBER_TIER = "sluice_subscriber_tier";
+    /** Counter: messages written to the disk tier. */
+    public static final String SUBSCRIBER_SPILLED_MESSAGES = "sluice_subscriber_spilled_messages_total";
+    /** Counter: messages read back from the disk tier. */
+    public static final String SUBSCRIBER_RESTORED_MESSAGES = "sluice_subscriber_restored_messages_total";
+    /** Counter with the extra label {@code reason}: messages dropped. */
+    public static final String SUBSCRIBER_DROPPED_MESSAGES = "sluice_subscriber_dropped_messages_total";
+    /** Gauge: the most bytes the lane has held. */
+    public static final String SUBSCRIBER_PEAK_BYTES = "sluice_subscriber_peak_bytes";
+
+    /** Label names. */
+    public static final String STREAM = "stream";
+    /** Label: the subscriber's remote address. */
+    public static final String SUBSCRIBER = "subscriber";
+    /** Label: durable subscription name, or empty. */
+    public static final String SUBSCRIPTION = "subscription";
+    /** Label: the lane's strategy. */
+    public static final String STRATEGY = "strategy";
+    /** Label: why messages were dropped. */
+    public static final String REASON = "reason";
+    /** Label: a lane tier, one of {@link #TIERS}. */
+    public static final String TIER = "tier";
+    /** Values of the {@code tier} label: no tiers (throttle), the memory tier, the disk tier. */
+    public static final java.util.List<String> TIERS = java.util.List.of("direct", "memory", "disk");
+    /** Label: protocol error code. */
+    public static final String CODE = "code";
+
+    private MetricNames()
+    {
+    }
+
+    /**
+     * @param counterName a counter's name as exposed, with {@code _total}.
+     * @return the name without {@code _total}, as the Prometheus client library wants it for its own snapshots.
+     */
+    static String base(final String counterName)
+    {
+        return counterName.endsWith("_total") ? counterName.substring(0, counterName.length() - "_total".length()) : counterName;
+    }
+}

@@ -1,0 +1,281 @@
+package io.sluice.server.metrics;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sluice.core.util.RateLimitedLogger;
+import io.sluice.server.Relay;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The relay's HTTP endpoint for monitoring, served by the JDK's {@link HttpServer} on threads of its own (never on
+ * a Netty event loop):
+ * <ul>
+ *     <li>{@code GET /metrics}: every metric in the Prometheus text format 0.0.4 (see {@link MetricNames}).</li>
+ *     <li>{@code GET /health}: {@code 200 ready} while the relay accepts connections, {@code 503 stopping} once
+ *     {@link #markStopping()} was called (the relay command calls it as its close begins).</li>
+ * </ul>
+ * Start it after {@link Relay#start} returned: the relay is bound and accepting by then, so the endpoint reports
+ * ready from its first request.
+ * <pre>{@code
+ * try (Relay relay = Relay.start(config);
+ *      PrometheusEndpoint endpoint = PrometheusEndpoint.start(relay, 9440))
+ * {
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class PrometheusEndpoint implements AutoCloseable
+{
+    /** Content type of the Prometheus text format 0.0.4. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    /** Body of {@code /health} while ready. */
+    public static final String READY = "ready";
+    /** Body of {@code /health} once the relay is stopping. */
+    public static final String STOPPING = "stopping";
+
+    private static final Logger LOG = LoggerFactory.getLogger(PrometheusEndpoint.class);
+    private static final int HTTP_THREADS = 2;
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final PrometheusMeterRegistry registry;
+    private final JvmGcMetrics gcMetrics;
+    private final RateLimitedLogger warnings = new RateLimitedLogger(LOG, 1);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean stopping;
+
+    private PrometheusEndpoint(final HttpServer server, final ExecutorService executor, final PrometheusMeterRegistry registry,
+        final JvmGcMetrics gcMetrics)
+    {
+        this.server = server;
+        this.executor = executor;
+        this.registry = registry;
+        this.gcMetrics = gcMetrics;
+    }
+
+    /**
+     * Serves the relay's metrics on its bind address.
+     *
+     * @param relay a started relay.
+     * @param port TCP port; 0 picks a free one (see {@link #port()}).
+     * @return the running endpoint.
+     * @throws IllegalStateException when the address cannot be bound.
+     */
+    public static PrometheusEndpoint start(final Relay relay, final int port)
+    {
+        return start(relay, relay.config().bindAddress(), port);
+    }
+
+    /**
+     * Serves the relay's metrics.
+     *
+     * @param relay a started relay.
+     * @param bindAddress address to listen on.
+     * @param port TCP port; 0 picks a free one (see {@link #port()}).
+     * @return the running endpoint.
+     * @throws IllegalStateException when the address cannot be bound.
+     */
+    public static PrometheusEndpoint start(final Relay relay, final String bindAddress, final int port)
+    {
+        final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        final String version = Relay.class.getPackage().getImplementationVersion();
+        new RelayMeterBinder(relay.metrics(), hostForDisplay(relay.config().bindAddress()) + ":" + relay.port(),
+            version != null ? version : "dev").bindTo(registry);
+        registry.getPrometheusRegistry().register(new RelaySnapshotCollector(relay.metrics(), relay.config()));
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+        gcMetrics.bindTo(registry);
+
+        final HttpServer server;
+        try
+        {
+            server = HttpServer.create(new InetSocketAddress(bindAddress, port), 64);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            gcMetrics.close();
+            registry.close();
+            throw new IllegalStateException("cannot serve metrics on " + hostForDisplay(bindAddress) + ":" + port + ": " + ex, ex);
+        }
+        final ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS, new DaemonThreads());
+        server.setExecutor(executor);
+        final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics);
+        server.createContext("/", endpoint::handle);
+        server.start();
+        LOG.info("metrics on http://{}:{}/metrics, readiness on /health", hostForDisplay(bindAddress), endpoint.port());
+        return endpoint;
+    }
+
+    /** @return the port the endpoint listens on (the one chosen, when started with 0). */
+    public int port()
+    {
+        return server.getAddress().getPort();
+    }
+
+    /** @return the Micrometer registry behind {@code /metrics}, for adding meters of one's own. */
+    public PrometheusMeterRegistry registry()
+    {
+        return registry;
+    }
+
+    /** @return the text {@code /metrics} would answer now. */
+    public String scrape()
+    {
+        return registry.scrape();
+    }
+
+    /**
+     * From now on {@code /health} answers {@code 503 stopping}: call it as the relay's close begins, so that load
+     * balancers and supervisors stop sending new clients while the relay closes its connections.
+     */
+    public void markStopping()
+    {
+        stopping = true;
+    }
+
+    /** @return whether {@link #markStopping()} or {@link #close()} was called. */
+    public boolean isStopping()
+    {
+        return stopping;
+    }
+
+    /**
+     * Stops serving and releases the registry. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        if (!closed.compareAndSet(false, true))
+        {
+            return;
+        }
+        stopping = true;
+        server.stop(0);
+        executor.shutdown();
+        try
+        {
+            if (!executor.awaitTermination(2, TimeUnit.SECONDS))
+            {
+                executor.shutdownNow();
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        gcMetrics.close();
+        registry.close();
+    }
+
+    private void handle(final HttpExchange exchange) throws IOException
+    {
+        try
+        {
+            exchange.getRequestBody().readAllBytes();
+            final String method = exchange.getRequestMethod();
+            final String path = exchange.getRequestURI().getPath();
+            final boolean get = "GET".equals(method);
+            final boolean head = "HEAD".equals(method);
+            if (!"/metrics".equals(path) && !"/health".equals(path))
+            {
+                respond(exchange, 404, "text/plain; charset=utf-8", "not found: try /metrics or /health\n", head);
+            }
+            else if (!get && !head)
+            {
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+                respond(exchange, 405, "text/plain; charset=utf-8", "method not allowed\n", false);
+            }
+            else if ("/health".equals(path))
+            {
+                exchange.getResponseHeaders().set("Cache-Control", "no-store");
+                if (stopping)
+                {
+                    respond(exchange, 503, "text/plain; charset=utf-8", STOPPING + "\n", head);
+                }
+                else
+                {
+                    respond(exchange, 200, "text/plain; charset=utf-8", READY + "\n", head);
+                }
+            }
+            else
+            {
+                final String text;
+                try
+                {
+                    text = registry.scrape();
+                }
+                catch (final RuntimeException ex)
+                {
+                    warnings.warn("metrics scrape failed", ex);
+                    respond(exchange, 500, "text/plain; charset=utf-8", "scrape failed: " + ex + "\n", head);
+                    return;
+                }
+                respond(exchange, 200, CONTENT_TYPE, text, head);
+            }
+        }
+        finally
+        {
+            exchange.close();
+        }
+    }
+
+    private static void respond(final HttpExchange exchange, final int status, final String contentType, final String body,
+        final boolean head) throws IOException
+    {
+        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        if (head)
+        {
+            exchange.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));
+            exchange.sendResponseHeaders(status, -1);
+            return;
+        }
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream out = exchange.getResponseBody())
+        {
+            out.write(bytes);
+        }
+    }
+
+    /** Brackets an IPv6 literal so that the port after the last ':' stays unambiguous. */
+    static String hostForDisplay(final String host)
+    {
+        return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    private static final class DaemonThreads implements ThreadFactory
+    {
+        private static final AtomicInteger COUNT = new AtomicInteger();
+
+        @Override
+        public Thread newThread(final Runnable task)
+        {
+            final Thread thread = new Thread(task, "sluice-metrics-http-" + COUNT.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        }
+    }
+}

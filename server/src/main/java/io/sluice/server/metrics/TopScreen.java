@@ -1,0 +1,476 @@
+package io.sluice.server.metrics;
+
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Renders one frame of {@code sluice top} from two consecutive scrapes of a relay's {@code /metrics}: a header
+ * with the relay's address, uptime and connection totals, then one row per stream and, under it, one row per
+ * subscriber. Rates come from the difference between the two scrapes.
+ */
+public final class TopScreen
+{
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+    private static final String NONE = "-";
+    private static final String[] HEADINGS =
+        {"STREAM / SUBSCRIBER", "STRATEGY", "TIER", "IN/s", "OUT/s", "WAITING", "QUEUED", "MEMORY", "DISK", "SPILLED",
+            "DROPPED", "THROTTLED", "PUBS", "SUBS"};
+    /** Columns aligned left; the others are numbers, aligned right. */
+    private static final int LEFT_ALIGNED = 3;
+
+    /**
+     * One scrape.
+     *
+     * @param text what {@code /metrics} answered.
+     * @param nanoTime {@link System#nanoTime()} when the answer arrived.
+     * @param time the local wall-clock time then.
+     */
+    public record Scrape(PrometheusText text, long nanoTime, LocalTime time)
+    {
+    }
+
+    private TopScreen()
+    {
+    }
+
+    /**
+     * @param previous the scrape before, or null for the first frame (rates are then shown as "-").
+     * @param current the latest scrape.
+     * @param source where the scrapes come from, for the header.
+     * @return the frame, lines separated by '\n', ending with one.
+     */
+    public static String render(final Scrape previous, final Scrape current, final String source)
+    {
+        final PrometheusText now = current.text();
+        final PrometheusText before = previous == null ? null : previous.text();
+        final double seconds = interval(previous, current);
+        final StringBuilder out = new StringBuilder(2048);
+
+        // Header: who, how long, and the relay-wide totals.
+        final String address = now.samples(MetricNames.RELAY_INFO).isEmpty() ? "?"
+            : now.samples(MetricNames.RELAY_INFO).get(0).label("address");
+        final String version = now.samples(MetricNames.RELAY_INFO).isEmpty() ? "?"
+            : now.samples(MetricNames.RELAY_INFO).get(0).label("version");
+        out.append("sluice relay ").append(address).append(" (").append(version).append(")")
+            .append("   up ").append(duration(now.sum(MetricNames.RELAY_UPTIME)))
+            .append("   ").append(source)
+            .append("   ").append(CLOCK.format(current.time())).append('\n');
+
+        final long publishers = (long)now.sum(MetricNames.PUBLISHERS);
+        final long subscribers = (long)now.sum(MetricNames.SUBSCRIBERS);
+        out.append("connections: ").append(publishers).append(publishers == 1 ? " publisher, " : " publishers, ")
+            .append(subscribers).append(subscribers == 1 ? " subscriber, " : " subscribers, ")
+            .append((long)now.sum(MetricNames.CONNECTIONS_OPENED)).append(" opened since start")
+            .append("   buffered ").append(bytes(now.sum(MetricNames.BUFFERED_BYTES)))
+            .append("   protocol errors: ").append((long)now.sum(MetricNames.PROTOCOL_ERRORS));
+        if (before != null)
+        {
+            final double newErrors = now.sum(MetricNames.PROTOCOL_ERRORS) - before.sum(MetricNames.PROTOCOL_ERRORS);
+            out.append(" (+").append((long)Math.max(0, newErrors)).append(" in ").append(String.format(Locale.ROOT, "%.1fs", seconds)).append(')');
+        }
+        final StringBuilder codes = new StringBuilder();
+        for (final PrometheusText.Sample s : now.samples(MetricNames.PROTOCOL_ERRORS))
+        {
+            if (s.value() > 0)
+            {
+                codes.append(codes.length() == 0 ? "" : ", ").append(s.label(MetricNames.CODE)).append(' ').append(count(s.value()));
+            }
+        }
+        if (codes.length() > 0)
+        {
+            out.append(" [").append(codes).append(']');
+        }
+        out.append("\n\n");
+
+        // Table.
+        final Map<String, List<Lane>> lanesByStream = lanes(now, before);
+        final List<String[]> rows = new ArrayList<>();
+        rows.add(HEADINGS);
+        final Map<String, Double> streamIn = byStream(now, MetricNames.STREAM_RECEIVED_MESSAGES);
+        final Map<String, Double> streamInBefore = before == null ? Map.of() : byStream(before, MetricNames.STREAM_RECEIVED_MESSAGES);
+        final Map<String, Double> throttled = byStream(now, MetricNames.STREAM_THROTTLED_SECONDS);
+        final Map<String, Double> throttledBefore = before == null ? Map.of() : byStream(before, MetricNames.STREAM_THROTTLED_SECONDS);
+        final Map<String, Double> streamPublishers = byStream(now, MetricNames.STREAM_PUBLISHERS);
+        final Map<String, Double> streamSubscribers = byStream(now, MetricNames.STREAM_SUBSCRIBERS);
+        final TreeMap<String, Boolean> names = new TreeMap<>();
+        streamIn.keySet().forEach(n -> names.put(n, true));
+        lanesByStream.keySet().forEach(n -> names.put(n, true));
+        for (final String stream : names.keySet())
+        {
+            final List<Lane> lanes = lanesByStream.getOrDefault(stream, List.of());
+            final double pubs = streamPublishers.getOrDefault(stream, 0.0);
+            final Lane sum = new Lane("", "", null, "");
+            boolean outKnown = !lanes.isEmpty() && before != null;
+            double outRate = 0;
+            for (final Lane lane : lanes)
+            {
+                final double r = lane.rate(lane.sent, lane.sentBefore, seconds);
+                outKnown &= !Double.isNaN(r);
+                outRate += Double.isNaN(r) ? 0 : r;
+                sum.add(lane);
+            }
+            final double throttledShare = before == null || seconds <= 0 || pubs <= 0 ? Double.NaN
+                : (throttled.getOrDefault(stream, 0.0) - throttledBefore.getOrDefault(stream, 0.0)) / (seconds * pubs);
+            final boolean any = !lanes.isEmpty();
+            rows.add(new String[] {
+                stream,
+                sum.strategy == null ? NONE : sum.strategy,
+                "",
+                rate(streamIn.get(stream), streamInBefore.get(stream), seconds),
+                outKnown ? count(outRate) : NONE,
+                any ? count(sum.waiting) : NONE,
+                any ? fill(sum.queued, sum.queuedFill) : NONE,
+                any ? fill(sum.memory, sum.memoryFill) : NONE,
+                any ? fill(sum.disk, sum.diskFill) : NONE,
+                any ? count(sum.spilled) : NONE,
+                any ? count(sum.dropped) : NONE,
+                percent(throttledShare),
+                count(pubs),
+                count(streamSubscribers.getOrDefault(stream, (double)lanes.size()))});
+            for (final Lane lane : lanes)
+            {
+                rows.add(new String[] {
+                    "  " + lane.subscriber + (lane.subscription.isEmpty() ? "" : " [" + lane.subscription + "]"),
+                    lane.strategy,
+                    lane.tier,
+                    format(lane.rate(lane.accepted, lane.acceptedBefore, seconds)),
+                    format(lane.rate(lane.sent, lane.sentBefore, seconds)),
+                    count(lane.waiting),
+                    fill(lane.queued, lane.queuedFill),
+                    fill(lane.memory, lane.memoryFill),
+                    fill(lane.disk, lane.diskFill),
+                    count(lane.spilled),
+                    count(lane.dropped),
+                    "", "", ""});
+            }
+        }
+        if (rows.size() == 1)
+        {
+            out.append("no streams yet: nothing has published or subscribed since the relay started\n");
+            return out.toString();
+        }
+        table(rows, out);
+        return out.toString();
+    }
+
+    /** The seconds between two scrapes, by the relay's own clock when it is in both, else by ours. */
+    private static double interval(final Scrape previous, final Scrape current)
+    {
+        if (previous == null)
+        {
+            return 0;
+        }
+        final double relaySeconds = current.text().sum(MetricNames.RELAY_UPTIME) - previous.text().sum(MetricNames.RELAY_UPTIME);
+        if (relaySeconds > 0 && current.text().has(MetricNames.RELAY_UPTIME) && previous.text().has(MetricNames.RELAY_UPTIME))
+        {
+            return relaySeconds;
+        }
+        return (current.nanoTime() - previous.nanoTime()) / 1e9;
+    }
+
+    private static Map<String, Double> byStream(final PrometheusText text, final String name)
+    {
+        final Map<String, Double> map = new LinkedHashMap<>();
+        for (final PrometheusText.Sample s : text.samples(name))
+        {
+            map.merge(s.label(MetricNames.STREAM), s.value(), Double::sum);
+        }
+        return map;
+    }
+
+    private static String laneKey(final PrometheusText.Sample s)
+    {
+        return s.label(MetricNames.STREAM) + '\u0000' + s.label(MetricNames.SUBSCRIBER) + '\u0000'
+            + s.label(MetricNames.SUBSCRIPTION) + '\u0000' + s.label(MetricNames.STRATEGY);
+    }
+
+    private static Map<String, Double> byLane(final PrometheusText text, final String name)
+    {
+        final Map<String, Double> map = new LinkedHashMap<>();
+        if (text != null)
+        {
+            for (final PrometheusText.Sample s : text.samples(name))
+            {
+                map.merge(laneKey(s), s.value(), Double::sum);
+            }
+        }
+        return map;
+    }
+
+    private static Map<String, List<Lane>> lanes(final PrometheusText now, final PrometheusText before)
+    {
+        final Map<String, Double> accepted = byLane(now, MetricNames.SUBSCRIBER_ACCEPTED_MESSAGES);
+        final Map<String, Double> acceptedBefore = byLane(before, MetricNames.SUBSCRIBER_ACCEPTED_MESSAGES);
+        final Map<String, Double> sentBefore = byLane(before, MetricNames.SUBSCRIBER_SENT_MESSAGES);
+        final Map<String, Double> waiting = byLane(now, MetricNames.SUBSCRIBER_WAITING_MESSAGES);
+        final Map<String, Double> queued = byLane(now, MetricNames.SUBSCRIBER_QUEUED_BYTES);
+        final Map<String, Double> queuedLimit = byLane(now, MetricNames.SUBSCRIBER_QUEUED_LIMIT_BYTES);
+        final Map<String, Double> memory = byLane(now, MetricNames.SUBSCRIBER_MEMORY_BYTES);
+        final Map<String, Double> memoryLimit = byLane(now, MetricNames.SUBSCRIBER_MEMORY_LIMIT_BYTES);
+        final Map<String, Double> disk = byLane(now, MetricNames.SUBSCRIBER_DISK_BYTES);
+        final Map<String, Double> diskLimit = byLane(now, MetricNames.SUBSCRIBER_DISK_LIMIT_BYTES);
+        final Map<String, Double> spilled = byLane(now, MetricNames.SUBSCRIBER_SPILLED_MESSAGES);
+        final Map<String, Double> dropped = byLane(now, MetricNames.SUBSCRIBER_DROPPED_MESSAGES);
+        final Map<String, String> tiers = new LinkedHashMap<>();
+        for (final PrometheusText.Sample s : now.samples(MetricNames.SUBSCRIBER_TIER))
+        {
+            if (s.value() > 0)
+            {
+                tiers.put(laneKey(s), s.label(MetricNames.TIER));
+            }
+        }
+        final Map<String, List<Lane>> byStream = new TreeMap<>();
+        final TreeMap<String, PrometheusText.Sample> sorted = new TreeMap<>();
+        for (final PrometheusText.Sample s : now.samples(MetricNames.SUBSCRIBER_SENT_MESSAGES))
+        {
+            sorted.put(laneKey(s), s);
+        }
+        for (final Map.Entry<String, PrometheusText.Sample> e : sorted.entrySet())
+        {
+            final String key = e.getKey();
+            final PrometheusText.Sample s = e.getValue();
+            final Lane lane = new Lane(s.label(MetricNames.SUBSCRIBER), s.label(MetricNames.SUBSCRIPTION),
+                s.label(MetricNames.STRATEGY), tiers.getOrDefault(key, NONE));
+            lane.sent = s.value();
+            lane.sentBefore = sentBefore.get(key);
+            lane.accepted = accepted.getOrDefault(key, 0.0);
+            lane.acceptedBefore = acceptedBefore.get(key);
+            lane.waiting = waiting.getOrDefault(key, 0.0);
+            lane.queued = queued.getOrDefault(key, 0.0);
+            lane.queuedFill = share(lane.queued, queuedLimit.get(key));
+            lane.memory = memory.getOrDefault(key, 0.0);
+            lane.memoryFill = share(lane.memory, memoryLimit.get(key));
+            lane.disk = disk.getOrDefault(key, 0.0);
+            lane.diskFill = share(lane.disk, diskLimit.get(key));
+            lane.spilled = spilled.getOrDefault(key, 0.0);
+            lane.dropped = dropped.getOrDefault(key, 0.0);
+            byStream.computeIfAbsent(s.label(MetricNames.STREAM), k -> new ArrayList<>()).add(lane);
+        }
+        return byStream;
+    }
+
+    private static double share(final double used, final Double limit)
+    {
+        return limit == null || limit <= 0 ? Double.NaN : used / limit;
+    }
+
+    /** One subscriber's row; for a stream's row, the sum of its subscribers' (fills: the fullest). */
+    private static final class Lane
+    {
+        final String subscriber;
+        final String subscription;
+        String strategy;
+        final String tier;
+        double sent;
+        Double sentBefore;
+        double accepted;
+        Double acceptedBefore;
+        double waiting;
+        double queued;
+        double queuedFill = Double.NaN;
+        double memory;
+        double memoryFill = Double.NaN;
+        double disk;
+        double diskFill = Double.NaN;
+        double spilled;
+        double dropped;
+
+        Lane(final String subscriber, final String subscription, final String strategy, final String tier)
+        {
+            this.subscriber = subscriber;
+            this.subscription = subscription;
+            this.strategy = strategy;
+            this.tier = tier;
+        }
+
+        void add(final Lane lane)
+        {
+            strategy = strategy == null || strategy.equals(lane.strategy) ? lane.strategy : "mixed";
+            waiting += lane.waiting;
+            queued += lane.queued;
+            queuedFill = max(queuedFill, lane.queuedFill);
+            memory += lane.memory;
+            memoryFill = max(memoryFill, lane.memoryFill);
+            disk += lane.disk;
+            diskFill = max(diskFill, lane.diskFill);
+            spilled += lane.spilled;
+            dropped += lane.dropped;
+        }
+
+        double rate(final double now, final Double before, final double seconds)
+        {
+            return before == null || seconds <= 0 || now < before ? Double.NaN : (now - before) / seconds;
+        }
+
+        private static double max(final double a, final double b)
+        {
+            return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.max(a, b);
+        }
+    }
+
+    /** Bytes, then how full (right-aligned in four characters, blank when there is no limit). */
+    private static String fill(final double bytes, final double share)
+    {
+        // Not clamped: a lane may pass its limit by up to a run per publisher (docs/architecture.md).
+        final String pct = Double.isNaN(share) ? "" : String.format(Locale.ROOT, "%.0f%%", share * 100);
+        return bytes(bytes) + " " + " ".repeat(Math.max(0, 4 - pct.length())) + pct;
+    }
+
+    private static String rate(final Double now, final Double before, final double seconds)
+    {
+        if (now == null || before == null || seconds <= 0 || now < before)
+        {
+            return NONE;
+        }
+        return count((now - before) / seconds);
+    }
+
+    private static String format(final double rate)
+    {
+        return Double.isNaN(rate) ? NONE : count(rate);
+    }
+
+    /** Aligns the name columns left and the numbers right, two spaces between columns. */
+    private static void table(final List<String[]> rows, final StringBuilder out)
+    {
+        final int columns = HEADINGS.length;
+        final int[] widths = new int[columns];
+        for (final String[] row : rows)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                widths[c] = Math.max(widths[c], row[c].length());
+            }
+        }
+        for (final String[] row : rows)
+        {
+            final StringBuilder line = new StringBuilder();
+            for (int c = 0; c < columns; c++)
+            {
+                if (c > 0)
+                {
+                    line.append("  ");
+                }
+                final String cell = row[c];
+                final String pad = " ".repeat(widths[c] - cell.length());
+                if (c < LEFT_ALIGNED)
+                {
+                    line.append(cell).append(pad);
+                }
+                else
+                {
+                    line.append(pad).append(cell);
+                }
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+    }
+
+    /**
+     * @param n a count or a rate.
+     * @return it in at most four characters and a suffix: 950, 1.20k, 12.3k, 123k, 1.23M, 4.50G.
+     */
+    static String count(final double n)
+    {
+        if (Double.isNaN(n))
+        {
+            return NONE;
+        }
+        final double v = Math.abs(n);
+        if (v < 999.5)
+        {
+            return Long.toString(Math.round(n));
+        }
+        final String[] suffixes = {"k", "M", "G", "T"};
+        double scaled = n / 1000;
+        int i = 0;
+        while (Math.abs(scaled) >= 999.5 && i < suffixes.length - 1)
+        {
+            scaled /= 1000;
+            i++;
+        }
+        return significant(scaled) + suffixes[i];
+    }
+
+    /**
+     * @param n bytes.
+     * @return them in binary units: 0 B, 512 B, 1.50 KiB, 256 KiB, 12.3 MiB.
+     */
+    static String bytes(final double n)
+    {
+        if (Double.isNaN(n))
+        {
+            return NONE;
+        }
+        if (Math.abs(n) < 1024)
+        {
+            return Math.round(n) + " B";
+        }
+        final String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double scaled = n / 1024;
+        int i = 0;
+        while (Math.abs(scaled) >= 1023.5 && i < units.length - 1)
+        {
+            scaled /= 1024;
+            i++;
+        }
+        return significant(scaled) + " " + units[i];
+    }
+
+    private static String significant(final double v)
+    {
+        final double a = Math.abs(v);
+        if (a >= 99.95)
+        {
+            return String.format(Locale.ROOT, "%.0f", v);
+        }
+        if (a >= 9.995)
+        {
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static String percent(final double share)
+    {
+        if (Double.isNaN(share) || Double.isInfinite(share))
+        {
+            return NONE;
+        }
+        // Throttled time is counted when a pause ends, so one interval can carry a pause that began earlier.
+        final double clamped = Math.max(0, Math.min(1, share));
+        return String.format(Locale.ROOT, "%.0f%%", clamped * 100);
+    }
+
+    /**
+     * @param seconds a duration.
+     * @return it as 42s, 5m07s, 1h02m or 3d04h.
+     */
+    static String duration(final double seconds)
+    {
+        if (Double.isNaN(seconds) || seconds < 0)
+        {
+            return NONE;
+        }
+        final long s = (long)seconds;
+        if (s < 60)
+        {
+            return s + "s";
+        }
+        if (s < 3600)
+        {
+            return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        }
+        if (s < 86400)
+        {
+            return String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60);
+        }
+        return String.format(Locale.ROOT, "%dd%02dh", s / 86400, s % 86400 / 3600);
+    }
+}
