@@ -299,6 +299,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         if (pauseReasons == 0)
         {
             pausedSinceNanos = System.nanoTime();
+            stream.onPaused(pausedSinceNanos);
         }
         pauseReasons |= reason;
         ctx.channel().config().setAutoRead(false);
@@ -306,10 +307,11 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
 
     private void resume(final ChannelHandlerContext ctx, final int reason)
     {
+        final boolean wasPaused = pauseReasons != 0;
         pauseReasons &= ~reason;
-        if (pauseReasons == 0)
+        if (pauseReasons == 0 && wasPaused)
         {
-            stream.onThrottled(System.nanoTime() - pausedSinceNanos);
+            stream.onResumed(pausedSinceNanos, System.nanoTime());
         }
         if (pauseReasons == 0 && ctx.channel().isActive())
         {
@@ -371,6 +373,11 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         {
             unheld(run.readableBytes());
             run.release();
+        }
+        if (pauseReasons != 0)
+        {
+            pauseReasons = 0;
+            stream.onResumed(pausedSinceNanos, System.nanoTime());
         }
         if (ctx != null)
         {

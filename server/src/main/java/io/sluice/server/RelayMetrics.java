@@ -29,6 +29,13 @@ public final class RelayMetrics
     private final Set<Lane> lanes = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
     private final StreamRegistry streams;
+    private final long startedAtMillis = System.currentTimeMillis();
+
+    /** @return when the relay started, epoch milliseconds. */
+    public long startedAtMillis()
+    {
+        return startedAtMillis;
+    }
 
     RelayMetrics(final StreamRegistry streams)
     {
@@ -92,7 +99,8 @@ public final class RelayMetrics
         shuttingDown = true;
     }
 
-    boolean isShuttingDown()
+    /** @return whether the relay has begun to close. */
+    public boolean isShuttingDown()
     {
         return shuttingDown;
     }

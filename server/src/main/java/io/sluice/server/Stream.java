@@ -125,15 +125,35 @@ final class Stream
         messagesUnrouted.add(messages);
     }
 
-    void onThrottled(final long nanos)
+    // Pauses in progress count too, so that a stalled stream shows as throttled while it is stalled.
+    private final AtomicInteger pausedNow = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong pausedSinceSum = new java.util.concurrent.atomic.AtomicLong();
+
+    void onPaused(final long sinceNanos)
     {
-        throttledNanos.add(nanos);
+        pausedSinceSum.addAndGet(sinceNanos);
+        pausedNow.incrementAndGet();
+    }
+
+    void onResumed(final long sinceNanos, final long nowNanos)
+    {
+        pausedNow.decrementAndGet();
+        pausedSinceSum.addAndGet(-sinceNanos);
+        throttledNanos.add(nowNanos - sinceNanos);
+    }
+
+    private long throttledNanos()
+    {
+        final long now = System.nanoTime();
+        final int paused = pausedNow.get();
+        final long sinceSum = pausedSinceSum.get();
+        return throttledNanos.sum() + Math.max(0, paused * now - sinceSum);
     }
 
     StreamSnapshot snapshot()
     {
         return new StreamSnapshot(name, publishers.get(), lanes.length, messagesIn.sum(), bytesIn.sum(),
-            messagesUnrouted.sum(), throttledNanos.sum());
+            messagesUnrouted.sum(), throttledNanos());
     }
 
     long messagesIn()

@@ -94,6 +94,11 @@ final class ChildRelay implements AutoCloseable
         return log;
     }
 
+    long pid()
+    {
+        return process.pid();
+    }
+
     boolean isAlive()
     {
         return process.isAlive();
@@ -106,7 +111,8 @@ final class ChildRelay implements AutoCloseable
      */
     int terminate() throws InterruptedException
     {
-        process.destroy();
+        // Through the handle, so that our ends of its pipes stay open and its closing log lines are kept.
+        process.toHandle().destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS))
         {
             process.destroyForcibly();

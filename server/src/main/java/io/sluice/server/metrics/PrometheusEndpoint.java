@@ -62,10 +62,12 @@ public final class PrometheusEndpoint implements AutoCloseable
     private final RateLimitedLogger warnings = new RateLimitedLogger(LOG, 1);
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
+    private final io.sluice.server.RelayMetrics relayMetrics;
 
     private PrometheusEndpoint(final HttpServer server, final ExecutorService executor, final PrometheusMeterRegistry registry,
-        final JvmGcMetrics gcMetrics)
+        final JvmGcMetrics gcMetrics, final io.sluice.server.RelayMetrics relayMetrics)
     {
+        this.relayMetrics = relayMetrics;
         this.server = server;
         this.executor = executor;
         this.registry = registry;
@@ -121,7 +123,7 @@ public final class PrometheusEndpoint implements AutoCloseable
         }
         final ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS, new DaemonThreads());
         server.setExecutor(executor);
-        final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics);
+        final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics, relay.metrics());
         server.createContext("/", endpoint::handle);
         server.start();
         LOG.info("metrics on http://{}:{}/metrics, readiness on /health", hostForDisplay(bindAddress), endpoint.port());
@@ -211,7 +213,7 @@ public final class PrometheusEndpoint implements AutoCloseable
             else if ("/health".equals(path))
             {
                 exchange.getResponseHeaders().set("Cache-Control", "no-store");
-                if (stopping)
+                if (stopping || relayMetrics.isShuttingDown())
                 {
                     respond(exchange, 503, "text/plain; charset=utf-8", STOPPING + "\n", head);
                 }
