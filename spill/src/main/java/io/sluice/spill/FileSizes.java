@@ -1,6 +1,5 @@
 package io.sluice.spill;
 
-import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
@@ -21,7 +20,7 @@ import java.util.Locale;
  * (x86-64 and aarch64 share the {@code struct stat} offsets used here). Elsewhere, or if the native call fails its
  * self-check, it falls back to the file length, which is an upper bound.
  *
- * <p>Thread-safe; allocates per call (not for the per-frame path).
+ * <p>Thread-safe (a {@code struct stat} buffer per thread); a few microseconds per file, not for the per-frame path.
  */
 final class FileSizes
 {
@@ -34,17 +33,30 @@ final class FileSizes
     {
     }
 
-    /**
-     * libc's {@code stat}; a JNA interface mapping, public only because JNA proxies it.
-     */
-    public interface LibC extends Library
+    /** libc's {@code stat}, bound with JNA direct mapping (no proxy, no argument array per call). */
+    static final class LibC
     {
-        /**
-         * @param path file name.
-         * @param buf  a {@code struct stat}.
-         * @return 0 on success.
-         */
-        int stat(String path, Pointer buf);
+        private static final ThreadLocal<Memory> BUFFER = ThreadLocal.withInitial(() -> new Memory(STAT_BUFFER_SIZE));
+
+        LibC()
+        {
+            Native.register(LibC.class, "c");
+        }
+
+        static native int stat(String path, Pointer buf);
+
+        /** @return st_blocks * 512, or -1 if stat failed. */
+        long allocated(final String path)
+        {
+            final Memory buf = BUFFER.get();
+            return stat(path, buf) == 0 ? buf.getLong(ST_BLOCKS_OFFSET) * 512L : -1;
+        }
+
+        long size(final String path)
+        {
+            final Memory buf = BUFFER.get();
+            return stat(path, buf) == 0 ? buf.getLong(ST_SIZE_OFFSET) : -1;
+        }
     }
 
     private static final class Native64
@@ -61,15 +73,13 @@ final class FileSizes
             }
             try
             {
-                final LibC libc = Native.load("c", LibC.class);
+                final LibC libc = new LibC();
                 // Self-check: st_size must agree with the JDK's view of a file we know.
                 final Path probe = Files.createTempFile("sluice-spill-stat", ".tmp");
                 try
                 {
                     Files.write(probe, new byte[12345]);
-                    final Memory buf = new Memory(STAT_BUFFER_SIZE);
-                    if (libc.stat(probe.toString(), buf) != 0 || buf.getLong(ST_SIZE_OFFSET) != 12345
-                        || buf.getLong(ST_BLOCKS_OFFSET) <= 0)
+                    if (libc.size(probe.toString()) != 12345 || libc.allocated(probe.toString()) <= 0)
                     {
                         LOG.warn("stat(2) self-check failed; spill disk use is reported as file lengths");
                         return null;
@@ -99,7 +109,8 @@ final class FileSizes
 
     /**
      * @param file a file.
-     * @return bytes allocated to it on disk, or its length when allocation cannot be read; 0 if it does not exist.
+     * @return bytes allocated to it on disk, or its length when allocation cannot be read; 0 if it does not exist
+     * (for example deleted meanwhile).
      * @throws IOException on an I/O error other than the file being missing.
      */
     static long allocated(final Path file) throws IOException
@@ -107,12 +118,11 @@ final class FileSizes
         final LibC libc = Native64.LIBC;
         if (libc != null)
         {
-            final Memory buf = new Memory(STAT_BUFFER_SIZE);
-            if (libc.stat(file.toString(), buf) == 0)
+            final long allocated = libc.allocated(file.toString());
+            if (allocated >= 0)
             {
-                return buf.getLong(ST_BLOCKS_OFFSET) * 512L;
+                return allocated;
             }
-            return Files.exists(file) ? Files.size(file) : 0L;
         }
         try
         {
@@ -136,7 +146,7 @@ final class FileSizes
         {
             for (final Path file : files)
             {
-                if (Files.isRegularFile(file))
+                if (!Files.isDirectory(file))
                 {
                     total += allocated(file);
                 }

@@ -6,8 +6,8 @@ import net.openhft.chronicle.core.time.TimeProvider;
  * The clock Chronicle Queue sees. Chronicle picks the cycle file an append goes to from its time provider; this one
  * reports the middle of a cycle chosen by {@link SpillStore}, so that the store (not the wall clock) decides when a new
  * cycle file starts: on the wall clock's schedule, when a file is large, when the backlog drains, and at every open.
- * Cycle numbers therefore only ever grow by one per roll, and a wall clock that jumps backwards cannot send an append
- * into an old, possibly damaged, file.
+ * Each roll moves to the wall clock's cycle or, if that is not later, to the next cycle; cycle numbers only grow, and a
+ * wall clock that jumps backwards cannot send an append into an old, possibly damaged, file.
  *
  * <p>Until {@link #cycle(int, long, long)} is first called it passes the wall clock through.
  */

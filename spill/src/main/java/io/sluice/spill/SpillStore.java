@@ -2,6 +2,8 @@ package io.sluice.spill;
 
 import io.netty.buffer.ByteBuf;
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
+import net.openhft.chronicle.core.io.SingleThreadedChecked;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
@@ -11,6 +13,7 @@ import net.openhft.chronicle.queue.TailerState;
 import net.openhft.chronicle.queue.impl.RollingResourcesCache;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.IntHashSet;
@@ -18,11 +21,14 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.EOFException;
 import java.io.File;
 import java.io.IOException;
+import java.io.StreamCorruptedException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -31,6 +37,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
@@ -46,10 +53,13 @@ import java.util.Arrays;
  * thread; they are then possibly a few frames stale.
  *
  * <h2>Order and consumption</h2>
- * {@link #read} delivers frames in exactly the order {@link #append} accepted them. A frame is consumed once its
- * {@link FrameHandler#onFrame} returns normally: the read position (the Chronicle index of the next frame, kept in
- * Chronicle's {@code metadata.cq4t} table store like a named tailer's) is then advanced in the memory-mapped file before
- * the next frame is looked at.
+ * {@link #read} delivers frames in exactly the order {@link #append} accepted them, each once. A frame is
+ * <em>consumed</em> when its {@link FrameHandler#onFrame} call returns normally: the durable read position (the
+ * Chronicle index of the next frame, an ordered store into Chronicle's memory-mapped {@code metadata.cq4t} table store,
+ * as a named tailer keeps its position) is advanced right then, before the next frame is looked at, not at the end of
+ * the {@code read} call. If {@code onFrame} throws, that frame is not consumed and comes first in the next
+ * {@code read}. What the handler does with a frame (copies it into a ring, writes it to a socket) is the caller's
+ * business: once consumed, the store will not deliver it again unless the process dies within the window below.
  * <ul>
  *   <li>{@link #close()} then {@link #open}: reading resumes at the first frame not consumed. Exactly once.</li>
  *   <li>Process killed (kill -9, crash): every append that returned {@link #OK} and every read-position update is in
@@ -63,7 +73,8 @@ import java.util.Arrays;
  *
  * <h2>Bounds</h2>
  * {@link #append} returns {@link #QUOTA_EXCEEDED} when the frame, plus the room Chronicle may need with it (a page,
- * an index block, a new cycle file when the append starts one), would take the store's allocated disk use above
+ * an index block, a new cycle file when the append starts one, and the room for one more cycle file kept so that a
+ * full store can always roll and free its drained files), would take the store's allocated disk use above
  * {@link SpillConfig#quotaBytes()}; it returns {@link #DISK_FULL} when the file system's usable space would drop below
  * {@link SpillConfig#freeSpaceMarginBytes()} (a full disk under a mapped file kills the JVM with SIGBUS). A refused
  * append writes nothing. Cycle files whose frames have all been consumed are deleted as soon as the reader has left
@@ -71,11 +82,14 @@ import java.util.Arrays;
  * starts a new one so that the drained one can go too, so disk use returns to a few tens of KiB.
  *
  * <h2>Damage</h2>
- * Every record carries a logical byte offset and a checksum. A cycle file that cannot be read to its end (truncated,
- * garbage over its tail, a record that fails its check) never blocks {@link #open} or {@link #read}: the damaged part
- * is skipped, the frames lost are added to {@link #damagedSkipped()}, a WARN naming the file is logged once per file,
- * and reading continues with the next cycle file. Appends never go to a file written before the current
- * {@code open}: each open starts a new cycle file.
+ * Every record carries a logical byte offset and a checksum; no record that fails them is ever delivered. A cycle file
+ * that cannot be read to its end (truncated, zeroed pages, garbage over its tail) never blocks {@link #open} or
+ * {@link #read}: the damaged part is skipped, the frames lost are added to {@link #damagedSkipped()}, a WARN naming the
+ * file is logged once per file, and reading resumes at the next frame Chronicle's index still locates in that file
+ * (so a hole costs at most the frames up to the next indexed one, every 256th) or else at the next file. A file
+ * Chronicle cannot load at all (its header is cut short) is deleted, counted and logged; a damaged
+ * {@code metadata.cq4t} is replaced, losing the read position (the undeleted frames are delivered again). Appends
+ * never go to a file written before the current {@code open}: each open starts a new cycle file.
  *
  * <h2>Cost</h2>
  * No allocation per frame on {@code append} or {@code read}. Opening does not read the backlog: counts come from
@@ -106,12 +120,16 @@ public final class SpillStore implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
     private static final long UNSET = Long.MIN_VALUE;
     private static final int NO_CYCLE = Integer.MIN_VALUE;
+    private static final int[] NO_CYCLES = new int[0];
     private static final long PAGE = 4096;
-    private static final long CHRONICLE_TIMEOUT_MS = 500;
+    private static final long CHRONICLE_TIMEOUT_MS = 100;
     private static final long SYNC_BYTES = 1L << 20;
     private static final long FREE_CHECK_BYTES = 1L << 20;
     private static final long FREE_CHECK_MILLIS = 100;
     private static final long DRAIN_ROLL_BYTES = 128L << 10;
+    private static final int RESYNC_ATTEMPTS = 4096;
+    private static final int OPEN_ATTEMPTS = 4;
+    private static final String DISCARD_SUFFIX = ".discard";
     private static final int DELIVERED = 1;
     private static final int EMPTY = 0;
     private static final int SKIPPED = -1;
@@ -157,7 +175,7 @@ public final class SpillStore implements AutoCloseable
     private final LongValue readOffsetValue;
     private final LongValue appendEndValue;
     private final LongValue lastIndexValue;
-    private final ExcerptAppender appender;
+    private ExcerptAppender appender;
     private final ExcerptTailer tailer;
     private final UnsafeBuffer readView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer sourceView = new UnsafeBuffer(0, 0);
@@ -171,8 +189,10 @@ public final class SpillStore implements AutoCloseable
     private long appendsInCycle;
     private long currentFileBytes;
     private Path currentFile;
+    private final Path metadataFile;
     private long sealedBytes;
-    private long measuredCurrentBytes;
+    private volatile long publishedSealedBytes = -1;
+    private volatile Path publishedCurrentFile;
     private long diskEstimate;
     private long bytesSinceSync;
     private long usableSpace;
@@ -235,14 +255,9 @@ public final class SpillStore implements AutoCloseable
                 throw new IllegalStateException("spill store " + directory + " is already open");
             }
             this.fileStore = Files.getFileStore(directory);
+            this.metadataFile = directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
             this.clock = new SegmentClock(config.timeProvider());
-            q = SingleChronicleQueueBuilder.binary(directory.toFile())
-                .rollCycle(config.rollCycle())
-                .blockSize(config.blockSize())
-                .timeProvider(clock)
-                .timeoutMS(CHRONICLE_TIMEOUT_MS)
-                .checkInterrupts(false)
-                .build();
+            q = buildQueue(directory, config, clock);
             this.queue = q;
             this.maxRecordLength = config.maxFrameLength() + RECORD_HEADER_LENGTH;
             if (maxRecordLength + 8L > queue.overlapSize())
@@ -253,7 +268,9 @@ public final class SpillStore implements AutoCloseable
             this.rollCycle = queue.rollCycle();
             this.epochMillis = queue.epoch();
             this.cycleLengthMillis = rollCycle.lengthInMillis();
-            this.maxMessagesPerCycle = rollCycle.maxMessagesPerCycle();
+            // A cycle file holds at most what its sequence bits and its two-level index can address.
+            final long indexable = (long)queue.indexCount() * queue.indexCount() * queue.indexSpacing();
+            this.maxMessagesPerCycle = Math.min(rollCycle.maxMessagesPerCycle(), indexable);
             final File dirFile = directory.toFile();
             this.cycleFiles = new RollingResourcesCache(rollCycle, epochMillis,
                 name -> new File(dirFile, name + SingleChronicleQueue.SUFFIX),
@@ -263,7 +280,8 @@ public final class SpillStore implements AutoCloseable
 
             final int[] existing = listCycles();
             final int lastExisting = existing.length == 0 ? NO_CYCLE : existing[existing.length - 1];
-            final int startCycle = lastExisting == NO_CYCLE ? wallCycle() : lastExisting + 1;
+            final long now = config.timeProvider().currentTimeMillis();
+            final int startCycle = lastExisting == NO_CYCLE ? wallCycle(now) : Math.max(lastExisting + 1, wallCycle(now));
             clock.cycle(startCycle, epochMillis, cycleLengthMillis);
             if (queue.cycle() != startCycle)
             {
@@ -278,16 +296,14 @@ public final class SpillStore implements AutoCloseable
             this.lastIndexValue = queue.metaStore().acquireValueFor(LAST_INDEX_KEY, UNSET);
 
             // Seal what earlier sessions wrote: this session appends to a new cycle file only.
-            this.appender = queue.createAppender();
-            remeasureDisk();
-            refreshUsableSpace(config.timeProvider().currentTimeMillis());
-            if (lastExisting != NO_CYCLE && !rollNow())
+            prepareAppender(lastExisting != NO_CYCLE);
+            if (sweepDiscards())
             {
-                LOG.warn("spill store {}: no room to start a new cycle file at open (disk use {} of quota {}, usable {})",
-                    directory, diskEstimate, config.quotaBytes(), usableSpace);
+                remeasureDisk();
             }
 
             this.tailer = queue.createTailer();
+            ((SingleThreadedChecked)tailer).singleThreadedCheckDisabled(true);
             positionTailer();
             final long lastIndex = recoverAppendEnd();
             setBacklogMessages(countBacklog(lastIndex));
@@ -344,7 +360,7 @@ public final class SpillStore implements AutoCloseable
         }
         if (roll && appendCycle != NO_CYCLE && clock.cycle() == appendCycle)
         {
-            clock.cycle(appendCycle + 1, epochMillis, cycleLengthMillis);
+            clock.cycle(nextCycle(now), epochMillis, cycleLengthMillis);
         }
 
         final long recordOffset = appendEnd;
@@ -377,7 +393,7 @@ public final class SpillStore implements AutoCloseable
 
         if (roll)
         {
-            onRolled(clock.cycle(), now);
+            onRolled(appender.cycle(), now);
         }
         appendsInCycle++;
         currentFileBytes += docBytes;
@@ -513,9 +529,10 @@ public final class SpillStore implements AutoCloseable
     }
 
     /**
-     * Allocated bytes of every file in the store's directory, read from the file system now ({@code stat(2)}'s
-     * {@code st_blocks}; the file length where that is unavailable). Costs a directory listing and a system call per
-     * file: for monitoring, not per frame. Any thread.
+     * Allocated bytes of every file in the store's directory ({@code stat(2)}'s {@code st_blocks}; the file length
+     * where that is unavailable). The metadata and the cycle file appends go to are read now; the others, which do
+     * not change, were read at the last roll or deletion. A few microseconds: for monitoring, not per frame. Any
+     * thread.
      *
      * @return bytes on disk.
      */
@@ -523,7 +540,14 @@ public final class SpillStore implements AutoCloseable
     {
         try
         {
-            return FileSizes.allocatedInDirectory(directory);
+            final long sealed = publishedSealedBytes;
+            if (closed || sealed < 0)
+            {
+                return FileSizes.allocatedInDirectory(directory);
+            }
+            // Files other than the metadata and the one appends go to do not change between rolls and deletions,
+            // when they are measured again: only two files need a stat(2) here.
+            return sealed + liveBytes(publishedCurrentFile);
         }
         catch (final IOException e)
         {
@@ -540,8 +564,8 @@ public final class SpillStore implements AutoCloseable
     }
 
     /**
-     * Closes the queue and releases the directory. Call from the owner thread once no other call is running.
-     * Idempotent.
+     * Closes the queue and releases the directory; when it returns the files are no longer mapped. Call from the
+     * owner thread once no other call is running. Idempotent.
      */
     @Override
     public void close()
@@ -567,6 +591,9 @@ public final class SpillStore implements AutoCloseable
         closeQuietly(appendEndValue);
         closeQuietly(lastIndexValue);
         closeQuietly(queue);
+        // Chronicle unmaps on a background thread; wait, so that the space of deleted files is free and the directory
+        // can be removed once close returns.
+        BackgroundResourceReleaser.releasePendingResources();
         try
         {
             lock.release();
@@ -593,6 +620,268 @@ public final class SpillStore implements AutoCloseable
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+    // Opening
+
+    private static SingleChronicleQueue buildQueue(final Path directory, final SpillConfig config, final SegmentClock clock)
+    {
+        try
+        {
+            return newQueue(directory, config, clock);
+        }
+        catch (final Exception | AssertionError e)
+        {
+            // The store holds the directory lock, so nobody else holds Chronicle's table-store lock: a failure here
+            // is a damaged metadata.cq4t or an environment problem (JVM flags, permissions). Try once without the
+            // metadata; if that fails too it was not the metadata, and it is put back untouched.
+            final Path metadata = directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
+            if (!Files.exists(metadata))
+            {
+                throw propagate(e);
+            }
+            final Path aside = directory.resolve(metadata.getFileName() + "-" + System.currentTimeMillis() + DISCARD_SUFFIX);
+            try
+            {
+                Files.move(metadata, aside);
+            }
+            catch (final IOException io)
+            {
+                e.addSuppressed(io);
+                throw propagate(e);
+            }
+            final SingleChronicleQueue queue;
+            try
+            {
+                queue = newQueue(directory, config, clock);
+            }
+            catch (final Exception | AssertionError retry)
+            {
+                e.addSuppressed(retry);
+                try
+                {
+                    Files.move(aside, metadata, StandardCopyOption.REPLACE_EXISTING);
+                }
+                catch (final IOException io)
+                {
+                    e.addSuppressed(io);
+                }
+                throw propagate(e);
+            }
+            LOG.warn("spill store {}: cannot open {} ({}); started a new one: the read position is lost, so frames not "
+                + "yet deleted will be delivered again", directory, metadata.getFileName(), e.toString());
+            return queue;
+        }
+    }
+
+    private static SingleChronicleQueue newQueue(final Path directory, final SpillConfig config, final SegmentClock clock)
+    {
+        return SingleChronicleQueueBuilder.binary(directory.toFile())
+            .rollCycle(config.rollCycle())
+            .blockSize(config.blockSize())
+            .timeProvider(clock)
+            .timeoutMS(CHRONICLE_TIMEOUT_MS)
+            .checkInterrupts(false)
+            .build();
+    }
+
+    /**
+     * Creates the appender and, if earlier sessions left files, starts this session's cycle file (which seals theirs).
+     * Chronicle reads the newest earlier files while doing so; one it cannot load (a header cut short by a crash) is
+     * deleted, counted and logged, and the step retried.
+     */
+    private void prepareAppender(final boolean sealPrevious)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (appender == null)
+                {
+                    appender = queue.createAppender();
+                    // Confinement is checked per call by checkOwner(); Chronicle's per-operation check is redundant.
+                    ((SingleThreadedChecked)appender).singleThreadedCheckDisabled(true);
+                }
+                remeasureDisk();
+                refreshUsableSpace(config.timeProvider().currentTimeMillis());
+                if (sealPrevious && !rollNow())
+                {
+                    LOG.warn("spill store {}: no room to start a new cycle file at open (disk use {} of quota {}, "
+                        + "usable {})", directory, diskEstimate, config.quotaBytes(), usableSpace);
+                }
+                return;
+            }
+            catch (final Exception | AssertionError e)
+            {
+                closeQuietly(appender);
+                appender = null;
+                if (attempt >= OPEN_ATTEMPTS || !isCorruption(e) || !discardUnloadableFiles())
+                {
+                    throw propagate(e);
+                }
+            }
+        }
+    }
+
+    /** Deletes (after counting and logging) every cycle file Chronicle cannot load. */
+    private boolean discardUnloadableFiles()
+    {
+        boolean found = false;
+        final int[] cycles = listCycles();
+        for (int i = cycles.length - 1; i >= 0; i--)
+        {
+            final int cycle = cycles[i];
+            try
+            {
+                final SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), false, null);
+                if (store != null)
+                {
+                    queue.closeStore(store);
+                }
+            }
+            catch (final Exception | AssertionError e)
+            {
+                if (isCorruption(e))
+                {
+                    discard(cycleFiles.resourceFor(cycle).path.toPath(), cycle, "cannot be loaded (" + e + ")");
+                    found = true;
+                }
+                else
+                {
+                    LOG.warn("spill store {}: cannot load cycle {}: {}", directory, cycle, e.toString());
+                }
+            }
+        }
+        if (found)
+        {
+            queue.refreshDirectoryListing();
+        }
+        return found;
+    }
+
+    /**
+     * Deletes the files Chronicle renamed to {@code *.discard} because it could not load them.
+     *
+     * @return whether any was deleted.
+     */
+    private boolean sweepDiscards()
+    {
+        boolean deleted = false;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + DISCARD_SUFFIX))
+        {
+            for (final Path file : files)
+            {
+                final String name = file.getFileName().toString();
+                final int suffix = name.indexOf(SingleChronicleQueue.SUFFIX + "-");
+                int cycle = NO_CYCLE;
+                if (suffix > 0)
+                {
+                    try
+                    {
+                        cycle = cycleFiles.parseCount(name.substring(0, suffix));
+                    }
+                    catch (final RuntimeException e)
+                    {
+                        LOG.debug("spill store {}: {} names no cycle", directory, name);
+                    }
+                }
+                if (cycle == NO_CYCLE)
+                {
+                    LOG.warn("spill store {}: deleting {}", directory, name);
+                    Files.deleteIfExists(file);
+                }
+                else
+                {
+                    discard(file, cycle, "was set aside by Chronicle as unloadable (" + name + ")");
+                }
+                deleted = true;
+            }
+        }
+        catch (final IOException e)
+        {
+            LOG.warn("spill store {}: cleaning up discarded files: {}", directory, e.toString());
+        }
+        return deleted;
+    }
+
+    private void discard(final Path file, final int cycle, final String why)
+    {
+        final long lost = framesIn(cycle);
+        addDamaged(lost);
+        warnOnce(cycle, why + "; deleted it, " + lost + " frame(s) lost", lost);
+        try
+        {
+            Files.deleteIfExists(file);
+        }
+        catch (final IOException e)
+        {
+            LOG.warn("spill store {}: cannot delete {}: {}", directory, file.getFileName(), e.toString());
+        }
+    }
+
+    /**
+     * Frames appended to {@code cycle} and not yet read, from the stored read and last-append positions: exact when
+     * the cycle holds the last append, otherwise at least one unless it was read already.
+     */
+    private long framesIn(final int cycle)
+    {
+        final long read = readIndexValue.getVolatileValue();
+        if (read != UNSET && rollCycle.toCycle(read) > cycle)
+        {
+            return 0;
+        }
+        final long last = lastIndexValue.getVolatileValue();
+        if (last == UNSET || rollCycle.toCycle(last) < cycle)
+        {
+            return 0;
+        }
+        if (rollCycle.toCycle(last) > cycle)
+        {
+            return 1;
+        }
+        final long first = read != UNSET && rollCycle.toCycle(read) == cycle ? rollCycle.toSequenceNumber(read) : 0;
+        return Math.max(0, rollCycle.toSequenceNumber(last) + 1 - first);
+    }
+
+    /**
+     * @return whether {@code t} says a file's content is malformed (as opposed to an I/O or environment problem, for
+     * which no file is ever deleted).
+     */
+    private static boolean isCorruption(final Throwable t)
+    {
+        for (Throwable cause = t; cause != null; cause = cause.getCause())
+        {
+            if (cause instanceof StreamCorruptedException || cause instanceof BufferUnderflowException
+                || cause instanceof EOFException)
+            {
+                return true;
+            }
+            if (cause instanceof AssertionError && cause.getCause() == null)
+            {
+                // A bare assert in Chronicle's readers (with -ea); Chronicle also wraps access errors (missing JVM
+                // flags) in AssertionError, which have a cause and are not corruption.
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static RuntimeException propagate(final Throwable t)
+    {
+        if (t instanceof RuntimeException)
+        {
+            return (RuntimeException)t;
+        }
+        if (t instanceof Error)
+        {
+            throw (Error)t;
+        }
+        if (t instanceof IOException)
+        {
+            return new UncheckedIOException((IOException)t);
+        }
+        return new IllegalStateException(t);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
     // Reading
 
     private int readOne(final FrameHandler handler)
@@ -611,7 +900,7 @@ public final class SpillStore implements AutoCloseable
                 final int cycle = tailer.cycle();
                 if (cycle != NO_CYCLE && cycle < highestCycle)
                 {
-                    return skipRestOfCycle(cycle, "unreadable (" + e + ")") ? SKIPPED : EMPTY;
+                    return skipDamage(cycle, "unreadable (" + e + ")") ? SKIPPED : EMPTY;
                 }
                 throw e;
             }
@@ -630,7 +919,7 @@ public final class SpillStore implements AutoCloseable
                     lastIndex = index;
                     continue;
                 }
-                return skipRestOfCycle(cycle, "ends before its last frame") ? SKIPPED : EMPTY;
+                return skipDamage(cycle, "ends before its last frame") ? SKIPPED : EMPTY;
             }
             return deliver(dc, handler);
         }
@@ -673,12 +962,12 @@ public final class SpillStore implements AutoCloseable
                     closeNeeded = false;
                     dc.rollbackOnClose();
                     dc.close();
-                    return skipRestOfCycle(cycle, "holds a damaged record at index " + Long.toHexString(index))
+                    return skipDamage(cycle, "holds a damaged record at index " + Long.toHexString(index))
                         ? SKIPPED : EMPTY;
                 }
                 // Payload damage in an intact record, or a damaged record in the file being appended to: skip it.
                 addDamaged(1);
-                warnOnce(cycle, "holds a damaged record at index " + Long.toHexString(index), 1);
+                warnOnce(cycle, "skipped a damaged record at index " + Long.toHexString(index), 1);
                 if (intactChain)
                 {
                     setReadOffset(storedOffset + frameLength);
@@ -722,35 +1011,49 @@ public final class SpillStore implements AutoCloseable
     }
 
     /**
-     * Moves the reader to the first frame of the cycle file after {@code cycle}, counting what it leaves unread.
+     * Moves the reader past damage in {@code cycle}: to the next frame Chronicle's index can still locate in the same
+     * file (it indexes every {@code indexSpacing}-th frame, so a hole costs the frames up to the next readable indexed
+     * one), else to the first frame of the next file. Counts what it leaves unread.
      *
-     * @return false if there is no later file (the reader stays put and reports empty).
+     * @return false if the reader could not move (no later file); it then reports empty.
      */
-    private boolean skipRestOfCycle(final int cycle, final String reason)
+    private boolean skipDamage(final int cycle, final String reason)
     {
-        final int next = firstCycleAfter(cycle);
-        if (next == NO_CYCLE)
-        {
-            return false;
-        }
-        long skipped;
+        long position = 0;
+        long claimed = -1;
         try
         {
-            final long position = tailer.cycle() == cycle ? rollCycle.toSequenceNumber(tailer.index()) : 0;
-            skipped = Math.max(0, tailer.excerptsInCycle(cycle) - position);
+            position = tailer.cycle() == cycle ? rollCycle.toSequenceNumber(tailer.index()) : 0;
+            claimed = tailer.excerptsInCycle(cycle);
         }
         catch (final RuntimeException | AssertionError e)
         {
             LOG.debug("spill store {}: counting the frames of damaged cycle {}", directory, cycle, e);
-            skipped = 1;
         }
+        final long spacing = queue.indexSpacing();
+        long candidate = (position / spacing + 1) * spacing;
+        for (int attempt = 0; candidate < claimed && attempt < RESYNC_ATTEMPTS; attempt++, candidate += spacing)
+        {
+            final long index = rollCycle.toIndex(cycle, candidate);
+            if (readableAt(index))
+            {
+                final long skipped = candidate - position;
+                recordSkip(cycle, reason + ", resumed " + skipped + " frame(s) later in the file", skipped);
+                readIndexValue.setOrderedValue(index);
+                return true;
+            }
+        }
+
+        final int next = firstCycleAfter(cycle);
+        if (next == NO_CYCLE)
+        {
+            LOG.warn("spill store {}: cannot move the reader past damaged cycle {}: no later file", directory, cycle);
+            return false;
+        }
+        final long skipped = claimed < 0 ? 1 : Math.max(0, claimed - position);
         if (skipped > 0)
         {
-            addDamaged(skipped);
-            final long backlog = backlogMessages;
-            setBacklogMessages(Math.max(0, backlog - skipped));
-            readOffsetKnown = false;
-            warnOnce(cycle, reason + "; skipped " + skipped + " frame(s)", skipped);
+            recordSkip(cycle, reason + ", skipped the rest of it (" + skipped + " frame(s))", skipped);
         }
         else
         {
@@ -765,6 +1068,36 @@ public final class SpillStore implements AutoCloseable
             return false;
         }
         return true;
+    }
+
+    /** Positions the reader at {@code index} if a valid record is there; returns whether it did. */
+    private boolean readableAt(final long index)
+    {
+        try
+        {
+            if (!tailer.moveToIndex(index))
+            {
+                return false;
+            }
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                final boolean valid = dc.isPresent() && dc.index() == index && validRecordOffset(dc.wire().bytes()) != UNSET;
+                dc.rollbackOnClose();
+                return valid;
+            }
+        }
+        catch (final RuntimeException | AssertionError e)
+        {
+            return false;
+        }
+    }
+
+    private void recordSkip(final int cycle, final String what, final long skipped)
+    {
+        addDamaged(skipped);
+        setBacklogMessages(Math.max(0, backlogMessages - skipped));
+        readOffsetKnown = false;
+        warnOnce(cycle, what, skipped);
     }
 
     private void onDrained()
@@ -851,7 +1184,15 @@ public final class SpillStore implements AutoCloseable
         {
             try (ExcerptTailer probe = queue.createTailer())
             {
-                if (probe.moveToIndex(hintIndex))
+                if (!probe.moveToIndex(hintIndex))
+                {
+                    if (probe.state() == TailerState.CYCLE_NOT_FOUND)
+                    {
+                        // The file of the last append is gone (discarded as damaged): count to the last frame left.
+                        last = lastExistingIndex();
+                    }
+                }
+                else
                 {
                     for (int i = 0; i < 3; i++)
                     {
@@ -866,7 +1207,7 @@ public final class SpillStore implements AutoCloseable
                             {
                                 break;
                             }
-                            end = offset + dc.wire().bytes().readRemaining() - RECORD_HEADER_LENGTH;
+                            end = Math.max(end, offset + dc.wire().bytes().readRemaining() - RECORD_HEADER_LENGTH);
                             last = dc.index();
                         }
                     }
@@ -879,17 +1220,24 @@ public final class SpillStore implements AutoCloseable
         }
         else if (highestCycle != NO_CYCLE)
         {
-            try
-            {
-                last = queue.lastIndex();
-            }
-            catch (final RuntimeException | AssertionError e)
-            {
-                LOG.debug("spill store {}: finding the last index", directory, e);
-            }
+            last = lastExistingIndex();
         }
         setAppendEnd(Math.max(end, 0));
         return last;
+    }
+
+    private long lastExistingIndex()
+    {
+        try
+        {
+            final long last = queue.lastIndex();
+            return last < 0 ? UNSET : last;
+        }
+        catch (final RuntimeException | AssertionError e)
+        {
+            LOG.debug("spill store {}: finding the last index", directory, e);
+            return UNSET;
+        }
     }
 
     private void initialReadOffset()
@@ -966,12 +1314,27 @@ public final class SpillStore implements AutoCloseable
     // ---------------------------------------------------------------------------------------------------------------
     // Appending, rolling, deleting, accounting
 
+    /**
+     * Checks the quota and the free-space margin for a write.
+     *
+     * @param docBytes bytes of the document to append, 0 for an empty roll.
+     * @param roll     whether the write starts a new cycle file.
+     * @param now      wall-clock millis.
+     * @return {@link #OK}, {@link #QUOTA_EXCEEDED} or {@link #DISK_FULL}.
+     */
     private int admit(final long docBytes, final boolean roll, final long now)
     {
+        // A page for rounding and an index block Chronicle may add; a new file if this write starts one.
         long need = docBytes + PAGE + indexReserve;
         if (roll)
         {
-            need += newFileReserve + PAGE;
+            need += newFileReserve;
+        }
+        if (docBytes > 0)
+        {
+            // Appends leave room for one more cycle file, so that a drained store can always start a new file and
+            // delete the drained one, even when the quota or the disk is full.
+            need += newFileReserve;
         }
         if (!sparseFiles)
         {
@@ -1001,12 +1364,12 @@ public final class SpillStore implements AutoCloseable
         {
             return false;
         }
-        final int target = appendCycle == NO_CYCLE ? clock.cycle() : appendCycle + 1;
+        final int target = appendCycle == NO_CYCLE ? clock.cycle() : nextCycle(now);
         clock.cycle(target, epochMillis, cycleLengthMillis);
         final DocumentContext dc = appender.writingDocument();
         dc.rollbackOnClose();
         dc.close();
-        onRolled(target, now);
+        onRolled(appender.cycle(), now);
         return true;
     }
 
@@ -1043,28 +1406,41 @@ public final class SpillStore implements AutoCloseable
         try
         {
             long sealed = 0;
-            long current = 0;
             try (DirectoryStream<Path> files = Files.newDirectoryStream(directory))
             {
                 for (final Path file : files)
                 {
                     if (file.equals(currentFile))
                     {
-                        current = FileSizes.allocated(file);
                         if (FileSizes.allocationAvailable())
                         {
-                            sparseFiles = current < Files.size(file) || Files.size(file) <= PAGE * 16;
+                            final long length = Files.size(file);
+                            sparseFiles = FileSizes.allocated(file) < length || length <= PAGE * 16;
                         }
                     }
-                    else if (Files.isRegularFile(file))
+                    else if (!file.equals(metadataFile) && !Files.isDirectory(file))
                     {
                         sealed += FileSizes.allocated(file);
                     }
                 }
             }
             sealedBytes = sealed;
-            measuredCurrentBytes = current;
-            diskEstimate = sealed + current;
+            publishedSealedBytes = sealed;
+            publishedCurrentFile = currentFile;
+            syncCurrentFile();
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("spill store " + directory + ": measuring disk use", e);
+        }
+    }
+
+    /** Re-reads the allocation of the files that change: the one appends go to and the metadata. */
+    private void syncCurrentFile()
+    {
+        try
+        {
+            diskEstimate = sealedBytes + liveBytes(currentFile);
             bytesSinceSync = 0;
         }
         catch (final IOException e)
@@ -1073,44 +1449,25 @@ public final class SpillStore implements AutoCloseable
         }
     }
 
-    /** Re-reads the allocation of the file being appended to (the others do not change). */
-    private void syncCurrentFile()
+    private long liveBytes(final Path current) throws IOException
     {
-        if (currentFile == null)
-        {
-            remeasureDisk();
-            return;
-        }
-        try
-        {
-            measuredCurrentBytes = FileSizes.allocated(currentFile);
-            diskEstimate = sealedBytes + measuredCurrentBytes;
-            bytesSinceSync = 0;
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException("spill store " + directory + ": measuring disk use", e);
-        }
+        return FileSizes.allocated(metadataFile) + (current == null ? 0 : FileSizes.allocated(current));
     }
 
     /** Deletes every cycle file before the one the reader is in (never the one appends go to). */
     private void deleteConsumed()
     {
+        boolean deleted = sweepDiscards();
         int keepFrom = tailerCycle();
-        if (keepFrom == NO_CYCLE || tailer.state() == TailerState.UNINITIALISED)
-        {
-            return;
-        }
         if (appendCycle != NO_CYCLE)
         {
             keepFrom = Math.min(keepFrom, appendCycle);
         }
-        if (keepFrom <= deletedBelowCycle)
+        if (keepFrom == NO_CYCLE || tailer.state() == TailerState.UNINITIALISED || keepFrom <= deletedBelowCycle)
         {
-            return;
+            keepFrom = NO_CYCLE;
         }
-        boolean deleted = false;
-        for (final int cycle : listCycles())
+        for (final int cycle : keepFrom == NO_CYCLE ? NO_CYCLES : listCycles())
         {
             if (cycle >= keepFrom)
             {
@@ -1127,11 +1484,14 @@ public final class SpillStore implements AutoCloseable
                 LOG.warn("spill store {}: cannot delete consumed {}: {}", directory, file.getFileName(), e.toString());
             }
         }
-        deletedBelowCycle = keepFrom;
+        deletedBelowCycle = Math.max(deletedBelowCycle, keepFrom);
         if (deleted)
         {
             queue.refreshDirectoryListing();
+            // A deleted file's space is free once Chronicle has unmapped it, which it does on a background thread.
+            BackgroundResourceReleaser.releasePendingResources();
             remeasureDisk();
+            refreshUsableSpace(config.timeProvider().currentTimeMillis());
         }
     }
 
@@ -1179,21 +1539,30 @@ public final class SpillStore implements AutoCloseable
         return NO_CYCLE;
     }
 
-    private int wallCycle()
+    private int wallCycle(final long now)
     {
-        return (int)Math.floorDiv(config.timeProvider().currentTimeMillis() - epochMillis, cycleLengthMillis);
+        return (int)Math.floorDiv(now - epochMillis, cycleLengthMillis);
+    }
+
+    /**
+     * The cycle after the current one: the wall clock's cycle if that is later, so that file names follow the clock
+     * unless the store rolls more often than once per cycle length (then they run ahead, one cycle per roll).
+     */
+    private int nextCycle(final long now)
+    {
+        return Math.max(appendCycle + 1, wallCycle(now));
     }
 
     private void warnOnce(final int cycle, final String what, final long skipped)
     {
         if (warnedCycles.add(cycle))
         {
-            LOG.warn("spill store {}: damaged file {} {}; total skipped {}", directory,
-                cycleFiles.resourceFor(cycle).path.getName(), what, damagedSkipped());
+            LOG.warn("spill store {}: damaged file {}: {}; frames lost are counted in damagedSkipped()", directory,
+                cycleFiles.resourceFor(cycle).path.getName(), what);
         }
         else
         {
-            LOG.debug("spill store {}: cycle {} {} ({} more)", directory, cycle, what, skipped);
+            LOG.debug("spill store {}: damaged cycle {}: {} ({} frame(s))", directory, cycle, what, skipped);
         }
     }
 

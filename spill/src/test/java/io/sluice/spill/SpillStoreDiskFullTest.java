@@ -1,0 +1,85 @@
+package io.sluice.spill;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SpillStoreDiskFullTest
+{
+    private static final long MARGIN = 1L << 20;
+
+    @TempDir
+    Path dir;
+
+    private static int run(final String... command) throws IOException, InterruptedException
+    {
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!process.waitFor(30, TimeUnit.SECONDS))
+        {
+            process.destroyForcibly();
+            return -1;
+        }
+        return process.exitValue();
+    }
+
+    /**
+     * On an 8 MiB tmpfs with a quota far above it, appends stop with DISK_FULL while the margin is still free: the JVM
+     * never touches a page the file system cannot back (that would be SIGBUS, killing this test JVM).
+     */
+    @Test
+    void smallFileSystemRefusesInsteadOfCrashing() throws Exception
+    {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "mounting tmpfs needs root");
+        final Path mount = Files.createDirectory(dir.resolve("tmpfs"));
+        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mount.toString()) == 0,
+            "mount -t tmpfs failed (no CAP_SYS_ADMIN in this container?)");
+        try
+        {
+            final SpillConfig config = SpillConfig.of(mount.resolve("lane"), 64L << 20)
+                .withFreeSpaceMarginBytes(MARGIN)
+                .withMaxFrameLength(64 * 1024)
+                .withTimeProvider(SpillTests.clock());
+            final UnsafeBuffer frame = new UnsafeBuffer(new byte[2048]);
+            long appended = 0;
+            int status;
+            try (SpillStore store = SpillStore.open(config))
+            {
+                while ((status = store.append(frame, 0, TestFrames.write(frame, 0, appended, 1000))) == SpillStore.OK)
+                {
+                    appended++;
+                }
+                assertEquals(SpillStore.DISK_FULL, status, "the file system fills before the 64 MiB quota");
+                final long usable = Files.getFileStore(mount).getUsableSpace();
+                System.out.printf("8 MiB tmpfs: %d frames of 1032 bytes appended, then DISK_FULL with %d bytes usable%n",
+                    appended, usable);
+                assertTrue(usable >= MARGIN, "refused with " + usable + " bytes usable, margin " + MARGIN);
+                assertTrue(appended * 1032 > 4L << 20, "most of the 8 MiB held frames: " + appended);
+                assertEquals(SpillStore.DISK_FULL, store.append(frame, 0, TestFrames.write(frame, 0, appended, 1000)));
+
+                final long[] next = {0};
+                while (store.read((b, o, l) -> assertEquals(next[0]++, TestFrames.verify(b, o, l)), 1000) > 0)
+                {
+                    // drain
+                }
+                assertEquals(appended, next[0]);
+                assertTrue(store.diskBytes() < SpillTests.DRAINED_DISK_BOUND, () -> SpillTests.listing(mount.resolve("lane")));
+                assertEquals(SpillStore.OK, store.append(frame, 0, TestFrames.write(frame, 0, appended, 1000)),
+                    "space is back once drained");
+            }
+        }
+        finally
+        {
+            assertEquals(0, run("umount", mount.toString()), "umount");
+        }
+    }
+}
