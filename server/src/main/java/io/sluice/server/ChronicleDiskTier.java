@@ -72,6 +72,7 @@ final class ChronicleDiskTier implements DiskTier
     private final List<SpillStore> heads = new ArrayList<>();
     private final UnsafeBuffer restoreView = new UnsafeBuffer(0, 0);
     private ByteBuf restoring;
+    private long lastDiskMeasureNanos;
     private final FrameHandler copier = this::copyRestored;
 
     ChronicleDiskTier(
@@ -219,6 +220,11 @@ final class ChronicleDiskTier implements DiskTier
             return 1;
         }
         int work = append();
+        if (work > 0)
+        {
+            // Room in the hand-over again: the lane may have runs waiting for it.
+            wakeLane.run();
+        }
         if (closing)
         {
             shutdown();
@@ -236,7 +242,13 @@ final class ChronicleDiskTier implements DiskTier
             full = false;
             work++;
         }
-        diskBytes = totalDiskBytes();
+        // Measuring disk use costs system calls: a few times a second is plenty for a gauge and the log.
+        final long now = System.nanoTime();
+        if (now - lastDiskMeasureNanos > 250_000_000L)
+        {
+            lastDiskMeasureNanos = now;
+            diskBytes = totalDiskBytes();
+        }
         return work;
     }
 
@@ -300,8 +312,9 @@ final class ChronicleDiskTier implements DiskTier
         ByteBuf run;
         while ((run = toDisk.peek()) != null)
         {
-            int index = run.readerIndex();
+            final int start = run.readerIndex();
             final int end = run.writerIndex();
+            int index = start;
             while (index < end)
             {
                 final int length = run.getInt(index + FrameDescriptor.LENGTH_OFFSET);
@@ -316,6 +329,7 @@ final class ChronicleDiskTier implements DiskTier
                     }
                     full = true;
                     run.readerIndex(index);
+                    toDiskBytes.addAndGet(-(index - start));
                     return work;
                 }
                 index += length;
@@ -323,7 +337,7 @@ final class ChronicleDiskTier implements DiskTier
                 work++;
             }
             toDisk.poll();
-            toDiskBytes.addAndGet(-(end - run.readerIndex()));
+            toDiskBytes.addAndGet(-(end - start));
             run.release();
             full = false;
         }
