@@ -24,6 +24,8 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
 {
     /** Pause reason: a lane of the stream is full. */
     static final int PAUSE_LANE_FULL = 1;
+    /** Pause reason: the relay is shutting down and takes no new input. */
+    static final int PAUSE_SHUTDOWN = 2;
 
     private final Stream stream;
     private final RelayMetrics metrics;
@@ -325,6 +327,15 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         {
             sendAck();
             ctx.close();
+        }
+    }
+
+    /** Publisher's event loop: the relay is closing; read nothing more (what is held still goes out). */
+    void pauseForShutdown()
+    {
+        if (ctx != null)
+        {
+            pause(ctx, PAUSE_SHUTDOWN);
         }
     }
 

@@ -20,6 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,6 +47,7 @@ public final class Relay implements AutoCloseable
     private final RelayMetrics metrics;
     private final StreamRegistry streams;
     private final DiskTiers diskTiers;
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Relay(final RelayConfig config, final EventLoopGroup group, final Channel serverChannel,
         final ChannelGroup connections, final RelayMetrics metrics, final StreamRegistry streams,
@@ -118,6 +121,42 @@ public final class Relay implements AutoCloseable
         }
     }
 
+    private void drainWithin(final Duration grace)
+    {
+        // No new input: every publisher's reads stop (its pause reasons gain SHUTDOWN, on its own event loop).
+        for (final Channel channel : connections)
+        {
+            final ProducerHandler producer = channel.pipeline().get(ProducerHandler.class);
+            if (producer != null)
+            {
+                channel.eventLoop().execute(producer::pauseForShutdown);
+            }
+        }
+        final long deadline = System.nanoTime() + grace.toNanos();
+        long waiting;
+        while ((waiting = waitingMessages()) > 0 && System.nanoTime() < deadline)
+        {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        if (waiting > 0)
+        {
+            LOG.info("grace period of {} ms over with {} messages still waiting in lanes", grace.toMillis(), waiting);
+        }
+    }
+
+    // Messages held anywhere in the relay for subscribers: accepted by lanes and not yet written, plus anything in
+    // outbound buffers or held by paused publishers' connections.
+    private long waitingMessages()
+    {
+        long waiting = 0;
+        for (final LaneSnapshot lane : metrics.lanes())
+        {
+            waiting += lane.waitingMessages();
+        }
+        // Bytes still in lanes, outbound buffers or held reads count as one more message: not drained yet.
+        return waiting + (metrics.bufferedBytes() > 0 ? 1 : 0);
+    }
+
     /**
      * @return the port the relay listens on (the one chosen, when configured as 0).
      */
@@ -153,13 +192,33 @@ public final class Relay implements AutoCloseable
     }
 
     /**
-     * Stops accepting, closes every connection and stops the event loops.
+     * Stops accepting, closes every connection and stops the event loops, at once. Idempotent.
      */
     @Override
     public void close()
     {
+        close(Duration.ZERO);
+    }
+
+    /**
+     * Stops gracefully: stops accepting connections and stops reading from publishers, lets subscribers drain what
+     * their lanes hold for up to {@code grace}, then closes every connection (lanes with a durable disk tier hand
+     * what is left to disk) and stops the event loops.
+     *
+     * @param grace longest time to wait for subscribers to drain.
+     */
+    public void close(final Duration grace)
+    {
+        if (!closing.compareAndSet(false, true))
+        {
+            return;
+        }
         metrics.shuttingDown();
         serverChannel.close().syncUninterruptibly();
+        if (!grace.isZero() && !grace.isNegative())
+        {
+            drainWithin(grace);
+        }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         // Lanes handed their memory tiers and hand-offs to disk as their connections closed; let that finish.

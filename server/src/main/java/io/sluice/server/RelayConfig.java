@@ -25,6 +25,7 @@ import java.util.Map;
  * @param defaultStream settings of any stream not named in {@code streams}.
  * @param streams per-stream settings by name.
  * @param spillDirectory where the spill strategy's disk tiers live, one folder per stream and subscription.
+ * @param shutdownGraceMs how long a graceful stop lets subscribers drain before connections close.
  */
 public record RelayConfig(
     String bindAddress,
@@ -41,7 +42,8 @@ public record RelayConfig(
     String authToken,
     StreamConfig defaultStream,
     Map<String, StreamConfig> streams,
-    java.nio.file.Path spillDirectory)
+    java.nio.file.Path spillDirectory,
+    int shutdownGraceMs)
 {
     /** The port a relay listens on when none is given. */
     public static final int DEFAULT_PORT = 7440;
@@ -67,6 +69,7 @@ public record RelayConfig(
         require(authToken != null, "auth-token must not be null (use empty for none)");
         require(defaultStream != null, "default stream settings are required");
         require(spillDirectory != null, "spill-dir is required");
+        require(shutdownGraceMs >= 0, "shutdown-grace must not be negative, was " + shutdownGraceMs + " ms");
         require(authToken.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= Hello.MAX_TOKEN_LENGTH,
             "auth-token must be at most " + Hello.MAX_TOKEN_LENGTH + " bytes");
         streams = Map.copyOf(streams == null ? Map.of() : streams);
@@ -123,6 +126,7 @@ public record RelayConfig(
         b.defaultStream = defaultStream;
         b.streams.putAll(streams);
         b.spillDirectory = spillDirectory;
+        b.shutdownGraceMs = shutdownGraceMs;
         return b;
     }
 
@@ -146,6 +150,7 @@ public record RelayConfig(
         private StreamConfig defaultStream = StreamConfig.DEFAULT;
         private final Map<String, StreamConfig> streams = new LinkedHashMap<>();
         private java.nio.file.Path spillDirectory = java.nio.file.Path.of("sluice-spill");
+        private int shutdownGraceMs = 5_000;
 
         private Builder()
         {
@@ -250,6 +255,13 @@ public record RelayConfig(
             return this;
         }
 
+        /** @return this. */
+        public Builder shutdownGraceMs(final int shutdownGraceMs)
+        {
+            this.shutdownGraceMs = shutdownGraceMs;
+            return this;
+        }
+
         /** @return the current default stream settings (to derive from). */
         public StreamConfig defaultStream()
         {
@@ -264,7 +276,7 @@ public record RelayConfig(
         {
             return new RelayConfig(bindAddress, port, ioThreads, maxFrameLength, helloTimeoutMs, heartbeatIntervalMs,
                 heartbeatTimeoutMs, lowWaterMark, highWaterMark, maxReadBytes, maxReadsPerLoop, authToken,
-                defaultStream, streams, spillDirectory);
+                defaultStream, streams, spillDirectory, shutdownGraceMs);
         }
     }
 }

@@ -45,7 +45,7 @@ public final class RelayConfigFile
 {
     private static final List<String> TOP_KEYS = List.of("bind", "port", "io-threads", "max-frame-length",
         "hello-timeout", "heartbeat-interval", "heartbeat-timeout", "low-water-mark", "high-water-mark",
-        "max-read-bytes", "max-reads-per-loop", "auth-token", "spill-dir", "default-stream", "streams");
+        "max-read-bytes", "max-reads-per-loop", "auth-token", "spill-dir", "shutdown-grace", "default-stream", "streams");
     private static final List<String> STREAM_KEYS = List.of("strategy", "lane-bytes", "lane-runs", "memory", "spill-quota");
     /** A config file is a few KiB; the cap stops a wrong path (a log, a dump) from being read into memory whole. */
     private static final int MAX_CODE_POINTS = 1024 * 1024;
@@ -164,6 +164,7 @@ public final class RelayConfigFile
                 case "io-threads" -> into.ioThreads(wholeNumber(value, key));
                 case "max-frame-length" -> into.maxFrameLength(intBytes(value, key));
                 case "hello-timeout" -> into.helloTimeoutMs(millis(value, key));
+                case "shutdown-grace" -> into.shutdownGraceMs(millis(value, key));
                 case "heartbeat-interval" -> into.heartbeatIntervalMs(millis(value, key));
                 case "heartbeat-timeout" -> into.heartbeatTimeoutMs(millis(value, key));
                 case "max-read-bytes" -> into.maxReadBytes(intBytes(value, key));

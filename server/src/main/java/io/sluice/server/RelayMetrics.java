@@ -184,6 +184,12 @@ public final class RelayMetrics
         return peak;
     }
 
+    /** @return bytes paused publishers' connections hold now. */
+    public long heldBytes()
+    {
+        return heldBytes.get();
+    }
+
     /** @return the most bytes paused publishers' connections have held at once, all together. */
     public long peakHeldBytes()
     {

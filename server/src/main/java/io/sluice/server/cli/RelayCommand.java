@@ -106,6 +106,11 @@ public final class RelayCommand implements Callable<Integer>
         description = "Directory of the spill strategy's disk tier (default: ./sluice-spill).")
     private Path spillDir;
 
+    @Option(names = "--shutdown-grace", paramLabel = "D", converter = Millis.class,
+        description = "On SIGTERM, how long to let subscribers drain before closing connections, e.g. 5s, 500ms "
+            + "(default: 5s; 0 closes at once). A second signal exits at once.")
+    private Integer shutdownGrace;
+
     @Option(names = "--spill-quota", paramLabel = "BYTES", converter = Bytes.class,
         description = "Most disk each lane's disk tier may use, e.g. 2GiB (default: "
             + StreamConfig.DEFAULT_SPILL_QUOTA_BYTES + " bytes).")
@@ -217,7 +222,7 @@ public final class RelayCommand implements Callable<Integer>
         {
             metricsEndpoint.markStopping(); // /health answers 503 while the relay closes
         }
-        relay.close();
+        relay.close(java.time.Duration.ofMillis(config.shutdownGraceMs()));
         if (metricsEndpoint != null)
         {
             metricsEndpoint.close();
@@ -262,6 +267,10 @@ public final class RelayCommand implements Callable<Integer>
         {
             builder.spillDirectory(spillDir);
         }
+        if (shutdownGrace != null)
+        {
+            builder.shutdownGraceMs(shutdownGrace);
+        }
         if (strategy != null || laneBytes != null || memory != null || spillQuota != null)
         {
             final StreamConfig base = builder.defaultStream();
@@ -304,6 +313,23 @@ public final class RelayCommand implements Callable<Integer>
                 return Units.parseBytes(value);
             }
             catch (final IllegalArgumentException ex)
+            {
+                throw new TypeConversionException(ex.getMessage());
+            }
+        }
+    }
+
+    /** Durations with units (ms, s, m), as milliseconds. */
+    static final class Millis implements ITypeConverter<Integer>
+    {
+        @Override
+        public Integer convert(final String value)
+        {
+            try
+            {
+                return Math.toIntExact(Units.parseMillis(value));
+            }
+            catch (final IllegalArgumentException | ArithmeticException ex)
             {
                 throw new TypeConversionException(ex.getMessage());
             }
