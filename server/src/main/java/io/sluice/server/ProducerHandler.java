@@ -22,6 +22,8 @@ import java.util.ArrayDeque;
  */
 final class ProducerHandler extends ChannelInboundHandlerAdapter
 {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProducerHandler.class);
+
     /** Pause reason: a lane of the stream is full. */
     static final int PAUSE_LANE_FULL = 1;
     /** Pause reason: the relay is shutting down and takes no new input. */
@@ -302,6 +304,11 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         {
             pausedSinceNanos = System.nanoTime();
             stream.onPaused(pausedSinceNanos);
+            if (LOG.isDebugEnabled())
+            {
+                LOG.debug("publisher {} of stream '{}' paused ({})", ctx.channel().remoteAddress(), stream.name(),
+                    reason == PAUSE_LANE_FULL ? "a lane is full" : reason == PAUSE_SHUTDOWN ? "shutting down" : "closing");
+            }
         }
         pauseReasons |= reason;
         ctx.channel().config().setAutoRead(false);
@@ -313,7 +320,13 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         pauseReasons &= ~reason;
         if (pauseReasons == 0 && wasPaused)
         {
-            stream.onResumed(pausedSinceNanos, System.nanoTime());
+            final long now = System.nanoTime();
+            stream.onResumed(pausedSinceNanos, now);
+            if (LOG.isDebugEnabled())
+            {
+                LOG.debug("publisher {} of stream '{}' resumed after {} µs", ctx.channel().remoteAddress(), stream.name(),
+                    (now - pausedSinceNanos) / 1000);
+            }
         }
         if (pauseReasons == 0 && ctx.channel().isActive())
         {
