@@ -73,6 +73,9 @@ final class ChronicleDiskTier implements DiskTier
     private final UnsafeBuffer restoreView = new UnsafeBuffer(0, 0);
     private ByteBuf restoring;
     private long lastDiskMeasureNanos;
+    private int largestFrame = FrameDescriptor.HEADER_LENGTH;
+    private long lastHeadNumber;
+    private final java.util.ArrayDeque<ByteBuf> ready = new java.util.ArrayDeque<>();
     private final FrameHandler copier = this::copyRestored;
 
     ChronicleDiskTier(
@@ -266,6 +269,7 @@ final class ChronicleDiskTier implements DiskTier
                 for (final Path head : headDirs)
                 {
                     heads.add(SpillStore.open(config(head)));
+                    lastHeadNumber = Math.max(lastHeadNumber, headNumber(head));
                 }
             }
         }
@@ -347,46 +351,69 @@ final class ChronicleDiskTier implements DiskTier
     private int restore()
     {
         int work = 0;
-        while (fromDisk.size() < FROM_DISK_CHUNKS - 1)
+        while (true)
         {
+            // Hand back what is ready, in order, as far as the queue has room; read more only once all is handed.
+            ByteBuf chunk;
+            while ((chunk = ready.peek()) != null && fromDisk.offer(chunk))
+            {
+                ready.poll();
+                wakeLane.run();
+            }
+            if (!ready.isEmpty())
+            {
+                return work;
+            }
             final SpillStore source = nextSource();
             if (source == null)
             {
-                break;
+                return work;
             }
+            // Many frames per call (each call has a fixed cost), but at most one chunk's worth of the largest frame
+            // seen and never more than 64, so a run of big frames cannot balloon the chunks in flight.
+            final int limit = Math.max(1, Math.min(64, CHUNK_BYTES / largestFrame));
             restoring = alloc.directBuffer(CHUNK_BYTES);
             int read = 0;
-            while (fromDisk.size() < FROM_DISK_CHUNKS - 1 && restoring.writableBytes() >= FrameDescriptor.HEADER_LENGTH &&
-                source.read(copier, 1) > 0)
+            int n;
+            // Fill the chunk: a few hundred small frames per chunk keep the lane's writes large.
+            while ((n = source.read(copier, limit)) > 0)
             {
-                read++;
+                read += n;
+                if (!ready.isEmpty() || restoring.writableBytes() < largestFrame * limit)
+                {
+                    break;
+                }
             }
-            final ByteBuf chunk = restoring;
-            restoring = null;
-            if (chunk.isReadable())
+            if (restoring.isReadable())
             {
-                fromDisk.offer(chunk);
-                restoredTotal += read;
-                work += read;
-                wakeLane.run();
+                ready.add(restoring);
             }
             else
             {
-                chunk.release();
+                restoring.release();
+            }
+            restoring = null;
+            restoredTotal += read;
+            work += read;
+            if (read == 0)
+            {
+                return work;
             }
         }
-        return work;
     }
 
     // A frame that does not fit the chunk being filled starts a chunk of its own size.
     private void copyRestored(final DirectBuffer buffer, final int offset, final int length)
     {
+        if (length > largestFrame)
+        {
+            largestFrame = length;
+        }
         if (restoring.writableBytes() < length)
         {
             if (restoring.isReadable())
             {
-                fromDisk.offer(restoring);
-                wakeLane.run();
+                ready.add(restoring);
             }
             else
             {
@@ -438,18 +465,15 @@ final class ChronicleDiskTier implements DiskTier
         if (main != null)
         {
             append();
-            ByteBuf chunk;
-            if (durable && !toHead.isEmpty())
+            if (durable && (!toHead.isEmpty() || !ready.isEmpty()))
             {
-                final SpillStore head = SpillStore.open(config(directory.resolve("head-" + System.nanoTime())));
-                while ((chunk = toHead.poll()) != null)
+                // Oldest first: the lane's memory tier and the chunks it had not sent (both in toHead), then the
+                // chunks this thread had read back but not handed over yet.
+                final SpillStore head = SpillStore.open(config(directory.resolve("head-" + (lastHeadNumber + 1))));
+                long refused = appendAll(head, toHead) + appendAll(head, ready);
+                if (refused > 0)
                 {
-                    for (int i = chunk.readerIndex(); i < chunk.writerIndex(); i += chunk.getInt(i))
-                    {
-                        final int length = chunk.getInt(i);
-                        head.append(chunk, i, length);
-                    }
-                    chunk.release();
+                    LOG.warn("disk tier {}: {} frames did not fit the head store's quota and are lost", directory, refused);
                 }
                 head.close();
             }
@@ -465,6 +489,24 @@ final class ChronicleDiskTier implements DiskTier
             deleteTree(directory);
         }
         finished = true;
+    }
+
+    private static long appendAll(final SpillStore store, final java.util.Queue<ByteBuf> chunks)
+    {
+        long refused = 0;
+        ByteBuf chunk;
+        while ((chunk = chunks.poll()) != null)
+        {
+            for (int i = chunk.readerIndex(); i < chunk.writerIndex(); i += chunk.getInt(i))
+            {
+                if (store.append(chunk, i, chunk.getInt(i)) != SpillStore.OK)
+                {
+                    refused++;
+                }
+            }
+            chunk.release();
+        }
+        return refused;
     }
 
     void fail(final RuntimeException ex)
@@ -493,6 +535,10 @@ final class ChronicleDiskTier implements DiskTier
         {
             restoring.release();
             restoring = null;
+        }
+        while ((buf = ready.poll()) != null)
+        {
+            buf.release();
         }
     }
 
