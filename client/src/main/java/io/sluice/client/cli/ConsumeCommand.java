@@ -78,7 +78,7 @@ public final class ConsumeCommand implements Callable<Integer>
     private Double rate;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
-    private Limit limit;
+    private RunLimit limit;
 
     @Option(names = "--idle-timeout", defaultValue = "5s", paramLabel = "D", converter = DurationConverter.class,
         description = "Stop when no message came for D, once one has (default: ${DEFAULT-VALUE}).")
@@ -88,17 +88,6 @@ public final class ConsumeCommand implements Callable<Integer>
     private Path json;
 
     private volatile boolean running = true;
-
-    /** How long to run: a message count or a duration; neither means until idle or Ctrl-C. */
-    static final class Limit
-    {
-        @Option(names = "--count", paramLabel = "N", description = "Stop after N messages.")
-        long count;
-
-        @Option(names = "--duration", paramLabel = "D", converter = DurationConverter.class,
-            description = "Stop after D (e.g. 500ms, 10s, 2m).")
-        Duration duration;
-    }
 
     @Override
     public Integer call()
@@ -137,14 +126,7 @@ public final class ConsumeCommand implements Callable<Integer>
         {
             throw new ParameterException(spec.commandLine(), "--rate must be positive, was " + rate);
         }
-        if (limit != null && limit.duration == null && limit.count <= 0)
-        {
-            throw new ParameterException(spec.commandLine(), "--count must be positive, was " + limit.count);
-        }
-        if (limit != null && limit.duration != null && (limit.duration.isZero() || limit.duration.isNegative()))
-        {
-            throw new ParameterException(spec.commandLine(), "--duration must be positive");
-        }
+        RunLimit.validate(limit, spec);
         if (idleTimeout.isZero() || idleTimeout.isNegative())
         {
             throw new ParameterException(spec.commandLine(), "--idle-timeout must be positive");
@@ -154,8 +136,8 @@ public final class ConsumeCommand implements Callable<Integer>
     private int run(final Subscription subscription, final PrintWriter out, final PrintWriter err)
     {
         final Checker checker = new Checker();
-        final long count = limit != null && limit.duration == null ? limit.count : Long.MAX_VALUE;
-        final long durationNanos = limit != null && limit.duration != null ? limit.duration.toNanos() : Long.MAX_VALUE;
+        final long count = RunLimit.count(limit);
+        final long durationNanos = RunLimit.durationNanos(limit);
         final long idleNanos = idleTimeout.toNanos();
         final boolean paced = rate != null;
         final double nanosPerMessage = paced ? SECOND_NANOS / rate : 0;

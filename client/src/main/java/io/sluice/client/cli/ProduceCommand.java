@@ -89,23 +89,12 @@ public final class ProduceCommand implements Callable<Integer>
     private int size;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
-    private Limit limit;
+    private RunLimit limit;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the result as one JSON object to FILE.")
     private Path json;
 
     private volatile boolean running = true;
-
-    /** How long to run: a message count or a duration; neither means until Ctrl-C. */
-    static final class Limit
-    {
-        @Option(names = "--count", paramLabel = "N", description = "Send N messages, then stop.")
-        long count;
-
-        @Option(names = "--duration", paramLabel = "D", converter = DurationConverter.class,
-            description = "Send for D (e.g. 500ms, 10s, 2m), then stop.")
-        Duration duration;
-    }
 
     @Override
     public Integer call()
@@ -145,14 +134,7 @@ public final class ProduceCommand implements Callable<Integer>
             throw new ParameterException(spec.commandLine(),
                 "--size must be at least " + MIN_SIZE + " (the message index), was " + size);
         }
-        if (limit != null && limit.duration == null && limit.count <= 0)
-        {
-            throw new ParameterException(spec.commandLine(), "--count must be positive, was " + limit.count);
-        }
-        if (limit != null && limit.duration != null && (limit.duration.isZero() || limit.duration.isNegative()))
-        {
-            throw new ParameterException(spec.commandLine(), "--duration must be positive");
-        }
+        RunLimit.validate(limit, spec);
     }
 
     private int run(final Publication publication, final PrintWriter out, final PrintWriter err)
@@ -164,8 +146,8 @@ public final class ProduceCommand implements Callable<Integer>
                 "--size " + size + " exceeds the largest payload the publication takes, " + publication.maxPayloadLength());
         }
         final UnsafeBuffer payload = newPayload(size);
-        final long count = limit != null && limit.duration == null ? limit.count : Long.MAX_VALUE;
-        final long durationNanos = limit != null && limit.duration != null ? limit.duration.toNanos() : Long.MAX_VALUE;
+        final long count = RunLimit.count(limit);
+        final long durationNanos = RunLimit.durationNanos(limit);
         final boolean paced = rate > 0;
         final double nanosPerMessage = paced ? SECOND_NANOS / rate : 0;
         final BackoffIdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 100_000);
