@@ -4,10 +4,8 @@ import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,23 +31,11 @@ class GracefulShutdownTest
         {
             final Subscription subscription = client.subscribe("graceful");
             final Publication publication = client.publish("graceful");
-            final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
             // The subscriber does not poll yet: the backlog builds up in its ring, the sockets and the lane.
             final long sent = 100_000;
-            for (long i = 0; i < sent; i++)
-            {
-                payload.putLong(0, i);
-                while (publication.offer(payload, 0, PAYLOAD) < 0)
-                {
-                    LockSupport.parkNanos(10_000);
-                }
-            }
+            Traffic.publishNumbered(publication, sent, PAYLOAD);
+            Traffic.awaitAcked(publication, sent - 1);
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (publication.ackedSequence() < sent - 1)
-            {
-                assertTrue(System.nanoTime() < deadline, "relay acknowledged only " + publication.ackedSequence());
-                LockSupport.parkNanos(100_000);
-            }
             assertTrue(relay.metrics().bufferedBytes() > 0, "no backlog in the relay to drain");
 
             // Stop with a generous grace period while the subscriber catches up.

@@ -4,12 +4,10 @@ import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -68,22 +66,9 @@ class SpillCrashTest
         {
             final Subscription subscription = client.subscribe("crash", "durable-crash");
             final Publication publication = client.publish("crash");
-            final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
-            for (long i = 0; i < sent; i++)
-            {
-                payload.putLong(0, i);
-                while (publication.offer(payload, 0, PAYLOAD) < 0)
-                {
-                    LockSupport.parkNanos(10_000);
-                }
-            }
+            Traffic.publishNumbered(publication, sent, PAYLOAD);
             // Wait until the relay acknowledged everything: it is then in the relay's tiers (most of it on disk).
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (publication.ackedSequence() < sent - 1)
-            {
-                assertTrue(System.nanoTime() < deadline, "relay acknowledged only " + publication.ackedSequence());
-                LockSupport.parkNanos(100_000);
-            }
+            Traffic.awaitAcked(publication, sent - 1);
             while (subscription.poll(handler, 10_000) > 0)
             {
                 Thread.onSpinWait();

@@ -126,15 +126,7 @@ class SpillStrategyTest
         {
             final Subscription subscription = client.subscribe("spill-restart", "durable-1");
             final Publication publication = client.publish("spill-restart");
-            final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
-            for (long i = 0; i < sent; i++)
-            {
-                payload.putLong(0, i);
-                while (publication.offer(payload, 0, PAYLOAD) < 0)
-                {
-                    LockSupport.parkNanos(10_000);
-                }
-            }
+            Traffic.publishNumbered(publication, sent, PAYLOAD);
             awaitRelayIn(relay, sent);
             // Take what already reached this client, then leave: the rest waits on disk.
             while (subscription.poll(handler, 10_000) > 0)
