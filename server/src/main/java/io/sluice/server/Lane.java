@@ -42,6 +42,7 @@ final class Lane
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final ConcurrentLinkedQueue<Runnable> waiters = new ConcurrentLinkedQueue<>();
     private final LongAdder messagesAccepted = new LongAdder();
+    private final LongAdder bytesAccepted = new LongAdder();
     private final Runnable drainTask = this::drain;
     private volatile boolean closed;
 
@@ -104,6 +105,7 @@ final class Lane
         }
         final long queued = queuedBytes.addAndGet(bytes);
         messagesAccepted.add(messages);
+        bytesAccepted.add(bytes);
         recordPeak(queued + outboundBytes());
         if (closed)
         {
@@ -421,7 +423,7 @@ final class Lane
         return new LaneSnapshot(streamName, String.valueOf(channel.remoteAddress()), subscription, strategy, tier,
             in, out, bytesWritten, Math.max(0, in - out), queuedBytes.get(), m == null ? 0 : m.usedBytes(),
             d == null ? 0 : d.diskBytes(), d == null ? 0 : d.spilled(), d == null ? 0 : d.restored(),
-            java.util.Map.of(), peakBytes.get());
+            java.util.Map.of(), peakBytes.get(), bytesAccepted.sum());
     }
 
     boolean isClosed()

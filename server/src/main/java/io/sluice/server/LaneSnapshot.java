@@ -21,6 +21,7 @@ import java.util.Map;
  * @param restored messages read back from the disk tier.
  * @param droppedByReason messages dropped, by reason name; empty when none.
  * @param peakBytes most bytes the lane has held (hand-off plus the channel's outbound buffer).
+ * @param bytesIn bytes of the messages the lane accepted from publishers.
  */
 public record LaneSnapshot(
     String stream,
@@ -38,6 +39,7 @@ public record LaneSnapshot(
     long spilled,
     long restored,
     Map<String, Long> droppedByReason,
-    long peakBytes)
+    long peakBytes,
+    long bytesIn)
 {
 }

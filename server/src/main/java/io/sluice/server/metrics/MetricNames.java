@@ -48,6 +48,8 @@ public final class MetricNames
     // Per subscriber lane: labels stream, subscriber, subscription, strategy.
     /** Counter: messages the lane accepted from publishers. */
     public static final String SUBSCRIBER_ACCEPTED_MESSAGES = "sluice_subscriber_accepted_messages_total";
+    /** Counter: bytes of the messages the lane accepted from publishers. */
+    public static final String SUBSCRIBER_ACCEPTED_BYTES = "sluice_subscriber_accepted_bytes_total";
     /** Counter: messages written to the subscriber. */
     public static final String SUBSCRIBER_SENT_MESSAGES = "sluice_subscriber_sent_messages_total";
     /** Counter: bytes written to the subscriber. */

@@ -97,6 +97,8 @@ public final class RelaySnapshotCollector implements MultiCollector
 
         out.add(counter(MetricNames.SUBSCRIBER_ACCEPTED_MESSAGES, null, "Messages the subscriber's lane accepted from publishers",
             keptLanes, laneLabels, LaneSnapshot::messagesIn));
+        out.add(counter(MetricNames.SUBSCRIBER_ACCEPTED_BYTES, Unit.BYTES, "Bytes of the messages the subscriber's lane accepted",
+            keptLanes, laneLabels, LaneSnapshot::bytesIn));
         out.add(counter(MetricNames.SUBSCRIBER_SENT_MESSAGES, null, "Messages written to the subscriber's connection",
             keptLanes, laneLabels, LaneSnapshot::messagesOut));
         out.add(counter(MetricNames.SUBSCRIBER_SENT_BYTES, Unit.BYTES, "Bytes written to the subscriber's connection",

@@ -177,6 +177,8 @@ class PrometheusEndpointTest
         assertEquals(after.value(MetricNames.STREAM_RECEIVED_BYTES, MetricNames.STREAM, stream),
             after.value(MetricNames.SUBSCRIBER_SENT_BYTES, MetricNames.STREAM, stream));
         assertEquals(after.sum(MetricNames.RECEIVED_BYTES), after.value(MetricNames.STREAM_RECEIVED_BYTES, MetricNames.STREAM, stream));
+        assertEquals(after.value(MetricNames.STREAM_RECEIVED_BYTES, MetricNames.STREAM, stream),
+            after.value(MetricNames.SUBSCRIBER_ACCEPTED_BYTES, MetricNames.STREAM, stream));
         assertTrue(after.value(MetricNames.STREAM_RECEIVED_BYTES, MetricNames.STREAM, stream) >= total * PAYLOAD);
         assertEquals(0.0, after.value(MetricNames.STREAM_UNROUTED_MESSAGES, MetricNames.STREAM, stream));
         assertTrue(after.value(MetricNames.STREAM_THROTTLED_SECONDS, MetricNames.STREAM, stream) > 0);
