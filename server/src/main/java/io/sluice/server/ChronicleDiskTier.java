@@ -3,6 +3,7 @@ package io.sluice.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.core.protocol.Frames;
 import io.sluice.spill.FrameHandler;
 import io.sluice.spill.SpillConfig;
 import io.sluice.spill.SpillStore;
@@ -125,12 +126,7 @@ final class ChronicleDiskTier implements DiskTier
         final ByteBuf chunk = fromDisk.poll();
         if (chunk != null)
         {
-            int frames = 0;
-            for (int i = chunk.readerIndex(); i < chunk.writerIndex(); i += chunk.getInt(i))
-            {
-                frames++;
-            }
-            restoredFrames += frames;
+            restoredFrames += Frames.count(chunk);
             worker.wake();
         }
         return chunk;

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
+import io.sluice.core.protocol.Frames;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -160,7 +161,7 @@ final class Lane
             final int bytes = run.readableBytes();
             queuedBytes.addAndGet(-bytes);
             bytesOut += bytes;
-            messages += countFrames(run);
+            messages += Frames.count(run);
             channel.write(run, channel.voidPromise());
             wrote = true;
         }
@@ -206,7 +207,7 @@ final class Lane
                     chunk = disk.pollRestored();
                     if (chunk != null)
                     {
-                        messages += countFrames(chunk);
+                        messages += Frames.count(chunk);
                     }
                 }
                 if (chunk == null)
@@ -261,7 +262,7 @@ final class Lane
             }
             if (TIER_DISK.equals(tier) && reached < end)
             {
-                reached = disk.offer(run, reached, end, countFrames(run, reached, end));
+                reached = disk.offer(run, reached, end, Frames.count(run, reached, end));
             }
             if (reached > start)
             {
@@ -297,27 +298,6 @@ final class Lane
         {
             suppressedTierLogs++;
         }
-    }
-
-    private static int countFrames(final ByteBuf run, final int from, final int to)
-    {
-        int frames = 0;
-        for (int index = from; index < to; index += run.getInt(index))
-        {
-            frames++;
-        }
-        return frames;
-    }
-
-    private static int countFrames(final ByteBuf run)
-    {
-        int frames = 0;
-        final int end = run.writerIndex();
-        for (int index = run.readerIndex(); index < end; index += run.getInt(index))
-        {
-            frames++;
-        }
-        return frames;
     }
 
     private void wakeWaiters()

@@ -59,6 +59,31 @@ public final class Frames
         out.writerIndex(index + HEADER_LENGTH);
     }
 
+    /**
+     * @param frames whole frames, back to back.
+     * @param from index of the first frame.
+     * @param to index after the last frame.
+     * @return how many frames lie in {@code [from, to)}.
+     */
+    public static int count(final ByteBuf frames, final int from, final int to)
+    {
+        int count = 0;
+        for (int index = from; index < to; index += frames.getInt(index + LENGTH_OFFSET))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    /**
+     * @param frames whole frames between the reader and writer index.
+     * @return how many frames are readable.
+     */
+    public static int count(final ByteBuf frames)
+    {
+        return count(frames, frames.readerIndex(), frames.writerIndex());
+    }
+
     /** @return the frame length at {@code index}. */
     public static int frameLength(final ByteBuf buf, final int index)
     {
