@@ -88,6 +88,11 @@ public final class ProduceCommand implements Callable<Integer>
         description = "Payload bytes, at least " + MIN_SIZE + " (default: ${DEFAULT-VALUE}).")
     private int size;
 
+    @Option(names = "--keys", defaultValue = "0", paramLabel = "N",
+        description = "Send keyed messages (for latest-by-key): message i carries key i % N in its first 8 payload"
+            + " bytes (default: 0, unkeyed).")
+    private int keys;
+
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     private RunLimit limit;
 
@@ -134,6 +139,10 @@ public final class ProduceCommand implements Callable<Integer>
             throw new ParameterException(spec.commandLine(),
                 "--size must be at least " + MIN_SIZE + " (the message index), was " + size);
         }
+        if (keys < 0)
+        {
+            throw new ParameterException(spec.commandLine(), "--keys must be 0 (unkeyed) or more, was " + keys);
+        }
         RunLimit.validate(limit, spec);
     }
 
@@ -149,6 +158,7 @@ public final class ProduceCommand implements Callable<Integer>
         final long count = RunLimit.count(limit);
         final long durationNanos = RunLimit.durationNanos(limit);
         final boolean paced = rate > 0;
+        final int flags = keys > 0 ? io.sluice.core.protocol.FrameDescriptor.FLAG_KEYED : 0;
         final double nanosPerMessage = paced ? SECOND_NANOS / rate : 0;
         final BackoffIdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 100_000);
 
@@ -196,7 +206,7 @@ public final class ProduceCommand implements Callable<Integer>
             {
                 timestamp = 0;
             }
-            payload.putLong(0, sent, ByteOrder.BIG_ENDIAN);
+            payload.putLong(0, keys > 0 ? sent % keys : sent, ByteOrder.BIG_ENDIAN);
             idle.reset();
             while (true)
             {
@@ -216,8 +226,9 @@ public final class ProduceCommand implements Callable<Integer>
                     backPressuredAtProgress = backPressured;
                     nextProgress = now + SECOND_NANOS;
                 }
-                final long result = paced ?
-                    publication.offer(payload, 0, size, 0, timestamp) : publication.offer(payload, 0, size);
+                final long result = paced || keys > 0 ?
+                    publication.offer(payload, 0, size, flags, paced ? timestamp : EpochClock.nanos()) :
+                    publication.offer(payload, 0, size);
                 if (result >= 0)
                 {
                     sent++;
