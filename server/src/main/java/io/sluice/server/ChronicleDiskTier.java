@@ -102,6 +102,12 @@ final class ChronicleDiskTier implements DiskTier
     }
 
     @Override
+    public boolean isFull()
+    {
+        return full;
+    }
+
+    @Override
     public int offer(final ByteBuf run, final int from, final int to, final int frames)
     {
         if (!hasRoom())

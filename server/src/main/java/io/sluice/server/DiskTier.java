@@ -15,6 +15,12 @@ interface DiskTier
     boolean hasRoom();
 
     /**
+     * @return whether the tier refuses frames because its quota or the disk's free space is used up, the point
+     * where a drop policy takes over; while it is only opening or catching up, frames wait instead.
+     */
+    boolean isFull();
+
+    /**
      * Hands frames {@code [from, to)} of {@code run} to the disk tier, all or none. Retains what it keeps.
      *
      * @return {@code to} when taken, {@code from} when refused.

@@ -4,7 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
+import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
+import io.sluice.server.drop.DropReason;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -56,6 +58,8 @@ final class Lane
     // Tiers: only the lane's event loop touches them. Null when the strategy has none.
     private final MemoryTier memory;
     private final DiskTier disk;
+    /** The drop policy at work, or null when full lanes throttle. */
+    private final DropStage drops;
     private final int chunkBytes;
     private volatile String tier;
 
@@ -66,10 +70,12 @@ final class Lane
         this.memory = config.strategy().hasMemoryTier() ? new MemoryTier(config.memoryBytes()) : null;
         this.disk = diskFactory == null ? null : diskFactory.apply(this);
         this.chunkBytes = memory == null ? 0 : Math.max(64 * 1024, memory.maxRecord());
+        final io.sluice.server.drop.DropPolicy policy = config.onFull().newPolicy();
+        this.drops = policy == null ? null : new DropStage(policy, memory);
         this.tier = memory == null ? TIER_DIRECT : (disk != null && !disk.isEmpty() ? TIER_DISK : TIER_MEMORY);
         this.streamName = streamName;
         this.subscription = subscription;
-        this.strategy = config.strategy().configName();
+        this.strategy = config.label();
         this.eventLoop = channel.eventLoop();
         this.maxBytes = config.laneBytes();
         this.runs = new ManyToOneConcurrentArrayQueue<>(config.laneRuns());
@@ -174,6 +180,11 @@ final class Lane
         {
             channel.flush();
             recordPeak(queuedBytes.get() + outboundBytes());
+            if (channel.isWritable() && !runs.isEmpty())
+            {
+                // The flush made room for what still waits.
+                scheduleDrain();
+            }
         }
         if (queuedBytes.get() <= maxBytes / 2)
         {
@@ -189,25 +200,57 @@ final class Lane
         long written = 0;
         long messages = 0;
         boolean progress = true;
+        if (drops != null)
+        {
+            drops.beginDrain();
+        }
         for (int pass = 0; progress && pass < 64; pass++)
         {
             progress = intake();
             while (channel.isWritable())
             {
-                final long before = memory.frames();
                 ByteBuf chunk = null;
                 if (!memory.isEmpty())
                 {
+                    final long before = memory.delivered();
+                    final long waitingBefore = memory.frames();
                     chunk = channel.alloc().directBuffer(chunkBytes);
-                    memory.drainTo(chunk);
-                    messages += before - memory.frames();
+                    memory.drainTo(chunk, drops);
+                    messages += memory.delivered() - before;
+                    if (!chunk.isReadable())
+                    {
+                        // Everything read was expired or replaced: nothing to write, but the tier moved on.
+                        chunk.release();
+                        chunk = null;
+                        if (memory.frames() == waitingBefore)
+                        {
+                            break;
+                        }
+                        progress = true;
+                        continue;
+                    }
                 }
                 else if (disk != null)
                 {
                     chunk = disk.pollRestored();
+                    if (chunk != null && drops != null)
+                    {
+                        chunk = drops.filterRestored(chunk);
+                        final ByteBuf gaps = drops.takeHeadGaps(channel.alloc());
+                        if (gaps != null)
+                        {
+                            written += gaps.readableBytes();
+                            channel.write(gaps, channel.voidPromise());
+                        }
+                        if (chunk == null)
+                        {
+                            progress = true;
+                            continue;
+                        }
+                    }
                     if (chunk != null)
                     {
-                        messages += Frames.count(chunk);
+                        messages += Frames.count(chunk, FrameType.DATA);
                     }
                 }
                 if (chunk == null)
@@ -218,10 +261,21 @@ final class Lane
                 channel.write(chunk, channel.voidPromise());
                 progress = true;
             }
-            if (disk != null && TIER_DISK.equals(tier) && memory.isEmpty() && disk.isEmpty())
+            final boolean tiersEmpty = memory.isEmpty() && (disk == null || disk.isEmpty());
+            if (disk != null && TIER_DISK.equals(tier) && tiersEmpty)
             {
                 tier = TIER_MEMORY;
                 logTierSwitch(TIER_MEMORY);
+            }
+            if (drops != null && tiersEmpty)
+            {
+                // Everything accepted so far is out: report the drops not yet reported.
+                final ByteBuf gaps = drops.takeAllGaps(channel.alloc());
+                if (gaps != null)
+                {
+                    written += gaps.readableBytes();
+                    channel.write(gaps, channel.voidPromise());
+                }
             }
         }
         if (written > 0)
@@ -235,9 +289,10 @@ final class Lane
         {
             wakeWaiters();
         }
-        if (progress)
+        if (progress || (channel.isWritable() && !memory.isEmpty()))
         {
-            // More to do than one pass allows: come back after other tasks had their turn.
+            // More to do than one pass allows, or the flush made room for what waits: come back after other tasks
+            // had their turn.
             scheduleDrain();
         }
     }
@@ -250,20 +305,7 @@ final class Lane
         {
             final int start = run.readerIndex();
             final int end = run.writerIndex();
-            int reached = start;
-            if (TIER_MEMORY.equals(tier))
-            {
-                reached = memory.offerFrames(run, start, end);
-                if (reached < end && disk != null && disk.hasRoom())
-                {
-                    tier = TIER_DISK;
-                    logTierSwitch(TIER_DISK);
-                }
-            }
-            if (TIER_DISK.equals(tier) && reached < end)
-            {
-                reached = disk.offer(run, reached, end, Frames.count(run, reached, end));
-            }
+            final int reached = drops == null ? store(run, start, end) : storeOrDrop(run, start, end);
             if (reached > start)
             {
                 moved = true;
@@ -278,6 +320,64 @@ final class Lane
             run.release();
         }
         return moved;
+    }
+
+    // Memory, then disk; what neither takes waits in the hand-off, which throttles the producers.
+    private int store(final ByteBuf run, final int start, final int end)
+    {
+        int reached = start;
+        if (TIER_MEMORY.equals(tier))
+        {
+            reached = memory.offerFrames(run, start, end);
+            switchToDiskIfFull(reached, end);
+        }
+        if (TIER_DISK.equals(tier) && reached < end)
+        {
+            reached = disk.offer(run, reached, end, Frames.count(run, reached, end));
+        }
+        return reached;
+    }
+
+    // Memory, then disk, then the drop policy, frame by frame once the tiers are full.
+    private int storeOrDrop(final ByteBuf run, final int start, final int end)
+    {
+        int reached = start;
+        while (reached < end)
+        {
+            if (TIER_MEMORY.equals(tier))
+            {
+                reached = drops.admitToMemory(run, reached, end);
+                switchToDiskIfFull(reached, end);
+            }
+            if (TIER_DISK.equals(tier) && reached < end)
+            {
+                reached = drops.offerToDisk(run, reached, end, disk, channel.alloc());
+            }
+            if (reached < end && disk != null && !disk.isFull())
+            {
+                // The disk tier is opening or its spill thread is catching up: wait for it rather than drop.
+                break;
+            }
+            if (reached < end)
+            {
+                final int next = drops.onNoRoom(run, reached, TIER_MEMORY.equals(tier));
+                if (next == DropStage.THROTTLE)
+                {
+                    break;
+                }
+                reached = next;
+            }
+        }
+        return reached;
+    }
+
+    private void switchToDiskIfFull(final int reached, final int end)
+    {
+        if (reached < end && disk != null && disk.hasRoom())
+        {
+            tier = TIER_DISK;
+            logTierSwitch(TIER_DISK);
+        }
     }
 
     private long lastTierLogNanos;
@@ -396,14 +496,17 @@ final class Lane
     /** @return a snapshot of the lane's counters; safe from any thread. */
     LaneSnapshot snapshot()
     {
-        final long in = messagesAccepted.sum();
+        // Read out before in and dropped before out, so a message moving along is never counted twice.
+        final long dropped = drops == null ? 0 : drops.dropped();
         final long out = messagesWritten;
+        final long in = messagesAccepted.sum();
         final MemoryTier m = memory;
         final DiskTier d = disk;
         return new LaneSnapshot(streamName, String.valueOf(channel.remoteAddress()), subscription, strategy, tier,
-            in, out, bytesWritten, Math.max(0, in - out), queuedBytes.get(), m == null ? 0 : m.usedBytes(),
+            in, out, bytesWritten, Math.max(0, in - out - dropped), queuedBytes.get(), m == null ? 0 : m.usedBytes(),
             d == null ? 0 : d.diskBytes(), d == null ? 0 : d.spilled(), d == null ? 0 : d.restored(),
-            java.util.Map.of(), peakBytes.get(), bytesAccepted.sum());
+            dropped == 0 ? java.util.Map.of() : java.util.Map.of(DropReason.name(drops.reason()), dropped),
+            peakBytes.get(), bytesAccepted.sum());
     }
 
     boolean isClosed()

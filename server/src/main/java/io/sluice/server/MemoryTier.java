@@ -1,9 +1,11 @@
 package io.sluice.server;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.ring.ByteBufCopy;
 import org.agrona.BitUtil;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -31,6 +33,35 @@ final class MemoryTier
     static final int MSG_FIRST = 1;
     /** Record continuing the frame before it. */
     static final int MSG_MORE = 2;
+    /** Record holding a GAP frame the lane wrote: delivered like a frame, not counted as a message. */
+    static final int MSG_GAP = 3;
+    /** Record of a message replaced by a newer one with the same key: skipped on the way out. */
+    static final int TOMBSTONE = 4;
+
+    /**
+     * What a drop policy needs to see on the way out of the tier. Called from {@link #drainTo} and
+     * {@link #evictOldest}, on the lane's event loop.
+     */
+    interface Gate
+    {
+        /** @return whether the frame at {@code index} is to be dropped instead of delivered (it is then counted). */
+        boolean expired(DirectBuffer buffer, int index);
+
+        /** @return bytes of GAP frames that must go out before the next message. */
+        int pendingGapBytes();
+
+        /** Writes the pending GAP frames to {@code out}. */
+        void writeGaps(ByteBuf out);
+
+        /** The frame at {@code index} was evicted to make room. */
+        void onEvicted(DirectBuffer buffer, int index);
+
+        /** A GAP frame stored at {@code index} was evicted; its drops still need reporting. */
+        void onGapEvicted(DirectBuffer buffer, int index);
+
+        /** The frame at {@code index} is being replaced by a newer one with the same key. */
+        void onReplaced(DirectBuffer buffer, int index);
+    }
 
     /** Agrona's record header. */
     private static final int RECORD_OVERHEAD = 8;
@@ -42,8 +73,11 @@ final class MemoryTier
     private final CopyOut copyOut = new CopyOut();
     private final Evictor evictor = new Evictor();
     private final UnsafeBuffer scratch = new UnsafeBuffer(0, 0);
+    private final byte[] gapBytes = new byte[GapTable.GAP_FRAME_LENGTH];
+    private final ByteBuf gapScratch = Unpooled.wrappedBuffer(gapBytes);
     private long framesIn;
     private long framesOut;
+    private long delivered;
 
     /**
      * @param configuredBytes the size the configuration gives; the ring takes the largest power of two not above it.
@@ -86,9 +120,19 @@ final class MemoryTier
         return framesIn - framesOut;
     }
 
+    /**
+     * @return whether no record waits: no message, GAP frame, or remaining fragment of a frame whose first
+     * fragment has gone out (nothing else may be written to the subscriber until those have).
+     */
     boolean isEmpty()
     {
-        return framesIn == framesOut;
+        return ring.producerPosition() == ring.consumerPosition();
+    }
+
+    /** @return whether more than half the ring is used: the pressure at which sampling starts. */
+    boolean isOverHalfFull()
+    {
+        return ring.size() > ring.capacity() / 2;
     }
 
     /**
@@ -111,6 +155,84 @@ final class MemoryTier
         return index;
     }
 
+    /**
+     * Stores one whole frame.
+     *
+     * @return the position of its (first) record, for {@link #replace}, or -1 when it does not fit.
+     */
+    long offerOne(final ByteBuf src, final int index, final int frameLength)
+    {
+        final long before = ring.producerPosition();
+        if (!offerFrame(src, index, frameLength))
+        {
+            return -1;
+        }
+        // The record starts where the producer was, or at 0 when the claim wrapped past padding.
+        final int mask = ring.capacity() - 1;
+        final int recordIndex = lastClaim - RECORD_OVERHEAD;
+        return before + ((recordIndex - (int)(before & mask)) & mask);
+    }
+
+    /**
+     * Stores the last entry of {@code gaps} as a GAP frame and removes it from the table.
+     *
+     * @return false, leaving the table as it was, when it does not fit.
+     */
+    boolean offerGap(final GapTable gaps, final long timestampNanos)
+    {
+        final int claim = ring.tryClaim(MSG_GAP, gapBytes.length);
+        if (claim < 0)
+        {
+            return false;
+        }
+        gapScratch.clear();
+        gaps.writeLast(gapScratch, timestampNanos);
+        memory.putBytes(claim, gapBytes, 0, gapBytes.length);
+        ring.commit(claim);
+        return true;
+    }
+
+    /** Outcome of {@link #replace}: the new frame took the old one's place. */
+    static final int REPLACED = 1;
+    /** Outcome of {@link #replace}: the old frame was removed; the new one still needs storing. */
+    static final int REMOVED = 2;
+    /** Outcome of {@link #replace}: the position no longer holds a waiting frame with that key. */
+    static final int NOT_WAITING = 0;
+
+    /**
+     * Conflation: replaces the waiting frame at {@code position} (from {@link #offerOne}) if it still waits and
+     * has {@code key}. A frame of the same length is overwritten where it is, keeping its place in the queue;
+     * otherwise the old frame becomes a tombstone. {@code gate} is told of the replaced frame before it goes.
+     */
+    int replace(final long position, final long key, final ByteBuf src, final int index, final int frameLength,
+        final Gate gate)
+    {
+        if (position < ring.consumerPosition())
+        {
+            return NOT_WAITING;
+        }
+        final int recordIndex = (int)(position & (ring.capacity() - 1));
+        final int dataIndex = recordIndex + RECORD_OVERHEAD;
+        if (memory.getInt(recordIndex + 4) != MSG_FIRST
+            || memory.getInt(dataIndex + FrameDescriptor.LENGTH_OFFSET, java.nio.ByteOrder.BIG_ENDIAN)
+                != memory.getInt(recordIndex) - RECORD_OVERHEAD
+            || memory.getLong(dataIndex + FrameDescriptor.HEADER_LENGTH, java.nio.ByteOrder.BIG_ENDIAN) != key)
+        {
+            return NOT_WAITING;
+        }
+        gate.onReplaced(memory, dataIndex);
+        if (memory.getInt(recordIndex) - RECORD_OVERHEAD == frameLength)
+        {
+            ByteBufCopy.copy(src, index, frameLength, memory, dataIndex, scratch);
+            return REPLACED;
+        }
+        memory.putInt(recordIndex + 4, TOMBSTONE);
+        framesOut++;
+        return REMOVED;
+    }
+
+    private int lastClaim;
+
     private boolean offerFrame(final ByteBuf src, final int index, final int frameLength)
     {
         if (frameLength <= maxRecord)
@@ -123,6 +245,7 @@ final class MemoryTier
             ByteBufCopy.copy(src, index, frameLength, memory, claim, scratch);
             ring.commit(claim);
             framesIn++;
+            lastClaim = claim;
             return true;
         }
         // Fragmented: make sure every fragment fits before writing the first, allowing one wrap's padding.
@@ -142,6 +265,10 @@ final class MemoryTier
             {
                 throw new IllegalStateException("memory tier refused a fragment after reserving room for the frame");
             }
+            if (type == MSG_FIRST)
+            {
+                lastClaim = claim;
+            }
             ByteBufCopy.copy(src, index + offset, length, memory, claim, scratch);
             ring.commit(claim);
             offset += length;
@@ -159,10 +286,23 @@ final class MemoryTier
      */
     int drainTo(final ByteBuf out)
     {
+        return drainTo(out, null);
+    }
+
+    /**
+     * Copies records into {@code out} while they fit, letting {@code gate} (may be null) drop expired frames and
+     * put pending GAP frames in front of the next message.
+     *
+     * @return bytes copied.
+     */
+    int drainTo(final ByteBuf out, final Gate gate)
+    {
         copyOut.out = out;
+        copyOut.gate = gate;
         copyOut.copied = 0;
         ring.controlledRead(copyOut);
         copyOut.out = null;
+        copyOut.gate = null;
         return copyOut.copied;
     }
 
@@ -173,14 +313,46 @@ final class MemoryTier
      */
     int evictOldest()
     {
+        return evictOldest(null);
+    }
+
+    /**
+     * Drops the oldest message (all its fragments), and any tombstones and GAP frames before it, telling
+     * {@code gate} (may be null) of each.
+     *
+     * @return the dropped message's length, or 0 when no message waits.
+     */
+    int evictOldest(final Gate gate)
+    {
         evictor.length = 0;
         evictor.started = false;
-        ring.controlledRead(evictor);
+        evictor.stopped = false;
+        evictor.gate = gate;
+        // A read stops at the end of the buffer: go on until the frame's last fragment, even past the wrap.
+        int read;
+        do
+        {
+            read = ring.controlledRead(evictor);
+        }
+        while (!evictor.stopped && read > 0);
+        evictor.gate = null;
         if (evictor.length > 0)
         {
             framesOut++;
         }
         return evictor.length;
+    }
+
+    /** @return messages copied out by {@link #drainTo} so far (not those dropped, replaced or evicted). */
+    long delivered()
+    {
+        return delivered;
+    }
+
+    /** @return the ring position up to which records have been read or evicted. */
+    long consumerPosition()
+    {
+        return ring.consumerPosition();
     }
 
     /** @return the largest record; an output chunk at least this big always makes progress. */
@@ -192,11 +364,42 @@ final class MemoryTier
     private final class CopyOut implements ControlledMessageHandler
     {
         ByteBuf out;
+        Gate gate;
         int copied;
+        /** The fragments after an expired first fragment go too; kept across drains. */
+        boolean skipping;
 
         @Override
         public Action onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
         {
+            if (msgTypeId == TOMBSTONE || (msgTypeId == MSG_MORE && skipping))
+            {
+                return Action.CONTINUE;
+            }
+            if (msgTypeId == MSG_FIRST)
+            {
+                skipping = false;
+                if (gate != null)
+                {
+                    if (gate.expired(buffer, index))
+                    {
+                        skipping = true;
+                        framesOut++;
+                        return Action.CONTINUE;
+                    }
+                    final int gapBytes = gate.pendingGapBytes();
+                    if (gapBytes > 0)
+                    {
+                        if (out.writableBytes() < gapBytes + length)
+                        {
+                            return Action.ABORT;
+                        }
+                        final int before = out.writerIndex();
+                        gate.writeGaps(out);
+                        copied += out.writerIndex() - before;
+                    }
+                }
+            }
             if (out.writableBytes() < length)
             {
                 return Action.ABORT;
@@ -208,19 +411,46 @@ final class MemoryTier
             if (msgTypeId == MSG_FIRST)
             {
                 framesOut++;
+                delivered++;
             }
             return Action.CONTINUE;
         }
     }
 
-    private static final class Evictor implements ControlledMessageHandler
+    private final class Evictor implements ControlledMessageHandler
     {
         int length;
         boolean started;
+        boolean stopped;
+        Gate gate;
 
         @Override
         public Action onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
         {
+            final Action action = decide(msgTypeId, buffer, index, length);
+            stopped = action == Action.ABORT;
+            return action;
+        }
+
+        private Action decide(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+        {
+            if (msgTypeId == TOMBSTONE || msgTypeId == MSG_GAP)
+            {
+                if (started)
+                {
+                    return Action.ABORT;
+                }
+                if (msgTypeId == MSG_GAP && gate != null)
+                {
+                    gate.onGapEvicted(buffer, index);
+                }
+                return Action.CONTINUE;
+            }
+            if (msgTypeId == MSG_MORE && !started)
+            {
+                // The rest of a frame already partly written to the subscriber: it must go out whole.
+                return Action.ABORT;
+            }
             if (msgTypeId == MSG_FIRST)
             {
                 if (started)
@@ -228,6 +458,10 @@ final class MemoryTier
                     return Action.ABORT;
                 }
                 started = true;
+                if (gate != null)
+                {
+                    gate.onEvicted(buffer, index);
+                }
             }
             this.length += length;
             return Action.CONTINUE;

@@ -1,6 +1,7 @@
 package io.sluice.server;
 
 import io.sluice.core.protocol.Hello;
+import io.sluice.server.drop.DropPolicySpec;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -46,7 +47,8 @@ public final class RelayConfigFile
     private static final List<String> TOP_KEYS = List.of("bind", "port", "io-threads", "max-frame-length",
         "hello-timeout", "heartbeat-interval", "heartbeat-timeout", "low-water-mark", "high-water-mark",
         "max-read-bytes", "max-reads-per-loop", "auth-token", "spill-dir", "shutdown-grace", "default-stream", "streams");
-    private static final List<String> STREAM_KEYS = List.of("strategy", "lane-bytes", "lane-runs", "memory", "spill-quota");
+    private static final List<String> STREAM_KEYS = List.of("strategy", "on-full", "deadline", "sample-every",
+        "lane-bytes", "lane-runs", "memory", "spill-quota");
     /** A config file is a few KiB; the cap stops a wrong path (a log, a dump) from being read into memory whole. */
     private static final int MAX_CODE_POINTS = 1024 * 1024;
 
@@ -246,7 +248,7 @@ public final class RelayConfigFile
     {
         final Map<?, ?> fields = value == null ? Map.of() : mapping(value, path);
         checkKeys(fields, path, STREAM_KEYS);
-        Strategy strategy = base.strategy();
+        StreamConfig named = base;
         long laneBytes = base.laneBytes();
         int laneRuns = base.laneRuns();
         long memory = base.memoryBytes();
@@ -265,13 +267,14 @@ public final class RelayConfigFile
             final String name = text(fields.get("strategy"), key);
             try
             {
-                strategy = Strategy.parse(name);
+                named = base.withStrategyName(name);
             }
             catch (final IllegalArgumentException ex)
             {
                 throw badValue(key, ex.getMessage(), ex);
             }
         }
+        final DropPolicySpec onFull = onFull(fields, path, named.onFull());
         if (fields.containsKey("lane-bytes"))
         {
             laneBytes = bytes(fields.get("lane-bytes"), path + ".lane-bytes");
@@ -282,7 +285,7 @@ public final class RelayConfigFile
         }
         try
         {
-            return new StreamConfig(strategy, laneBytes, laneRuns, memory, spillQuota);
+            return new StreamConfig(named.strategy(), laneBytes, laneRuns, memory, spillQuota, onFull);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -408,6 +411,62 @@ public final class RelayConfigFile
         {
             throw badValue(path, ex.getMessage(), ex);
         }
+    }
+
+    // on-full, then deadline and sample-every, which only mean something for their own policy.
+    private DropPolicySpec onFull(final Map<?, ?> fields, final String path, final DropPolicySpec named)
+    {
+        DropPolicySpec spec = named;
+        if (fields.containsKey("on-full"))
+        {
+            final String key = path + ".on-full";
+            final String name = text(fields.get("on-full"), key);
+            try
+            {
+                spec = name.equals(named.name()) ? named : DropPolicySpec.of(name);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw badValue(key, ex.getMessage(), ex);
+            }
+        }
+        if (fields.containsKey("deadline"))
+        {
+            final String key = path + ".deadline";
+            if (!"deadline".equals(spec.name()))
+            {
+                throw badValue(key, "deadline applies only to the deadline policy (on-full or strategy: deadline),"
+                    + " not to " + spec.name(), null);
+            }
+            final String text = scalar(fields.get("deadline"), key);
+            try
+            {
+                spec = spec.withDeadlineNanos(Units.parseNanos(text));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw badValue(key, ex.getMessage(), ex);
+            }
+        }
+        if (fields.containsKey("sample-every"))
+        {
+            final String key = path + ".sample-every";
+            if (!"sample".equals(spec.name()))
+            {
+                throw badValue(key, "sample-every applies only to the sample policy (on-full or strategy: sample),"
+                    + " not to " + spec.name(), null);
+            }
+            final int every = wholeNumber(fields.get("sample-every"), key);
+            try
+            {
+                spec = spec.withSampleEvery(every);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw badValue(key, ex.getMessage(), ex);
+            }
+        }
+        return spec;
     }
 
     private int millis(final Object value, final String path)

@@ -1,5 +1,7 @@
 package io.sluice.server;
 
+import io.sluice.server.drop.DropPolicySpec;
+
 /**
  * Settings of one stream's subscriber lanes.
  *
@@ -10,8 +12,11 @@ package io.sluice.server;
  *                 tiny runs cannot pin many read buffers.
  * @param memoryBytes size of a lane's memory tier (buffer and spill strategies), rounded down to a power of two.
  * @param spillQuotaBytes most disk a lane's disk tier may use (spill strategy).
+ * @param onFull what a lane does when its tiers are full: throttle (nothing lost) or a drop policy, which needs a
+ *               memory tier (strategy buffer or spill).
  */
-public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long memoryBytes, long spillQuotaBytes)
+public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long memoryBytes, long spillQuotaBytes,
+    DropPolicySpec onFull)
 {
     /** Default memory tier: 8 MiB. */
     public static final long DEFAULT_MEMORY_BYTES = 8L * 1024 * 1024;
@@ -25,6 +30,13 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
     /** Throttle with the default lane size. */
     public static final StreamConfig DEFAULT = new StreamConfig(Strategy.THROTTLE, DEFAULT_LANE_BYTES, DEFAULT_LANE_RUNS,
         DEFAULT_MEMORY_BYTES, DEFAULT_SPILL_QUOTA_BYTES);
+
+    /** A lossless stream config: full lanes throttle. */
+    public StreamConfig(final Strategy strategy, final long laneBytes, final int laneRuns, final long memoryBytes,
+        final long spillQuotaBytes)
+    {
+        this(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, DropPolicySpec.THROTTLE);
+    }
 
     /**
      * @throws IllegalArgumentException naming the field that is out of range.
@@ -51,29 +63,87 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
         {
             throw new IllegalArgumentException("spill-quota must be at least 1MiB, was " + spillQuotaBytes);
         }
+        if (onFull == null)
+        {
+            throw new IllegalArgumentException("on-full is required");
+        }
+        if (!onFull.isThrottle() && !strategy.hasMemoryTier())
+        {
+            throw new IllegalArgumentException("on-full " + onFull.name() + " needs a memory tier to drop from: use"
+                + " strategy buffer or spill with it, or strategy " + onFull.name() + " (buffer, then " + onFull.name()
+                + ")");
+        }
+    }
+
+    /**
+     * Applies a strategy as named in config: {@code throttle}, {@code buffer} or {@code spill} set the tiers and
+     * keep the on-full policy; a drop policy's name ({@code drop-oldest}, ...) is short for {@code buffer} with
+     * that policy on full.
+     *
+     * @throws IllegalArgumentException naming the known strategies when {@code name} is none of them.
+     */
+    public StreamConfig withStrategyName(final String name)
+    {
+        if (DropPolicySpec.DROP_POLICIES.contains(name))
+        {
+            final DropPolicySpec policy = name.equals(onFull.name()) ? onFull : DropPolicySpec.of(name);
+            return new StreamConfig(Strategy.BUFFER, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, policy);
+        }
+        final Strategy parsed;
+        try
+        {
+            parsed = Strategy.parse(name);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new IllegalArgumentException("unknown strategy '" + name + "' (known: " + Strategy.names() + ", "
+                + String.join(", ", DropPolicySpec.DROP_POLICIES) + ")");
+        }
+        return new StreamConfig(parsed, laneBytes, laneRuns, memoryBytes, spillQuotaBytes,
+            parsed == Strategy.THROTTLE ? DropPolicySpec.THROTTLE : onFull);
+    }
+
+    /** @return a copy with another on-full policy. */
+    public StreamConfig withOnFull(final DropPolicySpec onFull)
+    {
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull);
+    }
+
+    /**
+     * @return the strategy as users name it: {@code throttle}, {@code buffer}, {@code spill}, a drop policy's name
+     * for buffer with that policy, or {@code spill+drop-newest} and the like.
+     */
+    public String label()
+    {
+        if (onFull.isThrottle())
+        {
+            return strategy.configName();
+        }
+        return strategy == Strategy.BUFFER ? onFull.name() : strategy.configName() + "+" + onFull.name();
     }
 
     /** @return a copy with another strategy. */
     public StreamConfig withStrategy(final Strategy strategy)
     {
-        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes);
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes,
+            strategy == Strategy.THROTTLE ? DropPolicySpec.THROTTLE : onFull);
     }
 
     /** @return a copy with another lane size. */
     public StreamConfig withLaneBytes(final long laneBytes)
     {
-        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes);
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull);
     }
 
     /** @return a copy with another memory tier size. */
     public StreamConfig withMemoryBytes(final long memoryBytes)
     {
-        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes);
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull);
     }
 
     /** @return a copy with another disk quota. */
     public StreamConfig withSpillQuotaBytes(final long spillQuotaBytes)
     {
-        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes);
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull);
     }
 }

@@ -56,7 +56,9 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter
     {
         if (ctx.channel().isWritable())
         {
-            lane.drain();
+            // Scheduled, not run here: this event can fire inside the lane's own flush, and a drain nested in the
+            // flush of another would see a state that the outer one then acts on as if it were current.
+            lane.wake();
         }
         super.channelWritabilityChanged(ctx);
     }

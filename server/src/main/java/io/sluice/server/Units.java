@@ -87,6 +87,34 @@ public final class Units
     }
 
     /**
+     * @param text a duration such as {@code 250us}, {@code 5ms}, {@code 1s} or {@code 20} (milliseconds);
+     *             {@code ns}, {@code us}, {@code ms}, {@code s} and {@code m} are understood.
+     * @return the duration in nanoseconds.
+     * @throws IllegalArgumentException saying what is wrong and what is accepted.
+     */
+    public static long parseNanos(final String text)
+    {
+        final Matcher m = match(text);
+        if (m != null)
+        {
+            final long multiplier = switch (m.group(2).toLowerCase(Locale.ROOT))
+            {
+                case "ns" -> 1L;
+                case "us" -> 1_000L;
+                case "", "ms" -> 1_000_000L;
+                case "s" -> 1_000_000_000L;
+                case "m" -> 60_000_000_000L;
+                default -> -1L;
+            };
+            if (multiplier > 0)
+            {
+                return multiply(text, m.group(1), multiplier, "nanoseconds");
+            }
+        }
+        throw new IllegalArgumentException("'" + text + "' is not a duration (e.g. 250us, 5ms, 1s)");
+    }
+
+    /**
      * Formats a byte count for people: in the largest binary unit that holds it exactly ({@code 8 MiB},
      * {@code 1536 KiB}), else as plain bytes ({@code 1000 B}). The result parses back with {@link #parseBytes}.
      *

@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import io.sluice.server.drop.DropPolicySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,6 +87,53 @@ class RelayConfigFileTest
     }
 
     @Test
+    void readsDropPolicies()
+    {
+        final RelayConfig config = parse("""
+            default-stream:
+              strategy: drop-oldest
+            streams:
+              quotes:
+                strategy: deadline
+                deadline: 250us
+              sensors:
+                strategy: sample
+                sample-every: 4
+              telemetry:
+                strategy: spill
+                on-full: drop-newest
+            """);
+        assertAll(
+            () -> assertEquals(Strategy.BUFFER, config.defaultStream().strategy()),
+            () -> assertEquals(DropPolicySpec.of("drop-oldest"), config.defaultStream().onFull()),
+            () -> assertEquals("drop-oldest", config.defaultStream().label()),
+            () -> assertEquals(250_000L, config.streamConfig("quotes").onFull().deadlineNanos()),
+            () -> assertEquals(4, config.streamConfig("sensors").onFull().sampleEvery()),
+            () -> assertEquals(Strategy.SPILL, config.streamConfig("telemetry").strategy()),
+            () -> assertEquals("spill+drop-newest", config.streamConfig("telemetry").label()),
+            () -> assertEquals(DropPolicySpec.THROTTLE, parse("default-stream: {strategy: spill}").defaultStream().onFull()));
+    }
+
+    @Test
+    void namesWhatIsWrongWithADropPolicy()
+    {
+        assertContains(error("default-stream: {on-full: drop-oldest}"),
+            "'default-stream.on-full'", "needs a memory tier", "strategy buffer or spill");
+        assertContains(error("default-stream: {strategy: buffer, on-full: drop-sideways}"),
+            "'default-stream.on-full'", "unknown on-full policy 'drop-sideways'", "drop-newest, drop-oldest");
+        assertContains(error("default-stream: {strategy: drop-oldest, deadline: 5ms}"),
+            "'default-stream.deadline'", "only to the deadline policy");
+        assertContains(error("default-stream: {strategy: deadline, deadline: soon}"),
+            "'default-stream.deadline'", "not a duration");
+        assertContains(error("default-stream: {strategy: sample, sample-every: 1}"),
+            "'default-stream.sample-every'", "at least 2");
+        assertContains(error("default-stream: {strategy: drop-everything}"),
+            "'default-stream.strategy'", "unknown strategy 'drop-everything'", "latest-by-key");
+        assertContains(error("default-stream: {strategy: buffer, on-full: java.lang.String}"),
+            "does not implement io.sluice.server.drop.DropPolicy");
+    }
+
+    @Test
     void parsesUnits()
     {
         assertAll(
@@ -131,13 +179,13 @@ class RelayConfigFileTest
     @Test
     void namesAnUnknownKeyUnderAStream()
     {
-        assertEquals("unknown key 'streams.prices.strategie' in relay.yaml (known: strategy, lane-bytes, lane-runs, memory, spill-quota)",
+        assertEquals("unknown key 'streams.prices.strategie' in relay.yaml (known: strategy, on-full, deadline, sample-every, lane-bytes, lane-runs, memory, spill-quota)",
             error("""
                 streams:
                   prices:
                     strategie: throttle
                 """));
-        assertEquals("unknown key 'default-stream.lanes' in relay.yaml (known: strategy, lane-bytes, lane-runs, memory, spill-quota)",
+        assertEquals("unknown key 'default-stream.lanes' in relay.yaml (known: strategy, on-full, deadline, sample-every, lane-bytes, lane-runs, memory, spill-quota)",
             error("""
                 default-stream:
                   lanes: 4

@@ -84,6 +84,25 @@ public final class Frames
         return count(frames, frames.readerIndex(), frames.writerIndex());
     }
 
+    /**
+     * @param frames whole frames between the reader and writer index.
+     * @param type a {@link FrameType}.
+     * @return how many of the readable frames are of {@code type}.
+     */
+    public static int count(final ByteBuf frames, final int type)
+    {
+        int count = 0;
+        final int end = frames.writerIndex();
+        for (int index = frames.readerIndex(); index < end; index += frames.getInt(index + LENGTH_OFFSET))
+        {
+            if (frames.getUnsignedByte(index + TYPE_OFFSET) == type)
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
     /** @return the frame length at {@code index}. */
     public static int frameLength(final ByteBuf buf, final int index)
     {

@@ -6,6 +6,7 @@ import io.sluice.server.RelayConfig;
 import io.sluice.server.RelayConfigFile;
 import io.sluice.server.StreamConfig;
 import io.sluice.server.Strategy;
+import io.sluice.server.drop.DropPolicySpec;
 import io.sluice.server.Units;
 import io.sluice.server.metrics.PrometheusEndpoint;
 import picocli.CommandLine;
@@ -89,8 +90,24 @@ public final class RelayCommand implements Callable<Integer>
     @Option(names = "--strategy", paramLabel = "NAME", converter = StrategyName.class,
         completionCandidates = StrategyNames.class,
         description = "What a stream does when a subscriber falls behind (default: throttle; known: "
-            + "${COMPLETION-CANDIDATES}). Applies to streams not listed under 'streams' in the config file.")
-    private Strategy strategy;
+            + "${COMPLETION-CANDIDATES}); a drop policy's name means buffer, then that policy when full. Applies to"
+            + " streams not listed under 'streams' in the config file.")
+    private String strategy;
+
+    @Option(names = "--on-full", paramLabel = "POLICY",
+        description = "What a lane does when its tiers are full (default: throttle; or drop-newest, drop-oldest,"
+            + " latest-by-key, sample, deadline, or a custom DropPolicy's name or class). Needs --strategy buffer or"
+            + " spill.")
+    private String onFull;
+
+    @Option(names = "--deadline", paramLabel = "DURATION", converter = Nanos.class,
+        description = "Age past which the deadline policy drops a message instead of delivering it, e.g. 5ms, 250us"
+            + " (default: 100ms).")
+    private Long deadline;
+
+    @Option(names = "--sample-every", paramLabel = "N",
+        description = "The sample policy keeps one message in N while a lane is over half full (default: 10).")
+    private Integer sampleEvery;
 
     @Option(names = "--lane-bytes", paramLabel = "BYTES", converter = Bytes.class,
         description = "Bytes a subscriber's lane may hold before the strategy acts, e.g. 256KiB (default: "
@@ -271,15 +288,17 @@ public final class RelayCommand implements Callable<Integer>
         {
             builder.shutdownGraceMs(shutdownGrace);
         }
-        if (strategy != null || laneBytes != null || memory != null || spillQuota != null)
+        if (strategy != null || laneBytes != null || memory != null || spillQuota != null || onFull != null
+            || deadline != null || sampleEvery != null)
         {
             final StreamConfig base = builder.defaultStream();
             try
             {
-                builder.defaultStream(new StreamConfig(strategy != null ? strategy : base.strategy(),
+                final StreamConfig named = strategy != null ? base.withStrategyName(strategy) : base;
+                builder.defaultStream(new StreamConfig(named.strategy(),
                     laneBytes != null ? laneBytes : base.laneBytes(), base.laneRuns(),
                     memory != null ? memory : base.memoryBytes(),
-                    spillQuota != null ? spillQuota : base.spillQuotaBytes()));
+                    spillQuota != null ? spillQuota : base.spillQuotaBytes(), onFullPolicy(named.onFull())));
             }
             catch (final IllegalArgumentException ex)
             {
@@ -287,6 +306,33 @@ public final class RelayCommand implements Callable<Integer>
             }
         }
         return builder.build();
+    }
+
+    private DropPolicySpec onFullPolicy(final DropPolicySpec named)
+    {
+        DropPolicySpec spec = named;
+        if (onFull != null && !onFull.equals(named.name()))
+        {
+            spec = DropPolicySpec.of(onFull);
+        }
+        if (deadline != null)
+        {
+            if (!"deadline".equals(spec.name()))
+            {
+                throw new IllegalArgumentException("--deadline applies only to the deadline policy, not to " + spec.name());
+            }
+            spec = spec.withDeadlineNanos(deadline);
+        }
+        if (sampleEvery != null)
+        {
+            if (!"sample".equals(spec.name()))
+            {
+                throw new IllegalArgumentException("--sample-every applies only to the sample policy, not to "
+                    + spec.name());
+            }
+            spec = spec.withSampleEvery(sampleEvery);
+        }
+        return spec;
     }
 
     private static int fail(final PrintWriter err, final String message, final int exitCode)
@@ -366,15 +412,16 @@ public final class RelayCommand implements Callable<Integer>
         }
     }
 
-    /** Strategy names as written in config: any case, '-' or '_'. */
-    static final class StrategyName implements ITypeConverter<Strategy>
+    /** Strategy names as written in config, checked when read. */
+    static final class StrategyName implements ITypeConverter<String>
     {
         @Override
-        public Strategy convert(final String value)
+        public String convert(final String value)
         {
             try
             {
-                return Strategy.parse(value);
+                StreamConfig.DEFAULT.withStrategyName(value);
+                return value;
             }
             catch (final IllegalArgumentException ex)
             {
@@ -389,7 +436,25 @@ public final class RelayCommand implements Callable<Integer>
         @Override
         public Iterator<String> iterator()
         {
-            return Arrays.stream(Strategy.values()).map(Strategy::configName).iterator();
+            return java.util.stream.Stream.concat(Arrays.stream(Strategy.values()).map(Strategy::configName),
+                DropPolicySpec.DROP_POLICIES.stream()).iterator();
+        }
+    }
+
+    /** Durations down to nanoseconds: 250us, 5ms, 1s. */
+    static final class Nanos implements ITypeConverter<Long>
+    {
+        @Override
+        public Long convert(final String value)
+        {
+            try
+            {
+                return Units.parseNanos(value);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new TypeConversionException(ex.getMessage());
+            }
         }
     }
 

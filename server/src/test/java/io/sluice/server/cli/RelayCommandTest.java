@@ -88,7 +88,8 @@ class RelayCommandTest
         assertEquals(2, execute("--config", file.toString(), "--port", "0"));
 
         assertEquals("sluice relay: unknown key 'streams.prices.strategie' in " + file
-            + " (known: strategy, lane-bytes, lane-runs, memory, spill-quota)", err.toString().strip());
+            + " (known: strategy, on-full, deadline, sample-every, lane-bytes, lane-runs, memory, spill-quota)",
+            err.toString().strip());
         assertEquals("", out.toString());
     }
 
@@ -117,11 +118,30 @@ class RelayCommandTest
         assertTrue(err.toString().contains("'lots' is not a byte size"), err::toString);
 
         assertEquals(2, execute("--strategy", "drop"));
-        assertTrue(err.toString().contains("unknown strategy 'drop' (known: throttle, buffer, spill)"), err::toString);
+        assertTrue(err.toString().contains("unknown strategy 'drop' (known: throttle, buffer, spill, drop-newest,"),
+            err::toString);
+
+        assertEquals(2, execute("--on-full", "drop-oldest", "--port", "0"));
+        assertTrue(err.toString().contains("on-full drop-oldest needs a memory tier"), err::toString);
+
+        assertEquals(2, execute("--strategy", "drop-oldest", "--deadline", "5ms", "--port", "0"));
+        assertTrue(err.toString().contains("--deadline applies only to the deadline policy"), err::toString);
 
         assertEquals(2, execute("--lane-bytes", "12", "--port", "0"));
         assertTrue(err.toString().contains("sluice relay: bad value: lane-bytes must be at least 1KiB"),
             err::toString);
+    }
+
+    @Test
+    void dropPolicyFlags()
+    {
+        final RelayConfig deadline = configFor("--strategy", "deadline", "--deadline", "250us", "--memory", "64KiB");
+        assertEquals("deadline", deadline.defaultStream().label());
+        assertEquals(250_000L, deadline.defaultStream().onFull().deadlineNanos());
+
+        final RelayConfig spill = configFor("--strategy", "spill", "--on-full", "sample", "--sample-every", "3");
+        assertEquals("spill+sample", spill.defaultStream().label());
+        assertEquals(3, spill.defaultStream().onFull().sampleEvery());
     }
 
     @Test
@@ -132,7 +152,8 @@ class RelayCommandTest
         final String help = out.toString();
         for (final String option : new String[] {"--port=P", "--bind=ADDR", "--config=FILE", "--io-threads=N",
             "--max-frame-length=BYTES", "--strategy=NAME", "--lane-bytes=BYTES", "--auth-token=TOKEN", "--help",
-            "--version", "known: throttle", "Exit codes"})
+            "--version", "known: throttle", "--on-full=POLICY", "--deadline=DURATION", "--sample-every=N", "latest-by-key",
+            "Exit codes"})
         {
             assertTrue(help.contains(option), () -> option + " missing from:\n" + help);
         }

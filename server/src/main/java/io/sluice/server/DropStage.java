@@ -1,0 +1,380 @@
+package io.sluice.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
+import io.sluice.core.protocol.Header;
+import io.sluice.core.util.EpochClock;
+import io.sluice.server.drop.DropPolicy;
+import io.sluice.server.drop.DropReason;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A lane's drop policy at work: admits arriving frames into the memory tier (sampling, conflating), decides for a
+ * frame that finds no room, drops expired frames on the way out, and keeps every drop accounted for and reported.
+ * <p>
+ * Reporting: each drop lands in one of two {@link GapTable}s and leaves as a GAP frame.
+ * <ul>
+ *   <li>Drops at the head (evicted oldest, expired on delivery) are reported before the next message written to
+ *       the subscriber, since the head is what goes out next.</li>
+ *   <li>Drops at the tail (the arriving message dropped, or a waiting one replaced by its key's newer message) are
+ *       stored in the tier as a GAP frame before the next frame the tier accepts, so the notice sits where the
+ *       missing messages would have been.</li>
+ * </ul>
+ * Whatever is still unreported when both tiers run empty is written straight to the subscriber. So every dropped
+ * message reaches the subscriber in a GAP frame's count, and {@code accepted = delivered + dropped + waiting}
+ * holds at every moment for the lane.
+ * <p>
+ * Lane's event loop only. Allocates nothing per message: views are reused, gap tables merge drops, and the key
+ * index is an open-addressing map of primitives that grows only with the number of distinct keys waiting.
+ */
+final class DropStage implements MemoryTier.Gate
+{
+    private static final long NO_POSITION = -1;
+
+    private final DropPolicy policy;
+    private final int reason;
+    private final boolean conflates;
+    private final boolean samples;
+    private final boolean checksOnDelivery;
+    private final MemoryTier memory;
+    private final GapTable headGaps = new GapTable();
+    private final GapTable tailGaps = new GapTable();
+    private final Long2LongHashMap keyPositions;
+    private final Header header = new Header();
+    private final UnsafeBuffer incoming = new UnsafeBuffer(0, 0);
+    private int sweepAt = 1024;
+    private long nowNanos;
+    private volatile long dropped;
+
+    DropStage(final DropPolicy policy, final MemoryTier memory)
+    {
+        this.policy = policy;
+        final int code = policy.reason();
+        this.reason = code > 0 && code <= DropReason.MAX ? code : DropReason.CUSTOM;
+        this.conflates = policy.conflatesByKey();
+        this.samples = policy.samplesUnderPressure();
+        this.checksOnDelivery = policy.checksOnDelivery();
+        this.memory = memory;
+        this.keyPositions = conflates ? new Long2LongHashMap(NO_POSITION) : null;
+    }
+
+    /** @return messages dropped so far; any thread. */
+    long dropped()
+    {
+        return dropped;
+    }
+
+    /** @return the reason drops are counted under. */
+    int reason()
+    {
+        return reason;
+    }
+
+    /** Reads the clock once for a drain, so that expiry costs no clock read per message. */
+    void beginDrain()
+    {
+        if (checksOnDelivery)
+        {
+            nowNanos = EpochClock.nanos();
+        }
+    }
+
+    /**
+     * Stores frames of {@code run[from, to)} in the memory tier while they fit, sampling and conflating as the
+     * policy says. Pending tail drops are stored first.
+     *
+     * @return the index of the first frame neither stored nor dropped: {@code to} when all were.
+     */
+    int admitToMemory(final ByteBuf run, final int from, final int to)
+    {
+        int index = from;
+        while (index < to)
+        {
+            if (!tailGaps.isEmpty() && !storeTailGaps())
+            {
+                return index;
+            }
+            if (!samples && !conflates)
+            {
+                return memory.offerFrames(run, index, to);
+            }
+            final int length = Frames.frameLength(run, index);
+            final Header message = view(run, index, length);
+            if (samples && memory.isOverHalfFull() && !policy.admit(message))
+            {
+                dropArriving(message);
+                index += length;
+                continue;
+            }
+            if (conflates && message.isKeyed() && length <= memory.maxRecord())
+            {
+                final long key = message.key();
+                final long position = keyPositions.get(key);
+                if (position != NO_POSITION
+                    && memory.replace(position, key, run, index, length, this) == MemoryTier.REPLACED)
+                {
+                    index += length;
+                    continue;
+                }
+                final long stored = memory.offerOne(run, index, length);
+                if (stored < 0)
+                {
+                    return index;
+                }
+                keyPositions.put(key, stored);
+                if (keyPositions.size() > sweepAt)
+                {
+                    sweepKeyPositions();
+                }
+            }
+            else if (memory.offerOne(run, index, length) < 0)
+            {
+                return index;
+            }
+            index += length;
+        }
+        return index;
+    }
+
+    /**
+     * Hands {@code run[from, to)} to the disk tier, pending tail drops first.
+     *
+     * @return {@code to} when taken, {@code from} when refused.
+     */
+    int offerToDisk(final ByteBuf run, final int from, final int to, final DiskTier disk, final ByteBufAllocator alloc)
+    {
+        if (!tailGaps.isEmpty())
+        {
+            final ByteBuf gaps = alloc.directBuffer(tailGaps.frameBytes());
+            try
+            {
+                tailGaps.writeAll(gaps, EpochClock.nanos());
+                if (disk.offer(gaps, 0, gaps.writerIndex(), tailGaps.size()) == 0)
+                {
+                    return from;
+                }
+                tailGaps.clear();
+            }
+            finally
+            {
+                gaps.release();
+            }
+        }
+        return disk.offer(run, from, to, Frames.count(run, from, to));
+    }
+
+    /** Result of {@link #onNoRoom}: the producer is to wait. */
+    static final int THROTTLE = -1;
+
+    /**
+     * The frame at {@code index} found no room in either tier: the policy decides.
+     *
+     * @param memoryTier whether the lane takes new frames into memory (so the oldest can be evicted for them).
+     * @return the index to go on from: past the frame when it was dropped, {@code index} when room was made by
+     * evicting, or {@link #THROTTLE}.
+     */
+    int onNoRoom(final ByteBuf run, final int index, final boolean memoryTier)
+    {
+        final int length = Frames.frameLength(run, index);
+        final Header message = view(run, index, length);
+        switch (policy.onNoRoom(message))
+        {
+            case THROTTLE:
+                return THROTTLE;
+            case DROP_OLDEST:
+                if (memoryTier && memory.evictOldest(this) > 0)
+                {
+                    return index;
+                }
+                dropArriving(view(run, index, length));
+                return index + length;
+            case DROP_NEWEST:
+            default:
+                dropArriving(message);
+                return index + length;
+        }
+    }
+
+    /**
+     * Drops expired frames from a buffer restored from disk, closing up the survivors.
+     *
+     * @return {@code chunk}, or null (released) when nothing in it survived.
+     */
+    ByteBuf filterRestored(final ByteBuf chunk)
+    {
+        if (!checksOnDelivery)
+        {
+            return chunk;
+        }
+        int write = chunk.readerIndex();
+        final int end = chunk.writerIndex();
+        for (int index = chunk.readerIndex(); index < end; )
+        {
+            final int length = Frames.frameLength(chunk, index);
+            if (Frames.type(chunk, index) == FrameType.DATA && expired(view(chunk, index, length)))
+            {
+                index += length;
+                continue;
+            }
+            if (write != index)
+            {
+                chunk.setBytes(write, chunk, index, length);
+            }
+            write += length;
+            index += length;
+        }
+        chunk.writerIndex(write);
+        if (!chunk.isReadable())
+        {
+            chunk.release();
+            return null;
+        }
+        return chunk;
+    }
+
+    /** @return whether GAP frames wait to go out before the next message. */
+    boolean hasHeadGaps()
+    {
+        return !headGaps.isEmpty();
+    }
+
+    /**
+     * The tiers are empty: every drop not yet reported is reported now, in a buffer for the subscriber.
+     *
+     * @return GAP frames, or null when none are pending.
+     */
+    ByteBuf takeAllGaps(final ByteBufAllocator alloc)
+    {
+        if (headGaps.isEmpty() && tailGaps.isEmpty())
+        {
+            return null;
+        }
+        final ByteBuf out = alloc.directBuffer(headGaps.frameBytes() + tailGaps.frameBytes());
+        final long now = EpochClock.nanos();
+        headGaps.writeAll(out, now);
+        headGaps.clear();
+        tailGaps.writeAll(out, now);
+        tailGaps.clear();
+        return out;
+    }
+
+    /** @return the head drops as GAP frames, to write before a buffer restored from disk; null when none. */
+    ByteBuf takeHeadGaps(final ByteBufAllocator alloc)
+    {
+        if (headGaps.isEmpty())
+        {
+            return null;
+        }
+        final ByteBuf out = alloc.directBuffer(headGaps.frameBytes());
+        writeGaps(out);
+        return out;
+    }
+
+    // MemoryTier.Gate: called from inside the memory tier's reads.
+
+    @Override
+    public boolean expired(final DirectBuffer buffer, final int index)
+    {
+        return checksOnDelivery && expired(header.wrap(buffer, index));
+    }
+
+    @Override
+    public int pendingGapBytes()
+    {
+        return headGaps.frameBytes();
+    }
+
+    @Override
+    public void writeGaps(final ByteBuf out)
+    {
+        headGaps.writeAll(out, EpochClock.nanos());
+        headGaps.clear();
+    }
+
+    @Override
+    public void onEvicted(final DirectBuffer buffer, final int index)
+    {
+        header.wrap(buffer, index);
+        headGaps.add(header.streamId(), header.sourceId(), header.sequence(), reason);
+        dropped++;
+    }
+
+    @Override
+    public void onGapEvicted(final DirectBuffer buffer, final int index)
+    {
+        header.wrap(buffer, index);
+        headGaps.add(header.streamId(), header.sourceId(), header.gapFromSequence(), header.gapToSequence(),
+            header.gapDroppedCount(), header.gapReason());
+    }
+
+    @Override
+    public void onReplaced(final DirectBuffer buffer, final int index)
+    {
+        header.wrap(buffer, index);
+        tailGaps.add(header.streamId(), header.sourceId(), header.sequence(), reason);
+        dropped++;
+    }
+
+    private boolean expired(final Header message)
+    {
+        if (!policy.expired(message, nowNanos))
+        {
+            return false;
+        }
+        headGaps.add(message.streamId(), message.sourceId(), message.sequence(), reason);
+        dropped++;
+        return true;
+    }
+
+    private void dropArriving(final Header message)
+    {
+        tailGaps.add(message.streamId(), message.sourceId(), message.sequence(), reason);
+        dropped++;
+    }
+
+    private boolean storeTailGaps()
+    {
+        final long now = EpochClock.nanos();
+        while (!tailGaps.isEmpty())
+        {
+            if (!memory.offerGap(tailGaps, now))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // Forget keys whose message has left the tier, so the index holds at most what the tier can hold.
+    private void sweepKeyPositions()
+    {
+        final long consumed = memory.consumerPosition();
+        final Long2LongHashMap.EntryIterator entries = keyPositions.entrySet().iterator();
+        while (entries.hasNext())
+        {
+            entries.next();
+            if (entries.getLongValue() < consumed)
+            {
+                entries.remove();
+            }
+        }
+        sweepAt = Math.max(1024, keyPositions.size() * 2);
+    }
+
+    private Header view(final ByteBuf run, final int index, final int length)
+    {
+        if (run.hasMemoryAddress())
+        {
+            incoming.wrap(run.memoryAddress() + index, length);
+        }
+        else
+        {
+            incoming.wrap(run.nioBuffer(index, length));
+        }
+        return header.wrap(incoming, 0);
+    }
+}

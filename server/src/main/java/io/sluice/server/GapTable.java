@@ -1,0 +1,112 @@
+package io.sluice.server;
+
+import io.netty.buffer.ByteBuf;
+import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.core.protocol.Frames;
+
+/**
+ * Drops not yet reported to a subscriber, one entry per source and reason: the first and last dropped sequence and
+ * how many. Each entry becomes one GAP frame. Drops of one source and reason between two delivered messages merge
+ * into one entry, so a burst of drops costs one GAP frame, not one per message.
+ * <p>
+ * Used by one lane's event loop alone. Arrays grow only when a new source drops for the first time; adding a drop
+ * allocates nothing.
+ */
+final class GapTable
+{
+    /** Bytes of one GAP frame. */
+    static final int GAP_FRAME_LENGTH = FrameDescriptor.HEADER_LENGTH + Frames.GAP_PAYLOAD_LENGTH;
+
+    private int size;
+    private int[] streamIds = new int[4];
+    private int[] sourceIds = new int[4];
+    private int[] reasons = new int[4];
+    private long[] fromSequences = new long[4];
+    private long[] toSequences = new long[4];
+    private long[] counts = new long[4];
+
+    /** Records one dropped message. */
+    void add(final int streamId, final int sourceId, final long sequence, final int reason)
+    {
+        add(streamId, sourceId, sequence, sequence, 1, reason);
+    }
+
+    /** Records {@code count} dropped messages with sequences within {@code [from, to]}. */
+    void add(final int streamId, final int sourceId, final long from, final long to, final long count, final int reason)
+    {
+        for (int i = 0; i < size; i++)
+        {
+            if (sourceIds[i] == sourceId && reasons[i] == reason && streamIds[i] == streamId)
+            {
+                fromSequences[i] = Math.min(fromSequences[i], from);
+                toSequences[i] = Math.max(toSequences[i], to);
+                counts[i] += count;
+                return;
+            }
+        }
+        if (size == sourceIds.length)
+        {
+            grow();
+        }
+        streamIds[size] = streamId;
+        sourceIds[size] = sourceId;
+        reasons[size] = reason;
+        fromSequences[size] = from;
+        toSequences[size] = to;
+        counts[size] = count;
+        size++;
+    }
+
+    boolean isEmpty()
+    {
+        return size == 0;
+    }
+
+    /** @return bytes of the GAP frames {@link #writeAll} would write. */
+    int frameBytes()
+    {
+        return size * GAP_FRAME_LENGTH;
+    }
+
+    /** @return entries, one GAP frame each. */
+    int size()
+    {
+        return size;
+    }
+
+    /** Writes one GAP frame per entry at {@code out}'s writer index; the entries stay until {@link #clear()}. */
+    void writeAll(final ByteBuf out, final long timestampNanos)
+    {
+        for (int i = 0; i < size; i++)
+        {
+            Frames.writeGap(out, streamIds[i], sourceIds[i], fromSequences[i], toSequences[i], counts[i], reasons[i],
+                timestampNanos);
+        }
+    }
+
+    /** Forgets every entry (once their GAP frames are written). */
+    void clear()
+    {
+        size = 0;
+    }
+
+    /** Writes the last entry's GAP frame at {@code out}'s writer index and forgets it. */
+    void writeLast(final ByteBuf out, final long timestampNanos)
+    {
+        final int i = size - 1;
+        Frames.writeGap(out, streamIds[i], sourceIds[i], fromSequences[i], toSequences[i], counts[i], reasons[i],
+            timestampNanos);
+        size = i;
+    }
+
+    private void grow()
+    {
+        final int capacity = sourceIds.length * 2;
+        streamIds = java.util.Arrays.copyOf(streamIds, capacity);
+        sourceIds = java.util.Arrays.copyOf(sourceIds, capacity);
+        reasons = java.util.Arrays.copyOf(reasons, capacity);
+        fromSequences = java.util.Arrays.copyOf(fromSequences, capacity);
+        toSequences = java.util.Arrays.copyOf(toSequences, capacity);
+        counts = java.util.Arrays.copyOf(counts, capacity);
+    }
+}

@@ -1,0 +1,136 @@
+package io.sluice.server.drop;
+
+import java.util.List;
+import java.util.ServiceLoader;
+
+/**
+ * A stream's on-full policy as configured: what its lanes do when their tiers are full. Makes a fresh
+ * {@link DropPolicy} for every lane.
+ *
+ * @param name {@code throttle} (the default: nothing is dropped), one of {@link #DROP_POLICIES}, the
+ *             {@link DropPolicy#name()} of a policy listed in {@code META-INF/services/io.sluice.server.drop.DropPolicy},
+ *             or the fully qualified name of a class implementing {@link DropPolicy} with a public no-argument
+ *             constructor.
+ * @param deadlineNanos the age past which {@code deadline} drops a message; 0 for other policies.
+ * @param sampleEvery {@code sample} keeps one message in this many under pressure; 0 for other policies.
+ */
+public record DropPolicySpec(String name, long deadlineNanos, int sampleEvery)
+{
+    /** The name of the lossless on-full policy. */
+    public static final String THROTTLE_NAME = "throttle";
+    /** Built-in drop policies, by config name. */
+    public static final List<String> DROP_POLICIES = List.of("drop-newest", "drop-oldest", "latest-by-key", "sample",
+        "deadline");
+    /** Nothing dropped: a full lane throttles its producers. */
+    public static final DropPolicySpec THROTTLE = new DropPolicySpec(THROTTLE_NAME, 0, 0);
+    /** Default deadline when none is configured: 100 ms. */
+    public static final long DEFAULT_DEADLINE_NANOS = 100_000_000L;
+    /** Default one-in-N of {@code sample}. */
+    public static final int DEFAULT_SAMPLE_EVERY = 10;
+
+    /**
+     * @throws IllegalArgumentException naming what is wrong: an unknown policy, a class that cannot be loaded or
+     *                                  made, a deadline or sample rate out of range.
+     */
+    public DropPolicySpec
+    {
+        if (name == null || name.isBlank())
+        {
+            throw new IllegalArgumentException("on-full policy name is required");
+        }
+        if ("deadline".equals(name) && deadlineNanos <= 0)
+        {
+            throw new IllegalArgumentException("deadline must be positive, was " + deadlineNanos + "ns");
+        }
+        if ("sample".equals(name) && sampleEvery < 2)
+        {
+            throw new IllegalArgumentException("sample-every must be at least 2, was " + sampleEvery);
+        }
+        if (!THROTTLE_NAME.equals(name) && !DROP_POLICIES.contains(name))
+        {
+            // Resolve now, so a wrong name fails at start-up and not when the first subscriber joins.
+            resolveCustom(name);
+        }
+    }
+
+    /**
+     * @param name a policy name or class name.
+     * @return a spec with the default deadline and sample rate where the policy needs one.
+     */
+    public static DropPolicySpec of(final String name)
+    {
+        return new DropPolicySpec(name, "deadline".equals(name) ? DEFAULT_DEADLINE_NANOS : 0,
+            "sample".equals(name) ? DEFAULT_SAMPLE_EVERY : 0);
+    }
+
+    /** @return a copy with another deadline. */
+    public DropPolicySpec withDeadlineNanos(final long deadlineNanos)
+    {
+        return new DropPolicySpec(name, deadlineNanos, sampleEvery);
+    }
+
+    /** @return a copy with another sample rate. */
+    public DropPolicySpec withSampleEvery(final int sampleEvery)
+    {
+        return new DropPolicySpec(name, deadlineNanos, sampleEvery);
+    }
+
+    /** @return whether this is {@code throttle}: nothing is ever dropped. */
+    public boolean isThrottle()
+    {
+        return THROTTLE_NAME.equals(name);
+    }
+
+    /** @return a new policy for one lane, or null for {@code throttle}. */
+    public DropPolicy newPolicy()
+    {
+        switch (name)
+        {
+            case THROTTLE_NAME: return null;
+            case "drop-newest": return new DropNewest();
+            case "drop-oldest": return new DropOldest();
+            case "latest-by-key": return new LatestByKey();
+            case "sample": return new Sample(sampleEvery);
+            case "deadline": return new Deadline(deadlineNanos);
+            default: return resolveCustom(name);
+        }
+    }
+
+    private static DropPolicy resolveCustom(final String name)
+    {
+        for (final ServiceLoader.Provider<DropPolicy> provider : ServiceLoader.load(DropPolicy.class).stream().toList())
+        {
+            final DropPolicy policy = provider.get();
+            if (name.equals(policy.name()) || name.equals(provider.type().getName()))
+            {
+                return policy;
+            }
+        }
+        final Class<?> type;
+        try
+        {
+            final ClassLoader context = Thread.currentThread().getContextClassLoader();
+            type = Class.forName(name, true, context != null ? context : DropPolicySpec.class.getClassLoader());
+        }
+        catch (final ClassNotFoundException | LinkageError e)
+        {
+            throw new IllegalArgumentException("unknown on-full policy '" + name + "' (known: " + THROTTLE_NAME + ", "
+                + String.join(", ", DROP_POLICIES) + ", a name listed in META-INF/services/"
+                + DropPolicy.class.getName() + ", or the class name of a " + DropPolicy.class.getSimpleName() + ")");
+        }
+        if (!DropPolicy.class.isAssignableFrom(type))
+        {
+            throw new IllegalArgumentException("on-full policy class " + name + " does not implement "
+                + DropPolicy.class.getName());
+        }
+        try
+        {
+            return (DropPolicy)type.getConstructor().newInstance();
+        }
+        catch (final ReflectiveOperationException | RuntimeException e)
+        {
+            throw new IllegalArgumentException("on-full policy class " + name
+                + " cannot be made with a public no-argument constructor: " + e);
+        }
+    }
+}

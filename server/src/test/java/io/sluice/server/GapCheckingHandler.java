@@ -1,0 +1,90 @@
+package io.sluice.server;
+
+import io.sluice.client.MessageHandler;
+import io.sluice.core.protocol.Header;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+
+/**
+ * What a subscriber of a lossy stream can check: per source, sequences only go up, and every sequence it skips was
+ * announced by a GAP frame that arrived first. Counts messages, gaps and the messages the gaps report, by reason.
+ */
+final class GapCheckingHandler implements MessageHandler
+{
+    /** Per source: {next expected sequence, highest sequence a GAP covered so far}. */
+    private final Int2ObjectHashMap<long[]> sources = new Int2ObjectHashMap<>();
+    final long[] gapMessagesByReason = new long[8];
+    long received;
+    long gaps;
+    long gapMessages;
+    long backwards;
+    long unannouncedSkips;
+    long badPayloads;
+    String firstProblem = "";
+
+    @Override
+    public void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        received++;
+        final long[] source = source(header.sourceId());
+        final long sequence = header.sequence();
+        if (sequence < source[0])
+        {
+            backwards++;
+            problem("source " + header.sourceId() + " went back to " + sequence + " after " + (source[0] - 1));
+        }
+        else if (sequence > source[0] && sequence - 1 > source[1])
+        {
+            unannouncedSkips++;
+            problem("source " + header.sourceId() + " skipped " + source[0] + ".." + (sequence - 1)
+                + " but gaps covered only up to " + source[1]);
+        }
+        source[0] = Math.max(source[0], sequence + 1);
+        if (length >= 8 && buffer.getLong(offset) != sequence)
+        {
+            badPayloads++;
+        }
+    }
+
+    @Override
+    public void onGap(final Header header)
+    {
+        gaps++;
+        gapMessages += header.gapDroppedCount();
+        gapMessagesByReason[Math.min(header.gapReason(), gapMessagesByReason.length - 1)] += header.gapDroppedCount();
+        final long[] source = source(header.sourceId());
+        source[1] = Math.max(source[1], header.gapToSequence());
+    }
+
+    private long[] source(final int sourceId)
+    {
+        long[] source = sources.get(sourceId);
+        if (source == null)
+        {
+            source = new long[] {0, -1};
+            sources.put(sourceId, source);
+        }
+        return source;
+    }
+
+    private void problem(final String what)
+    {
+        if (firstProblem.isEmpty())
+        {
+            firstProblem = what + " (after " + received + " messages)";
+        }
+    }
+
+    boolean clean()
+    {
+        return backwards == 0 && unannouncedSkips == 0 && badPayloads == 0;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "received=" + received + " gaps=" + gaps + " gapMessages=" + gapMessages + " backwards=" + backwards
+            + " unannouncedSkips=" + unannouncedSkips + " badPayloads=" + badPayloads
+            + (firstProblem.isEmpty() ? "" : " first problem: " + firstProblem);
+    }
+}
