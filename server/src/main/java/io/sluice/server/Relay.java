@@ -97,10 +97,12 @@ public final class Relay implements AutoCloseable
                 {
                     metrics.onConnectionOpened();
                     connections.add(ch);
+                    final ConnectionLog connectionLog = new ConnectionLog();
                     ch.pipeline().addLast(
                         new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()),
                         new FrameDecoder(config.maxFrameLength()),
-                        new HelloHandler(config, streams, metrics, diskTiers),
+                        new HelloHandler(config, streams, metrics, diskTiers, connectionLog),
+                        connectionLog,
                         errorHandler);
                 }
             });
@@ -215,6 +217,10 @@ public final class Relay implements AutoCloseable
         }
         metrics.shuttingDown();
         serverChannel.close().syncUninterruptibly();
+        for (final Channel channel : connections)
+        {
+            ConnectionLog.closing(channel, ConnectionLog.SHUTTING_DOWN);
+        }
         if (!grace.isZero() && !grace.isNegative())
         {
             drainWithin(grace);
