@@ -1,9 +1,11 @@
 package io.sluice.server;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.Future;
+import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
+import io.sluice.core.util.EpochClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,9 +24,10 @@ import java.util.concurrent.locks.LockSupport;
  *     goes to disk, and the relay writes nothing more to them. Their backlog is safe on disk, so they do not drain
  *     it through the grace period (it may be gigabytes).</li>
  * <li>Other subscribers drain their lanes while the grace period lasts.</li>
- * <li>A subscriber whose lane has nothing left (handed over, or drained) gets a FIN once everything written to its
- *     channel has gone to the kernel: a half close. The relay keeps reading its socket until the subscriber closes
- *     its side, which a client does once it has read everything up to the FIN. Closing the socket at once instead
+ * <li>A subscriber whose lane has nothing left (handed over, or drained) gets a CLOSE frame after the last frame
+ *     written, and a FIN once all of it has gone to the kernel: a half close. The relay keeps reading its socket
+ *     until the subscriber closes its side, which a client does once it has read up to the CLOSE. Closing the socket
+ *     at once instead
  *     would lose what the kernel still holds for the subscriber: with unread bytes in the relay's receive buffer
  *     (heartbeats) Linux answers the close with a reset, and a reset discards the subscriber's unread receive
  *     buffer.</li>
@@ -137,15 +140,15 @@ final class GracefulStop
         return subscriber == null ? null : subscriber.lane();
     }
 
-    // Event loop. The FIN follows everything written so far (the empty write completes once all before it is with
-    // the kernel); reading goes on, and the subscriber's own close ends the connection.
+    // Event loop. CLOSE follows everything written so far, and the FIN follows it once all of it is with the kernel;
+    // reading goes on, and the subscriber's own close ends the connection.
     private static void halfClose(final Channel channel)
     {
         if (!channel.isActive())
         {
             return;
         }
-        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f ->
+        channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos())).addListener(f ->
         {
             if (f.isSuccess() && channel.isActive() && channel instanceof DuplexChannel)
             {

@@ -377,12 +377,17 @@ final class Lane
         }
         // They were counted as written when they went into the channel; they will be sent next time instead.
         messagesWritten -= unsent.messages();
+        final long inMemory = memory.frames();
         while (!memory.isEmpty())
         {
             final ByteBuf chunk = channel.alloc().directBuffer(chunkBytes);
             memory.drainTo(chunk);
             disk.handOverHead(chunk);
         }
+        LOG.info("lane of {} on stream '{}' stopping: {} messages from the outbound buffer{} and {} from memory go to " +
+            "disk, {} messages are on the wire", channel.remoteAddress(), streamName, unsent.messages(),
+            unsent.finishesAPartFrame() ? " (the rest of a partly sent one still goes out)" : "", inMemory,
+            messagesWritten);
         // Set before the outbound buffer empties: that makes the channel writable, and the drain it triggers must
         // not write.
         handedOver = true;

@@ -103,6 +103,12 @@ final class UnsentFrames
         return frames;
     }
 
+    /** @return whether the kernel had taken part of a frame, whose rest {@link #clearAndFinish} writes. */
+    boolean finishesAPartFrame()
+    {
+        return restOfPartialFrame != null;
+    }
+
     /** @return how many frames were taken back. */
     long messages()
     {

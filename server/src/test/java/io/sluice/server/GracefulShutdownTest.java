@@ -108,7 +108,8 @@ class GracefulShutdownTest
         }
         final String log = Files.readString(first.log());
         assertTrue(Pattern.compile("subscriber \\S+ closed on stream 'sigterm' after \\S+ s: relay shutting down; " +
-            sent + " messages in, " + beforeRestart + " out").matcher(log).find(), "no close line as expected in " + log);
+            sent + " messages in, " + beforeRestart + " out").matcher(log).find(),
+            "no close line with " + beforeRestart + " out (received before the restart) in " + log);
 
         try (ChildRelay second = startSpillRelay(Path.of("target", "sigterm-spill-2.log"));
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", second.port()).withIoThreads(2)))
