@@ -152,7 +152,7 @@ final class ConnectionLog extends ChannelInboundHandlerAdapter
         }
         if (root instanceof IOException)
         {
-            return "I/O error (" + root.getMessage() + ")";
+            return "I/O error (" + (root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage()) + ")";
         }
         return "internal error (" + root + ")";
     }

@@ -168,7 +168,8 @@ public final class Relay implements AutoCloseable
     /**
      * Stops gracefully: stops accepting connections and stops reading from publishers. Durable subscriptions with a
      * disk tier hand what they have not put on the wire to disk at once; other subscribers drain their lanes. Each
-     * subscriber then gets a FIN after the last byte written to it, and the relay waits for it to close its side.
+     * subscriber then gets a CLOSE frame and a FIN after the last frame written to it, and the relay waits for it to
+     * close its side.
      * After {@code grace} at the latest, every connection still open is closed and the event loops stop.
      *
      * @param grace longest time to wait for subscribers to drain and close.
@@ -181,7 +182,7 @@ public final class Relay implements AutoCloseable
         }
         metrics.shuttingDown();
         serverChannel.close().syncUninterruptibly();
-        // Durable lanes hand over to disk, the others drain, subscribers get a FIN and close their side (see
+        // Durable lanes hand over to disk, the others drain, subscribers get CLOSE and a FIN and close their side (see
         // GracefulStop); whatever is still open when the grace period is over is closed here.
         GracefulStop.run(connections, metrics, grace.isNegative() ? Duration.ZERO : grace);
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
