@@ -90,7 +90,10 @@ public final class Subscription implements AutoCloseable
      */
     public boolean isDrained()
     {
-        return !connected && ringBuffer.size() == 0 && !waitingForRoom;
+        // Order matters: the event loop moves held runs into the ring and only then clears waitingForRoom, so once
+        // it reads false here (after the connection ended, it never turns true again) the ring shows those runs.
+        // Reading the ring first could see it empty just before the last runs went in, and report drained too soon.
+        return !connected && !waitingForRoom && ringBuffer.size() == 0;
     }
 
     /**

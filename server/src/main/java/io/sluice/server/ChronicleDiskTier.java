@@ -467,12 +467,13 @@ final class ChronicleDiskTier implements DiskTier
         if (main != null)
         {
             append();
-            if (durable && (!toHead.isEmpty() || !ready.isEmpty()))
+            if (durable && (!toHead.isEmpty() || !fromDisk.isEmpty() || !ready.isEmpty()))
             {
-                // Oldest first: the lane's memory tier and the chunks it had not sent (both in toHead), then the
-                // chunks this thread had read back but not handed over yet.
+                // Oldest first: the lane's memory tier and the chunks it had not sent (both in toHead), then chunks
+                // this thread handed back after the lane's last look (the lane no longer takes from fromDisk once it
+                // has closed us), then the chunks read back but not handed over yet.
                 final SpillStore head = SpillStore.open(config(directory.resolve("head-" + (lastHeadNumber + 1))));
-                long refused = appendAll(head, toHead) + appendAll(head, ready);
+                long refused = appendAll(head, toHead) + appendAll(head, fromDisk) + appendAll(head, ready);
                 if (refused > 0)
                 {
                     LOG.warn("disk tier {}: {} frames did not fit the head store's quota and are lost", directory, refused);

@@ -11,8 +11,6 @@ import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.protocol.Role;
 import io.sluice.core.util.EpochClock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -24,18 +22,18 @@ import java.util.concurrent.TimeUnit;
  */
 final class HelloHandler extends ChannelInboundHandlerAdapter
 {
-    private static final Logger LOG = LoggerFactory.getLogger(HelloHandler.class);
-
     private final RelayConfig config;
     private final StreamRegistry streams;
     private final RelayMetrics metrics;
     private final DiskTiers diskTiers;
+    private final ConnectionLog connectionLog;
     private ScheduledFuture<?> timeout;
 
     HelloHandler(final RelayConfig config, final StreamRegistry streams, final RelayMetrics metrics,
-        final DiskTiers diskTiers)
+        final DiskTiers diskTiers, final ConnectionLog connectionLog)
     {
         this.config = config;
+        this.connectionLog = connectionLog;
         this.diskTiers = diskTiers;
         this.streams = streams;
         this.metrics = metrics;
@@ -91,8 +89,9 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             final int sourceId = stream.newSourceId();
             ctx.writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), sourceId, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.voidPromise());
-            ctx.pipeline().replace(this, "publisher", new ProducerHandler(stream, sourceId, metrics));
-            LOG.info("publisher {} joined stream '{}' as source {}", ctx.channel().remoteAddress(), stream.name(), sourceId);
+            final ProducerHandler producer = new ProducerHandler(stream, sourceId, metrics);
+            ctx.pipeline().replace(this, "publisher", producer);
+            connectionLog.opened("publisher", stream.name(), "as source " + sourceId, producer::messagesIn, null);
         }
         else
         {
@@ -110,10 +109,9 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, metrics));
             ctx.channel().writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.channel().voidPromise());
-            LOG.info("subscriber {} joined stream '{}' ({})", ctx.channel().remoteAddress(), stream.name(),
-                stream.config().strategy().configName());
+            connectionLog.opened("subscriber", stream.name(), "(" + stream.config().strategy().configName() +
+                (hello.subscription().isEmpty() ? "" : ", subscription '" + hello.subscription() + "'") + ")",
+                lane::messagesAccepted, () -> lane.snapshot().messagesOut());
         }
-        ctx.channel().closeFuture().addListener(f -> LOG.info("{} {} left stream '{}'",
-            hello.role() == Role.PUBLISHER ? "publisher" : "subscriber", ctx.channel().remoteAddress(), stream.name()));
     }
 }

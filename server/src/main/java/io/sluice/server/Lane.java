@@ -48,6 +48,8 @@ final class Lane
     private final LongAdder bytesAccepted = new LongAdder();
     private final Runnable drainTask = this::drain;
     private volatile boolean closed;
+    // Set by handOverForShutdown: output has stopped and new runs go to disk.
+    private volatile boolean handedOver;
 
     private final String streamName;
     private final String subscription;
@@ -151,6 +153,11 @@ final class Lane
         {
             releaseQueued();
             wakeWaiters();
+            return;
+        }
+        if (handedOver)
+        {
+            drainToDiskAfterHandOver();
             return;
         }
         if (memory != null)
@@ -414,6 +421,11 @@ final class Lane
      */
     void close()
     {
+        if (closed)
+        {
+            // Already handed over at shutdown (handOverForShutdown); the disk tier is closed once only.
+            return;
+        }
         closed = true;
         final DiskTier chronicle = disk;
         if (chronicle != null && chronicle.isDurable())
@@ -439,6 +451,78 @@ final class Lane
             disk.close();
         }
         wakeWaiters();
+    }
+
+    /**
+     * Lane's event loop, when the relay stops gracefully: a durable lane keeps on disk everything it has not put on
+     * the wire, and writes nothing more to its channel. Oldest first: the frames in the channel's outbound buffer the
+     * kernel has not started on and the memory tier go to the head store; restored chunks not yet sent follow them
+     * when the disk tier closes; the hand-off, and any run publishers still deliver, go to the main store behind
+     * everything on disk (see {@link #drainToDiskAfterHandOver()}). The rest of a frame the kernel took part of is
+     * still written, so the subscriber receives whole frames up to the end of the stream. The connection stays open
+     * so the subscriber can read what the kernel holds for it; {@link #close()} closes the disk tier once it is gone.
+     *
+     * @return whether the lane handed over; false without a durable disk tier, or when already closed.
+     */
+    boolean handOverForShutdown()
+    {
+        if (closed || handedOver || disk == null || !disk.isDurable())
+        {
+            return false;
+        }
+        final UnsentFrames unsent = UnsentFrames.collect(channel);
+        for (final ByteBuf frames : unsent.frames())
+        {
+            disk.handOverHead(frames);
+        }
+        // They were counted as written when they went into the channel; they will be sent next time instead.
+        messagesWritten -= unsent.messages();
+        final long inMemory = memory.frames();
+        while (!memory.isEmpty())
+        {
+            final ByteBuf chunk = channel.alloc().directBuffer(chunkBytes);
+            memory.drainTo(chunk);
+            disk.handOverHead(chunk);
+        }
+        LOG.info("lane of {} on stream '{}' stopping: {} messages from the outbound buffer{} and {} from memory go to " +
+            "disk, {} messages are on the wire", channel.remoteAddress(), streamName, unsent.messages(),
+            unsent.finishesAPartFrame() ? " (the rest of a partly sent one still goes out)" : "", inMemory,
+            messagesWritten);
+        // Set before the outbound buffer empties: that makes the channel writable, and the drain it triggers must
+        // not write.
+        handedOver = true;
+        unsent.clearAndFinish(channel);
+        drainToDiskAfterHandOver();
+        return true;
+    }
+
+    /** @return whether {@link #handOverForShutdown()} handed the lane over. */
+    boolean isHandedOver()
+    {
+        return handedOver;
+    }
+
+    // After the hand-over: runs go from the hand-off to disk (the spill thread wakes the lane when its hand-over has
+    // room again), so a run a publisher still delivers is kept and its ACK is honest.
+    private void drainToDiskAfterHandOver()
+    {
+        ByteBuf run;
+        while ((run = runs.peek()) != null)
+        {
+            final int start = run.readerIndex();
+            final int end = run.writerIndex();
+            if (disk.offer(run, start, end, Frames.count(run, start, end)) == start)
+            {
+                break;
+            }
+            queuedBytes.addAndGet(-(end - start));
+            runs.poll();
+            run.release();
+        }
+        if (queuedBytes.get() <= maxBytes / 2)
+        {
+            wakeWaiters();
+        }
     }
 
     /** Lane's event loop: let the lane know restored frames or an opened disk tier are ready. */

@@ -343,6 +343,12 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** Publisher's event loop: messages received from this publisher and checked (for its connection's close line). */
+    long messagesIn()
+    {
+        return expectedSequence;
+    }
+
     /** Publisher's event loop: the relay is closing; read nothing more (what is held still goes out). */
     void pauseForShutdown()
     {

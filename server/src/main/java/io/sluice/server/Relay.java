@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -97,10 +96,12 @@ public final class Relay implements AutoCloseable
                 {
                     metrics.onConnectionOpened();
                     connections.add(ch);
+                    final ConnectionLog connectionLog = new ConnectionLog();
                     ch.pipeline().addLast(
                         new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()),
                         new FrameDecoder(config.maxFrameLength()),
-                        new HelloHandler(config, streams, metrics, diskTiers),
+                        new HelloHandler(config, streams, metrics, diskTiers, connectionLog),
+                        connectionLog,
                         errorHandler);
                 }
             });
@@ -119,42 +120,6 @@ public final class Relay implements AutoCloseable
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + ex, ex);
         }
-    }
-
-    private void drainWithin(final Duration grace)
-    {
-        // No new input: every publisher's reads stop (its pause reasons gain SHUTDOWN, on its own event loop).
-        for (final Channel channel : connections)
-        {
-            final ProducerHandler producer = channel.pipeline().get(ProducerHandler.class);
-            if (producer != null)
-            {
-                channel.eventLoop().execute(producer::pauseForShutdown);
-            }
-        }
-        final long deadline = System.nanoTime() + grace.toNanos();
-        long waiting;
-        while ((waiting = waitingMessages()) > 0 && System.nanoTime() < deadline)
-        {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-        }
-        if (waiting > 0)
-        {
-            LOG.info("grace period of {} ms over with {} messages still waiting in lanes", grace.toMillis(), waiting);
-        }
-    }
-
-    // Messages held anywhere in the relay for subscribers: accepted by lanes and not yet written, plus anything in
-    // outbound buffers or held by paused publishers' connections.
-    private long waitingMessages()
-    {
-        long waiting = 0;
-        for (final LaneSnapshot lane : metrics.lanes())
-        {
-            waiting += lane.waitingMessages();
-        }
-        // Bytes still in lanes, outbound buffers or held reads count as one more message: not drained yet.
-        return waiting + (metrics.bufferedBytes() > 0 ? 1 : 0);
     }
 
     /**
@@ -201,11 +166,13 @@ public final class Relay implements AutoCloseable
     }
 
     /**
-     * Stops gracefully: stops accepting connections and stops reading from publishers, lets subscribers drain what
-     * their lanes hold for up to {@code grace}, then closes every connection (lanes with a durable disk tier hand
-     * what is left to disk) and stops the event loops.
+     * Stops gracefully: stops accepting connections and stops reading from publishers. Durable subscriptions with a
+     * disk tier hand what they have not put on the wire to disk at once; other subscribers drain their lanes. Each
+     * subscriber then gets a CLOSE frame and a FIN after the last frame written to it, and the relay waits for it to
+     * close its side.
+     * After {@code grace} at the latest, every connection still open is closed and the event loops stop.
      *
-     * @param grace longest time to wait for subscribers to drain.
+     * @param grace longest time to wait for subscribers to drain and close.
      */
     public void close(final Duration grace)
     {
@@ -215,10 +182,9 @@ public final class Relay implements AutoCloseable
         }
         metrics.shuttingDown();
         serverChannel.close().syncUninterruptibly();
-        if (!grace.isZero() && !grace.isNegative())
-        {
-            drainWithin(grace);
-        }
+        // Durable lanes hand over to disk, the others drain, subscribers get CLOSE and a FIN and close their side (see
+        // GracefulStop); whatever is still open when the grace period is over is closed here.
+        GracefulStop.run(connections, metrics, grace.isNegative() ? Duration.ZERO : grace);
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         // Lanes handed their memory tiers and hand-offs to disk as their connections closed; let that finish.

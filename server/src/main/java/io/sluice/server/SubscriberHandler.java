@@ -26,6 +26,12 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter
         this.metrics = metrics;
     }
 
+    /** @return the subscriber's lane. */
+    Lane lane()
+    {
+        return lane;
+    }
+
     @Override
     public void handlerAdded(final ChannelHandlerContext ctx)
     {

@@ -94,6 +94,30 @@ final class ChildRelay implements AutoCloseable
         return log;
     }
 
+    /**
+     * Waits (up to {@code timeoutSeconds}) until the relay's output has a line matching {@code pattern}.
+     *
+     * @return the match.
+     * @throws AssertionError when no line matched in time.
+     */
+    Matcher awaitLogLine(final Pattern pattern, final long timeoutSeconds) throws IOException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        while (true)
+        {
+            final Matcher m = pattern.matcher(java.nio.file.Files.readString(log));
+            if (m.find())
+            {
+                return m;
+            }
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError("no line matching '" + pattern + "' in " + log);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+    }
+
     long pid()
     {
         return process.pid();
@@ -117,6 +141,31 @@ final class ChildRelay implements AutoCloseable
         {
             process.destroyForcibly();
             process.waitFor();
+        }
+        return process.exitValue();
+    }
+
+    /**
+     * Sends SIGTERM and returns at once.
+     */
+    void signalTerm()
+    {
+        process.toHandle().destroy();
+    }
+
+    /**
+     * Waits for the relay to exit after {@link #signalTerm()}.
+     *
+     * @return the exit code.
+     * @throws IllegalStateException when it has not exited within {@code timeoutSeconds} (it is then killed).
+     */
+    int awaitExit(final long timeoutSeconds) throws InterruptedException
+    {
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS))
+        {
+            process.destroyForcibly();
+            process.waitFor();
+            throw new IllegalStateException("relay did not exit within " + timeoutSeconds + " s of SIGTERM; see " + log);
         }
         return process.exitValue();
     }

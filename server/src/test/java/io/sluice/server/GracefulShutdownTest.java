@@ -4,23 +4,34 @@ import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A graceful stop with a backlog in the relay: it stops reading publishers, lets the subscriber drain everything
- * within the grace period, and only then closes; nothing the relay accepted is lost.
+ * A graceful stop with a backlog in the relay. Without a disk tier: it stops reading publishers, lets the subscriber
+ * drain everything within the grace period, and only then closes. With a durable disk tier: SIGTERM hands what the
+ * relay has not put on the wire to disk, the subscriber reads what was on the wire up to the FIN, and a restarted
+ * relay delivers the rest. Either way nothing the relay accepted is lost.
  */
 class GracefulShutdownTest
 {
     private static final int PAYLOAD = 64;
+
+    @TempDir
+    Path spillDir;
 
     @Test
     void subscribersDrainTheBacklogBeforeConnectionsClose() throws Exception
@@ -58,5 +69,76 @@ class GracefulShutdownTest
         {
             relay.close();
         }
+    }
+
+    @Test
+    @Tag("slow")
+    void sigtermWithADiskTierLosesNothing() throws Exception
+    {
+        final long sent = 200_000;
+        final String stream = "sigterm";
+        final String name = "durable-sigterm";
+        final OrderCheckingHandler handler = new OrderCheckingHandler();
+        final long beforeRestart;
+        final ChildRelay first = startSpillRelay(Path.of("target", "sigterm-spill-1.log"));
+        try (first; SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", first.port()).withIoThreads(2)))
+        {
+            final Subscription subscription = client.subscribe(stream, name);
+            final Publication publication = client.publish(stream);
+            // The subscriber does not poll: the backlog fills its ring, both sockets, the relay's memory tier and disk.
+            Traffic.publishNumbered(publication, sent, PAYLOAD);
+            Traffic.awaitAcked(publication, sent - 1);
+
+            first.signalTerm();
+            // Read what the relay put on the wire, up to its FIN; the relay waits for us to close our side.
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!subscription.isDrained())
+            {
+                if (subscription.poll(handler, 10_000) == 0)
+                {
+                    assertTrue(System.nanoTime() < deadline, "old subscription not drained: " + handler +
+                        ", connected " + subscription.isConnected());
+                    LockSupport.parkNanos(100_000);
+                }
+            }
+            assertEquals(0, first.awaitExit(60), "exit code; see " + first.log());
+            beforeRestart = handler.received;
+            assertTrue(handler.clean(), handler.toString());
+            assertEquals(beforeRestart, handler.lastSequence() + 1, handler.toString());
+        }
+        final String log = Files.readString(first.log());
+        assertTrue(Pattern.compile("subscriber \\S+ closed on stream 'sigterm' after \\S+ s: relay shutting down; " +
+            sent + " messages in, " + beforeRestart + " out").matcher(log).find(),
+            "no close line with " + beforeRestart + " out (received before the restart) in " + log);
+
+        try (ChildRelay second = startSpillRelay(Path.of("target", "sigterm-spill-2.log"));
+             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", second.port()).withIoThreads(2)))
+        {
+            final Subscription subscription = client.subscribe(stream, name);
+            // What the restarted relay found on disk is exactly what the old subscription did not receive.
+            final long waiting = Long.parseLong(
+                second.awaitLogLine(Pattern.compile("opened with (\\d+) messages waiting"), 30).group(1));
+            assertTrue(waiting > 0, "nothing went to disk; received " + beforeRestart + " before the restart");
+            assertEquals(sent, beforeRestart + waiting, "received " + beforeRestart + " before the restart");
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (handler.received < sent)
+            {
+                if (subscription.poll(handler, 10_000) == 0)
+                {
+                    assertTrue(System.nanoTime() < deadline, "after the restart: " + handler);
+                    LockSupport.parkNanos(100_000);
+                }
+            }
+            assertEquals(sent, handler.received, handler.toString());
+            assertTrue(handler.clean(), handler.toString());
+            assertEquals(0, handler.gaps, handler.toString());
+            assertEquals(sent - 1, handler.lastSequence(), handler.toString());
+        }
+    }
+
+    private ChildRelay startSpillRelay(final Path log) throws Exception
+    {
+        return ChildRelay.start(log, List.of("-Xmx256m"), "--port", "0", "--strategy", "spill", "--memory", "64KiB",
+            "--spill-dir", spillDir.toString(), "--shutdown-grace", "30s");
     }
 }

@@ -49,6 +49,12 @@ final class RawPeer implements AutoCloseable
         out = socket.getOutputStream();
     }
 
+    /** @return this end's port, as the relay's logs name the peer. */
+    int localPort()
+    {
+        return socket.getLocalPort();
+    }
+
     /**
      * One frame as read off the wire.
      */

@@ -8,12 +8,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,22 +35,6 @@ class SpillCrashTest
     {
         return ChildRelay.start(log, List.of("-Xmx256m"), "--port", "0", "--strategy", "spill", "--memory", MEMORY,
             "--spill-dir", spillDir.toString());
-    }
-
-    private static long waitingOnDisk(final Path log) throws Exception
-    {
-        final Pattern opened = Pattern.compile("opened with (\\d+) messages waiting");
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline)
-        {
-            final Matcher m = opened.matcher(Files.readString(log));
-            if (m.find())
-            {
-                return Long.parseLong(m.group(1));
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-        }
-        throw new AssertionError("the restarted relay never reported its disk backlog; see " + log);
     }
 
     @Test
@@ -81,7 +63,8 @@ class SpillCrashTest
         {
             final Subscription subscription = client.subscribe("crash", "durable-crash");
             // The new relay says how many messages it found on disk; all of them must arrive.
-            final long waiting = waitingOnDisk(relay.log());
+            final long waiting = Long.parseLong(
+                relay.awaitLogLine(Pattern.compile("opened with (\\d+) messages waiting"), 30).group(1));
             assertTrue(waiting > 0, "nothing survived on disk");
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (handler.received < nextBefore + waiting && System.nanoTime() < deadline)
