@@ -38,6 +38,8 @@ public final class DeadLetterReader implements AutoCloseable
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private final DeadLetterRecord record = new DeadLetterRecord();
     private long damagedSkipped;
+    private long lastIndex = Long.MIN_VALUE;
+    private int warnedCycle = NO_CYCLE;
     private boolean atEnd;
 
     /**
@@ -141,6 +143,7 @@ public final class DeadLetterReader implements AutoCloseable
                 skipToNextFile(null);
                 return false;
             }
+            lastIndex = dc.index();
             final Bytes<?> bytes = dc.wire().bytes();
             final long length = bytes.readRemaining();
             if (length >= SpillStore.RECORD_HEADER_LENGTH && length <= maxRecordLength)
@@ -162,6 +165,13 @@ public final class DeadLetterReader implements AutoCloseable
             if (!valid)
             {
                 damagedSkipped++;
+                final int cycle = tailer.cycle();
+                if (cycle != warnedCycle)
+                {
+                    warnedCycle = cycle;
+                    LOG.warn("dead-letter store {}: skipped a damaged record at index {}", directory,
+                        Long.toHexString(lastIndex));
+                }
                 return false;
             }
             handler.onDeadLetter(record);
@@ -205,7 +215,9 @@ public final class DeadLetterReader implements AutoCloseable
         try
         {
             claimed = tailer.excerptsInCycle(cycle);
-            position = rollCycle.toSequenceNumber(tailer.index());
+            // Records of this file already read (or skipped as damaged): up to and including the last one looked at.
+            position = lastIndex != Long.MIN_VALUE && rollCycle.toCycle(lastIndex) == cycle
+                ? rollCycle.toSequenceNumber(lastIndex) + 1 : 0;
         }
         catch (final RuntimeException | AssertionError e)
         {

@@ -443,6 +443,48 @@ class DeadLetterStoreTest
         }
     }
 
+    @Test
+    void aTruncatedFileIsReadUpToTheCutAndLaterFilesAfterIt() throws IOException
+    {
+        final ByteBuf buf = Unpooled.directBuffer();
+        try
+        {
+            write(buf, 0, 200);
+            final Path[] files = SpillTests.cycleFiles(dir);
+            final Path last = files[files.length - 1];
+            final long end = dataEnd(last);
+            try (FileChannel channel = FileChannel.open(last, StandardOpenOption.WRITE))
+            {
+                channel.truncate(end - 1000);
+            }
+            final long[] damaged = new long[1];
+            List<Letter> letters = list(dir, damaged);
+            assertTrue(letters.size() >= 150 && letters.size() < 200, "the intact prefix: " + letters.size());
+            for (int i = 0; i < letters.size(); i++)
+            {
+                assertLetter(letters.get(i), "s", 1, 1, i, 50);
+            }
+
+            write(buf, 1000, 50);
+            letters = list(dir, damaged);
+            assertTrue(damaged[0] >= 1, "damage counted");
+            final int prefix = letters.size() - 50;
+            assertTrue(prefix >= 150 && prefix < 200, "prefix " + prefix);
+            for (int i = 0; i < prefix; i++)
+            {
+                assertLetter(letters.get(i), "s", 1, 1, i, 50);
+            }
+            for (int i = 0; i < 50; i++)
+            {
+                assertLetter(letters.get(prefix + i), "s", 1, 1, 1000 + i, 50);
+            }
+        }
+        finally
+        {
+            buf.release();
+        }
+    }
+
     private void write(final ByteBuf buf, final long from, final int count)
     {
         final DeadLetterStore store = DeadLetterStore.create(config(64L << 20));
