@@ -218,7 +218,7 @@ public final class DeadLetterStore implements Agent, AutoCloseable
         }
         if (closed)
         {
-            REFUSED_FULL.getAndAdd(this, (long)count);
+            refuseFull(count);
             return 0;
         }
 
@@ -249,11 +249,18 @@ public final class DeadLetterStore implements Agent, AutoCloseable
             }
             else
             {
-                REFUSED_FULL.getAndAdd(this, 1L);
+                refuseFull(1);
             }
             i += frameLength;
         }
         return accepted;
+    }
+
+    private void refuseFull(final long frames)
+    {
+        // Exact signature (a long result taken), so the VarHandle call links without adaptation or boxing.
+        final long previous = (long)REFUSED_FULL.getAndAdd(this, frames);
+        assert previous >= 0;
     }
 
     private void copy(final ByteBuf from, final int index, final int to, final int length)

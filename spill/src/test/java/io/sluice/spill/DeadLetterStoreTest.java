@@ -387,6 +387,57 @@ class DeadLetterStoreTest
     }
 
     @Test
+    void offerAndDrainDoNotAllocatePerMessage()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        final DeadLetterStore store = DeadLetterStore.create(config(256L << 20), DeadLetterStore.MIN_RING_BYTES);
+        // Wrapped buffers, which paranoid leak detection does not track: it records a stack trace at every access
+        // of a tracked buffer, which is the test's allocation, not the store's.
+        final ByteBuf direct = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(256)).clear();
+        final ByteBuf heap = Unpooled.wrappedBuffer(new byte[256]).clear();
+        writeFrame(direct, 1, 0, 64, 0);
+        writeFrame(heap, 1, 1, 64, 0);
+        final String stream = "prices";
+        try
+        {
+            for (int round = 0; round < 3; round++)
+            {
+                final long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                for (int i = 0; i < 25_000; i++)
+                {
+                    store.offer(stream, 1, DROP_TIME, direct, 0, direct.writerIndex());
+                    store.offer(stream, 2, DROP_TIME, heap, 0, heap.writerIndex());
+                    if (i % 1000 == 999)
+                    {
+                        // Overfill (the refusal path), then drain.
+                        while (store.offer(stream, 1, DROP_TIME, direct, 0, direct.writerIndex()) > 0)
+                        {
+                            // fill
+                        }
+                        drainAll(store);
+                    }
+                }
+                drainAll(store);
+                final long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+                if (round == 2)
+                {
+                    // About 60k records of 128 bytes to disk: a few disk-use samples per MiB, nothing per message.
+                    assertTrue(allocated < 100_000, "allocated " + allocated + " bytes for 50k+ messages");
+                }
+            }
+            assertTrue(store.refusedFull() >= 75, "the refusal path ran");
+            assertEquals(0, store.refusedDisk());
+        }
+        finally
+        {
+            direct.release();
+            heap.release();
+            store.close();
+        }
+    }
+
+    @Test
     void drainingFromAnotherThreadThanTheOwnerIsRejected() throws Exception
     {
         final DeadLetterStore store = DeadLetterStore.create(config(64L << 20));
