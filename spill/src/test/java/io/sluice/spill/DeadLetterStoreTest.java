@@ -180,6 +180,17 @@ class DeadLetterStoreTest
     }
 
     @Test
+    void aStoreOpenedButNeverWrittenListsNothing()
+    {
+        final DeadLetterStore store = DeadLetterStore.create(config(64L << 20));
+        store.open();
+        assertEquals(List.of(), list(dir), "while open");
+        store.close();
+        assertEquals(List.of(), list(dir), "after close");
+        assertThrows(IllegalArgumentException.class, () -> DeadLetterReader.open(dir.resolve("nothing"), 1024));
+    }
+
+    @Test
     void misuseHandsNothingOver()
     {
         final DeadLetterStore store = DeadLetterStore.create(config(64L << 20));

@@ -289,13 +289,21 @@ public final class DeadLetterCommand implements Callable<Integer>
         {
             final PrintWriter out = spec.commandLine().getOut();
             final PrintWriter err = spec.commandLine().getErr();
+            final ClientConfig config;
+            try
+            {
+                config = ClientConfig.of(host, port).withAuthToken(authToken).withMaxMessageLength(
+                    Math.min(16 << 20, Math.max(1, selection.maxFrameLength - FrameDescriptor.HEADER_LENGTH)));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), ex.getMessage());
+            }
             final DeadLetterReader reader = selection.open(err, "replay");
             if (reader == null)
             {
                 return EXIT_FAILED;
             }
-            final ClientConfig config = ClientConfig.of(host, port).withAuthToken(authToken)
-                .withMaxMessageLength(Math.min(16 << 20, Math.max(1, selection.maxFrameLength - FrameDescriptor.HEADER_LENGTH)));
             final Map<String, Publication> publications = new LinkedHashMap<>();
             final Map<String, Long> counts = new LinkedHashMap<>();
             final long limit = selection.limit();
@@ -346,7 +354,7 @@ public final class DeadLetterCommand implements Callable<Integer>
             {
                 return client.publish(stream);
             }
-            catch (final SluiceException ex)
+            catch (final SluiceException | IllegalArgumentException ex)
             {
                 throw new ReplayFailed("cannot publish to stream " + stream + " at " + client.config().host() + ":"
                     + client.config().port() + ": " + ex.getMessage());

@@ -174,6 +174,8 @@ class DeadLetterCommandTest
         assertTrue(err.toString().contains("unknown drop reason 'bogus'"), err.toString());
         assertEquals(2, execute("list"));
         assertEquals(2, execute());
+        assertEquals(2, execute("replay", "--dir", dir.toString(), "--port", "0"));
+        assertTrue(err.toString().contains("port must be 1..65535"), err.toString());
         assertEquals(0, execute("replay", "--help"));
         assertTrue(out.toString().contains("--keep-timestamps"), out.toString());
     }
