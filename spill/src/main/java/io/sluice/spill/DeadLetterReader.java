@@ -66,10 +66,11 @@ public final class DeadLetterReader implements AutoCloseable
         }
         final int frameLimit = maxFrameLength + DeadLetterDescriptor.MAX_OVERHEAD;
         this.maxRecordLength = frameLimit + SpillStore.RECORD_HEADER_LENGTH;
-        // Read-only: no lock, no writes, no files created; the roll cycle is the one the store's metadata records.
+        // Read-only: no lock, no writes, no files created. Chronicle takes the roll cycle from the store's metadata
+        // (with a WARN if it differs from the one given here, the dead-letter default).
         this.queue = SingleChronicleQueueBuilder.binary(this.directory.toFile())
             .readOnly(true)
-            .rollCycle(SpillConfig.DEFAULT_ROLL_CYCLE)
+            .rollCycle(DeadLetterStore.ROLL_CYCLE)
             .blockSize(SpillConfig.defaultBlockSize(frameLimit))
             .timeoutMS(100)
             .checkInterrupts(false)

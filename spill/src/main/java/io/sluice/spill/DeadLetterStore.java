@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.util.EpochClock;
 import io.sluice.core.util.RateLimitedLogger;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
@@ -61,6 +63,14 @@ public final class DeadLetterStore implements Agent, AutoCloseable
 
     /** Smallest ring: 64 KiB. */
     public static final int MIN_RING_BYTES = 64 << 10;
+
+    /**
+     * Roll cycle of a dead-letter store unless its config names another than {@link SpillConfig#DEFAULT_ROLL_CYCLE}:
+     * daily files. Time-based rolls exist so that a spill tier can delete consumed data; nothing is consumed here,
+     * and each cycle file costs its header and index pages (tens of KiB), so a trickle of drops would spend more quota
+     * on five-minute files' headers than on dead letters. Size rolls ({@link SpillConfig#rollBytes()}) still apply.
+     */
+    public static final RollCycle ROLL_CYCLE = RollCycles.FAST_DAILY;
 
     /** Records {@link #doWork()} appends per call, so that one busy store cannot starve the thread's other work. */
     public static final int DEFAULT_DRAIN_LIMIT = 1024;
@@ -145,7 +155,9 @@ public final class DeadLetterStore implements Agent, AutoCloseable
                 + ", was " + ringBytes);
         }
         this.maxFrameLength = config.maxFrameLength();
-        this.storeConfig = config.withMaxFrameLength(config.maxFrameLength() + MAX_OVERHEAD);
+        final SpillConfig withCycle = config.rollCycle() == SpillConfig.DEFAULT_ROLL_CYCLE
+            ? config.withRollCycle(ROLL_CYCLE) : config;
+        this.storeConfig = withCycle.withMaxFrameLength(config.maxFrameLength() + MAX_OVERHEAD);
         this.ringMemory = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
             ringBytes + RingBufferDescriptor.TRAILER_LENGTH, BitUtil.CACHE_LINE_LENGTH));
         this.ringAddress = ringMemory.addressOffset();
