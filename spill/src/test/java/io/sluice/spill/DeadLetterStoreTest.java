@@ -191,6 +191,51 @@ class DeadLetterStoreTest
     }
 
     @Test
+    void anOpenReaderSeesWhatIsAppendedLaterAcrossFiles()
+    {
+        final DeadLetterStore store = DeadLetterStore.create(config(64L << 20).withRollBytes(1L << 20));
+        final ByteBuf buf = Unpooled.directBuffer();
+        final List<Long> sequences = new ArrayList<>();
+        final DeadLetterHandler handler = record -> sequences.add(record.sequence());
+        try
+        {
+            long seq = 0;
+            writeFrame(buf, 1, seq++, 1000, 0);
+            store.offer("s", 1, buf, 0, buf.writerIndex());
+            drainAll(store);
+            try (DeadLetterReader reader = DeadLetterReader.open(dir, 64 * 1024))
+            {
+                assertEquals(1, reader.read(handler, 100));
+                assertEquals(0, reader.read(handler, 100), "at the end");
+                // More than rollBytes (1 MiB): the store starts a new file while the reader is open.
+                for (; seq < 1500; seq++)
+                {
+                    buf.clear();
+                    writeFrame(buf, 1, seq, 1000, 0);
+                    store.offer("s", 1, buf, 0, buf.writerIndex());
+                    drainAll(store);
+                }
+                assertTrue(SpillTests.cycleFiles(dir).length >= 2, SpillTests.listing(dir));
+                while (reader.read(handler, 100) > 0)
+                {
+                    // the rest
+                }
+                assertEquals(0, reader.damagedSkipped());
+            }
+        }
+        finally
+        {
+            buf.release();
+            store.close();
+        }
+        assertEquals(1500, sequences.size());
+        for (int i = 0; i < sequences.size(); i++)
+        {
+            assertEquals(i, sequences.get(i));
+        }
+    }
+
+    @Test
     void misuseHandsNothingOver()
     {
         final DeadLetterStore store = DeadLetterStore.create(config(64L << 20));
