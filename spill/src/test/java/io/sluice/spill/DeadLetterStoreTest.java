@@ -268,11 +268,15 @@ class DeadLetterStoreTest
         final int perThread = 5_000;
         final DeadLetterStore store = DeadLetterStore.create(config(256L << 20), 256 * 1024);
         final CountDownLatch start = new CountDownLatch(1);
+        // Threads of their own (not the common pool, which has one thread on a two-core machine): really concurrent.
         final List<CompletableFuture<Integer>> offering = new ArrayList<>();
+        final List<Thread> offerers = new ArrayList<>();
         for (int t = 0; t < threads; t++)
         {
             final int source = t + 1;
-            offering.add(CompletableFuture.supplyAsync(() ->
+            final CompletableFuture<Integer> result = new CompletableFuture<>();
+            offering.add(result);
+            offerers.add(new Thread(() ->
             {
                 final ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(256);
                 int accepted = 0;
@@ -285,18 +289,19 @@ class DeadLetterStoreTest
                         writeFrame(buf, source, seq, (int)(seq % 97), 0);
                         accepted += store.offer("stream-" + source, source, DROP_TIME, buf, 0, buf.writerIndex());
                     }
+                    result.complete(accepted);
                 }
-                catch (final InterruptedException e)
+                catch (final Throwable e)
                 {
-                    Thread.currentThread().interrupt();
+                    result.completeExceptionally(e);
                 }
                 finally
                 {
                     buf.release();
                 }
-                return accepted;
-            }));
+            }, "offerer-" + source));
         }
+        offerers.forEach(Thread::start);
         start.countDown();
         // This thread is the spill thread: it drains while the others offer.
         while (!offering.stream().allMatch(CompletableFuture::isDone))
@@ -304,6 +309,10 @@ class DeadLetterStoreTest
             store.drain(100);
         }
         drainAll(store);
+        for (final Thread thread : offerers)
+        {
+            thread.join();
+        }
         int accepted = 0;
         for (final CompletableFuture<Integer> f : offering)
         {
