@@ -2,6 +2,8 @@ package io.sluice.server;
 
 import io.netty.buffer.ByteBufAllocator;
 
+import io.sluice.spill.DeadLetterStore;
+
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -15,12 +17,28 @@ final class DiskTiers implements AutoCloseable
     private final Path root;
     private final AtomicLong connections = new AtomicLong();
     private final int maxFrameLength;
+    private final DeadLetterStore deadLetters;
     private SpillWorker worker;
 
-    DiskTiers(final Path root, final int maxFrameLength)
+    /**
+     * @param deadLetters the relay's dead-letter store, drained by the spill thread; null when none is kept.
+     */
+    DiskTiers(final Path root, final int maxFrameLength, final DeadLetterStore deadLetters)
     {
         this.root = root;
         this.maxFrameLength = maxFrameLength;
+        this.deadLetters = deadLetters;
+        if (deadLetters != null)
+        {
+            worker = new SpillWorker();
+            worker.add(deadLetters);
+        }
+    }
+
+    /** @return where lanes hand what they drop, or null when dead letters are not kept. */
+    DeadLetterStore deadLetters()
+    {
+        return deadLetters;
     }
 
     synchronized DiskTier create(

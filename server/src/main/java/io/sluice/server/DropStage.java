@@ -8,6 +8,7 @@ import io.sluice.core.protocol.Header;
 import io.sluice.core.util.EpochClock;
 import io.sluice.server.drop.DropPolicy;
 import io.sluice.server.drop.DropReason;
+import io.sluice.spill.DeadLetterStore;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -41,6 +42,8 @@ final class DropStage implements MemoryTier.Gate
     private final boolean samples;
     private final boolean checksOnDelivery;
     private final MemoryTier memory;
+    private final String streamName;
+    private final DeadLetterStore deadLetters;
     private final GapTable headGaps = new GapTable();
     private final GapTable tailGaps = new GapTable();
     private final Long2LongHashMap keyPositions;
@@ -50,8 +53,14 @@ final class DropStage implements MemoryTier.Gate
     private long nowNanos;
     private volatile long dropped;
 
-    DropStage(final DropPolicy policy, final MemoryTier memory)
+    /**
+     * @param deadLetters where dropped frames are copied, or null.
+     */
+    DropStage(final DropPolicy policy, final MemoryTier memory, final String streamName,
+        final DeadLetterStore deadLetters)
     {
+        this.streamName = streamName;
+        this.deadLetters = deadLetters;
         this.policy = policy;
         final int code = policy.reason();
         this.reason = code > 0 && code <= DropReason.MAX ? code : DropReason.CUSTOM;
@@ -106,7 +115,7 @@ final class DropStage implements MemoryTier.Gate
             final Header message = view(run, index, length);
             if (samples && memory.isOverHalfFull() && !policy.admit(message))
             {
-                dropArriving(message);
+                dropArriving(message, run, index, length);
                 index += length;
                 continue;
             }
@@ -190,11 +199,11 @@ final class DropStage implements MemoryTier.Gate
                 {
                     return index;
                 }
-                dropArriving(view(run, index, length));
+                dropArriving(view(run, index, length), run, index, length);
                 return index + length;
             case DROP_NEWEST:
             default:
-                dropArriving(message);
+                dropArriving(message, run, index, length);
                 return index + length;
         }
     }
@@ -217,6 +226,7 @@ final class DropStage implements MemoryTier.Gate
             final int length = Frames.frameLength(chunk, index);
             if (Frames.type(chunk, index) == FrameType.DATA && expired(view(chunk, index, length)))
             {
+                deadLetter(chunk, index, length);
                 index += length;
                 continue;
             }
@@ -279,7 +289,12 @@ final class DropStage implements MemoryTier.Gate
     @Override
     public boolean expired(final DirectBuffer buffer, final int index)
     {
-        return checksOnDelivery && expired(header.wrap(buffer, index));
+        if (checksOnDelivery && expired(header.wrap(buffer, index)))
+        {
+            deadLetterFromRing(index);
+            return true;
+        }
+        return false;
     }
 
     @Override
@@ -301,6 +316,7 @@ final class DropStage implements MemoryTier.Gate
         header.wrap(buffer, index);
         headGaps.add(header.streamId(), header.sourceId(), header.sequence(), reason);
         dropped++;
+        deadLetterFromRing(index);
     }
 
     @Override
@@ -317,6 +333,7 @@ final class DropStage implements MemoryTier.Gate
         header.wrap(buffer, index);
         tailGaps.add(header.streamId(), header.sourceId(), header.sequence(), reason);
         dropped++;
+        deadLetterFromRing(index);
     }
 
     private boolean expired(final Header message)
@@ -330,10 +347,33 @@ final class DropStage implements MemoryTier.Gate
         return true;
     }
 
-    private void dropArriving(final Header message)
+    private void dropArriving(final Header message, final ByteBuf run, final int index, final int length)
     {
         tailGaps.add(message.streamId(), message.sourceId(), message.sequence(), reason);
         dropped++;
+        deadLetter(run, index, length);
+    }
+
+    private void deadLetter(final ByteBuf frames, final int index, final int length)
+    {
+        if (deadLetters != null)
+        {
+            deadLetters.offer(streamName, reason, frames, index, length);
+        }
+    }
+
+    // A frame stored whole in one ring record; one stored as fragments is not contiguous and is not kept.
+    private void deadLetterFromRing(final int index)
+    {
+        if (deadLetters != null)
+        {
+            final ByteBuf ring = memory.ringBytes();
+            final int length = Frames.frameLength(ring, index);
+            if (length <= memory.maxRecord())
+            {
+                deadLetters.offer(streamName, reason, ring, index, length);
+            }
+        }
     }
 
     private boolean storeTailGaps()

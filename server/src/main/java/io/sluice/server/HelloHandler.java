@@ -105,7 +105,7 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             }
             final Lane lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), stream.config(),
                 stream.config().strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(), hello.subscription(),
-                    stream.config(), ctx.alloc(), l::wake) : null);
+                    stream.config(), ctx.alloc(), l::wake) : null, diskTiers.deadLetters());
             ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, metrics));
             ctx.channel().writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.channel().voidPromise());

@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.drop.DropReason;
+import io.sluice.spill.DeadLetterStore;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -66,14 +67,14 @@ final class Lane
     private volatile String tier;
 
     Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
-        final java.util.function.Function<Lane, DiskTier> diskFactory)
+        final java.util.function.Function<Lane, DiskTier> diskFactory, final DeadLetterStore deadLetters)
     {
         this.channel = channel;
         this.memory = config.strategy().hasMemoryTier() ? new MemoryTier(config.memoryBytes()) : null;
         this.disk = diskFactory == null ? null : diskFactory.apply(this);
         this.chunkBytes = memory == null ? 0 : Math.max(64 * 1024, memory.maxRecord());
         final io.sluice.server.drop.DropPolicy policy = config.onFull().newPolicy();
-        this.drops = policy == null ? null : new DropStage(policy, memory);
+        this.drops = policy == null ? null : new DropStage(policy, memory, streamName, deadLetters);
         this.tier = memory == null ? TIER_DIRECT : (disk != null && !disk.isEmpty() ? TIER_DISK : TIER_MEMORY);
         this.streamName = streamName;
         this.subscription = subscription;

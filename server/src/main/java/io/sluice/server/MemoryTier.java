@@ -69,6 +69,8 @@ final class MemoryTier
     private final RingBuffer ring;
     private final UnsafeBuffer memory;
     private final ByteBuffer view;
+    /** The ring's memory as a ByteBuf, indexed like the ring, to hand a stored frame on without copying it first. */
+    private final ByteBuf ringBytes;
     private final int maxRecord;
     private final CopyOut copyOut = new CopyOut();
     private final Evictor evictor = new Evictor();
@@ -89,6 +91,7 @@ final class MemoryTier
         this.memory = new UnsafeBuffer(bytes);
         this.ring = new OneToOneRingBuffer(memory);
         this.view = bytes.duplicate();
+        this.ringBytes = Unpooled.wrappedBuffer(bytes.duplicate());
         this.maxRecord = ring.maxMsgLength();
     }
 
@@ -347,6 +350,12 @@ final class MemoryTier
     long delivered()
     {
         return delivered;
+    }
+
+    /** @return the ring's memory as a ByteBuf with the ring's indexes; not to be released. */
+    ByteBuf ringBytes()
+    {
+        return ringBytes;
     }
 
     /** @return the ring position up to which records have been read or evicted. */

@@ -1,5 +1,8 @@
 package io.sluice.server;
 
+import io.sluice.spill.DeadLetterStore;
+import io.sluice.spill.SpillConfig;
+
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -74,7 +77,10 @@ public final class Relay implements AutoCloseable
         final StreamRegistry streams = new StreamRegistry(config);
         final RelayMetrics metrics = new RelayMetrics(streams);
         final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-        final DiskTiers diskTiers = new DiskTiers(config.spillDirectory(), config.maxFrameLength());
+        final DiskTiers diskTiers = new DiskTiers(config.spillDirectory(), config.maxFrameLength(),
+            config.deadLetterQuotaBytes() == 0 ? null : DeadLetterStore.create(
+                SpillConfig.of(config.deadLetterDirectory(), config.deadLetterQuotaBytes())
+                    .withMaxFrameLength(config.maxFrameLength())));
         final RateLimitedLogger warnings = new RateLimitedLogger(LoggerFactory.getLogger(Relay.class), 10);
         final ProtocolErrorHandler errorHandler = new ProtocolErrorHandler("relay", warnings,
             (code, n) -> metrics.onProtocolError(code));

@@ -26,6 +26,8 @@ import java.util.Map;
  * @param streams per-stream settings by name.
  * @param spillDirectory where the spill strategy's disk tiers live, one folder per stream and subscription.
  * @param shutdownGraceMs how long a graceful stop lets subscribers drain before connections close.
+ * @param deadLetterDirectory where the dead-letter store keeps what drop policies dropped.
+ * @param deadLetterQuotaBytes most disk the dead-letter store may use; 0 (the default) keeps no dead letters.
  */
 public record RelayConfig(
     String bindAddress,
@@ -43,7 +45,9 @@ public record RelayConfig(
     StreamConfig defaultStream,
     Map<String, StreamConfig> streams,
     java.nio.file.Path spillDirectory,
-    int shutdownGraceMs)
+    int shutdownGraceMs,
+    java.nio.file.Path deadLetterDirectory,
+    long deadLetterQuotaBytes)
 {
     /** The port a relay listens on when none is given. */
     public static final int DEFAULT_PORT = 7440;
@@ -69,6 +73,9 @@ public record RelayConfig(
         require(authToken != null, "auth-token must not be null (use empty for none)");
         require(defaultStream != null, "default stream settings are required");
         require(spillDirectory != null, "spill-dir is required");
+        require(deadLetterDirectory != null, "dead-letter-dir is required");
+        require(deadLetterQuotaBytes == 0 || deadLetterQuotaBytes >= 1024 * 1024,
+            "dead-letter-quota must be 0 (off) or at least 1MiB, was " + deadLetterQuotaBytes);
         require(shutdownGraceMs >= 0, "shutdown-grace must not be negative, was " + shutdownGraceMs + " ms");
         require(authToken.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= Hello.MAX_TOKEN_LENGTH,
             "auth-token must be at most " + Hello.MAX_TOKEN_LENGTH + " bytes");
@@ -127,6 +134,8 @@ public record RelayConfig(
         b.streams.putAll(streams);
         b.spillDirectory = spillDirectory;
         b.shutdownGraceMs = shutdownGraceMs;
+        b.deadLetterDirectory = deadLetterDirectory;
+        b.deadLetterQuotaBytes = deadLetterQuotaBytes;
         return b;
     }
 
@@ -151,6 +160,8 @@ public record RelayConfig(
         private final Map<String, StreamConfig> streams = new LinkedHashMap<>();
         private java.nio.file.Path spillDirectory = java.nio.file.Path.of("sluice-spill");
         private int shutdownGraceMs = 5_000;
+        private java.nio.file.Path deadLetterDirectory = java.nio.file.Path.of("sluice-dead-letter");
+        private long deadLetterQuotaBytes;
 
         private Builder()
         {
@@ -262,6 +273,20 @@ public record RelayConfig(
             return this;
         }
 
+        /** @return this. */
+        public Builder deadLetterDirectory(final java.nio.file.Path deadLetterDirectory)
+        {
+            this.deadLetterDirectory = deadLetterDirectory;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder deadLetterQuotaBytes(final long deadLetterQuotaBytes)
+        {
+            this.deadLetterQuotaBytes = deadLetterQuotaBytes;
+            return this;
+        }
+
         /** @return the current default stream settings (to derive from). */
         public StreamConfig defaultStream()
         {
@@ -276,7 +301,7 @@ public record RelayConfig(
         {
             return new RelayConfig(bindAddress, port, ioThreads, maxFrameLength, helloTimeoutMs, heartbeatIntervalMs,
                 heartbeatTimeoutMs, lowWaterMark, highWaterMark, maxReadBytes, maxReadsPerLoop, authToken,
-                defaultStream, streams, spillDirectory, shutdownGraceMs);
+                defaultStream, streams, spillDirectory, shutdownGraceMs, deadLetterDirectory, deadLetterQuotaBytes);
         }
     }
 }

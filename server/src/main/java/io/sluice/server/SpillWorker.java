@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.slf4j.Logger;
@@ -19,6 +20,7 @@ final class SpillWorker implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(SpillWorker.class);
 
     private final CopyOnWriteArrayList<ChronicleDiskTier> tiers = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<Agent> duties = new CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -32,6 +34,19 @@ final class SpillWorker implements AutoCloseable
     void add(final ChronicleDiskTier tier)
     {
         tiers.add(tier);
+        wake();
+    }
+
+    /**
+     * Runs {@code duty} on the spill thread from now on: {@link Agent#doWork()} every loop, {@link Agent#onClose()}
+     * when the worker closes (or when the duty throws, which is logged). For disk work that is not a lane's tier, such
+     * as the relay's {@code io.sluice.spill.DeadLetterStore}, whose first {@code doWork} opens its store on this thread.
+     *
+     * @param duty the work.
+     */
+    void add(final Agent duty)
+    {
+        duties.add(duty);
         wake();
     }
 
@@ -69,6 +84,19 @@ final class SpillWorker implements AutoCloseable
                     tiers.remove(tier);
                 }
             }
+            for (final Agent duty : duties)
+            {
+                try
+                {
+                    work += duty.doWork();
+                }
+                catch (final Exception ex)
+                {
+                    LOG.error("spill thread duty {} failed; stopped it", duty.roleName(), ex);
+                    duties.remove(duty);
+                    closeDuty(duty);
+                }
+            }
             idle.idle(work);
         }
         for (final ChronicleDiskTier tier : tiers)
@@ -83,6 +111,23 @@ final class SpillWorker implements AutoCloseable
             }
         }
         tiers.clear();
+        for (final Agent duty : duties)
+        {
+            closeDuty(duty);
+        }
+        duties.clear();
+    }
+
+    private static void closeDuty(final Agent duty)
+    {
+        try
+        {
+            duty.onClose();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("closing spill thread duty {}", duty.roleName(), ex);
+        }
     }
 
     /**

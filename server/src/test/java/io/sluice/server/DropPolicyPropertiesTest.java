@@ -108,7 +108,7 @@ class DropPolicyPropertiesTest
         Model(final DropPolicySpec spec, final boolean keyed)
         {
             this.policy = spec.newPolicy();
-            this.stage = new DropStage(policy, memory);
+            this.stage = new DropStage(policy, memory, "properties", null);
             this.keyed = keyed;
         }
 

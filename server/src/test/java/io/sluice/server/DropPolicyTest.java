@@ -89,6 +89,65 @@ class DropPolicyTest
     }
 
     @Test
+    void droppedMessagesAreKeptInTheDeadLetterStore(@TempDir final Path deadLetterDir) throws Exception
+    {
+        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).deadLetterDirectory(deadLetterDir)
+            .deadLetterQuotaBytes(64L << 20)
+            .defaultStream(StreamConfig.DEFAULT.withStrategyName("drop-oldest").withMemoryBytes(64 * 1024)).build());
+        client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2));
+        final Subscription subscription = client.subscribe("kept");
+        final Publication publication = client.publish("kept");
+
+        final long sent = publishUntilDropped(publication, 0);
+        final java.util.BitSet received = new java.util.BitSet();
+        final GapCheckingHandler checker = new GapCheckingHandler();
+        pollUntil(subscription, new MessageHandler()
+        {
+            @Override
+            public void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
+            {
+                received.set((int)header.sequence());
+                checker.onMessage(buffer, offset, length, header);
+            }
+
+            @Override
+            public void onGap(final Header header)
+            {
+                checker.onGap(header);
+            }
+        }, () -> checker.received + checker.gapMessages >= sent);
+        client.close();
+        client = null;
+        relay.close(); // the spill thread writes what was handed to it before it stops
+        relay = null;
+
+        // Exactly the messages the subscriber did not get, each once, with its payload and the reason.
+        final java.util.BitSet deadLettered = new java.util.BitSet();
+        final long[] problems = new long[1];
+        try (io.sluice.spill.DeadLetterReader reader = io.sluice.spill.DeadLetterReader.open(deadLetterDir,
+            FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH))
+        {
+            while (reader.read(record ->
+            {
+                final int sequence = (int)record.sequence();
+                if (deadLettered.get(sequence) || record.reason() != DropReason.DROP_OLDEST
+                    || !record.streamEquals("kept") || record.buffer().getLong(record.payloadOffset()) != sequence)
+                {
+                    problems[0]++;
+                }
+                deadLettered.set(sequence);
+            }, 1000) > 0)
+            {
+                assertEquals(0, problems[0]);
+            }
+        }
+        assertEquals(0, problems[0], "duplicates, wrong reasons, streams or payloads");
+        assertEquals(checker.gapMessages, deadLettered.cardinality(), checker.toString());
+        assertTrue(!received.intersects(deadLettered), "a message both delivered and dead-lettered");
+        assertEquals(sent, received.cardinality() + deadLettered.cardinality());
+    }
+
+    @Test
     void spillThenDropNewestWhenTheDiskQuotaIsFull() throws Exception
     {
         start(StreamConfig.DEFAULT.withStrategyName("spill").withOnFull(DropPolicySpec.of("drop-newest"))

@@ -105,6 +105,15 @@ public final class RelayCommand implements Callable<Integer>
             + " (default: 100ms).")
     private Long deadline;
 
+    @Option(names = "--dead-letter-dir", paramLabel = "DIR",
+        description = "Where dropped messages are kept when --dead-letter-quota is set (default: ./sluice-dead-letter).")
+    private Path deadLetterDir;
+
+    @Option(names = "--dead-letter-quota", paramLabel = "BYTES", converter = Bytes.class,
+        description = "Keep what drop policies drop, up to this much disk, e.g. 1GiB (default: 0, keep nothing);"
+            + " see `sluice dead-letter`.")
+    private Long deadLetterQuota;
+
     @Option(names = "--sample-every", paramLabel = "N",
         description = "The sample policy keeps one message in N while a lane is over half full (default: 10).")
     private Integer sampleEvery;
@@ -284,6 +293,14 @@ public final class RelayCommand implements Callable<Integer>
         {
             builder.spillDirectory(spillDir);
         }
+        if (deadLetterDir != null)
+        {
+            builder.deadLetterDirectory(deadLetterDir);
+        }
+        if (deadLetterQuota != null)
+        {
+            builder.deadLetterQuotaBytes(deadLetterQuota);
+        }
         if (shutdownGrace != null)
         {
             builder.shutdownGraceMs(shutdownGrace);
@@ -366,7 +383,7 @@ public final class RelayCommand implements Callable<Integer>
     }
 
     /** Durations with units (ms, s, m), as milliseconds. */
-    static final class Millis implements ITypeConverter<Integer>
+    public static final class Millis implements ITypeConverter<Integer>
     {
         @Override
         public Integer convert(final String value)
@@ -383,7 +400,7 @@ public final class RelayCommand implements Callable<Integer>
     }
 
     /** Byte sizes with units, as an int. */
-    static final class IntBytes implements ITypeConverter<Integer>
+    public static final class IntBytes implements ITypeConverter<Integer>
     {
         @Override
         public Integer convert(final String value)
@@ -459,7 +476,7 @@ public final class RelayCommand implements Callable<Integer>
     }
 
     /** The version from the jar manifest, when there is one. */
-    static final class Version implements IVersionProvider
+    public static final class Version implements IVersionProvider
     {
         @Override
         public String[] getVersion()
