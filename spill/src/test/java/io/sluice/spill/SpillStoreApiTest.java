@@ -169,8 +169,9 @@ class SpillStoreApiTest
                 if (round == 2)
                 {
                     // 100k appends and reads of 108-byte records: about 11 MB, i.e. a handful of disk-use samples
-                    // (a directory listing and a stat each) per MiB; nothing per frame.
-                    assertTrue(allocated < 100_000, "allocated " + allocated + " bytes for 100k frames");
+                    // (a directory listing and a stat each) per MiB, about 100 KB in all, and how many depends on
+                    // timing; one object per frame would be at least 1.6 MB. So: under 10 bytes a frame.
+                    assertTrue(allocated < 1_000_000, "allocated " + allocated + " bytes for 100k frames");
                 }
             }
             assertEquals(3 * 100_000L * length, sum[0]);
