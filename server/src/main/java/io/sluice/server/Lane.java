@@ -140,7 +140,15 @@ final class Lane
     {
         if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true))
         {
-            eventLoop.execute(drainTask);
+            try
+            {
+                eventLoop.execute(drainTask);
+            }
+            catch (final java.util.concurrent.RejectedExecutionException ex)
+            {
+                // The relay is stopping and the loop is gone (the spill thread can wake a lane late): nothing to do.
+                drainScheduled.set(false);
+            }
         }
     }
 

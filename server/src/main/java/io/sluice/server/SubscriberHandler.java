@@ -62,9 +62,7 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter
     {
         if (ctx.channel().isWritable())
         {
-            // Scheduled, not run here: this event can fire inside the lane's own flush, and a drain nested in the
-            // flush of another would see a state that the outer one then acts on as if it were current.
-            lane.wake();
+            lane.drain();
         }
         super.channelWritabilityChanged(ctx);
     }
