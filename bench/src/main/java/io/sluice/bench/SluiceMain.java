@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 
 /**
  * The {@code sluice} command line: {@code sluice relay}, {@code sluice produce}, {@code sluice consume},
- * {@code sluice top}.
+ * {@code sluice top}, {@code sluice demo}, {@code sluice bench}.
  * Results go to stdout; logs and progress go to stderr.
  */
 @Command(
@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     versionProvider = SluiceMain.Version.class,
     description = "Sluice: a TCP relay with backpressure, and tools to load and measure it.",
-    subcommands = {RelayCommand.class, ProduceCommand.class, ConsumeCommand.class, TopCommand.class},
+    subcommands = {RelayCommand.class, ProduceCommand.class, ConsumeCommand.class, TopCommand.class, DemoCommand.class},
     synopsisSubcommandLabel = "COMMAND")
 public final class SluiceMain implements Callable<Integer>
 {
@@ -47,7 +47,7 @@ public final class SluiceMain implements Callable<Integer>
     @Override
     public Integer call()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: relay, produce, consume or top");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: relay, produce, consume, top, demo or bench");
     }
 
     /**
