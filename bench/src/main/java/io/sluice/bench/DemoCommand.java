@@ -1,6 +1,7 @@
 package io.sluice.bench;
 
 import io.sluice.bench.load.Charts;
+import io.sluice.bench.load.Folders;
 import io.sluice.bench.load.Format;
 import io.sluice.bench.load.LoadRun;
 import io.sluice.bench.load.LoadSpec;
@@ -25,14 +26,12 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * {@code sluice demo}: the same overload (a fast producer, a slow consumer) once per strategy, against an in-process
@@ -204,7 +203,7 @@ public final class DemoCommand implements Callable<Integer>
         }
         finally
         {
-            deleteTree(spillDir);
+            Folders.delete(spillDir);
         }
     }
 
@@ -253,21 +252,5 @@ public final class DemoCommand implements Callable<Integer>
             memory.add(new Charts.Series("ignore (heap of unbounded queue)", ignore.timeline()));
         }
         Charts.memory(folder.resolve("memory.png"), "sluice demo: memory held, per strategy", memory);
-    }
-
-    static void deleteTree(final Path root)
-    {
-        if (!Files.exists(root))
-        {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root))
-        {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-        catch (final IOException ignored)
-        {
-            // A temp folder left behind is not worth failing the demo over.
-        }
     }
 }

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     versionProvider = SluiceMain.Version.class,
     description = "Sluice: a TCP relay with backpressure, and tools to load and measure it.",
-    subcommands = {RelayCommand.class, ProduceCommand.class, ConsumeCommand.class, TopCommand.class, DemoCommand.class},
+    subcommands = {RelayCommand.class, ProduceCommand.class, ConsumeCommand.class, TopCommand.class, DemoCommand.class, BenchCommand.class},
     synopsisSubcommandLabel = "COMMAND")
 public final class SluiceMain implements Callable<Integer>
 {

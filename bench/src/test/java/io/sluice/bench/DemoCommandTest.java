@@ -74,6 +74,12 @@ final class DemoCommandTest
         return (List<Map<String, Object>>)value;
     }
 
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> cast(final Object value)
+    {
+        return (Map<String, Object>)value;
+    }
+
     static long number(final Map<String, Object> map, final String key)
     {
         return ((Number)map.get(key)).longValue();

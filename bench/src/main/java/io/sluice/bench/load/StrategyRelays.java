@@ -34,13 +34,13 @@ public final class StrategyRelays
      * The stream settings tried for a strategy, most specific first. The memory sizes keep the demo's overload
      * visible within seconds: a 4 MiB buffer fills in about half a second at 10x, a 1 MiB memory tier spills at once.
      */
-    private static List<String> candidates(final String strategy)
+    private static List<String> candidates(final String strategy, final String spillQuota)
     {
         return switch (strategy)
         {
             case "throttle" -> List.of("  strategy: throttle\n");
             case "buffer" -> List.of("  strategy: buffer\n  memory: 4MiB\n");
-            case "spill" -> List.of("  strategy: spill\n  memory: 1MiB\n  spill-quota: 256MiB\n");
+            case "spill" -> List.of("  strategy: spill\n  memory: 1MiB\n  spill-quota: " + spillQuota + "\n");
             case "deadline" -> List.of(
                 "  strategy: deadline\n  deadline: 5ms\n  memory: 1MiB\n",
                 "  strategy: deadline\n  deadline: 5ms\n");
@@ -60,8 +60,21 @@ public final class StrategyRelays
      */
     public static Configured config(final String strategy, final Path spillDir, final int ioThreads)
     {
+        return config(strategy, spillDir, ioThreads, "256MiB");
+    }
+
+    /**
+     * @param strategy a strategy name.
+     * @param spillDir the spill directory for this relay (used by spill only).
+     * @param ioThreads the relay's event loop threads.
+     * @param spillQuota the spill strategy's disk quota, as written in config (e.g. {@code 4GiB}).
+     * @return the relay's configuration, bound to 127.0.0.1 on a free port, and the stream settings it took.
+     * @throws IllegalArgumentException when this build does not know the strategy or its settings.
+     */
+    public static Configured config(final String strategy, final Path spillDir, final int ioThreads, final String spillQuota)
+    {
         IllegalArgumentException last = null;
-        for (final String stream : candidates(strategy))
+        for (final String stream : candidates(strategy, spillQuota))
         {
             final String yaml = "spill-dir: " + spillDir.toAbsolutePath() + "\ndefault-stream:\n" + stream;
             try
