@@ -511,7 +511,9 @@ public final class LoadRun
                 }
                 else
                 {
-                    Thread.onSpinWait();
+                    // Yield rather than spin: the relay and the consumers share these cores, and a spinning producer
+                    // would take the CPU they need (with several producer threads, all of it on two cores).
+                    Thread.yield();
                 }
             }
         }

@@ -16,17 +16,21 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class SluiceLink implements Link
 {
-    private final SluiceClient client;
+    // Producers and consumers use clients of their own, as separate applications would: their connections do not
+    // share event loop threads.
+    private final SluiceClient producers;
+    private final SluiceClient consumers;
 
     /**
      * @param port the relay's port on 127.0.0.1.
      * @param maxPayloadBytes the largest payload the run sends; it sizes the client's rings.
-     * @param ioThreads the client's event loop threads.
+     * @param ioThreads the producers' client's event loop threads (the consumers' client has one).
      */
     public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads)
     {
-        this.client = new SluiceClient(ClientConfig.of("127.0.0.1", port)
-            .withMaxMessageLength(Math.max(maxPayloadBytes, 64)).withIoThreads(ioThreads));
+        final ClientConfig config = ClientConfig.of("127.0.0.1", port).withMaxMessageLength(Math.max(maxPayloadBytes, 64));
+        this.producers = new SluiceClient(config.withIoThreads(ioThreads));
+        this.consumers = new SluiceClient(config.withIoThreads(1));
     }
 
     /**
@@ -47,14 +51,14 @@ public final class SluiceLink implements Link
     @Override
     public Inlet openInlet(final int stream) throws Exception
     {
-        final Subscription subscription = client.subscribe(streamName(stream));
+        final Subscription subscription = consumers.subscribe(streamName(stream));
         return new SluiceInlet(subscription);
     }
 
     @Override
     public Outlet openOutlet(final int stream) throws Exception
     {
-        final Publication publication = client.publish(streamName(stream));
+        final Publication publication = producers.publish(streamName(stream));
         return new Outlet()
         {
             @Override
@@ -84,7 +88,8 @@ public final class SluiceLink implements Link
     @Override
     public void close()
     {
-        client.close();
+        producers.close();
+        consumers.close();
     }
 
     /** Adapts the client's handler to a sink without allocating per message. */
