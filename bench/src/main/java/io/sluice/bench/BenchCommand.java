@@ -52,6 +52,9 @@ import java.util.concurrent.TimeUnit;
             + "recorded in HdrHistograms. Everything runs on 127.0.0.1."})
 public final class BenchCommand implements Callable<Integer>
 {
+    /** Largest payload: the client's default largest message, and well inside the peers' read buffers. */
+    static final int MAX_SIZE = 64 * 1024;
+
     /** Scenarios run when none is named. */
     public static final List<String> SCENARIOS = List.of("max-throughput", "latency-at-rate", "overload", "burst", "many-connections");
 
@@ -171,10 +174,10 @@ public final class BenchCommand implements Callable<Integer>
 
     private void validate()
     {
-        if (duration <= 0 || warmup < 0 || size < 8 || producers < 1 || consumers < 1 || streams < 1 || connections < 1)
+        if (duration <= 0 || warmup < 0 || size < 8 || size > MAX_SIZE || producers < 1 || consumers < 1 || streams < 1 || connections < 1)
         {
             throw new ParameterException(spec.commandLine(), "--duration must be positive, --warmup not negative, "
-                + "--size at least 8, counts at least 1");
+                + "--size from 8 to " + MAX_SIZE + ", counts at least 1");
         }
         if (peers.size() == 1 && "none".equals(peers.get(0)))
         {

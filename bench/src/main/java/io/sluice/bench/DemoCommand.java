@@ -50,6 +50,9 @@ import java.util.concurrent.TimeUnit;
         "Prints a line a second while it runs and a table at the end; writes demo.json and PNG charts into a folder."})
 public final class DemoCommand implements Callable<Integer>
 {
+    /** Largest payload: the client's default largest message, and well inside the peers' read buffers. */
+    static final int MAX_SIZE = 64 * 1024;
+
     @Spec
     private CommandSpec spec;
 
@@ -97,10 +100,10 @@ public final class DemoCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        if (seconds <= 0 || rate <= 0 || consumerRate <= 0 || size < 8 || drainSeconds < 0)
+        if (seconds <= 0 || rate <= 0 || consumerRate <= 0 || size < 8 || size > MAX_SIZE || drainSeconds < 0)
         {
             throw new ParameterException(spec.commandLine(),
-                "--seconds, --rate and --consumer-rate must be positive, --size at least 8, --drain not negative");
+                "--seconds, --rate and --consumer-rate must be positive, --size from 8 to " + MAX_SIZE + ", --drain not negative");
         }
         Quiet.sluiceLogs();
         final PrintWriter stdout = spec.commandLine().getOut();

@@ -277,9 +277,9 @@ public final class LoadRun
         {
             return;
         }
-        progress.printf(Locale.ROOT, "%-24s %4.0fs  in %,10.0f/s  out %,10.0f/s  memory %9s  spilled %,10d  dropped %,10d  p99 %s%n",
+        progress.printf(Locale.ROOT, "%-24s %4.0fs  in %,10.0f/s  out %,10.0f/s  buffered %9s  spilled %,10d  dropped %,10d  p99 %s%n",
             name, point.seconds(), point.inPerSecond(), point.outPerSecond(), Format.bytes(point.memoryBytes()),
-            point.spilled(), point.dropped(), Format.micros(point.p99Micros()));
+            point.spilled(), point.dropped(), point.outPerSecond() == 0 ? "-" : Format.micros(point.p99Micros()));
         progress.flush();
     }
 

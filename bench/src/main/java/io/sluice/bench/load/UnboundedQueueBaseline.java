@@ -136,7 +136,7 @@ public final class UnboundedQueueBaseline
                     timeline.add(point);
                     if (progress != null)
                     {
-                        progress.printf(Locale.ROOT, "%-24s %4.0fs  in %,10.0f/s  out %,10.0f/s  heap   %9s  queued  %,10d  dropped %,10d  p99 %s%n",
+                        progress.printf(Locale.ROOT, "%-24s %4.0fs  in %,10.0f/s  out %,10.0f/s  heap     %9s  queued  %,10d  dropped %,10d  p99 %s%n",
                             "ignore (unbounded queue)", seconds, point.inPerSecond(), point.outPerSecond(),
                             Format.bytes(heapUsed), queued, 0, Format.micros(p99));
                         progress.flush();
