@@ -464,8 +464,8 @@ public final class BenchCommand implements Callable<Integer>
                 final long relayDropped = r.droppedByReason().values().stream().mapToLong(Long::longValue).sum();
                 out.printf(Locale.ROOT, "%-34s %12s %12s %,11d %,11d %10s %9s %9s %9s %9s%n", r.name(),
                     Format.rate(r.sentPerSecond()), Format.rate(r.deliveredPerSecond()), Math.max(r.dropped(), relayDropped),
-                    r.spilled(), Format.bytes(r.peakMemoryBytes()), Format.micros(r.latency(50)), Format.micros(r.latency(99)),
-                    Format.micros(r.latency(99.9)), Format.micros(r.latencyMicros().getTotalCount() == 0 ? 0 : r.latencyMicros().getMaxValue()));
+                    r.spilled(), Format.bytes(r.peakMemoryBytes()), latency(r, 50), latency(r, 99), latency(r, 99.9),
+                    latency(r, 100));
             }
             for (final Map<String, Object> s : skipped)
             {
@@ -476,6 +476,12 @@ public final class BenchCommand implements Callable<Integer>
                 out.printf(Locale.ROOT, "   %s / %s, %s: %.2fx%n", r.get("sluice"), r.get("peer"), r.get("measure"), (Double)r.get("ratio"));
             }
             out.flush();
+        }
+
+        // "-" when no message stamped in the measured window arrived (a consumer that is nearly stopped).
+        private static String latency(final RunResult r, final double percentile)
+        {
+            return r.latencyMicros().getTotalCount() == 0 ? "-" : Format.micros(r.latency(percentile));
         }
 
         Map<String, Object> toJson()
@@ -503,7 +509,23 @@ public final class BenchCommand implements Callable<Integer>
                 histograms.add(r.latencyMicros());
             }
             Charts.throughput(folder.resolve(name + "-throughput.png"), "sluice bench " + name + ": delivered per second", series);
-            Charts.percentiles(folder.resolve(name + "-latency.png"), "sluice bench " + name + ": latency by percentile", names, histograms);
+            // One latency chart per rate of a ladder: twenty curves on one chart cannot be told apart.
+            final Map<String, List<Integer>> byRate = new LinkedHashMap<>();
+            for (int i = 0; i < runs.size(); i++)
+            {
+                final String runName = runs.get(i).name();
+                final int at = runName.lastIndexOf('@');
+                byRate.computeIfAbsent(at < 0 ? "" : runName.substring(at + 1), k -> new ArrayList<>()).add(i);
+            }
+            for (final Map.Entry<String, List<Integer>> group : byRate.entrySet())
+            {
+                final String suffix = group.getKey().isEmpty() ? "" : "-" + group.getKey().replace(",", "");
+                final String at = group.getKey().isEmpty() ? "" : " at " + group.getKey() + " msg/s";
+                Charts.percentiles(folder.resolve(name + suffix + "-latency.png"),
+                    "sluice bench " + name + at + ": latency by percentile",
+                    group.getValue().stream().map(names::get).toList(),
+                    group.getValue().stream().map(histograms::get).toList());
+            }
             Charts.memory(folder.resolve(name + "-memory.png"), "sluice bench " + name + ": relay memory", series);
         }
     }

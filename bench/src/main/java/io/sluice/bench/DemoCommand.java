@@ -97,6 +97,9 @@ public final class DemoCommand implements Callable<Integer>
     @Option(names = "--no-charts", description = "Write no PNG charts.")
     private boolean noCharts;
 
+    @Option(names = "--no-warmup", description = "Start with the first strategy in a cold JVM.")
+    private boolean noWarmup;
+
     @Override
     public Integer call() throws Exception
     {
@@ -115,6 +118,10 @@ public final class DemoCommand implements Callable<Integer>
             Format.rate(rate), Format.rate(consumerRate), rate / consumerRate, size, seconds, Machine.line());
         stdout.flush();
 
+        if (!noWarmup)
+        {
+            warmUp(stdout);
+        }
         final Map<String, Object> machineAtStart = Machine.describe();
         final List<RunResult> results = new ArrayList<>();
         final List<Map<String, Object>> unavailable = new ArrayList<>();
@@ -165,6 +172,29 @@ public final class DemoCommand implements Callable<Integer>
             noCharts ? "" : ", throughput.png, latency.png, memory.png");
         stdout.flush();
         return 0;
+    }
+
+    /**
+     * A fresh JVM runs the first strategy slowly (nothing is compiled yet) and stalls on its first spill while Chronicle
+     * Queue starts up; neither is what the demo is about. So a short spill run goes first, unshown.
+     */
+    private void warmUp(final PrintWriter stdout) throws Exception
+    {
+        stdout.print("warming up the JVM (2 s)... ");
+        stdout.flush();
+        final Path spillDir = Files.createTempDirectory("sluice-demo-warmup-");
+        try (Relay relay = Relay.start(StrategyRelays.config("spill", spillDir, 2).config());
+             SluiceLink link = new SluiceLink(relay.port(), size, 1))
+        {
+            LoadRun.run("warmup", "spill", link, RelayProbe.of(relay), LoadSpec.steady(size, rate, 2, consumerRate).withDrain(0), null);
+        }
+        finally
+        {
+            Folders.delete(spillDir);
+        }
+        stdout.println("done");
+        stdout.println();
+        stdout.flush();
     }
 
     private RunResult runStrategy(final String strategy, final PrintWriter stdout, final List<Map<String, Object>> unavailable)

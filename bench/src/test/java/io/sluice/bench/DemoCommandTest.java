@@ -28,7 +28,7 @@ final class DemoCommandTest
         final StringWriter text = new StringWriter();
         final CommandLine cli = new CommandLine(new SluiceMain());
         cli.setOut(new PrintWriter(text, true));
-        final int exit = cli.execute("demo", "--seconds", "0.3", "--rate", "2000", "--consumer-rate", "500",
+        final int exit = cli.execute("demo", "--no-warmup", "--seconds", "0.3", "--rate", "2000", "--consumer-rate", "500",
             "--drain", "20", "--ignore-heap", "32m", "--ignore-seconds", "1", "--out", out.toString());
         assertEquals(0, exit, text.toString());
 

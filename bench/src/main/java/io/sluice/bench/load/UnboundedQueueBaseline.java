@@ -149,7 +149,9 @@ public final class UnboundedQueueBaseline
                 else
                 {
                     process.waitFor(10, TimeUnit.SECONDS);
-                    return new Result(heap, "oom".equals(f[0]), seconds, sent, delivered, queued, peakHeap, p99, timeline, null);
+                    // The last line's interval may hold nothing delivered; the last full second's p99 says more.
+                    return new Result(heap, "oom".equals(f[0]), seconds, sent, delivered, queued, peakHeap,
+                        p99 > 0 ? p99 : lastP99, timeline, null);
                 }
             }
             process.waitFor(10, TimeUnit.SECONDS);
