@@ -28,6 +28,13 @@ run strategies bench --scenario overload,burst,many-connections --duration 5 --w
 if [ "$docs" = "--docs" ]; then
   mkdir -p docs/img
   for f in throughput latency memory; do cp "$out/demo/$f.png" "docs/img/demo-$f.png"; done
-  cp "$out/charts/"*.png docs/img/
+  for f in max-throughput-throughput latency-at-rate-200000-latency overload-memory burst-throughput \
+           many-connections-throughput; do
+    cp "$out/charts/$f.png" docs/img/
+  done
+  # The rung at half of NATS core's maximum is named by its rate, which each run measures anew.
+  half=$(ls "$out/charts/"latency-at-rate-*-latency.png | grep -v -E -- '-(20000|100000|200000|500000)-latency' | head -1)
+  [ -n "$half" ] && cp "$half" docs/img/latency-at-rate-half-nats-latency.png
 fi
-echo "results in $out"
+bench/scripts/suite-tables.py "$out" > "$out/tables.md"
+echo "results in $out (Markdown tables: $out/tables.md)"
