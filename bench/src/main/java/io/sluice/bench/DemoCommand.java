@@ -186,7 +186,7 @@ public final class DemoCommand implements Callable<Integer>
         try (Relay relay = Relay.start(StrategyRelays.config("spill", spillDir, 2).config());
              SluiceLink link = new SluiceLink(relay.port(), size, 1))
         {
-            LoadRun.run("warmup", "spill", link, RelayProbe.of(relay), LoadSpec.steady(size, rate, 2, consumerRate).withDrain(0), null);
+            LoadRun.run("warmup", "spill", link, RelayProbe.of(relay), LoadSpec.steady(size, rate, 2, consumerRate), null);
         }
         finally
         {
