@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What one run measured. {@code sent = delivered + dropped + left} holds per consumer: {@code left} is what was
- * still on its way (in the relay, on disk, in a ring) when the drain time ran out.
+ * What one run measured. {@code expected = delivered + dropped + left}, where dropped is the larger of the drops
+ * the consumers were told of and the relay's own count: {@code left} is what was still on its way (in the relay, on
+ * disk, in a ring) when the drain time ran out.
  *
  * @param name the run's name, e.g. {@code overload/spill} or {@code max-throughput/nats-core}.
  * @param link what carried the messages: {@code sluice} or a peer's name.
@@ -22,7 +23,8 @@ import java.util.Map;
  * @param dropped messages the consumers were told were dropped (GAP notices).
  * @param droppedByReason the relay's own drop counters, by reason.
  * @param spilled messages the relay wrote to disk.
- * @param left expected minus delivered minus dropped: still on the way when the run ended.
+ * @param left expected minus delivered minus the larger of dropped and the relay's drop count: still on the way
+ *             when the run ended.
  * @param backPressured offers refused because the link pushed back.
  * @param peakMemoryBytes most bytes the relay held in memory at once (sampled every 100 ms).
  * @param peakDiskBytes most bytes the relay's disk tiers used (sampled every 100 ms).

@@ -133,12 +133,13 @@ public final class NatsLink implements Link
     /** Subscribes through a dispatcher, which calls the sink on its own thread. */
     private final class CoreInlet implements Inlet
     {
+        private final Dispatcher dispatcher;
         private volatile Sink sink;
         private long droppedSeen;
 
         CoreInlet()
         {
-            final Dispatcher dispatcher = connection.createDispatcher(message ->
+            dispatcher = connection.createDispatcher(message ->
             {
                 Sink s;
                 while ((s = sink) == null)
@@ -148,7 +149,6 @@ public final class NatsLink implements Link
                 s.onMessage(ByteBuffer.wrap(message.getData()).getLong(0));
             });
             dispatcher.subscribe(SUBJECT);
-            this.dispatcher = dispatcher;
             try
             {
                 connection.flush(Duration.ofSeconds(5));
@@ -158,8 +158,6 @@ public final class NatsLink implements Link
                 throw new IllegalStateException("nats-server did not confirm the subscription", ex);
             }
         }
-
-        private final Dispatcher dispatcher;
 
         @Override
         public int poll(final Sink sink, final int limit)
