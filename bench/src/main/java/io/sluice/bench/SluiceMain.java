@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 
 /**
  * The {@code sluice} command line: {@code sluice relay}, {@code sluice produce}, {@code sluice consume},
- * {@code sluice top}, {@code sluice dead-letter}.
+ * {@code sluice top}, {@code sluice demo}, {@code sluice bench}, {@code sluice dead-letter}.
  * Results go to stdout; logs and progress go to stderr.
  */
 @Command(
@@ -22,8 +22,8 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     versionProvider = SluiceMain.Version.class,
     description = "Sluice: a TCP relay with backpressure, and tools to load and measure it.",
-    subcommands = {RelayCommand.class, ProduceCommand.class, ConsumeCommand.class, TopCommand.class,
-        DeadLetterCommand.class},
+    subcommands = {RelayCommand.class, ProduceCommand.class, ConsumeCommand.class, TopCommand.class, DemoCommand.class,
+        BenchCommand.class, DeadLetterCommand.class},
     synopsisSubcommandLabel = "COMMAND")
 public final class SluiceMain implements Callable<Integer>
 {
@@ -48,7 +48,8 @@ public final class SluiceMain implements Callable<Integer>
     @Override
     public Integer call()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: relay, produce, consume, top or dead-letter");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "missing command: relay, produce, consume, top, demo, bench or dead-letter");
     }
 
     /**

@@ -1,0 +1,532 @@
+package io.sluice.bench;
+
+import io.sluice.bench.load.Charts;
+import io.sluice.bench.load.Folders;
+import io.sluice.bench.load.Format;
+import io.sluice.bench.load.LoadRun;
+import io.sluice.bench.load.LoadSpec;
+import io.sluice.bench.load.Machine;
+import io.sluice.bench.load.Quiet;
+import io.sluice.bench.load.RelayProbe;
+import io.sluice.bench.load.ResultJson;
+import io.sluice.bench.load.RunResult;
+import io.sluice.bench.load.SluiceLink;
+import io.sluice.bench.load.StrategyRelays;
+import io.sluice.bench.peer.Peers;
+import io.sluice.server.Relay;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code sluice bench}: scenarios of open-loop load against an in-process relay, and the same load over peers
+ * (a direct TCP connection, haproxy, NATS core, NATS JetStream) started by the bench itself, with Sluice's figures as
+ * ratios to each peer measured in the same run. Results as a table on stdout, progress on stderr, optionally JSON
+ * ({@code --json}, schema in docs/bench.md) and PNG charts ({@code --charts}).
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    versionProvider = SluiceMain.Version.class,
+    sortOptions = false,
+    description = {
+        "Measures Sluice under open-loop load, and the same load over peers it starts itself when installed "
+            + "(direct TCP, haproxy, nats-server: NATS core and JetStream with file storage).",
+        "Scenarios: max-throughput, latency-at-rate (a ladder of rates), overload (10x, per strategy), burst (idle, a "
+            + "20x spike, idle; per strategy), many-connections (1000 producers), custom (the options below).",
+        "Latency is from each message's intended send time to its delivery (coordinated omission corrected), "
+            + "recorded in HdrHistograms. Everything runs on 127.0.0.1."})
+public final class BenchCommand implements Callable<Integer>
+{
+    /** Largest payload: the client's default largest message, and well inside the peers' read buffers. */
+    static final int MAX_SIZE = 64 * 1024;
+
+    /** Scenarios run when none is named. */
+    public static final List<String> SCENARIOS = List.of("max-throughput", "latency-at-rate", "overload", "burst", "many-connections");
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--scenario", split = ",", paramLabel = "NAME,...",
+        description = "Scenarios to run (default: max-throughput, latency-at-rate, overload, burst, many-connections).")
+    private List<String> scenarios;
+
+    @Option(names = "--duration", defaultValue = "5", paramLabel = "S", description = "Measured seconds per run (default: ${DEFAULT-VALUE}).")
+    private double duration;
+
+    @Option(names = "--warmup", defaultValue = "1", paramLabel = "S", description = "Warmup seconds per run, not measured (default: ${DEFAULT-VALUE}).")
+    private double warmup;
+
+    @Option(names = "--size", defaultValue = "64", paramLabel = "BYTES", description = "Payload bytes (default: ${DEFAULT-VALUE}).")
+    private int size;
+
+    @Option(names = "--rate", defaultValue = "200000", paramLabel = "N|max",
+        description = "Producer messages per second for overload, burst peak and custom; max for as fast as possible (default: ${DEFAULT-VALUE}).")
+    private String rate;
+
+    @Option(names = "--rates", split = ",", defaultValue = "20000,100000,200000,500000", paramLabel = "N,...",
+        description = "The latency-at-rate ladder (default: ${DEFAULT-VALUE}); half of NATS core's maximum is added when it was measured.")
+    private List<Double> rates;
+
+    @Option(names = "--consumer-rate", paramLabel = "N",
+        description = "Messages per second each consumer takes (default: unlimited; overload and burst: a tenth of --rate).")
+    private Double consumerRate;
+
+    @Option(names = "--producers", defaultValue = "1", paramLabel = "N", description = "Producers in custom (default: ${DEFAULT-VALUE}).")
+    private int producers;
+
+    @Option(names = "--consumers", defaultValue = "1", paramLabel = "N", description = "Consumers in custom (default: ${DEFAULT-VALUE}).")
+    private int consumers;
+
+    @Option(names = "--streams", defaultValue = "1", paramLabel = "N", description = "Streams in custom (default: ${DEFAULT-VALUE}).")
+    private int streams;
+
+    @Option(names = "--connections", defaultValue = "1000", paramLabel = "N",
+        description = "Producers in many-connections (default: ${DEFAULT-VALUE}).")
+    private int connections;
+
+    @Option(names = "--strategy", defaultValue = "throttle", paramLabel = "NAME",
+        description = "Relay strategy for max-throughput, latency-at-rate, many-connections and custom (default: ${DEFAULT-VALUE}).")
+    private String strategy;
+
+    @Option(names = "--strategies", split = ",", paramLabel = "NAME,...",
+        description = "Strategies for overload and burst (default: throttle, buffer, spill, drop-newest, drop-oldest, latest-by-key, deadline).")
+    private List<String> strategies;
+
+    @Option(names = "--peers", split = ",", defaultValue = "direct,haproxy,nats-core,jetstream", paramLabel = "NAME,...|none",
+        description = "Peers for max-throughput and latency-at-rate (default: ${DEFAULT-VALUE}).")
+    private List<String> peers;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write every run as JSON to FILE (schema: docs/bench.md).")
+    private Path json;
+
+    @Option(names = "--charts", paramLabel = "DIR", description = "Write PNG charts per scenario into DIR.")
+    private Path charts;
+
+    private PrintWriter out;
+    private PrintWriter progress;
+    private double natsCoreMax;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        validate();
+        Quiet.sluiceLogs();
+        out = spec.commandLine().getOut();
+        progress = spec.commandLine().getErr();
+        final List<String> names = scenarios != null ? scenarios : SCENARIOS;
+        out.println("sluice bench: " + String.join(", ", names) + "; " + Machine.line());
+        out.flush();
+
+        final Map<String, Object> report = new LinkedHashMap<>();
+        report.put("tool", "sluice bench");
+        report.put("schema", 1);
+        report.put("machine", Machine.describe());
+        final List<Map<String, Object>> scenarioJson = new ArrayList<>();
+        for (final String name : names)
+        {
+            final Scenario scenario = new Scenario(name);
+            switch (name)
+            {
+                case "max-throughput" -> maxThroughput(scenario);
+                case "latency-at-rate" -> latencyAtRate(scenario);
+                case "overload" -> overload(scenario);
+                case "burst" -> burst(scenario);
+                case "many-connections" -> manyConnections(scenario);
+                case "custom" -> custom(scenario);
+                default -> throw new ParameterException(spec.commandLine(), "unknown scenario '" + name + "'");
+            }
+            scenario.print(out);
+            scenarioJson.add(scenario.toJson());
+            if (charts != null)
+            {
+                scenario.charts(Files.createDirectories(charts));
+            }
+        }
+        report.put("scenarios", scenarioJson);
+        report.put("loadAverageAtEnd", Math.round(Machine.loadAverage() * 100) / 100.0);
+        if (json != null)
+        {
+            ResultJson.write(json, report);
+            out.println("JSON: " + json.toAbsolutePath());
+        }
+        if (charts != null)
+        {
+            out.println("charts: " + charts.toAbsolutePath());
+        }
+        out.flush();
+        return 0;
+    }
+
+    private void validate()
+    {
+        if (duration <= 0 || warmup < 0 || size < 8 || size > MAX_SIZE || producers < 1 || consumers < 1 || streams < 1 || connections < 1)
+        {
+            throw new ParameterException(spec.commandLine(), "--duration must be positive, --warmup not negative, "
+                + "--size from 8 to " + MAX_SIZE + ", counts at least 1");
+        }
+        if (peers.size() == 1 && "none".equals(peers.get(0)))
+        {
+            peers = List.of();
+        }
+        for (final String peer : peers)
+        {
+            if (!Peers.ALL.contains(peer))
+            {
+                throw new ParameterException(spec.commandLine(), "unknown peer '" + peer + "' (known: " + String.join(", ", Peers.ALL) + ")");
+            }
+        }
+        parseRate(rate);
+    }
+
+    private double parseRate(final String text)
+    {
+        if ("max".equals(text))
+        {
+            return LoadSpec.MAX_RATE;
+        }
+        try
+        {
+            final double value = Double.parseDouble(text);
+            if (value > 0)
+            {
+                return value;
+            }
+        }
+        catch (final NumberFormatException ignored)
+        {
+            // Reported below.
+        }
+        throw new ParameterException(spec.commandLine(), "--rate must be a positive number or max, was " + text);
+    }
+
+    private long nanos(final double seconds)
+    {
+        return (long)(seconds * 1e9);
+    }
+
+    private LoadSpec steady(final double messagesPerSecond, final double consumerCap)
+    {
+        return LoadSpec.steady(size, messagesPerSecond, duration, consumerCap).withWarmup(nanos(warmup))
+            .withDrain(TimeUnit.SECONDS.toNanos(3));
+    }
+
+    // --- scenarios ---
+
+    private void maxThroughput(final Scenario scenario) throws Exception
+    {
+        final LoadSpec load = steady(LoadSpec.MAX_RATE, 0);
+        final RunResult sluice = sluice(scenario, "sluice/" + strategy, strategy, load, "256MiB");
+        for (final String peer : peers)
+        {
+            if ("jetstream".equals(peer))
+            {
+                continue;
+            }
+            final RunResult result = peer(scenario, peer, load);
+            if (result != null && "nats-core".equals(peer))
+            {
+                natsCoreMax = result.deliveredPerSecond();
+            }
+            if (sluice != null && result != null)
+            {
+                scenario.ratio(sluice, result, "delivered/s", sluice.deliveredPerSecond() / result.deliveredPerSecond());
+            }
+        }
+        if (peers.contains("jetstream"))
+        {
+            // The disk-backed comparison: spill taking messages onto disk while its subscriber is nearly stopped,
+            // against JetStream storing them to file.
+            final RunResult spill = sluice(scenario, "sluice/spill (absorbing)", "spill",
+                steady(LoadSpec.MAX_RATE, 1000).withDrain(0), "8GiB");
+            final RunResult jetstream = peer(scenario, "jetstream", steady(LoadSpec.MAX_RATE, 0));
+            if (spill != null && jetstream != null)
+            {
+                scenario.ratio(spill, jetstream, "stored/s (spill sent/s over JetStream acked/s)",
+                    spill.sentPerSecond() / jetstream.deliveredPerSecond());
+            }
+        }
+    }
+
+    private void latencyAtRate(final Scenario scenario) throws Exception
+    {
+        final List<Double> ladder = new ArrayList<>(rates);
+        if (natsCoreMax > 0)
+        {
+            ladder.add(Math.floor(natsCoreMax / 2));
+            scenario.note(String.format(Locale.ROOT, "half of NATS core's maximum (%s msg/s, measured in max-throughput) added to the ladder",
+                Format.rate(natsCoreMax)));
+        }
+        for (final double r : ladder)
+        {
+            final LoadSpec load = steady(r, 0);
+            final String at = "@" + Format.rate(r);
+            final RunResult sluice = sluice(scenario, "sluice/" + strategy + at, strategy, load, "256MiB");
+            for (final String peer : peers)
+            {
+                if ("jetstream".equals(peer))
+                {
+                    continue;
+                }
+                final RunResult result = peer(scenario, peer + at, peer, load);
+                if (sluice != null && result != null)
+                {
+                    scenario.ratio(sluice, result, "p99", (double)sluice.latency(99) / Math.max(1, result.latency(99)));
+                }
+            }
+        }
+    }
+
+    private void overload(final Scenario scenario) throws Exception
+    {
+        final double producerRate = parseRate(rate);
+        final double cap = consumerRate != null ? consumerRate : Double.isInfinite(producerRate) ? 20_000 : producerRate / 10;
+        for (final String s : strategies != null ? strategies : StrategyRelays.ALL)
+        {
+            LoadSpec load = steady(producerRate, cap);
+            if (StrategyRelays.keyed(s))
+            {
+                load = load.withKeys(64);
+            }
+            sluice(scenario, "overload/" + s, s, load, "256MiB");
+        }
+    }
+
+    private void burst(final Scenario scenario) throws Exception
+    {
+        final double peak = Double.isInfinite(parseRate(rate)) ? 200_000 : parseRate(rate);
+        final double base = peak / 20;
+        final double cap = consumerRate != null ? consumerRate : base * 2;
+        final List<LoadSpec.Phase> phases = List.of(LoadSpec.Phase.of(duration * 0.4, base),
+            LoadSpec.Phase.of(duration * 0.2, peak), LoadSpec.Phase.of(duration * 0.4, base));
+        scenario.note(String.format(Locale.ROOT, "%s msg/s, then %s msg/s for %.1f s, then %s msg/s; consumer at %s msg/s",
+            Format.rate(base), Format.rate(peak), duration * 0.2, Format.rate(base), Format.rate(cap)));
+        for (final String s : strategies != null ? strategies : StrategyRelays.ALL)
+        {
+            LoadSpec load = new LoadSpec(1, 1, 1, 1, size, phases, nanos(warmup), cap, 0, TimeUnit.SECONDS.toNanos(3));
+            if (StrategyRelays.keyed(s))
+            {
+                load = load.withKeys(64);
+            }
+            sluice(scenario, "burst/" + s, s, load, "256MiB");
+        }
+    }
+
+    private void manyConnections(final Scenario scenario) throws Exception
+    {
+        final double total = "max".equals(rate) ? LoadSpec.MAX_RATE : Math.min(parseRate(rate), connections * 100.0);
+        final LoadSpec load = new LoadSpec(connections, 4, 1, 1, size, List.of(LoadSpec.Phase.of(duration, total)),
+            nanos(warmup), 0, 0, TimeUnit.SECONDS.toNanos(3));
+        scenario.note(String.format(Locale.ROOT, "%d producer connections driven by 4 threads, %s msg/s in all, one consumer",
+            connections, Double.isInfinite(total) ? "max" : Format.rate(total)));
+        sluice(scenario, "sluice/" + strategy + " x" + connections, strategy, load, "256MiB");
+    }
+
+    private void custom(final Scenario scenario) throws Exception
+    {
+        LoadSpec load = new LoadSpec(producers, Math.min(producers, 4), consumers, streams, size,
+            List.of(new LoadSpec.Phase(nanos(duration), parseRate(rate))), nanos(warmup),
+            consumerRate != null ? consumerRate : 0, 0, TimeUnit.SECONDS.toNanos(3));
+        if (StrategyRelays.keyed(strategy))
+        {
+            load = load.withKeys(64);
+        }
+        sluice(scenario, "sluice/" + strategy, strategy, load, "256MiB");
+    }
+
+    // --- one run ---
+
+    private RunResult sluice(final Scenario scenario, final String name, final String strategyName, final LoadSpec load,
+        final String spillQuota) throws Exception
+    {
+        final Path spillDir = Files.createTempDirectory("sluice-bench-spill-");
+        try
+        {
+            final StrategyRelays.Configured configured;
+            try
+            {
+                configured = StrategyRelays.config(strategyName, spillDir, 2, spillQuota);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                scenario.skip(name, strategyName + ": not available in this build (" + ex.getMessage() + ")");
+                return null;
+            }
+            try (Relay relay = Relay.start(configured.config());
+                 SluiceLink link = new SluiceLink(relay.port(), size, load.producers() > 100 ? 2 : 1))
+            {
+                final RunResult result = LoadRun.run(name, strategyName, link, RelayProbe.of(relay), load, progress);
+                scenario.add(result);
+                return result;
+            }
+        }
+        finally
+        {
+            Folders.delete(spillDir);
+        }
+    }
+
+    private RunResult peer(final Scenario scenario, final String peer, final LoadSpec load) throws Exception
+    {
+        return peer(scenario, peer, peer, load);
+    }
+
+    private RunResult peer(final Scenario scenario, final String name, final String peer, final LoadSpec load) throws Exception
+    {
+        final Peers.Running running;
+        try
+        {
+            running = Peers.start(peer);
+        }
+        catch (final Peers.Unavailable ex)
+        {
+            scenario.skip(name, peer + ": skipped, " + ex.getMessage());
+            return null;
+        }
+        try (running)
+        {
+            final RunResult result = LoadRun.run(name, "", running.link(), null, load, progress);
+            scenario.add(result);
+            return result;
+        }
+        catch (final Exception ex)
+        {
+            scenario.skip(name, peer + ": failed, " + ex);
+            return null;
+        }
+    }
+
+    /** The runs of one scenario, the ratios between them, and what was skipped. */
+    private static final class Scenario
+    {
+        final String name;
+        final List<RunResult> runs = new ArrayList<>();
+        final List<Map<String, Object>> ratios = new ArrayList<>();
+        final List<Map<String, Object>> skipped = new ArrayList<>();
+        final List<String> notes = new ArrayList<>();
+
+        Scenario(final String name)
+        {
+            this.name = name;
+        }
+
+        void add(final RunResult result)
+        {
+            runs.add(result);
+        }
+
+        void note(final String text)
+        {
+            notes.add(text);
+        }
+
+        void skip(final String run, final String reason)
+        {
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("run", run);
+            entry.put("reason", reason);
+            skipped.add(entry);
+        }
+
+        void ratio(final RunResult sluice, final RunResult peer, final String what, final double value)
+        {
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("sluice", sluice.name());
+            entry.put("peer", peer.name());
+            entry.put("measure", what);
+            entry.put("ratio", Math.round(value * 1000) / 1000.0);
+            ratios.add(entry);
+        }
+
+        void print(final PrintWriter out)
+        {
+            out.println();
+            out.println("== " + name);
+            notes.forEach(n -> out.println("   " + n));
+            out.printf(Locale.ROOT, "%-34s %12s %12s %11s %11s %10s %9s %9s %9s %9s%n", "run", "sent/s", "delivered/s",
+                "dropped", "spilled", "peak mem", "p50", "p99", "p99.9", "max");
+            for (final RunResult r : runs)
+            {
+                final long relayDropped = r.droppedByReason().values().stream().mapToLong(Long::longValue).sum();
+                out.printf(Locale.ROOT, "%-34s %12s %12s %,11d %,11d %10s %9s %9s %9s %9s%n", r.name(),
+                    Format.rate(r.sentPerSecond()), Format.rate(r.deliveredPerSecond()), Math.max(r.dropped(), relayDropped),
+                    r.spilled(), "sluice".equals(r.link()) ? Format.bytes(r.peakMemoryBytes()) : "-", latency(r, 50), latency(r, 99), latency(r, 99.9),
+                    latency(r, 100));
+            }
+            for (final Map<String, Object> s : skipped)
+            {
+                out.println("   " + s.get("reason"));
+            }
+            for (final Map<String, Object> r : ratios)
+            {
+                out.printf(Locale.ROOT, "   %s / %s, %s: %.2fx%n", r.get("sluice"), r.get("peer"), r.get("measure"), (Double)r.get("ratio"));
+            }
+            out.flush();
+        }
+
+        // "-" when no message stamped in the measured window arrived (a consumer that is nearly stopped).
+        private static String latency(final RunResult r, final double percentile)
+        {
+            return r.latencyMicros().getTotalCount() == 0 ? "-" : Format.micros(r.latency(percentile));
+        }
+
+        Map<String, Object> toJson()
+        {
+            final Map<String, Object> json = new LinkedHashMap<>();
+            json.put("name", name);
+            json.put("notes", notes);
+            final List<Map<String, Object>> list = new ArrayList<>();
+            runs.forEach(r -> list.add(r.toJson()));
+            json.put("runs", list);
+            json.put("ratios", ratios);
+            json.put("skipped", skipped);
+            return json;
+        }
+
+        void charts(final Path folder) throws java.io.IOException
+        {
+            final List<Charts.Series> series = new ArrayList<>();
+            final List<String> names = new ArrayList<>();
+            final List<Histogram> histograms = new ArrayList<>();
+            for (final RunResult r : runs)
+            {
+                series.add(new Charts.Series(r.name(), r.timeline()));
+                names.add(r.name());
+                histograms.add(r.latencyMicros());
+            }
+            Charts.throughput(folder.resolve(name + "-throughput.png"), "sluice bench " + name + ": delivered per second", series);
+            // One latency chart per rate of a ladder: twenty curves on one chart cannot be told apart.
+            final Map<String, List<Integer>> byRate = new LinkedHashMap<>();
+            for (int i = 0; i < runs.size(); i++)
+            {
+                final String runName = runs.get(i).name();
+                final int at = runName.lastIndexOf('@');
+                byRate.computeIfAbsent(at < 0 ? "" : runName.substring(at + 1), k -> new ArrayList<>()).add(i);
+            }
+            for (final Map.Entry<String, List<Integer>> group : byRate.entrySet())
+            {
+                final String suffix = group.getKey().isEmpty() ? "" : "-" + group.getKey().replace(",", "");
+                final String at = group.getKey().isEmpty() ? "" : " at " + group.getKey() + " msg/s";
+                Charts.percentiles(folder.resolve(name + suffix + "-latency.png"),
+                    "sluice bench " + name + at + ": latency by percentile",
+                    group.getValue().stream().map(names::get).toList(),
+                    group.getValue().stream().map(histograms::get).toList());
+            }
+            Charts.memory(folder.resolve(name + "-memory.png"), "sluice bench " + name + ": relay memory", series);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.sluice.bench.load;
+
+import io.sluice.server.RelayConfig;
+import io.sluice.server.RelayConfigFile;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Relay configurations for each strategy the demo and the bench compare, written as config-file text and read by
+ * {@link RelayConfigFile}: the file format is the stable interface, so a strategy this build does not know is
+ * reported as unavailable instead of failing to compile.
+ */
+public final class StrategyRelays
+{
+    /** Every strategy the demo and the overload scenario try, in the order they are shown. */
+    public static final List<String> ALL = List.of(
+        "throttle", "buffer", "spill", "drop-newest", "drop-oldest", "latest-by-key", "deadline");
+
+    private StrategyRelays()
+    {
+    }
+
+    /**
+     * @param strategy a strategy name.
+     * @return whether its producers send keyed messages (latest-by-key keeps the newest message per key).
+     */
+    public static boolean keyed(final String strategy)
+    {
+        return "latest-by-key".equals(strategy);
+    }
+
+    /**
+     * The stream settings tried for a strategy, most specific first. The memory sizes keep the demo's overload
+     * visible within seconds: a 4 MiB buffer fills in about half a second at 10x, a 1 MiB memory tier spills at once.
+     */
+    private static List<String> candidates(final String strategy, final String spillQuota)
+    {
+        return switch (strategy)
+        {
+            case "throttle" -> List.of("  strategy: throttle\n");
+            case "buffer" -> List.of("  strategy: buffer\n  memory: 4MiB\n");
+            case "spill" -> List.of("  strategy: spill\n  memory: 1MiB\n  spill-quota: " + spillQuota + "\n");
+            case "deadline" -> List.of(
+                "  strategy: deadline\n  deadline: 5ms\n  memory: 1MiB\n",
+                "  strategy: deadline\n  deadline: 5ms\n");
+            default -> List.of(
+                "  strategy: " + strategy + "\n  memory: 1MiB\n",
+                "  strategy: " + strategy + "\n");
+        };
+    }
+
+    /**
+     * @param strategy a strategy name.
+     * @param spillDir the spill directory for this relay (used by spill only).
+     * @param ioThreads the relay's event loop threads.
+     * @return the relay's configuration, bound to 127.0.0.1 on a free port, and the stream settings it took.
+     * @throws IllegalArgumentException when this build does not know the strategy or its settings; the message of
+     *                                  the simplest settings tried.
+     */
+    public static Configured config(final String strategy, final Path spillDir, final int ioThreads)
+    {
+        return config(strategy, spillDir, ioThreads, "256MiB");
+    }
+
+    /**
+     * @param strategy a strategy name.
+     * @param spillDir the spill directory for this relay (used by spill only).
+     * @param ioThreads the relay's event loop threads.
+     * @param spillQuota the spill strategy's disk quota, as written in config (e.g. {@code 4GiB}).
+     * @return the relay's configuration, bound to 127.0.0.1 on a free port, and the stream settings it took.
+     * @throws IllegalArgumentException when this build does not know the strategy or its settings.
+     */
+    public static Configured config(final String strategy, final Path spillDir, final int ioThreads, final String spillQuota)
+    {
+        IllegalArgumentException last = null;
+        for (final String stream : candidates(strategy, spillQuota))
+        {
+            final String yaml = "spill-dir: " + spillDir.toAbsolutePath() + "\ndefault-stream:\n" + stream;
+            try
+            {
+                final RelayConfig config = RelayConfigFile.parse(yaml, strategy + ".yaml",
+                    RelayConfig.builder().bindAddress("127.0.0.1").port(0).ioThreads(ioThreads)).build();
+                return new Configured(config, stream.strip().replace("\n  ", ", "));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                last = ex;
+            }
+        }
+        throw last;
+    }
+
+    /**
+     * A relay configuration and the stream settings it was read from.
+     *
+     * @param config the configuration.
+     * @param settings the stream settings as config text on one line, e.g. {@code strategy: buffer, memory: 4MiB}.
+     */
+    public record Configured(RelayConfig config, String settings)
+    {
+    }
+}

@@ -1,0 +1,79 @@
+package io.sluice.bench;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static io.sluice.bench.DemoCommandTest.list;
+import static io.sluice.bench.DemoCommandTest.number;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code sluice bench} end to end over loopback with a tiny load: Sluice runs and the direct TCP peer (which needs
+ * nothing installed) account for every message, a ratio is reported, and the JSON has the documented fields.
+ */
+final class BenchCommandTest
+{
+    private static final List<String> RUN_FIELDS = List.of("name", "link", "strategy", "spec", "intended", "sent",
+        "expected", "delivered", "dropped", "droppedByReason", "spilled", "left", "backPressured", "peakMemoryBytes",
+        "peakDiskBytes", "seconds", "sentPerSecond", "deliveredPerSecond", "latencyMicros", "timeline");
+
+    @Test
+    void runsScenariosAndPeersAndWritesTheDocumentedJson(@TempDir final Path dir) throws Exception
+    {
+        final Path json = dir.resolve("bench.json");
+        final StringWriter text = new StringWriter();
+        final CommandLine cli = new CommandLine(new SluiceMain());
+        cli.setOut(new PrintWriter(text, true));
+        cli.setErr(new PrintWriter(new StringWriter(), true));
+        final int exit = cli.execute("bench", "--scenario", "latency-at-rate,overload,many-connections",
+            "--rates", "2000", "--peers", "direct", "--strategies", "throttle,buffer", "--rate", "2000",
+            "--connections", "20", "--duration", "0.3", "--warmup", "0.1", "--json", json.toString(),
+            "--charts", dir.resolve("charts").toString());
+        assertEquals(0, exit, text.toString());
+
+        final Map<String, Object> report = new Yaml().load(Files.readString(json));
+        assertEquals("sluice bench", report.get("tool"));
+        assertTrue(((Map<?, ?>)report.get("machine")).containsKey("cores"));
+        final List<Map<String, Object>> scenarios = list(report.get("scenarios"));
+        assertEquals(List.of("latency-at-rate", "overload", "many-connections"),
+            scenarios.stream().map(s -> s.get("name")).toList());
+        int runs = 0;
+        for (final Map<String, Object> scenario : scenarios)
+        {
+            for (final Map<String, Object> run : list(scenario.get("runs")))
+            {
+                runs++;
+                for (final String field : RUN_FIELDS)
+                {
+                    assertTrue(run.containsKey(field), run.get("name") + " lacks " + field);
+                }
+                final Map<String, Object> latency = DemoCommandTest.cast(run.get("latencyMicros"));
+                for (final String field : List.of("count", "p50", "p90", "p99", "p999", "p9999", "max"))
+                {
+                    assertTrue(latency.containsKey(field), run.get("name") + " latency lacks " + field);
+                }
+                final long sent = number(run, "sent");
+                assertTrue(sent > 0, "nothing sent in " + run.get("name"));
+                assertEquals(0, number(run, "left"), "left over in " + run.get("name"));
+                assertEquals(number(run, "expected"), number(run, "delivered") + DemoCommandTest.accountedDrops(run),
+                    "accounting of " + run.get("name"));
+            }
+        }
+        // latency-at-rate: sluice and direct; overload: throttle and buffer; many-connections: one.
+        assertEquals(5, runs, text.toString());
+        final List<Map<String, Object>> ratios = list(scenarios.get(0).get("ratios"));
+        assertEquals(1, ratios.size());
+        assertEquals("direct@2,000", ratios.get(0).get("peer"));
+        assertTrue(Files.size(dir.resolve("charts").resolve("overload-throughput.png")) > 0);
+    }
+}
