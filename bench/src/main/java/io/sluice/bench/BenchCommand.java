@@ -111,6 +111,12 @@ public final class BenchCommand implements Callable<Integer>
         description = "Peers for max-throughput and latency-at-rate (default: ${DEFAULT-VALUE}).")
     private List<String> peers;
 
+    @Option(names = "--low-latency",
+        description = "Size the path to the subscriber for latency, not throughput: drop policies keep 16 KiB in memory"
+            + " (deadline: 2ms), the relay's send buffer and write-buffer marks and the client's receive buffer are"
+            + " 16 KiB, the client's ring is small. Lossless strategies are unchanged except for the buffers.")
+    private boolean lowLatency;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write every run as JSON to FILE (schema: docs/bench.md).")
     private Path json;
 
@@ -359,7 +365,7 @@ public final class BenchCommand implements Callable<Integer>
             final StrategyRelays.Configured configured;
             try
             {
-                configured = StrategyRelays.config(strategyName, spillDir, 2, spillQuota);
+                configured = StrategyRelays.config(strategyName, spillDir, 2, spillQuota, lowLatency);
             }
             catch (final IllegalArgumentException ex)
             {
@@ -367,7 +373,8 @@ public final class BenchCommand implements Callable<Integer>
                 return null;
             }
             try (Relay relay = Relay.start(configured.config());
-                 SluiceLink link = new SluiceLink(relay.port(), size, load.producers() > 100 ? 2 : 1))
+                 SluiceLink link = new SluiceLink(relay.port(), size, load.producers() > 100 ? 2 : 1,
+                     lowLatency ? StrategyRelays.LOW_LATENCY_BUFFER_BYTES : 0))
             {
                 final RunResult result = LoadRun.run(name, strategyName, link, RelayProbe.of(relay), load, progress);
                 scenario.add(result);

@@ -13,6 +13,11 @@ import io.sluice.core.protocol.Hello;
  * @param heartbeatIntervalMs how often to send heartbeats.
  * @param heartbeatTimeoutMs how long the relay may stay silent while we read.
  * @param authToken token sent in HELLO, or empty.
+ * @param receiveBufferBytes the kernel receive buffer (SO_RCVBUF) of each connection; 0 leaves it to the OS, which on
+ *                           Linux grows it to megabytes. A subscriber that wants low latency under a drop policy
+ *                           keeps it, and its subscription ring, small: what waits there has aged.
+ * @param subscriptionRingBytes the least size of a subscription's ring, which holds what arrived and was not yet
+ *                              polled; at least eight frames of {@code maxMessageLength} whatever this says.
  */
 public record ClientConfig(
     String host,
@@ -22,8 +27,13 @@ public record ClientConfig(
     int connectTimeoutMs,
     int heartbeatIntervalMs,
     int heartbeatTimeoutMs,
-    String authToken)
+    String authToken,
+    int receiveBufferBytes,
+    int subscriptionRingBytes)
 {
+    /** Default least size of a subscription's ring: 256 KiB. */
+    public static final int DEFAULT_SUBSCRIPTION_RING_BYTES = 256 * 1024;
+
     /** Default largest payload: 64 KiB. */
     public static final int DEFAULT_MAX_MESSAGE_LENGTH = 64 * 1024;
 
@@ -57,6 +67,14 @@ public record ClientConfig(
             throw new IllegalArgumentException("need 0 < heartbeatIntervalMs (" + heartbeatIntervalMs +
                 ") < heartbeatTimeoutMs (" + heartbeatTimeoutMs + ")");
         }
+        if (subscriptionRingBytes < 1024 || subscriptionRingBytes > (1 << 30))
+        {
+            throw new IllegalArgumentException("subscriptionRingBytes must be 1KiB..1GiB, was " + subscriptionRingBytes);
+        }
+        if (receiveBufferBytes < 0)
+        {
+            throw new IllegalArgumentException("receiveBufferBytes must not be negative, was " + receiveBufferBytes);
+        }
         if (authToken == null || authToken.length() > Hello.MAX_TOKEN_LENGTH)
         {
             throw new IllegalArgumentException("authToken must be at most " + Hello.MAX_TOKEN_LENGTH + " bytes");
@@ -70,34 +88,48 @@ public record ClientConfig(
      */
     public static ClientConfig of(final String host, final int port)
     {
-        return new ClientConfig(host, port, 1, DEFAULT_MAX_MESSAGE_LENGTH, 5_000, 1_000, 10_000, "");
+        return new ClientConfig(host, port, 1, DEFAULT_MAX_MESSAGE_LENGTH, 5_000, 1_000, 10_000, "", 0, DEFAULT_SUBSCRIPTION_RING_BYTES);
     }
 
     /** @return a copy with another auth token. */
     public ClientConfig withAuthToken(final String token)
     {
         return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, token);
+            heartbeatTimeoutMs, token, receiveBufferBytes, subscriptionRingBytes);
     }
 
     /** @return a copy with another maximum message length. */
     public ClientConfig withMaxMessageLength(final int length)
     {
         return new ClientConfig(host, port, ioThreads, length, connectTimeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, authToken);
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes);
     }
 
     /** @return a copy with other heartbeat settings. */
     public ClientConfig withHeartbeat(final int intervalMs, final int timeoutMs)
     {
         return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, intervalMs, timeoutMs,
-            authToken);
+            authToken, receiveBufferBytes, subscriptionRingBytes);
     }
 
     /** @return a copy with another io thread count. */
     public ClientConfig withIoThreads(final int threads)
     {
         return new ClientConfig(host, port, threads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, authToken);
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes);
+    }
+
+    /** @return a copy with another kernel receive buffer size (0: the OS's). */
+    public ClientConfig withReceiveBufferBytes(final int bytes)
+    {
+        return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
+            heartbeatTimeoutMs, authToken, bytes, subscriptionRingBytes);
+    }
+
+    /** @return a copy with another least subscription ring size. */
+    public ClientConfig withSubscriptionRingBytes(final int bytes)
+    {
+        return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, bytes);
     }
 }

@@ -119,7 +119,8 @@ public final class SluiceClient implements AutoCloseable
     {
         final Hello hello = hello(Role.SUBSCRIBER, stream, subscriptionName);
         final Channel channel = newChannel();
-        final Subscription subscription = new Subscription(stream, channel, config.maxMessageLength(), open::remove);
+        final Subscription subscription = new Subscription(stream, channel, config.maxMessageLength(),
+            config.subscriptionRingBytes(), open::remove);
         handshake(channel, hello, subscription.handler());
         open.add(subscription);
         return subscription;
@@ -150,6 +151,11 @@ public final class SluiceClient implements AutoCloseable
         final int maxFrameLength = FrameDescriptor.HEADER_LENGTH + Math.max(config.maxMessageLength(), Frames.MAX_ERROR_TEXT_LENGTH + 6);
         channel.config().setOption(ChannelOption.TCP_NODELAY, true);
         channel.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMs());
+        if (config.receiveBufferBytes() > 0)
+        {
+            // Before connecting, so the window scale the handshake agrees on fits it.
+            channel.config().setOption(ChannelOption.SO_RCVBUF, config.receiveBufferBytes());
+        }
         channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(32 * 1024, 64 * 1024));
         final ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast(new ChannelInitializer<SocketChannel>()

@@ -53,14 +53,14 @@ public final class Subscription implements AutoCloseable
     // Poller only.
     private MessageHandler pollHandler;
 
-    Subscription(final String stream, final Channel channel, final int maxMessageLength,
+    Subscription(final String stream, final Channel channel, final int maxMessageLength, final int ringBytes,
         final java.util.function.Consumer<AutoCloseable> onClose)
     {
         this.onClose = onClose;
         this.stream = stream;
         this.channel = channel;
         this.eventLoop = channel.eventLoop();
-        this.ring = FrameRing.forFrames(HEADER_LENGTH + maxMessageLength, 256 * 1024, false);
+        this.ring = FrameRing.forFrames(HEADER_LENGTH + maxMessageLength, ringBytes, false);
         this.ringBuffer = ring.ring();
     }
 

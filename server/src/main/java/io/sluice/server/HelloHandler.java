@@ -103,6 +103,10 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
                 throw new ProtocolException(ErrorCode.SUBSCRIPTION_IN_USE, "subscription '" + hello.subscription() +
                     "' of stream '" + stream.name() + "' is already connected");
             }
+            if (config.subscriberSendBufferBytes() > 0)
+            {
+                ctx.channel().config().setOption(io.netty.channel.ChannelOption.SO_SNDBUF, config.subscriberSendBufferBytes());
+            }
             final Lane lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), stream.config(),
                 stream.config().strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(), hello.subscription(),
                     stream.config(), ctx.alloc(), l::wake) : null, diskTiers.deadLetters());

@@ -97,11 +97,11 @@ final class MemoryTier
 
     /**
      * @param configuredBytes a configured memory size.
-     * @return the ring capacity it yields: the largest power of two not above it, at least 64 KiB.
+     * @return the ring capacity it yields: the largest power of two not above it, at least 4 KiB.
      */
     static int capacityFor(final long configuredBytes)
     {
-        final long bounded = Math.max(64 * 1024, Math.min(configuredBytes, 1L << 30));
+        final long bounded = Math.max(4 * 1024, Math.min(configuredBytes, 1L << 30));
         return (int)Long.highestOneBit(bounded);
     }
 

@@ -28,6 +28,9 @@ import java.util.Map;
  * @param shutdownGraceMs how long a graceful stop lets subscribers drain before connections close.
  * @param deadLetterDirectory where the dead-letter store keeps what drop policies dropped.
  * @param deadLetterQuotaBytes most disk the dead-letter store may use; 0 (the default) keeps no dead letters.
+ * @param subscriberSendBufferBytes the kernel send buffer (SO_SNDBUF) of each subscriber's connection; 0 (the
+ *                                  default) leaves it to the OS, which on Linux grows it to megabytes. A small one
+ *                                  keeps what is in flight to a subscriber, and so its latency, small.
  */
 public record RelayConfig(
     String bindAddress,
@@ -47,7 +50,8 @@ public record RelayConfig(
     java.nio.file.Path spillDirectory,
     int shutdownGraceMs,
     java.nio.file.Path deadLetterDirectory,
-    long deadLetterQuotaBytes)
+    long deadLetterQuotaBytes,
+    int subscriberSendBufferBytes)
 {
     /** The port a relay listens on when none is given. */
     public static final int DEFAULT_PORT = 7440;
@@ -76,6 +80,8 @@ public record RelayConfig(
         require(deadLetterDirectory != null, "dead-letter-dir is required");
         require(deadLetterQuotaBytes == 0 || deadLetterQuotaBytes >= 1024 * 1024,
             "dead-letter-quota must be 0 (off) or at least 1MiB, was " + deadLetterQuotaBytes);
+        require(subscriberSendBufferBytes >= 0, "subscriber-send-buffer must not be negative, was "
+            + subscriberSendBufferBytes);
         require(shutdownGraceMs >= 0, "shutdown-grace must not be negative, was " + shutdownGraceMs + " ms");
         require(authToken.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= Hello.MAX_TOKEN_LENGTH,
             "auth-token must be at most " + Hello.MAX_TOKEN_LENGTH + " bytes");
@@ -136,6 +142,7 @@ public record RelayConfig(
         b.shutdownGraceMs = shutdownGraceMs;
         b.deadLetterDirectory = deadLetterDirectory;
         b.deadLetterQuotaBytes = deadLetterQuotaBytes;
+        b.subscriberSendBufferBytes = subscriberSendBufferBytes;
         return b;
     }
 
@@ -162,6 +169,7 @@ public record RelayConfig(
         private int shutdownGraceMs = 5_000;
         private java.nio.file.Path deadLetterDirectory = java.nio.file.Path.of("sluice-dead-letter");
         private long deadLetterQuotaBytes;
+        private int subscriberSendBufferBytes;
 
         private Builder()
         {
@@ -287,6 +295,13 @@ public record RelayConfig(
             return this;
         }
 
+        /** @return this. */
+        public Builder subscriberSendBufferBytes(final int subscriberSendBufferBytes)
+        {
+            this.subscriberSendBufferBytes = subscriberSendBufferBytes;
+            return this;
+        }
+
         /** @return the current default stream settings (to derive from). */
         public StreamConfig defaultStream()
         {
@@ -301,7 +316,8 @@ public record RelayConfig(
         {
             return new RelayConfig(bindAddress, port, ioThreads, maxFrameLength, helloTimeoutMs, heartbeatIntervalMs,
                 heartbeatTimeoutMs, lowWaterMark, highWaterMark, maxReadBytes, maxReadsPerLoop, authToken,
-                defaultStream, streams, spillDirectory, shutdownGraceMs, deadLetterDirectory, deadLetterQuotaBytes);
+                defaultStream, streams, spillDirectory, shutdownGraceMs, deadLetterDirectory, deadLetterQuotaBytes,
+                subscriberSendBufferBytes);
         }
     }
 }

@@ -55,9 +55,9 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
         {
             throw new IllegalArgumentException("lane-runs must be a power of two >= 2, was " + laneRuns);
         }
-        if (memoryBytes < 64 * 1024 || memoryBytes > (1L << 30))
+        if (memoryBytes < 4 * 1024 || memoryBytes > (1L << 30))
         {
-            throw new IllegalArgumentException("memory must be 64KiB..1GiB, was " + memoryBytes);
+            throw new IllegalArgumentException("memory must be 4KiB..1GiB, was " + memoryBytes);
         }
         if (spillQuotaBytes < 1024 * 1024)
         {

@@ -148,6 +148,26 @@ class DropPolicyTest
     }
 
     @Test
+    void latencySizedBuffersOnBothEndsKeepTheAccounts() throws Exception
+    {
+        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).subscriberSendBufferBytes(16 * 1024)
+            .waterMarks(8 * 1024, 16 * 1024).defaultStream(StreamConfig.DEFAULT.withStrategyName("drop-oldest")
+                .withMemoryBytes(16 * 1024)).build());
+        client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)
+            .withReceiveBufferBytes(16 * 1024).withSubscriptionRingBytes(16 * 1024));
+        final Subscription subscription = client.subscribe("fresh");
+        final Publication publication = client.publish("fresh");
+
+        final long sent = publishUntilDropped(publication, 0);
+        final GapCheckingHandler handler = drain(subscription, sent);
+
+        assertTrue(handler.clean(), handler.toString());
+        assertEquals(sent, handler.received + handler.gapMessages, handler.toString());
+        assertLaneAccounts(sent, handler.received, handler.gapMessages, "drop-oldest");
+        assertTrue(relay.metrics().lanes().get(0).memoryBytes() <= 16 * 1024);
+    }
+
+    @Test
     void spillThenDropNewestWhenTheDiskQuotaIsFull() throws Exception
     {
         start(StreamConfig.DEFAULT.withStrategyName("spill").withOnFull(DropPolicySpec.of("drop-newest"))

@@ -115,6 +115,21 @@ class RelayConfigFileTest
     }
 
     @Test
+    void readsDeadLetterAndSubscriberBufferSettings()
+    {
+        final RelayConfig config = parse("""
+            dead-letter-dir: /var/lib/sluice/dead
+            dead-letter-quota: 2GiB
+            subscriber-send-buffer: 16KiB
+            """);
+        assertEquals(java.nio.file.Path.of("/var/lib/sluice/dead"), config.deadLetterDirectory());
+        assertEquals(2L << 30, config.deadLetterQuotaBytes());
+        assertEquals(16 * 1024, config.subscriberSendBufferBytes());
+        assertEquals(0, parse("port: 1").deadLetterQuotaBytes(), "dead letters are off by default");
+        assertContains(error("dead-letter-quota: 10KiB"), "dead-letter-quota must be 0 (off) or at least 1MiB");
+    }
+
+    @Test
     void namesWhatIsWrongWithADropPolicy()
     {
         assertContains(error("default-stream: {on-full: drop-oldest}"),
@@ -173,7 +188,7 @@ class RelayConfigFileTest
     {
         assertEquals("unknown key 'prot' in relay.yaml (known: bind, port, io-threads, max-frame-length, hello-timeout, "
             + "heartbeat-interval, heartbeat-timeout, low-water-mark, high-water-mark, max-read-bytes, "
-            + "max-reads-per-loop, auth-token, spill-dir, shutdown-grace, dead-letter-dir, dead-letter-quota, default-stream, streams)", error("prot: 7440"));
+            + "max-reads-per-loop, auth-token, spill-dir, shutdown-grace, dead-letter-dir, dead-letter-quota, subscriber-send-buffer, default-stream, streams)", error("prot: 7440"));
     }
 
     @Test

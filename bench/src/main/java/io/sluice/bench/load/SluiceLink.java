@@ -28,9 +28,20 @@ public final class SluiceLink implements Link
      */
     public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads)
     {
+        this(port, maxPayloadBytes, ioThreads, 0);
+    }
+
+    /**
+     * @param receiveBufferBytes the consumers' kernel receive buffer; 0 for the OS's.
+     */
+    public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final int receiveBufferBytes)
+    {
         final ClientConfig config = ClientConfig.of("127.0.0.1", port).withMaxMessageLength(Math.max(maxPayloadBytes, 64));
         this.producers = new SluiceClient(config.withIoThreads(ioThreads));
-        this.consumers = new SluiceClient(config.withIoThreads(1));
+        // Latency-sized consumers: a small kernel buffer and a small ring (a few KiB of messages), since everything
+        // waiting there ages.
+        this.consumers = new SluiceClient(receiveBufferBytes == 0 ? config.withIoThreads(1) : config.withIoThreads(1)
+            .withReceiveBufferBytes(receiveBufferBytes).withSubscriptionRingBytes(16 * 1024));
     }
 
     /**

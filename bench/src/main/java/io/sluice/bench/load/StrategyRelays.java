@@ -34,6 +34,20 @@ public final class StrategyRelays
      * The stream settings tried for a strategy, most specific first. The memory sizes keep the demo's overload
      * visible within seconds: a 4 MiB buffer fills in about half a second at 10x, a 1 MiB memory tier spills at once.
      */
+    /** Socket buffers on both ends of a subscriber's connection under {@code --low-latency}. */
+    public static final int LOW_LATENCY_BUFFER_BYTES = 16 * 1024;
+
+    // What a drop policy keeps under --low-latency: little, since a full lane's content is latency.
+    private static List<String> lowLatencyCandidates(final String strategy, final String spillQuota)
+    {
+        return switch (strategy)
+        {
+            case "throttle", "buffer", "spill" -> candidates(strategy, spillQuota);
+            case "deadline" -> List.of("  strategy: deadline\n  deadline: 2ms\n  memory: 16KiB\n");
+            default -> List.of("  strategy: " + strategy + "\n  memory: 16KiB\n");
+        };
+    }
+
     private static List<String> candidates(final String strategy, final String spillQuota)
     {
         return switch (strategy)
@@ -73,10 +87,21 @@ public final class StrategyRelays
      */
     public static Configured config(final String strategy, final Path spillDir, final int ioThreads, final String spillQuota)
     {
+        return config(strategy, spillDir, ioThreads, spillQuota, false);
+    }
+
+    /**
+     * @param lowLatency size the subscriber's path for latency (see {@code sluice bench --low-latency}).
+     * @return as {@link #config(String, Path, int, String)}.
+     */
+    public static Configured config(final String strategy, final Path spillDir, final int ioThreads, final String spillQuota,
+        final boolean lowLatency)
+    {
         IllegalArgumentException last = null;
-        for (final String stream : candidates(strategy, spillQuota))
+        final String top = lowLatency ? "subscriber-send-buffer: 16KiB\nlow-water-mark: 8KiB\nhigh-water-mark: 16KiB\n" : "";
+        for (final String stream : lowLatency ? lowLatencyCandidates(strategy, spillQuota) : candidates(strategy, spillQuota))
         {
-            final String yaml = "spill-dir: " + spillDir.toAbsolutePath() + "\ndefault-stream:\n" + stream;
+            final String yaml = top + "spill-dir: " + spillDir.toAbsolutePath() + "\ndefault-stream:\n" + stream;
             try
             {
                 final RelayConfig config = RelayConfigFile.parse(yaml, strategy + ".yaml",

@@ -114,6 +114,11 @@ public final class RelayCommand implements Callable<Integer>
             + " see `sluice dead-letter`.")
     private Long deadLetterQuota;
 
+    @Option(names = "--subscriber-send-buffer", paramLabel = "BYTES", converter = IntBytes.class,
+        description = "Kernel send buffer of each subscriber connection, e.g. 16KiB; small keeps latency low under"
+            + " drop policies (default: the OS's, which grows to megabytes).")
+    private Integer subscriberSendBuffer;
+
     @Option(names = "--sample-every", paramLabel = "N",
         description = "The sample policy keeps one message in N while a lane is over half full (default: 10).")
     private Integer sampleEvery;
@@ -292,6 +297,10 @@ public final class RelayCommand implements Callable<Integer>
         if (spillDir != null)
         {
             builder.spillDirectory(spillDir);
+        }
+        if (subscriberSendBuffer != null)
+        {
+            builder.subscriberSendBufferBytes(subscriberSendBuffer);
         }
         if (deadLetterDir != null)
         {
