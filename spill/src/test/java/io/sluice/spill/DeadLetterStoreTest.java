@@ -530,8 +530,8 @@ class DeadLetterStoreTest
             final Path[] files = SpillTests.cycleFiles(dir);
             final Path last = files[files.length - 1];
             // Garbage over the last record's bytes: its checksum fails.
-            final long end = dataEnd(last);
-            overwrite(last, end - 40, 40);
+            final long end = DamagedFiles.dataEnd(last);
+            DamagedFiles.overwrite(last, end - 40, 40);
 
             final long[] damaged = new long[1];
             List<Letter> letters = list(dir, damaged);
@@ -568,7 +568,7 @@ class DeadLetterStoreTest
             write(buf, 0, 200);
             final Path[] files = SpillTests.cycleFiles(dir);
             final Path last = files[files.length - 1];
-            final long end = dataEnd(last);
+            final long end = DamagedFiles.dataEnd(last);
             try (FileChannel channel = FileChannel.open(last, StandardOpenOption.WRITE))
             {
                 channel.truncate(end - 1000);
@@ -615,36 +615,4 @@ class DeadLetterStoreTest
         assertEquals(count, store.written());
     }
 
-    /** @return the position just after the last non-zero byte: the end of the written data. */
-    private static long dataEnd(final Path file) throws IOException
-    {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
-        {
-            final ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-            long end = 0;
-            for (long position = 0; position < channel.size(); position += buf.capacity())
-            {
-                buf.clear();
-                final int n = channel.read(buf, position);
-                for (int i = 0; i < n; i++)
-                {
-                    if (buf.get(i) != 0)
-                    {
-                        end = position + i + 1;
-                    }
-                }
-            }
-            return end;
-        }
-    }
-
-    private static void overwrite(final Path file, final long from, final int length) throws IOException
-    {
-        final byte[] garbage = new byte[length];
-        new Random(7).nextBytes(garbage);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
-        {
-            channel.write(ByteBuffer.wrap(garbage), from);
-        }
-    }
 }

@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,39 +71,6 @@ class SpillStoreDamageTest
             // drain
         }
         return sequences;
-    }
-
-    /** @return the position just after the last non-zero byte: the end of the written data. */
-    private static long dataEnd(final Path file) throws IOException
-    {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
-        {
-            final ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-            long end = 0;
-            for (long position = 0; position < channel.size(); position += buf.capacity())
-            {
-                buf.clear();
-                final int n = channel.read(buf, position);
-                for (int i = 0; i < n; i++)
-                {
-                    if (buf.get(i) != 0)
-                    {
-                        end = position + i + 1;
-                    }
-                }
-            }
-            return end;
-        }
-    }
-
-    private static void overwrite(final Path file, final long from, final int length) throws IOException
-    {
-        final byte[] garbage = new byte[length];
-        new Random(7).nextBytes(garbage);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
-        {
-            channel.write(ByteBuffer.wrap(garbage), from);
-        }
     }
 
     private static void assertPrefix(final List<Long> sequences, final int count)
@@ -158,7 +124,7 @@ class SpillStoreDamageTest
             append(store, 0, FRAMES);
         }
         final Path file = SpillTests.cycleFiles(dir)[0];
-        final long end = dataEnd(file);
+        final long end = DamagedFiles.dataEnd(file);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
         {
             channel.truncate(end / 2);
@@ -177,8 +143,8 @@ class SpillStoreDamageTest
             append(store, 0, FRAMES);
         }
         final Path file = SpillTests.cycleFiles(dir)[0];
-        final long end = dataEnd(file);
-        overwrite(file, end - 100_000, 100_000);
+        final long end = DamagedFiles.dataEnd(file);
+        DamagedFiles.overwrite(file, end - 100_000, 100_000);
 
         final List<Long> intact = reopenAndRead(file);
         assertTrue(intact.size() > FRAMES / 2 && intact.size() < FRAMES, "prefix " + intact.size());
@@ -208,7 +174,7 @@ class SpillStoreDamageTest
         }
         final Path[] files = SpillTests.cycleFiles(dir);
         assertEquals(2, files.length);
-        overwrite(files[0], dataEnd(files[0]) / 2, 4096);
+        DamagedFiles.overwrite(files[0], DamagedFiles.dataEnd(files[0]) / 2, 4096);
 
         final List<Long> intact = reopenAndRead(files[0]);
         assertEquals(0L, intact.get(0));
@@ -228,7 +194,7 @@ class SpillStoreDamageTest
         final Path file = SpillTests.cycleFiles(dir)[0];
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
         {
-            channel.write(ByteBuffer.allocate(4096), (dataEnd(file) / 2) & ~4095L);
+            channel.write(ByteBuffer.allocate(4096), (DamagedFiles.dataEnd(file) / 2) & ~4095L);
         }
         try (SpillStore store = SpillStore.open(config()))
         {
