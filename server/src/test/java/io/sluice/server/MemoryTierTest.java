@@ -44,7 +44,7 @@ class MemoryTierTest
     {
         assertEquals(8 * 1024 * 1024, MemoryTier.capacityFor(8L * 1024 * 1024));
         assertEquals(8 * 1024 * 1024, MemoryTier.capacityFor(10L * 1024 * 1024));
-        assertEquals(64 * 1024, MemoryTier.capacityFor(1));
+        assertEquals(4 * 1024, MemoryTier.capacityFor(1));
     }
 
     @Test
