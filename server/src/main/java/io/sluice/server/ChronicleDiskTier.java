@@ -32,6 +32,13 @@ import java.util.stream.Stream;
  * closed (its memory tier, and frames restored but not yet sent); they must go out first, so heads are restored
  * newest-first, before {@code main}. A durable subscription's folder survives the lane, so its backlog reaches
  * the subscriber when it reconnects under the same name, after a graceful restart or a kill -9.
+ * <p>
+ * A store record holds a <em>batch</em>: frames back to back, up to {@link #CHUNK_BYTES} (or one larger frame
+ * alone). Chronicle's cost is per document (header, index, and its recomputing of the last sequence number on each
+ * append), so one document per run instead of one per frame is what lets a spilling lane keep up with memory-only;
+ * a restored batch is copied into a chunk as one block. Stores written one frame per record (earlier versions)
+ * read the same way: a record is always whole frames. The tier therefore counts its backlog in bytes, which the
+ * store keeps exact across restarts, and counts frames only on the lane's side.
  */
 final class ChronicleDiskTier implements DiskTier
 {
@@ -59,22 +66,24 @@ final class ChronicleDiskTier implements DiskTier
     private volatile boolean full;
     private volatile boolean closing;
     private volatile boolean finished;
-    private volatile long backlogAtOpen;
+    private volatile long backlogBytesAtOpen;
     private volatile long diskBytes;
-    private volatile long spilledTotal;
-    private volatile long restoredTotal;
+    // Written by the lane's event loop only (published for the metrics).
+    private volatile long handedFrames;
+    private volatile long restoredFrames;
 
     // Lane's event loop only.
-    private long handedFrames;
-    private long restoredFrames;
+    private long handedBytes;
+    private long restoredBytes;
 
     // Spill thread only.
     private SpillStore main;
     private final List<SpillStore> heads = new ArrayList<>();
     private final UnsafeBuffer restoreView = new UnsafeBuffer(0, 0);
+    private final int batchBytes;
     private ByteBuf restoring;
     private long lastDiskMeasureNanos;
-    private int largestFrame = FrameDescriptor.HEADER_LENGTH;
+    private int largestRecord = FrameDescriptor.HEADER_LENGTH;
     private long lastHeadNumber;
     private final java.util.ArrayDeque<ByteBuf> ready = new java.util.ArrayDeque<>();
     private final FrameHandler copier = this::copyRestored;
@@ -84,6 +93,7 @@ final class ChronicleDiskTier implements DiskTier
         final int maxFrameLength, final ByteBufAllocator alloc, final Runnable wakeLane)
     {
         this.maxFrameLength = maxFrameLength;
+        this.batchBytes = Math.min(CHUNK_BYTES, maxFrameLength);
         this.worker = worker;
         this.directory = directory;
         this.durable = durable;
@@ -115,6 +125,7 @@ final class ChronicleDiskTier implements DiskTier
             return from;
         }
         toDiskBytes.addAndGet(to - from);
+        handedBytes += to - from;
         handedFrames += frames;
         worker.wake();
         return to;
@@ -126,6 +137,7 @@ final class ChronicleDiskTier implements DiskTier
         final ByteBuf chunk = fromDisk.poll();
         if (chunk != null)
         {
+            restoredBytes += chunk.readableBytes();
             restoredFrames += Frames.count(chunk);
             worker.wake();
         }
@@ -135,7 +147,7 @@ final class ChronicleDiskTier implements DiskTier
     @Override
     public boolean isEmpty()
     {
-        return opened && handedFrames + backlogAtOpen == restoredFrames;
+        return opened && handedBytes + backlogBytesAtOpen == restoredBytes;
     }
 
     @Override
@@ -147,13 +159,13 @@ final class ChronicleDiskTier implements DiskTier
     @Override
     public long spilled()
     {
-        return spilledTotal;
+        return handedFrames;
     }
 
     @Override
     public long restored()
     {
-        return restoredTotal;
+        return restoredFrames;
     }
 
     /**
@@ -274,16 +286,19 @@ final class ChronicleDiskTier implements DiskTier
             throw new UncheckedIOException(ex);
         }
         main = SpillStore.open(config(directory.resolve("main")));
-        long backlog = main.backlogMessages();
+        long records = main.backlogMessages();
+        long bytes = main.backlogBytes();
         for (final SpillStore head : heads)
         {
-            backlog += head.backlogMessages();
+            records += head.backlogMessages();
+            bytes += head.backlogBytes();
         }
-        backlogAtOpen = backlog;
+        backlogBytesAtOpen = bytes;
         diskBytes = totalDiskBytes();
-        if (backlog > 0)
+        if (records > 0)
         {
-            LOG.info("disk tier {} opened with {} messages waiting", directory, backlog);
+            // Frames are not counted at open (that would read the backlog); bytes are exact, records are batches.
+            LOG.info("disk tier {} opened with {} bytes of messages waiting ({} records)", directory, bytes, records);
         }
         opened = true;
         wakeLane.run();
@@ -306,6 +321,8 @@ final class ChronicleDiskTier implements DiskTier
         }
     }
 
+    // One record per batch: the whole run when it fits a batch (no look at its frames), else batches cut at frame
+    // boundaries.
     private int append()
     {
         int work = 0;
@@ -317,7 +334,7 @@ final class ChronicleDiskTier implements DiskTier
             int index = start;
             while (index < end)
             {
-                final int length = run.getInt(index + FrameDescriptor.LENGTH_OFFSET);
+                final int length = batchLength(run, index, end, batchBytes);
                 final int status = main.append(run, index, length);
                 if (status != SpillStore.OK)
                 {
@@ -333,7 +350,6 @@ final class ChronicleDiskTier implements DiskTier
                     return work;
                 }
                 index += length;
-                spilledTotal++;
                 work++;
             }
             toDisk.poll();
@@ -342,6 +358,24 @@ final class ChronicleDiskTier implements DiskTier
             full = false;
         }
         return work;
+    }
+
+    /**
+     * @return bytes of the batch starting at {@code from}: whole frames up to {@code limit} bytes, at least one frame.
+     */
+    static int batchLength(final ByteBuf frames, final int from, final int to, final int limit)
+    {
+        if (to - from <= limit)
+        {
+            return to - from;
+        }
+        int end = from + Frames.frameLength(frames, from);
+        int next;
+        while (end < to && (next = end + Frames.frameLength(frames, end)) - from <= limit)
+        {
+            end = next;
+        }
+        return end - from;
     }
 
     private int restore()
@@ -365,9 +399,10 @@ final class ChronicleDiskTier implements DiskTier
             {
                 return work;
             }
-            // Many frames per call (each call has a fixed cost), but at most one chunk's worth of the largest frame
-            // seen and never more than 64, so a run of big frames cannot balloon the chunks in flight.
-            final int limit = Math.max(1, Math.min(64, CHUNK_BYTES / largestFrame));
+            // Many records per call (each call has a fixed cost), but at most one chunk's worth of the largest record
+            // seen and never more than 64, so a run of big records cannot balloon the chunks in flight. Batches
+            // fill a chunk by themselves; single-frame records (earlier versions, head stores) take many per chunk.
+            final int limit = Math.max(1, Math.min(64, CHUNK_BYTES / largestRecord));
             restoring = alloc.directBuffer(CHUNK_BYTES);
             int read = 0;
             int n;
@@ -375,7 +410,7 @@ final class ChronicleDiskTier implements DiskTier
             while ((n = source.read(copier, limit)) > 0)
             {
                 read += n;
-                if (!ready.isEmpty() || restoring.writableBytes() < largestFrame * limit)
+                if (!ready.isEmpty() || restoring.writableBytes() < largestRecord * limit)
                 {
                     break;
                 }
@@ -389,7 +424,6 @@ final class ChronicleDiskTier implements DiskTier
                 restoring.release();
             }
             restoring = null;
-            restoredTotal += read;
             work += read;
             if (read == 0)
             {
@@ -398,12 +432,12 @@ final class ChronicleDiskTier implements DiskTier
         }
     }
 
-    // A frame that does not fit the chunk being filled starts a chunk of its own size.
+    // A record (whole frames) that does not fit the chunk being filled starts a chunk of its own size.
     private void copyRestored(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length > largestFrame)
+        if (length > largestRecord)
         {
-            largestFrame = length;
+            largestRecord = length;
         }
         if (restoring.writableBytes() < length)
         {
@@ -466,7 +500,7 @@ final class ChronicleDiskTier implements DiskTier
                 // Oldest first: the lane's memory tier and the chunks it had not sent (both in toHead), then the
                 // chunks this thread had read back but not handed over yet.
                 final SpillStore head = SpillStore.open(config(directory.resolve("head-" + (lastHeadNumber + 1))));
-                long refused = appendAll(head, toHead) + appendAll(head, ready);
+                long refused = appendAll(head, toHead, batchBytes) + appendAll(head, ready, batchBytes);
                 if (refused > 0)
                 {
                     LOG.warn("disk tier {}: {} frames did not fit the head store's quota and are lost", directory, refused);
@@ -487,17 +521,19 @@ final class ChronicleDiskTier implements DiskTier
         finished = true;
     }
 
-    private static long appendAll(final SpillStore store, final java.util.Queue<ByteBuf> chunks)
+    private static long appendAll(final SpillStore store, final java.util.Queue<ByteBuf> chunks, final int batchBytes)
     {
         long refused = 0;
         ByteBuf chunk;
         while ((chunk = chunks.poll()) != null)
         {
-            for (int i = chunk.readerIndex(); i < chunk.writerIndex(); i += chunk.getInt(i))
+            final int end = chunk.writerIndex();
+            for (int i = chunk.readerIndex(), length; i < end; i += length)
             {
-                if (store.append(chunk, i, chunk.getInt(i)) != SpillStore.OK)
+                length = batchLength(chunk, i, end, batchBytes);
+                if (store.append(chunk, i, length) != SpillStore.OK)
                 {
-                    refused++;
+                    refused += Frames.count(chunk, i, i + length);
                 }
             }
             chunk.release();
