@@ -37,6 +37,12 @@ import java.util.Objects;
  *                             roll), so that consumed data becomes deletable without waiting for the clock. Default
  *                             {@code quotaBytes / 8}, at least 1 MiB.
  * @param timeProvider         wall clock for time-based rolls; tests pass a settable one to roll deterministically.
+ * @param drainRollIntervalMillis a read that drains the store starts a new cycle file (so that the drained one can be
+ *                             deleted) only if the current file was started at least this long ago (on
+ *                             {@code timeProvider}). Starting a file and deleting the drained one take milliseconds
+ *                             to tens of milliseconds; a reader that keeps catching up with the writer would pay that
+ *                             on every drain. Default 0: at once. With a longer interval, a drained store still rolls
+ *                             at the first read that finds it empty once the interval has passed.
  */
 public record SpillConfig(
     Path directory,
@@ -46,7 +52,8 @@ public record SpillConfig(
     long blockSize,
     RollCycle rollCycle,
     long rollBytes,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider,
+    long drainRollIntervalMillis)
 {
     /** Default {@link #freeSpaceMarginBytes()}: 64 MiB. */
     public static final long DEFAULT_FREE_SPACE_MARGIN_BYTES = 64L << 20;
@@ -103,6 +110,11 @@ public record SpillConfig(
         {
             throw new IllegalArgumentException("rollBytes must be at least " + MIN_ROLL_BYTES + ", was " + rollBytes);
         }
+        if (drainRollIntervalMillis < 0)
+        {
+            throw new IllegalArgumentException("drainRollIntervalMillis must not be negative, was "
+                + drainRollIntervalMillis);
+        }
     }
 
     /**
@@ -117,7 +129,7 @@ public record SpillConfig(
         final int maxFrameLength = FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH;
         return new SpillConfig(directory, quotaBytes, DEFAULT_FREE_SPACE_MARGIN_BYTES, maxFrameLength,
             defaultBlockSize(maxFrameLength), DEFAULT_ROLL_CYCLE, defaultRollBytes(quotaBytes),
-            SystemTimeProvider.INSTANCE);
+            SystemTimeProvider.INSTANCE, 0);
     }
 
     /**
@@ -165,7 +177,8 @@ public record SpillConfig(
      */
     public SpillConfig withFreeSpaceMarginBytes(final long bytes)
     {
-        return new SpillConfig(directory, quotaBytes, bytes, maxFrameLength, blockSize, rollCycle, rollBytes, timeProvider);
+        return new SpillConfig(directory, quotaBytes, bytes, maxFrameLength, blockSize, rollCycle, rollBytes,
+            timeProvider, drainRollIntervalMillis);
     }
 
     /**
@@ -175,7 +188,8 @@ public record SpillConfig(
     public SpillConfig withQuotaBytes(final long bytes)
     {
         final long roll = rollBytes == defaultRollBytes(quotaBytes) ? defaultRollBytes(bytes) : rollBytes;
-        return new SpillConfig(directory, bytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, roll, timeProvider);
+        return new SpillConfig(directory, bytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, roll,
+            timeProvider, drainRollIntervalMillis);
     }
 
     /**
@@ -185,7 +199,8 @@ public record SpillConfig(
     public SpillConfig withMaxFrameLength(final int length)
     {
         final long block = Math.max(blockSize, minimumBlockSize(length));
-        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, length, block, rollCycle, rollBytes, timeProvider);
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, length, block, rollCycle, rollBytes,
+            timeProvider, drainRollIntervalMillis);
     }
 
     /**
@@ -194,7 +209,8 @@ public record SpillConfig(
      */
     public SpillConfig withBlockSize(final long bytes)
     {
-        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, bytes, rollCycle, rollBytes, timeProvider);
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, bytes, rollCycle, rollBytes,
+            timeProvider, drainRollIntervalMillis);
     }
 
     /**
@@ -203,7 +219,8 @@ public record SpillConfig(
      */
     public SpillConfig withRollCycle(final RollCycle cycle)
     {
-        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, cycle, rollBytes, timeProvider);
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, cycle, rollBytes,
+            timeProvider, drainRollIntervalMillis);
     }
 
     /**
@@ -212,7 +229,8 @@ public record SpillConfig(
      */
     public SpillConfig withRollBytes(final long bytes)
     {
-        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, bytes, timeProvider);
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, bytes,
+            timeProvider, drainRollIntervalMillis);
     }
 
     /**
@@ -221,6 +239,17 @@ public record SpillConfig(
      */
     public SpillConfig withTimeProvider(final TimeProvider clock)
     {
-        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, rollBytes, clock);
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle,
+            rollBytes, clock, drainRollIntervalMillis);
+    }
+
+    /**
+     * @param millis new minimum age of the current cycle file for a drain roll.
+     * @return a copy with that interval.
+     */
+    public SpillConfig withDrainRollIntervalMillis(final long millis)
+    {
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle,
+            rollBytes, timeProvider, millis);
     }
 }

@@ -1106,7 +1106,7 @@ public final class SpillStore implements AutoCloseable
         setReadOffset(appendEnd);
         readOffsetKnown = true;
         if (appendCycle != NO_CYCLE && currentFileBytes >= DRAIN_ROLL_BYTES && tailerCycle() == appendCycle
-            && rollNow())
+            && drainRollDue() && rollNow())
         {
             // Let the tailer step past the drained file's end-of-file marker so that the file can be deleted.
             try (DocumentContext dc = tailer.readingDocument())
@@ -1117,6 +1117,19 @@ public final class SpillStore implements AutoCloseable
                 }
             }
         }
+    }
+
+    // A reader that keeps catching up with the writer drains the store over and over; SpillConfig's interval keeps
+    // that from starting (and deleting) a file each time.
+    private boolean drainRollDue()
+    {
+        final long interval = config.drainRollIntervalMillis();
+        if (interval == 0)
+        {
+            return true;
+        }
+        final long now = config.timeProvider().currentTimeMillis();
+        return now - cycleStartWallMillis >= interval || now < cycleStartWallMillis;
     }
 
     private int tailerCycle()
