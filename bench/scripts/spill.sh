@@ -21,6 +21,7 @@ spill="$out/spill"
 
 run() { # name, producer rate, consumer rate (or empty), relay flags...
   local name=$1 prate=$2 rate=$3; shift 3
+  rm -f "$out/produce.json" "$out/consume.json"
   ./sluice relay --port "$port" --metrics-port "$metrics" "$@" > "$out/relay.log" 2>&1 &
   local relay=$!
   until grep -q "listening on" "$out/relay.log"; do kill -0 "$relay" 2>/dev/null || { cat "$out/relay.log"; exit 1; }; sleep 0.1; done
@@ -35,8 +36,9 @@ run() { # name, producer rate, consumer rate (or empty), relay flags...
   local spilled
   spilled=$(curl -s --max-time 10 "http://127.0.0.1:$metrics/metrics" \
     | awk '/^sluice_subscriber_spilled_messages_total/ {s += $NF; n++} END {if (n) printf "%d", s; else print "-"}')
-  kill "$consumer" 2>/dev/null || true; wait "$consumer" 2>/dev/null || true
+  # Before the consumer leaves: a lane without a durable name deletes its disk tier when it closes.
   local disk; disk=$(du -sm "$spill" 2>/dev/null | cut -f1 || echo 0)
+  kill "$consumer" 2>/dev/null || true; wait "$consumer" 2>/dev/null || true
   kill "$relay"; wait "$relay" || true
   python3 - "$out/produce.json" "$out/consume.json" "$name" "${disk:-0}" "${spilled:-0}" "$(uptime | sed 's/.*average: //; s/,.*//')" "$out/consumed" <<'PY'
 import json, sys
@@ -60,4 +62,4 @@ case $rows in *3*) run "spill, 64 KiB memory, producer at $(echo "$paced" | sed 
   --strategy spill --memory 64KiB --spill-dir "$spill" --spill-quota 16GiB ;; esac
 case $rows in *4*) run "spill, 8 MiB memory, consumer at 1,000/s (absorbing)" max 1000 --strategy spill --memory 8MiB \
   --spill-dir "$spill" --spill-quota 16GiB ;; esac
-rm -rf "$out"
+[ -n "${KEEP:-}" ] || rm -rf "$out"
