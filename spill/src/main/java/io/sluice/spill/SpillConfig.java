@@ -37,12 +37,11 @@ import java.util.Objects;
  *                             roll), so that consumed data becomes deletable without waiting for the clock. Default
  *                             {@code quotaBytes / 8}, at least 1 MiB.
  * @param timeProvider         wall clock for time-based rolls; tests pass a settable one to roll deterministically.
- * @param drainRollIntervalMillis a read that drains the store starts a new cycle file (so that the drained one can be
- *                             deleted) only if the current file was started at least this long ago (on
- *                             {@code timeProvider}). Starting a file and deleting the drained one take milliseconds
- *                             to tens of milliseconds; a reader that keeps catching up with the writer would pay that
- *                             on every drain. Default 0: at once. With a longer interval, a drained store still rolls
- *                             at the first read that finds it empty once the interval has passed.
+ * @param drainRollIdleMillis a read that finds the store empty starts a new cycle file (so that the drained one can
+ *                             be deleted) only once nothing was appended for this long (on {@code timeProvider}).
+ *                             Starting a file and deleting the drained one take milliseconds to tens of milliseconds;
+ *                             a reader that keeps up with a steady writer drains the store again and again and would
+ *                             pay that each time. Default 0: at every such read.
  */
 public record SpillConfig(
     Path directory,
@@ -53,7 +52,7 @@ public record SpillConfig(
     RollCycle rollCycle,
     long rollBytes,
     TimeProvider timeProvider,
-    long drainRollIntervalMillis)
+    long drainRollIdleMillis)
 {
     /** Default {@link #freeSpaceMarginBytes()}: 64 MiB. */
     public static final long DEFAULT_FREE_SPACE_MARGIN_BYTES = 64L << 20;
@@ -110,10 +109,10 @@ public record SpillConfig(
         {
             throw new IllegalArgumentException("rollBytes must be at least " + MIN_ROLL_BYTES + ", was " + rollBytes);
         }
-        if (drainRollIntervalMillis < 0)
+        if (drainRollIdleMillis < 0)
         {
-            throw new IllegalArgumentException("drainRollIntervalMillis must not be negative, was "
-                + drainRollIntervalMillis);
+            throw new IllegalArgumentException("drainRollIdleMillis must not be negative, was "
+                + drainRollIdleMillis);
         }
     }
 
@@ -178,7 +177,7 @@ public record SpillConfig(
     public SpillConfig withFreeSpaceMarginBytes(final long bytes)
     {
         return new SpillConfig(directory, quotaBytes, bytes, maxFrameLength, blockSize, rollCycle, rollBytes,
-            timeProvider, drainRollIntervalMillis);
+            timeProvider, drainRollIdleMillis);
     }
 
     /**
@@ -189,7 +188,7 @@ public record SpillConfig(
     {
         final long roll = rollBytes == defaultRollBytes(quotaBytes) ? defaultRollBytes(bytes) : rollBytes;
         return new SpillConfig(directory, bytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, roll,
-            timeProvider, drainRollIntervalMillis);
+            timeProvider, drainRollIdleMillis);
     }
 
     /**
@@ -200,7 +199,7 @@ public record SpillConfig(
     {
         final long block = Math.max(blockSize, minimumBlockSize(length));
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, length, block, rollCycle, rollBytes,
-            timeProvider, drainRollIntervalMillis);
+            timeProvider, drainRollIdleMillis);
     }
 
     /**
@@ -210,7 +209,7 @@ public record SpillConfig(
     public SpillConfig withBlockSize(final long bytes)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, bytes, rollCycle, rollBytes,
-            timeProvider, drainRollIntervalMillis);
+            timeProvider, drainRollIdleMillis);
     }
 
     /**
@@ -220,7 +219,7 @@ public record SpillConfig(
     public SpillConfig withRollCycle(final RollCycle cycle)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, cycle, rollBytes,
-            timeProvider, drainRollIntervalMillis);
+            timeProvider, drainRollIdleMillis);
     }
 
     /**
@@ -230,7 +229,7 @@ public record SpillConfig(
     public SpillConfig withRollBytes(final long bytes)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, bytes,
-            timeProvider, drainRollIntervalMillis);
+            timeProvider, drainRollIdleMillis);
     }
 
     /**
@@ -240,14 +239,14 @@ public record SpillConfig(
     public SpillConfig withTimeProvider(final TimeProvider clock)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle,
-            rollBytes, clock, drainRollIntervalMillis);
+            rollBytes, clock, drainRollIdleMillis);
     }
 
     /**
-     * @param millis new minimum age of the current cycle file for a drain roll.
-     * @return a copy with that interval.
+     * @param millis how long no append must have come before a drain roll.
+     * @return a copy with that idle time.
      */
-    public SpillConfig withDrainRollIntervalMillis(final long millis)
+    public SpillConfig withDrainRollIdleMillis(final long millis)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle,
             rollBytes, timeProvider, millis);

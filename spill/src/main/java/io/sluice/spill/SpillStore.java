@@ -186,6 +186,7 @@ public final class SpillStore implements AutoCloseable
     private int appendCycle = NO_CYCLE;
     private int highestCycle = NO_CYCLE;
     private long cycleStartWallMillis;
+    private long lastAppendWallMillis;
     private long appendsInCycle;
     private long currentFileBytes;
     private Path currentFile;
@@ -396,6 +397,7 @@ public final class SpillStore implements AutoCloseable
             onRolled(appender.cycle(), now);
         }
         appendsInCycle++;
+        lastAppendWallMillis = now;
         currentFileBytes += docBytes;
         diskEstimate += docBytes;
         bytesSinceSync += docBytes;
@@ -1119,17 +1121,17 @@ public final class SpillStore implements AutoCloseable
         }
     }
 
-    // A reader that keeps catching up with the writer drains the store over and over; SpillConfig's interval keeps
-    // that from starting (and deleting) a file each time.
+    // A reader that keeps up with a steady writer drains the store over and over; starting (and deleting) a file each
+    // time would stall both. With SpillConfig's idle time, only a store that has stopped taking appends rolls.
     private boolean drainRollDue()
     {
-        final long interval = config.drainRollIntervalMillis();
-        if (interval == 0)
+        final long idle = config.drainRollIdleMillis();
+        if (idle == 0)
         {
             return true;
         }
         final long now = config.timeProvider().currentTimeMillis();
-        return now - cycleStartWallMillis >= interval || now < cycleStartWallMillis;
+        return now - lastAppendWallMillis >= idle || now < lastAppendWallMillis;
     }
 
     private int tailerCycle()

@@ -12,8 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code drainRollIntervalMillis}: a store drained again and again before the interval keeps its file; the first
- * read that finds it empty after the interval starts a new file and deletes the drained one.
+ * {@code drainRollIdleMillis}: a store drained again and again while appends keep coming keeps its file; the first
+ * read that finds it empty once appends stopped for the idle time starts a new file and deletes the drained one.
  */
 class SpillStoreDrainRollTest
 {
@@ -39,12 +39,12 @@ class SpillStoreDrainRollTest
     }
 
     @Test
-    void aDrainRollWaitsForTheInterval()
+    void aDrainRollWaitsUntilAppendsStopForTheIdleTime()
     {
-        final SpillConfig config = SpillConfig.of(dir, 64L << 20).withTimeProvider(time).withDrainRollIntervalMillis(1000);
+        final SpillConfig config = SpillConfig.of(dir, 64L << 20).withTimeProvider(time).withDrainRollIdleMillis(1000);
         try (SpillStore store = SpillStore.open(config))
         {
-            // 300 KiB, drained in three rounds: past the 128 KiB drain-roll size, within the interval.
+            // 300 KiB, drained in three rounds 100 ms apart: past the 128 KiB drain-roll size, never idle for 1 s.
             for (int round = 0; round < 3; round++)
             {
                 appendAndDrain(store, 100);
@@ -63,7 +63,7 @@ class SpillStoreDrainRollTest
     }
 
     @Test
-    void withoutAnIntervalADrainRollsAtOnce()
+    void withoutAnIdleTimeADrainRollsAtOnce()
     {
         try (SpillStore store = SpillStore.open(SpillConfig.of(dir, 64L << 20).withTimeProvider(time)))
         {

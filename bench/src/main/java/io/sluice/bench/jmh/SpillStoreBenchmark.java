@@ -33,7 +33,7 @@ import java.util.stream.Stream;
  * The disk tier's store (Chronicle Queue): append 1024 frames of 96 bytes (64-byte payloads), then read them back.
  * {@code appendThenRead} appends them one record per frame; {@code appendThenReadBatched} as the relay's spill thread
  * does, 512 frames (48 KiB) per record. Files go to a temporary folder (the working directory's file system); the store
- * has the relay's drain-roll interval (1 s). Reported per message.
+ * has the relay's drain-roll idle time (1 s). Reported per message.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -60,7 +60,7 @@ public class SpillStoreBenchmark
         directory = Files.createTempDirectory(Path.of("."), "jmh-spill-");
         // As the relay opens its stores: each invocation drains the store, and a drain roll (a new file, the old one
         // deleted: tens of milliseconds) at every other invocation would be most of what this measures.
-        store = SpillStore.open(SpillConfig.of(directory, 64L << 30).withDrainRollIntervalMillis(1000));
+        store = SpillStore.open(SpillConfig.of(directory, 64L << 30).withDrainRollIdleMillis(1000));
         frame.putInt(0, FRAME, ByteOrder.BIG_ENDIAN);
         for (int i = 0; i < FRAMES_PER_RECORD; i++)
         {
