@@ -24,7 +24,7 @@ run() { # name, producer rate, consumer rate (or empty), relay flags...
   rm -f "$out/produce.json" "$out/consume.json"
   ./sluice relay --port "$port" --metrics-port "$metrics" "$@" > "$out/relay.log" 2>&1 &
   local relay=$!
-  until grep -q "listening on" "$out/relay.log"; do kill -0 "$relay" 2>/dev/null || { cat "$out/relay.log"; exit 1; }; sleep 0.1; done
+  until grep -qs "listening on" "$out/relay.log"; do kill -0 "$relay" 2>/dev/null || { cat "$out/relay.log"; exit 1; }; sleep 0.1; done
   local rateflag=()
   [ -n "$rate" ] && rateflag=(--rate "$rate")
   ./sluice consume --stream bench --port "$port" "${rateflag[@]}" --duration "$((seconds + 4))s" --idle-timeout 3s \
