@@ -100,6 +100,22 @@ final class ChildRelay implements AutoCloseable
      * @return the match.
      * @throws AssertionError when no line matched in time.
      */
+    /**
+     * Waits for the relay's disk tier to report the backlog it found at start-up, which it gives in bytes (it stores
+     * frames in batches and does not read the backlog at open to count them).
+     *
+     * @param frameLength the length of every frame the test sent.
+     * @return how many frames wait on disk.
+     */
+    long awaitBacklogFrames(final int frameLength, final long timeoutSeconds) throws IOException
+    {
+        final long bytes = Long.parseLong(
+            awaitLogLine(Pattern.compile("opened with (\\d+) bytes of messages waiting"), timeoutSeconds).group(1));
+        org.junit.jupiter.api.Assertions.assertEquals(0, bytes % frameLength,
+            "backlog of " + bytes + " bytes is not whole frames of " + frameLength);
+        return bytes / frameLength;
+    }
+
     Matcher awaitLogLine(final Pattern pattern, final long timeoutSeconds) throws IOException
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);

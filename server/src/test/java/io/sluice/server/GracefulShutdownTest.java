@@ -116,8 +116,7 @@ class GracefulShutdownTest
         {
             final Subscription subscription = client.subscribe(stream, name);
             // What the restarted relay found on disk is exactly what the old subscription did not receive.
-            final long waiting = Long.parseLong(
-                second.awaitLogLine(Pattern.compile("opened with (\\d+) messages waiting"), 30).group(1));
+            final long waiting = second.awaitBacklogFrames(PAYLOAD + 32, 30);
             assertTrue(waiting > 0, "nothing went to disk; received " + beforeRestart + " before the restart");
             assertEquals(sent, beforeRestart + waiting, "received " + beforeRestart + " before the restart");
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SpillCrashTest
 {
     private static final int PAYLOAD = 64;
+    private static final int FRAME = PAYLOAD + 32;
     private static final String MEMORY = "64KiB";
 
     @TempDir
@@ -63,8 +63,7 @@ class SpillCrashTest
         {
             final Subscription subscription = client.subscribe("crash", "durable-crash");
             // The new relay says how many messages it found on disk; all of them must arrive.
-            final long waiting = Long.parseLong(
-                relay.awaitLogLine(Pattern.compile("opened with (\\d+) messages waiting"), 30).group(1));
+            final long waiting = relay.awaitBacklogFrames(FRAME, 30);
             assertTrue(waiting > 0, "nothing survived on disk");
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (handler.received < nextBefore + waiting && System.nanoTime() < deadline)

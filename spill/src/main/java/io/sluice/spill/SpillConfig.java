@@ -37,6 +37,11 @@ import java.util.Objects;
  *                             roll), so that consumed data becomes deletable without waiting for the clock. Default
  *                             {@code quotaBytes / 8}, at least 1 MiB.
  * @param timeProvider         wall clock for time-based rolls; tests pass a settable one to roll deterministically.
+ * @param drainRollIdleMillis a read that finds the store empty starts a new cycle file (so that the drained one can
+ *                             be deleted) only once nothing was appended for this long (on {@code timeProvider}).
+ *                             Starting a file and deleting the drained one take milliseconds to tens of milliseconds;
+ *                             a reader that keeps up with a steady writer drains the store again and again and would
+ *                             pay that each time. Default 0: at every such read.
  */
 public record SpillConfig(
     Path directory,
@@ -46,7 +51,8 @@ public record SpillConfig(
     long blockSize,
     RollCycle rollCycle,
     long rollBytes,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider,
+    long drainRollIdleMillis)
 {
     /** Default {@link #freeSpaceMarginBytes()}: 64 MiB. */
     public static final long DEFAULT_FREE_SPACE_MARGIN_BYTES = 64L << 20;
@@ -103,6 +109,11 @@ public record SpillConfig(
         {
             throw new IllegalArgumentException("rollBytes must be at least " + MIN_ROLL_BYTES + ", was " + rollBytes);
         }
+        if (drainRollIdleMillis < 0)
+        {
+            throw new IllegalArgumentException("drainRollIdleMillis must not be negative, was "
+                + drainRollIdleMillis);
+        }
     }
 
     /**
@@ -117,7 +128,7 @@ public record SpillConfig(
         final int maxFrameLength = FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH;
         return new SpillConfig(directory, quotaBytes, DEFAULT_FREE_SPACE_MARGIN_BYTES, maxFrameLength,
             defaultBlockSize(maxFrameLength), DEFAULT_ROLL_CYCLE, defaultRollBytes(quotaBytes),
-            SystemTimeProvider.INSTANCE);
+            SystemTimeProvider.INSTANCE, 0);
     }
 
     /**
@@ -165,7 +176,8 @@ public record SpillConfig(
      */
     public SpillConfig withFreeSpaceMarginBytes(final long bytes)
     {
-        return new SpillConfig(directory, quotaBytes, bytes, maxFrameLength, blockSize, rollCycle, rollBytes, timeProvider);
+        return new SpillConfig(directory, quotaBytes, bytes, maxFrameLength, blockSize, rollCycle, rollBytes,
+            timeProvider, drainRollIdleMillis);
     }
 
     /**
@@ -175,7 +187,8 @@ public record SpillConfig(
     public SpillConfig withQuotaBytes(final long bytes)
     {
         final long roll = rollBytes == defaultRollBytes(quotaBytes) ? defaultRollBytes(bytes) : rollBytes;
-        return new SpillConfig(directory, bytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, roll, timeProvider);
+        return new SpillConfig(directory, bytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, roll,
+            timeProvider, drainRollIdleMillis);
     }
 
     /**
@@ -185,7 +198,8 @@ public record SpillConfig(
     public SpillConfig withMaxFrameLength(final int length)
     {
         final long block = Math.max(blockSize, minimumBlockSize(length));
-        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, length, block, rollCycle, rollBytes, timeProvider);
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, length, block, rollCycle, rollBytes,
+            timeProvider, drainRollIdleMillis);
     }
 
     /**
@@ -194,7 +208,8 @@ public record SpillConfig(
      */
     public SpillConfig withBlockSize(final long bytes)
     {
-        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, bytes, rollCycle, rollBytes, timeProvider);
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, bytes, rollCycle, rollBytes,
+            timeProvider, drainRollIdleMillis);
     }
 
     /**
@@ -203,7 +218,8 @@ public record SpillConfig(
      */
     public SpillConfig withRollCycle(final RollCycle cycle)
     {
-        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, cycle, rollBytes, timeProvider);
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, cycle, rollBytes,
+            timeProvider, drainRollIdleMillis);
     }
 
     /**
@@ -212,7 +228,8 @@ public record SpillConfig(
      */
     public SpillConfig withRollBytes(final long bytes)
     {
-        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, bytes, timeProvider);
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, bytes,
+            timeProvider, drainRollIdleMillis);
     }
 
     /**
@@ -221,6 +238,17 @@ public record SpillConfig(
      */
     public SpillConfig withTimeProvider(final TimeProvider clock)
     {
-        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, rollBytes, clock);
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle,
+            rollBytes, clock, drainRollIdleMillis);
+    }
+
+    /**
+     * @param millis how long no append must have come before a drain roll.
+     * @return a copy with that idle time.
+     */
+    public SpillConfig withDrainRollIdleMillis(final long millis)
+    {
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle,
+            rollBytes, timeProvider, millis);
     }
 }

@@ -186,6 +186,7 @@ public final class SpillStore implements AutoCloseable
     private int appendCycle = NO_CYCLE;
     private int highestCycle = NO_CYCLE;
     private long cycleStartWallMillis;
+    private long lastAppendWallMillis;
     private long appendsInCycle;
     private long currentFileBytes;
     private Path currentFile;
@@ -396,6 +397,7 @@ public final class SpillStore implements AutoCloseable
             onRolled(appender.cycle(), now);
         }
         appendsInCycle++;
+        lastAppendWallMillis = now;
         currentFileBytes += docBytes;
         diskEstimate += docBytes;
         bytesSinceSync += docBytes;
@@ -1106,7 +1108,7 @@ public final class SpillStore implements AutoCloseable
         setReadOffset(appendEnd);
         readOffsetKnown = true;
         if (appendCycle != NO_CYCLE && currentFileBytes >= DRAIN_ROLL_BYTES && tailerCycle() == appendCycle
-            && rollNow())
+            && drainRollDue() && rollNow())
         {
             // Let the tailer step past the drained file's end-of-file marker so that the file can be deleted.
             try (DocumentContext dc = tailer.readingDocument())
@@ -1117,6 +1119,19 @@ public final class SpillStore implements AutoCloseable
                 }
             }
         }
+    }
+
+    // A reader that keeps up with a steady writer drains the store over and over; starting (and deleting) a file each
+    // time would stall both. With SpillConfig's idle time, only a store that has stopped taking appends rolls.
+    private boolean drainRollDue()
+    {
+        final long idle = config.drainRollIdleMillis();
+        if (idle == 0)
+        {
+            return true;
+        }
+        final long now = config.timeProvider().currentTimeMillis();
+        return now - lastAppendWallMillis >= idle || now < lastAppendWallMillis;
     }
 
     private int tailerCycle()
