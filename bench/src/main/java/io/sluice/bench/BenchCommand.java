@@ -112,9 +112,9 @@ public final class BenchCommand implements Callable<Integer>
     private List<String> peers;
 
     @Option(names = "--low-latency",
-        description = "Size the path to the subscriber for latency, not throughput: drop policies keep 16 KiB in memory"
-            + " (deadline: 2ms), the relay's send buffer and write-buffer marks and the client's receive buffer are"
-            + " 16 KiB, the client's ring is small. Lossless strategies are unchanged except for the buffers.")
+        description = "Size the path to the subscriber for latency, not throughput: drop policies keep 4 KiB in memory"
+            + " (deadline: 2ms), the relay's subscriber send buffer is 2 KiB with write-buffer marks of 2 and 4 KiB, the"
+            + " consumer's receive buffer 2 KiB and its ring 16 KiB. Lossless strategies keep their memory sizes.")
     private boolean lowLatency;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write every run as JSON to FILE (schema: docs/bench.md).")

@@ -35,7 +35,7 @@ public final class StrategyRelays
      * visible within seconds: a 4 MiB buffer fills in about half a second at 10x, a 1 MiB memory tier spills at once.
      */
     /** Socket buffers on both ends of a subscriber's connection under {@code --low-latency}. */
-    public static final int LOW_LATENCY_BUFFER_BYTES = 16 * 1024;
+    public static final int LOW_LATENCY_BUFFER_BYTES = 2 * 1024;
 
     // What a drop policy keeps under --low-latency: little, since a full lane's content is latency.
     private static List<String> lowLatencyCandidates(final String strategy, final String spillQuota)
@@ -43,8 +43,8 @@ public final class StrategyRelays
         return switch (strategy)
         {
             case "throttle", "buffer", "spill" -> candidates(strategy, spillQuota);
-            case "deadline" -> List.of("  strategy: deadline\n  deadline: 2ms\n  memory: 16KiB\n");
-            default -> List.of("  strategy: " + strategy + "\n  memory: 16KiB\n");
+            case "deadline" -> List.of("  strategy: deadline\n  deadline: 2ms\n  memory: 4KiB\n");
+            default -> List.of("  strategy: " + strategy + "\n  memory: 4KiB\n");
         };
     }
 
@@ -98,7 +98,7 @@ public final class StrategyRelays
         final boolean lowLatency)
     {
         IllegalArgumentException last = null;
-        final String top = lowLatency ? "subscriber-send-buffer: 16KiB\nlow-water-mark: 8KiB\nhigh-water-mark: 16KiB\n" : "";
+        final String top = lowLatency ? "subscriber-send-buffer: 2KiB\nlow-water-mark: 2KiB\nhigh-water-mark: 4KiB\n" : "";
         for (final String stream : lowLatency ? lowLatencyCandidates(strategy, spillQuota) : candidates(strategy, spillQuota))
         {
             final String yaml = top + "spill-dir: " + spillDir.toAbsolutePath() + "\ndefault-stream:\n" + stream;
