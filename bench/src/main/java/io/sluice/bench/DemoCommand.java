@@ -197,6 +197,13 @@ public final class DemoCommand implements Callable<Integer>
         stdout.flush();
     }
 
+    // A drop policy is chosen for fresh data: its run is sized for latency (as `bench --low-latency`), so that what the
+    // policy keeps fresh does not then age in megabytes of socket buffers on the way to the consumer.
+    private static boolean dropsMessages(final String strategy)
+    {
+        return !List.of("throttle", "buffer", "spill").contains(strategy);
+    }
+
     private RunResult runStrategy(final String strategy, final PrintWriter stdout, final List<Map<String, Object>> unavailable)
         throws Exception
     {
@@ -206,7 +213,7 @@ public final class DemoCommand implements Callable<Integer>
             final StrategyRelays.Configured configured;
             try
             {
-                configured = StrategyRelays.config(strategy, spillDir, 2);
+                configured = StrategyRelays.config(strategy, spillDir, 2, "256MiB", dropsMessages(strategy));
             }
             catch (final IllegalArgumentException ex)
             {
@@ -227,7 +234,8 @@ public final class DemoCommand implements Callable<Integer>
                 load = load.withKeys(64);
             }
             try (Relay relay = Relay.start(configured.config());
-                 SluiceLink link = new SluiceLink(relay.port(), size, 1))
+                 SluiceLink link = new SluiceLink(relay.port(), size, 1,
+                     dropsMessages(strategy) ? StrategyRelays.LOW_LATENCY_BUFFER_BYTES : 0))
             {
                 final RunResult result = LoadRun.run(strategy, strategy, link, RelayProbe.of(relay), load, stdout);
                 stdout.println();
