@@ -252,12 +252,7 @@ final class Lane
                     if (chunk != null && drops != null)
                     {
                         chunk = drops.filterRestored(chunk);
-                        final ByteBuf gaps = drops.takeHeadGaps(channel.alloc());
-                        if (gaps != null)
-                        {
-                            written += gaps.readableBytes();
-                            channel.write(gaps, channel.voidPromise());
-                        }
+                        written += writeGaps(drops.takeHeadGaps(channel.alloc()));
                         if (chunk == null)
                         {
                             progress = true;
@@ -286,12 +281,7 @@ final class Lane
             if (drops != null && tiersEmpty)
             {
                 // Everything accepted so far is out: report the drops not yet reported.
-                final ByteBuf gaps = drops.takeAllGaps(channel.alloc());
-                if (gaps != null)
-                {
-                    written += gaps.readableBytes();
-                    channel.write(gaps, channel.voidPromise());
-                }
+                written += writeGaps(drops.takeAllGaps(channel.alloc()));
             }
         }
         if (written > 0)
@@ -311,6 +301,18 @@ final class Lane
             // had their turn.
             scheduleDrain();
         }
+    }
+
+    // GAP frames from the drop stage, or null: written (not flushed) to the subscriber; returns the bytes.
+    private int writeGaps(final ByteBuf gaps)
+    {
+        if (gaps == null)
+        {
+            return 0;
+        }
+        final int bytes = gaps.readableBytes();
+        channel.write(gaps, channel.voidPromise());
+        return bytes;
     }
 
     private boolean intake()

@@ -427,7 +427,7 @@ public final class RelayConfigFile
             final String name = text(fields.get("on-full"), key);
             try
             {
-                spec = name.equals(named.name()) ? named : DropPolicySpec.of(name);
+                spec = named.named(name);
             }
             catch (final IllegalArgumentException ex)
             {
@@ -437,15 +437,10 @@ public final class RelayConfigFile
         if (fields.containsKey("deadline"))
         {
             final String key = path + ".deadline";
-            if (!"deadline".equals(spec.name()))
-            {
-                throw badValue(key, "deadline applies only to the deadline policy (on-full or strategy: deadline),"
-                    + " not to " + spec.name(), null);
-            }
             final String text = scalar(fields.get("deadline"), key);
             try
             {
-                spec = spec.withDeadlineNanos(Units.parseNanos(text));
+                spec = spec.requirePolicy("deadline", "deadline").withDeadlineNanos(Units.parseNanos(text));
             }
             catch (final IllegalArgumentException ex)
             {
@@ -455,15 +450,10 @@ public final class RelayConfigFile
         if (fields.containsKey("sample-every"))
         {
             final String key = path + ".sample-every";
-            if (!"sample".equals(spec.name()))
-            {
-                throw badValue(key, "sample-every applies only to the sample policy (on-full or strategy: sample),"
-                    + " not to " + spec.name(), null);
-            }
             final int every = wholeNumber(fields.get("sample-every"), key);
             try
             {
-                spec = spec.withSampleEvery(every);
+                spec = spec.requirePolicy("sample-every", "sample").withSampleEvery(every);
             }
             catch (final IllegalArgumentException ex)
             {

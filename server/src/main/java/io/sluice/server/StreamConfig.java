@@ -86,8 +86,8 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
     {
         if (DropPolicySpec.DROP_POLICIES.contains(name))
         {
-            final DropPolicySpec policy = name.equals(onFull.name()) ? onFull : DropPolicySpec.of(name);
-            return new StreamConfig(Strategy.BUFFER, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, policy);
+            return new StreamConfig(Strategy.BUFFER, laneBytes, laneRuns, memoryBytes, spillQuotaBytes,
+                onFull.named(name));
         }
         final Strategy parsed;
         try

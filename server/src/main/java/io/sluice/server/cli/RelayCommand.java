@@ -336,27 +336,14 @@ public final class RelayCommand implements Callable<Integer>
 
     private DropPolicySpec onFullPolicy(final DropPolicySpec named)
     {
-        DropPolicySpec spec = named;
-        if (onFull != null && !onFull.equals(named.name()))
-        {
-            spec = DropPolicySpec.of(onFull);
-        }
+        DropPolicySpec spec = onFull == null ? named : named.named(onFull);
         if (deadline != null)
         {
-            if (!"deadline".equals(spec.name()))
-            {
-                throw new IllegalArgumentException("--deadline applies only to the deadline policy, not to " + spec.name());
-            }
-            spec = spec.withDeadlineNanos(deadline);
+            spec = spec.requirePolicy("--deadline", "deadline").withDeadlineNanos(deadline);
         }
         if (sampleEvery != null)
         {
-            if (!"sample".equals(spec.name()))
-            {
-                throw new IllegalArgumentException("--sample-every applies only to the sample policy, not to "
-                    + spec.name());
-            }
-            spec = spec.withSampleEvery(sampleEvery);
+            spec = spec.requirePolicy("--sample-every", "sample").withSampleEvery(sampleEvery);
         }
         return spec;
     }

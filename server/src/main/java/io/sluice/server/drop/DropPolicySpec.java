@@ -63,6 +63,33 @@ public record DropPolicySpec(String name, long deadlineNanos, int sampleEvery)
             "sample".equals(name) ? DEFAULT_SAMPLE_EVERY : 0);
     }
 
+    /**
+     * @param policy a policy name, as the config or a flag gives it again.
+     * @return this when it already is that policy (keeping its deadline or sample rate), else {@link #of(String)}.
+     */
+    public DropPolicySpec named(final String policy)
+    {
+        return policy.equals(name) ? this : of(policy);
+    }
+
+    /**
+     * Checks that a policy-specific setting is given to its policy.
+     *
+     * @param setting the setting as the caller names it, e.g. {@code deadline} or {@code --deadline}.
+     * @param policy the only policy it applies to.
+     * @return this.
+     * @throws IllegalArgumentException naming the setting when this is another policy.
+     */
+    public DropPolicySpec requirePolicy(final String setting, final String policy)
+    {
+        if (!policy.equals(name))
+        {
+            throw new IllegalArgumentException(setting + " applies only to the " + policy + " policy (on-full or"
+                + " strategy: " + policy + "), not to " + name);
+        }
+        return this;
+    }
+
     /** @return a copy with another deadline. */
     public DropPolicySpec withDeadlineNanos(final long deadlineNanos)
     {
