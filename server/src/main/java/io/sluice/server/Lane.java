@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
+import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.drop.DropReason;
@@ -44,6 +45,8 @@ final class Lane
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong peakBytes = new AtomicLong();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    // Lane's event loop: counts the frames of each run written.
+    private final ByteBufView view = new ByteBufView();
     private final ConcurrentLinkedQueue<Runnable> waiters = new ConcurrentLinkedQueue<>();
     private final LongAdder messagesAccepted = new LongAdder();
     private final LongAdder bytesAccepted = new LongAdder();
@@ -183,7 +186,7 @@ final class Lane
             final int bytes = run.readableBytes();
             queuedBytes.addAndGet(-bytes);
             bytesOut += bytes;
-            messages += Frames.count(run);
+            messages += Frames.count(view.wrap(run), run.readerIndex(), run.writerIndex());
             channel.write(run, channel.voidPromise());
             wrote = true;
         }

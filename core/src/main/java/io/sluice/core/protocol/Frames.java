@@ -2,7 +2,9 @@ package io.sluice.core.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import org.agrona.DirectBuffer;
 
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 import static io.sluice.core.protocol.FrameDescriptor.*;
@@ -69,6 +71,25 @@ public final class Frames
     {
         int count = 0;
         for (int index = from; index < to; index += frames.getInt(index + LENGTH_OFFSET))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    /**
+     * As {@link #count(ByteBuf, int, int)}, over a view of the buffer's memory (see
+     * {@link io.sluice.core.netty.ByteBufView}): no reference-count or bounds check per frame.
+     *
+     * @param frames whole frames, back to back.
+     * @param from index of the first frame.
+     * @param to index after the last frame.
+     * @return how many frames lie in {@code [from, to)}.
+     */
+    public static int count(final DirectBuffer frames, final int from, final int to)
+    {
+        int count = 0;
+        for (int index = from; index < to; index += frames.getInt(index + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN))
         {
             count++;
         }

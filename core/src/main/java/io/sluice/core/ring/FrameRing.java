@@ -1,7 +1,9 @@
 package io.sluice.core.ring;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.protocol.FrameDescriptor;
+import org.agrona.DirectBuffer;
 import org.agrona.BitUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
@@ -10,6 +12,7 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * An Agrona ring buffer of whole frames, one frame per record, in off-heap memory of a fixed size: the bounded
@@ -26,7 +29,7 @@ public final class FrameRing
     private final RingBuffer ring;
     private final UnsafeBuffer buffer;
     private final ByteBuffer consumerView;
-    private final UnsafeBuffer scratch = new UnsafeBuffer(0, 0);
+    private final ByteBufView srcView = new ByteBufView();
 
     private FrameRing(final int capacity, final boolean manyProducers)
     {
@@ -91,7 +94,7 @@ public final class FrameRing
 
     /**
      * Copies whole frames from {@code src[from, to)} into the ring, one record each, for as long as they fit.
-     * For one producing thread at a time (it uses a scratch view of its own).
+     * For one producing thread at a time (it reads the source through a view of its own).
      *
      * @param src frames, back to back.
      * @param from index of the first frame.
@@ -100,16 +103,17 @@ public final class FrameRing
      */
     public int offerFrames(final ByteBuf src, final int from, final int to)
     {
+        final DirectBuffer frames = srcView.wrap(src);
         int index = from;
         while (index < to)
         {
-            final int frameLength = src.getInt(index + FrameDescriptor.LENGTH_OFFSET);
+            final int frameLength = frames.getInt(index + FrameDescriptor.LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
             final int claim = ring.tryClaim(MSG_FRAME, frameLength);
             if (claim < 0)
             {
                 break;
             }
-            ByteBufCopy.copy(src, index, frameLength, buffer, claim, scratch);
+            buffer.putBytes(claim, frames, index, frameLength);
             ring.commit(claim);
             index += frameLength;
         }
