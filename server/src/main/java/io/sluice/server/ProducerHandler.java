@@ -3,11 +3,14 @@ package io.sluice.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
+import io.sluice.core.protocol.Header;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.util.EpochClock;
+import org.agrona.DirectBuffer;
 
 import java.util.ArrayDeque;
 
@@ -35,6 +38,8 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     private final int sourceId;
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
     private final Runnable retryTask = this::retry;
+    private final ByteBufView view = new ByteBufView();
+    private final Header header = new Header();
     private ChannelHandlerContext ctx;
     private Runnable wake;
     private long expectedSequence;
@@ -96,6 +101,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
 
     private void onRun(final ByteBuf run)
     {
+        final DirectBuffer frames = view.wrap(run);
         final int start = run.readerIndex();
         final int end = run.writerIndex();
         int index = start;
@@ -103,21 +109,21 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         ProtocolException problem = null;
         while (index < end)
         {
-            problem = check(run, index);
+            problem = check(header.wrap(frames, index));
             if (problem != null)
             {
                 break;
             }
             expectedSequence++;
             messages++;
-            index += Frames.frameLength(run, index);
+            index += header.frameLength();
         }
         if (messages > 0)
         {
             stream.onMessagesIn(messages, index - start);
             metrics.onMessagesIn(messages, index - start);
             run.writerIndex(index);
-            enqueue(run);
+            enqueue(run, messages, expectedSequence - 1);
         }
         else
         {
@@ -129,16 +135,16 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         }
     }
 
-    private ProtocolException check(final ByteBuf run, final int index)
+    private ProtocolException check(final Header frame)
     {
-        final int frameStream = Frames.streamId(run, index);
-        final int frameSource = Frames.sourceId(run, index);
+        final int frameStream = frame.streamId();
+        final int frameSource = frame.sourceId();
         if (frameStream != streamId || frameSource != sourceId)
         {
             return new ProtocolException(ErrorCode.WRONG_STREAM, "DATA for stream " + frameStream + " source " +
                 frameSource + " on a connection welcomed as stream " + streamId + " source " + sourceId);
         }
-        final long sequence = Frames.sequence(run, index);
+        final long sequence = frame.sequence();
         if (sequence != expectedSequence)
         {
             return new ProtocolException(ErrorCode.BAD_SEQUENCE,
@@ -147,7 +153,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         return null;
     }
 
-    private void enqueue(final ByteBuf run)
+    private void enqueue(final ByteBuf run, final int messages, final long lastSequence)
     {
         if (blockedRun != null || !held.isEmpty())
         {
@@ -156,22 +162,27 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
             metrics.onHeldBytes(run.readableBytes());
             return;
         }
-        deliver(run);
+        deliver(run, messages, lastSequence);
     }
 
-    // Offers the run to every lane. Returns true when all took it; else the run is blocked and reading paused.
-    private boolean deliver(final ByteBuf run)
+    // A held run was checked when it was read; count it again rather than keep its count beside it (rare path).
+    private boolean deliverHeld(final ByteBuf run)
     {
-        final int start = run.readerIndex();
+        final DirectBuffer frames = view.wrap(run);
         final int end = run.writerIndex();
         int messages = 0;
-        int lastIndex = start;
-        for (int index = start; index < end; index += Frames.frameLength(run, index))
+        int lastIndex = run.readerIndex();
+        for (int index = lastIndex; index < end; index += header.wrap(frames, index).frameLength())
         {
             lastIndex = index;
             messages++;
         }
-        final long lastSequence = Frames.sequence(run, lastIndex);
+        return deliver(run, messages, header.wrap(frames, lastIndex).sequence());
+    }
+
+    // Offers the run to every lane. Returns true when all took it; else the run is blocked and reading paused.
+    private boolean deliver(final ByteBuf run, final int messages, final long lastSequence)
+    {
         final Lane[] lanes = stream.lanes();
         boolean[] refused = null;
         for (int i = 0; i < lanes.length; i++)
@@ -281,7 +292,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         while ((run = held.poll()) != null)
         {
             unheld(run.readableBytes());
-            if (!deliver(run))
+            if (!deliverHeld(run))
             {
                 sendAck();
                 return;
@@ -365,9 +376,19 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         ctx.fireChannelReadComplete();
     }
 
+    @Override
+    public void channelWritabilityChanged(final ChannelHandlerContext ctx)
+    {
+        // The ACKs skipped while the publisher was not reading come down to this one: ACKs are cumulative.
+        sendAck();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    // Only while the publisher reads what we send: a publisher that never reads would otherwise make the relay
+    // queue an ACK per read without bound.
     private void sendAck()
     {
-        if (acceptedSequence > ackedSequence && ctx.channel().isActive())
+        if (acceptedSequence > ackedSequence && ctx.channel().isActive() && ctx.channel().isWritable())
         {
             ackedSequence = acceptedSequence;
             ctx.writeAndFlush(Frames.empty(ctx.alloc(), FrameType.ACK, streamId, sourceId, ackedSequence,
