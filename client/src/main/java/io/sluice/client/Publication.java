@@ -350,6 +350,8 @@ public final class Publication implements AutoCloseable
         }
     }
 
+    // Wakes the event loop only when it is not already draining: at full rate the loop finds more each time it
+    // looks and stays scheduled, so offer rarely pays for a task and an eventfd write.
     private void signalDrain()
     {
         if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true))
@@ -361,9 +363,9 @@ public final class Publication implements AutoCloseable
     // Event loop: copy every committed record into pooled chunks, stamping sequences in ring order.
     private void drain()
     {
-        drainScheduled.set(false);
         if (!channel.isActive())
         {
+            drainScheduled.set(false);
             return;
         }
         final int read = ringBuffer.read(recordHandler, 16 * 1024);
@@ -378,7 +380,17 @@ public final class Publication implements AutoCloseable
         }
         if (ringBuffer.size() > 0)
         {
-            signalDrain();
+            // Still scheduled: offers made meanwhile need no signal of their own.
+            eventLoop.execute(drainTask);
+        }
+        else
+        {
+            // Clear, then look again: an offer that saw the flag still set before we cleared it is in the ring now.
+            drainScheduled.set(false);
+            if (ringBuffer.size() > 0)
+            {
+                signalDrain();
+            }
         }
         retryBacklog();
     }
