@@ -3,6 +3,7 @@ package io.sluice.bench;
 import io.sluice.bench.load.Charts;
 import io.sluice.bench.load.Folders;
 import io.sluice.bench.load.Format;
+import io.sluice.bench.load.Link;
 import io.sluice.bench.load.LoadRun;
 import io.sluice.bench.load.LoadSpec;
 import io.sluice.bench.load.Machine;
@@ -13,6 +14,7 @@ import io.sluice.bench.load.RunResult;
 import io.sluice.bench.load.SluiceLink;
 import io.sluice.bench.load.StrategyRelays;
 import io.sluice.bench.peer.Peers;
+import io.sluice.bench.peer.SluiceSocketLink;
 import io.sluice.server.Relay;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -31,6 +33,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * {@code sluice bench}: scenarios of open-loop load against an in-process relay, and the same load over peers
@@ -237,6 +240,9 @@ public final class BenchCommand implements Callable<Integer>
     {
         final LoadSpec load = steady(LoadSpec.MAX_RATE, 0);
         final RunResult sluice = sluice(scenario, "sluice/" + strategy, strategy, load, "256MiB");
+        // The relay alone: the same plain-socket producer and consumer as the direct and haproxy runs.
+        final RunResult relayOnly = sluice(scenario, "sluice/" + strategy + " (socket clients)", strategy, load, "256MiB",
+            relay -> new SluiceSocketLink(relay.port()));
         for (final String peer : peers)
         {
             if ("jetstream".equals(peer))
@@ -248,9 +254,12 @@ public final class BenchCommand implements Callable<Integer>
             {
                 natsCoreMax = result.deliveredPerSecond();
             }
-            if (sluice != null && result != null)
+            for (final RunResult own : new RunResult[] {sluice, relayOnly})
             {
-                scenario.ratio(sluice, result, "delivered/s", sluice.deliveredPerSecond() / result.deliveredPerSecond());
+                if (own != null && result != null)
+                {
+                    scenario.ratio(own, result, "delivered/s", own.deliveredPerSecond() / result.deliveredPerSecond());
+                }
             }
         }
         if (peers.contains("jetstream"))
@@ -359,6 +368,13 @@ public final class BenchCommand implements Callable<Integer>
     private RunResult sluice(final Scenario scenario, final String name, final String strategyName, final LoadSpec load,
         final String spillQuota) throws Exception
     {
+        return sluice(scenario, name, strategyName, load, spillQuota, relay -> new SluiceLink(relay.port(), size,
+            load.producers() > 100 ? 2 : 1, lowLatency ? StrategyRelays.LOW_LATENCY_BUFFER_BYTES : 0));
+    }
+
+    private RunResult sluice(final Scenario scenario, final String name, final String strategyName, final LoadSpec load,
+        final String spillQuota, final Function<Relay, Link> linkTo) throws Exception
+    {
         final Path spillDir = Files.createTempDirectory("sluice-bench-spill-");
         try
         {
@@ -373,8 +389,7 @@ public final class BenchCommand implements Callable<Integer>
                 return null;
             }
             try (Relay relay = Relay.start(configured.config());
-                 SluiceLink link = new SluiceLink(relay.port(), size, load.producers() > 100 ? 2 : 1,
-                     lowLatency ? StrategyRelays.LOW_LATENCY_BUFFER_BYTES : 0))
+                 Link link = linkTo.apply(relay))
             {
                 final RunResult result = LoadRun.run(name, strategyName, link, RelayProbe.of(relay), load, progress);
                 scenario.add(result);
