@@ -60,7 +60,7 @@ for name in ("peers", "strategies"):
         for r in s["runs"]:
             dropped = max(r["dropped"], sum(r["droppedByReason"].values()))
             print(f"| {r['name']} | {rate(r['sentPerSecond'])} | {rate(r['deliveredPerSecond'])} | {dropped:,} | "
-                  f"{r['spilled']:,} | {mib(r['peakMemoryBytes']) if r['link'] == 'sluice' else '-'} | {lat(r, 'p50')} | {lat(r, 'p99')} | "
+                  f"{r['spilled']:,} | {mib(r['peakMemoryBytes']) if r['link'].startswith('sluice') else '-'} | {lat(r, 'p50')} | {lat(r, 'p99')} | "
                   f"{lat(r, 'p999')} | {lat(r, 'max')} |")
         if s["ratios"]:
             print("\n| Sluice run | peer run | measure | Sluice / peer |")

@@ -486,7 +486,7 @@ public final class BenchCommand implements Callable<Integer>
                 final long relayDropped = r.droppedByReason().values().stream().mapToLong(Long::longValue).sum();
                 out.printf(Locale.ROOT, "%-34s %12s %12s %,11d %,11d %10s %9s %9s %9s %9s%n", r.name(),
                     Format.rate(r.sentPerSecond()), Format.rate(r.deliveredPerSecond()), Math.max(r.dropped(), relayDropped),
-                    r.spilled(), "sluice".equals(r.link()) ? Format.bytes(r.peakMemoryBytes()) : "-", latency(r, 50), latency(r, 99), latency(r, 99.9),
+                    r.spilled(), r.link().startsWith("sluice") ? Format.bytes(r.peakMemoryBytes()) : "-", latency(r, 50), latency(r, 99), latency(r, 99.9),
                     latency(r, 100));
             }
             for (final Map<String, Object> s : skipped)

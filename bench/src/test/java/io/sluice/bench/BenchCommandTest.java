@@ -76,4 +76,32 @@ final class BenchCommandTest
         assertEquals("direct@2,000", ratios.get(0).get("peer"));
         assertTrue(Files.size(dir.resolve("charts").resolve("overload-throughput.png")) > 0);
     }
+
+    @Test
+    void maxThroughputAlsoRunsTheRelayWithTheSocketClientsOfTheBytePeers(@TempDir final Path dir) throws Exception
+    {
+        final Path json = dir.resolve("max.json");
+        final StringWriter text = new StringWriter();
+        final CommandLine cli = new CommandLine(new SluiceMain());
+        cli.setOut(new PrintWriter(text, true));
+        cli.setErr(new PrintWriter(new StringWriter(), true));
+        final int exit = cli.execute("bench", "--scenario", "max-throughput", "--peers", "direct", "--duration", "0.3",
+            "--warmup", "0.1", "--json", json.toString());
+        assertEquals(0, exit, text.toString());
+
+        final Map<String, Object> report = new Yaml().load(Files.readString(json));
+        final Map<String, Object> scenario = list(report.get("scenarios")).get(0);
+        final List<Map<String, Object>> runs = list(scenario.get("runs"));
+        assertEquals(List.of("sluice/throttle", "sluice/throttle (socket clients)", "direct"),
+            runs.stream().map(r -> r.get("name")).toList(), text.toString());
+        assertEquals(List.of("sluice", "sluice-socket", "direct"), runs.stream().map(r -> r.get("link")).toList());
+        for (final Map<String, Object> run : runs)
+        {
+            assertTrue(number(run, "delivered") > 0, "nothing delivered in " + run.get("name"));
+            assertEquals(0, number(run, "left"), "left over in " + run.get("name"));
+            assertEquals(number(run, "expected"), number(run, "delivered"), "lossless " + run.get("name"));
+        }
+        assertEquals(List.of("sluice/throttle", "sluice/throttle (socket clients)"),
+            list(scenario.get("ratios")).stream().map(r -> r.get("sluice")).toList());
+    }
 }
