@@ -74,6 +74,10 @@ public final class Publication implements AutoCloseable
     // Event loop only.
     private long nextSequence;
     private ByteBuf chunk;
+    // The chunk's memory, and where the next frame goes in it (the chunk's writer index is set when it is written).
+    private final UnsafeBuffer chunkMemory = new UnsafeBuffer(0, 0);
+    private int chunkPosition;
+    private int chunkCapacity;
     private final LongArrayQueue asyncSequences = new LongArrayQueue(Long.MIN_VALUE);
     private final ArrayDeque<CompletableFuture<Long>> asyncAwaitingAck = new ArrayDeque<>();
 
@@ -369,11 +373,7 @@ public final class Publication implements AutoCloseable
             return;
         }
         final int read = ringBuffer.read(recordHandler, 16 * 1024);
-        if (chunk != null)
-        {
-            channel.write(chunk, channel.voidPromise());
-            chunk = null;
-        }
+        writeChunk();
         if (read > 0)
         {
             channel.flush();
@@ -397,20 +397,17 @@ public final class Publication implements AutoCloseable
 
     private void onRecord(final int msgType, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
     {
-        ByteBuf out = chunk;
-        if (out == null || out.writableBytes() < length)
+        if (chunk == null || chunkCapacity - chunkPosition < length)
         {
-            if (out != null)
-            {
-                channel.write(out, channel.voidPromise());
-            }
-            out = channel.alloc().directBuffer(Math.max(CHUNK_BYTES, length));
-            chunk = out;
+            writeChunk();
+            newChunk(Math.max(CHUNK_BYTES, length));
         }
-        final int frameStart = out.writerIndex();
-        ring.copyOut(index, length, out);
+        // Straight into the chunk's memory: one copy and one store per message, no ByteBuf index bookkeeping.
+        final int frameStart = chunkPosition;
+        chunkMemory.putBytes(frameStart, buffer, index, length);
         final long sequence = nextSequence++;
-        out.setLong(frameStart + SEQUENCE_OFFSET, sequence);
+        chunkMemory.putLong(frameStart + SEQUENCE_OFFSET, sequence, ByteOrder.BIG_ENDIAN);
+        chunkPosition = frameStart + length;
         if (msgType == MSG_ASYNC)
         {
             final CompletableFuture<Long> future;
@@ -420,6 +417,38 @@ public final class Publication implements AutoCloseable
             }
             asyncSequences.addLong(sequence);
             asyncAwaitingAck.add(future);
+        }
+    }
+
+    private void newChunk(final int capacity)
+    {
+        ByteBuf out = channel.alloc().directBuffer(capacity);
+        if (!out.hasMemoryAddress())
+        {
+            // No sun.misc.Unsafe: a heap chunk, written through its array (Netty copies it out to the socket).
+            out.release();
+            out = channel.alloc().heapBuffer(capacity);
+        }
+        if (out.hasMemoryAddress())
+        {
+            chunkMemory.wrap(out.memoryAddress(), out.capacity());
+        }
+        else
+        {
+            chunkMemory.wrap(out.array(), out.arrayOffset(), out.capacity());
+        }
+        chunk = out;
+        chunkCapacity = out.capacity();
+        chunkPosition = 0;
+    }
+
+    private void writeChunk()
+    {
+        if (chunk != null)
+        {
+            chunk.writerIndex(chunkPosition);
+            channel.write(chunk, channel.voidPromise());
+            chunk = null;
         }
     }
 
