@@ -15,7 +15,8 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  * <p>
  * Emits {@link ByteBuf} slices of the inbound buffer: consecutive complete DATA frames come out as one slice
  * (a <em>run</em>), so that the next handler moves a whole read's worth of messages at once; every other frame
- * comes out alone. The receiver owns each slice and must release it. Each slice goes down the pipeline before the
+ * comes out alone. The receiver owns each slice and must release it, on any thread; the slice objects are reused once
+ * released, so decoding allocates nothing per read in steady state. Each slice goes down the pipeline before the
  * next is cut, so {@link #discardInput()} stops the rest of a read once a handler refused a frame.
  * <p>
  * A broken header raises {@link ProtocolException}; after that the decoder discards everything, since the
@@ -25,6 +26,7 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
 public final class FrameDecoder extends ByteToMessageDecoder
 {
     private final int maxFrameLength;
+    private final RunSlicePool slices = new RunSlicePool();
     private boolean failed;
 
     /**
@@ -95,7 +97,7 @@ public final class FrameDecoder extends ByteToMessageDecoder
             {
                 if (index == start)
                 {
-                    out.add(in.retainedSlice(index, frameLength));
+                    out.add(slices.take(in, index, frameLength));
                     in.readerIndex(index + frameLength);
                     return;
                 }
@@ -105,7 +107,7 @@ public final class FrameDecoder extends ByteToMessageDecoder
         }
         if (index > start)
         {
-            out.add(in.retainedSlice(start, index - start));
+            out.add(slices.take(in, start, index - start));
             in.readerIndex(index);
         }
     }
