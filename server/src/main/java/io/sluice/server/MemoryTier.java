@@ -65,6 +65,8 @@ final class MemoryTier
 
     /** Agrona's record header. */
     private static final int RECORD_OVERHEAD = 8;
+    /** Most a drain copies before it stops at a frame boundary (a single larger frame still goes whole). */
+    static final int DRAIN_TARGET_BYTES = 64 * 1024;
 
     private final RingBuffer ring;
     private final UnsafeBuffer memory;
@@ -282,7 +284,7 @@ final class MemoryTier
     }
 
     /**
-     * Copies records into {@code out} while they fit in its writable bytes.
+     * Copies records into {@code out} while they fit in its writable bytes, up to {@link #DRAIN_TARGET_BYTES}.
      *
      * @param out destination.
      * @return bytes copied.
@@ -294,7 +296,9 @@ final class MemoryTier
 
     /**
      * Copies records into {@code out} while they fit, letting {@code gate} (may be null) drop expired frames and
-     * put pending GAP frames in front of the next message.
+     * put pending GAP frames in front of the next message. Stops before the next frame once
+     * {@link #DRAIN_TARGET_BYTES} were copied: the lane writes a drain's worth at a time while its channel is
+     * writable, so a drain's size is what Netty's outbound buffer may hold beyond the high-water mark.
      *
      * @return bytes copied.
      */
@@ -384,6 +388,10 @@ final class MemoryTier
             if (msgTypeId == TOMBSTONE || (msgTypeId == MSG_MORE && skipping))
             {
                 return Action.CONTINUE;
+            }
+            if (copied >= DRAIN_TARGET_BYTES && msgTypeId != MSG_MORE)
+            {
+                return Action.ABORT;
             }
             if (msgTypeId == MSG_FIRST)
             {

@@ -3,7 +3,10 @@ package io.sluice.core.protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.sluice.core.netty.ByteBufView;
+import org.agrona.DirectBuffer;
 
+import java.nio.ByteOrder;
 import java.util.List;
 
 import static io.sluice.core.protocol.FrameDescriptor.*;
@@ -27,6 +30,7 @@ public final class FrameDecoder extends ByteToMessageDecoder
 {
     private final int maxFrameLength;
     private final RunSlicePool slices = new RunSlicePool();
+    private final ByteBufView view = new ByteBufView();
     private boolean failed;
 
     /**
@@ -66,18 +70,26 @@ public final class FrameDecoder extends ByteToMessageDecoder
     // element (and ProtocolErrorHandler calls discardInput), the frames behind it are never handled.
     private void decodeFrames(final ByteBuf in, final List<Object> out)
     {
+        // Every header of the read is checked: through a view of the buffer's memory, not a checked get per field.
+        final DirectBuffer frames = view.wrap(in);
         final int start = in.readerIndex();
         final int end = in.writerIndex();
         int index = start;
         while (true)
         {
             final int frameLength;
+            final int type;
             try
             {
-                frameLength = checkHeader(in, index, end - index);
-                if (frameLength >= 0 && end - index >= frameLength && Frames.type(in, index) == FrameType.DATA)
+                frameLength = checkHeader(frames, index, end - index);
+                if (frameLength < 0 || end - index < frameLength)
                 {
-                    checkDataFlags(in, index, frameLength);
+                    break;
+                }
+                type = frames.getByte(index + TYPE_OFFSET) & 0xFF;
+                if (type == FrameType.DATA)
+                {
+                    checkDataFlags(frames, index, frameLength);
                 }
             }
             catch (final ProtocolException ex)
@@ -89,11 +101,7 @@ public final class FrameDecoder extends ByteToMessageDecoder
                 // Deliver the good DATA frames before the bad one; the next call raises the error.
                 break;
             }
-            if (frameLength < 0 || end - index < frameLength)
-            {
-                break;
-            }
-            if (Frames.type(in, index) != FrameType.DATA)
+            if (type != FrameType.DATA)
             {
                 if (index == start)
                 {
@@ -127,13 +135,13 @@ public final class FrameDecoder extends ByteToMessageDecoder
      * @return the frame length when the length field is present and the header fields present so far are
      * valid, or -1 when more bytes are needed to tell.
      */
-    private int checkHeader(final ByteBuf in, final int index, final int available)
+    private int checkHeader(final DirectBuffer in, final int index, final int available)
     {
         if (available < 4)
         {
             return -1;
         }
-        final int frameLength = in.getInt(index + LENGTH_OFFSET);
+        final int frameLength = in.getInt(index + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
         if (frameLength > maxFrameLength || frameLength < 0)
         {
             throw new ProtocolException(ErrorCode.FRAME_TOO_LARGE,
@@ -146,7 +154,7 @@ public final class FrameDecoder extends ByteToMessageDecoder
         }
         if (available > VERSION_OFFSET)
         {
-            final int version = in.getUnsignedByte(index + VERSION_OFFSET);
+            final int version = in.getByte(index + VERSION_OFFSET) & 0xFF;
             if (version != VERSION)
             {
                 throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION,
@@ -155,7 +163,7 @@ public final class FrameDecoder extends ByteToMessageDecoder
         }
         if (available > TYPE_OFFSET)
         {
-            final int type = in.getUnsignedByte(index + TYPE_OFFSET);
+            final int type = in.getByte(index + TYPE_OFFSET) & 0xFF;
             if (!FrameType.isKnown(type))
             {
                 throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "frame type " + type + " is not defined");
@@ -163,7 +171,7 @@ public final class FrameDecoder extends ByteToMessageDecoder
         }
         if (available >= FLAGS_OFFSET + 2)
         {
-            final int flags = in.getUnsignedShort(index + FLAGS_OFFSET);
+            final int flags = in.getShort(index + FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
             if ((flags & ~KNOWN_FLAGS) != 0)
             {
                 throw new ProtocolException(ErrorCode.BAD_FLAGS, "flags 0x" + Integer.toHexString(flags) + " set undefined bits");
@@ -172,9 +180,10 @@ public final class FrameDecoder extends ByteToMessageDecoder
         return available >= HEADER_LENGTH ? frameLength : -1;
     }
 
-    private static void checkDataFlags(final ByteBuf in, final int index, final int frameLength)
+    private static void checkDataFlags(final DirectBuffer in, final int index, final int frameLength)
     {
-        if ((Frames.flags(in, index) & FLAG_KEYED) != 0 && frameLength < HEADER_LENGTH + KEY_LENGTH)
+        final int flags = in.getShort(index + FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        if ((flags & FLAG_KEYED) != 0 && frameLength < HEADER_LENGTH + KEY_LENGTH)
         {
             throw new ProtocolException(ErrorCode.BAD_FLAGS, "KEYED DATA frame has no room for its 8-byte key");
         }
