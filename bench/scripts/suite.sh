@@ -19,8 +19,9 @@ run() {
 }
 
 run demo demo --out "$out/demo"
-# A 3 s warmup keeps the JVM's first use of Chronicle Queue (the first spill) out of the measured window.
-run peers bench --scenario max-throughput,latency-at-rate --duration 5 --warmup 3 \
+# A 5 s warmup keeps the JVM's first use of Chronicle Queue (the first spill) and the JIT's warmup at the maximum
+# rate out of the measured window.
+run peers bench --scenario max-throughput,latency-at-rate --duration 5 --warmup 5 \
   --json "$out/peers.json" --charts "$out/charts"
 run strategies bench --scenario overload,burst,many-connections --duration 5 --warmup 1 \
   --json "$out/strategies.json" --charts "$out/charts"

@@ -120,6 +120,10 @@ public final class BenchCommand implements Callable<Integer>
             + " consumer's receive buffer 2 KiB and its ring 16 KiB. Lossless strategies keep their memory sizes.")
     private boolean lowLatency;
 
+    @Option(names = "--relay-threads", defaultValue = "2",
+        description = "Event loop threads of the in-process relay (default: ${DEFAULT-VALUE}).")
+    private int relayThreads;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write every run as JSON to FILE (schema: docs/bench.md).")
     private Path json;
 
@@ -183,10 +187,11 @@ public final class BenchCommand implements Callable<Integer>
 
     private void validate()
     {
-        if (duration <= 0 || warmup < 0 || size < 8 || size > MAX_SIZE || producers < 1 || consumers < 1 || streams < 1 || connections < 1)
+        if (duration <= 0 || warmup < 0 || size < 8 || size > MAX_SIZE || producers < 1 || consumers < 1 || streams < 1
+            || connections < 1 || relayThreads < 1)
         {
             throw new ParameterException(spec.commandLine(), "--duration must be positive, --warmup not negative, "
-                + "--size from 8 to " + MAX_SIZE + ", counts at least 1");
+                + "--size from 8 to " + MAX_SIZE + ", counts (and --relay-threads) at least 1");
         }
         if (peers.size() == 1 && "none".equals(peers.get(0)))
         {
@@ -381,7 +386,7 @@ public final class BenchCommand implements Callable<Integer>
             final StrategyRelays.Configured configured;
             try
             {
-                configured = StrategyRelays.config(strategyName, spillDir, 2, spillQuota, lowLatency);
+                configured = StrategyRelays.config(strategyName, spillDir, relayThreads, spillQuota, lowLatency);
             }
             catch (final IllegalArgumentException ex)
             {
