@@ -142,7 +142,15 @@ public final class Charts
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         chart.getStyler().setPlotGridLinesVisible(true);
         chart.getStyler().setAntiAlias(true);
+        chart.getStyler().setSeriesColors(PALETTE);
     }
+
+    // Ten distinct colours (the default theme repeats a yellow within the seven runs of max-throughput).
+    private static final java.awt.Color[] PALETTE = {
+        new java.awt.Color(0x1f77b4), new java.awt.Color(0xff7f0e), new java.awt.Color(0x2ca02c),
+        new java.awt.Color(0xd62728), new java.awt.Color(0x9467bd), new java.awt.Color(0x8c564b),
+        new java.awt.Color(0xe377c2), new java.awt.Color(0x7f7f7f), new java.awt.Color(0xbcbd22),
+        new java.awt.Color(0x17becf)};
 
     private static Path save(final XYChart chart, final Path file) throws IOException
     {
