@@ -31,15 +31,10 @@ final class BenchCommandTest
     void runsScenariosAndPeersAndWritesTheDocumentedJson(@TempDir final Path dir) throws Exception
     {
         final Path json = dir.resolve("bench.json");
-        final StringWriter text = new StringWriter();
-        final CommandLine cli = new CommandLine(new SluiceMain());
-        cli.setOut(new PrintWriter(text, true));
-        cli.setErr(new PrintWriter(new StringWriter(), true));
-        final int exit = cli.execute("bench", "--scenario", "latency-at-rate,overload,many-connections",
+        final String text = bench("--scenario", "latency-at-rate,overload,many-connections",
             "--rates", "2000", "--peers", "direct", "--strategies", "throttle,buffer", "--rate", "2000",
             "--connections", "20", "--duration", "0.3", "--warmup", "0.1", "--json", json.toString(),
             "--charts", dir.resolve("charts").toString());
-        assertEquals(0, exit, text.toString());
 
         final Map<String, Object> report = new Yaml().load(Files.readString(json));
         assertEquals("sluice bench", report.get("tool"));
@@ -70,7 +65,7 @@ final class BenchCommandTest
             }
         }
         // latency-at-rate: sluice and direct; overload: throttle and buffer; many-connections: one.
-        assertEquals(5, runs, text.toString());
+        assertEquals(5, runs, text);
         final List<Map<String, Object>> ratios = list(scenarios.get(0).get("ratios"));
         assertEquals(1, ratios.size());
         assertEquals("direct@2,000", ratios.get(0).get("peer"));
@@ -81,19 +76,14 @@ final class BenchCommandTest
     void maxThroughputAlsoRunsTheRelayWithTheSocketClientsOfTheBytePeers(@TempDir final Path dir) throws Exception
     {
         final Path json = dir.resolve("max.json");
-        final StringWriter text = new StringWriter();
-        final CommandLine cli = new CommandLine(new SluiceMain());
-        cli.setOut(new PrintWriter(text, true));
-        cli.setErr(new PrintWriter(new StringWriter(), true));
-        final int exit = cli.execute("bench", "--scenario", "max-throughput", "--peers", "direct", "--duration", "0.3",
+        final String text = bench("--scenario", "max-throughput", "--peers", "direct", "--duration", "0.3",
             "--warmup", "0.1", "--json", json.toString());
-        assertEquals(0, exit, text.toString());
 
         final Map<String, Object> report = new Yaml().load(Files.readString(json));
         final Map<String, Object> scenario = list(report.get("scenarios")).get(0);
         final List<Map<String, Object>> runs = list(scenario.get("runs"));
         assertEquals(List.of("sluice/throttle", "sluice/throttle (socket clients)", "direct"),
-            runs.stream().map(r -> r.get("name")).toList(), text.toString());
+            runs.stream().map(r -> r.get("name")).toList(), text);
         assertEquals(List.of("sluice", "sluice-socket", "direct"), runs.stream().map(r -> r.get("link")).toList());
         for (final Map<String, Object> run : runs)
         {
@@ -103,5 +93,20 @@ final class BenchCommandTest
         }
         assertEquals(List.of("sluice/throttle", "sluice/throttle (socket clients)"),
             list(scenario.get("ratios")).stream().map(r -> r.get("sluice")).toList());
+    }
+
+    // Runs `sluice bench` with these arguments, expects exit 0, and returns what it printed.
+    private static String bench(final String... args)
+    {
+        final StringWriter text = new StringWriter();
+        final CommandLine cli = new CommandLine(new SluiceMain());
+        cli.setOut(new PrintWriter(text, true));
+        cli.setErr(new PrintWriter(new StringWriter(), true));
+        final String[] command = new String[args.length + 1];
+        command[0] = "bench";
+        System.arraycopy(args, 0, command, 1, args.length);
+        final int exit = cli.execute(command);
+        assertEquals(0, exit, text.toString());
+        return text.toString();
     }
 }
