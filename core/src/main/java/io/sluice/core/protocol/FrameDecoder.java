@@ -2,12 +2,12 @@ package io.sluice.core.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.sluice.core.netty.ByteBufView;
 import org.agrona.DirectBuffer;
 
 import java.nio.ByteOrder;
-import java.util.List;
 
 import static io.sluice.core.protocol.FrameDescriptor.*;
 
@@ -16,22 +16,30 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  * length, version, type or flag is refused as soon as its bytes arrive and nothing is allocated for an
  * oversized frame.
  * <p>
- * Emits {@link ByteBuf} slices of the inbound buffer: consecutive complete DATA frames come out as one slice
+ * Emits {@link ByteBuf} slices of each socket read: consecutive complete DATA frames come out as one slice
  * (a <em>run</em>), so that the next handler moves a whole read's worth of messages at once; every other frame
  * comes out alone. The receiver owns each slice and must release it, on any thread; the slice objects are reused once
  * released, so decoding allocates nothing per read in steady state. Each slice goes down the pipeline before the
  * next is cut, so {@link #discardInput()} stops the rest of a read once a handler refused a frame.
  * <p>
- * A broken header raises {@link ProtocolException}; after that the decoder discards everything, since the
- * connection is about to be closed. A connection that closes in the middle of a frame raises
- * {@link ErrorCode#TRUNCATED_FRAME}.
+ * Only a frame split across two reads is copied, into a buffer of its own, and emitted alone once whole. (Netty's
+ * {@code ByteToMessageDecoder} would append every read behind the split frame's start instead: a copy of the whole
+ * stream whenever reads do not end on a frame boundary, which at full rate is nearly every read.)
+ * <p>
+ * A broken header raises {@link ProtocolException} (wrapped in a {@link DecoderException}); after that the decoder
+ * discards everything, since the connection is about to be closed. A connection that closes in the middle of a
+ * frame raises {@link ErrorCode#TRUNCATED_FRAME}.
  */
-public final class FrameDecoder extends ByteToMessageDecoder
+public final class FrameDecoder extends ChannelInboundHandlerAdapter
 {
     private final int maxFrameLength;
     private final RunSlicePool slices = new RunSlicePool();
     private final ByteBufView view = new ByteBufView();
     private boolean failed;
+    // The start of a frame that the last read ended inside, or null.
+    private ByteBuf pending;
+    // Whether anything went down the pipeline since the last read batch completed.
+    private boolean fired;
 
     /**
      * @param maxFrameLength the largest frame accepted, header included.
@@ -46,36 +54,61 @@ public final class FrameDecoder extends ByteToMessageDecoder
     }
 
     @Override
-    protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
     {
-        if (failed)
+        if (!(msg instanceof ByteBuf))
         {
-            in.skipBytes(in.readableBytes());
+            ctx.fireChannelRead(msg);
             return;
         }
+        final ByteBuf in = (ByteBuf)msg;
         try
         {
-            decodeFrames(in, out);
+            if (failed)
+            {
+                return;
+            }
+            if (pending != null)
+            {
+                completePending(ctx, in);
+                if (pending != null)
+                {
+                    return;
+                }
+            }
+            ByteBuf next;
+            while (!failed && (next = next(in)) != null)
+            {
+                fired = true;
+                ctx.fireChannelRead(next);
+            }
+            if (!failed && in.isReadable())
+            {
+                keepPending(ctx, in);
+            }
         }
         catch (final ProtocolException ex)
         {
             failed = true;
-            in.skipBytes(in.readableBytes());
-            throw ex;
+            releasePending();
+            throw new DecoderException(ex);
+        }
+        finally
+        {
+            in.release();
         }
     }
 
-    // Emits at most one element per call: one run of consecutive DATA frames, or one other frame. The base class
-    // hands that element down the pipeline before it calls decode again for the rest, so when a handler refuses the
-    // element (and ProtocolErrorHandler calls discardInput), the frames behind it are never handled.
-    private void decodeFrames(final ByteBuf in, final List<Object> out)
+    // Cuts the next element off the front of the read: one run of consecutive DATA frames, or one other frame; null
+    // when the first frame is not all there yet. A bad header behind good DATA frames ends the run before it, and the
+    // next call raises the error.
+    private ByteBuf next(final ByteBuf in)
     {
-        // Every header of the read is checked: through a view of the buffer's memory, not a checked get per field.
         final DirectBuffer frames = view.wrap(in);
         final int start = in.readerIndex();
         final int end = in.writerIndex();
         int index = start;
-        while (true)
+        while (index < end)
         {
             final int frameLength;
             final int type;
@@ -98,25 +131,106 @@ public final class FrameDecoder extends ByteToMessageDecoder
                 {
                     throw ex;
                 }
-                // Deliver the good DATA frames before the bad one; the next call raises the error.
                 break;
             }
             if (type != FrameType.DATA)
             {
                 if (index == start)
                 {
-                    out.add(slices.take(in, index, frameLength));
                     in.readerIndex(index + frameLength);
-                    return;
+                    return slices.take(in, index, frameLength);
                 }
                 break;
             }
             index += frameLength;
         }
-        if (index > start)
+        if (index == start)
         {
-            out.add(slices.take(in, start, index - start));
-            in.readerIndex(index);
+            return null;
+        }
+        in.readerIndex(index);
+        return slices.take(in, start, index - start);
+    }
+
+    // The read ended inside a frame (whose header bytes so far were checked): copy that start into a buffer sized for
+    // the whole frame when its length is known.
+    private void keepPending(final ChannelHandlerContext ctx, final ByteBuf in)
+    {
+        final int readable = in.readableBytes();
+        final int frameLength = readable >= 4 ? in.getInt(in.readerIndex() + LENGTH_OFFSET) : HEADER_LENGTH;
+        pending = ctx.alloc().directBuffer(Math.max(Math.max(frameLength, HEADER_LENGTH), readable));
+        pending.writeBytes(in, readable);
+    }
+
+    // Moves bytes from the read into the split frame until it is whole (then emits it) or the read is used up;
+    // checks the header as its bytes arrive.
+    private void completePending(final ChannelHandlerContext ctx, final ByteBuf in)
+    {
+        if (pending.readableBytes() < HEADER_LENGTH)
+        {
+            pending.writeBytes(in, Math.min(HEADER_LENGTH - pending.readableBytes(), in.readableBytes()));
+            if (checkHeader(view.wrap(pending), pending.readerIndex(), pending.readableBytes()) < 0)
+            {
+                return;
+            }
+        }
+        final DirectBuffer header = view.wrap(pending);
+        final int frameLength = checkHeader(header, pending.readerIndex(), pending.readableBytes());
+        if ((header.getByte(pending.readerIndex() + TYPE_OFFSET) & 0xFF) == FrameType.DATA)
+        {
+            checkDataFlags(header, pending.readerIndex(), frameLength);
+        }
+        final int missing = frameLength - pending.readableBytes();
+        final int taken = Math.min(missing, in.readableBytes());
+        pending.ensureWritable(taken);
+        pending.writeBytes(in, taken);
+        if (taken == missing)
+        {
+            final ByteBuf frame = pending;
+            pending = null;
+            fired = true;
+            ctx.fireChannelRead(frame);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(final ChannelHandlerContext ctx)
+    {
+        // As Netty's decoders: a read that produced nothing asks for the next one when reads are not automatic.
+        if (!fired && !ctx.channel().config().isAutoRead())
+        {
+            ctx.read();
+        }
+        fired = false;
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx)
+    {
+        final int truncated = failed || pending == null ? 0 : pending.readableBytes();
+        releasePending();
+        if (truncated > 0)
+        {
+            failed = true;
+            ctx.fireExceptionCaught(new DecoderException(new ProtocolException(ErrorCode.TRUNCATED_FRAME,
+                "connection closed " + truncated + " bytes into an incomplete frame")));
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(final ChannelHandlerContext ctx)
+    {
+        releasePending();
+    }
+
+    private void releasePending()
+    {
+        if (pending != null)
+        {
+            pending.release();
+            pending = null;
         }
     }
 
@@ -129,6 +243,7 @@ public final class FrameDecoder extends ByteToMessageDecoder
     public void discardInput()
     {
         failed = true;
+        releasePending();
     }
 
     /**
@@ -186,26 +301,6 @@ public final class FrameDecoder extends ByteToMessageDecoder
         if ((flags & FLAG_KEYED) != 0 && frameLength < HEADER_LENGTH + KEY_LENGTH)
         {
             throw new ProtocolException(ErrorCode.BAD_FLAGS, "KEYED DATA frame has no room for its 8-byte key");
-        }
-    }
-
-    @Override
-    protected void decodeLast(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
-    {
-        int readable;
-        do
-        {
-            readable = in.readableBytes();
-            decode(ctx, in, out);
-        }
-        while (!failed && in.isReadable() && in.readableBytes() < readable);
-        if (!failed && in.isReadable())
-        {
-            final int pending = in.readableBytes();
-            in.skipBytes(pending);
-            failed = true;
-            throw new ProtocolException(ErrorCode.TRUNCATED_FRAME,
-                "connection closed " + pending + " bytes into an incomplete frame");
         }
     }
 }
