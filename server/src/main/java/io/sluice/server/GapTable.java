@@ -3,6 +3,9 @@ package io.sluice.server;
 import io.netty.buffer.ByteBuf;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Frames;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Drops not yet reported to a subscriber, one entry per source and reason: the first and last dropped sequence and
@@ -88,6 +91,31 @@ final class GapTable
     void clear()
     {
         size = 0;
+    }
+
+    /**
+     * Merges the last entry into the GAP frame at {@code index} of {@code frames} when both are of the same stream,
+     * source and reason (the range widens, the counts add up), and forgets the entry.
+     *
+     * @return whether it merged; false leaves the entry and the frame as they were.
+     */
+    boolean mergeLastInto(final MutableDirectBuffer frames, final int index)
+    {
+        final int i = size - 1;
+        final int payload = index + FrameDescriptor.HEADER_LENGTH;
+        if (i < 0
+            || frames.getInt(index + FrameDescriptor.STREAM_ID_OFFSET, ByteOrder.BIG_ENDIAN) != streamIds[i]
+            || frames.getInt(index + FrameDescriptor.SOURCE_ID_OFFSET, ByteOrder.BIG_ENDIAN) != sourceIds[i]
+            || frames.getInt(payload + 24, ByteOrder.BIG_ENDIAN) != reasons[i])
+        {
+            return false;
+        }
+        frames.putLong(payload, Math.min(frames.getLong(payload, ByteOrder.BIG_ENDIAN), fromSequences[i]), ByteOrder.BIG_ENDIAN);
+        frames.putLong(payload + 8, Math.max(frames.getLong(payload + 8, ByteOrder.BIG_ENDIAN), toSequences[i]),
+            ByteOrder.BIG_ENDIAN);
+        frames.putLong(payload + 16, frames.getLong(payload + 16, ByteOrder.BIG_ENDIAN) + counts[i], ByteOrder.BIG_ENDIAN);
+        size = i;
+        return true;
     }
 
     /** Writes the last entry's GAP frame at {@code out}'s writer index and forgets it. */

@@ -185,6 +185,15 @@ final class MemoryTier
      */
     boolean offerGap(final GapTable gaps, final long timestampNanos)
     {
+        // Nothing stored since the last GAP record and it still waits: merge into it. Conflation replaces messages in
+        // place, so without this a stalled subscriber's tier filled with one GAP record per replaced message, and
+        // then refused the newest messages for want of room.
+        if (lastGapPosition >= ring.consumerPosition() && ring.producerPosition() == tailAfterLastGap
+            && gaps.mergeLastInto(memory, (int)(lastGapPosition & (ring.capacity() - 1)) + RECORD_OVERHEAD))
+        {
+            return true;
+        }
+        final long before = ring.producerPosition();
         final int claim = ring.tryClaim(MSG_GAP, gapBytes.length);
         if (claim < 0)
         {
@@ -194,8 +203,15 @@ final class MemoryTier
         gaps.writeLast(gapScratch, timestampNanos);
         memory.putBytes(claim, gapBytes, 0, gapBytes.length);
         ring.commit(claim);
+        final int mask = ring.capacity() - 1;
+        lastGapPosition = before + ((claim - RECORD_OVERHEAD - (int)(before & mask)) & mask);
+        tailAfterLastGap = ring.producerPosition();
         return true;
     }
+
+    // The last GAP record stored, and the producer position right after it; -1 before the first.
+    private long lastGapPosition = -1;
+    private long tailAfterLastGap = -1;
 
     /** Outcome of {@link #replace}: the new frame took the old one's place. */
     static final int REPLACED = 1;

@@ -130,4 +130,37 @@ class MemoryTierTest
         assertEquals(1, Frames.sequence(out, 0));
         out.release();
     }
+
+    @Test
+    void dropsInARowMergeIntoTheGapRecordStillWaitingAtTheTail()
+    {
+        // Conflation replaces messages in place, so nothing is stored between its GAP notices: 1,000 of them would
+        // fill 4 KiB on their own; merged they are one record.
+        final MemoryTier tier = new MemoryTier(4 * 1024);
+        final GapTable gaps = new GapTable();
+        for (int sequence = 0; sequence < 1_000; sequence++)
+        {
+            gaps.add(1, 7, sequence, 3);
+            assertTrue(tier.offerGap(gaps, 0), "GAP " + sequence + " refused");
+        }
+        final ByteBuf frame = frames(1_000, 1, 16);
+        tier.offerFrames(frame, 0, frame.writerIndex());
+        frame.release();
+        gaps.add(1, 7, 2_000, 3);
+        assertTrue(tier.offerGap(gaps, 0));
+
+        final ByteBuf out = PooledByteBufAllocator.DEFAULT.directBuffer(8 * 1024);
+        tier.drainTo(out);
+        assertEquals(FrameType.GAP, Frames.type(out, 0));
+        assertEquals(0, Frames.gapFromSequence(out, 0));
+        assertEquals(999, Frames.gapToSequence(out, 0));
+        assertEquals(1_000, Frames.gapDroppedCount(out, 0));
+        final int data = GapTable.GAP_FRAME_LENGTH;
+        assertEquals(1_000, Frames.sequence(out, data), "the message stored after the merged notice");
+        final int second = data + Frames.frameLength(out, data);
+        assertEquals(FrameType.GAP, Frames.type(out, second), "a drop after a stored message gets a notice of its own");
+        assertEquals(1, Frames.gapDroppedCount(out, second));
+        assertEquals(second + GapTable.GAP_FRAME_LENGTH, out.readableBytes());
+        out.release();
+    }
 }
