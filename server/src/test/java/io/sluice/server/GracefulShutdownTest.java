@@ -38,12 +38,15 @@ class GracefulShutdownTest
     {
         final Relay relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2)
             .defaultStream(StreamConfig.DEFAULT.withStrategy(Strategy.BUFFER)).build());
-        try (SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)))
+        // A small receive buffer, so that the backlog waits in the relay and not in the kernel (which grows a socket's
+        // buffers to megabytes and could take all of it); 50k messages (4.8 MB) fit the lane's 8 MiB memory tier.
+        try (SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)
+            .withReceiveBufferBytes(64 * 1024)))
         {
             final Subscription subscription = client.subscribe("graceful");
             final Publication publication = client.publish("graceful");
             // The subscriber does not poll yet: the backlog builds up in its ring, the sockets and the lane.
-            final long sent = 100_000;
+            final long sent = 50_000;
             Traffic.publishNumbered(publication, sent, PAYLOAD);
             Traffic.awaitAcked(publication, sent - 1);
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
