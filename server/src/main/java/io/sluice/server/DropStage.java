@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Header;
@@ -11,7 +12,6 @@ import io.sluice.server.drop.DropReason;
 import io.sluice.spill.DeadLetterStore;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * A lane's drop policy at work: admits arriving frames into the memory tier (sampling, conflating), decides for a
@@ -48,7 +48,7 @@ final class DropStage implements MemoryTier.Gate
     private final GapTable tailGaps = new GapTable();
     private final Long2LongHashMap keyPositions;
     private final Header header = new Header();
-    private final UnsafeBuffer incoming = new UnsafeBuffer(0, 0);
+    private final ByteBufView incoming = new ByteBufView();
     private int sweepAt = 1024;
     private long nowNanos;
     private volatile long dropped;
@@ -112,7 +112,7 @@ final class DropStage implements MemoryTier.Gate
                 return memory.offerFrames(run, index, to);
             }
             final int length = Frames.frameLength(run, index);
-            final Header message = view(run, index, length);
+            final Header message = view(run, index);
             if (samples && memory.isOverHalfFull() && !policy.admit(message))
             {
                 dropArriving(message, run, index, length);
@@ -189,7 +189,7 @@ final class DropStage implements MemoryTier.Gate
     int onNoRoom(final ByteBuf run, final int index, final boolean memoryTier)
     {
         final int length = Frames.frameLength(run, index);
-        final Header message = view(run, index, length);
+        final Header message = view(run, index);
         switch (policy.onNoRoom(message))
         {
             case THROTTLE:
@@ -199,7 +199,7 @@ final class DropStage implements MemoryTier.Gate
                 {
                     return index;
                 }
-                dropArriving(view(run, index, length), run, index, length);
+                dropArriving(view(run, index), run, index, length);
                 return index + length;
             case DROP_NEWEST:
             default:
@@ -224,7 +224,7 @@ final class DropStage implements MemoryTier.Gate
         for (int index = chunk.readerIndex(); index < end; )
         {
             final int length = Frames.frameLength(chunk, index);
-            if (Frames.type(chunk, index) == FrameType.DATA && expired(view(chunk, index, length)))
+            if (Frames.type(chunk, index) == FrameType.DATA && expired(view(chunk, index)))
             {
                 deadLetter(chunk, index, length);
                 index += length;
@@ -405,16 +405,8 @@ final class DropStage implements MemoryTier.Gate
         sweepAt = Math.max(1024, keyPositions.size() * 2);
     }
 
-    private Header view(final ByteBuf run, final int index, final int length)
+    private Header view(final ByteBuf run, final int index)
     {
-        if (run.hasMemoryAddress())
-        {
-            incoming.wrap(run.memoryAddress() + index, length);
-        }
-        else
-        {
-            incoming.wrap(run.nioBuffer(index, length));
-        }
-        return header.wrap(incoming, 0);
+        return header.wrap(incoming.wrap(run), index);
     }
 }

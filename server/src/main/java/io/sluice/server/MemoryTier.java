@@ -2,8 +2,8 @@ package io.sluice.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.protocol.FrameDescriptor;
-import io.sluice.core.ring.ByteBufCopy;
 import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -76,7 +76,8 @@ final class MemoryTier
     private final int maxRecord;
     private final CopyOut copyOut = new CopyOut();
     private final Evictor evictor = new Evictor();
-    private final UnsafeBuffer scratch = new UnsafeBuffer(0, 0);
+    // Sources are read through a view of their memory (event loop only).
+    private final ByteBufView source = new ByteBufView();
     private final byte[] gapBytes = new byte[GapTable.GAP_FRAME_LENGTH];
     private final ByteBuf gapScratch = Unpooled.wrappedBuffer(gapBytes);
     private long framesIn;
@@ -244,7 +245,7 @@ final class MemoryTier
         gate.onReplaced(memory, dataIndex);
         if (memory.getInt(recordIndex) - RECORD_OVERHEAD == frameLength)
         {
-            ByteBufCopy.copy(src, index, frameLength, memory, dataIndex, scratch);
+            memory.putBytes(dataIndex, source.wrap(src), index, frameLength);
             return REPLACED;
         }
         memory.putInt(recordIndex + 4, TOMBSTONE);
@@ -263,7 +264,7 @@ final class MemoryTier
             {
                 return false;
             }
-            ByteBufCopy.copy(src, index, frameLength, memory, claim, scratch);
+            memory.putBytes(claim, source.wrap(src), index, frameLength);
             ring.commit(claim);
             framesIn++;
             lastClaim = claim;
@@ -290,7 +291,7 @@ final class MemoryTier
             {
                 lastClaim = claim;
             }
-            ByteBufCopy.copy(src, index + offset, length, memory, claim, scratch);
+            memory.putBytes(claim, source.wrap(src), index + offset, length);
             ring.commit(claim);
             offset += length;
             type = MSG_MORE;

@@ -10,6 +10,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * checks were most of the relay's time walking frames. Here the view is pointed once per buffer and each read is a
  * plain load (Agrona's bounds check against the buffer's capacity stays).
  * <p>
+ * Never {@link ByteBuf#internalNioBuffer}: that hands out a cached {@code ByteBuffer} of the root buffer, not safe when
+ * duplicates of one read buffer are read on several event loops at once (a run fanned out to lanes on other threads).
+ * <p>
  * Not thread-safe: one per thread or per handler. Valid only while the caller holds a reference to the buffer and
  * the buffer's capacity does not change; re-wrap after either.
  */
