@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.sluice.core.netty.ByteBufView;
+import io.sluice.core.protocol.DataRun;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
@@ -101,9 +102,20 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
 
     private void onRun(final ByteBuf run)
     {
-        final DirectBuffer frames = view.wrap(run);
         final int start = run.readerIndex();
         final int end = run.writerIndex();
+        if (run instanceof DataRun cut && cut.isOneSourceInOrder() && cut.firstSequence() == expectedSequence &&
+            cut.streamId() == streamId && cut.sourceId() == sourceId)
+        {
+            // The decoder's walk already found every frame in order from this connection's source.
+            final int messages = cut.frameCount();
+            expectedSequence = cut.lastSequence() + 1;
+            stream.onMessagesIn(messages, end - start);
+            metrics.onMessagesIn(messages, end - start);
+            enqueue(run, messages, expectedSequence - 1);
+            return;
+        }
+        final DirectBuffer frames = view.wrap(run);
         int index = start;
         int messages = 0;
         ProtocolException problem = null;

@@ -18,7 +18,8 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  * <p>
  * Emits {@link ByteBuf} slices of each socket read: consecutive complete DATA frames come out as one slice
  * (a <em>run</em>), so that the next handler moves a whole read's worth of messages at once; every other frame
- * comes out alone. The receiver owns each slice and must release it, on any thread; the slice objects are reused once
+ * comes out alone. The slices implement {@link DataRun}: the walk that cuts a run also counts its frames and notes
+ * whether they come from one source in order, so the next handler need not walk it again. The receiver owns each slice and must release it, on any thread; the slice objects are reused once
  * released, so decoding allocates nothing per read in steady state. Each slice goes down the pipeline before the
  * next is cut, so {@link #discardInput()} stops the rest of a read once a handler refused a frame.
  * <p>
@@ -32,6 +33,9 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  */
 public final class FrameDecoder extends ChannelInboundHandlerAdapter
 {
+    // Bytes 4 and 5 of a DATA header: version, type.
+    private static final int DATA_VERSION_AND_TYPE = VERSION << 8 | FrameType.DATA;
+
     private final int maxFrameLength;
     private final RunSlicePool slices = new RunSlicePool();
     private final ByteBufView view = new ByteBufView();
@@ -101,47 +105,81 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
 
     // Cuts the next element off the front of the read: one run of consecutive DATA frames, or one other frame; null
     // when the first frame is not all there yet. A bad header behind good DATA frames ends the run before it, and the
-    // next call raises the error.
+    // next call raises the error. While walking a run it notes what the next handler would otherwise walk it again
+    // for (DataRun): the count, and whether the frames come from one source in sequence order.
     private ByteBuf next(final ByteBuf in)
     {
         final DirectBuffer frames = view.wrap(in);
         final int start = in.readerIndex();
         final int end = in.writerIndex();
         int index = start;
+        int count = 0;
+        boolean inOrder = true;
+        int streamId = 0;
+        int sourceId = 0;
+        long ids = 0;
+        long firstSequence = 0;
+        long sequence = 0;
         while (index < end)
         {
-            final int frameLength;
-            final int type;
-            try
+            final int available = end - index;
+            int frameLength = available >= HEADER_LENGTH ?
+                dataFrameLength(frames.getLong(index + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN)) : -1;
+            if (frameLength < 0)
             {
-                frameLength = checkHeader(frames, index, end - index);
-                if (frameLength < 0 || end - index < frameLength)
+                // Not a well-formed DATA header, or not all of one yet: the full checks, which name what is wrong.
+                final int type;
+                try
                 {
+                    frameLength = checkHeader(frames, index, available);
+                    if (frameLength < 0 || available < frameLength)
+                    {
+                        break;
+                    }
+                    type = frames.getByte(index + TYPE_OFFSET) & 0xFF;
+                    if (type == FrameType.DATA)
+                    {
+                        checkDataFlags(frames, index, frameLength);
+                    }
+                }
+                catch (final ProtocolException ex)
+                {
+                    if (index == start)
+                    {
+                        throw ex;
+                    }
                     break;
                 }
-                type = frames.getByte(index + TYPE_OFFSET) & 0xFF;
-                if (type == FrameType.DATA)
+                if (type != FrameType.DATA)
                 {
-                    checkDataFlags(frames, index, frameLength);
+                    if (index == start)
+                    {
+                        in.readerIndex(index + frameLength);
+                        return slices.take(in, index, frameLength).describe(0, false, 0, 0, 0, 0);
+                    }
+                    break;
                 }
             }
-            catch (final ProtocolException ex)
+            else if (available < frameLength)
             {
-                if (index == start)
-                {
-                    throw ex;
-                }
                 break;
             }
-            if (type != FrameType.DATA)
+            // Stream and source ids compared as one word, as they are on the wire.
+            final long frameIds = frames.getLong(index + STREAM_ID_OFFSET);
+            final long frameSequence = frames.getLong(index + SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN);
+            if (count == 0)
             {
-                if (index == start)
-                {
-                    in.readerIndex(index + frameLength);
-                    return slices.take(in, index, frameLength);
-                }
-                break;
+                ids = frameIds;
+                streamId = frames.getInt(index + STREAM_ID_OFFSET, ByteOrder.BIG_ENDIAN);
+                sourceId = frames.getInt(index + SOURCE_ID_OFFSET, ByteOrder.BIG_ENDIAN);
+                firstSequence = frameSequence;
             }
+            else if (frameIds != ids || frameSequence != sequence + 1)
+            {
+                inOrder = false;
+            }
+            sequence = frameSequence;
+            count++;
             index += frameLength;
         }
         if (index == start)
@@ -149,7 +187,26 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
             return null;
         }
         in.readerIndex(index);
-        return slices.take(in, start, index - start);
+        return slices.take(in, start, index - start).describe(count, inOrder, streamId, sourceId, firstSequence, sequence);
+    }
+
+    /**
+     * @param word the first eight bytes of a header, big-endian: length, version, type, flags.
+     * @return the frame length when they are those of a well-formed DATA frame this decoder accepts, else -1 (the
+     * caller then runs the full checks).
+     */
+    private int dataFrameLength(final long word)
+    {
+        final int frameLength = (int)(word >>> 32);
+        final int versionTypeFlags = (int)word;
+        final int flags = versionTypeFlags & 0xFFFF;
+        final int minimum = (flags & FLAG_KEYED) != 0 ? HEADER_LENGTH + KEY_LENGTH : HEADER_LENGTH;
+        if (versionTypeFlags >>> 16 != DATA_VERSION_AND_TYPE || (flags & ~KNOWN_FLAGS) != 0 ||
+            frameLength < minimum || frameLength > maxFrameLength)
+        {
+            return -1;
+        }
+        return frameLength;
     }
 
     // The read ended inside a frame (whose header bytes so far were checked): copy that start into a buffer sized for

@@ -25,7 +25,7 @@ import java.nio.channels.ScatteringByteChannel;
  * in {@link #deallocate()}. Its index and mark state is reset each time it is handed out. As with Netty's pooled
  * slices, touching it after its last release is a bug that may read another run once the slice has been reused.
  */
-final class RunSlice extends AbstractReferenceCountedByteBuf
+final class RunSlice extends AbstractReferenceCountedByteBuf implements DataRun
 {
     private final RunSlicePool pool;
     /** Link in the pool's free lists; written only while the slice is not handed out. */
@@ -33,6 +33,13 @@ final class RunSlice extends AbstractReferenceCountedByteBuf
     private ByteBuf parent;
     private int adjustment;
     private int length;
+    // What the decoder found in the run (see DataRun); zero for a slice holding a single non-DATA frame.
+    private int frameCount;
+    private boolean oneSourceInOrder;
+    private int streamId;
+    private int sourceId;
+    private long firstSequence;
+    private long lastSequence;
 
     RunSlice(final RunSlicePool pool)
     {
@@ -57,6 +64,58 @@ final class RunSlice extends AbstractReferenceCountedByteBuf
         setIndex(0, length);
         resetRefCnt();
         return this;
+    }
+
+    /**
+     * Records what the decoder found in the run; see {@link DataRun}.
+     */
+    RunSlice describe(
+        final int frameCount, final boolean oneSourceInOrder, final int streamId, final int sourceId,
+        final long firstSequence, final long lastSequence)
+    {
+        this.frameCount = frameCount;
+        this.oneSourceInOrder = oneSourceInOrder;
+        this.streamId = streamId;
+        this.sourceId = sourceId;
+        this.firstSequence = firstSequence;
+        this.lastSequence = lastSequence;
+        return this;
+    }
+
+    @Override
+    public int frameCount()
+    {
+        return frameCount;
+    }
+
+    @Override
+    public boolean isOneSourceInOrder()
+    {
+        return oneSourceInOrder;
+    }
+
+    @Override
+    public int streamId()
+    {
+        return streamId;
+    }
+
+    @Override
+    public int sourceId()
+    {
+        return sourceId;
+    }
+
+    @Override
+    public long firstSequence()
+    {
+        return firstSequence;
+    }
+
+    @Override
+    public long lastSequence()
+    {
+        return lastSequence;
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,6 +72,58 @@ class FrameDecoderTest
         assertEquals(3, Frames.sequence(out.get(2), out.get(2).readerIndex()));
         out.forEach(ByteBuf::release);
         assertFalse(channel.finish());
+    }
+
+    private static ByteBuf data(final int streamId, final int sourceId, final long sequence, final int flags)
+    {
+        final ByteBuf buf = Unpooled.buffer();
+        final int length = FrameDescriptor.HEADER_LENGTH + FrameDescriptor.KEY_LENGTH;
+        Frames.writeHeader(buf, length, FrameType.DATA, flags, streamId, sourceId, sequence, 0);
+        buf.writeZero(FrameDescriptor.KEY_LENGTH);
+        return buf;
+    }
+
+    private static DataRun decodeOneRun(final ByteBuf... frames)
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1024));
+        channel.writeInbound(Unpooled.wrappedBuffer(frames));
+        final List<ByteBuf> out = readAll(channel);
+        assertEquals(1, out.size());
+        final ByteBuf run = out.get(0);
+        assertEquals(frames.length, frames(run));
+        final DataRun cut = assertInstanceOf(DataRun.class, run);
+        // Read out before the release: the slice is reused once released.
+        final DataRun copy = new Described(cut.frameCount(), cut.isOneSourceInOrder(), cut.streamId(), cut.sourceId(),
+            cut.firstSequence(), cut.lastSequence());
+        run.release();
+        assertFalse(channel.finish());
+        return copy;
+    }
+
+    private record Described(int frameCount, boolean isOneSourceInOrder, int streamId, int sourceId,
+        long firstSequence, long lastSequence) implements DataRun
+    {
+    }
+
+    @Test
+    void aRunTellsItsCountAndWhetherItsFramesComeFromOneSourceInOrder()
+    {
+        final DataRun inOrder = decodeOneRun(data(7, 9, 41, 0), data(7, 9, 42, FrameDescriptor.FLAG_KEYED),
+            data(7, 9, 43, 0));
+        assertEquals(new Described(3, true, 7, 9, 41, 43), inOrder);
+
+        final DataRun single = decodeOneRun(data(7, 9, 5, 0));
+        assertEquals(new Described(1, true, 7, 9, 5, 5), single);
+
+        assertFalse(decodeOneRun(data(7, 9, 41, 0), data(7, 9, 43, 0)).isOneSourceInOrder(), "a sequence skipped");
+        assertFalse(decodeOneRun(data(7, 9, 41, 0), data(7, 9, 41, 0)).isOneSourceInOrder(), "a sequence repeated");
+        assertFalse(decodeOneRun(data(7, 9, 41, 0), data(8, 9, 42, 0)).isOneSourceInOrder(), "another stream");
+        assertFalse(decodeOneRun(data(7, 9, 41, 0), data(7, 8, 42, 0)).isOneSourceInOrder(), "another source");
+        final DataRun laterFrameOff = decodeOneRun(data(7, 9, 1, 0), data(7, 9, 2, 0), data(7, 9, 3, 0),
+            data(7, 10, 4, 0));
+        assertFalse(laterFrameOff.isOneSourceInOrder());
+        assertEquals(4, laterFrameOff.frameCount());
+        assertEquals(1, laterFrameOff.firstSequence());
     }
 
     @Test
