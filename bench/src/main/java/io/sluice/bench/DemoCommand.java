@@ -166,7 +166,7 @@ public final class DemoCommand implements Callable<Integer>
         ResultJson.write(folder.resolve("demo.json"), json);
         if (!noCharts)
         {
-            writeCharts(folder, results, ignore);
+            writeCharts(folder, results, ignore, seconds);
         }
         stdout.printf(Locale.ROOT, "%nResults: %s (demo.json%s)%n", folder.toAbsolutePath(),
             noCharts ? "" : ", throughput.png, latency.png, memory.png");
@@ -274,18 +274,23 @@ public final class DemoCommand implements Callable<Integer>
     }
 
     private static void writeCharts(final Path folder, final List<RunResult> results,
-        final UnboundedQueueBaseline.Result ignore) throws IOException
+        final UnboundedQueueBaseline.Result ignore, final double overloadSeconds) throws IOException
     {
         final List<Charts.Series> series = new ArrayList<>();
+        final List<Charts.Series> duringOverload = new ArrayList<>();
         final List<String> names = new ArrayList<>();
         final List<org.HdrHistogram.Histogram> histograms = new ArrayList<>();
         for (final RunResult r : results)
         {
             series.add(new Charts.Series(r.strategy(), r.timeline()));
+            // The overload only: a backlog drained at full speed afterwards (spill's) would flatten every other line.
+            duringOverload.add(new Charts.Series(r.strategy(),
+                r.timeline().stream().filter(p -> p.seconds() <= overloadSeconds + 0.5).toList()));
             names.add(r.strategy());
             histograms.add(r.latencyMicros());
         }
-        Charts.throughput(folder.resolve("throughput.png"), "sluice demo: delivered per second, per strategy", series);
+        Charts.throughput(folder.resolve("throughput.png"), "sluice demo: delivered per second, per strategy",
+            duringOverload);
         Charts.percentiles(folder.resolve("latency.png"), "sluice demo: latency by percentile, per strategy", names, histograms);
         final List<Charts.Series> memory = new ArrayList<>(series);
         if (ignore != null)
