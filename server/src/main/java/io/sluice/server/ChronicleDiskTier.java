@@ -271,6 +271,9 @@ final class ChronicleDiskTier implements DiskTier
             lastDiskMeasureNanos = now;
             lookAtDrainedStore();
             diskBytes = totalDiskBytes();
+            // What the lane restores next is in the reader's file; what lies beyond it, once on disk, need not stay in
+            // memory (see SpillStore.dropCachedPages).
+            main.dropCachedPages();
         }
         return work;
     }

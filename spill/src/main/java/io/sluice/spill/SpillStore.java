@@ -120,6 +120,8 @@ public final class SpillStore implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
     private static final long UNSET = Long.MIN_VALUE;
     private static final int NO_CYCLE = Integer.MIN_VALUE;
+    // dropCachedPages: the end of the file appends go to stays cached (Chronicle's mapped block is there anyway).
+    static final long WARM_APPEND_BYTES = 16L << 20;
     private static final int[] NO_CYCLES = new int[0];
     private static final long PAGE = 4096;
     private static final long CHRONICLE_TIMEOUT_MS = 100;
@@ -189,6 +191,7 @@ public final class SpillStore implements AutoCloseable
     private long lastAppendWallMillis;
     private long appendsInCycle;
     private long currentFileBytes;
+    private long bytesAppendedSinceDrop;
     private Path currentFile;
     private final Path metadataFile;
     private long sealedBytes;
@@ -399,6 +402,7 @@ public final class SpillStore implements AutoCloseable
         appendsInCycle++;
         lastAppendWallMillis = now;
         currentFileBytes += docBytes;
+        bytesAppendedSinceDrop += docBytes;
         diskEstimate += docBytes;
         bytesSinceSync += docBytes;
         bytesSinceFreeCheck += docBytes;
@@ -1508,6 +1512,52 @@ public final class SpillStore implements AutoCloseable
             remeasureDisk();
             refreshUsableSpace(config.timeProvider().currentTimeMillis());
         }
+    }
+
+    /**
+     * Owner thread: lets the page cache go of frames no reader needs soon. For every cycle file after the one the reader
+     * is in, the kernel is asked ({@link PageCache}) to write back its dirty pages and drop its clean ones; in the file
+     * appends go to, all but the last {@value #WARM_APPEND_BYTES} bytes appended. The reader's own file is left alone,
+     * so a reader that keeps up (in the file appends go to) finds what it reads next in memory; frames further back
+     * are read from disk when their turn comes. A few system calls per file: the disk tier calls it a few times a
+     * second, not per frame. Nothing is lost: the kernel drops only pages already on disk.
+     *
+     * @return files the kernel was advised on; 0 where {@link PageCache} is unavailable.
+     */
+    public int dropCachedPages()
+    {
+        if (!PageCache.available() || appendCycle == NO_CYCLE || bytesAppendedSinceDrop == 0)
+        {
+            return 0;
+        }
+        bytesAppendedSinceDrop = 0;
+        final int[] cycles = listCycles();
+        // A reader that has not started yet starts in the first file.
+        final int readerCycle = tailer.state() == TailerState.UNINITIALISED ?
+            (cycles.length == 0 ? appendCycle : cycles[0]) : tailerCycle();
+        if (readerCycle == appendCycle)
+        {
+            return 0;
+        }
+        int advised = 0;
+        for (final int cycle : cycles)
+        {
+            if (cycle <= readerCycle || cycle > appendCycle)
+            {
+                continue;
+            }
+            // 0: to the end of the file (a file appends no longer go to).
+            final long length = cycle == appendCycle ? currentFileBytes - WARM_APPEND_BYTES : 0;
+            if (cycle == appendCycle && length <= 0)
+            {
+                continue;
+            }
+            if (PageCache.dropCached(cycleFiles.resourceFor(cycle).path.toPath(), 0, length) == PageCache.OK)
+            {
+                advised++;
+            }
+        }
+        return advised;
     }
 
     private int[] listCycles()
