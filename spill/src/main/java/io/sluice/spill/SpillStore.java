@@ -1523,9 +1523,11 @@ public final class SpillStore implements AutoCloseable
      * second, not per frame. Nothing is lost: the kernel drops only pages already on disk.
      *
      * @return files the kernel was advised on; 0 where {@link PageCache} is unavailable.
+     * @throws IllegalStateException if called from a thread other than the owner, or after {@link #close()}.
      */
     public int dropCachedPages()
     {
+        checkOwner();
         if (!PageCache.available() || appendCycle == NO_CYCLE || bytesAppendedSinceDrop == 0)
         {
             return 0;

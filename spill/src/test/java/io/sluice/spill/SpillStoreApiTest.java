@@ -46,6 +46,9 @@ class SpillStoreApiTest
             final CompletableFuture<Void> read = CompletableFuture.runAsync(() -> store.read((b, o, l) -> { }, 1));
             final ExecutionException e2 = assertThrows(ExecutionException.class, read::get);
             assertInstanceOf(IllegalStateException.class, e2.getCause());
+            final CompletableFuture<Integer> drop = CompletableFuture.supplyAsync(store::dropCachedPages);
+            final ExecutionException e3 = assertThrows(ExecutionException.class, drop::get);
+            assertInstanceOf(IllegalStateException.class, e3.getCause());
             assertEquals(0, store.backlogMessages(), "nothing was appended");
             // Gauges are readable from anywhere.
             assertEquals(0L, CompletableFuture.supplyAsync(store::backlogMessages).get());

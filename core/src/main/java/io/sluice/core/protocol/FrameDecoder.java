@@ -38,8 +38,8 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
     private static final int DATA_VERSION_AND_TYPE = VERSION << 8 | FrameType.DATA;
     // checkFully: the walk stops before this frame; or it is a whole frame of another type.
     private static final int STOP = -1;
-    private static final boolean NATIVE_BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
     private static final int OTHER_FRAME = -2;
+    private static final boolean NATIVE_BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
 
     private final int maxFrameLength;
     private final RunSlicePool slices = new RunSlicePool();
