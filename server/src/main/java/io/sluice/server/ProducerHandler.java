@@ -104,31 +104,32 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     {
         final int start = run.readerIndex();
         final int end = run.writerIndex();
+        int index = start;
+        int messages = 0;
+        ProtocolException problem = null;
         if (run instanceof DataRun cut && cut.isOneSourceInOrder() && cut.firstSequence() == expectedSequence &&
             cut.streamId() == streamId && cut.sourceId() == sourceId)
         {
             // The decoder's walk already found every frame in order from this connection's source.
-            final int messages = cut.frameCount();
+            messages = cut.frameCount();
             expectedSequence = cut.lastSequence() + 1;
-            stream.onMessagesIn(messages, end - start);
-            metrics.onMessagesIn(messages, end - start);
-            enqueue(run, messages, expectedSequence - 1);
-            return;
+            index = end;
         }
-        final DirectBuffer frames = view.wrap(run);
-        int index = start;
-        int messages = 0;
-        ProtocolException problem = null;
-        while (index < end)
+        else
         {
-            problem = check(header.wrap(frames, index));
-            if (problem != null)
+            // Frame by frame: finds and names the first frame that is wrong; the frames before it go on.
+            final DirectBuffer frames = view.wrap(run);
+            while (index < end)
             {
-                break;
+                problem = check(header.wrap(frames, index));
+                if (problem != null)
+                {
+                    break;
+                }
+                expectedSequence++;
+                messages++;
+                index += header.frameLength();
             }
-            expectedSequence++;
-            messages++;
-            index += header.frameLength();
         }
         if (messages > 0)
         {
