@@ -102,18 +102,19 @@ final class GapTable
     boolean mergeLastInto(final MutableDirectBuffer frames, final int index)
     {
         final int i = size - 1;
-        final int payload = index + FrameDescriptor.HEADER_LENGTH;
         if (i < 0
             || frames.getInt(index + FrameDescriptor.STREAM_ID_OFFSET, ByteOrder.BIG_ENDIAN) != streamIds[i]
             || frames.getInt(index + FrameDescriptor.SOURCE_ID_OFFSET, ByteOrder.BIG_ENDIAN) != sourceIds[i]
-            || frames.getInt(payload + 24, ByteOrder.BIG_ENDIAN) != reasons[i])
+            || frames.getInt(index + FrameDescriptor.GAP_REASON_OFFSET, ByteOrder.BIG_ENDIAN) != reasons[i])
         {
             return false;
         }
-        frames.putLong(payload, Math.min(frames.getLong(payload, ByteOrder.BIG_ENDIAN), fromSequences[i]), ByteOrder.BIG_ENDIAN);
-        frames.putLong(payload + 8, Math.max(frames.getLong(payload + 8, ByteOrder.BIG_ENDIAN), toSequences[i]),
-            ByteOrder.BIG_ENDIAN);
-        frames.putLong(payload + 16, frames.getLong(payload + 16, ByteOrder.BIG_ENDIAN) + counts[i], ByteOrder.BIG_ENDIAN);
+        final int from = index + FrameDescriptor.GAP_FROM_SEQUENCE_OFFSET;
+        final int to = index + FrameDescriptor.GAP_TO_SEQUENCE_OFFSET;
+        final int count = index + FrameDescriptor.GAP_DROPPED_COUNT_OFFSET;
+        frames.putLong(from, Math.min(frames.getLong(from, ByteOrder.BIG_ENDIAN), fromSequences[i]), ByteOrder.BIG_ENDIAN);
+        frames.putLong(to, Math.max(frames.getLong(to, ByteOrder.BIG_ENDIAN), toSequences[i]), ByteOrder.BIG_ENDIAN);
+        frames.putLong(count, frames.getLong(count, ByteOrder.BIG_ENDIAN) + counts[i], ByteOrder.BIG_ENDIAN);
         size = i;
         return true;
     }

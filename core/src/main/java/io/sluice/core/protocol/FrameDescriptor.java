@@ -69,6 +69,21 @@ public final class FrameDescriptor
     /** Every flag bit this version defines. */
     public static final int KNOWN_FLAGS = FLAG_KEYED;
 
+    /*
+     * GAP payload, after the header (all big-endian):
+     *   +0  first dropped sequence (int64)   +8  last dropped sequence, inclusive (int64)
+     *   +16 dropped count (int64)            +24 reason code (int32)              +28 zero (int32)
+     * Offsets below are from the start of the frame.
+     */
+    /** GAP: first dropped sequence. */
+    public static final int GAP_FROM_SEQUENCE_OFFSET = HEADER_LENGTH;
+    /** GAP: last dropped sequence, inclusive. */
+    public static final int GAP_TO_SEQUENCE_OFFSET = HEADER_LENGTH + 8;
+    /** GAP: how many messages were dropped. */
+    public static final int GAP_DROPPED_COUNT_OFFSET = HEADER_LENGTH + 16;
+    /** GAP: the reason code. */
+    public static final int GAP_REASON_OFFSET = HEADER_LENGTH + 24;
+
     private FrameDescriptor()
     {
     }

@@ -272,25 +272,25 @@ public final class Frames
     /** @return the first dropped sequence of a GAP frame at {@code index}. */
     public static long gapFromSequence(final ByteBuf buf, final int index)
     {
-        return buf.getLong(index + HEADER_LENGTH);
+        return buf.getLong(index + GAP_FROM_SEQUENCE_OFFSET);
     }
 
     /** @return the last dropped sequence (inclusive) of a GAP frame at {@code index}. */
     public static long gapToSequence(final ByteBuf buf, final int index)
     {
-        return buf.getLong(index + HEADER_LENGTH + 8);
+        return buf.getLong(index + GAP_TO_SEQUENCE_OFFSET);
     }
 
     /** @return the dropped count of a GAP frame at {@code index}. */
     public static long gapDroppedCount(final ByteBuf buf, final int index)
     {
-        return buf.getLong(index + HEADER_LENGTH + 16);
+        return buf.getLong(index + GAP_DROPPED_COUNT_OFFSET);
     }
 
     /** @return the reason code of a GAP frame at {@code index}. */
     public static int gapReason(final ByteBuf buf, final int index)
     {
-        return buf.getInt(index + HEADER_LENGTH + 24);
+        return buf.getInt(index + GAP_REASON_OFFSET);
     }
 
     /**

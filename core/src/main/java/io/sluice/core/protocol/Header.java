@@ -83,33 +83,27 @@ public final class Header
         return buffer.getLong(offset + HEADER_LENGTH, ByteOrder.BIG_ENDIAN);
     }
 
-    /** @return payload byte of a frame at the given payload-relative index (for GAP fields). */
-    long payloadLong(final int payloadIndex)
-    {
-        return buffer.getLong(offset + HEADER_LENGTH + payloadIndex, ByteOrder.BIG_ENDIAN);
-    }
-
     /** @return first dropped sequence of a GAP frame. */
     public long gapFromSequence()
     {
-        return payloadLong(0);
+        return buffer.getLong(offset + GAP_FROM_SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 
     /** @return last dropped sequence (inclusive) of a GAP frame. */
     public long gapToSequence()
     {
-        return payloadLong(8);
+        return buffer.getLong(offset + GAP_TO_SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 
     /** @return dropped count of a GAP frame. */
     public long gapDroppedCount()
     {
-        return payloadLong(16);
+        return buffer.getLong(offset + GAP_DROPPED_COUNT_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 
     /** @return reason code of a GAP frame. */
     public int gapReason()
     {
-        return buffer.getInt(offset + HEADER_LENGTH + 24, ByteOrder.BIG_ENDIAN);
+        return buffer.getInt(offset + GAP_REASON_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 }
