@@ -6,6 +6,7 @@ import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
 
+import java.nio.file.FileStore;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -20,8 +21,10 @@ import java.util.Objects;
  *                             {@link SpillStore#append} refuses with {@link SpillStore#QUOTA_EXCEEDED} before an append
  *                             (and the cycle file or index block it may bring) would cross it. At least 1 MiB.
  * @param freeSpaceMarginBytes append refuses with {@link SpillStore#DISK_FULL} when the file system's usable space
- *                             would drop below this many bytes: a full disk under a memory-mapped file kills the JVM
- *                             with SIGBUS. Default {@link #DEFAULT_FREE_SPACE_MARGIN_BYTES}.
+ *                             would drop below the margin: a full disk under a memory-mapped file kills the JVM with
+ *                             SIGBUS. This is the largest margin kept; a file system smaller than 16 times it keeps a
+ *                             sixteenth of its size, at least {@link #MIN_FREE_SPACE_MARGIN_BYTES} (see
+ *                             {@link #freeSpaceMarginFor(long)}). Default {@link #DEFAULT_FREE_SPACE_MARGIN_BYTES}.
  * @param maxFrameLength       the largest frame {@code append} accepts (header included); larger ones are a programming
  *                             error ({@link IllegalArgumentException}). Default
  *                             {@link FrameDescriptor#DEFAULT_MAX_FRAME_LENGTH}.
@@ -42,6 +45,9 @@ import java.util.Objects;
  *                             Starting a file and deleting the drained one take milliseconds to tens of milliseconds;
  *                             a reader that keeps up with a steady writer drains the store again and again and would
  *                             pay that each time. Default 0: at every such read.
+ * @param fileStore            where the store reads its file system's size and usable space; null (the default) for
+ *                             the file system holding {@code directory}. Tests pass one that reports a nearly full
+ *                             disk.
  */
 public record SpillConfig(
     Path directory,
@@ -52,10 +58,17 @@ public record SpillConfig(
     RollCycle rollCycle,
     long rollBytes,
     TimeProvider timeProvider,
-    long drainRollIdleMillis)
+    long drainRollIdleMillis,
+    FileStore fileStore)
 {
     /** Default {@link #freeSpaceMarginBytes()}: 64 MiB. */
     public static final long DEFAULT_FREE_SPACE_MARGIN_BYTES = 64L << 20;
+
+    /**
+     * Smallest free-space margin a small file system keeps (unless {@link #freeSpaceMarginBytes()} is smaller): 4 MiB,
+     * four times what a store may append between two reads of the free space.
+     */
+    public static final long MIN_FREE_SPACE_MARGIN_BYTES = 4L << 20;
 
     /** Default {@link #rollCycle()}. */
     public static final RollCycle DEFAULT_ROLL_CYCLE = RollCycles.FIVE_MINUTELY;
@@ -128,7 +141,21 @@ public record SpillConfig(
         final int maxFrameLength = FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH;
         return new SpillConfig(directory, quotaBytes, DEFAULT_FREE_SPACE_MARGIN_BYTES, maxFrameLength,
             defaultBlockSize(maxFrameLength), DEFAULT_ROLL_CYCLE, defaultRollBytes(quotaBytes),
-            SystemTimeProvider.INSTANCE, 0);
+            SystemTimeProvider.INSTANCE, 0, null);
+    }
+
+    /**
+     * The free-space margin kept on a file system of {@code fileSystemBytes}: {@link #freeSpaceMarginBytes()} on a
+     * file system of 16 times that or more; otherwise a sixteenth of the file system, but at least
+     * {@link #MIN_FREE_SPACE_MARGIN_BYTES}, and never more than {@link #freeSpaceMarginBytes()}. A fixed 64 MiB margin
+     * on a 64 MiB file system would refuse every append.
+     *
+     * @param fileSystemBytes the file system's size.
+     * @return bytes to keep free.
+     */
+    public long freeSpaceMarginFor(final long fileSystemBytes)
+    {
+        return Math.min(freeSpaceMarginBytes, Math.max(MIN_FREE_SPACE_MARGIN_BYTES, fileSystemBytes / 16));
     }
 
     /**
@@ -177,7 +204,7 @@ public record SpillConfig(
     public SpillConfig withFreeSpaceMarginBytes(final long bytes)
     {
         return new SpillConfig(directory, quotaBytes, bytes, maxFrameLength, blockSize, rollCycle, rollBytes,
-            timeProvider, drainRollIdleMillis);
+            timeProvider, drainRollIdleMillis, fileStore);
     }
 
     /**
@@ -188,7 +215,7 @@ public record SpillConfig(
     {
         final long roll = rollBytes == defaultRollBytes(quotaBytes) ? defaultRollBytes(bytes) : rollBytes;
         return new SpillConfig(directory, bytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, roll,
-            timeProvider, drainRollIdleMillis);
+            timeProvider, drainRollIdleMillis, fileStore);
     }
 
     /**
@@ -199,7 +226,7 @@ public record SpillConfig(
     {
         final long block = Math.max(blockSize, minimumBlockSize(length));
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, length, block, rollCycle, rollBytes,
-            timeProvider, drainRollIdleMillis);
+            timeProvider, drainRollIdleMillis, fileStore);
     }
 
     /**
@@ -209,7 +236,7 @@ public record SpillConfig(
     public SpillConfig withBlockSize(final long bytes)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, bytes, rollCycle, rollBytes,
-            timeProvider, drainRollIdleMillis);
+            timeProvider, drainRollIdleMillis, fileStore);
     }
 
     /**
@@ -219,7 +246,7 @@ public record SpillConfig(
     public SpillConfig withRollCycle(final RollCycle cycle)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, cycle, rollBytes,
-            timeProvider, drainRollIdleMillis);
+            timeProvider, drainRollIdleMillis, fileStore);
     }
 
     /**
@@ -229,7 +256,7 @@ public record SpillConfig(
     public SpillConfig withRollBytes(final long bytes)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, bytes,
-            timeProvider, drainRollIdleMillis);
+            timeProvider, drainRollIdleMillis, fileStore);
     }
 
     /**
@@ -239,7 +266,7 @@ public record SpillConfig(
     public SpillConfig withTimeProvider(final TimeProvider clock)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle,
-            rollBytes, clock, drainRollIdleMillis);
+            rollBytes, clock, drainRollIdleMillis, fileStore);
     }
 
     /**
@@ -249,6 +276,16 @@ public record SpillConfig(
     public SpillConfig withDrainRollIdleMillis(final long millis)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle,
-            rollBytes, timeProvider, millis);
+            rollBytes, timeProvider, millis, fileStore);
+    }
+
+    /**
+     * @param store where to read the file system's size and usable space; null for the directory's own.
+     * @return a copy reading free space there.
+     */
+    public SpillConfig withFileStore(final FileStore store)
+    {
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle,
+            rollBytes, timeProvider, drainRollIdleMillis, store);
     }
 }

@@ -14,6 +14,7 @@ import net.openhft.chronicle.queue.impl.RollingResourcesCache;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
+import net.openhft.chronicle.queue.impl.table.ReadonlyTableStore;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.IntHashSet;
@@ -35,6 +36,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -132,6 +134,7 @@ public final class SpillStore implements AutoCloseable
     private static final int RESYNC_ATTEMPTS = 4096;
     private static final int OPEN_ATTEMPTS = 4;
     private static final String DISCARD_SUFFIX = ".discard";
+    private static final String METADATA_CHECK_DIR = ".metadata-check";
     private static final int DELIVERED = 1;
     private static final int EMPTY = 0;
     private static final int SKIPPED = -1;
@@ -163,6 +166,7 @@ public final class SpillStore implements AutoCloseable
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final FileStore fileStore;
+    private final long freeSpaceMargin;
     private final SegmentClock clock;
     private final SingleChronicleQueue queue;
     private final RollCycle rollCycle;
@@ -198,6 +202,7 @@ public final class SpillStore implements AutoCloseable
     private volatile long publishedSealedBytes = -1;
     private volatile Path publishedCurrentFile;
     private long diskEstimate;
+    private volatile long quotaBytes;
     private long bytesSinceSync;
     private long usableSpace;
     private long bytesSinceFreeCheck;
@@ -231,10 +236,25 @@ public final class SpillStore implements AutoCloseable
      */
     public static SpillStore open(final SpillConfig config)
     {
-        return new SpillStore(config);
+        return new SpillStore(config, SpillStore::newQueue);
     }
 
-    private SpillStore(final SpillConfig config)
+    /**
+     * As {@link #open(SpillConfig)}, building Chronicle's queue with {@code opener} (tests inject failures with it).
+     */
+    static SpillStore open(final SpillConfig config, final QueueOpener opener)
+    {
+        return new SpillStore(config, opener);
+    }
+
+    /** Builds the Chronicle queue of a store directory. */
+    @FunctionalInterface
+    interface QueueOpener
+    {
+        SingleChronicleQueue open(Path directory, SpillConfig config, SegmentClock clock);
+    }
+
+    private SpillStore(final SpillConfig config, final QueueOpener opener)
     {
         this.config = config;
         this.owner = Thread.currentThread();
@@ -258,10 +278,12 @@ public final class SpillStore implements AutoCloseable
             {
                 throw new IllegalStateException("spill store " + directory + " is already open");
             }
-            this.fileStore = Files.getFileStore(directory);
+            this.fileStore = config.fileStore() != null ? config.fileStore() : Files.getFileStore(directory);
+            this.freeSpaceMargin = config.freeSpaceMarginFor(fileStore.getTotalSpace());
+            this.quotaBytes = config.quotaBytes();
             this.metadataFile = directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
             this.clock = new SegmentClock(config.timeProvider());
-            q = buildQueue(directory, config, clock);
+            q = buildQueue(directory, config, clock, opener);
             this.queue = q;
             this.maxRecordLength = config.maxFrameLength() + RECORD_HEADER_LENGTH;
             if (maxRecordLength + 8L > queue.overlapSize())
@@ -350,13 +372,9 @@ public final class SpillStore implements AutoCloseable
         }
         buffer.boundsCheck(offset, length);
 
-        final long docBytes = (4 + RECORD_HEADER_LENGTH + length + 3) & ~3L;
+        final long docBytes = documentBytes(length);
         final long now = config.timeProvider().currentTimeMillis();
-        final boolean roll = appendCycle == NO_CYCLE
-            || clock.cycle() != appendCycle
-            || now - cycleStartWallMillis >= cycleLengthMillis
-            || currentFileBytes + docBytes > config.rollBytes()
-            || appendsInCycle >= maxMessagesPerCycle - 1;
+        final boolean roll = rollDue(docBytes, now);
         final int status = admit(docBytes, roll, now);
         if (status != OK)
         {
@@ -457,6 +475,54 @@ public final class SpillStore implements AutoCloseable
             sourceView.wrap(gatherScratch, 0, length);
         }
         return append(sourceView, 0, length);
+    }
+
+    /**
+     * Whether an {@link #append} of {@code length} bytes would be accepted now, without writing anything: the quota and
+     * free-space checks of {@code append} (reading the free space when the last reading is stale). Owner thread only.
+     *
+     * @param length frame length.
+     * @return {@link #OK}, {@link #QUOTA_EXCEEDED} or {@link #DISK_FULL}.
+     * @throws IllegalStateException if called from a thread other than the owner, or after {@link #close()}.
+     */
+    public int room(final int length)
+    {
+        checkOwner();
+        final long docBytes = documentBytes(length);
+        final long now = config.timeProvider().currentTimeMillis();
+        return admit(docBytes, rollDue(docBytes, now), now);
+    }
+
+    /**
+     * @return the quota appends are held to now: {@link SpillConfig#quotaBytes()} unless changed with
+     * {@link #quotaBytes(long)}. Any thread.
+     */
+    public long quotaBytes()
+    {
+        return quotaBytes;
+    }
+
+    /**
+     * Changes the quota appends are held to from now on (stores that share one budget, such as the relay's stores of
+     * one lane, give each the part the others do not use). Files already written stay; a smaller quota only refuses
+     * appends. Owner thread only.
+     *
+     * @param bytes the most disk the store may occupy; may be below {@link SpillConfig#MIN_QUOTA_BYTES}.
+     * @throws IllegalStateException if called from a thread other than the owner, or after {@link #close()}.
+     */
+    public void quotaBytes(final long bytes)
+    {
+        checkOwner();
+        quotaBytes = Math.max(0, bytes);
+    }
+
+    /**
+     * @return the free-space margin this store keeps on its file system ({@link SpillConfig#freeSpaceMarginFor(long)}
+     * of the file system's size at open). Any thread.
+     */
+    public long freeSpaceMarginBytes()
+    {
+        return freeSpaceMargin;
     }
 
     /**
@@ -628,19 +694,21 @@ public final class SpillStore implements AutoCloseable
     // ---------------------------------------------------------------------------------------------------------------
     // Opening
 
-    private static SingleChronicleQueue buildQueue(final Path directory, final SpillConfig config, final SegmentClock clock)
+    private static SingleChronicleQueue buildQueue(
+        final Path directory, final SpillConfig config, final SegmentClock clock, final QueueOpener opener)
     {
         try
         {
-            return newQueue(directory, config, clock);
+            return openWritable(directory, config, clock, opener);
         }
         catch (final Exception | AssertionError e)
         {
-            // The store holds the directory lock, so nobody else holds Chronicle's table-store lock: a failure here
-            // is a damaged metadata.cq4t or an environment problem (JVM flags, permissions). Try once without the
-            // metadata; if that fails too it was not the metadata, and it is put back untouched.
+            // The store holds the directory lock, so no other store holds Chronicle's table-store lock; but a failure
+            // here may still be the environment's (too many open files, no memory to map, a lock held by a tool) and
+            // gone a moment later. Only a metadata.cq4t that is itself damaged is set aside (losing the read position):
+            // otherwise the failure is thrown and the file, with the read position, is left as it was.
             final Path metadata = directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
-            if (!Files.exists(metadata))
+            if (!Files.exists(metadata) || !metadataDamaged(directory, config, opener, e))
             {
                 throw propagate(e);
             }
@@ -657,7 +725,7 @@ public final class SpillStore implements AutoCloseable
             final SingleChronicleQueue queue;
             try
             {
-                queue = newQueue(directory, config, clock);
+                queue = openWritable(directory, config, clock, opener);
             }
             catch (final Exception | AssertionError retry)
             {
@@ -672,13 +740,110 @@ public final class SpillStore implements AutoCloseable
                 }
                 throw propagate(e);
             }
-            LOG.warn("spill store {}: cannot open {} ({}); started a new one: the read position is lost, so frames not "
+            LOG.warn("spill store {}: {} is damaged ({}); started a new one: the read position is lost, so frames not "
                 + "yet deleted will be delivered again", directory, metadata.getFileName(), e.toString());
             return queue;
         }
     }
 
-    private static SingleChronicleQueue newQueue(final Path directory, final SpillConfig config, final SegmentClock clock)
+    /**
+     * Whether the metadata file is damaged, as opposed to unreadable now: its bytes, copied into a folder nobody else
+     * uses, fail to open again (for a reason other than I/O). If the copy opens, the file is intact and the failure
+     * was the environment's.
+     */
+    private static boolean metadataDamaged(
+        final Path directory, final SpillConfig config, final QueueOpener opener, final Throwable failure)
+    {
+        if (isEnvironmental(failure))
+        {
+            return false;
+        }
+        final Path scratch = directory.resolve(METADATA_CHECK_DIR);
+        try
+        {
+            deleteScratch(scratch);
+            Files.createDirectories(scratch);
+            Files.copy(directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE),
+                scratch.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
+        }
+        catch (final IOException io)
+        {
+            failure.addSuppressed(io);
+            deleteScratch(scratch);
+            return false;
+        }
+        try
+        {
+            closeQuietly(openWritable(scratch, config, new SegmentClock(config.timeProvider()), opener));
+            return false;
+        }
+        catch (final Exception | AssertionError copyFailure)
+        {
+            return !isEnvironmental(copyFailure);
+        }
+        finally
+        {
+            BackgroundResourceReleaser.releasePendingResources();
+            deleteScratch(scratch);
+        }
+    }
+
+    /** Builds the queue; one whose metadata Chronicle could only open read-only (it falls back to that) is a failure. */
+    private static SingleChronicleQueue openWritable(
+        final Path directory, final SpillConfig config, final SegmentClock clock, final QueueOpener opener)
+    {
+        final SingleChronicleQueue queue = opener.open(directory, config, clock);
+        if (queue.metaStore() instanceof ReadonlyTableStore)
+        {
+            closeQuietly(queue);
+            throw new IllegalStateException("Chronicle could open " + SingleChronicleQueue.QUEUE_METADATA_FILE
+                + " in " + directory + " only read-only");
+        }
+        return queue;
+    }
+
+    /** @return whether {@code t} is an I/O or resource failure (a file cannot be opened or mapped now), not content. */
+    private static boolean isEnvironmental(final Throwable t)
+    {
+        for (Throwable cause = t; cause != null; cause = cause.getCause())
+        {
+            if (cause instanceof OutOfMemoryError
+                || cause instanceof IOException && !(cause instanceof EOFException || cause instanceof StreamCorruptedException))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void deleteScratch(final Path scratch)
+    {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(scratch))
+        {
+            for (final Path file : files)
+            {
+                Files.deleteIfExists(file);
+            }
+        }
+        catch (final NoSuchFileException e)
+        {
+            return;
+        }
+        catch (final IOException e)
+        {
+            LOG.debug("spill store: cleaning {}", scratch, e);
+        }
+        try
+        {
+            Files.deleteIfExists(scratch);
+        }
+        catch (final IOException e)
+        {
+            LOG.debug("spill store: deleting {}", scratch, e);
+        }
+    }
+
+    static SingleChronicleQueue newQueue(final Path directory, final SpillConfig config, final SegmentClock clock)
     {
         return SingleChronicleQueueBuilder.binary(directory.toFile())
             .rollCycle(config.rollCycle())
@@ -711,7 +876,7 @@ public final class SpillStore implements AutoCloseable
                 if (sealPrevious && !rollNow())
                 {
                     LOG.warn("spill store {}: no room to start a new cycle file at open (disk use {} of quota {}, "
-                        + "usable {})", directory, diskEstimate, config.quotaBytes(), usableSpace);
+                        + "usable {})", directory, diskEstimate, quotaBytes, usableSpace);
                 }
                 return;
             }
@@ -1333,6 +1498,20 @@ public final class SpillStore implements AutoCloseable
     // ---------------------------------------------------------------------------------------------------------------
     // Appending, rolling, deleting, accounting
 
+    private static long documentBytes(final int length)
+    {
+        return (4 + RECORD_HEADER_LENGTH + length + 3) & ~3L;
+    }
+
+    private boolean rollDue(final long docBytes, final long now)
+    {
+        return appendCycle == NO_CYCLE
+            || clock.cycle() != appendCycle
+            || now - cycleStartWallMillis >= cycleLengthMillis
+            || currentFileBytes + docBytes > config.rollBytes()
+            || appendsInCycle >= maxMessagesPerCycle - 1;
+    }
+
     /**
      * Checks the quota and the free-space margin for a write.
      *
@@ -1359,7 +1538,7 @@ public final class SpillStore implements AutoCloseable
         {
             need += queue.blockSize() + queue.overlapSize();
         }
-        if (diskEstimate + need > config.quotaBytes())
+        if (diskEstimate + need > quotaBytes)
         {
             return QUOTA_EXCEEDED;
         }
@@ -1368,7 +1547,7 @@ public final class SpillStore implements AutoCloseable
         {
             refreshUsableSpace(now);
         }
-        if (usableSpace - bytesSinceFreeCheck - need < config.freeSpaceMarginBytes())
+        if (usableSpace - bytesSinceFreeCheck - need < freeSpaceMargin)
         {
             return DISK_FULL;
         }

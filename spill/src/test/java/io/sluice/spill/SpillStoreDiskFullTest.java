@@ -33,6 +33,51 @@ class SpillStoreDiskFullTest
     }
 
     /**
+     * A 64 MiB file system, a quota of 1 GiB: the store keeps a sixteenth of the file system free (4 MiB), not the
+     * default 64 MiB margin, which would have refused every append.
+     */
+    @Test
+    void marginScalesWithASmallFileSystem()
+    {
+        final SpillConfig config = SpillConfig.of(dir.resolve("lane"), 1L << 30).withMaxFrameLength(64 * 1024)
+            .withFileStore(new SmallFileSystem(dir, 64L << 20)).withTimeProvider(SpillTests.clock());
+        assertEquals(4L << 20, config.freeSpaceMarginFor(64L << 20));
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[32 * 1024]);
+        long appended = 0;
+        int status;
+        try (SpillStore store = SpillStore.open(config))
+        {
+            assertEquals(4L << 20, store.freeSpaceMarginBytes());
+            while ((status = store.append(frame, 0, TestFrames.write(frame, 0, appended, 32 * 1024 - 32))) == SpillStore.OK)
+            {
+                appended++;
+            }
+            assertEquals(SpillStore.DISK_FULL, status);
+            assertEquals(SpillStore.DISK_FULL, store.room(32 * 1024), "room() says what append would");
+            assertTrue(appended * 32 * 1024 > 50L << 20, "most of the 64 MiB holds frames: " + appended + " frames");
+            final long[] next = {0};
+            while (store.read((b, o, l) -> assertEquals(next[0]++, TestFrames.verify(b, o, l)), 100) > 0)
+            {
+                // drain
+            }
+            assertEquals(appended, next[0]);
+            assertEquals(SpillStore.OK, store.room(1000), "space is back once drained");
+        }
+    }
+
+    @Test
+    void theMarginRule()
+    {
+        final SpillConfig config = SpillConfig.of(dir, 1L << 30);
+        assertEquals(64L << 20, config.freeSpaceMarginFor(1L << 40), "large: the configured 64 MiB");
+        assertEquals(64L << 20, config.freeSpaceMarginFor(1L << 30), "1 GiB: a sixteenth is 64 MiB");
+        assertEquals(10L << 20, config.freeSpaceMarginFor(160L << 20), "160 MiB: a sixteenth");
+        assertEquals(4L << 20, config.freeSpaceMarginFor(32L << 20), "small: at least 4 MiB");
+        assertEquals(1L << 20, config.withFreeSpaceMarginBytes(1L << 20).freeSpaceMarginFor(32L << 20),
+            "never more than configured");
+    }
+
+    /**
      * On an 8 MiB tmpfs with a quota far above it, appends stop with DISK_FULL while the margin is still free: the JVM
      * never touches a page the file system cannot back (that would be SIGBUS, killing this test JVM).
      */
