@@ -138,6 +138,7 @@ public final class SpillStore implements AutoCloseable
     private static final int DELIVERED = 1;
     private static final int EMPTY = 0;
     private static final int SKIPPED = -1;
+    private static final int NO_ROOM = -2;
 
     private static final VarHandle BACKLOG_MESSAGES;
     private static final VarHandle APPEND_END;
@@ -210,6 +211,7 @@ public final class SpillStore implements AutoCloseable
     private boolean sparseFiles = true;
 
     // Read side; owner thread only.
+    private int lastFrameLength;
     private boolean readOffsetKnown;
     private int deletedBelowCycle = NO_CYCLE;
     private boolean closed;
@@ -538,18 +540,36 @@ public final class SpillStore implements AutoCloseable
      */
     public int read(final FrameHandler handler, final int limit)
     {
+        return read(handler, limit, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #read(FrameHandler, int)}, delivering at most {@code byteLimit} bytes of frames: a frame that would
+     * take the frames delivered by this call past it stays first in the store, unless it is the first frame of the call
+     * (so that a frame longer than the limit is still delivered). Lets a caller fill a buffer of its own size.
+     *
+     * @param handler   receives the frames; the bytes are valid only during its call.
+     * @param limit     most frames to deliver.
+     * @param byteLimit most bytes of frames to deliver, the first frame aside.
+     * @return frames delivered; 0 when the store is empty.
+     * @throws IllegalStateException if called from a thread other than the owner, or after {@link #close()}.
+     */
+    public int read(final FrameHandler handler, final int limit, final long byteLimit)
+    {
         checkOwner();
         int delivered = 0;
         int outcome = DELIVERED;
+        long room = Long.MAX_VALUE;
         while (delivered < limit)
         {
-            outcome = readOne(handler);
-            if (outcome == EMPTY)
+            outcome = readOne(handler, room);
+            if (outcome == EMPTY || outcome == NO_ROOM)
             {
                 break;
             }
             if (outcome == DELIVERED)
             {
+                room = delivered == 0 ? byteLimit - lastFrameLength : room - lastFrameLength;
                 delivered++;
             }
         }
@@ -1055,7 +1075,7 @@ public final class SpillStore implements AutoCloseable
     // ---------------------------------------------------------------------------------------------------------------
     // Reading
 
-    private int readOne(final FrameHandler handler)
+    private int readOne(final FrameHandler handler, final long room)
     {
         int lastCycle = tailer.cycle();
         long lastIndex = tailer.index();
@@ -1092,11 +1112,11 @@ public final class SpillStore implements AutoCloseable
                 }
                 return skipDamage(cycle, "ends before its last frame") ? SKIPPED : EMPTY;
             }
-            return deliver(dc, handler);
+            return deliver(dc, handler, room);
         }
     }
 
-    private int deliver(final DocumentContext dc, final FrameHandler handler)
+    private int deliver(final DocumentContext dc, final FrameHandler handler, final long room)
     {
         boolean closeNeeded = true;
         try
@@ -1147,6 +1167,11 @@ public final class SpillStore implements AutoCloseable
                 return SKIPPED;
             }
 
+            if (frameLength > room)
+            {
+                dc.rollbackOnClose();
+                return NO_ROOM;
+            }
             try
             {
                 handler.onFrame(readView, RECORD_HEADER_LENGTH, frameLength);
@@ -1156,6 +1181,7 @@ public final class SpillStore implements AutoCloseable
                 dc.rollbackOnClose();
                 throw t;
             }
+            lastFrameLength = frameLength;
             setReadOffset(storedOffset + frameLength);
             readOffsetKnown = true;
             readOffsetValue.setOrderedValue(storedOffset + frameLength);

@@ -67,6 +67,28 @@ class SpillStoreApiTest
     }
 
     @Test
+    void aByteLimitedReadFillsABufferAndLeavesTheRestFirst()
+    {
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[4096]);
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            for (int seq = 0; seq < 10; seq++)
+            {
+                assertEquals(SpillStore.OK, store.append(frame, 0, TestFrames.write(frame, 0, seq, 1000 - 32)));
+            }
+            assertEquals(SpillStore.OK, store.append(frame, 0, TestFrames.write(frame, 0, 10, 4000 - 32)));
+            final List<Long> sequences = new ArrayList<>();
+            final FrameHandler collect = (b, o, l) -> sequences.add(TestFrames.verify(b, o, l));
+            assertEquals(3, store.read(collect, 100, 3500), "three frames of 1000 bytes fit 3500");
+            assertEquals(3, store.read(collect, 100, 3000));
+            assertEquals(4, store.read(collect, 100, 7000), "up to the frame that does not fit");
+            assertEquals(1, store.read(collect, 100, 1000), "a first frame longer than the limit still comes");
+            assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L), sequences);
+            assertTrue(store.isEmpty());
+        }
+    }
+
+    @Test
     void framesLongerThanTheMaximumAreAProgrammingError()
     {
         try (SpillStore store = SpillStore.open(config().withMaxFrameLength(1024)))
