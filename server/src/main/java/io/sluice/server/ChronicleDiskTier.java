@@ -2,8 +2,8 @@ package io.sluice.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Frames;
+import io.sluice.core.util.RateLimitedLogger;
 import io.sluice.spill.FrameHandler;
 import io.sluice.spill.SpillConfig;
 import io.sluice.spill.SpillStore;
@@ -17,11 +17,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -32,7 +36,8 @@ import java.util.stream.Stream;
  * {@code head-N} stores. A head store holds frames that were older than everything in {@code main} when the lane
  * closed (its memory tier, and frames restored but not yet sent); they must go out first, so heads are restored
  * newest-first, before {@code main}. A durable subscription's folder survives the lane, so its backlog reaches
- * the subscriber when it reconnects under the same name, after a graceful restart or a kill -9.
+ * the subscriber when it reconnects under the same name, after a graceful restart or a kill -9. The lane's quota
+ * ({@code spill-quota}) covers all of its stores: {@code main} may use what the heads leave.
  * <p>
  * A store record holds a <em>batch</em>: frames back to back, up to {@link #CHUNK_BYTES} (or one larger frame
  * alone). Chronicle's cost is per document (header, index, and its recomputing of the last sequence number on each
@@ -40,10 +45,27 @@ import java.util.stream.Stream;
  * a restored batch is copied into a chunk as one block. Stores written one frame per record (earlier versions)
  * read the same way: a record is always whole frames. The tier therefore counts its backlog in bytes, which the
  * store keeps exact across restarts, and counts frames only on the lane's side.
+ * <p>
+ * <b>When the disk refuses</b> (quota, or free space below the margin), the tier stops taking runs ({@link #hasRoom()}
+ * false, {@link #isFull()} true: the lane's on-full policy acts) and the runs it already took wait in the hand-over.
+ * Once nothing is stored ahead of them they go straight back to the lane as restored chunks, in order: a lane whose
+ * disk cannot take anything still delivers everything it accepted, from memory. The tier looks for room again a few
+ * times a second.
+ * <p>
+ * <b>Closing.</b> A durable lane hands over everything it holds when it closes, without bound: its hand-off, memory
+ * tier and unsent frames are bounded by its configuration, and the spill thread writes all of it (past the quota if
+ * need be, never past the free-space margin), so nothing the relay acknowledged is dropped at close.
+ * <p>
+ * <b>Failure.</b> An exception or error from the disk work fails the tier through one path, {@link #fail}: the stores
+ * close (releasing the directory for the subscription's next connection), the spill thread lets go of the queues, and
+ * the lane, woken on its event loop, takes back what the tier held in memory, delivers it, and goes on without a disk
+ * tier (its on-full policy acts when memory is full).
  */
 final class ChronicleDiskTier implements DiskTier
 {
     private static final Logger LOG = LoggerFactory.getLogger(ChronicleDiskTier.class);
+    // Full and failed tiers warn; a relay with many lanes on a full disk must not flood the log.
+    private static final RateLimitedLogger WARNINGS = new RateLimitedLogger(LOG, 5);
     private static final int TO_DISK_RUNS = 64;
     private static final long TO_DISK_BYTES = 4L * 1024 * 1024;
     private static final int FROM_DISK_CHUNKS = 8;
@@ -52,6 +74,8 @@ final class ChronicleDiskTier implements DiskTier
     // this thread tens of milliseconds (28 ms and 30 ms measured under load), and even once a second they halved
     // what a spilling lane carried at 1.7 M msg/s. Only a lane whose producers paused for a second rolls.
     private static final long DRAIN_ROLL_IDLE_MILLIS = 1000;
+    private static final long MEASURE_INTERVAL_NANOS = 250_000_000L;
+    private static final long ROOM_CHECK_INTERVAL_NANOS = 100_000_000L;
 
     private final SpillWorker worker;
     private final Path directory;
@@ -60,16 +84,21 @@ final class ChronicleDiskTier implements DiskTier
     private final int maxFrameLength;
     private final Runnable wakeLane;
     private final ByteBufAllocator alloc;
+    private final SpillCounters counters;
+    private final UnaryOperator<SpillConfig> storeSettings;
 
     // Lane -> worker, and worker -> lane.
     private final OneToOneConcurrentArrayQueue<ByteBuf> toDisk = new OneToOneConcurrentArrayQueue<>(TO_DISK_RUNS);
     private final AtomicLong toDiskBytes = new AtomicLong();
     private final OneToOneConcurrentArrayQueue<ByteBuf> fromDisk = new OneToOneConcurrentArrayQueue<>(FROM_DISK_CHUNKS);
-    private final OneToOneConcurrentArrayQueue<ByteBuf> toHead = new OneToOneConcurrentArrayQueue<>(1024);
+    // What a closing lane hands over, oldest first: bounded by the lane's configuration, not by these queues.
+    private final Queue<ByteBuf> headAtClose = new ConcurrentLinkedQueue<>();
+    private final Queue<ByteBuf> tailAtClose = new ConcurrentLinkedQueue<>();
 
     private volatile boolean opened;
     private volatile boolean full;
     private volatile boolean closing;
+    private volatile boolean failed;
     private volatile boolean finished;
     private volatile long backlogBytesAtOpen;
     private volatile long diskBytes;
@@ -81,21 +110,26 @@ final class ChronicleDiskTier implements DiskTier
     private long handedBytes;
     private long restoredBytes;
 
+    // Spill thread only, until fail() hands the chunks read back but not yet handed over to the lane (as leftovers).
+    private final ArrayDeque<ByteBuf> ready = new ArrayDeque<>();
+    private volatile ArrayDeque<ByteBuf> leftovers;
+
     // Spill thread only.
     private SpillStore main;
     private final List<SpillStore> heads = new ArrayList<>();
     private final UnsafeBuffer restoreView = new UnsafeBuffer(0, 0);
     private final int batchBytes;
     private ByteBuf restoring;
-    private long lastDiskMeasureNanos;
-    private int largestRecord = FrameDescriptor.HEADER_LENGTH;
+    private long lastMeasureNanos;
+    private long lastRoomCheckNanos;
+    private boolean resetSinceFull;
     private long lastHeadNumber;
-    private final java.util.ArrayDeque<ByteBuf> ready = new java.util.ArrayDeque<>();
     private final FrameHandler copier = this::copyRestored;
 
     ChronicleDiskTier(
         final SpillWorker worker, final Path directory, final boolean durable, final long quotaBytes,
-        final int maxFrameLength, final ByteBufAllocator alloc, final Runnable wakeLane)
+        final int maxFrameLength, final ByteBufAllocator alloc, final Runnable wakeLane, final SpillCounters counters,
+        final UnaryOperator<SpillConfig> storeSettings)
     {
         this.maxFrameLength = maxFrameLength;
         this.batchBytes = Math.min(CHUNK_BYTES, maxFrameLength);
@@ -105,6 +139,8 @@ final class ChronicleDiskTier implements DiskTier
         this.quotaBytes = quotaBytes;
         this.alloc = alloc;
         this.wakeLane = wakeLane;
+        this.counters = counters;
+        this.storeSettings = storeSettings;
         worker.add(this);
     }
 
@@ -113,13 +149,13 @@ final class ChronicleDiskTier implements DiskTier
     @Override
     public boolean hasRoom()
     {
-        return opened && !full && !closing && toDiskBytes.get() < TO_DISK_BYTES;
+        return opened && !full && !failed && !closing && toDiskBytes.get() < TO_DISK_BYTES;
     }
 
     @Override
     public boolean isFull()
     {
-        return full;
+        return full || failed;
     }
 
     @Override
@@ -145,7 +181,11 @@ final class ChronicleDiskTier implements DiskTier
     @Override
     public ByteBuf pollRestored()
     {
-        final ByteBuf chunk = fromDisk.poll();
+        ByteBuf chunk = fromDisk.poll();
+        if (chunk == null && failed)
+        {
+            chunk = takeBackAfterFailure();
+        }
         if (chunk != null)
         {
             restoredBytes += chunk.readableBytes();
@@ -155,9 +195,32 @@ final class ChronicleDiskTier implements DiskTier
         return chunk;
     }
 
+    // After fail(), the lane owns the chunks read back (leftovers) and the consuming end of toDisk: it delivers what
+    // the tier took from it and could not store, in order.
+    private ByteBuf takeBackAfterFailure()
+    {
+        final ArrayDeque<ByteBuf> chunks = leftovers;
+        if (chunks != null && !chunks.isEmpty())
+        {
+            return chunks.poll();
+        }
+        final ByteBuf run = toDisk.poll();
+        if (run == null)
+        {
+            return null;
+        }
+        toDiskBytes.addAndGet(-run.readableBytes());
+        return copyOut(run);
+    }
+
     @Override
     public boolean isEmpty()
     {
+        if (failed)
+        {
+            final ArrayDeque<ByteBuf> chunks = leftovers;
+            return fromDisk.isEmpty() && (chunks == null || chunks.isEmpty()) && toDisk.isEmpty();
+        }
         return opened && handedBytes + backlogBytesAtOpen == restoredBytes;
     }
 
@@ -186,12 +249,7 @@ final class ChronicleDiskTier implements DiskTier
     @Override
     public void handOverHead(final ByteBuf olderFrames)
     {
-        if (!toHead.offer(olderFrames))
-        {
-            LOG.warn("lane {} closing: more head chunks than the hand-over holds; {} bytes not kept", directory,
-                olderFrames.readableBytes());
-            olderFrames.release();
-        }
+        headAtClose.add(olderFrames);
     }
 
     /**
@@ -200,22 +258,30 @@ final class ChronicleDiskTier implements DiskTier
     @Override
     public void handOverTail(final ByteBuf run)
     {
-        if (!toDisk.offer(run))
-        {
-            LOG.warn("lane {} closing: the hand-over to disk is full; {} bytes not kept", directory, run.readableBytes());
-            run.release();
-            return;
-        }
-        toDiskBytes.addAndGet(run.readableBytes());
+        tailAtClose.add(run);
     }
 
     @Override
     public void close()
     {
+        // The lane lets go of its ends of the queues: what it has not taken back goes with the hand-over.
         ByteBuf chunk;
         while ((chunk = fromDisk.poll()) != null)
         {
-            handOverHead(chunk);
+            headAtClose.add(chunk);
+        }
+        if (failed)
+        {
+            final ArrayDeque<ByteBuf> chunks = leftovers;
+            while (chunks != null && (chunk = chunks.poll()) != null)
+            {
+                headAtClose.add(chunk);
+            }
+            while ((chunk = toDisk.poll()) != null)
+            {
+                toDiskBytes.addAndGet(-chunk.readableBytes());
+                tailAtClose.add(chunk);
+            }
         }
         closing = true;
         worker.wake();
@@ -236,9 +302,27 @@ final class ChronicleDiskTier implements DiskTier
 
     int doWork()
     {
+        if (finished)
+        {
+            return 0;
+        }
+        if (failed)
+        {
+            if (closing)
+            {
+                finishAfterFailure();
+                return 1;
+            }
+            return 0;
+        }
         if (!opened)
         {
             open();
+            return 1;
+        }
+        if (closing)
+        {
+            shutdown();
             return 1;
         }
         int work = append();
@@ -247,29 +331,19 @@ final class ChronicleDiskTier implements DiskTier
             // Room in the hand-over again: the lane may have runs waiting for it.
             wakeLane();
         }
-        if (closing)
-        {
-            shutdown();
-            return work + 1;
-        }
         work += restore();
-        if (full && heads.isEmpty() && main.isEmpty())
+        final long now = System.nanoTime();
+        if (full && toDisk.isEmpty() && now - lastRoomCheckNanos > ROOM_CHECK_INTERVAL_NANOS)
         {
-            // Everything on disk was consumed, yet the quota is still taken (the drained cycle file is the one
-            // appends go to, and a new one has no room). An empty store holds nothing to keep: start it afresh.
-            final Path mainDir = directory.resolve("main");
-            main.close();
-            deleteTree(mainDir);
-            main = SpillStore.open(config(mainDir));
-            full = false;
-            work++;
+            lastRoomCheckNanos = now;
+            work += lookForRoom();
         }
         // Measuring disk use costs system calls: a few times a second is plenty for a gauge and the log.
-        final long now = System.nanoTime();
-        if (now - lastDiskMeasureNanos > 250_000_000L)
+        if (now - lastMeasureNanos > MEASURE_INTERVAL_NANOS)
         {
-            lastDiskMeasureNanos = now;
+            lastMeasureNanos = now;
             lookAtDrainedStore();
+            shareQuota();
             diskBytes = totalDiskBytes();
             // What the lane restores next is in the reader's file; what lies beyond it, once on disk, need not stay in
             // memory (see SpillStore.dropCachedPages).
@@ -301,6 +375,42 @@ final class ChronicleDiskTier implements DiskTier
         restoring = null;
     }
 
+    // The store refused and the lane has handed nothing since: is there room again?
+    private int lookForRoom()
+    {
+        int status = main.room(batchBytes);
+        if (status == SpillStore.QUOTA_EXCEEDED && !resetSinceFull && heads.isEmpty() && main.isEmpty() &&
+            ready.isEmpty())
+        {
+            // Everything on disk was consumed, yet the quota is still taken (the drained cycle file is the one
+            // appends go to, and a new one has no room). An empty store holds nothing to keep: start it afresh, once.
+            resetSinceFull = true;
+            final Path mainDir = directory.resolve("main");
+            main.close();
+            deleteTree(mainDir);
+            main = SpillStore.open(config(mainDir));
+            shareQuota();
+            status = main.room(batchBytes);
+        }
+        if (status != SpillStore.OK)
+        {
+            return 0;
+        }
+        roomAgain();
+        wakeLane();
+        return 1;
+    }
+
+    private void roomAgain()
+    {
+        if (full)
+        {
+            full = false;
+            resetSinceFull = false;
+            LOG.debug("disk tier {} takes messages again", directory);
+        }
+    }
+
     private void open()
     {
         try
@@ -324,6 +434,7 @@ final class ChronicleDiskTier implements DiskTier
             throw new UncheckedIOException(ex);
         }
         main = SpillStore.open(config(directory.resolve("main")));
+        shareQuota();
         long records = main.backlogMessages();
         long bytes = main.backlogBytes();
         for (final SpillStore head : heads)
@@ -344,8 +455,19 @@ final class ChronicleDiskTier implements DiskTier
 
     private SpillConfig config(final Path dir)
     {
-        return SpillConfig.of(dir, quotaBytes).withMaxFrameLength(maxFrameLength)
-            .withDrainRollIdleMillis(DRAIN_ROLL_IDLE_MILLIS);
+        return storeSettings.apply(SpillConfig.of(dir, quotaBytes).withMaxFrameLength(maxFrameLength)
+            .withDrainRollIdleMillis(DRAIN_ROLL_IDLE_MILLIS));
+    }
+
+    // The quota is the lane's: the main store may take what the head stores (only ever read, so only shrinking) leave.
+    private void shareQuota()
+    {
+        long headBytes = 0;
+        for (final SpillStore head : heads)
+        {
+            headBytes += head.diskBytes();
+        }
+        main.quotaBytes(quotaBytes - headBytes);
     }
 
     private static long headNumber(final Path head)
@@ -361,7 +483,7 @@ final class ChronicleDiskTier implements DiskTier
     }
 
     // One record per batch: the whole run when it fits a batch (no look at its frames), else batches cut at frame
-    // boundaries.
+    // boundaries. A run the store refuses stays at the head of the hand-over.
     private int append()
     {
         int work = 0;
@@ -371,32 +493,43 @@ final class ChronicleDiskTier implements DiskTier
             final int start = run.readerIndex();
             final int end = run.writerIndex();
             int index = start;
+            int status = SpillStore.OK;
             while (index < end)
             {
                 final int length = batchLength(run, index, end, batchBytes);
-                final int status = main.append(run, index, length);
+                status = main.append(run, index, length);
                 if (status != SpillStore.OK)
                 {
-                    if (!full)
-                    {
-                        LOG.warn("disk tier {} full ({}): the lane falls back to its on-full policy", directory,
-                            status == SpillStore.QUOTA_EXCEEDED ? "quota " + quotaBytes + " bytes reached" :
-                            "free space below the margin");
-                    }
-                    full = true;
-                    run.readerIndex(index);
-                    toDiskBytes.addAndGet(-(index - start));
-                    return work;
+                    break;
                 }
                 index += length;
                 work++;
             }
+            toDiskBytes.addAndGet(-(index - start));
+            if (status != SpillStore.OK)
+            {
+                run.readerIndex(index);
+                onRefused(status);
+                return work;
+            }
             toDisk.poll();
-            toDiskBytes.addAndGet(-(end - start));
             run.release();
-            full = false;
+            roomAgain();
         }
         return work;
+    }
+
+    private void onRefused(final int status)
+    {
+        if (!full)
+        {
+            full = true;
+            lastRoomCheckNanos = System.nanoTime();
+            WARNINGS.warn("disk tier {} full ({}): the lane delivers from memory and its on-full policy acts until " +
+                "there is room again", directory, status == SpillStore.QUOTA_EXCEEDED ?
+                "quota of " + main.quotaBytes() + " bytes reached" :
+                "free space below the margin of " + main.freeSpaceMarginBytes() + " bytes");
+        }
     }
 
     /**
@@ -436,26 +569,18 @@ final class ChronicleDiskTier implements DiskTier
             final SpillStore source = nextSource();
             if (source == null)
             {
-                return work;
-            }
-            // Many records per call (each call has a fixed cost), but at most one chunk's worth of the largest record
-            // seen and never more than 64, so a run of big records cannot balloon the chunks in flight. Batches
-            // fill a chunk by themselves; single-frame records (earlier versions, head stores) take many per chunk.
-            final int limit = Math.max(1, Math.min(64, CHUNK_BYTES / largestRecord));
-            restoring = alloc.directBuffer(CHUNK_BYTES);
-            int read = 0;
-            int n;
-            // Fill the chunk: a few hundred small frames per chunk keep the lane's writes large. Once the store is
-            // empty, read it once more: a read that finds it empty is what lets it start a new file and delete the
-            // drained one (returns 0, delivers nothing).
-            while ((n = source.read(copier, limit)) > 0)
-            {
-                read += n;
-                if ((!ready.isEmpty() || restoring.writableBytes() < largestRecord * limit) && !source.isEmpty())
+                if (!full || !passThrough())
                 {
-                    break;
+                    return work;
                 }
+                work++;
+                continue;
             }
+            // One chunk per call: as many records as fit (a batch fills it alone; single-frame records of earlier
+            // versions take hundreds), so that the chunks in flight stay FROM_DISK_CHUNKS plus one. A read that finds
+            // the store empty is what lets it start a new file and delete the drained one.
+            restoring = alloc.directBuffer(CHUNK_BYTES);
+            final int read = source.read(copier, Integer.MAX_VALUE, CHUNK_BYTES);
             if (restoring.isReadable())
             {
                 ready.add(restoring);
@@ -473,13 +598,36 @@ final class ChronicleDiskTier implements DiskTier
         }
     }
 
+    // The store refused the run at the head of the hand-over and holds nothing ahead of it: the run goes back to the
+    // lane as a restored chunk, so a lane whose disk cannot take anything still delivers, in order, what it accepted.
+    private boolean passThrough()
+    {
+        final ByteBuf run = toDisk.peek();
+        if (run == null)
+        {
+            return false;
+        }
+        final ByteBuf chunk = copyOut(run);
+        toDisk.poll();
+        toDiskBytes.addAndGet(-chunk.readableBytes());
+        ready.add(chunk);
+        return true;
+    }
+
+    // A chunk of its own for what is left of a run, and the run released: the run is a slice of a producer's read
+    // buffer that other lanes share, and a lane's drop stage may rewrite a restored chunk in place.
+    private ByteBuf copyOut(final ByteBuf run)
+    {
+        final int bytes = run.readableBytes();
+        final ByteBuf chunk = alloc.directBuffer(bytes);
+        chunk.writeBytes(run, run.readerIndex(), bytes);
+        run.release();
+        return chunk;
+    }
+
     // A record (whole frames) that does not fit the chunk being filled starts a chunk of its own size.
     private void copyRestored(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length > largestRecord)
-        {
-            largestRecord = length;
-        }
         if (restoring.writableBytes() < length)
         {
             if (restoring.isReadable())
@@ -524,6 +672,7 @@ final class ChronicleDiskTier implements DiskTier
             heads.remove(0);
             head.close();
             deleteQuietly(head);
+            shareQuota();
         }
         return main.isEmpty() ? null : main;
     }
@@ -539,7 +688,9 @@ final class ChronicleDiskTier implements DiskTier
     }
 
     /**
-     * Spill thread: finish the hand-overs and close the stores; a tier that is not durable deletes its folder.
+     * Spill thread, when the lane has closed or the relay stops: a durable tier writes everything the lane handed over
+     * (the quota does not apply: the lane's configuration bounds it), then the stores close; a tier that is not durable
+     * deletes its folder.
      */
     void shutdown()
     {
@@ -547,29 +698,21 @@ final class ChronicleDiskTier implements DiskTier
         {
             return;
         }
-        if (main != null)
+        if (failed)
         {
-            append();
-            if (durable && (!toHead.isEmpty() || !fromDisk.isEmpty() || !ready.isEmpty()))
-            {
-                // Oldest first: the lane's memory tier and the chunks it had not sent (both in toHead), then chunks
-                // this thread handed back after the lane's last look (the lane no longer takes from fromDisk once it
-                // has closed us), then the chunks read back but not handed over yet.
-                final SpillStore head = SpillStore.open(config(directory.resolve("head-" + (lastHeadNumber + 1))));
-                long refused = appendAll(head, toHead, batchBytes) + appendAll(head, fromDisk, batchBytes)
-                    + appendAll(head, ready, batchBytes);
-                if (refused > 0)
-                {
-                    LOG.warn("disk tier {}: {} frames did not fit the head store's quota and are lost", directory, refused);
-                }
-                head.close();
-            }
-            main.close();
-            for (final SpillStore head : heads)
-            {
-                head.close();
-            }
+            finishAfterFailure();
+            return;
         }
+        if (durable)
+        {
+            if (!opened)
+            {
+                // The lane closed before its tier had opened: what it handed over is kept all the same.
+                open();
+            }
+            keepWhatTheLaneHeld();
+        }
+        closeStores();
         releaseAll();
         if (!durable)
         {
@@ -578,7 +721,31 @@ final class ChronicleDiskTier implements DiskTier
         finished = true;
     }
 
-    private static long appendAll(final SpillStore store, final java.util.Queue<ByteBuf> chunks, final int batchBytes)
+    private void keepWhatTheLaneHeld()
+    {
+        main.quotaBytes(Long.MAX_VALUE);
+        long refused = appendAll(main, toDisk, batchBytes) + appendAll(main, tailAtClose, batchBytes);
+        toDiskBytes.set(0);
+        if (!headAtClose.isEmpty() || !fromDisk.isEmpty() || !ready.isEmpty())
+        {
+            // Oldest first: the lane's unsent frames, memory tier and the chunks it had not sent (all in headAtClose),
+            // then chunks this thread handed back after the lane's last look, then those read but not handed over.
+            final SpillStore head = SpillStore.open(config(directory.resolve("head-" + (lastHeadNumber + 1))));
+            heads.add(head);
+            head.quotaBytes(Long.MAX_VALUE);
+            refused += appendAll(head, headAtClose, batchBytes) + appendAll(head, fromDisk, batchBytes)
+                + appendAll(head, ready, batchBytes);
+        }
+        if (refused > 0)
+        {
+            counters.onLost(refused);
+            LOG.error("disk tier {}: {} bytes of messages the lane held at close could not be written (free space " +
+                "below the margin of {} bytes) and are lost", directory, refused, main.freeSpaceMarginBytes());
+        }
+    }
+
+    /** @return bytes refused; every chunk is released. */
+    private static long appendAll(final SpillStore store, final Queue<ByteBuf> chunks, final int batchBytes)
     {
         long refused = 0;
         ByteBuf chunk;
@@ -590,7 +757,7 @@ final class ChronicleDiskTier implements DiskTier
                 length = batchLength(chunk, i, end, batchBytes);
                 if (store.append(chunk, i, length) != SpillStore.OK)
                 {
-                    refused += Frames.count(chunk, i, i + length);
+                    refused += length;
                 }
             }
             chunk.release();
@@ -598,37 +765,139 @@ final class ChronicleDiskTier implements DiskTier
         return refused;
     }
 
-    void fail(final RuntimeException ex)
+    /**
+     * Spill thread: the disk work threw. The one way a tier fails: its stores close (so that the subscription's next
+     * connection can open them), the chunks read back go to the lane with the consuming end of the hand-over, and the
+     * lane is woken to deliver them and go on from memory. Frames that stay on disk wait for a durable subscription's
+     * next connection; a tier without a durable name loses them.
+     */
+    void fail(final Throwable cause)
     {
-        full = true;
-        releaseAll();
+        if (failed)
+        {
+            // Failed again while finishing after a failure: give up on the rest, quietly.
+            finished = true;
+            return;
+        }
+        long stranded = 0;
+        for (final SpillStore store : stores())
+        {
+            stranded += backlogBytes(store);
+        }
+        closeStores();
+        if (restoring != null)
+        {
+            // Records copied into it are consumed in the store: they must reach the lane.
+            if (restoring.isReadable())
+            {
+                ready.add(restoring);
+            }
+            else
+            {
+                restoring.release();
+            }
+            restoring = null;
+        }
+        leftovers = ready;
+        failed = true;
+        counters.onFailure();
+        if (!durable)
+        {
+            counters.onLost(stranded);
+        }
+        LOG.error("disk tier {} failed; its lane delivers what it holds in memory and falls back to its on-full " +
+            "policy; {} bytes of messages on disk {}", directory, stranded, durable ?
+            "stay there for the subscription's next connection" : "are lost", cause);
+        wakeLane();
+    }
+
+    // The lane has closed (see close()): everything it handed over or left behind is this thread's to release.
+    private void finishAfterFailure()
+    {
+        long lost = releaseAll(headAtClose) + releaseAll(tailAtClose) + releaseAll(toDisk) + releaseAll(fromDisk);
+        final ArrayDeque<ByteBuf> chunks = leftovers;
+        if (chunks != null)
+        {
+            lost += releaseAll(chunks);
+        }
+        if (lost > 0)
+        {
+            counters.onLost(lost);
+            WARNINGS.warn("disk tier {} had failed: {} bytes of messages its lane held at close are lost", directory,
+                lost);
+        }
+        if (!durable)
+        {
+            deleteTree(directory);
+        }
         finished = true;
+    }
+
+    private List<SpillStore> stores()
+    {
+        final List<SpillStore> stores = new ArrayList<>(heads);
+        if (main != null)
+        {
+            stores.add(main);
+        }
+        return stores;
+    }
+
+    private static long backlogBytes(final SpillStore store)
+    {
+        try
+        {
+            return store.backlogBytes();
+        }
+        catch (final RuntimeException ex)
+        {
+            return 0;
+        }
+    }
+
+    private void closeStores()
+    {
+        for (final SpillStore store : stores())
+        {
+            try
+            {
+                store.close();
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                LOG.warn("disk tier {}: closing {}: {}", directory, store.config().directory(), ex.toString());
+            }
+        }
+        heads.clear();
+        main = null;
     }
 
     private void releaseAll()
     {
-        ByteBuf buf;
-        while ((buf = toDisk.poll()) != null)
-        {
-            buf.release();
-        }
-        while ((buf = toHead.poll()) != null)
-        {
-            buf.release();
-        }
-        while ((buf = fromDisk.poll()) != null)
-        {
-            buf.release();
-        }
+        releaseAll(toDisk);
+        toDiskBytes.set(0);
+        releaseAll(headAtClose);
+        releaseAll(tailAtClose);
+        releaseAll(fromDisk);
+        releaseAll(ready);
         if (restoring != null)
         {
             restoring.release();
             restoring = null;
         }
-        while ((buf = ready.poll()) != null)
+    }
+
+    /** @return bytes released. */
+    private static long releaseAll(final Queue<ByteBuf> buffers)
+    {
+        long bytes = 0;
+        ByteBuf buf;
+        while ((buf = buffers.poll()) != null)
         {
+            bytes += buf.readableBytes();
             buf.release();
         }
+        return bytes;
     }
 
     private void deleteQuietly(final SpillStore store)
@@ -636,7 +905,7 @@ final class ChronicleDiskTier implements DiskTier
         deleteTree(store.config().directory());
     }
 
-    private static void deleteTree(final Path dir)
+    static void deleteTree(final Path dir)
     {
         if (!Files.exists(dir))
         {
@@ -646,7 +915,7 @@ final class ChronicleDiskTier implements DiskTier
         {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
-        catch (final IOException ex)
+        catch (final IOException | UncheckedIOException ex)
         {
             LOG.warn("could not delete {}: {}", dir, ex.toString());
         }

@@ -15,8 +15,8 @@ interface DiskTier
     boolean hasRoom();
 
     /**
-     * @return whether the tier refuses frames because its quota or the disk's free space is used up, the point
-     * where a drop policy takes over; while it is only opening or catching up, frames wait instead.
+     * @return whether the tier refuses frames because its quota or the disk's free space is used up, or because it
+     * failed: the point where a drop policy takes over; while it is only opening or catching up, frames wait instead.
      */
     boolean isFull();
 
@@ -55,13 +55,13 @@ interface DiskTier
 
     /**
      * Lane's event loop, while closing: frames older than everything on disk (the memory tier's), to be restored
-     * first next time. Takes ownership.
+     * first next time. Takes ownership. Never refuses: the lane's configuration bounds what it hands over.
      */
     void handOverHead(ByteBuf olderFrames);
 
     /**
      * Lane's event loop, while closing: the newest frames (the hand-off's), to follow everything on disk. Takes
-     * ownership.
+     * ownership. Never refuses: the lane's configuration bounds what it hands over.
      */
     void handOverTail(ByteBuf newerFrames);
 

@@ -1,37 +1,53 @@
 package io.sluice.server;
 
 import io.netty.buffer.ByteBufAllocator;
-
+import io.netty.buffer.Unpooled;
+import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.spill.DeadLetterStore;
+import io.sluice.spill.SpillConfig;
+import io.sluice.spill.SpillStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 /**
- * Makes the disk tiers of spill lanes and owns the spill thread they share, started on first use.
- * A durable subscription's tier lives in {@code spill-dir/<stream>/<subscription>}; a lane without a durable name
- * gets {@code spill-dir/<stream>/.conn-<n>}, deleted when the lane closes.
+ * Makes the disk tiers of spill lanes and owns the spill thread they share, started on first use (or by
+ * {@link #warmUp()}). A durable subscription's tier lives in {@code spill-dir/<stream>/<subscription>}; a lane without
+ * a durable name gets {@code spill-dir/<stream>/.conn-<n>}, deleted when the lane closes.
  */
 final class DiskTiers implements AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(DiskTiers.class);
+
     private final Path root;
     private final AtomicLong connections = new AtomicLong();
     private final int maxFrameLength;
     private final DeadLetterStore deadLetters;
+    private final SpillCounters counters;
+    private final UnaryOperator<SpillConfig> storeSettings;
     private SpillWorker worker;
+    private volatile String warmedOn;
 
     /**
      * @param deadLetters the relay's dead-letter store, drained by the spill thread; null when none is kept.
+     * @param counters where tiers count what they could not keep.
+     * @param storeSettings applied to every store's settings (tests simulate a small file system with it).
      */
-    DiskTiers(final Path root, final int maxFrameLength, final DeadLetterStore deadLetters)
+    DiskTiers(final Path root, final int maxFrameLength, final DeadLetterStore deadLetters,
+        final SpillCounters counters, final UnaryOperator<SpillConfig> storeSettings)
     {
         this.root = root;
         this.maxFrameLength = maxFrameLength;
         this.deadLetters = deadLetters;
+        this.counters = counters;
+        this.storeSettings = storeSettings;
         if (deadLetters != null)
         {
-            worker = new SpillWorker();
-            worker.add(deadLetters);
+            worker().add(deadLetters);
         }
     }
 
@@ -45,15 +61,56 @@ final class DiskTiers implements AutoCloseable
         final String stream, final String subscription, final StreamConfig config, final ByteBufAllocator alloc,
         final Runnable wakeLane)
     {
+        final boolean durable = !subscription.isEmpty();
+        final String name = durable ? subscription : ".conn-" + ProcessHandle.current().pid() + "-" +
+            connections.incrementAndGet();
+        return new ChronicleDiskTier(worker(), root.resolve(stream).resolve(name), durable, config.spillQuotaBytes(),
+            maxFrameLength, alloc, wakeLane, counters, storeSettings);
+    }
+
+    private synchronized SpillWorker worker()
+    {
         if (worker == null)
         {
             worker = new SpillWorker();
         }
-        final boolean durable = !subscription.isEmpty();
-        final String name = durable ? subscription : ".conn-" + ProcessHandle.current().pid() + "-" +
-            connections.incrementAndGet();
-        return new ChronicleDiskTier(worker, root.resolve(stream).resolve(name), durable, config.spillQuotaBytes(),
-            maxFrameLength, alloc, wakeLane);
+        return worker;
+    }
+
+    /**
+     * Starts the spill thread and has it open, use and delete a store under the spill directory, so that Chronicle
+     * Queue's start-up (class loading, its background threads, the first mapping: one to three seconds) is over
+     * before the first lane spills. Never on an event loop.
+     *
+     * @return completes once Chronicle is warm; exceptionally when the spill directory cannot be used.
+     */
+    CompletableFuture<Void> warmUp()
+    {
+        final Path dir = root.resolve(".warm-up-" + ProcessHandle.current().pid());
+        return worker().submit(() ->
+        {
+            final byte[] frame = new byte[FrameDescriptor.HEADER_LENGTH];
+            try (SpillStore store = SpillStore.open(storeSettings.apply(
+                SpillConfig.of(dir, SpillConfig.MIN_QUOTA_BYTES).withMaxFrameLength(maxFrameLength))))
+            {
+                if (store.append(Unpooled.wrappedBuffer(frame), 0, frame.length) == SpillStore.OK)
+                {
+                    store.read((buffer, offset, length) -> { }, 1);
+                }
+            }
+            finally
+            {
+                ChronicleDiskTier.deleteTree(dir);
+            }
+            warmedOn = Thread.currentThread().getName();
+            LOG.debug("Chronicle Queue warmed up in {}", dir);
+        });
+    }
+
+    /** @return the thread that warmed Chronicle up, or null before (or without) {@link #warmUp()}. */
+    String warmedOn()
+    {
+        return warmedOn;
     }
 
     /** Waits for every tier to finish its hand-overs and close its stores. */

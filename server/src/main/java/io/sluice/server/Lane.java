@@ -280,6 +280,8 @@ final class Lane
             {
                 tier = TIER_MEMORY;
                 logTierSwitch(TIER_MEMORY);
+                // Runs the disk tier refused (full, or failed) may go to memory now: another pass.
+                progress = true;
             }
             if (drops != null && tiersEmpty)
             {
@@ -445,7 +447,8 @@ final class Lane
         if (chronicle != null && chronicle.isDurable())
         {
             // Keep everything accepted: the memory tier (older than anything on disk) goes to a head store, the
-            // hand-off (newer) to the main store. Only what sits in the channel's outbound buffer is lost.
+            // hand-off (newer) to the main store, all of it (the disk tier takes it without bound: the lane's
+            // configuration bounds it). Only what sits in the channel's outbound buffer is lost.
             while (!memory.isEmpty())
             {
                 final ByteBuf chunk = channel.alloc().directBuffer(chunkBytes);

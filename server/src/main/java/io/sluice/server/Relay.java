@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 
 /**
  * The relay: accepts publishers and subscribers, and forwards every message of a stream to every subscriber of
@@ -73,6 +76,15 @@ public final class Relay implements AutoCloseable
      */
     public static Relay start(final RelayConfig config)
     {
+        return start(config, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #start(RelayConfig)}, with {@code storeSettings} applied to the settings of every spill store (tests
+     * simulate a nearly full file system with it).
+     */
+    static Relay start(final RelayConfig config, final UnaryOperator<SpillConfig> storeSettings)
+    {
         final EventLoopGroup group = Transports.newGroup(config.ioThreads(), "sluice-relay");
         final StreamRegistry streams = new StreamRegistry(config);
         final RelayMetrics metrics = new RelayMetrics(streams);
@@ -80,7 +92,11 @@ public final class Relay implements AutoCloseable
         final DiskTiers diskTiers = new DiskTiers(config.spillDirectory(), config.maxFrameLength(),
             config.deadLetterQuotaBytes() == 0 ? null : DeadLetterStore.create(
                 SpillConfig.of(config.deadLetterDirectory(), config.deadLetterQuotaBytes())
-                    .withMaxFrameLength(config.maxFrameLength())));
+                    .withMaxFrameLength(config.maxFrameLength())), metrics.spill(), storeSettings);
+        if (usesSpill(config))
+        {
+            warmUp(diskTiers, config);
+        }
         final RateLimitedLogger warnings = new RateLimitedLogger(LoggerFactory.getLogger(Relay.class), 10);
         final ProtocolErrorHandler errorHandler = new ProtocolErrorHandler("relay", warnings,
             (code, n) -> metrics.onProtocolError(code));
@@ -128,6 +144,34 @@ public final class Relay implements AutoCloseable
         }
     }
 
+    private static boolean usesSpill(final RelayConfig config)
+    {
+        return config.defaultStream().strategy().hasDiskTier() ||
+            config.streams().values().stream().anyMatch(stream -> stream.strategy().hasDiskTier());
+    }
+
+    // Chronicle Queue takes seconds to start in a fresh JVM; a burst into a new relay must not wait for that. The relay
+    // listens once the spill thread has warmed it (a broken spill directory is reported here, and again by each tier).
+    private static void warmUp(final DiskTiers diskTiers, final RelayConfig config)
+    {
+        try
+        {
+            diskTiers.warmUp().get(30, TimeUnit.SECONDS);
+        }
+        catch (final ExecutionException ex)
+        {
+            LOG.warn("spill directory {} cannot be used: {}", config.spillDirectory(), ex.getCause().toString());
+        }
+        catch (final TimeoutException ex)
+        {
+            LOG.warn("Chronicle Queue did not start within 30 s in {}", config.spillDirectory());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /**
      * @return the port the relay listens on (the one chosen, when configured as 0).
      */
@@ -150,6 +194,12 @@ public final class Relay implements AutoCloseable
     public RelayMetrics metrics()
     {
         return metrics;
+    }
+
+    /** @return the relay's disk tiers and spill thread. */
+    DiskTiers diskTiers()
+    {
+        return diskTiers;
     }
 
     /**

@@ -29,6 +29,7 @@ public final class RelayMetrics
     private final Set<Lane> lanes = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
     private final StreamRegistry streams;
+    private final SpillCounters spill = new SpillCounters();
     private final long startedAtMillis = System.currentTimeMillis();
 
     /** @return when the relay started, epoch milliseconds. */
@@ -103,6 +104,12 @@ public final class RelayMetrics
     public boolean isShuttingDown()
     {
         return shuttingDown;
+    }
+
+    /** @return what the disk tiers could not keep: failures, bytes lost, damage. */
+    public SpillCounters spill()
+    {
+        return spill;
     }
 
     /** @return a snapshot of every stream, in no particular order. */

@@ -6,6 +6,9 @@ import org.agrona.concurrent.IdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -21,6 +24,7 @@ final class SpillWorker implements AutoCloseable
 
     private final CopyOnWriteArrayList<ChronicleDiskTier> tiers = new CopyOnWriteArrayList<>();
     private final CopyOnWriteArrayList<Agent> duties = new CopyOnWriteArrayList<>();
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -50,6 +54,32 @@ final class SpillWorker implements AutoCloseable
         wake();
     }
 
+    /**
+     * Runs {@code task} once on the spill thread, before the tiers' next turn.
+     *
+     * @param task the work; what it throws is logged.
+     * @return completes when the task has run (exceptionally with what it threw).
+     */
+    CompletableFuture<Void> submit(final Runnable task)
+    {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        tasks.add(() ->
+        {
+            try
+            {
+                task.run();
+                done.complete(null);
+            }
+            catch (final Throwable ex)
+            {
+                done.completeExceptionally(ex);
+                throw ex;
+            }
+        });
+        wake();
+        return done;
+    }
+
     void wake()
     {
         LockSupport.unpark(thread);
@@ -66,21 +96,21 @@ final class SpillWorker implements AutoCloseable
             TimeUnit.MILLISECONDS.toNanos(1));
         while (running)
         {
-            int work = 0;
+            int work = runTasks();
             for (final ChronicleDiskTier tier : tiers)
             {
                 try
                 {
                     work += tier.doWork();
-                    if (tier.isFinished())
-                    {
-                        tiers.remove(tier);
-                    }
                 }
-                catch (final RuntimeException ex)
+                catch (final Throwable ex)
                 {
-                    LOG.error("disk tier {} failed; its lane falls back to its on-full policy", tier, ex);
-                    tier.fail(ex);
+                    // An Error too (an InternalError from a fault in a mapped file, an OutOfMemoryError): it fails
+                    // this tier, and the thread goes on for every other tier and duty.
+                    fail(tier, ex);
+                }
+                if (tier.isFinished())
+                {
                     tiers.remove(tier);
                 }
             }
@@ -90,7 +120,7 @@ final class SpillWorker implements AutoCloseable
                 {
                     work += duty.doWork();
                 }
-                catch (final Exception ex)
+                catch (final Throwable ex)
                 {
                     LOG.error("spill thread duty {} failed; stopped it", duty.roleName(), ex);
                     duties.remove(duty);
@@ -99,15 +129,19 @@ final class SpillWorker implements AutoCloseable
             }
             idle.idle(work);
         }
+        runTasks();
         for (final ChronicleDiskTier tier : tiers)
         {
-            try
+            while (!tier.isFinished())
             {
-                tier.shutdown();
-            }
-            catch (final RuntimeException ex)
-            {
-                LOG.error("closing disk tier {}", tier, ex);
+                try
+                {
+                    tier.shutdown();
+                }
+                catch (final Throwable ex)
+                {
+                    fail(tier, ex);
+                }
             }
         }
         tiers.clear();
@@ -118,31 +152,79 @@ final class SpillWorker implements AutoCloseable
         duties.clear();
     }
 
+    private static void fail(final ChronicleDiskTier tier, final Throwable cause)
+    {
+        try
+        {
+            tier.fail(cause);
+        }
+        catch (final Throwable ex)
+        {
+            ex.addSuppressed(cause);
+            LOG.error("disk tier {}: failing it failed too", tier, ex);
+        }
+    }
+
+    private int runTasks()
+    {
+        int work = 0;
+        Runnable task;
+        while ((task = tasks.poll()) != null)
+        {
+            try
+            {
+                task.run();
+            }
+            catch (final Throwable ex)
+            {
+                LOG.error("spill thread task failed", ex);
+            }
+            work++;
+        }
+        return work;
+    }
+
     private static void closeDuty(final Agent duty)
     {
         try
         {
             duty.onClose();
         }
-        catch (final RuntimeException ex)
+        catch (final Throwable ex)
         {
             LOG.error("closing spill thread duty {}", duty.roleName(), ex);
         }
     }
 
     /**
-     * Lets every tier finish what it was handed (appends complete, stores close), then stops the thread.
+     * Lets every tier finish what it was handed (appends complete, stores close), then stops the thread. Waits as long
+     * as that takes: what durable lanes handed over at close is bounded by their configuration, and nothing the relay
+     * acknowledged may be left unwritten. Says every few seconds what it is waiting for.
      */
     @Override
     public void close()
     {
         running = false;
         wake();
-        try
+        final long start = System.nanoTime();
+        boolean interrupted = false;
+        while (thread.isAlive())
         {
-            thread.join(TimeUnit.SECONDS.toMillis(30));
+            try
+            {
+                thread.join(TimeUnit.SECONDS.toMillis(5));
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+            if (thread.isAlive())
+            {
+                LOG.info("waiting for the spill thread to write what {} disk tiers hold ({} s so far)", tiers.size(),
+                    TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
+            }
         }
-        catch (final InterruptedException ex)
+        if (interrupted)
         {
             Thread.currentThread().interrupt();
         }

@@ -31,6 +31,15 @@ public final class MetricNames
     /** Counter with label {@code code}: protocol errors detected. */
     public static final String PROTOCOL_ERRORS = "sluice_protocol_errors_total";
 
+    /** Counter: disk tiers that failed (an I/O error or a fault on the spill thread). */
+    public static final String SPILL_FAILURES = "sluice_spill_failures_total";
+    /** Counter: bytes of accepted messages a disk tier could neither keep nor deliver. */
+    public static final String SPILL_LOST_BYTES = "sluice_spill_lost_bytes_total";
+    /** Counter: bytes of messages lost to damaged spill files. */
+    public static final String SPILL_DAMAGED_BYTES = "sluice_spill_damaged_bytes_total";
+    /** Counter: messages lost to damaged spill files and announced to subscribers in GAP frames. */
+    public static final String SPILL_DAMAGED_MESSAGES = "sluice_spill_damaged_messages_total";
+
     // Per stream: label stream.
     /** Counter: messages received on the stream. */
     public static final String STREAM_RECEIVED_MESSAGES = "sluice_stream_received_messages_total";

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.server.RelayMetrics;
+import io.sluice.server.SpillCounters;
 
 import java.util.concurrent.TimeUnit;
 
@@ -78,6 +79,21 @@ public final class RelayMeterBinder implements MeterBinder
         Gauge.builder("sluice.peak.held", metrics, RelayMetrics::peakHeldBytes)
             .description("The most bytes paused publishers' connections have held at once, all together")
             .baseUnit("bytes")
+            .register(registry);
+        final SpillCounters spill = metrics.spill();
+        FunctionCounter.builder("sluice.spill.failures", spill, SpillCounters::failures)
+            .description("Disk tiers that failed (an I/O error or a fault on the spill thread)")
+            .register(registry);
+        FunctionCounter.builder("sluice.spill.lost", spill, SpillCounters::lostBytes)
+            .description("Bytes of accepted messages a disk tier could neither keep nor deliver")
+            .baseUnit("bytes")
+            .register(registry);
+        FunctionCounter.builder("sluice.spill.damaged", spill, SpillCounters::damagedBytes)
+            .description("Bytes of messages lost to damaged spill files")
+            .baseUnit("bytes")
+            .register(registry);
+        FunctionCounter.builder("sluice.spill.damaged.messages", spill, SpillCounters::damagedMessages)
+            .description("Messages lost to damaged spill files and announced to subscribers in GAP frames")
             .register(registry);
         for (final ErrorCode code : ErrorCode.values())
         {

@@ -1,0 +1,399 @@
+package io.sluice.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
+import io.sluice.spill.SpillConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileAttributeView;
+import java.nio.file.attribute.FileStoreAttributeView;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The disk tier driven directly, the test thread acting as the lane's event loop, with a real spill thread: what a
+ * closing lane hands over is kept however much it is; the quota is the lane's, heads and main together; a disk that
+ * refuses still gives back, in order, what the tier took; a failure closes the stores and hands back what the tier held.
+ */
+class ChronicleDiskTierTest
+{
+    private static final int PAYLOAD = 64;
+    private static final int FRAME = FrameDescriptor.HEADER_LENGTH + PAYLOAD;
+
+    @TempDir
+    Path dir;
+
+    private final PooledByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    private final SpillWorker worker = new SpillWorker();
+    private final SpillCounters counters = new SpillCounters();
+    private final List<Long> received = new ArrayList<>();
+
+    @AfterEach
+    void stopWorker()
+    {
+        worker.close();
+    }
+
+    private ChronicleDiskTier tier(final boolean durable, final long quota, final UnaryOperator<SpillConfig> settings)
+    {
+        return new ChronicleDiskTier(worker, dir.resolve("tier"), durable, quota, 64 * 1024, alloc, () -> { },
+            counters, settings);
+    }
+
+    /** DATA frames of source 1 with sequences {@code [from, from + count)}, each payload starting with its sequence. */
+    private ByteBuf frames(final long from, final int count)
+    {
+        final ByteBuf buf = alloc.directBuffer(count * FRAME);
+        for (long seq = from; seq < from + count; seq++)
+        {
+            Frames.writeHeader(buf, FRAME, FrameType.DATA, 0, 1, 1, seq, 0);
+            buf.writeLong(seq);
+            buf.writeZero(PAYLOAD - Long.BYTES);
+        }
+        return buf;
+    }
+
+    /** Offers a run until the tier takes it (it may be opening, or its hand-over full). */
+    private void offer(final ChronicleDiskTier tier, final long from, final int count)
+    {
+        final ByteBuf run = frames(from, count);
+        try
+        {
+            await(() -> tier.offer(run, 0, run.writerIndex(), count) == run.writerIndex(), "the tier takes a run");
+        }
+        finally
+        {
+            run.release();
+        }
+    }
+
+    /** Takes restored chunks, noting their sequences, until {@code count} frames have come. */
+    private void receive(final ChronicleDiskTier tier, final long count)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (received.size() < count)
+        {
+            final ByteBuf chunk = tier.pollRestored();
+            if (chunk == null)
+            {
+                assertTrue(System.nanoTime() < deadline, "received only " + received.size() + " of " + count);
+                LockSupport.parkNanos(100_000);
+                continue;
+            }
+            for (int i = chunk.readerIndex(); i < chunk.writerIndex(); i += Frames.frameLength(chunk, i))
+            {
+                assertEquals(FrameType.DATA, Frames.type(chunk, i));
+                received.add(Frames.sequence(chunk, i));
+            }
+            chunk.release();
+        }
+    }
+
+    /** Takes the restored chunks that are ready, without waiting. */
+    private void takeWhatIsReady(final ChronicleDiskTier tier)
+    {
+        ByteBuf chunk;
+        while ((chunk = tier.pollRestored()) != null)
+        {
+            for (int i = chunk.readerIndex(); i < chunk.writerIndex(); i += Frames.frameLength(chunk, i))
+            {
+                received.add(Frames.sequence(chunk, i));
+            }
+            chunk.release();
+        }
+    }
+
+    private void assertReceivedInOrder(final long count)
+    {
+        assertEquals(count, received.size());
+        for (int i = 0; i < count; i++)
+        {
+            if (received.get(i) != i)
+            {
+                fail("frame " + i + " is sequence " + received.get(i));
+            }
+        }
+    }
+
+    private static void await(final BooleanSupplier condition, final String what)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean())
+        {
+            assertTrue(System.nanoTime() < deadline, "timed out: " + what);
+            LockSupport.parkNanos(100_000);
+        }
+    }
+
+    private static void closeAndAwait(final ChronicleDiskTier tier)
+    {
+        tier.close();
+        await(tier::isFinished, "the tier finishes");
+    }
+
+    @Test
+    void aClosingDurableLaneHandsOverEverythingItHolds()
+    {
+        final ChronicleDiskTier first = tier(true, 1L << 30, UnaryOperator.identity());
+        // What a lane holds at close, far more pieces than the old hand-over queues (1024 head chunks, 64 runs) took:
+        // its memory tier (older than anything on disk), then runs it spilled, then its hand-off (newest).
+        for (long seq = 0; seq < 2000; seq++)
+        {
+            first.handOverHead(frames(seq, 1));
+        }
+        for (long seq = 2000; seq < 3000; seq += 10)
+        {
+            offer(first, seq, 10);
+        }
+        for (long seq = 3000; seq < 4000; seq++)
+        {
+            first.handOverTail(frames(seq, 1));
+        }
+        closeAndAwait(first);
+        assertEquals(0, counters.lostBytes());
+
+        final ChronicleDiskTier second = tier(true, 1L << 30, UnaryOperator.identity());
+        receive(second, 4000);
+        assertReceivedInOrder(4000);
+        await(second::isEmpty, "every frame came back");
+        closeAndAwait(second);
+    }
+
+    @Test
+    void theQuotaIsTheLanesHeadsAndMainTogether() throws Exception
+    {
+        final long quota = 4L << 20;
+        final ChronicleDiskTier first = tier(true, quota, UnaryOperator.identity());
+        // A head store of 3 MiB of frames: a lane that closed with a large memory tier.
+        final int perChunk = 64 * 1024 / FRAME;
+        long seq = 0;
+        while (seq * FRAME < 3L << 20)
+        {
+            first.handOverHead(frames(seq, perChunk));
+            seq += perChunk;
+        }
+        closeAndAwait(first);
+
+        final ChronicleDiskTier second = tier(true, quota, UnaryOperator.identity());
+        await(second::hasRoom, "open");
+        // The lane spills until the tier is full: main may use only what the head leaves.
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!second.isFull())
+        {
+            assertTrue(System.nanoTime() < deadline, "the tier never filled");
+            final ByteBuf run = frames(seq, 100);
+            if (second.offer(run, 0, run.writerIndex(), 100) == run.writerIndex())
+            {
+                seq += 100;
+            }
+            else
+            {
+                LockSupport.parkNanos(100_000);
+            }
+            run.release();
+        }
+        final long used = allocatedBytes(dir.resolve("tier"));
+        assertTrue(used <= quota, "the lane's stores use " + used + " bytes of a quota of " + quota);
+        // Everything it took comes back, in order (what the full store refused passes through once it is drained).
+        receive(second, seq);
+        assertReceivedInOrder(seq);
+        closeAndAwait(second);
+    }
+
+    @Test
+    void aDiskWithoutRoomStillGivesBackWhatTheTierTookInOrder()
+    {
+        final NearlyFullDisk disk = new NearlyFullDisk(dir);
+        final ChronicleDiskTier tier = tier(false, 1L << 30, config -> config.withFileStore(disk));
+        offer(tier, 0, 100);
+        receive(tier, 100);
+        // No room left on the file system: the store refuses, and the runs come back without it.
+        disk.usable = 0;
+        long seq = 100;
+        while (!tier.isFull())
+        {
+            final ByteBuf run = frames(seq, 100);
+            if (tier.offer(run, 0, run.writerIndex(), 100) == run.writerIndex())
+            {
+                seq += 100;
+            }
+            run.release();
+            takeWhatIsReady(tier);
+        }
+        assertFalse(tier.hasRoom(), "a full tier takes nothing");
+        receive(tier, seq);
+        assertReceivedInOrder(seq);
+        await(tier::isEmpty, "the tier is empty: the lane goes back to memory");
+        // Space again: the tier takes runs again.
+        disk.usable = 1L << 40;
+        await(tier::hasRoom, "room again");
+        offer(tier, seq, 100);
+        receive(tier, seq + 100);
+        assertReceivedInOrder(seq + 100);
+        closeAndAwait(tier);
+    }
+
+    @Test
+    void aFailureClosesTheStoresAndHandsBackWhatTheTierHeld()
+    {
+        final NearlyFullDisk disk = new NearlyFullDisk(dir);
+        final ChronicleDiskTier first = tier(true, 1L << 30, config -> config.withFileStore(disk));
+        offer(first, 0, 1000);
+        receive(first, 500);
+        // The next free-space reading throws as a fault in a mapped file does: an Error, on the spill thread.
+        disk.fault = true;
+        long seq = 1000;
+        while (!first.isFull())
+        {
+            final ByteBuf run = frames(seq, 1000);
+            if (first.offer(run, 0, run.writerIndex(), 1000) == run.writerIndex())
+            {
+                seq += 1000;
+            }
+            run.release();
+        }
+        assertFalse(first.hasRoom());
+        assertEquals(1, counters.failures());
+        // The lane takes back what the tier held in memory: restored chunks and runs not yet on disk, in order.
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!first.isEmpty())
+        {
+            assertTrue(System.nanoTime() < deadline, "the failed tier never emptied: the lane would stall");
+            takeWhatIsReady(first);
+        }
+        for (int i = 1; i < received.size(); i++)
+        {
+            assertTrue(received.get(i) > received.get(i - 1), "in order at " + i + ": " + received.get(i));
+        }
+        closeAndAwait(first);
+
+        // The stores were closed: the subscription's next connection opens the directory and gets what stayed there.
+        disk.fault = false;
+        final List<Long> before = new ArrayList<>(received);
+        received.clear();
+        final ChronicleDiskTier second = tier(true, 1L << 30, config -> config.withFileStore(disk));
+        await(() -> second.hasRoom() || second.isFull(), "the directory opens again");
+        assertFalse(second.isFull(), "the second tier works");
+        final long rest = seq - before.size();
+        receive(second, rest);
+        final List<Long> all = new ArrayList<>(before);
+        all.addAll(received);
+        all.sort(Long::compare);
+        for (int i = 0; i < seq; i++)
+        {
+            assertEquals(i, all.get(i), "every frame once, across the two connections");
+        }
+        closeAndAwait(second);
+    }
+
+    /** @return bytes the files under {@code dir} allocate ({@code du}). */
+    private static long allocatedBytes(final Path dir) throws IOException, InterruptedException
+    {
+        final Process du = new ProcessBuilder("du", "-s", "-B1", dir.toString()).start();
+        final String out = new String(du.getInputStream().readAllBytes()).trim();
+        assertEquals(0, du.waitFor());
+        return Long.parseLong(out.split("\\s+")[0]);
+    }
+
+    /** A file system whose usable space the test sets, and which can fail the way a mapped-file fault does. */
+    private static final class NearlyFullDisk extends FileStore
+    {
+        private final FileStore real;
+        volatile long usable = 1L << 40;
+        volatile boolean fault;
+
+        NearlyFullDisk(final Path dir)
+        {
+            try
+            {
+                this.real = Files.getFileStore(dir);
+            }
+            catch (final IOException e)
+            {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public long getUsableSpace()
+        {
+            if (fault)
+            {
+                throw new InternalError("a fault occurred in an unsafe memory access operation");
+            }
+            return usable;
+        }
+
+        @Override
+        public long getTotalSpace()
+        {
+            return 1L << 40;
+        }
+
+        @Override
+        public long getUnallocatedSpace()
+        {
+            return getUsableSpace();
+        }
+
+        @Override
+        public String name()
+        {
+            return real.name();
+        }
+
+        @Override
+        public String type()
+        {
+            return real.type();
+        }
+
+        @Override
+        public boolean isReadOnly()
+        {
+            return false;
+        }
+
+        @Override
+        public boolean supportsFileAttributeView(final Class<? extends FileAttributeView> type)
+        {
+            return false;
+        }
+
+        @Override
+        public boolean supportsFileAttributeView(final String name)
+        {
+            return false;
+        }
+
+        @Override
+        public <V extends FileStoreAttributeView> V getFileStoreAttributeView(final Class<V> type)
+        {
+            return null;
+        }
+
+        @Override
+        public Object getAttribute(final String attribute)
+        {
+            throw new UnsupportedOperationException(attribute);
+        }
+    }
+}
