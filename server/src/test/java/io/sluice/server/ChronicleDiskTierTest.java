@@ -11,11 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileAttributeView;
-import java.nio.file.attribute.FileStoreAttributeView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -311,89 +308,5 @@ class ChronicleDiskTierTest
         final String out = new String(du.getInputStream().readAllBytes()).trim();
         assertEquals(0, du.waitFor());
         return Long.parseLong(out.split("\\s+")[0]);
-    }
-
-    /** A file system whose usable space the test sets, and which can fail the way a mapped-file fault does. */
-    private static final class NearlyFullDisk extends FileStore
-    {
-        private final FileStore real;
-        volatile long usable = 1L << 40;
-        volatile boolean fault;
-
-        NearlyFullDisk(final Path dir)
-        {
-            try
-            {
-                this.real = Files.getFileStore(dir);
-            }
-            catch (final IOException e)
-            {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-
-        @Override
-        public long getUsableSpace()
-        {
-            if (fault)
-            {
-                throw new InternalError("a fault occurred in an unsafe memory access operation");
-            }
-            return usable;
-        }
-
-        @Override
-        public long getTotalSpace()
-        {
-            return 1L << 40;
-        }
-
-        @Override
-        public long getUnallocatedSpace()
-        {
-            return getUsableSpace();
-        }
-
-        @Override
-        public String name()
-        {
-            return real.name();
-        }
-
-        @Override
-        public String type()
-        {
-            return real.type();
-        }
-
-        @Override
-        public boolean isReadOnly()
-        {
-            return false;
-        }
-
-        @Override
-        public boolean supportsFileAttributeView(final Class<? extends FileAttributeView> type)
-        {
-            return false;
-        }
-
-        @Override
-        public boolean supportsFileAttributeView(final String name)
-        {
-            return false;
-        }
-
-        @Override
-        public <V extends FileStoreAttributeView> V getFileStoreAttributeView(final Class<V> type)
-        {
-            return null;
-        }
-
-        @Override
-        public Object getAttribute(final String attribute)
-        {
-            throw new UnsupportedOperationException(attribute);
-        }
     }
 }

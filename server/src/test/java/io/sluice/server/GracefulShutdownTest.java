@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -78,12 +79,36 @@ class GracefulShutdownTest
     @Tag("slow")
     void sigtermWithADiskTierLosesNothing() throws Exception
     {
-        final long sent = 200_000;
-        final String stream = "sigterm";
-        final String name = "durable-sigterm";
+        sigtermLosesNothing(200_000, "sigterm", "--memory", "64KiB");
+    }
+
+    /**
+     * As above with a lane whose disk quota (1 MiB) fills at once, so that its hand-off (16 MiB, 1024 runs) holds
+     * hundreds of acknowledged runs when SIGTERM comes: all of them go to disk (the hand-over used to hold 64 runs and
+     * drop the rest, 164 messages in one of ten runs of this scenario).
+     */
+    @Test
+    @Tag("slow")
+    void sigtermWithAFullHandOffLosesNothing() throws Exception
+    {
+        final Path config = spillDir.resolveSibling(spillDir.getFileName() + "-relay.yaml");
+        Files.writeString(config, String.join("\n",
+            "default-stream:",
+            "  strategy: spill",
+            "  memory: 64KiB",
+            "  lane-bytes: 16MiB",
+            "  lane-runs: 1024",
+            "  spill-quota: 1MiB",
+            ""));
+        sigtermLosesNothing(120_000, "sigterm-hand-off", "--config", config.toString());
+    }
+
+    private void sigtermLosesNothing(final long sent, final String stream, final String... relayArgs) throws Exception
+    {
+        final String name = "durable-" + stream;
         final OrderCheckingHandler handler = new OrderCheckingHandler();
         final long beforeRestart;
-        final ChildRelay first = startSpillRelay(Path.of("target", "sigterm-spill-1.log"));
+        final ChildRelay first = startSpillRelay(Path.of("target", stream + "-spill-1.log"), relayArgs);
         try (first; SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", first.port()).withIoThreads(2)))
         {
             final Subscription subscription = client.subscribe(stream, name);
@@ -110,11 +135,11 @@ class GracefulShutdownTest
             assertEquals(beforeRestart, handler.lastSequence() + 1, handler.toString());
         }
         final String log = Files.readString(first.log());
-        assertTrue(Pattern.compile("subscriber \\S+ closed on stream 'sigterm' after \\S+ s: relay shutting down; " +
+        assertTrue(Pattern.compile("subscriber \\S+ closed on stream '" + stream + "' after \\S+ s: relay shutting down; " +
             sent + " messages in, " + beforeRestart + " out").matcher(log).find(),
             "no close line with " + beforeRestart + " out (received before the restart) in " + log);
 
-        try (ChildRelay second = startSpillRelay(Path.of("target", "sigterm-spill-2.log"));
+        try (ChildRelay second = startSpillRelay(Path.of("target", stream + "-spill-2.log"), relayArgs);
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", second.port()).withIoThreads(2)))
         {
             final Subscription subscription = client.subscribe(stream, name);
@@ -138,9 +163,11 @@ class GracefulShutdownTest
         }
     }
 
-    private ChildRelay startSpillRelay(final Path log) throws Exception
+    private ChildRelay startSpillRelay(final Path log, final String... relayArgs) throws Exception
     {
-        return ChildRelay.start(log, List.of("-Xmx256m"), "--port", "0", "--strategy", "spill", "--memory", "64KiB",
-            "--spill-dir", spillDir.toString(), "--shutdown-grace", "30s");
+        final List<String> args = new ArrayList<>(List.of("--port", "0", "--strategy", "spill", "--spill-dir",
+            spillDir.toString(), "--shutdown-grace", "30s"));
+        args.addAll(List.of(relayArgs));
+        return ChildRelay.start(log, List.of("-Xmx256m"), args.toArray(String[]::new));
     }
 }

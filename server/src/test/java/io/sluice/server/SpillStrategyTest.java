@@ -166,6 +166,65 @@ class SpillStrategyTest
         }
     }
 
+    /**
+     * A subscriber that leaves (or is killed) while its durable lane is full: a 1 MiB quota fills at once, so the
+     * hand-off (16 MiB, up to 1024 runs) holds hundreds of runs, all acknowledged to the publisher. The lane hands all
+     * of them to disk; the next connection gets every message once, in order. The hand-over used to hold 64 runs and
+     * drop the rest.
+     */
+    @Test
+    void aDurableLaneClosedWithAFullHandOffKeepsEverything() throws Exception
+    {
+        final long sent = 120_000;
+        final OrderCheckingHandler handler = new OrderCheckingHandler();
+        final StreamConfig stream = new StreamConfig(Strategy.SPILL, 16L << 20, 1024, MEMORY, 1L << 20);
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).spillDirectory(spillDir)
+            .defaultStream(stream).build()))
+        {
+            final long lastBefore;
+            try (SluiceClient subscriber = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())
+                    .withReceiveBufferBytes(64 * 1024));
+                 SluiceClient publisher = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))
+            {
+                final Subscription subscription = subscriber.subscribe("hand-off", "durable-hand-off");
+                final Publication publication = publisher.publish("hand-off");
+                Traffic.publishNumbered(publication, sent, PAYLOAD);
+                Traffic.awaitAcked(publication, sent - 1);
+                final LaneSnapshot full = onlyLane(relay);
+                assertTrue(full.queuedBytes() > 4L << 20, "the hand-off holds far more than 64 runs: " + full);
+                // Take what already reached this client, then leave as a killed subscriber does: the rest is the
+                // relay's to keep.
+                while (subscription.poll(handler, 10_000) > 0)
+                {
+                    Thread.onSpinWait();
+                }
+                lastBefore = handler.lastSequence();
+            }
+            try (SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))
+            {
+                final Subscription subscription = client.subscribe("hand-off", "durable-hand-off");
+                final FirstSequence first = new FirstSequence(handler);
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (handler.lastSequence() < sent - 1)
+                {
+                    assertTrue(System.nanoTime() < deadline, "after reconnecting: " + handler);
+                    if (subscription.poll(first, 10_000) == 0)
+                    {
+                        LockSupport.parkNanos(100_000);
+                    }
+                }
+                assertEquals(0, handler.duplicates, handler.toString());
+                // At most one skip: from the last message the first connection read to the first the second gets,
+                // what was on the wire to the first (its ring and socket buffers), never more.
+                assertTrue(handler.outOfOrder <= 1, handler.toString());
+                final long lostOnTheWire = first.first - lastBefore - 1;
+                assertTrue(lostOnTheWire >= 0 && lostOnTheWire * (PAYLOAD + 32) <= 4L << 20,
+                    "resumed at " + first.first + " after " + lastBefore + ": " + handler);
+                assertEquals(sent - lostOnTheWire, handler.received, handler.toString());
+            }
+        }
+    }
+
     /** Notes the first sequence a handler sees, then passes everything on. */
     private static final class FirstSequence implements io.sluice.client.MessageHandler
     {
