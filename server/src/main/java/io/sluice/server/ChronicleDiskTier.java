@@ -2,12 +2,18 @@ package io.sluice.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
+import io.sluice.core.util.EpochClock;
 import io.sluice.core.util.RateLimitedLogger;
+import io.sluice.server.drop.DropReason;
 import io.sluice.spill.FrameHandler;
 import io.sluice.spill.SpillConfig;
 import io.sluice.spill.SpillStore;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongLongConsumer;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -15,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -56,6 +63,12 @@ import java.util.stream.Stream;
  * tier and unsent frames are bounded by its configuration, and the spill thread writes all of it (past the quota if
  * need be, never past the free-space margin), so nothing the relay acknowledged is dropped at close.
  * <p>
+ * <b>Damage.</b> Frames the store cannot read back (see {@code SpillStore}'s damage handling) are announced to the
+ * subscriber: the tier notes the last sequence it restored of each source, and when the store reports bytes lost
+ * before the record it is reading, it writes a GAP frame (reason {@link DropReason#SPILL_DAMAGE}) before the next frame
+ * of each source whose sequences jump, covering the lost range. A source whose last frame before the damage this tier
+ * did not restore (damage in the first records after a restart) has no known range; the bytes still count.
+ * <p>
  * <b>Failure.</b> An exception or error from the disk work fails the tier through one path, {@link #fail}: the stores
  * close (releasing the directory for the subscription's next connection), the spill thread lets go of the queues, and
  * the lane, woken on its event loop, takes back what the tier held in memory, delivers it, and goes on without a disk
@@ -70,6 +83,7 @@ final class ChronicleDiskTier implements DiskTier
     private static final long TO_DISK_BYTES = 4L * 1024 * 1024;
     private static final int FROM_DISK_CHUNKS = 8;
     private static final int CHUNK_BYTES = 64 * 1024;
+    private static final int GAP_FRAME_LENGTH = FrameDescriptor.HEADER_LENGTH + Frames.GAP_PAYLOAD_LENGTH;
     // A consumer that keeps up drains the store again and again; starting a file and deleting the drained one cost
     // this thread tens of milliseconds (28 ms and 30 ms measured under load), and even once a second they halved
     // what a spilling lane carried at 1.7 M msg/s. Only a lane whose producers paused for a second rolls.
@@ -101,6 +115,9 @@ final class ChronicleDiskTier implements DiskTier
     private volatile boolean failed;
     private volatile boolean finished;
     private volatile long backlogBytesAtOpen;
+    // Spill thread writes, lane reads: GAP bytes the tier inserted into restored chunks less bytes lost to damage, so
+    // that what comes back still adds up to what went in.
+    private volatile long restoreAdjustBytes;
     private volatile long diskBytes;
     // Written by the lane's event loop only (published for the metrics).
     private volatile long handedFrames;
@@ -118,6 +135,14 @@ final class ChronicleDiskTier implements DiskTier
     private SpillStore main;
     private final List<SpillStore> heads = new ArrayList<>();
     private final UnsafeBuffer restoreView = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer runView = new UnsafeBuffer(0, 0);
+    private byte[] runScratch;
+    // Damage: the last sequence restored per source, and the first sequence lost per source after damage.
+    private final Long2LongHashMap lastSequence = new Long2LongHashMap(-1);
+    private final Long2LongHashMap lostFrom = new Long2LongHashMap(-1);
+    private final LongLongConsumer markLost = (source, last) -> lostFrom.put(source, last + 1);
+    private long damageSeen;
+    private long retiredDamage;
     private final int batchBytes;
     private ByteBuf restoring;
     private long lastMeasureNanos;
@@ -221,7 +246,7 @@ final class ChronicleDiskTier implements DiskTier
             final ArrayDeque<ByteBuf> chunks = leftovers;
             return fromDisk.isEmpty() && (chunks == null || chunks.isEmpty()) && toDisk.isEmpty();
         }
-        return opened && handedBytes + backlogBytesAtOpen == restoredBytes;
+        return opened && handedBytes + backlogBytesAtOpen + restoreAdjustBytes == restoredBytes;
     }
 
     @Override
@@ -435,19 +460,28 @@ final class ChronicleDiskTier implements DiskTier
         }
         main = SpillStore.open(config(directory.resolve("main")));
         shareQuota();
-        long records = main.backlogMessages();
-        long bytes = main.backlogBytes();
-        for (final SpillStore head : heads)
+        long records = 0;
+        long bytes = 0;
+        long damaged = 0;
+        for (final SpillStore store : stores())
         {
-            records += head.backlogMessages();
-            bytes += head.backlogBytes();
+            records += store.backlogMessages();
+            bytes += store.backlogBytes();
+            damaged += store.damagedBacklogBytes();
         }
         backlogBytesAtOpen = bytes;
         diskBytes = totalDiskBytes();
         if (records > 0)
         {
-            // Frames are not counted at open (that would read the backlog); bytes are exact, records are batches.
-            LOG.info("disk tier {} opened with {} bytes of messages waiting ({} records)", directory, bytes, records);
+            // Frames are not counted at open (that would read the backlog); bytes are exact (what damage destroyed is
+            // known from the records' offsets), records are batches.
+            LOG.info("disk tier {} opened with {} bytes of messages waiting ({} records)", directory, bytes - damaged,
+                records);
+        }
+        if (damaged > 0)
+        {
+            WARNINGS.warn("disk tier {}: {} bytes of messages recorded on disk are lost to damaged files; the " +
+                "subscriber gets GAP frames for them where the ranges are known", directory, damaged);
         }
         opened = true;
         wakeLane();
@@ -581,6 +615,8 @@ final class ChronicleDiskTier implements DiskTier
             // the store empty is what lets it start a new file and delete the drained one.
             restoring = alloc.directBuffer(CHUNK_BYTES);
             final int read = source.read(copier, Integer.MAX_VALUE, CHUNK_BYTES);
+            // Damage at the end of a store has no record after it: count it now.
+            checkDamage();
             if (restoring.isReadable())
             {
                 ready.add(restoring);
@@ -607,15 +643,33 @@ final class ChronicleDiskTier implements DiskTier
         {
             return false;
         }
-        final ByteBuf chunk = copyOut(run);
+        final int bytes = run.readableBytes();
+        if (run.hasMemoryAddress())
+        {
+            runView.wrap(run.memoryAddress() + run.readerIndex(), bytes);
+        }
+        else
+        {
+            if (runScratch == null || runScratch.length < bytes)
+            {
+                runScratch = new byte[Math.max(bytes, CHUNK_BYTES)];
+            }
+            run.getBytes(run.readerIndex(), runScratch, 0, bytes);
+            runView.wrap(runScratch, 0, bytes);
+        }
+        restoring = alloc.directBuffer(bytes);
+        copyFrames(runView, 0, bytes);
+        ready.add(restoring);
+        restoring = null;
         toDisk.poll();
-        toDiskBytes.addAndGet(-chunk.readableBytes());
-        ready.add(chunk);
+        toDiskBytes.addAndGet(-bytes);
+        run.release();
         return true;
     }
 
-    // A chunk of its own for what is left of a run, and the run released: the run is a slice of a producer's read
-    // buffer that other lanes share, and a lane's drop stage may rewrite a restored chunk in place.
+    // Lane's event loop, after a failure: a chunk of its own for what is left of a run, and the run released (the run
+    // is a slice of a producer's read buffer that other lanes share, and a lane's drop stage may rewrite a restored
+    // chunk in place).
     private ByteBuf copyOut(final ByteBuf run)
     {
         final int bytes = run.readableBytes();
@@ -628,6 +682,8 @@ final class ChronicleDiskTier implements DiskTier
     // A record (whole frames) that does not fit the chunk being filled starts a chunk of its own size.
     private void copyRestored(final DirectBuffer buffer, final int offset, final int length)
     {
+        // Bytes the store counted as lost were before this record.
+        checkDamage();
         if (restoring.writableBytes() < length)
         {
             if (restoring.isReadable())
@@ -640,10 +696,90 @@ final class ChronicleDiskTier implements DiskTier
             }
             restoring = alloc.directBuffer(Math.max(CHUNK_BYTES, length));
         }
+        copyFrames(buffer, offset, length);
+    }
+
+    /**
+     * Copies whole frames into the chunk being filled, noting the last sequence of each source, and after damage
+     * writing a GAP before the first frame of a source whose sequences jump. No allocation; the walk reads three fields
+     * per frame and touches the map only where the source changes.
+     */
+    private void copyFrames(final DirectBuffer buffer, final int offset, final int length)
+    {
+        restoring.ensureWritable(length + lostFrom.size() * GAP_FRAME_LENGTH);
+        final int end = offset + length;
+        int copied = offset;
+        long runSource = Long.MIN_VALUE;
+        long runLast = -1;
+        for (int i = offset; i < end; )
+        {
+            final int frameLength = buffer.getInt(i + FrameDescriptor.LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+            final long source = buffer.getInt(i + FrameDescriptor.SOURCE_ID_OFFSET, ByteOrder.BIG_ENDIAN);
+            final long sequence = buffer.getLong(i + FrameDescriptor.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN);
+            if (source != runSource)
+            {
+                if (runSource != Long.MIN_VALUE)
+                {
+                    lastSequence.put(runSource, runLast);
+                }
+                runSource = source;
+                if (!lostFrom.isEmpty())
+                {
+                    final long from = lostFrom.remove(source);
+                    if (from >= 0 && sequence > from)
+                    {
+                        copyBytes(buffer, copied, i - copied);
+                        copied = i;
+                        announceLost(buffer.getInt(i + FrameDescriptor.STREAM_ID_OFFSET, ByteOrder.BIG_ENDIAN),
+                            (int)source, from, sequence - 1);
+                    }
+                }
+            }
+            runLast = buffer.getByte(i + FrameDescriptor.TYPE_OFFSET) == FrameType.GAP ?
+                buffer.getLong(i + FrameDescriptor.GAP_TO_SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) : sequence;
+            i += frameLength;
+        }
+        if (runSource != Long.MIN_VALUE)
+        {
+            lastSequence.put(runSource, runLast);
+        }
+        copyBytes(buffer, copied, end - copied);
+    }
+
+    private void copyBytes(final DirectBuffer buffer, final int offset, final int length)
+    {
         final int at = restoring.writerIndex();
         restoreView.wrap(restoring.memoryAddress() + at, length);
         buffer.getBytes(offset, restoreView, 0, length);
         restoring.writerIndex(at + length);
+    }
+
+    private void announceLost(final int streamId, final int source, final long from, final long to)
+    {
+        Frames.writeGap(restoring, streamId, source, from, to, to - from + 1, DropReason.SPILL_DAMAGE,
+            EpochClock.nanos());
+        restoreAdjustBytes += GAP_FRAME_LENGTH;
+        counters.onDamagedMessagesAnnounced(to - from + 1);
+    }
+
+    // The stores count bytes lost to damage as their reader passes it: every source restored so far may have lost
+    // frames there, from the one after its last restored on.
+    private void checkDamage()
+    {
+        long damage = retiredDamage;
+        for (final SpillStore store : heads)
+        {
+            damage += store.damagedBytes();
+        }
+        damage += main.damagedBytes();
+        if (damage > damageSeen)
+        {
+            final long lost = damage - damageSeen;
+            damageSeen = damage;
+            counters.onDamaged(lost);
+            restoreAdjustBytes -= lost;
+            lastSequence.forEachLong(markLost);
+        }
     }
 
     // The relay stops its event loops before the spill thread: a lane whose loop is gone cannot be woken, and need
@@ -670,6 +806,7 @@ final class ChronicleDiskTier implements DiskTier
                 return head;
             }
             heads.remove(0);
+            retiredDamage += head.damagedBytes();
             head.close();
             deleteQuietly(head);
             shareQuota();

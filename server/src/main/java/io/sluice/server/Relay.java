@@ -24,9 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 
 /**
@@ -150,26 +148,18 @@ public final class Relay implements AutoCloseable
             config.streams().values().stream().anyMatch(stream -> stream.strategy().hasDiskTier());
     }
 
-    // Chronicle Queue takes seconds to start in a fresh JVM; a burst into a new relay must not wait for that. The relay
-    // listens once the spill thread has warmed it (a broken spill directory is reported here, and again by each tier).
+    // Chronicle Queue takes seconds to start in a fresh JVM; a burst into a new relay must not wait for that. The spill
+    // thread warms it up at once, while the relay starts listening (a first lane's tier opens after it, on that thread);
+    // a spill directory that cannot be used is reported now, and again by each tier.
     private static void warmUp(final DiskTiers diskTiers, final RelayConfig config)
     {
-        try
+        diskTiers.warmUp().whenComplete((done, failure) ->
         {
-            diskTiers.warmUp().get(30, TimeUnit.SECONDS);
-        }
-        catch (final ExecutionException ex)
-        {
-            LOG.warn("spill directory {} cannot be used: {}", config.spillDirectory(), ex.getCause().toString());
-        }
-        catch (final TimeoutException ex)
-        {
-            LOG.warn("Chronicle Queue did not start within 30 s in {}", config.spillDirectory());
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
+            if (failure != null)
+            {
+                LOG.warn("spill directory {} cannot be used: {}", config.spillDirectory(), failure.toString());
+            }
+        });
     }
 
     /**

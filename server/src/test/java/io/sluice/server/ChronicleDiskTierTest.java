@@ -5,12 +5,21 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
+import io.sluice.server.drop.DropReason;
 import io.sluice.spill.SpillConfig;
+import io.sluice.spill.SpillStore;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -299,6 +308,110 @@ class ChronicleDiskTierTest
             assertEquals(i, all.get(i), "every frame once, across the two connections");
         }
         closeAndAwait(second);
+    }
+
+    /**
+     * A hole of zeros in a stored backlog (two sources, interleaved): the startup line gives the bytes really there,
+     * each source's lost range arrives as one GAP (reason spill-damage) before its next message, and the loss is
+     * counted in bytes and messages. Everything else arrives in order, and the tier empties (its byte count adds up).
+     */
+    @Test
+    void damageIsAnnouncedAsGapsAndCounted() throws IOException
+    {
+        final ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        ((Logger)LoggerFactory.getLogger(ChronicleDiskTier.class)).addAppender(log);
+        final int frames = 20_000;
+        final long[] sent = {0, 0, 0};
+        try
+        {
+            // The backlog as the tier stores it: batches of up to 64 KiB, sources 1 and 2 taking turns every 50.
+            final Path main = dir.resolve("tier").resolve("main");
+            try (SpillStore store = SpillStore.open(SpillConfig.of(main, 1L << 30).withMaxFrameLength(64 * 1024)))
+            {
+                final ByteBuf all = alloc.directBuffer(frames * FRAME);
+                for (int i = 0; i < frames; i++)
+                {
+                    final int source = 1 + (i / 50) % 2;
+                    Frames.writeHeader(all, FRAME, FrameType.DATA, 0, 1, source, sent[source]++, 0);
+                    all.writeLong(i);
+                    all.writeZero(PAYLOAD - Long.BYTES);
+                }
+                for (int at = 0, length; at < all.writerIndex(); at += length)
+                {
+                    length = ChronicleDiskTier.batchLength(all, at, all.writerIndex(), 64 * 1024);
+                    assertEquals(SpillStore.OK, store.append(all, at, length));
+                }
+                all.release();
+            }
+            final Path file;
+            try (var files = Files.list(main))
+            {
+                file = files.filter(f -> f.toString().endsWith(".cq4")).findFirst().orElseThrow();
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+            {
+                channel.write(ByteBuffer.allocate(64 * 1024), 1L << 20);
+            }
+
+            final ChronicleDiskTier tier = tier(true, 1L << 30, UnaryOperator.identity());
+            final List<long[]> gaps = new ArrayList<>();
+            final long[] next = {0, 0, 0};
+            long data = 0;
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!tier.isEmpty())
+            {
+                assertTrue(System.nanoTime() < deadline, "the tier never emptied after " + data + " frames");
+                final ByteBuf chunk = tier.pollRestored();
+                if (chunk == null)
+                {
+                    LockSupport.parkNanos(100_000);
+                    continue;
+                }
+                for (int i = chunk.readerIndex(); i < chunk.writerIndex(); i += Frames.frameLength(chunk, i))
+                {
+                    final int source = Frames.sourceId(chunk, i);
+                    final long sequence = Frames.sequence(chunk, i);
+                    if (Frames.type(chunk, i) == FrameType.GAP)
+                    {
+                        assertEquals(DropReason.SPILL_DAMAGE, Frames.gapReason(chunk, i));
+                        assertEquals(sequence, Frames.gapFromSequence(chunk, i), "a GAP's sequence is its from");
+                        assertEquals(next[source], sequence, "the GAP starts after the last message of source " + source);
+                        gaps.add(new long[] {source, sequence, Frames.gapToSequence(chunk, i),
+                            Frames.gapDroppedCount(chunk, i)});
+                        next[source] = Frames.gapToSequence(chunk, i) + 1;
+                        continue;
+                    }
+                    data++;
+                    // Each source's messages in order, a jump only where a GAP said so.
+                    assertEquals(next[source], sequence, "source " + source);
+                    next[source]++;
+                }
+                chunk.release();
+            }
+            assertEquals(sent[1], next[1], "source 1 accounted for to its last message");
+            assertEquals(sent[2], next[2], "source 2 accounted for to its last message");
+            final long lostMessages = frames - data;
+            assertTrue(lostMessages > 0 && lostMessages <= 3 * 64 * 1024 / FRAME, "lost " + lostMessages);
+            assertEquals(2, gaps.size(), "one GAP per source: " + gaps.size());
+            long announced = 0;
+            for (final long[] gap : gaps)
+            {
+                announced += gap[3];
+            }
+            assertEquals(lostMessages, announced, "every message lost is announced");
+            assertEquals(lostMessages, counters.damagedMessages());
+            assertEquals(lostMessages * FRAME, counters.damagedBytes(), "bytes counted exactly");
+            final long opened = log.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains("opened with")).mapToLong(m -> Long.parseLong(m.replaceAll(".*opened with (\\d+) bytes.*", "$1")))
+                .findFirst().orElseThrow();
+            assertEquals((long)data * FRAME, opened, "the startup line gives what is really there");
+            closeAndAwait(tier);
+        }
+        finally
+        {
+            ((Logger)LoggerFactory.getLogger(ChronicleDiskTier.class)).detachAppender(log);
+        }
     }
 
     /** @return bytes the files under {@code dir} allocate ({@code du}). */

@@ -131,7 +131,6 @@ public final class SpillStore implements AutoCloseable
     private static final long FREE_CHECK_BYTES = 1L << 20;
     private static final long FREE_CHECK_MILLIS = 100;
     private static final long DRAIN_ROLL_BYTES = 128L << 10;
-    private static final int RESYNC_ATTEMPTS = 4096;
     private static final int OPEN_ATTEMPTS = 4;
     private static final String DISCARD_SUFFIX = ".discard";
     private static final String METADATA_CHECK_DIR = ".metadata-check";
@@ -144,6 +143,7 @@ public final class SpillStore implements AutoCloseable
     private static final VarHandle APPEND_END;
     private static final VarHandle READ_OFFSET;
     private static final VarHandle DAMAGED_SKIPPED;
+    private static final VarHandle DAMAGED_BYTES;
 
     static
     {
@@ -154,6 +154,7 @@ public final class SpillStore implements AutoCloseable
             APPEND_END = lookup.findVarHandle(SpillStore.class, "appendEnd", long.class);
             READ_OFFSET = lookup.findVarHandle(SpillStore.class, "readOffset", long.class);
             DAMAGED_SKIPPED = lookup.findVarHandle(SpillStore.class, "damagedSkipped", long.class);
+            DAMAGED_BYTES = lookup.findVarHandle(SpillStore.class, "damagedBytes", long.class);
         }
         catch (final ReflectiveOperationException e)
         {
@@ -212,6 +213,18 @@ public final class SpillStore implements AutoCloseable
 
     // Read side; owner thread only.
     private int lastFrameLength;
+    // Whether readOffset is the end of the last record consumed (false only when the metadata was lost), so that a
+    // record starting beyond it follows bytes lost to damage.
+    private boolean readOffsetTrusted;
+    private int lastRecordCycle = NO_CYCLE;
+    private long lastRecordEnd;
+    // Reading the rest of a damaged file by scanning it; NO_CYCLE when not.
+    private RecordScanner scanner;
+    private int salvageCycle = NO_CYCLE;
+    private int salvageNextCycle;
+    private long salvageUnread;
+    private long salvaged;
+    private String salvageReason;
     private boolean readOffsetKnown;
     private int deletedBelowCycle = NO_CYCLE;
     private boolean closed;
@@ -225,6 +238,9 @@ public final class SpillStore implements AutoCloseable
     private long readOffset;
     @SuppressWarnings("unused")
     private long damagedSkipped;
+    @SuppressWarnings("unused")
+    private long damagedBytes;
+    private final long damagedAtOpen;
 
     /**
      * Opens (or creates) the store in {@link SpillConfig#directory()}, owned by the calling thread. Never loads the
@@ -336,6 +352,7 @@ public final class SpillStore implements AutoCloseable
             final long lastIndex = recoverAppendEnd();
             setBacklogMessages(countBacklog(lastIndex));
             initialReadOffset();
+            this.damagedAtOpen = surveyDamage();
             deleteConsumed();
             LOG.debug("opened spill store {}: backlog {} frames, {} bytes, disk {} bytes", directory,
                 backlogMessages(), backlogBytes(), diskEstimate);
@@ -621,6 +638,27 @@ public final class SpillStore implements AutoCloseable
     }
 
     /**
+     * @return bytes of frames lost to damage since this store was opened, exact: the logical offsets records carry show
+     * how many bytes lie between the last record read and the next one found, or the end of the store. Grows as the
+     * reader passes the damage. Any thread.
+     */
+    public long damagedBytes()
+    {
+        return (long)DAMAGED_BYTES.getAcquire(this);
+    }
+
+    /**
+     * @return bytes of the backlog found damaged when the store opened: {@link #backlogBytes()} as recorded, less what
+     * a walk over the records' headers found (records missing from the chain, files Chronicle cannot walk to their
+     * end, scanned as a read does). Damage inside a record whose header is intact is found only when it is read.
+     * Reading the store counts the same loss in {@link #damagedBytes()}.
+     */
+    public long damagedBacklogBytes()
+    {
+        return damagedAtOpen;
+    }
+
+    /**
      * Allocated bytes of every file in the store's directory ({@code stat(2)}'s {@code st_blocks}; the file length
      * where that is unavailable). The metadata and the cycle file appends go to are read now; the others, which do
      * not change, were read at the last roll or deletion. A few microseconds: for monitoring, not per frame. Any
@@ -676,6 +714,7 @@ public final class SpillStore implements AutoCloseable
         {
             LOG.debug("spill store {}: could not store offsets at close", directory, e);
         }
+        closeQuietly(scanner);
         closeQuietly(appender);
         closeQuietly(tailer);
         closeQuietly(readIndexValue);
@@ -1077,6 +1116,10 @@ public final class SpillStore implements AutoCloseable
 
     private int readOne(final FrameHandler handler, final long room)
     {
+        if (salvageCycle != NO_CYCLE)
+        {
+            return salvageNext(handler, room);
+        }
         int lastCycle = tailer.cycle();
         long lastIndex = tailer.index();
         for (int attempt = 0; ; attempt++)
@@ -1161,6 +1204,7 @@ public final class SpillStore implements AutoCloseable
                 warnOnce(cycle, "skipped a damaged record at index " + Long.toHexString(index), 1);
                 if (intactChain)
                 {
+                    addDamagedBytes(frameLength);
                     setReadOffset(storedOffset + frameLength);
                 }
                 consumed(index + 1);
@@ -1172,6 +1216,7 @@ public final class SpillStore implements AutoCloseable
                 dc.rollbackOnClose();
                 return NO_ROOM;
             }
+            noteLoss(storedOffset);
             try
             {
                 handler.onFrame(readView, RECORD_HEADER_LENGTH, frameLength);
@@ -1181,10 +1226,9 @@ public final class SpillStore implements AutoCloseable
                 dc.rollbackOnClose();
                 throw t;
             }
-            lastFrameLength = frameLength;
-            setReadOffset(storedOffset + frameLength);
-            readOffsetKnown = true;
-            readOffsetValue.setOrderedValue(storedOffset + frameLength);
+            lastRecordCycle = rollCycle.toCycle(index);
+            lastRecordEnd = position + length;
+            onConsumed(storedOffset, frameLength);
             consumed(index + 1);
             return DELIVERED;
         }
@@ -1207,10 +1251,32 @@ public final class SpillStore implements AutoCloseable
         }
     }
 
+    private void onConsumed(final long storedOffset, final int frameLength)
+    {
+        lastFrameLength = frameLength;
+        setReadOffset(storedOffset + frameLength);
+        readOffsetKnown = true;
+        readOffsetTrusted = true;
+        readOffsetValue.setOrderedValue(storedOffset + frameLength);
+    }
+
+    // Records carry their logical offsets: one that starts beyond the end of the last record consumed follows bytes lost
+    // to damage (a hole, a skipped file). Counted before the record is handed over, so that a reader sees the count
+    // grow before the first frame after the loss.
+    private void noteLoss(final long storedOffset)
+    {
+        if (readOffsetTrusted && storedOffset > readOffset)
+        {
+            addDamagedBytes(storedOffset - readOffset);
+            // Counted once, even if the handler throws and the record comes again.
+            setReadOffset(storedOffset);
+        }
+    }
+
     /**
-     * Moves the reader past damage in {@code cycle}: to the next frame Chronicle's index can still locate in the same
-     * file (it indexes every {@code indexSpacing}-th frame, so a hole costs the frames up to the next readable indexed
-     * one), else to the first frame of the next file. Counts what it leaves unread.
+     * Damage in {@code cycle}, a file appends no longer go to: the rest of it is read by scanning its bytes for whole
+     * records (see {@link RecordScanner}) from the end of the last record read in it (or from its start), so that a
+     * hole costs only the records it destroyed; then reading goes on with the next file. Counts what it could not find.
      *
      * @return false if the reader could not move (no later file); it then reports empty.
      */
@@ -1227,66 +1293,89 @@ public final class SpillStore implements AutoCloseable
         {
             LOG.debug("spill store {}: counting the frames of damaged cycle {}", directory, cycle, e);
         }
-        final long spacing = queue.indexSpacing();
-        long candidate = (position / spacing + 1) * spacing;
-        for (int attempt = 0; candidate < claimed && attempt < RESYNC_ATTEMPTS; attempt++, candidate += spacing)
-        {
-            final long index = rollCycle.toIndex(cycle, candidate);
-            if (readableAt(index))
-            {
-                final long skipped = candidate - position;
-                recordSkip(cycle, reason + ", resumed " + skipped + " frame(s) later in the file", skipped);
-                readIndexValue.setOrderedValue(index);
-                return true;
-            }
-        }
-
         final int next = firstCycleAfter(cycle);
         if (next == NO_CYCLE)
         {
             LOG.warn("spill store {}: cannot move the reader past damaged cycle {}: no later file", directory, cycle);
             return false;
         }
-        final long skipped = claimed < 0 ? 1 : Math.max(0, claimed - position);
-        if (skipped > 0)
+        salvageCycle = cycle;
+        salvageNextCycle = next;
+        salvageUnread = claimed < 0 ? -1 : Math.max(0, claimed - position);
+        salvaged = 0;
+        salvageReason = reason;
+        try
         {
-            recordSkip(cycle, reason + ", skipped the rest of it (" + skipped + " frame(s))", skipped);
+            if (scanner == null)
+            {
+                scanner = new RecordScanner(maxRecordLength);
+            }
+            scanner.open(cycleFiles.resourceFor(cycle).path.toPath(), lastRecordCycle == cycle ? lastRecordEnd : 0);
+        }
+        catch (final IOException e)
+        {
+            salvageReason = reason + "; cannot read it (" + e + ")";
+            return finishSalvage();
+        }
+        return true;
+    }
+
+    /** One record found by scanning a damaged file, or, at its end, the move to the next file. */
+    private int salvageNext(final FrameHandler handler, final long room)
+    {
+        boolean found;
+        try
+        {
+            found = scanner.next(readOffsetTrusted ? readOffset : Long.MIN_VALUE, appendEnd);
+        }
+        catch (final IOException e)
+        {
+            LOG.debug("spill store {}: scanning damaged cycle {}", directory, salvageCycle, e);
+            found = false;
+        }
+        if (!found)
+        {
+            return finishSalvage() ? SKIPPED : EMPTY;
+        }
+        final int frameLength = scanner.frameLength();
+        if (frameLength > room)
+        {
+            return NO_ROOM;
+        }
+        final long storedOffset = scanner.recordOffset();
+        noteLoss(storedOffset);
+        handler.onFrame(scanner.frame(), 0, frameLength);
+        scanner.consume();
+        onConsumed(storedOffset, frameLength);
+        salvaged++;
+        setBacklogMessages(Math.max(0, backlogMessages - 1));
+        return DELIVERED;
+    }
+
+    private boolean finishSalvage()
+    {
+        final int cycle = salvageCycle;
+        salvageCycle = NO_CYCLE;
+        scanner.close();
+        final long lost = salvageUnread < 0 ? 1 : Math.max(0, salvageUnread - salvaged);
+        if (lost > 0 || salvaged > 0)
+        {
+            recordSkip(cycle, salvageReason + "; " + salvaged + " frame(s) found after the damage, " + lost + " lost",
+                lost);
         }
         else
         {
             // Every frame the file claims was read: an empty or unsealed file the tailer cannot leave by itself.
-            LOG.debug("spill store {}: moving the reader past cycle {} ({})", directory, cycle, reason);
+            LOG.debug("spill store {}: moving the reader past cycle {} ({})", directory, cycle, salvageReason);
         }
-        moveToCycleStart(next);
-        readIndexValue.setOrderedValue(rollCycle.toIndex(next, 0));
+        moveToCycleStart(salvageNextCycle);
+        readIndexValue.setOrderedValue(rollCycle.toIndex(salvageNextCycle, 0));
         if (tailer.cycle() <= cycle)
         {
             LOG.warn("spill store {}: cannot move the reader past damaged cycle {}", directory, cycle);
             return false;
         }
         return true;
-    }
-
-    /** Positions the reader at {@code index} if a valid record is there; returns whether it did. */
-    private boolean readableAt(final long index)
-    {
-        try
-        {
-            if (!tailer.moveToIndex(index))
-            {
-                return false;
-            }
-            try (DocumentContext dc = tailer.readingDocument())
-            {
-                final boolean valid = dc.isPresent() && dc.index() == index && validRecordOffset(dc.wire().bytes()) != UNSET;
-                dc.rollbackOnClose();
-                return valid;
-            }
-        }
-        catch (final RuntimeException | AssertionError e)
-        {
-            return false;
-        }
     }
 
     private void recordSkip(final int cycle, final String what, final long skipped)
@@ -1300,6 +1389,12 @@ public final class SpillStore implements AutoCloseable
     private void onDrained()
     {
         setBacklogMessages(0);
+        if (readOffsetTrusted && appendEnd > readOffset)
+        {
+            // The store ends in damage: what was appended after the last record read is gone.
+            addDamagedBytes(appendEnd - readOffset);
+        }
+        readOffsetTrusted = true;
         setReadOffset(appendEnd);
         readOffsetKnown = true;
         if (appendCycle != NO_CYCLE && currentFileBytes >= DRAIN_ROLL_BYTES && tailerCycle() == appendCycle
@@ -1371,9 +1466,14 @@ public final class SpillStore implements AutoCloseable
 
     private void moveToCycleStart(final int cycle)
     {
-        if (!tailer.moveToIndex(rollCycle.toIndex(cycle, 0)) && tailer.cycle() != cycle)
+        moveToCycleStart(tailer, cycle);
+    }
+
+    private void moveToCycleStart(final ExcerptTailer reader, final int cycle)
+    {
+        if (!reader.moveToIndex(rollCycle.toIndex(cycle, 0)) && reader.cycle() != cycle)
         {
-            tailer.moveToCycle(cycle);
+            reader.moveToCycle(cycle);
         }
     }
 
@@ -1450,40 +1550,182 @@ public final class SpillStore implements AutoCloseable
         }
     }
 
+    /**
+     * The read offset at open: the stored end of the last record consumed, so that bytes lost between it and the next
+     * record (a file set aside, a hole) count as damage; the next record's own offset when that is lower (a kill -9
+     * let it be consumed again) or nothing was stored; 0, untrusted, when neither is known.
+     */
     private void initialReadOffset()
     {
-        long offset = UNSET;
-        if (backlogMessages > 0)
+        if (backlogMessages == 0)
         {
-            try (DocumentContext dc = tailer.readingDocument())
+            setReadOffset(appendEnd);
+            readOffsetKnown = true;
+            readOffsetTrusted = true;
+            return;
+        }
+        long next = UNSET;
+        try (DocumentContext dc = tailer.readingDocument())
+        {
+            if (dc.isPresent())
             {
-                if (dc.isPresent())
-                {
-                    offset = validRecordOffset(dc.wire().bytes());
-                    dc.rollbackOnClose();
-                }
+                next = validRecordOffset(dc.wire().bytes());
+                dc.rollbackOnClose();
             }
-            catch (final RuntimeException | AssertionError e)
-            {
-                LOG.debug("spill store {}: peeking at the next record", directory, e);
-            }
-            if (offset == UNSET)
-            {
-                final long hint = readOffsetValue.getVolatileValue();
-                offset = hint == UNSET ? 0 : hint;
-                readOffsetKnown = false;
-            }
-            else
-            {
-                readOffsetKnown = true;
-            }
+        }
+        catch (final RuntimeException | AssertionError e)
+        {
+            LOG.debug("spill store {}: peeking at the next record", directory, e);
+        }
+        final long stored = readOffsetValue.getVolatileValue();
+        if (stored != UNSET && (next == UNSET || next >= stored))
+        {
+            setReadOffset(stored);
+            readOffsetKnown = next == stored;
+            readOffsetTrusted = true;
+        }
+        else if (next != UNSET)
+        {
+            setReadOffset(next);
+            readOffsetKnown = true;
+            readOffsetTrusted = true;
         }
         else
         {
-            offset = appendEnd;
-            readOffsetKnown = true;
+            setReadOffset(0);
+            readOffsetKnown = false;
+            readOffsetTrusted = false;
         }
-        setReadOffset(offset);
+    }
+
+    /**
+     * Walks the backlog from the read position with a tailer of its own, reading each record's offset but not its frame:
+     * a record that is not the next in the offset chain, or a file Chronicle cannot walk to its end (whose rest is then
+     * scanned, as a read would), means damage.
+     *
+     * @return bytes recorded in the backlog and not found.
+     */
+    private long surveyDamage()
+    {
+        final long recorded = backlogBytes();
+        if (recorded == 0 || !readOffsetTrusted)
+        {
+            return 0;
+        }
+        long expected = readOffset;
+        long found = 0;
+        int lastCycle = NO_CYCLE;
+        long lastStart = 0;
+        long lastOffset = 0;
+        long lastLength = 0;
+        try (ExcerptTailer probe = queue.createTailer())
+        {
+            ((SingleThreadedChecked)probe).singleThreadedCheckDisabled(true);
+            final long index = readIndexValue.getVolatileValue();
+            if (index != UNSET && !probe.moveToIndex(index) && probe.state() == TailerState.CYCLE_NOT_FOUND)
+            {
+                final int next = firstCycleAfter(rollCycle.toCycle(index));
+                if (next == NO_CYCLE)
+                {
+                    return recorded;
+                }
+                probe.moveToIndex(rollCycle.toIndex(next, 0));
+            }
+            int previousCycle = probe.cycle();
+            long previousIndex = probe.index();
+            for (int attempt = 0; ; )
+            {
+                int damagedCycle = NO_CYCLE;
+                try (DocumentContext dc = probe.readingDocument())
+                {
+                    final int cycle = probe.cycle();
+                    if (!dc.isPresent())
+                    {
+                        if (cycle == NO_CYCLE || cycle >= highestCycle)
+                        {
+                            break;
+                        }
+                        if ((cycle != previousCycle || probe.index() != previousIndex) && attempt++ < 8)
+                        {
+                            previousCycle = cycle;
+                            previousIndex = probe.index();
+                            continue;
+                        }
+                        damagedCycle = cycle;
+                    }
+                    else
+                    {
+                        attempt = 0;
+                        final Bytes<?> bytes = dc.wire().bytes();
+                        final long length = bytes.readRemaining();
+                        final long offset = length >= RECORD_HEADER_LENGTH && length <= maxRecordLength ?
+                            bytes.readLong(bytes.readPosition()) : UNSET;
+                        final long frameLength = length - RECORD_HEADER_LENGTH;
+                        if (offset != UNSET && offset >= expected && offset + frameLength <= appendEnd)
+                        {
+                            found += frameLength;
+                            expected = offset + frameLength;
+                            lastCycle = rollCycle.toCycle(dc.index());
+                            lastStart = bytes.readPosition() - 4;
+                            lastOffset = offset;
+                            lastLength = frameLength;
+                        }
+                        else if (cycle < highestCycle)
+                        {
+                            damagedCycle = cycle;
+                        }
+                    }
+                }
+                catch (final RuntimeException | AssertionError e)
+                {
+                    damagedCycle = probe.cycle();
+                    if (damagedCycle == NO_CYCLE || damagedCycle >= highestCycle)
+                    {
+                        break;
+                    }
+                }
+                if (damagedCycle == NO_CYCLE)
+                {
+                    continue;
+                }
+                // The rest of a damaged file, as a read will find it, from the last record counted in it: damage often
+                // covers the end of a record whose header is intact, and only its checksum tells.
+                if (scanner == null)
+                {
+                    scanner = new RecordScanner(maxRecordLength);
+                }
+                long from = 0;
+                if (lastCycle == damagedCycle)
+                {
+                    found -= lastLength;
+                    expected = lastOffset;
+                    from = lastStart;
+                }
+                scanner.open(cycleFiles.resourceFor(damagedCycle).path.toPath(), from);
+                while (scanner.next(expected, appendEnd))
+                {
+                    found += scanner.frameLength();
+                    expected = scanner.recordOffset() + scanner.frameLength();
+                    scanner.consume();
+                }
+                scanner.close();
+                final int next = firstCycleAfter(damagedCycle);
+                if (next == NO_CYCLE)
+                {
+                    break;
+                }
+                moveToCycleStart(probe, next);
+                previousCycle = probe.cycle();
+                previousIndex = probe.index();
+                attempt = 0;
+            }
+        }
+        catch (final IOException | RuntimeException | AssertionError e)
+        {
+            LOG.debug("spill store {}: surveying the backlog", directory, e);
+            return 0;
+        }
+        return Math.max(0, recorded - found);
     }
 
     private long validRecordOffset(final Bytes<?> bytes)
@@ -1836,6 +2078,11 @@ public final class SpillStore implements AutoCloseable
         {
             LOG.debug("spill store {}: damaged cycle {}: {} ({} frame(s))", directory, cycle, what, skipped);
         }
+    }
+
+    private void addDamagedBytes(final long bytes)
+    {
+        DAMAGED_BYTES.setRelease(this, damagedBytes + bytes);
     }
 
     private void addDamaged(final long frames)

@@ -184,8 +184,51 @@ class SpillStoreDamageTest
         assertEquals(2L * FRAMES, intact.size() + lost);
     }
 
+    /**
+     * The relay stores batches of up to 64 KiB per record. A 64 KiB hole of zeros in the middle of a file costs the
+     * records it covers (three of 26 KB here), found again by scanning for the next whole record, not the records up to
+     * the next one Chronicle's index locates (every 256th: up to 6.7 MB). The loss is known at open, counted exactly in
+     * bytes, and the rest arrives in order.
+     */
     @Test
-    void aLostPageInTheMiddleCostsOnlyTheFramesUpToTheNextIndexedOne() throws IOException
+    void aHoleInABatchFileCostsOnlyTheRecordsItCovers() throws IOException
+    {
+        final int batch = 26_000;
+        final int records = 1000;
+        final UnsafeBuffer big = new UnsafeBuffer(new byte[batch]);
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            for (long seq = 0; seq < records; seq++)
+            {
+                assertEquals(SpillStore.OK, store.append(big, 0, TestFrames.write(big, 0, seq, batch - 32)));
+            }
+        }
+        final Path file = SpillTests.cycleFiles(dir)[0];
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            channel.write(ByteBuffer.allocate(64 * 1024), (DamagedFiles.dataEnd(file) / 2) & ~4095L);
+        }
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            final long damagedAtOpen = store.damagedBacklogBytes();
+            final List<Long> sequences = new ArrayList<>();
+            while (store.read((b, o, l) -> sequences.add(TestFrames.verify(b, o, l)), 10) > 0)
+            {
+                // drain
+            }
+            final long lost = gaps(sequences);
+            assertEquals(0L, sequences.get(0));
+            assertEquals(records - 1L, sequences.get(sequences.size() - 1));
+            assertTrue(lost >= 2 && lost <= 4, "a 64 KiB hole over records of 26 KB lost " + lost + " of them");
+            assertEquals(lost, store.damagedSkipped(), "counted in records");
+            assertEquals(lost * batch, store.damagedBytes(), "counted exactly in bytes");
+            assertEquals(lost * batch, damagedAtOpen, "known at open");
+            assertEquals(records, sequences.size() + lost);
+        }
+    }
+
+    @Test
+    void aLostPageInTheMiddleCostsOnlyTheFramesItCovered() throws IOException
     {
         try (SpillStore store = SpillStore.open(config()))
         {
@@ -203,7 +246,8 @@ class SpillStoreDamageTest
             assertEquals(0L, sequences.get(0));
             assertEquals(FRAMES - 1L, sequences.get(sequences.size() - 1));
             assertEquals(lost, store.damagedSkipped(), "counted exactly");
-            assertTrue(lost > 0 && lost <= 256 + 4096 / PAYLOAD, "lost " + lost);
+            assertTrue(lost > 0 && lost <= 4096 / (PAYLOAD + 48) + 2, "lost " + lost);
+            assertEquals(lost * (PAYLOAD + 32), store.damagedBytes(), "bytes counted exactly");
             assertEquals(FRAMES, sequences.size() + lost);
         }
     }

@@ -18,11 +18,13 @@ public final class DropReason
     public static final int DEADLINE = 5;
     /** A custom {@link DropPolicy}. */
     public static final int CUSTOM = 6;
-    /** Highest code; counters are indexed by code. */
+    /** Highest code a drop policy reports; counters are indexed by code. */
     public static final int MAX = CUSTOM;
+    /** Not a policy's: lost to damaged spill files, which the relay's disk tier could not read back. */
+    public static final int SPILL_DAMAGE = 7;
 
     private static final String[] NAMES = {"unknown", "drop-newest", "drop-oldest", "latest-by-key", "sample",
-        "deadline", "custom"};
+        "deadline", "custom", "spill-damage"};
 
     private DropReason()
     {
@@ -31,6 +33,6 @@ public final class DropReason
     /** @return the config name of a reason code, or "unknown". */
     public static String name(final int reason)
     {
-        return reason > 0 && reason <= MAX ? NAMES[reason] : NAMES[0];
+        return reason > 0 && reason < NAMES.length ? NAMES[reason] : NAMES[0];
     }
 }
