@@ -411,6 +411,7 @@ final class ChronicleDiskTier implements DiskTier
             // appends go to, and a new one has no room). An empty store holds nothing to keep: start it afresh, once.
             resetSinceFull = true;
             final Path mainDir = directory.resolve("main");
+            retiredDamage += main.damagedBytes();
             main.close();
             deleteTree(mainDir);
             main = SpillStore.open(config(mainDir));

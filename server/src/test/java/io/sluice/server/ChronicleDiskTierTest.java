@@ -113,6 +113,37 @@ class ChronicleDiskTierTest
         }
     }
 
+    /**
+     * Offers runs of {@code perRun} frames from sequence {@code from} until the tier says it is full.
+     *
+     * @param take whether to take restored chunks meanwhile, as a lane whose subscriber reads does.
+     * @return the next sequence.
+     */
+    private long offerUntilFull(final ChronicleDiskTier tier, final long from, final int perRun, final boolean take)
+    {
+        long seq = from;
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!tier.isFull())
+        {
+            assertTrue(System.nanoTime() < deadline, "the tier never filled");
+            final ByteBuf run = frames(seq, perRun);
+            if (tier.offer(run, 0, run.writerIndex(), perRun) == run.writerIndex())
+            {
+                seq += perRun;
+            }
+            else
+            {
+                LockSupport.parkNanos(100_000);
+            }
+            run.release();
+            if (take)
+            {
+                takeWhatIsReady(tier);
+            }
+        }
+        return seq;
+    }
+
     /** Takes the restored chunks that are ready, without waiting. */
     private void takeWhatIsReady(final ChronicleDiskTier tier)
     {
@@ -201,21 +232,7 @@ class ChronicleDiskTierTest
         final ChronicleDiskTier second = tier(true, quota, UnaryOperator.identity());
         await(second::hasRoom, "open");
         // The lane spills until the tier is full: main may use only what the head leaves.
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!second.isFull())
-        {
-            assertTrue(System.nanoTime() < deadline, "the tier never filled");
-            final ByteBuf run = frames(seq, 100);
-            if (second.offer(run, 0, run.writerIndex(), 100) == run.writerIndex())
-            {
-                seq += 100;
-            }
-            else
-            {
-                LockSupport.parkNanos(100_000);
-            }
-            run.release();
-        }
+        seq = offerUntilFull(second, seq, 100, false);
         final long used = allocatedBytes(dir.resolve("tier"));
         assertTrue(used <= quota, "the lane's stores use " + used + " bytes of a quota of " + quota);
         // Everything it took comes back, in order (what the full store refused passes through once it is drained).
@@ -233,17 +250,7 @@ class ChronicleDiskTierTest
         receive(tier, 100);
         // No room left on the file system: the store refuses, and the runs come back without it.
         disk.usable = 0;
-        long seq = 100;
-        while (!tier.isFull())
-        {
-            final ByteBuf run = frames(seq, 100);
-            if (tier.offer(run, 0, run.writerIndex(), 100) == run.writerIndex())
-            {
-                seq += 100;
-            }
-            run.release();
-            takeWhatIsReady(tier);
-        }
+        final long seq = offerUntilFull(tier, 100, 100, true);
         assertFalse(tier.hasRoom(), "a full tier takes nothing");
         receive(tier, seq);
         assertReceivedInOrder(seq);
@@ -266,16 +273,7 @@ class ChronicleDiskTierTest
         receive(first, 500);
         // The next free-space reading throws as a fault in a mapped file does: an Error, on the spill thread.
         disk.fault = true;
-        long seq = 1000;
-        while (!first.isFull())
-        {
-            final ByteBuf run = frames(seq, 1000);
-            if (first.offer(run, 0, run.writerIndex(), 1000) == run.writerIndex())
-            {
-                seq += 1000;
-            }
-            run.release();
-        }
+        final long seq = offerUntilFull(first, 1000, 1000, false);
         assertFalse(first.hasRoom());
         assertEquals(1, counters.failures());
         // The lane takes back what the tier held in memory: restored chunks and runs not yet on disk, in order.
