@@ -715,6 +715,11 @@ final class ChronicleDiskTier implements DiskTier
         for (int i = offset; i < end; )
         {
             final int frameLength = buffer.getInt(i + FrameDescriptor.LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+            if (frameLength < FrameDescriptor.HEADER_LENGTH || frameLength > end - i)
+            {
+                // Not whole frames (never written so): copied as they are, without a walk.
+                break;
+            }
             final long source = buffer.getInt(i + FrameDescriptor.SOURCE_ID_OFFSET, ByteOrder.BIG_ENDIAN);
             final long sequence = buffer.getLong(i + FrameDescriptor.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN);
             if (source != runSource)

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 /**
- * Makes the disk tiers of spill lanes and owns the spill thread they share, started on first use (or by
- * {@link #warmUp()}). A durable subscription's tier lives in {@code spill-dir/<stream>/<subscription>}; a lane without
+ * Makes the disk tiers of spill lanes and owns the spill thread they share, started on first use, when it first warms
+ * Chronicle Queue up (see {@link #warmUp()}). A durable subscription's tier lives in {@code spill-dir/<stream>/<subscription>}; a lane without
  * a durable name gets {@code spill-dir/<stream>/.conn-<n>}, deleted when the lane closes.
  */
 final class DiskTiers implements AutoCloseable
@@ -31,6 +31,7 @@ final class DiskTiers implements AutoCloseable
     private final UnaryOperator<SpillConfig> storeSettings;
     private SpillWorker worker;
     private volatile String warmedOn;
+    private boolean warmUpStarted;
 
     /**
      * @param deadLetters the relay's dead-letter store, drained by the spill thread; null when none is kept.
@@ -61,6 +62,19 @@ final class DiskTiers implements AutoCloseable
         final String stream, final String subscription, final StreamConfig config, final ByteBufAllocator alloc,
         final Runnable wakeLane)
     {
+        if (!warmUpStarted)
+        {
+            // Before the first tier, on the spill thread (tasks run before tiers): by the time this lane first spills,
+            // Chronicle has appended, read and dropped pages once.
+            warmUpStarted = true;
+            warmUp().whenComplete((done, failure) ->
+            {
+                if (failure != null)
+                {
+                    LOG.warn("spill directory {} cannot be used: {}", root, failure.toString());
+                }
+            });
+        }
         final boolean durable = !subscription.isEmpty();
         final String name = durable ? subscription : ".conn-" + ProcessHandle.current().pid() + "-" +
             connections.incrementAndGet();
@@ -78,9 +92,11 @@ final class DiskTiers implements AutoCloseable
     }
 
     /**
-     * Starts the spill thread and has it open, use and delete a store under the spill directory, so that Chronicle
-     * Queue's start-up (class loading, its background threads, the first mapping: one to three seconds) is over
-     * before the first lane spills. Never on an event loop.
+     * Has the spill thread open, use and delete a store under the spill directory, so that Chronicle Queue's start-up
+     * (class loading, its background threads, the first mapping, the first appends and reads, the native calls for
+     * disk use and the page cache: one to three seconds) is over before the first lane spills rather than stalling
+     * its first spill. Never on an event loop. Runs once, when the first disk tier is made (not at relay start, where
+     * it competes with the first connections' handshakes for the CPU).
      *
      * @return completes once Chronicle is warm; exceptionally when the spill directory cannot be used.
      */
@@ -95,6 +111,7 @@ final class DiskTiers implements AutoCloseable
             {
                 if (store.append(Unpooled.wrappedBuffer(frame), 0, frame.length) == SpillStore.OK)
                 {
+                    store.dropCachedPages();
                     store.read((buffer, offset, length) -> { }, 1);
                 }
             }

@@ -91,10 +91,6 @@ public final class Relay implements AutoCloseable
             config.deadLetterQuotaBytes() == 0 ? null : DeadLetterStore.create(
                 SpillConfig.of(config.deadLetterDirectory(), config.deadLetterQuotaBytes())
                     .withMaxFrameLength(config.maxFrameLength())), metrics.spill(), storeSettings);
-        if (usesSpill(config))
-        {
-            warmUp(diskTiers, config);
-        }
         final RateLimitedLogger warnings = new RateLimitedLogger(LoggerFactory.getLogger(Relay.class), 10);
         final ProtocolErrorHandler errorHandler = new ProtocolErrorHandler("relay", warnings,
             (code, n) -> metrics.onProtocolError(code));
@@ -140,26 +136,6 @@ public final class Relay implements AutoCloseable
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + ex, ex);
         }
-    }
-
-    private static boolean usesSpill(final RelayConfig config)
-    {
-        return config.defaultStream().strategy().hasDiskTier() ||
-            config.streams().values().stream().anyMatch(stream -> stream.strategy().hasDiskTier());
-    }
-
-    // Chronicle Queue takes seconds to start in a fresh JVM; a burst into a new relay must not wait for that. The spill
-    // thread warms it up at once, while the relay starts listening (a first lane's tier opens after it, on that thread);
-    // a spill directory that cannot be used is reported now, and again by each tier.
-    private static void warmUp(final DiskTiers diskTiers, final RelayConfig config)
-    {
-        diskTiers.warmUp().whenComplete((done, failure) ->
-        {
-            if (failure != null)
-            {
-                LOG.warn("spill directory {} cannot be used: {}", config.spillDirectory(), failure.toString());
-            }
-        });
     }
 
     /**
