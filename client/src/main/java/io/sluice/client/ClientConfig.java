@@ -10,7 +10,10 @@ import java.util.concurrent.Executor;
  * @param host relay host.
  * @param port relay port.
  * @param ioThreads event loop threads shared by the client's connections.
- * @param maxMessageLength largest payload this client sends or receives; sizes its rings (eight frames each).
+ * @param maxMessageLength largest payload this client sends (a publication also takes no more than the relay's
+ *                         max-frame-length allows); sizes its rings, eight frames each. A subscription receives
+ *                         whatever the relay's WELCOME announces: a frame longer than a ring record is held aside,
+ *                         one at a time.
  * @param connectTimeoutMs how long connecting plus the HELLO/WELCOME handshake may take.
  * @param heartbeatIntervalMs how often to send heartbeats.
  * @param heartbeatTimeoutMs how long the relay may stay silent while we read.

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.ProtocolException;
@@ -17,6 +18,10 @@ import java.util.concurrent.CompletableFuture;
  */
 abstract class ConnectionHandler extends ChannelInboundHandlerAdapter
 {
+    /** The longest frame the relay may send before its WELCOME: an ERROR with the longest text. */
+    static final int HANDSHAKE_MAX_FRAME_LENGTH = FrameDescriptor.HEADER_LENGTH +
+        Math.max(Frames.WELCOME_PAYLOAD_LENGTH, Frames.MAX_ERROR_TEXT_LENGTH + 6);
+
     final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
     volatile String closeReason;
     private Welcome welcomed;

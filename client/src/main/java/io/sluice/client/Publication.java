@@ -60,7 +60,8 @@ public final class Publication implements AutoCloseable
     private final FrameRing ring;
     private final RingBuffer ringBuffer;
     private final UnsafeBuffer ringMemory;
-    private final int maxPayloadLength;
+    // Lowered to the relay's limit on WELCOME, before connected is set: offer reads connected first.
+    private int maxPayloadLength;
     private final int maxPendingAsync;
     private final Executor callbacks;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -130,7 +131,9 @@ public final class Publication implements AutoCloseable
     }
 
     /**
-     * @return the largest payload {@link #offer} accepts.
+     * @return the largest payload {@link #offer} accepts: the smaller of the client's
+     * {@link ClientConfig#maxMessageLength()} and what the relay's max-frame-length (in its WELCOME) leaves after the
+     * header.
      */
     public int maxPayloadLength()
     {
@@ -599,6 +602,7 @@ public final class Publication implements AutoCloseable
         {
             streamId = welcome.streamId();
             sourceId = welcome.sourceId();
+            maxPayloadLength = Math.min(maxPayloadLength, welcome.maxFrameLength() - HEADER_LENGTH);
             connected = true;
         }
 

@@ -15,7 +15,6 @@ import io.sluice.core.netty.ProtocolErrorHandler;
 import io.sluice.core.netty.Transports;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameDecoder;
-import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.Role;
@@ -158,7 +157,6 @@ public final class SluiceClient implements AutoCloseable
 
     private void handshake(final Channel channel, final Hello hello, final ConnectionHandler handler) throws SluiceException
     {
-        final int maxFrameLength = FrameDescriptor.HEADER_LENGTH + Math.max(config.maxMessageLength(), Frames.MAX_ERROR_TEXT_LENGTH + 6);
         channel.config().setOption(ChannelOption.TCP_NODELAY, true);
         channel.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMs());
         if (config.receiveBufferBytes() > 0)
@@ -175,7 +173,8 @@ public final class SluiceClient implements AutoCloseable
             {
                 ch.pipeline().addLast(
                     new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()),
-                    new FrameDecoder(maxFrameLength),
+                    // A subscription takes the relay's own limit from its WELCOME.
+                    new FrameDecoder(ConnectionHandler.HANDSHAKE_MAX_FRAME_LENGTH),
                     handler,
                     new ProtocolErrorHandler("client", WARNINGS, (code, n) -> protocolErrors.increment()));
             }

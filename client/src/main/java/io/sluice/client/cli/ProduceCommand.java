@@ -151,8 +151,8 @@ public final class ProduceCommand implements Callable<Integer>
         if (size > publication.maxPayloadLength())
         {
             publication.close();
-            throw new ParameterException(spec.commandLine(),
-                "--size " + size + " exceeds the largest payload the publication takes, " + publication.maxPayloadLength());
+            throw new ParameterException(spec.commandLine(), "--size " + size + " exceeds the largest payload the "
+                + "relay takes, " + publication.maxPayloadLength() + " (its max-frame-length less the 32-byte header)");
         }
         final UnsafeBuffer payload = newPayload(size);
         final long count = RunLimit.count(limit);
