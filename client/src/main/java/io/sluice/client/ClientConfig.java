@@ -117,6 +117,13 @@ public record ClientConfig(
             heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor);
     }
 
+    /** @return a copy with another connect timeout (connecting plus the HELLO/WELCOME handshake). */
+    public ClientConfig withConnectTimeoutMs(final int timeoutMs)
+    {
+        return new ClientConfig(host, port, ioThreads, maxMessageLength, timeoutMs, heartbeatIntervalMs,
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor);
+    }
+
     /** @return a copy with other heartbeat settings. */
     public ClientConfig withHeartbeat(final int intervalMs, final int timeoutMs)
     {

@@ -14,6 +14,7 @@ import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -67,11 +68,8 @@ public final class ConsumeCommand implements Callable<Integer>
             + "backlog on disk across disconnects and restarts, and hands it over when it reconnects (default: none).")
     private String subscriptionName;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "H", description = "Relay host (default: ${DEFAULT-VALUE}).")
-    private String host;
-
-    @Option(names = "--port", defaultValue = "7440", paramLabel = "P", description = "Relay port (default: ${DEFAULT-VALUE}).")
-    private int port;
+    @Mixin
+    private ConnectionOptions connection = new ConnectionOptions();
 
     @Option(names = "--rate", paramLabel = "N",
         description = "Take at most N messages per second, to act as a slow consumer (default: unlimited).")
@@ -95,7 +93,7 @@ public final class ConsumeCommand implements Callable<Integer>
         validate();
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        final ClientConfig config = ProduceCommand.clientConfig(spec, host, port, ClientConfig.DEFAULT_MAX_MESSAGE_LENGTH);
+        final ClientConfig config = connection.clientConfig(spec, ClientConfig.DEFAULT_MAX_MESSAGE_LENGTH);
 
         final CountDownLatch finished = new CountDownLatch(1);
         final Thread stopHook = ProduceCommand.installStopHook("consume", () -> running = false, finished);
