@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code sluice produce} and {@code sluice consume} against a real relay: the auth token from a file.
+ * {@code sluice produce} and {@code sluice consume} against a real relay: the auth token from a file, and a lost
+ * connection reported in the text, the JSON and the exit code.
  */
 class ClientCommandsTest
 {
@@ -75,6 +76,43 @@ class ClientCommandsTest
                 assertEquals(1, refused.exit(), refused.toString());
                 assertTrue(refused.err().contains("AUTH_FAILED"), refused.toString());
             }
+        }
+    }
+
+    @Test
+    void aLostConnectionIsExitOneAndSaidInTheTextAndTheJson() throws Exception
+    {
+        final Path produceJson = dir.resolve("produce.json");
+        final Path consumeJson = dir.resolve("consume.json");
+        final CompletableFuture<Run> consume;
+        final CompletableFuture<Run> produce;
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
+        {
+            final String port = Integer.toString(relay.port());
+            consume = runAsync(new ConsumeCommand(), "--stream", "lost", "--port", port, "--idle-timeout", "60s",
+                "--json", consumeJson.toString());
+            awaitSubscriber(relay);
+            produce = runAsync(new ProduceCommand(), "--stream", "lost", "--port", port, "--rate", "20000",
+                "--duration", "120s", "--json", produceJson.toString());
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (relay.metrics().messagesIn() < 1_000)
+            {
+                assertTrue(System.nanoTime() < deadline, "nothing flows");
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+        }
+        final Run produced = produce.get(60, TimeUnit.SECONDS);
+        final Run consumed = consume.get(60, TimeUnit.SECONDS);
+        for (final Run run : new Run[] {produced, consumed})
+        {
+            assertEquals(1, run.exit(), run.toString());
+            assertTrue(run.out().contains("  connection lost: "), run.toString());
+        }
+        for (final Path json : new Path[] {produceJson, consumeJson})
+        {
+            final String text = Files.readString(json);
+            assertTrue(text.contains("\"connectionLost\":true"), text);
+            assertTrue(text.contains("\"error\":\"connection lost: "), text);
         }
     }
 

@@ -7,7 +7,7 @@ import io.sluice.client.Subscription;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A subscriber in a JVM of its own, so that a test can stop and continue the whole process (SIGSTOP, SIGCONT).
+ * A subscriber in a JVM of its own ({@link ChildJvm}), so that a test can stop and continue the whole process.
  * Arguments: relay port, stream, messages to wait for, heartbeat interval and timeout in ms. Prints
  * {@code subscribed} once welcomed, then {@code received N ...} and exits 0 once N arrived in order, or
  * {@code lost N: reason} and exits 1 when the connection ended first.
@@ -23,7 +23,8 @@ final class SubscriberProcess
         final int port = Integer.parseInt(args[0]);
         final String stream = args[1];
         final long count = Long.parseLong(args[2]);
-        final ClientConfig config = ClientConfig.of("127.0.0.1", port)
+        // A cold JVM on a loaded machine can take seconds over its first connection.
+        final ClientConfig config = ClientConfig.of("127.0.0.1", port).withConnectTimeoutMs(60_000)
             .withHeartbeat(Integer.parseInt(args[3]), Integer.parseInt(args[4]));
         int exitCode = 1;
         try (SluiceClient client = new SluiceClient(config); Subscription subscription = client.subscribe(stream))

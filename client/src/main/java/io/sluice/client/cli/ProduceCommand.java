@@ -258,6 +258,8 @@ public final class ProduceCommand implements Callable<Integer>
         {
             failure = awaitAcks(publication, sent - 1);
         }
+        final boolean lost = failure != null && !publication.isConnected();
+        final long acknowledged = publication.ackedSequence() + 1;
         publication.close();
         if (badSize)
         {
@@ -268,11 +270,12 @@ public final class ProduceCommand implements Callable<Integer>
         final double ratePerSecond = elapsedSeconds > 0 ? sent / elapsedSeconds : 0;
         out.printf(Locale.ROOT, "produced %,d messages of %d bytes to '%s' in %.3f s: %,.0f msg/s, %,d back-pressured offers%n",
             sent, size, stream, elapsedSeconds, ratePerSecond, backPressured);
-        out.flush();
         if (failure != null)
         {
+            out.printf(Locale.ROOT, "  %s; the relay acknowledged %,d of them%n", failure, acknowledged);
             err.println("produce: " + failure);
         }
+        out.flush();
         if (json != null)
         {
             final Map<String, Object> result = new LinkedHashMap<>();
@@ -282,6 +285,9 @@ public final class ProduceCommand implements Callable<Integer>
             result.put("elapsedSeconds", round3(elapsedSeconds));
             result.put("ratePerSecond", round3(ratePerSecond));
             result.put("payloadBytes", size);
+            result.put("acknowledged", acknowledged);
+            result.put("connectionLost", lost);
+            result.put("error", failure);
             if (!writeJson(json, result, err))
             {
                 return 1;
@@ -301,7 +307,7 @@ public final class ProduceCommand implements Callable<Integer>
         {
             if (!publication.isConnected())
             {
-                return describeLoss(publication) + " (relay acknowledged up to sequence " + acked + " of " + lastSequence + ")";
+                return describeLoss(publication);
             }
             LockSupport.parkNanos(1_000_000);
             final long now = System.nanoTime();
