@@ -10,6 +10,7 @@ import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.ProtocolException;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -85,29 +86,58 @@ class HeartbeatHandlerTest
         assertEquals(ErrorCode.HEARTBEAT_TIMEOUT, ex.code());
     }
 
-    @Test
-    void aSilentPeerTimesOutAndAHeartbeatGoesOutEveryInterval()
+    private void assertQuiet()
     {
-        run(TIMEOUT_MS, 10);
         assertTrue(errors.isEmpty(), errors.toString());
-        assertEquals(TIMEOUT_MS / INTERVAL_MS, heartbeatsSent());
+    }
+
+    /** A silent peer is declared dead once the timeout has passed, not before. */
+    private void assertTimesOutOneTimeoutFromNow()
+    {
+        run(TIMEOUT_MS - INTERVAL_MS, 10);
+        assertQuiet();
         run(2 * INTERVAL_MS, 10);
         assertTimedOut();
+    }
+
+    /** The loop did not run for {@code ms}: one check comes late, none in between. */
+    private void stall(final long ms)
+    {
+        channel.advanceTimeBy(ms, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+    }
+
+    private void keepReceiving(final int intervals)
+    {
+        for (int i = 0; i < intervals; i++)
+        {
+            run(INTERVAL_MS, 10);
+            receiveHeartbeat();
+        }
+    }
+
+    @AfterEach
+    void finish()
+    {
         heartbeatsSent();
         channel.finishAndReleaseAll();
     }
 
     @Test
+    void aSilentPeerTimesOutAndAHeartbeatGoesOutEveryInterval()
+    {
+        run(TIMEOUT_MS, 10);
+        assertQuiet();
+        assertEquals(TIMEOUT_MS / INTERVAL_MS, heartbeatsSent());
+        run(2 * INTERVAL_MS, 10);
+        assertTimedOut();
+    }
+
+    @Test
     void aPeerThatKeepsSendingNeverTimesOut()
     {
-        for (int i = 0; i < 20; i++)
-        {
-            run(INTERVAL_MS, 10);
-            receiveHeartbeat();
-        }
-        assertTrue(errors.isEmpty(), errors.toString());
-        heartbeatsSent();
-        channel.finishAndReleaseAll();
+        keepReceiving(20);
+        assertQuiet();
     }
 
     @Test
@@ -115,51 +145,32 @@ class HeartbeatHandlerTest
     {
         channel.config().setAutoRead(false);
         run(4 * TIMEOUT_MS, 10);
-        assertTrue(errors.isEmpty(), errors.toString());
+        assertQuiet();
         // Reading again: the peer gets a whole timeout from now.
         channel.config().setAutoRead(true);
-        run(TIMEOUT_MS - INTERVAL_MS, 10);
-        assertTrue(errors.isEmpty(), errors.toString());
-        run(2 * INTERVAL_MS, 10);
-        assertTimedOut();
-        heartbeatsSent();
-        channel.finishAndReleaseAll();
+        assertTimesOutOneTimeoutFromNow();
     }
 
     @Test
     void aLoopThatDidNotRunForLongerThanTheTimeoutReadsWhatWaitedBeforeJudging()
     {
-        run(2 * INTERVAL_MS, 10);
-        receiveHeartbeat();
-        // The process is stopped (or the loop blocked) for four timeouts: no check runs meanwhile. The first check
-        // after it must not blame the peer, whose frames wait unread in the socket.
-        channel.advanceTimeBy(4 * TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        channel.runScheduledPendingTasks();
-        assertTrue(errors.isEmpty(), "timed out on the first check after a stall: " + errors);
+        keepReceiving(2);
+        // The process is stopped (or the loop blocked) for four timeouts. The first check after it must not blame
+        // the peer, whose frames wait unread in the socket.
+        stall(4 * TIMEOUT_MS);
+        assertQuiet();
         // Then the loop reads what waited, and the connection carries on.
         receiveHeartbeat();
-        for (int i = 0; i < 10; i++)
-        {
-            run(INTERVAL_MS, 10);
-            receiveHeartbeat();
-        }
-        assertTrue(errors.isEmpty(), errors.toString());
-        heartbeatsSent();
-        channel.finishAndReleaseAll();
+        keepReceiving(10);
+        assertQuiet();
     }
 
     @Test
     void aPeerStillSilentAfterAStallTimesOutOneTimeoutLater()
     {
-        channel.advanceTimeBy(4 * TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        channel.runScheduledPendingTasks();
-        assertTrue(errors.isEmpty(), errors.toString());
-        run(TIMEOUT_MS - INTERVAL_MS, 10);
-        assertTrue(errors.isEmpty(), errors.toString());
-        run(2 * INTERVAL_MS, 10);
-        assertTimedOut();
-        heartbeatsSent();
-        channel.finishAndReleaseAll();
+        stall(4 * TIMEOUT_MS);
+        assertQuiet();
+        assertTimesOutOneTimeoutFromNow();
     }
 
     @Test
@@ -168,7 +179,5 @@ class HeartbeatHandlerTest
         // Each check 40 ms late (a busy loop), well inside the allowance: the silence is still the peer's.
         run(TIMEOUT_MS + 2 * (INTERVAL_MS + 40), INTERVAL_MS + 40);
         assertTimedOut();
-        heartbeatsSent();
-        channel.finishAndReleaseAll();
     }
 }
