@@ -168,12 +168,13 @@ public final class Subscription implements AutoCloseable
 
     private void deliverAside()
     {
+        // Cleared before the slot: once the slot is empty the event loop may set the next frame's length.
+        asideLength = 0;
         final ByteBuf frame = aside.getAndSet(null);
         if (frame == null)
         {
             return; // released by close()
         }
-        asideLength = 0;
         try
         {
             deliver(asideView.wrap(frame), frame.readerIndex(), frame.readableBytes());
