@@ -89,7 +89,8 @@ final class ChildJvm implements AutoCloseable
     void signal(final String signal) throws IOException, InterruptedException
     {
         final Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
-        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " " + process.pid());
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0,
+            "kill -" + signal + " " + process.pid());
     }
 
     /** Keeps the test's clock running while the child is stopped: the stop itself is what is tested. */

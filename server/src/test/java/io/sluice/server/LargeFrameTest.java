@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LargeFrameTest
 {
-    private static final int RELAY_MAX_PAYLOAD = FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH - FrameDescriptor.HEADER_LENGTH;
+    private static final int RELAY_MAX_PAYLOAD =
+        FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH - FrameDescriptor.HEADER_LENGTH;
     private static final int[] SIZES = {64, 200 * 1024, RELAY_MAX_PAYLOAD, 8, 150 * 1024, 100};
 
     @Test
@@ -123,9 +124,10 @@ class LargeFrameTest
             final String port = Integer.toString(relay.port());
             final StringWriter consumed = new StringWriter();
             final StringWriter consumeErr = new StringWriter();
-            final CompletableFuture<Integer> consume = CompletableFuture.supplyAsync(() -> new CommandLine(new ConsumeCommand())
-                .setOut(new PrintWriter(consumed, true)).setErr(new PrintWriter(consumeErr, true))
-                .execute("--stream", "big", "--port", port, "--count", "200", "--idle-timeout", "30s"));
+            final CompletableFuture<Integer> consume = CompletableFuture.supplyAsync(() ->
+                new CommandLine(new ConsumeCommand())
+                    .setOut(new PrintWriter(consumed, true)).setErr(new PrintWriter(consumeErr, true))
+                    .execute("--stream", "big", "--port", port, "--count", "200", "--idle-timeout", "30s"));
             awaitSubscriber(relay);
             final StringWriter produced = new StringWriter();
             final StringWriter produceErr = new StringWriter();

@@ -60,7 +60,8 @@ class StoppedSubscriberProcessTest
     void consumeStoppedUntilTheRelayDropsItSaysTheConnectionWasLostAndExitsOne() throws Exception
     {
         // The relay drops a subscriber silent for 1 s; the consumer would call 500 ms without messages idle.
-        final RelayConfig config = RelayConfig.builder().port(0).heartbeatIntervalMs(200).heartbeatTimeoutMs(1000).build();
+        final RelayConfig config = RelayConfig.builder().port(0).heartbeatIntervalMs(200).heartbeatTimeoutMs(1000)
+            .build();
         try (Relay relay = Relay.start(config);
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()));
              ChildJvm child = ChildJvm.start(ConsumeProcess.class, "--stream", "dropped", "--port",

@@ -25,18 +25,21 @@ public final class ConnectionOptions
     /** The environment variable that holds the auth token when no {@code --token-file} is given. */
     public static final String TOKEN_ENV = "SLUICE_TOKEN";
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "H", description = "Relay host (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "H",
+        description = "Relay host (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "7440", paramLabel = "P", description = "Relay port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "7440", paramLabel = "P",
+        description = "Relay port (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--token-file", paramLabel = "FILE",
-        description = "Read the relay's auth token from FILE (its whole content, less a final line break). Default: the "
-            + TOKEN_ENV + " environment variable if set, else no token.")
+        description = "Read the relay's auth token from FILE (its whole content, less a final line break). "
+            + "Default: the " + TOKEN_ENV + " environment variable if set, else no token.")
     Path tokenFile;
 
-    @Option(names = "--connect-timeout", defaultValue = "5s", paramLabel = "D", converter = ProduceCommand.DurationConverter.class,
+    @Option(names = "--connect-timeout", defaultValue = "5s", paramLabel = "D",
+        converter = ProduceCommand.DurationConverter.class,
         description = "How long connecting and the relay's answer to HELLO may take (default: ${DEFAULT-VALUE}).")
     Duration connectTimeout;
 

@@ -105,7 +105,8 @@ public final class ProduceCommand implements Callable<Integer>
         validate();
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        final ClientConfig config = connection.clientConfig(spec, Math.max(size, ClientConfig.DEFAULT_MAX_MESSAGE_LENGTH));
+        final ClientConfig config = connection.clientConfig(spec,
+            Math.max(size, ClientConfig.DEFAULT_MAX_MESSAGE_LENGTH));
 
         final CountDownLatch finished = new CountDownLatch(1);
         final Thread stopHook = stopHook("produce", finished);

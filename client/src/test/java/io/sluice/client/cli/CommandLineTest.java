@@ -115,7 +115,8 @@ class CommandLineTest
         {
             out.getBuffer().setLength(0);
             assertEquals(0, run(command, "--help"));
-            for (final String option : new String[] {"--host", "--port", "--token-file", "--connect-timeout", "SLUICE_TOKEN"})
+            for (final String option :
+                new String[] {"--host", "--port", "--token-file", "--connect-timeout", "SLUICE_TOKEN"})
             {
                 assertTrue(out.toString().contains(option), option + " in " + out);
             }
@@ -145,7 +146,8 @@ class CommandLineTest
     @Test
     void aTokenFileThatCannotBeReadOrIsEmptyIsABadCommandLine(@TempDir final Path dir) throws Exception
     {
-        assertEquals(2, run(new ProduceCommand(), "--stream", "demo", "--token-file", dir.resolve("missing").toString()));
+        assertEquals(2, run(new ProduceCommand(), "--stream", "demo", "--token-file",
+            dir.resolve("missing").toString()));
         assertTrue(err.toString().contains("cannot read --token-file"), err.toString());
         final Path empty = Files.writeString(dir.resolve("empty"), "\n");
         assertEquals(2, run(new ConsumeCommand(), "--stream", "demo", "--token-file", empty.toString()));

@@ -72,7 +72,8 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
     {
         if (maxFrameLength < HEADER_LENGTH)
         {
-            throw new IllegalArgumentException("maxFrameLength " + maxFrameLength + " < header length " + HEADER_LENGTH);
+            throw new IllegalArgumentException(
+                "maxFrameLength " + maxFrameLength + " < header length " + HEADER_LENGTH);
         }
         this.maxFrameLength = maxFrameLength;
     }
