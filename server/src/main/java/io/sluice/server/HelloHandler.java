@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.core.netty.HeartbeatHandler;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
@@ -90,6 +91,7 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             ctx.writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), sourceId, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.voidPromise());
             final ProducerHandler producer = new ProducerHandler(stream, sourceId, metrics);
+            startHeartbeats(ctx);
             ctx.pipeline().replace(this, "publisher", producer);
             connectionLog.opened("publisher", stream.name(), "as source " + sourceId, producer::messagesIn, null);
         }
@@ -113,9 +115,17 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, metrics));
             ctx.channel().writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.channel().voidPromise());
+            startHeartbeats(ctx);
             connectionLog.opened("subscriber", stream.name(), "(" + stream.config().strategy().configName() +
                 (hello.subscription().isEmpty() ? "" : ", subscription '" + hello.subscription() + "'") + ")",
                 lane::messagesAccepted, () -> lane.snapshot().messagesOut());
         }
+    }
+
+    // After the WELCOME, never before it: protocol.md §4 has the relay answer a HELLO with WELCOME or ERROR, and
+    // a heartbeat ahead of the answer would be neither. First in the pipeline, so any byte read counts as life.
+    private void startHeartbeats(final ChannelHandlerContext ctx)
+    {
+        ctx.pipeline().addFirst("heartbeat", new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()));
     }
 }

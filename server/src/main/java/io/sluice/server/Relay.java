@@ -14,7 +14,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.sluice.core.netty.HeartbeatHandler;
 import io.sluice.core.netty.ProtocolErrorHandler;
 import io.sluice.core.netty.Transports;
 import io.sluice.core.protocol.FrameDecoder;
@@ -103,8 +102,9 @@ public final class Relay implements AutoCloseable
                     metrics.onConnectionOpened();
                     connections.add(ch);
                     final ConnectionLog connectionLog = new ConnectionLog();
+                    // No HeartbeatHandler yet: the relay sends nothing before it answers the HELLO (HelloHandler
+                    // adds it with the WELCOME), and the hello timeout covers a silent peer until then.
                     ch.pipeline().addLast(
-                        new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()),
                         new FrameDecoder(config.maxFrameLength()),
                         new HelloHandler(config, streams, metrics, diskTiers, connectionLog),
                         connectionLog,

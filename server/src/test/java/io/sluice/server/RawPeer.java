@@ -102,11 +102,8 @@ final class RawPeer implements AutoCloseable
     Frame handshake(final int role, final String stream, final String token) throws IOException
     {
         send(hello(role, stream, "", token));
-        Frame welcome = readFrame();
-        while (welcome.type() == FrameType.HEARTBEAT)
-        {
-            welcome = readFrame();
-        }
+        // The relay sends nothing before its answer (protocol.md §4): the first frame is the WELCOME.
+        final Frame welcome = readFrame();
         assertEquals(FrameType.WELCOME, welcome.type(), "expected WELCOME, got " + welcome);
         return welcome;
     }
