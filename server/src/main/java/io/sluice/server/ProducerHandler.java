@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.protocol.DataRun;
 import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Header;
@@ -85,12 +86,20 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
             onRun(frames);
             return;
         }
+        if (type == FrameType.ERROR)
+        {
+            ReceivedError.record(ctx.channel(), frames, metrics);
+        }
         frames.release();
         switch (type)
         {
             case FrameType.HEARTBEAT:
                 break;
+            case FrameType.ERROR:
             case FrameType.CLOSE:
+                // The publisher sends nothing after either (protocol.md §3.6, §3.8): ignore anything that follows,
+                // deliver what it sent before, ACK it, close.
+                FrameDecoder.discardInput(ctx.pipeline());
                 closeRequested = true;
                 pause(ctx, 0x8000_0000);
                 closeIfDone();

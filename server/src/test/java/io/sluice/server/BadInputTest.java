@@ -366,6 +366,70 @@ class BadInputTest
         assertHealthyPairUnaffected();
     }
 
+    // =============================================================================================================
+    // ERROR from a client (protocol.md §3: either side may send it): logged, counted, the connection closed cleanly
+    // with no ERROR in answer; what the publisher sent before it is still delivered.
+
+    static Stream<Arguments> errorsFromClients()
+    {
+        return Stream.of(
+            Arguments.of("publisher, INTERNAL after 5 DATA", PUBLISHER, RawPeer.error(17, "client gave up"),
+                ErrorCode.INTERNAL),
+            Arguments.of("publisher, code unknown to the relay", PUBLISHER, RawPeer.error(4711, "new in version 2"),
+                ErrorCode.INTERNAL),
+            Arguments.of("subscriber, HEARTBEAT_TIMEOUT", SUBSCRIBER,
+                RawPeer.error(ErrorCode.HEARTBEAT_TIMEOUT.code(), "nothing received for 10001 ms"),
+                ErrorCode.HEARTBEAT_TIMEOUT),
+            Arguments.of("subscriber, payload too short for a code", SUBSCRIBER,
+                frame(FrameType.ERROR, 0, 0, 0, 0, new byte[2]), ErrorCode.INTERNAL));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("errorsFromClients")
+    void errorFromAClientClosesItsConnectionCleanly(final String name, final int role, final byte[] error,
+        final ErrorCode counted) throws Exception
+    {
+        startRelayAndHealthyPair(b -> b, c -> c);
+        final int rawSource;
+        try (RawPeer peer = new RawPeer(relay.port()))
+        {
+            final RawPeer.Frame welcome = peer.handshake(role, STREAM, "");
+            rawSource = welcome.sourceId();
+            if (role == PUBLISHER)
+            {
+                final byte[][] frames = new byte[6][];
+                for (int i = 0; i < 5; i++)
+                {
+                    frames[i] = data(welcome.streamId(), rawSource, i);
+                }
+                frames[5] = error;
+                peer.send(concat(frames));
+            }
+            else
+            {
+                peer.send(error);
+            }
+            for (final RawPeer.Frame frame : peer.readUntilClosedWithoutError())
+            {
+                assertTrue(frame.type() == FrameType.ACK || frame.type() == FrameType.HEARTBEAT, "relay sent " + frame);
+            }
+        }
+        awaitCondition(() -> "the ERROR counted; received now " + relay.metrics().errorsReceivedByCode(),
+            () -> relay.metrics().errorsReceived(counted) == 1);
+        assertEquals(Map.of(counted, 1L), relay.metrics().errorsReceivedByCode(), "ERROR frames received by code");
+        assertEquals(errorsBefore, relay.metrics().protocolErrorsByCode(), "a client's ERROR is no protocol error");
+        if (role == PUBLISHER)
+        {
+            awaitCondition(() -> "the 5 messages before the ERROR; got " + received.from(rawSource),
+                () ->
+                {
+                    subscription.poll(received, 100);
+                    return received.from(rawSource) == 5;
+                });
+        }
+        assertHealthyPairUnaffected();
+    }
+
     static Stream<Arguments> wrongStreams()
     {
         return Stream.of(

@@ -81,11 +81,7 @@ public final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter
     public static void sendErrorAndClose(final ChannelHandlerContext ctx, final ErrorCode code, final String text)
     {
         // Nothing the peer sent after the offending frame is handled, and the close is not a second error.
-        final FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
-        if (decoder != null)
-        {
-            decoder.discardInput();
-        }
+        FrameDecoder.discardInput(ctx.pipeline());
         if (ctx.channel().isActive())
         {
             ctx.channel().config().setAutoRead(false);

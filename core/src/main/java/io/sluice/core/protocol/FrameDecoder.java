@@ -3,6 +3,7 @@ package io.sluice.core.protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderException;
 import io.sluice.core.netty.ByteBufView;
 import org.agrona.DirectBuffer;
@@ -323,6 +324,20 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
     {
         failed = true;
         releasePending();
+    }
+
+    /**
+     * {@link #discardInput()} of the pipeline's decoder, if it has one.
+     *
+     * @param pipeline a channel's pipeline, on its event loop.
+     */
+    public static void discardInput(final ChannelPipeline pipeline)
+    {
+        final FrameDecoder decoder = pipeline.get(FrameDecoder.class);
+        if (decoder != null)
+        {
+            decoder.discardInput();
+        }
     }
 
     /**

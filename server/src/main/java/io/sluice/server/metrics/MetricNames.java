@@ -30,6 +30,8 @@ public final class MetricNames
     public static final String PEAK_HELD_BYTES = "sluice_peak_held_bytes";
     /** Counter with label {@code code}: protocol errors detected. */
     public static final String PROTOCOL_ERRORS = "sluice_protocol_errors_total";
+    /** Counter with label {@code code}: ERROR frames received from clients. */
+    public static final String ERRORS_RECEIVED = "sluice_errors_received_total";
 
     // Per stream: label stream.
     /** Counter: messages received on the stream. */

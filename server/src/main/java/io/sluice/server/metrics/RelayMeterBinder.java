@@ -85,6 +85,10 @@ public final class RelayMeterBinder implements MeterBinder
                 .description("Protocol errors detected since start, by code")
                 .tag(MetricNames.CODE, code.name())
                 .register(registry);
+            FunctionCounter.builder("sluice.errors.received", metrics, m -> m.errorsReceived(code))
+                .description("ERROR frames received from clients since start, by the code they carried")
+                .tag(MetricNames.CODE, code.name())
+                .register(registry);
         }
     }
 }
