@@ -109,9 +109,19 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             {
                 ctx.channel().config().setOption(io.netty.channel.ChannelOption.SO_SNDBUF, config.subscriberSendBufferBytes());
             }
-            final Lane lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), stream.config(),
-                stream.config().strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(), hello.subscription(),
-                    stream.config(), ctx.alloc(), l::wake) : null, diskTiers.deadLetters());
+            final Lane lane;
+            try
+            {
+                lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), stream.config(),
+                    stream.config().strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(), hello.subscription(),
+                        stream.config(), ctx.alloc(), l::wake) : null, diskTiers.deadLetters());
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                // A custom policy's constructor, a direct allocation: the name must not stay claimed by nobody.
+                stream.releaseSubscription(hello.subscription());
+                throw ex;
+            }
             ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, metrics));
             ctx.channel().writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.channel().voidPromise());
