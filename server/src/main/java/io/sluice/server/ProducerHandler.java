@@ -58,6 +58,8 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     private long blockedLastSequence;
     private Lane[] blockedLanes;
     private boolean[] blockedRefused;
+    // Whether a lane has accepted the blocked run: if none does (its subscribers left), it counts as unrouted.
+    private boolean blockedRouted;
 
     ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics)
     {
@@ -207,9 +209,11 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     {
         final Lane[] lanes = stream.lanes();
         boolean[] refused = null;
+        boolean routed = false;
         for (int i = 0; i < lanes.length; i++)
         {
-            if (!offer(lanes[i], run, messages))
+            final int result = offer(lanes[i], run, messages);
+            if (result == Lane.OFFER_FULL)
             {
                 if (refused == null)
                 {
@@ -217,17 +221,20 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
                 }
                 refused[i] = true;
             }
-        }
-        if (lanes.length == 0)
-        {
-            stream.onUnrouted(messages);
+            routed |= result == Lane.OFFER_ACCEPTED;
         }
         if (refused == null)
         {
+            if (!routed)
+            {
+                // No subscriber, or only ones that left since the lanes were read.
+                stream.onUnrouted(messages);
+            }
             run.release();
             acceptedSequence = lastSequence;
             return true;
         }
+        blockedRouted = routed;
         blockedRun = run;
         blockedMessages = messages;
         blockedLastSequence = lastSequence;
@@ -240,15 +247,23 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         return false;
     }
 
-    private static boolean offer(final Lane lane, final ByteBuf run, final int messages)
+    private static int offer(final Lane lane, final ByteBuf run, final int messages)
     {
         final ByteBuf copy = run.retainedDuplicate();
-        if (lane.offer(copy, messages))
+        final int result = lane.offer(copy, messages);
+        if (result == Lane.OFFER_FULL)
         {
-            return true;
+            copy.release();
         }
-        copy.release();
-        return false;
+        return result;
+    }
+
+    // Offers the blocked run to one lane that refused it; returns whether that lane no longer owes it.
+    private boolean offerBlocked(final Lane lane)
+    {
+        final int result = offer(lane, blockedRun, blockedMessages);
+        blockedRouted |= result == Lane.OFFER_ACCEPTED;
+        return result != Lane.OFFER_FULL;
     }
 
     // Register with every lane that still owes the run, then try once more: a lane that drained in between
@@ -262,7 +277,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
             {
                 final Lane lane = blockedLanes[i];
                 lane.awaitRoom(wake);
-                if (offer(lane, blockedRun, blockedMessages))
+                if (offerBlocked(lane))
                 {
                     blockedRefused[i] = false;
                 }
@@ -289,7 +304,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         {
             if (blockedRefused[i])
             {
-                if (offer(blockedLanes[i], blockedRun, blockedMessages))
+                if (offerBlocked(blockedLanes[i]))
                 {
                     blockedRefused[i] = false;
                 }
@@ -303,6 +318,10 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         {
             waitForRoom();
             return;
+        }
+        if (!blockedRouted)
+        {
+            stream.onUnrouted(blockedMessages);
         }
         unheld(blockedRun.readableBytes());
         blockedRun.release();
