@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.core.netty.HeartbeatHandler;
 import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Hello;
@@ -91,7 +92,7 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             ctx.writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), sourceId, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.voidPromise());
             final ProducerHandler producer = new ProducerHandler(stream, sourceId, metrics);
-            startHeartbeats(ctx);
+            welcomed(ctx);
             ctx.pipeline().replace(this, "publisher", producer);
             connectionLog.opened("publisher", stream.name(), "as source " + sourceId, producer::messagesIn, null);
         }
@@ -125,17 +126,19 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, metrics));
             ctx.channel().writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.channel().voidPromise());
-            startHeartbeats(ctx);
+            welcomed(ctx);
             connectionLog.opened("subscriber", stream.name(), "(" + stream.config().strategy().configName() +
                 (hello.subscription().isEmpty() ? "" : ", subscription '" + hello.subscription() + "'") + ")",
                 lane::messagesAccepted, () -> lane.snapshot().messagesOut());
         }
     }
 
-    // After the WELCOME, never before it: protocol.md §4 has the relay answer a HELLO with WELCOME or ERROR, and
-    // a heartbeat ahead of the answer would be neither. First in the pipeline, so any byte read counts as life.
-    private void startHeartbeats(final ChannelHandlerContext ctx)
+    // With the WELCOME: frames up to the configured maximum from now on (the next frame of this read included), and
+    // heartbeats. Heartbeats never before the WELCOME: protocol.md §4 has the relay answer a HELLO with WELCOME or
+    // ERROR, and a heartbeat ahead of the answer would be neither. First in the pipeline, so any byte read counts.
+    private void welcomed(final ChannelHandlerContext ctx)
     {
+        ctx.pipeline().get(FrameDecoder.class).maxFrameLength(config.maxFrameLength());
         ctx.pipeline().addFirst("heartbeat", new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()));
     }
 }

@@ -17,6 +17,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.core.netty.ProtocolErrorHandler;
 import io.sluice.core.netty.Transports;
 import io.sluice.core.protocol.FrameDecoder;
+import io.sluice.core.protocol.Hello;
 import io.sluice.core.util.RateLimitedLogger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,10 +103,11 @@ public final class Relay implements AutoCloseable
                     metrics.onConnectionOpened();
                     connections.add(ch);
                     final ConnectionLog connectionLog = new ConnectionLog();
-                    // No HeartbeatHandler yet: the relay sends nothing before it answers the HELLO (HelloHandler
-                    // adds it with the WELCOME), and the hello timeout covers a silent peer until then.
+                    // Until the WELCOME (HelloHandler) a connection has shown no token: its decoder takes frames up
+                    // to the largest HELLO only, so it holds at most that much; and no HeartbeatHandler yet, since the
+                    // relay sends nothing before it answers the HELLO, and the hello timeout covers a silent peer.
                     ch.pipeline().addLast(
-                        new FrameDecoder(config.maxFrameLength()),
+                        new FrameDecoder(Hello.MAX_FRAME_LENGTH),
                         new HelloHandler(config, streams, metrics, diskTiers, connectionLog),
                         connectionLog,
                         errorHandler);

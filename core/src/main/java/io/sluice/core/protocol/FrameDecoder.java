@@ -42,7 +42,8 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
     private static final int OTHER_FRAME = -2;
     private static final boolean NATIVE_BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
 
-    private final int maxFrameLength;
+    // Event loop only: a relay starts with Hello.MAX_FRAME_LENGTH and raises it with its WELCOME.
+    private int maxFrameLength;
     private final RunSlicePool slices = new RunSlicePool();
     private final ByteBufView view = new ByteBufView();
     private boolean failed;
@@ -55,6 +56,17 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
      * @param maxFrameLength the largest frame accepted, header included.
      */
     public FrameDecoder(final int maxFrameLength)
+    {
+        maxFrameLength(maxFrameLength);
+    }
+
+    /**
+     * Changes the largest frame accepted from the next frame on; on the channel's event loop. A relay accepts no more
+     * than {@link Hello#MAX_FRAME_LENGTH} before its WELCOME and raises the limit to its configured one with it.
+     *
+     * @param maxFrameLength the largest frame accepted, header included.
+     */
+    public void maxFrameLength(final int maxFrameLength)
     {
         if (maxFrameLength < HEADER_LENGTH)
         {

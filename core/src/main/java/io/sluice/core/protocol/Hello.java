@@ -30,6 +30,17 @@ public record Hello(Role role, String stream, String subscription, String authTo
     public static final int MAX_NAME_LENGTH = 255;
     /** Longest auth token. */
     public static final int MAX_TOKEN_LENGTH = 1024;
+    /**
+     * Longest HELLO payload: role, reserved byte, the three length fields and the longest names and token
+     * ({@value}).
+     */
+    public static final int MAX_PAYLOAD_LENGTH = 1 + 1 + 2 + MAX_NAME_LENGTH + 2 + MAX_NAME_LENGTH + 2 + MAX_TOKEN_LENGTH;
+    /**
+     * Longest HELLO frame, header included ({@value}): the largest frame a relay accepts before its WELCOME, checked
+     * from the length field before anything is buffered, so that a connection that has not yet shown its token holds
+     * at most this much.
+     */
+    public static final int MAX_FRAME_LENGTH = FrameDescriptor.HEADER_LENGTH + MAX_PAYLOAD_LENGTH;
 
     /**
      * @param role the role.
