@@ -139,6 +139,17 @@ class BadInputTest
         }
         cases.add(Arguments.of("flags 0x4 on HEARTBEAT, 8 bytes only", new byte[]{0, 0, 0, 32, 1, 7, 0, 4},
             ErrorCode.BAD_FLAGS, new String[]{"flags 0x4 "}));
+        // Only DATA may be keyed, and a header-only frame has no payload (protocol.md §2, §3.7).
+        cases.add(Arguments.of("KEYED on a HEARTBEAT", frame(HEADER_LENGTH, 1, FrameType.HEARTBEAT, FLAG_KEYED, 0, 0, 0,
+            new byte[0]), ErrorCode.BAD_FLAGS, new String[]{"KEYED", "HEARTBEAT"}));
+        cases.add(Arguments.of("KEYED on a HELLO", frame(FrameType.HELLO, FLAG_KEYED, 0, 0, 0,
+            helloPayload(PUBLISHER, ascii(STREAM), new byte[0], new byte[0])), ErrorCode.BAD_FLAGS,
+            new String[]{"KEYED", "HELLO"}));
+        for (final int type : new int[]{FrameType.HEARTBEAT, FrameType.CLOSE, FrameType.ACK})
+        {
+            cases.add(Arguments.of(FrameType.name(type) + " with an 8-byte payload", frame(type, 0, 0, 0, 0, new byte[8]),
+                ErrorCode.FRAME_TOO_LARGE, new String[]{FrameType.name(type) + " frame length 40 ", "no payload"}));
+        }
         cases.add(Arguments.of("KEYED DATA with a 4-byte payload",
             frame(HEADER_LENGTH + 4, 1, FrameType.DATA, FLAG_KEYED, 0, 0, 0, new byte[4]),
             ErrorCode.BAD_FLAGS, new String[]{"KEYED", "8-byte key"}));
@@ -294,6 +305,10 @@ class BadInputTest
             Arguments.of("2 trailing bytes", concat(helloPayload(PUBLISHER, stream, none, none), new byte[2]),
                 new String[]{"2 trailing bytes"}),
             Arguments.of("payload of 3 bytes", new byte[]{1, 0, 0}, new String[]{"shorter than 4 bytes"}),
+            Arguments.of("publisher naming a subscription", helloPayload(PUBLISHER, stream, ascii("audit"), none),
+                new String[]{"publisher", "'audit'"}),
+            Arguments.of("auth token that is not UTF-8", helloPayload(SUBSCRIBER, stream, none,
+                new byte[]{'a', (byte)0xC3, '(', (byte)0xFF}), new String[]{"auth token is not valid UTF-8"}),
             Arguments.of("empty payload", none, new String[]{"shorter than 4 bytes"}));
     }
 
@@ -305,6 +320,30 @@ class BadInputTest
         try (RawPeer peer = new RawPeer(relay.port()))
         {
             peer.send(frame(FrameType.HELLO, 0, 0, 0, 0, helloPayload));
+            expectRejected(peer, ErrorCode.MALFORMED_HELLO, text);
+        }
+        assertOnlyNewError(ErrorCode.MALFORMED_HELLO);
+        assertHealthyPairUnaffected();
+    }
+
+    /** The ids are the relay's to give (WELCOME): a HELLO's header carries none. */
+    static Stream<Arguments> helloHeadersWithIds()
+    {
+        final byte[] payload = helloPayload(PUBLISHER, ascii(STREAM), new byte[0], new byte[0]);
+        return Stream.of(
+            Arguments.of("stream id 7", frame(FrameType.HELLO, 0, 7, 0, 0, payload), "HELLO stream id 7 is not 0"),
+            Arguments.of("source id 3", frame(FrameType.HELLO, 0, 0, 3, 0, payload), "HELLO source id 3 is not 0"),
+            Arguments.of("sequence 1", frame(FrameType.HELLO, 0, 0, 0, 1, payload), "HELLO sequence 1 is not 0"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void helloHeadersWithIds(final String name, final byte[] hello, final String text) throws Exception
+    {
+        startRelayAndHealthyPair(b -> b, c -> c);
+        try (RawPeer peer = new RawPeer(relay.port()))
+        {
+            peer.send(hello);
             expectRejected(peer, ErrorCode.MALFORMED_HELLO, text);
         }
         assertOnlyNewError(ErrorCode.MALFORMED_HELLO);
@@ -712,15 +751,16 @@ class BadInputTest
             long sequence = 0;
             while (out.remaining() >= HEADER_LENGTH + 64)
             {
-                final byte[] body = new byte[random.nextInt(40)];
-                random.nextBytes(body);
                 final int[] types = {FrameType.DATA, FrameType.DATA, FrameType.DATA, FrameType.HEARTBEAT,
                     random.nextInt(256), FrameType.HELLO, FrameType.ACK};
                 int type = types[random.nextInt(types.length)];
-                if (type == FrameType.CLOSE)
+                if (type == FrameType.CLOSE || type == FrameType.ERROR)
                 {
-                    type = FrameType.MAX_TYPE + 1; // an orderly goodbye would close without an ERROR
+                    type = FrameType.MAX_TYPE + 1; // an orderly goodbye, or the client's ERROR, closes without one
                 }
+                // Header-only frames mostly without a payload, so that the fuzz goes past them.
+                final byte[] body = new byte[FrameType.isHeaderOnly(type) && random.nextInt(8) != 0 ? 0 : random.nextInt(40)];
+                random.nextBytes(body);
                 final int length = random.nextInt(8) == 0 ? random.nextInt(HEADER_LENGTH + 64) : HEADER_LENGTH + body.length;
                 final int version = random.nextInt(10) == 0 ? random.nextInt(256) : 1;
                 final int flags = random.nextInt(10) == 0 ? random.nextInt(65536) : (random.nextInt(4) == 0 ? FLAG_KEYED : 0);

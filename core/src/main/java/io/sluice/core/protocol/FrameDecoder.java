@@ -382,12 +382,19 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
                     "protocol version " + version + " is not supported (this relay speaks " + VERSION + ")");
             }
         }
+        int type = 0;
         if (available > TYPE_OFFSET)
         {
-            final int type = in.getByte(index + TYPE_OFFSET) & 0xFF;
+            type = in.getByte(index + TYPE_OFFSET) & 0xFF;
             if (!FrameType.isKnown(type))
             {
                 throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "frame type " + type + " is not defined");
+            }
+            if (FrameType.isHeaderOnly(type) && frameLength != HEADER_LENGTH)
+            {
+                throw new ProtocolException(ErrorCode.FRAME_TOO_LARGE, FrameType.name(type) + " frame length " +
+                    frameLength + " exceeds the maximum of " + HEADER_LENGTH + ": a " + FrameType.name(type) +
+                    " has no payload");
             }
         }
         if (available >= FLAGS_OFFSET + 2)
@@ -396,6 +403,11 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
             if ((flags & ~KNOWN_FLAGS) != 0)
             {
                 throw new ProtocolException(ErrorCode.BAD_FLAGS, "flags 0x" + Integer.toHexString(flags) + " set undefined bits");
+            }
+            if ((flags & FLAG_KEYED) != 0 && type != FrameType.DATA)
+            {
+                throw new ProtocolException(ErrorCode.BAD_FLAGS, "flag KEYED (0x1) on a " + FrameType.name(type) +
+                    " frame: only DATA may be keyed");
             }
         }
         return available >= HEADER_LENGTH ? frameLength : -1;

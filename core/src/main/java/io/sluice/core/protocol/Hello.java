@@ -2,6 +2,7 @@ package io.sluice.core.protocol;
 
 import io.netty.buffer.ByteBuf;
 
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -64,6 +65,11 @@ public record Hello(Role role, String stream, String subscription, String authTo
         {
             throw new IllegalArgumentException(problem);
         }
+        if (role == Role.PUBLISHER && !subscription.isEmpty())
+        {
+            throw new IllegalArgumentException("a publisher's HELLO names no subscription, got '" + subscription +
+                "': durable subscriptions are for subscribers");
+        }
         if (authToken == null || authToken.getBytes(StandardCharsets.UTF_8).length > MAX_TOKEN_LENGTH)
         {
             throw new IllegalArgumentException("auth token longer than " + MAX_TOKEN_LENGTH + " bytes");
@@ -122,6 +128,10 @@ public record Hello(Role role, String stream, String subscription, String authTo
      */
     public static Hello parse(final ByteBuf frame)
     {
+        final int at = frame.readerIndex();
+        requireZero("stream id", frame.getInt(at + FrameDescriptor.STREAM_ID_OFFSET));
+        requireZero("source id", frame.getInt(at + FrameDescriptor.SOURCE_ID_OFFSET));
+        requireZero("sequence", frame.getLong(at + FrameDescriptor.SEQUENCE_OFFSET));
         int index = frame.readerIndex() + FrameDescriptor.HEADER_LENGTH;
         final int end = frame.readerIndex() + frame.getInt(frame.readerIndex() + FrameDescriptor.LENGTH_OFFSET);
         if (end - index < 4)
@@ -140,7 +150,7 @@ public record Hello(Role role, String stream, String subscription, String authTo
         final String subscription = readString(frame, index, end, "subscription name", MAX_NAME_LENGTH);
         index += 2 + subscription.length();
         final int tokenLength = lengthAt(frame, index, end, "auth token", MAX_TOKEN_LENGTH);
-        final String token = frame.toString(index + 2, tokenLength, StandardCharsets.UTF_8);
+        final String token = utf8(frame, index + 2, tokenLength);
         index += 2 + tokenLength;
         if (index != end)
         {
@@ -153,6 +163,27 @@ public record Hello(Role role, String stream, String subscription, String authTo
         catch (final IllegalArgumentException ex)
         {
             throw new ProtocolException(ErrorCode.MALFORMED_HELLO, ex.getMessage());
+        }
+    }
+
+    // The ids are the relay's to assign (WELCOME): a HELLO carries none.
+    private static void requireZero(final String field, final long value)
+    {
+        if (value != 0)
+        {
+            throw new ProtocolException(ErrorCode.MALFORMED_HELLO, "HELLO " + field + " " + value + " is not 0");
+        }
+    }
+
+    private static String utf8(final ByteBuf frame, final int index, final int length)
+    {
+        try
+        {
+            return StandardCharsets.UTF_8.newDecoder().decode(frame.nioBuffer(index, length)).toString();
+        }
+        catch (final CharacterCodingException ex)
+        {
+            throw new ProtocolException(ErrorCode.MALFORMED_HELLO, "HELLO auth token is not valid UTF-8");
         }
     }
 
