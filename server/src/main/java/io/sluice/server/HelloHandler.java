@@ -84,11 +84,13 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
         {
             throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "relay is shutting down");
         }
-        final Stream stream = streams.stream(hello.stream());
+        final Stream stream = streams.acquire(hello.stream());
+        // Held until the connection closes, however this HELLO ends; an idle stream can then go.
+        ctx.channel().closeFuture().addListener(f -> streams.release(stream));
         timeout.cancel(false);
         if (hello.role() == Role.PUBLISHER)
         {
-            final int sourceId = stream.newSourceId();
+            final int sourceId = streams.newSourceId();
             ctx.writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), sourceId, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.voidPromise());
             final ProducerHandler producer = new ProducerHandler(stream, sourceId, metrics);

@@ -123,6 +123,12 @@ public final class RelayMetrics
         return list;
     }
 
+    /** @return streams that exist now (idle ones go after stream-idle-timeout). */
+    public int streamCount()
+    {
+        return streams.size();
+    }
+
     /** @return a snapshot of every subscriber lane, in no particular order. */
     public List<LaneSnapshot> lanes()
     {

@@ -14,6 +14,8 @@ public final class MetricNames
     public static final String RELAY_UPTIME = "sluice_relay_uptime_seconds";
     /** Counter: connections accepted since start. */
     public static final String CONNECTIONS_OPENED = "sluice_connections_opened_total";
+    /** Gauge: streams that exist now. */
+    public static final String STREAMS = "sluice_streams";
     /** Gauge: publishers connected now. */
     public static final String PUBLISHERS = "sluice_publishers";
     /** Gauge: subscribers connected now. */
