@@ -20,7 +20,8 @@ import java.util.function.LongSupplier;
  * <p>
  * A connection counts as opened once its HELLO is accepted (the relay answered WELCOME): both lines are then at INFO,
  * through the relay's rate limit for them (a flood of short connections must not write megabytes of log; the line
- * after a suppressed stretch says how many were left out). A connection that never gets that far (a port scan, a load balancer's TCP check, a client refused at HELLO for its
+ * after a suppressed stretch says how many were left out). A connection that never gets that far (a port scan, a
+ * load balancer's TCP check, a client refused at HELLO for its
  * token, a timeout or a malformed frame) logs both lines at DEBUG only: a flood of bad clients must not flood the
  * log. Its protocol error still gets {@code ProtocolErrorHandler}'s rate-limited WARN and is counted in the metrics.
  * <p>
@@ -135,7 +136,8 @@ final class ConnectionLog extends ChannelInboundHandlerAdapter
         }
         else
         {
-            infoLines.info("{} {} closed on stream '{}' after {}: {}; {} messages in, {} out", role, peer, stream, lasted, why,
+            infoLines.info("{} {} closed on stream '{}' after {}: {}; {} messages in, {} out", role, peer, stream,
+                lasted, why,
                 messagesIn.getAsLong(), messagesOut.getAsLong());
         }
     }

@@ -116,8 +116,8 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             try
             {
                 lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), stream.config(),
-                    stream.config().strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(), hello.subscription(),
-                        stream.config(), ctx.alloc(), l::wake) : null, diskTiers.deadLetters());
+                    stream.config().strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(),
+                        hello.subscription(), stream.config(), ctx.alloc(), l::wake) : null, diskTiers.deadLetters());
             }
             catch (final RuntimeException | Error ex)
             {
@@ -141,6 +141,7 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
     private void welcomed(final ChannelHandlerContext ctx)
     {
         ctx.pipeline().get(FrameDecoder.class).maxFrameLength(config.maxFrameLength());
-        ctx.pipeline().addFirst("heartbeat", new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()));
+        ctx.pipeline().addFirst("heartbeat",
+            new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()));
     }
 }

@@ -33,7 +33,8 @@ final class ReceivedError
         final ErrorCode code = ErrorCode.fromCode(value);
         metrics.onErrorReceived(code);
         final String name = value < 0 ? "without a code" : code.code() == value ? code.name() : "code " + value;
-        ConnectionLog.closing(channel, "peer sent ERROR " + name + " (" + printable(Frames.errorText(frame, index)) + ")");
+        ConnectionLog.closing(channel,
+            "peer sent ERROR " + name + " (" + printable(Frames.errorText(frame, index)) + ")");
     }
 
     private static String printable(final String text)

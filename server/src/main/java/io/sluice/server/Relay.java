@@ -123,7 +123,8 @@ public final class Relay implements AutoCloseable
                 .syncUninterruptibly().channel();
             final Relay relay = new Relay(config, group, server, connections, metrics, streams, diskTiers);
             final long sweepMs = streams.sweepIntervalMs();
-            group.next().scheduleWithFixedDelay(() -> removeIdleStreams(streams), sweepMs, sweepMs, TimeUnit.MILLISECONDS);
+            group.next().scheduleWithFixedDelay(() -> removeIdleStreams(streams), sweepMs, sweepMs,
+                TimeUnit.MILLISECONDS);
             LOG.info("relay listening on {}:{} ({} transport, {} io threads)", config.bindAddress(), relay.port(),
                 Transports.name(), config.ioThreads());
             return relay;

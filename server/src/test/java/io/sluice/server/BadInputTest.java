@@ -147,8 +147,9 @@ class BadInputTest
             new String[]{"KEYED", "HELLO"}));
         for (final int type : new int[]{FrameType.HEARTBEAT, FrameType.CLOSE, FrameType.ACK})
         {
-            cases.add(Arguments.of(FrameType.name(type) + " with an 8-byte payload", frame(type, 0, 0, 0, 0, new byte[8]),
-                ErrorCode.FRAME_TOO_LARGE, new String[]{FrameType.name(type) + " frame length 40 ", "no payload"}));
+            cases.add(Arguments.of(FrameType.name(type) + " with an 8-byte payload",
+                frame(type, 0, 0, 0, 0, new byte[8]), ErrorCode.FRAME_TOO_LARGE,
+                new String[]{FrameType.name(type) + " frame length 40 ", "no payload"}));
         }
         cases.add(Arguments.of("KEYED DATA with a 4-byte payload",
             frame(HEADER_LENGTH + 4, 1, FrameType.DATA, FLAG_KEYED, 0, 0, 0, new byte[4]),
@@ -166,7 +167,8 @@ class BadInputTest
                 {
                     text[i] = text[i].replace("maximum of " + MAX, "maximum of " + Hello.MAX_FRAME_LENGTH);
                 }
-                both.add(Arguments.of(a[0] + (afterHello ? ", after HELLO" : ", before HELLO"), a[1], a[2], text, afterHello));
+                both.add(Arguments.of(a[0] + (afterHello ? ", after HELLO" : ", before HELLO"), a[1], a[2], text,
+                    afterHello));
             }
         }
         return both.stream();
@@ -220,7 +222,8 @@ class BadInputTest
             Arguments.of("header of a 1 MiB HELLO", frame(MAX, 1, FrameType.HELLO, 0, 0, 0, 0, new byte[0]), MAX),
             Arguments.of("length of a 1 MiB HELLO only", ByteBuffer.allocate(4).putInt(MAX).array(), MAX),
             Arguments.of("header of a HELLO one byte too long",
-                frame(Hello.MAX_FRAME_LENGTH + 1, 1, FrameType.HELLO, 0, 0, 0, 0, new byte[0]), Hello.MAX_FRAME_LENGTH + 1),
+                frame(Hello.MAX_FRAME_LENGTH + 1, 1, FrameType.HELLO, 0, 0, 0, 0, new byte[0]),
+                Hello.MAX_FRAME_LENGTH + 1),
             Arguments.of("header of a 64 KiB DATA frame before HELLO",
                 frame(64 * 1024, 1, FrameType.DATA, 0, 1, 1, 0, new byte[0]), 64 * 1024));
     }
@@ -229,15 +232,8 @@ class BadInputTest
     @MethodSource
     void oversizedHellos(final String name, final byte[] header, final int length) throws Exception
     {
-        startRelayAndHealthyPair(b -> b, c -> c);
-        try (RawPeer peer = new RawPeer(relay.port()))
-        {
-            peer.send(header);
-            expectRejected(peer, ErrorCode.FRAME_TOO_LARGE, "frame length " + length + " ",
-                "maximum of " + Hello.MAX_FRAME_LENGTH);
-        }
-        assertOnlyNewError(ErrorCode.FRAME_TOO_LARGE);
-        assertHealthyPairUnaffected();
+        refusedFirstThing(header, ErrorCode.FRAME_TOO_LARGE, "frame length " + length + " ",
+            "maximum of " + Hello.MAX_FRAME_LENGTH);
     }
 
     @ParameterizedTest(name = "token of {0} bytes")
@@ -316,14 +312,7 @@ class BadInputTest
     @MethodSource
     void malformedHellos(final String name, final byte[] helloPayload, final String[] text) throws Exception
     {
-        startRelayAndHealthyPair(b -> b, c -> c);
-        try (RawPeer peer = new RawPeer(relay.port()))
-        {
-            peer.send(frame(FrameType.HELLO, 0, 0, 0, 0, helloPayload));
-            expectRejected(peer, ErrorCode.MALFORMED_HELLO, text);
-        }
-        assertOnlyNewError(ErrorCode.MALFORMED_HELLO);
-        assertHealthyPairUnaffected();
+        refusedFirstThing(frame(FrameType.HELLO, 0, 0, 0, 0, helloPayload), ErrorCode.MALFORMED_HELLO, text);
     }
 
     /** The ids are the relay's to give (WELCOME): a HELLO's header carries none. */
@@ -340,14 +329,7 @@ class BadInputTest
     @MethodSource
     void helloHeadersWithIds(final String name, final byte[] hello, final String text) throws Exception
     {
-        startRelayAndHealthyPair(b -> b, c -> c);
-        try (RawPeer peer = new RawPeer(relay.port()))
-        {
-            peer.send(hello);
-            expectRejected(peer, ErrorCode.MALFORMED_HELLO, text);
-        }
-        assertOnlyNewError(ErrorCode.MALFORMED_HELLO);
-        assertHealthyPairUnaffected();
+        refusedFirstThing(hello, ErrorCode.MALFORMED_HELLO, text);
     }
 
     static Stream<Arguments> helloTimeouts()
@@ -759,7 +741,8 @@ class BadInputTest
                     type = FrameType.MAX_TYPE + 1; // an orderly goodbye, or the client's ERROR, closes without one
                 }
                 // Header-only frames mostly without a payload, so that the fuzz goes past them.
-                final byte[] body = new byte[FrameType.isHeaderOnly(type) && random.nextInt(8) != 0 ? 0 : random.nextInt(40)];
+                final byte[] body =
+                    new byte[FrameType.isHeaderOnly(type) && random.nextInt(8) != 0 ? 0 : random.nextInt(40)];
                 random.nextBytes(body);
                 final int length = random.nextInt(8) == 0 ? random.nextInt(HEADER_LENGTH + 64) : HEADER_LENGTH + body.length;
                 final int version = random.nextInt(10) == 0 ? random.nextInt(256) : 1;
@@ -804,6 +787,22 @@ class BadInputTest
         publishAndAwait(200);
         errorsBefore = relay.metrics().protocolErrorsByCode();
         assertTrue(errorsBefore.isEmpty(), "protocol errors before the test: " + errorsBefore);
+    }
+
+    /**
+     * A new connection whose first bytes are {@code bad} gets an ERROR of {@code code} naming {@code text} and is
+     * closed; the relay counts that error only, and the healthy pair goes on.
+     */
+    private void refusedFirstThing(final byte[] bad, final ErrorCode code, final String... text) throws Exception
+    {
+        startRelayAndHealthyPair(b -> b, c -> c);
+        try (RawPeer peer = new RawPeer(relay.port()))
+        {
+            peer.send(bad);
+            expectRejected(peer, code, text);
+        }
+        assertOnlyNewError(code);
+        assertHealthyPairUnaffected();
     }
 
     /** Reads the ERROR, checks its code and that its text names the offending value, then expects the close. */

@@ -137,8 +137,8 @@ class ConnectionLogTest
             peer.handshake(2, STREAM, "");
             peer.send(RawPeer.error(ErrorCode.INTERNAL.code(), "disk full\nFAKE LOG LINE"));
             peer.readUntilClosedWithoutError();
-            awaitLine(Level.INFO, "subscriber /127\\.0\\.0\\.1:" + peer.localPort() + " closed on stream 'logs' after " +
-                "\\S+ s: peer sent ERROR INTERNAL \\(disk full\\?FAKE LOG LINE\\); 0 messages in, 0 out");
+            awaitLine(Level.INFO, "subscriber /127\\.0\\.0\\.1:" + peer.localPort() + " closed on stream 'logs' " +
+                "after \\S+ s: peer sent ERROR INTERNAL \\(disk full\\?FAKE LOG LINE\\); 0 messages in, 0 out");
         }
         try (RawPeer peer = new RawPeer(relay.port()))
         {

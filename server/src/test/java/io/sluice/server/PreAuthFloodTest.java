@@ -71,7 +71,8 @@ class PreAuthFloodTest
                 final long grown = usedDirectMemory() - before;
                 // At most the largest HELLO per stalled connection, plus what the pooled allocator rounds up to.
                 assertTrue(grown < 16L * 1024 * 1024,
-                    "direct memory grew by " + grown / 1024 + " KiB with " + CONNECTIONS + " connections stalled in HELLO");
+                    "direct memory grew by " + grown / 1024 + " KiB with " + CONNECTIONS +
+                    " connections stalled in HELLO");
                 for (int i = 0; i < CONNECTIONS; i += 2)
                 {
                     final RawPeer.Frame error = flood.get(i).awaitError(10_000);

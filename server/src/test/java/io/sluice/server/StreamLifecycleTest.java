@@ -86,8 +86,8 @@ class StreamLifecycleTest
                 }
                 assertEquals(streams + 1, relay.metrics().streamCount());
                 final String during = scrape();
-                assertTrue(during.contains("sluice_stream_unrouted_messages_total{stream=\"flood-" + (streams - 1) + "\"} 1"),
-                    "a flood stream's series while it is used");
+                final String last = "sluice_stream_unrouted_messages_total{stream=\"flood-" + (streams - 1) + "\"} 1";
+                assertTrue(during.contains(last), "a flood stream's series while it is used");
             }
             finally
             {
@@ -131,8 +131,8 @@ class StreamLifecycleTest
                     refused.send(hello(role, "one-too-many", "", ""));
                     final RawPeer.Frame error = refused.awaitError(WAIT_MS);
                     assertEquals(ErrorCode.TOO_MANY_STREAMS, error.errorCode(), error.toString());
-                    assertTrue(error.errorText().contains("'one-too-many'") && error.errorText().contains("max-streams"),
-                        error.errorText());
+                    final String text = error.errorText();
+                    assertTrue(text.contains("'one-too-many'") && text.contains("max-streams"), text);
                     refused.assertClosedByRelay();
                 }
             }
@@ -160,8 +160,10 @@ class StreamLifecycleTest
 
     private String scrape() throws Exception
     {
-        final HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        final HttpRequest request = HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics")).build();
+        final HttpResponse<String> response =
+            HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode());
         return response.body();
     }

@@ -31,8 +31,8 @@ class UnroutedCountTest
         final EmbeddedChannel subscriber = new EmbeddedChannel();
         final Lane lane = new Lane(subscriber, stream.name(), "", config, null, null);
         subscriber.pipeline().addLast(new SubscriberHandler(stream, lane, metrics));
-        final EmbeddedChannel publisher = new EmbeddedChannel(new FrameDecoder(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH),
-            new ProducerHandler(stream, 1, metrics));
+        final EmbeddedChannel publisher = new EmbeddedChannel(
+            new FrameDecoder(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH), new ProducerHandler(stream, 1, metrics));
         try
         {
             publishUntilBlockedThenLoseTheSubscriber(stream, metrics, subscriber, lane, publisher);
@@ -76,7 +76,8 @@ class UnroutedCountTest
         final ByteBuf buf = Unpooled.directBuffer();
         for (int i = 0; i < FRAMES_PER_READ; i++)
         {
-            Frames.writeHeader(buf, FrameDescriptor.HEADER_LENGTH + PAYLOAD, FrameType.DATA, 0, 1, 1, firstSequence + i, 0);
+            Frames.writeHeader(buf, FrameDescriptor.HEADER_LENGTH + PAYLOAD, FrameType.DATA, 0, 1, 1,
+                firstSequence + i, 0);
             buf.writeLong(firstSequence + i);
         }
         return buf;

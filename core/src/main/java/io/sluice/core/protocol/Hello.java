@@ -35,7 +35,8 @@ public record Hello(Role role, String stream, String subscription, String authTo
      * Longest HELLO payload: role, reserved byte, the three length fields and the longest names and token
      * ({@value}).
      */
-    public static final int MAX_PAYLOAD_LENGTH = 1 + 1 + 2 + MAX_NAME_LENGTH + 2 + MAX_NAME_LENGTH + 2 + MAX_TOKEN_LENGTH;
+    public static final int MAX_PAYLOAD_LENGTH =
+        1 + 1 + 2 + MAX_NAME_LENGTH + 2 + MAX_NAME_LENGTH + 2 + MAX_TOKEN_LENGTH;
     /**
      * Longest HELLO frame, header included ({@value}): the largest frame a relay accepts before its WELCOME, checked
      * from the length field before anything is buffered, so that a connection that has not yet shown its token holds
