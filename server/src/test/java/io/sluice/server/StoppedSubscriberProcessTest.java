@@ -67,7 +67,9 @@ class StoppedSubscriberProcessTest
              ChildJvm child = ChildJvm.start(ConsumeProcess.class, "--stream", "dropped", "--port",
                  Integer.toString(relay.port()), "--idle-timeout", "500ms", "--connect-timeout", "60s"))
         {
-            awaitSubscriber(relay);
+            // The child's connection, not its subscription: on a loaded machine the relay may drop the child for
+            // silence before this thread sees it subscribed, which ends the run the same way as the stop below.
+            awaitConnected(relay);
             final Publication publication = client.publish("dropped");
             final AtomicBoolean running = new AtomicBoolean(true);
             final Thread producer = produce(publication, Long.MAX_VALUE, running);
@@ -110,6 +112,16 @@ class StoppedSubscriberProcessTest
         while (relay.metrics().subscribers() == 0)
         {
             assertTrue(System.nanoTime() < deadline, "the consumer did not subscribe");
+            Thread.sleep(5);
+        }
+    }
+
+    private static void awaitConnected(final Relay relay) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (relay.metrics().connectionsOpened() == 0)
+        {
+            assertTrue(System.nanoTime() < deadline, "the consumer did not connect");
             Thread.sleep(5);
         }
     }
