@@ -2,9 +2,14 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Hello;
+import io.sluice.server.bridge.BridgeConfig;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything a relay needs to start. Immutable; build one with {@link #builder()}.
@@ -31,6 +36,7 @@ import java.util.Map;
  * @param subscriberSendBufferBytes the kernel send buffer (SO_SNDBUF) of each subscriber's connection; 0 (the
  *                                  default) leaves it to the OS, which on Linux grows it to megabytes. A small one
  *                                  keeps what is in flight to a subscriber, and so its latency, small.
+ * @param bridges bridges to other systems (such as Kafka) the relay starts once it listens, in order; names unique.
  */
 public record RelayConfig(
     String bindAddress,
@@ -51,7 +57,8 @@ public record RelayConfig(
     int shutdownGraceMs,
     java.nio.file.Path deadLetterDirectory,
     long deadLetterQuotaBytes,
-    int subscriberSendBufferBytes)
+    int subscriberSendBufferBytes,
+    List<BridgeConfig> bridges)
 {
     /** The port a relay listens on when none is given. */
     public static final int DEFAULT_PORT = 7440;
@@ -90,6 +97,13 @@ public record RelayConfig(
         {
             final String problem = Hello.checkName("stream", name, false);
             require(problem == null, "streams." + name + ": " + problem);
+        }
+        bridges = List.copyOf(bridges == null ? List.of() : bridges);
+        final Set<String> bridgeNames = new HashSet<>();
+        for (final BridgeConfig bridge : bridges)
+        {
+            require(bridgeNames.add(bridge.name()), "bridges: two bridges are named '" + bridge.name()
+                + "': give each a 'name' of its own");
         }
     }
 
@@ -143,6 +157,7 @@ public record RelayConfig(
         b.deadLetterDirectory = deadLetterDirectory;
         b.deadLetterQuotaBytes = deadLetterQuotaBytes;
         b.subscriberSendBufferBytes = subscriberSendBufferBytes;
+        b.bridges.addAll(bridges);
         return b;
     }
 
@@ -170,6 +185,7 @@ public record RelayConfig(
         private java.nio.file.Path deadLetterDirectory = java.nio.file.Path.of("sluice-dead-letter");
         private long deadLetterQuotaBytes;
         private int subscriberSendBufferBytes;
+        private final List<BridgeConfig> bridges = new ArrayList<>();
 
         private Builder()
         {
@@ -302,6 +318,13 @@ public record RelayConfig(
             return this;
         }
 
+        /** @return this, with one more bridge after those added before. */
+        public Builder bridge(final BridgeConfig bridge)
+        {
+            this.bridges.add(bridge);
+            return this;
+        }
+
         /** @return the current default stream settings (to derive from). */
         public StreamConfig defaultStream()
         {
@@ -317,7 +340,7 @@ public record RelayConfig(
             return new RelayConfig(bindAddress, port, ioThreads, maxFrameLength, helloTimeoutMs, heartbeatIntervalMs,
                 heartbeatTimeoutMs, lowWaterMark, highWaterMark, maxReadBytes, maxReadsPerLoop, authToken,
                 defaultStream, streams, spillDirectory, shutdownGraceMs, deadLetterDirectory, deadLetterQuotaBytes,
-                subscriberSendBufferBytes);
+                subscriberSendBufferBytes, bridges);
         }
     }
 }
