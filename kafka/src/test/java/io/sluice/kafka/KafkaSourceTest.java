@@ -11,6 +11,7 @@ import io.sluice.server.Strategy;
 import io.sluice.server.bridge.BridgeConfig;
 import io.sluice.server.bridge.BridgeSnapshot;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -93,6 +94,7 @@ class KafkaSourceTest
                 "consumer", Map.of("max.poll.interval.ms", "3000", "max.poll.records", "200"))))
             .build();
         try (Relay relay = Relay.start(config);
+             Admin admin = KafkaTopics.admin(kafka.bootstrapServers());
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())
                  .withReceiveBufferBytes(16 << 10).withSubscriptionRingBytes(16 << 10)))
         {
@@ -134,7 +136,7 @@ class KafkaSourceTest
                     // Committed first, then what the relay took by now: a commit made between the two reads only
                     // makes the check stricter.
                     long committed = 0;
-                    for (final long offset : KafkaTopics.committed(kafka.bootstrapServers(), group).values())
+                    for (final long offset : KafkaTopics.committed(admin, group).values())
                     {
                         committed += offset;
                     }
@@ -149,11 +151,11 @@ class KafkaSourceTest
             assertEquals(0, source.revocations(), "no rebalance");
 
             final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            Map<TopicPartition, Long> committed = KafkaTopics.committed(kafka.bootstrapServers(), group);
+            Map<TopicPartition, Long> committed = KafkaTopics.committed(admin, group);
             while (committed.values().stream().mapToLong(Long::longValue).sum() < total && System.nanoTime() < until)
             {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-                committed = KafkaTopics.committed(kafka.bootstrapServers(), group);
+                committed = KafkaTopics.committed(admin, group);
             }
             for (int p = 0; p < PARTITIONS; p++)
             {

@@ -63,16 +63,19 @@ final class KafkaTopics
     }
 
     /** @return the group's committed offsets, by partition. */
-    static Map<TopicPartition, Long> committed(final String bootstrap, final String group) throws Exception
+    static Map<TopicPartition, Long> committed(final Admin admin, final String group) throws Exception
     {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap)))
-        {
-            final Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-            final Map<TopicPartition, Long> out = new HashMap<>();
-            offsets.forEach((p, o) -> out.put(p, o == null ? 0 : o.offset()));
-            return out;
-        }
+        final Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+            .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        final Map<TopicPartition, Long> out = new HashMap<>();
+        offsets.forEach((p, o) -> out.put(p, o == null ? 0 : o.offset()));
+        return out;
+    }
+
+    /** @return an admin client of the broker. */
+    static Admin admin(final String bootstrap)
+    {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
     }
 
     /** @return a header's value as a big-endian number (4 or 8 bytes). */
