@@ -59,8 +59,8 @@ public final class BenchCommand implements Callable<Integer>
     static final int MAX_SIZE = 64 * 1024;
 
     /** Scenarios run when none is named. */
-    public static final List<String> SCENARIOS = List.of("max-throughput", "latency-at-rate", "overload", "burst", "many-connections",
-        "kafka");
+    public static final List<String> SCENARIOS = List.of("max-throughput", "latency-at-rate", "overload", "burst",
+        "many-connections", "kafka");
 
     @Spec
     private CommandSpec spec;
@@ -256,9 +256,9 @@ public final class BenchCommand implements Callable<Integer>
             progress);
         scenario.note(String.format(Locale.ROOT, "Kafka's producer: %s records/s confirmed (one partition, %d-byte "
             + "payloads, the sink's producer settings and headers)", Format.rate(r.producerPerSecond()), size));
-        scenario.note(String.format(Locale.ROOT, "stream -> kafka-sink -> topic: %s records/s confirmed; %,d published, "
-            + "%,d in the topic, %d failed: %s", Format.rate(r.bridgePerSecond()), r.published(), r.inTopic(), r.failed(),
-            r.lossless() ? "lossless" : "NOT LOSSLESS"));
+        scenario.note(String.format(Locale.ROOT, "stream -> kafka-sink -> topic: %s records/s confirmed; %,d "
+            + "published, %,d in the topic, %d failed: %s", Format.rate(r.bridgePerSecond()), r.published(),
+            r.inTopic(), r.failed(), r.lossless() ? "lossless" : "NOT LOSSLESS"));
         scenario.ratio("kafka-sink", "kafka-producer", "records/s", r.bridgePerSecond() / r.producerPerSecond());
     }
 

@@ -23,9 +23,35 @@ final class KafkaSettings
             + " characters" : Hello.checkName("topic", topic, false);
         if (problem != null || ".".equals(topic) || "..".equals(topic))
         {
-            throw new BridgeConfigException(key, problem != null ? problem : "'" + topic + "' is not a topic name", false);
+            throw new BridgeConfigException(key, problem != null ? problem : "'" + topic + "' is not a topic name",
+                false);
         }
         return topic;
+    }
+
+    /**
+     * Checks a Kafka client's properties as Kafka would, so that a mistake is refused with the config file.
+     *
+     * @param properties the client's properties.
+     * @param key the setting that holds them ({@code producer} or {@code consumer}).
+     * @param check makes Kafka's config from them, e.g. {@code ProducerConfig::new}.
+     */
+    static void checkClient(final java.util.Map<String, Object> properties, final String key,
+        final java.util.function.Consumer<java.util.Map<String, Object>> check)
+    {
+        if (!properties.containsKey(org.apache.kafka.clients.CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG))
+        {
+            throw new BridgeConfigException("bootstrap-servers", "required, not given (nor " + key
+                + ".bootstrap.servers)", false);
+        }
+        try
+        {
+            check.accept(properties);
+        }
+        catch (final org.apache.kafka.common.config.ConfigException ex)
+        {
+            throw new BridgeConfigException(key, ex.getMessage(), false);
+        }
     }
 
     static void checkName(final String key, final String name)

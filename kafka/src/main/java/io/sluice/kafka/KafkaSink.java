@@ -424,8 +424,10 @@ public final class KafkaSink implements Bridge
 
     private ProducerRecord<byte[], byte[]> record(final Delivery d)
     {
-        final boolean keyed = (d.flags & FrameDescriptor.FLAG_KEYED) != 0 && d.payload.length >= FrameDescriptor.KEY_LENGTH;
-        final byte[] key = keyed && settings.keyFromMessage() ? java.util.Arrays.copyOf(d.payload, FrameDescriptor.KEY_LENGTH) : null;
+        final boolean keyed = (d.flags & FrameDescriptor.FLAG_KEYED) != 0
+            && d.payload.length >= FrameDescriptor.KEY_LENGTH;
+        final byte[] key = keyed && settings.keyFromMessage()
+            ? java.util.Arrays.copyOf(d.payload, FrameDescriptor.KEY_LENGTH) : null;
         final Integer partition = switch (settings.partitionBy())
         {
             case KafkaSinkSettings.BY_KAFKA -> null;
@@ -544,8 +546,8 @@ public final class KafkaSink implements Bridge
         else if (connections != null && connections.withoutConnectionNanos(now) >= limit)
         {
             found = "Kafka unreachable at " + settings.producer().get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)
-                + ": no broker connection for " + TimeUnit.NANOSECONDS.toSeconds(connections.withoutConnectionNanos(now))
-                + " s";
+                + ": no broker connection for "
+                + TimeUnit.NANOSECONDS.toSeconds(connections.withoutConnectionNanos(now)) + " s";
         }
         else
         {

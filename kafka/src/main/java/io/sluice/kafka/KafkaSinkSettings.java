@@ -4,7 +4,6 @@ import io.sluice.server.bridge.BridgeConfig;
 import io.sluice.server.bridge.BridgeConfigException;
 import io.sluice.server.bridge.BridgeSettings;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.util.LinkedHashMap;
@@ -87,19 +86,7 @@ public record KafkaSinkSettings(
         producer.putAll(s.properties("producer"));
         producer.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         producer.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        if (!producer.containsKey(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG))
-        {
-            throw new BridgeConfigException("bootstrap-servers", "required, not given (nor producer.bootstrap.servers)",
-                false);
-        }
-        try
-        {
-            new ProducerConfig(producer);
-        }
-        catch (final ConfigException ex)
-        {
-            throw new BridgeConfigException("producer", ex.getMessage(), false);
-        }
+        KafkaSettings.checkClient(producer, "producer", ProducerConfig::new);
         return new KafkaSinkSettings(topic, subscription, key, partitionBy, headers, (int)inFlight, inFlightBytes,
             unreachableAfter, Map.copyOf(producer));
     }

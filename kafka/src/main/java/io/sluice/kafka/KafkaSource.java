@@ -379,13 +379,14 @@ public final class KafkaSource implements Bridge
         {
             final byte[] value = record.value() == null ? EMPTY : record.value();
             payload.wrap(value);
-            final int flags = settings.keyed() && value.length >= FrameDescriptor.KEY_LENGTH ? FrameDescriptor.FLAG_KEYED : 0;
+            final int flags = settings.keyed() && value.length >= FrameDescriptor.KEY_LENGTH
+                ? FrameDescriptor.FLAG_KEYED : 0;
             final long timestamp = settings.recordTimestamp() && record.timestamp() >= 0
                 ? TimeUnit.MILLISECONDS.toNanos(record.timestamp()) : EpochClock.nanos();
             final long result = publication.offer(payload, 0, value.length, flags, timestamp);
             if (result >= 0)
             {
-                tracker.offered(nextSequence++, new TopicPartition(record.topic(), record.partition()), record.offset());
+                tracker.offered(nextSequence++, partitionOf(record), record.offset());
                 offered++;
                 held.poll();
             }
@@ -396,7 +397,7 @@ public final class KafkaSource implements Bridge
                 warnings.warn("kafka-source {}: record {} of {}-{} has {} bytes, more than the relay takes; skipped",
                     name(), record.offset(), record.topic(), record.partition(), value.length);
                 // Settled with the message before it: committable once that one is acknowledged.
-                tracker.offered(nextSequence - 1, new TopicPartition(record.topic(), record.partition()), record.offset());
+                tracker.offered(nextSequence - 1, partitionOf(record), record.offset());
                 held.poll();
             }
             else
@@ -405,6 +406,11 @@ public final class KafkaSource implements Bridge
             }
         }
         setPaused(PAUSE_BACK_PRESSURED, !held.isEmpty());
+    }
+
+    private static TopicPartition partitionOf(final ConsumerRecord<byte[], byte[]> record)
+    {
+        return new TopicPartition(record.topic(), record.partition());
     }
 
     private void setPaused(final int reason, final boolean paused)
@@ -512,7 +518,8 @@ public final class KafkaSource implements Bridge
         }
         else if (connections != null && connections.withoutConnectionNanos(now) >= limit)
         {
-            found = "Kafka unreachable at " + settings.consumer().get("bootstrap.servers") + ": no broker connection for "
+            found = "Kafka unreachable at " + settings.consumer().get("bootstrap.servers")
+                + ": no broker connection for "
                 + TimeUnit.NANOSECONDS.toSeconds(connections.withoutConnectionNanos(now)) + " s";
         }
         if (found != null && problem == null)
@@ -584,28 +591,15 @@ public final class KafkaSource implements Bridge
         @Override
         public void onPartitionsRevoked(final Collection<TopicPartition> partitions)
         {
-            if (partitions.isEmpty())
-            {
-                return;
-            }
-            revocations++;
-            events.increment("rebalance");
             // Commit what the relay acknowledged; what it did not is read again by the partitions' next owner.
-            settle(System.nanoTime());
-            commit(true);
-            leave(partitions);
+            leave(partitions, true);
         }
 
         @Override
         public void onPartitionsLost(final Collection<TopicPartition> partitions)
         {
-            if (partitions.isEmpty())
-            {
-                return;
-            }
-            revocations++;
-            events.increment("rebalance");
-            leave(partitions);
+            // Another member owns them already: committing is not ours to do.
+            leave(partitions, false);
         }
 
         @Override
@@ -621,10 +615,21 @@ public final class KafkaSource implements Bridge
             LOG.info("kafka-source {}: assigned {}", name(), partitions);
         }
 
-        private void leave(final Collection<TopicPartition> partitions)
+        private void leave(final Collection<TopicPartition> partitions, final boolean commit)
         {
+            if (partitions.isEmpty())
+            {
+                return;
+            }
+            revocations++;
+            events.increment("rebalance");
+            if (commit)
+            {
+                settle(System.nanoTime());
+                commit(true);
+            }
             assigned.removeAll(partitions);
-            held.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+            held.removeIf(r -> partitions.contains(partitionOf(r)));
             for (final TopicPartition partition : partitions)
             {
                 tracker.forget(partition);

@@ -4,7 +4,6 @@ import io.sluice.server.bridge.BridgeConfig;
 import io.sluice.server.bridge.BridgeConfigException;
 import io.sluice.server.bridge.BridgeSettings;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.util.LinkedHashMap;
@@ -84,19 +83,7 @@ public record KafkaSourceSettings(
         consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         consumer.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         consumer.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        if (!consumer.containsKey(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG))
-        {
-            throw new BridgeConfigException("bootstrap-servers", "required, not given (nor consumer.bootstrap.servers)",
-                false);
-        }
-        try
-        {
-            new ConsumerConfig(consumer);
-        }
-        catch (final ConfigException ex)
-        {
-            throw new BridgeConfigException("consumer", ex.getMessage(), false);
-        }
+        KafkaSettings.checkClient(consumer, "consumer", ConsumerConfig::new);
         return new KafkaSourceSettings(topics, keyed, recordTimestamp, commitInterval, waitForSubscriber,
             unreachableAfter, Map.copyOf(consumer));
     }

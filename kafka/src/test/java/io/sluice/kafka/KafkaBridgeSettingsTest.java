@@ -92,7 +92,8 @@ class KafkaBridgeSettingsTest
                 + "    partition-by: random\n"));
         assertTrue(error("bridges:\n  - type: kafka-sink\n    stream: s\n    topic: t\n    bootstrap-servers: k:1\n"
                 + "    producer:\n      acks: some\n")
-            .startsWith("bad value for 'bridges[0].producer' in relay.yaml: Invalid value some for configuration acks"));
+            .startsWith("bad value for 'bridges[0].producer' in relay.yaml: "
+                + "Invalid value some for configuration acks"));
         assertEquals("bad value for 'bridges[0].consumer.enable.auto.commit' in relay.yaml: the source commits "
                 + "offsets itself, only for what the relay acknowledged",
             error("bridges:\n  - type: kafka-source\n    stream: s\n    topics: t\n    bootstrap-servers: k:1\n"

@@ -11,8 +11,7 @@ import io.sluice.server.Strategy;
 import io.sluice.server.bridge.BridgeConfig;
 import io.sluice.server.bridge.BridgeSnapshot;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,18 +44,12 @@ class KafkaOutageTest
 
     @TempDir
     static Path dir;
-    private static LocalKafka kafka;
+    private LocalKafka kafka;
 
-    @BeforeAll
-    static void startKafka() throws Exception
+    @BeforeEach
+    void broker()
     {
-        kafka = LocalKafka.start(dir, Map.of());
-    }
-
-    @AfterAll
-    static void stopKafka()
-    {
-        kafka.close();
+        kafka = TestKafka.broker();
     }
 
     @Test

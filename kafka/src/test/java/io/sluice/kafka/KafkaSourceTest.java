@@ -17,14 +17,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteOrder;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -45,20 +42,12 @@ class KafkaSourceTest
     private static final int PER_PARTITION = 6_000;
     private static final int SUBSCRIBER_RATE = 4_000;
 
-    @TempDir
-    static Path dir;
-    private static LocalKafka kafka;
+    private LocalKafka kafka;
 
-    @BeforeAll
-    static void startKafka() throws Exception
+    @BeforeEach
+    void broker()
     {
-        kafka = LocalKafka.start(dir, Map.of());
-    }
-
-    @AfterAll
-    static void stopKafka()
-    {
-        kafka.close();
+        kafka = TestKafka.broker();
     }
 
     @Test

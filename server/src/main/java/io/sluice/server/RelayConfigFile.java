@@ -3,6 +3,7 @@ package io.sluice.server;
 import io.sluice.core.protocol.Hello;
 import io.sluice.server.bridge.BridgeConfig;
 import io.sluice.server.bridge.BridgeConfigException;
+import io.sluice.server.bridge.BridgeSettings;
 import io.sluice.server.bridge.Bridges;
 import io.sluice.server.drop.DropPolicySpec;
 import org.yaml.snakeyaml.DumperOptions;
@@ -264,7 +265,7 @@ public final class RelayConfigFile
         if (!(value instanceof List<?> entries))
         {
             throw badValue("bridges", "expected a list of bridges (each starting with '- type: ...'), found "
-                + describe(value), null);
+                + BridgeSettings.describe(value), null);
         }
         final Set<String> names = new LinkedHashSet<>();
         for (int i = 0; i < entries.size(); i++)
@@ -276,7 +277,8 @@ public final class RelayConfigFile
             {
                 if (!(field.getKey() instanceof String key))
                 {
-                    throw new IllegalArgumentException("unknown key '" + path + "." + field.getKey() + "' in " + source);
+                    throw new IllegalArgumentException("unknown key '" + path + "." + field.getKey() + "' in "
+                        + source);
                 }
                 if (!"type".equals(key) && !"stream".equals(key) && !"name".equals(key))
                 {
@@ -420,9 +422,9 @@ public final class RelayConfigFile
         if (path == null)
         {
             throw new IllegalArgumentException(source + " must hold a mapping of settings (key: value), found " +
-                describe(value));
+                BridgeSettings.describe(value));
         }
-        throw badValue(path, "expected a mapping (key: value), found " + describe(value), null);
+        throw badValue(path, "expected a mapping (key: value), found " + BridgeSettings.describe(value), null);
     }
 
     private String text(final Object value, final String path)
@@ -432,7 +434,7 @@ public final class RelayConfigFile
         {
             return s;
         }
-        throw badValue(path, "expected text, found " + describe(value), null);
+        throw badValue(path, "expected text, found " + BridgeSettings.describe(value), null);
     }
 
     private int wholeNumber(final Object value, final String path)
@@ -545,7 +547,7 @@ public final class RelayConfigFile
         requirePresent(value, path);
         if (value instanceof Map<?, ?> || value instanceof List<?>)
         {
-            throw badValue(path, "expected a single value, found " + describe(value), null);
+            throw badValue(path, "expected a single value, found " + BridgeSettings.describe(value), null);
         }
         return String.valueOf(value);
     }
@@ -561,23 +563,6 @@ public final class RelayConfigFile
     private IllegalArgumentException badValue(final String path, final String reason, final Throwable cause)
     {
         return new IllegalArgumentException("bad value for '" + path + "' in " + source + ": " + reason, cause);
-    }
-
-    private static String describe(final Object value)
-    {
-        if (value == null)
-        {
-            return "nothing";
-        }
-        if (value instanceof Map<?, ?>)
-        {
-            return "a mapping";
-        }
-        if (value instanceof List<?>)
-        {
-            return "a list";
-        }
-        return "'" + value + "'";
     }
 
     private static String join(final String path, final String key)

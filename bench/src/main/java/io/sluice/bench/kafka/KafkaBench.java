@@ -88,15 +88,16 @@ public final class KafkaBench
      * @return what was measured.
      * @throws Exception when the broker cannot start.
      */
-    public static Result run(final double warmupSeconds, final double seconds, final int size, final PrintWriter progress)
-        throws Exception
+    public static Result run(final double warmupSeconds, final double seconds, final int size,
+        final PrintWriter progress) throws Exception
     {
         final Path dir = Files.createTempDirectory("sluice-bench-kafka-");
         try (LocalKafka kafka = LocalKafka.start(dir, Map.of()))
         {
             kafka.createTopic("bench-producer", 1, Map.of());
             kafka.createTopic("bench-bridge", 1, Map.of());
-            final Map<String, String> sink = Map.of("topic", "bench-bridge", "bootstrap-servers", kafka.bootstrapServers());
+            final Map<String, String> sink =
+                Map.of("topic", "bench-bridge", "bootstrap-servers", kafka.bootstrapServers());
             progress.println("kafka: Kafka's producer into bench-producer");
             progress.flush();
             final double producer = producerRun(kafka, sink, warmupSeconds, seconds, size);
@@ -110,8 +111,8 @@ public final class KafkaBench
         }
     }
 
-    private static double producerRun(final LocalKafka kafka, final Map<String, String> sink, final double warmupSeconds,
-        final double seconds, final int size)
+    private static double producerRun(final LocalKafka kafka, final Map<String, String> sink,
+        final double warmupSeconds, final double seconds, final int size)
     {
         final Map<String, Object> properties = new HashMap<>(
             KafkaSinkSettings.of(new BridgeConfig("bench", KafkaSink.TYPE, "bench", Map.copyOf(sink))).producer());

@@ -55,7 +55,8 @@ public final class BridgeConfigException extends IllegalArgumentException
         return describe(path + "." + key, problem, unknownKey, source);
     }
 
-    private static String describe(final String key, final String problem, final boolean unknownKey, final String source)
+    private static String describe(final String key, final String problem, final boolean unknownKey,
+        final String source)
     {
         final String in = source == null ? "" : " in " + source;
         return unknownKey ? "unknown key '" + key + "'" + in + " (" + problem + ")"

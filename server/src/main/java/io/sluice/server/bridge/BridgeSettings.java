@@ -136,7 +136,8 @@ public final class BridgeSettings
         }
         try
         {
-            return inRange(key, Units.parseBytes(scalar(key)), min, max, Units.formatBytes(min), Units.formatBytes(max));
+            return inRange(key, Units.parseBytes(scalar(key)), min, max, Units.formatBytes(min),
+                Units.formatBytes(max));
         }
         catch (final BridgeConfigException ex)
         {
@@ -163,7 +164,8 @@ public final class BridgeSettings
         }
         try
         {
-            return inRange(key, Units.parseMillis(scalar(key)), minMillis, maxMillis, minMillis + "ms", maxMillis + "ms");
+            return inRange(key, Units.parseMillis(scalar(key)), minMillis, maxMillis, minMillis + "ms",
+                maxMillis + "ms");
         }
         catch (final BridgeConfigException ex)
         {
@@ -190,7 +192,8 @@ public final class BridgeSettings
         final String text = scalar(key).strip().toLowerCase(Locale.ROOT);
         if (!choices.contains(text))
         {
-            throw new BridgeConfigException(key, "'" + scalar(key) + "' is not one of " + String.join(", ", choices), false);
+            throw new BridgeConfigException(key, "'" + scalar(key) + "' is not one of " + String.join(", ", choices),
+                false);
         }
         return text;
     }
@@ -213,7 +216,8 @@ public final class BridgeSettings
             {
                 if (item == null || item instanceof Map<?, ?> || item instanceof List<?>)
                 {
-                    throw new BridgeConfigException(key, "expected a list of names, found " + describe(item) + " in it", false);
+                    throw new BridgeConfigException(key, "expected a list of names, found " + describe(item) + " in it",
+                        false);
                 }
                 items.add(String.valueOf(item).strip());
             }
@@ -254,7 +258,8 @@ public final class BridgeSettings
             final Object v = e.getValue();
             if (v == null || v instanceof Map<?, ?> || v instanceof List<?>)
             {
-                throw new BridgeConfigException(key + "." + e.getKey(), "expected a single value, found " + describe(v), false);
+                throw new BridgeConfigException(key + "." + e.getKey(), "expected a single value, found " + describe(v),
+                    false);
             }
             out.put(String.valueOf(e.getKey()), String.valueOf(v));
         }
@@ -285,7 +290,11 @@ public final class BridgeSettings
         return n;
     }
 
-    private static String describe(final Object value)
+    /**
+     * @param value a value as the config file reader gives it.
+     * @return how error messages name it: {@code nothing}, {@code a mapping}, {@code a list}, or the text quoted.
+     */
+    public static String describe(final Object value)
     {
         if (value == null)
         {

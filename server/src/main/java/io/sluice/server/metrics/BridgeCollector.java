@@ -38,7 +38,8 @@ public final class BridgeCollector implements MultiCollector
         final List<Labels> labels = new ArrayList<>(all.size());
         for (final BridgeSnapshot b : all)
         {
-            labels.add(Labels.of(MetricNames.BRIDGE, b.name(), MetricNames.TYPE, b.type(), MetricNames.STREAM, b.stream()));
+            labels.add(Labels.of(MetricNames.BRIDGE, b.name(), MetricNames.TYPE, b.type(), MetricNames.STREAM,
+                b.stream()));
         }
         final List<MetricSnapshot> out = new ArrayList<>();
         final GaugeSnapshot.Builder info = GaugeSnapshot.builder().name(MetricNames.BRIDGE_INFO)
@@ -55,7 +56,8 @@ public final class BridgeCollector implements MultiCollector
         out.add(RelaySnapshotCollector.gauge(MetricNames.BRIDGE_IN_FLIGHT, null,
             "Records sent and not yet confirmed", all, labels, BridgeSnapshot::inFlight));
         out.add(RelaySnapshotCollector.counter(MetricNames.BRIDGE_SENT, null,
-            "Records handed on: to the other system (sinks), to the relay (sources)", all, labels, BridgeSnapshot::sent));
+            "Records handed on: to the other system (sinks), to the relay (sources)", all, labels,
+            BridgeSnapshot::sent));
         out.add(RelaySnapshotCollector.counter(MetricNames.BRIDGE_CONFIRMED, null,
             "Records the receiving side confirmed", all, labels, BridgeSnapshot::confirmed));
         out.add(RelaySnapshotCollector.counter(MetricNames.BRIDGE_DEAD_LETTERED, null,

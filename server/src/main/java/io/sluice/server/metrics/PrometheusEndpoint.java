@@ -131,8 +131,8 @@ public final class PrometheusEndpoint implements AutoCloseable
         }
         final ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS, new DaemonThreads());
         server.setExecutor(executor);
-        final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics, relay.metrics(),
-            relay.bridges());
+        final PrometheusEndpoint endpoint =
+            new PrometheusEndpoint(server, executor, registry, gcMetrics, relay.metrics(), relay.bridges());
         server.createContext("/", endpoint::handle);
         server.start();
         LOG.info("metrics on http://{}:{}/metrics, readiness on /health", hostForDisplay(bindAddress), endpoint.port());

@@ -11,14 +11,16 @@ import java.util.Map;
 final class TopBridges
 {
     private static final String[] HEADINGS =
-        {"BRIDGE", "TYPE", "STREAM", "TARGET", "STATE", "SENT/s", "CONFIRMED/s", "IN FLIGHT", "FAILED", "PAUSED", "LAG"};
+        {"BRIDGE", "TYPE", "STREAM", "TARGET", "STATE", "SENT/s", "CONFIRMED/s", "IN FLIGHT", "FAILED", "PAUSED",
+            "LAG"};
     private static final int LEFT_ALIGNED = 5;
 
     private TopBridges()
     {
     }
 
-    static void render(final PrometheusText now, final PrometheusText before, final double seconds, final StringBuilder out)
+    static void render(final PrometheusText now, final PrometheusText before, final double seconds,
+        final StringBuilder out)
     {
         final List<PrometheusText.Sample> infos = now.samples(MetricNames.BRIDGE_INFO);
         if (infos.isEmpty())

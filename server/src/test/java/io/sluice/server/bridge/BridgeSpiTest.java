@@ -69,10 +69,11 @@ class BridgeSpiTest
     @Test
     void aWrongBridgeIsRefusedNamingTheFileAndTheKey()
     {
-        assertEquals("bad value for 'bridges[0].type' in relay.yaml: unknown bridge type 'kafak-sink' (known: recording)",
-            error("bridges:\n  - type: kafak-sink\n    stream: orders\n"));
+        assertEquals("bad value for 'bridges[0].type' in relay.yaml: unknown bridge type 'kafak-sink' "
+            + "(known: recording)", error("bridges:\n  - type: kafak-sink\n    stream: orders\n"));
         assertEquals("unknown key 'bridges[1].colour' in relay.yaml (known: count, fail-start, problem)",
-            error("bridges:\n  - type: recording\n    stream: a\n  - type: recording\n    stream: b\n    colour: red\n"));
+            error("bridges:\n  - type: recording\n    stream: a\n  - type: recording\n    stream: b\n"
+                + "    colour: red\n"));
         assertEquals("bad value for 'bridges[0].count' in relay.yaml: 'many' is not a whole number",
             error("bridges:\n  - type: recording\n    stream: orders\n    count: many\n"));
         assertEquals("bad value for 'bridges[0].count' in relay.yaml: 5000 is out of range (0..1000)",
@@ -109,7 +110,8 @@ class BridgeSpiTest
             assertEquals(List.of("recording-orders"), relay.bridges().snapshots().stream()
                 .map(BridgeSnapshot::name).toList());
 
-            try (SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withAuthToken("secret"));
+            try (SluiceClient client =
+                     new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withAuthToken("secret"));
                  Publication publication = client.publish("orders"))
             {
                 final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);
