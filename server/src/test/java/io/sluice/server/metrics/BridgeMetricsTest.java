@@ -27,7 +27,17 @@ class BridgeMetricsTest
                 .build());
              PrometheusEndpoint endpoint = PrometheusEndpoint.start(relay, 0))
         {
-            final PrometheusText metrics = Http.scrape(endpoint.port());
+            final String body = Http.get(endpoint.port(), "/metrics").body();
+            final PrometheusText metrics = PrometheusText.parse(body);
+            for (final java.lang.reflect.Field field : MetricNames.class.getFields())
+            {
+                if (field.getType() == String.class && ((String)field.get(null)).startsWith("sluice_bridge_"))
+                {
+                    final String name = (String)field.get(null);
+                    assertTrue(metrics.has(name), name + " missing from /metrics");
+                    assertTrue(body.contains("# TYPE " + name + " "), "no TYPE line for " + name);
+                }
+            }
             assertEquals(1.0, value(metrics, MetricNames.BRIDGE_UP, "fine"));
             assertEquals(0.0, value(metrics, MetricNames.BRIDGE_UP, "broken"));
             assertEquals(2.0, value(metrics, MetricNames.BRIDGE_PAUSED_PARTITIONS, "broken"));
