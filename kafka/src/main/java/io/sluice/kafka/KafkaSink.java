@@ -97,6 +97,7 @@ public final class KafkaSink implements Bridge
     private volatile long deadLettered;
     private volatile String problem;
     private volatile boolean closing;
+    private volatile boolean relayStopping;
     private volatile long closeDeadlineNanos;
 
     // Sink thread only.
@@ -179,6 +180,16 @@ public final class KafkaSink implements Bridge
                 + "': " + ex.getMessage(), ex);
         }
         thread.start();
+    }
+
+    /**
+     * Keeps taking what the relay sends (it drains the sink's lane during its graceful stop), but does not subscribe
+     * again once the relay closes the subscription.
+     */
+    @Override
+    public void relayStopping(final Duration grace)
+    {
+        relayStopping = true;
     }
 
     @Override
@@ -509,7 +520,7 @@ public final class KafkaSink implements Bridge
     {
         if (subscription == null || (!subscription.isConnected() && subscription.isDrained()))
         {
-            if (closing || now - nextSubscribeNanos < 0)
+            if (closing || relayStopping || now - nextSubscribeNanos < 0)
             {
                 return;
             }
