@@ -549,16 +549,17 @@ public final class KafkaSink implements Bridge
     private void checkHealth(final long now)
     {
         final long limit = TimeUnit.MILLISECONDS.toNanos(settings.unreachableAfterMs());
+        // No connection at all says the most; then what the sink itself ran into.
         String found = null;
-        if (trouble != null && now - troubleSinceNanos >= limit)
-        {
-            found = trouble;
-        }
-        else if (connections != null && connections.withoutConnectionNanos(now) >= limit)
+        if (connections != null && connections.withoutConnectionNanos(now) >= limit)
         {
             found = "Kafka unreachable at " + settings.producer().get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)
                 + ": no broker connection for "
                 + TimeUnit.NANOSECONDS.toSeconds(connections.withoutConnectionNanos(now)) + " s";
+        }
+        else if (trouble != null && now - troubleSinceNanos >= limit)
+        {
+            found = trouble;
         }
         else
         {

@@ -512,15 +512,15 @@ public final class KafkaSource implements Bridge
         lag = known ? sum : -1;
         final long limit = TimeUnit.MILLISECONDS.toNanos(settings.unreachableAfterMs());
         String found = null;
-        if (trouble != null && now - troubleSinceNanos >= limit)
-        {
-            found = trouble;
-        }
-        else if (connections != null && connections.withoutConnectionNanos(now) >= limit)
+        if (connections != null && connections.withoutConnectionNanos(now) >= limit)
         {
             found = "Kafka unreachable at " + settings.consumer().get("bootstrap.servers")
                 + ": no broker connection for "
                 + TimeUnit.NANOSECONDS.toSeconds(connections.withoutConnectionNanos(now)) + " s";
+        }
+        else if (trouble != null && now - troubleSinceNanos >= limit)
+        {
+            found = trouble;
         }
         if (found != null && problem == null)
         {
