@@ -1,6 +1,9 @@
 package io.sluice.kafka;
 
+import io.sluice.client.ClientConfig;
+import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Hello;
+import io.sluice.server.bridge.BridgeContext;
 import io.sluice.server.bridge.BridgeConfigException;
 
 /**
@@ -9,6 +12,7 @@ import io.sluice.server.bridge.BridgeConfigException;
 final class KafkaSettings
 {
     private static final int MAX_TOPIC_LENGTH = 249;
+    private static final int RELAY_HANDSHAKE_MS = 30_000;
 
     private KafkaSettings()
     {
@@ -52,6 +56,20 @@ final class KafkaSettings
         {
             throw new BridgeConfigException(key, ex.getMessage(), false);
         }
+    }
+
+    /**
+     * @param context what the relay gives its bridges.
+     * @return settings for a bridge's client of its relay: any frame the relay takes, and a generous handshake time
+     * (a durable subscription's first WELCOME waits for its disk tier to open, slow on a loaded machine).
+     */
+    static ClientConfig relayClient(final BridgeContext context)
+    {
+        final ClientConfig defaults = ClientConfig.of(context.relayHost(), context.relayPort());
+        return new ClientConfig(defaults.host(), defaults.port(), 1,
+            context.maxFrameLength() - FrameDescriptor.HEADER_LENGTH, RELAY_HANDSHAKE_MS,
+            defaults.heartbeatIntervalMs(), defaults.heartbeatTimeoutMs(), context.authToken(),
+            defaults.receiveBufferBytes(), defaults.subscriptionRingBytes());
     }
 
     static void checkName(final String key, final String name)

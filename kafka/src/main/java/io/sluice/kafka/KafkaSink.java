@@ -2,7 +2,6 @@ package io.sluice.kafka;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.sluice.client.ClientConfig;
 import io.sluice.client.MessageHandler;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
@@ -162,12 +161,9 @@ public final class KafkaSink implements Bridge
     @Override
     public void start()
     {
-        final int maxMessage = context.maxFrameLength() - FrameDescriptor.HEADER_LENGTH;
         // A modest socket buffer: what the sink cannot take yet should wait in its lane, where the stream's strategy
         // applies and the relay's metrics see it, not in the kernel.
-        client = new SluiceClient(ClientConfig.of(context.relayHost(), context.relayPort())
-            .withAuthToken(context.authToken())
-            .withMaxMessageLength(maxMessage)
+        client = new SluiceClient(KafkaSettings.relayClient(context)
             .withReceiveBufferBytes(RECEIVE_BUFFER_BYTES));
         try
         {

@@ -1,6 +1,5 @@
 package io.sluice.kafka;
 
-import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
@@ -12,6 +11,7 @@ import io.sluice.server.bridge.BridgeConfig;
 import io.sluice.server.bridge.BridgeContext;
 import io.sluice.server.bridge.BridgeSnapshot;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -156,9 +156,7 @@ public final class KafkaSource implements Bridge
     @Override
     public void start()
     {
-        client = new SluiceClient(ClientConfig.of(context.relayHost(), context.relayPort())
-            .withAuthToken(context.authToken())
-            .withMaxMessageLength(context.maxFrameLength() - FrameDescriptor.HEADER_LENGTH));
+        client = new SluiceClient(KafkaSettings.relayClient(context));
         try
         {
             publication = client.publish(config.stream());
@@ -277,7 +275,7 @@ public final class KafkaSource implements Bridge
         {
             try
             {
-                consumer.close(Duration.ofSeconds(5));
+                consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
             }
             catch (final RuntimeException ex)
             {

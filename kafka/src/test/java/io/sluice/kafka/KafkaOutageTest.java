@@ -40,6 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KafkaOutageTest
 {
     private static final int RATE = 10_000;
+    /** Large enough that the buffers between publisher and sink (kernel ones included) fill within the outage. */
+    private static final int SIZE = 1000;
     private static final long OUTAGE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     @TempDir
@@ -140,13 +142,13 @@ class KafkaOutageTest
             assertEquals(total, read, "every message once, in order");
         }
         // What a throttled stream holds before its publisher stalls: the sink's window, its subscription ring, the
-        // lane, and socket buffers; a few tens of thousands of 64-byte messages here.
+        // lane, and socket buffers; some ten thousand messages of SIZE bytes here.
         return new Outcome(stalled, acceptedDuringOutage, spilled, 2 * RATE);
     }
 
     private static void produce(final Publication publication, final AtomicLong accepted, final AtomicBoolean producing)
     {
-        final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[SIZE]);
         final long start = System.nanoTime();
         long n = 0;
         while (producing.get())
@@ -158,7 +160,7 @@ class KafkaOutageTest
                 continue;
             }
             payload.putLong(0, n, ByteOrder.BIG_ENDIAN);
-            final long result = publication.offer(payload, 0, 64);
+            final long result = publication.offer(payload, 0, SIZE);
             if (result >= 0)
             {
                 n++;

@@ -83,7 +83,7 @@ class KafkaSinkDirectTest
     private KafkaSink sink(final Relay relay, final Producer producer)
     {
         final BridgeConfig config = new BridgeConfig(null, KafkaSink.TYPE, "s", Map.of("topic", TOPIC,
-            "bootstrap-servers", "localhost:9092", "unreachable-after", "1h"));
+            "bootstrap-servers", "localhost:9092", "unreachable-after", "60m"));
         final KafkaSink sink = new KafkaSink(config, new BridgeContext("127.0.0.1", relay.port(), "",
             relay.config().maxFrameLength(), null, stream -> 1), properties -> producer);
         sink.start();
@@ -150,7 +150,7 @@ class KafkaSinkDirectTest
         try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
         {
             final BridgeConfig config = new BridgeConfig(null, KafkaSink.TYPE, "s", Map.of("topic", TOPIC,
-                "bootstrap-servers", "localhost:9092", "unreachable-after", "1h"));
+                "bootstrap-servers", "localhost:9092", "unreachable-after", "60m"));
             sink = new KafkaSink(config, new BridgeContext("127.0.0.1", relay.port(), "",
                 relay.config().maxFrameLength(), store::offer, stream -> 1), properties -> producer);
             sink.start();

@@ -106,6 +106,7 @@ class KafkaSourceTest
                 if (System.nanoTime() < due)
                 {
                     LockSupport.parkNanos(Math.min(due - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(1)));
+                    continue;
                 }
                 received += subscription.poll((buffer, offset, length, header) ->
                 {
