@@ -41,7 +41,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
     private static final int OTHER_FRAME = -2;
     private static final boolean NATIVE_BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
 
-    private final int maxFrameLength;
+    private int maxFrameLength;
     private final RunSlicePool slices = new RunSlicePool();
     private final ByteBufView view = new ByteBufView();
     private boolean failed;
@@ -58,6 +58,22 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
         if (maxFrameLength < HEADER_LENGTH)
         {
             throw new IllegalArgumentException("maxFrameLength " + maxFrameLength + " < header length " + HEADER_LENGTH);
+        }
+        this.maxFrameLength = maxFrameLength;
+    }
+
+    /**
+     * Changes the largest frame accepted from the next frame on: a client starts with a limit that fits the
+     * handshake's answers and takes the relay's own limit from its WELCOME. On the channel's event loop only.
+     *
+     * @param maxFrameLength the largest frame accepted, header included.
+     */
+    public void maxFrameLength(final int maxFrameLength)
+    {
+        if (maxFrameLength < HEADER_LENGTH)
+        {
+            throw new IllegalArgumentException(
+                "maxFrameLength " + maxFrameLength + " < header length " + HEADER_LENGTH);
         }
         this.maxFrameLength = maxFrameLength;
     }
