@@ -60,16 +60,16 @@ final class KafkaSettings
 
     /**
      * @param context what the relay gives its bridges.
-     * @return settings for a bridge's client of its relay: any frame the relay takes, and a generous handshake time
-     * (a durable subscription's first WELCOME waits for its disk tier to open, slow on a loaded machine).
+     * @param maxMessageLength the client's largest message: sizes its rings.
+     * @return settings for a bridge's client of its relay, with a generous handshake time (a durable subscription's
+     * first WELCOME waits for its disk tier to open, slow on a loaded machine).
      */
-    static ClientConfig relayClient(final BridgeContext context)
+    static ClientConfig relayClient(final BridgeContext context, final int maxMessageLength)
     {
-        final ClientConfig defaults = ClientConfig.of(context.relayHost(), context.relayPort());
-        return new ClientConfig(defaults.host(), defaults.port(), 1,
-            context.maxFrameLength() - FrameDescriptor.HEADER_LENGTH, RELAY_HANDSHAKE_MS,
-            defaults.heartbeatIntervalMs(), defaults.heartbeatTimeoutMs(), context.authToken(),
-            defaults.receiveBufferBytes(), defaults.subscriptionRingBytes());
+        return ClientConfig.of(context.relayHost(), context.relayPort())
+            .withAuthToken(context.authToken())
+            .withMaxMessageLength(maxMessageLength)
+            .withConnectTimeoutMs(RELAY_HANDSHAKE_MS);
     }
 
     static void checkName(final String key, final String name)

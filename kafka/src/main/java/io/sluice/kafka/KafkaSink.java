@@ -2,6 +2,7 @@ package io.sluice.kafka;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.sluice.client.ClientConfig;
 import io.sluice.client.MessageHandler;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
@@ -161,9 +162,10 @@ public final class KafkaSink implements Bridge
     @Override
     public void start()
     {
-        // A modest socket buffer: what the sink cannot take yet should wait in its lane, where the stream's strategy
-        // applies and the relay's metrics see it, not in the kernel.
-        client = new SluiceClient(KafkaSettings.relayClient(context)
+        // A modest ring and socket buffer: what the sink cannot take yet should wait in its lane, where the stream's
+        // strategy applies and the relay's metrics see it. A subscription takes any frame the relay sends (one longer
+        // than a ring record waits aside), so the ring need not hold eight of the largest.
+        client = new SluiceClient(KafkaSettings.relayClient(context, ClientConfig.DEFAULT_MAX_MESSAGE_LENGTH)
             .withReceiveBufferBytes(RECEIVE_BUFFER_BYTES));
         try
         {

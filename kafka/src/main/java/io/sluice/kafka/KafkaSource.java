@@ -156,7 +156,9 @@ public final class KafkaSource implements Bridge
     @Override
     public void start()
     {
-        client = new SluiceClient(KafkaSettings.relayClient(context));
+        // Any record the relay can take: the publication's ring holds eight of the largest.
+        client = new SluiceClient(KafkaSettings.relayClient(context,
+            context.maxFrameLength() - FrameDescriptor.HEADER_LENGTH));
         try
         {
             publication = client.publish(config.stream());
