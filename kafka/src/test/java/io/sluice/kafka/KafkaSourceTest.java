@@ -39,7 +39,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KafkaSourceTest
 {
     private static final int PARTITIONS = 3;
-    private static final int PER_PARTITION = 6_000;
+    private static final int PER_PARTITION = 8_000;
+    /** 24 MB in all: more than the buffers between source and subscriber (rings, sockets) hold. */
+    private static final int SIZE = 1000;
     private static final int SUBSCRIBER_RATE = 4_000;
 
     private LocalKafka kafka;
@@ -64,7 +66,7 @@ class KafkaSourceTest
             {
                 for (int p = 0; p < PARTITIONS; p++)
                 {
-                    final UnsafeBuffer value = new UnsafeBuffer(new byte[100]);
+                    final UnsafeBuffer value = new UnsafeBuffer(new byte[SIZE]);
                     value.putInt(0, p, ByteOrder.BIG_ENDIAN);
                     value.putLong(4, i, ByteOrder.BIG_ENDIAN);
                     producer.send(new ProducerRecord<>(topic, p, null, value.byteArray()));
@@ -74,7 +76,8 @@ class KafkaSourceTest
         }
 
         final String group = "slow-group";
-        final RelayConfig config = RelayConfig.builder().port(0)
+        // Small frames keep the source's publication ring small (eight of the largest).
+        final RelayConfig config = RelayConfig.builder().port(0).maxFrameLength(16 << 10)
             .stream(topic, new StreamConfig(Strategy.THROTTLE, 16 << 10, StreamConfig.DEFAULT_LANE_RUNS,
                 StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES))
             .bridge(new BridgeConfig(null, KafkaSource.TYPE, topic, Map.of("topics", topic,
@@ -119,10 +122,9 @@ class KafkaSourceTest
                     }
                     next[partition]++;
                 }, 50);
+                pausedSeen = Math.max(pausedSeen, relay.bridges().snapshots().get(0).pausedPartitions());
                 if (received % 2_000 < 50)
                 {
-                    final BridgeSnapshot snapshot = relay.bridges().snapshots().get(0);
-                    pausedSeen = Math.max(pausedSeen, snapshot.pausedPartitions());
                     // Committed first, then what the relay took by now: a commit made between the two reads only
                     // makes the check stricter.
                     long committed = 0;
