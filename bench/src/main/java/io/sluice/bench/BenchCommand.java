@@ -59,13 +59,15 @@ public final class BenchCommand implements Callable<Integer>
     static final int MAX_SIZE = 64 * 1024;
 
     /** Scenarios run when none is named. */
-    public static final List<String> SCENARIOS = List.of("max-throughput", "latency-at-rate", "overload", "burst", "many-connections");
+    public static final List<String> SCENARIOS = List.of("max-throughput", "latency-at-rate", "overload", "burst",
+        "many-connections", "kafka");
 
     @Spec
     private CommandSpec spec;
 
     @Option(names = "--scenario", split = ",", paramLabel = "NAME,...",
-        description = "Scenarios to run (default: max-throughput, latency-at-rate, overload, burst, many-connections).")
+        description = "Scenarios to run (default: max-throughput, latency-at-rate, overload, burst, many-connections, "
+            + "kafka).")
     private List<String> scenarios;
 
     @Option(names = "--duration", defaultValue = "5", paramLabel = "S", description = "Measured seconds per run (default: ${DEFAULT-VALUE}).")
@@ -161,6 +163,7 @@ public final class BenchCommand implements Callable<Integer>
                 case "burst" -> burst(scenario);
                 case "many-connections" -> manyConnections(scenario);
                 case "custom" -> custom(scenario);
+                case "kafka" -> kafka(scenario);
                 default -> throw new ParameterException(spec.commandLine(), "unknown scenario '" + name + "'");
             }
             scenario.print(out);
@@ -240,6 +243,24 @@ public final class BenchCommand implements Callable<Integer>
     }
 
     // --- scenarios ---
+
+    private void kafka(final Scenario scenario) throws Exception
+    {
+        if (!io.sluice.bench.kafka.KafkaBench.available())
+        {
+            scenario.skip("kafka", "kafka: skipped, Kafka's server jars are not on the class path (./sluice adds "
+                + "bench/target/kafka-broker/, which the build fills)");
+            return;
+        }
+        final io.sluice.bench.kafka.KafkaBench.Result r = io.sluice.bench.kafka.KafkaBench.run(warmup, duration, size,
+            progress);
+        scenario.note(String.format(Locale.ROOT, "Kafka's producer: %s records/s confirmed (one partition, %d-byte "
+            + "payloads, the sink's producer settings and headers)", Format.rate(r.producerPerSecond()), size));
+        scenario.note(String.format(Locale.ROOT, "stream -> kafka-sink -> topic: %s records/s confirmed; %,d "
+            + "published, %,d in the topic, %d failed: %s", Format.rate(r.bridgePerSecond()), r.published(),
+            r.inTopic(), r.failed(), r.lossless() ? "lossless" : "NOT LOSSLESS"));
+        scenario.ratio("kafka-sink", "kafka-producer", "records/s", r.bridgePerSecond() / r.producerPerSecond());
+    }
 
     private void maxThroughput(final Scenario scenario) throws Exception
     {
@@ -471,9 +492,14 @@ public final class BenchCommand implements Callable<Integer>
 
         void ratio(final RunResult sluice, final RunResult peer, final String what, final double value)
         {
+            ratio(sluice.name(), peer.name(), what, value);
+        }
+
+        void ratio(final String sluice, final String peer, final String what, final double value)
+        {
             final Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("sluice", sluice.name());
-            entry.put("peer", peer.name());
+            entry.put("sluice", sluice);
+            entry.put("peer", peer);
             entry.put("measure", what);
             entry.put("ratio", Math.round(value * 1000) / 1000.0);
             ratios.add(entry);

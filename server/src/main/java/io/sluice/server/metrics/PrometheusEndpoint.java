@@ -11,6 +11,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.core.util.RateLimitedLogger;
 import io.sluice.server.Relay;
+import io.sluice.server.bridge.BridgeSnapshot;
+import io.sluice.server.bridge.Bridges;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a Netty event loop):
  * <ul>
  *     <li>{@code GET /metrics}: every metric in the Prometheus text format 0.0.4 (see {@link MetricNames}).</li>
- *     <li>{@code GET /health}: {@code 200 ready} while the relay accepts connections, {@code 503 stopping} once
- *     {@link #markStopping()} was called (the relay command calls it as its close begins).</li>
+ *     <li>{@code GET /health}: {@code 200 ready} while the relay accepts connections ({@code 200 degraded} and a line
+ *     per bridge whose other system is unreachable), {@code 503 stopping} once {@link #markStopping()} was called
+ *     (the relay command calls it as its close begins).</li>
  * </ul>
  * Start it after {@link Relay#start} returned: the relay is bound and accepting by then, so the endpoint reports
  * ready from its first request.
@@ -49,6 +52,8 @@ public final class PrometheusEndpoint implements AutoCloseable
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     /** Body of {@code /health} while ready. */
     public static final String READY = "ready";
+    /** First line of {@code /health} while ready but a bridge is unhealthy; a line per such bridge follows. */
+    public static final String DEGRADED = "degraded";
     /** Body of {@code /health} once the relay is stopping. */
     public static final String STOPPING = "stopping";
 
@@ -63,10 +68,12 @@ public final class PrometheusEndpoint implements AutoCloseable
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
     private final io.sluice.server.RelayMetrics relayMetrics;
+    private final Bridges bridges;
 
     private PrometheusEndpoint(final HttpServer server, final ExecutorService executor, final PrometheusMeterRegistry registry,
-        final JvmGcMetrics gcMetrics, final io.sluice.server.RelayMetrics relayMetrics)
+        final JvmGcMetrics gcMetrics, final io.sluice.server.RelayMetrics relayMetrics, final Bridges bridges)
     {
+        this.bridges = bridges;
         this.relayMetrics = relayMetrics;
         this.server = server;
         this.executor = executor;
@@ -103,6 +110,7 @@ public final class PrometheusEndpoint implements AutoCloseable
         new RelayMeterBinder(relay.metrics(), hostForDisplay(relay.config().bindAddress()) + ":" + relay.port(),
             version != null ? version : "dev").bindTo(registry);
         registry.getPrometheusRegistry().register(new RelaySnapshotCollector(relay.metrics(), relay.config()));
+        registry.getPrometheusRegistry().register(new BridgeCollector(() -> relay.bridges().snapshots()));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -123,7 +131,8 @@ public final class PrometheusEndpoint implements AutoCloseable
         }
         final ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS, new DaemonThreads());
         server.setExecutor(executor);
-        final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics, relay.metrics());
+        final PrometheusEndpoint endpoint =
+            new PrometheusEndpoint(server, executor, registry, gcMetrics, relay.metrics(), relay.bridges());
         server.createContext("/", endpoint::handle);
         server.start();
         LOG.info("metrics on http://{}:{}/metrics, readiness on /health", hostForDisplay(bindAddress), endpoint.port());
@@ -219,7 +228,7 @@ public final class PrometheusEndpoint implements AutoCloseable
                 }
                 else
                 {
-                    respond(exchange, 200, "text/plain; charset=utf-8", READY + "\n", head);
+                    respond(exchange, 200, "text/plain; charset=utf-8", readiness(), head);
                 }
             }
             else
@@ -242,6 +251,24 @@ public final class PrometheusEndpoint implements AutoCloseable
         {
             exchange.close();
         }
+    }
+
+    /**
+     * A bridge whose other system is down leaves the relay ready: its stream slows down, spills or drops as configured
+     * while every other stream goes on, so the relay stays in rotation; the body names the bridge and why.
+     */
+    private String readiness()
+    {
+        final StringBuilder body = new StringBuilder();
+        for (final BridgeSnapshot bridge : bridges.snapshots())
+        {
+            if (!bridge.healthy())
+            {
+                body.append("bridge ").append(bridge.name()).append(" (").append(bridge.type()).append(", stream ")
+                    .append(bridge.stream()).append("): ").append(bridge.problem()).append('\n');
+            }
+        }
+        return (body.length() == 0 ? READY : DEGRADED) + "\n" + body;
     }
 
     private static void respond(final HttpExchange exchange, final int status, final String contentType, final String body,

@@ -189,7 +189,7 @@ public final class RelaySnapshotCollector implements MultiCollector
         return remoteAddress.startsWith("/") ? remoteAddress.substring(1) : remoteAddress;
     }
 
-    private static <T> CounterSnapshot counter(final String name, final Unit unit, final String help, final List<T> items,
+    static <T> CounterSnapshot counter(final String name, final Unit unit, final String help, final List<T> items,
         final List<Labels> labels, final ToDoubleFunction<T> value)
     {
         final CounterSnapshot.Builder builder = CounterSnapshot.builder().name(MetricNames.base(name)).help(help);
@@ -204,7 +204,7 @@ public final class RelaySnapshotCollector implements MultiCollector
         return builder.build();
     }
 
-    private static <T> GaugeSnapshot gauge(final String name, final Unit unit, final String help, final List<T> items,
+    static <T> GaugeSnapshot gauge(final String name, final Unit unit, final String help, final List<T> items,
         final List<Labels> labels, final ToDoubleFunction<T> value)
     {
         final GaugeSnapshot.Builder builder = GaugeSnapshot.builder().name(name).help(help);

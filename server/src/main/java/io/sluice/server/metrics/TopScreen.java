@@ -12,7 +12,7 @@ import java.util.TreeMap;
 /**
  * Renders one frame of {@code sluice top} from two consecutive scrapes of a relay's {@code /metrics}: a header
  * with the relay's address, uptime and connection totals, then one row per stream and, under it, one row per
- * subscriber. Rates come from the difference between the two scrapes.
+ * subscriber, then one row per bridge ({@link TopBridges}). Rates come from the difference between the two scrapes.
  */
 public final class TopScreen
 {
@@ -153,9 +153,12 @@ public final class TopScreen
         if (rows.size() == 1)
         {
             out.append("no streams yet: nothing has published or subscribed since the relay started\n");
-            return out.toString();
         }
-        table(rows, out);
+        else
+        {
+            table(rows, LEFT_ALIGNED, out);
+        }
+        TopBridges.render(now, before, seconds, out);
         return out.toString();
     }
 
@@ -322,7 +325,7 @@ public final class TopScreen
         return bytes(bytes) + " " + " ".repeat(Math.max(0, 4 - pct.length())) + pct;
     }
 
-    private static String rate(final Double now, final Double before, final double seconds)
+    static String rate(final Double now, final Double before, final double seconds)
     {
         if (now == null || before == null || seconds <= 0 || now < before)
         {
@@ -336,10 +339,16 @@ public final class TopScreen
         return Double.isNaN(rate) ? NONE : count(rate);
     }
 
-    /** Aligns the name columns left and the numbers right, two spaces between columns. */
-    private static void table(final List<String[]> rows, final StringBuilder out)
+    /**
+     * Aligns the name columns left and the numbers right, two spaces between columns.
+     *
+     * @param rows the headings, then the rows.
+     * @param leftAligned how many columns, from the first, are names.
+     * @param out where the lines go.
+     */
+    static void table(final List<String[]> rows, final int leftAligned, final StringBuilder out)
     {
-        final int columns = HEADINGS.length;
+        final int columns = rows.get(0).length;
         final int[] widths = new int[columns];
         for (final String[] row : rows)
         {
@@ -359,7 +368,7 @@ public final class TopScreen
                 }
                 final String cell = row[c];
                 final String pad = " ".repeat(widths[c] - cell.length());
-                if (c < LEFT_ALIGNED)
+                if (c < leftAligned)
                 {
                     line.append(cell).append(pad);
                 }
