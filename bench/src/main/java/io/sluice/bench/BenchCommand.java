@@ -126,6 +126,11 @@ public final class BenchCommand implements Callable<Integer>
         description = "Event loop threads of the in-process relay (default: ${DEFAULT-VALUE}).")
     private int relayThreads;
 
+    @Option(names = "--drain", defaultValue = "3", paramLabel = "S",
+        description = "Longest time the consumers get to take the backlog once the producers stop; a run ends as soon as"
+            + " every message is accounted for (default: ${DEFAULT-VALUE}).")
+    private double drain;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write every run as JSON to FILE (schema: docs/bench.md).")
     private Path json;
 
@@ -239,7 +244,7 @@ public final class BenchCommand implements Callable<Integer>
     private LoadSpec steady(final double messagesPerSecond, final double consumerCap)
     {
         return LoadSpec.steady(size, messagesPerSecond, duration, consumerCap).withWarmup(nanos(warmup))
-            .withDrain(TimeUnit.SECONDS.toNanos(3));
+            .withDrain(nanos(drain));
     }
 
     // --- scenarios ---
