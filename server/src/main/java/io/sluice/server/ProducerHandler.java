@@ -57,10 +57,13 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     private long blockedLastSequence;
     private Lane[] blockedLanes;
     private boolean[] blockedRefused;
+    // Which lanes hold this publisher, for the lanes view and the blame metric.
+    private final ProducerBlame blame;
 
     ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics)
     {
         this.stream = stream;
+        this.blame = new ProducerBlame(stream.name(), sourceId);
         this.streamId = stream.id();
         this.sourceId = sourceId;
         this.metrics = metrics;
@@ -73,6 +76,8 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         this.wake = () -> ctx.executor().execute(retryTask);
         stream.publisherJoined();
         metrics.publisherJoined();
+        blame.attach(ctx.channel(), ctx.executor());
+        metrics.producerJoined(blame);
     }
 
     @Override
@@ -207,6 +212,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
                     refused = new boolean[lanes.length];
                 }
                 refused[i] = true;
+                blame.held(lanes[i], System.nanoTime());
             }
         }
         if (lanes.length == 0)
@@ -256,6 +262,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
                 if (offer(lane, blockedRun, blockedMessages))
                 {
                     blockedRefused[i] = false;
+                    blame.released(lane, System.nanoTime());
                 }
                 else
                 {
@@ -283,6 +290,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
                 if (offer(blockedLanes[i], blockedRun, blockedMessages))
                 {
                     blockedRefused[i] = false;
+                    blame.released(blockedLanes[i], System.nanoTime());
                 }
                 else
                 {
@@ -424,6 +432,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
 
     private void releaseAll()
     {
+        blame.releaseAll(System.nanoTime());
         if (blockedRun != null)
         {
             unheld(blockedRun.readableBytes());
@@ -448,6 +457,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
             ctx = null;
             stream.publisherLeft();
             metrics.publisherLeft();
+            metrics.producerLeft(blame);
         }
     }
 }

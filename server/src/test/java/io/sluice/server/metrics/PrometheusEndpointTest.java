@@ -242,7 +242,7 @@ class PrometheusEndpointTest
         assertEquals(PrometheusEndpoint.READY, ready.body().strip());
         assertEquals(200, Http.send("HEAD", endpoint.port(), "/health").statusCode());
 
-        assertEquals(404, Http.get(endpoint.port(), "/").statusCode());
+        assertEquals(200, Http.get(endpoint.port(), "/").statusCode(), "the live page");
         assertEquals(404, Http.get(endpoint.port(), "/metricsx").statusCode());
         assertEquals(405, Http.send("POST", endpoint.port(), "/metrics").statusCode());
 
