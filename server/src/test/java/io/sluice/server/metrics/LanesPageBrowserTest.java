@@ -1,0 +1,197 @@
+package io.sluice.server.metrics;
+
+import io.sluice.client.ClientConfig;
+import io.sluice.client.Publication;
+import io.sluice.client.SluiceClient;
+import io.sluice.client.Subscription;
+import io.sluice.server.Relay;
+import io.sluice.server.RelayConfig;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.TimeoutException;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The live page in a real browser: headless Chromium driven by Selenium against a relay in-process, with a fast
+ * producer and a slow consumer on a throttle stream. The page must show the lane as throttling and mark the producer
+ * as held by that lane.
+ * <p>
+ * Needs Debian's {@code chromium} and {@code chromium-driver} (.ci/run installs them); where neither can be found the
+ * test is skipped, saying so. {@code -Dsluice.chromium=PATH} and {@code -Dsluice.chromedriver=PATH} point elsewhere;
+ * {@code -Dsluice.page.screenshot=FILE.png} saves what the browser showed (docs/img/live-page.png comes from it).
+ */
+class LanesPageBrowserTest
+{
+    private static final int PAYLOAD = 1024;
+    private static final String STREAM = "prices";
+    // Selenium warns that it has no DevTools protocol classes for this Chromium; the test uses none. Held here, since
+    // java.util.logging keeps loggers weakly.
+    private static final java.util.logging.Logger CDP_LOG =
+        java.util.logging.Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder");
+
+    static
+    {
+        CDP_LOG.setLevel(java.util.logging.Level.SEVERE);
+    }
+
+    @TempDir
+    Path profile;
+
+    @Test
+    void showsTheSlowConsumersLaneThrottlingAndTheProducerHeldByIt() throws Exception
+    {
+        final Path chromium = find("sluice.chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser",
+            "/usr/bin/google-chrome");
+        final Path chromedriver = find("sluice.chromedriver", "/usr/bin/chromedriver",
+            "/usr/lib/chromium/chromedriver");
+        Assumptions.assumeTrue(chromium != null && chromedriver != null, "browser test skipped: no Chromium and "
+            + "chromedriver found (looked in /usr/bin; set -Dsluice.chromium and -Dsluice.chromedriver, or install "
+            + "Debian's chromium and chromium-driver, as .ci/run does)");
+
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
+             PrometheusEndpoint endpoint = PrometheusEndpoint.start(relay, 0);
+             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)))
+        {
+            final Subscription subscription = client.subscribe(STREAM);
+            final Publication publication = client.publish(STREAM);
+            final Subscription other = client.subscribe("audit");
+            final AtomicBoolean running = new AtomicBoolean(true);
+            final Thread producer = new Thread(() -> produce(publication, running), "fast-producer");
+            final Thread consumer = new Thread(() -> consumeSlowly(subscription, running), "slow-consumer");
+            producer.start();
+            consumer.start();
+            final ChromeDriver browser = start(chromium, chromedriver);
+            try
+            {
+                browser.get("http://127.0.0.1:" + endpoint.port() + "/");
+                final String[] seen = {""};
+                try
+                {
+                    new WebDriverWait(browser, Duration.ofSeconds(60), Duration.ofMillis(200)).until(driver ->
+                    {
+                        seen[0] = String.valueOf(((JavascriptExecutor)driver).executeScript(THROTTLED_AND_MARKED, STREAM));
+                        return seen[0].startsWith("ok ");
+                    });
+                }
+                catch (final TimeoutException ex)
+                {
+                    fail("the page never showed the lane throttling with its producer marked; last look: " + seen[0]
+                        + "\npage text:\n" + browser.findElement(org.openqa.selenium.By.tagName("body")).getText());
+                }
+                final String subscriber = seen[0].substring(3);
+                assertTrue(subscriber.startsWith("127.0.0.1:"), seen[0]);
+                assertEquals("live", browser.findElement(org.openqa.selenium.By.id("status")).getAttribute("data-status"));
+                final String screenshot = System.getProperty("sluice.page.screenshot", "");
+                if (!screenshot.isEmpty())
+                {
+                    Files.write(Path.of(screenshot), browser.getScreenshotAs(OutputType.BYTES));
+                }
+                else
+                {
+                    assertTrue(((TakesScreenshot)browser).getScreenshotAs(OutputType.BYTES).length > 0);
+                }
+            }
+            finally
+            {
+                browser.quit();
+                running.set(false);
+                producer.join();
+                consumer.join();
+            }
+            publication.close();
+            subscription.close();
+            other.close();
+        }
+    }
+
+    /**
+     * In the page, at one moment (it redraws every second): the stream's lane in state throttling, with the badge
+     * saying so, and a producer marked held whose visible text names that lane's subscriber. Answers "ok SUBSCRIBER"
+     * or what it saw instead.
+     */
+    private static final String THROTTLED_AND_MARKED = String.join("\n",
+        "const row = Array.from(document.querySelectorAll('section.stream'))",
+        "  .find((s) => s.dataset.stream === arguments[0]);",
+        "if (!row) { return 'no row for the stream yet'; }",
+        "const lane = row.querySelector('.lane[data-state=\"throttling\"]');",
+        "if (!lane) { return 'lanes: ' + Array.from(row.querySelectorAll('.lane')).map((l) => l.dataset.state).join(); }",
+        "if (lane.querySelector('.badge').innerText.trim() !== 'throttling') { return 'no throttling badge'; }",
+        "const subscriber = lane.dataset.subscriber;",
+        "const held = Array.from(row.querySelectorAll('.producer.held'))",
+        "  .find((p) => p.dataset.heldBy.split(' ').includes(subscriber) && p.innerText.includes('held by ' + subscriber));",
+        "return held ? 'ok ' + subscriber : 'lane ' + subscriber + ' throttling; producers: '",
+        "  + Array.from(row.querySelectorAll('.producer')).map((p) => p.className + ' ' + p.innerText).join(' | ');");
+
+    private ChromeDriver start(final Path chromium, final Path chromedriver)
+    {
+        final ChromeOptions options = new ChromeOptions();
+        options.setBinary(chromium.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", "--window-size=1400,900", "--user-data-dir=" + profile.toAbsolutePath());
+        // The driver is named, so Selenium Manager (which would try to download one) is not asked.
+        final ChromeDriverService service = new ChromeDriverService.Builder()
+            .usingDriverExecutable(chromedriver.toFile())
+            .usingAnyFreePort()
+            .build();
+        return new ChromeDriver(service, options);
+    }
+
+    private static Path find(final String property, final String... candidates)
+    {
+        final String configured = System.getProperty(property, "");
+        for (final String candidate : configured.isEmpty() ? List.of(candidates) : List.of(configured))
+        {
+            final Path path = Path.of(candidate);
+            if (Files.isExecutable(path))
+            {
+                return path;
+            }
+        }
+        return null;
+    }
+
+    private static void produce(final Publication publication, final AtomicBoolean running)
+    {
+        final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
+        while (running.get())
+        {
+            if (publication.offer(payload, 0, PAYLOAD) < 0)
+            {
+                // Back off rather than spin, so that the consumer stays the slow one on a small machine.
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
+            }
+        }
+    }
+
+    // 20 messages every 2 ms at most: a fraction of what the producer offers.
+    private static void consumeSlowly(final Subscription subscription, final AtomicBoolean running)
+    {
+        while (running.get())
+        {
+            subscription.poll((buffer, offset, length, header) -> { }, 20);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        }
+    }
+}
