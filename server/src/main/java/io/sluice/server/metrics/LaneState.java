@@ -4,8 +4,9 @@ import java.util.Locale;
 
 /**
  * What a lane is doing, as one word, over the last interval of the lanes view. When several hold, the first in this
- * order wins: {@link #CLOSED}, {@link #STALLED}, {@link #THROTTLING}, {@link #DROPPING}, {@link #SPILLING},
- * {@link #FLOWING}. docs/operations.md defines each for users.
+ * order wins: {@link #CLOSED}, {@link #STALLED}, {@link #DROPPING}, {@link #THROTTLING}, {@link #SPILLING},
+ * {@link #FLOWING}: the one that costs most is named (losing messages before slowing producers; a lane under a drop
+ * policy can do both when its event loop falls behind). docs/operations.md defines each for users.
  */
 public enum LaneState
 {
@@ -49,13 +50,13 @@ public enum LaneState
         {
             return STALLED;
         }
-        if (throttling)
-        {
-            return THROTTLING;
-        }
         if (dropping)
         {
             return DROPPING;
+        }
+        if (throttling)
+        {
+            return THROTTLING;
         }
         return spilling ? SPILLING : FLOWING;
     }

@@ -238,12 +238,12 @@ public record LanesSample(String address, String version, long sampledAtMillis, 
         final Long droppedBefore = before == null ? null : sum(before.droppedByReason());
         final double in = rate(lane.messagesIn(), before == null ? null : before.messagesIn(), interval);
         final double out = rate(lane.messagesOut(), before == null ? null : before.messagesOut(), interval);
-        final long waiting = lane.waitingMessages();
+        // As the lane's loop measured it, with the tiers and the oldest message; the snapshot's when not measured yet.
+        final long waiting = waiting(lane);
 
         final double lag;
         final boolean lagExact;
-        final long waitingMeasured = depths == null ? waiting : depths.waitingMessages();
-        if (waitingMeasured == 0)
+        if (waiting == 0)
         {
             lag = 0;
             lagExact = true;
@@ -260,8 +260,7 @@ public record LanesSample(String address, String version, long sampledAtMillis, 
         }
 
         final boolean known = before != null && !Double.isNaN(interval);
-        final boolean stalled = known && waiting > 0 && before.waitingMessages() > 0
-            && lane.messagesOut() == before.messagesOut();
+        final boolean stalled = known && waiting > 0 && waiting(before) > 0 && lane.messagesOut() == before.messagesOut();
         final boolean throttling = lane.holdingProducers() > 0 || known && lane.heldNanos() > before.heldNanos();
         final boolean dropping = known && dropped > droppedBefore;
         final boolean spilling = "disk".equals(lane.tier()) || known && lane.spilled() > before.spilled();
@@ -316,6 +315,11 @@ public record LanesSample(String address, String version, long sampledAtMillis, 
             producer.pausedNow(), producer.throttledNanos() / NANOS_PER_SECOND,
             before == null ? Double.NaN : share(producer.throttledNanos() - before.throttledNanos(), seconds),
             List.copyOf(holders), producer.goneSubscribersNanos() / NANOS_PER_SECOND);
+    }
+
+    private static long waiting(final LaneSnapshot lane)
+    {
+        return lane.depths() == null ? lane.waitingMessages() : lane.depths().waitingMessages();
     }
 
     /** @return the change per second, or NaN when there is nothing before or the counter went back. */

@@ -123,13 +123,17 @@ class LanesJsonTest
             lane("s", "a:1", "memory", 100, 50, 50, 10, 0, 0, 0, false, depths(50, EPOCH, true)),
             lane("s", "b:2", "disk", 100, 50, 50, 0, 10, 0, 0, false, depths(50, EPOCH - SECOND, false)),
             lane("s", "c:3", "direct", 100, 100, 0, 0, 0, 0, 0, true, depths(0, 0, true)),
-            lane("s", "d:4", "memory", 100, 100, 0, 0, 5, 0, 0, false, depths(0, 0, true))), List.of());
+            lane("s", "d:4", "memory", 100, 100, 0, 0, 5, 0, 0, false, depths(0, 0, true)),
+            lane("s", "e:5", "memory", 100, 50, 50, 10, 0, 1, 0, false, depths(50, EPOCH, true)),
+            lane("s", "f:6", "direct", 100, 50, 50, 0, 0, 1, 0, false, depths(50, EPOCH, true))), List.of());
         final Readings two = new Readings(T0 + SECOND, EPOCH + SECOND, List.of(new StreamSnapshot("s", 1, 4, 0, 0, 0, 0)),
             List.of(
                 lane("s", "a:1", "memory", 200, 150, 50, 20, 0, 0, 0, false, depths(50, EPOCH, true)),
                 lane("s", "b:2", "disk", 200, 150, 50, 0, 10, 0, 0, false, depths(50, EPOCH - SECOND, false)),
                 lane("s", "c:3", "direct", 100, 100, 0, 0, 0, 0, 0, true, depths(0, 0, true)),
-                lane("s", "d:4", "memory", 200, 200, 0, 0, 6, 0, 0, false, depths(0, 0, true))), List.of());
+                lane("s", "d:4", "memory", 200, 200, 0, 0, 6, 0, 0, false, depths(0, 0, true)),
+                lane("s", "e:5", "memory", 200, 150, 40, 20, 0, 1, SECOND / 2, false, depths(40, EPOCH, true)),
+                lane("s", "f:6", "direct", 100, 50, 50, 0, 0, 1, SECOND, false, depths(50, EPOCH, true))), List.of());
         final List<LanesSample.LaneView> lanes = LanesSample.of("a", "v", 1, 0, one, two, CONFIG).streams().get(0).lanes();
         assertEquals(LaneState.DROPPING, lanes.get(0).state());
         assertEquals(10, lanes.get(0).droppedPerSecond(), 1e-9);
@@ -138,6 +142,8 @@ class LanesJsonTest
         assertEquals(2.0, lanes.get(1).lagSeconds(), 1e-9);
         assertEquals(LaneState.CLOSED, lanes.get(2).state());
         assertEquals(LaneState.SPILLING, lanes.get(3).state(), "wrote to disk during the interval");
+        assertEquals(LaneState.DROPPING, lanes.get(4).state(), "dropping and holding its producer: the loss is named");
+        assertEquals(LaneState.STALLED, lanes.get(5).state(), "holding its producer because nothing goes out");
 
         // The first sample knows no interval: nothing is stalled or dropping yet, rates are not known.
         final List<LanesSample.LaneView> first = LanesSample.of("a", "v", 1, 0, null, one, CONFIG).streams().get(0).lanes();

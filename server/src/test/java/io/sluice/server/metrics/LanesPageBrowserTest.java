@@ -6,6 +6,7 @@ import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
 import io.sluice.server.Relay;
 import io.sluice.server.RelayConfig;
+import io.sluice.server.StreamConfig;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -38,13 +39,19 @@ import static org.junit.jupiter.api.Assertions.fail;
  * as held by that lane.
  * <p>
  * Needs Debian's {@code chromium} and {@code chromium-driver} (.ci/run installs them); where neither can be found the
- * test is skipped, saying so. {@code -Dsluice.chromium=PATH} and {@code -Dsluice.chromedriver=PATH} point elsewhere;
- * {@code -Dsluice.page.screenshot=FILE.png} saves what the browser showed (docs/img/live-page.png comes from it).
+ * test is skipped, saying so. {@code -Dsluice.chromium=PATH} and {@code -Dsluice.chromedriver=PATH} point elsewhere.
+ * {@code -Dsluice.page.screenshot=FILE.png} runs {@link #screenshotForTheDocs} too, which docs/img/live-page.png comes
+ * from:
+ * <pre>
+ * mvn -pl server -am test -Dtest=LanesPageBrowserTest -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dsluice.page.screenshot=$PWD/docs/img/live-page.png
+ * </pre>
  */
 class LanesPageBrowserTest
 {
     private static final int PAYLOAD = 1024;
     private static final String STREAM = "prices";
+    private static final String SCREENSHOT = System.getProperty("sluice.page.screenshot", "");
     // Selenium warns that it has no DevTools protocol classes for this Chromium; the test uses none. Held here, since
     // java.util.logging keeps loggers weakly.
     private static final java.util.logging.Logger CDP_LOG =
@@ -65,9 +72,7 @@ class LanesPageBrowserTest
             "/usr/bin/google-chrome");
         final Path chromedriver = find("sluice.chromedriver", "/usr/bin/chromedriver",
             "/usr/lib/chromium/chromedriver");
-        Assumptions.assumeTrue(chromium != null && chromedriver != null, "browser test skipped: no Chromium and "
-            + "chromedriver found (looked in /usr/bin; set -Dsluice.chromium and -Dsluice.chromedriver, or install "
-            + "Debian's chromium and chromium-driver, as .ci/run does)");
+        assumeBrowser(chromium, chromedriver);
 
         try (Relay relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
              PrometheusEndpoint endpoint = PrometheusEndpoint.start(relay, 0);
@@ -77,8 +82,8 @@ class LanesPageBrowserTest
             final Publication publication = client.publish(STREAM);
             final Subscription other = client.subscribe("audit");
             final AtomicBoolean running = new AtomicBoolean(true);
-            final Thread producer = new Thread(() -> produce(publication, running), "fast-producer");
-            final Thread consumer = new Thread(() -> consumeSlowly(subscription, running), "slow-consumer");
+            final Thread producer = new Thread(() -> produce(publication, running, 0), "fast-producer");
+            final Thread consumer = new Thread(() -> consume(subscription, running, 20), "slow-consumer");
             producer.start();
             consumer.start();
             final ChromeDriver browser = start(chromium, chromedriver);
@@ -102,15 +107,6 @@ class LanesPageBrowserTest
                 final String subscriber = seen[0].substring(3);
                 assertTrue(subscriber.startsWith("127.0.0.1:"), seen[0]);
                 assertEquals("live", browser.findElement(org.openqa.selenium.By.id("status")).getAttribute("data-status"));
-                final String screenshot = System.getProperty("sluice.page.screenshot", "");
-                if (!screenshot.isEmpty())
-                {
-                    Files.write(Path.of(screenshot), browser.getScreenshotAs(OutputType.BYTES));
-                }
-                else
-                {
-                    assertTrue(((TakesScreenshot)browser).getScreenshotAs(OutputType.BYTES).length > 0);
-                }
             }
             finally
             {
@@ -123,6 +119,69 @@ class LanesPageBrowserTest
             subscription.close();
             other.close();
         }
+    }
+
+    /**
+     * The picture in docs/operations.md: four streams, one throttling its producer, one filling its memory tier, one
+     * dropping, one flowing, after more than a minute of history in the charts. Runs only when asked for a screenshot.
+     */
+    @Test
+    void screenshotForTheDocs() throws Exception
+    {
+        Assumptions.assumeFalse(SCREENSHOT.isEmpty(), "no screenshot asked for (-Dsluice.page.screenshot=FILE.png)");
+        final Path chromium = find("sluice.chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser");
+        final Path chromedriver = find("sluice.chromedriver", "/usr/bin/chromedriver");
+        assumeBrowser(chromium, chromedriver);
+        final RelayConfig config = RelayConfig.builder().port(0).ioThreads(2)
+            .stream("orders", StreamConfig.DEFAULT.withStrategyName("buffer").withMemoryBytes(8L << 20))
+            .stream("ticks", StreamConfig.DEFAULT.withStrategyName("drop-newest").withMemoryBytes(64 * 1024))
+            .build();
+        try (Relay relay = Relay.start(config);
+             PrometheusEndpoint endpoint = PrometheusEndpoint.start(relay, 0);
+             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)))
+        {
+            final AtomicBoolean running = new AtomicBoolean(true);
+            final List<Thread> threads = new java.util.ArrayList<>();
+            for (final String stream : List.of("prices", "orders", "ticks", "audit"))
+            {
+                final Subscription subscription = client.subscribe(stream);
+                final Publication publication = client.publish(stream);
+                final boolean slow = !"audit".equals(stream);
+                threads.add(new Thread(() -> produce(publication, running, "audit".equals(stream) ? 1 : 0)));
+                threads.add(new Thread(() -> consume(subscription, running, slow ? 20 : 10_000)));
+            }
+            threads.forEach(Thread::start);
+            final ChromeDriver browser = start(chromium, chromedriver);
+            browser.manage().window().setSize(new org.openqa.selenium.Dimension(1400, 1250));
+            try
+            {
+                browser.get("http://127.0.0.1:" + endpoint.port() + "/");
+                final long start = System.nanoTime();
+                // A minute of history for the charts, and the lanes in the states the picture is for.
+                new WebDriverWait(browser, Duration.ofSeconds(180), Duration.ofMillis(500)).until(driver ->
+                    System.nanoTime() - start > TimeUnit.SECONDS.toNanos(75)
+                        && String.valueOf(((JavascriptExecutor)driver).executeScript(THROTTLED_AND_MARKED, STREAM))
+                        .startsWith("ok ")
+                        && !driver.findElements(org.openqa.selenium.By.cssSelector(".lane[data-state='dropping']")).isEmpty());
+            }
+            finally
+            {
+                Files.write(Path.of(SCREENSHOT), ((TakesScreenshot)browser).getScreenshotAs(OutputType.BYTES));
+                browser.quit();
+                running.set(false);
+                for (final Thread thread : threads)
+                {
+                    thread.join();
+                }
+            }
+        }
+    }
+
+    private static void assumeBrowser(final Path chromium, final Path chromedriver)
+    {
+        Assumptions.assumeTrue(chromium != null && chromedriver != null, "browser test skipped: no Chromium and "
+            + "chromedriver found (looked in /usr/bin; set -Dsluice.chromium and -Dsluice.chromedriver, or install "
+            + "Debian's chromium and chromium-driver, as .ci/run does)");
     }
 
     /**
@@ -172,25 +231,27 @@ class LanesPageBrowserTest
         return null;
     }
 
-    private static void produce(final Publication publication, final AtomicBoolean running)
+    // As fast as the relay takes them, or one message per pause of {@code pauseMillis}.
+    private static void produce(final Publication publication, final AtomicBoolean running, final long pauseMillis)
     {
         final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
         while (running.get())
         {
-            if (publication.offer(payload, 0, PAYLOAD) < 0)
+            if (publication.offer(payload, 0, PAYLOAD) < 0 || pauseMillis > 0)
             {
                 // Back off rather than spin, so that the consumer stays the slow one on a small machine.
-                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
+                LockSupport.parkNanos(pauseMillis > 0 ? TimeUnit.MILLISECONDS.toNanos(pauseMillis)
+                    : TimeUnit.MICROSECONDS.toNanos(50));
             }
         }
     }
 
-    // 20 messages every 2 ms at most: a fraction of what the producer offers.
-    private static void consumeSlowly(final Subscription subscription, final AtomicBoolean running)
+    // {@code perPoll} messages every 2 ms at most: 20 is a fraction of what a fast producer offers.
+    private static void consume(final Subscription subscription, final AtomicBoolean running, final int perPoll)
     {
         while (running.get())
         {
-            subscription.poll((buffer, offset, length, header) -> { }, 20);
+            subscription.poll((buffer, offset, length, header) -> { }, perPoll);
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
         }
     }

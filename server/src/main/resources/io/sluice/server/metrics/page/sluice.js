@@ -222,7 +222,8 @@
       : (lane.lagExact ? '' : '≤ ') + seconds(lane.lagSeconds)));
     stats.appendChild(document.createTextNode(' · waiting ' + count(lane.waitingMessages) + ' · drain ' +
       rate(lane.outPerSecond) + ' · in ' + rate(lane.inPerSecond) + ' · catch-up ' +
-      (lane.waitingMessages === 0 ? '-' : lane.catchUpSeconds === null ? 'not gaining' : seconds(lane.catchUpSeconds))));
+      (lane.waitingMessages === 0 || lane.state === 'flowing' ? '-'
+        : lane.catchUpSeconds === null ? 'not gaining' : seconds(lane.catchUpSeconds))));
     card.appendChild(stats);
     card.appendChild(bar('handoff', 'hand-off', lane.tiers.handoff));
     if (lane.tiers.memory.limitBytes > 0) {
