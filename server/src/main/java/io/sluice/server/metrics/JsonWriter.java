@@ -3,9 +3,10 @@ package io.sluice.server.metrics;
 /**
  * Writes JSON text into a {@link StringBuilder}, one token at a time, putting the commas and colons where they go.
  * Numbers that are not finite are written as {@code null}; fractions keep three decimals. Strings escape what JSON
- * requires, and {@code <}, {@code >} and {@code &} too, so that the text is inert if it ever lands in HTML.
+ * requires, and {@code <}, {@code >} and {@code &} too, so that the text is inert if it ever lands in HTML
+ * ({@link #quote}, also used by the bench's JSON).
  */
-final class JsonWriter
+public final class JsonWriter
 {
     private final StringBuilder out;
     // Whether the next token is the first in its object or array, or follows a name: no comma before it.
@@ -49,7 +50,7 @@ final class JsonWriter
     JsonWriter name(final String name)
     {
         separate();
-        string(name);
+        quote(out, name);
         out.append(':');
         first = true;
         return this;
@@ -64,7 +65,7 @@ final class JsonWriter
         }
         else
         {
-            string(value);
+            quote(out, value);
         }
         return this;
     }
@@ -149,7 +150,11 @@ final class JsonWriter
         first = false;
     }
 
-    private void string(final String s)
+    /**
+     * @param out where to write.
+     * @param s a string.
+     */
+    public static void quote(final StringBuilder out, final String s)
     {
         out.append('"');
         for (int i = 0; i < s.length(); i++)

@@ -1,24 +1,19 @@
 package io.sluice.server.metrics;
 
-import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
 import io.sluice.server.Relay;
-import io.sluice.server.RelayConfig;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 
@@ -34,9 +29,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class LanesEndpointTest
 {
-    private static final int PAYLOAD = 1024;
     private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
+    private LiveRelay live;
     private Relay relay;
     private PrometheusEndpoint endpoint;
     private SluiceClient client;
@@ -46,17 +41,16 @@ class LanesEndpointTest
     @BeforeEach
     void start()
     {
-        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
-        endpoint = PrometheusEndpoint.start(relay, 0);
-        client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2));
+        live = new LiveRelay();
+        relay = live.relay;
+        endpoint = live.endpoint;
+        client = live.client;
     }
 
     @AfterEach
     void stop()
     {
-        client.close();
-        endpoint.close();
-        relay.close();
+        live.close();
     }
 
     @Test
@@ -68,29 +62,11 @@ class LanesEndpointTest
         alone.send(new UnsafeBuffer(new byte[8]), 0, 8, Duration.ofSeconds(10));
         final Subscription quiet = client.subscribe("quiet");
 
-        final AtomicBoolean producing = new AtomicBoolean(true);
-        final AtomicLong sent = new AtomicLong();
-        final Thread producer = new Thread(() ->
-        {
-            final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
-            while (producing.get())
-            {
-                if (fast.offer(payload, 0, PAYLOAD) >= 0)
-                {
-                    sent.incrementAndGet();
-                }
-                else
-                {
-                    // Back off rather than spin, so that the consumer stays the slow one on a small machine.
-                    LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
-                }
-            }
-        }, "producer");
-        producer.start();
         final Map<String, Object> during;
-        try
+        final Overload overload = new Overload().produce(fast, 0).consume(slow, 20);
+        try (overload)
         {
-            during = consumeSlowlyUntil(slow, json ->
+            during = lanesUntil(json ->
             {
                 final Map<String, Object> stream = stream(json, "slow");
                 if (stream == null || JsonText.array(stream.get("lanes")).isEmpty()
@@ -105,11 +81,6 @@ class LanesEndpointTest
                     && JsonText.objects(publisher.get("heldBy")).stream()
                         .anyMatch(h -> h.get("subscriber").equals(lane.get("subscriber")));
             });
-        }
-        finally
-        {
-            producing.set(false);
-            producer.join();
         }
 
         assertEquals(1.0, during.get("schema"));
@@ -154,7 +125,8 @@ class LanesEndpointTest
         assertEquals(List.of(), names(lanes("/lanes?offset=3")));
 
         // Drained, the lane flows again and holds nobody.
-        final long total = sent.get();
+        final long total = overload.sent();
+        received = overload.received();
         final Map<String, Object> drained = consumeUntil(slow, total, json ->
         {
             final Map<String, Object> l = JsonText.objects(stream(json, "slow").get("lanes")).get(0);
@@ -232,31 +204,21 @@ class LanesEndpointTest
         return JsonText.objects(json.get("streams")).stream().map(s -> s.get("name")).toList();
     }
 
-    // A slow consumer: 20 messages every 2 ms at most; /lanes read every 250 ms until it shows what is awaited.
-    private Map<String, Object> consumeSlowlyUntil(final Subscription subscription,
-        final Predicate<Map<String, Object>> condition) throws Exception
+    // /lanes read every 250 ms until it shows what is awaited.
+    private Map<String, Object> lanesUntil(final Predicate<Map<String, Object>> condition) throws Exception
     {
         final long begin = System.nanoTime();
-        long nextLook = begin;
-        Map<String, Object> last = null;
-        while (true)
+        Map<String, Object> last = lanes("/lanes");
+        while (!condition.test(last))
         {
-            subscription.poll((buffer, offset, length, header) -> received++, 20);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-            if (System.nanoTime() >= nextLook)
-            {
-                last = lanes("/lanes");
-                if (condition.test(last))
-                {
-                    return last;
-                }
-                nextLook = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250);
-            }
             if (System.nanoTime() - begin > DEADLINE_NANOS)
             {
                 fail("/lanes never showed it; last: " + last);
             }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
+            last = lanes("/lanes");
         }
+        return last;
     }
 
     // Takes everything at full speed, then reads /lanes until it shows what is awaited.

@@ -1,13 +1,9 @@
 package io.sluice.server.metrics;
 
-import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
-import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
-import io.sluice.server.Relay;
 import io.sluice.server.RelayConfig;
 import io.sluice.server.StreamConfig;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,14 +16,11 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,7 +42,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class LanesPageBrowserTest
 {
-    private static final int PAYLOAD = 1024;
     private static final String STREAM = "prices";
     private static final String SCREENSHOT = System.getProperty("sluice.page.screenshot", "");
     // Selenium warns that it has no DevTools protocol classes for this Chromium; the test uses none. Held here, since
@@ -74,22 +66,16 @@ class LanesPageBrowserTest
             "/usr/lib/chromium/chromedriver");
         assumeBrowser(chromium, chromedriver);
 
-        try (Relay relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
-             PrometheusEndpoint endpoint = PrometheusEndpoint.start(relay, 0);
-             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)))
+        try (LiveRelay live = new LiveRelay())
         {
-            final Subscription subscription = client.subscribe(STREAM);
-            final Publication publication = client.publish(STREAM);
-            final Subscription other = client.subscribe("audit");
-            final AtomicBoolean running = new AtomicBoolean(true);
-            final Thread producer = new Thread(() -> produce(publication, running, 0), "fast-producer");
-            final Thread consumer = new Thread(() -> consume(subscription, running, 20), "slow-consumer");
-            producer.start();
-            consumer.start();
+            final Subscription subscription = live.client.subscribe(STREAM);
+            final Publication publication = live.client.publish(STREAM);
+            final Subscription other = live.client.subscribe("audit");
+            final Overload overload = new Overload().produce(publication, 0).consume(subscription, 20);
             final ChromeDriver browser = start(chromium, chromedriver);
             try
             {
-                browser.get("http://127.0.0.1:" + endpoint.port() + "/");
+                browser.get("http://127.0.0.1:" + live.endpoint.port() + "/");
                 final String[] seen = {""};
                 try
                 {
@@ -111,9 +97,7 @@ class LanesPageBrowserTest
             finally
             {
                 browser.quit();
-                running.set(false);
-                producer.join();
-                consumer.join();
+                overload.close();
             }
             publication.close();
             subscription.close();
@@ -136,26 +120,21 @@ class LanesPageBrowserTest
             .stream("orders", StreamConfig.DEFAULT.withStrategyName("buffer").withMemoryBytes(8L << 20))
             .stream("ticks", StreamConfig.DEFAULT.withStrategyName("drop-newest").withMemoryBytes(64 * 1024))
             .build();
-        try (Relay relay = Relay.start(config);
-             PrometheusEndpoint endpoint = PrometheusEndpoint.start(relay, 0);
-             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)))
+        try (LiveRelay live = new LiveRelay(config))
         {
-            final AtomicBoolean running = new AtomicBoolean(true);
-            final List<Thread> threads = new java.util.ArrayList<>();
+            final Overload overload = new Overload();
             for (final String stream : List.of("prices", "orders", "ticks", "audit"))
             {
-                final Subscription subscription = client.subscribe(stream);
-                final Publication publication = client.publish(stream);
+                final Subscription subscription = live.client.subscribe(stream);
+                final Publication publication = live.client.publish(stream);
                 final boolean slow = !"audit".equals(stream);
-                threads.add(new Thread(() -> produce(publication, running, "audit".equals(stream) ? 1 : 0)));
-                threads.add(new Thread(() -> consume(subscription, running, slow ? 20 : 10_000)));
+                overload.produce(publication, slow ? 0 : 1).consume(subscription, slow ? 20 : 10_000);
             }
-            threads.forEach(Thread::start);
             final ChromeDriver browser = start(chromium, chromedriver);
             browser.manage().window().setSize(new org.openqa.selenium.Dimension(1400, 1250));
             try
             {
-                browser.get("http://127.0.0.1:" + endpoint.port() + "/");
+                browser.get("http://127.0.0.1:" + live.endpoint.port() + "/");
                 final long start = System.nanoTime();
                 // A minute of history for the charts, and the lanes in the states the picture is for.
                 new WebDriverWait(browser, Duration.ofSeconds(180), Duration.ofMillis(500)).until(driver ->
@@ -168,11 +147,7 @@ class LanesPageBrowserTest
             {
                 Files.write(Path.of(SCREENSHOT), ((TakesScreenshot)browser).getScreenshotAs(OutputType.BYTES));
                 browser.quit();
-                running.set(false);
-                for (final Thread thread : threads)
-                {
-                    thread.join();
-                }
+                overload.close();
             }
         }
     }
@@ -229,30 +204,5 @@ class LanesPageBrowserTest
             }
         }
         return null;
-    }
-
-    // As fast as the relay takes them, or one message per pause of {@code pauseMillis}.
-    private static void produce(final Publication publication, final AtomicBoolean running, final long pauseMillis)
-    {
-        final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
-        while (running.get())
-        {
-            if (publication.offer(payload, 0, PAYLOAD) < 0 || pauseMillis > 0)
-            {
-                // Back off rather than spin, so that the consumer stays the slow one on a small machine.
-                LockSupport.parkNanos(pauseMillis > 0 ? TimeUnit.MILLISECONDS.toNanos(pauseMillis)
-                    : TimeUnit.MICROSECONDS.toNanos(50));
-            }
-        }
-    }
-
-    // {@code perPoll} messages every 2 ms at most: 20 is a fraction of what a fast producer offers.
-    private static void consume(final Subscription subscription, final AtomicBoolean running, final int perPoll)
-    {
-        while (running.get())
-        {
-            subscription.poll((buffer, offset, length, header) -> { }, perPoll);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-        }
     }
 }
