@@ -7,6 +7,7 @@ import io.sluice.bench.load.Link;
 import io.sluice.bench.load.LoadRun;
 import io.sluice.bench.load.LoadSpec;
 import io.sluice.bench.load.Machine;
+import io.sluice.bench.load.PagePoller;
 import io.sluice.bench.load.Quiet;
 import io.sluice.bench.load.RelayProbe;
 import io.sluice.bench.load.ResultJson;
@@ -16,6 +17,7 @@ import io.sluice.bench.load.StrategyRelays;
 import io.sluice.bench.peer.Peers;
 import io.sluice.bench.peer.SluiceSocketLink;
 import io.sluice.server.Relay;
+import io.sluice.server.metrics.PrometheusEndpoint;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,7 +52,9 @@ import java.util.function.Function;
         "Measures Sluice under open-loop load, and the same load over peers it starts itself when installed "
             + "(direct TCP, haproxy, nats-server: NATS core and JetStream with file storage).",
         "Scenarios: max-throughput, latency-at-rate (a ladder of rates), overload (10x, per strategy), burst (idle, a "
-            + "20x spike, idle; per strategy), many-connections (1000 producers), custom (the options below).",
+            + "20x spike, idle; per strategy), many-connections (1000 producers), custom (the options below), "
+            + "observer-cost (max-throughput without and with the metrics endpoint watched by --pages live pages and a "
+            + "Prometheus scraper; not run by default).",
         "Latency is from each message's intended send time to its delivery (coordinated omission corrected), "
             + "recorded in HdrHistograms. Everything runs on 127.0.0.1."})
 public final class BenchCommand implements Callable<Integer>
@@ -131,6 +135,14 @@ public final class BenchCommand implements Callable<Integer>
             + " every message is accounted for (default: ${DEFAULT-VALUE}).")
     private double drain;
 
+    @Option(names = "--pages", defaultValue = "1", paramLabel = "N",
+        description = "Live pages observer-cost plays: each fetches /lanes once a second (default: ${DEFAULT-VALUE}).")
+    private int pages;
+
+    @Option(names = "--rounds", defaultValue = "3", paramLabel = "N",
+        description = "Pairs of runs (unwatched, watched) in observer-cost (default: ${DEFAULT-VALUE}).")
+    private int rounds;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write every run as JSON to FILE (schema: docs/bench.md).")
     private Path json;
 
@@ -169,6 +181,7 @@ public final class BenchCommand implements Callable<Integer>
                 case "many-connections" -> manyConnections(scenario);
                 case "custom" -> custom(scenario);
                 case "kafka" -> kafka(scenario);
+                case "observer-cost" -> observerCost(scenario);
                 default -> throw new ParameterException(spec.commandLine(), "unknown scenario '" + name + "'");
             }
             scenario.print(out);
@@ -196,7 +209,7 @@ public final class BenchCommand implements Callable<Integer>
     private void validate()
     {
         if (duration <= 0 || warmup < 0 || size < 8 || size > MAX_SIZE || producers < 1 || consumers < 1 || streams < 1
-            || connections < 1 || relayThreads < 1)
+            || connections < 1 || relayThreads < 1 || pages < 0 || rounds < 1)
         {
             throw new ParameterException(spec.commandLine(), "--duration must be positive, --warmup not negative, "
                 + "--size from 8 to " + MAX_SIZE + ", counts (and --relay-threads) at least 1");
@@ -394,6 +407,36 @@ public final class BenchCommand implements Callable<Integer>
         sluice(scenario, "sluice/" + strategy, strategy, load, "256MiB");
     }
 
+    // What watching the relay costs it: max-throughput in pairs, without and with the metrics endpoint, live pages
+    // polling /lanes every second and a Prometheus scraper, alternating so that drift in the machine hits both alike.
+    private void observerCost(final Scenario scenario) throws Exception
+    {
+        final LoadSpec load = steady(LoadSpec.MAX_RATE, 0);
+        final List<Double> ratios = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++)
+        {
+            final Function<Relay, Link> link = relay -> new SluiceLink(relay.port(), size, 1, 0);
+            final RunResult unwatched = sluice(scenario, "sluice/" + strategy + " unwatched #" + round, strategy, load,
+                "256MiB", link, 0);
+            final RunResult watched = sluice(scenario, "sluice/" + strategy + " watched #" + round, strategy, load,
+                "256MiB", link, pages);
+            if (unwatched != null && watched != null)
+            {
+                final double ratio = watched.deliveredPerSecond() / unwatched.deliveredPerSecond();
+                ratios.add(ratio);
+                scenario.ratio(watched, unwatched, "delivered/s", ratio);
+            }
+        }
+        ratios.sort(null);
+        if (!ratios.isEmpty())
+        {
+            final double median = ratios.get(ratios.size() / 2);
+            scenario.note(String.format(Locale.ROOT, "watched: %d page(s) fetching /lanes every second and /metrics "
+                + "scraped every 5 s; median delivered/s watched over unwatched %.3f (cost %.1f%%)", pages, median,
+                (1 - median) * 100));
+        }
+    }
+
     // --- one run ---
 
     private RunResult sluice(final Scenario scenario, final String name, final String strategyName, final LoadSpec load,
@@ -405,6 +448,13 @@ public final class BenchCommand implements Callable<Integer>
 
     private RunResult sluice(final Scenario scenario, final String name, final String strategyName, final LoadSpec load,
         final String spillQuota, final Function<Relay, Link> linkTo) throws Exception
+    {
+        return sluice(scenario, name, strategyName, load, spillQuota, linkTo, 0);
+    }
+
+    /** @param watchingPages 0, or live pages (and a scraper) watching the relay's metrics endpoint during the run. */
+    private RunResult sluice(final Scenario scenario, final String name, final String strategyName, final LoadSpec load,
+        final String spillQuota, final Function<Relay, Link> linkTo, final int watchingPages) throws Exception
     {
         final Path spillDir = Files.createTempDirectory("sluice-bench-spill-");
         try
@@ -420,9 +470,16 @@ public final class BenchCommand implements Callable<Integer>
                 return null;
             }
             try (Relay relay = Relay.start(configured.config());
+                 PrometheusEndpoint endpoint = watchingPages > 0 ? PrometheusEndpoint.start(relay, 0) : null;
+                 PagePoller watchers = endpoint != null ? new PagePoller(endpoint.port(), watchingPages) : null;
                  Link link = linkTo.apply(relay))
             {
                 final RunResult result = LoadRun.run(name, strategyName, link, RelayProbe.of(relay), load, progress);
+                if (watchers != null && (watchers.answered() == 0 || watchers.failed() > 0))
+                {
+                    scenario.note(name + ": the watchers had " + watchers.answered() + " answers and " + watchers.failed()
+                        + " failures");
+                }
                 scenario.add(result);
                 return result;
             }

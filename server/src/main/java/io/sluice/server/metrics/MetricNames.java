@@ -82,6 +82,15 @@ public final class MetricNames
     public static final String SUBSCRIBER_DROPPED_MESSAGES = "sluice_subscriber_dropped_messages_total";
     /** Gauge: the most bytes the lane has held. */
     public static final String SUBSCRIBER_PEAK_BYTES = "sluice_subscriber_peak_bytes";
+    /** Gauge: age of the lane's oldest waiting message, by its timestamp; absent while not known. */
+    public static final String SUBSCRIBER_LAG_SECONDS = "sluice_subscriber_lag_seconds";
+    /** Gauge with the extra label {@code state}: 1 for what the lane is doing (one of {@link #STATES}), 0 for the rest. */
+    public static final String SUBSCRIBER_STATE = "sluice_subscriber_state";
+    /**
+     * Counter: seconds the lane held the stream's publishers paused, summed over publishers (the blame for
+     * {@link #STREAM_THROTTLED_SECONDS}).
+     */
+    public static final String PRODUCER_THROTTLED_SECONDS = "sluice_producer_throttled_seconds_total";
 
     // Per bridge: labels bridge, type, stream.
     /** Gauge, always 1; labels bridge, type, stream and {@code target} (what the bridge connects the stream with). */
@@ -127,6 +136,11 @@ public final class MetricNames
     public static final String TIER = "tier";
     /** Values of the {@code tier} label: no tiers (throttle), the memory tier, the disk tier. */
     public static final java.util.List<String> TIERS = java.util.List.of("direct", "memory", "disk");
+    /** Label: what a lane is doing, one of {@link #STATES}. */
+    public static final String STATE = "state";
+    /** Values of the {@code state} label, as {@link LaneState#label()} names them. */
+    public static final java.util.List<String> STATES = java.util.Arrays.stream(LaneState.values())
+        .map(LaneState::label).toList();
     /** Label: protocol error code. */
     public static final String CODE = "code";
 
