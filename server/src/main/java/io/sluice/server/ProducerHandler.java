@@ -380,8 +380,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         pauseReasons &= ~reason;
         if (pauseReasons == 0 && wasPaused)
         {
-            final long now = System.nanoTime();
-            stream.onResumed(pausedSinceNanos, now);
+            final long now = stream.onResumed(pausedSinceNanos);
             if (LOG.isDebugEnabled())
             {
                 LOG.debug("publisher {} of stream '{}' resumed after {} µs", ctx.channel().remoteAddress(), stream.name(),
@@ -478,7 +477,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         if (pauseReasons != 0)
         {
             pauseReasons = 0;
-            stream.onResumed(pausedSinceNanos, System.nanoTime());
+            stream.onResumed(pausedSinceNanos);
         }
         if (ctx != null)
         {
