@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.sluice.core.netty.ByteBufView;
+import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.drop.DropReason;
@@ -35,6 +36,13 @@ final class Lane
     static final String TIER_DIRECT = "direct";
     static final String TIER_MEMORY = "memory";
     static final String TIER_DISK = "disk";
+
+    /** {@link #offer}: the lane took the run. */
+    static final int OFFER_ACCEPTED = 0;
+    /** {@link #offer}: no room; the caller keeps the run. */
+    static final int OFFER_FULL = 1;
+    /** {@link #offer}: the lane is closed; the run was released without being accepted. */
+    static final int OFFER_CLOSED = 2;
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Lane.class);
 
@@ -69,6 +77,12 @@ final class Lane
     private final int chunkBytes;
     private volatile String tier;
 
+    // For the lanes view (metrics): producers held, and what waits where, measured on the lane's event loop when asked.
+    private final HoldClock holds = new HoldClock();
+    private volatile LaneDepths depths;
+    // Lane's event loop: the timestamp of the first frame of the disk backlog, taken when the lane switched to disk.
+    private long diskBacklogSinceNanos;
+
     Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
         final java.util.function.Function<Lane, DiskTier> diskFactory, final DeadLetterStore deadLetters)
     {
@@ -98,23 +112,24 @@ final class Lane
     }
 
     /**
-     * Any thread. Takes ownership of {@code run} when it returns true; leaves it with the caller otherwise.
+     * Any thread. Takes ownership of {@code run} unless it returns {@link #OFFER_FULL}.
      *
      * @param run DATA frames, back to back.
      * @param messages frames in the run.
-     * @return whether the lane took the run.
+     * @return {@link #OFFER_ACCEPTED} (counted as accepted), {@link #OFFER_FULL} (the caller keeps the run), or
+     * {@link #OFFER_CLOSED} (the subscriber is gone: the run was released, and the caller accounts for it).
      */
-    boolean offer(final ByteBuf run, final int messages)
+    int offer(final ByteBuf run, final int messages)
     {
         if (closed)
         {
             run.release();
-            return true;
+            return OFFER_CLOSED;
         }
         final int bytes = run.readableBytes();
         if (queuedBytes.get() >= maxBytes || !runs.offer(run))
         {
-            return false;
+            return OFFER_FULL;
         }
         final long queued = queuedBytes.addAndGet(bytes);
         messagesAccepted.add(messages);
@@ -124,10 +139,10 @@ final class Lane
         {
             // Lost a race with close(): make sure whatever is queued gets released.
             scheduleDrain();
-            return true;
+            return OFFER_ACCEPTED;
         }
         scheduleDrain();
-        return true;
+        return OFFER_ACCEPTED;
     }
 
     /**
@@ -352,7 +367,7 @@ final class Lane
         if (TIER_MEMORY.equals(tier))
         {
             reached = memory.offerFrames(run, start, end);
-            switchToDiskIfFull(reached, end);
+            switchToDiskIfFull(run, reached, end);
         }
         if (TIER_DISK.equals(tier) && reached < end)
         {
@@ -370,7 +385,7 @@ final class Lane
             if (TIER_MEMORY.equals(tier))
             {
                 reached = drops.admitToMemory(run, reached, end);
-                switchToDiskIfFull(reached, end);
+                switchToDiskIfFull(run, reached, end);
             }
             if (TIER_DISK.equals(tier) && reached < end)
             {
@@ -394,11 +409,12 @@ final class Lane
         return reached;
     }
 
-    private void switchToDiskIfFull(final int reached, final int end)
+    private void switchToDiskIfFull(final ByteBuf run, final int reached, final int end)
     {
         if (reached < end && disk != null && disk.hasRoom())
         {
             tier = TIER_DISK;
+            diskBacklogSinceNanos = run.getLong(reached + FrameDescriptor.TIMESTAMP_OFFSET);
             logTierSwitch(TIER_DISK);
         }
     }
@@ -594,6 +610,50 @@ final class Lane
         return messagesAccepted.sum();
     }
 
+    /** @return how long the lane has held producers paused; any thread. */
+    HoldClock holds()
+    {
+        return holds;
+    }
+
+    /** @return the lane's event loop, where {@link #measureDepths()} runs. */
+    EventLoop eventLoop()
+    {
+        return eventLoop;
+    }
+
+    /**
+     * Lane's event loop: measures what waits in each tier and the oldest waiting frame's timestamp, for
+     * {@link #snapshot()}. Reads one frame header; allocates the result only.
+     */
+    void measureDepths()
+    {
+        final long dropped = drops == null ? 0 : drops.dropped();
+        final long waiting = Math.max(0, messagesAccepted.sum() - messagesWritten - dropped);
+        final long inMemory = memory == null ? 0 : memory.frames();
+        final long onDisk = disk == null ? 0 : Math.max(0, disk.spilled() - disk.restored());
+        long oldest = 0;
+        boolean exact = true;
+        if (memory != null && !memory.isEmpty())
+        {
+            oldest = memory.oldestTimestampNanos();
+        }
+        if (oldest == 0 && disk != null && !disk.isEmpty())
+        {
+            // The frames on disk are not read here: the first frame of the backlog is the oldest it can hold.
+            oldest = diskBacklogSinceNanos;
+            exact = false;
+        }
+        final ByteBuf head = oldest == 0 && exact ? runs.peek() : null;
+        if (head != null && head.isReadable())
+        {
+            oldest = head.getLong(head.readerIndex() + FrameDescriptor.TIMESTAMP_OFFSET);
+        }
+        depths = new LaneDepths(System.nanoTime(), waiting, queuedBytes.get(),
+            Math.max(0, waiting - inMemory - onDisk), inMemory, memory == null ? 0 : memory.usedBytes(), onDisk,
+            disk == null ? 0 : disk.diskBytes(), outboundBytes(), oldest, exact);
+    }
+
     /** @return a snapshot of the lane's counters; safe from any thread. */
     LaneSnapshot snapshot()
     {
@@ -607,7 +667,7 @@ final class Lane
             in, out, bytesWritten, Math.max(0, in - out - dropped), queuedBytes.get(), m == null ? 0 : m.usedBytes(),
             d == null ? 0 : d.diskBytes(), d == null ? 0 : d.spilled(), d == null ? 0 : d.restored(),
             dropped == 0 ? java.util.Map.of() : java.util.Map.of(DropReason.name(drops.reason()), dropped),
-            peakBytes.get(), bytesAccepted.sum());
+            peakBytes.get(), bytesAccepted.sum(), holds.holding(), holds.heldNanos(System.nanoTime()), closed, depths);
     }
 
     boolean isClosed()
