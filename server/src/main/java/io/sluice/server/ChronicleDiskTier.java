@@ -61,7 +61,9 @@ import java.util.stream.Stream;
  * <p>
  * <b>Closing.</b> A durable lane hands over everything it holds when it closes, without bound: its hand-off, memory
  * tier and unsent frames are bounded by its configuration, and the spill thread writes all of it (past the quota if
- * need be, never past the free-space margin), so nothing the relay acknowledged is dropped at close.
+ * need be, never past the free-space margin), so nothing the relay acknowledged is dropped at close. While it runs, a
+ * durable tier keeps that much free space beyond the margin ({@code closeReserveBytes}), so that the hand-over finds
+ * room on a nearly full disk too.
  * <p>
  * <b>Damage.</b> Frames the store cannot read back (see {@code SpillStore}'s damage handling) are announced to the
  * subscriber: the tier notes the last sequence it restored of each source, and when the store reports bytes lost
@@ -90,6 +92,7 @@ final class ChronicleDiskTier implements DiskTier
     private static final long DRAIN_ROLL_IDLE_MILLIS = 1000;
     private static final long MEASURE_INTERVAL_NANOS = 250_000_000L;
     private static final long ROOM_CHECK_INTERVAL_NANOS = 100_000_000L;
+    private static final long FULL_WARNING_INTERVAL_NANOS = 60_000_000_000L;
 
     private final SpillWorker worker;
     private final Path directory;
@@ -100,6 +103,7 @@ final class ChronicleDiskTier implements DiskTier
     private final ByteBufAllocator alloc;
     private final SpillCounters counters;
     private final UnaryOperator<SpillConfig> storeSettings;
+    private final long closeReserveBytes;
 
     // Lane -> worker, and worker -> lane.
     private final OneToOneConcurrentArrayQueue<ByteBuf> toDisk = new OneToOneConcurrentArrayQueue<>(TO_DISK_RUNS);
@@ -148,14 +152,18 @@ final class ChronicleDiskTier implements DiskTier
     private long lastMeasureNanos;
     private long lastRoomCheckNanos;
     private boolean resetSinceFull;
+    private boolean refusing;
+    private long lastFullWarningNanos;
+    private long fullSpells;
     private long lastHeadNumber;
     private final FrameHandler copier = this::copyRestored;
 
     ChronicleDiskTier(
         final SpillWorker worker, final Path directory, final boolean durable, final long quotaBytes,
         final int maxFrameLength, final ByteBufAllocator alloc, final Runnable wakeLane, final SpillCounters counters,
-        final UnaryOperator<SpillConfig> storeSettings)
+        final UnaryOperator<SpillConfig> storeSettings, final long closeReserveBytes)
     {
+        this.closeReserveBytes = closeReserveBytes;
         this.maxFrameLength = maxFrameLength;
         this.batchBytes = Math.min(CHUNK_BYTES, maxFrameLength);
         this.worker = worker;
@@ -415,6 +423,7 @@ final class ChronicleDiskTier implements DiskTier
             main.close();
             deleteTree(mainDir);
             main = SpillStore.open(config(mainDir));
+            main.reserveBytes(closeReserveBytes);
             shareQuota();
             status = main.room(batchBytes);
         }
@@ -460,6 +469,7 @@ final class ChronicleDiskTier implements DiskTier
             throw new UncheckedIOException(ex);
         }
         main = SpillStore.open(config(directory.resolve("main")));
+        main.reserveBytes(closeReserveBytes);
         shareQuota();
         long records = 0;
         long bytes = 0;
@@ -559,11 +569,19 @@ final class ChronicleDiskTier implements DiskTier
         if (!full)
         {
             full = true;
-            lastRoomCheckNanos = System.nanoTime();
-            WARNINGS.warn("disk tier {} full ({}): the lane delivers from memory and its on-full policy acts until " +
-                "there is room again", directory, status == SpillStore.QUOTA_EXCEEDED ?
-                "quota of " + main.quotaBytes() + " bytes reached" :
-                "free space below the margin of " + main.freeSpaceMarginBytes() + " bytes");
+            final long now = System.nanoTime();
+            lastRoomCheckNanos = now;
+            // A tier at its quota whose subscriber keeps up fills and drains many times a second: one line a minute.
+            fullSpells++;
+            if (now - lastFullWarningNanos >= FULL_WARNING_INTERVAL_NANOS || lastFullWarningNanos == 0)
+            {
+                lastFullWarningNanos = now;
+                WARNINGS.warn("disk tier {} full ({}; {} time(s) since this was last logged): the lane delivers " +
+                    "from memory and its on-full policy acts until there is room again", directory,
+                    status == SpillStore.QUOTA_EXCEEDED ? "quota of " + main.quotaBytes() + " bytes reached" :
+                    "free space below the margin of " + main.freeSpaceMarginBytes() + " bytes", fullSpells);
+                fullSpells = 0;
+            }
         }
     }
 
@@ -867,7 +885,9 @@ final class ChronicleDiskTier implements DiskTier
     private void keepWhatTheLaneHeld()
     {
         main.quotaBytes(Long.MAX_VALUE);
-        long refused = appendAll(main, toDisk, batchBytes) + appendAll(main, tailAtClose, batchBytes);
+        main.reserveBytes(0);
+        refusing = false;
+        long refused = appendInOrder(main, toDisk) + appendInOrder(main, tailAtClose);
         toDiskBytes.set(0);
         if (!headAtClose.isEmpty() || !fromDisk.isEmpty() || !ready.isEmpty())
         {
@@ -876,8 +896,8 @@ final class ChronicleDiskTier implements DiskTier
             final SpillStore head = SpillStore.open(config(directory.resolve("head-" + (lastHeadNumber + 1))));
             heads.add(head);
             head.quotaBytes(Long.MAX_VALUE);
-            refused += appendAll(head, headAtClose, batchBytes) + appendAll(head, fromDisk, batchBytes)
-                + appendAll(head, ready, batchBytes);
+            refusing = false;
+            refused += appendInOrder(head, headAtClose) + appendInOrder(head, fromDisk) + appendInOrder(head, ready);
         }
         if (refused > 0)
         {
@@ -887,8 +907,13 @@ final class ChronicleDiskTier implements DiskTier
         }
     }
 
-    /** @return bytes refused; every chunk is released. */
-    private static long appendAll(final SpillStore store, final Queue<ByteBuf> chunks, final int batchBytes)
+    /**
+     * Appends the chunks' frames in batches; once the store refuses one, the rest goes with it, so that what is kept
+     * stays in order with one hole at most, never a scatter of batches that happened to fit.
+     *
+     * @return bytes refused; every chunk is released.
+     */
+    private long appendInOrder(final SpillStore store, final Queue<ByteBuf> chunks)
     {
         long refused = 0;
         ByteBuf chunk;
@@ -898,8 +923,9 @@ final class ChronicleDiskTier implements DiskTier
             for (int i = chunk.readerIndex(), length; i < end; i += length)
             {
                 length = batchLength(chunk, i, end, batchBytes);
-                if (store.append(chunk, i, length) != SpillStore.OK)
+                if (refusing || store.append(chunk, i, length) != SpillStore.OK)
                 {
+                    refusing = true;
                     refused += length;
                 }
             }

@@ -22,6 +22,7 @@ import java.util.function.UnaryOperator;
 final class DiskTiers implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(DiskTiers.class);
+    private static final long HAND_OVER_SLACK_BYTES = 2L << 20;
 
     private final Path root;
     private final AtomicLong connections = new AtomicLong();
@@ -79,7 +80,17 @@ final class DiskTiers implements AutoCloseable
         final String name = durable ? subscription : ".conn-" + ProcessHandle.current().pid() + "-" +
             connections.incrementAndGet();
         return new ChronicleDiskTier(worker(), root.resolve(stream).resolve(name), durable, config.spillQuotaBytes(),
-            maxFrameLength, alloc, wakeLane, counters, storeSettings);
+            maxFrameLength, alloc, wakeLane, counters, storeSettings, durable ? closeReserve(config) : 0);
+    }
+
+    /**
+     * Free space a durable lane's tier keeps for its hand-over at close: what the lane can hold in memory (its memory
+     * tier and hand-off), plus room for its unsent outbound frames, restored chunks and the head store's own files.
+     */
+    static long closeReserve(final StreamConfig config)
+    {
+        final long memory = config.strategy().hasMemoryTier() ? Long.highestOneBit(config.memoryBytes()) : 0;
+        return memory + config.laneBytes() + HAND_OVER_SLACK_BYTES;
     }
 
     private synchronized SpillWorker worker()

@@ -61,7 +61,7 @@ class ChronicleDiskTierTest
     private ChronicleDiskTier tier(final boolean durable, final long quota, final UnaryOperator<SpillConfig> settings)
     {
         return new ChronicleDiskTier(worker, dir.resolve("tier"), durable, quota, 64 * 1024, alloc, () -> { },
-            counters, settings);
+            counters, settings, 0);
     }
 
     /** DATA frames of source 1 with sequences {@code [from, from + count)}, each payload starting with its sequence. */

@@ -205,6 +205,7 @@ public final class SpillStore implements AutoCloseable
     private volatile Path publishedCurrentFile;
     private long diskEstimate;
     private volatile long quotaBytes;
+    private long reserveBytes;
     private long bytesSinceSync;
     private long usableSpace;
     private long bytesSinceFreeCheck;
@@ -533,6 +534,20 @@ public final class SpillStore implements AutoCloseable
     {
         checkOwner();
         quotaBytes = Math.max(0, bytes);
+    }
+
+    /**
+     * Keeps {@code bytes} of free space beyond the margin from now on: appends are refused with {@link #DISK_FULL}
+     * while they would eat into it, so that a later write the caller knows of (the relay's hand-over when a durable
+     * lane closes) finds room. Set it to 0 before that write. Owner thread only.
+     *
+     * @param bytes free space to keep beyond {@link #freeSpaceMarginBytes()}.
+     * @throws IllegalStateException if called from a thread other than the owner, or after {@link #close()}.
+     */
+    public void reserveBytes(final long bytes)
+    {
+        checkOwner();
+        reserveBytes = Math.max(0, bytes);
     }
 
     /**
@@ -1815,7 +1830,7 @@ public final class SpillStore implements AutoCloseable
         {
             refreshUsableSpace(now);
         }
-        if (usableSpace - bytesSinceFreeCheck - need < freeSpaceMargin)
+        if (usableSpace - bytesSinceFreeCheck - need < freeSpaceMargin + reserveBytes)
         {
             return DISK_FULL;
         }

@@ -65,6 +65,40 @@ class SpillStoreDiskFullTest
         }
     }
 
+    /** A reserve keeps free space beyond the margin until the write it was kept for (the relay's close hand-over). */
+    @Test
+    void aReserveKeepsRoomForALaterWrite() throws Exception
+    {
+        final SmallFileSystem fileSystem = new SmallFileSystem(dir, 64L << 20);
+        final SpillConfig config = SpillConfig.of(dir.resolve("lane"), 1L << 30).withMaxFrameLength(64 * 1024)
+            .withFileStore(fileSystem).withTimeProvider(SpillTests.clock());
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[32 * 1024]);
+        try (SpillStore store = SpillStore.open(config))
+        {
+            store.reserveBytes(16L << 20);
+            long appended = 0;
+            while (store.append(frame, 0, TestFrames.write(frame, 0, appended, 32 * 1024 - 32)) == SpillStore.OK)
+            {
+                appended++;
+            }
+            assertTrue(fileSystem.getUsableSpace() >= (4L + 16 - 2) << 20,
+                "the margin and the reserve stay free: " + fileSystem.getUsableSpace());
+            store.reserveBytes(0);
+            final long before = appended;
+            while (store.append(frame, 0, TestFrames.write(frame, 0, appended, 32 * 1024 - 32)) == SpillStore.OK)
+            {
+                appended++;
+            }
+            assertTrue((appended - before) * 32 * 1024 >= 14L << 20, "the reserve took " + (appended - before));
+            final long[] next = {0};
+            while (store.read((b, o, l) -> assertEquals(next[0]++, TestFrames.verify(b, o, l)), 100) > 0)
+            {
+                // every frame, in order
+            }
+            assertEquals(appended, next[0]);
+        }
+    }
+
     @Test
     void theMarginRule()
     {
