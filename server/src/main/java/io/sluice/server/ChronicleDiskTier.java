@@ -333,6 +333,11 @@ final class ChronicleDiskTier implements DiskTier
         return finished;
     }
 
+    Path directory()
+    {
+        return directory;
+    }
+
     int doWork()
     {
         if (finished)
@@ -350,8 +355,16 @@ final class ChronicleDiskTier implements DiskTier
         }
         if (!opened)
         {
+            if (worker.heldByAnother(this))
+            {
+                // The subscription's previous connection has not finished with the directory yet.
+                return 0;
+            }
             open();
-            return 1;
+            if (!closing)
+            {
+                return 1;
+            }
         }
         if (closing)
         {

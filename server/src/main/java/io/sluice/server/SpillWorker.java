@@ -80,6 +80,26 @@ final class SpillWorker implements AutoCloseable
         return done;
     }
 
+    /**
+     * Spill thread: whether a tier added before {@code tier} still holds its directory (a durable subscription's
+     * previous connection, closing): {@code tier} must not open it before that one has finished.
+     */
+    boolean heldByAnother(final ChronicleDiskTier tier)
+    {
+        for (final ChronicleDiskTier other : tiers)
+        {
+            if (other == tier)
+            {
+                return false;
+            }
+            if (!other.isFinished() && other.directory().equals(tier.directory()))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void wake()
     {
         LockSupport.unpark(thread);

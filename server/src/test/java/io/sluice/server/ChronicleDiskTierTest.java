@@ -214,6 +214,41 @@ class ChronicleDiskTierTest
         closeAndAwait(second);
     }
 
+    /**
+     * A subscriber that leaves before its tier has opened (the spill thread busy, as with Chronicle's warm-up) and
+     * reconnects at once: the new tier waits for the old one to open, keep the hand-over and close, then delivers it.
+     * It used to open the directory first and fail ("already open").
+     */
+    @Test
+    void aReconnectWaitsForThePreviousConnectionsTier() throws Exception
+    {
+        final java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
+        worker.submit(() ->
+        {
+            try
+            {
+                busy.await();
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        });
+        final ChronicleDiskTier first = tier(true, 1L << 30, UnaryOperator.identity());
+        for (long seq = 0; seq < 100; seq++)
+        {
+            first.handOverTail(frames(seq, 1));
+        }
+        first.close();
+        final ChronicleDiskTier second = tier(true, 1L << 30, UnaryOperator.identity());
+        busy.countDown();
+        receive(second, 100);
+        assertReceivedInOrder(100);
+        assertEquals(0, counters.failures(), "no tier failed");
+        await(first::isFinished, "the first tier finished");
+        closeAndAwait(second);
+    }
+
     @Test
     void theQuotaIsTheLanesHeadsAndMainTogether() throws Exception
     {
