@@ -1,7 +1,7 @@
 package io.sluice.server;
 
-import io.sluice.client.cli.ConsumeCommand;
-import io.sluice.client.cli.ProduceCommand;
+import io.sluice.tools.ConsumeCommand;
+import io.sluice.tools.ProduceCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;

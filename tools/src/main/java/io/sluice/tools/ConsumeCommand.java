@@ -1,13 +1,13 @@
-package io.sluice.client.cli;
+package io.sluice.tools;
 
 import io.sluice.client.ClientConfig;
 import io.sluice.client.MessageHandler;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
 import io.sluice.client.Subscription;
-import io.sluice.client.cli.ProduceCommand.DurationConverter;
 import io.sluice.core.protocol.Header;
 import io.sluice.core.util.EpochClock;
+import io.sluice.tools.ProduceCommand.DurationConverter;
 import org.HdrHistogram.Histogram;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
