@@ -4,10 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
-import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
-import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.ring.FrameRing;
 import io.sluice.core.util.EpochClock;
 import org.agrona.DirectBuffer;
@@ -595,7 +593,7 @@ public final class Publication implements AutoCloseable
         }
     }
 
-    private final class Handler extends ConnectionHandler
+    private final class Handler extends PublisherHandler
     {
         @Override
         void onWelcomed(final ChannelHandlerContext ctx, final Welcome welcome)
@@ -607,24 +605,9 @@ public final class Publication implements AutoCloseable
         }
 
         @Override
-        void onData(final ChannelHandlerContext ctx, final ByteBuf run)
+        void onAck(final long sequence)
         {
-            run.release();
-            throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, "DATA sent to a publisher");
-        }
-
-        @Override
-        void onControl(final ChannelHandlerContext ctx, final ByteBuf frame, final int index, final int type)
-        {
-            if (type == FrameType.ACK)
-            {
-                onAck(Frames.sequence(frame, index));
-            }
-            else
-            {
-                throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME,
-                    FrameType.name(type) + " sent to a publisher");
-            }
+            Publication.this.onAck(sequence);
         }
 
         @Override

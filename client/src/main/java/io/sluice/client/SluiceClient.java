@@ -105,6 +105,25 @@ public final class SluiceClient implements AutoCloseable
     }
 
     /**
+     * Opens a publication to {@code stream} for one publishing thread, which claims room in the memory the socket is
+     * written from and copies each message once; returns once the relay welcomed it.
+     *
+     * @param stream stream name.
+     * @return the publication.
+     * @throws SluiceException when the relay refused, could not be reached, or did not answer in time.
+     */
+    public ExclusivePublication publishExclusive(final String stream) throws SluiceException
+    {
+        final Hello hello = hello(Role.PUBLISHER, stream, "");
+        final Channel channel = newChannel();
+        final ExclusivePublication publication = new ExclusivePublication(stream, channel, config.maxMessageLength(),
+            open::remove);
+        handshake(channel, hello, publication.handler());
+        open.add(publication);
+        return publication;
+    }
+
+    /**
      * Opens a subscription to {@code stream}; returns once the relay welcomed it.
      *
      * @param stream stream name.
