@@ -4,16 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
-import io.sluice.core.netty.ByteBufView;
-import io.sluice.core.protocol.ErrorCode;
-import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
-import io.sluice.core.protocol.Header;
-import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.ring.FrameRing;
 import io.sluice.core.util.EpochClock;
-import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
@@ -24,7 +18,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
 import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
-import static io.sluice.client.ConnectionHandler.HANDSHAKE_MAX_FRAME_LENGTH;
 
 /**
  * Receives the messages of one stream, over a connection of its own.
@@ -49,7 +42,6 @@ public final class Subscription implements AutoCloseable
     private final EventLoop eventLoop;
     private final FrameRing ring;
     private final RingBuffer ringBuffer;
-    private final Header header = new Header();
     private final AtomicBoolean resumeScheduled = new AtomicBoolean();
     private final Runnable resumeTask = this::resume;
     private final Handler handler = new Handler();
@@ -68,7 +60,7 @@ public final class Subscription implements AutoCloseable
 
     // Poller only.
     private MessageHandler pollHandler;
-    private final ByteBufView asideView = new ByteBufView();
+    private final FrameDispatcher dispatcher = new FrameDispatcher();
 
     Subscription(final String stream, final Channel channel, final int maxMessageLength, final int ringBytes,
         final java.util.function.Consumer<AutoCloseable> onClose)
@@ -138,8 +130,8 @@ public final class Subscription implements AutoCloseable
     }
 
     /**
-     * Delivers up to {@code limit} messages (and GAP notices) to {@code handler} on the calling thread.
-     * Call from one thread at a time.
+     * Delivers up to {@code limit} messages (and GAP notices) to {@code handler} on the calling thread, then calls its
+     * {@link MessageHandler#onBatchEnd()} when it delivered any. Call from one thread at a time.
      *
      * @param handler receives each message.
      * @param limit most frames to deliver.
@@ -149,9 +141,13 @@ public final class Subscription implements AutoCloseable
     {
         pollHandler = handler;
         final int read = ringBuffer.read(recordHandler, limit);
-        if (read > 0 && waitingForRoom && hasRoomToResume() && resumeScheduled.compareAndSet(false, true))
+        if (read > 0)
         {
-            eventLoop.execute(resumeTask);
+            if (waitingForRoom && hasRoomToResume() && resumeScheduled.compareAndSet(false, true))
+            {
+                eventLoop.execute(resumeTask);
+            }
+            handler.onBatchEnd();
         }
         return read;
     }
@@ -163,7 +159,7 @@ public final class Subscription implements AutoCloseable
             deliverAside();
             return;
         }
-        deliver(buffer, index, length);
+        dispatcher.dispatch(buffer, index, length, pollHandler);
     }
 
     private void deliverAside()
@@ -177,24 +173,11 @@ public final class Subscription implements AutoCloseable
         }
         try
         {
-            deliver(asideView.wrap(frame), frame.readerIndex(), frame.readableBytes());
+            dispatcher.dispatch(frame, pollHandler);
         }
         finally
         {
             frame.release();
-        }
-    }
-
-    private void deliver(final DirectBuffer buffer, final int index, final int length)
-    {
-        header.wrap(buffer, index);
-        if (header.type() == FrameType.GAP)
-        {
-            pollHandler.onGap(header);
-        }
-        else
-        {
-            pollHandler.onMessage(buffer, index + HEADER_LENGTH, length - HEADER_LENGTH, header);
         }
     }
 
@@ -338,14 +321,11 @@ public final class Subscription implements AutoCloseable
         waitingForRoom = false;
     }
 
-    private final class Handler extends ConnectionHandler
+    private final class Handler extends SubscriptionHandler
     {
         @Override
-        void onWelcomed(final ChannelHandlerContext ctx, final Welcome welcome)
+        void onSubscribed()
         {
-            // Whatever the relay accepts from publishers it may send here: take frames up to its limit.
-            ctx.pipeline().get(FrameDecoder.class).maxFrameLength(
-                Math.max(welcome.maxFrameLength(), HANDSHAKE_MAX_FRAME_LENGTH));
             connected = true;
         }
 
@@ -356,16 +336,9 @@ public final class Subscription implements AutoCloseable
         }
 
         @Override
-        void onControl(final ChannelHandlerContext ctx, final ByteBuf frame, final int index, final int type)
+        void onGap(final ChannelHandlerContext ctx, final ByteBuf frame)
         {
-            if (type == FrameType.GAP)
-            {
-                accept(ctx, frame.retain());
-            }
-            else
-            {
-                throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, FrameType.name(type) + " sent to a subscriber");
-            }
+            accept(ctx, frame.retain());
         }
 
         @Override
