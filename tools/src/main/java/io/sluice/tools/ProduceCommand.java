@@ -41,6 +41,9 @@ import java.util.regex.Pattern;
  * A paced run stamps each message with its <em>intended</em> send time ({@code start + i / rate}), not the time
  * the offer finally succeeded, so that time spent back-pressured shows up as latency at the consumer instead of
  * silently stretching the schedule (coordinated omission).
+ * <p>
+ * It publishes through an {@link io.sluice.client.ExclusivePublication} (claim, copy once, commit), or with
+ * {@code --offer} through a shared {@link io.sluice.client.Publication}, to compare.
  */
 @Command(
     name = "produce",
@@ -52,6 +55,8 @@ import java.util.regex.Pattern;
             + "and how often the relay pushed back.",
         "Each payload starts with the message's 0-based index as a big-endian long. A paced run stamps each "
             + "message with its intended send time, so time spent back-pressured shows up as consumer latency.",
+        "Publishes through an exclusive publication: each message is claimed in the memory the socket is written "
+            + "from, copied in once and committed (--offer for the shared publication's offer).",
         "Without --count or --duration it runs until Ctrl-C."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -97,6 +102,12 @@ public final class ProduceCommand implements Callable<Integer>
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the result as one JSON object to FILE.")
     private Path json;
 
+    @Option(names = "--offer",
+        description = "Publish with the shared publication's offer, which copies each message into a ring that the "
+            + "connection's event loop copies again, instead of claiming room in an exclusive publication's log and "
+            + "copying it once; to compare the two.")
+    private boolean offer;
+
     private volatile boolean running = true;
 
     @Override
@@ -112,10 +123,11 @@ public final class ProduceCommand implements Callable<Integer>
         final Thread stopHook = stopHook("produce", finished);
         try (SluiceClient client = new SluiceClient(config))
         {
-            final Publication publication;
+            final Outlet publication;
             try
             {
-                publication = client.publish(stream);
+                publication = offer ? Outlet.offering(client.publish(stream)) :
+                    Outlet.claiming(client.publishExclusive(stream));
             }
             catch (final SluiceException ex)
             {
@@ -145,7 +157,7 @@ public final class ProduceCommand implements Callable<Integer>
         RunLimit.validate(limit, spec);
     }
 
-    private int run(final Publication publication, final PrintWriter out, final PrintWriter err)
+    private int run(final Outlet publication, final PrintWriter out, final PrintWriter err)
     {
         if (size > publication.maxPayloadLength())
         {
@@ -225,9 +237,7 @@ public final class ProduceCommand implements Callable<Integer>
                     backPressuredAtProgress = backPressured;
                     nextProgress = now + SECOND_NANOS;
                 }
-                final long result = paced || keys > 0 ?
-                    publication.offer(payload, 0, size, flags, paced ? timestamp : EpochClock.nanos()) :
-                    publication.offer(payload, 0, size);
+                final long result = publication.send(payload, size, flags, timestamp);
                 if (result >= 0)
                 {
                     sent++;
@@ -300,7 +310,7 @@ public final class ProduceCommand implements Callable<Integer>
     // Everything offered should reach the relay before the summary claims it was sent: wait for the relay's
     // cumulative ACK of the last sequence (sequences start at 0 on each connection). A slow consumer can make
     // that take a while, so wait as long as ACKs keep advancing.
-    private static String awaitAcks(final Publication publication, final long lastSequence)
+    private static String awaitAcks(final Outlet publication, final long lastSequence)
     {
         long acked = publication.ackedSequence();
         long progressAt = System.nanoTime();
@@ -327,7 +337,7 @@ public final class ProduceCommand implements Callable<Integer>
         return null;
     }
 
-    private static String describeLoss(final Publication publication)
+    private static String describeLoss(final Outlet publication)
     {
         final String reason = publication.closeReason();
         return "connection lost: " + (reason != null ? reason : "closed");
