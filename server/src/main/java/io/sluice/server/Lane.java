@@ -69,12 +69,18 @@ final class Lane
     private final int chunkBytes;
     private volatile String tier;
 
+    /**
+     * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see {@link Waker}); or
+     * null for none.
+     */
     Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
-        final java.util.function.Function<Lane, DiskTier> diskFactory, final DeadLetterStore deadLetters)
+        final java.util.function.Function<Waker, DiskTier> diskFactory, final DeadLetterStore deadLetters)
     {
+        final Waker waker = new Waker();
         this.channel = channel;
+        this.eventLoop = channel.eventLoop();
         this.memory = config.strategy().hasMemoryTier() ? new MemoryTier(config.memoryBytes()) : null;
-        this.disk = diskFactory == null ? null : diskFactory.apply(this);
+        this.disk = diskFactory == null ? null : diskFactory.apply(waker);
         this.chunkBytes = memory == null ? 0 : Math.max(64 * 1024, memory.maxRecord());
         final io.sluice.server.drop.DropPolicy policy = config.onFull().newPolicy();
         this.drops = policy == null ? null : new DropStage(policy, memory, streamName, deadLetters);
@@ -82,9 +88,35 @@ final class Lane
         this.streamName = streamName;
         this.subscription = subscription;
         this.strategy = config.label();
-        this.eventLoop = channel.eventLoop();
         this.maxBytes = config.laneBytes();
         this.runs = new ManyToOneConcurrentArrayQueue<>(config.laneRuns());
+        // Every field is set: only now may the spill thread reach the lane (the volatile write publishes them), and
+        // a wake it tried before is made up for by this drain.
+        waker.lane = this;
+        if (disk != null)
+        {
+            scheduleDrain();
+        }
+    }
+
+    /**
+     * What a disk tier wakes when restored frames or an opened tier are ready. It is made before the lane (the lane's
+     * constructor makes the disk tier, whose spill thread may call at once) and reaches the lane only once the lane
+     * is built.
+     */
+    static final class Waker
+    {
+        private volatile Lane lane;
+
+        /** Any thread. */
+        void wake()
+        {
+            final Lane built = lane;
+            if (built != null)
+            {
+                built.wake();
+            }
+        }
     }
 
     String subscription()
