@@ -2,9 +2,9 @@ package io.sluice.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.sluice.core.netty.ByteBufView;
+import io.sluice.core.netty.OutboundBytes;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.drop.DropReason;
@@ -587,10 +587,10 @@ final class Lane
         }
     }
 
-    private long outboundBytes()
+    /** @return bytes in the channel's outbound buffer; any thread. */
+    long outboundBytes()
     {
-        final ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
-        return outbound == null ? 0 : outbound.totalPendingWriteBytes();
+        return OutboundBytes.pending(channel);
     }
 
     private void recordPeak(final long bytes)
