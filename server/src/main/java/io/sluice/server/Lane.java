@@ -66,7 +66,6 @@ final class Lane
     private final DiskTier disk;
     /** The drop policy at work, or null when full lanes throttle. */
     private final DropStage drops;
-    private final int chunkBytes;
     private volatile String tier;
 
     /**
@@ -81,7 +80,6 @@ final class Lane
         this.eventLoop = channel.eventLoop();
         this.memory = config.strategy().hasMemoryTier() ? new MemoryTier(config.memoryBytes()) : null;
         this.disk = diskFactory == null ? null : diskFactory.apply(waker);
-        this.chunkBytes = memory == null ? 0 : Math.max(64 * 1024, memory.maxRecord());
         final io.sluice.server.drop.DropPolicy policy = config.onFull().newPolicy();
         this.drops = policy == null ? null : new DropStage(policy, memory, streamName, deadLetters);
         this.tier = memory == null ? TIER_DIRECT : (disk != null && !disk.isEmpty() ? TIER_DISK : TIER_MEMORY);
@@ -251,6 +249,7 @@ final class Lane
         long written = 0;
         long messages = 0;
         boolean progress = true;
+        boolean stuck = false;
         if (drops != null)
         {
             drops.beginDrain();
@@ -264,16 +263,15 @@ final class Lane
                 if (!memory.isEmpty())
                 {
                     final long before = memory.delivered();
-                    final long waitingBefore = memory.frames();
-                    chunk = channel.alloc().directBuffer(chunkBytes);
-                    memory.drainTo(chunk, drops);
+                    final long from = memory.consumerPosition();
+                    chunk = memory.drainChunk(channel.alloc(), drops);
                     messages += memory.delivered() - before;
-                    if (!chunk.isReadable())
+                    if (chunk == null)
                     {
-                        // Everything read was expired or replaced: nothing to write, but the tier moved on.
-                        chunk.release();
-                        chunk = null;
-                        if (memory.frames() == waitingBefore)
+                        // Everything read was expired or replaced: nothing to write, but the tier moved on. (A tier
+                        // that did not move is a fault: the lane must not reschedule itself for it forever.)
+                        stuck = memory.consumerPosition() == from;
+                        if (stuck)
                         {
                             break;
                         }
@@ -330,7 +328,7 @@ final class Lane
         {
             wakeWaiters();
         }
-        if (progress || (channel.isWritable() && !memory.isEmpty()))
+        if (progress || (channel.isWritable() && !memory.isEmpty() && !stuck))
         {
             // More to do than one pass allows, or the flush made room for what waits: come back after other tasks
             // had their turn.
@@ -478,12 +476,7 @@ final class Lane
         {
             // Keep everything accepted: the memory tier (older than anything on disk) goes to a head store, the
             // hand-off (newer) to the main store. Only what sits in the channel's outbound buffer is lost.
-            while (!memory.isEmpty())
-            {
-                final ByteBuf chunk = channel.alloc().directBuffer(chunkBytes);
-                memory.drainTo(chunk);
-                chronicle.handOverHead(chunk);
-            }
+            handMemoryOverHead(chronicle);
             ByteBuf run;
             while ((run = runs.poll()) != null)
             {
@@ -524,12 +517,7 @@ final class Lane
         // They were counted as written when they went into the channel; they will be sent next time instead.
         messagesWritten -= unsent.messages();
         final long inMemory = memory.frames();
-        while (!memory.isEmpty())
-        {
-            final ByteBuf chunk = channel.alloc().directBuffer(chunkBytes);
-            memory.drainTo(chunk);
-            disk.handOverHead(chunk);
-        }
+        handMemoryOverHead(disk);
         LOG.info("lane of {} on stream '{}' stopping: {} messages from the outbound buffer{} and {} from memory go to " +
             "disk, {} messages are on the wire", channel.remoteAddress(), streamName, unsent.messages(),
             unsent.finishesAPartFrame() ? " (the rest of a partly sent one still goes out)" : "", inMemory,
@@ -540,6 +528,17 @@ final class Lane
         unsent.clearAndFinish(channel);
         drainToDiskAfterHandOver();
         return true;
+    }
+
+    // The memory tier's frames to the disk tier's head store, in chunks of 64 KiB (or one larger frame alone) that
+    // hold no more than their frames: the hand-over holds no more than the tier did.
+    private void handMemoryOverHead(final DiskTier to)
+    {
+        ByteBuf chunk;
+        while ((chunk = memory.handOverChunk(channel.alloc())) != null)
+        {
+            to.handOverHead(chunk);
+        }
     }
 
     /** @return whether {@link #handOverForShutdown()} handed the lane over. */
