@@ -237,47 +237,44 @@ final class DropStage implements MemoryTier.Gate
     }
 
     /**
-     * Drops expired frames from a buffer restored from disk, closing up the survivors.
+     * Frames restored from disk, from {@code from}: drops the DATA frames past their deadline (reported in the head
+     * gaps) up to the first one kept.
      *
-     * @return {@code chunk}, or null (released) when nothing in it survived.
+     * @return the index of the first frame kept, or {@code end}.
      */
-    ByteBuf filterRestored(final ByteBuf chunk)
+    int dropExpired(final ByteBuf frames, final int from, final int end)
+    {
+        int index = from;
+        while (checksOnDelivery && index < end && Frames.type(frames, index) == FrameType.DATA
+            && expired(view(frames, index)))
+        {
+            final int length = Frames.frameLength(frames, index);
+            deadLetter(frames, index, length);
+            index += length;
+        }
+        return index;
+    }
+
+    /**
+     * Frames restored from disk, from {@code from} (a frame kept): the run of frames kept that starts there. The
+     * frames after it are dropped by the next {@link #dropExpired}, and reported between this run and the next, so
+     * that a subscriber sees each source's sequences in order.
+     *
+     * @return the index of the first frame past its deadline (not dropped yet), or {@code end}.
+     */
+    int keptUntil(final ByteBuf frames, final int from, final int end)
     {
         if (!checksOnDelivery)
         {
-            return chunk;
+            return end;
         }
-        int write = chunk.readerIndex();
-        final int end = chunk.writerIndex();
-        for (int index = chunk.readerIndex(); index < end; )
+        int index = from;
+        while (index < end
+            && !(Frames.type(frames, index) == FrameType.DATA && policy.expired(view(frames, index), nowNanos)))
         {
-            final int length = Frames.frameLength(chunk, index);
-            if (Frames.type(chunk, index) == FrameType.DATA && expired(view(chunk, index)))
-            {
-                deadLetter(chunk, index, length);
-                index += length;
-                continue;
-            }
-            if (write != index)
-            {
-                chunk.setBytes(write, chunk, index, length);
-            }
-            write += length;
-            index += length;
+            index += Frames.frameLength(frames, index);
         }
-        chunk.writerIndex(write);
-        if (!chunk.isReadable())
-        {
-            chunk.release();
-            return null;
-        }
-        return chunk;
-    }
-
-    /** @return whether GAP frames wait to go out before the next message. */
-    boolean hasHeadGaps()
-    {
-        return !headGaps.isEmpty();
+        return index;
     }
 
     /**

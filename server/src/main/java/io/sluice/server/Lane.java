@@ -284,13 +284,11 @@ final class Lane
                     chunk = disk.pollRestored();
                     if (chunk != null && drops != null)
                     {
-                        chunk = drops.filterRestored(chunk);
-                        written += writeGaps(drops.takeHeadGaps(channel.alloc()));
-                        if (chunk == null)
-                        {
-                            progress = true;
-                            continue;
-                        }
+                        final long before = restoredMessages;
+                        written += writeRestored(chunk);
+                        messages += restoredMessages - before;
+                        progress = true;
+                        continue;
                     }
                     if (chunk != null)
                     {
@@ -334,6 +332,35 @@ final class Lane
             // had their turn.
             scheduleDrain();
         }
+    }
+
+    private long restoredMessages;
+
+    // A chunk restored from disk, under a drop policy: the frames past their deadline are dropped, and the drops
+    // before each run of frames kept are announced just before it, so that each source's sequences stay in order.
+    // Written, not flushed; returns the bytes.
+    private int writeRestored(final ByteBuf chunk)
+    {
+        int written = 0;
+        final int end = chunk.writerIndex();
+        int index = chunk.readerIndex();
+        while (index < end)
+        {
+            final int from = drops.dropExpired(chunk, index, end);
+            written += writeGaps(drops.takeHeadGaps(channel.alloc()));
+            if (from == end)
+            {
+                break;
+            }
+            index = drops.keptUntil(chunk, from, end);
+            final ByteBuf kept = from == chunk.readerIndex() && index == end ? chunk.retain() :
+                chunk.retainedSlice(from, index - from);
+            restoredMessages += Frames.count(kept, FrameType.DATA);
+            written += kept.readableBytes();
+            channel.write(kept, channel.voidPromise());
+        }
+        chunk.release();
+        return written;
     }
 
     // GAP frames from the drop stage, or null: written (not flushed) to the subscriber; returns the bytes.

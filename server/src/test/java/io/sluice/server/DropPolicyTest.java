@@ -252,6 +252,41 @@ class DropPolicyTest
     }
 
     @Test
+    void spillThenDeadlineAnnouncesRestoredMessagesPastTheDeadlineBetweenTheOnesKept() throws Exception
+    {
+        // Every third message is stamped ten seconds old, the others an hour ahead: messages restored from disk past
+        // their deadline lie between ones kept, and each must be announced between them, not ahead of them.
+        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).spillDirectory(spillDir)
+            .subscriberSendBufferBytes(16 * 1024).defaultStream(StreamConfig.DEFAULT.withStrategyName("spill")
+                .withOnFull(DropPolicySpec.of("deadline").withDeadlineNanos(TimeUnit.SECONDS.toNanos(1)))
+                .withMemoryBytes(64 * 1024)).build());
+        client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)
+            .withReceiveBufferBytes(16 * 1024).withSubscriptionRingBytes(16 * 1024));
+        final Subscription subscription = client.subscribe("aging");
+        final Publication publication = client.publish("aging");
+        final int sent = 20_000;
+        final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
+        for (long sequence = 0; sequence < sent; sequence++)
+        {
+            payload.putLong(0, sequence);
+            final long timestamp = EpochClock.nanos() + (sequence % 3 == 0 ? -TimeUnit.SECONDS.toNanos(10)
+                : TimeUnit.HOURS.toNanos(1));
+            while (publication.offer(payload, 0, PAYLOAD, 0, timestamp) < 0)
+            {
+                LockSupport.parkNanos(10_000);
+            }
+        }
+        Traffic.awaitAcked(publication, sent - 1);
+        final GapCheckingHandler handler = drain(subscription, sent);
+
+        assertTrue(handler.clean(), handler.toString());
+        assertEquals((sent + 2) / 3, handler.gapMessages, handler.toString());
+        assertEquals(handler.gapMessages, handler.gapMessagesByReason[DropReason.DEADLINE], handler.toString());
+        final LaneSnapshot lane = assertLaneAccounts(sent, handler.received, handler.gapMessages, "spill+deadline");
+        assertTrue(lane.restored() > 0, "nothing went through the disk tier: " + lane);
+    }
+
+    @Test
     void latestByKeyKeepsTheNewestMessageOfEveryKey() throws Exception
     {
         start(StreamConfig.DEFAULT.withStrategyName("latest-by-key"));
