@@ -4,6 +4,7 @@ import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
+import io.sluice.client.cli.ConnectionOptions;
 import io.sluice.client.cli.Json;
 import io.sluice.server.cli.RelayCommand;
 import io.sluice.core.protocol.FrameDescriptor;
@@ -265,15 +266,8 @@ public final class DeadLetterCommand implements Callable<Integer>
             description = "Publish every selected message into STREAM (default: each into the stream it was dropped from).")
         private String to;
 
-        @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "H", description = "Relay host (default: ${DEFAULT-VALUE}).")
-        private String host;
-
-        @Option(names = "--port", defaultValue = "7440", paramLabel = "P", description = "Relay port (default: ${DEFAULT-VALUE}).")
-        private int port;
-
-        @Option(names = "--auth-token", paramLabel = "TOKEN", defaultValue = "",
-            description = "Token for the relay's HELLO, if it requires one.")
-        private String authToken;
+        @Mixin
+        private ConnectionOptions connection = new ConnectionOptions();
 
         @Option(names = "--keep-timestamps",
             description = "Stamp each message with its original publisher timestamp instead of now. Note that a "
@@ -290,16 +284,8 @@ public final class DeadLetterCommand implements Callable<Integer>
         {
             final PrintWriter out = spec.commandLine().getOut();
             final PrintWriter err = spec.commandLine().getErr();
-            final ClientConfig config;
-            try
-            {
-                config = ClientConfig.of(host, port).withAuthToken(authToken).withMaxMessageLength(
-                    Math.min(16 << 20, Math.max(1, selection.maxFrameLength - FrameDescriptor.HEADER_LENGTH)));
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new CommandLine.ParameterException(spec.commandLine(), ex.getMessage());
-            }
+            final ClientConfig config = connection.clientConfig(spec,
+                Math.min(16 << 20, Math.max(1, selection.maxFrameLength - FrameDescriptor.HEADER_LENGTH)));
             final DeadLetterReader reader = selection.open(err, "replay");
             if (reader == null)
             {

@@ -20,6 +20,7 @@ import picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -238,6 +239,24 @@ class DeadLetterCommandTest
     private static List<String> texts(final List<Received> received)
     {
         return received.stream().map(Received::text).toList();
+    }
+
+    @Test
+    void replayTakesTheRelaysTokenFromAFile(@TempDir final Path secrets) throws Exception
+    {
+        writeStore();
+        final String right = Files.writeString(secrets.resolve("right"), "s3cret\n").toString();
+        final String wrong = Files.writeString(secrets.resolve("wrong"), "guess").toString();
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).authToken("s3cret").build()))
+        {
+            final String port = Integer.toString(relay.port());
+            assertEquals(DeadLetterCommand.EXIT_FAILED, execute("replay", "--dir", dir.toString(), "--port", port,
+                "--token-file", wrong));
+            assertTrue(err.toString().contains("AUTH_FAILED"), err.toString());
+            assertEquals(0, execute("replay", "--dir", dir.toString(), "--port", port, "--token-file", right),
+                err.toString());
+            assertEquals("replayed 40 message(s) into {orders=30, prices=10}", out.toString().trim());
+        }
     }
 
     @Test

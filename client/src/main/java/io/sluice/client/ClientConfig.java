@@ -2,13 +2,18 @@ package io.sluice.client;
 
 import io.sluice.core.protocol.Hello;
 
+import java.util.concurrent.Executor;
+
 /**
  * Settings of a {@link SluiceClient}.
  *
  * @param host relay host.
  * @param port relay port.
  * @param ioThreads event loop threads shared by the client's connections.
- * @param maxMessageLength largest payload this client sends or receives; sizes its rings (eight frames each).
+ * @param maxMessageLength largest payload this client sends (a publication also takes no more than the relay's
+ *                         max-frame-length allows); sizes its rings, eight frames each. A subscription receives
+ *                         whatever the relay's WELCOME announces: a frame longer than a ring record is held aside,
+ *                         one at a time.
  * @param connectTimeoutMs how long connecting plus the HELLO/WELCOME handshake may take.
  * @param heartbeatIntervalMs how often to send heartbeats.
  * @param heartbeatTimeoutMs how long the relay may stay silent while we read.
@@ -18,6 +23,11 @@ import io.sluice.core.protocol.Hello;
  *                           keeps it, and its subscription ring, small: what waits there has aged.
  * @param subscriptionRingBytes the least size of a subscription's ring, which holds what arrived and was not yet
  *                              polled; at least eight frames of {@code maxMessageLength} whatever this says.
+ * @param callbackExecutor where the futures of {@link Publication#sendAsync} complete, and so where the stages
+ *                         chained to them without an executor of their own ({@code thenAccept}...) run; null for the
+ *                         client's own: one daemon thread per client, started on first use, which completes them one at
+ *                         a time in sequence order. Never the event loop: a callback that blocks would stop every
+ *                         connection sharing that loop.
  */
 public record ClientConfig(
     String host,
@@ -29,7 +39,8 @@ public record ClientConfig(
     int heartbeatTimeoutMs,
     String authToken,
     int receiveBufferBytes,
-    int subscriptionRingBytes)
+    int subscriptionRingBytes,
+    Executor callbackExecutor)
 {
     /** Default least size of a subscription's ring: 256 KiB. */
     public static final int DEFAULT_SUBSCRIPTION_RING_BYTES = 256 * 1024;
@@ -88,48 +99,66 @@ public record ClientConfig(
      */
     public static ClientConfig of(final String host, final int port)
     {
-        return new ClientConfig(host, port, 1, DEFAULT_MAX_MESSAGE_LENGTH, 5_000, 1_000, 10_000, "", 0, DEFAULT_SUBSCRIPTION_RING_BYTES);
+        return new ClientConfig(host, port, 1, DEFAULT_MAX_MESSAGE_LENGTH, 5_000, 1_000, 10_000, "", 0,
+            DEFAULT_SUBSCRIPTION_RING_BYTES, null);
     }
 
     /** @return a copy with another auth token. */
     public ClientConfig withAuthToken(final String token)
     {
         return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, token, receiveBufferBytes, subscriptionRingBytes);
+            heartbeatTimeoutMs, token, receiveBufferBytes, subscriptionRingBytes, callbackExecutor);
     }
 
     /** @return a copy with another maximum message length. */
     public ClientConfig withMaxMessageLength(final int length)
     {
         return new ClientConfig(host, port, ioThreads, length, connectTimeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes);
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor);
+    }
+
+    /** @return a copy with another connect timeout (connecting plus the HELLO/WELCOME handshake). */
+    public ClientConfig withConnectTimeoutMs(final int timeoutMs)
+    {
+        return new ClientConfig(host, port, ioThreads, maxMessageLength, timeoutMs, heartbeatIntervalMs,
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor);
     }
 
     /** @return a copy with other heartbeat settings. */
     public ClientConfig withHeartbeat(final int intervalMs, final int timeoutMs)
     {
         return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, intervalMs, timeoutMs,
-            authToken, receiveBufferBytes, subscriptionRingBytes);
+            authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor);
     }
 
     /** @return a copy with another io thread count. */
     public ClientConfig withIoThreads(final int threads)
     {
         return new ClientConfig(host, port, threads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes);
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor);
     }
 
     /** @return a copy with another kernel receive buffer size (0: the OS's). */
     public ClientConfig withReceiveBufferBytes(final int bytes)
     {
         return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, authToken, bytes, subscriptionRingBytes);
+            heartbeatTimeoutMs, authToken, bytes, subscriptionRingBytes, callbackExecutor);
     }
 
     /** @return a copy with another least subscription ring size. */
     public ClientConfig withSubscriptionRingBytes(final int bytes)
     {
         return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, authToken, receiveBufferBytes, bytes);
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, bytes, callbackExecutor);
+    }
+
+    /**
+     * @param executor where {@link Publication#sendAsync} futures complete; null for the client's own thread.
+     * @return a copy with another callback executor.
+     */
+    public ClientConfig withCallbackExecutor(final Executor executor)
+    {
+        return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, executor);
     }
 }

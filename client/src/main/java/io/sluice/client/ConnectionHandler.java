@@ -3,11 +3,14 @@ package io.sluice.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.ProtocolException;
 
+import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -17,6 +20,10 @@ import java.util.concurrent.CompletableFuture;
  */
 abstract class ConnectionHandler extends ChannelInboundHandlerAdapter
 {
+    /** The longest frame the relay may send before its WELCOME: an ERROR with the longest text. */
+    static final int HANDSHAKE_MAX_FRAME_LENGTH = FrameDescriptor.HEADER_LENGTH +
+        Math.max(Frames.WELCOME_PAYLOAD_LENGTH, Frames.MAX_ERROR_TEXT_LENGTH + 6);
+
     final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
     volatile String closeReason;
     private Welcome welcomed;
@@ -79,6 +86,20 @@ abstract class ConnectionHandler extends ChannelInboundHandlerAdapter
             Frames.welcomeMaxFrameLength(frame, index));
         onWelcomed(ctx, welcomed);
         welcome.complete(welcomed);
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        // The error handler behind this one answers and closes; keep what went wrong as the reason.
+        final Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (closeReason == null)
+        {
+            closeReason = root instanceof ProtocolException ?
+                "client error " + ((ProtocolException)root).code() + ": " + root.getMessage() :
+                root instanceof IOException ? "I/O error: " + root.getMessage() : String.valueOf(root);
+        }
+        ctx.fireExceptionCaught(cause);
     }
 
     @Override

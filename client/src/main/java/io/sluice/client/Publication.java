@@ -12,6 +12,7 @@ import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.ring.FrameRing;
 import io.sluice.core.util.EpochClock;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.LongArrayList;
 import org.agrona.collections.LongArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -19,7 +20,10 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -57,8 +61,10 @@ public final class Publication implements AutoCloseable
     private final FrameRing ring;
     private final RingBuffer ringBuffer;
     private final UnsafeBuffer ringMemory;
-    private final int maxPayloadLength;
+    // Lowered to the relay's limit on WELCOME, before connected is set: offer reads connected first.
+    private int maxPayloadLength;
     private final int maxPendingAsync;
+    private final Executor callbacks;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
     private final org.agrona.concurrent.MessageHandler recordHandler = this::onRecord;
@@ -90,8 +96,9 @@ public final class Publication implements AutoCloseable
     private int asyncPending;
 
     Publication(final String stream, final Channel channel, final int maxMessageLength, final int maxPendingAsync,
-        final java.util.function.Consumer<AutoCloseable> onClose)
+        final Executor callbacks, final java.util.function.Consumer<AutoCloseable> onClose)
     {
+        this.callbacks = callbacks;
         this.onClose = onClose;
         this.stream = stream;
         this.channel = channel;
@@ -125,7 +132,9 @@ public final class Publication implements AutoCloseable
     }
 
     /**
-     * @return the largest payload {@link #offer} accepts.
+     * @return the largest payload {@link #offer} accepts: the smaller of the client's
+     * {@link ClientConfig#maxMessageLength()} and what the relay's max-frame-length (in its WELCOME) leaves after the
+     * header.
      */
     public int maxPayloadLength()
     {
@@ -274,6 +283,12 @@ public final class Publication implements AutoCloseable
      * in a backlog of at most {@code maxPendingAsync} messages (a copy of the payload is taken); past that the
      * future fails at once with a {@link BackPressuredException}. Async messages keep their order among
      * themselves.
+     * <p>
+     * The future completes on {@link ClientConfig#callbackExecutor()} (by default a thread of the client's own, which
+     * completes futures one at a time in sequence order), never on the connection's event loop: stages chained
+     * without an executor ({@code thenAccept}, {@code thenApply}...) run there, and one that blocks or takes long
+     * delays later callbacks but not the connections. Failures found at once (not connected, too large, too many
+     * pending) complete the future before this returns, on the calling thread.
      *
      * @param buffer holds the payload.
      * @param offset payload start.
@@ -456,39 +471,45 @@ public final class Publication implements AutoCloseable
     private void onAck(final long sequence)
     {
         ackedSequence = sequence;
+        if (asyncSequences.isEmpty() || asyncSequences.peekLong() > sequence)
+        {
+            return;
+        }
+        // The sends stay pending until their futures are completed on the callback executor: a callback that blocks
+        // then fills the bound and sendAsync refuses, instead of completions piling up in the executor's queue.
+        final Completions acked = new Completions(null, true);
         while (!asyncSequences.isEmpty() && asyncSequences.peekLong() <= sequence)
         {
-            final long acked = asyncSequences.pollLong();
-            final CompletableFuture<Long> future = asyncAwaitingAck.poll();
-            synchronized (asyncLock)
-            {
-                asyncPending--;
-            }
-            future.complete(acked);
+            acked.add(asyncAwaitingAck.poll(), asyncSequences.pollLong());
         }
+        acked.hand(callbacks);
     }
 
     private void failAsync(final String reason)
     {
-        final IllegalStateException ex = new IllegalStateException(reason);
+        final Completions failed = new Completions(new IllegalStateException(reason), false);
         CompletableFuture<Long> future;
         while ((future = asyncAwaitingAck.poll()) != null)
         {
-            future.completeExceptionally(ex);
+            failed.add(future, 0);
         }
         asyncSequences.clear();
         synchronized (asyncLock)
         {
             while ((future = asyncInRing.poll()) != null)
             {
-                future.completeExceptionally(ex);
+                failed.add(future, 0);
             }
             PendingSend pending;
             while ((pending = asyncBacklog.poll()) != null)
             {
-                pending.future.completeExceptionally(ex);
+                failed.add(pending.future, 0);
             }
             asyncPending = 0;
+        }
+        if (!failed.futures.isEmpty())
+        {
+            failed.hand(callbacks);
         }
     }
 
@@ -522,6 +543,70 @@ public final class Publication implements AutoCloseable
     {
     }
 
+    /**
+     * The futures one ACK (or the end of the connection) settles, completed in order by one task on the callback
+     * executor: the event loop never runs what the application chained to them.
+     */
+    private final class Completions implements Runnable
+    {
+        private final ArrayList<CompletableFuture<Long>> futures = new ArrayList<>();
+        private final LongArrayList sequences = new LongArrayList();
+        private final Throwable failure;
+        private final boolean releasesPending;
+
+        /**
+         * @param failure what the futures fail with, or null to complete them with their sequences.
+         * @param releasesPending whether completing them ends their sends' pending count (a failure resets it at once).
+         */
+        Completions(final Throwable failure, final boolean releasesPending)
+        {
+            this.failure = failure;
+            this.releasesPending = releasesPending;
+        }
+
+        void add(final CompletableFuture<Long> future, final long sequence)
+        {
+            futures.add(future);
+            sequences.addLong(sequence);
+        }
+
+        void hand(final Executor executor)
+        {
+            try
+            {
+                executor.execute(this);
+            }
+            catch (final RejectedExecutionException ex)
+            {
+                // An executor that was shut down must not leave futures pending for ever: settle them here.
+                run();
+            }
+        }
+
+        @Override
+        public void run()
+        {
+            for (int i = 0; i < futures.size(); i++)
+            {
+                if (failure == null)
+                {
+                    futures.get(i).complete(sequences.getLong(i));
+                }
+                else
+                {
+                    futures.get(i).completeExceptionally(failure);
+                }
+            }
+            if (releasesPending)
+            {
+                synchronized (asyncLock)
+                {
+                    asyncPending = Math.max(0, asyncPending - futures.size());
+                }
+            }
+        }
+    }
+
     private final class Handler extends ConnectionHandler
     {
         @Override
@@ -529,6 +614,7 @@ public final class Publication implements AutoCloseable
         {
             streamId = welcome.streamId();
             sourceId = welcome.sourceId();
+            maxPayloadLength = Math.min(maxPayloadLength, welcome.maxFrameLength() - HEADER_LENGTH);
             connected = true;
         }
 

@@ -9,12 +9,12 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.core.netty.HeartbeatHandler;
 import io.sluice.core.netty.ProtocolErrorHandler;
 import io.sluice.core.netty.Transports;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameDecoder;
-import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.Role;
@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
@@ -51,6 +54,9 @@ public final class SluiceClient implements AutoCloseable
     private final EventLoopGroup group;
     private final LongAdder protocolErrors = new LongAdder();
     private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
+    // The client's own callback thread when the config names no executor; its thread starts with the first task.
+    private final ExecutorService ownCallbacks;
+    private final Executor callbacks;
 
     /**
      * @param config where the relay is and how to talk to it.
@@ -59,6 +65,9 @@ public final class SluiceClient implements AutoCloseable
     {
         this.config = config;
         this.group = Transports.newGroup(config.ioThreads(), "sluice-client");
+        this.ownCallbacks = config.callbackExecutor() == null ?
+            Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-callbacks", true)) : null;
+        this.callbacks = ownCallbacks != null ? ownCallbacks : config.callbackExecutor();
     }
 
     /**
@@ -89,7 +98,7 @@ public final class SluiceClient implements AutoCloseable
         final Hello hello = hello(Role.PUBLISHER, stream, "");
         final Channel channel = newChannel();
         final Publication publication = new Publication(stream, channel, config.maxMessageLength(), DEFAULT_MAX_PENDING_ASYNC,
-            open::remove);
+            callbacks, open::remove);
         handshake(channel, hello, publication.handler());
         open.add(publication);
         return publication;
@@ -148,7 +157,6 @@ public final class SluiceClient implements AutoCloseable
 
     private void handshake(final Channel channel, final Hello hello, final ConnectionHandler handler) throws SluiceException
     {
-        final int maxFrameLength = FrameDescriptor.HEADER_LENGTH + Math.max(config.maxMessageLength(), Frames.MAX_ERROR_TEXT_LENGTH + 6);
         channel.config().setOption(ChannelOption.TCP_NODELAY, true);
         channel.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMs());
         if (config.receiveBufferBytes() > 0)
@@ -165,7 +173,8 @@ public final class SluiceClient implements AutoCloseable
             {
                 ch.pipeline().addLast(
                     new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()),
-                    new FrameDecoder(maxFrameLength),
+                    // A subscription takes the relay's own limit from its WELCOME.
+                    new FrameDecoder(ConnectionHandler.HANDSHAKE_MAX_FRAME_LENGTH),
                     handler,
                     new ProtocolErrorHandler("client", WARNINGS, (code, n) -> protocolErrors.increment()));
             }
@@ -208,7 +217,8 @@ public final class SluiceClient implements AutoCloseable
     }
 
     /**
-     * Closes every publication and subscription still open and stops the event loop threads.
+     * Closes every publication and subscription still open and stops the event loop threads, and the client's own
+     * callback thread once the futures already completed have run their callbacks.
      */
     @Override
     public void close()
@@ -225,5 +235,9 @@ public final class SluiceClient implements AutoCloseable
             }
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (ownCallbacks != null)
+        {
+            ownCallbacks.shutdown();
+        }
     }
 }

@@ -4,21 +4,27 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
+import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Header;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.ring.FrameRing;
 import io.sluice.core.util.EpochClock;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
+import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
+import static io.sluice.client.ConnectionHandler.HANDSHAKE_MAX_FRAME_LENGTH;
 
 /**
  * Receives the messages of one stream, over a connection of its own.
@@ -28,9 +34,16 @@ import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
  * full the event loop stops reading the socket until {@code poll} makes room, so a slow application slows the
  * relay and, through it, the producers, while memory stays at the ring's size. Heartbeats keep flowing while
  * reading is paused, so a slow subscriber is not mistaken for a dead one.
+ * <p>
+ * A subscription takes every frame the relay may send, up to the max-frame-length its WELCOME announced. A frame
+ * longer than a ring record (an eighth of the ring) is not copied: it is held aside, one at a time, with a marker in
+ * the ring where it belongs, so memory stays at the ring plus one such frame.
  */
 public final class Subscription implements AutoCloseable
 {
+    // Ring record standing for the frame held aside.
+    private static final int MSG_FRAME_ASIDE = 2;
+
     private final String stream;
     private final Channel channel;
     private final EventLoop eventLoop;
@@ -41,6 +54,9 @@ public final class Subscription implements AutoCloseable
     private final Runnable resumeTask = this::resume;
     private final Handler handler = new Handler();
     private final org.agrona.concurrent.MessageHandler recordHandler = this::onRecord;
+    // A frame too long for a ring record, from the event loop to the poller, who meets its marker record in order.
+    private final AtomicReference<ByteBuf> aside = new AtomicReference<>();
+    private volatile int asideLength;
 
     private final java.util.function.Consumer<AutoCloseable> onClose;
     private volatile boolean connected;
@@ -52,6 +68,7 @@ public final class Subscription implements AutoCloseable
 
     // Poller only.
     private MessageHandler pollHandler;
+    private final ByteBufView asideView = new ByteBufView();
 
     Subscription(final String stream, final Channel channel, final int maxMessageLength, final int ringBytes,
         final java.util.function.Consumer<AutoCloseable> onClose)
@@ -113,11 +130,11 @@ public final class Subscription implements AutoCloseable
     }
 
     /**
-     * @return bytes of frames received and not yet polled.
+     * @return bytes of frames received and not yet polled: the ring, and a frame held aside.
      */
     public int bufferedBytes()
     {
-        return ringBuffer.size();
+        return ringBuffer.size() + asideLength;
     }
 
     /**
@@ -140,6 +157,35 @@ public final class Subscription implements AutoCloseable
     }
 
     private void onRecord(final int msgType, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        if (msgType == MSG_FRAME_ASIDE)
+        {
+            deliverAside();
+            return;
+        }
+        deliver(buffer, index, length);
+    }
+
+    private void deliverAside()
+    {
+        // Cleared before the slot: once the slot is empty the event loop may set the next frame's length.
+        asideLength = 0;
+        final ByteBuf frame = aside.getAndSet(null);
+        if (frame == null)
+        {
+            return; // released by close()
+        }
+        try
+        {
+            deliver(asideView.wrap(frame), frame.readerIndex(), frame.readableBytes());
+        }
+        finally
+        {
+            frame.release();
+        }
+    }
+
+    private void deliver(final DirectBuffer buffer, final int index, final int length)
     {
         header.wrap(buffer, index);
         if (header.type() == FrameType.GAP)
@@ -170,14 +216,39 @@ public final class Subscription implements AutoCloseable
     private boolean copyIn(final ByteBuf frames)
     {
         final int end = frames.writerIndex();
-        final int reached = ring.offerFrames(frames, frames.readerIndex(), end);
-        if (reached == end)
+        int index = frames.readerIndex();
+        while ((index = ring.offerFrames(frames, index, end)) < end)
         {
-            frames.release();
-            return true;
+            final int frameLength = frames.getInt(index + LENGTH_OFFSET);
+            if (frameLength <= ring.maxFrameLength() || !setAside(frames, index, frameLength))
+            {
+                frames.readerIndex(index);
+                return false;
+            }
+            index += frameLength;
         }
-        frames.readerIndex(reached);
-        return false;
+        frames.release();
+        return true;
+    }
+
+    // A frame too long for a record waits aside (a slice of the read, not a copy), behind a marker record. One at a
+    // time: while one waits, the next waits in pending as frames do for room in the ring.
+    private boolean setAside(final ByteBuf frames, final int index, final int frameLength)
+    {
+        if (aside.get() != null)
+        {
+            return false;
+        }
+        final int claim = ringBuffer.tryClaim(MSG_FRAME_ASIDE, 0);
+        if (claim < 0)
+        {
+            return false;
+        }
+        asideLength = frameLength;
+        // Set before the commit, which publishes it: the poller takes it when it reads the marker.
+        aside.set(frames.retainedSlice(index, frameLength));
+        ringBuffer.commit(claim);
+        return true;
     }
 
     private void pauseReading()
@@ -192,10 +263,11 @@ public final class Subscription implements AutoCloseable
         }
     }
 
-    // Half the ring free: room for at least four of the largest frames, so each resume makes real progress.
+    // Half the ring free (room for at least four records of the largest size) and nothing aside, so each resume makes
+    // real progress.
     private boolean hasRoomToResume()
     {
-        return ringBuffer.size() <= ring.capacity() / 2;
+        return ringBuffer.size() <= ring.capacity() / 2 && aside.get() == null;
     }
 
     private void resume()
@@ -257,6 +329,12 @@ public final class Subscription implements AutoCloseable
         {
             frames.release();
         }
+        final ByteBuf frame = aside.getAndSet(null);
+        if (frame != null)
+        {
+            asideLength = 0;
+            frame.release();
+        }
         waitingForRoom = false;
     }
 
@@ -265,6 +343,9 @@ public final class Subscription implements AutoCloseable
         @Override
         void onWelcomed(final ChannelHandlerContext ctx, final Welcome welcome)
         {
+            // Whatever the relay accepts from publishers it may send here: take frames up to its limit.
+            ctx.pipeline().get(FrameDecoder.class).maxFrameLength(
+                Math.max(welcome.maxFrameLength(), HANDSHAKE_MAX_FRAME_LENGTH));
             connected = true;
         }
 

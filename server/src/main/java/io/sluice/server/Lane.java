@@ -36,6 +36,13 @@ final class Lane
     static final String TIER_MEMORY = "memory";
     static final String TIER_DISK = "disk";
 
+    /** {@link #offer}: the lane took the run. */
+    static final int OFFER_ACCEPTED = 0;
+    /** {@link #offer}: no room; the caller keeps the run. */
+    static final int OFFER_FULL = 1;
+    /** {@link #offer}: the lane is closed; the run was released without being accepted. */
+    static final int OFFER_CLOSED = 2;
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Lane.class);
 
     private final Channel channel;
@@ -128,23 +135,24 @@ final class Lane
     }
 
     /**
-     * Any thread. Takes ownership of {@code run} when it returns true; leaves it with the caller otherwise.
+     * Any thread. Takes ownership of {@code run} unless it returns {@link #OFFER_FULL}.
      *
      * @param run DATA frames, back to back.
      * @param messages frames in the run.
-     * @return whether the lane took the run.
+     * @return {@link #OFFER_ACCEPTED} (counted as accepted), {@link #OFFER_FULL} (the caller keeps the run), or
+     * {@link #OFFER_CLOSED} (the subscriber is gone: the run was released, and the caller accounts for it).
      */
-    boolean offer(final ByteBuf run, final int messages)
+    int offer(final ByteBuf run, final int messages)
     {
         if (closed)
         {
             run.release();
-            return true;
+            return OFFER_CLOSED;
         }
         final int bytes = run.readableBytes();
         if (queuedBytes.get() >= maxBytes || !runs.offer(run))
         {
-            return false;
+            return OFFER_FULL;
         }
         final long queued = queuedBytes.addAndGet(bytes);
         messagesAccepted.add(messages);
@@ -154,10 +162,10 @@ final class Lane
         {
             // Lost a race with close(): make sure whatever is queued gets released.
             scheduleDrain();
-            return true;
+            return OFFER_ACCEPTED;
         }
         scheduleDrain();
-        return true;
+        return OFFER_ACCEPTED;
     }
 
     /**

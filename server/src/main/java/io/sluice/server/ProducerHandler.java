@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.protocol.DataRun;
 import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Header;
@@ -57,6 +58,8 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     private long blockedLastSequence;
     private Lane[] blockedLanes;
     private boolean[] blockedRefused;
+    // Whether a lane has accepted the blocked run: if none does (its subscribers left), it counts as unrouted.
+    private boolean blockedRouted;
 
     ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics)
     {
@@ -85,12 +88,20 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
             onRun(frames);
             return;
         }
+        if (type == FrameType.ERROR)
+        {
+            ReceivedError.record(ctx.channel(), frames, metrics);
+        }
         frames.release();
         switch (type)
         {
             case FrameType.HEARTBEAT:
                 break;
+            case FrameType.ERROR:
             case FrameType.CLOSE:
+                // The publisher sends nothing after either (protocol.md §3.6, §3.8): ignore anything that follows,
+                // deliver what it sent before, ACK it, close.
+                FrameDecoder.discardInput(ctx.pipeline());
                 closeRequested = true;
                 pause(ctx, 0x8000_0000);
                 closeIfDone();
@@ -198,9 +209,11 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     {
         final Lane[] lanes = stream.lanes();
         boolean[] refused = null;
+        boolean routed = false;
         for (int i = 0; i < lanes.length; i++)
         {
-            if (!offer(lanes[i], run, messages))
+            final int result = offer(lanes[i], run, messages);
+            if (result == Lane.OFFER_FULL)
             {
                 if (refused == null)
                 {
@@ -208,17 +221,20 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
                 }
                 refused[i] = true;
             }
-        }
-        if (lanes.length == 0)
-        {
-            stream.onUnrouted(messages);
+            routed |= result == Lane.OFFER_ACCEPTED;
         }
         if (refused == null)
         {
+            if (!routed)
+            {
+                // No subscriber, or only ones that left since the lanes were read.
+                stream.onUnrouted(messages);
+            }
             run.release();
             acceptedSequence = lastSequence;
             return true;
         }
+        blockedRouted = routed;
         blockedRun = run;
         blockedMessages = messages;
         blockedLastSequence = lastSequence;
@@ -231,15 +247,23 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         return false;
     }
 
-    private static boolean offer(final Lane lane, final ByteBuf run, final int messages)
+    private static int offer(final Lane lane, final ByteBuf run, final int messages)
     {
         final ByteBuf copy = run.retainedDuplicate();
-        if (lane.offer(copy, messages))
+        final int result = lane.offer(copy, messages);
+        if (result == Lane.OFFER_FULL)
         {
-            return true;
+            copy.release();
         }
-        copy.release();
-        return false;
+        return result;
+    }
+
+    // Offers the blocked run to one lane that refused it; returns whether that lane no longer owes it.
+    private boolean offerBlocked(final Lane lane)
+    {
+        final int result = offer(lane, blockedRun, blockedMessages);
+        blockedRouted |= result == Lane.OFFER_ACCEPTED;
+        return result != Lane.OFFER_FULL;
     }
 
     // Register with every lane that still owes the run, then try once more: a lane that drained in between
@@ -253,7 +277,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
             {
                 final Lane lane = blockedLanes[i];
                 lane.awaitRoom(wake);
-                if (offer(lane, blockedRun, blockedMessages))
+                if (offerBlocked(lane))
                 {
                     blockedRefused[i] = false;
                 }
@@ -280,7 +304,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         {
             if (blockedRefused[i])
             {
-                if (offer(blockedLanes[i], blockedRun, blockedMessages))
+                if (offerBlocked(blockedLanes[i]))
                 {
                     blockedRefused[i] = false;
                 }
@@ -294,6 +318,10 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         {
             waitForRoom();
             return;
+        }
+        if (!blockedRouted)
+        {
+            stream.onUnrouted(blockedMessages);
         }
         unheld(blockedRun.readableBytes());
         blockedRun.release();

@@ -14,10 +14,10 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.sluice.core.netty.HeartbeatHandler;
 import io.sluice.core.netty.ProtocolErrorHandler;
 import io.sluice.core.netty.Transports;
 import io.sluice.core.protocol.FrameDecoder;
+import io.sluice.core.protocol.Hello;
 import io.sluice.core.util.RateLimitedLogger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 public final class Relay implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
+    private static final int CONNECTION_LINES_PER_SECOND = 10;
 
     private final RelayConfig config;
     private final EventLoopGroup group;
@@ -84,6 +85,9 @@ public final class Relay implements AutoCloseable
         final RateLimitedLogger warnings = new RateLimitedLogger(LoggerFactory.getLogger(Relay.class), 10);
         final ProtocolErrorHandler errorHandler = new ProtocolErrorHandler("relay", warnings,
             (code, n) -> metrics.onProtocolError(code));
+        // The INFO lines of opened and closed connections: a flood of connections must not flood the log either.
+        final RateLimitedLogger connectionLines = new RateLimitedLogger(LoggerFactory.getLogger(ConnectionLog.class),
+            CONNECTION_LINES_PER_SECOND);
         final ServerBootstrap bootstrap = new ServerBootstrap()
             .group(group)
             .channel(Transports.serverChannel())
@@ -102,10 +106,12 @@ public final class Relay implements AutoCloseable
                 {
                     metrics.onConnectionOpened();
                     connections.add(ch);
-                    final ConnectionLog connectionLog = new ConnectionLog();
+                    final ConnectionLog connectionLog = new ConnectionLog(connectionLines);
+                    // Until the WELCOME (HelloHandler) a connection has shown no token: its decoder takes frames up
+                    // to the largest HELLO only, so it holds at most that much; and no HeartbeatHandler yet, since the
+                    // relay sends nothing before it answers the HELLO, and the hello timeout covers a silent peer.
                     ch.pipeline().addLast(
-                        new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()),
-                        new FrameDecoder(config.maxFrameLength()),
+                        new FrameDecoder(Hello.MAX_FRAME_LENGTH),
                         new HelloHandler(config, streams, metrics, diskTiers, connectionLog),
                         connectionLog,
                         errorHandler);
@@ -116,6 +122,9 @@ public final class Relay implements AutoCloseable
             final Channel server = bootstrap.bind(new InetSocketAddress(config.bindAddress(), config.port()))
                 .syncUninterruptibly().channel();
             final Relay relay = new Relay(config, group, server, connections, metrics, streams, diskTiers);
+            final long sweepMs = streams.sweepIntervalMs();
+            group.next().scheduleWithFixedDelay(() -> removeIdleStreams(streams), sweepMs, sweepMs,
+                TimeUnit.MILLISECONDS);
             LOG.info("relay listening on {}:{} ({} transport, {} io threads)", config.bindAddress(), relay.port(),
                 Transports.name(), config.ioThreads());
             return relay;
@@ -125,6 +134,15 @@ public final class Relay implements AutoCloseable
             diskTiers.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + ex, ex);
+        }
+    }
+
+    private static void removeIdleStreams(final StreamRegistry streams)
+    {
+        final int removed = streams.removeIdle();
+        if (removed > 0 && LOG.isDebugEnabled())
+        {
+            LOG.debug("removed {} idle streams; {} remain", removed, streams.size());
         }
     }
 

@@ -31,6 +31,10 @@ import java.util.Map;
  * @param subscriberSendBufferBytes the kernel send buffer (SO_SNDBUF) of each subscriber's connection; 0 (the
  *                                  default) leaves it to the OS, which on Linux grows it to megabytes. A small one
  *                                  keeps what is in flight to a subscriber, and so its latency, small.
+ * @param streamIdleTimeoutMs how long a stream no connection holds stays before it is removed, with its metrics;
+ *                            streams named in {@code streams} stay.
+ * @param maxStreams most streams not named in {@code streams} that may exist at once; a HELLO that would create one
+ *                   more is refused with TOO_MANY_STREAMS.
  */
 public record RelayConfig(
     String bindAddress,
@@ -51,10 +55,25 @@ public record RelayConfig(
     int shutdownGraceMs,
     java.nio.file.Path deadLetterDirectory,
     long deadLetterQuotaBytes,
-    int subscriberSendBufferBytes)
+    int subscriberSendBufferBytes,
+    int streamIdleTimeoutMs,
+    int maxStreams)
 {
     /** The port a relay listens on when none is given. */
     public static final int DEFAULT_PORT = 7440;
+    /**
+     * Default stream-idle-timeout: 5 minutes. Long enough for a publisher that restarts or reconnects with back-off
+     * to find its stream (and its counters) again, and for a stream to appear in several scrapes at the usual
+     * 15 s..1 min intervals before its series go; short enough that a relay flooded with new names is back to its
+     * steady state within minutes.
+     */
+    public static final int DEFAULT_STREAM_IDLE_TIMEOUT_MS = 5 * 60 * 1000;
+    /**
+     * Default max-streams: 10000. Far above the streams one relay serves in practice (each has lanes, publishers and
+     * a few /metrics lines), and low enough that a flood of names costs little: a few MiB of memory, a scrape of a
+     * few MiB.
+     */
+    public static final int DEFAULT_MAX_STREAMS = 10_000;
 
     /**
      * @throws IllegalArgumentException naming the setting that is out of range.
@@ -83,6 +102,8 @@ public record RelayConfig(
         require(subscriberSendBufferBytes >= 0, "subscriber-send-buffer must not be negative, was "
             + subscriberSendBufferBytes);
         require(shutdownGraceMs >= 0, "shutdown-grace must not be negative, was " + shutdownGraceMs + " ms");
+        require(streamIdleTimeoutMs > 0, "stream-idle-timeout must be positive, was " + streamIdleTimeoutMs + " ms");
+        require(maxStreams >= 1, "max-streams must be >= 1, was " + maxStreams);
         require(authToken.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= Hello.MAX_TOKEN_LENGTH,
             "auth-token must be at most " + Hello.MAX_TOKEN_LENGTH + " bytes");
         streams = Map.copyOf(streams == null ? Map.of() : streams);
@@ -143,6 +164,8 @@ public record RelayConfig(
         b.deadLetterDirectory = deadLetterDirectory;
         b.deadLetterQuotaBytes = deadLetterQuotaBytes;
         b.subscriberSendBufferBytes = subscriberSendBufferBytes;
+        b.streamIdleTimeoutMs = streamIdleTimeoutMs;
+        b.maxStreams = maxStreams;
         return b;
     }
 
@@ -170,6 +193,8 @@ public record RelayConfig(
         private java.nio.file.Path deadLetterDirectory = java.nio.file.Path.of("sluice-dead-letter");
         private long deadLetterQuotaBytes;
         private int subscriberSendBufferBytes;
+        private int streamIdleTimeoutMs = DEFAULT_STREAM_IDLE_TIMEOUT_MS;
+        private int maxStreams = DEFAULT_MAX_STREAMS;
 
         private Builder()
         {
@@ -302,6 +327,20 @@ public record RelayConfig(
             return this;
         }
 
+        /** @return this. */
+        public Builder streamIdleTimeoutMs(final int streamIdleTimeoutMs)
+        {
+            this.streamIdleTimeoutMs = streamIdleTimeoutMs;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder maxStreams(final int maxStreams)
+        {
+            this.maxStreams = maxStreams;
+            return this;
+        }
+
         /** @return the current default stream settings (to derive from). */
         public StreamConfig defaultStream()
         {
@@ -317,7 +356,7 @@ public record RelayConfig(
             return new RelayConfig(bindAddress, port, ioThreads, maxFrameLength, helloTimeoutMs, heartbeatIntervalMs,
                 heartbeatTimeoutMs, lowWaterMark, highWaterMark, maxReadBytes, maxReadsPerLoop, authToken,
                 defaultStream, streams, spillDirectory, shutdownGraceMs, deadLetterDirectory, deadLetterQuotaBytes,
-                subscriberSendBufferBytes);
+                subscriberSendBufferBytes, streamIdleTimeoutMs, maxStreams);
         }
     }
 }

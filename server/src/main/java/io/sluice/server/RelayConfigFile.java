@@ -47,7 +47,8 @@ public final class RelayConfigFile
     private static final List<String> TOP_KEYS = List.of("bind", "port", "io-threads", "max-frame-length",
         "hello-timeout", "heartbeat-interval", "heartbeat-timeout", "low-water-mark", "high-water-mark",
         "max-read-bytes", "max-reads-per-loop", "auth-token", "spill-dir", "shutdown-grace", "dead-letter-dir",
-        "dead-letter-quota", "subscriber-send-buffer", "default-stream", "streams");
+        "dead-letter-quota", "subscriber-send-buffer", "stream-idle-timeout", "max-streams", "default-stream",
+        "streams");
     private static final List<String> STREAM_KEYS = List.of("strategy", "on-full", "deadline", "sample-every",
         "lane-bytes", "lane-runs", "memory", "spill-quota");
     /** A config file is a few KiB; the cap stops a wrong path (a log, a dump) from being read into memory whole. */
@@ -177,6 +178,8 @@ public final class RelayConfigFile
                 case "dead-letter-dir" -> into.deadLetterDirectory(java.nio.file.Path.of(text(value, key)));
                 case "dead-letter-quota" -> into.deadLetterQuotaBytes(bytes(value, key));
                 case "subscriber-send-buffer" -> into.subscriberSendBufferBytes(intBytes(value, key));
+                case "stream-idle-timeout" -> into.streamIdleTimeoutMs(millis(value, key));
+                case "max-streams" -> into.maxStreams(wholeNumber(value, key));
                 default ->
                 {
                     // Water marks are set as a pair, and the streams after default-stream: both below.

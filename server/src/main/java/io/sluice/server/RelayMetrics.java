@@ -26,6 +26,7 @@ public final class RelayMetrics
     private final AtomicLong peakHeldBytes = new AtomicLong();
     private final AtomicLong peakOfClosedLanes = new AtomicLong();
     private final LongAdder[] errorsByCode = new LongAdder[ErrorCode.values().length];
+    private final LongAdder[] errorsReceivedByCode = new LongAdder[ErrorCode.values().length];
     private final Set<Lane> lanes = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
     private final StreamRegistry streams;
@@ -43,6 +44,7 @@ public final class RelayMetrics
         for (int i = 0; i < errorsByCode.length; i++)
         {
             errorsByCode[i] = new LongAdder();
+            errorsReceivedByCode[i] = new LongAdder();
         }
     }
 
@@ -54,6 +56,11 @@ public final class RelayMetrics
     void onProtocolError(final ErrorCode code)
     {
         errorsByCode[code.ordinal()].increment();
+    }
+
+    void onErrorReceived(final ErrorCode code)
+    {
+        errorsReceivedByCode[code.ordinal()].increment();
     }
 
     void onMessagesIn(final int messages, final int bytes)
@@ -114,6 +121,12 @@ public final class RelayMetrics
             list.add(stream.snapshot());
         }
         return list;
+    }
+
+    /** @return streams that exist now (idle ones go after stream-idle-timeout). */
+    public int streamCount()
+    {
+        return streams.size();
     }
 
     /** @return a snapshot of every subscriber lane, in no particular order. */
@@ -217,10 +230,31 @@ public final class RelayMetrics
     /** @return protocol errors by code, codes with none left out. */
     public Map<ErrorCode, Long> protocolErrorsByCode()
     {
+        return byCode(errorsByCode);
+    }
+
+    /**
+     * @param code an error code.
+     * @return ERROR frames received from clients with that code since start (codes this relay does not know count as
+     * {@link ErrorCode#INTERNAL}).
+     */
+    public long errorsReceived(final ErrorCode code)
+    {
+        return errorsReceivedByCode[code.ordinal()].sum();
+    }
+
+    /** @return ERROR frames received from clients by code, codes with none left out. */
+    public Map<ErrorCode, Long> errorsReceivedByCode()
+    {
+        return byCode(errorsReceivedByCode);
+    }
+
+    private static Map<ErrorCode, Long> byCode(final LongAdder[] counts)
+    {
         final Map<ErrorCode, Long> map = new EnumMap<>(ErrorCode.class);
         for (final ErrorCode code : ErrorCode.values())
         {
-            final long n = errorsByCode[code.ordinal()].sum();
+            final long n = counts[code.ordinal()].sum();
             if (n > 0)
             {
                 map.put(code, n);

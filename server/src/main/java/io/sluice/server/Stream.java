@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A named stream: its settings and its subscribers' lanes. Producers read the lanes as a copy-on-write array,
- * so forwarding takes no lock.
+ * so forwarding takes no lock. Made and removed by {@link StreamRegistry}, which counts the connections that hold
+ * it ({@link #join}, {@link #leave}) to tell when it has been idle long enough to go.
  */
 final class Stream
 {
@@ -15,7 +16,10 @@ final class Stream
     private final String name;
     private final int id;
     private final StreamConfig config;
-    private final AtomicInteger nextSourceId = new AtomicInteger(1);
+    private final boolean configured;
+    // Connections that hold the stream, from their HELLO to their close; and since when none has.
+    private final AtomicInteger users = new AtomicInteger();
+    private volatile long idleSinceNanos;
     private final LongAdder messagesIn = new LongAdder();
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder messagesUnrouted = new LongAdder();
@@ -26,9 +30,18 @@ final class Stream
 
     Stream(final String name, final int id, final StreamConfig config)
     {
+        this(name, id, config, false);
+    }
+
+    /**
+     * @param configured whether the config names the stream: then it is never removed.
+     */
+    Stream(final String name, final int id, final StreamConfig config, final boolean configured)
+    {
         this.name = name;
         this.id = id;
         this.config = config;
+        this.configured = configured;
     }
 
     String name()
@@ -51,9 +64,24 @@ final class Stream
         return lanes;
     }
 
-    int newSourceId()
+    /** Within the registry's lookup of the name: one more connection holds the stream. */
+    void join()
     {
-        return nextSourceId.getAndIncrement();
+        users.incrementAndGet();
+    }
+
+    /** A connection that held the stream has closed. */
+    void leave(final long nowNanos)
+    {
+        // Before the count drops: whoever sees no users sees when they left.
+        idleSinceNanos = nowNanos;
+        users.decrementAndGet();
+    }
+
+    /** @return whether the stream may be removed: not configured, and held by no connection for the timeout. */
+    boolean isIdle(final long nowNanos, final long timeoutNanos)
+    {
+        return !configured && users.get() == 0 && nowNanos - idleSinceNanos >= timeoutNanos;
     }
 
     synchronized void addLane(final Lane lane)

@@ -50,7 +50,7 @@ class LaneTest
             final int sent = 12;
             for (int sequence = 0; sequence < sent; sequence++)
             {
-                assertTrue(lane.offer(frame(sequence, 200 * 1024), 1));
+                assertEquals(Lane.OFFER_ACCEPTED, lane.offer(frame(sequence, 200 * 1024), 1));
                 channel.runPendingTasks();
             }
             assertTrue(lane.snapshot().droppedByReason().values().stream().mapToLong(Long::longValue).sum() > 0,
@@ -99,7 +99,7 @@ class LaneTest
             for (int sequence = 0; sequence < 3_000; sequence++)
             {
                 final int payload = sequence == 1_000 ? 1536 * 1024 : 1_000; // one frame stored as two fragments
-                assertTrue(lane.offer(frame(sequence, payload), 1));
+                assertEquals(Lane.OFFER_ACCEPTED, lane.offer(frame(sequence, payload), 1));
                 stored += FrameDescriptor.HEADER_LENGTH + payload;
                 channel.runPendingTasks();
             }

@@ -14,6 +14,7 @@ import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +57,9 @@ public final class ConsumeCommand implements Callable<Integer>
     private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
     // Most frames one poll delivers: bounds the time between stop checks.
     private static final int POLL_LIMIT = 256;
+    // A pass of the loop this much later than the last means the process did not run (stopped, descheduled): the
+    // idle time restarts, since what arrived meanwhile may still be on its way from the socket.
+    private static final long OWN_STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     @Spec
     private CommandSpec spec;
@@ -67,11 +72,8 @@ public final class ConsumeCommand implements Callable<Integer>
             + "backlog on disk across disconnects and restarts, and hands it over when it reconnects (default: none).")
     private String subscriptionName;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "H", description = "Relay host (default: ${DEFAULT-VALUE}).")
-    private String host;
-
-    @Option(names = "--port", defaultValue = "7440", paramLabel = "P", description = "Relay port (default: ${DEFAULT-VALUE}).")
-    private int port;
+    @Mixin
+    private ConnectionOptions connection = new ConnectionOptions();
 
     @Option(names = "--rate", paramLabel = "N",
         description = "Take at most N messages per second, to act as a slow consumer (default: unlimited).")
@@ -81,7 +83,8 @@ public final class ConsumeCommand implements Callable<Integer>
     private RunLimit limit;
 
     @Option(names = "--idle-timeout", defaultValue = "5s", paramLabel = "D", converter = DurationConverter.class,
-        description = "Stop when no message came for D, once one has (default: ${DEFAULT-VALUE}).")
+        description = "Stop when no message came for D, once one has (default: ${DEFAULT-VALUE}). Time the process "
+            + "was stopped does not count.")
     private Duration idleTimeout;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the result as one JSON object to FILE.")
@@ -95,7 +98,7 @@ public final class ConsumeCommand implements Callable<Integer>
         validate();
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        final ClientConfig config = ProduceCommand.clientConfig(spec, host, port, ClientConfig.DEFAULT_MAX_MESSAGE_LENGTH);
+        final ClientConfig config = connection.clientConfig(spec, ClientConfig.DEFAULT_MAX_MESSAGE_LENGTH);
 
         final CountDownLatch finished = new CountDownLatch(1);
         final Thread stopHook = ProduceCommand.installStopHook("consume", () -> running = false, finished);
@@ -152,14 +155,21 @@ public final class ConsumeCommand implements Callable<Integer>
         long receivedAtProgress = 0;
         long paceOrigin = start;
         long paceBase = 0;
-        String failure = null;
+        // When polls began to come back empty, or 0 while messages arrive: idle is what this loop saw, not the time
+        // since the last message, which would count a stopped process's pause and leave what waited unread.
+        long emptySince = 0;
+        long lastPass = start;
 
         while (running)
         {
             final long now = EpochClock.nanos();
+            if (now - lastPass > OWN_STALL_NANOS)
+            {
+                emptySince = 0;
+            }
+            lastPass = now;
             final long received = checker.received;
-            if (received >= count || now >= deadline ||
-                (received > 0 && now - checker.lastDeliveryNanos >= idleNanos))
+            if (received >= count || now >= deadline)
             {
                 break;
             }
@@ -191,12 +201,19 @@ public final class ConsumeCommand implements Callable<Integer>
             if (subscription.poll(checker, pollLimit) > 0)
             {
                 idle.reset();
+                emptySince = 0;
                 continue;
             }
             if (subscription.isDrained())
             {
-                final String reason = subscription.closeReason();
-                failure = "connection lost: " + (reason != null ? reason : "closed");
+                break;
+            }
+            if (emptySince == 0)
+            {
+                emptySince = now;
+            }
+            else if (received > 0 && now - emptySince >= idleNanos)
+            {
                 break;
             }
             if (paced)
@@ -207,6 +224,10 @@ public final class ConsumeCommand implements Callable<Integer>
             }
             idle.idle();
         }
+        // Lost before the run was over (a count not reached): what the relay had in flight for us is gone.
+        final boolean lost = !subscription.isConnected() && checker.received < count;
+        final String failure = lost ? "connection lost: " + Objects.requireNonNullElse(subscription.closeReason(),
+            "closed") + "; what was in flight to this consumer then is lost, and not counted as gaps" : null;
         subscription.close();
 
         final long received = checker.received;
@@ -224,11 +245,12 @@ public final class ConsumeCommand implements Callable<Integer>
         out.printf(Locale.ROOT, "  outOfOrder %d, duplicates %d, gaps %d (%d messages dropped)%n",
             checker.outOfOrder, checker.duplicates, checker.gaps, checker.gapMessages);
         out.printf(Locale.ROOT, "  latency us: p50 %,d  p99 %,d  p99.9 %,d  max %,d%n", p50, p99, p999, max);
-        out.flush();
         if (failure != null)
         {
+            out.println("  " + failure);
             err.println("consume: " + failure);
         }
+        out.flush();
         if (json != null)
         {
             final Map<String, Object> latencyJson = new LinkedHashMap<>();
@@ -247,6 +269,8 @@ public final class ConsumeCommand implements Callable<Integer>
             result.put("elapsedSeconds", ProduceCommand.round3(elapsedSeconds));
             result.put("ratePerSecond", ProduceCommand.round3(ratePerSecond));
             result.put("latencyMicros", latencyJson);
+            result.put("connectionLost", lost);
+            result.put("error", failure);
             if (!ProduceCommand.writeJson(json, result, err))
             {
                 return 1;

@@ -9,6 +9,7 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
@@ -74,11 +75,8 @@ public final class ProduceCommand implements Callable<Integer>
     @Option(names = "--stream", required = true, paramLabel = "S", description = "Stream name.")
     private String stream;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "H", description = "Relay host (default: ${DEFAULT-VALUE}).")
-    private String host;
-
-    @Option(names = "--port", defaultValue = "7440", paramLabel = "P", description = "Relay port (default: ${DEFAULT-VALUE}).")
-    private int port;
+    @Mixin
+    private ConnectionOptions connection = new ConnectionOptions();
 
     @Option(names = "--rate", defaultValue = "max", paramLabel = "N|max", converter = RateConverter.class,
         description = "Messages per second, or max (default: ${DEFAULT-VALUE}).")
@@ -89,7 +87,7 @@ public final class ProduceCommand implements Callable<Integer>
     private int size;
 
     @Option(names = "--keys", defaultValue = "0", paramLabel = "N",
-        description = "Send keyed messages (for latest-by-key): message i carries key i % N in its first 8 payload"
+        description = "Send keyed messages (for latest-by-key): message i carries key i %% N in its first 8 payload"
             + " bytes (default: 0, unkeyed).")
     private int keys;
 
@@ -107,7 +105,8 @@ public final class ProduceCommand implements Callable<Integer>
         validate();
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        final ClientConfig config = clientConfig(spec, host, port, Math.max(size, ClientConfig.DEFAULT_MAX_MESSAGE_LENGTH));
+        final ClientConfig config = connection.clientConfig(spec,
+            Math.max(size, ClientConfig.DEFAULT_MAX_MESSAGE_LENGTH));
 
         final CountDownLatch finished = new CountDownLatch(1);
         final Thread stopHook = stopHook("produce", finished);
@@ -151,8 +150,8 @@ public final class ProduceCommand implements Callable<Integer>
         if (size > publication.maxPayloadLength())
         {
             publication.close();
-            throw new ParameterException(spec.commandLine(),
-                "--size " + size + " exceeds the largest payload the publication takes, " + publication.maxPayloadLength());
+            throw new ParameterException(spec.commandLine(), "--size " + size + " exceeds the largest payload the "
+                + "relay takes, " + publication.maxPayloadLength() + " (its max-frame-length less the 32-byte header)");
         }
         final UnsafeBuffer payload = newPayload(size);
         final long count = RunLimit.count(limit);
@@ -260,6 +259,8 @@ public final class ProduceCommand implements Callable<Integer>
         {
             failure = awaitAcks(publication, sent - 1);
         }
+        final boolean lost = failure != null && !publication.isConnected();
+        final long acknowledged = publication.ackedSequence() + 1;
         publication.close();
         if (badSize)
         {
@@ -270,11 +271,12 @@ public final class ProduceCommand implements Callable<Integer>
         final double ratePerSecond = elapsedSeconds > 0 ? sent / elapsedSeconds : 0;
         out.printf(Locale.ROOT, "produced %,d messages of %d bytes to '%s' in %.3f s: %,.0f msg/s, %,d back-pressured offers%n",
             sent, size, stream, elapsedSeconds, ratePerSecond, backPressured);
-        out.flush();
         if (failure != null)
         {
+            out.printf(Locale.ROOT, "  %s; the relay acknowledged %,d of them%n", failure, acknowledged);
             err.println("produce: " + failure);
         }
+        out.flush();
         if (json != null)
         {
             final Map<String, Object> result = new LinkedHashMap<>();
@@ -284,6 +286,9 @@ public final class ProduceCommand implements Callable<Integer>
             result.put("elapsedSeconds", round3(elapsedSeconds));
             result.put("ratePerSecond", round3(ratePerSecond));
             result.put("payloadBytes", size);
+            result.put("acknowledged", acknowledged);
+            result.put("connectionLost", lost);
+            result.put("error", failure);
             if (!writeJson(json, result, err))
             {
                 return 1;
@@ -303,7 +308,7 @@ public final class ProduceCommand implements Callable<Integer>
         {
             if (!publication.isConnected())
             {
-                return describeLoss(publication) + " (relay acknowledged up to sequence " + acked + " of " + lastSequence + ")";
+                return describeLoss(publication);
             }
             LockSupport.parkNanos(1_000_000);
             final long now = System.nanoTime();
@@ -389,18 +394,6 @@ public final class ProduceCommand implements Callable<Integer>
             return QUIET_RUN_NANOS + SECOND_NANOS;
         }
         return durationNanos <= QUIET_RUN_NANOS ? Long.MAX_VALUE / 2 : SECOND_NANOS;
-    }
-
-    static ClientConfig clientConfig(final CommandSpec spec, final String host, final int port, final int maxMessageLength)
-    {
-        try
-        {
-            return ClientConfig.of(host, port).withMaxMessageLength(maxMessageLength);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new ParameterException(spec.commandLine(), ex.getMessage());
-        }
     }
 
     static boolean writeJson(final Path file, final Map<String, ?> result, final PrintWriter err)

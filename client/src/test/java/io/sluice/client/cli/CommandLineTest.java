@@ -3,13 +3,18 @@ package io.sluice.client.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -81,6 +86,73 @@ class CommandLineTest
         {
             assertTrue(out.toString().contains(option), option);
         }
+    }
+
+    @Test
+    void helpPrintsNoPicocliWarning()
+    {
+        // picocli reports a description it cannot format (a lone % in it) on System.err, whatever the command's err.
+        final PrintStream systemErr = System.err;
+        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try
+        {
+            assertEquals(0, run(new ProduceCommand(), "--help"));
+            assertEquals(0, run(new ConsumeCommand(), "--help"));
+        }
+        finally
+        {
+            System.setErr(systemErr);
+        }
+        assertEquals("", captured.toString(StandardCharsets.UTF_8) + err);
+        assertTrue(out.toString().contains("key i % N"), out.toString());
+    }
+
+    @Test
+    void helpNamesTheConnectionOptions()
+    {
+        for (final Object command : new Object[] {new ProduceCommand(), new ConsumeCommand()})
+        {
+            out.getBuffer().setLength(0);
+            assertEquals(0, run(command, "--help"));
+            for (final String option :
+                new String[] {"--host", "--port", "--token-file", "--connect-timeout", "SLUICE_TOKEN"})
+            {
+                assertTrue(out.toString().contains(option), option + " in " + out);
+            }
+            assertFalse(out.toString().contains("--auth-token"));
+        }
+    }
+
+    @Test
+    void theTokenComesFromTheFileLessItsLineBreakOrElseFromTheEnvironment(@TempDir final Path dir) throws Exception
+    {
+        final CommandSpec spec = new CommandLine(new ProduceCommand()).getCommandSpec();
+        final ConnectionOptions options = new ConnectionOptions();
+        options.host = "127.0.0.1";
+        options.port = 7440;
+        options.connectTimeout = Duration.ofSeconds(5);
+        options.environment = name -> ConnectionOptions.TOKEN_ENV.equals(name) ? "from-env" : null;
+        assertEquals("from-env", options.clientConfig(spec, 64).authToken());
+
+        options.tokenFile = Files.writeString(dir.resolve("token"), "s3cret tok\u00e9n\r\n");
+        assertEquals("s3cret tok\u00e9n", options.clientConfig(spec, 64).authToken());
+
+        options.environment = name -> null;
+        options.tokenFile = null;
+        assertEquals("", options.clientConfig(spec, 64).authToken());
+    }
+
+    @Test
+    void aTokenFileThatCannotBeReadOrIsEmptyIsABadCommandLine(@TempDir final Path dir) throws Exception
+    {
+        assertEquals(2, run(new ProduceCommand(), "--stream", "demo", "--token-file",
+            dir.resolve("missing").toString()));
+        assertTrue(err.toString().contains("cannot read --token-file"), err.toString());
+        final Path empty = Files.writeString(dir.resolve("empty"), "\n");
+        assertEquals(2, run(new ConsumeCommand(), "--stream", "demo", "--token-file", empty.toString()));
+        assertTrue(err.toString().contains("is empty"), err.toString());
+        assertEquals(2, run(new ConsumeCommand(), "--stream", "demo", "--connect-timeout", "0s"));
     }
 
     @Test

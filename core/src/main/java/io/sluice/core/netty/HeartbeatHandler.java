@@ -15,8 +15,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * Keeps a connection honest in both directions: sends a HEARTBEAT every interval while the channel is
  * writable, and raises {@link ErrorCode#HEARTBEAT_TIMEOUT} when nothing has been read for the timeout
- * <em>while reading is enabled</em>. A connection whose reads we paused ourselves (autoRead off, to throttle it)
- * is not the peer's silence, so the clock restarts when reading resumes.
+ * <em>while we were reading</em>. Two kinds of our own silence are not the peer's, so the clock restarts after
+ * them:
+ * <ul>
+ * <li>reads we paused ourselves (autoRead off, to throttle the connection);</li>
+ * <li>time this event loop did not run at all: its thread was blocked, or the whole process was stopped (SIGSTOP,
+ * a debugger, a VM paused). What the peer sent meanwhile waits unread in the socket, so a check that comes
+ * later than it should, by more than half the slack between interval and timeout (at most one interval), only
+ * restarts the clock; the next read takes in what waited.</li>
+ * </ul>
  * <p>
  * Sits right after the socket, before the decoder, so any inbound byte counts as a sign of life. Inbound
  * HEARTBEAT frames need no handling beyond that; the next handler discards them.
@@ -25,7 +32,9 @@ public final class HeartbeatHandler extends ChannelDuplexHandler
 {
     private final long intervalNanos;
     private final long timeoutNanos;
+    private final long lateTickNanos;
     private long lastReadNanos;
+    private long lastTickNanos;
     private ScheduledFuture<?> tick;
 
     /**
@@ -40,6 +49,7 @@ public final class HeartbeatHandler extends ChannelDuplexHandler
         }
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        this.lateTickNanos = intervalNanos + Math.min(intervalNanos, (timeoutNanos - intervalNanos) / 2);
     }
 
     @Override
@@ -62,15 +72,18 @@ public final class HeartbeatHandler extends ChannelDuplexHandler
     {
         if (tick == null)
         {
-            lastReadNanos = System.nanoTime();
-            tick = ctx.executor().scheduleAtFixedRate(() -> onTick(ctx), intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
+            lastReadNanos = ctx.executor().ticker().nanoTime();
+            lastTickNanos = lastReadNanos;
+            // Fixed delay, not fixed rate: after a stall one check runs, not a burst of missed ones.
+            tick = ctx.executor().scheduleWithFixedDelay(() -> onTick(ctx), intervalNanos, intervalNanos,
+                TimeUnit.NANOSECONDS);
         }
     }
 
     @Override
     public void channelRead(final ChannelHandlerContext ctx, final Object msg)
     {
-        lastReadNanos = System.nanoTime();
+        lastReadNanos = ctx.executor().ticker().nanoTime();
         ctx.fireChannelRead(msg);
     }
 
@@ -97,8 +110,10 @@ public final class HeartbeatHandler extends ChannelDuplexHandler
 
     private void onTick(final ChannelHandlerContext ctx)
     {
-        final long now = System.nanoTime();
-        if (!ctx.channel().config().isAutoRead())
+        final long now = ctx.executor().ticker().nanoTime();
+        final boolean late = now - lastTickNanos > lateTickNanos;
+        lastTickNanos = now;
+        if (!ctx.channel().config().isAutoRead() || late)
         {
             lastReadNanos = now;
         }

@@ -19,7 +19,8 @@ import java.nio.ByteOrder;
  * hand-off between a Netty event loop and another thread. Producers copy frames in from a {@link ByteBuf};
  * the consumer copies them out into a {@link ByteBuf} or reads them in place. Nothing is allocated per frame.
  * <p>
- * Agrona caps a record at an eighth of the capacity, so the capacity is at least eight times the largest frame.
+ * Agrona caps a record at an eighth of the capacity (the record's 8-byte header aside), so the capacity is at least
+ * eight times the largest frame.
  */
 public final class FrameRing
 {
@@ -47,8 +48,12 @@ public final class FrameRing
      */
     public static FrameRing forFrames(final int maxFrameLength, final int minCapacity, final boolean manyProducers)
     {
-        final int recordLength = maxFrameLength + 8;
-        final int capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(minCapacity, recordLength * 8));
+        final long eightFrames = 8L * maxFrameLength;
+        if (eightFrames > 1 << 30)
+        {
+            throw new IllegalArgumentException("eight frames of " + maxFrameLength + " bytes exceed a 1 GiB ring");
+        }
+        final int capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(minCapacity, (int)eightFrames));
         return new FrameRing(capacity, manyProducers);
     }
 
@@ -94,7 +99,8 @@ public final class FrameRing
 
     /**
      * Copies whole frames from {@code src[from, to)} into the ring, one record each, for as long as they fit.
-     * For one producing thread at a time (it reads the source through a view of its own).
+     * Stops before a frame the ring has no room for now, or one longer than {@link #maxFrameLength()}, which no
+     * record can hold. For one producing thread at a time (it reads the source through a view of its own).
      *
      * @param src frames, back to back.
      * @param from index of the first frame.
@@ -104,10 +110,15 @@ public final class FrameRing
     public int offerFrames(final ByteBuf src, final int from, final int to)
     {
         final DirectBuffer frames = srcView.wrap(src);
+        final int maxFrameLength = ring.maxMsgLength();
         int index = from;
         while (index < to)
         {
             final int frameLength = frames.getInt(index + FrameDescriptor.LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+            if (frameLength > maxFrameLength)
+            {
+                break;
+            }
             final int claim = ring.tryClaim(MSG_FRAME, frameLength);
             if (claim < 0)
             {

@@ -14,6 +14,8 @@ public final class MetricNames
     public static final String RELAY_UPTIME = "sluice_relay_uptime_seconds";
     /** Counter: connections accepted since start. */
     public static final String CONNECTIONS_OPENED = "sluice_connections_opened_total";
+    /** Gauge: streams that exist now. */
+    public static final String STREAMS = "sluice_streams";
     /** Gauge: publishers connected now. */
     public static final String PUBLISHERS = "sluice_publishers";
     /** Gauge: subscribers connected now. */
@@ -30,6 +32,8 @@ public final class MetricNames
     public static final String PEAK_HELD_BYTES = "sluice_peak_held_bytes";
     /** Counter with label {@code code}: protocol errors detected. */
     public static final String PROTOCOL_ERRORS = "sluice_protocol_errors_total";
+    /** Counter with label {@code code}: ERROR frames received from clients. */
+    public static final String ERRORS_RECEIVED = "sluice_errors_received_total";
 
     // Per stream: label stream.
     /** Counter: messages received on the stream. */

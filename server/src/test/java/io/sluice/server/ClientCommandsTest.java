@@ -1,0 +1,128 @@
+package io.sluice.server;
+
+import io.sluice.client.cli.ConsumeCommand;
+import io.sluice.client.cli.ProduceCommand;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code sluice produce} and {@code sluice consume} against a real relay: the auth token from a file, and a lost
+ * connection reported in the text, the JSON and the exit code.
+ */
+class ClientCommandsTest
+{
+    @TempDir
+    Path dir;
+
+    /** One run of a command: its exit code and what it printed. */
+    private record Run(int exit, String out, String err)
+    {
+        @Override
+        public String toString()
+        {
+            return "exit " + exit + "\n" + out + err;
+        }
+    }
+
+    private static Run run(final Object command, final String... args)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int exit = new CommandLine(command).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
+            .execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private static CompletableFuture<Run> runAsync(final Object command, final String... args)
+    {
+        return CompletableFuture.supplyAsync(() -> run(command, args));
+    }
+
+    @Test
+    void theRightTokenFileLetsTheToolsInAndAWrongOneExitsOneWithAuthFailed() throws Exception
+    {
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).authToken("s3cret").build()))
+        {
+            final String port = Integer.toString(relay.port());
+            final String right = Files.writeString(dir.resolve("right"), "s3cret\n").toString();
+            final String wrong = Files.writeString(dir.resolve("wrong"), "guess\n").toString();
+
+            final CompletableFuture<Run> consume = runAsync(new ConsumeCommand(), "--stream", "auth", "--port", port,
+                "--token-file", right, "--count", "100", "--idle-timeout", "30s");
+            awaitSubscriber(relay);
+            final Run produce = run(new ProduceCommand(), "--stream", "auth", "--port", port, "--token-file", right,
+                "--count", "100");
+            assertEquals(0, produce.exit(), produce.toString());
+            final Run consumed = consume.get(60, TimeUnit.SECONDS);
+            assertEquals(0, consumed.exit(), consumed.toString());
+            assertTrue(consumed.out().contains("consumed 100 messages"), consumed.toString());
+
+            for (final Object command : new Object[] {new ProduceCommand(), new ConsumeCommand()})
+            {
+                final Run refused = run(command, "--stream", "auth", "--port", port, "--token-file", wrong,
+                    "--count", "1");
+                assertEquals(1, refused.exit(), refused.toString());
+                assertTrue(refused.err().contains("AUTH_FAILED"), refused.toString());
+            }
+        }
+    }
+
+    @Test
+    void aLostConnectionIsExitOneAndSaidInTheTextAndTheJson() throws Exception
+    {
+        final Path produceJson = dir.resolve("produce.json");
+        final Path consumeJson = dir.resolve("consume.json");
+        final CompletableFuture<Run> consume;
+        final CompletableFuture<Run> produce;
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
+        {
+            final String port = Integer.toString(relay.port());
+            consume = runAsync(new ConsumeCommand(), "--stream", "lost", "--port", port, "--idle-timeout", "60s",
+                "--json", consumeJson.toString());
+            awaitSubscriber(relay);
+            produce = runAsync(new ProduceCommand(), "--stream", "lost", "--port", port, "--rate", "20000",
+                "--duration", "120s", "--json", produceJson.toString());
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (relay.metrics().messagesIn() < 1_000)
+            {
+                assertTrue(System.nanoTime() < deadline, "nothing flows");
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+        }
+        final Run produced = produce.get(60, TimeUnit.SECONDS);
+        final Run consumed = consume.get(60, TimeUnit.SECONDS);
+        for (final Run run : new Run[] {produced, consumed})
+        {
+            assertEquals(1, run.exit(), run.toString());
+            assertTrue(run.out().contains("  connection lost: "), run.toString());
+        }
+        for (final Path json : new Path[] {produceJson, consumeJson})
+        {
+            final String text = Files.readString(json);
+            assertTrue(text.contains("\"connectionLost\":true"), text);
+            assertTrue(text.contains("\"error\":\"connection lost: "), text);
+        }
+    }
+
+    private static void awaitSubscriber(final Relay relay)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (relay.metrics().subscribers() == 0)
+        {
+            assertTrue(System.nanoTime() < deadline, "the consumer did not subscribe");
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+}
