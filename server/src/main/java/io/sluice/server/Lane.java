@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.netty.OutboundBytes;
+import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.drop.DropReason;
@@ -74,6 +75,12 @@ final class Lane
     /** The drop policy at work, or null when full lanes throttle. */
     private final DropStage drops;
     private volatile String tier;
+
+    // For the lanes view (metrics): producers held, and what waits where, measured on the lane's event loop when asked.
+    private final HoldClock holds = new HoldClock();
+    private volatile LaneDepths depths;
+    // Lane's event loop: the timestamp of the first frame of the disk backlog, taken when the lane switched to disk.
+    private long diskBacklogSinceNanos;
 
     /**
      * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see {@link Waker}); or
@@ -415,7 +422,7 @@ final class Lane
         if (TIER_MEMORY.equals(tier))
         {
             reached = memory.offerFrames(run, start, end);
-            switchToDiskIfFull(reached, end);
+            switchToDiskIfFull(run, reached, end);
         }
         if (TIER_DISK.equals(tier) && reached < end)
         {
@@ -433,7 +440,7 @@ final class Lane
             if (TIER_MEMORY.equals(tier))
             {
                 reached = drops.admitToMemory(run, reached, end);
-                switchToDiskIfFull(reached, end);
+                switchToDiskIfFull(run, reached, end);
             }
             if (TIER_DISK.equals(tier) && reached < end)
             {
@@ -457,11 +464,12 @@ final class Lane
         return reached;
     }
 
-    private void switchToDiskIfFull(final int reached, final int end)
+    private void switchToDiskIfFull(final ByteBuf run, final int reached, final int end)
     {
         if (reached < end && disk != null && disk.hasRoom())
         {
             tier = TIER_DISK;
+            diskBacklogSinceNanos = run.getLong(reached + FrameDescriptor.TIMESTAMP_OFFSET);
             logTierSwitch(TIER_DISK);
         }
     }
@@ -657,6 +665,50 @@ final class Lane
         return messagesAccepted.sum();
     }
 
+    /** @return how long the lane has held producers paused; any thread. */
+    HoldClock holds()
+    {
+        return holds;
+    }
+
+    /** @return the lane's event loop, where {@link #measureDepths()} runs. */
+    EventLoop eventLoop()
+    {
+        return eventLoop;
+    }
+
+    /**
+     * Lane's event loop: measures what waits in each tier and the oldest waiting frame's timestamp, for
+     * {@link #snapshot()}. Reads one frame header; allocates the result only.
+     */
+    void measureDepths()
+    {
+        final long dropped = drops == null ? 0 : drops.dropped();
+        final long waiting = Math.max(0, messagesAccepted.sum() - messagesWritten - dropped);
+        final long inMemory = memory == null ? 0 : memory.frames();
+        final long onDisk = disk == null ? 0 : Math.max(0, disk.spilled() - disk.restored());
+        long oldest = 0;
+        boolean exact = true;
+        if (memory != null && !memory.isEmpty())
+        {
+            oldest = memory.oldestTimestampNanos();
+        }
+        if (oldest == 0 && disk != null && !disk.isEmpty())
+        {
+            // The frames on disk are not read here: the first frame of the backlog is the oldest it can hold.
+            oldest = diskBacklogSinceNanos;
+            exact = false;
+        }
+        final ByteBuf head = oldest == 0 && exact ? runs.peek() : null;
+        if (head != null && head.isReadable())
+        {
+            oldest = head.getLong(head.readerIndex() + FrameDescriptor.TIMESTAMP_OFFSET);
+        }
+        depths = new LaneDepths(System.nanoTime(), waiting, queuedBytes.get(),
+            Math.max(0, waiting - inMemory - onDisk), inMemory, memory == null ? 0 : memory.usedBytes(), onDisk,
+            disk == null ? 0 : disk.diskBytes(), outboundBytes(), oldest, exact);
+    }
+
     /** @return a snapshot of the lane's counters; safe from any thread. */
     LaneSnapshot snapshot()
     {
@@ -670,7 +722,7 @@ final class Lane
             in, out, bytesWritten, Math.max(0, in - out - dropped), queuedBytes.get(), m == null ? 0 : m.usedBytes(),
             d == null ? 0 : d.diskBytes(), d == null ? 0 : d.spilled(), d == null ? 0 : d.restored(),
             dropped == 0 ? java.util.Map.of() : java.util.Map.of(DropReason.name(drops.reason()), dropped),
-            peakBytes.get(), bytesAccepted.sum());
+            peakBytes.get(), bytesAccepted.sum(), holds.holding(), holds.heldNanos(System.nanoTime()), closed, depths);
     }
 
     boolean isClosed()

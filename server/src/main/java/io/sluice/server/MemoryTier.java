@@ -11,6 +11,7 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
@@ -646,7 +647,38 @@ final class MemoryTier
         return ring.consumerPosition();
     }
 
-    /** @return the largest record; an output chunk at least this big always makes progress. */
+    /**
+     * For the lanes view: the timestamp in the header of the oldest waiting message, found by stepping over the
+     * records before it (padding, GAP frames, tombstones, the rest of a frame partly written); at most
+     * {@code OLDEST_SCAN_RECORDS} of them.
+     *
+     * @return epoch nanoseconds as stamped by the publisher, or 0 when no message waits within reach.
+     */
+    long oldestTimestampNanos()
+    {
+        final long end = ring.producerPosition();
+        long position = ring.consumerPosition();
+        for (int i = 0; i < OLDEST_SCAN_RECORDS && position < end; i++)
+        {
+            final int recordIndex = (int)(position & mask);
+            final int recordLength = memory.getInt(RecordDescriptor.lengthOffset(recordIndex));
+            if (recordLength <= 0)
+            {
+                return 0;
+            }
+            if (memory.getInt(RecordDescriptor.typeOffset(recordIndex)) == MSG_FIRST)
+            {
+                return memory.getLong(RecordDescriptor.encodedMsgOffset(recordIndex) + FrameDescriptor.TIMESTAMP_OFFSET,
+                    java.nio.ByteOrder.BIG_ENDIAN);
+            }
+            position += BitUtil.align(recordLength, RecordDescriptor.ALIGNMENT);
+        }
+        return 0;
+    }
+
+    private static final int OLDEST_SCAN_RECORDS = 1024;
+
+    /** @return the largest record: a longer frame is stored as fragments, and is never conflated. */
     int maxRecord()
     {
         return maxRecord;

@@ -60,10 +60,13 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     private boolean[] blockedRefused;
     // Whether a lane has accepted the blocked run: if none does (its subscribers left), it counts as unrouted.
     private boolean blockedRouted;
+    // Which lanes hold this publisher, for the lanes view and the blame metric.
+    private final ProducerBlame blame;
 
     ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics)
     {
         this.stream = stream;
+        this.blame = new ProducerBlame(stream.name(), sourceId);
         this.streamId = stream.id();
         this.sourceId = sourceId;
         this.metrics = metrics;
@@ -76,6 +79,8 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         this.wake = () -> ctx.executor().execute(retryTask);
         stream.publisherJoined();
         metrics.publisherJoined();
+        blame.attach(ctx.channel(), ctx.executor());
+        metrics.producerJoined(blame);
     }
 
     @Override
@@ -220,6 +225,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
                     refused = new boolean[lanes.length];
                 }
                 refused[i] = true;
+                blame.held(lanes[i], System.nanoTime());
             }
             routed |= result == Lane.OFFER_ACCEPTED;
         }
@@ -280,6 +286,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
                 if (offerBlocked(lane))
                 {
                     blockedRefused[i] = false;
+                    blame.released(lane, System.nanoTime());
                 }
                 else
                 {
@@ -307,6 +314,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
                 if (offerBlocked(blockedLanes[i]))
                 {
                     blockedRefused[i] = false;
+                    blame.released(blockedLanes[i], System.nanoTime());
                 }
                 else
                 {
@@ -452,6 +460,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
 
     private void releaseAll()
     {
+        blame.releaseAll(System.nanoTime());
         if (blockedRun != null)
         {
             unheld(blockedRun.readableBytes());
@@ -476,6 +485,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
             ctx = null;
             stream.publisherLeft();
             metrics.publisherLeft();
+            metrics.producerLeft(blame);
         }
     }
 }

@@ -2,9 +2,14 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Hello;
+import io.sluice.server.bridge.BridgeConfig;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything a relay needs to start. Immutable; build one with {@link #builder()}.
@@ -35,6 +40,7 @@ import java.util.Map;
  *                            streams named in {@code streams} stay.
  * @param maxStreams most streams not named in {@code streams} that may exist at once; a HELLO that would create one
  *                   more is refused with TOO_MANY_STREAMS.
+ * @param bridges bridges to other systems (such as Kafka) the relay starts once it listens, in order; names unique.
  */
 public record RelayConfig(
     String bindAddress,
@@ -57,7 +63,8 @@ public record RelayConfig(
     long deadLetterQuotaBytes,
     int subscriberSendBufferBytes,
     int streamIdleTimeoutMs,
-    int maxStreams)
+    int maxStreams,
+    List<BridgeConfig> bridges)
 {
     /** The port a relay listens on when none is given. */
     public static final int DEFAULT_PORT = 7440;
@@ -111,6 +118,13 @@ public record RelayConfig(
         {
             final String problem = Hello.checkName("stream", name, false);
             require(problem == null, "streams." + name + ": " + problem);
+        }
+        bridges = List.copyOf(bridges == null ? List.of() : bridges);
+        final Set<String> bridgeNames = new HashSet<>();
+        for (final BridgeConfig bridge : bridges)
+        {
+            require(bridgeNames.add(bridge.name()), "bridges: two bridges are named '" + bridge.name()
+                + "': give each a 'name' of its own");
         }
     }
 
@@ -166,6 +180,7 @@ public record RelayConfig(
         b.subscriberSendBufferBytes = subscriberSendBufferBytes;
         b.streamIdleTimeoutMs = streamIdleTimeoutMs;
         b.maxStreams = maxStreams;
+        b.bridges.addAll(bridges);
         return b;
     }
 
@@ -195,6 +210,7 @@ public record RelayConfig(
         private int subscriberSendBufferBytes;
         private int streamIdleTimeoutMs = DEFAULT_STREAM_IDLE_TIMEOUT_MS;
         private int maxStreams = DEFAULT_MAX_STREAMS;
+        private final List<BridgeConfig> bridges = new ArrayList<>();
 
         private Builder()
         {
@@ -341,6 +357,13 @@ public record RelayConfig(
             return this;
         }
 
+        /** @return this, with one more bridge after those added before. */
+        public Builder bridge(final BridgeConfig bridge)
+        {
+            this.bridges.add(bridge);
+            return this;
+        }
+
         /** @return the current default stream settings (to derive from). */
         public StreamConfig defaultStream()
         {
@@ -356,7 +379,7 @@ public record RelayConfig(
             return new RelayConfig(bindAddress, port, ioThreads, maxFrameLength, helloTimeoutMs, heartbeatIntervalMs,
                 heartbeatTimeoutMs, lowWaterMark, highWaterMark, maxReadBytes, maxReadsPerLoop, authToken,
                 defaultStream, streams, spillDirectory, shutdownGraceMs, deadLetterDirectory, deadLetterQuotaBytes,
-                subscriberSendBufferBytes, streamIdleTimeoutMs, maxStreams);
+                subscriberSendBufferBytes, streamIdleTimeoutMs, maxStreams, bridges);
         }
     }
 }

@@ -202,7 +202,7 @@ class RelayConfigFileTest
         assertEquals("unknown key 'prot' in relay.yaml (known: bind, port, io-threads, max-frame-length, hello-timeout, "
             + "heartbeat-interval, heartbeat-timeout, low-water-mark, high-water-mark, max-read-bytes, "
             + "max-reads-per-loop, auth-token, spill-dir, shutdown-grace, dead-letter-dir, dead-letter-quota, "
-            + "subscriber-send-buffer, stream-idle-timeout, max-streams, default-stream, streams)",
+            + "subscriber-send-buffer, stream-idle-timeout, max-streams, default-stream, streams, bridges)",
             error("prot: 7440"));
     }
 

@@ -220,6 +220,11 @@ public final class RelayCommand implements Callable<Integer>
         {
             return fail(err, ex.getMessage(), EXIT_CANNOT_START);
         }
+        catch (final IllegalArgumentException ex)
+        {
+            // A bridge's settings (the config file's are checked as it is read; this is for what only start finds).
+            return fail(err, ex.getMessage(), EXIT_CONFIG);
+        }
         // Started only now that the relay accepts connections, so /health answers "ready" from its first request.
         final PrometheusEndpoint metricsEndpoint;
         try
