@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
+import io.sluice.core.netty.OutboundBytes;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
@@ -157,12 +158,12 @@ public final class Publication implements AutoCloseable
     }
 
     /**
-     * @return bytes offered and not yet handed to the socket: the ring plus the connection's outbound buffer.
+     * @return bytes offered and not yet handed to the socket: the ring plus the connection's outbound buffer; any
+     * thread.
      */
     public long bufferedBytes()
     {
-        final var outbound = channel.unsafe().outboundBuffer();
-        return ringBuffer.size() + (outbound == null ? 0 : outbound.totalPendingWriteBytes());
+        return ringBuffer.size() + OutboundBytes.pending(channel);
     }
 
     /**
