@@ -80,7 +80,7 @@ public final class DeadLetterCommand implements Callable<Integer>
 
         @Option(names = "--reason", paramLabel = "R", split = ",", converter = ReasonName.class,
             description = "Only records dropped for these reasons: drop-newest, drop-oldest, latest-by-key, sample, "
-                + "deadline, custom, or a number; comma-separated or repeated.")
+                + "deadline, custom, bridge-rejected, bridge-timeout, or a number; comma-separated or repeated.")
         List<Integer> reasons;
 
         @Option(names = "--limit", paramLabel = "N", description = "At most N records (after the filters).")

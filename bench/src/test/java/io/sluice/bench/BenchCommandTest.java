@@ -33,7 +33,7 @@ final class BenchCommandTest
         final Path json = dir.resolve("bench.json");
         final String text = bench("--scenario", "latency-at-rate,overload,many-connections",
             "--rates", "2000", "--peers", "direct", "--strategies", "throttle,buffer", "--rate", "2000",
-            "--connections", "20", "--duration", "0.3", "--warmup", "0.1", "--json", json.toString(),
+            "--connections", "20", "--duration", "0.3", "--warmup", "0.1", "--drain", "60", "--json", json.toString(),
             "--charts", dir.resolve("charts").toString());
 
         final Map<String, Object> report = new Yaml().load(Files.readString(json));
@@ -77,7 +77,7 @@ final class BenchCommandTest
     {
         final Path json = dir.resolve("max.json");
         final String text = bench("--scenario", "max-throughput", "--peers", "direct", "--duration", "0.3",
-            "--warmup", "0.1", "--json", json.toString());
+            "--warmup", "0.1", "--drain", "60", "--json", json.toString());
 
         final Map<String, Object> report = new Yaml().load(Files.readString(json));
         final Map<String, Object> scenario = list(report.get("scenarios")).get(0);

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
+import io.sluice.core.netty.OutboundBytes;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.ring.FrameRing;
@@ -155,12 +156,12 @@ public final class Publication implements AutoCloseable
     }
 
     /**
-     * @return bytes offered and not yet handed to the socket: the ring plus the connection's outbound buffer.
+     * @return bytes offered and not yet handed to the socket: the ring plus the connection's outbound buffer; any
+     * thread.
      */
     public long bufferedBytes()
     {
-        final var outbound = channel.unsafe().outboundBuffer();
-        return ringBuffer.size() + (outbound == null ? 0 : outbound.totalPendingWriteBytes());
+        return ringBuffer.size() + OutboundBytes.pending(channel);
     }
 
     /**
@@ -472,21 +473,19 @@ public final class Publication implements AutoCloseable
         {
             return;
         }
-        final Completions acked = new Completions(null);
+        // The sends stay pending until their futures are completed on the callback executor: a callback that blocks
+        // then fills the bound and sendAsync refuses, instead of completions piling up in the executor's queue.
+        final Completions acked = new Completions(null, true);
         while (!asyncSequences.isEmpty() && asyncSequences.peekLong() <= sequence)
         {
             acked.add(asyncAwaitingAck.poll(), asyncSequences.pollLong());
-        }
-        synchronized (asyncLock)
-        {
-            asyncPending -= acked.futures.size();
         }
         acked.hand(callbacks);
     }
 
     private void failAsync(final String reason)
     {
-        final Completions failed = new Completions(new IllegalStateException(reason));
+        final Completions failed = new Completions(new IllegalStateException(reason), false);
         CompletableFuture<Long> future;
         while ((future = asyncAwaitingAck.poll()) != null)
         {
@@ -546,15 +545,21 @@ public final class Publication implements AutoCloseable
      * The futures one ACK (or the end of the connection) settles, completed in order by one task on the callback
      * executor: the event loop never runs what the application chained to them.
      */
-    private static final class Completions implements Runnable
+    private final class Completions implements Runnable
     {
         private final ArrayList<CompletableFuture<Long>> futures = new ArrayList<>();
         private final LongArrayList sequences = new LongArrayList();
         private final Throwable failure;
+        private final boolean releasesPending;
 
-        Completions(final Throwable failure)
+        /**
+         * @param failure what the futures fail with, or null to complete them with their sequences.
+         * @param releasesPending whether completing them ends their sends' pending count (a failure resets it at once).
+         */
+        Completions(final Throwable failure, final boolean releasesPending)
         {
             this.failure = failure;
+            this.releasesPending = releasesPending;
         }
 
         void add(final CompletableFuture<Long> future, final long sequence)
@@ -588,6 +593,13 @@ public final class Publication implements AutoCloseable
                 else
                 {
                     futures.get(i).completeExceptionally(failure);
+                }
+            }
+            if (releasesPending)
+            {
+                synchronized (asyncLock)
+                {
+                    asyncPending = Math.max(0, asyncPending - futures.size());
                 }
             }
         }

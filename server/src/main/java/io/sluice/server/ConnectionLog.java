@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.sluice.core.protocol.ProtocolException;
+import io.sluice.core.util.RateLimitedLogger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,8 +18,10 @@ import java.util.function.LongSupplier;
  * One log line when a relay connection opens and one when it closes, with the peer's address, its role and stream,
  * why it closed, and how many messages it moved.
  * <p>
- * A connection counts as opened once its HELLO is accepted (the relay answered WELCOME): both lines are then at INFO.
- * A connection that never gets that far (a port scan, a load balancer's TCP check, a client refused at HELLO for its
+ * A connection counts as opened once its HELLO is accepted (the relay answered WELCOME): both lines are then at INFO,
+ * through the relay's rate limit for them (a flood of short connections must not write megabytes of log; the line
+ * after a suppressed stretch says how many were left out). A connection that never gets that far (a port scan, a
+ * load balancer's TCP check, a client refused at HELLO for its
  * token, a timeout or a malformed frame) logs both lines at DEBUG only: a flood of bad clients must not flood the
  * log. Its protocol error still gets {@code ProtocolErrorHandler}'s rate-limited WARN and is counted in the metrics.
  * <p>
@@ -32,6 +35,7 @@ final class ConnectionLog extends ChannelInboundHandlerAdapter
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionLog.class);
 
+    private final RateLimitedLogger infoLines;
     private final long openedNanos = System.nanoTime();
     private volatile String reason;
 
@@ -42,6 +46,14 @@ final class ConnectionLog extends ChannelInboundHandlerAdapter
     private LongSupplier messagesIn;
     private LongSupplier messagesOut;
     private boolean logged;
+
+    /**
+     * @param infoLines the relay's rate limit for the INFO lines of all its connections.
+     */
+    ConnectionLog(final RateLimitedLogger infoLines)
+    {
+        this.infoLines = infoLines;
+    }
 
     @Override
     public void handlerAdded(final ChannelHandlerContext ctx)
@@ -65,7 +77,7 @@ final class ConnectionLog extends ChannelInboundHandlerAdapter
         this.stream = stream;
         this.messagesIn = in;
         this.messagesOut = out;
-        LOG.info("{} {} opened on stream '{}' {}", role, peer, stream, detail);
+        infoLines.info("{} {} opened on stream '{}' {}", role, peer, stream, detail);
     }
 
     /**
@@ -119,12 +131,13 @@ final class ConnectionLog extends ChannelInboundHandlerAdapter
         }
         else if (messagesOut == null)
         {
-            LOG.info("{} {} closed on stream '{}' after {}: {}; {} messages in", role, peer, stream, lasted, why,
+            infoLines.info("{} {} closed on stream '{}' after {}: {}; {} messages in", role, peer, stream, lasted, why,
                 messagesIn.getAsLong());
         }
         else
         {
-            LOG.info("{} {} closed on stream '{}' after {}: {}; {} messages in, {} out", role, peer, stream, lasted, why,
+            infoLines.info("{} {} closed on stream '{}' after {}: {}; {} messages in, {} out", role, peer, stream,
+                lasted, why,
                 messagesIn.getAsLong(), messagesOut.getAsLong());
         }
     }

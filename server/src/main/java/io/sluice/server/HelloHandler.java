@@ -4,7 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.core.netty.HeartbeatHandler;
 import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Hello;
@@ -82,14 +84,17 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
         {
             throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "relay is shutting down");
         }
-        final Stream stream = streams.stream(hello.stream());
+        final Stream stream = streams.acquire(hello.stream());
+        // Held until the connection closes, however this HELLO ends; an idle stream can then go.
+        ctx.channel().closeFuture().addListener(f -> streams.release(stream));
         timeout.cancel(false);
         if (hello.role() == Role.PUBLISHER)
         {
-            final int sourceId = stream.newSourceId();
+            final int sourceId = streams.newSourceId();
             ctx.writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), sourceId, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.voidPromise());
             final ProducerHandler producer = new ProducerHandler(stream, sourceId, metrics);
+            welcomed(ctx);
             ctx.pipeline().replace(this, "publisher", producer);
             connectionLog.opened("publisher", stream.name(), "as source " + sourceId, producer::messagesIn, null);
         }
@@ -107,15 +112,36 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             {
                 ctx.channel().config().setOption(io.netty.channel.ChannelOption.SO_SNDBUF, config.subscriberSendBufferBytes());
             }
-            final Lane lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), stream.config(),
-                stream.config().strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(), hello.subscription(),
-                    stream.config(), ctx.alloc(), l::wake) : null, diskTiers.deadLetters());
+            final Lane lane;
+            try
+            {
+                lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), stream.config(),
+                    stream.config().strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(),
+                        hello.subscription(), stream.config(), ctx.alloc(), l::wake) : null, diskTiers.deadLetters());
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                // A custom policy's constructor, a direct allocation: the name must not stay claimed by nobody.
+                stream.releaseSubscription(hello.subscription());
+                throw ex;
+            }
             ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, metrics));
             ctx.channel().writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.channel().voidPromise());
+            welcomed(ctx);
             connectionLog.opened("subscriber", stream.name(), "(" + stream.config().strategy().configName() +
                 (hello.subscription().isEmpty() ? "" : ", subscription '" + hello.subscription() + "'") + ")",
                 lane::messagesAccepted, () -> lane.snapshot().messagesOut());
         }
+    }
+
+    // With the WELCOME: frames up to the configured maximum from now on (the next frame of this read included), and
+    // heartbeats. Heartbeats never before the WELCOME: protocol.md §4 has the relay answer a HELLO with WELCOME or
+    // ERROR, and a heartbeat ahead of the answer would be neither. First in the pipeline, so any byte read counts.
+    private void welcomed(final ChannelHandlerContext ctx)
+    {
+        ctx.pipeline().get(FrameDecoder.class).maxFrameLength(config.maxFrameLength());
+        ctx.pipeline().addFirst("heartbeat",
+            new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()));
     }
 }

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.protocol.DataRun;
 import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Header;
@@ -57,10 +58,15 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     private long blockedLastSequence;
     private Lane[] blockedLanes;
     private boolean[] blockedRefused;
+    // Whether a lane has accepted the blocked run: if none does (its subscribers left), it counts as unrouted.
+    private boolean blockedRouted;
+    // Which lanes hold this publisher, for the lanes view and the blame metric.
+    private final ProducerBlame blame;
 
     ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics)
     {
         this.stream = stream;
+        this.blame = new ProducerBlame(stream.name(), sourceId);
         this.streamId = stream.id();
         this.sourceId = sourceId;
         this.metrics = metrics;
@@ -73,6 +79,8 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         this.wake = () -> ctx.executor().execute(retryTask);
         stream.publisherJoined();
         metrics.publisherJoined();
+        blame.attach(ctx.channel(), ctx.executor());
+        metrics.producerJoined(blame);
     }
 
     @Override
@@ -85,12 +93,20 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
             onRun(frames);
             return;
         }
+        if (type == FrameType.ERROR)
+        {
+            ReceivedError.record(ctx.channel(), frames, metrics);
+        }
         frames.release();
         switch (type)
         {
             case FrameType.HEARTBEAT:
                 break;
+            case FrameType.ERROR:
             case FrameType.CLOSE:
+                // The publisher sends nothing after either (protocol.md §3.6, §3.8): ignore anything that follows,
+                // deliver what it sent before, ACK it, close.
+                FrameDecoder.discardInput(ctx.pipeline());
                 closeRequested = true;
                 pause(ctx, 0x8000_0000);
                 closeIfDone();
@@ -198,27 +214,33 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     {
         final Lane[] lanes = stream.lanes();
         boolean[] refused = null;
+        boolean routed = false;
         for (int i = 0; i < lanes.length; i++)
         {
-            if (!offer(lanes[i], run, messages))
+            final int result = offer(lanes[i], run, messages);
+            if (result == Lane.OFFER_FULL)
             {
                 if (refused == null)
                 {
                     refused = new boolean[lanes.length];
                 }
                 refused[i] = true;
+                blame.held(lanes[i], System.nanoTime());
             }
-        }
-        if (lanes.length == 0)
-        {
-            stream.onUnrouted(messages);
+            routed |= result == Lane.OFFER_ACCEPTED;
         }
         if (refused == null)
         {
+            if (!routed)
+            {
+                // No subscriber, or only ones that left since the lanes were read.
+                stream.onUnrouted(messages);
+            }
             run.release();
             acceptedSequence = lastSequence;
             return true;
         }
+        blockedRouted = routed;
         blockedRun = run;
         blockedMessages = messages;
         blockedLastSequence = lastSequence;
@@ -231,15 +253,23 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         return false;
     }
 
-    private static boolean offer(final Lane lane, final ByteBuf run, final int messages)
+    private static int offer(final Lane lane, final ByteBuf run, final int messages)
     {
         final ByteBuf copy = run.retainedDuplicate();
-        if (lane.offer(copy, messages))
+        final int result = lane.offer(copy, messages);
+        if (result == Lane.OFFER_FULL)
         {
-            return true;
+            copy.release();
         }
-        copy.release();
-        return false;
+        return result;
+    }
+
+    // Offers the blocked run to one lane that refused it; returns whether that lane no longer owes it.
+    private boolean offerBlocked(final Lane lane)
+    {
+        final int result = offer(lane, blockedRun, blockedMessages);
+        blockedRouted |= result == Lane.OFFER_ACCEPTED;
+        return result != Lane.OFFER_FULL;
     }
 
     // Register with every lane that still owes the run, then try once more: a lane that drained in between
@@ -253,9 +283,10 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
             {
                 final Lane lane = blockedLanes[i];
                 lane.awaitRoom(wake);
-                if (offer(lane, blockedRun, blockedMessages))
+                if (offerBlocked(lane))
                 {
                     blockedRefused[i] = false;
+                    blame.released(lane, System.nanoTime());
                 }
                 else
                 {
@@ -280,9 +311,10 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         {
             if (blockedRefused[i])
             {
-                if (offer(blockedLanes[i], blockedRun, blockedMessages))
+                if (offerBlocked(blockedLanes[i]))
                 {
                     blockedRefused[i] = false;
+                    blame.released(blockedLanes[i], System.nanoTime());
                 }
                 else
                 {
@@ -294,6 +326,10 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         {
             waitForRoom();
             return;
+        }
+        if (!blockedRouted)
+        {
+            stream.onUnrouted(blockedMessages);
         }
         unheld(blockedRun.readableBytes());
         blockedRun.release();
@@ -344,8 +380,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         pauseReasons &= ~reason;
         if (pauseReasons == 0 && wasPaused)
         {
-            final long now = System.nanoTime();
-            stream.onResumed(pausedSinceNanos, now);
+            final long now = stream.onResumed(pausedSinceNanos);
             if (LOG.isDebugEnabled())
             {
                 LOG.debug("publisher {} of stream '{}' resumed after {} µs", ctx.channel().remoteAddress(), stream.name(),
@@ -424,6 +459,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
 
     private void releaseAll()
     {
+        blame.releaseAll(System.nanoTime());
         if (blockedRun != null)
         {
             unheld(blockedRun.readableBytes());
@@ -441,13 +477,14 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         if (pauseReasons != 0)
         {
             pauseReasons = 0;
-            stream.onResumed(pausedSinceNanos, System.nanoTime());
+            stream.onResumed(pausedSinceNanos);
         }
         if (ctx != null)
         {
             ctx = null;
             stream.publisherLeft();
             metrics.publisherLeft();
+            metrics.producerLeft(blame);
         }
     }
 }

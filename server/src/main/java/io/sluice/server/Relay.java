@@ -14,14 +14,17 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.sluice.core.netty.HeartbeatHandler;
 import io.sluice.core.netty.ProtocolErrorHandler;
 import io.sluice.core.netty.Transports;
 import io.sluice.core.protocol.FrameDecoder;
+import io.sluice.core.protocol.Hello;
 import io.sluice.core.util.RateLimitedLogger;
+import io.sluice.server.bridge.BridgeContext;
+import io.sluice.server.bridge.Bridges;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +44,9 @@ import java.util.concurrent.TimeUnit;
 public final class Relay implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
+    private static final int CONNECTION_LINES_PER_SECOND = 10;
+    /** The least time bridges get to deliver what they hold at a graceful stop. */
+    private static final Duration BRIDGE_FLUSH = Duration.ofSeconds(2);
 
     private final RelayConfig config;
     private final EventLoopGroup group;
@@ -50,6 +56,7 @@ public final class Relay implements AutoCloseable
     private final StreamRegistry streams;
     private final DiskTiers diskTiers;
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile Bridges bridges = Bridges.NONE;
 
     private Relay(final RelayConfig config, final EventLoopGroup group, final Channel serverChannel,
         final ChannelGroup connections, final RelayMetrics metrics, final StreamRegistry streams,
@@ -69,7 +76,8 @@ public final class Relay implements AutoCloseable
      *
      * @param config settings.
      * @return the running relay.
-     * @throws IllegalStateException when the address cannot be bound.
+     * @throws IllegalStateException when the address cannot be bound, or a bridge cannot start.
+     * @throws IllegalArgumentException when a bridge's settings are wrong.
      */
     public static Relay start(final RelayConfig config)
     {
@@ -84,6 +92,9 @@ public final class Relay implements AutoCloseable
         final RateLimitedLogger warnings = new RateLimitedLogger(LoggerFactory.getLogger(Relay.class), 10);
         final ProtocolErrorHandler errorHandler = new ProtocolErrorHandler("relay", warnings,
             (code, n) -> metrics.onProtocolError(code));
+        // The INFO lines of opened and closed connections: a flood of connections must not flood the log either.
+        final RateLimitedLogger connectionLines = new RateLimitedLogger(LoggerFactory.getLogger(ConnectionLog.class),
+            CONNECTION_LINES_PER_SECOND);
         final ServerBootstrap bootstrap = new ServerBootstrap()
             .group(group)
             .channel(Transports.serverChannel())
@@ -102,29 +113,79 @@ public final class Relay implements AutoCloseable
                 {
                     metrics.onConnectionOpened();
                     connections.add(ch);
-                    final ConnectionLog connectionLog = new ConnectionLog();
+                    final ConnectionLog connectionLog = new ConnectionLog(connectionLines);
+                    // Until the WELCOME (HelloHandler) a connection has shown no token: its decoder takes frames up
+                    // to the largest HELLO only, so it holds at most that much; and no HeartbeatHandler yet, since the
+                    // relay sends nothing before it answers the HELLO, and the hello timeout covers a silent peer.
                     ch.pipeline().addLast(
-                        new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()),
-                        new FrameDecoder(config.maxFrameLength()),
+                        new FrameDecoder(Hello.MAX_FRAME_LENGTH),
                         new HelloHandler(config, streams, metrics, diskTiers, connectionLog),
                         connectionLog,
                         errorHandler);
                 }
             });
+        final Relay relay;
         try
         {
             final Channel server = bootstrap.bind(new InetSocketAddress(config.bindAddress(), config.port()))
                 .syncUninterruptibly().channel();
-            final Relay relay = new Relay(config, group, server, connections, metrics, streams, diskTiers);
+            relay = new Relay(config, group, server, connections, metrics, streams, diskTiers);
+            final long sweepMs = streams.sweepIntervalMs();
+            group.next().scheduleWithFixedDelay(() -> removeIdleStreams(streams), sweepMs, sweepMs,
+                TimeUnit.MILLISECONDS);
             LOG.info("relay listening on {}:{} ({} transport, {} io threads)", config.bindAddress(), relay.port(),
                 Transports.name(), config.ioThreads());
-            return relay;
         }
         catch (final RuntimeException ex)
         {
             diskTiers.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + ex, ex);
+        }
+        relay.startBridges();
+        return relay;
+    }
+
+    // Before start returns, so a sink is subscribed by the time the caller announces the relay ready.
+    private void startBridges()
+    {
+        if (config.bridges().isEmpty())
+        {
+            return;
+        }
+        final InetAddress bound = ((InetSocketAddress)serverChannel.localAddress()).getAddress();
+        final String host = !bound.isAnyLocalAddress() ? bound.getHostAddress()
+            : bound instanceof java.net.Inet6Address ? "::1" : "127.0.0.1";
+        final DeadLetterStore deadLetters = diskTiers.deadLetters();
+        final BridgeContext context = new BridgeContext(host, port(), config.authToken(), config.maxFrameLength(),
+            deadLetters == null ? null : deadLetters::offer,
+            stream ->
+            {
+                final Stream s = streams.find(stream);
+                return s == null ? 0 : s.lanes().length;
+            });
+        try
+        {
+            bridges = Bridges.start(config.bridges(), context);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            close();
+            throw ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            close();
+            throw new IllegalStateException("cannot start bridges: " + ex.getMessage(), ex);
+        }
+    }
+
+    private static void removeIdleStreams(final StreamRegistry streams)
+    {
+        final int removed = streams.removeIdle();
+        if (removed > 0 && LOG.isDebugEnabled())
+        {
+            LOG.debug("removed {} idle streams; {} remain", removed, streams.size());
         }
     }
 
@@ -163,6 +224,14 @@ public final class Relay implements AutoCloseable
     }
 
     /**
+     * @return the relay's bridges (the config's {@code bridges}), running since start.
+     */
+    public Bridges bridges()
+    {
+        return bridges;
+    }
+
+    /**
      * Stops accepting, closes every connection and stops the event loops, at once. Idempotent.
      */
     @Override
@@ -188,9 +257,17 @@ public final class Relay implements AutoCloseable
         }
         metrics.shuttingDown();
         serverChannel.close().syncUninterruptibly();
+        final Duration period = grace.isNegative() ? Duration.ZERO : grace;
+        final long deadline = System.nanoTime() + period.toNanos();
+        // Bridges that publish stop taking from outside and settle what the relay acknowledged; sinks keep reading.
+        bridges.relayStopping(period);
         // Durable lanes hand over to disk, the others drain, subscribers get CLOSE and a FIN and close their side (see
         // GracefulStop); whatever is still open when the grace period is over is closed here.
-        GracefulStop.run(connections, metrics, grace.isNegative() ? Duration.ZERO : grace);
+        GracefulStop.run(connections, metrics, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        // Sinks have what their lanes held; they get what is left of the grace period to deliver it, and at least
+        // BRIDGE_FLUSH (or the whole grace period when shorter) even when the subscribers used it all up.
+        bridges.close(Duration.ofNanos(Math.max(deadline - System.nanoTime(),
+            Math.min(period.toNanos(), BRIDGE_FLUSH.toNanos()))));
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         // Lanes handed their memory tiers and hand-offs to disk as their connections closed; let that finish.

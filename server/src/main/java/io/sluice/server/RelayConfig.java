@@ -2,9 +2,14 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Hello;
+import io.sluice.server.bridge.BridgeConfig;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything a relay needs to start. Immutable; build one with {@link #builder()}.
@@ -31,6 +36,11 @@ import java.util.Map;
  * @param subscriberSendBufferBytes the kernel send buffer (SO_SNDBUF) of each subscriber's connection; 0 (the
  *                                  default) leaves it to the OS, which on Linux grows it to megabytes. A small one
  *                                  keeps what is in flight to a subscriber, and so its latency, small.
+ * @param streamIdleTimeoutMs how long a stream no connection holds stays before it is removed, with its metrics;
+ *                            streams named in {@code streams} stay.
+ * @param maxStreams most streams not named in {@code streams} that may exist at once; a HELLO that would create one
+ *                   more is refused with TOO_MANY_STREAMS.
+ * @param bridges bridges to other systems (such as Kafka) the relay starts once it listens, in order; names unique.
  */
 public record RelayConfig(
     String bindAddress,
@@ -51,10 +61,26 @@ public record RelayConfig(
     int shutdownGraceMs,
     java.nio.file.Path deadLetterDirectory,
     long deadLetterQuotaBytes,
-    int subscriberSendBufferBytes)
+    int subscriberSendBufferBytes,
+    int streamIdleTimeoutMs,
+    int maxStreams,
+    List<BridgeConfig> bridges)
 {
     /** The port a relay listens on when none is given. */
     public static final int DEFAULT_PORT = 7440;
+    /**
+     * Default stream-idle-timeout: 5 minutes. Long enough for a publisher that restarts or reconnects with back-off
+     * to find its stream (and its counters) again, and for a stream to appear in several scrapes at the usual
+     * 15 s..1 min intervals before its series go; short enough that a relay flooded with new names is back to its
+     * steady state within minutes.
+     */
+    public static final int DEFAULT_STREAM_IDLE_TIMEOUT_MS = 5 * 60 * 1000;
+    /**
+     * Default max-streams: 10000. Far above the streams one relay serves in practice (each has lanes, publishers and
+     * a few /metrics lines), and low enough that a flood of names costs little: a few MiB of memory, a scrape of a
+     * few MiB.
+     */
+    public static final int DEFAULT_MAX_STREAMS = 10_000;
 
     /**
      * @throws IllegalArgumentException naming the setting that is out of range.
@@ -83,6 +109,8 @@ public record RelayConfig(
         require(subscriberSendBufferBytes >= 0, "subscriber-send-buffer must not be negative, was "
             + subscriberSendBufferBytes);
         require(shutdownGraceMs >= 0, "shutdown-grace must not be negative, was " + shutdownGraceMs + " ms");
+        require(streamIdleTimeoutMs > 0, "stream-idle-timeout must be positive, was " + streamIdleTimeoutMs + " ms");
+        require(maxStreams >= 1, "max-streams must be >= 1, was " + maxStreams);
         require(authToken.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= Hello.MAX_TOKEN_LENGTH,
             "auth-token must be at most " + Hello.MAX_TOKEN_LENGTH + " bytes");
         streams = Map.copyOf(streams == null ? Map.of() : streams);
@@ -90,6 +118,13 @@ public record RelayConfig(
         {
             final String problem = Hello.checkName("stream", name, false);
             require(problem == null, "streams." + name + ": " + problem);
+        }
+        bridges = List.copyOf(bridges == null ? List.of() : bridges);
+        final Set<String> bridgeNames = new HashSet<>();
+        for (final BridgeConfig bridge : bridges)
+        {
+            require(bridgeNames.add(bridge.name()), "bridges: two bridges are named '" + bridge.name()
+                + "': give each a 'name' of its own");
         }
     }
 
@@ -143,6 +178,9 @@ public record RelayConfig(
         b.deadLetterDirectory = deadLetterDirectory;
         b.deadLetterQuotaBytes = deadLetterQuotaBytes;
         b.subscriberSendBufferBytes = subscriberSendBufferBytes;
+        b.streamIdleTimeoutMs = streamIdleTimeoutMs;
+        b.maxStreams = maxStreams;
+        b.bridges.addAll(bridges);
         return b;
     }
 
@@ -170,6 +208,9 @@ public record RelayConfig(
         private java.nio.file.Path deadLetterDirectory = java.nio.file.Path.of("sluice-dead-letter");
         private long deadLetterQuotaBytes;
         private int subscriberSendBufferBytes;
+        private int streamIdleTimeoutMs = DEFAULT_STREAM_IDLE_TIMEOUT_MS;
+        private int maxStreams = DEFAULT_MAX_STREAMS;
+        private final List<BridgeConfig> bridges = new ArrayList<>();
 
         private Builder()
         {
@@ -302,6 +343,27 @@ public record RelayConfig(
             return this;
         }
 
+        /** @return this. */
+        public Builder streamIdleTimeoutMs(final int streamIdleTimeoutMs)
+        {
+            this.streamIdleTimeoutMs = streamIdleTimeoutMs;
+            return this;
+        }
+
+        /** @return this. */
+        public Builder maxStreams(final int maxStreams)
+        {
+            this.maxStreams = maxStreams;
+            return this;
+        }
+
+        /** @return this, with one more bridge after those added before. */
+        public Builder bridge(final BridgeConfig bridge)
+        {
+            this.bridges.add(bridge);
+            return this;
+        }
+
         /** @return the current default stream settings (to derive from). */
         public StreamConfig defaultStream()
         {
@@ -317,7 +379,7 @@ public record RelayConfig(
             return new RelayConfig(bindAddress, port, ioThreads, maxFrameLength, helloTimeoutMs, heartbeatIntervalMs,
                 heartbeatTimeoutMs, lowWaterMark, highWaterMark, maxReadBytes, maxReadsPerLoop, authToken,
                 defaultStream, streams, spillDirectory, shutdownGraceMs, deadLetterDirectory, deadLetterQuotaBytes,
-                subscriberSendBufferBytes);
+                subscriberSendBufferBytes, streamIdleTimeoutMs, maxStreams, bridges);
         }
     }
 }

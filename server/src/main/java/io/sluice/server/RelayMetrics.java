@@ -7,7 +7,12 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -26,7 +31,9 @@ public final class RelayMetrics
     private final AtomicLong peakHeldBytes = new AtomicLong();
     private final AtomicLong peakOfClosedLanes = new AtomicLong();
     private final LongAdder[] errorsByCode = new LongAdder[ErrorCode.values().length];
+    private final LongAdder[] errorsReceivedByCode = new LongAdder[ErrorCode.values().length];
     private final Set<Lane> lanes = ConcurrentHashMap.newKeySet();
+    private final Set<ProducerBlame> producers = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
     private final StreamRegistry streams;
     private final long startedAtMillis = System.currentTimeMillis();
@@ -43,6 +50,7 @@ public final class RelayMetrics
         for (int i = 0; i < errorsByCode.length; i++)
         {
             errorsByCode[i] = new LongAdder();
+            errorsReceivedByCode[i] = new LongAdder();
         }
     }
 
@@ -54,6 +62,11 @@ public final class RelayMetrics
     void onProtocolError(final ErrorCode code)
     {
         errorsByCode[code.ordinal()].increment();
+    }
+
+    void onErrorReceived(final ErrorCode code)
+    {
+        errorsReceivedByCode[code.ordinal()].increment();
     }
 
     void onMessagesIn(final int messages, final int bytes)
@@ -79,6 +92,16 @@ public final class RelayMetrics
     void publisherLeft()
     {
         publishers.decrementAndGet();
+    }
+
+    void producerJoined(final ProducerBlame producer)
+    {
+        producers.add(producer);
+    }
+
+    void producerLeft(final ProducerBlame producer)
+    {
+        producers.remove(producer);
     }
 
     void subscriberJoined(final Lane lane)
@@ -116,6 +139,12 @@ public final class RelayMetrics
         return list;
     }
 
+    /** @return streams that exist now (idle ones go after stream-idle-timeout). */
+    public int streamCount()
+    {
+        return streams.size();
+    }
+
     /** @return a snapshot of every subscriber lane, in no particular order. */
     public List<LaneSnapshot> lanes()
     {
@@ -125,6 +154,74 @@ public final class RelayMetrics
             list.add(lane.snapshot());
         }
         return list;
+    }
+
+    /**
+     * @return every publisher connection as its event loop last measured it ({@link #measure}), in no particular
+     * order.
+     */
+    public List<ProducerSnapshot> producers()
+    {
+        final List<ProducerSnapshot> list = new ArrayList<>();
+        for (final ProducerBlame producer : producers)
+        {
+            list.add(producer.snapshot());
+        }
+        return list;
+    }
+
+    /**
+     * Asks each lane's and each publisher's event loop to measure what only that loop may read (what waits in each of
+     * a lane's tiers and the oldest waiting message's timestamp; which lanes hold a publisher), and waits for the
+     * answers. A loop that has not answered within {@code timeout} keeps its last measurement. For the lanes view,
+     * which calls it at most once per interval; never call it on an event loop.
+     *
+     * @param timeout longest wait.
+     * @return whether every loop answered in time.
+     * @throws InterruptedException when interrupted while waiting.
+     */
+    public boolean measure(final Duration timeout) throws InterruptedException
+    {
+        final List<Lane> laneList = new ArrayList<>(lanes);
+        final List<ProducerBlame> producerList = new ArrayList<>(producers);
+        final CountDownLatch answered = new CountDownLatch(laneList.size() + producerList.size());
+        for (final Lane lane : laneList)
+        {
+            runOn(lane.eventLoop(), lane::measureDepths, answered);
+        }
+        for (final ProducerBlame producer : producerList)
+        {
+            runOn(producer.executor(), producer::measure, answered);
+        }
+        return answered.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private static void runOn(final Executor loop, final Runnable task, final CountDownLatch done)
+    {
+        if (loop == null)
+        {
+            done.countDown();
+            return;
+        }
+        try
+        {
+            loop.execute(() ->
+            {
+                try
+                {
+                    task.run();
+                }
+                finally
+                {
+                    done.countDown();
+                }
+            });
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            // The loop has stopped (the relay is closing): its last measurement stands.
+            done.countDown();
+        }
     }
 
     /** @return connections accepted since start. */
@@ -166,9 +263,7 @@ public final class RelayMetrics
         long bytes = heldBytes.get();
         for (final Lane lane : lanes)
         {
-            bytes += lane.queuedBytes();
-            final var outbound = lane.channel().unsafe().outboundBuffer();
-            bytes += outbound == null ? 0 : outbound.totalPendingWriteBytes();
+            bytes += lane.queuedBytes() + lane.outboundBytes();
         }
         return bytes;
     }
@@ -219,10 +314,31 @@ public final class RelayMetrics
     /** @return protocol errors by code, codes with none left out. */
     public Map<ErrorCode, Long> protocolErrorsByCode()
     {
+        return byCode(errorsByCode);
+    }
+
+    /**
+     * @param code an error code.
+     * @return ERROR frames received from clients with that code since start (codes this relay does not know count as
+     * {@link ErrorCode#INTERNAL}).
+     */
+    public long errorsReceived(final ErrorCode code)
+    {
+        return errorsReceivedByCode[code.ordinal()].sum();
+    }
+
+    /** @return ERROR frames received from clients by code, codes with none left out. */
+    public Map<ErrorCode, Long> errorsReceivedByCode()
+    {
+        return byCode(errorsReceivedByCode);
+    }
+
+    private static Map<ErrorCode, Long> byCode(final LongAdder[] counts)
+    {
         final Map<ErrorCode, Long> map = new EnumMap<>(ErrorCode.class);
         for (final ErrorCode code : ErrorCode.values())
         {
-            final long n = errorsByCode[code.ordinal()].sum();
+            final long n = counts[code.ordinal()].sum();
             if (n > 0)
             {
                 map.put(code, n);

@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A named stream: its settings and its subscribers' lanes. Producers read the lanes as a copy-on-write array,
- * so forwarding takes no lock.
+ * so forwarding takes no lock. Made and removed by {@link StreamRegistry}, which counts the connections that hold
+ * it ({@link #join}, {@link #leave}) to tell when it has been idle long enough to go.
  */
 final class Stream
 {
@@ -15,20 +16,31 @@ final class Stream
     private final String name;
     private final int id;
     private final StreamConfig config;
-    private final AtomicInteger nextSourceId = new AtomicInteger(1);
+    private final boolean configured;
+    // Connections that hold the stream, from their HELLO to their close; and since when none has.
+    private final AtomicInteger users = new AtomicInteger();
+    private volatile long idleSinceNanos;
     private final LongAdder messagesIn = new LongAdder();
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder messagesUnrouted = new LongAdder();
-    private final LongAdder throttledNanos = new LongAdder();
     private final AtomicInteger publishers = new AtomicInteger();
     private volatile Lane[] lanes = NO_LANES;
     private final java.util.Set<String> activeSubscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     Stream(final String name, final int id, final StreamConfig config)
     {
+        this(name, id, config, false);
+    }
+
+    /**
+     * @param configured whether the config names the stream: then it is never removed.
+     */
+    Stream(final String name, final int id, final StreamConfig config, final boolean configured)
+    {
         this.name = name;
         this.id = id;
         this.config = config;
+        this.configured = configured;
     }
 
     String name()
@@ -51,9 +63,24 @@ final class Stream
         return lanes;
     }
 
-    int newSourceId()
+    /** Within the registry's lookup of the name: one more connection holds the stream. */
+    void join()
     {
-        return nextSourceId.getAndIncrement();
+        users.incrementAndGet();
+    }
+
+    /** A connection that held the stream has closed. */
+    void leave(final long nowNanos)
+    {
+        // Before the count drops: whoever sees no users sees when they left.
+        idleSinceNanos = nowNanos;
+        users.decrementAndGet();
+    }
+
+    /** @return whether the stream may be removed: not configured, and held by no connection for the timeout. */
+    boolean isIdle(final long nowNanos, final long timeoutNanos)
+    {
+        return !configured && users.get() == 0 && nowNanos - idleSinceNanos >= timeoutNanos;
     }
 
     synchronized void addLane(final Lane lane)
@@ -125,29 +152,44 @@ final class Stream
         messagesUnrouted.add(messages);
     }
 
-    // Pauses in progress count too, so that a stalled stream shows as throttled while it is stalled.
-    private final AtomicInteger pausedNow = new AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicLong pausedSinceSum = new java.util.concurrent.atomic.AtomicLong();
+    // Pauses in progress count too, so that a stalled stream shows as throttled while it is stalled. One lock over the
+    // three values: read apart, a reader between a resume's steps saw the counter go back. Pauses change at most a few
+    // thousand times a second per stream, and readers are scrapes.
+    private final Object pauseLock = new Object();
+    private int pausedNow;
+    private long pausedSinceSum;
+    private long throttledNanos;
 
     void onPaused(final long sinceNanos)
     {
-        pausedSinceSum.addAndGet(sinceNanos);
-        pausedNow.incrementAndGet();
+        synchronized (pauseLock)
+        {
+            pausedSinceSum += sinceNanos;
+            pausedNow++;
+        }
     }
 
-    void onResumed(final long sinceNanos, final long nowNanos)
+    /**
+     * @return the time the pause ended; read under the lock, so no reader has counted the pause as any longer.
+     */
+    long onResumed(final long sinceNanos)
     {
-        pausedNow.decrementAndGet();
-        pausedSinceSum.addAndGet(-sinceNanos);
-        throttledNanos.add(nowNanos - sinceNanos);
+        synchronized (pauseLock)
+        {
+            final long now = System.nanoTime();
+            pausedNow--;
+            pausedSinceSum -= sinceNanos;
+            throttledNanos += now - sinceNanos;
+            return now;
+        }
     }
 
     private long throttledNanos()
     {
-        final long now = System.nanoTime();
-        final int paused = pausedNow.get();
-        final long sinceSum = pausedSinceSum.get();
-        return throttledNanos.sum() + Math.max(0, paused * now - sinceSum);
+        synchronized (pauseLock)
+        {
+            return throttledNanos + Math.max(0, pausedNow * System.nanoTime() - pausedSinceSum);
+        }
     }
 
     StreamSnapshot snapshot()

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.ProtocolException;
@@ -44,12 +45,19 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter
     {
         final ByteBuf frame = (ByteBuf)msg;
         final int type = Frames.type(frame, frame.readerIndex());
+        if (type == FrameType.ERROR)
+        {
+            ReceivedError.record(ctx.channel(), frame, metrics);
+        }
         frame.release();
         switch (type)
         {
             case FrameType.HEARTBEAT:
                 break;
+            case FrameType.ERROR:
             case FrameType.CLOSE:
+                // The sender sends nothing after either (protocol.md §3.6, §3.8): ignore anything that follows.
+                FrameDecoder.discardInput(ctx.pipeline());
                 ctx.close();
                 break;
             default:

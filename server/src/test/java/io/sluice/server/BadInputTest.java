@@ -9,6 +9,7 @@ import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Header;
+import io.sluice.core.protocol.Hello;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -138,6 +139,18 @@ class BadInputTest
         }
         cases.add(Arguments.of("flags 0x4 on HEARTBEAT, 8 bytes only", new byte[]{0, 0, 0, 32, 1, 7, 0, 4},
             ErrorCode.BAD_FLAGS, new String[]{"flags 0x4 "}));
+        // Only DATA may be keyed, and a header-only frame has no payload (protocol.md §2, §3.7).
+        cases.add(Arguments.of("KEYED on a HEARTBEAT", frame(HEADER_LENGTH, 1, FrameType.HEARTBEAT, FLAG_KEYED, 0, 0, 0,
+            new byte[0]), ErrorCode.BAD_FLAGS, new String[]{"KEYED", "HEARTBEAT"}));
+        cases.add(Arguments.of("KEYED on a HELLO", frame(FrameType.HELLO, FLAG_KEYED, 0, 0, 0,
+            helloPayload(PUBLISHER, ascii(STREAM), new byte[0], new byte[0])), ErrorCode.BAD_FLAGS,
+            new String[]{"KEYED", "HELLO"}));
+        for (final int type : new int[]{FrameType.HEARTBEAT, FrameType.CLOSE, FrameType.ACK})
+        {
+            cases.add(Arguments.of(FrameType.name(type) + " with an 8-byte payload",
+                frame(type, 0, 0, 0, 0, new byte[8]), ErrorCode.FRAME_TOO_LARGE,
+                new String[]{FrameType.name(type) + " frame length 40 ", "no payload"}));
+        }
         cases.add(Arguments.of("KEYED DATA with a 4-byte payload",
             frame(HEADER_LENGTH + 4, 1, FrameType.DATA, FLAG_KEYED, 0, 0, 0, new byte[4]),
             ErrorCode.BAD_FLAGS, new String[]{"KEYED", "8-byte key"}));
@@ -148,7 +161,14 @@ class BadInputTest
             for (final boolean afterHello : new boolean[]{false, true})
             {
                 final Object[] a = c.get();
-                both.add(Arguments.of(a[0] + (afterHello ? ", after HELLO" : ", before HELLO"), a[1], a[2], a[3], afterHello));
+                // Before its WELCOME a connection may send no frame larger than the largest HELLO.
+                final String[] text = ((String[])a[3]).clone();
+                for (int i = 0; i < text.length && !afterHello; i++)
+                {
+                    text[i] = text[i].replace("maximum of " + MAX, "maximum of " + Hello.MAX_FRAME_LENGTH);
+                }
+                both.add(Arguments.of(a[0] + (afterHello ? ", after HELLO" : ", before HELLO"), a[1], a[2], text,
+                    afterHello));
             }
         }
         return both.stream();
@@ -192,6 +212,61 @@ class BadInputTest
         assertHealthyPairUnaffected();
     }
 
+    /**
+     * A HELLO larger than any valid one (protocol.md §8) is refused from its length field, before anything of it is
+     * buffered: a connection that has not shown its token cannot make the relay hold a frame of max-frame-length.
+     */
+    static Stream<Arguments> oversizedHellos()
+    {
+        return Stream.of(
+            Arguments.of("header of a 1 MiB HELLO", frame(MAX, 1, FrameType.HELLO, 0, 0, 0, 0, new byte[0]), MAX),
+            Arguments.of("length of a 1 MiB HELLO only", ByteBuffer.allocate(4).putInt(MAX).array(), MAX),
+            Arguments.of("header of a HELLO one byte too long",
+                frame(Hello.MAX_FRAME_LENGTH + 1, 1, FrameType.HELLO, 0, 0, 0, 0, new byte[0]),
+                Hello.MAX_FRAME_LENGTH + 1),
+            Arguments.of("header of a 64 KiB DATA frame before HELLO",
+                frame(64 * 1024, 1, FrameType.DATA, 0, 1, 1, 0, new byte[0]), 64 * 1024));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void oversizedHellos(final String name, final byte[] header, final int length) throws Exception
+    {
+        refusedFirstThing(header, ErrorCode.FRAME_TOO_LARGE, "frame length " + length + " ",
+            "maximum of " + Hello.MAX_FRAME_LENGTH);
+    }
+
+    @ParameterizedTest(name = "token of {0} bytes")
+    @ValueSource(ints = {0, 1024})
+    void theLargestHelloIsWelcomedAndLargeFramesAreAcceptedAfterIt(final int tokenLength) throws Exception
+    {
+        final String token = "t".repeat(tokenLength);
+        startRelayAndHealthyPair(b -> b.authToken(token), c -> c.withAuthToken(token));
+        final String longest = "s".repeat(Hello.MAX_NAME_LENGTH);
+        final byte[] largest = frame(FrameType.HELLO, 0, 0, 0, 0, helloPayload(SUBSCRIBER, ascii(longest),
+            ascii(longest), ascii(token)));
+        assertEquals(tokenLength == Hello.MAX_TOKEN_LENGTH, largest.length == Hello.MAX_FRAME_LENGTH, "test set-up");
+        try (RawPeer subscriber = new RawPeer(relay.port()); RawPeer publisher = new RawPeer(relay.port()))
+        {
+            subscriber.send(largest);
+            assertEquals(FrameType.WELCOME, subscriber.readFrame().type());
+            // After its WELCOME a publisher may send frames up to max-frame-length (FrameDecoderTest checks the limit
+            // is raised before the next frame of the same read).
+            publisher.send(frame(FrameType.HELLO, 0, 0, 0, 0, helloPayload(PUBLISHER, ascii(longest), new byte[0],
+                ascii(token))));
+            final RawPeer.Frame welcome = publisher.readFrame();
+            assertEquals(FrameType.WELCOME, welcome.type());
+            final byte[] big = new byte[MAX - HEADER_LENGTH];
+            RawPeer.sequencePayload(big, 0);
+            publisher.send(frame(FrameType.DATA, 0, welcome.streamId(), welcome.sourceId(), 0, big));
+            final RawPeer.Frame data = subscriber.readFrame();
+            assertEquals(FrameType.DATA, data.type(), data.toString());
+            assertEquals(MAX, data.length());
+        }
+        assertEquals(errorsBefore, relay.metrics().protocolErrorsByCode());
+        assertHealthyPairUnaffected();
+    }
+
     static Stream<Arguments> malformedHellos()
     {
         final byte[] none = new byte[0];
@@ -210,8 +285,9 @@ class BadInputTest
                 new String[]{"'sub!'", "'!'"}),
             Arguments.of("stream name length 300", helloPayload(PUBLISHER, new byte[300], none, none),
                 new String[]{"stream name length 300 "}),
-            Arguments.of("auth token length 2000", helloPayload(PUBLISHER, stream, none, new byte[2000]),
-                new String[]{"auth token length 2000 "}),
+            // The length alone: 2000 bytes of token would make the frame larger than any HELLO (FRAME_TOO_LARGE).
+            Arguments.of("auth token length 2000", concat(new byte[]{1, 0, 0, 1, 'a', 0, 0, 0x07, (byte)0xD0},
+                new byte[20]), new String[]{"auth token length 2000 "}),
             Arguments.of("stream name running past the frame",
                 new byte[]{1, 0, 0, 50, 'a', 'b', 'c', 0, 0, 0, 0}, new String[]{"stream name runs past the frame"}),
             Arguments.of("subscription name running past the frame",
@@ -225,6 +301,10 @@ class BadInputTest
             Arguments.of("2 trailing bytes", concat(helloPayload(PUBLISHER, stream, none, none), new byte[2]),
                 new String[]{"2 trailing bytes"}),
             Arguments.of("payload of 3 bytes", new byte[]{1, 0, 0}, new String[]{"shorter than 4 bytes"}),
+            Arguments.of("publisher naming a subscription", helloPayload(PUBLISHER, stream, ascii("audit"), none),
+                new String[]{"publisher", "'audit'"}),
+            Arguments.of("auth token that is not UTF-8", helloPayload(SUBSCRIBER, stream, none,
+                new byte[]{'a', (byte)0xC3, '(', (byte)0xFF}), new String[]{"auth token is not valid UTF-8"}),
             Arguments.of("empty payload", none, new String[]{"shorter than 4 bytes"}));
     }
 
@@ -232,14 +312,24 @@ class BadInputTest
     @MethodSource
     void malformedHellos(final String name, final byte[] helloPayload, final String[] text) throws Exception
     {
-        startRelayAndHealthyPair(b -> b, c -> c);
-        try (RawPeer peer = new RawPeer(relay.port()))
-        {
-            peer.send(frame(FrameType.HELLO, 0, 0, 0, 0, helloPayload));
-            expectRejected(peer, ErrorCode.MALFORMED_HELLO, text);
-        }
-        assertOnlyNewError(ErrorCode.MALFORMED_HELLO);
-        assertHealthyPairUnaffected();
+        refusedFirstThing(frame(FrameType.HELLO, 0, 0, 0, 0, helloPayload), ErrorCode.MALFORMED_HELLO, text);
+    }
+
+    /** The ids are the relay's to give (WELCOME): a HELLO's header carries none. */
+    static Stream<Arguments> helloHeadersWithIds()
+    {
+        final byte[] payload = helloPayload(PUBLISHER, ascii(STREAM), new byte[0], new byte[0]);
+        return Stream.of(
+            Arguments.of("stream id 7", frame(FrameType.HELLO, 0, 7, 0, 0, payload), "HELLO stream id 7 is not 0"),
+            Arguments.of("source id 3", frame(FrameType.HELLO, 0, 0, 3, 0, payload), "HELLO source id 3 is not 0"),
+            Arguments.of("sequence 1", frame(FrameType.HELLO, 0, 0, 0, 1, payload), "HELLO sequence 1 is not 0"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void helloHeadersWithIds(final String name, final byte[] hello, final String text) throws Exception
+    {
+        refusedFirstThing(hello, ErrorCode.MALFORMED_HELLO, text);
     }
 
     static Stream<Arguments> helloTimeouts()
@@ -363,6 +453,70 @@ class BadInputTest
             expectRejected(peer, ErrorCode.UNEXPECTED_FRAME, FrameType.name(type));
         }
         assertOnlyNewError(ErrorCode.UNEXPECTED_FRAME);
+        assertHealthyPairUnaffected();
+    }
+
+    // =============================================================================================================
+    // ERROR from a client (protocol.md §3: either side may send it): logged, counted, the connection closed cleanly
+    // with no ERROR in answer; what the publisher sent before it is still delivered.
+
+    static Stream<Arguments> errorsFromClients()
+    {
+        return Stream.of(
+            Arguments.of("publisher, INTERNAL after 5 DATA", PUBLISHER, RawPeer.error(17, "client gave up"),
+                ErrorCode.INTERNAL),
+            Arguments.of("publisher, code unknown to the relay", PUBLISHER, RawPeer.error(4711, "new in version 2"),
+                ErrorCode.INTERNAL),
+            Arguments.of("subscriber, HEARTBEAT_TIMEOUT", SUBSCRIBER,
+                RawPeer.error(ErrorCode.HEARTBEAT_TIMEOUT.code(), "nothing received for 10001 ms"),
+                ErrorCode.HEARTBEAT_TIMEOUT),
+            Arguments.of("subscriber, payload too short for a code", SUBSCRIBER,
+                frame(FrameType.ERROR, 0, 0, 0, 0, new byte[2]), ErrorCode.INTERNAL));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("errorsFromClients")
+    void errorFromAClientClosesItsConnectionCleanly(final String name, final int role, final byte[] error,
+        final ErrorCode counted) throws Exception
+    {
+        startRelayAndHealthyPair(b -> b, c -> c);
+        final int rawSource;
+        try (RawPeer peer = new RawPeer(relay.port()))
+        {
+            final RawPeer.Frame welcome = peer.handshake(role, STREAM, "");
+            rawSource = welcome.sourceId();
+            if (role == PUBLISHER)
+            {
+                final byte[][] frames = new byte[6][];
+                for (int i = 0; i < 5; i++)
+                {
+                    frames[i] = data(welcome.streamId(), rawSource, i);
+                }
+                frames[5] = error;
+                peer.send(concat(frames));
+            }
+            else
+            {
+                peer.send(error);
+            }
+            for (final RawPeer.Frame frame : peer.readUntilClosedWithoutError())
+            {
+                assertTrue(frame.type() == FrameType.ACK || frame.type() == FrameType.HEARTBEAT, "relay sent " + frame);
+            }
+        }
+        awaitCondition(() -> "the ERROR counted; received now " + relay.metrics().errorsReceivedByCode(),
+            () -> relay.metrics().errorsReceived(counted) == 1);
+        assertEquals(Map.of(counted, 1L), relay.metrics().errorsReceivedByCode(), "ERROR frames received by code");
+        assertEquals(errorsBefore, relay.metrics().protocolErrorsByCode(), "a client's ERROR is no protocol error");
+        if (role == PUBLISHER)
+        {
+            awaitCondition(() -> "the 5 messages before the ERROR; got " + received.from(rawSource),
+                () ->
+                {
+                    subscription.poll(received, 100);
+                    return received.from(rawSource) == 5;
+                });
+        }
         assertHealthyPairUnaffected();
     }
 
@@ -579,15 +733,17 @@ class BadInputTest
             long sequence = 0;
             while (out.remaining() >= HEADER_LENGTH + 64)
             {
-                final byte[] body = new byte[random.nextInt(40)];
-                random.nextBytes(body);
                 final int[] types = {FrameType.DATA, FrameType.DATA, FrameType.DATA, FrameType.HEARTBEAT,
                     random.nextInt(256), FrameType.HELLO, FrameType.ACK};
                 int type = types[random.nextInt(types.length)];
-                if (type == FrameType.CLOSE)
+                if (type == FrameType.CLOSE || type == FrameType.ERROR)
                 {
-                    type = FrameType.MAX_TYPE + 1; // an orderly goodbye would close without an ERROR
+                    type = FrameType.MAX_TYPE + 1; // an orderly goodbye, or the client's ERROR, closes without one
                 }
+                // Header-only frames mostly without a payload, so that the fuzz goes past them.
+                final byte[] body =
+                    new byte[FrameType.isHeaderOnly(type) && random.nextInt(8) != 0 ? 0 : random.nextInt(40)];
+                random.nextBytes(body);
                 final int length = random.nextInt(8) == 0 ? random.nextInt(HEADER_LENGTH + 64) : HEADER_LENGTH + body.length;
                 final int version = random.nextInt(10) == 0 ? random.nextInt(256) : 1;
                 final int flags = random.nextInt(10) == 0 ? random.nextInt(65536) : (random.nextInt(4) == 0 ? FLAG_KEYED : 0);
@@ -631,6 +787,22 @@ class BadInputTest
         publishAndAwait(200);
         errorsBefore = relay.metrics().protocolErrorsByCode();
         assertTrue(errorsBefore.isEmpty(), "protocol errors before the test: " + errorsBefore);
+    }
+
+    /**
+     * A new connection whose first bytes are {@code bad} gets an ERROR of {@code code} naming {@code text} and is
+     * closed; the relay counts that error only, and the healthy pair goes on.
+     */
+    private void refusedFirstThing(final byte[] bad, final ErrorCode code, final String... text) throws Exception
+    {
+        startRelayAndHealthyPair(b -> b, c -> c);
+        try (RawPeer peer = new RawPeer(relay.port()))
+        {
+            peer.send(bad);
+            expectRejected(peer, code, text);
+        }
+        assertOnlyNewError(code);
+        assertHealthyPairUnaffected();
     }
 
     /** Reads the ERROR, checks its code and that its text names the offending value, then expects the close. */

@@ -129,6 +129,28 @@ class ConnectionLogTest
     }
 
     @Test
+    void anErrorFromTheClientGivesItsCodeAndTextAsTheReason() throws Exception
+    {
+        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
+        try (RawPeer peer = new RawPeer(relay.port()))
+        {
+            peer.handshake(2, STREAM, "");
+            peer.send(RawPeer.error(ErrorCode.INTERNAL.code(), "disk full\nFAKE LOG LINE"));
+            peer.readUntilClosedWithoutError();
+            awaitLine(Level.INFO, "subscriber /127\\.0\\.0\\.1:" + peer.localPort() + " closed on stream 'logs' " +
+                "after \\S+ s: peer sent ERROR INTERNAL \\(disk full\\?FAKE LOG LINE\\); 0 messages in, 0 out");
+        }
+        try (RawPeer peer = new RawPeer(relay.port()))
+        {
+            peer.handshake(PUBLISHER, STREAM, "");
+            peer.send(RawPeer.error(4711, "from the future"));
+            peer.readUntilClosedWithoutError();
+            awaitLine(Level.INFO, "publisher /127\\.0\\.0\\.1:" + peer.localPort() + " closed on stream 'logs' after " +
+                "\\S+ s: peer sent ERROR code 4711 \\(from the future\\); 0 messages in");
+        }
+    }
+
+    @Test
     void aGracefulStopGivesTheShutdownAsTheReason() throws Exception
     {
         relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());

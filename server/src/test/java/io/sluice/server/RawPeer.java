@@ -102,11 +102,8 @@ final class RawPeer implements AutoCloseable
     Frame handshake(final int role, final String stream, final String token) throws IOException
     {
         send(hello(role, stream, "", token));
-        Frame welcome = readFrame();
-        while (welcome.type() == FrameType.HEARTBEAT)
-        {
-            welcome = readFrame();
-        }
+        // The relay sends nothing before its answer (protocol.md §4): the first frame is the WELCOME.
+        final Frame welcome = readFrame();
         assertEquals(FrameType.WELCOME, welcome.type(), "expected WELCOME, got " + welcome);
         return welcome;
     }
@@ -228,6 +225,36 @@ final class RawPeer implements AutoCloseable
         }
     }
 
+    /**
+     * Reads frames until the relay closes the connection, and returns them; fails on an ERROR frame and when the
+     * connection stays open for {@link #READ_TIMEOUT_MS} without a frame.
+     */
+    java.util.List<Frame> readUntilClosedWithoutError() throws IOException
+    {
+        final java.util.List<Frame> frames = new java.util.ArrayList<>();
+        while (true)
+        {
+            final Frame frame;
+            try
+            {
+                frame = readFrame();
+            }
+            catch (final EOFException | SocketException ex)
+            {
+                return frames;
+            }
+            catch (final SocketTimeoutException ex)
+            {
+                throw new AssertionError("relay did not close the connection within " + READ_TIMEOUT_MS + " ms", ex);
+            }
+            if (frame.type() == FrameType.ERROR)
+            {
+                fail("relay answered with " + frame + " after " + frames);
+            }
+            frames.add(frame);
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Frame builders
 
@@ -276,6 +303,14 @@ final class RawPeer implements AutoCloseable
     static byte[] empty(final int type)
     {
         return frame(type, 0, 0, 0, 0, new byte[0]);
+    }
+
+    /** An ERROR frame with any code number and text, as protocol.md §3.6 lays it out. */
+    static byte[] error(final int code, final String text)
+    {
+        final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return frame(FrameType.ERROR, 0, 0, 0, 0,
+            ByteBuffer.allocate(6 + bytes.length).putInt(code).putShort((short)bytes.length).put(bytes).array());
     }
 
     /** A well-formed HELLO frame. */

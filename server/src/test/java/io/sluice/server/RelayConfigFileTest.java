@@ -130,6 +130,19 @@ class RelayConfigFileTest
     }
 
     @Test
+    void readsStreamLimits()
+    {
+        final RelayConfig config = parse("stream-idle-timeout: 30s\nmax-streams: 500\n");
+        assertEquals(30_000, config.streamIdleTimeoutMs());
+        assertEquals(500, config.maxStreams());
+        assertEquals(RelayConfig.DEFAULT_STREAM_IDLE_TIMEOUT_MS, parse("port: 1").streamIdleTimeoutMs());
+        assertEquals(5 * 60 * 1000, RelayConfig.DEFAULT_STREAM_IDLE_TIMEOUT_MS);
+        assertEquals(RelayConfig.DEFAULT_MAX_STREAMS, parse("port: 1").maxStreams());
+        assertContains(error("stream-idle-timeout: 0"), "bad value for 'stream-idle-timeout'", "must be positive");
+        assertContains(error("max-streams: 0"), "bad value for 'max-streams'", "max-streams must be >= 1");
+    }
+
+    @Test
     void namesWhatIsWrongWithADropPolicy()
     {
         assertContains(error("default-stream: {on-full: drop-oldest}"),
@@ -188,7 +201,9 @@ class RelayConfigFileTest
     {
         assertEquals("unknown key 'prot' in relay.yaml (known: bind, port, io-threads, max-frame-length, hello-timeout, "
             + "heartbeat-interval, heartbeat-timeout, low-water-mark, high-water-mark, max-read-bytes, "
-            + "max-reads-per-loop, auth-token, spill-dir, shutdown-grace, dead-letter-dir, dead-letter-quota, subscriber-send-buffer, default-stream, streams)", error("prot: 7440"));
+            + "max-reads-per-loop, auth-token, spill-dir, shutdown-grace, dead-letter-dir, dead-letter-quota, "
+            + "subscriber-send-buffer, stream-idle-timeout, max-streams, default-stream, streams, bridges)",
+            error("prot: 7440"));
     }
 
     @Test

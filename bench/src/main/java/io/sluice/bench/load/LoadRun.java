@@ -52,10 +52,13 @@ public final class LoadRun
     private volatile boolean stopConsumers;
     private volatile boolean draining;
 
+    // Set once every load thread has started (threadsReady), then published to them (scheduleSet).
     private long startNanos;
-    // Volatile: a link that delivers by itself reads them on a thread of its own, started before they were set.
+    // Volatile: a link that delivers by itself reads them on a thread of its own, which the latch does not order.
     private volatile long measureFromNanos;
     private volatile long measureToNanos;
+    private java.util.concurrent.CountDownLatch threadsReady;
+    private final java.util.concurrent.CountDownLatch scheduleSet = new java.util.concurrent.CountDownLatch(1);
 
     private LoadRun(final String name, final String strategy, final Link link, final RelayProbe probe, final LoadSpec spec,
         final PrintWriter progress)
@@ -115,11 +118,19 @@ public final class LoadRun
                 producers.add(new Producer(t, own, ownStreams, own.size() / (double)spec.producers()));
             }
 
+            // The schedule starts once every thread runs: on a loaded machine a thread can start later than a short
+            // run's whole schedule, and a producer that finds its run over sends nothing.
+            threadsReady = new java.util.concurrent.CountDownLatch(consumers.size() + producers.size());
+            consumers.forEach(c -> c.thread.start());
+            producers.forEach(p -> p.thread.start());
+            if (!threadsReady.await(60, TimeUnit.SECONDS))
+            {
+                throw new IllegalStateException("the load threads did not start within 60 s");
+            }
             startNanos = EpochClock.nanos() + START_DELAY_NANOS;
             measureFromNanos = startNanos + spec.warmupNanos();
             measureToNanos = measureFromNanos + spec.measuredNanos();
-            consumers.forEach(c -> c.thread.start());
-            producers.forEach(p -> p.thread.start());
+            scheduleSet.countDown();
             return sampleUntilDone(producers, consumers);
         }
         finally
@@ -351,6 +362,19 @@ public final class LoadRun
         return sum;
     }
 
+    // A load thread, first thing: says it runs, then waits for the schedule (or for the run to be called off).
+    private void awaitSchedule() throws InterruptedException
+    {
+        threadsReady.countDown();
+        while (!scheduleSet.await(100, TimeUnit.MILLISECONDS))
+        {
+            if (stopProducers || stopConsumers)
+            {
+                throw new IllegalStateException("the run was called off before it started");
+            }
+        }
+    }
+
     private void fail(final Throwable ex)
     {
         failure.compareAndSet(null, ex);
@@ -397,6 +421,7 @@ public final class LoadRun
         {
             try
             {
+                awaitSchedule();
                 send();
                 for (final Link.Outlet outlet : outlets)
                 {
@@ -582,6 +607,7 @@ public final class LoadRun
         {
             try
             {
+                awaitSchedule();
                 consume();
             }
             catch (final Throwable ex)

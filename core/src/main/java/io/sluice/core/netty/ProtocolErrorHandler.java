@@ -15,6 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ObjIntConsumer;
 
@@ -22,7 +24,7 @@ import java.util.function.ObjIntConsumer;
  * Last handler of every Sluice pipeline. A {@link ProtocolException} from anywhere before it becomes an ERROR
  * frame naming what was wrong, one rate-limited WARN line with the peer's address, a count by code, and the
  * close of this connection only. I/O errors close quietly; anything else is reported as
- * {@link ErrorCode#INTERNAL}.
+ * {@link ErrorCode#INTERNAL}, with one rate-limited ERROR line (a stack trace for the first fault of each class).
  */
 @ChannelHandler.Sharable
 public final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter
@@ -31,7 +33,11 @@ public final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter
 
     private static final long CLOSE_GRACE_MS = 1000;
 
+    private static final int ERRORS_PER_SECOND = 10;
+
     private final RateLimitedLogger warnings;
+    private final RateLimitedLogger errors = new RateLimitedLogger(LOG, ERRORS_PER_SECOND);
+    private final Set<Class<?>> tracedFaults = ConcurrentHashMap.newKeySet();
     private final ObjIntConsumer<ErrorCode> onError;
     private final String side;
 
@@ -66,8 +72,31 @@ public final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter
         else
         {
             onError.accept(ErrorCode.INTERNAL, 1);
-            LOG.error("{}: internal error on {}", side, ctx.channel().remoteAddress(), root);
-            sendErrorAndClose(ctx, ErrorCode.INTERNAL, String.valueOf(root));
+            logInternal(ctx, root);
+            try
+            {
+                sendErrorAndClose(ctx, ErrorCode.INTERNAL, String.valueOf(root));
+            }
+            catch (final OutOfMemoryError ex)
+            {
+                // No memory for the ERROR frame either: close without it.
+                ctx.close();
+            }
+        }
+    }
+
+    // Rate-limited like the WARNs. The stack trace goes with the first fault of each class only: a fault that hits
+    // every connection (a bug on a common path) must not write a trace per connection. Out of memory, most often
+    // direct memory that one connection could not get, never has one: where it was thrown says little.
+    private void logInternal(final ChannelHandlerContext ctx, final Throwable fault)
+    {
+        if (!(fault instanceof OutOfMemoryError) && tracedFaults.add(fault.getClass()))
+        {
+            errors.error("{}: internal error on {}", side, ctx.channel().remoteAddress(), fault);
+        }
+        else
+        {
+            errors.error("{}: internal error on {}: {}", side, ctx.channel().remoteAddress(), fault.toString());
         }
     }
 
@@ -81,11 +110,7 @@ public final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter
     public static void sendErrorAndClose(final ChannelHandlerContext ctx, final ErrorCode code, final String text)
     {
         // Nothing the peer sent after the offending frame is handled, and the close is not a second error.
-        final FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
-        if (decoder != null)
-        {
-            decoder.discardInput();
-        }
+        FrameDecoder.discardInput(ctx.pipeline());
         if (ctx.channel().isActive())
         {
             ctx.channel().config().setAutoRead(false);

@@ -30,7 +30,7 @@ public enum ErrorCode
     WRONG_STREAM(11),
     /** The auth token was refused. */
     AUTH_FAILED(12),
-    /** The relay refuses the stream name (not configured, or invalid). */
+    /** Reserved: a relay that refuses stream names it is not configured with. This relay never sends it. */
     UNKNOWN_STREAM(13),
     /** Flag bits this version does not define were set, or a flag does not fit the payload. */
     BAD_FLAGS(14),
@@ -41,7 +41,12 @@ public enum ErrorCode
     /** A fault inside the receiver; the text says more. */
     INTERNAL(17),
     /** A subscriber with the same durable subscription name is already connected to the stream. */
-    SUBSCRIPTION_IN_USE(18);
+    SUBSCRIPTION_IN_USE(18),
+    /**
+     * The HELLO names a stream that does not exist, and creating it would pass a limit on the number of streams
+     * (the relay's {@code max-streams}); the text names the limit.
+     */
+    TOO_MANY_STREAMS(19);
 
     private static final ErrorCode[] BY_CODE = new ErrorCode[32];
 

@@ -3,6 +3,7 @@ package io.sluice.core.protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderException;
 import io.sluice.core.netty.ByteBufView;
 import org.agrona.DirectBuffer;
@@ -41,6 +42,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
     private static final int OTHER_FRAME = -2;
     private static final boolean NATIVE_BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
 
+    // Event loop only: a relay starts with Hello.MAX_FRAME_LENGTH and raises it with its WELCOME.
     private int maxFrameLength;
     private final RunSlicePool slices = new RunSlicePool();
     private final ByteBufView view = new ByteBufView();
@@ -55,16 +57,13 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
      */
     public FrameDecoder(final int maxFrameLength)
     {
-        if (maxFrameLength < HEADER_LENGTH)
-        {
-            throw new IllegalArgumentException("maxFrameLength " + maxFrameLength + " < header length " + HEADER_LENGTH);
-        }
-        this.maxFrameLength = maxFrameLength;
+        maxFrameLength(maxFrameLength);
     }
 
     /**
-     * Changes the largest frame accepted from the next frame on: a client starts with a limit that fits the
-     * handshake's answers and takes the relay's own limit from its WELCOME. On the channel's event loop only.
+     * Changes the largest frame accepted from the next frame on; on the channel's event loop. A relay accepts no more
+     * than {@link Hello#MAX_FRAME_LENGTH} before its WELCOME and raises the limit to its configured one with it; a
+     * client starts with a limit that fits the handshake's answers and takes the relay's own from the WELCOME.
      *
      * @param maxFrameLength the largest frame accepted, header included.
      */
@@ -72,8 +71,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
     {
         if (maxFrameLength < HEADER_LENGTH)
         {
-            throw new IllegalArgumentException(
-                "maxFrameLength " + maxFrameLength + " < header length " + HEADER_LENGTH);
+            throw new IllegalArgumentException("maxFrameLength " + maxFrameLength + " < header length " + HEADER_LENGTH);
         }
         this.maxFrameLength = maxFrameLength;
     }
@@ -342,6 +340,20 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
     }
 
     /**
+     * {@link #discardInput()} of the pipeline's decoder, if it has one.
+     *
+     * @param pipeline a channel's pipeline, on its event loop.
+     */
+    public static void discardInput(final ChannelPipeline pipeline)
+    {
+        final FrameDecoder decoder = pipeline.get(FrameDecoder.class);
+        if (decoder != null)
+        {
+            decoder.discardInput();
+        }
+    }
+
+    /**
      * @return the frame length when the length field is present and the header fields present so far are
      * valid, or -1 when more bytes are needed to tell.
      */
@@ -371,12 +383,19 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
                     "protocol version " + version + " is not supported (this relay speaks " + VERSION + ")");
             }
         }
+        int type = 0;
         if (available > TYPE_OFFSET)
         {
-            final int type = in.getByte(index + TYPE_OFFSET) & 0xFF;
+            type = in.getByte(index + TYPE_OFFSET) & 0xFF;
             if (!FrameType.isKnown(type))
             {
                 throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "frame type " + type + " is not defined");
+            }
+            if (FrameType.isHeaderOnly(type) && frameLength != HEADER_LENGTH)
+            {
+                throw new ProtocolException(ErrorCode.FRAME_TOO_LARGE, FrameType.name(type) + " frame length " +
+                    frameLength + " exceeds the maximum of " + HEADER_LENGTH + ": a " + FrameType.name(type) +
+                    " has no payload");
             }
         }
         if (available >= FLAGS_OFFSET + 2)
@@ -385,6 +404,11 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
             if ((flags & ~KNOWN_FLAGS) != 0)
             {
                 throw new ProtocolException(ErrorCode.BAD_FLAGS, "flags 0x" + Integer.toHexString(flags) + " set undefined bits");
+            }
+            if ((flags & FLAG_KEYED) != 0 && type != FrameType.DATA)
+            {
+                throw new ProtocolException(ErrorCode.BAD_FLAGS, "flag KEYED (0x1) on a " + FrameType.name(type) +
+                    " frame: only DATA may be keyed");
             }
         }
         return available >= HEADER_LENGTH ? frameLength : -1;

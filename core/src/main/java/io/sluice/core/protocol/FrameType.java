@@ -40,6 +40,16 @@ public final class FrameType
 
     /**
      * @param type a type code.
+     * @return whether frames of the type are a header only (ACK, HEARTBEAT, CLOSE): their length is always
+     * {@link FrameDescriptor#HEADER_LENGTH}.
+     */
+    public static boolean isHeaderOnly(final int type)
+    {
+        return type == ACK || type == HEARTBEAT || type == CLOSE;
+    }
+
+    /**
+     * @param type a type code.
      * @return the name of the type, for logs and error texts.
      */
     public static String name(final int type)

@@ -316,10 +316,19 @@ public final class Frames
         return out;
     }
 
-    /** @return the error code of an ERROR frame at {@code index}. */
+    /** @return the error code of an ERROR frame at {@code index}; {@link ErrorCode#INTERNAL} when unknown or absent. */
     public static ErrorCode errorCode(final ByteBuf buf, final int index)
     {
-        return ErrorCode.fromCode(buf.getInt(index + HEADER_LENGTH));
+        return ErrorCode.fromCode(errorCodeValue(buf, index));
+    }
+
+    /**
+     * @return the code of an ERROR frame at {@code index} as sent, unknown codes included; -1 when the payload is too
+     * short to hold one (a peer's frame is read leniently, protocol.md §3.6).
+     */
+    public static int errorCodeValue(final ByteBuf buf, final int index)
+    {
+        return frameLength(buf, index) < HEADER_LENGTH + 4 ? -1 : buf.getInt(index + HEADER_LENGTH);
     }
 
     /** @return the text of an ERROR frame at {@code index}, or what is wrong with the frame. */

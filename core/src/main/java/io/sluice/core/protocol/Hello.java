@@ -2,6 +2,7 @@ package io.sluice.core.protocol;
 
 import io.netty.buffer.ByteBuf;
 
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -30,6 +31,18 @@ public record Hello(Role role, String stream, String subscription, String authTo
     public static final int MAX_NAME_LENGTH = 255;
     /** Longest auth token. */
     public static final int MAX_TOKEN_LENGTH = 1024;
+    /**
+     * Longest HELLO payload: role, reserved byte, the three length fields and the longest names and token
+     * ({@value}).
+     */
+    public static final int MAX_PAYLOAD_LENGTH =
+        1 + 1 + 2 + MAX_NAME_LENGTH + 2 + MAX_NAME_LENGTH + 2 + MAX_TOKEN_LENGTH;
+    /**
+     * Longest HELLO frame, header included ({@value}): the largest frame a relay accepts before its WELCOME, checked
+     * from the length field before anything is buffered, so that a connection that has not yet shown its token holds
+     * at most this much.
+     */
+    public static final int MAX_FRAME_LENGTH = FrameDescriptor.HEADER_LENGTH + MAX_PAYLOAD_LENGTH;
 
     /**
      * @param role the role.
@@ -52,6 +65,11 @@ public record Hello(Role role, String stream, String subscription, String authTo
         if (problem != null)
         {
             throw new IllegalArgumentException(problem);
+        }
+        if (role == Role.PUBLISHER && !subscription.isEmpty())
+        {
+            throw new IllegalArgumentException("a publisher's HELLO names no subscription, got '" + subscription +
+                "': durable subscriptions are for subscribers");
         }
         if (authToken == null || authToken.getBytes(StandardCharsets.UTF_8).length > MAX_TOKEN_LENGTH)
         {
@@ -111,6 +129,10 @@ public record Hello(Role role, String stream, String subscription, String authTo
      */
     public static Hello parse(final ByteBuf frame)
     {
+        final int at = frame.readerIndex();
+        requireZero("stream id", frame.getInt(at + FrameDescriptor.STREAM_ID_OFFSET));
+        requireZero("source id", frame.getInt(at + FrameDescriptor.SOURCE_ID_OFFSET));
+        requireZero("sequence", frame.getLong(at + FrameDescriptor.SEQUENCE_OFFSET));
         int index = frame.readerIndex() + FrameDescriptor.HEADER_LENGTH;
         final int end = frame.readerIndex() + frame.getInt(frame.readerIndex() + FrameDescriptor.LENGTH_OFFSET);
         if (end - index < 4)
@@ -129,7 +151,7 @@ public record Hello(Role role, String stream, String subscription, String authTo
         final String subscription = readString(frame, index, end, "subscription name", MAX_NAME_LENGTH);
         index += 2 + subscription.length();
         final int tokenLength = lengthAt(frame, index, end, "auth token", MAX_TOKEN_LENGTH);
-        final String token = frame.toString(index + 2, tokenLength, StandardCharsets.UTF_8);
+        final String token = utf8(frame, index + 2, tokenLength);
         index += 2 + tokenLength;
         if (index != end)
         {
@@ -142,6 +164,27 @@ public record Hello(Role role, String stream, String subscription, String authTo
         catch (final IllegalArgumentException ex)
         {
             throw new ProtocolException(ErrorCode.MALFORMED_HELLO, ex.getMessage());
+        }
+    }
+
+    // The ids are the relay's to assign (WELCOME): a HELLO carries none.
+    private static void requireZero(final String field, final long value)
+    {
+        if (value != 0)
+        {
+            throw new ProtocolException(ErrorCode.MALFORMED_HELLO, "HELLO " + field + " " + value + " is not 0");
+        }
+    }
+
+    private static String utf8(final ByteBuf frame, final int index, final int length)
+    {
+        try
+        {
+            return StandardCharsets.UTF_8.newDecoder().decode(frame.nioBuffer(index, length)).toString();
+        }
+        catch (final CharacterCodingException ex)
+        {
+            throw new ProtocolException(ErrorCode.MALFORMED_HELLO, "HELLO auth token is not valid UTF-8");
         }
     }
 

@@ -1,13 +1,16 @@
 package io.sluice.core.util;
 
 import org.slf4j.Logger;
+import org.slf4j.event.Level;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Lets at most {@code permitsPerSecond} WARN lines through per second and counts the rest, so that a flood
- * of bad clients cannot flood the log. The first line after a suppressed stretch says how many were dropped.
+ * Lets at most {@code permitsPerSecond} lines through per second and counts the rest, so that a flood of bad
+ * clients cannot flood the log. The first line after a suppressed stretch says how many were dropped. One instance
+ * is one budget: give each kind of line (per-connection INFO lines, protocol WARNs, internal ERRORs) its own, so
+ * that a flood of one kind does not silence another.
  */
 public final class RateLimitedLogger
 {
@@ -28,6 +31,20 @@ public final class RateLimitedLogger
     }
 
     /**
+     * Logs at INFO when the rate allows, else counts the line as suppressed.
+     *
+     * @param format SLF4J format.
+     * @param args arguments.
+     */
+    public void info(final String format, final Object... args)
+    {
+        if (tryAcquire(Level.INFO))
+        {
+            logger.info(format, args);
+        }
+    }
+
+    /**
      * Logs at WARN when the rate allows, else counts the line as suppressed.
      *
      * @param format SLF4J format.
@@ -35,30 +52,40 @@ public final class RateLimitedLogger
      */
     public void warn(final String format, final Object... args)
     {
-        if (tryAcquire())
+        if (tryAcquire(Level.WARN))
         {
-            final long dropped = suppressed.getAndSet(0);
-            if (dropped > 0)
-            {
-                logger.warn("{} similar warnings suppressed by the rate limit", dropped);
-            }
             logger.warn(format, args);
-        }
-        else
-        {
-            suppressed.incrementAndGet();
         }
     }
 
     /**
-     * @return warnings suppressed and not yet reported.
+     * Logs at ERROR when the rate allows, else counts the line as suppressed. A {@link Throwable} as the last
+     * argument is logged with its stack trace, as SLF4J does.
+     *
+     * @param format SLF4J format.
+     * @param args arguments.
+     */
+    public void error(final String format, final Object... args)
+    {
+        if (tryAcquire(Level.ERROR))
+        {
+            logger.error(format, args);
+        }
+    }
+
+    /**
+     * @return lines suppressed and not yet reported.
      */
     public long suppressedCount()
     {
         return suppressed.get();
     }
 
-    private boolean tryAcquire()
+    /**
+     * @return whether a line may be logged now (after a line saying how many were suppressed before it, if any);
+     * counts it as suppressed when not.
+     */
+    private boolean tryAcquire(final Level level)
     {
         final long now = System.nanoTime();
         final long start = windowStartNanos.get();
@@ -66,6 +93,17 @@ public final class RateLimitedLogger
         {
             usedInWindow.set(0);
         }
-        return usedInWindow.incrementAndGet() <= permitsPerSecond;
+        if (usedInWindow.incrementAndGet() <= permitsPerSecond)
+        {
+            final long dropped = suppressed.getAndSet(0);
+            if (dropped > 0)
+            {
+                logger.atLevel(level).log("{} similar {} suppressed by the rate limit", dropped,
+                    level == Level.WARN ? "warnings" : level == Level.ERROR ? "errors" : "lines");
+            }
+            return true;
+        }
+        suppressed.incrementAndGet();
+        return false;
     }
 }

@@ -167,6 +167,53 @@ class FrameDecoderTest
     }
 
     @Test
+    void aLimitRaisedOnTheFirstFrameAppliesToTheNextFrameOfTheSameRead()
+    {
+        // As a relay's decoder: the largest HELLO until the handler of the first frame raises the limit (its WELCOME).
+        final FrameDecoder decoder = new FrameDecoder(Hello.MAX_FRAME_LENGTH);
+        final List<ByteBuf> out = new ArrayList<>();
+        final EmbeddedChannel channel = new EmbeddedChannel(decoder, new io.netty.channel.ChannelInboundHandlerAdapter()
+        {
+            @Override
+            public void channelRead(final io.netty.channel.ChannelHandlerContext ctx, final Object msg)
+            {
+                decoder.maxFrameLength(64 * 1024);
+                out.add((ByteBuf)msg);
+            }
+        });
+        final ByteBuf bytes = Unpooled.buffer();
+        Frames.writeEmpty(bytes, FrameType.HEARTBEAT, 0, 0, 0, 0);
+        bytes.writeBytes(data(0, 32 * 1024));
+        channel.writeInbound(bytes);
+        assertEquals(2, out.size());
+        assertEquals(32 * 1024 + FrameDescriptor.HEADER_LENGTH, out.get(1).readableBytes());
+        out.forEach(ByteBuf::release);
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void aFrameLargerThanTheLimitBeforeItIsRaisedIsRefusedFromItsLength()
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(Hello.MAX_FRAME_LENGTH));
+        final ByteBuf length = Unpooled.buffer().writeInt(Hello.MAX_FRAME_LENGTH + 1);
+        final DecoderException ex = assertThrows(DecoderException.class, () -> channel.writeInbound(length));
+        assertEquals(ErrorCode.FRAME_TOO_LARGE, ((ProtocolException)ex.getCause()).code());
+        assertTrue(ex.getCause().getMessage().contains("maximum of " + Hello.MAX_FRAME_LENGTH), ex.getMessage());
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void theLargestHelloIsComputedFromItsLayout()
+    {
+        final String longest = "n".repeat(Hello.MAX_NAME_LENGTH);
+        final ByteBuf frame = Frames.hello(Unpooled.buffer().alloc(), new Hello(Role.SUBSCRIBER, longest, longest,
+            "t".repeat(Hello.MAX_TOKEN_LENGTH)), 0);
+        assertEquals(Hello.MAX_FRAME_LENGTH, frame.readableBytes());
+        assertEquals(1574, Hello.MAX_FRAME_LENGTH, "protocol.md gives this number");
+        frame.release();
+    }
+
+    @Test
     void badVersionIsRefusedBeforeTheRestOfTheHeaderArrives()
     {
         final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1024));

@@ -142,6 +142,16 @@ public final class RelayCommand implements Callable<Integer>
             + "(default: 5s; 0 closes at once). A second signal exits at once.")
     private Integer shutdownGrace;
 
+    @Option(names = "--stream-idle-timeout", paramLabel = "D", converter = Millis.class,
+        description = "How long a stream without publishers or subscribers stays before it is removed with its "
+            + "metrics, e.g. 5m, 30s (default: 5m). Streams listed in the config file stay.")
+    private Integer streamIdleTimeout;
+
+    @Option(names = "--max-streams", paramLabel = "N",
+        description = "Most streams not listed in the config file that may exist at once; a HELLO for one more is "
+            + "refused with TOO_MANY_STREAMS (default: " + RelayConfig.DEFAULT_MAX_STREAMS + ").")
+    private Integer maxStreams;
+
     @Option(names = "--spill-quota", paramLabel = "BYTES", converter = Bytes.class,
         description = "Most disk each lane's disk tier may use, e.g. 2GiB (default: "
             + StreamConfig.DEFAULT_SPILL_QUOTA_BYTES + " bytes).")
@@ -209,6 +219,11 @@ public final class RelayCommand implements Callable<Integer>
         catch (final IllegalStateException ex)
         {
             return fail(err, ex.getMessage(), EXIT_CANNOT_START);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            // A bridge's settings (the config file's are checked as it is read; this is for what only start finds).
+            return fail(err, ex.getMessage(), EXIT_CONFIG);
         }
         // Started only now that the relay accepts connections, so /health answers "ready" from its first request.
         final PrometheusEndpoint metricsEndpoint;
@@ -313,6 +328,14 @@ public final class RelayCommand implements Callable<Integer>
         if (shutdownGrace != null)
         {
             builder.shutdownGraceMs(shutdownGrace);
+        }
+        if (streamIdleTimeout != null)
+        {
+            builder.streamIdleTimeoutMs(streamIdleTimeout);
+        }
+        if (maxStreams != null)
+        {
+            builder.maxStreams(maxStreams);
         }
         if (strategy != null || laneBytes != null || memory != null || spillQuota != null || onFull != null
             || deadline != null || sampleEvery != null)

@@ -11,6 +11,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.core.util.RateLimitedLogger;
 import io.sluice.server.Relay;
+import io.sluice.server.bridge.BridgeSnapshot;
+import io.sluice.server.bridge.Bridges;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +32,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a Netty event loop):
  * <ul>
  *     <li>{@code GET /metrics}: every metric in the Prometheus text format 0.0.4 (see {@link MetricNames}).</li>
- *     <li>{@code GET /health}: {@code 200 ready} while the relay accepts connections, {@code 503 stopping} once
- *     {@link #markStopping()} was called (the relay command calls it as its close begins).</li>
+ *     <li>{@code GET /health}: {@code 200 ready} while the relay accepts connections ({@code 200 degraded} and a line
+ *     per bridge whose other system is unreachable), {@code 503 stopping} once {@link #markStopping()} was called
+ *     (the relay command calls it as its close begins).</li>
+ *     <li>{@code GET /lanes}: the lanes view as JSON (streams, publishers, lanes: state, lag, blame), and
+ *     {@code GET /} a live page of it (see {@link LanesPages}).</li>
  * </ul>
  * Start it after {@link Relay#start} returned: the relay is bound and accepting by then, so the endpoint reports
  * ready from its first request.
@@ -49,6 +54,8 @@ public final class PrometheusEndpoint implements AutoCloseable
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     /** Body of {@code /health} while ready. */
     public static final String READY = "ready";
+    /** First line of {@code /health} while ready but a bridge is unhealthy; a line per such bridge follows. */
+    public static final String DEGRADED = "degraded";
     /** Body of {@code /health} once the relay is stopping. */
     public static final String STOPPING = "stopping";
 
@@ -63,11 +70,16 @@ public final class PrometheusEndpoint implements AutoCloseable
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
     private final io.sluice.server.RelayMetrics relayMetrics;
+    private final Bridges bridges;
+    private final LanesPages lanesPages;
 
     private PrometheusEndpoint(final HttpServer server, final ExecutorService executor, final PrometheusMeterRegistry registry,
-        final JvmGcMetrics gcMetrics, final io.sluice.server.RelayMetrics relayMetrics)
+        final JvmGcMetrics gcMetrics, final io.sluice.server.RelayMetrics relayMetrics, final Bridges bridges,
+        final LanesPages lanesPages)
     {
+        this.bridges = bridges;
         this.relayMetrics = relayMetrics;
+        this.lanesPages = lanesPages;
         this.server = server;
         this.executor = executor;
         this.registry = registry;
@@ -100,9 +112,12 @@ public final class PrometheusEndpoint implements AutoCloseable
     {
         final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         final String version = Relay.class.getPackage().getImplementationVersion();
-        new RelayMeterBinder(relay.metrics(), hostForDisplay(relay.config().bindAddress()) + ":" + relay.port(),
-            version != null ? version : "dev").bindTo(registry);
-        registry.getPrometheusRegistry().register(new RelaySnapshotCollector(relay.metrics(), relay.config()));
+        final String address = hostForDisplay(relay.config().bindAddress()) + ":" + relay.port();
+        new RelayMeterBinder(relay.metrics(), address, version != null ? version : "dev").bindTo(registry);
+        final LanesSampler sampler = new LanesSampler(relay.metrics(), relay.config(), address,
+            version != null ? version : "dev", LanesSampler.DEFAULT_INTERVAL);
+        registry.getPrometheusRegistry().register(new RelaySnapshotCollector(relay.metrics(), relay.config(), sampler));
+        registry.getPrometheusRegistry().register(new BridgeCollector(() -> relay.bridges().snapshots()));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -123,10 +138,12 @@ public final class PrometheusEndpoint implements AutoCloseable
         }
         final ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS, new DaemonThreads());
         server.setExecutor(executor);
-        final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics, relay.metrics());
+        final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics, relay.metrics(),
+            relay.bridges(), new LanesPages(sampler));
         server.createContext("/", endpoint::handle);
         server.start();
-        LOG.info("metrics on http://{}:{}/metrics, readiness on /health", hostForDisplay(bindAddress), endpoint.port());
+        LOG.info("metrics on http://{}:{}/metrics, readiness on /health, live view on /", hostForDisplay(bindAddress),
+            endpoint.port());
         return endpoint;
     }
 
@@ -201,9 +218,10 @@ public final class PrometheusEndpoint implements AutoCloseable
             final String path = exchange.getRequestURI().getPath();
             final boolean get = "GET".equals(method);
             final boolean head = "HEAD".equals(method);
-            if (!"/metrics".equals(path) && !"/health".equals(path))
+            if (!"/metrics".equals(path) && !"/health".equals(path) && !LanesPages.serves(path))
             {
-                respond(exchange, 404, "text/plain; charset=utf-8", "not found: try /metrics or /health\n", head);
+                respond(exchange, 404, "text/plain; charset=utf-8", "not found: try /, /lanes, /metrics or /health\n",
+                    head);
             }
             else if (!get && !head)
             {
@@ -219,8 +237,16 @@ public final class PrometheusEndpoint implements AutoCloseable
                 }
                 else
                 {
-                    respond(exchange, 200, "text/plain; charset=utf-8", READY + "\n", head);
+                    respond(exchange, 200, "text/plain; charset=utf-8", readiness(), head);
                 }
+            }
+            else if (!permitted(exchange))
+            {
+                respond(exchange, 403, "text/plain; charset=utf-8", "forbidden\n", head);
+            }
+            else if (!"/metrics".equals(path))
+            {
+                answerLanes(exchange, path, head);
             }
             else
             {
@@ -244,11 +270,72 @@ public final class PrometheusEndpoint implements AutoCloseable
         }
     }
 
+    /**
+     * A bridge whose other system is down leaves the relay ready: its stream slows down, spills or drops as configured
+     * while every other stream goes on, so the relay stays in rotation; the body names the bridge and why.
+     */
+    private String readiness()
+    {
+        final StringBuilder body = new StringBuilder();
+        for (final BridgeSnapshot bridge : bridges.snapshots())
+        {
+            if (!bridge.healthy())
+            {
+                body.append("bridge ").append(bridge.name()).append(" (").append(bridge.type()).append(", stream ")
+                    .append(bridge.stream()).append("): ").append(bridge.problem()).append('\n');
+            }
+        }
+        return (body.length() == 0 ? READY : DEGRADED) + "\n" + body;
+    }
+
+    /**
+     * The one place that decides who may read what the endpoint shows beyond {@code /health}: {@code /metrics},
+     * {@code /lanes} and the page. Everyone may, for now; a token check belongs here.
+     */
+    private static boolean permitted(final HttpExchange exchange)
+    {
+        return true;
+    }
+
+    private void answerLanes(final HttpExchange exchange, final String path, final boolean head) throws IOException
+    {
+        final LanesPages.Answer answer;
+        try
+        {
+            answer = lanesPages.answer(path, exchange.getRequestURI().getRawQuery());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            respond(exchange, 503, "text/plain; charset=utf-8", "stopping\n", head);
+            return;
+        }
+        catch (final RuntimeException ex)
+        {
+            warnings.warn("lanes view failed", ex);
+            respond(exchange, 500, "text/plain; charset=utf-8", "lanes view failed: " + ex + "\n", head);
+            return;
+        }
+        exchange.getResponseHeaders().set("Cache-Control", answer.cacheControl());
+        respond(exchange, answer.status(), answer.contentType(), answer.body(), head);
+    }
+
     private static void respond(final HttpExchange exchange, final int status, final String contentType, final String body,
         final boolean head) throws IOException
     {
-        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        respond(exchange, status, contentType, body.getBytes(StandardCharsets.UTF_8), head);
+    }
+
+    private static void respond(final HttpExchange exchange, final int status, final String contentType, final byte[] bytes,
+        final boolean head) throws IOException
+    {
         exchange.getResponseHeaders().set("Content-Type", contentType);
+        // The page runs only its own script and styles, reads only this endpoint, and is not to be framed.
+        exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        exchange.getResponseHeaders().set("Content-Security-Policy",
+            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+                + "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+        exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
         if (head)
         {
             exchange.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));

@@ -53,6 +53,10 @@ public final class RelayMeterBinder implements MeterBinder
         FunctionCounter.builder("sluice.connections.opened", metrics, RelayMetrics::connectionsOpened)
             .description("Connections accepted since start")
             .register(registry);
+        Gauge.builder("sluice.streams", metrics, RelayMetrics::streamCount)
+            .description("Streams that exist now: created by the first HELLO naming one, removed after "
+                + "stream-idle-timeout without connections (streams named in the config stay)")
+            .register(registry);
         Gauge.builder("sluice.publishers", metrics, RelayMetrics::publishers)
             .description("Publishers connected now")
             .register(registry);
@@ -83,6 +87,10 @@ public final class RelayMeterBinder implements MeterBinder
         {
             FunctionCounter.builder("sluice.protocol.errors", metrics, m -> m.protocolErrors(code))
                 .description("Protocol errors detected since start, by code")
+                .tag(MetricNames.CODE, code.name())
+                .register(registry);
+            FunctionCounter.builder("sluice.errors.received", metrics, m -> m.errorsReceived(code))
+                .description("ERROR frames received from clients since start, by the code they carried")
                 .tag(MetricNames.CODE, code.name())
                 .register(registry);
         }

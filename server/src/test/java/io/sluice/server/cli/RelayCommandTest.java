@@ -145,6 +145,16 @@ class RelayCommandTest
     }
 
     @Test
+    void streamLimitFlags()
+    {
+        final RelayConfig config = configFor("--stream-idle-timeout", "2m", "--max-streams", "50");
+        assertEquals(120_000, config.streamIdleTimeoutMs());
+        assertEquals(50, config.maxStreams());
+        assertEquals(2, execute("--max-streams", "0", "--port", "0"));
+        assertTrue(err.toString().contains("max-streams must be >= 1"), err::toString);
+    }
+
+    @Test
     void helpDescribesEveryOption()
     {
         assertEquals(0, execute("--help"));
@@ -153,7 +163,7 @@ class RelayCommandTest
         for (final String option : new String[] {"--port=P", "--bind=ADDR", "--config=FILE", "--io-threads=N",
             "--max-frame-length=BYTES", "--strategy=NAME", "--lane-bytes=BYTES", "--auth-token=TOKEN", "--help",
             "--version", "known: throttle", "--on-full=POLICY", "--deadline=DURATION", "--sample-every=N", "latest-by-key",
-            "Exit codes"})
+            "--stream-idle-timeout=D", "--max-streams=N", "Exit codes"})
         {
             assertTrue(help.contains(option), () -> option + " missing from:\n" + help);
         }
