@@ -127,9 +127,9 @@ public final class BenchCommand implements Callable<Integer>
     private boolean lowLatency;
 
     @Option(names = "--classic-client",
-        description = "Sluice's runs publish with Publication.offer and consume with Subscription.poll (each a copy into "
-            + "a ring and a hop between threads), instead of claiming in exclusive publications and handling messages "
-            + "on the event loop; to compare the client's paths.")
+        description = "Sluice's runs publish with Publication.offer and consume with Subscription.poll (each a copy "
+            + "into a ring and a hop between threads), instead of claiming in exclusive publications and handling "
+            + "messages on the event loop; to compare the client's paths.")
     private boolean classicClient;
 
     @Option(names = "--relay-threads", defaultValue = "2",

@@ -2,12 +2,7 @@ package io.sluice.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.EventLoop;
-import io.sluice.core.protocol.FrameType;
-import io.sluice.core.protocol.Frames;
-import io.sluice.core.util.EpochClock;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -29,17 +24,11 @@ import java.util.function.Consumer;
  * A handler that throws closes the connection: the relay gets an {@code INTERNAL} error and
  * {@link #closeReason()} names the exception.
  */
-public final class CallbackSubscription implements AutoCloseable
+public final class CallbackSubscription extends StreamEndpoint
 {
-    private final String stream;
-    private final Channel channel;
-    private final EventLoop eventLoop;
     private final MessageHandler messageHandler;
     private final FrameDispatcher dispatcher = new FrameDispatcher();
     private final Handler handler = new Handler();
-    private final Consumer<AutoCloseable> onClose;
-    private volatile boolean connected;
-    private volatile boolean closed;
 
     // Event loop only: whether messages went to the handler since the last batch end; whether close() ran.
     private boolean delivered;
@@ -48,48 +37,14 @@ public final class CallbackSubscription implements AutoCloseable
     CallbackSubscription(final String stream, final Channel channel, final MessageHandler messageHandler,
         final Consumer<AutoCloseable> onClose)
     {
-        this.stream = stream;
-        this.channel = channel;
-        this.eventLoop = channel.eventLoop();
+        super(stream, channel, onClose);
         this.messageHandler = messageHandler;
-        this.onClose = onClose;
     }
 
+    @Override
     ConnectionHandler handler()
     {
         return handler;
-    }
-
-    /**
-     * @return the stream this receives.
-     */
-    public String stream()
-    {
-        return stream;
-    }
-
-    /**
-     * @return whether the connection is up.
-     */
-    public boolean isConnected()
-    {
-        return connected;
-    }
-
-    /**
-     * @return whether {@link #close()} was called.
-     */
-    public boolean isClosed()
-    {
-        return closed;
-    }
-
-    /**
-     * @return why the connection ended, or null while it is up.
-     */
-    public String closeReason()
-    {
-        return connected ? null : handler.closeReason;
     }
 
     /**
@@ -100,20 +55,17 @@ public final class CallbackSubscription implements AutoCloseable
     @Override
     public void close()
     {
-        if (closed)
+        if (!markClosed())
         {
             return;
         }
-        closed = true;
-        onClose.accept(this);
         if (eventLoop.inEventLoop())
         {
             stop();
             return;
         }
         eventLoop.submit(this::stop).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        channel.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        channel.close();
+        awaitClosed();
     }
 
     // Event loop: nothing more goes to the handler; say goodbye.
@@ -124,17 +76,15 @@ public final class CallbackSubscription implements AutoCloseable
         if (channel.isActive())
         {
             handler.closeReason = "closed by the application";
-            channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos()))
-                .addListener(ChannelFutureListener.CLOSE);
+            sendCloseFrame();
         }
     }
 
     private final class Handler extends SubscriptionHandler
     {
-        @Override
-        void onSubscribed()
+        Handler()
         {
-            connected = true;
+            super(CallbackSubscription.this);
         }
 
         @Override

@@ -2,18 +2,14 @@ package io.sluice.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.EventLoop;
 import io.sluice.core.protocol.FrameType;
-import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -37,7 +33,7 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  * The event loop is woken only when it is idle: at full rate it finds more committed each time it looks, and the
  * publishing thread pays no task or system call per message.
  */
-public final class ExclusivePublication implements AutoCloseable
+public final class ExclusivePublication extends PublicationEndpoint
 {
     /** The connection is not established (yet, or any more). */
     public static final long NOT_CONNECTED = Publication.NOT_CONNECTED;
@@ -48,23 +44,11 @@ public final class ExclusivePublication implements AutoCloseable
     /** The payload is larger than {@link #maxPayloadLength()}. */
     public static final long MESSAGE_TOO_LARGE = Publication.MESSAGE_TOO_LARGE;
 
-    private final String stream;
-    private final Channel channel;
-    private final EventLoop eventLoop;
     private final SendLog log;
     private final UnsafeBuffer memory;
     private final Handler handler = new Handler();
-    private final Consumer<AutoCloseable> onClose;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
-
-    // Lowered to the relay's limit on WELCOME, before connected is set: claims read connected first.
-    private int maxPayloadLength;
-    private int streamId;
-    private int sourceId;
-    private volatile boolean connected;
-    private volatile boolean closed;
-    private volatile long ackedSequence = -1;
 
     // The publishing thread only.
     private Thread owner;
@@ -79,69 +63,17 @@ public final class ExclusivePublication implements AutoCloseable
     ExclusivePublication(final String stream, final Channel channel, final int maxMessageLength,
         final Consumer<AutoCloseable> onClose)
     {
-        this.stream = stream;
-        this.channel = channel;
-        this.eventLoop = channel.eventLoop();
-        this.onClose = onClose;
+        super(stream, channel, onClose);
         this.log = new SendLog(SendLog.capacityFor(HEADER_LENGTH + maxMessageLength), SendLog.DEFAULT_WINDOWS,
             this::onWindowReleased);
         this.memory = log.buffer();
         this.maxPayloadLength = Math.min(maxMessageLength, log.maxFrameLength() - HEADER_LENGTH);
     }
 
+    @Override
     ConnectionHandler handler()
     {
         return handler;
-    }
-
-    /**
-     * @return the stream this publishes to.
-     */
-    public String stream()
-    {
-        return stream;
-    }
-
-    /**
-     * @return the source id the relay assigned; subscribers see it in each message's header.
-     */
-    public int sourceId()
-    {
-        return sourceId;
-    }
-
-    /**
-     * @return the largest payload a claim or an offer may have: the smaller of the client's
-     * {@link ClientConfig#maxMessageLength()} and what the relay's max-frame-length (in its WELCOME) leaves after the
-     * header.
-     */
-    public int maxPayloadLength()
-    {
-        return maxPayloadLength;
-    }
-
-    /**
-     * @return whether the connection is up and the publication open.
-     */
-    public boolean isConnected()
-    {
-        return connected;
-    }
-
-    /**
-     * @return why the connection ended, or null while it is up.
-     */
-    public String closeReason()
-    {
-        return connected ? null : handler.closeReason;
-    }
-
-    /**
-     * @return the highest sequence the relay has acknowledged, or -1.
-     */
-    public long ackedSequence()
-    {
-        return ackedSequence;
     }
 
     /**
@@ -372,8 +304,7 @@ public final class ExclusivePublication implements AutoCloseable
     private void sendClose()
     {
         closeSent = true;
-        channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos()))
-            .addListener(ChannelFutureListener.CLOSE);
+        sendCloseFrame();
     }
 
     /**
@@ -383,44 +314,28 @@ public final class ExclusivePublication implements AutoCloseable
     @Override
     public void close()
     {
-        if (closed)
+        if (!markClosed())
         {
             return;
         }
-        closed = true;
         if (handler.closeReason == null)
         {
             handler.closeReason = "closed by the application";
         }
         connected = false;
-        onClose.accept(this);
         execute(() ->
         {
             closing = true;
             drain();
         });
-        if (!eventLoop.inEventLoop())
-        {
-            channel.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
-            channel.close();
-        }
+        awaitClosed();
     }
 
     private final class Handler extends PublisherHandler
     {
-        @Override
-        void onWelcomed(final ChannelHandlerContext ctx, final Welcome welcome)
+        Handler()
         {
-            streamId = welcome.streamId();
-            sourceId = welcome.sourceId();
-            maxPayloadLength = Math.min(maxPayloadLength, welcome.maxFrameLength() - HEADER_LENGTH);
-            connected = true;
-        }
-
-        @Override
-        void onAck(final long sequence)
-        {
-            ackedSequence = sequence;
+            super(ExclusivePublication.this);
         }
 
         @Override

@@ -57,7 +57,8 @@ public final class FrameDispatcher
      * @param frameLength its length, header included.
      * @param handler receives it.
      */
-    public void dispatch(final DirectBuffer buffer, final int index, final int frameLength, final MessageHandler handler)
+    public void dispatch(
+        final DirectBuffer buffer, final int index, final int frameLength, final MessageHandler handler)
     {
         header.wrap(buffer, index);
         if (header.type() == FrameType.GAP)

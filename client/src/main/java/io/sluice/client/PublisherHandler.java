@@ -8,11 +8,24 @@ import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.ProtocolException;
 
 /**
- * The publisher's side of a connection: what a relay sends a publisher is its ACKs; DATA or any other frame is a
- * protocol error.
+ * The publisher's side of a connection: the relay's WELCOME goes to the publication, then what a relay sends a
+ * publisher is its ACKs; DATA or any other frame is a protocol error.
  */
 abstract class PublisherHandler extends ConnectionHandler
 {
+    private final PublicationEndpoint publication;
+
+    PublisherHandler(final PublicationEndpoint publication)
+    {
+        this.publication = publication;
+    }
+
+    @Override
+    final void onWelcomed(final ChannelHandlerContext ctx, final Welcome welcome)
+    {
+        publication.welcomed(welcome);
+    }
+
     @Override
     final void onData(final ChannelHandlerContext ctx, final ByteBuf run)
     {
@@ -27,11 +40,16 @@ abstract class PublisherHandler extends ConnectionHandler
         {
             throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, FrameType.name(type) + " sent to a publisher");
         }
-        onAck(Frames.sequence(frame, index));
+        final long sequence = Frames.sequence(frame, index);
+        publication.ackedSequence = sequence;
+        onAck(sequence);
     }
 
     /**
-     * The relay accepted every frame up to {@code sequence} into every lane of the stream.
+     * The relay accepted every frame up to {@code sequence} into every lane of the stream; the publication has
+     * recorded it already.
      */
-    abstract void onAck(long sequence);
+    void onAck(final long sequence)
+    {
+    }
 }

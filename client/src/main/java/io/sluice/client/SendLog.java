@@ -94,8 +94,8 @@ public final class SendLog
 
     /**
      * @param maxFrameLength the largest frame the log must take.
-     * @return the capacity for it: a power of two of at least {@link #MIN_CAPACITY} and two such frames, so that a frame
-     * always fits once everything before it has been sent, however much padding the wrap costs.
+     * @return the capacity for it: a power of two of at least {@link #MIN_CAPACITY} and two such frames, so that a
+     * frame always fits once everything before it has been sent, however much padding the wrap costs.
      */
     public static int capacityFor(final int maxFrameLength)
     {

@@ -3,11 +3,7 @@ package io.sluice.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.EventLoop;
-import io.sluice.core.protocol.FrameType;
-import io.sluice.core.protocol.Frames;
 import io.sluice.core.ring.FrameRing;
-import io.sluice.core.util.EpochClock;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
@@ -32,14 +28,11 @@ import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
  * longer than a ring record (an eighth of the ring) is not copied: it is held aside, one at a time, with a marker in
  * the ring where it belongs, so memory stays at the ring plus one such frame.
  */
-public final class Subscription implements AutoCloseable
+public final class Subscription extends StreamEndpoint
 {
     // Ring record standing for the frame held aside.
     private static final int MSG_FRAME_ASIDE = 2;
 
-    private final String stream;
-    private final Channel channel;
-    private final EventLoop eventLoop;
     private final FrameRing ring;
     private final RingBuffer ringBuffer;
     private final AtomicBoolean resumeScheduled = new AtomicBoolean();
@@ -50,9 +43,6 @@ public final class Subscription implements AutoCloseable
     private final AtomicReference<ByteBuf> aside = new AtomicReference<>();
     private volatile int asideLength;
 
-    private final java.util.function.Consumer<AutoCloseable> onClose;
-    private volatile boolean connected;
-    private volatile boolean closed;
     private volatile boolean waitingForRoom;
 
     // Event loop only: runs that arrived while the ring was full, oldest first; the first may be partly copied.
@@ -65,33 +55,15 @@ public final class Subscription implements AutoCloseable
     Subscription(final String stream, final Channel channel, final int maxMessageLength, final int ringBytes,
         final java.util.function.Consumer<AutoCloseable> onClose)
     {
-        this.onClose = onClose;
-        this.stream = stream;
-        this.channel = channel;
-        this.eventLoop = channel.eventLoop();
+        super(stream, channel, onClose);
         this.ring = FrameRing.forFrames(HEADER_LENGTH + maxMessageLength, ringBytes, false);
         this.ringBuffer = ring.ring();
     }
 
+    @Override
     ConnectionHandler handler()
     {
         return handler;
-    }
-
-    /**
-     * @return the stream this receives.
-     */
-    public String stream()
-    {
-        return stream;
-    }
-
-    /**
-     * @return whether the connection is up.
-     */
-    public boolean isConnected()
-    {
-        return connected;
     }
 
     /**
@@ -103,22 +75,6 @@ public final class Subscription implements AutoCloseable
         // it reads false here (after the connection ended, it never turns true again) the ring shows those runs.
         // Reading the ring first could see it empty just before the last runs went in, and report drained too soon.
         return !connected && !waitingForRoom && ringBuffer.size() == 0;
-    }
-
-    /**
-     * @return whether {@link #close()} was called.
-     */
-    public boolean isClosed()
-    {
-        return closed;
-    }
-
-    /**
-     * @return why the connection ended, or null while it is up.
-     */
-    public String closeReason()
-    {
-        return connected ? null : handler.closeReason;
     }
 
     /**
@@ -284,24 +240,20 @@ public final class Subscription implements AutoCloseable
     @Override
     public void close()
     {
-        if (closed)
+        if (!markClosed())
         {
             return;
         }
-        closed = true;
-        onClose.accept(this);
         eventLoop.execute(() ->
         {
             if (channel.isActive())
             {
                 handler.closeReason = "closed by the application";
-                channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos()))
-                    .addListener(f -> channel.close());
+                sendCloseFrame();
             }
             releasePending();
         });
-        channel.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        channel.close();
+        awaitClosed();
         eventLoop.submit(this::releasePending).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
@@ -323,10 +275,9 @@ public final class Subscription implements AutoCloseable
 
     private final class Handler extends SubscriptionHandler
     {
-        @Override
-        void onSubscribed()
+        Handler()
         {
-            connected = true;
+            super(Subscription.this);
         }
 
         @Override

@@ -13,13 +13,20 @@ import io.sluice.core.protocol.ProtocolException;
  */
 abstract class SubscriptionHandler extends ConnectionHandler
 {
+    private final StreamEndpoint subscription;
+
+    SubscriptionHandler(final StreamEndpoint subscription)
+    {
+        this.subscription = subscription;
+    }
+
     @Override
     final void onWelcomed(final ChannelHandlerContext ctx, final Welcome welcome)
     {
         // Whatever the relay accepts from publishers it may send here: take frames up to its limit.
         ctx.pipeline().get(FrameDecoder.class).maxFrameLength(
             Math.max(welcome.maxFrameLength(), HANDSHAKE_MAX_FRAME_LENGTH));
-        onSubscribed();
+        subscription.connected = true;
     }
 
     @Override
@@ -31,11 +38,6 @@ abstract class SubscriptionHandler extends ConnectionHandler
         }
         onGap(ctx, frame);
     }
-
-    /**
-     * The relay welcomed the subscription; on the event loop, before the handshake future completes.
-     */
-    abstract void onSubscribed();
 
     /**
      * A GAP frame, released by the caller.

@@ -227,7 +227,8 @@ class ExclusivePublicationTest
             () -> publication.tryClaim(501, claim));
         assertTrue(ex.getMessage().contains("outside 0..500"), ex.getMessage());
         assertThrows(IllegalArgumentException.class, () -> publication.tryClaim(-1, claim));
-        assertEquals(ExclusivePublication.MESSAGE_TOO_LARGE, publication.offer(new UnsafeBuffer(new byte[501]), 0, 501));
+        final UnsafeBuffer tooLong = new UnsafeBuffer(new byte[501]);
+        assertEquals(ExclusivePublication.MESSAGE_TOO_LARGE, publication.offer(tooLong, 0, 501));
         assertTrue(publication.tryClaim(500, claim) > 0, "nothing was left claimed");
         claim.abort();
     }

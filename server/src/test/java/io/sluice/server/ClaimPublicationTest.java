@@ -153,8 +153,8 @@ class ClaimPublicationTest
                 }
                 LockSupport.parkNanos(100_000);
             }
-            System.out.println("claims accepted while stopped: " + accepted + " (bound " + bound + "), log held at most " +
-                mostBuffered + " of " + publication.logCapacity() + " bytes");
+            System.out.println("claims accepted while stopped: " + accepted + " (bound " + bound +
+                "), log held at most " + mostBuffered + " of " + publication.logCapacity() + " bytes");
             assertTrue(accepted > 0);
             assertTrue(mostBuffered <= publication.logCapacity(), mostBuffered + " > " + publication.logCapacity());
             assertTrue(relay.metrics().bufferedBytes() > 0, "the relay should hold part of the backlog");

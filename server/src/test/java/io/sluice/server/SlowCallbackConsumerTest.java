@@ -38,7 +38,8 @@ class SlowCallbackConsumerTest
             final LoopOrderCheckingHandler checking = new LoopOrderCheckingHandler()
             {
                 @Override
-                public void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
+                public void onMessage(
+                    final DirectBuffer buffer, final int offset, final int length, final Header header)
                 {
                     super.onMessage(buffer, offset, length, header);
                     if (slow.get() && checker.received % 200 == 0)

@@ -4,6 +4,7 @@ import io.sluice.client.ClientConfig;
 import io.sluice.client.MessageHandler;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
+import io.sluice.client.StreamEndpoint;
 import io.sluice.core.protocol.Header;
 import io.sluice.core.util.EpochClock;
 import io.sluice.tools.ProduceCommand.DurationConverter;
@@ -147,8 +148,9 @@ public final class ConsumeCommand implements Callable<Integer>
         }
     }
 
-    private int run(final Intake subscription, final Checker checker, final PrintWriter out, final PrintWriter err)
+    private int run(final Intake intake, final Checker checker, final PrintWriter out, final PrintWriter err)
     {
+        final StreamEndpoint subscription = intake.subscription();
         final long count = RunLimit.count(limit);
         final long durationNanos = RunLimit.durationNanos(limit);
         final long idleNanos = idleTimeout.toNanos();
@@ -210,13 +212,13 @@ public final class ConsumeCommand implements Callable<Integer>
                 final long allowed = 1 + (long)((now - paceOrigin) / nanosPerMessage) - due;
                 pollLimit = (int)Math.min(pollLimit, Math.min(allowed, pacedBatch));
             }
-            if (subscription.take(pollLimit) > 0)
+            if (intake.take(pollLimit) > 0)
             {
                 idle.reset();
                 emptySince = 0;
                 continue;
             }
-            if (subscription.isDrained())
+            if (intake.isDrained())
             {
                 break;
             }

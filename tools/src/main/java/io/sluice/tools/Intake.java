@@ -1,131 +1,71 @@
 package io.sluice.tools;
 
 import io.sluice.client.CallbackSubscription;
+import io.sluice.client.StreamEndpoint;
 import io.sluice.client.Subscription;
+
+import java.util.function.BooleanSupplier;
+import java.util.function.IntUnaryOperator;
 
 /**
  * What {@code consume} needs of a subscription, of either kind: a callback subscription whose handler (the checker)
  * runs on the connection's event loop over the read buffer (the default), or a subscription polled on the command's
  * thread ({@code --poll}, and whenever {@code --rate} paces the consumer).
  */
-abstract class Intake implements AutoCloseable
+final class Intake
 {
-    /**
-     * @param limit the most messages to take now (polling only; a callback subscription takes what comes).
-     * @return messages taken since the last call.
-     */
-    abstract int take(int limit);
+    private final IntUnaryOperator take;
+    private final BooleanSupplier drained;
+    private final StreamEndpoint subscription;
 
-    /**
-     * @return whether the connection has ended and everything received was taken.
-     */
-    abstract boolean isDrained();
-
-    abstract boolean isConnected();
-
-    abstract String closeReason();
-
-    /**
-     * Closes the subscription; once it returns the checker is no longer called.
-     */
-    @Override
-    public abstract void close();
+    private Intake(final IntUnaryOperator take, final BooleanSupplier drained, final StreamEndpoint subscription)
+    {
+        this.take = take;
+        this.drained = drained;
+        this.subscription = subscription;
+    }
 
     static Intake polling(final Subscription subscription, final ConsumeCommand.Checker checker)
     {
-        return new Polling(subscription, checker);
+        return new Intake(limit -> subscription.poll(checker, limit), subscription::isDrained, subscription);
     }
 
     static Intake callback(final CallbackSubscription subscription, final ConsumeCommand.Checker checker)
     {
-        return new Callback(subscription, checker);
-    }
-
-    private static final class Polling extends Intake
-    {
-        private final Subscription subscription;
-        private final ConsumeCommand.Checker checker;
-
-        Polling(final Subscription subscription, final ConsumeCommand.Checker checker)
-        {
-            this.subscription = subscription;
-            this.checker = checker;
-        }
-
-        @Override
-        int take(final int limit)
-        {
-            return subscription.poll(checker, limit);
-        }
-
-        @Override
-        boolean isDrained()
-        {
-            return subscription.isDrained();
-        }
-
-        @Override
-        boolean isConnected()
-        {
-            return subscription.isConnected();
-        }
-
-        @Override
-        String closeReason()
-        {
-            return subscription.closeReason();
-        }
-
-        @Override
-        public void close()
-        {
-            subscription.close();
-        }
-    }
-
-    private static final class Callback extends Intake
-    {
-        private final CallbackSubscription subscription;
-        private final ConsumeCommand.Checker checker;
-        private long taken;
-
-        Callback(final CallbackSubscription subscription, final ConsumeCommand.Checker checker)
-        {
-            this.subscription = subscription;
-            this.checker = checker;
-        }
-
-        @Override
-        int take(final int limit)
+        final long[] taken = new long[1];
+        final IntUnaryOperator sinceLastCall = limit ->
         {
             final long seen = checker.seen();
-            final int delivered = (int)(seen - taken);
-            taken = seen;
+            final int delivered = (int)(seen - taken[0]);
+            taken[0] = seen;
             return delivered;
-        }
+        };
+        // Nothing waits in a callback subscription: once the connection is down, everything received was handled.
+        return new Intake(sinceLastCall, () -> !subscription.isConnected(), subscription);
+    }
 
-        @Override
-        boolean isDrained()
-        {
-            return !subscription.isConnected();
-        }
+    /**
+     * @param limit the most messages to take now (polling only; a callback subscription takes what comes).
+     * @return messages taken since the last call.
+     */
+    int take(final int limit)
+    {
+        return take.applyAsInt(limit);
+    }
 
-        @Override
-        boolean isConnected()
-        {
-            return subscription.isConnected();
-        }
+    /**
+     * @return whether the connection has ended and everything received was taken.
+     */
+    boolean isDrained()
+    {
+        return drained.getAsBoolean();
+    }
 
-        @Override
-        String closeReason()
-        {
-            return subscription.closeReason();
-        }
-
-        @Override
-        public void close()
-        {
-            subscription.close();
-        }
+    /**
+     * @return the subscription: whether it is connected, why it ended; closing it stops the checker being called.
+     */
+    StreamEndpoint subscription()
+    {
+        return subscription;
     }
 }

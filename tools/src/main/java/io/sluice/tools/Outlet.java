@@ -3,6 +3,8 @@ package io.sluice.tools;
 import io.sluice.client.BufferClaim;
 import io.sluice.client.ExclusivePublication;
 import io.sluice.client.Publication;
+import io.sluice.client.PublicationEndpoint;
+import io.sluice.core.util.EpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -10,52 +12,35 @@ import org.agrona.concurrent.UnsafeBuffer;
  * the socket is written from and copies each payload in once (the default), or a shared one whose offer copies into a
  * ring that the event loop copies again ({@code --offer}).
  */
-abstract class Outlet implements AutoCloseable
+final class Outlet
 {
-    /**
-     * Sends one message without blocking.
-     *
-     * @param payload holds the payload from index 0.
-     * @param size payload length.
-     * @param flags frame flags.
-     * @param timestampNanos the timestamp to stamp, or 0 for now.
-     * @return as the publication's offer: the position when sent, else a negative status.
-     */
-    abstract long send(UnsafeBuffer payload, int size, int flags, long timestampNanos);
+    /** Sends one message without blocking. */
+    @FunctionalInterface
+    interface Send
+    {
+        /**
+         * @param payload holds the payload from index 0.
+         * @param size payload length.
+         * @param flags frame flags.
+         * @param timestampNanos the timestamp to stamp, or 0 for now.
+         * @return as the publication's offer: the position when sent, else a negative status.
+         */
+        long send(UnsafeBuffer payload, int size, int flags, long timestampNanos);
+    }
 
-    abstract int maxPayloadLength();
+    private final Send send;
+    private final PublicationEndpoint publication;
 
-    abstract long ackedSequence();
-
-    abstract boolean isConnected();
-
-    abstract String closeReason();
-
-    @Override
-    public abstract void close();
+    private Outlet(final Send send, final PublicationEndpoint publication)
+    {
+        this.send = send;
+        this.publication = publication;
+    }
 
     static Outlet claiming(final ExclusivePublication publication)
     {
-        return new Claiming(publication);
-    }
-
-    static Outlet offering(final Publication publication)
-    {
-        return new Offering(publication);
-    }
-
-    private static final class Claiming extends Outlet
-    {
-        private final ExclusivePublication publication;
-        private final BufferClaim claim = new BufferClaim();
-
-        Claiming(final ExclusivePublication publication)
-        {
-            this.publication = publication;
-        }
-
-        @Override
-        long send(final UnsafeBuffer payload, final int size, final int flags, final long timestampNanos)
+        final BufferClaim claim = new BufferClaim();
+        final Send claimAndCommit = (payload, size, flags, timestampNanos) ->
         {
             final long result = publication.tryClaim(size, claim);
             if (result > 0)
@@ -72,84 +57,28 @@ abstract class Outlet implements AutoCloseable
                 claim.commit();
             }
             return result;
-        }
-
-        @Override
-        int maxPayloadLength()
-        {
-            return publication.maxPayloadLength();
-        }
-
-        @Override
-        long ackedSequence()
-        {
-            return publication.ackedSequence();
-        }
-
-        @Override
-        boolean isConnected()
-        {
-            return publication.isConnected();
-        }
-
-        @Override
-        String closeReason()
-        {
-            return publication.closeReason();
-        }
-
-        @Override
-        public void close()
-        {
-            publication.close();
-        }
+        };
+        return new Outlet(claimAndCommit, publication);
     }
 
-    private static final class Offering extends Outlet
+    static Outlet offering(final Publication publication)
     {
-        private final Publication publication;
+        final Send offer = (payload, size, flags, timestampNanos) -> flags == 0 && timestampNanos == 0 ?
+            publication.offer(payload, 0, size) :
+            publication.offer(payload, 0, size, flags, timestampNanos != 0 ? timestampNanos : EpochClock.nanos());
+        return new Outlet(offer, publication);
+    }
 
-        Offering(final Publication publication)
-        {
-            this.publication = publication;
-        }
+    long send(final UnsafeBuffer payload, final int size, final int flags, final long timestampNanos)
+    {
+        return send.send(payload, size, flags, timestampNanos);
+    }
 
-        @Override
-        long send(final UnsafeBuffer payload, final int size, final int flags, final long timestampNanos)
-        {
-            return flags == 0 && timestampNanos == 0 ? publication.offer(payload, 0, size) :
-                publication.offer(payload, 0, size, flags, timestampNanos != 0 ? timestampNanos :
-                    io.sluice.core.util.EpochClock.nanos());
-        }
-
-        @Override
-        int maxPayloadLength()
-        {
-            return publication.maxPayloadLength();
-        }
-
-        @Override
-        long ackedSequence()
-        {
-            return publication.ackedSequence();
-        }
-
-        @Override
-        boolean isConnected()
-        {
-            return publication.isConnected();
-        }
-
-        @Override
-        String closeReason()
-        {
-            return publication.closeReason();
-        }
-
-        @Override
-        public void close()
-        {
-            publication.close();
-        }
+    /**
+     * @return the publication: its limit, its acknowledgements, whether it is connected; closing it ends the run.
+     */
+    PublicationEndpoint publication()
+    {
+        return publication;
     }
 }

@@ -2,6 +2,7 @@ package io.sluice.tools;
 
 import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
+import io.sluice.client.PublicationEndpoint;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
 import io.sluice.core.util.EpochClock;
@@ -123,10 +124,10 @@ public final class ProduceCommand implements Callable<Integer>
         final Thread stopHook = stopHook("produce", finished);
         try (SluiceClient client = new SluiceClient(config))
         {
-            final Outlet publication;
+            final Outlet outlet;
             try
             {
-                publication = offer ? Outlet.offering(client.publish(stream)) :
+                outlet = offer ? Outlet.offering(client.publish(stream)) :
                     Outlet.claiming(client.publishExclusive(stream));
             }
             catch (final SluiceException ex)
@@ -134,7 +135,7 @@ public final class ProduceCommand implements Callable<Integer>
                 err.println("produce: " + ex.getMessage());
                 return 1;
             }
-            return run(publication, out, err);
+            return run(outlet, out, err);
         }
         finally
         {
@@ -157,8 +158,9 @@ public final class ProduceCommand implements Callable<Integer>
         RunLimit.validate(limit, spec);
     }
 
-    private int run(final Outlet publication, final PrintWriter out, final PrintWriter err)
+    private int run(final Outlet outlet, final PrintWriter out, final PrintWriter err)
     {
+        final PublicationEndpoint publication = outlet.publication();
         if (size > publication.maxPayloadLength())
         {
             publication.close();
@@ -237,7 +239,7 @@ public final class ProduceCommand implements Callable<Integer>
                     backPressuredAtProgress = backPressured;
                     nextProgress = now + SECOND_NANOS;
                 }
-                final long result = publication.send(payload, size, flags, timestamp);
+                final long result = outlet.send(payload, size, flags, timestamp);
                 if (result >= 0)
                 {
                     sent++;
@@ -310,7 +312,7 @@ public final class ProduceCommand implements Callable<Integer>
     // Everything offered should reach the relay before the summary claims it was sent: wait for the relay's
     // cumulative ACK of the last sequence (sequences start at 0 on each connection). A slow consumer can make
     // that take a while, so wait as long as ACKs keep advancing.
-    private static String awaitAcks(final Outlet publication, final long lastSequence)
+    private static String awaitAcks(final PublicationEndpoint publication, final long lastSequence)
     {
         long acked = publication.ackedSequence();
         long progressAt = System.nanoTime();
@@ -337,7 +339,7 @@ public final class ProduceCommand implements Callable<Integer>
         return null;
     }
 
-    private static String describeLoss(final Outlet publication)
+    private static String describeLoss(final PublicationEndpoint publication)
     {
         final String reason = publication.closeReason();
         return "connection lost: " + (reason != null ? reason : "closed");

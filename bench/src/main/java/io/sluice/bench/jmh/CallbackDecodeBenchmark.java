@@ -1,7 +1,6 @@
 package io.sluice.bench.jmh;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -10,8 +9,6 @@ import io.sluice.client.FrameDispatcher;
 import io.sluice.client.MessageHandler;
 import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameDescriptor;
-import io.sluice.core.protocol.FrameType;
-import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Header;
 import org.agrona.DirectBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -45,9 +42,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"-Dio.netty.leakDetection.level=disabled"})
 public class CallbackDecodeBenchmark
 {
-    static final int PAYLOAD = 64;
-    static final int FRAME = FrameDescriptor.HEADER_LENGTH + PAYLOAD;
-    static final int FRAMES = 64 * 1024 / FRAME;
+    static final int FRAMES = FrameDecoderBenchmark.FRAMES;
 
     private EmbeddedChannel channel;
     private ChannelPipeline pipeline;
@@ -60,13 +55,7 @@ public class CallbackDecodeBenchmark
         dispatching = new Dispatching(blackhole);
         channel = new EmbeddedChannel(new FrameDecoder(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH), dispatching);
         pipeline = channel.pipeline();
-        read = PooledByteBufAllocator.DEFAULT.directBuffer(FRAMES * FRAME);
-        for (int i = 0; i < FRAMES; i++)
-        {
-            Frames.writeHeader(read, FRAME, FrameType.DATA, 0, 1, 1, i, i);
-            read.writeLong(i);
-            read.writeZero(PAYLOAD - Long.BYTES);
-        }
+        read = FrameDecoderBenchmark.newRead();
     }
 
     @TearDown(Level.Trial)

@@ -2,7 +2,6 @@ package io.sluice.bench.jmh;
 
 import io.netty.buffer.ByteBuf;
 import io.sluice.client.SendLog;
-import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,8 +24,8 @@ import java.util.concurrent.TimeUnit;
 import static io.sluice.core.protocol.FrameDescriptor.*;
 
 /**
- * The exclusive publication's path into the socket's memory: claim a 64-byte-payload frame in the {@link SendLog}, write
- * its header and copy the payload in (the one copy), commit; then, as the event loop does, take the committed bytes
+ * The exclusive publication's path into the socket's memory: claim a 64-byte-payload frame in the
+ * {@link SendLog}, write its header and copy the payload in (the one copy), commit; then, as the event loop does, take the committed bytes
  * as windows and release them as the socket would once it took them. Compare with {@link FrameRingBenchmark}, the
  * shared publication's ring, which copies each frame twice. Reported per message.
  */
@@ -50,7 +49,7 @@ public class SendLogBenchmark
     @Setup(Level.Trial)
     public void setUp()
     {
-        log = new SendLog(SendLog.capacityFor(FrameDescriptor.HEADER_LENGTH + 64 * 1024), SendLog.DEFAULT_WINDOWS, null);
+        log = new SendLog(SendLog.capacityFor(HEADER_LENGTH + 64 * 1024), SendLog.DEFAULT_WINDOWS, null);
         memory = log.buffer();
     }
 

@@ -6,6 +6,7 @@ import io.sluice.client.ClientConfig;
 import io.sluice.client.ExclusivePublication;
 import io.sluice.client.MessageHandler;
 import io.sluice.client.Publication;
+import io.sluice.client.PublicationEndpoint;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
 import io.sluice.core.protocol.FrameDescriptor;
@@ -118,9 +119,23 @@ public final class SluiceLink implements Link
     {
         if (classicPaths)
         {
-            return new Offering(producers.publish(streamName(stream)));
+            // A copy into the shared publication's ring, another into the socket's buffers.
+            final Publication publication = producers.publish(streamName(stream));
+            return new PublishingOutlet(publication, (payload, length, flags, timestampNanos) ->
+                publication.offer(payload, 0, length, flags, timestampNanos));
         }
-        return new Claiming(producers.publishExclusive(streamName(stream)));
+        // One copy, into the memory the socket is written from.
+        final ExclusivePublication publication = producers.publishExclusive(streamName(stream));
+        final BufferClaim claim = new BufferClaim();
+        return new PublishingOutlet(publication, (payload, length, flags, timestampNanos) ->
+        {
+            final long result = publication.tryClaim(length, claim);
+            if (result > 0)
+            {
+                claim.putBytes(payload, 0, length).flags(flags).timestampNanos(timestampNanos).commit();
+            }
+            return result;
+        });
     }
 
     @Override
@@ -130,70 +145,35 @@ public final class SluiceLink implements Link
         consumers.close();
     }
 
-    private static IllegalStateException failed(final String stream, final long result, final String reason)
-    {
-        return new IllegalStateException("publication to " + stream + " failed (" + result + "): " + reason);
-    }
-
     private static IllegalStateException lost(final String stream, final String reason)
     {
         return new IllegalStateException("subscription to " + stream + " lost: " + reason);
     }
 
-    /** Claims each message in an exclusive publication: one copy, into the memory the socket is written from. */
-    private static final class Claiming implements Outlet
+    /** Sends one message, as a publication's offer: a position when taken, else a negative status. */
+    @FunctionalInterface
+    private interface Send
     {
-        private final ExclusivePublication publication;
-        private final BufferClaim claim = new BufferClaim();
-
-        Claiming(final ExclusivePublication publication)
-        {
-            this.publication = publication;
-        }
-
-        @Override
-        public boolean offer(final UnsafeBuffer payload, final int length, final boolean keyed, final long timestampNanos)
-        {
-            final long result = publication.tryClaim(length, claim);
-            if (result > 0)
-            {
-                claim.putBytes(payload, 0, length).timestampNanos(timestampNanos);
-                if (keyed)
-                {
-                    claim.flags(FrameDescriptor.FLAG_KEYED);
-                }
-                claim.commit();
-                return true;
-            }
-            if (result == ExclusivePublication.BACK_PRESSURED)
-            {
-                return false;
-            }
-            throw failed(publication.stream(), result, publication.closeReason());
-        }
-
-        @Override
-        public void close()
-        {
-            publication.close();
-        }
+        long send(UnsafeBuffer payload, int length, int flags, long timestampNanos);
     }
 
-    /** Offers each message to a shared publication: a copy into its ring, another into the socket's buffers. */
-    private static final class Offering implements Outlet
+    /** A producer's end over either kind of publication. */
+    private static final class PublishingOutlet implements Outlet
     {
-        private final Publication publication;
+        private final PublicationEndpoint publication;
+        private final Send send;
 
-        Offering(final Publication publication)
+        PublishingOutlet(final PublicationEndpoint publication, final Send send)
         {
             this.publication = publication;
+            this.send = send;
         }
 
         @Override
-        public boolean offer(final UnsafeBuffer payload, final int length, final boolean keyed, final long timestampNanos)
+        public boolean offer(
+            final UnsafeBuffer payload, final int length, final boolean keyed, final long timestampNanos)
         {
-            final long result = publication.offer(payload, 0, length, keyed ? FrameDescriptor.FLAG_KEYED : 0,
-                timestampNanos);
+            final long result = send.send(payload, length, keyed ? FrameDescriptor.FLAG_KEYED : 0, timestampNanos);
             if (result >= 0)
             {
                 return true;
@@ -202,7 +182,8 @@ public final class SluiceLink implements Link
             {
                 return false;
             }
-            throw failed(publication.stream(), result, publication.closeReason());
+            throw new IllegalStateException("publication to " + publication.stream() + " failed (" + result + "): " +
+                publication.closeReason());
         }
 
         @Override
