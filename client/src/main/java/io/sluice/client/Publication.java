@@ -230,7 +230,7 @@ public final class Publication extends PublicationEndpoint
     public CompletableFuture<Long> sendAsync(final DirectBuffer buffer, final int offset, final int length)
     {
         final CompletableFuture<Long> future = new CompletableFuture<>();
-        if (!connected)
+        if (closed || !connected)
         {
             future.completeExceptionally(new IllegalStateException(closed ? "publication closed" : "not connected"));
             return future;
