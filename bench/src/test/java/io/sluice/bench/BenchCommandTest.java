@@ -114,7 +114,8 @@ final class BenchCommandTest
                 .get("scenarios")).get(0).get("runs")).get(0);
             assertTrue(number(run, "sent") > 0, "nothing sent: " + text);
             assertEquals(0, number(run, "left"), "left over with " + String.join(" ", options) + ": " + text);
-            assertEquals(number(run, "expected"), number(run, "delivered"), "lossless with " + String.join(" ", options));
+            assertEquals(number(run, "expected"), number(run, "delivered"),
+                "lossless with " + String.join(" ", options));
         }
     }
 
