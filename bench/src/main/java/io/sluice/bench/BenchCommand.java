@@ -126,6 +126,12 @@ public final class BenchCommand implements Callable<Integer>
             + " consumer's receive buffer 2 KiB and its ring 16 KiB. Lossless strategies keep their memory sizes.")
     private boolean lowLatency;
 
+    @Option(names = "--classic-client",
+        description = "Sluice's runs publish with Publication.offer and consume with Subscription.poll (each a copy "
+            + "into a ring and a hop between threads), instead of claiming in exclusive publications and handling "
+            + "messages on the event loop; to compare the client's paths.")
+    private boolean classicClient;
+
     @Option(names = "--relay-threads", defaultValue = "2",
         description = "Event loop threads of the in-process relay (default: ${DEFAULT-VALUE}).")
     private int relayThreads;
@@ -443,7 +449,7 @@ public final class BenchCommand implements Callable<Integer>
         final String spillQuota) throws Exception
     {
         return sluice(scenario, name, strategyName, load, spillQuota, relay -> new SluiceLink(relay.port(), size,
-            load.producers() > 100 ? 2 : 1, lowLatency ? StrategyRelays.LOW_LATENCY_BUFFER_BYTES : 0));
+            load.producers() > 100 ? 2 : 1, lowLatency ? StrategyRelays.LOW_LATENCY_BUFFER_BYTES : 0, classicClient));
     }
 
     private RunResult sluice(final Scenario scenario, final String name, final String strategyName, final LoadSpec load,

@@ -270,9 +270,7 @@ public final class RelayMetrics
         long bytes = heldBytes.get();
         for (final Lane lane : lanes)
         {
-            bytes += lane.queuedBytes();
-            final var outbound = lane.channel().unsafe().outboundBuffer();
-            bytes += outbound == null ? 0 : outbound.totalPendingWriteBytes();
+            bytes += lane.queuedBytes() + lane.outboundBytes();
         }
         return bytes;
     }

@@ -1,4 +1,4 @@
-package io.sluice.client.cli;
+package io.sluice.tools;
 
 import io.sluice.client.ClientConfig;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,4 +1,4 @@
-package io.sluice.client.cli;
+package io.sluice.tools;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.sluice.client.cli;
+package io.sluice.tools;
 
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,4 +1,4 @@
-package io.sluice.client.cli;
+package io.sluice.tools;
 
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Header;

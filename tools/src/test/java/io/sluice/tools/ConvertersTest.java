@@ -1,7 +1,7 @@
-package io.sluice.client.cli;
+package io.sluice.tools;
 
-import io.sluice.client.cli.ProduceCommand.DurationConverter;
-import io.sluice.client.cli.ProduceCommand.RateConverter;
+import io.sluice.tools.ProduceCommand.DurationConverter;
+import io.sluice.tools.ProduceCommand.RateConverter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.TypeConversionException;
 

@@ -1,4 +1,4 @@
-package io.sluice.client.cli;
+package io.sluice.tools;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

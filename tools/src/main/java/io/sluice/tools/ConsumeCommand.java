@@ -1,17 +1,19 @@
-package io.sluice.client.cli;
+package io.sluice.tools;
 
 import io.sluice.client.ClientConfig;
 import io.sluice.client.MessageHandler;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
-import io.sluice.client.Subscription;
-import io.sluice.client.cli.ProduceCommand.DurationConverter;
+import io.sluice.client.StreamEndpoint;
 import io.sluice.core.protocol.Header;
 import io.sluice.core.util.EpochClock;
+import io.sluice.tools.ProduceCommand.DurationConverter;
 import org.HdrHistogram.Histogram;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,7 +48,9 @@ import java.util.concurrent.locks.LockSupport;
         "Subscribes to a stream, checks per-source ordering (out-of-order, duplicates, GAP notices) and measures "
             + "latency from each message's timestamp to its delivery.",
         "A source's first message sets its expected sequence, so joining a running stream is not an error. "
-            + "Elapsed time and rate are measured from the first message to the last."},
+            + "Elapsed time and rate are measured from the first message to the last.",
+        "Checks each message in a handler on the connection's event loop, over the socket's read buffer (--poll, or "
+            + "--rate, to poll a subscription on the command's thread instead)."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:done",
@@ -90,6 +94,12 @@ public final class ConsumeCommand implements Callable<Integer>
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the result as one JSON object to FILE.")
     private Path json;
 
+    @Option(names = "--poll",
+        description = "Take messages with Subscription.poll on this command's thread, from a ring the connection's "
+            + "event loop copies them into, instead of checking them in a handler on the event loop over the socket's "
+            + "read buffer; to compare the two. Implied by --rate, which paces the polls.")
+    private boolean poll;
+
     private volatile boolean running = true;
 
     @Override
@@ -102,19 +112,21 @@ public final class ConsumeCommand implements Callable<Integer>
 
         final CountDownLatch finished = new CountDownLatch(1);
         final Thread stopHook = ProduceCommand.installStopHook("consume", () -> running = false, finished);
+        final Checker checker = new Checker(RunLimit.count(limit));
         try (SluiceClient client = new SluiceClient(config))
         {
-            final Subscription subscription;
+            final Intake intake;
             try
             {
-                subscription = client.subscribe(stream, subscriptionName);
+                intake = poll || rate != null ? Intake.polling(client.subscribe(stream, subscriptionName), checker) :
+                    Intake.callback(client.subscribe(stream, subscriptionName, checker), checker);
             }
             catch (final SluiceException ex)
             {
                 err.println("consume: " + ex.getMessage());
                 return 1;
             }
-            return run(subscription, out, err);
+            return run(intake, checker, out, err);
         }
         finally
         {
@@ -136,9 +148,9 @@ public final class ConsumeCommand implements Callable<Integer>
         }
     }
 
-    private int run(final Subscription subscription, final PrintWriter out, final PrintWriter err)
+    private int run(final Intake intake, final Checker checker, final PrintWriter out, final PrintWriter err)
     {
-        final Checker checker = new Checker();
+        final StreamEndpoint subscription = intake.subscription();
         final long count = RunLimit.count(limit);
         final long durationNanos = RunLimit.durationNanos(limit);
         final long idleNanos = idleTimeout.toNanos();
@@ -146,7 +158,9 @@ public final class ConsumeCommand implements Callable<Integer>
         final double nanosPerMessage = paced ? SECOND_NANOS / rate : 0;
         // About a millisecond's worth per poll keeps a paced consumer smooth rather than bursty.
         final int pacedBatch = paced ? (int)Math.max(1, Math.min(POLL_LIMIT, rate / 1000)) : POLL_LIMIT;
-        final BackoffIdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 100_000);
+        // Polling backs off to 100 us; a callback subscription's thread only watches, so it looks once a millisecond.
+        final IdleStrategy idle = poll || paced ? new BackoffIdleStrategy(100, 10, 1_000, 100_000) :
+            new SleepingMillisIdleStrategy(1);
 
         final long start = EpochClock.nanos();
         final long deadline = durationNanos == Long.MAX_VALUE ? Long.MAX_VALUE : start + durationNanos;
@@ -168,7 +182,7 @@ public final class ConsumeCommand implements Callable<Integer>
                 emptySince = 0;
             }
             lastPass = now;
-            final long received = checker.received;
+            final long received = checker.seen();
             if (received >= count || now >= deadline)
             {
                 break;
@@ -178,7 +192,7 @@ public final class ConsumeCommand implements Callable<Integer>
                 final double seconds = (now - lastProgress) / (double)SECOND_NANOS;
                 err.printf(Locale.ROOT, "consume: %5ds  received %,12.0f/s  total %,d  outOfOrder %d  gaps %d%n",
                     (now - start) / SECOND_NANOS, (received - receivedAtProgress) / seconds, received,
-                    checker.outOfOrder, checker.gaps);
+                    checker.outOfOrderSeen, checker.gapsSeen);
                 err.flush();
                 lastProgress = now;
                 receivedAtProgress = received;
@@ -198,13 +212,13 @@ public final class ConsumeCommand implements Callable<Integer>
                 final long allowed = 1 + (long)((now - paceOrigin) / nanosPerMessage) - due;
                 pollLimit = (int)Math.min(pollLimit, Math.min(allowed, pacedBatch));
             }
-            if (subscription.poll(checker, pollLimit) > 0)
+            if (intake.take(pollLimit) > 0)
             {
                 idle.reset();
                 emptySince = 0;
                 continue;
             }
-            if (subscription.isDrained())
+            if (intake.isDrained())
             {
                 break;
             }
@@ -220,14 +234,15 @@ public final class ConsumeCommand implements Callable<Integer>
             {
                 // Starved, not slow: restart the schedule so the wait earns no credit for a later burst.
                 paceOrigin = EpochClock.nanos();
-                paceBase = checker.received;
+                paceBase = checker.seen();
             }
             idle.idle();
         }
         // Lost before the run was over (a count not reached): what the relay had in flight for us is gone.
-        final boolean lost = !subscription.isConnected() && checker.received < count;
+        final boolean lost = !subscription.isConnected() && checker.seen() < count;
         final String failure = lost ? "connection lost: " + Objects.requireNonNullElse(subscription.closeReason(),
             "closed") + "; what was in flight to this consumer then is lost, and not counted as gaps" : null;
+        // From here on the checker is not called: its counts are final and visible to this thread.
         subscription.close();
 
         final long received = checker.received;
@@ -286,10 +301,16 @@ public final class ConsumeCommand implements Callable<Integer>
     }
 
     /**
-     * Checks and measures each delivery. Runs on the polling thread; allocates only when a new source appears.
+     * Checks and measures each delivery, up to a count. Runs on the polling thread, or on the event loop of a callback
+     * subscription, and publishes its counts to the command's thread at the end of each batch; allocates only when a
+     * new source appears.
      */
     static final class Checker implements MessageHandler
     {
+        private final long limit;
+        volatile long receivedSeen;
+        volatile long outOfOrderSeen;
+        volatile long gapsSeen;
         final Int2ObjectHashMap<Source> sources = new Int2ObjectHashMap<>();
         // Microseconds, 3 significant digits; resizes itself, so no latency is too large to record.
         final Histogram latencyMicros = new Histogram(3);
@@ -303,9 +324,46 @@ public final class ConsumeCommand implements Callable<Integer>
         private int lastSourceId;
         private Source lastSource;
 
+        /**
+         * A checker without a limit.
+         */
+        Checker()
+        {
+            this(Long.MAX_VALUE);
+        }
+
+        /**
+         * @param limit messages to take at most; those delivered after it (a callback subscription's handler gets what
+         *              the read brought) are not counted.
+         */
+        Checker(final long limit)
+        {
+            this.limit = limit;
+        }
+
+        /**
+         * @return messages received, as of the last batch end; for another thread.
+         */
+        long seen()
+        {
+            return receivedSeen;
+        }
+
+        @Override
+        public void onBatchEnd()
+        {
+            outOfOrderSeen = outOfOrder;
+            gapsSeen = gaps;
+            receivedSeen = received;
+        }
+
         @Override
         public void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
         {
+            if (received >= limit)
+            {
+                return;
+            }
             final long now = EpochClock.nanos();
             if (received == 0)
             {

@@ -1,7 +1,8 @@
-package io.sluice.client.cli;
+package io.sluice.tools;
 
 import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
+import io.sluice.client.PublicationEndpoint;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
 import io.sluice.core.util.EpochClock;
@@ -41,6 +42,9 @@ import java.util.regex.Pattern;
  * A paced run stamps each message with its <em>intended</em> send time ({@code start + i / rate}), not the time
  * the offer finally succeeded, so that time spent back-pressured shows up as latency at the consumer instead of
  * silently stretching the schedule (coordinated omission).
+ * <p>
+ * It publishes through an {@link io.sluice.client.ExclusivePublication} (claim, copy once, commit), or with
+ * {@code --offer} through a shared {@link io.sluice.client.Publication}, to compare.
  */
 @Command(
     name = "produce",
@@ -52,6 +56,8 @@ import java.util.regex.Pattern;
             + "and how often the relay pushed back.",
         "Each payload starts with the message's 0-based index as a big-endian long. A paced run stamps each "
             + "message with its intended send time, so time spent back-pressured shows up as consumer latency.",
+        "Publishes through an exclusive publication: each message is claimed in the memory the socket is written "
+            + "from, copied in once and committed (--offer for the shared publication's offer).",
         "Without --count or --duration it runs until Ctrl-C."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -97,6 +103,12 @@ public final class ProduceCommand implements Callable<Integer>
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the result as one JSON object to FILE.")
     private Path json;
 
+    @Option(names = "--offer",
+        description = "Publish with the shared publication's offer, which copies each message into a ring that the "
+            + "connection's event loop copies again, instead of claiming room in an exclusive publication's log and "
+            + "copying it once; to compare the two.")
+    private boolean offer;
+
     private volatile boolean running = true;
 
     @Override
@@ -112,17 +124,18 @@ public final class ProduceCommand implements Callable<Integer>
         final Thread stopHook = stopHook("produce", finished);
         try (SluiceClient client = new SluiceClient(config))
         {
-            final Publication publication;
+            final Outlet outlet;
             try
             {
-                publication = client.publish(stream);
+                outlet = offer ? Outlet.offering(client.publish(stream)) :
+                    Outlet.claiming(client.publishExclusive(stream));
             }
             catch (final SluiceException ex)
             {
                 err.println("produce: " + ex.getMessage());
                 return 1;
             }
-            return run(publication, out, err);
+            return run(outlet, out, err);
         }
         finally
         {
@@ -145,8 +158,9 @@ public final class ProduceCommand implements Callable<Integer>
         RunLimit.validate(limit, spec);
     }
 
-    private int run(final Publication publication, final PrintWriter out, final PrintWriter err)
+    private int run(final Outlet outlet, final PrintWriter out, final PrintWriter err)
     {
+        final PublicationEndpoint publication = outlet.publication();
         if (size > publication.maxPayloadLength())
         {
             publication.close();
@@ -225,9 +239,7 @@ public final class ProduceCommand implements Callable<Integer>
                     backPressuredAtProgress = backPressured;
                     nextProgress = now + SECOND_NANOS;
                 }
-                final long result = paced || keys > 0 ?
-                    publication.offer(payload, 0, size, flags, paced ? timestamp : EpochClock.nanos()) :
-                    publication.offer(payload, 0, size);
+                final long result = outlet.send(payload, size, flags, timestamp);
                 if (result >= 0)
                 {
                     sent++;
@@ -300,7 +312,7 @@ public final class ProduceCommand implements Callable<Integer>
     // Everything offered should reach the relay before the summary claims it was sent: wait for the relay's
     // cumulative ACK of the last sequence (sequences start at 0 on each connection). A slow consumer can make
     // that take a while, so wait as long as ACKs keep advancing.
-    private static String awaitAcks(final Publication publication, final long lastSequence)
+    private static String awaitAcks(final PublicationEndpoint publication, final long lastSequence)
     {
         long acked = publication.ackedSequence();
         long progressAt = System.nanoTime();
@@ -327,7 +339,7 @@ public final class ProduceCommand implements Callable<Integer>
         return null;
     }
 
-    private static String describeLoss(final Publication publication)
+    private static String describeLoss(final PublicationEndpoint publication)
     {
         final String reason = publication.closeReason();
         return "connection lost: " + (reason != null ? reason : "closed");
