@@ -115,8 +115,9 @@ class KafkaSinkDirectTest
             producer.failSends(new TimeoutException("Topic t not present in metadata after 1000 ms."));
             publish(relay, 100);
             await(() -> sink.snapshot().events().getOrDefault("send-retry", 0L) >= 2);
-            assertEquals(0, producer.sent());
-            assertEquals(100, sink.snapshot().sent(), "taken from the lane, waiting in order");
+            // How many the sink took from its lane meanwhile depends on when the first failure came; what matters is
+            // that nothing passes the send being retried.
+            assertEquals(0, producer.sent(), "nothing reaches Kafka past a send that failed");
 
             producer.failSends(null);
             await(() -> producer.sent() == 100);
