@@ -60,8 +60,14 @@ class ChronicleDiskTierTest
 
     private ChronicleDiskTier tier(final boolean durable, final long quota, final UnaryOperator<SpillConfig> settings)
     {
+        return tier(durable, quota, settings, 0);
+    }
+
+    private ChronicleDiskTier tier(
+        final boolean durable, final long quota, final UnaryOperator<SpillConfig> settings, final long closeReserve)
+    {
         return new ChronicleDiskTier(worker, dir.resolve("tier"), durable, quota, 64 * 1024, alloc, () -> { },
-            counters, settings, 0);
+            counters, settings, closeReserve);
     }
 
     /** DATA frames of source 1 with sequences {@code [from, from + count)}, each payload starting with its sequence. */
@@ -297,6 +303,75 @@ class ChronicleDiskTierTest
         receive(tier, seq + 100);
         assertReceivedInOrder(seq + 100);
         closeAndAwait(tier);
+    }
+
+    /**
+     * A tier that fills and drains again and again (a subscriber that keeps up with a tier at its quota) warns once a
+     * minute, not once per spell: it logged 5 lines a second that way (the relay-wide limit).
+     */
+    @Test
+    void aTierThatFillsAgainAndAgainWarnsOnceAMinute()
+    {
+        final ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        ((Logger)LoggerFactory.getLogger(ChronicleDiskTier.class)).addAppender(log);
+        try
+        {
+            final NearlyFullDisk disk = new NearlyFullDisk(dir);
+            final ChronicleDiskTier tier = tier(false, 1L << 30, config -> config.withFileStore(disk));
+            long seq = 0;
+            for (int spell = 0; spell < 3; spell++)
+            {
+                disk.usable = 0;
+                seq = offerUntilFull(tier, seq, 100, true);
+                receive(tier, seq);
+                await(tier::isEmpty, "the tier empties");
+                disk.usable = 1L << 40;
+                await(tier::hasRoom, "room again");
+            }
+            assertReceivedInOrder(seq);
+            final long warnings = log.list.stream().filter(e -> e.getFormattedMessage().contains(" full (")).count();
+            assertEquals(1, warnings, "one WARN for three spells");
+            closeAndAwait(tier);
+        }
+        finally
+        {
+            ((Logger)LoggerFactory.getLogger(ChronicleDiskTier.class)).detachAppender(log);
+        }
+    }
+
+    /**
+     * A durable tier on a nearly full disk stops taking runs while free space is within its close reserve (beyond the
+     * margin), so that its lane's hand-over at close still finds room: everything comes back on the next connection.
+     * Without the reserve this tier never filled: it would take runs down to the margin and leave no room for the
+     * hand-over (on a real 64 MiB tmpfs a frozen durable subscriber's lane lost 9.4 MB at close that way).
+     */
+    @Test
+    void aDurableTierKeepsRoomForItsHandOverOnANearlyFullDisk()
+    {
+        final NearlyFullDisk disk = new NearlyFullDisk(dir);
+        disk.total = 64L << 20;
+        final long margin = 4L << 20;
+        final long reserve = 8L << 20;
+        disk.usable = margin + reserve - (2L << 20);
+        final ChronicleDiskTier first = tier(true, 1L << 30, config -> config.withFileStore(disk), reserve);
+        // Free space is above the margin but within the reserve: the tier refuses and gives back what it took.
+        final long spilled = offerUntilFull(first, 0, 100, false);
+        // What the lane holds at close (its hand-off): 4 MiB, more than the tier would have left free without a reserve.
+        final int perChunk = 64 * 1024 / FRAME;
+        long seq = spilled;
+        while ((seq - spilled) * FRAME < 4L << 20)
+        {
+            first.handOverTail(frames(seq, perChunk));
+            seq += perChunk;
+        }
+        closeAndAwait(first);
+        assertEquals(0, counters.lostBytes(), "the hand-over was written whole");
+
+        final ChronicleDiskTier second = tier(true, 1L << 30, config -> config.withFileStore(disk), reserve);
+        receive(second, seq);
+        assertReceivedInOrder(seq);
+        closeAndAwait(second);
     }
 
     @Test
