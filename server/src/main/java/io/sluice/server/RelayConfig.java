@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Hello;
+import io.sluice.server.security.SecurityConfig;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,6 +36,7 @@ import java.util.Map;
  *                            streams named in {@code streams} stay.
  * @param maxStreams most streams not named in {@code streams} that may exist at once; a HELLO that would create one
  *                   more is refused with TOO_MANY_STREAMS.
+ * @param security TLS, principals, connection limits (see {@code docs/security.md}).
  */
 public record RelayConfig(
     String bindAddress,
@@ -57,7 +59,8 @@ public record RelayConfig(
     long deadLetterQuotaBytes,
     int subscriberSendBufferBytes,
     int streamIdleTimeoutMs,
-    int maxStreams)
+    int maxStreams,
+    SecurityConfig security)
 {
     /** The port a relay listens on when none is given. */
     public static final int DEFAULT_PORT = 7440;
@@ -104,6 +107,7 @@ public record RelayConfig(
         require(shutdownGraceMs >= 0, "shutdown-grace must not be negative, was " + shutdownGraceMs + " ms");
         require(streamIdleTimeoutMs > 0, "stream-idle-timeout must be positive, was " + streamIdleTimeoutMs + " ms");
         require(maxStreams >= 1, "max-streams must be >= 1, was " + maxStreams);
+        require(security != null, "security settings are required (SecurityConfig.DEFAULT for none)");
         require(authToken.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= Hello.MAX_TOKEN_LENGTH,
             "auth-token must be at most " + Hello.MAX_TOKEN_LENGTH + " bytes");
         streams = Map.copyOf(streams == null ? Map.of() : streams);
@@ -166,6 +170,7 @@ public record RelayConfig(
         b.subscriberSendBufferBytes = subscriberSendBufferBytes;
         b.streamIdleTimeoutMs = streamIdleTimeoutMs;
         b.maxStreams = maxStreams;
+        b.security = security;
         return b;
     }
 
@@ -195,6 +200,7 @@ public record RelayConfig(
         private int subscriberSendBufferBytes;
         private int streamIdleTimeoutMs = DEFAULT_STREAM_IDLE_TIMEOUT_MS;
         private int maxStreams = DEFAULT_MAX_STREAMS;
+        private SecurityConfig security = SecurityConfig.DEFAULT;
 
         private Builder()
         {
@@ -341,6 +347,19 @@ public record RelayConfig(
             return this;
         }
 
+        /** @return this. */
+        public Builder security(final SecurityConfig security)
+        {
+            this.security = security;
+            return this;
+        }
+
+        /** @return the current security settings (to derive from). */
+        public SecurityConfig security()
+        {
+            return security;
+        }
+
         /** @return the current default stream settings (to derive from). */
         public StreamConfig defaultStream()
         {
@@ -356,7 +375,7 @@ public record RelayConfig(
             return new RelayConfig(bindAddress, port, ioThreads, maxFrameLength, helloTimeoutMs, heartbeatIntervalMs,
                 heartbeatTimeoutMs, lowWaterMark, highWaterMark, maxReadBytes, maxReadsPerLoop, authToken,
                 defaultStream, streams, spillDirectory, shutdownGraceMs, deadLetterDirectory, deadLetterQuotaBytes,
-                subscriberSendBufferBytes, streamIdleTimeoutMs, maxStreams);
+                subscriberSendBufferBytes, streamIdleTimeoutMs, maxStreams, security);
         }
     }
 }

@@ -76,24 +76,33 @@ public final class RelayConfigFile
      */
     public static RelayConfig.Builder load(final Path file, final RelayConfig.Builder into)
     {
-        final String text;
+        return parse(readText(file, "config file"), file.toString(), into);
+    }
+
+    /**
+     * @param file a UTF-8 text file.
+     * @param what what the file is, for messages ("config file").
+     * @return its text.
+     * @throws IllegalArgumentException naming the file and why it cannot be read.
+     */
+    public static String readText(final Path file, final String what)
+    {
         try
         {
-            text = Files.readString(file);
+            return Files.readString(file);
         }
         catch (final NoSuchFileException ex)
         {
-            throw new IllegalArgumentException("cannot read config file " + file + ": no such file", ex);
+            throw new IllegalArgumentException("cannot read " + what + " " + file + ": no such file", ex);
         }
         catch (final CharacterCodingException ex)
         {
-            throw new IllegalArgumentException("cannot read config file " + file + ": not UTF-8 text", ex);
+            throw new IllegalArgumentException("cannot read " + what + " " + file + ": not UTF-8 text", ex);
         }
         catch (final IOException ex)
         {
-            throw new IllegalArgumentException("cannot read config file " + file + ": " + ex, ex);
+            throw new IllegalArgumentException("cannot read " + what + " " + file + ": " + ex, ex);
         }
-        return parse(text, file.toString(), into);
     }
 
     /**
@@ -112,7 +121,16 @@ public final class RelayConfigFile
         return into;
     }
 
-    private static Object readYaml(final String yaml, final String source)
+    /**
+     * Reads plain YAML the way every Sluice file is read: no tags that make objects, no repeated keys, scalars as the
+     * text written (see {@link TextResolver}).
+     *
+     * @param yaml the text.
+     * @param source what to call the text in messages, usually the file name.
+     * @return maps, lists, text and nulls.
+     * @throws IllegalArgumentException naming the source, the line and the column of a syntax error.
+     */
+    public static Object readYaml(final String yaml, final String source)
     {
         final LoaderOptions options = new LoaderOptions();
         // A repeated key is almost always an edit gone wrong; silently taking the last one hides it.
