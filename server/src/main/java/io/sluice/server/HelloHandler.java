@@ -134,8 +134,8 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             final ProducerHandler producer = new ProducerHandler(stream, sourceId, metrics, admission.publishRate());
             welcomed(ctx, admission);
             ctx.pipeline().replace(this, "publisher", producer);
-            connectionLog.opened("publisher", stream.name(), "as source " + sourceId + ", principal '" +
-                admission.principal() + "'", producer::messagesIn, null);
+            connectionLog.opened("publisher", stream.name(), "as source " + sourceId + admission.principalNote(),
+                producer::messagesIn, null);
         }
         else
         {
@@ -173,8 +173,8 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.channel().voidPromise());
             welcomed(ctx, admission);
             connectionLog.opened("subscriber", stream.name(), "(" + stream.config().strategy().configName() +
-                (hello.subscription().isEmpty() ? "" : ", subscription '" + hello.subscription() + "'") + "), principal '" +
-                admission.principal() + "'", lane::messagesAccepted, () -> lane.snapshot().messagesOut());
+                (hello.subscription().isEmpty() ? "" : ", subscription '" + hello.subscription() + "'") + ")" +
+                admission.principalNote(), lane::messagesAccepted, () -> lane.snapshot().messagesOut());
         }
     }
 

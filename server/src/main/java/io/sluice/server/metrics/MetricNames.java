@@ -83,6 +83,19 @@ public final class MetricNames
     /** Gauge: the most bytes the lane has held. */
     public static final String SUBSCRIBER_PEAK_BYTES = "sluice_subscriber_peak_bytes";
 
+    /** Counter with label {@code reason}: connections refused or closed by authentication (see AuthFailure). */
+    public static final String AUTH_FAILURES = "sluice_auth_failures_total";
+    /** Counter with label {@code limit}: connections and HELLOs refused by a limit on connections or streams. */
+    public static final String LIMIT_REFUSALS = "sluice_limit_refusals_total";
+    /** Counter: HELLOs refused, and connections closed by a reload, with PERMISSION_DENIED. */
+    public static final String PERMISSION_DENIALS = "sluice_permission_denials_total";
+    /** Counter with label {@code result} ({@code ok}, {@code failed}): reloads of the security files. */
+    public static final String SECURITY_RELOADS = "sluice_security_reloads_total";
+    /** Gauge: connections open now that have not had their WELCOME. */
+    public static final String UNAUTHENTICATED_CONNECTIONS = "sluice_unauthenticated_connections";
+    /** Gauge: when the relay's TLS certificate expires, seconds since the epoch; 0 without TLS. */
+    public static final String TLS_CERTIFICATE_EXPIRY = "sluice_tls_certificate_expiry_timestamp_seconds";
+
     /** Label names. */
     public static final String STREAM = "stream";
     /** Label: the subscriber's remote address. */
@@ -99,6 +112,10 @@ public final class MetricNames
     public static final java.util.List<String> TIERS = java.util.List.of("direct", "memory", "disk");
     /** Label: protocol error code. */
     public static final String CODE = "code";
+    /** Label: the limit that refused a connection or HELLO, by its setting's name. */
+    public static final String LIMIT = "limit";
+    /** Label: a reload's result. */
+    public static final String RESULT = "result";
 
     private MetricNames()
     {

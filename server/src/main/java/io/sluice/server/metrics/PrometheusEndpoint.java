@@ -2,6 +2,9 @@ package io.sluice.server.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -10,7 +13,9 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.core.util.RateLimitedLogger;
+import io.sluice.core.tls.TlsProvider;
 import io.sluice.server.Relay;
+import io.sluice.server.security.MetricsAccess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +29,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * The relay's HTTP endpoint for monitoring, served by the JDK's {@link HttpServer} on threads of its own (never on
@@ -33,6 +40,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     <li>{@code GET /health}: {@code 200 ready} while the relay accepts connections, {@code 503 stopping} once
  *     {@link #markStopping()} was called (the relay command calls it as its close begins).</li>
  * </ul>
+ * HTTPS when the relay's TLS settings say so for the metrics port (its certificate follows reloads), and every path
+ * but {@code /health} answers {@code 401} without {@code Authorization: Bearer TOKEN} when the relay has a metrics
+ * token ({@link MetricsAccess}). Nothing served carries a token, a hash or a certificate's contents.
  * Start it after {@link Relay#start} returned: the relay is bound and accepting by then, so the endpoint reports
  * ready from its first request.
  * <pre>{@code
@@ -63,10 +73,12 @@ public final class PrometheusEndpoint implements AutoCloseable
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
     private final io.sluice.server.RelayMetrics relayMetrics;
+    private final MetricsAccess access;
 
     private PrometheusEndpoint(final HttpServer server, final ExecutorService executor, final PrometheusMeterRegistry registry,
-        final JvmGcMetrics gcMetrics, final io.sluice.server.RelayMetrics relayMetrics)
+        final JvmGcMetrics gcMetrics, final io.sluice.server.RelayMetrics relayMetrics, final MetricsAccess access)
     {
+        this.access = access;
         this.relayMetrics = relayMetrics;
         this.server = server;
         this.executor = executor;
@@ -103,6 +115,7 @@ public final class PrometheusEndpoint implements AutoCloseable
         new RelayMeterBinder(relay.metrics(), hostForDisplay(relay.config().bindAddress()) + ":" + relay.port(),
             version != null ? version : "dev").bindTo(registry);
         registry.getPrometheusRegistry().register(new RelaySnapshotCollector(relay.metrics(), relay.config()));
+        new SecurityMeterBinder(relay.security().metrics()).bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -110,10 +123,12 @@ public final class PrometheusEndpoint implements AutoCloseable
         final JvmGcMetrics gcMetrics = new JvmGcMetrics();
         gcMetrics.bindTo(registry);
 
+        final MetricsAccess access = relay.security().metricsAccess();
         final HttpServer server;
         try
         {
-            server = HttpServer.create(new InetSocketAddress(bindAddress, port), 64);
+            server = access.sslContext() == null ? HttpServer.create(new InetSocketAddress(bindAddress, port), 64) :
+                https(new InetSocketAddress(bindAddress, port), access.sslContext());
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -123,11 +138,29 @@ public final class PrometheusEndpoint implements AutoCloseable
         }
         final ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS, new DaemonThreads());
         server.setExecutor(executor);
-        final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics, relay.metrics());
+        final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics, relay.metrics(),
+            access);
         server.createContext("/", endpoint::handle);
         server.start();
-        LOG.info("metrics on http://{}:{}/metrics, readiness on /health", hostForDisplay(bindAddress), endpoint.port());
+        LOG.info("metrics on {}://{}:{}/metrics{}, readiness on /health", access.sslContext() == null ? "http" : "https",
+            hostForDisplay(bindAddress), endpoint.port(), access.requiresToken() ? " (token required)" : "");
         return endpoint;
+    }
+
+    private static HttpsServer https(final InetSocketAddress address, final SSLContext context) throws IOException
+    {
+        final HttpsServer server = HttpsServer.create(address, 64);
+        server.setHttpsConfigurator(new HttpsConfigurator(context)
+        {
+            @Override
+            public void configure(final HttpsParameters params)
+            {
+                final SSLParameters parameters = context.getDefaultSSLParameters();
+                parameters.setProtocols(TlsProvider.PROTOCOLS);
+                params.setSSLParameters(parameters);
+            }
+        });
+        return server;
     }
 
     /** @return the port the endpoint listens on (the one chosen, when started with 0). */
@@ -201,7 +234,14 @@ public final class PrometheusEndpoint implements AutoCloseable
             final String path = exchange.getRequestURI().getPath();
             final boolean get = "GET".equals(method);
             final boolean head = "HEAD".equals(method);
-            if (!"/metrics".equals(path) && !"/health".equals(path))
+            if (!"/health".equals(path) && !access.permits(exchange.getRequestHeaders().getFirst("Authorization")))
+            {
+                // Load balancers probe /health without credentials; everything else may tell more.
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"sluice\"");
+                respond(exchange, 401, "text/plain; charset=utf-8", "unauthorized: send Authorization: Bearer TOKEN\n",
+                    head);
+            }
+            else if (!"/metrics".equals(path) && !"/health".equals(path))
             {
                 respond(exchange, 404, "text/plain; charset=utf-8", "not found: try /metrics or /health\n", head);
             }

@@ -13,4 +13,9 @@ package io.sluice.server.security;
 public record Admission(String principal, int maxFrameLength, long spillQuotaBytes, StreamQuota streamQuota,
     PublishRate publishRate)
 {
+    /** @return for the connection's log line: its principal, or nothing when the relay authenticates nobody. */
+    public String principalNote()
+    {
+        return Principal.ANONYMOUS.equals(principal) ? "" : ", principal '" + principal + "'";
+    }
 }

@@ -11,16 +11,18 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * First handler of a relay connection: looks at the first five bytes to tell a TLS record from a Sluice frame, then
- * steps aside. On a TLS port it puts the TLS handler in its place; plain text there is refused with
+ * First handler of a relay connection: looks at the first bytes to tell a TLS handshake record (type 22, version
+ * 3.x) from a Sluice frame (whose first byte is the top byte of a length far below 22 &lt;&lt; 24), then steps aside. On a TLS port it puts the TLS handler in its place; plain text there is refused with
  * {@code TLS_MISMATCH} in plain text, which a plain client can read (instead of a TLS alert it could not). On a plain
  * port a TLS handshake is refused the same way (a TLS client cannot read the answer, but the relay's log says what
  * happened, rather than a frame length of 369 million).
  */
 final class TlsDetector extends ByteToMessageDecoder
 {
-    /** A TLS record header: type, version (2 bytes), length (2 bytes). */
-    private static final int RECORD_HEADER = 5;
+    /** The content type of a TLS handshake record, a TLS connection's first byte. */
+    private static final int HANDSHAKE = 22;
+    /** The major version byte of every TLS record (SSL 3.0 to TLS 1.3). */
+    private static final int TLS_MAJOR_VERSION = 3;
 
     private final Supplier<SslHandler> tls;
     private final Runnable onMismatch;
@@ -45,11 +47,14 @@ final class TlsDetector extends ByteToMessageDecoder
             in.skipBytes(in.readableBytes());
             return;
         }
-        if (in.readableBytes() < RECORD_HEADER)
+        if (!in.isReadable() || (in.readableBytes() < 2 && in.getUnsignedByte(in.readerIndex()) == HANDSHAKE))
         {
             return;
         }
-        final boolean encrypted = SslHandler.isEncrypted(in, false);
+        // Decided on two bytes at most, so that a frame header's own checks (a length too large, a connection closed
+        // three bytes into a frame) are not held up waiting for more.
+        final boolean encrypted = in.getUnsignedByte(in.readerIndex()) == HANDSHAKE &&
+            in.getUnsignedByte(in.readerIndex() + 1) == TLS_MAJOR_VERSION;
         if (encrypted == (tls != null))
         {
             // What was read so far goes on to the handler that takes our place (ByteToMessageDecoder hands it over).
