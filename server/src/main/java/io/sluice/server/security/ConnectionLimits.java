@@ -33,18 +33,32 @@ final class ConnectionLimits
      */
     SecurityMetrics.Limit tryOpen()
     {
-        if (open.incrementAndGet() > maxConnections)
+        if (!takeBelow(open, maxConnections))
         {
-            open.decrementAndGet();
             return SecurityMetrics.Limit.MAX_CONNECTIONS;
         }
-        if (unauthenticated.incrementAndGet() > maxUnauthenticated)
+        if (!takeBelow(unauthenticated, maxUnauthenticated))
         {
-            unauthenticated.decrementAndGet();
             open.decrementAndGet();
             return SecurityMetrics.Limit.MAX_UNAUTHENTICATED;
         }
         return null;
+    }
+
+    // One more unless that passes the limit; never above it, not even for a moment (the gauge shows the count).
+    private static boolean takeBelow(final AtomicInteger count, final int max)
+    {
+        int now;
+        do
+        {
+            now = count.get();
+            if (now >= max)
+            {
+                return false;
+            }
+        }
+        while (!count.compareAndSet(now, now + 1));
+        return true;
     }
 
     /** A connection taken with {@link #tryOpen} was welcomed. */
