@@ -59,7 +59,7 @@ public final class TestCertificates
     public static Authority authority(final String name)
     {
         final KeyPair keys = newKeys();
-        final X500Name subject = new X500Name("CN=" + name + ",O=Sluice tests");
+        final X500Name subject = x500("CN=" + name + ",O=Sluice tests");
         final Instant now = Instant.now();
         try
         {
@@ -88,6 +88,12 @@ public final class TestCertificates
         {
             throw new IllegalStateException(ex);
         }
+    }
+
+    // As the JDK (and openssl -nameopt RFC2253) reads the text: the first name in it is the last in the certificate.
+    private static X500Name x500(final String rfc2253)
+    {
+        return X500Name.getInstance(new javax.security.auth.x500.X500Principal(rfc2253).getEncoded());
     }
 
     private static BigInteger serial()
@@ -198,7 +204,7 @@ public final class TestCertificates
             try
             {
                 final X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(),
-                    Date.from(notBefore), Date.from(notAfter), new X500Name(subject), keys.getPublic());
+                    Date.from(notBefore), Date.from(notAfter), x500(subject), keys.getPublic());
                 builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
                 builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
                 builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
