@@ -8,6 +8,7 @@ import io.sluice.bench.load.Link;
 import io.sluice.bench.load.LoadRun;
 import io.sluice.bench.load.LoadSpec;
 import io.sluice.bench.load.Machine;
+import io.sluice.bench.load.PagePoller;
 import io.sluice.bench.load.Quiet;
 import io.sluice.bench.load.RelayCpu;
 import io.sluice.bench.load.RelayProbe;
@@ -22,6 +23,7 @@ import io.sluice.core.tls.TlsProvider;
 import io.sluice.server.Relay;
 import io.sluice.server.RelayConfig;
 import io.sluice.server.security.TlsSettings;
+import io.sluice.server.metrics.PrometheusEndpoint;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,8 +59,10 @@ import java.util.function.UnaryOperator;
         "Measures Sluice under open-loop load, and the same load over peers it starts itself when installed "
             + "(direct TCP, haproxy, nats-server: NATS core and JetStream with file storage).",
         "Scenarios: max-throughput, latency-at-rate (a ladder of rates), overload (10x, per strategy), burst (idle, a "
-            + "20x spike, idle; per strategy), many-connections (1000 producers), tls (plain, JDK TLS and OpenSSL TLS at "
-            + "64 B and 1 KiB, with the relay's CPU), custom (the options below).",
+            + "20x spike, idle; per strategy), many-connections (1000 producers), custom (the options below), "
+            + "observer-cost (max-throughput without and with the metrics endpoint watched by --pages live pages and a "
+            + "Prometheus scraper; not run by default), tls (plain, JDK TLS and OpenSSL TLS at 64 B and 1 KiB, with the "
+            + "relay's CPU).",
         "Latency is from each message's intended send time to its delivery (coordinated omission corrected), "
             + "recorded in HdrHistograms. Everything runs on 127.0.0.1."})
 public final class BenchCommand implements Callable<Integer>
@@ -67,8 +71,8 @@ public final class BenchCommand implements Callable<Integer>
     static final int MAX_SIZE = 64 * 1024;
 
     /** Scenarios run when none is named. */
-    public static final List<String> SCENARIOS = List.of("max-throughput", "latency-at-rate", "overload", "burst", "many-connections",
-        "tls");
+    public static final List<String> SCENARIOS = List.of("max-throughput", "latency-at-rate", "overload", "burst",
+        "many-connections", "kafka", "tls");
 
     /** Payload sizes of the tls scenario. */
     static final int[] TLS_SIZES = {64, 1024};
@@ -77,7 +81,8 @@ public final class BenchCommand implements Callable<Integer>
     private CommandSpec spec;
 
     @Option(names = "--scenario", split = ",", paramLabel = "NAME,...",
-        description = "Scenarios to run (default: max-throughput, latency-at-rate, overload, burst, many-connections, tls).")
+        description = "Scenarios to run (default: max-throughput, latency-at-rate, overload, burst, many-connections, "
+            + "kafka, tls).")
     private List<String> scenarios;
 
     @Option(names = "--duration", defaultValue = "5", paramLabel = "S", description = "Measured seconds per run (default: ${DEFAULT-VALUE}).")
@@ -136,9 +141,28 @@ public final class BenchCommand implements Callable<Integer>
             + " consumer's receive buffer 2 KiB and its ring 16 KiB. Lossless strategies keep their memory sizes.")
     private boolean lowLatency;
 
+    @Option(names = "--classic-client",
+        description = "Sluice's runs publish with Publication.offer and consume with Subscription.poll (each a copy "
+            + "into a ring and a hop between threads), instead of claiming in exclusive publications and handling "
+            + "messages on the event loop; to compare the client's paths.")
+    private boolean classicClient;
+
     @Option(names = "--relay-threads", defaultValue = "2",
         description = "Event loop threads of the in-process relay (default: ${DEFAULT-VALUE}).")
     private int relayThreads;
+
+    @Option(names = "--drain", defaultValue = "3", paramLabel = "S",
+        description = "Longest time the consumers get to take the backlog once the producers stop; a run ends as soon as"
+            + " every message is accounted for (default: ${DEFAULT-VALUE}).")
+    private double drain;
+
+    @Option(names = "--pages", defaultValue = "1", paramLabel = "N",
+        description = "Live pages observer-cost plays: each fetches /lanes once a second (default: ${DEFAULT-VALUE}).")
+    private int pages;
+
+    @Option(names = "--rounds", defaultValue = "3", paramLabel = "N",
+        description = "Pairs of runs (unwatched, watched) in observer-cost (default: ${DEFAULT-VALUE}).")
+    private int rounds;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write every run as JSON to FILE (schema: docs/bench.md).")
     private Path json;
@@ -178,6 +202,8 @@ public final class BenchCommand implements Callable<Integer>
                 case "many-connections" -> manyConnections(scenario);
                 case "tls" -> tls(scenario);
                 case "custom" -> custom(scenario);
+                case "kafka" -> kafka(scenario);
+                case "observer-cost" -> observerCost(scenario);
                 default -> throw new ParameterException(spec.commandLine(), "unknown scenario '" + name + "'");
             }
             scenario.print(out);
@@ -205,7 +231,7 @@ public final class BenchCommand implements Callable<Integer>
     private void validate()
     {
         if (duration <= 0 || warmup < 0 || size < 8 || size > MAX_SIZE || producers < 1 || consumers < 1 || streams < 1
-            || connections < 1 || relayThreads < 1 || tlsRate <= 0)
+            || connections < 1 || relayThreads < 1 || pages < 0 || rounds < 1 || tlsRate <= 0)
         {
             throw new ParameterException(spec.commandLine(), "--duration must be positive, --warmup not negative, "
                 + "--size from 8 to " + MAX_SIZE + ", counts (and --relay-threads) at least 1, --tls-rate positive");
@@ -253,10 +279,28 @@ public final class BenchCommand implements Callable<Integer>
     private LoadSpec steady(final double messagesPerSecond, final double consumerCap)
     {
         return LoadSpec.steady(size, messagesPerSecond, duration, consumerCap).withWarmup(nanos(warmup))
-            .withDrain(TimeUnit.SECONDS.toNanos(3));
+            .withDrain(nanos(drain));
     }
 
     // --- scenarios ---
+
+    private void kafka(final Scenario scenario) throws Exception
+    {
+        if (!io.sluice.bench.kafka.KafkaBench.available())
+        {
+            scenario.skip("kafka", "kafka: skipped, Kafka's server jars are not on the class path (./sluice adds "
+                + "bench/target/kafka-broker/, which the build fills)");
+            return;
+        }
+        final io.sluice.bench.kafka.KafkaBench.Result r = io.sluice.bench.kafka.KafkaBench.run(warmup, duration, size,
+            progress);
+        scenario.note(String.format(Locale.ROOT, "Kafka's producer: %s records/s confirmed (one partition, %d-byte "
+            + "payloads, the sink's producer settings and headers)", Format.rate(r.producerPerSecond()), size));
+        scenario.note(String.format(Locale.ROOT, "stream -> kafka-sink -> topic: %s records/s confirmed; %,d "
+            + "published, %,d in the topic, %d failed: %s", Format.rate(r.bridgePerSecond()), r.published(),
+            r.inTopic(), r.failed(), r.lossless() ? "lossless" : "NOT LOSSLESS"));
+        scenario.ratio("kafka-sink", "kafka-producer", "records/s", r.bridgePerSecond() / r.producerPerSecond());
+    }
 
     private void maxThroughput(final Scenario scenario) throws Exception
     {
@@ -385,6 +429,36 @@ public final class BenchCommand implements Callable<Integer>
         sluice(scenario, "sluice/" + strategy, strategy, load, "256MiB");
     }
 
+    // What watching the relay costs it: max-throughput in pairs, without and with the metrics endpoint, live pages
+    // polling /lanes every second and a Prometheus scraper, alternating so that drift in the machine hits both alike.
+    private void observerCost(final Scenario scenario) throws Exception
+    {
+        final LoadSpec load = steady(LoadSpec.MAX_RATE, 0);
+        final List<Double> ratios = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++)
+        {
+            final Function<Relay, Link> link = relay -> new SluiceLink(relay.port(), size, 1, 0);
+            final RunResult unwatched = sluice(scenario, "sluice/" + strategy + " unwatched #" + round, strategy, load,
+                "256MiB", link, 0, null);
+            final RunResult watched = sluice(scenario, "sluice/" + strategy + " watched #" + round, strategy, load,
+                "256MiB", link, pages, null);
+            if (unwatched != null && watched != null)
+            {
+                final double ratio = watched.deliveredPerSecond() / unwatched.deliveredPerSecond();
+                ratios.add(ratio);
+                scenario.ratio(watched, unwatched, "delivered/s", ratio);
+            }
+        }
+        ratios.sort(null);
+        if (!ratios.isEmpty())
+        {
+            final double median = ratios.get(ratios.size() / 2);
+            scenario.note(String.format(Locale.ROOT, "watched: %d page(s) fetching /lanes every second and /metrics "
+                + "scraped every 5 s; median delivered/s watched over unwatched %.3f (cost %.1f%%)", pages, median,
+                (1 - median) * 100));
+        }
+    }
+
     // Plain TCP, TLS through the JDK's engine and through OpenSSL, at each size: the most the relay delivers, and the
     // latency at a fixed rate, each with the CPU the relay's event loops spent per message.
     private void tls(final Scenario scenario) throws Exception
@@ -414,12 +488,13 @@ public final class BenchCommand implements Callable<Integer>
                             .withProvider(engine))).build();
                     final ClientTls clientTls = engine == null ? null :
                         ClientTls.trusting(certificate.certificate()).withProvider(engine);
-                    final Function<Relay, Link> link = relay -> new SluiceLink(relay.port(), payload, 1, 0, clientTls);
+                    final Function<Relay, Link> link = relay -> new SluiceLink(relay.port(), payload, 1, 0, classicClient,
+                        clientTls);
                     final String name = "tls/" + transport + " " + payload + "B";
-                    final RunResult max = sluice(scenario, name + " max", strategy, steady(payload, LoadSpec.MAX_RATE),
-                        "256MiB", link, secure);
-                    sluice(scenario, name + " @" + Format.rate(tlsRate), strategy, steady(payload, tlsRate), "256MiB",
-                        link, secure);
+                    final RunResult max = sluice(scenario, name + " max", strategy, tlsLoad(payload, LoadSpec.MAX_RATE),
+                        "256MiB", link, 0, secure);
+                    sluice(scenario, name + " @" + Format.rate(tlsRate), strategy, tlsLoad(payload, tlsRate), "256MiB",
+                        link, 0, secure);
                     if (max != null)
                     {
                         fastest.put(engine, max);
@@ -443,10 +518,9 @@ public final class BenchCommand implements Callable<Integer>
         }
     }
 
-    private LoadSpec steady(final int payload, final double messagesPerSecond)
+    private LoadSpec tlsLoad(final int payload, final double messagesPerSecond)
     {
-        return LoadSpec.steady(payload, messagesPerSecond, duration, 0).withWarmup(nanos(warmup))
-            .withDrain(TimeUnit.SECONDS.toNanos(3));
+        return LoadSpec.steady(payload, messagesPerSecond, duration, 0).withWarmup(nanos(warmup)).withDrain(nanos(drain));
     }
 
     // --- one run ---
@@ -455,21 +529,22 @@ public final class BenchCommand implements Callable<Integer>
         final String spillQuota) throws Exception
     {
         return sluice(scenario, name, strategyName, load, spillQuota, relay -> new SluiceLink(relay.port(), size,
-            load.producers() > 100 ? 2 : 1, lowLatency ? StrategyRelays.LOW_LATENCY_BUFFER_BYTES : 0));
+            load.producers() > 100 ? 2 : 1, lowLatency ? StrategyRelays.LOW_LATENCY_BUFFER_BYTES : 0, classicClient));
     }
 
     private RunResult sluice(final Scenario scenario, final String name, final String strategyName, final LoadSpec load,
         final String spillQuota, final Function<Relay, Link> linkTo) throws Exception
     {
-        return sluice(scenario, name, strategyName, load, spillQuota, linkTo, null);
+        return sluice(scenario, name, strategyName, load, spillQuota, linkTo, 0, null);
     }
 
     /**
+     * @param watchingPages 0, or live pages (and a scraper) watching the relay's metrics endpoint during the run.
      * @param secure changes the relay's settings (TLS), or null; a run with it also reports the relay's CPU.
      */
     private RunResult sluice(final Scenario scenario, final String name, final String strategyName, final LoadSpec load,
-        final String spillQuota, final Function<Relay, Link> linkTo, final UnaryOperator<RelayConfig> secure)
-        throws Exception
+        final String spillQuota, final Function<Relay, Link> linkTo, final int watchingPages,
+        final UnaryOperator<RelayConfig> secure) throws Exception
     {
         final Path spillDir = Files.createTempDirectory("sluice-bench-spill-");
         try
@@ -485,10 +560,17 @@ public final class BenchCommand implements Callable<Integer>
                 return null;
             }
             try (Relay relay = Relay.start(secure == null ? configured.config() : secure.apply(configured.config()));
+                 PrometheusEndpoint endpoint = watchingPages > 0 ? PrometheusEndpoint.start(relay, 0) : null;
+                 PagePoller watchers = endpoint != null ? new PagePoller(endpoint.port(), watchingPages) : null;
                  Link link = linkTo.apply(relay))
             {
                 final RelayCpu cpu = RelayCpu.start();
                 final RunResult result = LoadRun.run(name, strategyName, link, RelayProbe.of(relay), load, progress);
+                if (watchers != null && (watchers.answered() == 0 || watchers.failed() > 0))
+                {
+                    scenario.note(name + ": the watchers had " + watchers.answered() + " answers and " + watchers.failed()
+                        + " failures");
+                }
                 scenario.add(result);
                 if (secure != null && RelayCpu.supported())
                 {
@@ -579,9 +661,14 @@ public final class BenchCommand implements Callable<Integer>
 
         void ratio(final RunResult sluice, final RunResult peer, final String what, final double value)
         {
+            ratio(sluice.name(), peer.name(), what, value);
+        }
+
+        void ratio(final String sluice, final String peer, final String what, final double value)
+        {
             final Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("sluice", sluice.name());
-            entry.put("peer", peer.name());
+            entry.put("sluice", sluice);
+            entry.put("peer", peer);
             entry.put("measure", what);
             entry.put("ratio", Math.round(value * 1000) / 1000.0);
             ratios.add(entry);

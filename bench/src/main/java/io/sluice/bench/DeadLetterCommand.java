@@ -4,14 +4,14 @@ import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
-import io.sluice.client.cli.ConnectionOptions;
-import io.sluice.client.cli.Json;
 import io.sluice.server.cli.RelayCommand;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.util.EpochClock;
 import io.sluice.spill.DeadLetterDescriptor;
 import io.sluice.spill.DeadLetterReader;
 import io.sluice.spill.DeadLetterRecord;
+import io.sluice.tools.ConnectionOptions;
+import io.sluice.tools.Json;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -80,7 +80,7 @@ public final class DeadLetterCommand implements Callable<Integer>
 
         @Option(names = "--reason", paramLabel = "R", split = ",", converter = ReasonName.class,
             description = "Only records dropped for these reasons: drop-newest, drop-oldest, latest-by-key, sample, "
-                + "deadline, custom, or a number; comma-separated or repeated.")
+                + "deadline, custom, bridge-rejected, bridge-timeout, or a number; comma-separated or repeated.")
         List<Integer> reasons;
 
         @Option(names = "--limit", paramLabel = "N", description = "At most N records (after the filters).")

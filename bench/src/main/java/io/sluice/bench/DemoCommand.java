@@ -1,6 +1,7 @@
 package io.sluice.bench;
 
 import io.sluice.bench.load.Charts;
+import io.sluice.bench.load.DemoReport;
 import io.sluice.bench.load.Folders;
 import io.sluice.bench.load.Format;
 import io.sluice.bench.load.LoadRun;
@@ -10,6 +11,7 @@ import io.sluice.bench.load.Quiet;
 import io.sluice.bench.load.RelayProbe;
 import io.sluice.bench.load.RunResult;
 import io.sluice.bench.load.SluiceLink;
+import io.sluice.bench.load.StrategyPanels;
 import io.sluice.bench.load.StrategyRelays;
 import io.sluice.bench.load.UnboundedQueueBaseline;
 import io.sluice.bench.load.Verdict;
@@ -47,7 +49,8 @@ import java.util.concurrent.TimeUnit;
         "Shows backpressure: a producer 10x faster than its consumer, once per strategy (throttle, buffer, spill, "
             + "drop-newest, drop-oldest, latest-by-key, deadline) through an in-process relay, and once through an "
             + "unbounded queue in a JVM with a 64 MiB heap (the 'ignore it' answer: it ends in OutOfMemoryError).",
-        "Prints a line a second while it runs and a table at the end; writes demo.json and PNG charts into a folder."})
+        "Prints a line a second while it runs and a table at the end; writes demo.json, PNG charts and demo.html (the "
+            + "table and the charts on one page) into a folder."})
 public final class DemoCommand implements Callable<Integer>
 {
     /** Largest payload: the client's default largest message, and well inside the peers' read buffers. */
@@ -99,6 +102,12 @@ public final class DemoCommand implements Callable<Integer>
 
     @Option(names = "--no-warmup", description = "Start with the first strategy in a cold JVM.")
     private boolean noWarmup;
+
+    @Option(names = "--open", description = "Open demo.html when done (with xdg-open; without it, print its path).")
+    private boolean open;
+
+    // Each strategy's stream settings, as printed, for the report.
+    private final Map<String, String> settings = new LinkedHashMap<>();
 
     @Override
     public Integer call() throws Exception
@@ -164,14 +173,76 @@ public final class DemoCommand implements Callable<Integer>
             json.put("ignore", baseline);
         }
         ResultJson.write(folder.resolve("demo.json"), json);
+        final Map<String, String> charts = new LinkedHashMap<>();
         if (!noCharts)
         {
             writeCharts(folder, results, ignore, seconds);
+            charts.put(STRATEGIES_PNG, "Each strategy on the same axes: what the producer offered (dashed), what it got "
+                + "to send and what the consumer got, drops and spills per second, and the memory held (right axis).");
+            charts.put("latency.png", "Latency by percentile, from each message's intended send time.");
+            charts.put("throughput.png", "Delivered per second, all strategies on one chart.");
+            charts.put("memory.png", "Memory held, all strategies on one chart.");
         }
-        stdout.printf(Locale.ROOT, "%nResults: %s (demo.json%s)%n", folder.toAbsolutePath(),
-            noCharts ? "" : ", throughput.png, latency.png, memory.png");
+        final Path report = DemoReport.write(folder.resolve("demo.html"), intro(), Machine.line(), results, settings,
+            ignore, charts);
+        stdout.printf(Locale.ROOT, "%nResults: %s (demo.html, demo.json%s)%n", folder.toAbsolutePath(),
+            noCharts ? "" : ", " + String.join(", ", charts.keySet()));
+        if (open)
+        {
+            open(report, stdout);
+        }
         stdout.flush();
         return 0;
+    }
+
+    /** The picture of every strategy at once. */
+    static final String STRATEGIES_PNG = "strategies.png";
+
+    private String intro()
+    {
+        return String.format(Locale.ROOT, "A producer offering %s msg/s to a consumer taking %s msg/s (%.0fx overload), "
+                + "%d-byte messages, %.0f s per strategy, through an in-process relay; then the same into an unbounded "
+                + "queue in a JVM with -Xmx%s.", Format.rate(rate), Format.rate(consumerRate), rate / consumerRate, size,
+            seconds, ignoreHeap);
+    }
+
+    // xdg-open returns at once on most desktops; its output is of no interest here.
+    private static void open(final Path report, final PrintWriter stdout)
+    {
+        final Path xdgOpen = onPath("xdg-open");
+        if (xdgOpen != null)
+        {
+            try
+            {
+                new ProcessBuilder(xdgOpen.toString(), report.toAbsolutePath().toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                stdout.println("Opening " + report.toAbsolutePath());
+                return;
+            }
+            catch (final IOException ex)
+            {
+                stdout.println("xdg-open failed (" + ex.getMessage() + ")");
+            }
+        }
+        stdout.println("Open " + report.toAbsolutePath().toUri() + " in a browser.");
+    }
+
+    private static Path onPath(final String command)
+    {
+        final String path = System.getenv("PATH");
+        if (path == null)
+        {
+            return null;
+        }
+        for (final String dir : path.split(java.io.File.pathSeparator))
+        {
+            final Path candidate = Path.of(dir, command);
+            if (Files.isExecutable(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     /**
@@ -226,6 +297,7 @@ public final class DemoCommand implements Callable<Integer>
                 return null;
             }
             stdout.printf(Locale.ROOT, "%s: %s%n", strategy, configured.settings());
+            settings.put(strategy, configured.settings());
             stdout.flush();
             LoadSpec load = LoadSpec.steady(size, rate, seconds, consumerRate)
                 .withDrain(TimeUnit.MILLISECONDS.toNanos((long)(drainSeconds * 1000)));
@@ -273,9 +345,23 @@ public final class DemoCommand implements Callable<Integer>
         stdout.flush();
     }
 
-    private static void writeCharts(final Path folder, final List<RunResult> results,
+    private void writeCharts(final Path folder, final List<RunResult> results,
         final UnboundedQueueBaseline.Result ignore, final double overloadSeconds) throws IOException
     {
+        final List<StrategyPanels.Panel> panels = new ArrayList<>();
+        for (final RunResult r : results)
+        {
+            panels.add(new StrategyPanels.Panel(r.strategy(), r.timeline(), rate, overloadSeconds, 0, 0));
+        }
+        if (ignore != null)
+        {
+            panels.add(new StrategyPanels.Panel("ignore (an unbounded queue, -Xmx" + ignore.heap() + ")",
+                ignore.timeline(), rate, ignore.seconds(), heapBytes(ignore.heap()),
+                ignore.outOfMemory() ? ignore.seconds() : 0));
+        }
+        StrategyPanels.write(folder.resolve(STRATEGIES_PNG), String.format(Locale.ROOT,
+            "sluice demo: a producer offering %s msg/s, a consumer taking %s msg/s, per strategy (same axes)",
+            Format.rate(rate), Format.rate(consumerRate)), panels);
         final List<Charts.Series> series = new ArrayList<>();
         final List<Charts.Series> duringOverload = new ArrayList<>();
         final List<String> names = new ArrayList<>();
@@ -298,5 +384,28 @@ public final class DemoCommand implements Callable<Integer>
             memory.add(new Charts.Series("ignore (heap of unbounded queue)", ignore.timeline()));
         }
         Charts.memory(folder.resolve("memory.png"), "sluice demo: memory held, per strategy", memory);
+    }
+
+    /**
+     * @param heap a heap size as for -Xmx: {@code 64m}, {@code 1g}, {@code 512k} or bytes.
+     * @return it in bytes; 0 when it cannot be read.
+     */
+    static long heapBytes(final String heap)
+    {
+        final String text = heap.trim().toLowerCase(Locale.ROOT);
+        if (text.isEmpty())
+        {
+            return 0;
+        }
+        final char unit = text.charAt(text.length() - 1);
+        final long scale = unit == 'k' ? 1L << 10 : unit == 'm' ? 1L << 20 : unit == 'g' ? 1L << 30 : 1;
+        try
+        {
+            return Long.parseLong(scale == 1 ? text : text.substring(0, text.length() - 1)) * scale;
+        }
+        catch (final NumberFormatException ex)
+        {
+            return 0;
+        }
     }
 }

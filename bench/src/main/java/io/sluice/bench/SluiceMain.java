@@ -1,10 +1,10 @@
 package io.sluice.bench;
 
-import io.sluice.client.cli.ConsumeCommand;
-import io.sluice.client.cli.ProduceCommand;
 import io.sluice.server.cli.HashTokenCommand;
 import io.sluice.server.cli.RelayCommand;
 import io.sluice.server.cli.TopCommand;
+import io.sluice.tools.ConsumeCommand;
+import io.sluice.tools.ProduceCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;

@@ -33,7 +33,7 @@ final class BenchCommandTest
         final Path json = dir.resolve("bench.json");
         final String text = bench("--scenario", "latency-at-rate,overload,many-connections",
             "--rates", "2000", "--peers", "direct", "--strategies", "throttle,buffer", "--rate", "2000",
-            "--connections", "20", "--duration", "0.3", "--warmup", "0.1", "--json", json.toString(),
+            "--connections", "20", "--duration", "0.3", "--warmup", "0.1", "--drain", "60", "--json", json.toString(),
             "--charts", dir.resolve("charts").toString());
 
         final Map<String, Object> report = new Yaml().load(Files.readString(json));
@@ -77,7 +77,7 @@ final class BenchCommandTest
     {
         final Path json = dir.resolve("max.json");
         final String text = bench("--scenario", "max-throughput", "--peers", "direct", "--duration", "0.3",
-            "--warmup", "0.1", "--json", json.toString());
+            "--warmup", "0.1", "--drain", "60", "--json", json.toString());
 
         final Map<String, Object> report = new Yaml().load(Files.readString(json));
         final Map<String, Object> scenario = list(report.get("scenarios")).get(0);
@@ -120,6 +120,30 @@ final class BenchCommandTest
         assertEquals(List.of("tls/tls-jdk 64B max", "tls/tls-openssl 64B max", "tls/tls-jdk 1024B max",
             "tls/tls-openssl 1024B max"), list(scenario.get("ratios")).stream().map(r -> r.get("sluice")).toList());
         assertTrue(text.contains("relay CPU tls/tls-openssl 1024B max"), text);
+    }
+
+    @Test
+    void bothClientPathsAccountForEveryMessage(@TempDir final Path dir) throws Exception
+    {
+        // Unpaced consumers: claims and a handler on the event loop by default, offer and poll with --classic-client;
+        // a paced consumer polls either way.
+        final String[][] paths = {{}, {"--classic-client"}, {"--consumer-rate", "5000"}};
+        for (int i = 0; i < paths.length; i++)
+        {
+            final String[] options = paths[i];
+            final Path json = dir.resolve("custom-" + i + ".json");
+            final String[] args = {"--scenario", "custom", "--producers", "2", "--consumers", "2", "--streams", "2",
+                "--rate", "20000", "--duration", "0.3", "--warmup", "0.1", "--drain", "60", "--json", json.toString()};
+            final String[] all = java.util.Arrays.copyOf(args, args.length + options.length);
+            System.arraycopy(options, 0, all, args.length, options.length);
+            final String text = bench(all);
+            final Map<String, Object> run = list(list(new Yaml().<Map<String, Object>>load(Files.readString(json))
+                .get("scenarios")).get(0).get("runs")).get(0);
+            assertTrue(number(run, "sent") > 0, "nothing sent: " + text);
+            assertEquals(0, number(run, "left"), "left over with " + String.join(" ", options) + ": " + text);
+            assertEquals(number(run, "expected"), number(run, "delivered"),
+                "lossless with " + String.join(" ", options));
+        }
     }
 
     // Runs `sluice bench` with these arguments, expects exit 0, and returns what it printed.

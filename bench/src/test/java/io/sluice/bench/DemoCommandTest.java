@@ -62,10 +62,39 @@ final class DemoCommandTest
         final Map<?, ?> ignore = (Map<?, ?>)json.get("ignore");
         assertEquals(null, ignore.get("error"), String.valueOf(ignore.get("error")));
         assertTrue(((Number)ignore.get("sent")).longValue() > 0);
-        for (final String chart : List.of("throughput.png", "latency.png", "memory.png"))
+        for (final String chart : List.of(DemoCommand.STRATEGIES_PNG, "throughput.png", "latency.png", "memory.png"))
         {
             assertTrue(Files.size(out.resolve(chart)) > 0, chart);
         }
+
+        // The report: the table with a row per run and the baseline, and every chart, by relative name.
+        final String html = Files.readString(out.resolve("demo.html"));
+        assertTrue(html.startsWith("<!DOCTYPE html>"), html);
+        for (final Map<String, Object> run : runs)
+        {
+            assertTrue(html.contains("<td class=\"l\">" + run.get("strategy") + "</td>"), "no row for " + run.get("strategy"));
+        }
+        assertTrue(html.contains("<td class=\"l\">ignore</td>"), html);
+        final java.util.regex.Matcher images = java.util.regex.Pattern.compile("<img src=\"([^\"]+)\"").matcher(html);
+        int shown = 0;
+        while (images.find())
+        {
+            assertTrue(Files.isRegularFile(out.resolve(images.group(1))), images.group(1) + " is not beside the report");
+            shown++;
+        }
+        assertEquals(4, shown, html);
+        assertTrue(html.indexOf(DemoCommand.STRATEGIES_PNG) < html.indexOf("<table>"), "the picture first");
+        assertTrue(text.toString().contains("demo.html"), text.toString());
+    }
+
+    @Test
+    void heapSizesReadAsForXmx()
+    {
+        assertEquals(64L << 20, DemoCommand.heapBytes("64m"));
+        assertEquals(1L << 30, DemoCommand.heapBytes("1G"));
+        assertEquals(512L << 10, DemoCommand.heapBytes("512k"));
+        assertEquals(4096, DemoCommand.heapBytes("4096"));
+        assertEquals(0, DemoCommand.heapBytes("lots"));
     }
 
     @SuppressWarnings("unchecked")

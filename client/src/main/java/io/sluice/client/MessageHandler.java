@@ -4,8 +4,9 @@ import io.sluice.core.protocol.Header;
 import org.agrona.DirectBuffer;
 
 /**
- * Receives what {@link Subscription#poll} delivers. The buffer and header are valid only during the call:
- * copy out what must outlive it.
+ * Receives what {@link Subscription#poll} delivers on the polling thread, or what a {@link CallbackSubscription}
+ * delivers on its connection's event loop. The buffer and header are valid only during the call: copy out what must
+ * outlive it.
  */
 @FunctionalInterface
 public interface MessageHandler
@@ -27,6 +28,15 @@ public interface MessageHandler
      * @param header the GAP frame's header.
      */
     default void onGap(final Header header)
+    {
+    }
+
+    /**
+     * The end of a batch: of one {@link Subscription#poll} that delivered something, or of one read from the socket
+     * for a {@link CallbackSubscription}. A place to publish counts to other threads, or flush what the messages
+     * produced, once per batch rather than once per message.
+     */
+    default void onBatchEnd()
     {
     }
 }

@@ -3,11 +3,8 @@ package io.sluice.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.EventLoop;
-import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.netty.OutboundBytes;
 import io.sluice.core.protocol.FrameType;
-import io.sluice.core.protocol.Frames;
-import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.ring.FrameRing;
 import io.sluice.core.util.EpochClock;
 import org.agrona.DirectBuffer;
@@ -40,7 +37,7 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  * Sequence numbers are stamped in ring order by the event loop, so offer is safe from several threads and each
  * message's sequence reflects the order the relay receives them in.
  */
-public final class Publication implements AutoCloseable
+public final class Publication extends PublicationEndpoint
 {
     /** The connection is not established (yet, or any more). */
     public static final long NOT_CONNECTED = -1;
@@ -54,14 +51,9 @@ public final class Publication implements AutoCloseable
     private static final int CHUNK_BYTES = 64 * 1024;
     private static final int MSG_ASYNC = 2;
 
-    private final String stream;
-    private final Channel channel;
-    private final EventLoop eventLoop;
     private final FrameRing ring;
     private final RingBuffer ringBuffer;
     private final UnsafeBuffer ringMemory;
-    // Lowered to the relay's limit on WELCOME, before connected is set: offer reads connected first.
-    private int maxPayloadLength;
     private final int maxPendingAsync;
     private final Executor callbacks;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -69,13 +61,6 @@ public final class Publication implements AutoCloseable
     private final org.agrona.concurrent.MessageHandler recordHandler = this::onRecord;
     private final UnsafeBuffer backlogView = new UnsafeBuffer(new byte[0]);
     private final Handler handler = new Handler();
-
-    private final java.util.function.Consumer<AutoCloseable> onClose;
-    private volatile boolean connected;
-    private volatile boolean closed;
-    private volatile long ackedSequence = -1;
-    private int streamId;
-    private int sourceId;
 
     // Event loop only.
     private long nextSequence;
@@ -97,11 +82,8 @@ public final class Publication implements AutoCloseable
     Publication(final String stream, final Channel channel, final int maxMessageLength, final int maxPendingAsync,
         final Executor callbacks, final java.util.function.Consumer<AutoCloseable> onClose)
     {
+        super(stream, channel, onClose);
         this.callbacks = callbacks;
-        this.onClose = onClose;
-        this.stream = stream;
-        this.channel = channel;
-        this.eventLoop = channel.eventLoop();
         this.ring = FrameRing.forFrames(HEADER_LENGTH + maxMessageLength, 256 * 1024, true);
         this.ringBuffer = ring.ring();
         this.ringMemory = ring.buffer();
@@ -109,68 +91,19 @@ public final class Publication implements AutoCloseable
         this.maxPendingAsync = maxPendingAsync;
     }
 
+    @Override
     ConnectionHandler handler()
     {
         return handler;
     }
 
     /**
-     * @return the stream this publishes to.
-     */
-    public String stream()
-    {
-        return stream;
-    }
-
-    /**
-     * @return the source id the relay assigned; subscribers see it in each message's header.
-     */
-    public int sourceId()
-    {
-        return sourceId;
-    }
-
-    /**
-     * @return the largest payload {@link #offer} accepts: the smaller of the client's
-     * {@link ClientConfig#maxMessageLength()} and what the relay's max-frame-length (in its WELCOME) leaves after the
-     * header.
-     */
-    public int maxPayloadLength()
-    {
-        return maxPayloadLength;
-    }
-
-    /**
-     * @return whether the connection is up.
-     */
-    public boolean isConnected()
-    {
-        return connected;
-    }
-
-    /**
-     * @return why the connection ended, or null while it is up.
-     */
-    public String closeReason()
-    {
-        return connected ? null : handler.closeReason;
-    }
-
-    /**
-     * @return bytes offered and not yet handed to the socket: the ring plus the connection's outbound buffer.
+     * @return bytes offered and not yet handed to the socket: the ring plus the connection's outbound buffer; any
+     * thread.
      */
     public long bufferedBytes()
     {
-        final var outbound = channel.unsafe().outboundBuffer();
-        return ringBuffer.size() + (outbound == null ? 0 : outbound.totalPendingWriteBytes());
-    }
-
-    /**
-     * @return the highest sequence the relay has acknowledged, or -1.
-     */
-    public long ackedSequence()
-    {
-        return ackedSequence;
+        return ringBuffer.size() + OutboundBytes.pending(channel);
     }
 
     /**
@@ -297,7 +230,7 @@ public final class Publication implements AutoCloseable
     public CompletableFuture<Long> sendAsync(final DirectBuffer buffer, final int offset, final int length)
     {
         final CompletableFuture<Long> future = new CompletableFuture<>();
-        if (!connected)
+        if (closed || !connected)
         {
             future.completeExceptionally(new IllegalStateException(closed ? "publication closed" : "not connected"));
             return future;
@@ -469,26 +402,23 @@ public final class Publication implements AutoCloseable
 
     private void onAck(final long sequence)
     {
-        ackedSequence = sequence;
         if (asyncSequences.isEmpty() || asyncSequences.peekLong() > sequence)
         {
             return;
         }
-        final Completions acked = new Completions(null);
+        // The sends stay pending until their futures are completed on the callback executor: a callback that blocks
+        // then fills the bound and sendAsync refuses, instead of completions piling up in the executor's queue.
+        final Completions acked = new Completions(null, true);
         while (!asyncSequences.isEmpty() && asyncSequences.peekLong() <= sequence)
         {
             acked.add(asyncAwaitingAck.poll(), asyncSequences.pollLong());
-        }
-        synchronized (asyncLock)
-        {
-            asyncPending -= acked.futures.size();
         }
         acked.hand(callbacks);
     }
 
     private void failAsync(final String reason)
     {
-        final Completions failed = new Completions(new IllegalStateException(reason));
+        final Completions failed = new Completions(new IllegalStateException(reason), false);
         CompletableFuture<Long> future;
         while ((future = asyncAwaitingAck.poll()) != null)
         {
@@ -520,24 +450,20 @@ public final class Publication implements AutoCloseable
     @Override
     public void close()
     {
-        if (closed)
+        if (!markClosed())
         {
             return;
         }
-        closed = true;
-        onClose.accept(this);
         if (channel.isActive())
         {
             eventLoop.execute(() ->
             {
                 drain();
                 handler.closeReason = "closed by the application";
-                channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, streamId, sourceId, nextSequence,
-                    EpochClock.nanos())).addListener(f -> channel.close());
+                sendCloseFrame();
             });
         }
-        channel.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        channel.close();
+        awaitClosed();
     }
 
     private record PendingSend(byte[] payload, CompletableFuture<Long> future, long timestampNanos)
@@ -548,15 +474,21 @@ public final class Publication implements AutoCloseable
      * The futures one ACK (or the end of the connection) settles, completed in order by one task on the callback
      * executor: the event loop never runs what the application chained to them.
      */
-    private static final class Completions implements Runnable
+    private final class Completions implements Runnable
     {
         private final ArrayList<CompletableFuture<Long>> futures = new ArrayList<>();
         private final LongArrayList sequences = new LongArrayList();
         private final Throwable failure;
+        private final boolean releasesPending;
 
-        Completions(final Throwable failure)
+        /**
+         * @param failure what the futures fail with, or null to complete them with their sequences.
+         * @param releasesPending whether completing them ends their sends' pending count (a failure resets it at once).
+         */
+        Completions(final Throwable failure, final boolean releasesPending)
         {
             this.failure = failure;
+            this.releasesPending = releasesPending;
         }
 
         void add(final CompletableFuture<Long> future, final long sequence)
@@ -592,39 +524,27 @@ public final class Publication implements AutoCloseable
                     futures.get(i).completeExceptionally(failure);
                 }
             }
+            if (releasesPending)
+            {
+                synchronized (asyncLock)
+                {
+                    asyncPending = Math.max(0, asyncPending - futures.size());
+                }
+            }
         }
     }
 
-    private final class Handler extends ConnectionHandler
+    private final class Handler extends PublisherHandler
     {
-        @Override
-        void onWelcomed(final ChannelHandlerContext ctx, final Welcome welcome)
+        Handler()
         {
-            streamId = welcome.streamId();
-            sourceId = welcome.sourceId();
-            maxPayloadLength = Math.min(maxPayloadLength, welcome.maxFrameLength() - HEADER_LENGTH);
-            connected = true;
+            super(Publication.this);
         }
 
         @Override
-        void onData(final ChannelHandlerContext ctx, final ByteBuf run)
+        void onAck(final long sequence)
         {
-            run.release();
-            throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, "DATA sent to a publisher");
-        }
-
-        @Override
-        void onControl(final ChannelHandlerContext ctx, final ByteBuf frame, final int index, final int type)
-        {
-            if (type == FrameType.ACK)
-            {
-                onAck(Frames.sequence(frame, index));
-            }
-            else
-            {
-                throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME,
-                    FrameType.name(type) + " sent to a publisher");
-            }
+            Publication.this.onAck(sequence);
         }
 
         @Override

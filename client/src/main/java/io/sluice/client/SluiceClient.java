@@ -1,6 +1,5 @@
 package io.sluice.client;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -45,6 +44,11 @@ import java.util.concurrent.atomic.LongAdder;
  *     long result = pub.offer(buffer, 0, length);   // < 0: BACK_PRESSURED, NOT_CONNECTED, ...
  * }
  * }</pre>
+ * Two ways each to publish and subscribe: {@link #publish} (any threads, {@code offer} copies into a ring that the
+ * event loop copies into the socket's buffers) and {@link #publishExclusive} (one thread, which claims room in the
+ * memory the socket is written from); {@link #subscribe(String)} (the event loop copies into a ring, the application
+ * polls it on its own thread) and {@link #subscribe(String, MessageHandler)} (a handler on the event loop reads the
+ * socket's read buffer in place).
  */
 public final class SluiceClient implements AutoCloseable
 {
@@ -113,6 +117,25 @@ public final class SluiceClient implements AutoCloseable
     }
 
     /**
+     * Opens a publication to {@code stream} for one publishing thread, which claims room in the memory the socket is
+     * written from and copies each message once; returns once the relay welcomed it.
+     *
+     * @param stream stream name.
+     * @return the publication.
+     * @throws SluiceException when the relay refused, could not be reached, or did not answer in time.
+     */
+    public ExclusivePublication publishExclusive(final String stream) throws SluiceException
+    {
+        final Hello hello = hello(Role.PUBLISHER, stream, "");
+        final Channel channel = newChannel();
+        final ExclusivePublication publication = new ExclusivePublication(stream, channel, config.maxMessageLength(),
+            open::remove);
+        handshake(channel, hello, publication.handler());
+        open.add(publication);
+        return publication;
+    }
+
+    /**
      * Opens a subscription to {@code stream}; returns once the relay welcomed it.
      *
      * @param stream stream name.
@@ -138,6 +161,42 @@ public final class SluiceClient implements AutoCloseable
         final Channel channel = newChannel();
         final Subscription subscription = new Subscription(stream, channel, config.maxMessageLength(),
             config.subscriptionRingBytes(), open::remove);
+        handshake(channel, hello, subscription.handler());
+        open.add(subscription);
+        return subscription;
+    }
+
+    /**
+     * Opens a subscription to {@code stream} that delivers each message to {@code handler} on the connection's event
+     * loop, from the socket's read buffer; returns once the relay welcomed it. The handler must not block: see
+     * {@link CallbackSubscription}.
+     *
+     * @param stream stream name.
+     * @param handler receives every message and GAP notice, on the event loop.
+     * @return the subscription.
+     * @throws SluiceException when the relay refused, could not be reached, or did not answer in time.
+     */
+    public CallbackSubscription subscribe(final String stream, final MessageHandler handler) throws SluiceException
+    {
+        return subscribe(stream, "", handler);
+    }
+
+    /**
+     * As {@link #subscribe(String, MessageHandler)}, under a durable subscription name.
+     *
+     * @param stream stream name.
+     * @param subscriptionName durable name, or empty.
+     * @param handler receives every message and GAP notice, on the event loop.
+     * @return the subscription.
+     * @throws SluiceException when the relay refused, could not be reached, or did not answer in time.
+     */
+    public CallbackSubscription subscribe(final String stream, final String subscriptionName,
+        final MessageHandler handler) throws SluiceException
+    {
+        final Hello hello = hello(Role.SUBSCRIBER, stream, subscriptionName);
+        final Channel channel = newChannel();
+        final CallbackSubscription subscription = new CallbackSubscription(stream, channel,
+            java.util.Objects.requireNonNull(handler, "handler"), open::remove);
         handshake(channel, hello, subscription.handler());
         open.add(subscription);
         return subscription;

@@ -3,17 +3,7 @@ package io.sluice.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.EventLoop;
-import io.sluice.core.netty.ByteBufView;
-import io.sluice.core.protocol.ErrorCode;
-import io.sluice.core.protocol.FrameDecoder;
-import io.sluice.core.protocol.FrameType;
-import io.sluice.core.protocol.Frames;
-import io.sluice.core.protocol.Header;
-import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.ring.FrameRing;
-import io.sluice.core.util.EpochClock;
-import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
@@ -24,7 +14,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
 import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
-import static io.sluice.client.ConnectionHandler.HANDSHAKE_MAX_FRAME_LENGTH;
 
 /**
  * Receives the messages of one stream, over a connection of its own.
@@ -39,17 +28,13 @@ import static io.sluice.client.ConnectionHandler.HANDSHAKE_MAX_FRAME_LENGTH;
  * longer than a ring record (an eighth of the ring) is not copied: it is held aside, one at a time, with a marker in
  * the ring where it belongs, so memory stays at the ring plus one such frame.
  */
-public final class Subscription implements AutoCloseable
+public final class Subscription extends StreamEndpoint
 {
     // Ring record standing for the frame held aside.
     private static final int MSG_FRAME_ASIDE = 2;
 
-    private final String stream;
-    private final Channel channel;
-    private final EventLoop eventLoop;
     private final FrameRing ring;
     private final RingBuffer ringBuffer;
-    private final Header header = new Header();
     private final AtomicBoolean resumeScheduled = new AtomicBoolean();
     private final Runnable resumeTask = this::resume;
     private final Handler handler = new Handler();
@@ -58,9 +43,6 @@ public final class Subscription implements AutoCloseable
     private final AtomicReference<ByteBuf> aside = new AtomicReference<>();
     private volatile int asideLength;
 
-    private final java.util.function.Consumer<AutoCloseable> onClose;
-    private volatile boolean connected;
-    private volatile boolean closed;
     private volatile boolean waitingForRoom;
 
     // Event loop only: runs that arrived while the ring was full, oldest first; the first may be partly copied.
@@ -68,38 +50,20 @@ public final class Subscription implements AutoCloseable
 
     // Poller only.
     private MessageHandler pollHandler;
-    private final ByteBufView asideView = new ByteBufView();
+    private final FrameDispatcher dispatcher = new FrameDispatcher();
 
     Subscription(final String stream, final Channel channel, final int maxMessageLength, final int ringBytes,
         final java.util.function.Consumer<AutoCloseable> onClose)
     {
-        this.onClose = onClose;
-        this.stream = stream;
-        this.channel = channel;
-        this.eventLoop = channel.eventLoop();
+        super(stream, channel, onClose);
         this.ring = FrameRing.forFrames(HEADER_LENGTH + maxMessageLength, ringBytes, false);
         this.ringBuffer = ring.ring();
     }
 
+    @Override
     ConnectionHandler handler()
     {
         return handler;
-    }
-
-    /**
-     * @return the stream this receives.
-     */
-    public String stream()
-    {
-        return stream;
-    }
-
-    /**
-     * @return whether the connection is up.
-     */
-    public boolean isConnected()
-    {
-        return connected;
     }
 
     /**
@@ -114,22 +78,6 @@ public final class Subscription implements AutoCloseable
     }
 
     /**
-     * @return whether {@link #close()} was called.
-     */
-    public boolean isClosed()
-    {
-        return closed;
-    }
-
-    /**
-     * @return why the connection ended, or null while it is up.
-     */
-    public String closeReason()
-    {
-        return connected ? null : handler.closeReason;
-    }
-
-    /**
      * @return bytes of frames received and not yet polled: the ring, and a frame held aside.
      */
     public int bufferedBytes()
@@ -138,8 +86,8 @@ public final class Subscription implements AutoCloseable
     }
 
     /**
-     * Delivers up to {@code limit} messages (and GAP notices) to {@code handler} on the calling thread.
-     * Call from one thread at a time.
+     * Delivers up to {@code limit} messages (and GAP notices) to {@code handler} on the calling thread, then calls its
+     * {@link MessageHandler#onBatchEnd()} when it delivered any. Call from one thread at a time.
      *
      * @param handler receives each message.
      * @param limit most frames to deliver.
@@ -149,9 +97,13 @@ public final class Subscription implements AutoCloseable
     {
         pollHandler = handler;
         final int read = ringBuffer.read(recordHandler, limit);
-        if (read > 0 && waitingForRoom && hasRoomToResume() && resumeScheduled.compareAndSet(false, true))
+        if (read > 0)
         {
-            eventLoop.execute(resumeTask);
+            if (waitingForRoom && hasRoomToResume() && resumeScheduled.compareAndSet(false, true))
+            {
+                eventLoop.execute(resumeTask);
+            }
+            handler.onBatchEnd();
         }
         return read;
     }
@@ -163,7 +115,7 @@ public final class Subscription implements AutoCloseable
             deliverAside();
             return;
         }
-        deliver(buffer, index, length);
+        dispatcher.dispatch(buffer, index, length, pollHandler);
     }
 
     private void deliverAside()
@@ -177,24 +129,11 @@ public final class Subscription implements AutoCloseable
         }
         try
         {
-            deliver(asideView.wrap(frame), frame.readerIndex(), frame.readableBytes());
+            dispatcher.dispatch(frame, pollHandler);
         }
         finally
         {
             frame.release();
-        }
-    }
-
-    private void deliver(final DirectBuffer buffer, final int index, final int length)
-    {
-        header.wrap(buffer, index);
-        if (header.type() == FrameType.GAP)
-        {
-            pollHandler.onGap(header);
-        }
-        else
-        {
-            pollHandler.onMessage(buffer, index + HEADER_LENGTH, length - HEADER_LENGTH, header);
         }
     }
 
@@ -301,24 +240,20 @@ public final class Subscription implements AutoCloseable
     @Override
     public void close()
     {
-        if (closed)
+        if (!markClosed())
         {
             return;
         }
-        closed = true;
-        onClose.accept(this);
         eventLoop.execute(() ->
         {
             if (channel.isActive())
             {
                 handler.closeReason = "closed by the application";
-                channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos()))
-                    .addListener(f -> channel.close());
+                sendCloseFrame();
             }
             releasePending();
         });
-        channel.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        channel.close();
+        awaitClosed();
         eventLoop.submit(this::releasePending).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
@@ -338,15 +273,11 @@ public final class Subscription implements AutoCloseable
         waitingForRoom = false;
     }
 
-    private final class Handler extends ConnectionHandler
+    private final class Handler extends SubscriptionHandler
     {
-        @Override
-        void onWelcomed(final ChannelHandlerContext ctx, final Welcome welcome)
+        Handler()
         {
-            // Whatever the relay accepts from publishers it may send here: take frames up to its limit.
-            ctx.pipeline().get(FrameDecoder.class).maxFrameLength(
-                Math.max(welcome.maxFrameLength(), HANDSHAKE_MAX_FRAME_LENGTH));
-            connected = true;
+            super(Subscription.this);
         }
 
         @Override
@@ -356,16 +287,9 @@ public final class Subscription implements AutoCloseable
         }
 
         @Override
-        void onControl(final ChannelHandlerContext ctx, final ByteBuf frame, final int index, final int type)
+        void onGap(final ChannelHandlerContext ctx, final ByteBuf frame)
         {
-            if (type == FrameType.GAP)
-            {
-                accept(ctx, frame.retain());
-            }
-            else
-            {
-                throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, FrameType.name(type) + " sent to a subscriber");
-            }
+            accept(ctx, frame.retain());
         }
 
         @Override

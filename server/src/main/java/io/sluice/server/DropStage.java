@@ -21,9 +21,12 @@ import org.agrona.collections.Long2LongHashMap;
  * <ul>
  *   <li>Drops at the head (evicted oldest, expired on delivery) are reported before the next message written to
  *       the subscriber, since the head is what goes out next.</li>
- *   <li>Drops at the tail (the arriving message dropped, or a waiting one replaced by its key's newer message) are
- *       stored in the tier as a GAP frame before the next frame the tier accepts, so the notice sits where the
- *       missing messages would have been.</li>
+ *   <li>Drops at the tail (the arriving message dropped) are stored in the tier as a GAP frame before the next frame
+ *       the tier accepts, so the notice sits where the missing messages would have been.</li>
+ *   <li>A waiting message replaced by its key's newer message becomes a tombstone where it lies (the newer one joins
+ *       at the tail, so it never overtakes older messages of its source); its drop is reported like a head drop
+ *       when the output passes the tombstone. When the tier is full of tombstones it is compacted, each run of
+ *       tombstones becoming GAP frames in its place.</li>
  * </ul>
  * Whatever is still unreported when both tiers run empty is written straight to the subscriber. So every dropped
  * message reaches the subscriber in a GAP frame's count, and {@code accepted = delivered + dropped + waiting}
@@ -48,8 +51,10 @@ final class DropStage implements MemoryTier.Gate
     private final GapTable tailGaps = new GapTable();
     private final Long2LongHashMap keyPositions;
     private final Header header = new Header();
+    private final Header moved = new Header();
     private final ByteBufView incoming = new ByteBufView();
     private int sweepAt = 1024;
+    private long compactAt;
     private long nowNanos;
     private volatile long dropped;
 
@@ -69,6 +74,7 @@ final class DropStage implements MemoryTier.Gate
         this.checksOnDelivery = policy.checksOnDelivery();
         this.memory = memory;
         this.keyPositions = conflates ? new Long2LongHashMap(NO_POSITION) : null;
+        this.compactAt = memory.capacity() / 8;
     }
 
     /** @return messages dropped so far; any thread. */
@@ -119,34 +125,56 @@ final class DropStage implements MemoryTier.Gate
                 index += length;
                 continue;
             }
+            if (!memory.fits(length) && !(conflates && compact() && memory.fits(length)))
+            {
+                // No room: the policy decides. Under conflation a waiting message of the same key stays.
+                return index;
+            }
             if (conflates && message.isKeyed() && length <= memory.maxRecord())
             {
                 final long key = message.key();
                 final long position = keyPositions.get(key);
-                if (position != NO_POSITION
-                    && memory.replace(position, key, run, index, length, this) == MemoryTier.REPLACED)
+                if (position != NO_POSITION && memory.isWaiting(position, key))
                 {
-                    index += length;
-                    continue;
+                    memory.replace(position, this);
                 }
-                final long stored = memory.offerOne(run, index, length);
-                if (stored < 0)
-                {
-                    return index;
-                }
-                keyPositions.put(key, stored);
+                keyPositions.put(key, store(run, index, length));
                 if (keyPositions.size() > sweepAt)
                 {
                     sweepKeyPositions();
                 }
             }
-            else if (memory.offerOne(run, index, length) < 0)
+            else
             {
-                return index;
+                store(run, index, length);
             }
             index += length;
         }
         return index;
+    }
+
+    private long store(final ByteBuf run, final int index, final int length)
+    {
+        final long position = memory.offerOne(run, index, length);
+        if (position < 0)
+        {
+            throw new IllegalStateException("memory tier refused a frame of " + length + " bytes it had room for");
+        }
+        return position;
+    }
+
+    // Conflation leaves tombstones; once the tier is full and enough were left since the last compaction (an eighth
+    // of the tier, so compacting costs a bounded amount per replaced byte), squeeze them out.
+    private boolean compact()
+    {
+        if (memory.junkBytes() < compactAt)
+        {
+            return false;
+        }
+        keyPositions.clear();
+        memory.compact(reason, this);
+        compactAt = memory.junkBytes() + memory.capacity() / 8;
+        return true;
     }
 
     /**
@@ -209,47 +237,44 @@ final class DropStage implements MemoryTier.Gate
     }
 
     /**
-     * Drops expired frames from a buffer restored from disk, closing up the survivors.
+     * Frames restored from disk, from {@code from}: drops the DATA frames past their deadline (reported in the head
+     * gaps) up to the first one kept.
      *
-     * @return {@code chunk}, or null (released) when nothing in it survived.
+     * @return the index of the first frame kept, or {@code end}.
      */
-    ByteBuf filterRestored(final ByteBuf chunk)
+    int dropExpired(final ByteBuf frames, final int from, final int end)
+    {
+        int index = from;
+        while (checksOnDelivery && index < end && Frames.type(frames, index) == FrameType.DATA
+            && expired(view(frames, index)))
+        {
+            final int length = Frames.frameLength(frames, index);
+            deadLetter(frames, index, length);
+            index += length;
+        }
+        return index;
+    }
+
+    /**
+     * Frames restored from disk, from {@code from} (a frame kept): the run of frames kept that starts there. The
+     * frames after it are dropped by the next {@link #dropExpired}, and reported between this run and the next, so
+     * that a subscriber sees each source's sequences in order.
+     *
+     * @return the index of the first frame past its deadline (not dropped yet), or {@code end}.
+     */
+    int keptUntil(final ByteBuf frames, final int from, final int end)
     {
         if (!checksOnDelivery)
         {
-            return chunk;
+            return end;
         }
-        int write = chunk.readerIndex();
-        final int end = chunk.writerIndex();
-        for (int index = chunk.readerIndex(); index < end; )
+        int index = from;
+        while (index < end
+            && !(Frames.type(frames, index) == FrameType.DATA && policy.expired(view(frames, index), nowNanos)))
         {
-            final int length = Frames.frameLength(chunk, index);
-            if (Frames.type(chunk, index) == FrameType.DATA && expired(view(chunk, index)))
-            {
-                deadLetter(chunk, index, length);
-                index += length;
-                continue;
-            }
-            if (write != index)
-            {
-                chunk.setBytes(write, chunk, index, length);
-            }
-            write += length;
-            index += length;
+            index += Frames.frameLength(frames, index);
         }
-        chunk.writerIndex(write);
-        if (!chunk.isReadable())
-        {
-            chunk.release();
-            return null;
-        }
-        return chunk;
-    }
-
-    /** @return whether GAP frames wait to go out before the next message. */
-    boolean hasHeadGaps()
-    {
-        return !headGaps.isEmpty();
+        return index;
     }
 
     /**
@@ -330,10 +355,27 @@ final class DropStage implements MemoryTier.Gate
     @Override
     public void onReplaced(final DirectBuffer buffer, final int index)
     {
-        header.wrap(buffer, index);
-        tailGaps.add(header.streamId(), header.sourceId(), header.sequence(), reason);
+        // Announced where it lies, when the output passes its tombstone (onTombstonePassed).
         dropped++;
         deadLetterFromRing(index);
+    }
+
+    @Override
+    public void onTombstonePassed(final DirectBuffer buffer, final int index)
+    {
+        header.wrap(buffer, index);
+        headGaps.add(header.streamId(), header.sourceId(), header.sequence(), reason);
+    }
+
+    @Override
+    public void onMoved(final DirectBuffer buffer, final int index, final long position)
+    {
+        // Its own view: compaction runs while the arriving message is viewed through the other.
+        moved.wrap(buffer, index);
+        if (conflates && moved.isKeyed() && moved.frameLength() <= memory.maxRecord())
+        {
+            keyPositions.put(moved.key(), position);
+        }
     }
 
     private boolean expired(final Header message)

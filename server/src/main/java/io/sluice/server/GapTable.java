@@ -95,7 +95,8 @@ final class GapTable
 
     /**
      * Merges the last entry into the GAP frame at {@code index} of {@code frames} when both are of the same stream,
-     * source and reason (the range widens, the counts add up), and forgets the entry.
+     * source and reason (the range widens, the counts add up, the header's sequence follows the from-sequence), and
+     * forgets the entry.
      *
      * @return whether it merged; false leaves the entry and the frame as they were.
      */
@@ -112,7 +113,10 @@ final class GapTable
         final int from = index + FrameDescriptor.GAP_FROM_SEQUENCE_OFFSET;
         final int to = index + FrameDescriptor.GAP_TO_SEQUENCE_OFFSET;
         final int count = index + FrameDescriptor.GAP_DROPPED_COUNT_OFFSET;
-        frames.putLong(from, Math.min(frames.getLong(from, ByteOrder.BIG_ENDIAN), fromSequences[i]), ByteOrder.BIG_ENDIAN);
+        final long fromSequence = Math.min(frames.getLong(from, ByteOrder.BIG_ENDIAN), fromSequences[i]);
+        frames.putLong(from, fromSequence, ByteOrder.BIG_ENDIAN);
+        // protocol.md 3.5: the header's sequence is the from-sequence.
+        frames.putLong(index + FrameDescriptor.SEQUENCE_OFFSET, fromSequence, ByteOrder.BIG_ENDIAN);
         frames.putLong(to, Math.max(frames.getLong(to, ByteOrder.BIG_ENDIAN), toSequences[i]), ByteOrder.BIG_ENDIAN);
         frames.putLong(count, frames.getLong(count, ByteOrder.BIG_ENDIAN) + counts[i], ByteOrder.BIG_ENDIAN);
         size = i;

@@ -2,9 +2,10 @@ package io.sluice.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.sluice.core.netty.ByteBufView;
+import io.sluice.core.netty.OutboundBytes;
+import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.drop.DropReason;
@@ -73,25 +74,61 @@ final class Lane
     private final DiskTier disk;
     /** The drop policy at work, or null when full lanes throttle. */
     private final DropStage drops;
-    private final int chunkBytes;
     private volatile String tier;
 
+    // For the lanes view (metrics): producers held, and what waits where, measured on the lane's event loop when asked.
+    private final HoldClock holds = new HoldClock();
+    private volatile LaneDepths depths;
+    // Lane's event loop: the timestamp of the first frame of the disk backlog, taken when the lane switched to disk.
+    private long diskBacklogSinceNanos;
+
+    /**
+     * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see {@link Waker}); or
+     * null for none.
+     */
     Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
-        final java.util.function.Function<Lane, DiskTier> diskFactory, final DeadLetterStore deadLetters)
+        final java.util.function.Function<Waker, DiskTier> diskFactory, final DeadLetterStore deadLetters)
     {
+        final Waker waker = new Waker();
         this.channel = channel;
+        this.eventLoop = channel.eventLoop();
         this.memory = config.strategy().hasMemoryTier() ? new MemoryTier(config.memoryBytes()) : null;
-        this.disk = diskFactory == null ? null : diskFactory.apply(this);
-        this.chunkBytes = memory == null ? 0 : Math.max(64 * 1024, memory.maxRecord());
+        this.disk = diskFactory == null ? null : diskFactory.apply(waker);
         final io.sluice.server.drop.DropPolicy policy = config.onFull().newPolicy();
         this.drops = policy == null ? null : new DropStage(policy, memory, streamName, deadLetters);
         this.tier = memory == null ? TIER_DIRECT : (disk != null && !disk.isEmpty() ? TIER_DISK : TIER_MEMORY);
         this.streamName = streamName;
         this.subscription = subscription;
         this.strategy = config.label();
-        this.eventLoop = channel.eventLoop();
         this.maxBytes = config.laneBytes();
         this.runs = new ManyToOneConcurrentArrayQueue<>(config.laneRuns());
+        // Every field is set: only now may the spill thread reach the lane (the volatile write publishes them), and
+        // a wake it tried before is made up for by this drain.
+        waker.lane = this;
+        if (disk != null)
+        {
+            scheduleDrain();
+        }
+    }
+
+    /**
+     * What a disk tier wakes when restored frames or an opened tier are ready. It is made before the lane (the lane's
+     * constructor makes the disk tier, whose spill thread may call at once) and reaches the lane only once the lane
+     * is built.
+     */
+    static final class Waker
+    {
+        private volatile Lane lane;
+
+        /** Any thread. */
+        void wake()
+        {
+            final Lane built = lane;
+            if (built != null)
+            {
+                built.wake();
+            }
+        }
     }
 
     String subscription()
@@ -227,6 +264,7 @@ final class Lane
         long written = 0;
         long messages = 0;
         boolean progress = true;
+        boolean stuck = false;
         if (drops != null)
         {
             drops.beginDrain();
@@ -240,16 +278,15 @@ final class Lane
                 if (!memory.isEmpty())
                 {
                     final long before = memory.delivered();
-                    final long waitingBefore = memory.frames();
-                    chunk = channel.alloc().directBuffer(chunkBytes);
-                    memory.drainTo(chunk, drops);
+                    final long from = memory.consumerPosition();
+                    chunk = memory.drainChunk(channel.alloc(), drops);
                     messages += memory.delivered() - before;
-                    if (!chunk.isReadable())
+                    if (chunk == null)
                     {
-                        // Everything read was expired or replaced: nothing to write, but the tier moved on.
-                        chunk.release();
-                        chunk = null;
-                        if (memory.frames() == waitingBefore)
+                        // Everything read was expired or replaced: nothing to write, but the tier moved on. (A tier
+                        // that did not move is a fault: the lane must not reschedule itself for it forever.)
+                        stuck = memory.consumerPosition() == from;
+                        if (stuck)
                         {
                             break;
                         }
@@ -262,13 +299,11 @@ final class Lane
                     chunk = disk.pollRestored();
                     if (chunk != null && drops != null)
                     {
-                        chunk = drops.filterRestored(chunk);
-                        written += writeGaps(drops.takeHeadGaps(channel.alloc()));
-                        if (chunk == null)
-                        {
-                            progress = true;
-                            continue;
-                        }
+                        final long before = restoredMessages;
+                        written += writeRestored(chunk);
+                        messages += restoredMessages - before;
+                        progress = true;
+                        continue;
                     }
                     if (chunk != null)
                     {
@@ -306,12 +341,41 @@ final class Lane
         {
             wakeWaiters();
         }
-        if (progress || (channel.isWritable() && !memory.isEmpty()))
+        if (progress || (channel.isWritable() && !memory.isEmpty() && !stuck))
         {
             // More to do than one pass allows, or the flush made room for what waits: come back after other tasks
             // had their turn.
             scheduleDrain();
         }
+    }
+
+    private long restoredMessages;
+
+    // A chunk restored from disk, under a drop policy: the frames past their deadline are dropped, and the drops
+    // before each run of frames kept are announced just before it, so that each source's sequences stay in order.
+    // Written, not flushed; returns the bytes.
+    private int writeRestored(final ByteBuf chunk)
+    {
+        int written = 0;
+        final int end = chunk.writerIndex();
+        int index = chunk.readerIndex();
+        while (index < end)
+        {
+            final int from = drops.dropExpired(chunk, index, end);
+            written += writeGaps(drops.takeHeadGaps(channel.alloc()));
+            if (from == end)
+            {
+                break;
+            }
+            index = drops.keptUntil(chunk, from, end);
+            final ByteBuf kept = from == chunk.readerIndex() && index == end ? chunk.retain() :
+                chunk.retainedSlice(from, index - from);
+            restoredMessages += Frames.count(kept, FrameType.DATA);
+            written += kept.readableBytes();
+            channel.write(kept, channel.voidPromise());
+        }
+        chunk.release();
+        return written;
     }
 
     // GAP frames from the drop stage, or null: written (not flushed) to the subscriber; returns the bytes.
@@ -358,7 +422,7 @@ final class Lane
         if (TIER_MEMORY.equals(tier))
         {
             reached = memory.offerFrames(run, start, end);
-            switchToDiskIfFull(reached, end);
+            switchToDiskIfFull(run, reached, end);
         }
         if (TIER_DISK.equals(tier) && reached < end)
         {
@@ -376,7 +440,7 @@ final class Lane
             if (TIER_MEMORY.equals(tier))
             {
                 reached = drops.admitToMemory(run, reached, end);
-                switchToDiskIfFull(reached, end);
+                switchToDiskIfFull(run, reached, end);
             }
             if (TIER_DISK.equals(tier) && reached < end)
             {
@@ -400,11 +464,12 @@ final class Lane
         return reached;
     }
 
-    private void switchToDiskIfFull(final int reached, final int end)
+    private void switchToDiskIfFull(final ByteBuf run, final int reached, final int end)
     {
         if (reached < end && disk != null && disk.hasRoom())
         {
             tier = TIER_DISK;
+            diskBacklogSinceNanos = run.getLong(reached + FrameDescriptor.TIMESTAMP_OFFSET);
             logTierSwitch(TIER_DISK);
         }
     }
@@ -454,12 +519,7 @@ final class Lane
         {
             // Keep everything accepted: the memory tier (older than anything on disk) goes to a head store, the
             // hand-off (newer) to the main store. Only what sits in the channel's outbound buffer is lost.
-            while (!memory.isEmpty())
-            {
-                final ByteBuf chunk = channel.alloc().directBuffer(chunkBytes);
-                memory.drainTo(chunk);
-                chronicle.handOverHead(chunk);
-            }
+            handMemoryOverHead(chronicle);
             ByteBuf run;
             while ((run = runs.poll()) != null)
             {
@@ -500,12 +560,7 @@ final class Lane
         // They were counted as written when they went into the channel; they will be sent next time instead.
         messagesWritten -= unsent.messages();
         final long inMemory = memory.frames();
-        while (!memory.isEmpty())
-        {
-            final ByteBuf chunk = channel.alloc().directBuffer(chunkBytes);
-            memory.drainTo(chunk);
-            disk.handOverHead(chunk);
-        }
+        handMemoryOverHead(disk);
         LOG.info("lane of {} on stream '{}' stopping: {} messages from the outbound buffer{} and {} from memory go to " +
             "disk, {} messages are on the wire", channel.remoteAddress(), streamName, unsent.messages(),
             unsent.finishesAPartFrame() ? " (the rest of a partly sent one still goes out)" : "", inMemory,
@@ -516,6 +571,17 @@ final class Lane
         unsent.clearAndFinish(channel);
         drainToDiskAfterHandOver();
         return true;
+    }
+
+    // The memory tier's frames to the disk tier's head store, in chunks of 64 KiB (or one larger frame alone) that
+    // hold no more than their frames: the hand-over holds no more than the tier did.
+    private void handMemoryOverHead(final DiskTier to)
+    {
+        ByteBuf chunk;
+        while ((chunk = memory.handOverChunk(channel.alloc())) != null)
+        {
+            to.handOverHead(chunk);
+        }
     }
 
     /** @return whether {@link #handOverForShutdown()} handed the lane over. */
@@ -563,10 +629,10 @@ final class Lane
         }
     }
 
-    private long outboundBytes()
+    /** @return bytes in the channel's outbound buffer; any thread. */
+    long outboundBytes()
     {
-        final ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
-        return outbound == null ? 0 : outbound.totalPendingWriteBytes();
+        return OutboundBytes.pending(channel);
     }
 
     private void recordPeak(final long bytes)
@@ -599,6 +665,50 @@ final class Lane
         return messagesAccepted.sum();
     }
 
+    /** @return how long the lane has held producers paused; any thread. */
+    HoldClock holds()
+    {
+        return holds;
+    }
+
+    /** @return the lane's event loop, where {@link #measureDepths()} runs. */
+    EventLoop eventLoop()
+    {
+        return eventLoop;
+    }
+
+    /**
+     * Lane's event loop: measures what waits in each tier and the oldest waiting frame's timestamp, for
+     * {@link #snapshot()}. Reads one frame header; allocates the result only.
+     */
+    void measureDepths()
+    {
+        final long dropped = drops == null ? 0 : drops.dropped();
+        final long waiting = Math.max(0, messagesAccepted.sum() - messagesWritten - dropped);
+        final long inMemory = memory == null ? 0 : memory.frames();
+        final long onDisk = disk == null ? 0 : Math.max(0, disk.spilled() - disk.restored());
+        long oldest = 0;
+        boolean exact = true;
+        if (memory != null && !memory.isEmpty())
+        {
+            oldest = memory.oldestTimestampNanos();
+        }
+        if (oldest == 0 && disk != null && !disk.isEmpty())
+        {
+            // The frames on disk are not read here: the first frame of the backlog is the oldest it can hold.
+            oldest = diskBacklogSinceNanos;
+            exact = false;
+        }
+        final ByteBuf head = oldest == 0 && exact ? runs.peek() : null;
+        if (head != null && head.isReadable())
+        {
+            oldest = head.getLong(head.readerIndex() + FrameDescriptor.TIMESTAMP_OFFSET);
+        }
+        depths = new LaneDepths(System.nanoTime(), waiting, queuedBytes.get(),
+            Math.max(0, waiting - inMemory - onDisk), inMemory, memory == null ? 0 : memory.usedBytes(), onDisk,
+            disk == null ? 0 : disk.diskBytes(), outboundBytes(), oldest, exact);
+    }
+
     /** @return a snapshot of the lane's counters; safe from any thread. */
     LaneSnapshot snapshot()
     {
@@ -612,7 +722,7 @@ final class Lane
             in, out, bytesWritten, Math.max(0, in - out - dropped), queuedBytes.get(), m == null ? 0 : m.usedBytes(),
             d == null ? 0 : d.diskBytes(), d == null ? 0 : d.spilled(), d == null ? 0 : d.restored(),
             dropped == 0 ? java.util.Map.of() : java.util.Map.of(DropReason.name(drops.reason()), dropped),
-            peakBytes.get(), bytesAccepted.sum());
+            peakBytes.get(), bytesAccepted.sum(), holds.holding(), holds.heldNanos(System.nanoTime()), closed, depths);
     }
 
     boolean isClosed()

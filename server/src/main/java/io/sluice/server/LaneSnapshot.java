@@ -22,6 +22,11 @@ import java.util.Map;
  * @param droppedByReason messages dropped, by reason name; empty when none.
  * @param peakBytes most bytes the lane has held (hand-off plus the channel's outbound buffer).
  * @param bytesIn bytes of the messages the lane accepted from publishers.
+ * @param holdingProducers publisher connections the lane holds paused now (it refused their run and has not taken it).
+ * @param heldNanos time the lane has held publishers paused, summed over publishers, holds in progress included.
+ * @param closed whether the subscriber's connection has closed and the lane is going.
+ * @param depths what waits in each tier and how old the oldest message is, as the lane's event loop last measured it
+ *               ({@link RelayMetrics#measure}); null until first measured.
  */
 public record LaneSnapshot(
     String stream,
@@ -40,6 +45,10 @@ public record LaneSnapshot(
     long restored,
     Map<String, Long> droppedByReason,
     long peakBytes,
-    long bytesIn)
+    long bytesIn,
+    int holdingProducers,
+    long heldNanos,
+    boolean closed,
+    LaneDepths depths)
 {
 }

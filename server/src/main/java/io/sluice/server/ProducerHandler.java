@@ -69,6 +69,8 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     private boolean[] blockedRefused;
     // Whether a lane has accepted the blocked run: if none does (its subscribers left), it counts as unrouted.
     private boolean blockedRouted;
+    // Which lanes hold this publisher, for the lanes view and the blame metric.
+    private final ProducerBlame blame;
 
     ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics)
     {
@@ -82,6 +84,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     {
         this.publishRate = publishRate;
         this.stream = stream;
+        this.blame = new ProducerBlame(stream.name(), sourceId);
         this.streamId = stream.id();
         this.sourceId = sourceId;
         this.metrics = metrics;
@@ -94,6 +97,8 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         this.wake = () -> ctx.executor().execute(retryTask);
         stream.publisherJoined();
         metrics.publisherJoined();
+        blame.attach(ctx.channel(), ctx.executor());
+        metrics.producerJoined(blame);
     }
 
     @Override
@@ -242,6 +247,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
                     refused = new boolean[lanes.length];
                 }
                 refused[i] = true;
+                blame.held(lanes[i], System.nanoTime());
             }
             routed |= result == Lane.OFFER_ACCEPTED;
         }
@@ -302,6 +308,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
                 if (offerBlocked(lane))
                 {
                     blockedRefused[i] = false;
+                    blame.released(lane, System.nanoTime());
                 }
                 else
                 {
@@ -329,6 +336,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
                 if (offerBlocked(blockedLanes[i]))
                 {
                     blockedRefused[i] = false;
+                    blame.released(blockedLanes[i], System.nanoTime());
                 }
                 else
                 {
@@ -420,8 +428,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         pauseReasons &= ~reason;
         if (pauseReasons == 0 && wasPaused)
         {
-            final long now = System.nanoTime();
-            stream.onResumed(pausedSinceNanos, now);
+            final long now = stream.onResumed(pausedSinceNanos);
             if (LOG.isDebugEnabled())
             {
                 LOG.debug("publisher {} of stream '{}' resumed after {} µs", ctx.channel().remoteAddress(), stream.name(),
@@ -500,6 +507,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
 
     private void releaseAll()
     {
+        blame.releaseAll(System.nanoTime());
         if (blockedRun != null)
         {
             unheld(blockedRun.readableBytes());
@@ -517,13 +525,14 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         if (pauseReasons != 0)
         {
             pauseReasons = 0;
-            stream.onResumed(pausedSinceNanos, System.nanoTime());
+            stream.onResumed(pausedSinceNanos);
         }
         if (ctx != null)
         {
             ctx = null;
             stream.publisherLeft();
             metrics.publisherLeft();
+            metrics.producerLeft(blame);
         }
     }
 }

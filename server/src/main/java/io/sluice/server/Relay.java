@@ -21,9 +21,12 @@ import io.sluice.core.protocol.Hello;
 import io.sluice.core.util.RateLimitedLogger;
 import io.sluice.server.security.Gatekeeper;
 import io.sluice.server.security.InternalAccess;
+import io.sluice.server.bridge.BridgeContext;
+import io.sluice.server.bridge.Bridges;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +47,8 @@ public final class Relay implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
     private static final int CONNECTION_LINES_PER_SECOND = 10;
+    /** The least time bridges get to deliver what they hold at a graceful stop. */
+    private static final Duration BRIDGE_FLUSH = Duration.ofSeconds(2);
 
     private final RelayConfig config;
     private final EventLoopGroup group;
@@ -57,6 +62,7 @@ public final class Relay implements AutoCloseable
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     // The loopback listener for the relay's own clients, bound when first asked for.
     private Channel internalChannel;
+    private volatile Bridges bridges = Bridges.NONE;
 
     private Relay(final RelayConfig config, final EventLoopGroup group, final Channel serverChannel,
         final ChannelGroup connections, final RelayMetrics metrics, final StreamRegistry streams,
@@ -78,8 +84,9 @@ public final class Relay implements AutoCloseable
      *
      * @param config settings.
      * @return the running relay.
-     * @throws IllegalStateException when the address cannot be bound.
-     * @throws IllegalArgumentException when a security file (TLS, principals) cannot be read or does not check.
+     * @throws IllegalStateException when the address cannot be bound, or a bridge cannot start.
+     * @throws IllegalArgumentException when a security file (TLS, principals) cannot be read or does not check, or a
+     *                                  bridge's settings are wrong.
      */
     public static Relay start(final RelayConfig config)
     {
@@ -112,11 +119,12 @@ public final class Relay implements AutoCloseable
                     .maxMessagesPerRead(config.maxReadsPerLoop()))
             .childHandler(connectionSetUp(config, streams, metrics, diskTiers, gatekeeper, connections, connectionLines,
                 errorHandler, false));
+        final Relay relay;
         try
         {
             final Channel server = bootstrap.bind(new InetSocketAddress(config.bindAddress(), config.port()))
                 .syncUninterruptibly().channel();
-            final Relay relay = new Relay(config, group, server, connections, metrics, streams, diskTiers, gatekeeper,
+            relay = new Relay(config, group, server, connections, metrics, streams, diskTiers, gatekeeper,
                 bootstrap.clone().childHandler(connectionSetUp(config, streams, metrics, diskTiers, gatekeeper,
                     connections, connectionLines, errorHandler, true)));
             final long sweepMs = streams.sweepIntervalMs();
@@ -124,7 +132,6 @@ public final class Relay implements AutoCloseable
                 TimeUnit.MILLISECONDS);
             LOG.info("relay listening on {}:{} ({} transport, {} io threads)", config.bindAddress(), relay.port(),
                 Transports.name(), config.ioThreads());
-            return relay;
         }
         catch (final RuntimeException ex)
         {
@@ -132,6 +139,43 @@ public final class Relay implements AutoCloseable
             diskTiers.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + ex, ex);
+        }
+        relay.startBridges();
+        return relay;
+    }
+
+    // Before start returns, so a sink is subscribed by the time the caller announces the relay ready.
+    private void startBridges()
+    {
+        if (config.bridges().isEmpty())
+        {
+            return;
+        }
+        // The loopback listener for the relay's own clients: plain TCP and the internal principal, whatever TLS,
+        // principals and limits the relay's port has.
+        final InternalAccess access = internalAccess();
+        final DeadLetterStore deadLetters = diskTiers.deadLetters();
+        final BridgeContext context = new BridgeContext(access.host(), access.port(), access.token(),
+            config.maxFrameLength(),
+            deadLetters == null ? null : deadLetters::offer,
+            stream ->
+            {
+                final Stream s = streams.find(stream);
+                return s == null ? 0 : s.lanes().length;
+            });
+        try
+        {
+            bridges = Bridges.start(config.bridges(), context);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            close();
+            throw ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            close();
+            throw new IllegalStateException("cannot start bridges: " + ex.getMessage(), ex);
         }
     }
 
@@ -237,6 +281,14 @@ public final class Relay implements AutoCloseable
     }
 
     /**
+     * @return the relay's bridges (the config's {@code bridges}), running since start.
+     */
+    public Bridges bridges()
+    {
+        return bridges;
+    }
+
+    /**
      * Stops accepting, closes every connection and stops the event loops, at once. Idempotent.
      */
     @Override
@@ -269,9 +321,17 @@ public final class Relay implements AutoCloseable
                 internalChannel.close().syncUninterruptibly();
             }
         }
+        final Duration period = grace.isNegative() ? Duration.ZERO : grace;
+        final long deadline = System.nanoTime() + period.toNanos();
+        // Bridges that publish stop taking from outside and settle what the relay acknowledged; sinks keep reading.
+        bridges.relayStopping(period);
         // Durable lanes hand over to disk, the others drain, subscribers get CLOSE and a FIN and close their side (see
         // GracefulStop); whatever is still open when the grace period is over is closed here.
-        GracefulStop.run(connections, metrics, grace.isNegative() ? Duration.ZERO : grace);
+        GracefulStop.run(connections, metrics, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        // Sinks have what their lanes held; they get what is left of the grace period to deliver it, and at least
+        // BRIDGE_FLUSH (or the whole grace period when shorter) even when the subscribers used it all up.
+        bridges.close(Duration.ofNanos(Math.max(deadline - System.nanoTime(),
+            Math.min(period.toNanos(), BRIDGE_FLUSH.toNanos()))));
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         // Lanes handed their memory tiers and hand-offs to disk as their connections closed; let that finish.

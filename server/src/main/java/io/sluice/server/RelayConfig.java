@@ -3,9 +3,14 @@ package io.sluice.server;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Hello;
 import io.sluice.server.security.SecurityConfig;
+import io.sluice.server.bridge.BridgeConfig;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything a relay needs to start. Immutable; build one with {@link #builder()}.
@@ -37,6 +42,7 @@ import java.util.Map;
  * @param maxStreams most streams not named in {@code streams} that may exist at once; a HELLO that would create one
  *                   more is refused with TOO_MANY_STREAMS.
  * @param security TLS, principals, connection limits (see {@code docs/security.md}).
+ * @param bridges bridges to other systems (such as Kafka) the relay starts once it listens, in order; names unique.
  */
 public record RelayConfig(
     String bindAddress,
@@ -60,7 +66,8 @@ public record RelayConfig(
     int subscriberSendBufferBytes,
     int streamIdleTimeoutMs,
     int maxStreams,
-    SecurityConfig security)
+    SecurityConfig security,
+    List<BridgeConfig> bridges)
 {
     /** The port a relay listens on when none is given. */
     public static final int DEFAULT_PORT = 7440;
@@ -115,6 +122,13 @@ public record RelayConfig(
         {
             final String problem = Hello.checkName("stream", name, false);
             require(problem == null, "streams." + name + ": " + problem);
+        }
+        bridges = List.copyOf(bridges == null ? List.of() : bridges);
+        final Set<String> bridgeNames = new HashSet<>();
+        for (final BridgeConfig bridge : bridges)
+        {
+            require(bridgeNames.add(bridge.name()), "bridges: two bridges are named '" + bridge.name()
+                + "': give each a 'name' of its own");
         }
     }
 
@@ -171,6 +185,7 @@ public record RelayConfig(
         b.streamIdleTimeoutMs = streamIdleTimeoutMs;
         b.maxStreams = maxStreams;
         b.security = security;
+        b.bridges.addAll(bridges);
         return b;
     }
 
@@ -201,6 +216,7 @@ public record RelayConfig(
         private int streamIdleTimeoutMs = DEFAULT_STREAM_IDLE_TIMEOUT_MS;
         private int maxStreams = DEFAULT_MAX_STREAMS;
         private SecurityConfig security = SecurityConfig.DEFAULT;
+        private final List<BridgeConfig> bridges = new ArrayList<>();
 
         private Builder()
         {
@@ -360,6 +376,13 @@ public record RelayConfig(
             return security;
         }
 
+        /** @return this, with one more bridge after those added before. */
+        public Builder bridge(final BridgeConfig bridge)
+        {
+            this.bridges.add(bridge);
+            return this;
+        }
+
         /** @return the current default stream settings (to derive from). */
         public StreamConfig defaultStream()
         {
@@ -375,7 +398,7 @@ public record RelayConfig(
             return new RelayConfig(bindAddress, port, ioThreads, maxFrameLength, helloTimeoutMs, heartbeatIntervalMs,
                 heartbeatTimeoutMs, lowWaterMark, highWaterMark, maxReadBytes, maxReadsPerLoop, authToken,
                 defaultStream, streams, spillDirectory, shutdownGraceMs, deadLetterDirectory, deadLetterQuotaBytes,
-                subscriberSendBufferBytes, streamIdleTimeoutMs, maxStreams, security);
+                subscriberSendBufferBytes, streamIdleTimeoutMs, maxStreams, security, bridges);
         }
     }
 }

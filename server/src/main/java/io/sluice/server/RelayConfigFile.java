@@ -2,6 +2,10 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.Hello;
 import io.sluice.core.tls.TlsProvider;
+import io.sluice.server.bridge.BridgeConfig;
+import io.sluice.server.bridge.BridgeConfigException;
+import io.sluice.server.bridge.BridgeSettings;
+import io.sluice.server.bridge.Bridges;
 import io.sluice.server.drop.DropPolicySpec;
 import io.sluice.server.security.SecurityConfig;
 import io.sluice.server.security.TlsSettings;
@@ -21,6 +25,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +57,7 @@ public final class RelayConfigFile
         "max-read-bytes", "max-reads-per-loop", "auth-token", "spill-dir", "shutdown-grace", "dead-letter-dir",
         "dead-letter-quota", "subscriber-send-buffer", "stream-idle-timeout", "max-streams", "max-connections",
         "max-unauthenticated-connections", "tls", "principals", "reload-check-interval", "metrics-token-file",
-        "default-stream", "streams");
+        "default-stream", "streams", "bridges");
     private static final List<String> TLS_KEYS = List.of("cert", "key", "client-ca", "client-auth", "provider",
         "metrics");
     private static final List<String> STREAM_KEYS = List.of("strategy", "on-full", "deadline", "sample-every",
@@ -222,6 +227,10 @@ public final class RelayConfigFile
         {
             applyStreams(top.get("streams"));
         }
+        if (top.containsKey("bridges"))
+        {
+            applyBridges(top.get("bridges"));
+        }
         validate();
     }
 
@@ -269,6 +278,62 @@ public final class RelayConfigFile
                 throw new IllegalArgumentException("bad stream name 'streams." + name + "' in " + source + ": " + problem);
             }
             into.stream(name, stream(entry.getValue(), "streams." + name, inherited));
+        }
+    }
+
+    /**
+     * Each entry of {@code bridges} is a mapping with {@code type}, {@code stream}, an optional {@code name}, and the
+     * type's own settings, which the type's factory checks here so that a mistake is reported against the file.
+     */
+    private void applyBridges(final Object value)
+    {
+        if (value == null)
+        {
+            return;
+        }
+        if (!(value instanceof List<?> entries))
+        {
+            throw badValue("bridges", "expected a list of bridges (each starting with '- type: ...'), found "
+                + BridgeSettings.describe(value), null);
+        }
+        final Set<String> names = new LinkedHashSet<>();
+        for (int i = 0; i < entries.size(); i++)
+        {
+            final String path = "bridges[" + i + "]";
+            final Map<?, ?> fields = entries.get(i) == null ? Map.of() : mapping(entries.get(i), path);
+            final Map<String, Object> settings = new LinkedHashMap<>();
+            for (final Map.Entry<?, ?> field : fields.entrySet())
+            {
+                if (!(field.getKey() instanceof String key))
+                {
+                    throw new IllegalArgumentException("unknown key '" + path + "." + field.getKey() + "' in "
+                        + source);
+                }
+                if (!"type".equals(key) && !"stream".equals(key) && !"name".equals(key))
+                {
+                    settings.put(key, field.getValue());
+                }
+            }
+            final BridgeConfig bridge;
+            try
+            {
+                bridge = new BridgeConfig(
+                    fields.containsKey("name") ? text(fields.get("name"), path + ".name") : null,
+                    fields.containsKey("type") ? text(fields.get("type"), path + ".type") : null,
+                    fields.containsKey("stream") ? text(fields.get("stream"), path + ".stream") : null,
+                    settings);
+                Bridges.factory(bridge.type()).check(bridge);
+            }
+            catch (final BridgeConfigException ex)
+            {
+                throw new IllegalArgumentException(ex.describe(path, source), ex);
+            }
+            if (!names.add(bridge.name()))
+            {
+                throw badValue(path + ".name", "another bridge is named '" + bridge.name()
+                    + "' (by default a bridge is named <type>-<stream>): give each a name of its own", null);
+            }
+            into.bridge(bridge);
         }
     }
 
@@ -456,9 +521,9 @@ public final class RelayConfigFile
         if (path == null)
         {
             throw new IllegalArgumentException(source + " must hold a mapping of settings (key: value), found " +
-                describe(value));
+                BridgeSettings.describe(value));
         }
-        throw badValue(path, "expected a mapping (key: value), found " + describe(value), null);
+        throw badValue(path, "expected a mapping (key: value), found " + BridgeSettings.describe(value), null);
     }
 
     private String text(final Object value, final String path)
@@ -468,7 +533,7 @@ public final class RelayConfigFile
         {
             return s;
         }
-        throw badValue(path, "expected text, found " + describe(value), null);
+        throw badValue(path, "expected text, found " + BridgeSettings.describe(value), null);
     }
 
     private int wholeNumber(final Object value, final String path)
@@ -581,7 +646,7 @@ public final class RelayConfigFile
         requirePresent(value, path);
         if (value instanceof Map<?, ?> || value instanceof List<?>)
         {
-            throw badValue(path, "expected a single value, found " + describe(value), null);
+            throw badValue(path, "expected a single value, found " + BridgeSettings.describe(value), null);
         }
         return String.valueOf(value);
     }
@@ -597,23 +662,6 @@ public final class RelayConfigFile
     private IllegalArgumentException badValue(final String path, final String reason, final Throwable cause)
     {
         return new IllegalArgumentException("bad value for '" + path + "' in " + source + ": " + reason, cause);
-    }
-
-    private static String describe(final Object value)
-    {
-        if (value == null)
-        {
-            return "nothing";
-        }
-        if (value instanceof Map<?, ?>)
-        {
-            return "a mapping";
-        }
-        if (value instanceof List<?>)
-        {
-            return "a list";
-        }
-        return "'" + value + "'";
     }
 
     private static String join(final String path, final String key)

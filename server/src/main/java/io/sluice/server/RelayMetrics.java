@@ -7,7 +7,12 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -28,6 +33,7 @@ public final class RelayMetrics
     private final LongAdder[] errorsByCode = new LongAdder[ErrorCode.values().length];
     private final LongAdder[] errorsReceivedByCode = new LongAdder[ErrorCode.values().length];
     private final Set<Lane> lanes = ConcurrentHashMap.newKeySet();
+    private final Set<ProducerBlame> producers = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
     private final StreamRegistry streams;
     private final long startedAtMillis = System.currentTimeMillis();
@@ -88,6 +94,16 @@ public final class RelayMetrics
         publishers.decrementAndGet();
     }
 
+    void producerJoined(final ProducerBlame producer)
+    {
+        producers.add(producer);
+    }
+
+    void producerLeft(final ProducerBlame producer)
+    {
+        producers.remove(producer);
+    }
+
     void subscriberJoined(final Lane lane)
     {
         subscribers.incrementAndGet();
@@ -140,6 +156,74 @@ public final class RelayMetrics
         return list;
     }
 
+    /**
+     * @return every publisher connection as its event loop last measured it ({@link #measure}), in no particular
+     * order.
+     */
+    public List<ProducerSnapshot> producers()
+    {
+        final List<ProducerSnapshot> list = new ArrayList<>();
+        for (final ProducerBlame producer : producers)
+        {
+            list.add(producer.snapshot());
+        }
+        return list;
+    }
+
+    /**
+     * Asks each lane's and each publisher's event loop to measure what only that loop may read (what waits in each of
+     * a lane's tiers and the oldest waiting message's timestamp; which lanes hold a publisher), and waits for the
+     * answers. A loop that has not answered within {@code timeout} keeps its last measurement. For the lanes view,
+     * which calls it at most once per interval; never call it on an event loop.
+     *
+     * @param timeout longest wait.
+     * @return whether every loop answered in time.
+     * @throws InterruptedException when interrupted while waiting.
+     */
+    public boolean measure(final Duration timeout) throws InterruptedException
+    {
+        final List<Lane> laneList = new ArrayList<>(lanes);
+        final List<ProducerBlame> producerList = new ArrayList<>(producers);
+        final CountDownLatch answered = new CountDownLatch(laneList.size() + producerList.size());
+        for (final Lane lane : laneList)
+        {
+            runOn(lane.eventLoop(), lane::measureDepths, answered);
+        }
+        for (final ProducerBlame producer : producerList)
+        {
+            runOn(producer.executor(), producer::measure, answered);
+        }
+        return answered.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private static void runOn(final Executor loop, final Runnable task, final CountDownLatch done)
+    {
+        if (loop == null)
+        {
+            done.countDown();
+            return;
+        }
+        try
+        {
+            loop.execute(() ->
+            {
+                try
+                {
+                    task.run();
+                }
+                finally
+                {
+                    done.countDown();
+                }
+            });
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            // The loop has stopped (the relay is closing): its last measurement stands.
+            done.countDown();
+        }
+    }
+
     /** @return connections accepted since start. */
     public long connectionsOpened()
     {
@@ -179,9 +263,7 @@ public final class RelayMetrics
         long bytes = heldBytes.get();
         for (final Lane lane : lanes)
         {
-            bytes += lane.queuedBytes();
-            final var outbound = lane.channel().unsafe().outboundBuffer();
-            bytes += outbound == null ? 0 : outbound.totalPendingWriteBytes();
+            bytes += lane.queuedBytes() + lane.outboundBytes();
         }
         return bytes;
     }

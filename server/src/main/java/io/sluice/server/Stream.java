@@ -23,7 +23,6 @@ final class Stream
     private final LongAdder messagesIn = new LongAdder();
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder messagesUnrouted = new LongAdder();
-    private final LongAdder throttledNanos = new LongAdder();
     private final AtomicInteger publishers = new AtomicInteger();
     private volatile Lane[] lanes = NO_LANES;
     private final java.util.Set<String> activeSubscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -153,29 +152,44 @@ final class Stream
         messagesUnrouted.add(messages);
     }
 
-    // Pauses in progress count too, so that a stalled stream shows as throttled while it is stalled.
-    private final AtomicInteger pausedNow = new AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicLong pausedSinceSum = new java.util.concurrent.atomic.AtomicLong();
+    // Pauses in progress count too, so that a stalled stream shows as throttled while it is stalled. One lock over the
+    // three values: read apart, a reader between a resume's steps saw the counter go back. Pauses change at most a few
+    // thousand times a second per stream, and readers are scrapes.
+    private final Object pauseLock = new Object();
+    private int pausedNow;
+    private long pausedSinceSum;
+    private long throttledNanos;
 
     void onPaused(final long sinceNanos)
     {
-        pausedSinceSum.addAndGet(sinceNanos);
-        pausedNow.incrementAndGet();
+        synchronized (pauseLock)
+        {
+            pausedSinceSum += sinceNanos;
+            pausedNow++;
+        }
     }
 
-    void onResumed(final long sinceNanos, final long nowNanos)
+    /**
+     * @return the time the pause ended; read under the lock, so no reader has counted the pause as any longer.
+     */
+    long onResumed(final long sinceNanos)
     {
-        pausedNow.decrementAndGet();
-        pausedSinceSum.addAndGet(-sinceNanos);
-        throttledNanos.add(nowNanos - sinceNanos);
+        synchronized (pauseLock)
+        {
+            final long now = System.nanoTime();
+            pausedNow--;
+            pausedSinceSum -= sinceNanos;
+            throttledNanos += now - sinceNanos;
+            return now;
+        }
     }
 
     private long throttledNanos()
     {
-        final long now = System.nanoTime();
-        final int paused = pausedNow.get();
-        final long sinceSum = pausedSinceSum.get();
-        return throttledNanos.sum() + Math.max(0, paused * now - sinceSum);
+        synchronized (pauseLock)
+        {
+            return throttledNanos + Math.max(0, pausedNow * System.nanoTime() - pausedSinceSum);
+        }
     }
 
     StreamSnapshot snapshot()

@@ -22,6 +22,10 @@ import java.util.List;
  * <p>
  * Use on the channel's event loop, in one task: {@link #collect} (retains what it takes back), then hand the frames
  * on, then {@link #clearAndFinish} (empties the outbound buffer and writes the rest of the partly written frame).
+ * <p>
+ * Netty has no public way to take written messages back, and without it a graceful stop would lose what the kernel
+ * has not taken; so this edits {@code ChannelOutboundBuffer} through {@code Channel.unsafe()} (on the event loop
+ * only), and {@code UnsentFramesTest} pins that behaviour to the Netty version it was checked against.
  */
 final class UnsentFrames
 {

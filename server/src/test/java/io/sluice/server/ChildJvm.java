@@ -103,6 +103,12 @@ final class ChildJvm implements AutoCloseable
         }
     }
 
+    /** @return whether the child is still running. */
+    boolean isAlive()
+    {
+        return process.isAlive();
+    }
+
     /**
      * @return the exit code, once the child exited within the timeout.
      */

@@ -1,7 +1,7 @@
 package io.sluice.server;
 
-import io.sluice.client.cli.ConsumeCommand;
-import io.sluice.client.cli.ProduceCommand;
+import io.sluice.tools.ConsumeCommand;
+import io.sluice.tools.ProduceCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -18,8 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code sluice produce} and {@code sluice consume} against a real relay: the auth token from a file, and a lost
- * connection reported in the text, the JSON and the exit code.
+ * {@code sluice produce} and {@code sluice consume} against a real relay: the auth token from a file, a lost
+ * connection reported in the text, the JSON and the exit code, and each publishing and receiving path (claims and a
+ * handler on the event loop by default, {@code --offer} and {@code --poll} to compare) carrying everything in order.
  */
 class ClientCommandsTest
 {
@@ -113,6 +114,54 @@ class ClientCommandsTest
             final String text = Files.readString(json);
             assertTrue(text.contains("\"connectionLost\":true"), text);
             assertTrue(text.contains("\"error\":\"connection lost: "), text);
+        }
+    }
+
+    @Test
+    void theFastPathsByDefaultAndTheOldOnesToCompareCarryEverythingInOrder() throws Exception
+    {
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
+        {
+            final String port = Integer.toString(relay.port());
+            // Default: claims in an exclusive publication, a handler on the event loop; then each old path in turn.
+            final String[][] produceAndConsumeOptions = {{"", ""}, {"--offer", ""}, {"", "--poll"}};
+            for (int i = 0; i < produceAndConsumeOptions.length; i++)
+            {
+                final String stream = "paths-" + i;
+                final CompletableFuture<Run> consume = runAsync(new ConsumeCommand(), withOption(
+                    produceAndConsumeOptions[i][1], "--stream", stream, "--port", port, "--count", "50000",
+                    "--idle-timeout", "30s"));
+                awaitSubscriber(relay, stream);
+                final Run produced = run(new ProduceCommand(), withOption(produceAndConsumeOptions[i][0],
+                    "--stream", stream, "--port", port, "--count", "50000", "--keys", "7"));
+                assertEquals(0, produced.exit(), produced.toString());
+                assertTrue(produced.out().contains("produced 50,000 messages"), produced.toString());
+                final Run consumed = consume.get(60, TimeUnit.SECONDS);
+                assertEquals(0, consumed.exit(), consumed.toString());
+                assertTrue(consumed.out().contains("consumed 50,000 messages"), consumed.toString());
+                assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0"), consumed.toString());
+            }
+        }
+    }
+
+    private static String[] withOption(final String option, final String... args)
+    {
+        if (option.isEmpty())
+        {
+            return args;
+        }
+        final String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = option;
+        return all;
+    }
+
+    private static void awaitSubscriber(final Relay relay, final String stream)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (relay.metrics().streams().stream().noneMatch(s -> s.name().equals(stream) && s.subscribers() > 0))
+        {
+            assertTrue(System.nanoTime() < deadline, "the consumer did not subscribe to " + stream);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
     }
 

@@ -26,8 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Property-based: random sequences of offers and polls against a lane's memory tier under each drop policy. After
  * every step the tier stays within its bytes and {@code accepted = delivered + dropped + waiting}; what is delivered
- * keeps each source's order (each key's, under conflation) and every skipped sequence was announced by a GAP frame
- * first; once drained, the GAP frames account for every drop, by the policy's reason.
+ * keeps each source's order (and each key's, under conflation), every skipped sequence was announced by a GAP frame
+ * first, no GAP announces what lies behind a delivered message, and a GAP's header sequence is its from-sequence;
+ * once drained, the GAP frames account for every drop, by the policy's reason.
  */
 class DropPolicyPropertiesTest
 {
@@ -60,31 +61,39 @@ class DropPolicyPropertiesTest
     @Property(tries = 100)
     void dropNewest(@ForAll("steps") final List<Step> steps)
     {
-        new Model(DropPolicySpec.of("drop-newest"), false).run(steps);
+        new Model(DropPolicySpec.of("drop-newest"), false, false).run(steps);
     }
 
     @Property(tries = 100)
     void dropOldest(@ForAll("steps") final List<Step> steps)
     {
-        new Model(DropPolicySpec.of("drop-oldest"), false).run(steps);
+        new Model(DropPolicySpec.of("drop-oldest"), false, false).run(steps);
     }
 
     @Property(tries = 100)
     void sample(@ForAll("steps") final List<Step> steps)
     {
-        new Model(DropPolicySpec.of("sample").withSampleEvery(4), false).run(steps);
+        new Model(DropPolicySpec.of("sample").withSampleEvery(4), false, false).run(steps);
     }
 
     @Property(tries = 100)
     void deadline(@ForAll("steps") final List<Step> steps)
     {
-        new Model(DropPolicySpec.of("deadline").withDeadlineNanos(TimeUnit.SECONDS.toNanos(1)), false).run(steps);
+        new Model(DropPolicySpec.of("deadline").withDeadlineNanos(TimeUnit.SECONDS.toNanos(1)), false, false)
+            .run(steps);
     }
 
     @Property(tries = 100)
     void latestByKey(@ForAll("steps") final List<Step> steps)
     {
-        new Model(DropPolicySpec.of("latest-by-key"), true).run(steps);
+        new Model(DropPolicySpec.of("latest-by-key"), true, false).run(steps);
+    }
+
+    /** Keyed frames of every size, fragmented ones (never conflated) included: the tier fills with what waits. */
+    @Property(tries = 100)
+    void latestByKeyWithFramesOfEverySize(@ForAll("steps") final List<Step> steps)
+    {
+        new Model(DropPolicySpec.of("latest-by-key"), true, true).run(steps);
     }
 
     /** A lane's memory path, as {@link Lane} drives it, with the subscriber's checks on what comes out. */
@@ -94,6 +103,7 @@ class DropPolicyPropertiesTest
         private final DropPolicy policy;
         private final DropStage stage;
         private final boolean keyed;
+        private final boolean keyedOfEverySize;
         private final long[] nextSequence = new long[4];
         private final long[] lastDelivered = {-1, -1, -1, -1};
         private final long[] announcedTo = {-1, -1, -1, -1};
@@ -105,11 +115,12 @@ class DropPolicyPropertiesTest
         private long delivered;
         private long gapMessages;
 
-        Model(final DropPolicySpec spec, final boolean keyed)
+        Model(final DropPolicySpec spec, final boolean keyed, final boolean keyedOfEverySize)
         {
             this.policy = spec.newPolicy();
             this.stage = new DropStage(policy, memory, "properties", null);
             this.keyed = keyed;
+            this.keyedOfEverySize = keyedOfEverySize;
         }
 
         void run(final List<Step> steps)
@@ -148,7 +159,7 @@ class DropPolicyPropertiesTest
             assertEquals(memory.delivered(), delivered, "the subscriber got what the relay counted as delivered");
             assertEquals(stage.dropped(), gapMessages, "every drop announced");
             assertEquals(accepted, delivered + gapMessages, "every message delivered or announced");
-            if (keyed)
+            if (keyed && !keyedOfEverySize)
             {
                 assertEquals(lastSentByKey, lastDeliveredByKey, "the newest message of every key arrives");
             }
@@ -157,7 +168,7 @@ class DropPolicyPropertiesTest
         private void offer(final Step step)
         {
             final int source = step.source();
-            final int payload = keyed ? KEYED_PAYLOAD : step.payload();
+            final int payload = keyed && !keyedOfEverySize ? KEYED_PAYLOAD : step.payload();
             final long timestamp = EpochClock.nanos() + (step.stale() ? -TimeUnit.SECONDS.toNanos(10)
                 : TimeUnit.HOURS.toNanos(1));
             final ByteBuf run = PooledByteBufAllocator.DEFAULT.directBuffer();
@@ -243,6 +254,10 @@ class DropPolicyPropertiesTest
                 if (Frames.type(frames, index) == FrameType.GAP)
                 {
                     assertEquals(policy.reason(), Frames.gapReason(frames, index));
+                    final long from = Frames.gapFromSequence(frames, index);
+                    assertEquals(from, Frames.sequence(frames, index), "a GAP's header sequence is its from-sequence");
+                    assertTrue(from > lastDelivered[source], "GAP from " + from + " of source " + source +
+                        " after DATA " + lastDelivered[source]);
                     gapMessages += Frames.gapDroppedCount(frames, index);
                     announcedTo[source] = Math.max(announcedTo[source], Frames.gapToSequence(frames, index));
                     continue;
@@ -250,6 +265,14 @@ class DropPolicyPropertiesTest
                 assertEquals(FrameType.DATA, Frames.type(frames, index));
                 delivered++;
                 final long sequence = Frames.sequence(frames, index);
+                assertTrue(sequence > lastDelivered[source], "source " + source + " went back to " + sequence +
+                    " after " + lastDelivered[source]);
+                assertTrue(sequence > announcedTo[source], "source " + source + " delivered " + sequence +
+                    " after a GAP announced it (up to " + announcedTo[source] + ")");
+                assertTrue(sequence == lastDelivered[source] + 1 || sequence - 1 <= announcedTo[source],
+                    "source " + source + " skipped to " + sequence + " unannounced (announced to "
+                        + announcedTo[source] + ")");
+                lastDelivered[source] = sequence;
                 if (keyed)
                 {
                     final long key = frames.getLong(index + FrameDescriptor.HEADER_LENGTH);
@@ -258,12 +281,7 @@ class DropPolicyPropertiesTest
                     assertTrue(previous == null || previous < arrival, "key " + key + " went back");
                     continue;
                 }
-                assertTrue(sequence > lastDelivered[source], "source " + source + " went back to " + sequence);
-                assertTrue(sequence == lastDelivered[source] + 1 || sequence - 1 <= announcedTo[source],
-                    "source " + source + " skipped to " + sequence + " unannounced (announced to "
-                        + announcedTo[source] + ")");
                 assertEquals(sequence, frames.getLong(index + FrameDescriptor.HEADER_LENGTH), "payload of " + sequence);
-                lastDelivered[source] = sequence;
             }
             frames.readerIndex(index);
             frames.discardReadBytes();

@@ -100,6 +100,72 @@ class DropPolicyTest
         assertLaneAccounts(sent, handler.received, handler.gapMessages, policy);
     }
 
+    /**
+     * Messages larger than a memory-tier record (an eighth of {@code memory}): a 1 MiB memory tier and 200 KiB
+     * messages, so each is stored as two fragments and at most a few fit. The producer sends at full rate; the
+     * subscriber starts reading, slowly, once the lane has dropped some, so the lane keeps dropping while it writes.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"drop-oldest", "deadline", "drop-newest", "latest-by-key", "sample"})
+    void messagesLargerThanAMemoryRecordAreDeliveredOrAnnounced(final String policy) throws Exception
+    {
+        final int payloadLength = 200 * 1024;
+        final long sent = 400;
+        final long minDropped = 20;
+        StreamConfig stream = StreamConfig.DEFAULT.withStrategyName(policy).withMemoryBytes(1024 * 1024);
+        if ("deadline".equals(policy))
+        {
+            stream = stream.withOnFull(stream.onFull().withDeadlineNanos(TimeUnit.SECONDS.toNanos(10)));
+        }
+        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).defaultStream(stream).build());
+        client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)
+            .withMaxMessageLength(payloadLength));
+        final Subscription subscription = client.subscribe("large");
+        final Publication publication = client.publish("large");
+        final Thread producer = new Thread(() ->
+        {
+            final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(payloadLength));
+            for (long sequence = 0; sequence < sent; sequence++)
+            {
+                payload.putLong(0, sequence);
+                while (publication.offer(payload, 0, payloadLength, 0, EpochClock.nanos()) < 0)
+                {
+                    LockSupport.parkNanos(100_000);
+                }
+            }
+        }, "producer");
+        producer.start();
+
+        final GapCheckingHandler handler = new GapCheckingHandler();
+        long seen = 0;
+        long lastProgress = System.nanoTime();
+        boolean reading = false;
+        while (producer.isAlive() || handler.received + handler.gapMessages < sent)
+        {
+            assertTrue(subscription.isConnected(), "subscription dropped: " + subscription.closeReason());
+            if (handler.received + handler.gapMessages > seen)
+            {
+                seen = handler.received + handler.gapMessages;
+                lastProgress = System.nanoTime();
+            }
+            // A stuck lane fails here, not only at the end.
+            assertTrue(System.nanoTime() - lastProgress < TimeUnit.SECONDS.toNanos(20),
+                "nothing arrived for 20 s: " + handler + " of " + sent + " sent; lane " + relay.metrics().lanes());
+            if (reading || dropped() >= minDropped || !producer.isAlive())
+            {
+                reading = true;
+                subscription.poll(handler, 1);
+            }
+            LockSupport.parkNanos(handler.received < sent / 2 ? 2_000_000 : 10_000);
+        }
+        producer.join();
+
+        assertTrue(handler.gapMessages >= minDropped, handler.toString());
+        assertTrue(handler.clean(), handler.toString());
+        assertEquals(sent, handler.received + handler.gapMessages, handler.toString());
+        assertLaneAccounts(sent, handler.received, handler.gapMessages, policy);
+    }
+
     @Test
     void droppedMessagesAreKeptInTheDeadLetterStore(@TempDir final Path deadLetterDir) throws Exception
     {
@@ -198,6 +264,41 @@ class DropPolicyTest
     }
 
     @Test
+    void spillThenDeadlineAnnouncesRestoredMessagesPastTheDeadlineBetweenTheOnesKept() throws Exception
+    {
+        // Every third message is stamped ten seconds old, the others an hour ahead: messages restored from disk past
+        // their deadline lie between ones kept, and each must be announced between them, not ahead of them.
+        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).spillDirectory(spillDir)
+            .subscriberSendBufferBytes(16 * 1024).defaultStream(StreamConfig.DEFAULT.withStrategyName("spill")
+                .withOnFull(DropPolicySpec.of("deadline").withDeadlineNanos(TimeUnit.SECONDS.toNanos(1)))
+                .withMemoryBytes(64 * 1024)).build());
+        client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)
+            .withReceiveBufferBytes(16 * 1024).withSubscriptionRingBytes(16 * 1024));
+        final Subscription subscription = client.subscribe("aging");
+        final Publication publication = client.publish("aging");
+        final int sent = 20_000;
+        final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
+        for (long sequence = 0; sequence < sent; sequence++)
+        {
+            payload.putLong(0, sequence);
+            final long timestamp = EpochClock.nanos() + (sequence % 3 == 0 ? -TimeUnit.SECONDS.toNanos(10)
+                : TimeUnit.HOURS.toNanos(1));
+            while (publication.offer(payload, 0, PAYLOAD, 0, timestamp) < 0)
+            {
+                LockSupport.parkNanos(10_000);
+            }
+        }
+        Traffic.awaitAcked(publication, sent - 1);
+        final GapCheckingHandler handler = drain(subscription, sent);
+
+        assertTrue(handler.clean(), handler.toString());
+        assertEquals((sent + 2) / 3, handler.gapMessages, handler.toString());
+        assertEquals(handler.gapMessages, handler.gapMessagesByReason[DropReason.DEADLINE], handler.toString());
+        final LaneSnapshot lane = assertLaneAccounts(sent, handler.received, handler.gapMessages, "spill+deadline");
+        assertTrue(lane.restored() > 0, "nothing went through the disk tier: " + lane);
+    }
+
+    @Test
     void latestByKeyKeepsTheNewestMessageOfEveryKey() throws Exception
     {
         start(StreamConfig.DEFAULT.withStrategyName("latest-by-key"));
@@ -239,6 +340,70 @@ class DropPolicyTest
             assertEquals(lastSent, lastByKey.get(key), "key " + key);
         }
         assertLaneAccounts(sent, counts[0], counts[1], "latest-by-key");
+    }
+
+    @Test
+    void latestByKeyKeepsEachSourcesOrderAndAnnouncesEveryGapFirst() throws Exception
+    {
+        // Two publishers, eight keys each, interleaved: a newer message of a key must not overtake older waiting
+        // messages of its own source, and each replaced message's GAP must arrive before the next DATA of its source.
+        start(StreamConfig.DEFAULT.withStrategyName("latest-by-key"));
+        final Subscription subscription = client.subscribe("quotes");
+        final Publication[] publications = {client.publish("quotes"), client.publish("quotes")};
+        final int keys = 8;
+        final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
+        final long[] sent = new long[publications.length];
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (dropped() < MIN_DROPPED)
+        {
+            assertTrue(System.nanoTime() < deadline, "only " + dropped() + " dropped");
+            for (int p = 0; p < publications.length; p++)
+            {
+                for (int i = 0; i < 250; i++)
+                {
+                    final long sequence = sent[p]++;
+                    payload.putLong(0, 100L * p + sequence % keys, java.nio.ByteOrder.BIG_ENDIAN);
+                    payload.putLong(8, sequence);
+                    while (publications[p].offer(payload, 0, PAYLOAD, FrameDescriptor.FLAG_KEYED,
+                        EpochClock.nanos()) < 0)
+                    {
+                        LockSupport.parkNanos(10_000);
+                    }
+                }
+                Traffic.awaitAcked(publications[p], sent[p] - 1);
+            }
+        }
+        final long total = sent[0] + sent[1];
+        final Map<Long, Long> lastByKey = new HashMap<>();
+        final GapCheckingHandler checker = new GapCheckingHandler();
+        pollUntil(subscription, new MessageHandler()
+        {
+            @Override
+            public void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
+            {
+                lastByKey.put(header.key(), header.sequence());
+                checker.onMessage(buffer, offset, length, header);
+            }
+
+            @Override
+            public void onGap(final Header header)
+            {
+                checker.onGap(header);
+            }
+        }, () -> checker.received + checker.gapMessages >= total);
+
+        assertTrue(checker.clean(), checker.toString());
+        assertEquals(total, checker.received + checker.gapMessages, checker.toString());
+        assertEquals(checker.gapMessages, checker.gapMessagesByReason[DropReason.LATEST_BY_KEY], checker.toString());
+        for (int p = 0; p < publications.length; p++)
+        {
+            for (long key = 0; key < keys; key++)
+            {
+                final long lastSent = sent[p] - 1 - ((sent[p] - 1 - key) % keys);
+                assertEquals(lastSent, lastByKey.get(100L * p + key), "source " + p + " key " + key);
+            }
+        }
+        assertLaneAccounts(total, checker.received, checker.gapMessages, "latest-by-key");
     }
 
     @ParameterizedTest

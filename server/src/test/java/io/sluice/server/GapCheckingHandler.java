@@ -6,8 +6,12 @@ import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 
 /**
- * What a subscriber of a lossy stream can check: per source, sequences only go up, and every sequence it skips was
- * announced by a GAP frame that arrived first. Counts messages, gaps and the messages the gaps report, by reason.
+ * What a subscriber of a lossy stream can check, per source, from protocol.md §3.5 alone: DATA sequences only go up;
+ * every sequence skipped was announced by a GAP that arrived first; a GAP announces only what lies ahead (its range
+ * is above every DATA already received, and no DATA inside a range arrives after it); a GAP's header sequence is its
+ * from-sequence. Counts messages, gaps and the messages the gaps report, by reason.
+ * <p>
+ * Payloads carry their sequence in their first eight bytes; a keyed message may carry it in the eight after its key.
  */
 final class GapCheckingHandler implements MessageHandler
 {
@@ -20,6 +24,9 @@ final class GapCheckingHandler implements MessageHandler
     long backwards;
     long unannouncedSkips;
     long badPayloads;
+    long gapsBehind;
+    long deliveredInsideAGap;
+    long gapHeaderMismatches;
     String firstProblem = "";
 
     @Override
@@ -33,6 +40,12 @@ final class GapCheckingHandler implements MessageHandler
             backwards++;
             problem("source " + header.sourceId() + " went back to " + sequence + " after " + (source[0] - 1));
         }
+        else if (sequence <= source[1])
+        {
+            deliveredInsideAGap++;
+            problem("source " + header.sourceId() + " delivered " + sequence + " after a GAP announced it up to " +
+                source[1]);
+        }
         else if (sequence > source[0] && sequence - 1 > source[1])
         {
             unannouncedSkips++;
@@ -40,7 +53,8 @@ final class GapCheckingHandler implements MessageHandler
                 + " but gaps covered only up to " + source[1]);
         }
         source[0] = Math.max(source[0], sequence + 1);
-        if (length >= 8 && buffer.getLong(offset) != sequence)
+        if (length >= 8 && buffer.getLong(offset) != sequence
+            && !(header.isKeyed() && length >= 16 && buffer.getLong(offset + 8) == sequence))
         {
             badPayloads++;
         }
@@ -53,6 +67,18 @@ final class GapCheckingHandler implements MessageHandler
         gapMessages += header.gapDroppedCount();
         gapMessagesByReason[Math.min(header.gapReason(), gapMessagesByReason.length - 1)] += header.gapDroppedCount();
         final long[] source = source(header.sourceId());
+        if (header.sequence() != header.gapFromSequence())
+        {
+            gapHeaderMismatches++;
+            problem("GAP of source " + header.sourceId() + " has header sequence " + header.sequence() +
+                " but from-sequence " + header.gapFromSequence());
+        }
+        if (header.gapFromSequence() < source[0])
+        {
+            gapsBehind++;
+            problem("GAP " + header.gapFromSequence() + ".." + header.gapToSequence() + " of source " +
+                header.sourceId() + " arrived after DATA " + (source[0] - 1));
+        }
         source[1] = Math.max(source[1], header.gapToSequence());
     }
 
@@ -77,14 +103,16 @@ final class GapCheckingHandler implements MessageHandler
 
     boolean clean()
     {
-        return backwards == 0 && unannouncedSkips == 0 && badPayloads == 0;
+        return backwards == 0 && unannouncedSkips == 0 && badPayloads == 0 && gapsBehind == 0 &&
+            deliveredInsideAGap == 0 && gapHeaderMismatches == 0;
     }
 
     @Override
     public String toString()
     {
         return "received=" + received + " gaps=" + gaps + " gapMessages=" + gapMessages + " backwards=" + backwards
-            + " unannouncedSkips=" + unannouncedSkips + " badPayloads=" + badPayloads
+            + " unannouncedSkips=" + unannouncedSkips + " badPayloads=" + badPayloads + " gapsBehind=" + gapsBehind
+            + " deliveredInsideAGap=" + deliveredInsideAGap + " gapHeaderMismatches=" + gapHeaderMismatches
             + (firstProblem.isEmpty() ? "" : " first problem: " + firstProblem);
     }
 }

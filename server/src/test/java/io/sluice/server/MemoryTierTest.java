@@ -163,4 +163,30 @@ class MemoryTierTest
         assertEquals(second + GapTable.GAP_FRAME_LENGTH, out.readableBytes());
         out.release();
     }
+
+    @Test
+    void aMergedGapKeepsItsHeaderSequenceEqualToItsFromSequence()
+    {
+        // protocol.md 3.5: a GAP's header sequence is its from-sequence, also when a merge lowers the from-sequence.
+        final MemoryTier tier = new MemoryTier(4 * 1024);
+        final GapTable gaps = new GapTable();
+        gaps.add(1, 7, 14_985, 3);
+        assertTrue(tier.offerGap(gaps, 0));
+        gaps.add(1, 7, 14_984, 3);
+        assertTrue(tier.offerGap(gaps, 0));
+
+        final ByteBuf out = PooledByteBufAllocator.DEFAULT.directBuffer(8 * 1024);
+        try
+        {
+            tier.drainTo(out);
+            assertEquals(GapTable.GAP_FRAME_LENGTH, out.readableBytes(), "one merged notice");
+            assertEquals(14_984, Frames.gapFromSequence(out, 0));
+            assertEquals(14_985, Frames.gapToSequence(out, 0));
+            assertEquals(14_984, Frames.sequence(out, 0));
+        }
+        finally
+        {
+            out.release();
+        }
+    }
 }

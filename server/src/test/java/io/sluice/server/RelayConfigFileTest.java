@@ -254,7 +254,7 @@ class RelayConfigFileTest
             + "max-reads-per-loop, auth-token, spill-dir, shutdown-grace, dead-letter-dir, dead-letter-quota, "
             + "subscriber-send-buffer, stream-idle-timeout, max-streams, max-connections, "
             + "max-unauthenticated-connections, tls, principals, reload-check-interval, metrics-token-file, default-stream, "
-            + "streams)",
+            + "streams, bridges)",
             error("prot: 7440"));
     }
 

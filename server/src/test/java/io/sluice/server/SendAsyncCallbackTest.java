@@ -130,6 +130,58 @@ class SendAsyncCallbackTest
         }
     }
 
+    @Test
+    void sendsStayPendingUntilTheirCallbacksHaveRunSoAStalledExecutorFillsTheBound() throws Exception
+    {
+        // An executor that holds its tasks: the relay ACKs every send, but no future completes.
+        final java.util.concurrent.LinkedBlockingQueue<Runnable> held = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).build());
+             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())
+                 .withCallbackExecutor(held::add)))
+        {
+            client.subscribe("held-callbacks");
+            final Publication publication = client.publish("held-callbacks");
+            final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
+            final java.util.List<CompletableFuture<Long>> futures = new java.util.ArrayList<>();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            CompletableFuture<Long> last = null;
+            while (last == null || !last.isCompletedExceptionally())
+            {
+                assertTrue(futures.size() <= SluiceClient.DEFAULT_MAX_PENDING_ASYNC,
+                    futures.size() + " sends accepted while their callbacks had not run");
+                assertTrue(System.nanoTime() < deadline, "never refused");
+                last = publication.sendAsync(payload, 0, PAYLOAD);
+                if (!last.isCompletedExceptionally())
+                {
+                    futures.add(last);
+                }
+                else
+                {
+                    // Refused: wait for the ACKs to prove the bound holds although the relay acknowledged them.
+                    while (publication.ackedSequence() < futures.size() - 1)
+                    {
+                        assertTrue(System.nanoTime() < deadline, "acked " + publication.ackedSequence());
+                        LockSupport.parkNanos(100_000);
+                    }
+                    last = publication.sendAsync(payload, 0, PAYLOAD);
+                    assertTrue(last.isCompletedExceptionally(), "accepted once acked but before the callbacks ran");
+                }
+            }
+            assertEquals(SluiceClient.DEFAULT_MAX_PENDING_ASYNC, futures.size());
+            // Once the callbacks run, the sends are no longer pending (the last ACK's task may still be on its way).
+            while (!futures.stream().allMatch(CompletableFuture::isDone))
+            {
+                assertTrue(System.nanoTime() < deadline, "callbacks never handed over");
+                final Runnable task = held.poll(100, TimeUnit.MILLISECONDS);
+                if (task != null)
+                {
+                    task.run();
+                }
+            }
+            assertFalse(publication.sendAsync(payload, 0, PAYLOAD).isCompletedExceptionally());
+        }
+    }
+
     private static void awaitQuietly(final CountDownLatch latch)
     {
         try

@@ -29,7 +29,8 @@ import io.sluice.core.protocol.FrameDescriptor;
  *   <li>Drop time is the relay's clock ({@code EpochClock}) when the lane dropped the message; the frame keeps the
  *       publisher's own timestamp.</li>
  *   <li>Reason is the drop policy's code, the same codes a GAP frame carries (docs/protocol.md §3.5): {@link
- *       #REASON_DROP_NEWEST} to {@link #REASON_CUSTOM}. Readers accept unknown codes.</li>
+ *       #REASON_DROP_NEWEST} to {@link #REASON_CUSTOM}; or a bridge's ({@link #REASON_BRIDGE_REJECTED},
+ *       {@link #REASON_BRIDGE_TIMEOUT}), for a message a bridge could not deliver. Readers accept unknown codes.</li>
  *   <li>Version is {@link #VERSION}; a reader skips records of another version as damaged.</li>
  *   <li>The stream name is the one publishers named in HELLO (1..255 characters of {@code A-Z a-z 0-9 . _ -}): one
  *       store holds the dead letters of every stream of a relay, and stream ids are not stable across relay runs.</li>
@@ -67,9 +68,14 @@ public final class DeadLetterDescriptor
     public static final int REASON_DEADLINE = 5;
     /** Dropped by a user-supplied drop policy. */
     public static final int REASON_CUSTOM = 6;
+    /** A bridge's target refused it for good (too large, not authorized, invalid); resending it as is will not help. */
+    public static final int REASON_BRIDGE_REJECTED = 7;
+    /** A bridge's target did not confirm it in time, or the bridge stopped first; it may or may not have arrived. */
+    public static final int REASON_BRIDGE_TIMEOUT = 8;
 
     private static final String[] REASON_NAMES =
-        {null, "drop-newest", "drop-oldest", "latest-by-key", "sample", "deadline", "custom"};
+        {null, "drop-newest", "drop-oldest", "latest-by-key", "sample", "deadline", "custom", "bridge-rejected",
+            "bridge-timeout"};
 
     private DeadLetterDescriptor()
     {
@@ -115,7 +121,7 @@ public final class DeadLetterDescriptor
         catch (final NumberFormatException e)
         {
             throw new IllegalArgumentException("unknown drop reason '" + name + "': expected one of drop-newest, "
-                + "drop-oldest, latest-by-key, sample, deadline, custom, or a number");
+                + "drop-oldest, latest-by-key, sample, deadline, custom, bridge-rejected, bridge-timeout, or a number");
         }
     }
 }

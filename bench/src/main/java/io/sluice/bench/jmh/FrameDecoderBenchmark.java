@@ -59,13 +59,24 @@ public class FrameDecoderBenchmark
         sink = new RunSink();
         channel = new EmbeddedChannel(new FrameDecoder(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH), sink);
         pipeline = channel.pipeline();
-        read = PooledByteBufAllocator.DEFAULT.directBuffer(FRAMES * FRAME);
+        read = newRead();
+        encoded = PooledByteBufAllocator.DEFAULT.directBuffer(FRAMES * FRAME);
+    }
+
+    /**
+     * @return a 64 KiB socket read: {@link #FRAMES} DATA frames of one source in sequence, each payload starting with
+     * its index.
+     */
+    static ByteBuf newRead()
+    {
+        final ByteBuf read = PooledByteBufAllocator.DEFAULT.directBuffer(FRAMES * FRAME);
         for (int i = 0; i < FRAMES; i++)
         {
             Frames.writeHeader(read, FRAME, FrameType.DATA, 0, 1, 1, i, i);
-            read.writeZero(PAYLOAD);
+            read.writeLong(i);
+            read.writeZero(PAYLOAD - Long.BYTES);
         }
-        encoded = PooledByteBufAllocator.DEFAULT.directBuffer(FRAMES * FRAME);
+        return read;
     }
 
     @TearDown(Level.Trial)

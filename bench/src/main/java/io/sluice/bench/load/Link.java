@@ -25,6 +25,22 @@ public interface Link extends AutoCloseable
     Inlet openInlet(int stream) throws Exception;
 
     /**
+     * Opens a consumer's end of stream {@code stream} that hands every message to {@code sink} itself, on a thread of
+     * the link's own, for a consumer that is not paced (a paced consumer polls). Opened, as {@link #openInlet(int)},
+     * before any producer.
+     *
+     * @param stream stream index, from 0.
+     * @param sink receives every message and drop notice, on the link's thread.
+     * @return the inlet, whose {@link Inlet#poll} delivers nothing and only reports a failed link; null when this link
+     * can only be polled.
+     * @throws Exception when it cannot be opened.
+     */
+    default Inlet openInlet(final int stream, final Sink sink) throws Exception
+    {
+        return null;
+    }
+
+    /**
      * Opens a producer's end of stream {@code stream}.
      *
      * @param stream stream index, from 0.

@@ -52,9 +52,13 @@ public final class LoadRun
     private volatile boolean stopConsumers;
     private volatile boolean draining;
 
+    // Set once every load thread has started (threadsReady), then published to them (scheduleSet).
     private long startNanos;
-    private long measureFromNanos;
-    private long measureToNanos;
+    // Volatile: a link that delivers by itself reads them on a thread of its own, which the latch does not order.
+    private volatile long measureFromNanos;
+    private volatile long measureToNanos;
+    private java.util.concurrent.CountDownLatch threadsReady;
+    private final java.util.concurrent.CountDownLatch scheduleSet = new java.util.concurrent.CountDownLatch(1);
 
     private LoadRun(final String name, final String strategy, final Link link, final RelayProbe probe, final LoadSpec spec,
         final PrintWriter progress)
@@ -94,7 +98,7 @@ public final class LoadRun
         {
             for (int c = 0; c < spec.consumers(); c++)
             {
-                consumers.add(new Consumer(c % spec.streams(), link.openInlet(c % spec.streams())));
+                consumers.add(new Consumer(c % spec.streams()));
             }
             final int[] streamOf = new int[spec.producers()];
             for (int p = 0; p < spec.producers(); p++)
@@ -114,11 +118,19 @@ public final class LoadRun
                 producers.add(new Producer(t, own, ownStreams, own.size() / (double)spec.producers()));
             }
 
+            // The schedule starts once every thread runs: on a loaded machine a thread can start later than a short
+            // run's whole schedule, and a producer that finds its run over sends nothing.
+            threadsReady = new java.util.concurrent.CountDownLatch(consumers.size() + producers.size());
+            consumers.forEach(c -> c.thread.start());
+            producers.forEach(p -> p.thread.start());
+            if (!threadsReady.await(60, TimeUnit.SECONDS))
+            {
+                throw new IllegalStateException("the load threads did not start within 60 s");
+            }
             startNanos = EpochClock.nanos() + START_DELAY_NANOS;
             measureFromNanos = startNanos + spec.warmupNanos();
             measureToNanos = measureFromNanos + spec.measuredNanos();
-            consumers.forEach(c -> c.thread.start());
-            producers.forEach(p -> p.thread.start());
+            scheduleSet.countDown();
             return sampleUntilDone(producers, consumers);
         }
         finally
@@ -350,6 +362,19 @@ public final class LoadRun
         return sum;
     }
 
+    // A load thread, first thing: says it runs, then waits for the schedule (or for the run to be called off).
+    private void awaitSchedule() throws InterruptedException
+    {
+        threadsReady.countDown();
+        while (!scheduleSet.await(100, TimeUnit.MILLISECONDS))
+        {
+            if (stopProducers || stopConsumers)
+            {
+                throw new IllegalStateException("the run was called off before it started");
+            }
+        }
+    }
+
     private void fail(final Throwable ex)
     {
         failure.compareAndSet(null, ex);
@@ -396,6 +421,7 @@ public final class LoadRun
         {
             try
             {
+                awaitSchedule();
                 send();
                 for (final Link.Outlet outlet : outlets)
                 {
@@ -532,21 +558,28 @@ public final class LoadRun
         }
     }
 
-    /** One consumer thread polling one inlet; paced while the load runs when the spec says so. */
+    /**
+     * One consumer: a thread polling one inlet, paced while the load runs when the spec says so; or, unpaced on a link
+     * that delivers by itself, a sink the link calls on its own thread, and a thread that only watches for failure.
+     */
     private final class Consumer implements Runnable, Link.Sink
     {
         final Thread thread;
         final int stream;
         final Link.Inlet inlet;
+        final boolean deliveredByLink;
         final AtomicLong delivered = new AtomicLong();
         final AtomicLong dropped = new AtomicLong();
+        // Written by one thread: the consumer's, or the link's when it delivers.
         private long deliveredCount;
         private long droppedCount;
 
-        Consumer(final int stream, final Link.Inlet inlet)
+        Consumer(final int stream) throws Exception
         {
             this.stream = stream;
-            this.inlet = inlet;
+            final Link.Inlet pushing = spec.consumerRate() > 0 ? null : link.openInlet(stream, this);
+            this.deliveredByLink = pushing != null;
+            this.inlet = pushing != null ? pushing : link.openInlet(stream);
             this.thread = new Thread(this, "bench-consumer-" + stream);
             this.thread.setDaemon(true);
         }
@@ -574,6 +607,7 @@ public final class LoadRun
         {
             try
             {
+                awaitSchedule();
                 consume();
             }
             catch (final Throwable ex)
@@ -584,6 +618,15 @@ public final class LoadRun
 
         private void consume() throws Exception
         {
+            if (deliveredByLink)
+            {
+                while (!stopConsumers)
+                {
+                    inlet.poll(this, 0);
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+                return;
+            }
             final double rate = spec.consumerRate();
             final boolean paced = rate > 0;
             final double nanosPerMessage = paced ? SECOND_NANOS / rate : 0;

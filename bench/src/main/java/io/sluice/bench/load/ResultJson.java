@@ -1,5 +1,7 @@
 package io.sluice.bench.load;
 
+import io.sluice.server.metrics.JsonWriter;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,7 +40,7 @@ public final class ResultJson
         }
         else if (value instanceof CharSequence)
         {
-            string(out, value.toString());
+            JsonWriter.quote(out, value.toString());
         }
         else if (value instanceof Double || value instanceof Float)
         {
@@ -59,7 +61,7 @@ public final class ResultJson
             {
                 out.append(first ? "" : ", ");
                 first = false;
-                string(out, String.valueOf(entry.getKey()));
+                JsonWriter.quote(out, String.valueOf(entry.getKey()));
                 out.append(": ");
                 value(out, entry.getValue(), depth + 1);
             }
@@ -74,7 +76,7 @@ public final class ResultJson
                 out.append(first ? "" : ",");
                 first = false;
                 newline(out, depth + 1);
-                string(out, String.valueOf(entry.getKey()));
+                JsonWriter.quote(out, String.valueOf(entry.getKey()));
                 out.append(": ");
                 value(out, entry.getValue(), depth + 1);
             }
@@ -127,34 +129,5 @@ public final class ResultJson
         {
             out.append("  ");
         }
-    }
-
-    private static void string(final StringBuilder out, final String s)
-    {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++)
-        {
-            final char c = s.charAt(i);
-            switch (c)
-            {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default ->
-                {
-                    if (c < 0x20 || c == '\u2028' || c == '\u2029')
-                    {
-                        out.append(String.format("\\u%04x", (int)c));
-                    }
-                    else
-                    {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
     }
 }

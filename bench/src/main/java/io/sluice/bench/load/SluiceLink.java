@@ -1,9 +1,13 @@
 package io.sluice.bench.load;
 
+import io.sluice.client.BufferClaim;
+import io.sluice.client.CallbackSubscription;
 import io.sluice.client.ClientConfig;
 import io.sluice.client.ClientTls;
+import io.sluice.client.ExclusivePublication;
 import io.sluice.client.MessageHandler;
 import io.sluice.client.Publication;
+import io.sluice.client.PublicationEndpoint;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
 import io.sluice.core.protocol.FrameDescriptor;
@@ -14,6 +18,11 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * Sluice through a relay on 127.0.0.1: stream {@code i} is named {@code bench-i}. Drop notices come from the relay's
  * GAP frames.
+ * <p>
+ * By default each producer claims in an exclusive publication (one copy, into the memory the socket is written from)
+ * and each unpaced consumer is a callback subscription (the sink runs on the event loop over the read buffer); a paced
+ * consumer polls a subscription. With {@code classicPaths} producers offer to shared publications and every consumer
+ * polls, the paths before the exclusive publication and the callback subscription, to compare.
  */
 public final class SluiceLink implements Link
 {
@@ -21,6 +30,7 @@ public final class SluiceLink implements Link
     // share event loop threads.
     private final SluiceClient producers;
     private final SluiceClient consumers;
+    private final boolean classicPaths;
 
     /**
      * @param port the relay's port on 127.0.0.1.
@@ -37,14 +47,23 @@ public final class SluiceLink implements Link
      */
     public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final int receiveBufferBytes)
     {
-        this(port, maxPayloadBytes, ioThreads, receiveBufferBytes, null);
+        this(port, maxPayloadBytes, ioThreads, receiveBufferBytes, false);
+    }
+
+    /**
+     * @param classicPaths offer and poll rather than claim and callback.
+     */
+    public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final int receiveBufferBytes,
+        final boolean classicPaths)
+    {
+        this(port, maxPayloadBytes, ioThreads, receiveBufferBytes, classicPaths, null);
     }
 
     /**
      * @param tls TLS for both clients, or null for plain TCP.
      */
     public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final int receiveBufferBytes,
-        final ClientTls tls)
+        final boolean classicPaths, final ClientTls tls)
     {
         final ClientConfig config = ClientConfig.of("127.0.0.1", port).withMaxMessageLength(Math.max(maxPayloadBytes, 64))
             .withTls(tls);
@@ -53,6 +72,7 @@ public final class SluiceLink implements Link
         // waiting there ages.
         this.consumers = new SluiceClient(receiveBufferBytes == 0 ? config.withIoThreads(1) : config.withIoThreads(1)
             .withReceiveBufferBytes(receiveBufferBytes).withSubscriptionRingBytes(16 * 1024));
+        this.classicPaths = classicPaths;
     }
 
     /**
@@ -74,37 +94,59 @@ public final class SluiceLink implements Link
     public Inlet openInlet(final int stream) throws Exception
     {
         final Subscription subscription = consumers.subscribe(streamName(stream));
-        return new SluiceInlet(subscription);
+        return new PolledInlet(subscription);
     }
 
     @Override
-    public Outlet openOutlet(final int stream) throws Exception
+    public Inlet openInlet(final int stream, final Sink sink) throws Exception
     {
-        final Publication publication = producers.publish(streamName(stream));
-        return new Outlet()
+        if (classicPaths)
+        {
+            return null;
+        }
+        final CallbackSubscription subscription = consumers.subscribe(streamName(stream), new ToSink(sink));
+        return new Inlet()
         {
             @Override
-            public boolean offer(final UnsafeBuffer payload, final int length, final boolean keyed, final long timestampNanos)
+            public int poll(final Sink ignored, final int limit)
             {
-                final long result = publication.offer(payload, 0, length, keyed ? FrameDescriptor.FLAG_KEYED : 0, timestampNanos);
-                if (result >= 0)
+                if (!subscription.isConnected())
                 {
-                    return true;
+                    throw lost(subscription.stream(), subscription.closeReason());
                 }
-                if (result == Publication.BACK_PRESSURED)
-                {
-                    return false;
-                }
-                throw new IllegalStateException("publication to " + publication.stream() + " failed (" + result + "): " +
-                    publication.closeReason());
+                return 0;
             }
 
             @Override
             public void close()
             {
-                publication.close();
+                subscription.close();
             }
         };
+    }
+
+    @Override
+    public Outlet openOutlet(final int stream) throws Exception
+    {
+        if (classicPaths)
+        {
+            // A copy into the shared publication's ring, another into the socket's buffers.
+            final Publication publication = producers.publish(streamName(stream));
+            return new PublishingOutlet(publication, (payload, length, flags, timestampNanos) ->
+                publication.offer(payload, 0, length, flags, timestampNanos));
+        }
+        // One copy, into the memory the socket is written from.
+        final ExclusivePublication publication = producers.publishExclusive(streamName(stream));
+        final BufferClaim claim = new BufferClaim();
+        return new PublishingOutlet(publication, (payload, length, flags, timestampNanos) ->
+        {
+            final long result = publication.tryClaim(length, claim);
+            if (result > 0)
+            {
+                claim.putBytes(payload, 0, length).flags(flags).timestampNanos(timestampNanos).commit();
+            }
+            return result;
+        });
     }
 
     @Override
@@ -114,28 +156,62 @@ public final class SluiceLink implements Link
         consumers.close();
     }
 
-    /** Adapts the client's handler to a sink without allocating per message. */
-    private static final class SluiceInlet implements Inlet, MessageHandler
+    private static IllegalStateException lost(final String stream, final String reason)
     {
-        private final Subscription subscription;
-        private Sink sink;
+        return new IllegalStateException("subscription to " + stream + " lost: " + reason);
+    }
 
-        SluiceInlet(final Subscription subscription)
+    /** Sends one message, as a publication's offer: a position when taken, else a negative status. */
+    @FunctionalInterface
+    private interface Send
+    {
+        long send(UnsafeBuffer payload, int length, int flags, long timestampNanos);
+    }
+
+    /** A producer's end over either kind of publication. */
+    private static final class PublishingOutlet implements Outlet
+    {
+        private final PublicationEndpoint publication;
+        private final Send send;
+
+        PublishingOutlet(final PublicationEndpoint publication, final Send send)
         {
-            this.subscription = subscription;
+            this.publication = publication;
+            this.send = send;
         }
 
         @Override
-        public int poll(final Sink sink, final int limit)
+        public boolean offer(
+            final UnsafeBuffer payload, final int length, final boolean keyed, final long timestampNanos)
+        {
+            final long result = send.send(payload, length, keyed ? FrameDescriptor.FLAG_KEYED : 0, timestampNanos);
+            if (result >= 0)
+            {
+                return true;
+            }
+            if (result == Publication.BACK_PRESSURED)
+            {
+                return false;
+            }
+            throw new IllegalStateException("publication to " + publication.stream() + " failed (" + result + "): " +
+                publication.closeReason());
+        }
+
+        @Override
+        public void close()
+        {
+            publication.close();
+        }
+    }
+
+    /** Adapts the client's handler to a sink without allocating per message. */
+    private static final class ToSink implements MessageHandler
+    {
+        private Sink sink;
+
+        ToSink(final Sink sink)
         {
             this.sink = sink;
-            final int n = subscription.poll(this, limit);
-            if (n == 0 && subscription.isDrained())
-            {
-                throw new IllegalStateException("subscription to " + subscription.stream() + " lost: " +
-                    subscription.closeReason());
-            }
-            return n;
         }
 
         @Override
@@ -148,6 +224,30 @@ public final class SluiceLink implements Link
         public void onGap(final Header header)
         {
             sink.onDropped(header.gapDroppedCount());
+        }
+    }
+
+    /** Polls a subscription on the consumer's thread. */
+    private static final class PolledInlet implements Inlet
+    {
+        private final Subscription subscription;
+        private final ToSink handler = new ToSink(null);
+
+        PolledInlet(final Subscription subscription)
+        {
+            this.subscription = subscription;
+        }
+
+        @Override
+        public int poll(final Sink sink, final int limit)
+        {
+            handler.sink = sink;
+            final int n = subscription.poll(handler, limit);
+            if (n == 0 && subscription.isDrained())
+            {
+                throw lost(subscription.stream(), subscription.closeReason());
+            }
+            return n;
         }
 
         @Override

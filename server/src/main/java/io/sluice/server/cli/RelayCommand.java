@@ -271,7 +271,8 @@ public final class RelayCommand implements Callable<Integer>
         }
         catch (final IllegalArgumentException ex)
         {
-            // A TLS or principals file that cannot be read or does not check.
+            // A TLS or principals file that cannot be read or does not check; a bridge's settings (the config
+            // file's are checked as it is read; this is for what only start finds).
             return fail(err, ex.getMessage(), EXIT_CONFIG);
         }
         // Started only now that the relay accepts connections, so /health answers "ready" from its first request.

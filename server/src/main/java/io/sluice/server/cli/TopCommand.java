@@ -38,8 +38,9 @@ import java.util.concurrent.Callable;
 /**
  * {@code sluice top}: a live terminal view of a running relay, from its Prometheus endpoint
  * ({@code sluice relay --metrics-port P}). It scrapes {@code /metrics} every interval and shows one row per stream
- * and one per subscriber: message rates in and out, what waits, how full each lane is, what was spilled or
- * dropped, how much of the interval the stream's publishers spent throttled, and connections. {@code --once}
+ * and one per subscriber, largest lag first: message rates in and out, each lane's state, what waits and how long,
+ * how full each lane is, what was spilled or dropped, how much of the interval the stream's publishers spent
+ * throttled and which lane held them, and connections. {@code --once}
  * prints a single frame without terminal control codes, for scripts. {@code --tls-trust} reads a metrics port that
  * serves HTTPS; {@code --metrics-token-file} (or {@code SLUICE_METRICS_TOKEN}) one that wants a token.
  */
@@ -48,8 +49,9 @@ import java.util.concurrent.Callable;
     description = {
         "Shows a running relay's streams and subscribers, refreshed every interval, from its metrics endpoint "
             + "(start the relay with --metrics-port P).",
-        "Rates are per second over the last interval. FILL is how full a subscriber's lane is (of lane-bytes); "
-            + "THROTTLED is the share of the interval the stream's publishers spent paused."},
+        "Rates are per second over the last interval. Streams and their subscribers come largest LAG first (the age of "
+            + "the oldest waiting message). THROTTLED is the share of the interval a stream's publishers spent paused; "
+            + "on a subscriber's row, the share its lane held them: the blame."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:--once printed its frame, or help or version shown",

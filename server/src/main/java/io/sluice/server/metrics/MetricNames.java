@@ -82,6 +82,37 @@ public final class MetricNames
     public static final String SUBSCRIBER_DROPPED_MESSAGES = "sluice_subscriber_dropped_messages_total";
     /** Gauge: the most bytes the lane has held. */
     public static final String SUBSCRIBER_PEAK_BYTES = "sluice_subscriber_peak_bytes";
+    /** Gauge: age of the lane's oldest waiting message, by its timestamp; absent while not known. */
+    public static final String SUBSCRIBER_LAG_SECONDS = "sluice_subscriber_lag_seconds";
+    /** Gauge with the extra label {@code state}: 1 for what the lane is doing (one of {@link #STATES}), 0 for the rest. */
+    public static final String SUBSCRIBER_STATE = "sluice_subscriber_state";
+    /**
+     * Counter: seconds the lane held the stream's publishers paused, summed over publishers (the blame for
+     * {@link #STREAM_THROTTLED_SECONDS}).
+     */
+    public static final String PRODUCER_THROTTLED_SECONDS = "sluice_producer_throttled_seconds_total";
+
+    // Per bridge: labels bridge, type, stream.
+    /** Gauge, always 1; labels bridge, type, stream and {@code target} (what the bridge connects the stream with). */
+    public static final String BRIDGE_INFO = "sluice_bridge_info";
+    /** Gauge: 1 while the bridge is healthy, 0 while its other system is unreachable or refuses it. */
+    public static final String BRIDGE_UP = "sluice_bridge_up";
+    /** Gauge: records sent and not yet confirmed. */
+    public static final String BRIDGE_IN_FLIGHT = "sluice_bridge_in_flight_records";
+    /** Counter: records handed on (to the other system for a sink, to the relay for a source). */
+    public static final String BRIDGE_SENT = "sluice_bridge_sent_records_total";
+    /** Counter: records the receiving side confirmed. */
+    public static final String BRIDGE_CONFIRMED = "sluice_bridge_confirmed_records_total";
+    /** Counter with the extra label {@code reason}: records that failed for good. */
+    public static final String BRIDGE_FAILED = "sluice_bridge_failed_records_total";
+    /** Counter: failed records kept in the relay's dead-letter store. */
+    public static final String BRIDGE_DEAD_LETTERED = "sluice_bridge_dead_lettered_records_total";
+    /** Gauge: partitions a source has paused because the relay pushed back (or the stream has no subscriber). */
+    public static final String BRIDGE_PAUSED_PARTITIONS = "sluice_bridge_paused_partitions";
+    /** Gauge: records a source's topics hold that it has not taken yet; absent while unknown. */
+    public static final String BRIDGE_LAG = "sluice_bridge_lag_records";
+    /** Counter with the extra label {@code event}: occasional events (rebalance, pause, send-retry, ...). */
+    public static final String BRIDGE_EVENTS = "sluice_bridge_events_total";
 
     /** Counter with label {@code reason}: connections refused or closed by authentication (see AuthFailure). */
     public static final String AUTH_FAILURES = "sluice_auth_failures_total";
@@ -98,6 +129,14 @@ public final class MetricNames
 
     /** Label names. */
     public static final String STREAM = "stream";
+    /** Label: a bridge's name. */
+    public static final String BRIDGE = "bridge";
+    /** Label: a bridge's type. */
+    public static final String TYPE = "type";
+    /** Label: what a bridge connects its stream with. */
+    public static final String TARGET = "target";
+    /** Label: a bridge event's name. */
+    public static final String EVENT = "event";
     /** Label: the subscriber's remote address. */
     public static final String SUBSCRIBER = "subscriber";
     /** Label: durable subscription name, or empty. */
@@ -110,6 +149,11 @@ public final class MetricNames
     public static final String TIER = "tier";
     /** Values of the {@code tier} label: no tiers (throttle), the memory tier, the disk tier. */
     public static final java.util.List<String> TIERS = java.util.List.of("direct", "memory", "disk");
+    /** Label: what a lane is doing, one of {@link #STATES}. */
+    public static final String STATE = "state";
+    /** Values of the {@code state} label, as {@link LaneState#label()} names them. */
+    public static final java.util.List<String> STATES = java.util.Arrays.stream(LaneState.values())
+        .map(LaneState::label).toList();
     /** Label: protocol error code. */
     public static final String CODE = "code";
     /** Label: the limit that refused a connection or HELLO, by its setting's name. */

@@ -16,6 +16,8 @@ import io.sluice.core.util.RateLimitedLogger;
 import io.sluice.core.tls.TlsProvider;
 import io.sluice.server.Relay;
 import io.sluice.server.security.MetricsAccess;
+import io.sluice.server.bridge.BridgeSnapshot;
+import io.sluice.server.bridge.Bridges;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +39,11 @@ import javax.net.ssl.SSLParameters;
  * a Netty event loop):
  * <ul>
  *     <li>{@code GET /metrics}: every metric in the Prometheus text format 0.0.4 (see {@link MetricNames}).</li>
- *     <li>{@code GET /health}: {@code 200 ready} while the relay accepts connections, {@code 503 stopping} once
- *     {@link #markStopping()} was called (the relay command calls it as its close begins).</li>
+ *     <li>{@code GET /health}: {@code 200 ready} while the relay accepts connections ({@code 200 degraded} and a line
+ *     per bridge whose other system is unreachable), {@code 503 stopping} once {@link #markStopping()} was called
+ *     (the relay command calls it as its close begins).</li>
+ *     <li>{@code GET /lanes}: the lanes view as JSON (streams, publishers, lanes: state, lag, blame), and
+ *     {@code GET /} a live page of it (see {@link LanesPages}).</li>
  * </ul>
  * HTTPS when the relay's TLS settings say so for the metrics port (its certificate follows reloads), and every path
  * but {@code /health} answers {@code 401} without {@code Authorization: Bearer TOKEN} when the relay has a metrics
@@ -59,6 +64,8 @@ public final class PrometheusEndpoint implements AutoCloseable
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     /** Body of {@code /health} while ready. */
     public static final String READY = "ready";
+    /** First line of {@code /health} while ready but a bridge is unhealthy; a line per such bridge follows. */
+    public static final String DEGRADED = "degraded";
     /** Body of {@code /health} once the relay is stopping. */
     public static final String STOPPING = "stopping";
 
@@ -74,12 +81,17 @@ public final class PrometheusEndpoint implements AutoCloseable
     private volatile boolean stopping;
     private final io.sluice.server.RelayMetrics relayMetrics;
     private final MetricsAccess access;
+    private final Bridges bridges;
+    private final LanesPages lanesPages;
 
     private PrometheusEndpoint(final HttpServer server, final ExecutorService executor, final PrometheusMeterRegistry registry,
-        final JvmGcMetrics gcMetrics, final io.sluice.server.RelayMetrics relayMetrics, final MetricsAccess access)
+        final JvmGcMetrics gcMetrics, final io.sluice.server.RelayMetrics relayMetrics, final MetricsAccess access,
+        final Bridges bridges, final LanesPages lanesPages)
     {
         this.access = access;
+        this.bridges = bridges;
         this.relayMetrics = relayMetrics;
+        this.lanesPages = lanesPages;
         this.server = server;
         this.executor = executor;
         this.registry = registry;
@@ -112,9 +124,12 @@ public final class PrometheusEndpoint implements AutoCloseable
     {
         final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         final String version = Relay.class.getPackage().getImplementationVersion();
-        new RelayMeterBinder(relay.metrics(), hostForDisplay(relay.config().bindAddress()) + ":" + relay.port(),
-            version != null ? version : "dev").bindTo(registry);
-        registry.getPrometheusRegistry().register(new RelaySnapshotCollector(relay.metrics(), relay.config()));
+        final String address = hostForDisplay(relay.config().bindAddress()) + ":" + relay.port();
+        new RelayMeterBinder(relay.metrics(), address, version != null ? version : "dev").bindTo(registry);
+        final LanesSampler sampler = new LanesSampler(relay.metrics(), relay.config(), address,
+            version != null ? version : "dev", LanesSampler.DEFAULT_INTERVAL);
+        registry.getPrometheusRegistry().register(new RelaySnapshotCollector(relay.metrics(), relay.config(), sampler));
+        registry.getPrometheusRegistry().register(new BridgeCollector(() -> relay.bridges().snapshots()));
         new SecurityMeterBinder(relay.security().metrics()).bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -139,11 +154,12 @@ public final class PrometheusEndpoint implements AutoCloseable
         final ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS, new DaemonThreads());
         server.setExecutor(executor);
         final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics, relay.metrics(),
-            access);
+            access, relay.bridges(), new LanesPages(sampler));
         server.createContext("/", endpoint::handle);
         server.start();
-        LOG.info("metrics on {}://{}:{}/metrics{}, readiness on /health", access.sslContext() == null ? "http" : "https",
-            hostForDisplay(bindAddress), endpoint.port(), access.requiresToken() ? " (token required)" : "");
+        LOG.info("metrics on {}://{}:{}/metrics{}, readiness on /health, live view on /",
+            access.sslContext() == null ? "http" : "https", hostForDisplay(bindAddress), endpoint.port(),
+            access.requiresToken() ? " (token required)" : "");
         return endpoint;
     }
 
@@ -241,9 +257,10 @@ public final class PrometheusEndpoint implements AutoCloseable
                 respond(exchange, 401, "text/plain; charset=utf-8", "unauthorized: send Authorization: Bearer TOKEN\n",
                     head);
             }
-            else if (!"/metrics".equals(path) && !"/health".equals(path))
+            else if (!"/metrics".equals(path) && !"/health".equals(path) && !LanesPages.serves(path))
             {
-                respond(exchange, 404, "text/plain; charset=utf-8", "not found: try /metrics or /health\n", head);
+                respond(exchange, 404, "text/plain; charset=utf-8", "not found: try /, /lanes, /metrics or /health\n",
+                    head);
             }
             else if (!get && !head)
             {
@@ -259,8 +276,16 @@ public final class PrometheusEndpoint implements AutoCloseable
                 }
                 else
                 {
-                    respond(exchange, 200, "text/plain; charset=utf-8", READY + "\n", head);
+                    respond(exchange, 200, "text/plain; charset=utf-8", readiness(), head);
                 }
+            }
+            else if (!permitted(exchange))
+            {
+                respond(exchange, 403, "text/plain; charset=utf-8", "forbidden\n", head);
+            }
+            else if (!"/metrics".equals(path))
+            {
+                answerLanes(exchange, path, head);
             }
             else
             {
@@ -284,11 +309,72 @@ public final class PrometheusEndpoint implements AutoCloseable
         }
     }
 
+    /**
+     * A bridge whose other system is down leaves the relay ready: its stream slows down, spills or drops as configured
+     * while every other stream goes on, so the relay stays in rotation; the body names the bridge and why.
+     */
+    private String readiness()
+    {
+        final StringBuilder body = new StringBuilder();
+        for (final BridgeSnapshot bridge : bridges.snapshots())
+        {
+            if (!bridge.healthy())
+            {
+                body.append("bridge ").append(bridge.name()).append(" (").append(bridge.type()).append(", stream ")
+                    .append(bridge.stream()).append("): ").append(bridge.problem()).append('\n');
+            }
+        }
+        return (body.length() == 0 ? READY : DEGRADED) + "\n" + body;
+    }
+
+    /**
+     * The one place that decides who may read what the endpoint shows beyond {@code /health}: {@code /metrics},
+     * {@code /lanes} and the page. Everyone may, for now; a token check belongs here.
+     */
+    private static boolean permitted(final HttpExchange exchange)
+    {
+        return true;
+    }
+
+    private void answerLanes(final HttpExchange exchange, final String path, final boolean head) throws IOException
+    {
+        final LanesPages.Answer answer;
+        try
+        {
+            answer = lanesPages.answer(path, exchange.getRequestURI().getRawQuery());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            respond(exchange, 503, "text/plain; charset=utf-8", "stopping\n", head);
+            return;
+        }
+        catch (final RuntimeException ex)
+        {
+            warnings.warn("lanes view failed", ex);
+            respond(exchange, 500, "text/plain; charset=utf-8", "lanes view failed: " + ex + "\n", head);
+            return;
+        }
+        exchange.getResponseHeaders().set("Cache-Control", answer.cacheControl());
+        respond(exchange, answer.status(), answer.contentType(), answer.body(), head);
+    }
+
     private static void respond(final HttpExchange exchange, final int status, final String contentType, final String body,
         final boolean head) throws IOException
     {
-        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        respond(exchange, status, contentType, body.getBytes(StandardCharsets.UTF_8), head);
+    }
+
+    private static void respond(final HttpExchange exchange, final int status, final String contentType, final byte[] bytes,
+        final boolean head) throws IOException
+    {
         exchange.getResponseHeaders().set("Content-Type", contentType);
+        // The page runs only its own script and styles, reads only this endpoint, and is not to be framed.
+        exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        exchange.getResponseHeaders().set("Content-Security-Policy",
+            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+                + "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+        exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
         if (head)
         {
             exchange.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));

@@ -36,15 +36,18 @@ public final class RelaySnapshotCollector implements MultiCollector
 
     private final RelayMetrics metrics;
     private final RelayConfig config;
+    private final LanesSampler sampler;
 
     /**
      * @param metrics the relay's metrics.
      * @param config the relay's settings, for each lane's configured size.
+     * @param sampler the lanes view's sampler, for each lane's lag and state (shared with {@code /lanes}).
      */
-    public RelaySnapshotCollector(final RelayMetrics metrics, final RelayConfig config)
+    public RelaySnapshotCollector(final RelayMetrics metrics, final RelayConfig config, final LanesSampler sampler)
     {
         this.metrics = metrics;
         this.config = config;
+        this.sampler = sampler;
     }
 
     @Override
@@ -143,6 +146,10 @@ public final class RelaySnapshotCollector implements MultiCollector
             }
         }
         out.add(tier.build());
+        out.add(counter(MetricNames.PRODUCER_THROTTLED_SECONDS, Unit.SECONDS,
+            "Time the lane held the stream's publishers paused (it refused their runs), summed over publishers",
+            keptLanes, laneLabels, lane -> lane.heldNanos() / NANOS_PER_SECOND));
+        lagAndState(keptLanes, laneLabels, out);
 
         final CounterSnapshot.Builder dropped = CounterSnapshot.builder()
             .name(MetricNames.base(MetricNames.SUBSCRIBER_DROPPED_MESSAGES))
@@ -166,12 +173,58 @@ public final class RelaySnapshotCollector implements MultiCollector
         return new MetricSnapshots(out);
     }
 
-    private static long memoryLimit(final StreamConfig stream)
+    // From the lanes view's latest sample (at most an interval old), which knows the oldest waiting message and the
+    // interval's rates; a lane too new for it has neither series yet.
+    private void lagAndState(final List<LaneSnapshot> lanes, final List<Labels> labels, final List<MetricSnapshot> out)
+    {
+        Map<String, LanesSample.LaneView> views = Map.of();
+        try
+        {
+            views = sampler.sample().lanesByKey();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        final GaugeSnapshot.Builder lag = GaugeSnapshot.builder()
+            .name(MetricNames.SUBSCRIBER_LAG_SECONDS)
+            .unit(Unit.SECONDS)
+            .help("Age of the lane's oldest waiting message by its timestamp (0 when none waits; at most this when it "
+                + "is on disk)");
+        final GaugeSnapshot.Builder state = GaugeSnapshot.builder()
+            .name(MetricNames.SUBSCRIBER_STATE)
+            .help("1 for what the lane is doing (flowing, throttling, spilling, dropping, stalled, closed), 0 for the "
+                + "others");
+        for (int i = 0; i < lanes.size(); i++)
+        {
+            final LanesSample.LaneView view = views.get(lanes.get(i).stream() + '\u0000'
+                + subscriberAddress(lanes.get(i).subscriber()));
+            if (view == null)
+            {
+                continue;
+            }
+            if (!Double.isNaN(view.lagSeconds()))
+            {
+                lag.dataPoint(GaugeDataPointSnapshot.builder().labels(labels.get(i)).value(view.lagSeconds()).build());
+            }
+            for (final LaneState s : LaneState.values())
+            {
+                state.dataPoint(GaugeDataPointSnapshot.builder()
+                    .labels(labels.get(i).add(MetricNames.STATE, s.label()))
+                    .value(s == view.state() ? 1 : 0)
+                    .build());
+            }
+        }
+        out.add(lag.build());
+        out.add(state.build());
+    }
+
+    static long memoryLimit(final StreamConfig stream)
     {
         return stream.strategy().hasMemoryTier() ? Long.highestOneBit(stream.memoryBytes()) : 0;
     }
 
-    private static long diskLimit(final StreamConfig stream)
+    static long diskLimit(final StreamConfig stream)
     {
         return stream.strategy().hasDiskTier() ? stream.spillQuotaBytes() : 0;
     }
@@ -189,7 +242,7 @@ public final class RelaySnapshotCollector implements MultiCollector
         return remoteAddress.startsWith("/") ? remoteAddress.substring(1) : remoteAddress;
     }
 
-    private static <T> CounterSnapshot counter(final String name, final Unit unit, final String help, final List<T> items,
+    static <T> CounterSnapshot counter(final String name, final Unit unit, final String help, final List<T> items,
         final List<Labels> labels, final ToDoubleFunction<T> value)
     {
         final CounterSnapshot.Builder builder = CounterSnapshot.builder().name(MetricNames.base(name)).help(help);
@@ -204,7 +257,7 @@ public final class RelaySnapshotCollector implements MultiCollector
         return builder.build();
     }
 
-    private static <T> GaugeSnapshot gauge(final String name, final Unit unit, final String help, final List<T> items,
+    static <T> GaugeSnapshot gauge(final String name, final Unit unit, final String help, final List<T> items,
         final List<Labels> labels, final ToDoubleFunction<T> value)
     {
         final GaugeSnapshot.Builder builder = GaugeSnapshot.builder().name(name).help(help);

@@ -12,17 +12,19 @@ import java.util.TreeMap;
 /**
  * Renders one frame of {@code sluice top} from two consecutive scrapes of a relay's {@code /metrics}: a header
  * with the relay's address, uptime and connection totals, then one row per stream and, under it, one row per
- * subscriber. Rates come from the difference between the two scrapes.
+ * subscriber, largest lag first, then one row per bridge ({@link TopBridges}). Rates come from the difference between
+ * the two scrapes. A subscriber row's THROTTLED is the blame: the share of its stream's publishers' time its lane held
+ * them paused.
  */
 public final class TopScreen
 {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
     private static final String NONE = "-";
     private static final String[] HEADINGS =
-        {"STREAM / SUBSCRIBER", "STRATEGY", "TIER", "IN/s", "OUT/s", "WAITING", "QUEUED", "MEMORY", "DISK", "SPILLED",
-            "DROPPED", "THROTTLED", "PUBS", "SUBS"};
+        {"STREAM / SUBSCRIBER", "STRATEGY", "TIER", "STATE", "IN/s", "OUT/s", "WAITING", "LAG", "QUEUED", "MEMORY",
+            "DISK", "SPILLED", "DROPPED", "THROTTLED", "PUBS", "SUBS"};
     /** Columns aligned left; the others are numbers, aligned right. */
-    private static final int LEFT_ALIGNED = 3;
+    private static final int LEFT_ALIGNED = 4;
 
     /**
      * One scrape.
@@ -98,10 +100,13 @@ public final class TopScreen
         final Map<String, Double> throttledBefore = before == null ? Map.of() : byStream(before, MetricNames.STREAM_THROTTLED_SECONDS);
         final Map<String, Double> streamPublishers = byStream(now, MetricNames.STREAM_PUBLISHERS);
         final Map<String, Double> streamSubscribers = byStream(now, MetricNames.STREAM_SUBSCRIBERS);
-        final TreeMap<String, Boolean> names = new TreeMap<>();
-        streamIn.keySet().forEach(n -> names.put(n, true));
-        lanesByStream.keySet().forEach(n -> names.put(n, true));
-        for (final String stream : names.keySet())
+        final TreeMap<String, Double> lagByStream = new TreeMap<>();
+        streamIn.keySet().forEach(n -> lagByStream.put(n, 0.0));
+        lanesByStream.forEach((n, lanes) -> lagByStream.put(n, lanes.stream().mapToDouble(l -> orZero(l.lag)).max().orElse(0)));
+        final List<String> names = new ArrayList<>(lagByStream.keySet());
+        // Largest lag first: the stream to look at comes to the top.
+        names.sort(java.util.Comparator.comparingDouble((String n) -> -lagByStream.get(n)));
+        for (final String stream : names)
         {
             final List<Lane> lanes = lanesByStream.getOrDefault(stream, List.of());
             final double pubs = streamPublishers.getOrDefault(stream, 0.0);
@@ -122,9 +127,11 @@ public final class TopScreen
                 stream,
                 sum.strategy == null ? NONE : sum.strategy,
                 "",
+                "",
                 rate(streamIn.get(stream), streamInBefore.get(stream), seconds),
                 outKnown ? count(outRate) : NONE,
                 any ? count(sum.waiting) : NONE,
+                any ? lag(lagByStream.get(stream)) : NONE,
                 any ? fill(sum.queued, sum.queuedFill) : NONE,
                 any ? fill(sum.memory, sum.memoryFill) : NONE,
                 any ? fill(sum.disk, sum.diskFill) : NONE,
@@ -139,23 +146,30 @@ public final class TopScreen
                     "  " + lane.subscriber + (lane.subscription.isEmpty() ? "" : " [" + lane.subscription + "]"),
                     lane.strategy,
                     lane.tier,
+                    lane.state,
                     format(lane.rate(lane.accepted, lane.acceptedBefore, seconds)),
                     format(lane.rate(lane.sent, lane.sentBefore, seconds)),
                     count(lane.waiting),
+                    lag(lane.lag),
                     fill(lane.queued, lane.queuedFill),
                     fill(lane.memory, lane.memoryFill),
                     fill(lane.disk, lane.diskFill),
                     count(lane.spilled),
                     count(lane.dropped),
-                    "", "", ""});
+                    percent(before == null || seconds <= 0 || lane.heldBefore == null ? Double.NaN
+                        : (lane.held - lane.heldBefore) / (seconds * Math.max(1, pubs))),
+                    "", ""});
             }
         }
         if (rows.size() == 1)
         {
             out.append("no streams yet: nothing has published or subscribed since the relay started\n");
-            return out.toString();
         }
-        table(rows, out);
+        else
+        {
+            table(rows, LEFT_ALIGNED, out);
+        }
+        TopBridges.render(now, before, seconds, out);
         return out.toString();
     }
 
@@ -217,6 +231,17 @@ public final class TopScreen
         final Map<String, Double> diskLimit = byLane(now, MetricNames.SUBSCRIBER_DISK_LIMIT_BYTES);
         final Map<String, Double> spilled = byLane(now, MetricNames.SUBSCRIBER_SPILLED_MESSAGES);
         final Map<String, Double> dropped = byLane(now, MetricNames.SUBSCRIBER_DROPPED_MESSAGES);
+        final Map<String, Double> lag = byLane(now, MetricNames.SUBSCRIBER_LAG_SECONDS);
+        final Map<String, Double> held = byLane(now, MetricNames.PRODUCER_THROTTLED_SECONDS);
+        final Map<String, Double> heldBefore = byLane(before, MetricNames.PRODUCER_THROTTLED_SECONDS);
+        final Map<String, String> states = new LinkedHashMap<>();
+        for (final PrometheusText.Sample s : now.samples(MetricNames.SUBSCRIBER_STATE))
+        {
+            if (s.value() > 0)
+            {
+                states.put(laneKey(s), s.label(MetricNames.STATE));
+            }
+        }
         final Map<String, String> tiers = new LinkedHashMap<>();
         for (final PrometheusText.Sample s : now.samples(MetricNames.SUBSCRIBER_TIER))
         {
@@ -250,9 +275,22 @@ public final class TopScreen
             lane.diskFill = share(lane.disk, diskLimit.get(key));
             lane.spilled = spilled.getOrDefault(key, 0.0);
             lane.dropped = dropped.getOrDefault(key, 0.0);
+            lane.lag = lag.getOrDefault(key, Double.NaN);
+            lane.held = held.getOrDefault(key, 0.0);
+            lane.heldBefore = heldBefore.get(key);
+            lane.state = states.getOrDefault(key, NONE);
             byStream.computeIfAbsent(s.label(MetricNames.STREAM), k -> new ArrayList<>()).add(lane);
         }
+        for (final List<Lane> lanes : byStream.values())
+        {
+            lanes.sort(java.util.Comparator.comparingDouble((Lane l) -> -orZero(l.lag)));
+        }
         return byStream;
+    }
+
+    private static double orZero(final double value)
+    {
+        return Double.isNaN(value) ? 0 : value;
     }
 
     private static double share(final double used, final Double limit)
@@ -280,6 +318,10 @@ public final class TopScreen
         double diskFill = Double.NaN;
         double spilled;
         double dropped;
+        double lag = Double.NaN;
+        double held;
+        Double heldBefore;
+        String state = NONE;
 
         Lane(final String subscriber, final String subscription, final String strategy, final String tier)
         {
@@ -322,7 +364,7 @@ public final class TopScreen
         return bytes(bytes) + " " + " ".repeat(Math.max(0, 4 - pct.length())) + pct;
     }
 
-    private static String rate(final Double now, final Double before, final double seconds)
+    static String rate(final Double now, final Double before, final double seconds)
     {
         if (now == null || before == null || seconds <= 0 || now < before)
         {
@@ -336,10 +378,16 @@ public final class TopScreen
         return Double.isNaN(rate) ? NONE : count(rate);
     }
 
-    /** Aligns the name columns left and the numbers right, two spaces between columns. */
-    private static void table(final List<String[]> rows, final StringBuilder out)
+    /**
+     * Aligns the name columns left and the numbers right, two spaces between columns.
+     *
+     * @param rows the headings, then the rows.
+     * @param leftAligned how many columns, from the first, are names.
+     * @param out where the lines go.
+     */
+    static void table(final List<String[]> rows, final int leftAligned, final StringBuilder out)
     {
-        final int columns = HEADINGS.length;
+        final int columns = rows.get(0).length;
         final int[] widths = new int[columns];
         for (final String[] row : rows)
         {
@@ -359,7 +407,7 @@ public final class TopScreen
                 }
                 final String cell = row[c];
                 final String pad = " ".repeat(widths[c] - cell.length());
-                if (c < LEFT_ALIGNED)
+                if (c < leftAligned)
                 {
                     line.append(cell).append(pad);
                 }
@@ -435,6 +483,23 @@ public final class TopScreen
             return String.format(Locale.ROOT, "%.1f", v);
         }
         return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    /**
+     * @param seconds a lag.
+     * @return it as 0.00s, 1.25s, 12.5s, then as {@link #duration}; "-" when not known.
+     */
+    static String lag(final double seconds)
+    {
+        if (Double.isNaN(seconds) || seconds < 0)
+        {
+            return NONE;
+        }
+        if (seconds < 10)
+        {
+            return String.format(Locale.ROOT, "%.2fs", seconds);
+        }
+        return seconds < 60 ? String.format(Locale.ROOT, "%.1fs", seconds) : duration(seconds);
     }
 
     private static String percent(final double share)

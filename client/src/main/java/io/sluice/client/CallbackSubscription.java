@@ -1,0 +1,152 @@
+package io.sluice.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Receives the messages of one stream into a handler that runs on the connection's event loop, over the socket's
+ * read buffer itself: no copy, no ring, no hand-off to another thread. Each message goes to
+ * {@link MessageHandler#onMessage} as it lies in the read; after the messages of one read from the socket,
+ * {@link MessageHandler#onBatchEnd()} is called once.
+ * <p>
+ * <b>The handler must not block.</b> It runs on the event loop that the client's other connections may share, and
+ * while it runs the connection reads nothing (heartbeats are not sent either: a handler that holds the loop for longer
+ * than the relay's heartbeat timeout is taken for a dead subscriber). A handler that is merely slow throttles as
+ * {@link Subscription#poll} does: the loop reads a socket buffer's worth (Netty's {@code maxMessagesPerRead} reads)
+ * per turn and hands each read to the handler before the next, so the kernel's receive buffer fills, TCP's window
+ * closes and the relay slows the stream's producers. Memory stays at one read buffer plus a frame split across
+ * two reads, however slow the handler.
+ * <p>
+ * A handler that throws closes the connection: the relay gets an {@code INTERNAL} error and
+ * {@link #closeReason()} names the exception.
+ */
+public final class CallbackSubscription extends StreamEndpoint
+{
+    private final MessageHandler messageHandler;
+    private final FrameDispatcher dispatcher = new FrameDispatcher();
+    private final Handler handler = new Handler();
+
+    // Event loop only: whether messages went to the handler since the last batch end; whether close() ran.
+    private boolean delivered;
+    private boolean stopped;
+
+    CallbackSubscription(final String stream, final Channel channel, final MessageHandler messageHandler,
+        final Consumer<AutoCloseable> onClose)
+    {
+        super(stream, channel, onClose);
+        this.messageHandler = messageHandler;
+    }
+
+    @Override
+    ConnectionHandler handler()
+    {
+        return handler;
+    }
+
+    /**
+     * Stops delivering and closes the connection. Once it returns the handler is not running and is not called again
+     * (called from the handler itself, the rest of the read is not delivered). Waits up to 5 seconds for the connection
+     * to close, unless called on the event loop.
+     */
+    @Override
+    public void close()
+    {
+        if (!markClosed())
+        {
+            return;
+        }
+        if (eventLoop.inEventLoop())
+        {
+            stop();
+            return;
+        }
+        eventLoop.submit(this::stop).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        awaitClosed();
+    }
+
+    // Event loop: nothing more goes to the handler; say goodbye.
+    private void stop()
+    {
+        stopped = true;
+        dispatcher.stop();
+        if (channel.isActive())
+        {
+            handler.closeReason = "closed by the application";
+            sendCloseFrame();
+        }
+    }
+
+    private final class Handler extends SubscriptionHandler
+    {
+        Handler()
+        {
+            super(CallbackSubscription.this);
+        }
+
+        @Override
+        void onData(final ChannelHandlerContext ctx, final ByteBuf run)
+        {
+            try
+            {
+                if (!stopped)
+                {
+                    dispatcher.dispatchRun(run, messageHandler);
+                    delivered = true;
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                throw handlerFailed(ex);
+            }
+            finally
+            {
+                run.release();
+            }
+        }
+
+        @Override
+        void onGap(final ChannelHandlerContext ctx, final ByteBuf frame)
+        {
+            if (!stopped)
+            {
+                try
+                {
+                    dispatcher.dispatch(frame, messageHandler);
+                    delivered = true;
+                }
+                catch (final RuntimeException ex)
+                {
+                    throw handlerFailed(ex);
+                }
+            }
+        }
+
+        @Override
+        public void channelReadComplete(final ChannelHandlerContext ctx)
+        {
+            if (delivered && !stopped)
+            {
+                delivered = false;
+                messageHandler.onBatchEnd();
+            }
+            ctx.fireChannelReadComplete();
+        }
+
+        @Override
+        void onClosed()
+        {
+            connected = false;
+        }
+
+        // The pipeline's error handler answers the relay with INTERNAL and closes; the reason names the handler.
+        private RuntimeException handlerFailed(final RuntimeException ex)
+        {
+            closeReason = "the message handler threw " + ex;
+            return ex;
+        }
+    }
+}

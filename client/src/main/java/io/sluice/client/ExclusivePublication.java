@@ -1,0 +1,347 @@
+package io.sluice.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.sluice.core.protocol.FrameType;
+import io.sluice.core.util.EpochClock;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import static io.sluice.core.protocol.FrameDescriptor.*;
+
+/**
+ * Publishes messages to one stream of a relay from one application thread, over a connection of its own, copying
+ * each message once: into the memory the socket is written from (the model is Aeron's {@code ExclusivePublication}).
+ * <p>
+ * {@link #tryClaim} reserves room for a message in the publication's {@link SendLog} and writes its header; the
+ * application writes the payload in place and commits, and the connection's event loop writes the committed frames to
+ * the socket from where they lie, giving the room back once the socket took them. {@link #offer} does the same with a
+ * copy of a buffer. Neither blocks nor queues without bound: when the log is full (the socket does not take more,
+ * because the relay stopped reading this connection for a slow subscriber) they answer {@link #BACK_PRESSURED}.
+ * <p>
+ * <b>One thread.</b> The publication belongs to the first thread that claims or offers on it; claiming, committing,
+ * aborting or offering from any other thread throws {@link IllegalStateException}. That is what lets it do without a
+ * compare-and-set per message: sequences are stamped at the claim, in order. Use {@link Publication} to publish from
+ * several threads, or for {@code sendAsync}. {@link #close()} and the read-only methods may be called from any thread.
+ * <p>
+ * The event loop is woken only when it is idle: at full rate it finds more committed each time it looks, and the
+ * publishing thread pays no task or system call per message.
+ */
+public final class ExclusivePublication extends PublicationEndpoint
+{
+    /** The connection is not established (yet, or any more). */
+    public static final long NOT_CONNECTED = Publication.NOT_CONNECTED;
+    /** The connection cannot take more now: try again later. */
+    public static final long BACK_PRESSURED = Publication.BACK_PRESSURED;
+    /** The publication was closed. */
+    public static final long CLOSED = Publication.CLOSED;
+    /** The payload is larger than {@link #maxPayloadLength()}. */
+    public static final long MESSAGE_TOO_LARGE = Publication.MESSAGE_TOO_LARGE;
+
+    private final SendLog log;
+    private final UnsafeBuffer memory;
+    private final Handler handler = new Handler();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drain;
+
+    // The publishing thread only.
+    private Thread owner;
+    private long nextSequence;
+    private BufferClaim openClaim;
+    private final BufferClaim offerClaim = new BufferClaim();
+
+    // Event loop only.
+    private boolean closing;
+    private boolean closeSent;
+
+    ExclusivePublication(final String stream, final Channel channel, final int maxMessageLength,
+        final Consumer<AutoCloseable> onClose)
+    {
+        super(stream, channel, onClose);
+        this.log = new SendLog(SendLog.capacityFor(HEADER_LENGTH + maxMessageLength), SendLog.DEFAULT_WINDOWS,
+            this::onWindowReleased);
+        this.memory = log.buffer();
+        this.maxPayloadLength = Math.min(maxMessageLength, log.maxFrameLength() - HEADER_LENGTH);
+    }
+
+    @Override
+    ConnectionHandler handler()
+    {
+        return handler;
+    }
+
+    /**
+     * @return bytes committed and not yet taken by the socket (at most the log's capacity).
+     */
+    public long bufferedBytes()
+    {
+        return log.bufferedBytes();
+    }
+
+    /**
+     * @return the log's size in bytes: what this publication holds at most.
+     */
+    public int logCapacity()
+    {
+        return log.capacity();
+    }
+
+    /**
+     * Claims room for a message of {@code length} bytes in the memory the socket is written from, stamped with the
+     * current time. Fill {@link BufferClaim#buffer()} from {@link BufferClaim#offset()}, then commit or abort the claim
+     * before the next one.
+     *
+     * @param length payload length, at most {@link #maxPayloadLength()}.
+     * @param claim filled in with the room when the claim succeeds.
+     * @return the position after the message when claimed (positive), else {@link #BACK_PRESSURED},
+     * {@link #NOT_CONNECTED} or {@link #CLOSED}.
+     * @throws IllegalArgumentException when {@code length} is negative or above {@link #maxPayloadLength()}.
+     * @throws IllegalStateException when the previous claim was neither committed nor aborted, or the call comes from
+     * another thread than the publication's.
+     */
+    public long tryClaim(final int length, final BufferClaim claim)
+    {
+        return claim(length, claim, EpochClock.nanos());
+    }
+
+    private long claim(final int length, final BufferClaim claim, final long timestampNanos)
+    {
+        checkOwner();
+        if (openClaim != null)
+        {
+            throw new IllegalStateException("the previous claim was neither committed nor aborted");
+        }
+        if (length < 0 || length > maxPayloadLength)
+        {
+            throw new IllegalArgumentException("a claim of " + length + " bytes is outside 0.." + maxPayloadLength +
+                ", the largest payload this publication takes (the relay's max-frame-length, or the client's " +
+                "maxMessageLength, less the " + HEADER_LENGTH + "-byte header)");
+        }
+        if (!connected)
+        {
+            return closed ? CLOSED : NOT_CONNECTED;
+        }
+        final int frameLength = HEADER_LENGTH + length;
+        final long position = log.tryClaim(frameLength);
+        if (position < 0)
+        {
+            return BACK_PRESSURED;
+        }
+        final int index = log.claimIndex();
+        final UnsafeBuffer memory = this.memory;
+        memory.putInt(index + LENGTH_OFFSET, frameLength, ByteOrder.BIG_ENDIAN);
+        memory.putByte(index + VERSION_OFFSET, (byte)VERSION);
+        memory.putByte(index + TYPE_OFFSET, (byte)FrameType.DATA);
+        memory.putShort(index + FLAGS_OFFSET, (short)0);
+        memory.putInt(index + STREAM_ID_OFFSET, streamId, ByteOrder.BIG_ENDIAN);
+        memory.putInt(index + SOURCE_ID_OFFSET, sourceId, ByteOrder.BIG_ENDIAN);
+        memory.putLong(index + SEQUENCE_OFFSET, nextSequence, ByteOrder.BIG_ENDIAN);
+        memory.putLong(index + TIMESTAMP_OFFSET, timestampNanos, ByteOrder.BIG_ENDIAN);
+        claim.wrap(this, memory, index, frameLength);
+        openClaim = claim;
+        return position;
+    }
+
+    /**
+     * Offers a message, stamped with the current time: a claim, one copy, a commit.
+     *
+     * @param buffer holds the payload.
+     * @param offset payload start.
+     * @param length payload length.
+     * @return the position after the message when accepted, else {@link #BACK_PRESSURED}, {@link #NOT_CONNECTED},
+     * {@link #CLOSED} or {@link #MESSAGE_TOO_LARGE}.
+     */
+    public long offer(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return offer(buffer, offset, length, 0, EpochClock.nanos());
+    }
+
+    /**
+     * Offers a message with explicit flags and timestamp.
+     *
+     * @param buffer holds the payload.
+     * @param offset payload start.
+     * @param length payload length.
+     * @param flags frame flags, e.g. {@link io.sluice.core.protocol.FrameDescriptor#FLAG_KEYED}.
+     * @param timestampNanos epoch nanoseconds to stamp.
+     * @return as {@link #offer(DirectBuffer, int, int)}.
+     */
+    public long offer(final DirectBuffer buffer, final int offset, final int length, final int flags,
+        final long timestampNanos)
+    {
+        if (length > maxPayloadLength || length < 0)
+        {
+            return MESSAGE_TOO_LARGE;
+        }
+        if ((flags & FLAG_KEYED) != 0 && length < KEY_LENGTH)
+        {
+            throw new IllegalArgumentException("a keyed message needs an 8-byte key at the start of its payload");
+        }
+        final BufferClaim claim = offerClaim;
+        final long position = claim(length, claim, timestampNanos);
+        if (position > 0)
+        {
+            claim.putBytes(buffer, offset, length);
+            if (flags != 0)
+            {
+                claim.flags(flags);
+            }
+            claim.commit();
+        }
+        return position;
+    }
+
+    void commit(final BufferClaim claim)
+    {
+        checkOwner();
+        checkOpen(claim);
+        openClaim = null;
+        nextSequence++;
+        log.commit();
+        // After the log's volatile store: either the event loop still has the drain scheduled and will see the frame,
+        // or this sees the flag clear and schedules it.
+        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true))
+        {
+            execute(drainTask);
+        }
+    }
+
+    void abort(final BufferClaim claim)
+    {
+        checkOwner();
+        checkOpen(claim);
+        openClaim = null;
+        log.abort();
+    }
+
+    private void checkOpen(final BufferClaim claim)
+    {
+        if (claim != openClaim)
+        {
+            throw new IllegalStateException("this claim is not the publication's open claim");
+        }
+    }
+
+    private void checkOwner()
+    {
+        final Thread current = Thread.currentThread();
+        if (current != owner)
+        {
+            if (owner != null)
+            {
+                throw new IllegalStateException("exclusive publication to '" + stream + "' belongs to thread '" +
+                    owner.getName() + "', not '" + current.getName() + "': use one per thread, or a Publication");
+            }
+            owner = current;
+        }
+    }
+
+    private void execute(final Runnable task)
+    {
+        try
+        {
+            eventLoop.execute(task);
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            // The client is closing: its connections, and what they had left to send, are gone.
+        }
+    }
+
+    // Event loop: hand every committed frame to the channel as windows of the log, and flush once.
+    private void drain()
+    {
+        if (!channel.isActive() || closeSent)
+        {
+            drainScheduled.set(false);
+            return;
+        }
+        boolean wrote = false;
+        ByteBuf window;
+        while ((window = log.nextWindow()) != null)
+        {
+            channel.write(window, channel.voidPromise());
+            wrote = true;
+        }
+        if (wrote)
+        {
+            channel.flush();
+        }
+        if (log.hasUnsent() && log.hasFreeWindow())
+        {
+            // Committed meanwhile: still scheduled, so commits made until the next pass need no signal of their own.
+            eventLoop.execute(drainTask);
+            return;
+        }
+        // Clear, then look again: a commit that saw the flag still set is in the log now. With every window out, the
+        // next window to come back schedules the drain.
+        drainScheduled.set(false);
+        if (log.hasUnsent() && log.hasFreeWindow() && drainScheduled.compareAndSet(false, true))
+        {
+            eventLoop.execute(drainTask);
+        }
+        else if (closing && !log.hasUnsent())
+        {
+            sendClose();
+        }
+    }
+
+    // Event loop: the socket took a window's bytes.
+    private void onWindowReleased()
+    {
+        if (log.hasUnsent() && drainScheduled.compareAndSet(false, true))
+        {
+            eventLoop.execute(drainTask);
+        }
+    }
+
+    private void sendClose()
+    {
+        closeSent = true;
+        sendCloseFrame();
+    }
+
+    /**
+     * Sends what was committed, says goodbye and closes the connection; waits up to 5 seconds for that unless called
+     * on the connection's event loop. A claim still open is dropped.
+     */
+    @Override
+    public void close()
+    {
+        if (!markClosed())
+        {
+            return;
+        }
+        if (handler.closeReason == null)
+        {
+            handler.closeReason = "closed by the application";
+        }
+        connected = false;
+        execute(() ->
+        {
+            closing = true;
+            drain();
+        });
+        awaitClosed();
+    }
+
+    private final class Handler extends PublisherHandler
+    {
+        Handler()
+        {
+            super(ExclusivePublication.this);
+        }
+
+        @Override
+        void onClosed()
+        {
+            connected = false;
+        }
+    }
+}

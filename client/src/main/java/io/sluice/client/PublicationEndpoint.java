@@ -1,0 +1,63 @@
+package io.sluice.client;
+
+import io.netty.channel.Channel;
+
+import java.util.function.Consumer;
+
+import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
+
+/**
+ * What both publications, {@link Publication} and {@link ExclusivePublication}, know from the relay: the ids its
+ * WELCOME gave, the largest payload it takes, and how far it has acknowledged.
+ */
+public abstract class PublicationEndpoint extends StreamEndpoint
+{
+    int streamId;
+    int sourceId;
+    // What the publication's memory holds, set by the subclass; lowered to the relay's limit on WELCOME, before
+    // connected is set: a publishing thread reads connected first.
+    int maxPayloadLength;
+    volatile long ackedSequence = -1;
+
+    PublicationEndpoint(final String stream, final Channel channel, final Consumer<AutoCloseable> onClose)
+    {
+        super(stream, channel, onClose);
+    }
+
+    /**
+     * Takes the relay's WELCOME; on the event loop, before the handshake completes.
+     */
+    final void welcomed(final Welcome welcome)
+    {
+        streamId = welcome.streamId();
+        sourceId = welcome.sourceId();
+        maxPayloadLength = Math.min(maxPayloadLength, welcome.maxFrameLength() - HEADER_LENGTH);
+        connected = true;
+    }
+
+    /**
+     * @return the source id the relay assigned; subscribers see it in each message's header.
+     */
+    public int sourceId()
+    {
+        return sourceId;
+    }
+
+    /**
+     * @return the largest payload a message may have: the smaller of the client's
+     * {@link ClientConfig#maxMessageLength()} (and what this publication's memory holds) and what the relay's
+     * max-frame-length, in its WELCOME, leaves after the header.
+     */
+    public int maxPayloadLength()
+    {
+        return maxPayloadLength;
+    }
+
+    /**
+     * @return the highest sequence the relay has acknowledged, or -1.
+     */
+    public long ackedSequence()
+    {
+        return ackedSequence;
+    }
+}

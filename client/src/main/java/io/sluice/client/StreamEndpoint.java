@@ -1,0 +1,117 @@
+package io.sluice.client;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
+import io.sluice.core.util.EpochClock;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * What every publication and subscription is: one connection to a relay for one stream, which is up or not, closed by
+ * the application or not, and knows why it ended. Only the client's own classes extend it.
+ */
+public abstract class StreamEndpoint implements AutoCloseable
+{
+    final String stream;
+    final Channel channel;
+    final EventLoop eventLoop;
+    // Told when the application closes this, so the client forgets it.
+    final Consumer<AutoCloseable> onClose;
+    volatile boolean connected;
+    volatile boolean closed;
+
+    StreamEndpoint(final String stream, final Channel channel, final Consumer<AutoCloseable> onClose)
+    {
+        this.stream = stream;
+        this.channel = channel;
+        this.eventLoop = channel.eventLoop();
+        this.onClose = onClose;
+    }
+
+    /**
+     * @return the connection's side of the handshake and of what follows.
+     */
+    abstract ConnectionHandler handler();
+
+    /**
+     * @return the stream's name.
+     */
+    public String stream()
+    {
+        return stream;
+    }
+
+    /**
+     * @return whether the connection is up.
+     */
+    public boolean isConnected()
+    {
+        return connected;
+    }
+
+    /**
+     * @return whether {@link #close()} was called.
+     */
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    /**
+     * @return why the connection ended, or null while it is up.
+     */
+    public String closeReason()
+    {
+        return connected ? null : handler().closeReason;
+    }
+
+    /**
+     * Closes the connection, after an orderly goodbye; what each kind does with what it holds is said by the kind.
+     */
+    @Override
+    public abstract void close();
+
+    /**
+     * Marks this closed by the application and tells the client to forget it.
+     *
+     * @return true for the first call only.
+     */
+    final boolean markClosed()
+    {
+        if (closed)
+        {
+            return false;
+        }
+        closed = true;
+        onClose.accept(this);
+        return true;
+    }
+
+    /**
+     * Event loop: an orderly goodbye, CLOSE (its ids and sequence zero, as the protocol asks), then the connection
+     * closes once it is written.
+     */
+    final void sendCloseFrame()
+    {
+        channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos()))
+            .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * Waits up to 5 seconds for the goodbye to close the connection, then closes it regardless. On the event loop,
+     * which the wait would block, it returns at once and leaves the closing to the goodbye.
+     */
+    final void awaitClosed()
+    {
+        if (eventLoop.inEventLoop())
+        {
+            return;
+        }
+        channel.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        channel.close();
+    }
+}

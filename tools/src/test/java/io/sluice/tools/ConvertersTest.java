@@ -1,0 +1,51 @@
+package io.sluice.tools;
+
+import io.sluice.tools.ProduceCommand.DurationConverter;
+import io.sluice.tools.ProduceCommand.RateConverter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine.TypeConversionException;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class ConvertersTest
+{
+    @Test
+    void parsesDurationsWithUnits()
+    {
+        assertEquals(Duration.ofMillis(500), DurationConverter.parse("500ms"));
+        assertEquals(Duration.ofSeconds(10), DurationConverter.parse("10s"));
+        assertEquals(Duration.ofMinutes(2), DurationConverter.parse("2m"));
+        assertEquals(Duration.ofHours(1), DurationConverter.parse("1h"));
+        assertEquals(Duration.ofMillis(1500), DurationConverter.parse("1.5s"));
+        assertEquals(Duration.ofNanos(250_000), DurationConverter.parse("250us"));
+        assertEquals(Duration.ofNanos(7), DurationConverter.parse("7ns"));
+        assertEquals(Duration.ofSeconds(3), DurationConverter.parse(" 3S "));
+        assertEquals(Duration.ofSeconds(10), DurationConverter.parse("PT10S"));
+    }
+
+    @Test
+    void refusesDurationsWithoutAUnit()
+    {
+        for (final String bad : new String[] {"10", "", "s", "-1s", "10x", "ten seconds", "PTxS", "1e3s"})
+        {
+            assertThrows(TypeConversionException.class, () -> DurationConverter.parse(bad), bad);
+        }
+    }
+
+    @Test
+    void parsesRates()
+    {
+        final RateConverter converter = new RateConverter();
+        assertEquals(0.0, converter.convert("max"));
+        assertEquals(0.0, converter.convert("MAX"));
+        assertEquals(20_000.0, converter.convert("20000"));
+        assertEquals(0.5, converter.convert("0.5"));
+        for (final String bad : new String[] {"0", "-5", "fast", "Infinity", "NaN"})
+        {
+            assertThrows(TypeConversionException.class, () -> converter.convert(bad), bad);
+        }
+    }
+}
