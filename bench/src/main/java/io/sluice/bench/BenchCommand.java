@@ -1,5 +1,6 @@
 package io.sluice.bench;
 
+import io.sluice.bench.load.BenchCertificate;
 import io.sluice.bench.load.Charts;
 import io.sluice.bench.load.Folders;
 import io.sluice.bench.load.Format;
@@ -9,6 +10,7 @@ import io.sluice.bench.load.LoadSpec;
 import io.sluice.bench.load.Machine;
 import io.sluice.bench.load.PagePoller;
 import io.sluice.bench.load.Quiet;
+import io.sluice.bench.load.RelayCpu;
 import io.sluice.bench.load.RelayProbe;
 import io.sluice.bench.load.ResultJson;
 import io.sluice.bench.load.RunResult;
@@ -16,7 +18,11 @@ import io.sluice.bench.load.SluiceLink;
 import io.sluice.bench.load.StrategyRelays;
 import io.sluice.bench.peer.Peers;
 import io.sluice.bench.peer.SluiceSocketLink;
+import io.sluice.client.ClientTls;
+import io.sluice.core.tls.TlsProvider;
 import io.sluice.server.Relay;
+import io.sluice.server.RelayConfig;
+import io.sluice.server.security.TlsSettings;
 import io.sluice.server.metrics.PrometheusEndpoint;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -36,6 +42,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code sluice bench}: scenarios of open-loop load against an in-process relay, and the same load over peers
@@ -54,7 +61,8 @@ import java.util.function.Function;
         "Scenarios: max-throughput, latency-at-rate (a ladder of rates), overload (10x, per strategy), burst (idle, a "
             + "20x spike, idle; per strategy), many-connections (1000 producers), custom (the options below), "
             + "observer-cost (max-throughput without and with the metrics endpoint watched by --pages live pages and a "
-            + "Prometheus scraper; not run by default).",
+            + "Prometheus scraper; not run by default), tls (plain, JDK TLS and OpenSSL TLS at 64 B and 1 KiB, with the "
+            + "relay's CPU).",
         "Latency is from each message's intended send time to its delivery (coordinated omission corrected), "
             + "recorded in HdrHistograms. Everything runs on 127.0.0.1."})
 public final class BenchCommand implements Callable<Integer>
@@ -64,14 +72,17 @@ public final class BenchCommand implements Callable<Integer>
 
     /** Scenarios run when none is named. */
     public static final List<String> SCENARIOS = List.of("max-throughput", "latency-at-rate", "overload", "burst",
-        "many-connections", "kafka");
+        "many-connections", "kafka", "tls");
+
+    /** Payload sizes of the tls scenario. */
+    static final int[] TLS_SIZES = {64, 1024};
 
     @Spec
     private CommandSpec spec;
 
     @Option(names = "--scenario", split = ",", paramLabel = "NAME,...",
         description = "Scenarios to run (default: max-throughput, latency-at-rate, overload, burst, many-connections, "
-            + "kafka).")
+            + "kafka, tls).")
     private List<String> scenarios;
 
     @Option(names = "--duration", defaultValue = "5", paramLabel = "S", description = "Measured seconds per run (default: ${DEFAULT-VALUE}).")
@@ -90,6 +101,10 @@ public final class BenchCommand implements Callable<Integer>
     @Option(names = "--rates", split = ",", defaultValue = "20000,100000,200000,500000", paramLabel = "N,...",
         description = "The latency-at-rate ladder (default: ${DEFAULT-VALUE}); half of NATS core's maximum is added when it was measured.")
     private List<Double> rates;
+
+    @Option(names = "--tls-rate", defaultValue = "50000", paramLabel = "N",
+        description = "The fixed rate of the tls scenario's latency runs, messages per second (default: ${DEFAULT-VALUE}).")
+    private double tlsRate;
 
     @Option(names = "--consumer-rate", paramLabel = "N",
         description = "Messages per second each consumer takes (default: unlimited; overload and burst: a tenth of --rate).")
@@ -185,6 +200,7 @@ public final class BenchCommand implements Callable<Integer>
                 case "overload" -> overload(scenario);
                 case "burst" -> burst(scenario);
                 case "many-connections" -> manyConnections(scenario);
+                case "tls" -> tls(scenario);
                 case "custom" -> custom(scenario);
                 case "kafka" -> kafka(scenario);
                 case "observer-cost" -> observerCost(scenario);
@@ -215,10 +231,10 @@ public final class BenchCommand implements Callable<Integer>
     private void validate()
     {
         if (duration <= 0 || warmup < 0 || size < 8 || size > MAX_SIZE || producers < 1 || consumers < 1 || streams < 1
-            || connections < 1 || relayThreads < 1 || pages < 0 || rounds < 1)
+            || connections < 1 || relayThreads < 1 || pages < 0 || rounds < 1 || tlsRate <= 0)
         {
             throw new ParameterException(spec.commandLine(), "--duration must be positive, --warmup not negative, "
-                + "--size from 8 to " + MAX_SIZE + ", counts (and --relay-threads) at least 1");
+                + "--size from 8 to " + MAX_SIZE + ", counts (and --relay-threads) at least 1, --tls-rate positive");
         }
         if (peers.size() == 1 && "none".equals(peers.get(0)))
         {
@@ -423,9 +439,9 @@ public final class BenchCommand implements Callable<Integer>
         {
             final Function<Relay, Link> link = relay -> new SluiceLink(relay.port(), size, 1, 0);
             final RunResult unwatched = sluice(scenario, "sluice/" + strategy + " unwatched #" + round, strategy, load,
-                "256MiB", link, 0);
+                "256MiB", link, 0, null);
             final RunResult watched = sluice(scenario, "sluice/" + strategy + " watched #" + round, strategy, load,
-                "256MiB", link, pages);
+                "256MiB", link, pages, null);
             if (unwatched != null && watched != null)
             {
                 final double ratio = watched.deliveredPerSecond() / unwatched.deliveredPerSecond();
@@ -443,6 +459,70 @@ public final class BenchCommand implements Callable<Integer>
         }
     }
 
+    // Plain TCP, TLS through the JDK's engine and through OpenSSL, at each size: the most the relay delivers, and the
+    // latency at a fixed rate, each with the CPU the relay's event loops spent per message.
+    private void tls(final Scenario scenario) throws Exception
+    {
+        final Path dir = Files.createTempDirectory("sluice-bench-tls-");
+        try
+        {
+            final BenchCertificate certificate = BenchCertificate.create(dir);
+            scenario.note(String.format(Locale.ROOT, "throttle, TLS 1.3, a self-signed EC P-256 certificate; the same "
+                + "engine on the relay and in the clients; fixed rate %s msg/s; relay CPU: its event loops' CPU time "
+                + "over the whole run (connecting, warmup and drain included), per message delivered",
+                Format.rate(tlsRate)));
+            for (final int payload : TLS_SIZES)
+            {
+                final Map<TlsProvider, RunResult> fastest = new LinkedHashMap<>();
+                for (final TlsProvider engine : new TlsProvider[] {null, TlsProvider.JDK, TlsProvider.OPENSSL})
+                {
+                    final String transport = engine == null ? "plain" : "tls-" + engine.configName();
+                    if (engine == TlsProvider.OPENSSL && !io.netty.handler.ssl.OpenSsl.isAvailable())
+                    {
+                        scenario.skip("tls/" + transport, "OpenSSL does not load here: " +
+                            io.netty.handler.ssl.OpenSsl.unavailabilityCause());
+                        continue;
+                    }
+                    final UnaryOperator<RelayConfig> secure = config -> engine == null ? config : config.toBuilder()
+                        .security(config.security().withTls(TlsSettings.of(certificate.certificate(), certificate.key())
+                            .withProvider(engine))).build();
+                    final ClientTls clientTls = engine == null ? null :
+                        ClientTls.trusting(certificate.certificate()).withProvider(engine);
+                    final Function<Relay, Link> link = relay -> new SluiceLink(relay.port(), payload, 1, 0, classicClient,
+                        clientTls);
+                    final String name = "tls/" + transport + " " + payload + "B";
+                    final RunResult max = sluice(scenario, name + " max", strategy, tlsLoad(payload, LoadSpec.MAX_RATE),
+                        "256MiB", link, 0, secure);
+                    sluice(scenario, name + " @" + Format.rate(tlsRate), strategy, tlsLoad(payload, tlsRate), "256MiB",
+                        link, 0, secure);
+                    if (max != null)
+                    {
+                        fastest.put(engine, max);
+                    }
+                }
+                final RunResult plain = fastest.get(null);
+                for (final TlsProvider engine : new TlsProvider[] {TlsProvider.JDK, TlsProvider.OPENSSL})
+                {
+                    final RunResult encrypted = fastest.get(engine);
+                    if (plain != null && encrypted != null)
+                    {
+                        scenario.ratio(encrypted, plain, "delivered/s", encrypted.deliveredPerSecond() /
+                            plain.deliveredPerSecond());
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Folders.delete(dir);
+        }
+    }
+
+    private LoadSpec tlsLoad(final int payload, final double messagesPerSecond)
+    {
+        return LoadSpec.steady(payload, messagesPerSecond, duration, 0).withWarmup(nanos(warmup)).withDrain(nanos(drain));
+    }
+
     // --- one run ---
 
     private RunResult sluice(final Scenario scenario, final String name, final String strategyName, final LoadSpec load,
@@ -455,12 +535,16 @@ public final class BenchCommand implements Callable<Integer>
     private RunResult sluice(final Scenario scenario, final String name, final String strategyName, final LoadSpec load,
         final String spillQuota, final Function<Relay, Link> linkTo) throws Exception
     {
-        return sluice(scenario, name, strategyName, load, spillQuota, linkTo, 0);
+        return sluice(scenario, name, strategyName, load, spillQuota, linkTo, 0, null);
     }
 
-    /** @param watchingPages 0, or live pages (and a scraper) watching the relay's metrics endpoint during the run. */
+    /**
+     * @param watchingPages 0, or live pages (and a scraper) watching the relay's metrics endpoint during the run.
+     * @param secure changes the relay's settings (TLS), or null; a run with it also reports the relay's CPU.
+     */
     private RunResult sluice(final Scenario scenario, final String name, final String strategyName, final LoadSpec load,
-        final String spillQuota, final Function<Relay, Link> linkTo, final int watchingPages) throws Exception
+        final String spillQuota, final Function<Relay, Link> linkTo, final int watchingPages,
+        final UnaryOperator<RelayConfig> secure) throws Exception
     {
         final Path spillDir = Files.createTempDirectory("sluice-bench-spill-");
         try
@@ -475,11 +559,12 @@ public final class BenchCommand implements Callable<Integer>
                 scenario.skip(name, strategyName + ": not available in this build (" + ex.getMessage() + ")");
                 return null;
             }
-            try (Relay relay = Relay.start(configured.config());
+            try (Relay relay = Relay.start(secure == null ? configured.config() : secure.apply(configured.config()));
                  PrometheusEndpoint endpoint = watchingPages > 0 ? PrometheusEndpoint.start(relay, 0) : null;
                  PagePoller watchers = endpoint != null ? new PagePoller(endpoint.port(), watchingPages) : null;
                  Link link = linkTo.apply(relay))
             {
+                final RelayCpu cpu = RelayCpu.start();
                 final RunResult result = LoadRun.run(name, strategyName, link, RelayProbe.of(relay), load, progress);
                 if (watchers != null && (watchers.answered() == 0 || watchers.failed() > 0))
                 {
@@ -487,6 +572,10 @@ public final class BenchCommand implements Callable<Integer>
                         + " failures");
                 }
                 scenario.add(result);
+                if (secure != null && RelayCpu.supported())
+                {
+                    scenario.cpu(result, cpu.nanos());
+                }
                 return result;
             }
         }
@@ -534,6 +623,7 @@ public final class BenchCommand implements Callable<Integer>
         final List<Map<String, Object>> ratios = new ArrayList<>();
         final List<Map<String, Object>> skipped = new ArrayList<>();
         final List<String> notes = new ArrayList<>();
+        final List<Map<String, Object>> relayCpu = new ArrayList<>();
 
         Scenario(final String name)
         {
@@ -548,6 +638,17 @@ public final class BenchCommand implements Callable<Integer>
         void note(final String text)
         {
             notes.add(text);
+        }
+
+        // The relay's event loops' CPU over a run: seconds, and microseconds per message delivered.
+        void cpu(final RunResult run, final long nanos)
+        {
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("run", run.name());
+            entry.put("cpuSeconds", Math.round(nanos / 1e6) / 1000.0);
+            entry.put("cpuMicrosPerMessage", run.delivered() == 0 ? 0 : Math.round(nanos / 1e3 / run.delivered() * 1000) /
+                1000.0);
+            relayCpu.add(entry);
         }
 
         void skip(final String run, final String reason)
@@ -588,6 +689,11 @@ public final class BenchCommand implements Callable<Integer>
                     r.spilled(), r.link().startsWith("sluice") ? Format.bytes(r.peakMemoryBytes()) : "-", latency(r, 50), latency(r, 99), latency(r, 99.9),
                     latency(r, 100));
             }
+            for (final Map<String, Object> cpu : relayCpu)
+            {
+                out.printf(Locale.ROOT, "   relay CPU %-34s %8.3f s %10.3f us/msg%n", cpu.get("run"), (Double)cpu.get("cpuSeconds"),
+                    (Double)cpu.get("cpuMicrosPerMessage"));
+            }
             for (final Map<String, Object> s : skipped)
             {
                 out.println("   " + s.get("reason"));
@@ -615,6 +721,10 @@ public final class BenchCommand implements Callable<Integer>
             json.put("runs", list);
             json.put("ratios", ratios);
             json.put("skipped", skipped);
+            if (!relayCpu.isEmpty())
+            {
+                json.put("relayCpu", relayCpu);
+            }
             return json;
         }
 

@@ -1,5 +1,6 @@
 package io.sluice.bench;
 
+import io.sluice.server.cli.HashTokenCommand;
 import io.sluice.server.cli.RelayCommand;
 import io.sluice.server.cli.TopCommand;
 import io.sluice.tools.ConsumeCommand;
@@ -14,7 +15,7 @@ import java.util.concurrent.Callable;
 
 /**
  * The {@code sluice} command line: {@code sluice relay}, {@code sluice produce}, {@code sluice consume},
- * {@code sluice top}, {@code sluice demo}, {@code sluice bench}, {@code sluice dead-letter}.
+ * {@code sluice top}, {@code sluice demo}, {@code sluice bench}, {@code sluice dead-letter}, {@code sluice hash-token}.
  * Results go to stdout; logs and progress go to stderr.
  */
 @Command(
@@ -23,7 +24,7 @@ import java.util.concurrent.Callable;
     versionProvider = SluiceMain.Version.class,
     description = "Sluice: a TCP relay with backpressure, and tools to load and measure it.",
     subcommands = {RelayCommand.class, ProduceCommand.class, ConsumeCommand.class, TopCommand.class, DemoCommand.class,
-        BenchCommand.class, DeadLetterCommand.class},
+        BenchCommand.class, DeadLetterCommand.class, HashTokenCommand.class},
     synopsisSubcommandLabel = "COMMAND")
 public final class SluiceMain implements Callable<Integer>
 {
@@ -49,7 +50,7 @@ public final class SluiceMain implements Callable<Integer>
     public Integer call()
     {
         throw new CommandLine.ParameterException(spec.commandLine(),
-            "missing command: relay, produce, consume, top, demo, bench or dead-letter");
+            "missing command: relay, produce, consume, top, demo, bench, dead-letter or hash-token");
     }
 
     /**

@@ -96,6 +96,33 @@ final class BenchCommandTest
     }
 
     @Test
+    void tlsRunsPlainJdkAndOpenSslAtBothSizesWithTheRelaysCpu(@TempDir final Path dir) throws Exception
+    {
+        final Path json = dir.resolve("tls.json");
+        final String text = bench("--scenario", "tls", "--tls-rate", "2000", "--duration", "0.3", "--warmup", "0.1",
+            "--json", json.toString());
+
+        final Map<String, Object> scenario = list(DemoCommandTest.cast(new Yaml().load(Files.readString(json)))
+            .get("scenarios")).get(0);
+        final List<Map<String, Object>> runs = list(scenario.get("runs"));
+        assertEquals(List.of("tls/plain 64B max", "tls/plain 64B @2,000", "tls/tls-jdk 64B max", "tls/tls-jdk 64B @2,000",
+            "tls/tls-openssl 64B max", "tls/tls-openssl 64B @2,000", "tls/plain 1024B max", "tls/plain 1024B @2,000",
+            "tls/tls-jdk 1024B max", "tls/tls-jdk 1024B @2,000", "tls/tls-openssl 1024B max",
+            "tls/tls-openssl 1024B @2,000"), runs.stream().map(r -> r.get("name")).toList(), text);
+        for (final Map<String, Object> run : runs)
+        {
+            assertTrue(number(run, "delivered") > 0, "nothing delivered in " + run.get("name"));
+            assertEquals(number(run, "expected"), number(run, "delivered"), "lossless " + run.get("name"));
+        }
+        final List<Map<String, Object>> cpu = list(scenario.get("relayCpu"));
+        assertEquals(12, cpu.size(), text);
+        assertTrue(cpu.stream().allMatch(c -> ((Number)c.get("cpuMicrosPerMessage")).doubleValue() > 0), cpu.toString());
+        assertEquals(List.of("tls/tls-jdk 64B max", "tls/tls-openssl 64B max", "tls/tls-jdk 1024B max",
+            "tls/tls-openssl 1024B max"), list(scenario.get("ratios")).stream().map(r -> r.get("sluice")).toList());
+        assertTrue(text.contains("relay CPU tls/tls-openssl 1024B max"), text);
+    }
+
+    @Test
     void bothClientPathsAccountForEveryMessage(@TempDir final Path dir) throws Exception
     {
         // Unpaced consumers: claims and a handler on the event loop by default, offer and poll with --classic-client;

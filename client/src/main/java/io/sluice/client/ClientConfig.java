@@ -28,6 +28,7 @@ import java.util.concurrent.Executor;
  *                         client's own: one daemon thread per client, started on first use, which completes them one at
  *                         a time in sequence order. Never the event loop: a callback that blocks would stop every
  *                         connection sharing that loop.
+ * @param tls TLS settings for a relay whose port takes TLS; null for plain TCP.
  */
 public record ClientConfig(
     String host,
@@ -40,7 +41,8 @@ public record ClientConfig(
     String authToken,
     int receiveBufferBytes,
     int subscriptionRingBytes,
-    Executor callbackExecutor)
+    Executor callbackExecutor,
+    ClientTls tls)
 {
     /** Default least size of a subscription's ring: 256 KiB. */
     public static final int DEFAULT_SUBSCRIPTION_RING_BYTES = 256 * 1024;
@@ -100,56 +102,56 @@ public record ClientConfig(
     public static ClientConfig of(final String host, final int port)
     {
         return new ClientConfig(host, port, 1, DEFAULT_MAX_MESSAGE_LENGTH, 5_000, 1_000, 10_000, "", 0,
-            DEFAULT_SUBSCRIPTION_RING_BYTES, null);
+            DEFAULT_SUBSCRIPTION_RING_BYTES, null, null);
     }
 
     /** @return a copy with another auth token. */
     public ClientConfig withAuthToken(final String token)
     {
         return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, token, receiveBufferBytes, subscriptionRingBytes, callbackExecutor);
+            heartbeatTimeoutMs, token, receiveBufferBytes, subscriptionRingBytes, callbackExecutor, tls);
     }
 
     /** @return a copy with another maximum message length. */
     public ClientConfig withMaxMessageLength(final int length)
     {
         return new ClientConfig(host, port, ioThreads, length, connectTimeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor);
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor, tls);
     }
 
     /** @return a copy with another connect timeout (connecting plus the HELLO/WELCOME handshake). */
     public ClientConfig withConnectTimeoutMs(final int timeoutMs)
     {
         return new ClientConfig(host, port, ioThreads, maxMessageLength, timeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor);
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor, tls);
     }
 
     /** @return a copy with other heartbeat settings. */
     public ClientConfig withHeartbeat(final int intervalMs, final int timeoutMs)
     {
         return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, intervalMs, timeoutMs,
-            authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor);
+            authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor, tls);
     }
 
     /** @return a copy with another io thread count. */
     public ClientConfig withIoThreads(final int threads)
     {
         return new ClientConfig(host, port, threads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor);
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor, tls);
     }
 
     /** @return a copy with another kernel receive buffer size (0: the OS's). */
     public ClientConfig withReceiveBufferBytes(final int bytes)
     {
         return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, authToken, bytes, subscriptionRingBytes, callbackExecutor);
+            heartbeatTimeoutMs, authToken, bytes, subscriptionRingBytes, callbackExecutor, tls);
     }
 
     /** @return a copy with another least subscription ring size. */
     public ClientConfig withSubscriptionRingBytes(final int bytes)
     {
         return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, authToken, receiveBufferBytes, bytes, callbackExecutor);
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, bytes, callbackExecutor, tls);
     }
 
     /**
@@ -159,6 +161,16 @@ public record ClientConfig(
     public ClientConfig withCallbackExecutor(final Executor executor)
     {
         return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
-            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, executor);
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, executor, tls);
+    }
+
+    /**
+     * @param tls TLS settings, or null for plain TCP.
+     * @return a copy that connects with TLS.
+     */
+    public ClientConfig withTls(final ClientTls tls)
+    {
+        return new ClientConfig(host, port, ioThreads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,
+            heartbeatTimeoutMs, authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor, tls);
     }
 }

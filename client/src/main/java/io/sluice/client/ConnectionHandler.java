@@ -97,6 +97,7 @@ abstract class ConnectionHandler extends ChannelInboundHandlerAdapter
         {
             closeReason = root instanceof ProtocolException ?
                 "client error " + ((ProtocolException)root).code() + ": " + root.getMessage() :
+                root instanceof javax.net.ssl.SSLException ? "TLS error: " + root.getMessage() :
                 root instanceof IOException ? "I/O error: " + root.getMessage() : String.valueOf(root);
         }
         ctx.fireExceptionCaught(cause);

@@ -8,6 +8,9 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.core.netty.HeartbeatHandler;
 import io.sluice.core.netty.ProtocolErrorHandler;
@@ -61,13 +64,18 @@ public final class SluiceClient implements AutoCloseable
     // The client's own callback thread when the config names no executor; its thread starts with the first task.
     private final ExecutorService ownCallbacks;
     private final Executor callbacks;
+    // Null for plain TCP.
+    private final SslContext tls;
 
     /**
      * @param config where the relay is and how to talk to it.
+     * @throws IllegalArgumentException when the TLS files cannot be read or the client key does not match its
+     *                                  certificate.
      */
     public SluiceClient(final ClientConfig config)
     {
         this.config = config;
+        this.tls = config.tls() == null ? null : config.tls().newContext();
         this.group = Transports.newGroup(config.ioThreads(), "sluice-client");
         this.ownCallbacks = config.callbackExecutor() == null ?
             Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-callbacks", true)) : null;
@@ -230,6 +238,21 @@ public final class SluiceClient implements AutoCloseable
             @Override
             protected void initChannel(final SocketChannel ch)
             {
+                if (tls != null)
+                {
+                    // Names the relay's host for SNI and for the check of its certificate's name.
+                    final SslHandler ssl = tls.newHandler(ch.alloc(), config.host(), config.port());
+                    ssl.setHandshakeTimeoutMillis(config.connectTimeoutMs());
+                    ssl.handshakeFuture().addListener(f ->
+                    {
+                        if (!f.isSuccess())
+                        {
+                            handler.welcome.completeExceptionally(new SluiceException(null, tlsFailure(f.cause()),
+                                f.cause()));
+                        }
+                    });
+                    ch.pipeline().addLast("tls", ssl);
+                }
                 ch.pipeline().addLast(
                     new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()),
                     // A subscription takes the relay's own limit from its WELCOME.
@@ -273,6 +296,23 @@ public final class SluiceClient implements AutoCloseable
             Thread.currentThread().interrupt();
             throw new SluiceException(ErrorCode.INTERNAL, "interrupted while connecting", ex);
         }
+    }
+
+    private String tlsFailure(final Throwable cause)
+    {
+        final String where = config.host() + ":" + config.port();
+        if (cause instanceof NotSslRecordException)
+        {
+            return "TLS handshake with " + where + " failed: the relay answered in plain text (is TLS on for its port?)";
+        }
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root)
+        {
+            root = root.getCause();
+        }
+        final String detail = root == cause ? String.valueOf(cause.getMessage()) :
+            cause.getMessage() + " (" + root.getMessage() + ")";
+        return "TLS handshake with " + where + " failed: " + detail;
     }
 
     /**

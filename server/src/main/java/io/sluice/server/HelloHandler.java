@@ -3,6 +3,7 @@ package io.sluice.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.core.netty.HeartbeatHandler;
 import io.sluice.core.protocol.ErrorCode;
@@ -13,14 +14,15 @@ import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.protocol.Role;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.security.Admission;
+import io.sluice.server.security.Gatekeeper;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.concurrent.TimeUnit;
 
 /**
- * First handler of a relay connection: the HELLO must come first and within the hello timeout. Checks the token,
- * answers WELCOME, and replaces itself with the role's handler.
+ * First handler of a relay connection: the HELLO must come first and within the hello timeout. Has the
+ * {@link Gatekeeper} admit it (its principal, permissions and limits), answers WELCOME, and replaces itself with the
+ * role's handler.
  */
 final class HelloHandler extends ChannelInboundHandlerAdapter
 {
@@ -29,11 +31,15 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
     private final RelayMetrics metrics;
     private final DiskTiers diskTiers;
     private final ConnectionLog connectionLog;
+    private final Gatekeeper gatekeeper;
     private ScheduledFuture<?> timeout;
+    // A HELLO is being admitted (its token checked off the event loop): reading is paused until it is done.
+    private boolean admitting;
 
     HelloHandler(final RelayConfig config, final StreamRegistry streams, final RelayMetrics metrics,
-        final DiskTiers diskTiers, final ConnectionLog connectionLog)
+        final DiskTiers diskTiers, final ConnectionLog connectionLog, final Gatekeeper gatekeeper)
     {
+        this.gatekeeper = gatekeeper;
         this.config = config;
         this.connectionLog = connectionLog;
         this.diskTiers = diskTiers;
@@ -61,6 +67,16 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
         try
         {
             final int type = Frames.type(frame, frame.readerIndex());
+            if (admitting)
+            {
+                // Read with the HELLO, before reading paused. A client sends nothing but heartbeats until its WELCOME.
+                if (type != FrameType.HEARTBEAT)
+                {
+                    throw new ProtocolException(type == FrameType.HELLO ? ErrorCode.UNEXPECTED_FRAME :
+                        ErrorCode.HELLO_REQUIRED, FrameType.name(type) + " before the WELCOME");
+                }
+                return;
+            }
             if (type != FrameType.HELLO)
             {
                 throw new ProtocolException(ErrorCode.HELLO_REQUIRED, FrameType.name(type) + " before HELLO");
@@ -75,28 +91,51 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
 
     private void onHello(final ChannelHandlerContext ctx, final Hello hello)
     {
-        if (!config.authToken().isEmpty() && !MessageDigest.isEqual(
-            config.authToken().getBytes(StandardCharsets.UTF_8), hello.authToken().getBytes(StandardCharsets.UTF_8)))
+        admitting = true;
+        gatekeeper.admit(ctx, hello, admission ->
         {
-            throw new ProtocolException(ErrorCode.AUTH_FAILED, "auth token refused");
+            final boolean paused = admitting && !ctx.channel().config().isAutoRead();
+            admitting = false;
+            try
+            {
+                welcome(ctx, hello, admission);
+                if (paused)
+                {
+                    ctx.channel().config().setAutoRead(true);
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                ctx.fireExceptionCaught(ex);
+            }
+        });
+        if (admitting)
+        {
+            ctx.channel().config().setAutoRead(false);
         }
+    }
+
+    private void welcome(final ChannelHandlerContext ctx, final Hello hello, final Admission admission)
+    {
         if (metrics.isShuttingDown())
         {
             throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "relay is shutting down");
         }
-        final Stream stream = streams.acquire(hello.stream());
+        final Stream stream = streams.acquire(hello.stream(), admission.streamQuota());
         // Held until the connection closes, however this HELLO ends; an idle stream can then go.
         ctx.channel().closeFuture().addListener(f -> streams.release(stream));
         timeout.cancel(false);
         if (hello.role() == Role.PUBLISHER)
         {
             final int sourceId = streams.newSourceId();
+            // The largest frame it may send: its principal's limit, or the relay's.
             ctx.writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), sourceId, 0, config.heartbeatIntervalMs(),
-                config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.voidPromise());
-            final ProducerHandler producer = new ProducerHandler(stream, sourceId, metrics);
-            welcomed(ctx);
+                config.heartbeatTimeoutMs(), admission.maxFrameLength(), EpochClock.nanos()), ctx.voidPromise());
+            final ProducerHandler producer = new ProducerHandler(stream, sourceId, metrics, admission.publishRate());
+            welcomed(ctx, admission);
             ctx.pipeline().replace(this, "publisher", producer);
-            connectionLog.opened("publisher", stream.name(), "as source " + sourceId, producer::messagesIn, null);
+            connectionLog.opened("publisher", stream.name(), "as source " + sourceId + admission.principalNote(),
+                producer::messagesIn, null);
         }
         else
         {
@@ -112,12 +151,15 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             {
                 ctx.channel().config().setOption(io.netty.channel.ChannelOption.SO_SNDBUF, config.subscriberSendBufferBytes());
             }
+            final StreamConfig laneConfig = admission.spillQuotaBytes() > 0 &&
+                admission.spillQuotaBytes() < stream.config().spillQuotaBytes() ?
+                stream.config().withSpillQuotaBytes(admission.spillQuotaBytes()) : stream.config();
             final Lane lane;
             try
             {
-                lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), stream.config(),
-                    stream.config().strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(),
-                        hello.subscription(), stream.config(), ctx.alloc(), l::wake) : null, diskTiers.deadLetters());
+                lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), laneConfig,
+                    laneConfig.strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(),
+                        hello.subscription(), laneConfig, ctx.alloc(), l::wake) : null, diskTiers.deadLetters());
             }
             catch (final RuntimeException | Error ex)
             {
@@ -126,22 +168,32 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
                 throw ex;
             }
             ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, metrics));
+            // The largest frame it may receive: the relay's, whoever published it.
             ctx.channel().writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.channel().voidPromise());
-            welcomed(ctx);
+            welcomed(ctx, admission);
             connectionLog.opened("subscriber", stream.name(), "(" + stream.config().strategy().configName() +
-                (hello.subscription().isEmpty() ? "" : ", subscription '" + hello.subscription() + "'") + ")",
-                lane::messagesAccepted, () -> lane.snapshot().messagesOut());
+                (hello.subscription().isEmpty() ? "" : ", subscription '" + hello.subscription() + "'") + ")" +
+                admission.principalNote(), lane::messagesAccepted, () -> lane.snapshot().messagesOut());
         }
     }
 
-    // With the WELCOME: frames up to the configured maximum from now on (the next frame of this read included), and
+    // With the WELCOME: frames up to the connection's maximum from now on (the next frame of this read included), and
     // heartbeats. Heartbeats never before the WELCOME: protocol.md §4 has the relay answer a HELLO with WELCOME or
-    // ERROR, and a heartbeat ahead of the answer would be neither. First in the pipeline, so any byte read counts.
-    private void welcomed(final ChannelHandlerContext ctx)
+    // ERROR, and a heartbeat ahead of the answer would be neither. First in the pipeline, so any byte read counts; but
+    // behind TLS, whose handler must encrypt the heartbeats it writes.
+    private void welcomed(final ChannelHandlerContext ctx, final Admission admission)
     {
-        ctx.pipeline().get(FrameDecoder.class).maxFrameLength(config.maxFrameLength());
-        ctx.pipeline().addFirst("heartbeat",
-            new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()));
+        ctx.pipeline().get(FrameDecoder.class).maxFrameLength(admission.maxFrameLength());
+        final HeartbeatHandler heartbeats = new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs());
+        final ChannelHandlerContext tls = ctx.pipeline().context(SslHandler.class);
+        if (tls != null)
+        {
+            ctx.pipeline().addAfter(tls.name(), "heartbeat", heartbeats);
+        }
+        else
+        {
+            ctx.pipeline().addFirst("heartbeat", heartbeats);
+        }
     }
 }

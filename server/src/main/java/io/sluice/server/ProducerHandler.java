@@ -12,9 +12,11 @@ import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Header;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.security.PublishRate;
 import org.agrona.DirectBuffer;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A publisher's connection after its HELLO: checks each DATA frame's stream, source and sequence, and forwards
@@ -24,6 +26,9 @@ import java.util.ArrayDeque;
  * mask so that one resume cannot undo another pause), and the handler waits for the lane to make room. Runs that
  * were already read when reading stopped queue behind it in order: at most {@code maxReadsPerLoop} reads'
  * worth. The relay ACKs, once per read batch, the highest sequence that every lane accepted.
+ * <p>
+ * A publisher whose principal has a publish rate stops reading the same way (its own pause reason) while its
+ * principal's connections are ahead of the rate: what was read goes on, nothing is dropped.
  */
 final class ProducerHandler extends ChannelInboundHandlerAdapter
 {
@@ -33,6 +38,8 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     static final int PAUSE_LANE_FULL = 1;
     /** Pause reason: the relay is shutting down and takes no new input. */
     static final int PAUSE_SHUTDOWN = 2;
+    /** Pause reason: the principal's connections are ahead of its publish rate. */
+    static final int PAUSE_RATE = 4;
 
     private final Stream stream;
     private final RelayMetrics metrics;
@@ -40,6 +47,8 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     private final int sourceId;
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
     private final Runnable retryTask = this::retry;
+    private final PublishRate publishRate;
+    private final Runnable rateCheck = this::checkRate;
     private final ByteBufView view = new ByteBufView();
     private final Header header = new Header();
     private ChannelHandlerContext ctx;
@@ -65,6 +74,15 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
 
     ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics)
     {
+        this(stream, sourceId, metrics, null);
+    }
+
+    /**
+     * @param publishRate the rate the publisher's principal shares among its connections, or null for none.
+     */
+    ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate)
+    {
+        this.publishRate = publishRate;
         this.stream = stream;
         this.blame = new ProducerBlame(stream.name(), sourceId);
         this.streamId = stream.id();
@@ -153,6 +171,10 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
             metrics.onMessagesIn(messages, index - start);
             run.writerIndex(index);
             enqueue(run, messages, expectedSequence - 1);
+            if (publishRate != null)
+            {
+                holdToRate(publishRate.onBytes(index - start));
+            }
         }
         else
         {
@@ -352,6 +374,31 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         closeIfDone();
     }
 
+    // Bytes already read go on; reading stops until the principal is back within its rate.
+    private void holdToRate(final long delayNanos)
+    {
+        if (delayNanos > 0 && (pauseReasons & PAUSE_RATE) == 0 && ctx != null)
+        {
+            pause(ctx, PAUSE_RATE);
+            ctx.executor().schedule(rateCheck, delayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void checkRate()
+    {
+        if (ctx == null || (pauseReasons & PAUSE_RATE) == 0)
+        {
+            return;
+        }
+        final long delayNanos = publishRate.delayNanos();
+        if (delayNanos > 0)
+        {
+            ctx.executor().schedule(rateCheck, delayNanos, TimeUnit.NANOSECONDS);
+            return;
+        }
+        resume(ctx, PAUSE_RATE);
+    }
+
     private void unheld(final int bytes)
     {
         heldBytes -= bytes;
@@ -367,7 +414,8 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
             if (LOG.isDebugEnabled())
             {
                 LOG.debug("publisher {} of stream '{}' paused ({})", ctx.channel().remoteAddress(), stream.name(),
-                    reason == PAUSE_LANE_FULL ? "a lane is full" : reason == PAUSE_SHUTDOWN ? "shutting down" : "closing");
+                    reason == PAUSE_LANE_FULL ? "a lane is full" : reason == PAUSE_SHUTDOWN ? "shutting down" :
+                        reason == PAUSE_RATE ? "ahead of its principal's publish rate" : "closing");
             }
         }
         pauseReasons |= reason;

@@ -19,6 +19,8 @@ import io.sluice.core.netty.Transports;
 import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.Hello;
 import io.sluice.core.util.RateLimitedLogger;
+import io.sluice.server.security.Gatekeeper;
+import io.sluice.server.security.InternalAccess;
 import io.sluice.server.bridge.BridgeContext;
 import io.sluice.server.bridge.Bridges;
 import org.slf4j.Logger;
@@ -56,13 +58,19 @@ public final class Relay implements AutoCloseable
     private final RelayMetrics metrics;
     private final StreamRegistry streams;
     private final DiskTiers diskTiers;
+    private final Gatekeeper gatekeeper;
+    private final ServerBootstrap bootstrap;
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+    // The loopback listener for the relay's own clients, bound when first asked for.
+    private Channel internalChannel;
     private volatile Bridges bridges = Bridges.NONE;
 
     private Relay(final RelayConfig config, final EventLoopGroup group, final Channel serverChannel,
         final ChannelGroup connections, final RelayMetrics metrics, final StreamRegistry streams,
-        final DiskTiers diskTiers)
+        final DiskTiers diskTiers, final Gatekeeper gatekeeper, final ServerBootstrap bootstrap)
     {
+        this.gatekeeper = gatekeeper;
+        this.bootstrap = bootstrap;
         this.diskTiers = diskTiers;
         this.config = config;
         this.group = group;
@@ -78,7 +86,8 @@ public final class Relay implements AutoCloseable
      * @param config settings.
      * @return the running relay.
      * @throws IllegalStateException when the address cannot be bound, or a bridge cannot start.
-     * @throws IllegalArgumentException when a bridge's settings are wrong.
+     * @throws IllegalArgumentException when a security file (TLS, principals) cannot be read or does not check, or a
+     *                                  bridge's settings are wrong.
      */
     public static Relay start(final RelayConfig config)
     {
@@ -91,6 +100,8 @@ public final class Relay implements AutoCloseable
      */
     static Relay start(final RelayConfig config, final UnaryOperator<SpillConfig> storeSettings)
     {
+        final Gatekeeper gatekeeper = new Gatekeeper(config.security(), config.authToken(), config.maxFrameLength(),
+            config.helloTimeoutMs());
         final EventLoopGroup group = Transports.newGroup(config.ioThreads(), "sluice-relay");
         final StreamRegistry streams = new StreamRegistry(config);
         final RelayMetrics metrics = new RelayMetrics(streams);
@@ -116,30 +127,16 @@ public final class Relay implements AutoCloseable
             .childOption(ChannelOption.RECVBUF_ALLOCATOR,
                 new AdaptiveRecvByteBufAllocator(512, 16 * 1024, config.maxReadBytes())
                     .maxMessagesPerRead(config.maxReadsPerLoop()))
-            .childHandler(new ChannelInitializer<SocketChannel>()
-            {
-                @Override
-                protected void initChannel(final SocketChannel ch)
-                {
-                    metrics.onConnectionOpened();
-                    connections.add(ch);
-                    final ConnectionLog connectionLog = new ConnectionLog(connectionLines);
-                    // Until the WELCOME (HelloHandler) a connection has shown no token: its decoder takes frames up
-                    // to the largest HELLO only, so it holds at most that much; and no HeartbeatHandler yet, since the
-                    // relay sends nothing before it answers the HELLO, and the hello timeout covers a silent peer.
-                    ch.pipeline().addLast(
-                        new FrameDecoder(Hello.MAX_FRAME_LENGTH),
-                        new HelloHandler(config, streams, metrics, diskTiers, connectionLog),
-                        connectionLog,
-                        errorHandler);
-                }
-            });
+            .childHandler(connectionSetUp(config, streams, metrics, diskTiers, gatekeeper, connections, connectionLines,
+                errorHandler, false));
         final Relay relay;
         try
         {
             final Channel server = bootstrap.bind(new InetSocketAddress(config.bindAddress(), config.port()))
                 .syncUninterruptibly().channel();
-            relay = new Relay(config, group, server, connections, metrics, streams, diskTiers);
+            relay = new Relay(config, group, server, connections, metrics, streams, diskTiers, gatekeeper,
+                bootstrap.clone().childHandler(connectionSetUp(config, streams, metrics, diskTiers, gatekeeper,
+                    connections, connectionLines, errorHandler, true)));
             final long sweepMs = streams.sweepIntervalMs();
             group.next().scheduleWithFixedDelay(() -> removeIdleStreams(streams), sweepMs, sweepMs,
                 TimeUnit.MILLISECONDS);
@@ -148,6 +145,7 @@ public final class Relay implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
+            gatekeeper.close();
             diskTiers.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + ex, ex);
@@ -163,11 +161,12 @@ public final class Relay implements AutoCloseable
         {
             return;
         }
-        final InetAddress bound = ((InetSocketAddress)serverChannel.localAddress()).getAddress();
-        final String host = !bound.isAnyLocalAddress() ? bound.getHostAddress()
-            : bound instanceof java.net.Inet6Address ? "::1" : "127.0.0.1";
+        // The loopback listener for the relay's own clients: plain TCP and the internal principal, whatever TLS,
+        // principals and limits the relay's port has.
+        final InternalAccess access = internalAccess();
         final DeadLetterStore deadLetters = diskTiers.deadLetters();
-        final BridgeContext context = new BridgeContext(host, port(), config.authToken(), config.maxFrameLength(),
+        final BridgeContext context = new BridgeContext(access.host(), access.port(), access.token(),
+            config.maxFrameLength(),
             deadLetters == null ? null : deadLetters::offer,
             stream ->
             {
@@ -188,6 +187,36 @@ public final class Relay implements AutoCloseable
             close();
             throw new IllegalStateException("cannot start bridges: " + ex.getMessage(), ex);
         }
+    }
+
+    // One pipeline for every connection: the gatekeeper first (limits, then TLS or the check for it), then frames.
+    private static ChannelInitializer<SocketChannel> connectionSetUp(final RelayConfig config,
+        final StreamRegistry streams, final RelayMetrics metrics, final DiskTiers diskTiers, final Gatekeeper gatekeeper,
+        final ChannelGroup connections, final RateLimitedLogger connectionLines, final ProtocolErrorHandler errorHandler,
+        final boolean internal)
+    {
+        return new ChannelInitializer<SocketChannel>()
+        {
+            @Override
+            protected void initChannel(final SocketChannel ch)
+            {
+                if (!gatekeeper.accept(ch, internal))
+                {
+                    return;
+                }
+                metrics.onConnectionOpened();
+                connections.add(ch);
+                final ConnectionLog connectionLog = new ConnectionLog(connectionLines);
+                // Until the WELCOME (HelloHandler) a connection has shown no token: its decoder takes frames up
+                // to the largest HELLO only, so it holds at most that much; and no HeartbeatHandler yet, since the
+                // relay sends nothing before it answers the HELLO, and the hello timeout covers a silent peer.
+                ch.pipeline().addLast(
+                    new FrameDecoder(Hello.MAX_FRAME_LENGTH),
+                    new HelloHandler(config, streams, metrics, diskTiers, connectionLog, gatekeeper),
+                    connectionLog,
+                    errorHandler);
+            }
+        };
     }
 
     private static void removeIdleStreams(final StreamRegistry streams)
@@ -227,6 +256,34 @@ public final class Relay implements AutoCloseable
     DiskTiers diskTiers()
     {
         return diskTiers;
+    }
+
+    /**
+     * @return who gets in and what they may do: its metrics, the metrics port's access, {@link Gatekeeper#reload()}.
+     */
+    public Gatekeeper security()
+    {
+        return gatekeeper;
+    }
+
+    /**
+     * How the relay's own clients (its bridges) connect: a listener on 127.0.0.1, bound on the first call, plain TCP
+     * whatever the relay's port speaks, that lets in only the token it gives (principal {@code internal}).
+     *
+     * @return where to connect, and the token.
+     * @throws IllegalStateException when the listener cannot be bound, or the relay is closed.
+     */
+    public synchronized InternalAccess internalAccess()
+    {
+        if (closing.get())
+        {
+            throw new IllegalStateException("the relay is closed");
+        }
+        if (internalChannel == null)
+        {
+            internalChannel = bootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
+        }
+        return gatekeeper.internalAccess("127.0.0.1", ((InetSocketAddress)internalChannel.localAddress()).getPort());
     }
 
     /**
@@ -273,6 +330,13 @@ public final class Relay implements AutoCloseable
         }
         metrics.shuttingDown();
         serverChannel.close().syncUninterruptibly();
+        synchronized (this)
+        {
+            if (internalChannel != null)
+            {
+                internalChannel.close().syncUninterruptibly();
+            }
+        }
         final Duration period = grace.isNegative() ? Duration.ZERO : grace;
         final long deadline = System.nanoTime() + period.toNanos();
         // Bridges that publish stop taking from outside and settle what the relay acknowledged; sinks keep reading.
@@ -288,6 +352,7 @@ public final class Relay implements AutoCloseable
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         // Lanes handed their memory tiers and hand-offs to disk as their connections closed; let that finish.
         diskTiers.close();
+        gatekeeper.close();
         LOG.info("relay on port {} stopped", ((InetSocketAddress)serverChannel.localAddress()).getPort());
     }
 }

@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Hello;
+import io.sluice.server.security.SecurityConfig;
 import io.sluice.server.bridge.BridgeConfig;
 
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ import java.util.Set;
  *                            streams named in {@code streams} stay.
  * @param maxStreams most streams not named in {@code streams} that may exist at once; a HELLO that would create one
  *                   more is refused with TOO_MANY_STREAMS.
+ * @param security TLS, principals, connection limits (see {@code docs/security.md}).
  * @param bridges bridges to other systems (such as Kafka) the relay starts once it listens, in order; names unique.
  */
 public record RelayConfig(
@@ -64,6 +66,7 @@ public record RelayConfig(
     int subscriberSendBufferBytes,
     int streamIdleTimeoutMs,
     int maxStreams,
+    SecurityConfig security,
     List<BridgeConfig> bridges)
 {
     /** The port a relay listens on when none is given. */
@@ -111,6 +114,7 @@ public record RelayConfig(
         require(shutdownGraceMs >= 0, "shutdown-grace must not be negative, was " + shutdownGraceMs + " ms");
         require(streamIdleTimeoutMs > 0, "stream-idle-timeout must be positive, was " + streamIdleTimeoutMs + " ms");
         require(maxStreams >= 1, "max-streams must be >= 1, was " + maxStreams);
+        require(security != null, "security settings are required (SecurityConfig.DEFAULT for none)");
         require(authToken.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= Hello.MAX_TOKEN_LENGTH,
             "auth-token must be at most " + Hello.MAX_TOKEN_LENGTH + " bytes");
         streams = Map.copyOf(streams == null ? Map.of() : streams);
@@ -180,6 +184,7 @@ public record RelayConfig(
         b.subscriberSendBufferBytes = subscriberSendBufferBytes;
         b.streamIdleTimeoutMs = streamIdleTimeoutMs;
         b.maxStreams = maxStreams;
+        b.security = security;
         b.bridges.addAll(bridges);
         return b;
     }
@@ -210,6 +215,7 @@ public record RelayConfig(
         private int subscriberSendBufferBytes;
         private int streamIdleTimeoutMs = DEFAULT_STREAM_IDLE_TIMEOUT_MS;
         private int maxStreams = DEFAULT_MAX_STREAMS;
+        private SecurityConfig security = SecurityConfig.DEFAULT;
         private final List<BridgeConfig> bridges = new ArrayList<>();
 
         private Builder()
@@ -357,6 +363,19 @@ public record RelayConfig(
             return this;
         }
 
+        /** @return this. */
+        public Builder security(final SecurityConfig security)
+        {
+            this.security = security;
+            return this;
+        }
+
+        /** @return the current security settings (to derive from). */
+        public SecurityConfig security()
+        {
+            return security;
+        }
+
         /** @return this, with one more bridge after those added before. */
         public Builder bridge(final BridgeConfig bridge)
         {
@@ -379,7 +398,7 @@ public record RelayConfig(
             return new RelayConfig(bindAddress, port, ioThreads, maxFrameLength, helloTimeoutMs, heartbeatIntervalMs,
                 heartbeatTimeoutMs, lowWaterMark, highWaterMark, maxReadBytes, maxReadsPerLoop, authToken,
                 defaultStream, streams, spillDirectory, shutdownGraceMs, deadLetterDirectory, deadLetterQuotaBytes,
-                subscriberSendBufferBytes, streamIdleTimeoutMs, maxStreams, bridges);
+                subscriberSendBufferBytes, streamIdleTimeoutMs, maxStreams, security, bridges);
         }
     }
 }

@@ -1,11 +1,14 @@
 package io.sluice.server;
 
 import io.sluice.core.protocol.Hello;
+import io.sluice.core.tls.TlsProvider;
 import io.sluice.server.bridge.BridgeConfig;
 import io.sluice.server.bridge.BridgeConfigException;
 import io.sluice.server.bridge.BridgeSettings;
 import io.sluice.server.bridge.Bridges;
 import io.sluice.server.drop.DropPolicySpec;
+import io.sluice.server.security.SecurityConfig;
+import io.sluice.server.security.TlsSettings;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -52,8 +55,11 @@ public final class RelayConfigFile
     private static final List<String> TOP_KEYS = List.of("bind", "port", "io-threads", "max-frame-length",
         "hello-timeout", "heartbeat-interval", "heartbeat-timeout", "low-water-mark", "high-water-mark",
         "max-read-bytes", "max-reads-per-loop", "auth-token", "spill-dir", "shutdown-grace", "dead-letter-dir",
-        "dead-letter-quota", "subscriber-send-buffer", "stream-idle-timeout", "max-streams", "default-stream",
-        "streams", "bridges");
+        "dead-letter-quota", "subscriber-send-buffer", "stream-idle-timeout", "max-streams", "max-connections",
+        "max-unauthenticated-connections", "tls", "principals", "reload-check-interval", "metrics-token-file",
+        "default-stream", "streams", "bridges");
+    private static final List<String> TLS_KEYS = List.of("cert", "key", "client-ca", "client-auth", "provider",
+        "metrics");
     private static final List<String> STREAM_KEYS = List.of("strategy", "on-full", "deadline", "sample-every",
         "lane-bytes", "lane-runs", "memory", "spill-quota");
     /** A config file is a few KiB; the cap stops a wrong path (a log, a dump) from being read into memory whole. */
@@ -81,24 +87,33 @@ public final class RelayConfigFile
      */
     public static RelayConfig.Builder load(final Path file, final RelayConfig.Builder into)
     {
-        final String text;
+        return parse(readText(file, "config file"), file.toString(), into);
+    }
+
+    /**
+     * @param file a UTF-8 text file.
+     * @param what what the file is, for messages ("config file").
+     * @return its text.
+     * @throws IllegalArgumentException naming the file and why it cannot be read.
+     */
+    public static String readText(final Path file, final String what)
+    {
         try
         {
-            text = Files.readString(file);
+            return Files.readString(file);
         }
         catch (final NoSuchFileException ex)
         {
-            throw new IllegalArgumentException("cannot read config file " + file + ": no such file", ex);
+            throw new IllegalArgumentException("cannot read " + what + " " + file + ": no such file", ex);
         }
         catch (final CharacterCodingException ex)
         {
-            throw new IllegalArgumentException("cannot read config file " + file + ": not UTF-8 text", ex);
+            throw new IllegalArgumentException("cannot read " + what + " " + file + ": not UTF-8 text", ex);
         }
         catch (final IOException ex)
         {
-            throw new IllegalArgumentException("cannot read config file " + file + ": " + ex, ex);
+            throw new IllegalArgumentException("cannot read " + what + " " + file + ": " + ex, ex);
         }
-        return parse(text, file.toString(), into);
     }
 
     /**
@@ -117,7 +132,16 @@ public final class RelayConfigFile
         return into;
     }
 
-    private static Object readYaml(final String yaml, final String source)
+    /**
+     * Reads plain YAML the way every Sluice file is read: no tags that make objects, no repeated keys, scalars as the
+     * text written (see {@link TextResolver}).
+     *
+     * @param yaml the text.
+     * @param source what to call the text in messages, usually the file name.
+     * @return maps, lists, text and nulls.
+     * @throws IllegalArgumentException naming the source, the line and the column of a syntax error.
+     */
+    public static Object readYaml(final String yaml, final String source)
     {
         final LoaderOptions options = new LoaderOptions();
         // A repeated key is almost always an edit gone wrong; silently taking the last one hides it.
@@ -185,6 +209,8 @@ public final class RelayConfigFile
                 case "subscriber-send-buffer" -> into.subscriberSendBufferBytes(intBytes(value, key));
                 case "stream-idle-timeout" -> into.streamIdleTimeoutMs(millis(value, key));
                 case "max-streams" -> into.maxStreams(wholeNumber(value, key));
+                case "max-connections", "max-unauthenticated-connections", "principals", "reload-check-interval",
+                    "metrics-token-file", "tls" -> applySecurity(key, value);
                 default ->
                 {
                     // Water marks are set as a pair, and the streams after default-stream: both below.
@@ -372,6 +398,76 @@ public final class RelayConfigFile
             }
             throw badValue(key, ex.getMessage(), ex);
         }
+    }
+
+    private void applySecurity(final String key, final Object value)
+    {
+        final SecurityConfig before = into.security();
+        final SecurityConfig after;
+        try
+        {
+            after = switch (key)
+            {
+                case "max-connections" -> before.withConnectionLimits(wholeNumber(value, key),
+                    before.maxUnauthenticatedConnections());
+                case "max-unauthenticated-connections" -> before.withConnectionLimits(before.maxConnections(),
+                    wholeNumber(value, key));
+                case "principals" -> before.withPrincipalsFile(Path.of(text(value, key)));
+                case "reload-check-interval" -> before.withReloadCheckIntervalMs(millis(value, key));
+                case "metrics-token-file" -> before.withMetricsTokenFile(Path.of(text(value, key)));
+                default -> before.withTls(tls(value));
+            };
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            if (ex.getMessage() != null && ex.getMessage().startsWith("bad value for"))
+            {
+                throw ex;
+            }
+            throw badValue(key, ex.getMessage(), ex);
+        }
+        into.security(after);
+    }
+
+    private TlsSettings tls(final Object value)
+    {
+        final Map<?, ?> fields = mapping(value, "tls");
+        checkKeys(fields, "tls", TLS_KEYS);
+        final Path cert = fields.containsKey("cert") ? Path.of(text(fields.get("cert"), "tls.cert")) : null;
+        final Path key = fields.containsKey("key") ? Path.of(text(fields.get("key"), "tls.key")) : null;
+        final Path clientCa = fields.containsKey("client-ca") ? Path.of(text(fields.get("client-ca"), "tls.client-ca")) : null;
+        final TlsSettings.ClientAuth clientAuth = fields.containsKey("client-auth") ?
+            named(text(fields.get("client-auth"), "tls.client-auth"), "tls.client-auth", TlsSettings.ClientAuth::of) : null;
+        final TlsProvider provider = fields.containsKey("provider") ?
+            named(text(fields.get("provider"), "tls.provider"), "tls.provider", TlsProvider::of) : TlsProvider.AUTO;
+        return new TlsSettings(cert, key, clientCa, clientAuth, provider,
+            fields.containsKey("metrics") && yesOrNo(fields.get("metrics"), "tls.metrics"));
+    }
+
+    private <T> T named(final String text, final String path, final java.util.function.Function<String, T> parse)
+    {
+        try
+        {
+            return parse.apply(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw badValue(path, ex.getMessage(), ex);
+        }
+    }
+
+    private boolean yesOrNo(final Object value, final String path)
+    {
+        final String text = scalar(value, path).strip();
+        if ("true".equalsIgnoreCase(text))
+        {
+            return true;
+        }
+        if ("false".equalsIgnoreCase(text))
+        {
+            return false;
+        }
+        throw badValue(path, "'" + text + "' is not true or false", null);
     }
 
     /** Builds once, so that range errors are reported against the file and the keys it set. */

@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.ProtocolException;
+import io.sluice.server.security.StreamQuota;
 
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,8 +17,9 @@ import java.util.function.LongSupplier;
  * removed.
  * <p>
  * At most {@code max-streams} streams not named in the config exist at once; a HELLO that would create one more is
- * refused with {@link ErrorCode#TOO_MANY_STREAMS}. New streams are admitted in one place ({@code admit}), so that a
- * limit per principal (once connections have principals) is one more check there, under the same code.
+ * refused with {@link ErrorCode#TOO_MANY_STREAMS}. New streams are admitted in one place ({@code admit}), where the
+ * principal whose HELLO creates one takes it from its own quota too ({@link StreamQuota}, under the same code), and
+ * gets it back when the stream is removed.
  * <p>
  * A connection holds its stream from its HELLO to its close ({@link #acquire}, {@link #release}); lookup and
  * removal of one name are atomic with each other, so a connection never holds a stream that has been removed.
@@ -34,6 +36,8 @@ final class StreamRegistry
     private final AtomicInteger nextSourceId = new AtomicInteger(1);
     // Streams not named in the config, which max-streams bounds.
     private final AtomicInteger unconfigured = new AtomicInteger();
+    // Whose quota each stream not named in the config was taken from: given back when it is removed.
+    private final ConcurrentHashMap<String, StreamQuota> creators = new ConcurrentHashMap<>();
 
     StreamRegistry(final RelayConfig config)
     {
@@ -59,9 +63,21 @@ final class StreamRegistry
      */
     Stream acquire(final String name)
     {
+        return acquire(name, StreamQuota.NONE);
+    }
+
+    /**
+     * Any thread: the stream named in a HELLO, created when it does not exist (and then taken from {@code quota});
+     * held by the caller until it calls {@link #release}.
+     *
+     * @throws ProtocolException {@link ErrorCode#TOO_MANY_STREAMS} when the stream would be one too many for the relay
+     *                           or for the quota.
+     */
+    Stream acquire(final String name, final StreamQuota quota)
+    {
         return streams.compute(name, (n, existing) ->
         {
-            final Stream stream = existing != null ? existing : admit(n);
+            final Stream stream = existing != null ? existing : admit(n, quota);
             stream.join();
             return stream;
         });
@@ -74,7 +90,7 @@ final class StreamRegistry
     }
 
     // Inside compute for the name: the limit and the count change with the map.
-    private Stream admit(final String name)
+    private Stream admit(final String name, final StreamQuota quota)
     {
         final boolean configured = config.streams().containsKey(name);
         if (!configured)
@@ -84,6 +100,8 @@ final class StreamRegistry
                 throw new ProtocolException(ErrorCode.TOO_MANY_STREAMS, "no new stream '" + name + "': the relay has " +
                     config.maxStreams() + " streams, its max-streams");
             }
+            quota.take(name);
+            creators.put(name, quota);
             unconfigured.incrementAndGet();
         }
         return new Stream(name, nextId(nextStreamId), config.streamConfig(name), configured);
@@ -101,13 +119,24 @@ final class StreamRegistry
         for (final Stream candidate : streams.values())
         {
             if (candidate.isIdle(now, idleTimeoutNanos) && streams.computeIfPresent(candidate.name(),
-                (n, stream) -> stream.isIdle(now, idleTimeoutNanos) ? null : stream) == null)
+                (n, stream) -> stream.isIdle(now, idleTimeoutNanos) ? removed(n) : stream) == null)
             {
                 unconfigured.decrementAndGet();
                 removed++;
             }
         }
         return removed;
+    }
+
+    // Inside compute for the name, as admit: the creator's quota is given back before the name can be created again.
+    private Stream removed(final String name)
+    {
+        final StreamQuota quota = creators.remove(name);
+        if (quota != null)
+        {
+            quota.giveBack();
+        }
+        return null;
     }
 
     /** @return how often {@link #removeIdle} should run: streams go between the timeout and the timeout plus this. */

@@ -162,6 +162,17 @@ final class ChildRelay implements AutoCloseable
     }
 
     /**
+     * Sends SIGHUP (reload the security files) and returns once it is sent.
+     */
+    void signalHup() throws IOException, InterruptedException
+    {
+        if (new ProcessBuilder("kill", "-HUP", Long.toString(pid())).inheritIO().start().waitFor() != 0)
+        {
+            throw new IllegalStateException("kill -HUP " + pid() + " failed");
+        }
+    }
+
+    /**
      * Sends SIGTERM and returns at once.
      */
     void signalTerm()

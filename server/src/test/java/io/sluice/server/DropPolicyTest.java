@@ -45,11 +45,23 @@ class DropPolicyTest
     @TempDir
     Path spillDir;
 
+    /** The relay's settings; the TLS variant of this test adds TLS. */
+    RelayConfig relayConfig(final RelayConfig config)
+    {
+        return config;
+    }
+
+    /** The clients' settings; the TLS variant of this test adds TLS. */
+    ClientConfig clientConfig(final ClientConfig config)
+    {
+        return config;
+    }
+
     private void start(final StreamConfig stream)
     {
-        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).spillDirectory(spillDir)
-            .defaultStream(stream.withMemoryBytes(64 * 1024)).build());
-        client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2));
+        relay = Relay.start(relayConfig(RelayConfig.builder().port(0).ioThreads(2).spillDirectory(spillDir)
+            .defaultStream(stream.withMemoryBytes(64 * 1024)).build()));
+        client = new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)));
     }
 
     @AfterEach
@@ -157,10 +169,10 @@ class DropPolicyTest
     @Test
     void droppedMessagesAreKeptInTheDeadLetterStore(@TempDir final Path deadLetterDir) throws Exception
     {
-        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).deadLetterDirectory(deadLetterDir)
+        relay = Relay.start(relayConfig(RelayConfig.builder().port(0).ioThreads(2).deadLetterDirectory(deadLetterDir)
             .deadLetterQuotaBytes(64L << 20)
-            .defaultStream(StreamConfig.DEFAULT.withStrategyName("drop-oldest").withMemoryBytes(64 * 1024)).build());
-        client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2));
+            .defaultStream(StreamConfig.DEFAULT.withStrategyName("drop-oldest").withMemoryBytes(64 * 1024)).build()));
+        client = new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)));
         final Subscription subscription = client.subscribe("kept");
         final Publication publication = client.publish("kept");
 
@@ -216,11 +228,11 @@ class DropPolicyTest
     @Test
     void latencySizedBuffersOnBothEndsKeepTheAccounts() throws Exception
     {
-        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).subscriberSendBufferBytes(16 * 1024)
+        relay = Relay.start(relayConfig(RelayConfig.builder().port(0).ioThreads(2).subscriberSendBufferBytes(16 * 1024)
             .waterMarks(8 * 1024, 16 * 1024).defaultStream(StreamConfig.DEFAULT.withStrategyName("drop-oldest")
-                .withMemoryBytes(16 * 1024)).build());
-        client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)
-            .withReceiveBufferBytes(16 * 1024).withSubscriptionRingBytes(16 * 1024));
+                .withMemoryBytes(16 * 1024)).build()));
+        client = new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)
+            .withReceiveBufferBytes(16 * 1024).withSubscriptionRingBytes(16 * 1024)));
         final Subscription subscription = client.subscribe("fresh");
         final Publication publication = client.publish("fresh");
 

@@ -38,6 +38,56 @@ class RelayConfigFileTest
     }
 
     @Test
+    void readsTheSecurityKeys()
+    {
+        final RelayConfig config = parse("""
+            tls:
+              cert: /etc/sluice/relay.crt
+              key: /etc/sluice/relay.key
+              client-ca: /etc/sluice/clients-ca.crt
+              client-auth: optional
+              provider: jdk
+              metrics: true
+            principals: /etc/sluice/principals.yaml
+            max-connections: 500
+            max-unauthenticated-connections: 50
+            reload-check-interval: 30s
+            metrics-token-file: /etc/sluice/metrics.token
+            """);
+        final io.sluice.server.security.SecurityConfig security = config.security();
+        assertEquals(Path.of("/etc/sluice/relay.crt"), security.tls().certificate());
+        assertEquals(Path.of("/etc/sluice/relay.key"), security.tls().key());
+        assertEquals(Path.of("/etc/sluice/clients-ca.crt"), security.tls().clientCa());
+        assertEquals(io.sluice.server.security.TlsSettings.ClientAuth.OPTIONAL, security.tls().clientAuth());
+        assertEquals(io.sluice.core.tls.TlsProvider.JDK, security.tls().provider());
+        assertTrue(security.tls().metrics());
+        assertEquals(Path.of("/etc/sluice/principals.yaml"), security.principalsFile());
+        assertEquals(500, security.maxConnections());
+        assertEquals(50, security.maxUnauthenticatedConnections());
+        assertEquals(30_000, security.reloadCheckIntervalMs());
+        assertEquals(Path.of("/etc/sluice/metrics.token"), security.metricsTokenFile());
+        // A client CA without client-auth means required.
+        assertEquals(io.sluice.server.security.TlsSettings.ClientAuth.REQUIRED, parse(
+            "tls: {cert: a.crt, key: a.key, client-ca: ca.crt}").security().tls().clientAuth());
+    }
+
+    @Test
+    void namesTheSecurityKeyAtFault()
+    {
+        assertEquals("bad value for 'tls.client-auth' in relay.yaml: 'sometimes' is not a client-auth mode (known: "
+            + "none, optional, required)", error("tls: {cert: a.crt, key: a.key, client-ca: c.crt, client-auth: sometimes}"));
+        assertEquals("bad value for 'tls.provider' in relay.yaml: 'boring' is not a TLS provider (known: auto, jdk, "
+            + "openssl)", error("tls: {cert: a.crt, key: a.key, provider: boring}"));
+        assertContains(error("tls: {cert: a.crt}"), "'tls'", "tls-cert and tls-key");
+        assertContains(error("tls: {cert: a.crt, key: a.key, client-auth: required}"), "'tls'", "needs tls-client-ca");
+        assertContains(error("tls: {cert: a.crt, key: a.key, ciphers: all}"), "unknown key 'tls.ciphers'");
+        assertContains(error("max-connections: 0"), "'max-connections'", "must be >= 1");
+        assertContains(error("max-unauthenticated-connections: many"), "'max-unauthenticated-connections'",
+            "not a whole number");
+        assertContains(error("reload-check-interval: -1s"), "'reload-check-interval'");
+    }
+
+    @Test
     void loadsEveryKeyFromAFile() throws Exception
     {
         final Path file = dir.resolve("relay.yaml");
@@ -202,7 +252,9 @@ class RelayConfigFileTest
         assertEquals("unknown key 'prot' in relay.yaml (known: bind, port, io-threads, max-frame-length, hello-timeout, "
             + "heartbeat-interval, heartbeat-timeout, low-water-mark, high-water-mark, max-read-bytes, "
             + "max-reads-per-loop, auth-token, spill-dir, shutdown-grace, dead-letter-dir, dead-letter-quota, "
-            + "subscriber-send-buffer, stream-idle-timeout, max-streams, default-stream, streams, bridges)",
+            + "subscriber-send-buffer, stream-idle-timeout, max-streams, max-connections, "
+            + "max-unauthenticated-connections, tls, principals, reload-check-interval, metrics-token-file, default-stream, "
+            + "streams, bridges)",
             error("prot: 7440"));
     }
 

@@ -28,11 +28,23 @@ class SlowConsumerTest
     private Relay relay;
     private SluiceClient client;
 
+    /** The relay's settings; the TLS variant of this test adds TLS. */
+    RelayConfig relayConfig(final RelayConfig config)
+    {
+        return config;
+    }
+
+    /** The clients' settings; the TLS variant of this test adds TLS. */
+    ClientConfig clientConfig(final ClientConfig config)
+    {
+        return config;
+    }
+
     private void start(final Strategy strategy)
     {
-        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2)
-            .defaultStream(StreamConfig.DEFAULT.withStrategy(strategy).withMemoryBytes(1024 * 1024)).build());
-        client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2));
+        relay = Relay.start(relayConfig(RelayConfig.builder().port(0).ioThreads(2)
+            .defaultStream(StreamConfig.DEFAULT.withStrategy(strategy).withMemoryBytes(1024 * 1024)).build()));
+        client = new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)));
     }
 
     @AfterEach

@@ -29,19 +29,31 @@ class SpillStrategyTest
     @TempDir
     Path spillDir;
 
+    /** The relay's settings; the TLS variant of this test adds TLS. */
+    RelayConfig relayConfig(final RelayConfig config)
+    {
+        return config;
+    }
+
+    /** The clients' settings; the TLS variant of this test adds TLS. */
+    ClientConfig clientConfig(final ClientConfig config)
+    {
+        return config;
+    }
+
     private Relay startRelay(final long quota)
     {
-        return Relay.start(RelayConfig.builder().port(0).ioThreads(2).spillDirectory(spillDir)
+        return Relay.start(relayConfig(RelayConfig.builder().port(0).ioThreads(2).spillDirectory(spillDir)
             .defaultStream(StreamConfig.DEFAULT.withStrategy(Strategy.SPILL).withMemoryBytes(MEMORY)
                 .withSpillQuotaBytes(quota))
-            .build());
+            .build()));
     }
 
     @Test
     void burstsSpillToDiskAndReturnInOrderManyTimesOver() throws Exception
     {
         try (Relay relay = startRelay(1L << 30);
-             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)))
+             SluiceClient client = new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2))))
         {
             final Subscription subscription = client.subscribe("spill-order");
             final Publication publication = client.publish("spill-order");
@@ -81,7 +93,7 @@ class SpillStrategyTest
     void fullQuotaFallsBackToThrottleAndLosesNothing() throws Exception
     {
         try (Relay relay = startRelay(1024 * 1024);
-             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)))
+             SluiceClient client = new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2))))
         {
             final Subscription subscription = client.subscribe("spill-quota");
             final Publication publication = client.publish("spill-quota");
@@ -122,7 +134,7 @@ class SpillStrategyTest
         long lastBefore;
         final OrderCheckingHandler handler = new OrderCheckingHandler();
         try (Relay relay = startRelay(1L << 30);
-             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)))
+             SluiceClient client = new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2))))
         {
             final Subscription subscription = client.subscribe("spill-restart", "durable-1");
             final Publication publication = client.publish("spill-restart");
@@ -144,7 +156,7 @@ class SpillStrategyTest
         }
         // Relay closed: its lanes handed their memory tiers to disk.
         try (Relay relay = startRelay(1L << 30);
-             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)))
+             SluiceClient client = new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2))))
         {
             final Subscription subscription = client.subscribe("spill-restart", "durable-1");
             final FirstSequence first = new FirstSequence(handler);

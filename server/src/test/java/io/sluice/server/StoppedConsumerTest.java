@@ -32,11 +32,23 @@ class StoppedConsumerTest
     private Relay relay;
     private SluiceClient client;
 
+    /** The relay's settings; the TLS variant of this test adds TLS. */
+    RelayConfig relayConfig(final RelayConfig config)
+    {
+        return config;
+    }
+
+    /** The clients' settings; the TLS variant of this test adds TLS. */
+    ClientConfig clientConfig(final ClientConfig config)
+    {
+        return config;
+    }
+
     @BeforeEach
     void start()
     {
-        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
-        client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2));
+        relay = Relay.start(relayConfig(RelayConfig.builder().port(0).ioThreads(2).build()));
+        client = new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)));
     }
 
     @AfterEach

@@ -20,7 +20,8 @@ final class Traffic
     }
 
     /**
-     * Offers messages {@code 0 .. count-1}, retrying each while back-pressured, so none is skipped.
+     * Offers messages {@code 0 .. count-1}, retrying each while back-pressured, so none is skipped; fails when the
+     * publication's connection is lost.
      */
     static void publishNumbered(final Publication publication, final long count, final int payloadLength)
     {
@@ -28,8 +29,11 @@ final class Traffic
         for (long i = 0; i < count; i++)
         {
             payload.putLong(0, i);
-            while (publication.offer(payload, 0, payloadLength) < 0)
+            long result;
+            while ((result = publication.offer(payload, 0, payloadLength)) < 0)
             {
+                assertTrue(result == Publication.BACK_PRESSURED, "offer of message " + i + " returned " + result +
+                    ": " + publication.closeReason());
                 LockSupport.parkNanos(10_000);
             }
         }

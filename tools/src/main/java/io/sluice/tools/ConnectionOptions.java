@@ -1,6 +1,7 @@
 package io.sluice.tools;
 
 import io.sluice.client.ClientConfig;
+import io.sluice.client.ClientTls;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -18,7 +19,9 @@ import java.util.function.UnaryOperator;
  * ({@code @Mixin ConnectionOptions connection}).
  * <p>
  * The auth token comes from a file or the environment, never from the command line, which other users of the
- * machine see in {@code ps}.
+ * machine see in {@code ps}. With {@code --tls-trust} the connection is TLS, the relay's certificate checked against
+ * the given authorities and its name against {@code --host}; {@code --tls-cert} and {@code --tls-key} add a client
+ * certificate for a relay that asks for one.
  */
 public final class ConnectionOptions
 {
@@ -37,6 +40,19 @@ public final class ConnectionOptions
         description = "Read the relay's auth token from FILE (its whole content, less a final line break). "
             + "Default: the " + TOKEN_ENV + " environment variable if set, else no token.")
     Path tokenFile;
+
+    @Option(names = "--tls-trust", paramLabel = "FILE",
+        description = "Connect with TLS, trusting the certificate authorities in FILE (PEM) to sign the relay's "
+            + "certificate, which must name --host. Default: plain TCP.")
+    Path tlsTrust;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+        description = "With --tls-trust: this client's certificate (PEM), for a relay that asks for one (mutual TLS).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+        description = "The private key of --tls-cert (PEM, unencrypted PKCS#8).")
+    Path tlsKey;
 
     @Option(names = "--connect-timeout", defaultValue = "5s", paramLabel = "D",
         converter = ProduceCommand.DurationConverter.class,
@@ -60,10 +76,19 @@ public final class ConnectionOptions
         {
             throw new ParameterException(spec.commandLine(), "--connect-timeout must be from 1ms to 24 days");
         }
+        if (tlsTrust == null && (tlsCert != null || tlsKey != null))
+        {
+            throw new ParameterException(spec.commandLine(), "--tls-cert and --tls-key need --tls-trust");
+        }
         try
         {
+            final ClientTls tls = tlsTrust == null ? null : ClientTls.trusting(tlsTrust).withCertificate(tlsCert, tlsKey);
+            if (tls != null)
+            {
+                tls.newContext(); // reads the files now, so that a wrong one is a usage error
+            }
             return ClientConfig.of(host, port).withAuthToken(token).withMaxMessageLength(maxMessageLength)
-                .withConnectTimeoutMs((int)timeoutMs);
+                .withConnectTimeoutMs((int)timeoutMs).withTls(tls);
         }
         catch (final IllegalArgumentException ex)
         {

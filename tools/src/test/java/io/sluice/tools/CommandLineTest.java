@@ -1,5 +1,7 @@
 package io.sluice.tools;
 
+import io.sluice.client.ClientTls;
+import io.sluice.core.test.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -116,7 +118,8 @@ class CommandLineTest
             out.getBuffer().setLength(0);
             assertEquals(0, run(command, "--help"));
             for (final String option :
-                new String[] {"--host", "--port", "--token-file", "--connect-timeout", "SLUICE_TOKEN"})
+                new String[] {"--host", "--port", "--token-file", "--connect-timeout", "SLUICE_TOKEN", "--tls-trust",
+                    "--tls-cert", "--tls-key"})
             {
                 assertTrue(out.toString().contains(option), option + " in " + out);
             }
@@ -141,6 +144,41 @@ class CommandLineTest
         options.environment = name -> null;
         options.tokenFile = null;
         assertEquals("", options.clientConfig(spec, 64).authToken());
+    }
+
+    @Test
+    void tlsOptionsGiveTheClientTlsAndBadFilesAreABadCommandLine(@TempDir final Path dir) throws Exception
+    {
+        final TestCertificates.Authority authority = TestCertificates.authority("CLI test CA");
+        final Path ca = authority.write(dir, "ca");
+        final Path cert = authority.client("CN=cli", null).write(dir, "cli");
+        final CommandSpec spec = new CommandLine(new ProduceCommand()).getCommandSpec();
+        final ConnectionOptions options = new ConnectionOptions();
+        options.host = "relay.example";
+        options.port = 7440;
+        options.connectTimeout = Duration.ofSeconds(5);
+        options.environment = name -> null;
+        assertEquals(null, options.clientConfig(spec, 64).tls(), "plain TCP without --tls-trust");
+        options.tlsTrust = ca;
+        options.tlsCert = cert;
+        options.tlsKey = dir.resolve("cli.key");
+        final ClientTls tls = options.clientConfig(spec, 64).tls();
+        assertEquals(ca, tls.trustFile());
+        assertEquals(cert, tls.certificateFile());
+        assertTrue(tls.verifyHostname(), "the relay's name is checked");
+
+        assertEquals(2, run(new ProduceCommand(), "--stream", "demo", "--tls-trust", dir.resolve("missing").toString()));
+        assertTrue(err.toString().contains("cannot read TLS trust file"), err.toString());
+        assertEquals(2, run(new ProduceCommand(), "--stream", "demo", "--tls-cert", cert.toString(), "--tls-key",
+            dir.resolve("cli.key").toString()));
+        assertTrue(err.toString().contains("--tls-cert and --tls-key need --tls-trust"), err.toString());
+        assertEquals(2, run(new ConsumeCommand(), "--stream", "demo", "--tls-trust", ca.toString(), "--tls-cert",
+            cert.toString()));
+        assertTrue(err.toString().contains("a client certificate needs its key"), err.toString());
+        final Path otherKey = authority.client("CN=other", null).write(dir, "other");
+        assertEquals(2, run(new ConsumeCommand(), "--stream", "demo", "--tls-trust", ca.toString(), "--tls-cert",
+            cert.toString(), "--tls-key", dir.resolve("other.key").toString()));
+        assertTrue(err.toString().contains("does not belong to the certificate"), err.toString() + otherKey);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.sluice.bench.load;
 import io.sluice.client.BufferClaim;
 import io.sluice.client.CallbackSubscription;
 import io.sluice.client.ClientConfig;
+import io.sluice.client.ClientTls;
 import io.sluice.client.ExclusivePublication;
 import io.sluice.client.MessageHandler;
 import io.sluice.client.Publication;
@@ -55,7 +56,17 @@ public final class SluiceLink implements Link
     public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final int receiveBufferBytes,
         final boolean classicPaths)
     {
-        final ClientConfig config = ClientConfig.of("127.0.0.1", port).withMaxMessageLength(Math.max(maxPayloadBytes, 64));
+        this(port, maxPayloadBytes, ioThreads, receiveBufferBytes, classicPaths, null);
+    }
+
+    /**
+     * @param tls TLS for both clients, or null for plain TCP.
+     */
+    public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final int receiveBufferBytes,
+        final boolean classicPaths, final ClientTls tls)
+    {
+        final ClientConfig config = ClientConfig.of("127.0.0.1", port).withMaxMessageLength(Math.max(maxPayloadBytes, 64))
+            .withTls(tls);
         this.producers = new SluiceClient(config.withIoThreads(ioThreads));
         // Latency-sized consumers: a small kernel buffer and a small ring (a few KiB of messages), since everything
         // waiting there ages.

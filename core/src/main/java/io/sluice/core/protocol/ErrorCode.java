@@ -28,7 +28,10 @@ public enum ErrorCode
     UNEXPECTED_FRAME(10),
     /** A DATA frame names a stream or source other than the ones assigned in WELCOME. */
     WRONG_STREAM(11),
-    /** The auth token was refused. */
+    /**
+     * The HELLO's credentials (its token, or the client certificate) name no principal the relay knows. The text is
+     * the same whatever was wrong; the relay's log says which.
+     */
     AUTH_FAILED(12),
     /** Reserved: a relay that refuses stream names it is not configured with. This relay never sends it. */
     UNKNOWN_STREAM(13),
@@ -46,7 +49,28 @@ public enum ErrorCode
      * The HELLO names a stream that does not exist, and creating it would pass a limit on the number of streams
      * (the relay's {@code max-streams}); the text names the limit.
      */
-    TOO_MANY_STREAMS(19);
+    TOO_MANY_STREAMS(19),
+    /**
+     * The principal may not use the stream in the role it asked for (publish or subscribe), or may not use the durable
+     * subscription name it gave; the text names the stream and the role. Also sent to a connection whose permission
+     * was taken away by a reload of the principals file.
+     */
+    PERMISSION_DENIED(20),
+    /**
+     * Creating the connection would pass a limit on connections: the relay's {@code max-connections}, its
+     * {@code max-unauthenticated-connections}, or the principal's {@code max-connections}; the text names the limit.
+     */
+    TOO_MANY_CONNECTIONS(21),
+    /**
+     * The principal already has as many durable subscriptions connected as its {@code max-subscriptions} allows; the
+     * text names the limit.
+     */
+    TOO_MANY_SUBSCRIPTIONS(22),
+    /**
+     * One side speaks TLS and the other does not: plain text arrived on a port that takes TLS only, or a TLS
+     * handshake on a plain-text port.
+     */
+    TLS_MISMATCH(23);
 
     private static final ErrorCode[] BY_CODE = new ErrorCode[32];
 

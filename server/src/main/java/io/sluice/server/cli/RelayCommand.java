@@ -9,6 +9,9 @@ import io.sluice.server.Strategy;
 import io.sluice.server.drop.DropPolicySpec;
 import io.sluice.server.Units;
 import io.sluice.server.metrics.PrometheusEndpoint;
+import io.sluice.core.tls.TlsProvider;
+import io.sluice.server.security.SecurityConfig;
+import io.sluice.server.security.TlsSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -30,7 +33,8 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * {@code sluice relay}: runs a relay until the process is told to stop (SIGTERM, Ctrl-C).
+ * {@code sluice relay}: runs a relay until the process is told to stop (SIGTERM, Ctrl-C). SIGHUP reloads the
+ * principals file, the TLS files and the metrics token file (see docs/security.md).
  * <p>
  * Settings come from the defaults, then the {@code --config} file, then the command-line flags given, each
  * overriding the one before. Once listening, the command prints one line to stdout,
@@ -162,6 +166,51 @@ public final class RelayCommand implements Callable<Integer>
             + "file: command lines are visible to other users of the machine.")
     private String authToken;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+        description = "TLS on the relay's port: its certificate (PEM, then its chain). Needs --tls-key.")
+    private Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+        description = "The private key of --tls-cert (PEM, unencrypted PKCS#8).")
+    private Path tlsKey;
+
+    @Option(names = "--tls-client-ca", paramLabel = "FILE",
+        description = "Verify client certificates signed by the authorities in FILE (PEM): mutual TLS.")
+    private Path tlsClientCa;
+
+    @Option(names = "--tls-client-auth", paramLabel = "MODE", converter = ClientAuthName.class,
+        description = "With --tls-client-ca: required (default; no certificate, no connection) or optional (a "
+            + "client without one gets in on its token).")
+    private TlsSettings.ClientAuth tlsClientAuth;
+
+    @Option(names = "--tls-provider", paramLabel = "NAME", converter = TlsProviderName.class,
+        description = "TLS engine: auto (default: OpenSSL when it loads, else the JDK's), jdk or openssl.")
+    private TlsProvider tlsProvider;
+
+    @Option(names = "--metrics-tls",
+        description = "Serve the metrics port over HTTPS with the relay's --tls-cert and --tls-key.")
+    private Boolean metricsTls;
+
+    @Option(names = "--metrics-token-file", paramLabel = "FILE",
+        description = "The metrics port answers only requests with 'Authorization: Bearer TOKEN', TOKEN being "
+            + "FILE's content (/health stays open).")
+    private Path metricsTokenFile;
+
+    @Option(names = "--principals", paramLabel = "FILE",
+        description = "Principals file (YAML): who may connect, with which token or certificate, to publish or "
+            + "subscribe to which streams, within which limits. See docs/security.md.")
+    private Path principals;
+
+    @Option(names = "--max-connections", paramLabel = "N",
+        description = "Most connections at once; one more is refused with TOO_MANY_CONNECTIONS (default: "
+            + SecurityConfig.DEFAULT_MAX_CONNECTIONS + ").")
+    private Integer maxConnections;
+
+    @Option(names = "--max-unauthenticated-connections", paramLabel = "N",
+        description = "Most connections at once that have not had their WELCOME yet (default: "
+            + SecurityConfig.DEFAULT_MAX_UNAUTHENTICATED + ").")
+    private Integer maxUnauthenticatedConnections;
+
     @Option(names = "--metrics-port", paramLabel = "P",
         description = "Serve Prometheus metrics on http://ADDR:P/metrics and readiness on /health, on the relay's "
             + "bind address (default: off); 0 picks a free port. See docs/operations.md.")
@@ -222,7 +271,8 @@ public final class RelayCommand implements Callable<Integer>
         }
         catch (final IllegalArgumentException ex)
         {
-            // A bridge's settings (the config file's are checked as it is read; this is for what only start finds).
+            // A TLS or principals file that cannot be read or does not check; a bridge's settings (the config
+            // file's are checked as it is read; this is for what only start finds).
             return fail(err, ex.getMessage(), EXIT_CONFIG);
         }
         // Started only now that the relay accepts connections, so /health answers "ready" from its first request.
@@ -250,6 +300,8 @@ public final class RelayCommand implements Callable<Integer>
         };
         Signal.handle(new Signal("TERM"), onSignal);
         Signal.handle(new Signal("INT"), onSignal);
+        // SIGHUP reloads the security files; the relay keeps the ones in use when the new ones do not check.
+        Signal.handle(new Signal("HUP"), signal -> relay.security().reload());
 
         // Printed only once the handlers are in place: whoever reads this line may signal us straight away.
         final PrintWriter out = spec.commandLine().getOut();
@@ -337,6 +389,7 @@ public final class RelayCommand implements Callable<Integer>
         {
             builder.maxStreams(maxStreams);
         }
+        builder.security(security(builder.security()));
         if (strategy != null || laneBytes != null || memory != null || spillQuota != null || onFull != null
             || deadline != null || sampleEvery != null)
         {
@@ -355,6 +408,39 @@ public final class RelayCommand implements Callable<Integer>
             }
         }
         return builder.build();
+    }
+
+    // The file's security settings, with the flags given on top.
+    private SecurityConfig security(final SecurityConfig fromFile)
+    {
+        SecurityConfig security = fromFile;
+        if (principals != null)
+        {
+            security = security.withPrincipalsFile(principals);
+        }
+        if (maxConnections != null || maxUnauthenticatedConnections != null)
+        {
+            security = security.withConnectionLimits(maxConnections != null ? maxConnections : security.maxConnections(),
+                maxUnauthenticatedConnections != null ? maxUnauthenticatedConnections :
+                    security.maxUnauthenticatedConnections());
+        }
+        if (metricsTokenFile != null)
+        {
+            security = security.withMetricsTokenFile(metricsTokenFile);
+        }
+        final TlsSettings file = security.tls();
+        if (tlsCert != null || tlsKey != null || tlsClientCa != null || tlsClientAuth != null || tlsProvider != null ||
+            metricsTls != null)
+        {
+            security = security.withTls(new TlsSettings(
+                tlsCert != null ? tlsCert : file == null ? null : file.certificate(),
+                tlsKey != null ? tlsKey : file == null ? null : file.key(),
+                tlsClientCa != null ? tlsClientCa : file == null ? null : file.clientCa(),
+                tlsClientAuth != null ? tlsClientAuth : file == null || tlsClientCa != null ? null : file.clientAuth(),
+                tlsProvider != null ? tlsProvider : file == null ? TlsProvider.AUTO : file.provider(),
+                metricsTls != null ? metricsTls : file != null && file.metrics()));
+        }
+        return security;
     }
 
     private DropPolicySpec onFullPolicy(final DropPolicySpec named)
@@ -445,6 +531,40 @@ public final class RelayCommand implements Callable<Integer>
                 throw new TypeConversionException("'" + value + "' is not a log format (known: text, json)");
             }
             return format;
+        }
+    }
+
+    /** TLS engines: auto, jdk, openssl. */
+    static final class TlsProviderName implements ITypeConverter<TlsProvider>
+    {
+        @Override
+        public TlsProvider convert(final String value)
+        {
+            try
+            {
+                return TlsProvider.of(value);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new TypeConversionException(ex.getMessage());
+            }
+        }
+    }
+
+    /** Client certificate modes: none, optional, required. */
+    static final class ClientAuthName implements ITypeConverter<TlsSettings.ClientAuth>
+    {
+        @Override
+        public TlsSettings.ClientAuth convert(final String value)
+        {
+            try
+            {
+                return TlsSettings.ClientAuth.of(value);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new TypeConversionException(ex.getMessage());
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package io.sluice.server.cli;
 
+import io.sluice.core.tls.Pem;
+import io.sluice.server.RelayConfigFile;
 import io.sluice.server.Units;
 import io.sluice.server.metrics.MetricNames;
 import io.sluice.server.metrics.PrometheusText;
@@ -22,6 +24,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.concurrent.Callable;
@@ -32,7 +41,8 @@ import java.util.concurrent.Callable;
  * and one per subscriber, largest lag first: message rates in and out, each lane's state, what waits and how long,
  * how full each lane is, what was spilled or dropped, how much of the interval the stream's publishers spent
  * throttled and which lane held them, and connections. {@code --once}
- * prints a single frame without terminal control codes, for scripts.
+ * prints a single frame without terminal control codes, for scripts. {@code --tls-trust} reads a metrics port that
+ * serves HTTPS; {@code --metrics-token-file} (or {@code SLUICE_METRICS_TOKEN}) one that wants a token.
  */
 @Command(name = "top", mixinStandardHelpOptions = true, versionProvider = RelayCommand.Version.class,
     sortOptions = false, usageHelpAutoWidth = true,
@@ -53,6 +63,10 @@ public final class TopCommand implements Callable<Integer>
     static final int EXIT_UNREACHABLE = 1;
 
     private static final String CLEAR_AND_HOME = "\033[H\033[2J";
+    /** The environment variable holding the metrics port's token when no --metrics-token-file is given. */
+    static final String METRICS_TOKEN_ENV = "SLUICE_METRICS_TOKEN";
+    /** Exit code for a usage error. */
+    static final int EXIT_USAGE = 2;
 
     @Spec
     private CommandSpec spec;
@@ -64,6 +78,16 @@ public final class TopCommand implements Callable<Integer>
     @Option(names = "--metrics-port", required = true, paramLabel = "P",
         description = "Port of the relay's metrics endpoint, as given to 'sluice relay --metrics-port'.")
     private int metricsPort;
+
+    @Option(names = "--tls-trust", paramLabel = "FILE",
+        description = "The metrics port serves HTTPS (relay --metrics-tls): trust the certificate authorities in FILE "
+            + "(PEM) to sign its certificate, which must name --host.")
+    private Path tlsTrust;
+
+    @Option(names = "--metrics-token-file", paramLabel = "FILE",
+        description = "Send the token in FILE to a metrics port that wants one (relay --metrics-token-file). "
+            + "Default: the " + METRICS_TOKEN_ENV + " environment variable if set.")
+    private Path metricsTokenFile;
 
     @Option(names = "--interval", defaultValue = "1s", paramLabel = "D", converter = Interval.class,
         description = "Time between refreshes, e.g. 500ms, 2s (default: ${DEFAULT-VALUE}).")
@@ -88,18 +112,39 @@ public final class TopCommand implements Callable<Integer>
     {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        final URI uri = URI.create("http://" + hostForUrl(host) + ":" + metricsPort + "/metrics");
-        final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        final URI uri = URI.create((tlsTrust == null ? "http" : "https") + "://" + hostForUrl(host) + ":" + metricsPort +
+            "/metrics");
+        final HttpClient http;
+        final String token;
+        try
+        {
+            final HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3));
+            if (tlsTrust != null)
+            {
+                builder.sslContext(trusting(tlsTrust));
+            }
+            http = builder.build();
+            token = metricsTokenFile != null ?
+                RelayConfigFile.readText(metricsTokenFile, "--metrics-token-file").replaceAll("[\r\n]+$", "") :
+                System.getenv(METRICS_TOKEN_ENV);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            err.println("sluice top: " + ex.getMessage());
+            err.flush();
+            return EXIT_USAGE;
+        }
+        final HttpRequest request = request(uri, token);
         final String source = "metrics " + uri;
 
         TopScreen.Scrape previous;
         try
         {
-            previous = scrape(http, uri);
+            previous = scrape(http, request);
             if (once)
             {
                 Thread.sleep(intervalMs);
-                final TopScreen.Scrape current = scrape(http, uri);
+                final TopScreen.Scrape current = scrape(http, request);
                 out.print(TopScreen.render(previous, current, source));
                 out.flush();
                 return 0;
@@ -109,7 +154,7 @@ public final class TopCommand implements Callable<Integer>
             while (!Thread.currentThread().isInterrupted())
             {
                 Thread.sleep(intervalMs);
-                final TopScreen.Scrape current = scrape(http, uri);
+                final TopScreen.Scrape current = scrape(http, request);
                 out.print(CLEAR_AND_HOME + TopScreen.render(previous, current, source));
                 out.flush();
                 previous = current;
@@ -124,18 +169,56 @@ public final class TopCommand implements Callable<Integer>
         }
     }
 
-    private static TopScreen.Scrape scrape(final HttpClient http, final URI uri) throws Unreachable, InterruptedException
+    private static HttpRequest request(final URI uri, final String token)
     {
+        final HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET();
+        if (token != null && !token.isEmpty())
+        {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        return builder.build();
+    }
+
+    private static SSLContext trusting(final Path trustFile)
+    {
+        final List<X509Certificate> authorities = Pem.certificates(trustFile, "--tls-trust");
+        try
+        {
+            final KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            for (int i = 0; i < authorities.size(); i++)
+            {
+                store.setCertificateEntry("ca-" + i, authorities.get(i));
+            }
+            final TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            final SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        }
+        catch (final GeneralSecurityException | IOException ex)
+        {
+            throw new IllegalArgumentException("cannot trust --tls-trust " + trustFile + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    private static TopScreen.Scrape scrape(final HttpClient http, final HttpRequest request)
+        throws Unreachable, InterruptedException
+    {
+        final URI uri = request.uri();
         final HttpResponse<String> response;
         try
         {
-            response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
         }
         catch (final IOException | RuntimeException ex)
         {
             throw new Unreachable("cannot reach " + uri + ": " + describe(ex)
                 + " (is the relay running with --metrics-port?)");
+        }
+        if (response.statusCode() == 401)
+        {
+            throw new Unreachable(uri + " wants a token: give it with --metrics-token-file FILE or " + METRICS_TOKEN_ENV);
         }
         if (response.statusCode() != 200)
         {

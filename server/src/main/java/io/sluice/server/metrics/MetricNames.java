@@ -123,6 +123,19 @@ public final class MetricNames
     /** Counter with the extra label {@code event}: occasional events (rebalance, pause, send-retry, ...). */
     public static final String BRIDGE_EVENTS = "sluice_bridge_events_total";
 
+    /** Counter with label {@code reason}: connections refused or closed by authentication (see AuthFailure). */
+    public static final String AUTH_FAILURES = "sluice_auth_failures_total";
+    /** Counter with label {@code limit}: connections and HELLOs refused by a limit on connections or streams. */
+    public static final String LIMIT_REFUSALS = "sluice_limit_refusals_total";
+    /** Counter: HELLOs refused, and connections closed by a reload, with PERMISSION_DENIED. */
+    public static final String PERMISSION_DENIALS = "sluice_permission_denials_total";
+    /** Counter with label {@code result} ({@code ok}, {@code failed}): reloads of the security files. */
+    public static final String SECURITY_RELOADS = "sluice_security_reloads_total";
+    /** Gauge: connections open now that have not had their WELCOME. */
+    public static final String UNAUTHENTICATED_CONNECTIONS = "sluice_unauthenticated_connections";
+    /** Gauge: when the relay's TLS certificate expires, seconds since the epoch; 0 without TLS. */
+    public static final String TLS_CERTIFICATE_EXPIRY = "sluice_tls_certificate_expiry_timestamp_seconds";
+
     /** Label names. */
     public static final String STREAM = "stream";
     /** Label: a bridge's name. */
@@ -152,6 +165,10 @@ public final class MetricNames
         .map(LaneState::label).toList();
     /** Label: protocol error code. */
     public static final String CODE = "code";
+    /** Label: the limit that refused a connection or HELLO, by its setting's name. */
+    public static final String LIMIT = "limit";
+    /** Label: a reload's result. */
+    public static final String RESULT = "result";
 
     private MetricNames()
     {

@@ -2,6 +2,9 @@ package io.sluice.server.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -10,7 +13,9 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.core.util.RateLimitedLogger;
+import io.sluice.core.tls.TlsProvider;
 import io.sluice.server.Relay;
+import io.sluice.server.security.MetricsAccess;
 import io.sluice.server.bridge.BridgeSnapshot;
 import io.sluice.server.bridge.Bridges;
 import org.slf4j.Logger;
@@ -26,6 +31,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * The relay's HTTP endpoint for monitoring, served by the JDK's {@link HttpServer} on threads of its own (never on
@@ -38,6 +45,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     <li>{@code GET /lanes}: the lanes view as JSON (streams, publishers, lanes: state, lag, blame), and
  *     {@code GET /} a live page of it (see {@link LanesPages}).</li>
  * </ul>
+ * HTTPS when the relay's TLS settings say so for the metrics port (its certificate follows reloads), and every path
+ * but {@code /health} answers {@code 401} without {@code Authorization: Bearer TOKEN} when the relay has a metrics
+ * token ({@link MetricsAccess}). Nothing served carries a token, a hash or a certificate's contents.
  * Start it after {@link Relay#start} returned: the relay is bound and accepting by then, so the endpoint reports
  * ready from its first request.
  * <pre>{@code
@@ -70,13 +80,15 @@ public final class PrometheusEndpoint implements AutoCloseable
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
     private final io.sluice.server.RelayMetrics relayMetrics;
+    private final MetricsAccess access;
     private final Bridges bridges;
     private final LanesPages lanesPages;
 
     private PrometheusEndpoint(final HttpServer server, final ExecutorService executor, final PrometheusMeterRegistry registry,
-        final JvmGcMetrics gcMetrics, final io.sluice.server.RelayMetrics relayMetrics, final Bridges bridges,
-        final LanesPages lanesPages)
+        final JvmGcMetrics gcMetrics, final io.sluice.server.RelayMetrics relayMetrics, final MetricsAccess access,
+        final Bridges bridges, final LanesPages lanesPages)
     {
+        this.access = access;
         this.bridges = bridges;
         this.relayMetrics = relayMetrics;
         this.lanesPages = lanesPages;
@@ -118,6 +130,7 @@ public final class PrometheusEndpoint implements AutoCloseable
             version != null ? version : "dev", LanesSampler.DEFAULT_INTERVAL);
         registry.getPrometheusRegistry().register(new RelaySnapshotCollector(relay.metrics(), relay.config(), sampler));
         registry.getPrometheusRegistry().register(new BridgeCollector(() -> relay.bridges().snapshots()));
+        new SecurityMeterBinder(relay.security().metrics()).bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -125,10 +138,12 @@ public final class PrometheusEndpoint implements AutoCloseable
         final JvmGcMetrics gcMetrics = new JvmGcMetrics();
         gcMetrics.bindTo(registry);
 
+        final MetricsAccess access = relay.security().metricsAccess();
         final HttpServer server;
         try
         {
-            server = HttpServer.create(new InetSocketAddress(bindAddress, port), 64);
+            server = access.sslContext() == null ? HttpServer.create(new InetSocketAddress(bindAddress, port), 64) :
+                https(new InetSocketAddress(bindAddress, port), access.sslContext());
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -139,12 +154,29 @@ public final class PrometheusEndpoint implements AutoCloseable
         final ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS, new DaemonThreads());
         server.setExecutor(executor);
         final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics, relay.metrics(),
-            relay.bridges(), new LanesPages(sampler));
+            access, relay.bridges(), new LanesPages(sampler));
         server.createContext("/", endpoint::handle);
         server.start();
-        LOG.info("metrics on http://{}:{}/metrics, readiness on /health, live view on /", hostForDisplay(bindAddress),
-            endpoint.port());
+        LOG.info("metrics on {}://{}:{}/metrics{}, readiness on /health, live view on /",
+            access.sslContext() == null ? "http" : "https", hostForDisplay(bindAddress), endpoint.port(),
+            access.requiresToken() ? " (token required)" : "");
         return endpoint;
+    }
+
+    private static HttpsServer https(final InetSocketAddress address, final SSLContext context) throws IOException
+    {
+        final HttpsServer server = HttpsServer.create(address, 64);
+        server.setHttpsConfigurator(new HttpsConfigurator(context)
+        {
+            @Override
+            public void configure(final HttpsParameters params)
+            {
+                final SSLParameters parameters = context.getDefaultSSLParameters();
+                parameters.setProtocols(TlsProvider.PROTOCOLS);
+                params.setSSLParameters(parameters);
+            }
+        });
+        return server;
     }
 
     /** @return the port the endpoint listens on (the one chosen, when started with 0). */
@@ -218,7 +250,14 @@ public final class PrometheusEndpoint implements AutoCloseable
             final String path = exchange.getRequestURI().getPath();
             final boolean get = "GET".equals(method);
             final boolean head = "HEAD".equals(method);
-            if (!"/metrics".equals(path) && !"/health".equals(path) && !LanesPages.serves(path))
+            if (!"/health".equals(path) && !access.permits(exchange.getRequestHeaders().getFirst("Authorization")))
+            {
+                // Load balancers probe /health without credentials; everything else may tell more.
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"sluice\"");
+                respond(exchange, 401, "text/plain; charset=utf-8", "unauthorized: send Authorization: Bearer TOKEN\n",
+                    head);
+            }
+            else if (!"/metrics".equals(path) && !"/health".equals(path) && !LanesPages.serves(path))
             {
                 respond(exchange, 404, "text/plain; charset=utf-8", "not found: try /, /lanes, /metrics or /health\n",
                     head);

@@ -16,6 +16,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,9 +102,12 @@ class BridgeSpiTest
         try
         {
             assertEquals(List.of("start"), bridge.calls);
-            assertEquals(relay.port(), bridge.context().relayPort());
+            // The relay's listener for its own clients: loopback, plain, a token of its own, not the auth-token.
+            assertEquals(relay.internalAccess().port(), bridge.context().relayPort());
+            assertNotEquals(relay.port(), bridge.context().relayPort());
             assertEquals("127.0.0.1", bridge.context().relayHost());
-            assertEquals("secret", bridge.context().authToken());
+            assertEquals(relay.internalAccess().token(), bridge.context().authToken());
+            assertNotEquals("secret", bridge.context().authToken());
             assertFalse(bridge.context().hasDeadLetterStore());
             assertEquals(1, bridge.context().subscribers("orders"), "the bridge's own subscription");
             assertEquals(0, bridge.context().subscribers("elsewhere"));

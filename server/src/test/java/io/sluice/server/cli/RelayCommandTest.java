@@ -73,6 +73,44 @@ class RelayCommandTest
     }
 
     @Test
+    void securityFlagsOverrideTheFilesSecuritySettings() throws Exception
+    {
+        final Path file = file("""
+            tls: {cert: file.crt, key: file.key, client-ca: file-ca.crt, client-auth: optional, provider: jdk}
+            principals: file-principals.yaml
+            max-connections: 100
+            """);
+        final io.sluice.server.security.SecurityConfig security = configFor("--config", file.toString(),
+            "--tls-cert", "flag.crt", "--tls-client-auth", "required", "--principals", "flag-principals.yaml",
+            "--max-unauthenticated-connections", "10", "--metrics-tls", "--metrics-token-file", "metrics.token")
+            .security();
+        assertEquals(Path.of("flag.crt"), security.tls().certificate());
+        assertEquals(Path.of("file.key"), security.tls().key());
+        assertEquals(Path.of("file-ca.crt"), security.tls().clientCa());
+        assertEquals(io.sluice.server.security.TlsSettings.ClientAuth.REQUIRED, security.tls().clientAuth());
+        assertEquals(io.sluice.core.tls.TlsProvider.JDK, security.tls().provider());
+        assertTrue(security.tls().metrics());
+        assertEquals(Path.of("flag-principals.yaml"), security.principalsFile());
+        assertEquals(100, security.maxConnections());
+        assertEquals(10, security.maxUnauthenticatedConnections());
+        assertEquals(Path.of("metrics.token"), security.metricsTokenFile());
+        assertEquals(io.sluice.server.security.TlsSettings.of(Path.of("a.crt"), Path.of("a.key"))
+            .withProvider(io.sluice.core.tls.TlsProvider.OPENSSL), configFor("--tls-cert", "a.crt", "--tls-key", "a.key",
+            "--tls-provider", "OpenSSL").security().tls());
+    }
+
+    @Test
+    void aTlsFileThatCannotBeReadIsAConfigurationError()
+    {
+        assertEquals(RelayCommand.EXIT_CONFIG, execute("--port", "0", "--tls-cert", dir.resolve("missing.crt").toString(),
+            "--tls-key", dir.resolve("missing.key").toString()));
+        assertTrue(err.toString().startsWith("sluice relay: cannot read tls-cert "), err.toString());
+        assertEquals(2, execute("--tls-cert", "a.crt"));
+        assertTrue(err.toString().contains("tls needs both tls-cert and tls-key"), err.toString());
+        assertEquals(2, execute("--tls-client-auth", "sometimes"));
+    }
+
+    @Test
     void withoutFileOrFlagsTheDefaultsApply()
     {
         assertEquals(RelayConfig.builder().build(), configFor());

@@ -1,0 +1,24 @@
+package io.sluice.server;
+
+import io.sluice.client.ClientConfig;
+import io.sluice.core.tls.TlsProvider;
+
+/**
+ * DropPolicyTest with TLS on the relay's port (its jdk engine) and in the client (its jdk engine): the drop
+ * policies must hold under TLS too, where the relay stops reading with a TLS handler in the pipeline (Netty has
+ * stalled reads and handshakes that way) and counts lane bytes after decryption.
+ */
+class DropPolicyTlsTest extends DropPolicyTest
+{
+    @Override
+    RelayConfig relayConfig(final RelayConfig config)
+    {
+        return TestTls.get().on(config.toBuilder(), TlsProvider.JDK).build();
+    }
+
+    @Override
+    ClientConfig clientConfig(final ClientConfig config)
+    {
+        return TestTls.get().on(config, TlsProvider.JDK);
+    }
+}

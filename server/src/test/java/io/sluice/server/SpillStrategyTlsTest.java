@@ -1,0 +1,24 @@
+package io.sluice.server;
+
+import io.sluice.client.ClientConfig;
+import io.sluice.core.tls.TlsProvider;
+
+/**
+ * SpillStrategyTest with TLS on the relay's port (its openssl engine) and in the client (its openssl engine): the
+ * spill strategy must hold under TLS too, where the relay stops reading with a TLS handler in the pipeline (Netty
+ * has stalled reads and handshakes that way) and counts lane bytes after decryption.
+ */
+class SpillStrategyTlsTest extends SpillStrategyTest
+{
+    @Override
+    RelayConfig relayConfig(final RelayConfig config)
+    {
+        return TestTls.get().on(config.toBuilder(), TlsProvider.OPENSSL).build();
+    }
+
+    @Override
+    ClientConfig clientConfig(final ClientConfig config)
+    {
+        return TestTls.get().on(config, TlsProvider.OPENSSL);
+    }
+}
