@@ -173,6 +173,9 @@ public final class BenchCommand implements Callable<Integer>
     private PrintWriter out;
     private PrintWriter progress;
     private double natsCoreMax;
+    private BenchGoals goals;
+    // Why the last peer() returned null: "<peer> not installed" or "<peer> failed".
+    private String peerMissing;
 
     @Override
     public Integer call() throws Exception
@@ -185,6 +188,7 @@ public final class BenchCommand implements Callable<Integer>
         out.println("sluice bench: " + String.join(", ", names) + "; " + Machine.line());
         out.flush();
 
+        goals = new BenchGoals(size);
         final Map<String, Object> report = new LinkedHashMap<>();
         report.put("tool", "sluice bench");
         report.put("schema", 1);
@@ -214,6 +218,8 @@ public final class BenchCommand implements Callable<Integer>
             }
         }
         report.put("scenarios", scenarioJson);
+        goals.print(out);
+        report.put("goals", goals.toJson());
         report.put("loadAverageAtEnd", Math.round(Machine.loadAverage() * 100) / 100.0);
         if (json != null)
         {
@@ -307,8 +313,12 @@ public final class BenchCommand implements Callable<Integer>
         final LoadSpec load = steady(LoadSpec.MAX_RATE, 0);
         final RunResult sluice = sluice(scenario, "sluice/" + strategy, strategy, load, "256MiB");
         // The relay alone: the same plain-socket producer and consumer as the direct and haproxy runs.
-        final RunResult relayOnly = sluice(scenario, "sluice/" + strategy + " (socket clients)", strategy, load, "256MiB",
-            relay -> new SluiceSocketLink(relay.port()));
+        final RunResult relayOnly = socketClients(scenario, "", load);
+        goals.ran(BenchGoals.Run.CLIENT_MAX, sluice);
+        goals.ran(BenchGoals.Run.SOCKET_MAX, relayOnly);
+        goals.missing(BenchGoals.Run.CLIENT_MAX, "the client library's run was skipped");
+        goals.missing(BenchGoals.Run.SOCKET_MAX, "the socket clients' run was skipped");
+        goals.missing(BenchGoals.Run.HAPROXY_MAX, "haproxy not in --peers");
         for (final String peer : peers)
         {
             if ("jetstream".equals(peer))
@@ -316,6 +326,11 @@ public final class BenchCommand implements Callable<Integer>
                 continue;
             }
             final RunResult result = peer(scenario, peer, load);
+            if ("haproxy".equals(peer))
+            {
+                goals.ran(BenchGoals.Run.HAPROXY_MAX, result);
+                goals.missing(BenchGoals.Run.HAPROXY_MAX, peerMissing);
+            }
             if (result != null && "nats-core".equals(peer))
             {
                 natsCoreMax = result.deliveredPerSecond();
@@ -352,11 +367,26 @@ public final class BenchCommand implements Callable<Integer>
             scenario.note(String.format(Locale.ROOT, "half of NATS core's maximum (%s msg/s, measured in max-throughput) added to the ladder",
                 Format.rate(natsCoreMax)));
         }
+        final boolean goalRate = ladder.contains(BenchGoals.LATENCY_RATE);
+        for (final BenchGoals.Run run : new BenchGoals.Run[] {BenchGoals.Run.CLIENT_AT_RATE,
+            BenchGoals.Run.SOCKET_AT_RATE, BenchGoals.Run.HAPROXY_AT_RATE})
+        {
+            goals.missing(run, !goalRate ? Format.rate(BenchGoals.LATENCY_RATE) + " msg/s not in --rates" :
+                run == BenchGoals.Run.HAPROXY_AT_RATE ? "haproxy not in --peers" : "the run was skipped");
+        }
         for (final double r : ladder)
         {
             final LoadSpec load = steady(r, 0);
             final String at = "@" + Format.rate(r);
             final RunResult sluice = sluice(scenario, "sluice/" + strategy + at, strategy, load, "256MiB");
+            // The relay alone at this rate, for goal 3 with socket clients.
+            final RunResult relayOnly = socketClients(scenario, at, load);
+            final boolean isGoalRate = r == BenchGoals.LATENCY_RATE;
+            if (isGoalRate)
+            {
+                goals.ran(BenchGoals.Run.CLIENT_AT_RATE, sluice);
+                goals.ran(BenchGoals.Run.SOCKET_AT_RATE, relayOnly);
+            }
             for (final String peer : peers)
             {
                 if ("jetstream".equals(peer))
@@ -364,9 +394,17 @@ public final class BenchCommand implements Callable<Integer>
                     continue;
                 }
                 final RunResult result = peer(scenario, peer + at, peer, load);
-                if (sluice != null && result != null)
+                if (isGoalRate && "haproxy".equals(peer))
                 {
-                    scenario.ratio(sluice, result, "p99", (double)sluice.latency(99) / Math.max(1, result.latency(99)));
+                    goals.ran(BenchGoals.Run.HAPROXY_AT_RATE, result);
+                    goals.missing(BenchGoals.Run.HAPROXY_AT_RATE, peerMissing);
+                }
+                for (final RunResult own : new RunResult[] {sluice, relayOnly})
+                {
+                    if (own != null && result != null)
+                    {
+                        scenario.ratio(own, result, "p99", (double)own.latency(99) / Math.max(1, result.latency(99)));
+                    }
                 }
             }
         }
@@ -525,6 +563,13 @@ public final class BenchCommand implements Callable<Integer>
 
     // --- one run ---
 
+    // Sluice's relay with the plain-socket producer and consumer of the direct and haproxy peers.
+    private RunResult socketClients(final Scenario scenario, final String suffix, final LoadSpec load) throws Exception
+    {
+        return sluice(scenario, "sluice/" + strategy + " (socket clients)" + suffix, strategy, load, "256MiB",
+            relay -> new SluiceSocketLink(relay.port()));
+    }
+
     private RunResult sluice(final Scenario scenario, final String name, final String strategyName, final LoadSpec load,
         final String spillQuota) throws Exception
     {
@@ -600,6 +645,7 @@ public final class BenchCommand implements Callable<Integer>
         catch (final Peers.Unavailable ex)
         {
             scenario.skip(name, peer + ": skipped, " + ex.getMessage());
+            peerMissing = peer + " not installed";
             return null;
         }
         try (running)
@@ -611,6 +657,7 @@ public final class BenchCommand implements Callable<Integer>
         catch (final Exception ex)
         {
             scenario.skip(name, peer + ": failed, " + ex);
+            peerMissing = peer + " failed";
             return null;
         }
     }

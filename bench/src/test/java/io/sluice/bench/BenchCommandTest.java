@@ -64,11 +64,13 @@ final class BenchCommandTest
                     "accounting of " + run.get("name"));
             }
         }
-        // latency-at-rate: sluice and direct; overload: throttle and buffer; many-connections: one.
-        assertEquals(5, runs, text);
+        // latency-at-rate: sluice, sluice with socket clients, and direct; overload: throttle and buffer;
+        // many-connections: one.
+        assertEquals(6, runs, text);
         final List<Map<String, Object>> ratios = list(scenarios.get(0).get("ratios"));
-        assertEquals(1, ratios.size());
-        assertEquals("direct@2,000", ratios.get(0).get("peer"));
+        assertEquals(List.of("sluice/throttle@2,000", "sluice/throttle (socket clients)@2,000"),
+            ratios.stream().map(r -> r.get("sluice")).toList());
+        assertEquals(List.of("direct@2,000", "direct@2,000"), ratios.stream().map(r -> r.get("peer")).toList());
         assertTrue(Files.size(dir.resolve("charts").resolve("overload-throughput.png")) > 0);
     }
 
@@ -93,6 +95,73 @@ final class BenchCommandTest
         }
         assertEquals(List.of("sluice/throttle", "sluice/throttle (socket clients)"),
             list(scenario.get("ratios")).stream().map(r -> r.get("sluice")).toList());
+
+        // Goal 1 from the two Sluice runs; goal 2 needs haproxy, goal 3 latency-at-rate.
+        final List<Map<String, Object>> goals = list(report.get("goals"));
+        assertEquals(List.of(1, 2, 3, 3), goals.stream().map(g -> g.get("goal")).toList());
+        final Map<String, Object> clientOverSocket = goals.get(0);
+        final double expected = runs.get(0).get("deliveredPerSecond") instanceof Number a
+            && runs.get(1).get("deliveredPerSecond") instanceof Number b ? a.doubleValue() / b.doubleValue() : -1;
+        assertEquals(expected, ((Number)clientOverSocket.get("ratio")).doubleValue(), 0.001);
+        assertEquals(0.8, ((Number)clientOverSocket.get("target")).doubleValue());
+        assertEquals(">=", clientOverSocket.get("comparison"));
+        assertEquals(expected >= 0.8, clientOverSocket.get("met"));
+        assertEquals("haproxy not in --peers", goals.get(1).get("why"));
+        assertEquals(null, goals.get(1).get("ratio"));
+        assertEquals("latency-at-rate not run", goals.get(2).get("why"));
+        assertTrue(text.contains("== goals"), text);
+        assertTrue(text.contains(String.format(java.util.Locale.ROOT, "%.2fx (target >= 0.80: %s)", expected,
+            expected >= 0.8 ? "met" : "not met")), text);
+        assertTrue(text.contains("not measured (haproxy not in --peers)"), text);
+    }
+
+    @Test
+    void latencyAtRateRunsTheSocketClientsTooAndTheGoalsSayWhatHaproxyLacks(@TempDir final Path dir)
+        throws Exception
+    {
+        final Path json = dir.resolve("latency.json");
+        final String text = bench("--scenario", "latency-at-rate", "--rates", "200000", "--peers", "haproxy",
+            "--duration", "0.3", "--warmup", "0.1", "--drain", "60", "--json", json.toString());
+
+        final Map<String, Object> report = new Yaml().load(Files.readString(json));
+        final Map<String, Object> scenario = list(report.get("scenarios")).get(0);
+        final boolean haproxy = io.sluice.bench.peer.ExternalServer.find("haproxy") != null;
+        final List<String> names = list(scenario.get("runs")).stream().map(r -> (String)r.get("name")).toList();
+        assertEquals(haproxy ? List.of("sluice/throttle@200,000", "sluice/throttle (socket clients)@200,000",
+            "haproxy@200,000") : List.of("sluice/throttle@200,000", "sluice/throttle (socket clients)@200,000"),
+            names, text);
+        for (final Map<String, Object> run : list(scenario.get("runs")))
+        {
+            assertEquals(0, number(run, "left"), "left over in " + run.get("name"));
+            assertEquals(number(run, "expected"), number(run, "delivered"), "lossless " + run.get("name"));
+        }
+        final List<Map<String, Object>> goals = list(report.get("goals"));
+        assertEquals("max-throughput not run", goals.get(0).get("why"));
+        for (final Map<String, Object> goal : goals.subList(2, 4))
+        {
+            assertEquals("<=", goal.get("comparison"));
+            if (haproxy)
+            {
+                assertTrue(((Number)goal.get("ratio")).doubleValue() > 0, goal.toString());
+            }
+            else
+            {
+                assertEquals("haproxy not installed", goal.get("why"), goal.toString());
+                assertTrue(text.contains("not measured (haproxy not installed)"), text);
+            }
+        }
+    }
+
+    @Test
+    void withoutTheGoalRateInTheLadderGoalThreeSaysSo(@TempDir final Path dir) throws Exception
+    {
+        final Path json = dir.resolve("ladder.json");
+        bench("--scenario", "latency-at-rate", "--rates", "2000", "--peers", "none", "--duration", "0.2",
+            "--warmup", "0.1", "--drain", "60", "--json", json.toString());
+        final List<Map<String, Object>> goals = list(new Yaml().<Map<String, Object>>load(Files.readString(json))
+            .get("goals"));
+        assertEquals("200,000 msg/s not in --rates", goals.get(2).get("why"));
+        assertEquals("200,000 msg/s not in --rates", goals.get(3).get("why"));
     }
 
     @Test

@@ -24,9 +24,10 @@ import java.util.concurrent.atomic.LongAdder;
  * Producers, on their own event loops, {@link #offer} runs of DATA frames (slices of what they read; the lane
  * takes ownership). The lane's own event loop writes them to the subscriber in order, flushes once per drain, and
  * stops while the channel is not writable. When the lane holds {@code laneBytes} or {@code laneRuns} it refuses
- * the run; under the throttle strategy the producer keeps it, stops reading its socket, and registers as a
- * waiter; the lane wakes its waiters once it has drained below half. Register-then-retry on the producer side
- * and drain-then-wake on the lane side mean no wake-up is lost.
+ * the run, and every run after it until it has drained to half of both bounds (hysteresis: at full rate a
+ * producer pauses once per half a lane, not once per run); under the throttle strategy the producer keeps the run,
+ * stops reading its socket, and registers as a waiter; the lane wakes its waiters at the half mark.
+ * Register-then-retry on the producer side and drain-then-wake on the lane side mean no wake-up is lost.
  * <p>
  * Bytes held by a lane: at most {@code laneBytes} plus one run per producer (the check and the add race), plus
  * Netty's outbound buffer, which the drain keeps below the high-water mark plus one run.
@@ -53,6 +54,10 @@ final class Lane
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong peakBytes = new AtomicLong();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    // Set when the lane refuses a run; cleared by the drain once the lane is down to its resume mark (half of each
+    // bound). While set every offer is refused, so producers pause once per half a lane, not once per run.
+    private final AtomicBoolean refusing = new AtomicBoolean();
+    private final int resumeRuns;
     // Lane's event loop: counts the frames of each run written.
     private final ByteBufView view = new ByteBufView();
     private final ConcurrentLinkedQueue<Runnable> waiters = new ConcurrentLinkedQueue<>();
@@ -102,6 +107,7 @@ final class Lane
         this.strategy = config.label();
         this.maxBytes = config.laneBytes();
         this.runs = new ManyToOneConcurrentArrayQueue<>(config.laneRuns());
+        this.resumeRuns = config.laneRuns() / 2;
         // Every field is set: only now may the spill thread reach the lane (the volatile write publishes them), and
         // a wake it tried before is made up for by this drain.
         waker.lane = this;
@@ -142,7 +148,9 @@ final class Lane
     }
 
     /**
-     * Any thread. Takes ownership of {@code run} unless it returns {@link #OFFER_FULL}.
+     * Any thread. Takes ownership of {@code run} unless it returns {@link #OFFER_FULL}. Once the lane has refused a
+     * run it refuses every run until it has drained to half of {@code laneBytes} and of {@code laneRuns}, and then
+     * wakes its waiters: a producer pauses at the full mark and resumes at the half mark.
      *
      * @param run DATA frames, back to back.
      * @param messages frames in the run.
@@ -157,8 +165,17 @@ final class Lane
             return OFFER_CLOSED;
         }
         final int bytes = run.readableBytes();
+        if (refusing.get())
+        {
+            return OFFER_FULL;
+        }
         if (queuedBytes.get() >= maxBytes || !runs.offer(run))
         {
+            if (refusing.compareAndSet(false, true))
+            {
+                // The drain clears the flag: make sure one comes after it was set, even if the lane emptied meanwhile.
+                scheduleDrain();
+            }
             return OFFER_FULL;
         }
         final long queued = queuedBytes.addAndGet(bytes);
@@ -250,10 +267,7 @@ final class Lane
                 scheduleDrain();
             }
         }
-        if (queuedBytes.get() <= maxBytes / 2)
-        {
-            wakeWaiters();
-        }
+        wakeWaitersBelowResumeMark();
     }
 
     // Buffer and spill: move runs from the hand-off into the tiers (memory, then disk), and from the tiers to the
@@ -339,10 +353,7 @@ final class Lane
             channel.flush();
             recordPeak(queuedBytes.get() + outboundBytes());
         }
-        if (queuedBytes.get() <= maxBytes / 2)
-        {
-            wakeWaiters();
-        }
+        wakeWaitersBelowResumeMark();
         if (progress || (channel.isWritable() && !memory.isEmpty() && !stuck))
         {
             // More to do than one pass allows, or the flush made room for what waits: come back after other tasks
@@ -496,6 +507,17 @@ final class Lane
         }
     }
 
+    // Drain-then-wake: the flag is cleared before the waiters retry, and a producer that registered after this
+    // check finds the flag clear on its own retry.
+    private void wakeWaitersBelowResumeMark()
+    {
+        if (queuedBytes.get() <= maxBytes / 2 && runs.size() <= resumeRuns)
+        {
+            refusing.set(false);
+            wakeWaiters();
+        }
+    }
+
     private void wakeWaiters()
     {
         Runnable waiter;
@@ -610,10 +632,7 @@ final class Lane
             runs.poll();
             run.release();
         }
-        if (queuedBytes.get() <= maxBytes / 2)
-        {
-            wakeWaiters();
-        }
+        wakeWaitersBelowResumeMark();
     }
 
     /** Lane's event loop: let the lane know restored frames or an opened disk tier are ready. */

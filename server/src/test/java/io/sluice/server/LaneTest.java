@@ -31,9 +31,124 @@ class LaneTest
         return run;
     }
 
+    private static EmbeddedChannel channel(final io.netty.channel.ChannelHandlerContext ctx)
+    {
+        return (EmbeddedChannel)ctx.channel();
+    }
+
     private static void writable(final EmbeddedChannel channel, final boolean writable)
     {
         channel.unsafe().outboundBuffer().setUserDefinedWritability(1, writable);
+    }
+
+    @Test
+    void aFullLaneRefusesRunsUntilItHasDrainedToHalfThenWakesItsWaitersOnce()
+    {
+        // 4 KiB lane, runs of one 1 KiB frame; the subscriber's channel turns unwritable with each run written, so
+        // each drain pass writes one run.
+        final EmbeddedChannel channel = new EmbeddedChannel(new io.netty.channel.ChannelOutboundHandlerAdapter()
+        {
+            @Override
+            public void write(final io.netty.channel.ChannelHandlerContext ctx, final Object msg,
+                final io.netty.channel.ChannelPromise promise)
+            {
+                ctx.write(msg, promise);
+                writable(channel(ctx), false);
+            }
+        });
+        final Lane lane = new Lane(channel, "marks", "", StreamConfig.DEFAULT.withLaneBytes(4096), null, null);
+        final Subscriber subscriber = new Subscriber();
+        final int[] wakes = new int[1];
+        final int payload = 1024 - FrameDescriptor.HEADER_LENGTH;
+        ByteBuf refused = null;
+        try
+        {
+            int sequence = 0;
+            writable(channel, false);
+            for (int i = 0; i < 4; i++)
+            {
+                assertEquals(Lane.OFFER_ACCEPTED, lane.offer(frame(sequence++, payload), 1));
+            }
+            refused = frame(sequence, payload);
+            assertEquals(Lane.OFFER_FULL, lane.offer(refused, 1), "full at lane-bytes");
+            lane.awaitRoom(() -> wakes[0]++);
+            channel.runPendingTasks();
+
+            // One run out: below lane-bytes, above half. The lane still refuses, and wakes nobody.
+            writable(channel, true);
+            lane.drain();
+            subscriber.read(channel);
+            assertEquals(3 * 1024, lane.queuedBytes());
+            assertEquals(Lane.OFFER_FULL, lane.offer(refused, 1), "a lane between its marks takes nothing");
+            assertEquals(0, wakes[0]);
+
+            // Down to half: the waiter is woken, and the lane takes runs again up to lane-bytes.
+            writable(channel, true);
+            lane.drain();
+            subscriber.read(channel);
+            assertEquals(2 * 1024, lane.queuedBytes());
+            assertEquals(1, wakes[0], "woken at the half mark");
+            assertEquals(Lane.OFFER_ACCEPTED, lane.offer(refused, 1));
+            refused = null;
+            sequence++;
+            assertEquals(Lane.OFFER_ACCEPTED, lane.offer(frame(sequence++, payload), 1));
+            refused = frame(sequence, payload);
+            assertEquals(Lane.OFFER_FULL, lane.offer(refused, 1), "full again at lane-bytes");
+            refused.release();
+            refused = null;
+            for (int round = 0; round < 20 && subscriber.received < sequence; round++)
+            {
+                writable(channel, true);
+                lane.drain();
+                subscriber.read(channel);
+            }
+            assertEquals(sequence, subscriber.received, "every run out, in order");
+            assertEquals(1, wakes[0]);
+            assertTrue(subscriber.checker.clean(), subscriber.toString());
+        }
+        finally
+        {
+            if (refused != null)
+            {
+                refused.release();
+            }
+            lane.close();
+            channel.finishAndReleaseAll();
+            subscriber.release();
+        }
+    }
+
+    @Test
+    void aLaneThatRefusedARunAndThenEmptiedWithoutAWaiterTakesRunsAgain()
+    {
+        // The refusal sets the lane refusing; the drain that clears it is scheduled by the refusal itself, so a lane
+        // whose producers all gave up (or never registered) cannot stay refusing while empty.
+        final EmbeddedChannel channel = new EmbeddedChannel();
+        final Lane lane = new Lane(channel, "marks", "", StreamConfig.DEFAULT.withLaneBytes(1024), null, null);
+        final Subscriber subscriber = new Subscriber();
+        try
+        {
+            writable(channel, false);
+            assertEquals(Lane.OFFER_ACCEPTED, lane.offer(frame(0, 1024), 1));
+            channel.runPendingTasks();
+            final ByteBuf refused = frame(1, 1024);
+            assertEquals(Lane.OFFER_FULL, lane.offer(refused, 1));
+            // No SubscriberHandler here: only the drain the refusal scheduled moves the lane on.
+            writable(channel, true);
+            channel.runPendingTasks();
+            subscriber.read(channel);
+            assertEquals(0, lane.queuedBytes());
+            assertEquals(Lane.OFFER_ACCEPTED, lane.offer(refused, 1));
+            channel.runPendingTasks();
+            subscriber.read(channel);
+            assertEquals(2, subscriber.received);
+        }
+        finally
+        {
+            lane.close();
+            channel.finishAndReleaseAll();
+            subscriber.release();
+        }
     }
 
     @Test

@@ -1,0 +1,143 @@
+package io.sluice.bench;
+
+import io.sluice.bench.load.Format;
+import io.sluice.bench.load.RunResult;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The goals of the bench's summary: three ratios between runs of one invocation, each with its target, so anyone can
+ * check them on their own machine. A ratio whose runs did not take place says why instead.
+ * <ol>
+ * <li>Sluice's client library end to end over the same relay with plain socket clients, delivered/s at max rate:
+ * at least 0.80.</li>
+ * <li>The relay with plain socket clients over haproxy relaying the same bytes, delivered/s at max rate: at least
+ * 1.00.</li>
+ * <li>p99 at 200,000 msg/s through the relay over through haproxy, with the client library and with socket clients:
+ * at most 1.00.</li>
+ * </ol>
+ */
+final class BenchGoals
+{
+    /** The rate of goal 3. */
+    static final double LATENCY_RATE = 200_000;
+
+    /** The runs the goals compare. */
+    enum Run
+    {
+        CLIENT_MAX, SOCKET_MAX, HAPROXY_MAX, CLIENT_AT_RATE, SOCKET_AT_RATE, HAPROXY_AT_RATE
+    }
+
+    private final int size;
+    private final Map<Run, RunResult> runs = new EnumMap<>(Run.class);
+    private final Map<Run, String> missing = new EnumMap<>(Run.class);
+
+    /** @param size payload bytes of every run. */
+    BenchGoals(final int size)
+    {
+        this.size = size;
+        for (final Run run : Run.values())
+        {
+            missing.put(run, run.name().endsWith("_MAX") ? "max-throughput not run" : "latency-at-rate not run");
+        }
+    }
+
+    /** @param result a run that took place, or null when it was skipped (say why with {@link #missing}). */
+    void ran(final Run run, final RunResult result)
+    {
+        if (result != null)
+        {
+            runs.put(run, result);
+        }
+    }
+
+    /** Why a run did not take place, e.g. "haproxy not installed"; shown as "not measured (why)". */
+    void missing(final Run run, final String why)
+    {
+        if (!runs.containsKey(run))
+        {
+            missing.put(run, why);
+        }
+    }
+
+    /** @return one entry per ratio, in order: goal, measure, ratio (null when not measured), target, met, why. */
+    List<Map<String, Object>> toJson()
+    {
+        final String bytes = size + " B";
+        final String at = "p99 at " + Format.rate(LATENCY_RATE) + " msg/s";
+        final List<Map<String, Object>> goals = new ArrayList<>();
+        goals.add(throughput(1, "client library / socket clients, delivered/s at max, " + bytes, Run.CLIENT_MAX,
+            Run.SOCKET_MAX, 0.80));
+        goals.add(throughput(2, "relay with socket clients / haproxy, delivered/s at max, " + bytes, Run.SOCKET_MAX,
+            Run.HAPROXY_MAX, 1.00));
+        goals.add(latency(3, at + ", relay / haproxy, client library, " + bytes, Run.CLIENT_AT_RATE));
+        goals.add(latency(3, at + ", relay / haproxy, socket clients, " + bytes, Run.SOCKET_AT_RATE));
+        return goals;
+    }
+
+    /** Prints the goals block: each ratio with its target, or why it was not measured. */
+    void print(final PrintWriter out)
+    {
+        out.println();
+        out.println("== goals (ratios between runs of this invocation)");
+        int last = 0;
+        for (final Map<String, Object> goal : toJson())
+        {
+            final int number = (Integer)goal.get("goal");
+            final String target = goal.get("comparison") + " " + String.format(Locale.ROOT, "%.2f", goal.get("target"));
+            final Object ratio = goal.get("ratio");
+            final String value = ratio == null ? "not measured (" + goal.get("why") + ")" :
+                String.format(Locale.ROOT, "%.2fx (target %s: %s)", (Double)ratio, target,
+                    Boolean.TRUE.equals(goal.get("met")) ? "met" : "not met");
+            out.printf(Locale.ROOT, "   %s %-62s %s%n", number == last ? "  " : number + ".", goal.get("measure"), value);
+            last = number;
+        }
+        out.flush();
+    }
+
+    private Map<String, Object> throughput(final int goal, final String measure, final Run sluice, final Run peer,
+        final double target)
+    {
+        final RunResult a = runs.get(sluice);
+        final RunResult b = runs.get(peer);
+        final Double ratio = a == null || b == null || b.deliveredPerSecond() <= 0 ? null :
+            a.deliveredPerSecond() / b.deliveredPerSecond();
+        return entry(goal, measure, ratio, ">=", target, ratio != null && ratio >= target, why(sluice, peer));
+    }
+
+    private Map<String, Object> latency(final int goal, final String measure, final Run sluice)
+    {
+        final RunResult a = runs.get(sluice);
+        final RunResult b = runs.get(Run.HAPROXY_AT_RATE);
+        final boolean measured = a != null && b != null && a.latencyMicros().getTotalCount() > 0 &&
+            b.latencyMicros().getTotalCount() > 0;
+        final Double ratio = measured ? (double)a.latency(99) / Math.max(1, b.latency(99)) : null;
+        return entry(goal, measure, ratio, "<=", 1.00, ratio != null && ratio <= 1.00,
+            measured || a == null || b == null ? why(sluice, Run.HAPROXY_AT_RATE) : "no latency recorded");
+    }
+
+    private String why(final Run first, final Run second)
+    {
+        return !runs.containsKey(first) ? missing.get(first) : !runs.containsKey(second) ? missing.get(second) : null;
+    }
+
+    private static Map<String, Object> entry(final int goal, final String measure, final Double ratio,
+        final String comparison, final double target, final boolean met, final String why)
+    {
+        final Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("goal", goal);
+        entry.put("measure", measure);
+        entry.put("ratio", ratio == null ? null : Math.round(ratio * 1000) / 1000.0);
+        entry.put("comparison", comparison);
+        entry.put("target", target);
+        entry.put("met", ratio == null ? null : met);
+        entry.put("why", ratio == null ? why : null);
+        return entry;
+    }
+}
