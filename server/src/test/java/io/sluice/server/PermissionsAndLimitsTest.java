@@ -261,7 +261,7 @@ class PermissionsAndLimitsTest
         try
         {
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (log.list.stream().noneMatch(e -> e.getFormattedMessage().contains("quota 1048576 bytes reached")))
+            while (log.list.stream().noneMatch(e -> e.getFormattedMessage().contains("quota of 1048576 bytes reached")))
             {
                 assertTrue(System.nanoTime() < deadline, "no disk tier reached 1 MiB: " + relay.metrics().lanes());
                 if (publication.offer(payload, 0, 1000) < 0)
