@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.EventExecutor;
+import org.agrona.concurrent.NanoClock;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,6 +22,7 @@ final class ProducerBlame
 {
     private final String stream;
     private final int sourceId;
+    private final NanoClock clock;
     private String address = "";
     private EventExecutor executor;
 
@@ -37,9 +39,10 @@ final class ProducerBlame
 
     private volatile ProducerSnapshot published;
 
-    ProducerBlame(final String stream, final int sourceId)
+    ProducerBlame(final String stream, final int sourceId, final NanoClock clock)
     {
         this.stream = stream;
+        this.clock = clock;
         this.sourceId = sourceId;
     }
 
@@ -105,7 +108,7 @@ final class ProducerBlame
      */
     void measure()
     {
-        final long now = System.nanoTime();
+        final long now = clock.nanoTime();
         final List<ProducerSnapshot.Holder> holders = new ArrayList<>(slots);
         int kept = 0;
         for (int i = 0; i < slots; i++)

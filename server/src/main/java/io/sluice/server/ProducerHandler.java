@@ -14,6 +14,8 @@ import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.util.EpochClock;
 import io.sluice.server.security.PublishRate;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +73,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     private boolean blockedRouted;
     // Which lanes hold this publisher, for the lanes view and the blame metric.
     private final ProducerBlame blame;
+    private final NanoClock clock;
 
     ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics)
     {
@@ -82,9 +85,19 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
      */
     ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate)
     {
+        this(stream, sourceId, metrics, publishRate, SystemNanoClock.INSTANCE);
+    }
+
+    /**
+     * @param clock what times the holds counted as blame; tests advance one by hand.
+     */
+    ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate,
+        final NanoClock clock)
+    {
         this.publishRate = publishRate;
         this.stream = stream;
-        this.blame = new ProducerBlame(stream.name(), sourceId);
+        this.clock = clock;
+        this.blame = new ProducerBlame(stream.name(), sourceId, clock);
         this.streamId = stream.id();
         this.sourceId = sourceId;
         this.metrics = metrics;
@@ -236,6 +249,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     {
         final Lane[] lanes = stream.lanes();
         boolean[] refused = null;
+        long refusedAt = 0;
         boolean routed = false;
         for (int i = 0; i < lanes.length; i++)
         {
@@ -245,9 +259,10 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
                 if (refused == null)
                 {
                     refused = new boolean[lanes.length];
+                    refusedAt = clock.nanoTime(); // one instant: every lane that refuses the run holds from it
                 }
                 refused[i] = true;
-                blame.held(lanes[i], System.nanoTime());
+                blame.held(lanes[i], refusedAt);
             }
             routed |= result == Lane.OFFER_ACCEPTED;
         }
@@ -308,7 +323,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
                 if (offerBlocked(lane))
                 {
                     blockedRefused[i] = false;
-                    blame.released(lane, System.nanoTime());
+                    blame.released(lane, clock.nanoTime());
                 }
                 else
                 {
@@ -336,7 +351,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
                 if (offerBlocked(blockedLanes[i]))
                 {
                     blockedRefused[i] = false;
-                    blame.released(blockedLanes[i], System.nanoTime());
+                    blame.released(blockedLanes[i], clock.nanoTime());
                 }
                 else
                 {
@@ -507,7 +522,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
 
     private void releaseAll()
     {
-        blame.releaseAll(System.nanoTime());
+        blame.releaseAll(clock.nanoTime());
         if (blockedRun != null)
         {
             unheld(blockedRun.readableBytes());

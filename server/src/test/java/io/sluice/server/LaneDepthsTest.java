@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
+import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the lanes view reads from the relay, driven directly: a publisher's handler and lanes on embedded channels,
- * whose event loops run only when told, and subscribers made unwritable by hand. A lane that refuses a publisher's
+ * whose event loops run only when told, subscribers made unwritable by hand, and a clock advanced by hand. A lane that refuses a publisher's
  * run holds it until it takes the run, and both sides count the time; a lane measures what waits in each tier and
  * the timestamp of its oldest waiting message.
  */
@@ -35,6 +36,7 @@ class LaneDepthsTest
     private final RelayMetrics metrics = new RelayMetrics(new StreamRegistry(RelayConfig.builder().build()));
     private final List<EmbeddedChannel> channels = new ArrayList<>();
     private final List<Lane> lanes = new ArrayList<>();
+    private final CachedNanoClock clock = new CachedNanoClock();
 
     @AfterEach
     void close()
@@ -53,7 +55,7 @@ class LaneDepthsTest
         final Lane b = lane(stream, second);
         final EmbeddedChannel publisher = publisher(stream);
 
-        final long begin = System.nanoTime();
+        clock.update(1_000);
         for (int sequence = 0; sequence < 3; sequence++)
         {
             publisher.writeInbound(data(sequence));
@@ -61,44 +63,47 @@ class LaneDepthsTest
         assertEquals(1, a.holds().holding(), "the third frame refused: the lane holds the publisher");
         assertEquals(1, b.holds().holding());
         assertFalse(publisher.config().isAutoRead());
+        clock.update(1_500);
         ProducerSnapshot producer = measured(publisher, first, second).producers().get(0);
         assertTrue(producer.pausedNow());
         assertEquals(2, producer.holders().size());
         assertTrue(producer.holders().stream().allMatch(ProducerSnapshot.Holder::holdingNow));
+        assertEquals(500, producer.holders().get(0).heldNanos(), "a hold in progress counts up to now");
+        assertEquals(500, producer.throttledNanos());
 
         // The first subscriber reads: its lane takes the run, the second still holds the publisher.
+        clock.update(3_000);
         drain(first, a);
         publisher.runPendingTasks();
         assertEquals(0, a.holds().holding());
         assertEquals(1, b.holds().holding());
-        final long heldByA = a.holds().heldNanos(System.nanoTime());
-        assertTrue(heldByA > 0);
-        assertEquals(heldByA, a.holds().heldNanos(System.nanoTime()), "an ended hold no longer grows");
-        assertTrue(b.holds().heldNanos(System.nanoTime()) > heldByA, "a hold in progress counts up to now");
+        assertEquals(2_000, a.holds().heldNanos(3_000), "held from the refusal until the lane took the run");
+        assertEquals(2_000, a.holds().heldNanos(9_000), "an ended hold no longer grows");
+        assertEquals(8_000, b.holds().heldNanos(9_000), "a hold in progress counts up to now");
 
+        clock.update(7_000);
         drain(second, b);
         publisher.runPendingTasks();
-        final long elapsed = System.nanoTime() - begin;
         assertTrue(publisher.config().isAutoRead(), "every lane took the run: reading again");
         assertEquals(0, b.holds().holding());
-        final long heldByB = b.holds().heldNanos(System.nanoTime());
-        assertTrue(heldByB > heldByA && heldByB <= elapsed, heldByA + " " + heldByB + " " + elapsed);
+        assertEquals(6_000, b.holds().heldNanos(9_000));
 
+        clock.update(9_000);
         producer = measured(publisher, first, second).producers().get(0);
         assertFalse(producer.pausedNow());
-        assertEquals(heldByA, producer.holders().get(0).heldNanos(), "the same time on both sides");
-        assertEquals(heldByB, producer.holders().get(1).heldNanos());
-        assertTrue(producer.throttledNanos() >= heldByB, "paused from the first refusal to the last taking");
-        assertTrue(producer.throttledNanos() < heldByA + heldByB, "two lanes holding at once count once for the publisher");
+        assertEquals(2_000, producer.holders().get(0).heldNanos(), "the same time on both sides");
+        assertEquals(6_000, producer.holders().get(1).heldNanos());
+        assertEquals(6_000, producer.throttledNanos(),
+            "paused from the first refusal to the last taking: two lanes holding at once count once");
         final LaneSnapshot snapshotOfB = b.snapshot();
         assertEquals(0, snapshotOfB.holdingProducers());
-        assertEquals(heldByB, snapshotOfB.heldNanos());
+        assertEquals(6_000, snapshotOfB.heldNanos());
 
         // A lane whose subscriber has gone leaves the table; its time is kept in one sum.
         a.close();
         producer = measured(publisher, first, second).producers().get(0);
         assertEquals(1, producer.holders().size());
-        assertEquals(heldByA, producer.goneSubscribersNanos());
+        assertEquals(2_000, producer.goneSubscribersNanos());
     }
 
     @Test
@@ -197,7 +202,7 @@ class LaneDepthsTest
 
     private EmbeddedChannel publisher(final Stream stream)
     {
-        final EmbeddedChannel channel = new EmbeddedChannel(new ProducerHandler(stream, SOURCE_ID, metrics));
+        final EmbeddedChannel channel = new EmbeddedChannel(new ProducerHandler(stream, SOURCE_ID, metrics, null, clock));
         channels.add(channel);
         return channel;
     }
