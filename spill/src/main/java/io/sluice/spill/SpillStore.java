@@ -30,7 +30,6 @@ import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.BufferUnderflowException;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -42,6 +41,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+
+import static io.sluice.spill.SpillRecordDescriptor.BYTE_ORDER;
+import static io.sluice.spill.SpillRecordDescriptor.CHECKSUM_OFFSET;
+import static io.sluice.spill.SpillRecordDescriptor.DOCUMENT_HEADER_LENGTH;
+import static io.sluice.spill.SpillRecordDescriptor.FRAME_OFFSET;
+import static io.sluice.spill.SpillRecordDescriptor.LOGICAL_OFFSET_OFFSET;
 
 /**
  * The disk tier of a relay subscriber lane: a bounded, ordered, durable FIFO of frames on Chronicle Queue.
@@ -108,8 +113,8 @@ public final class SpillStore implements AutoCloseable
     /** Refused, nothing written: usable space would drop below {@link SpillConfig#freeSpaceMarginBytes()}. */
     public static final int DISK_FULL = -2;
 
-    /** Bytes a record stores before the frame: an int64 logical offset and an int32 checksum, little-endian. */
-    public static final int RECORD_HEADER_LENGTH = 12;
+    /** Bytes a record stores before the frame: see {@link SpillRecordDescriptor}. */
+    public static final int RECORD_HEADER_LENGTH = SpillRecordDescriptor.HEADER_LENGTH;
 
     /** Name of the lock file that keeps a second store (in this or another process) off the directory. */
     public static final String LOCK_FILE_NAME = "spill.lock";
@@ -392,7 +397,7 @@ public final class SpillStore implements AutoCloseable
         }
         buffer.boundsCheck(offset, length);
 
-        final long docBytes = documentBytes(length);
+        final long docBytes = SpillRecordDescriptor.documentLength(length);
         final long now = config.timeProvider().currentTimeMillis();
         final boolean roll = rollDue(docBytes, now);
         final int status = admit(docBytes, roll, now);
@@ -411,6 +416,7 @@ public final class SpillStore implements AutoCloseable
         try
         {
             final Bytes<?> bytes = dc.wire().bytes();
+            // Chronicle writes little-endian: SpillRecordDescriptor.BYTE_ORDER.
             bytes.writeLong(recordOffset);
             bytes.writeInt(check);
             final byte[] array = buffer.byteArray();
@@ -508,7 +514,7 @@ public final class SpillStore implements AutoCloseable
     public int room(final int length)
     {
         checkOwner();
-        final long docBytes = documentBytes(length);
+        final long docBytes = SpillRecordDescriptor.documentLength(length);
         final long now = config.timeProvider().currentTimeMillis();
         return admit(docBytes, rollDue(docBytes, now), now);
     }
@@ -1191,10 +1197,10 @@ public final class SpillStore implements AutoCloseable
                 try
                 {
                     readView.wrap(bytes.addressForRead(position, (int)length), (int)length);
-                    storedOffset = readView.getLong(0, ByteOrder.LITTLE_ENDIAN);
+                    storedOffset = readView.getLong(LOGICAL_OFFSET_OFFSET, BYTE_ORDER);
                     frameLength = (int)length - RECORD_HEADER_LENGTH;
-                    valid = readView.getInt(8, ByteOrder.LITTLE_ENDIAN)
-                        == RecordChecksum.compute(readView, RECORD_HEADER_LENGTH, frameLength, storedOffset);
+                    valid = readView.getInt(CHECKSUM_OFFSET, BYTE_ORDER)
+                        == RecordChecksum.compute(readView, FRAME_OFFSET, frameLength, storedOffset);
                 }
                 catch (final RuntimeException e)
                 {
@@ -1234,7 +1240,7 @@ public final class SpillStore implements AutoCloseable
             noteLoss(storedOffset);
             try
             {
-                handler.onFrame(readView, RECORD_HEADER_LENGTH, frameLength);
+                handler.onFrame(readView, FRAME_OFFSET, frameLength);
             }
             catch (final Throwable t)
             {
@@ -1674,14 +1680,14 @@ public final class SpillStore implements AutoCloseable
                         final Bytes<?> bytes = dc.wire().bytes();
                         final long length = bytes.readRemaining();
                         final long offset = length >= RECORD_HEADER_LENGTH && length <= maxRecordLength ?
-                            bytes.readLong(bytes.readPosition()) : UNSET;
+                            bytes.readLong(bytes.readPosition() + LOGICAL_OFFSET_OFFSET) : UNSET;
                         final long frameLength = length - RECORD_HEADER_LENGTH;
                         if (offset != UNSET && offset >= expected && offset + frameLength <= appendEnd)
                         {
                             found += frameLength;
                             expected = offset + frameLength;
                             lastCycle = rollCycle.toCycle(dc.index());
-                            lastStart = bytes.readPosition() - 4;
+                            lastStart = bytes.readPosition() - DOCUMENT_HEADER_LENGTH;
                             lastOffset = offset;
                             lastLength = frameLength;
                         }
@@ -1751,9 +1757,9 @@ public final class SpillStore implements AutoCloseable
             return UNSET;
         }
         readView.wrap(bytes.addressForRead(bytes.readPosition(), (int)length), (int)length);
-        final long offset = readView.getLong(0, ByteOrder.LITTLE_ENDIAN);
-        final int check = RecordChecksum.compute(readView, RECORD_HEADER_LENGTH, (int)length - RECORD_HEADER_LENGTH, offset);
-        return check == readView.getInt(8, ByteOrder.LITTLE_ENDIAN) ? offset : UNSET;
+        final long offset = readView.getLong(LOGICAL_OFFSET_OFFSET, BYTE_ORDER);
+        final int check = RecordChecksum.compute(readView, FRAME_OFFSET, (int)length - RECORD_HEADER_LENGTH, offset);
+        return check == readView.getInt(CHECKSUM_OFFSET, BYTE_ORDER) ? offset : UNSET;
     }
 
     private long countBacklog(final long lastIndex)
@@ -1780,11 +1786,6 @@ public final class SpillStore implements AutoCloseable
 
     // ---------------------------------------------------------------------------------------------------------------
     // Appending, rolling, deleting, accounting
-
-    private static long documentBytes(final int length)
-    {
-        return (4 + RECORD_HEADER_LENGTH + length + 3) & ~3L;
-    }
 
     private boolean rollDue(final long docBytes, final long now)
     {
