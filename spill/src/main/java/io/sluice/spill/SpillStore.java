@@ -30,16 +30,12 @@ import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.BufferUnderflowException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 import static io.sluice.spill.SpillRecordDescriptor.BYTE_ORDER;
@@ -170,8 +166,7 @@ public final class SpillStore implements AutoCloseable
     private final SpillConfig config;
     private final Path directory;
     private final Thread owner;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final SpillDirectoryLock lock;
     private final FileStore fileStore;
     private final long freeSpaceMargin;
     private final SegmentClock clock;
@@ -283,25 +278,12 @@ public final class SpillStore implements AutoCloseable
         this.config = config;
         this.owner = Thread.currentThread();
         this.directory = config.directory().toAbsolutePath();
-        FileChannel channel = null;
-        FileLock fileLock = null;
+        SpillDirectoryLock directoryLock = null;
         SingleChronicleQueue q = null;
         try
         {
             Files.createDirectories(directory);
-            channel = FileChannel.open(directory.resolve(LOCK_FILE_NAME), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            try
-            {
-                fileLock = channel.tryLock();
-            }
-            catch (final OverlappingFileLockException e)
-            {
-                fileLock = null;
-            }
-            if (fileLock == null)
-            {
-                throw new IllegalStateException("spill store " + directory + " is already open");
-            }
+            directoryLock = SpillDirectoryLock.acquire(directory);
             this.fileStore = config.fileStore() != null ? config.fileStore() : Files.getFileStore(directory);
             this.freeSpaceMargin = config.freeSpaceMarginFor(fileStore.getTotalSpace());
             this.quotaBytes = config.quotaBytes();
@@ -365,16 +347,17 @@ public final class SpillStore implements AutoCloseable
         }
         catch (final IOException e)
         {
-            closeOnFailure(q, fileLock, channel);
+            closeQuietly(q);
+            closeQuietly(directoryLock);
             throw new UncheckedIOException("cannot open spill store " + directory, e);
         }
         catch (final RuntimeException | Error e)
         {
-            closeOnFailure(q, fileLock, channel);
+            closeQuietly(q);
+            closeQuietly(directoryLock);
             throw e;
         }
-        this.lockChannel = channel;
-        this.lock = fileLock;
+        this.lock = directoryLock;
     }
 
     /**
@@ -746,22 +729,7 @@ public final class SpillStore implements AutoCloseable
         // Chronicle unmaps on a background thread; wait, so that the space of deleted files is free and the directory
         // can be removed once close returns.
         BackgroundResourceReleaser.releasePendingResources();
-        try
-        {
-            lock.release();
-        }
-        catch (final IOException e)
-        {
-            LOG.debug("spill store {}: releasing the lock", directory, e);
-        }
-        try
-        {
-            lockChannel.close();
-        }
-        catch (final IOException e)
-        {
-            LOG.debug("spill store {}: closing the lock file", directory, e);
-        }
+        lock.close();
     }
 
     @Override
@@ -2148,22 +2116,5 @@ public final class SpillStore implements AutoCloseable
         {
             LOG.debug("closing {}", closeable, e);
         }
-    }
-
-    private static void closeOnFailure(final SingleChronicleQueue queue, final FileLock lock, final FileChannel channel)
-    {
-        closeQuietly(queue);
-        if (lock != null)
-        {
-            try
-            {
-                lock.release();
-            }
-            catch (final IOException ignore)
-            {
-                // closing anyway
-            }
-        }
-        closeQuietly(channel);
     }
 }
