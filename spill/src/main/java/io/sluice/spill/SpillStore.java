@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
 import net.openhft.chronicle.core.io.SingleThreadedChecked;
-import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
@@ -115,13 +114,8 @@ public final class SpillStore implements AutoCloseable
     /** Name of the lock file that keeps a second store (in this or another process) off the directory. */
     public static final String LOCK_FILE_NAME = "spill.lock";
 
-    static final String READ_INDEX_KEY = "sluice.spill.readIndex";
-    static final String READ_OFFSET_KEY = "sluice.spill.readOffset";
-    static final String APPEND_END_KEY = "sluice.spill.appendEnd";
-    static final String LAST_INDEX_KEY = "sluice.spill.lastIndex";
-
     private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
-    private static final long UNSET = Long.MIN_VALUE;
+    private static final long UNSET = SpillPositions.UNSET;
     private static final int NO_CYCLE = Integer.MIN_VALUE;
     // dropCachedPages: the end of the file appends go to stays cached (Chronicle's mapped block is there anyway).
     static final long WARM_APPEND_BYTES = 16L << 20;
@@ -179,10 +173,7 @@ public final class SpillStore implements AutoCloseable
     private final int maxRecordLength;
     private final long indexReserve;
     private final long newFileReserve;
-    private final LongValue readIndexValue;
-    private final LongValue readOffsetValue;
-    private final LongValue appendEndValue;
-    private final LongValue lastIndexValue;
+    private final SpillPositions positions;
     private ExcerptAppender appender;
     private final ExcerptTailer tailer;
     private final UnsafeBuffer readView = new UnsafeBuffer(0, 0);
@@ -322,10 +313,7 @@ public final class SpillStore implements AutoCloseable
             }
             this.highestCycle = lastExisting;
 
-            this.readIndexValue = queue.metaStore().acquireValueFor(READ_INDEX_KEY, UNSET);
-            this.readOffsetValue = queue.metaStore().acquireValueFor(READ_OFFSET_KEY, UNSET);
-            this.appendEndValue = queue.metaStore().acquireValueFor(APPEND_END_KEY, UNSET);
-            this.lastIndexValue = queue.metaStore().acquireValueFor(LAST_INDEX_KEY, UNSET);
+            this.positions = new SpillPositions(queue.metaStore());
 
             // Seal what earlier sessions wrote: this session appends to a new cycle file only.
             prepareAppender(lastExisting != NO_CYCLE);
@@ -435,8 +423,8 @@ public final class SpillStore implements AutoCloseable
         bytesSinceFreeCheck += docBytes;
         final long end = recordOffset + length;
         setAppendEnd(end);
-        appendEndValue.setOrderedValue(end);
-        lastIndexValue.setOrderedValue(appender.lastIndexAppended());
+        positions.appendEnd(end);
+        positions.lastIndex(appender.lastIndexAppended());
         setBacklogMessages(backlogMessages + 1);
         if (bytesSinceSync >= SYNC_BYTES)
         {
@@ -711,8 +699,8 @@ public final class SpillStore implements AutoCloseable
         closed = true;
         try
         {
-            appendEndValue.setOrderedValue(appendEnd);
-            readOffsetValue.setOrderedValue(readOffset);
+            positions.appendEnd(appendEnd);
+            positions.readOffset(readOffset);
         }
         catch (final RuntimeException e)
         {
@@ -721,10 +709,7 @@ public final class SpillStore implements AutoCloseable
         closeQuietly(scanner);
         closeQuietly(appender);
         closeQuietly(tailer);
-        closeQuietly(readIndexValue);
-        closeQuietly(readOffsetValue);
-        closeQuietly(appendEndValue);
-        closeQuietly(lastIndexValue);
+        closeQuietly(positions);
         closeQuietly(queue);
         // Chronicle unmaps on a background thread; wait, so that the space of deleted files is free and the directory
         // can be removed once close returns.
@@ -1042,12 +1027,12 @@ public final class SpillStore implements AutoCloseable
      */
     private long framesIn(final int cycle)
     {
-        final long read = readIndexValue.getVolatileValue();
+        final long read = positions.readIndex();
         if (read != UNSET && rollCycle.toCycle(read) > cycle)
         {
             return 0;
         }
-        final long last = lastIndexValue.getVolatileValue();
+        final long last = positions.lastIndex();
         if (last == UNSET || rollCycle.toCycle(last) < cycle)
         {
             return 0;
@@ -1232,7 +1217,7 @@ public final class SpillStore implements AutoCloseable
 
     private void consumed(final long nextIndex)
     {
-        readIndexValue.setOrderedValue(nextIndex);
+        positions.readIndex(nextIndex);
         final long backlog = backlogMessages;
         if (backlog > 0)
         {
@@ -1246,7 +1231,7 @@ public final class SpillStore implements AutoCloseable
         setReadOffset(storedOffset + frameLength);
         readOffsetKnown = true;
         readOffsetTrusted = true;
-        readOffsetValue.setOrderedValue(storedOffset + frameLength);
+        positions.readOffset(storedOffset + frameLength);
     }
 
     // Records carry their logical offsets: one that starts beyond the end of the last record consumed follows bytes lost
@@ -1358,7 +1343,7 @@ public final class SpillStore implements AutoCloseable
             LOG.debug("spill store {}: moving the reader past cycle {} ({})", directory, cycle, salvageReason);
         }
         moveToCycleStart(salvageNextCycle);
-        readIndexValue.setOrderedValue(rollCycle.toIndex(salvageNextCycle, 0));
+        positions.readIndex(rollCycle.toIndex(salvageNextCycle, 0));
         if (tailer.cycle() <= cycle)
         {
             LOG.warn("spill store {}: cannot move the reader past damaged cycle {}", directory, cycle);
@@ -1420,7 +1405,7 @@ public final class SpillStore implements AutoCloseable
 
     private void positionTailer()
     {
-        final long index = readIndexValue.getVolatileValue();
+        final long index = positions.readIndex();
         if (index == UNSET)
         {
             tailer.toStart();
@@ -1475,8 +1460,8 @@ public final class SpillStore implements AutoCloseable
      */
     private long recoverAppendEnd()
     {
-        final long hintIndex = lastIndexValue.getVolatileValue();
-        final long hintEnd = appendEndValue.getVolatileValue();
+        final long hintIndex = positions.lastIndex();
+        final long hintEnd = positions.appendEnd();
         long end = hintEnd == UNSET ? 0 : hintEnd;
         long last = hintIndex;
         if (hintIndex != UNSET)
@@ -1566,7 +1551,7 @@ public final class SpillStore implements AutoCloseable
         {
             LOG.debug("spill store {}: peeking at the next record", directory, e);
         }
-        final long stored = readOffsetValue.getVolatileValue();
+        final long stored = positions.readOffset();
         if (stored != UNSET && (next == UNSET || next >= stored))
         {
             setReadOffset(stored);
@@ -1610,7 +1595,7 @@ public final class SpillStore implements AutoCloseable
         try (ExcerptTailer probe = queue.createTailer())
         {
             ((SingleThreadedChecked)probe).singleThreadedCheckDisabled(true);
-            final long index = readIndexValue.getVolatileValue();
+            final long index = positions.readIndex();
             if (index != UNSET && !probe.moveToIndex(index) && probe.state() == TailerState.CYCLE_NOT_FOUND)
             {
                 final int next = firstCycleAfter(rollCycle.toCycle(index));
