@@ -100,13 +100,13 @@ import static io.sluice.spill.SpillRecordDescriptor.LOGICAL_OFFSET_OFFSET;
 public final class SpillStore implements AutoCloseable
 {
     /** The frame was appended. */
-    public static final int OK = 0;
+    public static final int OK = DiskBudget.OK;
 
     /** Refused, nothing written: the append would take disk use above {@link SpillConfig#quotaBytes()}. */
-    public static final int QUOTA_EXCEEDED = -1;
+    public static final int QUOTA_EXCEEDED = DiskBudget.QUOTA_EXCEEDED;
 
     /** Refused, nothing written: usable space would drop below {@link SpillConfig#freeSpaceMarginBytes()}. */
-    public static final int DISK_FULL = -2;
+    public static final int DISK_FULL = DiskBudget.DISK_FULL;
 
     /** Bytes a record stores before the frame: see {@link SpillRecordDescriptor}. */
     public static final int RECORD_HEADER_LENGTH = SpillRecordDescriptor.HEADER_LENGTH;
@@ -120,11 +120,7 @@ public final class SpillStore implements AutoCloseable
     // dropCachedPages: the end of the file appends go to stays cached (Chronicle's mapped block is there anyway).
     static final long WARM_APPEND_BYTES = 16L << 20;
     private static final int[] NO_CYCLES = new int[0];
-    private static final long PAGE = 4096;
     private static final long CHRONICLE_TIMEOUT_MS = 100;
-    private static final long SYNC_BYTES = 1L << 20;
-    private static final long FREE_CHECK_BYTES = 1L << 20;
-    private static final long FREE_CHECK_MILLIS = 100;
     private static final long DRAIN_ROLL_BYTES = 128L << 10;
     private static final int OPEN_ATTEMPTS = 4;
     private static final String DISCARD_SUFFIX = ".discard";
@@ -161,8 +157,8 @@ public final class SpillStore implements AutoCloseable
     private final Path directory;
     private final Thread owner;
     private final SpillDirectoryLock lock;
-    private final FileStore fileStore;
-    private final long freeSpaceMargin;
+    private final DiskUsage usage;
+    private final DiskBudget budget;
     private final SegmentClock clock;
     private final SingleChronicleQueue queue;
     private final RollCycle rollCycle;
@@ -171,8 +167,6 @@ public final class SpillStore implements AutoCloseable
     private final long cycleLengthMillis;
     private final long maxMessagesPerCycle;
     private final int maxRecordLength;
-    private final long indexReserve;
-    private final long newFileReserve;
     private final SpillPositions positions;
     private ExcerptAppender appender;
     private final ExcerptTailer tailer;
@@ -189,19 +183,6 @@ public final class SpillStore implements AutoCloseable
     private long appendsInCycle;
     private long currentFileBytes;
     private long bytesAppendedSinceDrop;
-    private Path currentFile;
-    private final Path metadataFile;
-    private long sealedBytes;
-    private volatile long publishedSealedBytes = -1;
-    private volatile Path publishedCurrentFile;
-    private long diskEstimate;
-    private volatile long quotaBytes;
-    private long reserveBytes;
-    private long bytesSinceSync;
-    private long usableSpace;
-    private long bytesSinceFreeCheck;
-    private long lastFreeCheckMillis;
-    private boolean sparseFiles = true;
 
     // Read side; owner thread only.
     private int lastFrameLength;
@@ -275,10 +256,9 @@ public final class SpillStore implements AutoCloseable
         {
             Files.createDirectories(directory);
             directoryLock = SpillDirectoryLock.acquire(directory);
-            this.fileStore = config.fileStore() != null ? config.fileStore() : Files.getFileStore(directory);
-            this.freeSpaceMargin = config.freeSpaceMarginFor(fileStore.getTotalSpace());
-            this.quotaBytes = config.quotaBytes();
-            this.metadataFile = directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
+            final FileStore fileStore = config.fileStore() != null ? config.fileStore() : Files.getFileStore(directory);
+            final long freeSpaceMargin = config.freeSpaceMarginFor(fileStore.getTotalSpace());
+            this.usage = new DiskUsage(directory, directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
             this.clock = new SegmentClock(config.timeProvider());
             q = buildQueue(directory, config, clock, opener);
             this.queue = q;
@@ -298,8 +278,8 @@ public final class SpillStore implements AutoCloseable
             this.cycleFiles = new RollingResourcesCache(rollCycle, epochMillis,
                 name -> new File(dirFile, name + SingleChronicleQueue.SUFFIX),
                 file -> file.getName().substring(0, file.getName().length() - SingleChronicleQueue.SUFFIX.length()));
-            this.indexReserve = 2L * queue.indexCount() * Long.BYTES + PAGE;
-            this.newFileReserve = 2L * queue.indexCount() * Long.BYTES + 16 * PAGE;
+            this.budget = new DiskBudget(directory, fileStore, config.quotaBytes(), freeSpaceMargin, queue.indexCount(),
+                queue.blockSize() + queue.overlapSize());
 
             final int[] existing = listCycles();
             final int lastExisting = existing.length == 0 ? NO_CYCLE : existing[existing.length - 1];
@@ -319,7 +299,7 @@ public final class SpillStore implements AutoCloseable
             prepareAppender(lastExisting != NO_CYCLE);
             if (sweepDiscards())
             {
-                remeasureDisk();
+                usage.remeasure();
             }
 
             this.tailer = queue.createTailer();
@@ -331,7 +311,7 @@ public final class SpillStore implements AutoCloseable
             this.damagedAtOpen = surveyDamage();
             deleteConsumed();
             LOG.debug("opened spill store {}: backlog {} frames, {} bytes, disk {} bytes", directory,
-                backlogMessages(), backlogBytes(), diskEstimate);
+                backlogMessages(), backlogBytes(), usage.estimate());
         }
         catch (final IOException e)
         {
@@ -418,18 +398,13 @@ public final class SpillStore implements AutoCloseable
         lastAppendWallMillis = now;
         currentFileBytes += docBytes;
         bytesAppendedSinceDrop += docBytes;
-        diskEstimate += docBytes;
-        bytesSinceSync += docBytes;
-        bytesSinceFreeCheck += docBytes;
+        budget.onWritten(docBytes);
         final long end = recordOffset + length;
         setAppendEnd(end);
         positions.appendEnd(end);
         positions.lastIndex(appender.lastIndexAppended());
         setBacklogMessages(backlogMessages + 1);
-        if (bytesSinceSync >= SYNC_BYTES)
-        {
-            syncCurrentFile();
-        }
+        usage.onAppended(docBytes);
         return OK;
     }
 
@@ -496,7 +471,7 @@ public final class SpillStore implements AutoCloseable
      */
     public long quotaBytes()
     {
-        return quotaBytes;
+        return budget.quotaBytes();
     }
 
     /**
@@ -510,7 +485,7 @@ public final class SpillStore implements AutoCloseable
     public void quotaBytes(final long bytes)
     {
         checkOwner();
-        quotaBytes = Math.max(0, bytes);
+        budget.quotaBytes(bytes);
     }
 
     /**
@@ -524,7 +499,7 @@ public final class SpillStore implements AutoCloseable
     public void reserveBytes(final long bytes)
     {
         checkOwner();
-        reserveBytes = Math.max(0, bytes);
+        budget.reserveBytes(bytes);
     }
 
     /**
@@ -533,7 +508,7 @@ public final class SpillStore implements AutoCloseable
      */
     public long freeSpaceMarginBytes()
     {
-        return freeSpaceMargin;
+        return budget.freeSpaceMarginBytes();
     }
 
     /**
@@ -662,14 +637,7 @@ public final class SpillStore implements AutoCloseable
     {
         try
         {
-            final long sealed = publishedSealedBytes;
-            if (closed || sealed < 0)
-            {
-                return FileSizes.allocatedInDirectory(directory);
-            }
-            // Files other than the metadata and the one appends go to do not change between rolls and deletions,
-            // when they are measured again: only two files need a stat(2) here.
-            return sealed + liveBytes(publishedCurrentFile);
+            return closed ? FileSizes.allocatedInDirectory(directory) : usage.diskBytes();
         }
         catch (final IOException e)
         {
@@ -904,12 +872,12 @@ public final class SpillStore implements AutoCloseable
                     // Confinement is checked per call by checkOwner(); Chronicle's per-operation check is redundant.
                     ((SingleThreadedChecked)appender).singleThreadedCheckDisabled(true);
                 }
-                remeasureDisk();
-                refreshUsableSpace(config.timeProvider().currentTimeMillis());
+                usage.remeasure();
+                budget.refreshUsableSpace(config.timeProvider().currentTimeMillis());
                 if (sealPrevious && !rollNow())
                 {
                     LOG.warn("spill store {}: no room to start a new cycle file at open (disk use {} of quota {}, "
-                        + "usable {})", directory, diskEstimate, quotaBytes, usableSpace);
+                        + "usable {})", directory, usage.estimate(), budget.quotaBytes(), budget.usableSpace());
                 }
                 return;
             }
@@ -1749,46 +1717,9 @@ public final class SpillStore implements AutoCloseable
             || appendsInCycle >= maxMessagesPerCycle - 1;
     }
 
-    /**
-     * Checks the quota and the free-space margin for a write.
-     *
-     * @param docBytes bytes of the document to append, 0 for an empty roll.
-     * @param roll     whether the write starts a new cycle file.
-     * @param now      wall-clock millis.
-     * @return {@link #OK}, {@link #QUOTA_EXCEEDED} or {@link #DISK_FULL}.
-     */
     private int admit(final long docBytes, final boolean roll, final long now)
     {
-        // A page for rounding and an index block Chronicle may add; a new file if this write starts one.
-        long need = docBytes + PAGE + indexReserve;
-        if (roll)
-        {
-            need += newFileReserve;
-        }
-        if (docBytes > 0)
-        {
-            // Appends leave room for one more cycle file, so that a drained store can always start a new file and
-            // delete the drained one, even when the quota or the disk is full.
-            need += newFileReserve;
-        }
-        if (!sparseFiles)
-        {
-            need += queue.blockSize() + queue.overlapSize();
-        }
-        if (diskEstimate + need > quotaBytes)
-        {
-            return QUOTA_EXCEEDED;
-        }
-        if (roll || bytesSinceFreeCheck + need > FREE_CHECK_BYTES || now - lastFreeCheckMillis >= FREE_CHECK_MILLIS
-            || now < lastFreeCheckMillis)
-        {
-            refreshUsableSpace(now);
-        }
-        if (usableSpace - bytesSinceFreeCheck - need < freeSpaceMargin + reserveBytes)
-        {
-            return DISK_FULL;
-        }
-        return OK;
+        return budget.admit(usage.estimate(), usage.sparseFiles(), docBytes, roll, now);
     }
 
     /** Starts the next cycle file now (an empty write), if the quota and free space allow. */
@@ -1815,78 +1746,9 @@ public final class SpillStore implements AutoCloseable
         cycleStartWallMillis = now;
         appendsInCycle = 0;
         currentFileBytes = 0;
-        currentFile = cycleFiles.resourceFor(cycle).path.toPath();
-        remeasureDisk();
-        refreshUsableSpace(now);
-    }
-
-    private void refreshUsableSpace(final long now)
-    {
-        try
-        {
-            usableSpace = fileStore.getUsableSpace();
-        }
-        catch (final IOException e)
-        {
-            LOG.warn("spill store {}: cannot read usable space: {}", directory, e.toString());
-            usableSpace = 0;
-        }
-        bytesSinceFreeCheck = 0;
-        lastFreeCheckMillis = now;
-    }
-
-    /** Re-reads the allocation of every file: at open, after a roll and after deletions. */
-    private void remeasureDisk()
-    {
-        try
-        {
-            long sealed = 0;
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(directory))
-            {
-                for (final Path file : files)
-                {
-                    if (file.equals(currentFile))
-                    {
-                        if (FileSizes.allocationAvailable())
-                        {
-                            final long length = Files.size(file);
-                            sparseFiles = FileSizes.allocated(file) < length || length <= PAGE * 16;
-                        }
-                    }
-                    else if (!file.equals(metadataFile) && !Files.isDirectory(file))
-                    {
-                        sealed += FileSizes.allocated(file);
-                    }
-                }
-            }
-            sealedBytes = sealed;
-            publishedSealedBytes = sealed;
-            publishedCurrentFile = currentFile;
-            syncCurrentFile();
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException("spill store " + directory + ": measuring disk use", e);
-        }
-    }
-
-    /** Re-reads the allocation of the files that change: the one appends go to and the metadata. */
-    private void syncCurrentFile()
-    {
-        try
-        {
-            diskEstimate = sealedBytes + liveBytes(currentFile);
-            bytesSinceSync = 0;
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException("spill store " + directory + ": measuring disk use", e);
-        }
-    }
-
-    private long liveBytes(final Path current) throws IOException
-    {
-        return FileSizes.allocated(metadataFile) + (current == null ? 0 : FileSizes.allocated(current));
+        usage.currentFile(cycleFiles.resourceFor(cycle).path.toPath());
+        usage.remeasure();
+        budget.refreshUsableSpace(now);
     }
 
     /** Deletes every cycle file before the one the reader is in (never the one appends go to). */
@@ -1925,8 +1787,8 @@ public final class SpillStore implements AutoCloseable
             queue.refreshDirectoryListing();
             // A deleted file's space is free once Chronicle has unmapped it, which it does on a background thread.
             BackgroundResourceReleaser.releasePendingResources();
-            remeasureDisk();
-            refreshUsableSpace(config.timeProvider().currentTimeMillis());
+            usage.remeasure();
+            budget.refreshUsableSpace(config.timeProvider().currentTimeMillis());
         }
     }
 
