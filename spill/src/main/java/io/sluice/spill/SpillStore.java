@@ -9,7 +9,6 @@ import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.TailerDirection;
 import net.openhft.chronicle.queue.TailerState;
-import net.openhft.chronicle.queue.impl.RollingResourcesCache;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
@@ -22,7 +21,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.EOFException;
-import java.io.File;
 import java.io.IOException;
 import java.io.StreamCorruptedException;
 import java.io.UncheckedIOException;
@@ -35,7 +33,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Arrays;
 
 import static io.sluice.spill.SpillRecordDescriptor.BYTE_ORDER;
 import static io.sluice.spill.SpillRecordDescriptor.CHECKSUM_OFFSET;
@@ -116,10 +113,9 @@ public final class SpillStore implements AutoCloseable
 
     private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
     private static final long UNSET = SpillPositions.UNSET;
-    private static final int NO_CYCLE = Integer.MIN_VALUE;
+    private static final int NO_CYCLE = CycleFiles.NO_CYCLE;
     // dropCachedPages: the end of the file appends go to stays cached (Chronicle's mapped block is there anyway).
     static final long WARM_APPEND_BYTES = 16L << 20;
-    private static final int[] NO_CYCLES = new int[0];
     private static final long CHRONICLE_TIMEOUT_MS = 100;
     private static final long DRAIN_ROLL_BYTES = 128L << 10;
     private static final int OPEN_ATTEMPTS = 4;
@@ -162,7 +158,7 @@ public final class SpillStore implements AutoCloseable
     private final SegmentClock clock;
     private final SingleChronicleQueue queue;
     private final RollCycle rollCycle;
-    private final RollingResourcesCache cycleFiles;
+    private final CycleFiles cycleFiles;
     private final long epochMillis;
     private final long cycleLengthMillis;
     private final long maxMessagesPerCycle;
@@ -274,14 +270,11 @@ public final class SpillStore implements AutoCloseable
             // A cycle file holds at most what its sequence bits and its two-level index can address.
             final long indexable = (long)queue.indexCount() * queue.indexCount() * queue.indexSpacing();
             this.maxMessagesPerCycle = Math.min(rollCycle.maxMessagesPerCycle(), indexable);
-            final File dirFile = directory.toFile();
-            this.cycleFiles = new RollingResourcesCache(rollCycle, epochMillis,
-                name -> new File(dirFile, name + SingleChronicleQueue.SUFFIX),
-                file -> file.getName().substring(0, file.getName().length() - SingleChronicleQueue.SUFFIX.length()));
+            this.cycleFiles = new CycleFiles(directory, rollCycle, epochMillis);
             this.budget = new DiskBudget(directory, fileStore, config.quotaBytes(), freeSpaceMargin, queue.indexCount(),
                 queue.blockSize() + queue.overlapSize());
 
-            final int[] existing = listCycles();
+            final int[] existing = cycleFiles.list();
             final int lastExisting = existing.length == 0 ? NO_CYCLE : existing[existing.length - 1];
             final long now = config.timeProvider().currentTimeMillis();
             final int startCycle = lastExisting == NO_CYCLE ? wallCycle(now) : Math.max(lastExisting + 1, wallCycle(now));
@@ -897,7 +890,7 @@ public final class SpillStore implements AutoCloseable
     private boolean discardUnloadableFiles()
     {
         boolean found = false;
-        final int[] cycles = listCycles();
+        final int[] cycles = cycleFiles.list();
         for (int i = cycles.length - 1; i >= 0; i--)
         {
             final int cycle = cycles[i];
@@ -913,7 +906,7 @@ public final class SpillStore implements AutoCloseable
             {
                 if (isCorruption(e))
                 {
-                    discard(cycleFiles.resourceFor(cycle).path.toPath(), cycle, "cannot be loaded (" + e + ")");
+                    discard(cycleFiles.file(cycle), cycle, "cannot be loaded (" + e + ")");
                     found = true;
                 }
                 else
@@ -942,19 +935,7 @@ public final class SpillStore implements AutoCloseable
             for (final Path file : files)
             {
                 final String name = file.getFileName().toString();
-                final int suffix = name.indexOf(SingleChronicleQueue.SUFFIX + "-");
-                int cycle = NO_CYCLE;
-                if (suffix > 0)
-                {
-                    try
-                    {
-                        cycle = cycleFiles.parseCount(name.substring(0, suffix));
-                    }
-                    catch (final RuntimeException e)
-                    {
-                        LOG.debug("spill store {}: {} names no cycle", directory, name);
-                    }
-                }
+                final int cycle = cycleFiles.cycleOfSetAside(name);
                 if (cycle == NO_CYCLE)
                 {
                     LOG.warn("spill store {}: deleting {}", directory, name);
@@ -1235,7 +1216,7 @@ public final class SpillStore implements AutoCloseable
         {
             LOG.debug("spill store {}: counting the frames of damaged cycle {}", directory, cycle, e);
         }
-        final int next = firstCycleAfter(cycle);
+        final int next = cycleFiles.firstAfter(cycle);
         if (next == NO_CYCLE)
         {
             LOG.warn("spill store {}: cannot move the reader past damaged cycle {}: no later file", directory, cycle);
@@ -1252,7 +1233,7 @@ public final class SpillStore implements AutoCloseable
             {
                 scanner = new RecordScanner(maxRecordLength);
             }
-            scanner.open(cycleFiles.resourceFor(cycle).path.toPath(), lastRecordCycle == cycle ? lastRecordEnd : 0);
+            scanner.open(cycleFiles.file(cycle), lastRecordCycle == cycle ? lastRecordEnd : 0);
         }
         catch (final IOException e)
         {
@@ -1395,7 +1376,7 @@ public final class SpillStore implements AutoCloseable
             addDamaged(1);
             warnOnce(cycle, "cannot be positioned at index " + Long.toHexString(index) + " (" + e + ")", 1);
         }
-        final int next = firstCycleAfter(cycle);
+        final int next = cycleFiles.firstAfter(cycle);
         if (next == NO_CYCLE)
         {
             tailer.toStart();
@@ -1566,7 +1547,7 @@ public final class SpillStore implements AutoCloseable
             final long index = positions.readIndex();
             if (index != UNSET && !probe.moveToIndex(index) && probe.state() == TailerState.CYCLE_NOT_FOUND)
             {
-                final int next = firstCycleAfter(rollCycle.toCycle(index));
+                final int next = cycleFiles.firstAfter(rollCycle.toCycle(index));
                 if (next == NO_CYCLE)
                 {
                     return recorded;
@@ -1643,7 +1624,7 @@ public final class SpillStore implements AutoCloseable
                     expected = lastOffset;
                     from = lastStart;
                 }
-                scanner.open(cycleFiles.resourceFor(damagedCycle).path.toPath(), from);
+                scanner.open(cycleFiles.file(damagedCycle), from);
                 while (scanner.next(expected, appendEnd))
                 {
                     found += scanner.frameLength();
@@ -1651,7 +1632,7 @@ public final class SpillStore implements AutoCloseable
                     scanner.consume();
                 }
                 scanner.close();
-                final int next = firstCycleAfter(damagedCycle);
+                final int next = cycleFiles.firstAfter(damagedCycle);
                 if (next == NO_CYCLE)
                 {
                     break;
@@ -1746,7 +1727,7 @@ public final class SpillStore implements AutoCloseable
         cycleStartWallMillis = now;
         appendsInCycle = 0;
         currentFileBytes = 0;
-        usage.currentFile(cycleFiles.resourceFor(cycle).path.toPath());
+        usage.currentFile(cycleFiles.file(cycle));
         usage.remeasure();
         budget.refreshUsableSpace(now);
     }
@@ -1764,22 +1745,9 @@ public final class SpillStore implements AutoCloseable
         {
             keepFrom = NO_CYCLE;
         }
-        for (final int cycle : keepFrom == NO_CYCLE ? NO_CYCLES : listCycles())
+        if (keepFrom != NO_CYCLE)
         {
-            if (cycle >= keepFrom)
-            {
-                break;
-            }
-            final Path file = cycleFiles.resourceFor(cycle).path.toPath();
-            try
-            {
-                deleted |= Files.deleteIfExists(file);
-                LOG.debug("spill store {}: deleted consumed {}", directory, file.getFileName());
-            }
-            catch (final IOException e)
-            {
-                LOG.warn("spill store {}: cannot delete consumed {}: {}", directory, file.getFileName(), e.toString());
-            }
+            deleted |= cycleFiles.deleteBefore(keepFrom);
         }
         deletedBelowCycle = Math.max(deletedBelowCycle, keepFrom);
         if (deleted)
@@ -1811,7 +1779,7 @@ public final class SpillStore implements AutoCloseable
             return 0;
         }
         bytesAppendedSinceDrop = 0;
-        final int[] cycles = listCycles();
+        final int[] cycles = cycleFiles.list();
         // A reader that has not started yet starts in the first file.
         final int readerCycle = tailer.state() == TailerState.UNINITIALISED ?
             (cycles.length == 0 ? appendCycle : cycles[0]) : tailerCycle();
@@ -1832,56 +1800,12 @@ public final class SpillStore implements AutoCloseable
             {
                 continue;
             }
-            if (PageCache.dropCached(cycleFiles.resourceFor(cycle).path.toPath(), 0, length) == PageCache.OK)
+            if (PageCache.dropCached(cycleFiles.file(cycle), 0, length) == PageCache.OK)
             {
                 advised++;
             }
         }
         return advised;
-    }
-
-    private int[] listCycles()
-    {
-        final IntHashSet cycles = new IntHashSet();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + SingleChronicleQueue.SUFFIX))
-        {
-            for (final Path file : files)
-            {
-                final String name = file.getFileName().toString();
-                try
-                {
-                    cycles.add(cycleFiles.parseCount(name.substring(0, name.length() - SingleChronicleQueue.SUFFIX.length())));
-                }
-                catch (final RuntimeException e)
-                {
-                    LOG.debug("spill store {}: ignoring {}", directory, name);
-                }
-            }
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException("spill store " + directory + ": listing", e);
-        }
-        final int[] sorted = new int[cycles.size()];
-        int i = 0;
-        for (final IntHashSet.IntIterator it = cycles.iterator(); it.hasNext(); )
-        {
-            sorted[i++] = it.nextValue();
-        }
-        Arrays.sort(sorted);
-        return sorted;
-    }
-
-    private int firstCycleAfter(final int cycle)
-    {
-        for (final int c : listCycles())
-        {
-            if (c > cycle)
-            {
-                return c;
-            }
-        }
-        return NO_CYCLE;
     }
 
     private int wallCycle(final long now)
@@ -1903,7 +1827,7 @@ public final class SpillStore implements AutoCloseable
         if (warnedCycles.add(cycle))
         {
             LOG.warn("spill store {}: damaged file {}: {}; frames lost are counted in damagedSkipped()", directory,
-                cycleFiles.resourceFor(cycle).path.getName(), what);
+                cycleFiles.file(cycle).getFileName(), what);
         }
         else
         {
