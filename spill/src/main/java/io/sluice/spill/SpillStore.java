@@ -7,12 +7,9 @@ import net.openhft.chronicle.core.io.SingleThreadedChecked;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
-import net.openhft.chronicle.queue.TailerDirection;
 import net.openhft.chronicle.queue.TailerState;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
-import net.openhft.chronicle.queue.impl.table.ReadonlyTableStore;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.IntHashSet;
@@ -20,20 +17,18 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.StreamCorruptedException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.BufferUnderflowException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
+import static io.sluice.spill.SpillFailures.closeQuietly;
+import static io.sluice.spill.SpillFailures.isCorruption;
+import static io.sluice.spill.SpillFailures.propagate;
 import static io.sluice.spill.SpillRecordDescriptor.BYTE_ORDER;
 import static io.sluice.spill.SpillRecordDescriptor.CHECKSUM_OFFSET;
 import static io.sluice.spill.SpillRecordDescriptor.DOCUMENT_HEADER_LENGTH;
@@ -116,11 +111,8 @@ public final class SpillStore implements AutoCloseable
     private static final int NO_CYCLE = CycleFiles.NO_CYCLE;
     // dropCachedPages: the end of the file appends go to stays cached (Chronicle's mapped block is there anyway).
     static final long WARM_APPEND_BYTES = 16L << 20;
-    private static final long CHRONICLE_TIMEOUT_MS = 100;
     private static final long DRAIN_ROLL_BYTES = 128L << 10;
     private static final int OPEN_ATTEMPTS = 4;
-    private static final String DISCARD_SUFFIX = ".discard";
-    private static final String METADATA_CHECK_DIR = ".metadata-check";
     private static final int DELIVERED = 1;
     private static final int EMPTY = 0;
     private static final int SKIPPED = -1;
@@ -223,7 +215,7 @@ public final class SpillStore implements AutoCloseable
      */
     public static SpillStore open(final SpillConfig config)
     {
-        return new SpillStore(config, SpillStore::newQueue);
+        return new SpillStore(config, SpillQueueOpener::newQueue);
     }
 
     /**
@@ -256,7 +248,7 @@ public final class SpillStore implements AutoCloseable
             final long freeSpaceMargin = config.freeSpaceMarginFor(fileStore.getTotalSpace());
             this.usage = new DiskUsage(directory, directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
             this.clock = new SegmentClock(config.timeProvider());
-            q = buildQueue(directory, config, clock, opener);
+            q = SpillQueueOpener.open(directory, config, clock, opener);
             this.queue = q;
             this.maxRecordLength = config.maxFrameLength() + RECORD_HEADER_LENGTH;
             if (maxRecordLength + 8L > queue.overlapSize())
@@ -685,168 +677,14 @@ public final class SpillStore implements AutoCloseable
             + " bytes, damagedSkipped=" + damagedSkipped() + '}';
     }
 
-    // ---------------------------------------------------------------------------------------------------------------
-    // Opening
-
-    private static SingleChronicleQueue buildQueue(
-        final Path directory, final SpillConfig config, final SegmentClock clock, final QueueOpener opener)
-    {
-        try
-        {
-            return openWritable(directory, config, clock, opener);
-        }
-        catch (final Exception | AssertionError e)
-        {
-            // The store holds the directory lock, so no other store holds Chronicle's table-store lock; but a failure
-            // here may still be the environment's (too many open files, no memory to map, a lock held by a tool) and
-            // gone a moment later. Only a metadata.cq4t that is itself damaged is set aside (losing the read position):
-            // otherwise the failure is thrown and the file, with the read position, is left as it was.
-            final Path metadata = directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
-            if (!Files.exists(metadata) || !metadataDamaged(directory, config, opener, e))
-            {
-                throw propagate(e);
-            }
-            final Path aside = directory.resolve(metadata.getFileName() + "-" + System.currentTimeMillis() + DISCARD_SUFFIX);
-            try
-            {
-                Files.move(metadata, aside);
-            }
-            catch (final IOException io)
-            {
-                e.addSuppressed(io);
-                throw propagate(e);
-            }
-            final SingleChronicleQueue queue;
-            try
-            {
-                queue = openWritable(directory, config, clock, opener);
-            }
-            catch (final Exception | AssertionError retry)
-            {
-                e.addSuppressed(retry);
-                try
-                {
-                    Files.move(aside, metadata, StandardCopyOption.REPLACE_EXISTING);
-                }
-                catch (final IOException io)
-                {
-                    e.addSuppressed(io);
-                }
-                throw propagate(e);
-            }
-            LOG.warn("spill store {}: {} is damaged ({}); started a new one: the read position is lost, so frames not "
-                + "yet deleted will be delivered again", directory, metadata.getFileName(), e.toString());
-            return queue;
-        }
-    }
-
-    /**
-     * Whether the metadata file is damaged, as opposed to unreadable now: its bytes, copied into a folder nobody else
-     * uses, fail to open again (for a reason other than I/O). If the copy opens, the file is intact and the failure
-     * was the environment's.
-     */
-    private static boolean metadataDamaged(
-        final Path directory, final SpillConfig config, final QueueOpener opener, final Throwable failure)
-    {
-        if (isEnvironmental(failure))
-        {
-            return false;
-        }
-        final Path scratch = directory.resolve(METADATA_CHECK_DIR);
-        try
-        {
-            deleteScratch(scratch);
-            Files.createDirectories(scratch);
-            Files.copy(directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE),
-                scratch.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
-        }
-        catch (final IOException io)
-        {
-            failure.addSuppressed(io);
-            deleteScratch(scratch);
-            return false;
-        }
-        try
-        {
-            closeQuietly(openWritable(scratch, config, new SegmentClock(config.timeProvider()), opener));
-            return false;
-        }
-        catch (final Exception | AssertionError copyFailure)
-        {
-            return !isEnvironmental(copyFailure);
-        }
-        finally
-        {
-            BackgroundResourceReleaser.releasePendingResources();
-            deleteScratch(scratch);
-        }
-    }
-
-    /** Builds the queue; one whose metadata Chronicle could only open read-only (it falls back to that) is a failure. */
-    private static SingleChronicleQueue openWritable(
-        final Path directory, final SpillConfig config, final SegmentClock clock, final QueueOpener opener)
-    {
-        final SingleChronicleQueue queue = opener.open(directory, config, clock);
-        if (queue.metaStore() instanceof ReadonlyTableStore)
-        {
-            closeQuietly(queue);
-            throw new IllegalStateException("Chronicle could open " + SingleChronicleQueue.QUEUE_METADATA_FILE
-                + " in " + directory + " only read-only");
-        }
-        return queue;
-    }
-
-    /** @return whether {@code t} is an I/O or resource failure (a file cannot be opened or mapped now), not content. */
-    private static boolean isEnvironmental(final Throwable t)
-    {
-        for (Throwable cause = t; cause != null; cause = cause.getCause())
-        {
-            if (cause instanceof OutOfMemoryError
-                || cause instanceof IOException && !(cause instanceof EOFException || cause instanceof StreamCorruptedException))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void deleteScratch(final Path scratch)
-    {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(scratch))
-        {
-            for (final Path file : files)
-            {
-                Files.deleteIfExists(file);
-            }
-        }
-        catch (final NoSuchFileException e)
-        {
-            return;
-        }
-        catch (final IOException e)
-        {
-            LOG.debug("spill store: cleaning {}", scratch, e);
-        }
-        try
-        {
-            Files.deleteIfExists(scratch);
-        }
-        catch (final IOException e)
-        {
-            LOG.debug("spill store: deleting {}", scratch, e);
-        }
-    }
-
+    /** Builds a store directory's queue as every store does. */
     static SingleChronicleQueue newQueue(final Path directory, final SpillConfig config, final SegmentClock clock)
     {
-        return SingleChronicleQueueBuilder.binary(directory.toFile())
-            .rollCycle(config.rollCycle())
-            .blockSize(config.blockSize())
-            .timeProvider(clock)
-            .timeoutMS(CHRONICLE_TIMEOUT_MS)
-            .checkInterrupts(false)
-            .build();
+        return SpillQueueOpener.newQueue(directory, config, clock);
     }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Opening
 
     /**
      * Creates the appender and, if earlier sessions left files, starts this session's cycle file (which seals theirs).
@@ -930,7 +768,7 @@ public final class SpillStore implements AutoCloseable
     private boolean sweepDiscards()
     {
         boolean deleted = false;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + DISCARD_SUFFIX))
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + SpillQueueOpener.DISCARD_SUFFIX))
         {
             for (final Path file : files)
             {
@@ -992,46 +830,6 @@ public final class SpillStore implements AutoCloseable
         }
         final long first = read != UNSET && rollCycle.toCycle(read) == cycle ? rollCycle.toSequenceNumber(read) : 0;
         return Math.max(0, rollCycle.toSequenceNumber(last) + 1 - first);
-    }
-
-    /**
-     * @return whether {@code t} says a file's content is malformed (as opposed to an I/O or environment problem, for
-     * which no file is ever deleted).
-     */
-    private static boolean isCorruption(final Throwable t)
-    {
-        for (Throwable cause = t; cause != null; cause = cause.getCause())
-        {
-            if (cause instanceof StreamCorruptedException || cause instanceof BufferUnderflowException
-                || cause instanceof EOFException)
-            {
-                return true;
-            }
-            if (cause instanceof AssertionError && cause.getCause() == null)
-            {
-                // A bare assert in Chronicle's readers (with -ea); Chronicle also wraps access errors (missing JVM
-                // flags) in AssertionError, which have a cause and are not corruption.
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static RuntimeException propagate(final Throwable t)
-    {
-        if (t instanceof RuntimeException)
-        {
-            return (RuntimeException)t;
-        }
-        if (t instanceof Error)
-        {
-            throw (Error)t;
-        }
-        if (t instanceof IOException)
-        {
-            return new UncheckedIOException((IOException)t);
-        }
-        return new IllegalStateException(t);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -1870,22 +1668,6 @@ public final class SpillStore implements AutoCloseable
         if (closed)
         {
             throw new IllegalStateException("spill store " + directory + " is closed");
-        }
-    }
-
-    private static void closeQuietly(final AutoCloseable closeable)
-    {
-        if (closeable == null)
-        {
-            return;
-        }
-        try
-        {
-            closeable.close();
-        }
-        catch (final Exception e)
-        {
-            LOG.debug("closing {}", closeable, e);
         }
     }
 }
