@@ -1,6 +1,7 @@
 package io.sluice.spill;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.core.netty.ByteBufView;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
 import net.openhft.chronicle.core.io.SingleThreadedChecked;
@@ -159,7 +160,8 @@ public final class SpillStore implements AutoCloseable
     private ExcerptAppender appender;
     private final ExcerptTailer tailer;
     private final UnsafeBuffer readView = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer sourceView = new UnsafeBuffer(0, 0);
+    private final ByteBufView bufView = new ByteBufView();
+    private final UnsafeBuffer gatheredView = new UnsafeBuffer(0, 0);
     private final IntHashSet warnedCycles = new IntHashSet();
     private byte[] gatherScratch;
 
@@ -414,24 +416,18 @@ public final class SpillStore implements AutoCloseable
         {
             throw new IllegalArgumentException("frame length " + length + " not in [0, " + config.maxFrameLength() + "]");
         }
-        if (buf.hasMemoryAddress())
+        if (buf.hasMemoryAddress() || buf.hasArray())
         {
-            sourceView.wrap(buf.memoryAddress() + index, length);
+            return append(bufView.wrap(buf), index, length);
         }
-        else if (buf.hasArray())
+        // ByteBufView would copy a composite buffer's NIO view per call: gather into one scratch array instead.
+        if (gatherScratch == null || gatherScratch.length < length)
         {
-            sourceView.wrap(buf.array(), buf.arrayOffset() + index, length);
+            gatherScratch = new byte[config.maxFrameLength()];
         }
-        else
-        {
-            if (gatherScratch == null || gatherScratch.length < length)
-            {
-                gatherScratch = new byte[config.maxFrameLength()];
-            }
-            buf.getBytes(index, gatherScratch, 0, length);
-            sourceView.wrap(gatherScratch, 0, length);
-        }
-        return append(sourceView, 0, length);
+        buf.getBytes(index, gatherScratch, 0, length);
+        gatheredView.wrap(gatherScratch, 0, length);
+        return append(gatheredView, 0, length);
     }
 
     /**
