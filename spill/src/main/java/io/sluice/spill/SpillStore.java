@@ -20,8 +20,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -119,29 +117,6 @@ public final class SpillStore implements AutoCloseable
     private static final int SKIPPED = -1;
     private static final int NO_ROOM = -2;
 
-    private static final VarHandle BACKLOG_MESSAGES;
-    private static final VarHandle APPEND_END;
-    private static final VarHandle READ_OFFSET;
-    private static final VarHandle DAMAGED_SKIPPED;
-    private static final VarHandle DAMAGED_BYTES;
-
-    static
-    {
-        try
-        {
-            final MethodHandles.Lookup lookup = MethodHandles.lookup();
-            BACKLOG_MESSAGES = lookup.findVarHandle(SpillStore.class, "backlogMessages", long.class);
-            APPEND_END = lookup.findVarHandle(SpillStore.class, "appendEnd", long.class);
-            READ_OFFSET = lookup.findVarHandle(SpillStore.class, "readOffset", long.class);
-            DAMAGED_SKIPPED = lookup.findVarHandle(SpillStore.class, "damagedSkipped", long.class);
-            DAMAGED_BYTES = lookup.findVarHandle(SpillStore.class, "damagedBytes", long.class);
-        }
-        catch (final ReflectiveOperationException e)
-        {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final SpillConfig config;
     private final Path directory;
     private final Thread owner;
@@ -176,8 +151,8 @@ public final class SpillStore implements AutoCloseable
 
     // Read side; owner thread only.
     private int lastFrameLength;
-    // Whether readOffset is the end of the last record consumed (false only when the metadata was lost), so that a
-    // record starting beyond it follows bytes lost to damage.
+    // Whether the read offset is the end of the last record consumed (false only when the metadata was lost), so that
+    // a record starting beyond it follows bytes lost to damage.
     private boolean readOffsetTrusted;
     private int lastRecordCycle = NO_CYCLE;
     private long lastRecordEnd;
@@ -192,18 +167,8 @@ public final class SpillStore implements AutoCloseable
     private int deletedBelowCycle = NO_CYCLE;
     private boolean closed;
 
-    // Gauges: written by the owner with release semantics, readable from any thread.
-    @SuppressWarnings("unused")
-    private long backlogMessages;
-    @SuppressWarnings("unused")
-    private long appendEnd;
-    @SuppressWarnings("unused")
-    private long readOffset;
-    @SuppressWarnings("unused")
-    private long damagedSkipped;
-    @SuppressWarnings("unused")
-    private long damagedBytes;
     private final long damagedAtOpen;
+    private final SpillGauges gauges = new SpillGauges();
 
     /**
      * Opens (or creates) the store in {@link SpillConfig#directory()}, owned by the calling thread. Never loads the
@@ -293,7 +258,7 @@ public final class SpillStore implements AutoCloseable
             ((SingleThreadedChecked)tailer).singleThreadedCheckDisabled(true);
             positionTailer();
             final long lastIndex = recoverAppendEnd();
-            setBacklogMessages(countBacklog(lastIndex));
+            gauges.backlogMessages(countBacklog(lastIndex));
             initialReadOffset();
             this.damagedAtOpen = surveyDamage();
             deleteConsumed();
@@ -348,7 +313,7 @@ public final class SpillStore implements AutoCloseable
             clock.cycle(nextCycle(now), epochMillis, cycleLengthMillis);
         }
 
-        final long recordOffset = appendEnd;
+        final long recordOffset = gauges.appendEnd();
         final int check = RecordChecksum.compute(buffer, offset, length, recordOffset);
         final DocumentContext dc = appender.writingDocument();
         try
@@ -387,10 +352,10 @@ public final class SpillStore implements AutoCloseable
         bytesAppendedSinceDrop += docBytes;
         budget.onWritten(docBytes);
         final long end = recordOffset + length;
-        setAppendEnd(end);
+        gauges.appendEnd(end);
         positions.appendEnd(end);
         positions.lastIndex(appender.lastIndexAppended());
-        setBacklogMessages(backlogMessages + 1);
+        gauges.backlogMessages(gauges.backlogMessages() + 1);
         usage.onAppended(docBytes);
         return OK;
     }
@@ -555,7 +520,7 @@ public final class SpillStore implements AutoCloseable
      */
     public long backlogMessages()
     {
-        return (long)BACKLOG_MESSAGES.getAcquire(this);
+        return gauges.backlogMessages();
     }
 
     /**
@@ -564,8 +529,7 @@ public final class SpillStore implements AutoCloseable
      */
     public long backlogBytes()
     {
-        final long bytes = (long)APPEND_END.getAcquire(this) - (long)READ_OFFSET.getAcquire(this);
-        return bytes < 0 || backlogMessages() == 0 ? 0 : bytes;
+        return gauges.backlogBytes();
     }
 
     /**
@@ -582,7 +546,7 @@ public final class SpillStore implements AutoCloseable
      */
     public long damagedSkipped()
     {
-        return (long)DAMAGED_SKIPPED.getAcquire(this);
+        return gauges.damagedSkipped();
     }
 
     /**
@@ -592,7 +556,7 @@ public final class SpillStore implements AutoCloseable
      */
     public long damagedBytes()
     {
-        return (long)DAMAGED_BYTES.getAcquire(this);
+        return gauges.damagedBytes();
     }
 
     /**
@@ -648,8 +612,8 @@ public final class SpillStore implements AutoCloseable
         closed = true;
         try
         {
-            positions.appendEnd(appendEnd);
-            positions.readOffset(readOffset);
+            positions.appendEnd(gauges.appendEnd());
+            positions.readOffset(gauges.readOffset());
         }
         catch (final RuntimeException e)
         {
@@ -792,7 +756,7 @@ public final class SpillStore implements AutoCloseable
     private void discard(final Path file, final int cycle, final String why)
     {
         final long lost = framesIn(cycle);
-        addDamaged(lost);
+        gauges.addDamagedSkipped(lost);
         warnOnce(cycle, why + "; deleted it, " + lost + " frame(s) lost", lost);
         try
         {
@@ -907,7 +871,8 @@ public final class SpillStore implements AutoCloseable
             if (!valid)
             {
                 final int cycle = rollCycle.toCycle(index);
-                final boolean intactChain = storedOffset != UNSET && readOffsetKnown && storedOffset == readOffset;
+                final boolean intactChain =
+                    storedOffset != UNSET && readOffsetKnown && storedOffset == gauges.readOffset();
                 if (cycle < highestCycle && !intactChain)
                 {
                     closeNeeded = false;
@@ -917,12 +882,12 @@ public final class SpillStore implements AutoCloseable
                         ? SKIPPED : EMPTY;
                 }
                 // Payload damage in an intact record, or a damaged record in the file being appended to: skip it.
-                addDamaged(1);
+                gauges.addDamagedSkipped(1);
                 warnOnce(cycle, "skipped a damaged record at index " + Long.toHexString(index), 1);
                 if (intactChain)
                 {
-                    addDamagedBytes(frameLength);
-                    setReadOffset(storedOffset + frameLength);
+                    gauges.addDamagedBytes(frameLength);
+                    gauges.readOffset(storedOffset + frameLength);
                 }
                 consumed(index + 1);
                 return SKIPPED;
@@ -961,17 +926,17 @@ public final class SpillStore implements AutoCloseable
     private void consumed(final long nextIndex)
     {
         positions.readIndex(nextIndex);
-        final long backlog = backlogMessages;
+        final long backlog = gauges.backlogMessages();
         if (backlog > 0)
         {
-            setBacklogMessages(backlog - 1);
+            gauges.backlogMessages(backlog - 1);
         }
     }
 
     private void onConsumed(final long storedOffset, final int frameLength)
     {
         lastFrameLength = frameLength;
-        setReadOffset(storedOffset + frameLength);
+        gauges.readOffset(storedOffset + frameLength);
         readOffsetKnown = true;
         readOffsetTrusted = true;
         positions.readOffset(storedOffset + frameLength);
@@ -982,11 +947,11 @@ public final class SpillStore implements AutoCloseable
     // grow before the first frame after the loss.
     private void noteLoss(final long storedOffset)
     {
-        if (readOffsetTrusted && storedOffset > readOffset)
+        if (readOffsetTrusted && storedOffset > gauges.readOffset())
         {
-            addDamagedBytes(storedOffset - readOffset);
+            gauges.addDamagedBytes(storedOffset - gauges.readOffset());
             // Counted once, even if the handler throws and the record comes again.
-            setReadOffset(storedOffset);
+            gauges.readOffset(storedOffset);
         }
     }
 
@@ -1043,7 +1008,7 @@ public final class SpillStore implements AutoCloseable
         boolean found;
         try
         {
-            found = scanner.next(readOffsetTrusted ? readOffset : Long.MIN_VALUE, appendEnd);
+            found = scanner.next(readOffsetTrusted ? gauges.readOffset() : Long.MIN_VALUE, gauges.appendEnd());
         }
         catch (final IOException e)
         {
@@ -1065,7 +1030,7 @@ public final class SpillStore implements AutoCloseable
         scanner.consume();
         onConsumed(storedOffset, frameLength);
         salvaged++;
-        setBacklogMessages(Math.max(0, backlogMessages - 1));
+        gauges.consumeBacklog(1);
         return DELIVERED;
     }
 
@@ -1097,22 +1062,22 @@ public final class SpillStore implements AutoCloseable
 
     private void recordSkip(final int cycle, final String what, final long skipped)
     {
-        addDamaged(skipped);
-        setBacklogMessages(Math.max(0, backlogMessages - skipped));
+        gauges.addDamagedSkipped(skipped);
+        gauges.consumeBacklog(skipped);
         readOffsetKnown = false;
         warnOnce(cycle, what, skipped);
     }
 
     private void onDrained()
     {
-        setBacklogMessages(0);
-        if (readOffsetTrusted && appendEnd > readOffset)
+        gauges.backlogMessages(0);
+        if (readOffsetTrusted && gauges.appendEnd() > gauges.readOffset())
         {
             // The store ends in damage: what was appended after the last record read is gone.
-            addDamagedBytes(appendEnd - readOffset);
+            gauges.addDamagedBytes(gauges.appendEnd() - gauges.readOffset());
         }
         readOffsetTrusted = true;
-        setReadOffset(appendEnd);
+        gauges.readOffset(gauges.appendEnd());
         readOffsetKnown = true;
         if (appendCycle != NO_CYCLE && currentFileBytes >= DRAIN_ROLL_BYTES && tailerCycle() == appendCycle
             && drainRollDue() && rollNow())
@@ -1167,7 +1132,7 @@ public final class SpillStore implements AutoCloseable
         catch (final RuntimeException | AssertionError e)
         {
             // Chronicle cannot even find the position (and asserts on some damaged files when -ea is on).
-            addDamaged(1);
+            gauges.addDamagedSkipped(1);
             warnOnce(cycle, "cannot be positioned at index " + Long.toHexString(index) + " (" + e + ")", 1);
         }
         final int next = cycleFiles.firstAfter(cycle);
@@ -1195,7 +1160,7 @@ public final class SpillStore implements AutoCloseable
     }
 
     /**
-     * Sets {@link #appendEnd} from the last record: the stored last index and end offset are written after each
+     * Sets the append end from the last record: the stored last index and end offset are written after each
      * append, so after a crash they may lag one record; the records from there on are authoritative. Reads forward
      * only (Chronicle's backward {@code toEnd()} misbehaves on damaged files).
      *
@@ -1249,7 +1214,7 @@ public final class SpillStore implements AutoCloseable
         {
             last = lastExistingIndex();
         }
-        setAppendEnd(Math.max(end, 0));
+        gauges.appendEnd(Math.max(end, 0));
         return last;
     }
 
@@ -1274,9 +1239,9 @@ public final class SpillStore implements AutoCloseable
      */
     private void initialReadOffset()
     {
-        if (backlogMessages == 0)
+        if (gauges.backlogMessages() == 0)
         {
-            setReadOffset(appendEnd);
+            gauges.readOffset(gauges.appendEnd());
             readOffsetKnown = true;
             readOffsetTrusted = true;
             return;
@@ -1297,19 +1262,19 @@ public final class SpillStore implements AutoCloseable
         final long stored = positions.readOffset();
         if (stored != UNSET && (next == UNSET || next >= stored))
         {
-            setReadOffset(stored);
+            gauges.readOffset(stored);
             readOffsetKnown = next == stored;
             readOffsetTrusted = true;
         }
         else if (next != UNSET)
         {
-            setReadOffset(next);
+            gauges.readOffset(next);
             readOffsetKnown = true;
             readOffsetTrusted = true;
         }
         else
         {
-            setReadOffset(0);
+            gauges.readOffset(0);
             readOffsetKnown = false;
             readOffsetTrusted = false;
         }
@@ -1329,7 +1294,7 @@ public final class SpillStore implements AutoCloseable
         {
             return 0;
         }
-        long expected = readOffset;
+        long expected = gauges.readOffset();
         long found = 0;
         int lastCycle = NO_CYCLE;
         long lastStart = 0;
@@ -1378,7 +1343,7 @@ public final class SpillStore implements AutoCloseable
                         final long offset = length >= RECORD_HEADER_LENGTH && length <= maxRecordLength ?
                             bytes.readLong(bytes.readPosition() + LOGICAL_OFFSET_OFFSET) : UNSET;
                         final long frameLength = length - RECORD_HEADER_LENGTH;
-                        if (offset != UNSET && offset >= expected && offset + frameLength <= appendEnd)
+                        if (offset != UNSET && offset >= expected && offset + frameLength <= gauges.appendEnd())
                         {
                             found += frameLength;
                             expected = offset + frameLength;
@@ -1419,7 +1384,7 @@ public final class SpillStore implements AutoCloseable
                     from = lastStart;
                 }
                 scanner.open(cycleFiles.file(damagedCycle), from);
-                while (scanner.next(expected, appendEnd))
+                while (scanner.next(expected, gauges.appendEnd()))
                 {
                     found += scanner.frameLength();
                     expected = scanner.recordOffset() + scanner.frameLength();
@@ -1627,31 +1592,6 @@ public final class SpillStore implements AutoCloseable
         {
             LOG.debug("spill store {}: damaged cycle {}: {} ({} frame(s))", directory, cycle, what, skipped);
         }
-    }
-
-    private void addDamagedBytes(final long bytes)
-    {
-        DAMAGED_BYTES.setRelease(this, damagedBytes + bytes);
-    }
-
-    private void addDamaged(final long frames)
-    {
-        DAMAGED_SKIPPED.setRelease(this, damagedSkipped + frames);
-    }
-
-    private void setBacklogMessages(final long value)
-    {
-        BACKLOG_MESSAGES.setRelease(this, value);
-    }
-
-    private void setAppendEnd(final long value)
-    {
-        APPEND_END.setRelease(this, value);
-    }
-
-    private void setReadOffset(final long value)
-    {
-        READ_OFFSET.setRelease(this, value);
     }
 
     private void checkOwner()
