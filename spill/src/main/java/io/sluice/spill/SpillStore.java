@@ -108,8 +108,6 @@ public final class SpillStore implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
     private static final long UNSET = SpillPositions.UNSET;
     private static final int NO_CYCLE = CycleFiles.NO_CYCLE;
-    // dropCachedPages: the end of the file appends go to stays cached (Chronicle's mapped block is there anyway).
-    static final long WARM_APPEND_BYTES = 16L << 20;
     private static final long DRAIN_ROLL_BYTES = 128L << 10;
     private static final int OPEN_ATTEMPTS = 4;
     private static final int DELIVERED = 1;
@@ -127,6 +125,7 @@ public final class SpillStore implements AutoCloseable
     private final SingleChronicleQueue queue;
     private final RollCycle rollCycle;
     private final CycleFiles cycleFiles;
+    private final PageCacheAdvice pageCacheAdvice;
     private final long epochMillis;
     private final long cycleLengthMillis;
     private final long maxMessagesPerCycle;
@@ -147,7 +146,6 @@ public final class SpillStore implements AutoCloseable
     private long lastAppendWallMillis;
     private long appendsInCycle;
     private long currentFileBytes;
-    private long bytesAppendedSinceDrop;
 
     // Read side; owner thread only.
     private int lastFrameLength;
@@ -230,6 +228,7 @@ public final class SpillStore implements AutoCloseable
             final long indexable = (long)queue.indexCount() * queue.indexCount() * queue.indexSpacing();
             this.maxMessagesPerCycle = Math.min(rollCycle.maxMessagesPerCycle(), indexable);
             this.cycleFiles = new CycleFiles(directory, rollCycle, epochMillis);
+            this.pageCacheAdvice = new PageCacheAdvice(cycleFiles);
             this.budget = new DiskBudget(directory, fileStore, config.quotaBytes(), freeSpaceMargin, queue.indexCount(),
                 queue.blockSize() + queue.overlapSize());
 
@@ -349,7 +348,7 @@ public final class SpillStore implements AutoCloseable
         appendsInCycle++;
         lastAppendWallMillis = now;
         currentFileBytes += docBytes;
-        bytesAppendedSinceDrop += docBytes;
+        pageCacheAdvice.onAppended(docBytes);
         budget.onWritten(docBytes);
         final long end = recordOffset + length;
         gauges.appendEnd(end);
@@ -1520,12 +1519,10 @@ public final class SpillStore implements AutoCloseable
     }
 
     /**
-     * Owner thread: lets the page cache go of frames no reader needs soon. For every cycle file after the one the reader
-     * is in, the kernel is asked ({@link PageCache}) to write back its dirty pages and drop its clean ones; in the file
-     * appends go to, all but the last {@value #WARM_APPEND_BYTES} bytes appended. The reader's own file is left alone,
-     * so a reader that keeps up (in the file appends go to) finds what it reads next in memory; frames further back
-     * are read from disk when their turn comes. A few system calls per file: the disk tier calls it a few times a
-     * second, not per frame. Nothing is lost: the kernel drops only pages already on disk.
+     * Owner thread: lets the page cache go of frames no reader needs soon: for the cycle files between the reader's and
+     * the one appends go to, and all but the last {@value PageCacheAdvice#WARM_APPEND_BYTES} bytes of that one, the
+     * kernel writes back dirty pages and drops clean ones (see {@link PageCacheAdvice}). A few system calls per file:
+     * the disk tier calls it a few times a second, not per frame.
      *
      * @return files the kernel was advised on; 0 where {@link PageCache} is unavailable.
      * @throws IllegalStateException if called from a thread other than the owner, or after {@link #close()}.
@@ -1533,38 +1530,9 @@ public final class SpillStore implements AutoCloseable
     public int dropCachedPages()
     {
         checkOwner();
-        if (!PageCache.available() || appendCycle == NO_CYCLE || bytesAppendedSinceDrop == 0)
-        {
-            return 0;
-        }
-        bytesAppendedSinceDrop = 0;
-        final int[] cycles = cycleFiles.list();
-        // A reader that has not started yet starts in the first file.
-        final int readerCycle = tailer.state() == TailerState.UNINITIALISED ?
-            (cycles.length == 0 ? appendCycle : cycles[0]) : tailerCycle();
-        if (readerCycle == appendCycle)
-        {
-            return 0;
-        }
-        int advised = 0;
-        for (final int cycle : cycles)
-        {
-            if (cycle <= readerCycle || cycle > appendCycle)
-            {
-                continue;
-            }
-            // 0: to the end of the file (a file appends no longer go to).
-            final long length = cycle == appendCycle ? currentFileBytes - WARM_APPEND_BYTES : 0;
-            if (cycle == appendCycle && length <= 0)
-            {
-                continue;
-            }
-            if (PageCache.dropCached(cycleFiles.file(cycle), 0, length) == PageCache.OK)
-            {
-                advised++;
-            }
-        }
-        return advised;
+        final boolean readerStarted = tailer.state() != TailerState.UNINITIALISED;
+        return pageCacheAdvice.dropCachedPages(readerStarted, readerStarted ? tailerCycle() : NO_CYCLE, appendCycle,
+            currentFileBytes);
     }
 
     private int wallCycle(final long now)
