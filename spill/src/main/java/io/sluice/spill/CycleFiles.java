@@ -25,7 +25,8 @@ final class CycleFiles
     /** No cycle: none found, none yet. */
     static final int NO_CYCLE = Integer.MIN_VALUE;
 
-    private static final Logger LOG = LoggerFactory.getLogger(CycleFiles.class);
+    // Logs as the store: operators configure, and tests watch, the store's logger.
+    private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
 
     private final Path directory;
     private final RollingResourcesCache names;

@@ -27,7 +27,8 @@ final class DiskBudget
     static final long FREE_CHECK_BYTES = 1L << 20;
     static final long FREE_CHECK_MILLIS = 100;
 
-    private static final Logger LOG = LoggerFactory.getLogger(DiskBudget.class);
+    // Logs as the store: operators configure, and tests watch, the store's logger.
+    private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
 
     private final Path directory;
     private final FileStore fileStore;

@@ -17,7 +17,8 @@ import java.nio.file.StandardOpenOption;
  */
 final class SpillDirectoryLock implements AutoCloseable
 {
-    private static final Logger LOG = LoggerFactory.getLogger(SpillDirectoryLock.class);
+    // Logs as the store: operators configure, and tests watch, the store's logger.
+    private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
 
     private final Path directory;
     private final FileChannel channel;

@@ -16,7 +16,8 @@ import java.nio.BufferUnderflowException;
  */
 final class SpillFailures
 {
-    private static final Logger LOG = LoggerFactory.getLogger(SpillFailures.class);
+    // Logs as the store: operators configure, and tests watch, the store's logger.
+    private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
 
     private SpillFailures()
     {

@@ -27,7 +27,8 @@ final class SpillQueueOpener
 {
     static final String DISCARD_SUFFIX = ".discard";
 
-    private static final Logger LOG = LoggerFactory.getLogger(SpillQueueOpener.class);
+    // Logs as the store: operators configure, and tests watch, the store's logger.
+    private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
     private static final long CHRONICLE_TIMEOUT_MS = 100;
     private static final String METADATA_CHECK_DIR = ".metadata-check";
 
