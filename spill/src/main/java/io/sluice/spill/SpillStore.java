@@ -13,7 +13,6 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.DirectBuffer;
-import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,6 +125,7 @@ public final class SpillStore implements AutoCloseable
     private final RollCycle rollCycle;
     private final CycleFiles cycleFiles;
     private final PageCacheAdvice pageCacheAdvice;
+    private final DamageLog damage;
     private final long epochMillis;
     private final long cycleLengthMillis;
     private final long maxMessagesPerCycle;
@@ -136,7 +136,6 @@ public final class SpillStore implements AutoCloseable
     private final UnsafeBuffer readView = new UnsafeBuffer(0, 0);
     private final ByteBufView bufView = new ByteBufView();
     private final UnsafeBuffer gatheredView = new UnsafeBuffer(0, 0);
-    private final IntHashSet warnedCycles = new IntHashSet();
     private byte[] gatherScratch;
 
     // Append side; owner thread only.
@@ -229,6 +228,7 @@ public final class SpillStore implements AutoCloseable
             this.maxMessagesPerCycle = Math.min(rollCycle.maxMessagesPerCycle(), indexable);
             this.cycleFiles = new CycleFiles(directory, rollCycle, epochMillis);
             this.pageCacheAdvice = new PageCacheAdvice(cycleFiles);
+            this.damage = new DamageLog(directory, cycleFiles, gauges);
             this.budget = new DiskBudget(directory, fileStore, config.quotaBytes(), freeSpaceMargin, queue.indexCount(),
                 queue.blockSize() + queue.overlapSize());
 
@@ -755,8 +755,7 @@ public final class SpillStore implements AutoCloseable
     private void discard(final Path file, final int cycle, final String why)
     {
         final long lost = framesIn(cycle);
-        gauges.addDamagedSkipped(lost);
-        warnOnce(cycle, why + "; deleted it, " + lost + " frame(s) lost", lost);
+        damage.lost(cycle, why + "; deleted it, " + lost + " frame(s) lost", lost);
         try
         {
             Files.deleteIfExists(file);
@@ -881,8 +880,7 @@ public final class SpillStore implements AutoCloseable
                         ? SKIPPED : EMPTY;
                 }
                 // Payload damage in an intact record, or a damaged record in the file being appended to: skip it.
-                gauges.addDamagedSkipped(1);
-                warnOnce(cycle, "skipped a damaged record at index " + Long.toHexString(index), 1);
+                damage.lost(cycle, "skipped a damaged record at index " + Long.toHexString(index), 1);
                 if (intactChain)
                 {
                     gauges.addDamagedBytes(frameLength);
@@ -1061,10 +1059,9 @@ public final class SpillStore implements AutoCloseable
 
     private void recordSkip(final int cycle, final String what, final long skipped)
     {
-        gauges.addDamagedSkipped(skipped);
+        damage.lost(cycle, what, skipped);
         gauges.consumeBacklog(skipped);
         readOffsetKnown = false;
-        warnOnce(cycle, what, skipped);
     }
 
     private void onDrained()
@@ -1131,8 +1128,7 @@ public final class SpillStore implements AutoCloseable
         catch (final RuntimeException | AssertionError e)
         {
             // Chronicle cannot even find the position (and asserts on some damaged files when -ea is on).
-            gauges.addDamagedSkipped(1);
-            warnOnce(cycle, "cannot be positioned at index " + Long.toHexString(index) + " (" + e + ")", 1);
+            damage.lost(cycle, "cannot be positioned at index " + Long.toHexString(index) + " (" + e + ")", 1);
         }
         final int next = cycleFiles.firstAfter(cycle);
         if (next == NO_CYCLE)
@@ -1547,19 +1543,6 @@ public final class SpillStore implements AutoCloseable
     private int nextCycle(final long now)
     {
         return Math.max(appendCycle + 1, wallCycle(now));
-    }
-
-    private void warnOnce(final int cycle, final String what, final long skipped)
-    {
-        if (warnedCycles.add(cycle))
-        {
-            LOG.warn("spill store {}: damaged file {}: {}; frames lost are counted in damagedSkipped()", directory,
-                cycleFiles.file(cycle).getFileName(), what);
-        }
-        else
-        {
-            LOG.debug("spill store {}: damaged cycle {}: {} ({} frame(s))", directory, cycle, what, skipped);
-        }
     }
 
     private void checkOwner()
