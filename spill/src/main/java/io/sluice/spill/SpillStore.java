@@ -27,10 +27,7 @@ import java.nio.file.Path;
 import static io.sluice.spill.SpillFailures.closeQuietly;
 import static io.sluice.spill.SpillFailures.isCorruption;
 import static io.sluice.spill.SpillFailures.propagate;
-import static io.sluice.spill.SpillRecordDescriptor.BYTE_ORDER;
-import static io.sluice.spill.SpillRecordDescriptor.CHECKSUM_OFFSET;
 import static io.sluice.spill.SpillRecordDescriptor.DOCUMENT_HEADER_LENGTH;
-import static io.sluice.spill.SpillRecordDescriptor.FRAME_OFFSET;
 import static io.sluice.spill.SpillRecordDescriptor.LOGICAL_OFFSET_OFFSET;
 
 /**
@@ -109,10 +106,6 @@ public final class SpillStore implements AutoCloseable
     private static final int NO_CYCLE = CycleFiles.NO_CYCLE;
     private static final long DRAIN_ROLL_BYTES = 128L << 10;
     private static final int OPEN_ATTEMPTS = 4;
-    private static final int DELIVERED = 1;
-    private static final int EMPTY = 0;
-    private static final int SKIPPED = -1;
-    private static final int NO_ROOM = -2;
 
     private final SpillConfig config;
     private final Path directory;
@@ -132,8 +125,7 @@ public final class SpillStore implements AutoCloseable
     private final int maxRecordLength;
     private final SpillPositions positions;
     private ExcerptAppender appender;
-    private final ExcerptTailer tailer;
-    private final UnsafeBuffer readView = new UnsafeBuffer(0, 0);
+    private final SpillReader reader;
     private final ByteBufView bufView = new ByteBufView();
     private final UnsafeBuffer gatheredView = new UnsafeBuffer(0, 0);
     private byte[] gatherScratch;
@@ -146,21 +138,6 @@ public final class SpillStore implements AutoCloseable
     private long appendsInCycle;
     private long currentFileBytes;
 
-    // Read side; owner thread only.
-    private int lastFrameLength;
-    // Whether the read offset is the end of the last record consumed (false only when the metadata was lost), so that
-    // a record starting beyond it follows bytes lost to damage.
-    private boolean readOffsetTrusted;
-    private int lastRecordCycle = NO_CYCLE;
-    private long lastRecordEnd;
-    // Reading the rest of a damaged file by scanning it; NO_CYCLE when not.
-    private RecordScanner scanner;
-    private int salvageCycle = NO_CYCLE;
-    private int salvageNextCycle;
-    private long salvageUnread;
-    private long salvaged;
-    private String salvageReason;
-    private boolean readOffsetKnown;
     private int deletedBelowCycle = NO_CYCLE;
     private boolean closed;
 
@@ -253,12 +230,12 @@ public final class SpillStore implements AutoCloseable
                 usage.remeasure();
             }
 
-            this.tailer = queue.createTailer();
-            ((SingleThreadedChecked)tailer).singleThreadedCheckDisabled(true);
-            positionTailer();
+            this.reader = new SpillReader(
+                directory, queue.createTailer(), rollCycle, cycleFiles, positions, gauges, damage, maxRecordLength);
+            reader.position();
             final long lastIndex = recoverAppendEnd();
             gauges.backlogMessages(countBacklog(lastIndex));
-            initialReadOffset();
+            reader.initialReadOffset();
             this.damagedAtOpen = surveyDamage();
             deleteConsumed();
             LOG.debug("opened spill store {}: backlog {} frames, {} bytes, disk {} bytes", directory,
@@ -486,27 +463,12 @@ public final class SpillStore implements AutoCloseable
     public int read(final FrameHandler handler, final int limit, final long byteLimit)
     {
         checkOwner();
-        int delivered = 0;
-        int outcome = DELIVERED;
-        long room = Long.MAX_VALUE;
-        while (delivered < limit)
+        final int delivered = reader.read(handler, limit, byteLimit, highestCycle);
+        if (reader.drained())
         {
-            outcome = readOne(handler, room);
-            if (outcome == EMPTY || outcome == NO_ROOM)
-            {
-                break;
-            }
-            if (outcome == DELIVERED)
-            {
-                room = delivered == 0 ? byteLimit - lastFrameLength : room - lastFrameLength;
-                delivered++;
-            }
+            rollDrained();
         }
-        if (outcome == EMPTY)
-        {
-            onDrained();
-        }
-        if (tailerCycle() > deletedBelowCycle)
+        if (reader.cycle() > deletedBelowCycle)
         {
             deleteConsumed();
         }
@@ -618,9 +580,8 @@ public final class SpillStore implements AutoCloseable
         {
             LOG.debug("spill store {}: could not store offsets at close", directory, e);
         }
-        closeQuietly(scanner);
         closeQuietly(appender);
-        closeQuietly(tailer);
+        closeQuietly(reader);
         closeQuietly(positions);
         closeQuietly(queue);
         // Chronicle unmaps on a background thread; wait, so that the space of deleted files is free and the directory
@@ -793,299 +754,16 @@ public final class SpillStore implements AutoCloseable
     // ---------------------------------------------------------------------------------------------------------------
     // Reading
 
-    private int readOne(final FrameHandler handler, final long room)
-    {
-        if (salvageCycle != NO_CYCLE)
-        {
-            return salvageNext(handler, room);
-        }
-        int lastCycle = tailer.cycle();
-        long lastIndex = tailer.index();
-        for (int attempt = 0; ; attempt++)
-        {
-            final DocumentContext dc;
-            try
-            {
-                dc = tailer.readingDocument();
-            }
-            catch (final RuntimeException | AssertionError e)
-            {
-                final int cycle = tailer.cycle();
-                if (cycle != NO_CYCLE && cycle < highestCycle)
-                {
-                    return skipDamage(cycle, "unreadable (" + e + ")") ? SKIPPED : EMPTY;
-                }
-                throw e;
-            }
-            if (!dc.isPresent())
-            {
-                dc.close();
-                final int cycle = tailer.cycle();
-                if (cycle == NO_CYCLE || cycle >= highestCycle)
-                {
-                    return EMPTY;
-                }
-                final long index = tailer.index();
-                if ((cycle != lastCycle || index != lastIndex) && attempt < 8)
-                {
-                    lastCycle = cycle;
-                    lastIndex = index;
-                    continue;
-                }
-                return skipDamage(cycle, "ends before its last frame") ? SKIPPED : EMPTY;
-            }
-            return deliver(dc, handler, room);
-        }
-    }
-
-    private int deliver(final DocumentContext dc, final FrameHandler handler, final long room)
-    {
-        boolean closeNeeded = true;
-        try
-        {
-            final Bytes<?> bytes = dc.wire().bytes();
-            final long position = bytes.readPosition();
-            final long length = bytes.readRemaining();
-            final long index = dc.index();
-            boolean valid = length >= RECORD_HEADER_LENGTH && length <= maxRecordLength;
-            long storedOffset = UNSET;
-            int frameLength = 0;
-            if (valid)
-            {
-                try
-                {
-                    readView.wrap(bytes.addressForRead(position, (int)length), (int)length);
-                    storedOffset = readView.getLong(LOGICAL_OFFSET_OFFSET, BYTE_ORDER);
-                    frameLength = (int)length - RECORD_HEADER_LENGTH;
-                    valid = readView.getInt(CHECKSUM_OFFSET, BYTE_ORDER)
-                        == RecordChecksum.compute(readView, FRAME_OFFSET, frameLength, storedOffset);
-                }
-                catch (final RuntimeException e)
-                {
-                    valid = false;
-                    storedOffset = UNSET;
-                }
-            }
-            if (!valid)
-            {
-                final int cycle = rollCycle.toCycle(index);
-                final boolean intactChain =
-                    storedOffset != UNSET && readOffsetKnown && storedOffset == gauges.readOffset();
-                if (cycle < highestCycle && !intactChain)
-                {
-                    closeNeeded = false;
-                    dc.rollbackOnClose();
-                    dc.close();
-                    return skipDamage(cycle, "holds a damaged record at index " + Long.toHexString(index))
-                        ? SKIPPED : EMPTY;
-                }
-                // Payload damage in an intact record, or a damaged record in the file being appended to: skip it.
-                damage.lost(cycle, "skipped a damaged record at index " + Long.toHexString(index), 1);
-                if (intactChain)
-                {
-                    gauges.addDamagedBytes(frameLength);
-                    gauges.readOffset(storedOffset + frameLength);
-                }
-                consumed(index + 1);
-                return SKIPPED;
-            }
-
-            if (frameLength > room)
-            {
-                dc.rollbackOnClose();
-                return NO_ROOM;
-            }
-            noteLoss(storedOffset);
-            try
-            {
-                handler.onFrame(readView, FRAME_OFFSET, frameLength);
-            }
-            catch (final Throwable t)
-            {
-                dc.rollbackOnClose();
-                throw t;
-            }
-            lastRecordCycle = rollCycle.toCycle(index);
-            lastRecordEnd = position + length;
-            onConsumed(storedOffset, frameLength);
-            consumed(index + 1);
-            return DELIVERED;
-        }
-        finally
-        {
-            if (closeNeeded)
-            {
-                dc.close();
-            }
-        }
-    }
-
-    private void consumed(final long nextIndex)
-    {
-        positions.readIndex(nextIndex);
-        final long backlog = gauges.backlogMessages();
-        if (backlog > 0)
-        {
-            gauges.backlogMessages(backlog - 1);
-        }
-    }
-
-    private void onConsumed(final long storedOffset, final int frameLength)
-    {
-        lastFrameLength = frameLength;
-        gauges.readOffset(storedOffset + frameLength);
-        readOffsetKnown = true;
-        readOffsetTrusted = true;
-        positions.readOffset(storedOffset + frameLength);
-    }
-
-    // Records carry their logical offsets: one that starts beyond the end of the last record consumed follows bytes lost
-    // to damage (a hole, a skipped file). Counted before the record is handed over, so that a reader sees the count
-    // grow before the first frame after the loss.
-    private void noteLoss(final long storedOffset)
-    {
-        if (readOffsetTrusted && storedOffset > gauges.readOffset())
-        {
-            gauges.addDamagedBytes(storedOffset - gauges.readOffset());
-            // Counted once, even if the handler throws and the record comes again.
-            gauges.readOffset(storedOffset);
-        }
-    }
-
     /**
-     * Damage in {@code cycle}, a file appends no longer go to: the rest of it is read by scanning its bytes for whole
-     * records (see {@link RecordScanner}) from the end of the last record read in it (or from its start), so that a
-     * hole costs only the records it destroyed; then reading goes on with the next file. Counts what it could not find.
-     *
-     * @return false if the reader could not move (no later file); it then reports empty.
+     * When the backlog has drained and the file appends go to holds {@value #DRAIN_ROLL_BYTES} bytes or more, starts a
+     * new file so that the drained one can be deleted.
      */
-    private boolean skipDamage(final int cycle, final String reason)
+    private void rollDrained()
     {
-        long position = 0;
-        long claimed = -1;
-        try
-        {
-            position = tailer.cycle() == cycle ? rollCycle.toSequenceNumber(tailer.index()) : 0;
-            claimed = tailer.excerptsInCycle(cycle);
-        }
-        catch (final RuntimeException | AssertionError e)
-        {
-            LOG.debug("spill store {}: counting the frames of damaged cycle {}", directory, cycle, e);
-        }
-        final int next = cycleFiles.firstAfter(cycle);
-        if (next == NO_CYCLE)
-        {
-            LOG.warn("spill store {}: cannot move the reader past damaged cycle {}: no later file", directory, cycle);
-            return false;
-        }
-        salvageCycle = cycle;
-        salvageNextCycle = next;
-        salvageUnread = claimed < 0 ? -1 : Math.max(0, claimed - position);
-        salvaged = 0;
-        salvageReason = reason;
-        try
-        {
-            if (scanner == null)
-            {
-                scanner = new RecordScanner(maxRecordLength);
-            }
-            scanner.open(cycleFiles.file(cycle), lastRecordCycle == cycle ? lastRecordEnd : 0);
-        }
-        catch (final IOException e)
-        {
-            salvageReason = reason + "; cannot read it (" + e + ")";
-            return finishSalvage();
-        }
-        return true;
-    }
-
-    /** One record found by scanning a damaged file, or, at its end, the move to the next file. */
-    private int salvageNext(final FrameHandler handler, final long room)
-    {
-        boolean found;
-        try
-        {
-            found = scanner.next(readOffsetTrusted ? gauges.readOffset() : Long.MIN_VALUE, gauges.appendEnd());
-        }
-        catch (final IOException e)
-        {
-            LOG.debug("spill store {}: scanning damaged cycle {}", directory, salvageCycle, e);
-            found = false;
-        }
-        if (!found)
-        {
-            return finishSalvage() ? SKIPPED : EMPTY;
-        }
-        final int frameLength = scanner.frameLength();
-        if (frameLength > room)
-        {
-            return NO_ROOM;
-        }
-        final long storedOffset = scanner.recordOffset();
-        noteLoss(storedOffset);
-        handler.onFrame(scanner.frame(), 0, frameLength);
-        scanner.consume();
-        onConsumed(storedOffset, frameLength);
-        salvaged++;
-        gauges.consumeBacklog(1);
-        return DELIVERED;
-    }
-
-    private boolean finishSalvage()
-    {
-        final int cycle = salvageCycle;
-        salvageCycle = NO_CYCLE;
-        scanner.close();
-        final long lost = salvageUnread < 0 ? 1 : Math.max(0, salvageUnread - salvaged);
-        if (lost > 0 || salvaged > 0)
-        {
-            recordSkip(cycle, salvageReason + "; " + salvaged + " frame(s) found after the damage, " + lost + " lost",
-                lost);
-        }
-        else
-        {
-            // Every frame the file claims was read: an empty or unsealed file the tailer cannot leave by itself.
-            LOG.debug("spill store {}: moving the reader past cycle {} ({})", directory, cycle, salvageReason);
-        }
-        moveToCycleStart(salvageNextCycle);
-        positions.readIndex(rollCycle.toIndex(salvageNextCycle, 0));
-        if (tailer.cycle() <= cycle)
-        {
-            LOG.warn("spill store {}: cannot move the reader past damaged cycle {}", directory, cycle);
-            return false;
-        }
-        return true;
-    }
-
-    private void recordSkip(final int cycle, final String what, final long skipped)
-    {
-        damage.lost(cycle, what, skipped);
-        gauges.consumeBacklog(skipped);
-        readOffsetKnown = false;
-    }
-
-    private void onDrained()
-    {
-        gauges.backlogMessages(0);
-        if (readOffsetTrusted && gauges.appendEnd() > gauges.readOffset())
-        {
-            // The store ends in damage: what was appended after the last record read is gone.
-            gauges.addDamagedBytes(gauges.appendEnd() - gauges.readOffset());
-        }
-        readOffsetTrusted = true;
-        gauges.readOffset(gauges.appendEnd());
-        readOffsetKnown = true;
-        if (appendCycle != NO_CYCLE && currentFileBytes >= DRAIN_ROLL_BYTES && tailerCycle() == appendCycle
+        if (appendCycle != NO_CYCLE && currentFileBytes >= DRAIN_ROLL_BYTES && reader.cycle() == appendCycle
             && drainRollDue() && rollNow())
         {
-            // Let the tailer step past the drained file's end-of-file marker so that the file can be deleted.
-            try (DocumentContext dc = tailer.readingDocument())
-            {
-                if (dc.isPresent())
-                {
-                    dc.rollbackOnClose();
-                }
-            }
+            reader.stepPastEndOfFile();
         }
     }
 
@@ -1100,58 +778,6 @@ public final class SpillStore implements AutoCloseable
         }
         final long now = config.timeProvider().currentTimeMillis();
         return now - lastAppendWallMillis >= idle || now < lastAppendWallMillis;
-    }
-
-    private int tailerCycle()
-    {
-        return tailer.cycle();
-    }
-
-    private void positionTailer()
-    {
-        final long index = positions.readIndex();
-        if (index == UNSET)
-        {
-            tailer.toStart();
-            return;
-        }
-        final int cycle = rollCycle.toCycle(index);
-        try
-        {
-            if (tailer.moveToIndex(index) || tailer.state() != TailerState.CYCLE_NOT_FOUND)
-            {
-                // Found, or at (in a damaged file possibly beyond) the end of its file: read() moves on from there.
-                return;
-            }
-            // The file holding the read position was consumed and deleted: continue with the next file.
-        }
-        catch (final RuntimeException | AssertionError e)
-        {
-            // Chronicle cannot even find the position (and asserts on some damaged files when -ea is on).
-            damage.lost(cycle, "cannot be positioned at index " + Long.toHexString(index) + " (" + e + ")", 1);
-        }
-        final int next = cycleFiles.firstAfter(cycle);
-        if (next == NO_CYCLE)
-        {
-            tailer.toStart();
-        }
-        else
-        {
-            moveToCycleStart(next);
-        }
-    }
-
-    private void moveToCycleStart(final int cycle)
-    {
-        moveToCycleStart(tailer, cycle);
-    }
-
-    private void moveToCycleStart(final ExcerptTailer reader, final int cycle)
-    {
-        if (!reader.moveToIndex(rollCycle.toIndex(cycle, 0)) && reader.cycle() != cycle)
-        {
-            reader.moveToCycle(cycle);
-        }
     }
 
     /**
@@ -1189,7 +815,7 @@ public final class SpillStore implements AutoCloseable
                             {
                                 break;
                             }
-                            final long offset = validRecordOffset(dc.wire().bytes());
+                            final long offset = reader.validRecordOffset(dc.wire().bytes());
                             if (offset == UNSET)
                             {
                                 break;
@@ -1228,54 +854,6 @@ public final class SpillStore implements AutoCloseable
     }
 
     /**
-     * The read offset at open: the stored end of the last record consumed, so that bytes lost between it and the next
-     * record (a file set aside, a hole) count as damage; the next record's own offset when that is lower (a kill -9
-     * let it be consumed again) or nothing was stored; 0, untrusted, when neither is known.
-     */
-    private void initialReadOffset()
-    {
-        if (gauges.backlogMessages() == 0)
-        {
-            gauges.readOffset(gauges.appendEnd());
-            readOffsetKnown = true;
-            readOffsetTrusted = true;
-            return;
-        }
-        long next = UNSET;
-        try (DocumentContext dc = tailer.readingDocument())
-        {
-            if (dc.isPresent())
-            {
-                next = validRecordOffset(dc.wire().bytes());
-                dc.rollbackOnClose();
-            }
-        }
-        catch (final RuntimeException | AssertionError e)
-        {
-            LOG.debug("spill store {}: peeking at the next record", directory, e);
-        }
-        final long stored = positions.readOffset();
-        if (stored != UNSET && (next == UNSET || next >= stored))
-        {
-            gauges.readOffset(stored);
-            readOffsetKnown = next == stored;
-            readOffsetTrusted = true;
-        }
-        else if (next != UNSET)
-        {
-            gauges.readOffset(next);
-            readOffsetKnown = true;
-            readOffsetTrusted = true;
-        }
-        else
-        {
-            gauges.readOffset(0);
-            readOffsetKnown = false;
-            readOffsetTrusted = false;
-        }
-    }
-
-    /**
      * Walks the backlog from the read position with a tailer of its own, reading each record's offset but not its frame:
      * a record that is not the next in the offset chain, or a file Chronicle cannot walk to its end (whose rest is then
      * scanned, as a read would), means damage.
@@ -1285,7 +863,7 @@ public final class SpillStore implements AutoCloseable
     private long surveyDamage()
     {
         final long recorded = backlogBytes();
-        if (recorded == 0 || !readOffsetTrusted)
+        if (recorded == 0 || !reader.readOffsetTrusted())
         {
             return 0;
         }
@@ -1367,10 +945,7 @@ public final class SpillStore implements AutoCloseable
                 }
                 // The rest of a damaged file, as a read will find it, from the last record counted in it: damage often
                 // covers the end of a record whose header is intact, and only its checksum tells.
-                if (scanner == null)
-                {
-                    scanner = new RecordScanner(maxRecordLength);
-                }
+                final RecordScanner scanner = reader.scanner();
                 long from = 0;
                 if (lastCycle == damagedCycle)
                 {
@@ -1391,7 +966,7 @@ public final class SpillStore implements AutoCloseable
                 {
                     break;
                 }
-                moveToCycleStart(probe, next);
+                SpillReader.moveToCycleStart(probe, rollCycle, next);
                 previousCycle = probe.cycle();
                 previousIndex = probe.index();
                 attempt = 0;
@@ -1405,19 +980,6 @@ public final class SpillStore implements AutoCloseable
         return Math.max(0, recorded - found);
     }
 
-    private long validRecordOffset(final Bytes<?> bytes)
-    {
-        final long length = bytes.readRemaining();
-        if (length < RECORD_HEADER_LENGTH || length > maxRecordLength)
-        {
-            return UNSET;
-        }
-        readView.wrap(bytes.addressForRead(bytes.readPosition(), (int)length), (int)length);
-        final long offset = readView.getLong(LOGICAL_OFFSET_OFFSET, BYTE_ORDER);
-        final int check = RecordChecksum.compute(readView, FRAME_OFFSET, (int)length - RECORD_HEADER_LENGTH, offset);
-        return check == readView.getInt(CHECKSUM_OFFSET, BYTE_ORDER) ? offset : UNSET;
-    }
-
     private long countBacklog(final long lastIndex)
     {
         if (lastIndex == UNSET || lastIndex < 0)
@@ -1426,7 +988,7 @@ public final class SpillStore implements AutoCloseable
         }
         try
         {
-            final long next = tailer.index();
+            final long next = reader.index();
             if (lastIndex < next)
             {
                 return 0;
@@ -1490,12 +1052,12 @@ public final class SpillStore implements AutoCloseable
     private void deleteConsumed()
     {
         boolean deleted = sweepDiscards();
-        int keepFrom = tailerCycle();
+        int keepFrom = reader.cycle();
         if (appendCycle != NO_CYCLE)
         {
             keepFrom = Math.min(keepFrom, appendCycle);
         }
-        if (keepFrom == NO_CYCLE || tailer.state() == TailerState.UNINITIALISED || keepFrom <= deletedBelowCycle)
+        if (keepFrom == NO_CYCLE || !reader.started() || keepFrom <= deletedBelowCycle)
         {
             keepFrom = NO_CYCLE;
         }
@@ -1526,8 +1088,8 @@ public final class SpillStore implements AutoCloseable
     public int dropCachedPages()
     {
         checkOwner();
-        final boolean readerStarted = tailer.state() != TailerState.UNINITIALISED;
-        return pageCacheAdvice.dropCachedPages(readerStarted, readerStarted ? tailerCycle() : NO_CYCLE, appendCycle,
+        final boolean readerStarted = reader.started();
+        return pageCacheAdvice.dropCachedPages(readerStarted, readerStarted ? reader.cycle() : NO_CYCLE, appendCycle,
             currentFileBytes);
     }
 
