@@ -3,10 +3,7 @@ package io.sluice.spill;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.FileStore;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileAttributeView;
-import java.nio.file.attribute.FileStoreAttributeView;
 
 import static io.sluice.spill.DiskBudget.DISK_FULL;
 import static io.sluice.spill.DiskBudget.OK;
@@ -135,11 +132,17 @@ class DiskBudgetTest
         assertEquals(MARGIN, budget.freeSpaceMarginBytes());
     }
 
-    private static final class FakeFileStore extends FileStore
+    /** A file system whose usable space the test sets, counting how often it is read. */
+    private static final class FakeFileStore extends SmallFileSystem
     {
         long usable;
         int reads;
         IOException failure;
+
+        FakeFileStore()
+        {
+            super(Path.of("unused"), 1L << 40);
+        }
 
         @Override
         public long getUsableSpace() throws IOException
@@ -150,60 +153,6 @@ class DiskBudgetTest
                 throw failure;
             }
             return usable;
-        }
-
-        @Override
-        public String name()
-        {
-            return "fake";
-        }
-
-        @Override
-        public String type()
-        {
-            return "fake";
-        }
-
-        @Override
-        public boolean isReadOnly()
-        {
-            return false;
-        }
-
-        @Override
-        public long getTotalSpace()
-        {
-            return 1L << 40;
-        }
-
-        @Override
-        public long getUnallocatedSpace()
-        {
-            return usable;
-        }
-
-        @Override
-        public boolean supportsFileAttributeView(final Class<? extends FileAttributeView> type)
-        {
-            return false;
-        }
-
-        @Override
-        public boolean supportsFileAttributeView(final String name)
-        {
-            return false;
-        }
-
-        @Override
-        public <V extends FileStoreAttributeView> V getFileStoreAttributeView(final Class<V> type)
-        {
-            return null;
-        }
-
-        @Override
-        public Object getAttribute(final String attribute)
-        {
-            throw new UnsupportedOperationException(attribute);
         }
     }
 }
