@@ -1,7 +1,5 @@
 package io.sluice.spill;
 
-import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,19 +18,17 @@ class BacklogRecoveryTest
     @TempDir
     Path dir;
 
-    private SpillConfig config;
     private int frameLength;
     private long lastIndex;
-    private SingleChronicleQueue queue;
+    private StoreParts parts;
     private SpillPositions positions;
     private SpillGauges gauges;
-    private CycleFiles cycleFiles;
     private SpillReader reader;
 
     @BeforeEach
     void writeFrames()
     {
-        config = SpillConfig.of(dir, 64L << 20).withFreeSpaceMarginBytes(16L << 20)
+        final SpillConfig config = SpillConfig.of(dir, 64L << 20).withFreeSpaceMarginBytes(16L << 20)
             .withTimeProvider(SpillTests.clock());
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[256]);
         try (SpillStore store = SpillStore.open(config))
@@ -44,31 +40,24 @@ class BacklogRecoveryTest
             }
             assertEquals(2, store.read((buffer, offset, length) -> { }, 2));
         }
-        BackgroundResourceReleaser.releasePendingResources();
-        queue = SpillStore.newQueue(dir, config, new SegmentClock(config.timeProvider()));
-        positions = new SpillPositions(queue.metaStore());
+        parts = new StoreParts(dir, config);
+        positions = parts.positions;
+        gauges = parts.gauges;
+        reader = parts.reader;
         lastIndex = positions.lastIndex();
-        gauges = new SpillGauges();
-        cycleFiles = new CycleFiles(dir, queue.rollCycle(), queue.epoch());
-        reader = new SpillReader(dir, queue.createTailer(), queue.rollCycle(), cycleFiles, positions, gauges,
-            new DamageLog(dir, cycleFiles, gauges), config.maxFrameLength() + SpillRecordDescriptor.HEADER_LENGTH);
-        reader.position();
     }
 
     @AfterEach
     void close()
     {
-        reader.close();
-        positions.close();
-        queue.close();
-        BackgroundResourceReleaser.releasePendingResources();
+        parts.close();
     }
 
     private BacklogRecovery recovery()
     {
-        final int[] cycles = cycleFiles.list();
-        return new BacklogRecovery(dir, queue, cycleFiles, positions, gauges, reader,
-            config.maxFrameLength() + SpillRecordDescriptor.HEADER_LENGTH, cycles[cycles.length - 1]);
+        final int[] cycles = parts.cycleFiles.list();
+        return new BacklogRecovery(dir, parts.queue, parts.cycleFiles, positions, gauges, reader, parts.maxRecordLength,
+            cycles[cycles.length - 1]);
     }
 
     @Test

@@ -1,7 +1,5 @@
 package io.sluice.spill;
 
-import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +27,7 @@ class SpillReaderTest
     private final List<Long> sequences = new ArrayList<>();
     private int frameLength;
     private SpillConfig config;
-    private SingleChronicleQueue queue;
+    private StoreParts parts;
     private SpillPositions positions;
     private SpillGauges gauges;
     private SpillReader reader;
@@ -46,27 +44,19 @@ class SpillReaderTest
                 assertEquals(SpillStore.OK, store.append(frame, 0, frameLength));
             }
         }
-        BackgroundResourceReleaser.releasePendingResources();
-
-        queue = SpillStore.newQueue(dir, config, new SegmentClock(config.timeProvider()));
-        positions = new SpillPositions(queue.metaStore());
-        gauges = new SpillGauges();
+        parts = new StoreParts(dir, config);
+        positions = parts.positions;
+        gauges = parts.gauges;
+        reader = parts.reader;
         gauges.appendEnd(positions.appendEnd());
         gauges.backlogMessages(FRAMES);
-        final CycleFiles cycleFiles = new CycleFiles(dir, queue.rollCycle(), queue.epoch());
-        reader = new SpillReader(dir, queue.createTailer(), queue.rollCycle(), cycleFiles, positions, gauges,
-            new DamageLog(dir, cycleFiles, gauges), config.maxFrameLength() + SpillRecordDescriptor.HEADER_LENGTH);
-        reader.position();
         reader.initialReadOffset();
     }
 
     @AfterEach
     void close()
     {
-        reader.close();
-        positions.close();
-        queue.close();
-        BackgroundResourceReleaser.releasePendingResources();
+        parts.close();
     }
 
     private int read(final int limit, final long byteLimit)
