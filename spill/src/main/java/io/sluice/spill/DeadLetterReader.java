@@ -11,9 +11,14 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
+import static io.sluice.spill.SpillRecordDescriptor.BYTE_ORDER;
+import static io.sluice.spill.SpillRecordDescriptor.CHECKSUM_OFFSET;
+import static io.sluice.spill.SpillRecordDescriptor.FRAME_OFFSET;
+import static io.sluice.spill.SpillRecordDescriptor.HEADER_LENGTH;
+import static io.sluice.spill.SpillRecordDescriptor.LOGICAL_OFFSET_OFFSET;
 
 /**
  * Reads a dead-letter directory without consuming it: a tailer of its own on a read-only Chronicle queue, whose
@@ -65,7 +70,7 @@ public final class DeadLetterReader implements AutoCloseable
                 + SingleChronicleQueue.QUEUE_METADATA_FILE + ")");
         }
         final int frameLimit = maxFrameLength + DeadLetterDescriptor.MAX_OVERHEAD;
-        this.maxRecordLength = frameLimit + SpillStore.RECORD_HEADER_LENGTH;
+        this.maxRecordLength = frameLimit + HEADER_LENGTH;
         // Read-only: no lock, no writes, no files created. Chronicle takes the roll cycle from the store's metadata
         // (with a WARN if it differs from the one given here, the dead-letter default).
         this.queue = SingleChronicleQueueBuilder.binary(this.directory.toFile())
@@ -147,14 +152,14 @@ public final class DeadLetterReader implements AutoCloseable
             lastIndex = dc.index();
             final Bytes<?> bytes = dc.wire().bytes();
             final long length = bytes.readRemaining();
-            if (length >= SpillStore.RECORD_HEADER_LENGTH && length <= maxRecordLength)
+            if (length >= HEADER_LENGTH && length <= maxRecordLength)
             {
                 view.wrap(bytes.addressForRead(bytes.readPosition(), (int)length), (int)length);
-                final long offset = view.getLong(0, ByteOrder.LITTLE_ENDIAN);
-                final int recordLength = (int)length - SpillStore.RECORD_HEADER_LENGTH;
-                valid = view.getInt(8, ByteOrder.LITTLE_ENDIAN)
-                    == RecordChecksum.compute(view, SpillStore.RECORD_HEADER_LENGTH, recordLength, offset)
-                    && record.wrap(view, SpillStore.RECORD_HEADER_LENGTH, recordLength);
+                final long offset = view.getLong(LOGICAL_OFFSET_OFFSET, BYTE_ORDER);
+                final int recordLength = (int)length - HEADER_LENGTH;
+                valid = view.getInt(CHECKSUM_OFFSET, BYTE_ORDER)
+                    == RecordChecksum.compute(view, FRAME_OFFSET, recordLength, offset)
+                    && record.wrap(view, FRAME_OFFSET, recordLength);
             }
         }
         catch (final RuntimeException | AssertionError e)

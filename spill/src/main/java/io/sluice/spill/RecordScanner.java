@@ -10,17 +10,16 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
+import static io.sluice.spill.SpillRecordDescriptor.BYTE_ORDER;
+import static io.sluice.spill.SpillRecordDescriptor.CHECKSUM_OFFSET;
+import static io.sluice.spill.SpillRecordDescriptor.DOCUMENT_HEADER_LENGTH;
+import static io.sluice.spill.SpillRecordDescriptor.FRAME_OFFSET;
+import static io.sluice.spill.SpillRecordDescriptor.HEADER_LENGTH;
+import static io.sluice.spill.SpillRecordDescriptor.LOGICAL_OFFSET_OFFSET;
+
 /**
  * Finds a store's records in a cycle file by their bytes, where Chronicle can no longer walk it (a hole of zeros,
- * garbage, a truncation). Chronicle writes a document as a 4-byte header, its length (the top two bits, not-complete
- * and meta-data, clear for a complete data document), followed by the record, the next header at the next 4-byte
- * boundary:
- * <pre>
- *  0        4        12       16                  16 + frame length
- *  +--------+--------+--------+-------------------+
- *  | header | offset | check  | frame bytes ...   |   header: native order; offset and check: little-endian
- *  +--------+--------+--------+-------------------+
- * </pre>
+ * garbage, a truncation). Each record is a Chronicle document laid out as {@link SpillRecordDescriptor} draws it.
  * From the damaged spot on, every 4-byte boundary is tried as a header; a record counts only if its length is
  * plausible, its checksum holds and its logical offset lies between the one expected and the store's end. So reading
  * resumes at the first whole record after the damage rather than at the next one Chronicle's index locates (every
@@ -32,7 +31,6 @@ import java.nio.file.StandardOpenOption;
  */
 final class RecordScanner implements AutoCloseable
 {
-    private static final int HEADER = 4;
     private static final int FLAG_BITS = 0xC000_0000;
     private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
@@ -50,12 +48,12 @@ final class RecordScanner implements AutoCloseable
     private int frameLength;
 
     /**
-     * @param maxRecordLength the longest record (frame plus {@link SpillStore#RECORD_HEADER_LENGTH}) a store holds.
+     * @param maxRecordLength the longest record (frame plus {@link SpillRecordDescriptor#HEADER_LENGTH}) a store holds.
      */
     RecordScanner(final int maxRecordLength)
     {
         this.maxRecordLength = maxRecordLength;
-        this.window = ByteBuffer.allocateDirect(Math.max(1 << 20, 2 * (maxRecordLength + 2 * HEADER)));
+        this.window = ByteBuffer.allocateDirect(Math.max(1 << 20, 2 * (maxRecordLength + 2 * DOCUMENT_HEADER_LENGTH)));
         this.windowView = new UnsafeBuffer(window);
     }
 
@@ -67,7 +65,7 @@ final class RecordScanner implements AutoCloseable
         close();
         channel = FileChannel.open(file, StandardOpenOption.READ);
         fileSize = channel.size();
-        position = (from + HEADER - 1) & ~(HEADER - 1L);
+        position = SpillRecordDescriptor.align(from);
         windowStart = 0;
         windowLength = 0;
         found = false;
@@ -87,9 +85,9 @@ final class RecordScanner implements AutoCloseable
         {
             return true;
         }
-        while (position + HEADER + SpillStore.RECORD_HEADER_LENGTH <= fileSize)
+        while (position + DOCUMENT_HEADER_LENGTH + HEADER_LENGTH <= fileSize)
         {
-            if (!load(position, HEADER))
+            if (!load(position, DOCUMENT_HEADER_LENGTH))
             {
                 return false;
             }
@@ -100,13 +98,14 @@ final class RecordScanner implements AutoCloseable
                 skipZeros();
                 continue;
             }
-            if ((header & FLAG_BITS) == 0 && header >= SpillStore.RECORD_HEADER_LENGTH && header <= maxRecordLength &&
-                position + HEADER + header <= fileSize && load(position, HEADER + header) && valid(header, minOffset, maxEnd))
+            final int document = DOCUMENT_HEADER_LENGTH + header;
+            if ((header & FLAG_BITS) == 0 && header >= HEADER_LENGTH && header <= maxRecordLength &&
+                position + document <= fileSize && load(position, document) && valid(header, minOffset, maxEnd))
             {
                 found = true;
                 return true;
             }
-            position += HEADER;
+            position += DOCUMENT_HEADER_LENGTH;
         }
         return false;
     }
@@ -132,7 +131,7 @@ final class RecordScanner implements AutoCloseable
     /** Moves past the record found. */
     void consume()
     {
-        position = (position + HEADER + SpillStore.RECORD_HEADER_LENGTH + frameLength + HEADER - 1) & ~(HEADER - 1L);
+        position += SpillRecordDescriptor.documentLength(frameLength);
         found = false;
     }
 
@@ -155,15 +154,16 @@ final class RecordScanner implements AutoCloseable
 
     private boolean valid(final int length, final long minOffset, final long maxEnd)
     {
-        final int at = (int)(position - windowStart) + HEADER;
-        final long offset = windowView.getLong(at, ByteOrder.LITTLE_ENDIAN);
-        final int frame = length - SpillStore.RECORD_HEADER_LENGTH;
+        final int at = (int)(position - windowStart) + DOCUMENT_HEADER_LENGTH;
+        final long offset = windowView.getLong(at + LOGICAL_OFFSET_OFFSET, BYTE_ORDER);
+        final int frame = length - HEADER_LENGTH;
         if (offset < minOffset || offset > maxEnd - frame)
         {
             return false;
         }
-        record.wrap(windowView, at + SpillStore.RECORD_HEADER_LENGTH, frame);
-        if (windowView.getInt(at + Long.BYTES, ByteOrder.LITTLE_ENDIAN) != RecordChecksum.compute(record, 0, frame, offset))
+        record.wrap(windowView, at + FRAME_OFFSET, frame);
+        final int check = windowView.getInt(at + CHECKSUM_OFFSET, BYTE_ORDER);
+        if (check != RecordChecksum.compute(record, 0, frame, offset))
         {
             return false;
         }
@@ -186,7 +186,7 @@ final class RecordScanner implements AutoCloseable
             at += Long.BYTES;
         }
         final long next = windowStart + at;
-        position = next > position ? next : position + HEADER;
+        position = next > position ? next : position + DOCUMENT_HEADER_LENGTH;
     }
 
     /** Makes the window hold {@code [from, from + length)}; false if the file ends before. */

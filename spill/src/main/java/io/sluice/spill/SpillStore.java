@@ -1,47 +1,30 @@
 package io.sluice.spill;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.core.netty.ByteBufView;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
 import net.openhft.chronicle.core.io.SingleThreadedChecked;
-import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.queue.ExcerptAppender;
-import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
-import net.openhft.chronicle.queue.TailerDirection;
-import net.openhft.chronicle.queue.TailerState;
-import net.openhft.chronicle.queue.impl.RollingResourcesCache;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
-import net.openhft.chronicle.queue.impl.table.ReadonlyTableStore;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.DirectBuffer;
-import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.EOFException;
-import java.io.File;
 import java.io.IOException;
-import java.io.StreamCorruptedException;
 import java.io.UncheckedIOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.BufferUnderflowException;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
+
+import static io.sluice.spill.SpillFailures.closeQuietly;
+import static io.sluice.spill.SpillFailures.isCorruption;
+import static io.sluice.spill.SpillFailures.propagate;
 
 /**
  * The disk tier of a relay subscriber lane: a bounded, ordered, durable FIFO of frames on Chronicle Queue.
@@ -100,94 +83,47 @@ import java.util.Arrays;
 public final class SpillStore implements AutoCloseable
 {
     /** The frame was appended. */
-    public static final int OK = 0;
+    public static final int OK = DiskBudget.OK;
 
     /** Refused, nothing written: the append would take disk use above {@link SpillConfig#quotaBytes()}. */
-    public static final int QUOTA_EXCEEDED = -1;
+    public static final int QUOTA_EXCEEDED = DiskBudget.QUOTA_EXCEEDED;
 
     /** Refused, nothing written: usable space would drop below {@link SpillConfig#freeSpaceMarginBytes()}. */
-    public static final int DISK_FULL = -2;
+    public static final int DISK_FULL = DiskBudget.DISK_FULL;
 
-    /** Bytes a record stores before the frame: an int64 logical offset and an int32 checksum, little-endian. */
-    public static final int RECORD_HEADER_LENGTH = 12;
+    /** Bytes a record stores before the frame: see {@link SpillRecordDescriptor}. */
+    public static final int RECORD_HEADER_LENGTH = SpillRecordDescriptor.HEADER_LENGTH;
 
     /** Name of the lock file that keeps a second store (in this or another process) off the directory. */
     public static final String LOCK_FILE_NAME = "spill.lock";
 
-    static final String READ_INDEX_KEY = "sluice.spill.readIndex";
-    static final String READ_OFFSET_KEY = "sluice.spill.readOffset";
-    static final String APPEND_END_KEY = "sluice.spill.appendEnd";
-    static final String LAST_INDEX_KEY = "sluice.spill.lastIndex";
-
     private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
-    private static final long UNSET = Long.MIN_VALUE;
-    private static final int NO_CYCLE = Integer.MIN_VALUE;
-    // dropCachedPages: the end of the file appends go to stays cached (Chronicle's mapped block is there anyway).
-    static final long WARM_APPEND_BYTES = 16L << 20;
-    private static final int[] NO_CYCLES = new int[0];
-    private static final long PAGE = 4096;
-    private static final long CHRONICLE_TIMEOUT_MS = 100;
-    private static final long SYNC_BYTES = 1L << 20;
-    private static final long FREE_CHECK_BYTES = 1L << 20;
-    private static final long FREE_CHECK_MILLIS = 100;
+    private static final long UNSET = SpillPositions.UNSET;
+    private static final int NO_CYCLE = CycleFiles.NO_CYCLE;
     private static final long DRAIN_ROLL_BYTES = 128L << 10;
     private static final int OPEN_ATTEMPTS = 4;
-    private static final String DISCARD_SUFFIX = ".discard";
-    private static final String METADATA_CHECK_DIR = ".metadata-check";
-    private static final int DELIVERED = 1;
-    private static final int EMPTY = 0;
-    private static final int SKIPPED = -1;
-    private static final int NO_ROOM = -2;
-
-    private static final VarHandle BACKLOG_MESSAGES;
-    private static final VarHandle APPEND_END;
-    private static final VarHandle READ_OFFSET;
-    private static final VarHandle DAMAGED_SKIPPED;
-    private static final VarHandle DAMAGED_BYTES;
-
-    static
-    {
-        try
-        {
-            final MethodHandles.Lookup lookup = MethodHandles.lookup();
-            BACKLOG_MESSAGES = lookup.findVarHandle(SpillStore.class, "backlogMessages", long.class);
-            APPEND_END = lookup.findVarHandle(SpillStore.class, "appendEnd", long.class);
-            READ_OFFSET = lookup.findVarHandle(SpillStore.class, "readOffset", long.class);
-            DAMAGED_SKIPPED = lookup.findVarHandle(SpillStore.class, "damagedSkipped", long.class);
-            DAMAGED_BYTES = lookup.findVarHandle(SpillStore.class, "damagedBytes", long.class);
-        }
-        catch (final ReflectiveOperationException e)
-        {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private final SpillConfig config;
     private final Path directory;
     private final Thread owner;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
-    private final FileStore fileStore;
-    private final long freeSpaceMargin;
+    private final SpillDirectoryLock lock;
+    private final DiskUsage usage;
+    private final DiskBudget budget;
     private final SegmentClock clock;
     private final SingleChronicleQueue queue;
     private final RollCycle rollCycle;
-    private final RollingResourcesCache cycleFiles;
+    private final CycleFiles cycleFiles;
+    private final PageCacheAdvice pageCacheAdvice;
+    private final DamageLog damage;
     private final long epochMillis;
     private final long cycleLengthMillis;
     private final long maxMessagesPerCycle;
     private final int maxRecordLength;
-    private final long indexReserve;
-    private final long newFileReserve;
-    private final LongValue readIndexValue;
-    private final LongValue readOffsetValue;
-    private final LongValue appendEndValue;
-    private final LongValue lastIndexValue;
+    private final SpillPositions positions;
     private ExcerptAppender appender;
-    private final ExcerptTailer tailer;
-    private final UnsafeBuffer readView = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer sourceView = new UnsafeBuffer(0, 0);
-    private final IntHashSet warnedCycles = new IntHashSet();
+    private final SpillReader reader;
+    private final ByteBufView bufView = new ByteBufView();
+    private final UnsafeBuffer gatheredView = new UnsafeBuffer(0, 0);
     private byte[] gatherScratch;
 
     // Append side; owner thread only.
@@ -197,51 +133,12 @@ public final class SpillStore implements AutoCloseable
     private long lastAppendWallMillis;
     private long appendsInCycle;
     private long currentFileBytes;
-    private long bytesAppendedSinceDrop;
-    private Path currentFile;
-    private final Path metadataFile;
-    private long sealedBytes;
-    private volatile long publishedSealedBytes = -1;
-    private volatile Path publishedCurrentFile;
-    private long diskEstimate;
-    private volatile long quotaBytes;
-    private long reserveBytes;
-    private long bytesSinceSync;
-    private long usableSpace;
-    private long bytesSinceFreeCheck;
-    private long lastFreeCheckMillis;
-    private boolean sparseFiles = true;
 
-    // Read side; owner thread only.
-    private int lastFrameLength;
-    // Whether readOffset is the end of the last record consumed (false only when the metadata was lost), so that a
-    // record starting beyond it follows bytes lost to damage.
-    private boolean readOffsetTrusted;
-    private int lastRecordCycle = NO_CYCLE;
-    private long lastRecordEnd;
-    // Reading the rest of a damaged file by scanning it; NO_CYCLE when not.
-    private RecordScanner scanner;
-    private int salvageCycle = NO_CYCLE;
-    private int salvageNextCycle;
-    private long salvageUnread;
-    private long salvaged;
-    private String salvageReason;
-    private boolean readOffsetKnown;
     private int deletedBelowCycle = NO_CYCLE;
     private boolean closed;
 
-    // Gauges: written by the owner with release semantics, readable from any thread.
-    @SuppressWarnings("unused")
-    private long backlogMessages;
-    @SuppressWarnings("unused")
-    private long appendEnd;
-    @SuppressWarnings("unused")
-    private long readOffset;
-    @SuppressWarnings("unused")
-    private long damagedSkipped;
-    @SuppressWarnings("unused")
-    private long damagedBytes;
     private final long damagedAtOpen;
+    private final SpillGauges gauges = new SpillGauges();
 
     /**
      * Opens (or creates) the store in {@link SpillConfig#directory()}, owned by the calling thread. Never loads the
@@ -255,7 +152,7 @@ public final class SpillStore implements AutoCloseable
      */
     public static SpillStore open(final SpillConfig config)
     {
-        return new SpillStore(config, SpillStore::newQueue);
+        return new SpillStore(config, SpillQueueOpener::newQueue);
     }
 
     /**
@@ -278,31 +175,17 @@ public final class SpillStore implements AutoCloseable
         this.config = config;
         this.owner = Thread.currentThread();
         this.directory = config.directory().toAbsolutePath();
-        FileChannel channel = null;
-        FileLock fileLock = null;
+        SpillDirectoryLock directoryLock = null;
         SingleChronicleQueue q = null;
         try
         {
             Files.createDirectories(directory);
-            channel = FileChannel.open(directory.resolve(LOCK_FILE_NAME), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            try
-            {
-                fileLock = channel.tryLock();
-            }
-            catch (final OverlappingFileLockException e)
-            {
-                fileLock = null;
-            }
-            if (fileLock == null)
-            {
-                throw new IllegalStateException("spill store " + directory + " is already open");
-            }
-            this.fileStore = config.fileStore() != null ? config.fileStore() : Files.getFileStore(directory);
-            this.freeSpaceMargin = config.freeSpaceMarginFor(fileStore.getTotalSpace());
-            this.quotaBytes = config.quotaBytes();
-            this.metadataFile = directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
+            directoryLock = SpillDirectoryLock.acquire(directory);
+            final FileStore fileStore = config.fileStore() != null ? config.fileStore() : Files.getFileStore(directory);
+            final long freeSpaceMargin = config.freeSpaceMarginFor(fileStore.getTotalSpace());
+            this.usage = new DiskUsage(directory, directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
             this.clock = new SegmentClock(config.timeProvider());
-            q = buildQueue(directory, config, clock, opener);
+            q = SpillQueueOpener.open(directory, config, clock, opener);
             this.queue = q;
             this.maxRecordLength = config.maxFrameLength() + RECORD_HEADER_LENGTH;
             if (maxRecordLength + 8L > queue.overlapSize())
@@ -316,14 +199,13 @@ public final class SpillStore implements AutoCloseable
             // A cycle file holds at most what its sequence bits and its two-level index can address.
             final long indexable = (long)queue.indexCount() * queue.indexCount() * queue.indexSpacing();
             this.maxMessagesPerCycle = Math.min(rollCycle.maxMessagesPerCycle(), indexable);
-            final File dirFile = directory.toFile();
-            this.cycleFiles = new RollingResourcesCache(rollCycle, epochMillis,
-                name -> new File(dirFile, name + SingleChronicleQueue.SUFFIX),
-                file -> file.getName().substring(0, file.getName().length() - SingleChronicleQueue.SUFFIX.length()));
-            this.indexReserve = 2L * queue.indexCount() * Long.BYTES + PAGE;
-            this.newFileReserve = 2L * queue.indexCount() * Long.BYTES + 16 * PAGE;
+            this.cycleFiles = new CycleFiles(directory, rollCycle, epochMillis);
+            this.pageCacheAdvice = new PageCacheAdvice(cycleFiles);
+            this.damage = new DamageLog(directory, cycleFiles, gauges);
+            this.budget = new DiskBudget(directory, fileStore, config.quotaBytes(), freeSpaceMargin, queue.indexCount(),
+                queue.blockSize() + queue.overlapSize());
 
-            final int[] existing = listCycles();
+            final int[] existing = cycleFiles.list();
             final int lastExisting = existing.length == 0 ? NO_CYCLE : existing[existing.length - 1];
             final long now = config.timeProvider().currentTimeMillis();
             final int startCycle = lastExisting == NO_CYCLE ? wallCycle(now) : Math.max(lastExisting + 1, wallCycle(now));
@@ -335,41 +217,41 @@ public final class SpillStore implements AutoCloseable
             }
             this.highestCycle = lastExisting;
 
-            this.readIndexValue = queue.metaStore().acquireValueFor(READ_INDEX_KEY, UNSET);
-            this.readOffsetValue = queue.metaStore().acquireValueFor(READ_OFFSET_KEY, UNSET);
-            this.appendEndValue = queue.metaStore().acquireValueFor(APPEND_END_KEY, UNSET);
-            this.lastIndexValue = queue.metaStore().acquireValueFor(LAST_INDEX_KEY, UNSET);
+            this.positions = new SpillPositions(queue.metaStore());
 
             // Seal what earlier sessions wrote: this session appends to a new cycle file only.
             prepareAppender(lastExisting != NO_CYCLE);
             if (sweepDiscards())
             {
-                remeasureDisk();
+                usage.remeasure();
             }
 
-            this.tailer = queue.createTailer();
-            ((SingleThreadedChecked)tailer).singleThreadedCheckDisabled(true);
-            positionTailer();
-            final long lastIndex = recoverAppendEnd();
-            setBacklogMessages(countBacklog(lastIndex));
-            initialReadOffset();
-            this.damagedAtOpen = surveyDamage();
+            this.reader = new SpillReader(
+                directory, queue.createTailer(), rollCycle, cycleFiles, positions, gauges, damage, maxRecordLength);
+            reader.position();
+            final BacklogRecovery recovery = new BacklogRecovery(directory, queue, cycleFiles, positions, gauges, reader,
+                maxRecordLength, highestCycle);
+            final long lastIndex = recovery.recoverAppendEnd();
+            gauges.backlogMessages(recovery.countBacklog(lastIndex));
+            reader.initialReadOffset();
+            this.damagedAtOpen = recovery.surveyDamage();
             deleteConsumed();
             LOG.debug("opened spill store {}: backlog {} frames, {} bytes, disk {} bytes", directory,
-                backlogMessages(), backlogBytes(), diskEstimate);
+                backlogMessages(), backlogBytes(), usage.estimate());
         }
         catch (final IOException e)
         {
-            closeOnFailure(q, fileLock, channel);
+            closeQuietly(q);
+            closeQuietly(directoryLock);
             throw new UncheckedIOException("cannot open spill store " + directory, e);
         }
         catch (final RuntimeException | Error e)
         {
-            closeOnFailure(q, fileLock, channel);
+            closeQuietly(q);
+            closeQuietly(directoryLock);
             throw e;
         }
-        this.lockChannel = channel;
-        this.lock = fileLock;
+        this.lock = directoryLock;
     }
 
     /**
@@ -392,7 +274,7 @@ public final class SpillStore implements AutoCloseable
         }
         buffer.boundsCheck(offset, length);
 
-        final long docBytes = documentBytes(length);
+        final long docBytes = SpillRecordDescriptor.documentLength(length);
         final long now = config.timeProvider().currentTimeMillis();
         final boolean roll = rollDue(docBytes, now);
         final int status = admit(docBytes, roll, now);
@@ -405,12 +287,13 @@ public final class SpillStore implements AutoCloseable
             clock.cycle(nextCycle(now), epochMillis, cycleLengthMillis);
         }
 
-        final long recordOffset = appendEnd;
+        final long recordOffset = gauges.appendEnd();
         final int check = RecordChecksum.compute(buffer, offset, length, recordOffset);
         final DocumentContext dc = appender.writingDocument();
         try
         {
             final Bytes<?> bytes = dc.wire().bytes();
+            // Chronicle writes little-endian: SpillRecordDescriptor.BYTE_ORDER.
             bytes.writeLong(recordOffset);
             bytes.writeInt(check);
             final byte[] array = buffer.byteArray();
@@ -440,19 +323,14 @@ public final class SpillStore implements AutoCloseable
         appendsInCycle++;
         lastAppendWallMillis = now;
         currentFileBytes += docBytes;
-        bytesAppendedSinceDrop += docBytes;
-        diskEstimate += docBytes;
-        bytesSinceSync += docBytes;
-        bytesSinceFreeCheck += docBytes;
+        pageCacheAdvice.onAppended(docBytes);
+        budget.onWritten(docBytes);
         final long end = recordOffset + length;
-        setAppendEnd(end);
-        appendEndValue.setOrderedValue(end);
-        lastIndexValue.setOrderedValue(appender.lastIndexAppended());
-        setBacklogMessages(backlogMessages + 1);
-        if (bytesSinceSync >= SYNC_BYTES)
-        {
-            syncCurrentFile();
-        }
+        gauges.appendEnd(end);
+        positions.appendEnd(end);
+        positions.lastIndex(appender.lastIndexAppended());
+        gauges.backlogMessages(gauges.backlogMessages() + 1);
+        usage.onAppended(docBytes);
         return OK;
     }
 
@@ -477,24 +355,18 @@ public final class SpillStore implements AutoCloseable
         {
             throw new IllegalArgumentException("frame length " + length + " not in [0, " + config.maxFrameLength() + "]");
         }
-        if (buf.hasMemoryAddress())
+        if (buf.hasMemoryAddress() || buf.hasArray())
         {
-            sourceView.wrap(buf.memoryAddress() + index, length);
+            return append(bufView.wrap(buf), index, length);
         }
-        else if (buf.hasArray())
+        // ByteBufView would copy a composite buffer's NIO view per call: gather into one scratch array instead.
+        if (gatherScratch == null || gatherScratch.length < length)
         {
-            sourceView.wrap(buf.array(), buf.arrayOffset() + index, length);
+            gatherScratch = new byte[config.maxFrameLength()];
         }
-        else
-        {
-            if (gatherScratch == null || gatherScratch.length < length)
-            {
-                gatherScratch = new byte[config.maxFrameLength()];
-            }
-            buf.getBytes(index, gatherScratch, 0, length);
-            sourceView.wrap(gatherScratch, 0, length);
-        }
-        return append(sourceView, 0, length);
+        buf.getBytes(index, gatherScratch, 0, length);
+        gatheredView.wrap(gatherScratch, 0, length);
+        return append(gatheredView, 0, length);
     }
 
     /**
@@ -508,7 +380,7 @@ public final class SpillStore implements AutoCloseable
     public int room(final int length)
     {
         checkOwner();
-        final long docBytes = documentBytes(length);
+        final long docBytes = SpillRecordDescriptor.documentLength(length);
         final long now = config.timeProvider().currentTimeMillis();
         return admit(docBytes, rollDue(docBytes, now), now);
     }
@@ -519,7 +391,7 @@ public final class SpillStore implements AutoCloseable
      */
     public long quotaBytes()
     {
-        return quotaBytes;
+        return budget.quotaBytes();
     }
 
     /**
@@ -533,7 +405,7 @@ public final class SpillStore implements AutoCloseable
     public void quotaBytes(final long bytes)
     {
         checkOwner();
-        quotaBytes = Math.max(0, bytes);
+        budget.quotaBytes(bytes);
     }
 
     /**
@@ -547,7 +419,7 @@ public final class SpillStore implements AutoCloseable
     public void reserveBytes(final long bytes)
     {
         checkOwner();
-        reserveBytes = Math.max(0, bytes);
+        budget.reserveBytes(bytes);
     }
 
     /**
@@ -556,7 +428,7 @@ public final class SpillStore implements AutoCloseable
      */
     public long freeSpaceMarginBytes()
     {
-        return freeSpaceMargin;
+        return budget.freeSpaceMarginBytes();
     }
 
     /**
@@ -589,27 +461,12 @@ public final class SpillStore implements AutoCloseable
     public int read(final FrameHandler handler, final int limit, final long byteLimit)
     {
         checkOwner();
-        int delivered = 0;
-        int outcome = DELIVERED;
-        long room = Long.MAX_VALUE;
-        while (delivered < limit)
+        final int delivered = reader.read(handler, limit, byteLimit, highestCycle);
+        if (reader.drained())
         {
-            outcome = readOne(handler, room);
-            if (outcome == EMPTY || outcome == NO_ROOM)
-            {
-                break;
-            }
-            if (outcome == DELIVERED)
-            {
-                room = delivered == 0 ? byteLimit - lastFrameLength : room - lastFrameLength;
-                delivered++;
-            }
+            rollDrained();
         }
-        if (outcome == EMPTY)
-        {
-            onDrained();
-        }
-        if (tailerCycle() > deletedBelowCycle)
+        if (reader.cycle() > deletedBelowCycle)
         {
             deleteConsumed();
         }
@@ -622,7 +479,7 @@ public final class SpillStore implements AutoCloseable
      */
     public long backlogMessages()
     {
-        return (long)BACKLOG_MESSAGES.getAcquire(this);
+        return gauges.backlogMessages();
     }
 
     /**
@@ -631,8 +488,7 @@ public final class SpillStore implements AutoCloseable
      */
     public long backlogBytes()
     {
-        final long bytes = (long)APPEND_END.getAcquire(this) - (long)READ_OFFSET.getAcquire(this);
-        return bytes < 0 || backlogMessages() == 0 ? 0 : bytes;
+        return gauges.backlogBytes();
     }
 
     /**
@@ -649,7 +505,7 @@ public final class SpillStore implements AutoCloseable
      */
     public long damagedSkipped()
     {
-        return (long)DAMAGED_SKIPPED.getAcquire(this);
+        return gauges.damagedSkipped();
     }
 
     /**
@@ -659,7 +515,7 @@ public final class SpillStore implements AutoCloseable
      */
     public long damagedBytes()
     {
-        return (long)DAMAGED_BYTES.getAcquire(this);
+        return gauges.damagedBytes();
     }
 
     /**
@@ -685,14 +541,7 @@ public final class SpillStore implements AutoCloseable
     {
         try
         {
-            final long sealed = publishedSealedBytes;
-            if (closed || sealed < 0)
-            {
-                return FileSizes.allocatedInDirectory(directory);
-            }
-            // Files other than the metadata and the one appends go to do not change between rolls and deletions,
-            // when they are measured again: only two files need a stat(2) here.
-            return sealed + liveBytes(publishedCurrentFile);
+            return closed ? FileSizes.allocatedInDirectory(directory) : usage.diskBytes();
         }
         catch (final IOException e)
         {
@@ -722,40 +571,21 @@ public final class SpillStore implements AutoCloseable
         closed = true;
         try
         {
-            appendEndValue.setOrderedValue(appendEnd);
-            readOffsetValue.setOrderedValue(readOffset);
+            positions.appendEnd(gauges.appendEnd());
+            positions.readOffset(gauges.readOffset());
         }
         catch (final RuntimeException e)
         {
             LOG.debug("spill store {}: could not store offsets at close", directory, e);
         }
-        closeQuietly(scanner);
         closeQuietly(appender);
-        closeQuietly(tailer);
-        closeQuietly(readIndexValue);
-        closeQuietly(readOffsetValue);
-        closeQuietly(appendEndValue);
-        closeQuietly(lastIndexValue);
+        closeQuietly(reader);
+        closeQuietly(positions);
         closeQuietly(queue);
         // Chronicle unmaps on a background thread; wait, so that the space of deleted files is free and the directory
         // can be removed once close returns.
         BackgroundResourceReleaser.releasePendingResources();
-        try
-        {
-            lock.release();
-        }
-        catch (final IOException e)
-        {
-            LOG.debug("spill store {}: releasing the lock", directory, e);
-        }
-        try
-        {
-            lockChannel.close();
-        }
-        catch (final IOException e)
-        {
-            LOG.debug("spill store {}: closing the lock file", directory, e);
-        }
+        lock.close();
     }
 
     @Override
@@ -765,168 +595,14 @@ public final class SpillStore implements AutoCloseable
             + " bytes, damagedSkipped=" + damagedSkipped() + '}';
     }
 
-    // ---------------------------------------------------------------------------------------------------------------
-    // Opening
-
-    private static SingleChronicleQueue buildQueue(
-        final Path directory, final SpillConfig config, final SegmentClock clock, final QueueOpener opener)
-    {
-        try
-        {
-            return openWritable(directory, config, clock, opener);
-        }
-        catch (final Exception | AssertionError e)
-        {
-            // The store holds the directory lock, so no other store holds Chronicle's table-store lock; but a failure
-            // here may still be the environment's (too many open files, no memory to map, a lock held by a tool) and
-            // gone a moment later. Only a metadata.cq4t that is itself damaged is set aside (losing the read position):
-            // otherwise the failure is thrown and the file, with the read position, is left as it was.
-            final Path metadata = directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
-            if (!Files.exists(metadata) || !metadataDamaged(directory, config, opener, e))
-            {
-                throw propagate(e);
-            }
-            final Path aside = directory.resolve(metadata.getFileName() + "-" + System.currentTimeMillis() + DISCARD_SUFFIX);
-            try
-            {
-                Files.move(metadata, aside);
-            }
-            catch (final IOException io)
-            {
-                e.addSuppressed(io);
-                throw propagate(e);
-            }
-            final SingleChronicleQueue queue;
-            try
-            {
-                queue = openWritable(directory, config, clock, opener);
-            }
-            catch (final Exception | AssertionError retry)
-            {
-                e.addSuppressed(retry);
-                try
-                {
-                    Files.move(aside, metadata, StandardCopyOption.REPLACE_EXISTING);
-                }
-                catch (final IOException io)
-                {
-                    e.addSuppressed(io);
-                }
-                throw propagate(e);
-            }
-            LOG.warn("spill store {}: {} is damaged ({}); started a new one: the read position is lost, so frames not "
-                + "yet deleted will be delivered again", directory, metadata.getFileName(), e.toString());
-            return queue;
-        }
-    }
-
-    /**
-     * Whether the metadata file is damaged, as opposed to unreadable now: its bytes, copied into a folder nobody else
-     * uses, fail to open again (for a reason other than I/O). If the copy opens, the file is intact and the failure
-     * was the environment's.
-     */
-    private static boolean metadataDamaged(
-        final Path directory, final SpillConfig config, final QueueOpener opener, final Throwable failure)
-    {
-        if (isEnvironmental(failure))
-        {
-            return false;
-        }
-        final Path scratch = directory.resolve(METADATA_CHECK_DIR);
-        try
-        {
-            deleteScratch(scratch);
-            Files.createDirectories(scratch);
-            Files.copy(directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE),
-                scratch.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
-        }
-        catch (final IOException io)
-        {
-            failure.addSuppressed(io);
-            deleteScratch(scratch);
-            return false;
-        }
-        try
-        {
-            closeQuietly(openWritable(scratch, config, new SegmentClock(config.timeProvider()), opener));
-            return false;
-        }
-        catch (final Exception | AssertionError copyFailure)
-        {
-            return !isEnvironmental(copyFailure);
-        }
-        finally
-        {
-            BackgroundResourceReleaser.releasePendingResources();
-            deleteScratch(scratch);
-        }
-    }
-
-    /** Builds the queue; one whose metadata Chronicle could only open read-only (it falls back to that) is a failure. */
-    private static SingleChronicleQueue openWritable(
-        final Path directory, final SpillConfig config, final SegmentClock clock, final QueueOpener opener)
-    {
-        final SingleChronicleQueue queue = opener.open(directory, config, clock);
-        if (queue.metaStore() instanceof ReadonlyTableStore)
-        {
-            closeQuietly(queue);
-            throw new IllegalStateException("Chronicle could open " + SingleChronicleQueue.QUEUE_METADATA_FILE
-                + " in " + directory + " only read-only");
-        }
-        return queue;
-    }
-
-    /** @return whether {@code t} is an I/O or resource failure (a file cannot be opened or mapped now), not content. */
-    private static boolean isEnvironmental(final Throwable t)
-    {
-        for (Throwable cause = t; cause != null; cause = cause.getCause())
-        {
-            if (cause instanceof OutOfMemoryError
-                || cause instanceof IOException && !(cause instanceof EOFException || cause instanceof StreamCorruptedException))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void deleteScratch(final Path scratch)
-    {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(scratch))
-        {
-            for (final Path file : files)
-            {
-                Files.deleteIfExists(file);
-            }
-        }
-        catch (final NoSuchFileException e)
-        {
-            return;
-        }
-        catch (final IOException e)
-        {
-            LOG.debug("spill store: cleaning {}", scratch, e);
-        }
-        try
-        {
-            Files.deleteIfExists(scratch);
-        }
-        catch (final IOException e)
-        {
-            LOG.debug("spill store: deleting {}", scratch, e);
-        }
-    }
-
+    /** Builds a store directory's queue as every store does. */
     static SingleChronicleQueue newQueue(final Path directory, final SpillConfig config, final SegmentClock clock)
     {
-        return SingleChronicleQueueBuilder.binary(directory.toFile())
-            .rollCycle(config.rollCycle())
-            .blockSize(config.blockSize())
-            .timeProvider(clock)
-            .timeoutMS(CHRONICLE_TIMEOUT_MS)
-            .checkInterrupts(false)
-            .build();
+        return SpillQueueOpener.newQueue(directory, config, clock);
     }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Opening
 
     /**
      * Creates the appender and, if earlier sessions left files, starts this session's cycle file (which seals theirs).
@@ -945,12 +621,12 @@ public final class SpillStore implements AutoCloseable
                     // Confinement is checked per call by checkOwner(); Chronicle's per-operation check is redundant.
                     ((SingleThreadedChecked)appender).singleThreadedCheckDisabled(true);
                 }
-                remeasureDisk();
-                refreshUsableSpace(config.timeProvider().currentTimeMillis());
+                usage.remeasure();
+                budget.refreshUsableSpace(config.timeProvider().currentTimeMillis());
                 if (sealPrevious && !rollNow())
                 {
                     LOG.warn("spill store {}: no room to start a new cycle file at open (disk use {} of quota {}, "
-                        + "usable {})", directory, diskEstimate, quotaBytes, usableSpace);
+                        + "usable {})", directory, usage.estimate(), budget.quotaBytes(), budget.usableSpace());
                 }
                 return;
             }
@@ -970,7 +646,7 @@ public final class SpillStore implements AutoCloseable
     private boolean discardUnloadableFiles()
     {
         boolean found = false;
-        final int[] cycles = listCycles();
+        final int[] cycles = cycleFiles.list();
         for (int i = cycles.length - 1; i >= 0; i--)
         {
             final int cycle = cycles[i];
@@ -986,7 +662,7 @@ public final class SpillStore implements AutoCloseable
             {
                 if (isCorruption(e))
                 {
-                    discard(cycleFiles.resourceFor(cycle).path.toPath(), cycle, "cannot be loaded (" + e + ")");
+                    discard(cycleFiles.file(cycle), cycle, "cannot be loaded (" + e + ")");
                     found = true;
                 }
                 else
@@ -1010,24 +686,12 @@ public final class SpillStore implements AutoCloseable
     private boolean sweepDiscards()
     {
         boolean deleted = false;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + DISCARD_SUFFIX))
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + SpillQueueOpener.DISCARD_SUFFIX))
         {
             for (final Path file : files)
             {
                 final String name = file.getFileName().toString();
-                final int suffix = name.indexOf(SingleChronicleQueue.SUFFIX + "-");
-                int cycle = NO_CYCLE;
-                if (suffix > 0)
-                {
-                    try
-                    {
-                        cycle = cycleFiles.parseCount(name.substring(0, suffix));
-                    }
-                    catch (final RuntimeException e)
-                    {
-                        LOG.debug("spill store {}: {} names no cycle", directory, name);
-                    }
-                }
+                final int cycle = cycleFiles.cycleOfSetAside(name);
                 if (cycle == NO_CYCLE)
                 {
                     LOG.warn("spill store {}: deleting {}", directory, name);
@@ -1050,8 +714,7 @@ public final class SpillStore implements AutoCloseable
     private void discard(final Path file, final int cycle, final String why)
     {
         final long lost = framesIn(cycle);
-        addDamaged(lost);
-        warnOnce(cycle, why + "; deleted it, " + lost + " frame(s) lost", lost);
+        damage.lost(cycle, why + "; deleted it, " + lost + " frame(s) lost", lost);
         try
         {
             Files.deleteIfExists(file);
@@ -1068,12 +731,12 @@ public final class SpillStore implements AutoCloseable
      */
     private long framesIn(final int cycle)
     {
-        final long read = readIndexValue.getVolatileValue();
+        final long read = positions.readIndex();
         if (read != UNSET && rollCycle.toCycle(read) > cycle)
         {
             return 0;
         }
-        final long last = lastIndexValue.getVolatileValue();
+        final long last = positions.lastIndex();
         if (last == UNSET || rollCycle.toCycle(last) < cycle)
         {
             return 0;
@@ -1086,343 +749,19 @@ public final class SpillStore implements AutoCloseable
         return Math.max(0, rollCycle.toSequenceNumber(last) + 1 - first);
     }
 
-    /**
-     * @return whether {@code t} says a file's content is malformed (as opposed to an I/O or environment problem, for
-     * which no file is ever deleted).
-     */
-    private static boolean isCorruption(final Throwable t)
-    {
-        for (Throwable cause = t; cause != null; cause = cause.getCause())
-        {
-            if (cause instanceof StreamCorruptedException || cause instanceof BufferUnderflowException
-                || cause instanceof EOFException)
-            {
-                return true;
-            }
-            if (cause instanceof AssertionError && cause.getCause() == null)
-            {
-                // A bare assert in Chronicle's readers (with -ea); Chronicle also wraps access errors (missing JVM
-                // flags) in AssertionError, which have a cause and are not corruption.
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static RuntimeException propagate(final Throwable t)
-    {
-        if (t instanceof RuntimeException)
-        {
-            return (RuntimeException)t;
-        }
-        if (t instanceof Error)
-        {
-            throw (Error)t;
-        }
-        if (t instanceof IOException)
-        {
-            return new UncheckedIOException((IOException)t);
-        }
-        return new IllegalStateException(t);
-    }
-
     // ---------------------------------------------------------------------------------------------------------------
     // Reading
 
-    private int readOne(final FrameHandler handler, final long room)
-    {
-        if (salvageCycle != NO_CYCLE)
-        {
-            return salvageNext(handler, room);
-        }
-        int lastCycle = tailer.cycle();
-        long lastIndex = tailer.index();
-        for (int attempt = 0; ; attempt++)
-        {
-            final DocumentContext dc;
-            try
-            {
-                dc = tailer.readingDocument();
-            }
-            catch (final RuntimeException | AssertionError e)
-            {
-                final int cycle = tailer.cycle();
-                if (cycle != NO_CYCLE && cycle < highestCycle)
-                {
-                    return skipDamage(cycle, "unreadable (" + e + ")") ? SKIPPED : EMPTY;
-                }
-                throw e;
-            }
-            if (!dc.isPresent())
-            {
-                dc.close();
-                final int cycle = tailer.cycle();
-                if (cycle == NO_CYCLE || cycle >= highestCycle)
-                {
-                    return EMPTY;
-                }
-                final long index = tailer.index();
-                if ((cycle != lastCycle || index != lastIndex) && attempt < 8)
-                {
-                    lastCycle = cycle;
-                    lastIndex = index;
-                    continue;
-                }
-                return skipDamage(cycle, "ends before its last frame") ? SKIPPED : EMPTY;
-            }
-            return deliver(dc, handler, room);
-        }
-    }
-
-    private int deliver(final DocumentContext dc, final FrameHandler handler, final long room)
-    {
-        boolean closeNeeded = true;
-        try
-        {
-            final Bytes<?> bytes = dc.wire().bytes();
-            final long position = bytes.readPosition();
-            final long length = bytes.readRemaining();
-            final long index = dc.index();
-            boolean valid = length >= RECORD_HEADER_LENGTH && length <= maxRecordLength;
-            long storedOffset = UNSET;
-            int frameLength = 0;
-            if (valid)
-            {
-                try
-                {
-                    readView.wrap(bytes.addressForRead(position, (int)length), (int)length);
-                    storedOffset = readView.getLong(0, ByteOrder.LITTLE_ENDIAN);
-                    frameLength = (int)length - RECORD_HEADER_LENGTH;
-                    valid = readView.getInt(8, ByteOrder.LITTLE_ENDIAN)
-                        == RecordChecksum.compute(readView, RECORD_HEADER_LENGTH, frameLength, storedOffset);
-                }
-                catch (final RuntimeException e)
-                {
-                    valid = false;
-                    storedOffset = UNSET;
-                }
-            }
-            if (!valid)
-            {
-                final int cycle = rollCycle.toCycle(index);
-                final boolean intactChain = storedOffset != UNSET && readOffsetKnown && storedOffset == readOffset;
-                if (cycle < highestCycle && !intactChain)
-                {
-                    closeNeeded = false;
-                    dc.rollbackOnClose();
-                    dc.close();
-                    return skipDamage(cycle, "holds a damaged record at index " + Long.toHexString(index))
-                        ? SKIPPED : EMPTY;
-                }
-                // Payload damage in an intact record, or a damaged record in the file being appended to: skip it.
-                addDamaged(1);
-                warnOnce(cycle, "skipped a damaged record at index " + Long.toHexString(index), 1);
-                if (intactChain)
-                {
-                    addDamagedBytes(frameLength);
-                    setReadOffset(storedOffset + frameLength);
-                }
-                consumed(index + 1);
-                return SKIPPED;
-            }
-
-            if (frameLength > room)
-            {
-                dc.rollbackOnClose();
-                return NO_ROOM;
-            }
-            noteLoss(storedOffset);
-            try
-            {
-                handler.onFrame(readView, RECORD_HEADER_LENGTH, frameLength);
-            }
-            catch (final Throwable t)
-            {
-                dc.rollbackOnClose();
-                throw t;
-            }
-            lastRecordCycle = rollCycle.toCycle(index);
-            lastRecordEnd = position + length;
-            onConsumed(storedOffset, frameLength);
-            consumed(index + 1);
-            return DELIVERED;
-        }
-        finally
-        {
-            if (closeNeeded)
-            {
-                dc.close();
-            }
-        }
-    }
-
-    private void consumed(final long nextIndex)
-    {
-        readIndexValue.setOrderedValue(nextIndex);
-        final long backlog = backlogMessages;
-        if (backlog > 0)
-        {
-            setBacklogMessages(backlog - 1);
-        }
-    }
-
-    private void onConsumed(final long storedOffset, final int frameLength)
-    {
-        lastFrameLength = frameLength;
-        setReadOffset(storedOffset + frameLength);
-        readOffsetKnown = true;
-        readOffsetTrusted = true;
-        readOffsetValue.setOrderedValue(storedOffset + frameLength);
-    }
-
-    // Records carry their logical offsets: one that starts beyond the end of the last record consumed follows bytes lost
-    // to damage (a hole, a skipped file). Counted before the record is handed over, so that a reader sees the count
-    // grow before the first frame after the loss.
-    private void noteLoss(final long storedOffset)
-    {
-        if (readOffsetTrusted && storedOffset > readOffset)
-        {
-            addDamagedBytes(storedOffset - readOffset);
-            // Counted once, even if the handler throws and the record comes again.
-            setReadOffset(storedOffset);
-        }
-    }
-
     /**
-     * Damage in {@code cycle}, a file appends no longer go to: the rest of it is read by scanning its bytes for whole
-     * records (see {@link RecordScanner}) from the end of the last record read in it (or from its start), so that a
-     * hole costs only the records it destroyed; then reading goes on with the next file. Counts what it could not find.
-     *
-     * @return false if the reader could not move (no later file); it then reports empty.
+     * When the backlog has drained and the file appends go to holds {@value #DRAIN_ROLL_BYTES} bytes or more, starts a
+     * new file so that the drained one can be deleted.
      */
-    private boolean skipDamage(final int cycle, final String reason)
+    private void rollDrained()
     {
-        long position = 0;
-        long claimed = -1;
-        try
-        {
-            position = tailer.cycle() == cycle ? rollCycle.toSequenceNumber(tailer.index()) : 0;
-            claimed = tailer.excerptsInCycle(cycle);
-        }
-        catch (final RuntimeException | AssertionError e)
-        {
-            LOG.debug("spill store {}: counting the frames of damaged cycle {}", directory, cycle, e);
-        }
-        final int next = firstCycleAfter(cycle);
-        if (next == NO_CYCLE)
-        {
-            LOG.warn("spill store {}: cannot move the reader past damaged cycle {}: no later file", directory, cycle);
-            return false;
-        }
-        salvageCycle = cycle;
-        salvageNextCycle = next;
-        salvageUnread = claimed < 0 ? -1 : Math.max(0, claimed - position);
-        salvaged = 0;
-        salvageReason = reason;
-        try
-        {
-            if (scanner == null)
-            {
-                scanner = new RecordScanner(maxRecordLength);
-            }
-            scanner.open(cycleFiles.resourceFor(cycle).path.toPath(), lastRecordCycle == cycle ? lastRecordEnd : 0);
-        }
-        catch (final IOException e)
-        {
-            salvageReason = reason + "; cannot read it (" + e + ")";
-            return finishSalvage();
-        }
-        return true;
-    }
-
-    /** One record found by scanning a damaged file, or, at its end, the move to the next file. */
-    private int salvageNext(final FrameHandler handler, final long room)
-    {
-        boolean found;
-        try
-        {
-            found = scanner.next(readOffsetTrusted ? readOffset : Long.MIN_VALUE, appendEnd);
-        }
-        catch (final IOException e)
-        {
-            LOG.debug("spill store {}: scanning damaged cycle {}", directory, salvageCycle, e);
-            found = false;
-        }
-        if (!found)
-        {
-            return finishSalvage() ? SKIPPED : EMPTY;
-        }
-        final int frameLength = scanner.frameLength();
-        if (frameLength > room)
-        {
-            return NO_ROOM;
-        }
-        final long storedOffset = scanner.recordOffset();
-        noteLoss(storedOffset);
-        handler.onFrame(scanner.frame(), 0, frameLength);
-        scanner.consume();
-        onConsumed(storedOffset, frameLength);
-        salvaged++;
-        setBacklogMessages(Math.max(0, backlogMessages - 1));
-        return DELIVERED;
-    }
-
-    private boolean finishSalvage()
-    {
-        final int cycle = salvageCycle;
-        salvageCycle = NO_CYCLE;
-        scanner.close();
-        final long lost = salvageUnread < 0 ? 1 : Math.max(0, salvageUnread - salvaged);
-        if (lost > 0 || salvaged > 0)
-        {
-            recordSkip(cycle, salvageReason + "; " + salvaged + " frame(s) found after the damage, " + lost + " lost",
-                lost);
-        }
-        else
-        {
-            // Every frame the file claims was read: an empty or unsealed file the tailer cannot leave by itself.
-            LOG.debug("spill store {}: moving the reader past cycle {} ({})", directory, cycle, salvageReason);
-        }
-        moveToCycleStart(salvageNextCycle);
-        readIndexValue.setOrderedValue(rollCycle.toIndex(salvageNextCycle, 0));
-        if (tailer.cycle() <= cycle)
-        {
-            LOG.warn("spill store {}: cannot move the reader past damaged cycle {}", directory, cycle);
-            return false;
-        }
-        return true;
-    }
-
-    private void recordSkip(final int cycle, final String what, final long skipped)
-    {
-        addDamaged(skipped);
-        setBacklogMessages(Math.max(0, backlogMessages - skipped));
-        readOffsetKnown = false;
-        warnOnce(cycle, what, skipped);
-    }
-
-    private void onDrained()
-    {
-        setBacklogMessages(0);
-        if (readOffsetTrusted && appendEnd > readOffset)
-        {
-            // The store ends in damage: what was appended after the last record read is gone.
-            addDamagedBytes(appendEnd - readOffset);
-        }
-        readOffsetTrusted = true;
-        setReadOffset(appendEnd);
-        readOffsetKnown = true;
-        if (appendCycle != NO_CYCLE && currentFileBytes >= DRAIN_ROLL_BYTES && tailerCycle() == appendCycle
+        if (appendCycle != NO_CYCLE && currentFileBytes >= DRAIN_ROLL_BYTES && reader.cycle() == appendCycle
             && drainRollDue() && rollNow())
         {
-            // Let the tailer step past the drained file's end-of-file marker so that the file can be deleted.
-            try (DocumentContext dc = tailer.readingDocument())
-            {
-                if (dc.isPresent())
-                {
-                    dc.rollbackOnClose();
-                }
-            }
+            reader.stepPastEndOfFile();
         }
     }
 
@@ -1439,352 +778,8 @@ public final class SpillStore implements AutoCloseable
         return now - lastAppendWallMillis >= idle || now < lastAppendWallMillis;
     }
 
-    private int tailerCycle()
-    {
-        return tailer.cycle();
-    }
-
-    private void positionTailer()
-    {
-        final long index = readIndexValue.getVolatileValue();
-        if (index == UNSET)
-        {
-            tailer.toStart();
-            return;
-        }
-        final int cycle = rollCycle.toCycle(index);
-        try
-        {
-            if (tailer.moveToIndex(index) || tailer.state() != TailerState.CYCLE_NOT_FOUND)
-            {
-                // Found, or at (in a damaged file possibly beyond) the end of its file: read() moves on from there.
-                return;
-            }
-            // The file holding the read position was consumed and deleted: continue with the next file.
-        }
-        catch (final RuntimeException | AssertionError e)
-        {
-            // Chronicle cannot even find the position (and asserts on some damaged files when -ea is on).
-            addDamaged(1);
-            warnOnce(cycle, "cannot be positioned at index " + Long.toHexString(index) + " (" + e + ")", 1);
-        }
-        final int next = firstCycleAfter(cycle);
-        if (next == NO_CYCLE)
-        {
-            tailer.toStart();
-        }
-        else
-        {
-            moveToCycleStart(next);
-        }
-    }
-
-    private void moveToCycleStart(final int cycle)
-    {
-        moveToCycleStart(tailer, cycle);
-    }
-
-    private void moveToCycleStart(final ExcerptTailer reader, final int cycle)
-    {
-        if (!reader.moveToIndex(rollCycle.toIndex(cycle, 0)) && reader.cycle() != cycle)
-        {
-            reader.moveToCycle(cycle);
-        }
-    }
-
-    /**
-     * Sets {@link #appendEnd} from the last record: the stored last index and end offset are written after each
-     * append, so after a crash they may lag one record; the records from there on are authoritative. Reads forward
-     * only (Chronicle's backward {@code toEnd()} misbehaves on damaged files).
-     *
-     * @return index of the last record, or {@link #UNSET} if nothing was ever appended.
-     */
-    private long recoverAppendEnd()
-    {
-        final long hintIndex = lastIndexValue.getVolatileValue();
-        final long hintEnd = appendEndValue.getVolatileValue();
-        long end = hintEnd == UNSET ? 0 : hintEnd;
-        long last = hintIndex;
-        if (hintIndex != UNSET)
-        {
-            try (ExcerptTailer probe = queue.createTailer())
-            {
-                if (!probe.moveToIndex(hintIndex))
-                {
-                    if (probe.state() == TailerState.CYCLE_NOT_FOUND)
-                    {
-                        // The file of the last append is gone (discarded as damaged): count to the last frame left.
-                        last = lastExistingIndex();
-                    }
-                }
-                else
-                {
-                    for (int i = 0; i < 3; i++)
-                    {
-                        try (DocumentContext dc = probe.readingDocument())
-                        {
-                            if (!dc.isPresent())
-                            {
-                                break;
-                            }
-                            final long offset = validRecordOffset(dc.wire().bytes());
-                            if (offset == UNSET)
-                            {
-                                break;
-                            }
-                            end = Math.max(end, offset + dc.wire().bytes().readRemaining() - RECORD_HEADER_LENGTH);
-                            last = dc.index();
-                        }
-                    }
-                }
-            }
-            catch (final RuntimeException | AssertionError e)
-            {
-                LOG.debug("spill store {}: reading the last record", directory, e);
-            }
-        }
-        else if (highestCycle != NO_CYCLE)
-        {
-            last = lastExistingIndex();
-        }
-        setAppendEnd(Math.max(end, 0));
-        return last;
-    }
-
-    private long lastExistingIndex()
-    {
-        try
-        {
-            final long last = queue.lastIndex();
-            return last < 0 ? UNSET : last;
-        }
-        catch (final RuntimeException | AssertionError e)
-        {
-            LOG.debug("spill store {}: finding the last index", directory, e);
-            return UNSET;
-        }
-    }
-
-    /**
-     * The read offset at open: the stored end of the last record consumed, so that bytes lost between it and the next
-     * record (a file set aside, a hole) count as damage; the next record's own offset when that is lower (a kill -9
-     * let it be consumed again) or nothing was stored; 0, untrusted, when neither is known.
-     */
-    private void initialReadOffset()
-    {
-        if (backlogMessages == 0)
-        {
-            setReadOffset(appendEnd);
-            readOffsetKnown = true;
-            readOffsetTrusted = true;
-            return;
-        }
-        long next = UNSET;
-        try (DocumentContext dc = tailer.readingDocument())
-        {
-            if (dc.isPresent())
-            {
-                next = validRecordOffset(dc.wire().bytes());
-                dc.rollbackOnClose();
-            }
-        }
-        catch (final RuntimeException | AssertionError e)
-        {
-            LOG.debug("spill store {}: peeking at the next record", directory, e);
-        }
-        final long stored = readOffsetValue.getVolatileValue();
-        if (stored != UNSET && (next == UNSET || next >= stored))
-        {
-            setReadOffset(stored);
-            readOffsetKnown = next == stored;
-            readOffsetTrusted = true;
-        }
-        else if (next != UNSET)
-        {
-            setReadOffset(next);
-            readOffsetKnown = true;
-            readOffsetTrusted = true;
-        }
-        else
-        {
-            setReadOffset(0);
-            readOffsetKnown = false;
-            readOffsetTrusted = false;
-        }
-    }
-
-    /**
-     * Walks the backlog from the read position with a tailer of its own, reading each record's offset but not its frame:
-     * a record that is not the next in the offset chain, or a file Chronicle cannot walk to its end (whose rest is then
-     * scanned, as a read would), means damage.
-     *
-     * @return bytes recorded in the backlog and not found.
-     */
-    private long surveyDamage()
-    {
-        final long recorded = backlogBytes();
-        if (recorded == 0 || !readOffsetTrusted)
-        {
-            return 0;
-        }
-        long expected = readOffset;
-        long found = 0;
-        int lastCycle = NO_CYCLE;
-        long lastStart = 0;
-        long lastOffset = 0;
-        long lastLength = 0;
-        try (ExcerptTailer probe = queue.createTailer())
-        {
-            ((SingleThreadedChecked)probe).singleThreadedCheckDisabled(true);
-            final long index = readIndexValue.getVolatileValue();
-            if (index != UNSET && !probe.moveToIndex(index) && probe.state() == TailerState.CYCLE_NOT_FOUND)
-            {
-                final int next = firstCycleAfter(rollCycle.toCycle(index));
-                if (next == NO_CYCLE)
-                {
-                    return recorded;
-                }
-                probe.moveToIndex(rollCycle.toIndex(next, 0));
-            }
-            int previousCycle = probe.cycle();
-            long previousIndex = probe.index();
-            for (int attempt = 0; ; )
-            {
-                int damagedCycle = NO_CYCLE;
-                try (DocumentContext dc = probe.readingDocument())
-                {
-                    final int cycle = probe.cycle();
-                    if (!dc.isPresent())
-                    {
-                        if (cycle == NO_CYCLE || cycle >= highestCycle)
-                        {
-                            break;
-                        }
-                        if ((cycle != previousCycle || probe.index() != previousIndex) && attempt++ < 8)
-                        {
-                            previousCycle = cycle;
-                            previousIndex = probe.index();
-                            continue;
-                        }
-                        damagedCycle = cycle;
-                    }
-                    else
-                    {
-                        attempt = 0;
-                        final Bytes<?> bytes = dc.wire().bytes();
-                        final long length = bytes.readRemaining();
-                        final long offset = length >= RECORD_HEADER_LENGTH && length <= maxRecordLength ?
-                            bytes.readLong(bytes.readPosition()) : UNSET;
-                        final long frameLength = length - RECORD_HEADER_LENGTH;
-                        if (offset != UNSET && offset >= expected && offset + frameLength <= appendEnd)
-                        {
-                            found += frameLength;
-                            expected = offset + frameLength;
-                            lastCycle = rollCycle.toCycle(dc.index());
-                            lastStart = bytes.readPosition() - 4;
-                            lastOffset = offset;
-                            lastLength = frameLength;
-                        }
-                        else if (cycle < highestCycle)
-                        {
-                            damagedCycle = cycle;
-                        }
-                    }
-                }
-                catch (final RuntimeException | AssertionError e)
-                {
-                    damagedCycle = probe.cycle();
-                    if (damagedCycle == NO_CYCLE || damagedCycle >= highestCycle)
-                    {
-                        break;
-                    }
-                }
-                if (damagedCycle == NO_CYCLE)
-                {
-                    continue;
-                }
-                // The rest of a damaged file, as a read will find it, from the last record counted in it: damage often
-                // covers the end of a record whose header is intact, and only its checksum tells.
-                if (scanner == null)
-                {
-                    scanner = new RecordScanner(maxRecordLength);
-                }
-                long from = 0;
-                if (lastCycle == damagedCycle)
-                {
-                    found -= lastLength;
-                    expected = lastOffset;
-                    from = lastStart;
-                }
-                scanner.open(cycleFiles.resourceFor(damagedCycle).path.toPath(), from);
-                while (scanner.next(expected, appendEnd))
-                {
-                    found += scanner.frameLength();
-                    expected = scanner.recordOffset() + scanner.frameLength();
-                    scanner.consume();
-                }
-                scanner.close();
-                final int next = firstCycleAfter(damagedCycle);
-                if (next == NO_CYCLE)
-                {
-                    break;
-                }
-                moveToCycleStart(probe, next);
-                previousCycle = probe.cycle();
-                previousIndex = probe.index();
-                attempt = 0;
-            }
-        }
-        catch (final IOException | RuntimeException | AssertionError e)
-        {
-            LOG.debug("spill store {}: surveying the backlog", directory, e);
-            return 0;
-        }
-        return Math.max(0, recorded - found);
-    }
-
-    private long validRecordOffset(final Bytes<?> bytes)
-    {
-        final long length = bytes.readRemaining();
-        if (length < RECORD_HEADER_LENGTH || length > maxRecordLength)
-        {
-            return UNSET;
-        }
-        readView.wrap(bytes.addressForRead(bytes.readPosition(), (int)length), (int)length);
-        final long offset = readView.getLong(0, ByteOrder.LITTLE_ENDIAN);
-        final int check = RecordChecksum.compute(readView, RECORD_HEADER_LENGTH, (int)length - RECORD_HEADER_LENGTH, offset);
-        return check == readView.getInt(8, ByteOrder.LITTLE_ENDIAN) ? offset : UNSET;
-    }
-
-    private long countBacklog(final long lastIndex)
-    {
-        if (lastIndex == UNSET || lastIndex < 0)
-        {
-            return 0;
-        }
-        try
-        {
-            final long next = tailer.index();
-            if (lastIndex < next)
-            {
-                return 0;
-            }
-            return Math.max(0, queue.countExcerpts(next, lastIndex) + 1);
-        }
-        catch (final RuntimeException | AssertionError e)
-        {
-            LOG.debug("spill store {}: counting the backlog", directory, e);
-            return 1; // unknown: not empty until a read proves it
-        }
-    }
-
     // ---------------------------------------------------------------------------------------------------------------
     // Appending, rolling, deleting, accounting
-
-    private static long documentBytes(final int length)
-    {
-        return (4 + RECORD_HEADER_LENGTH + length + 3) & ~3L;
-    }
 
     private boolean rollDue(final long docBytes, final long now)
     {
@@ -1795,46 +790,9 @@ public final class SpillStore implements AutoCloseable
             || appendsInCycle >= maxMessagesPerCycle - 1;
     }
 
-    /**
-     * Checks the quota and the free-space margin for a write.
-     *
-     * @param docBytes bytes of the document to append, 0 for an empty roll.
-     * @param roll     whether the write starts a new cycle file.
-     * @param now      wall-clock millis.
-     * @return {@link #OK}, {@link #QUOTA_EXCEEDED} or {@link #DISK_FULL}.
-     */
     private int admit(final long docBytes, final boolean roll, final long now)
     {
-        // A page for rounding and an index block Chronicle may add; a new file if this write starts one.
-        long need = docBytes + PAGE + indexReserve;
-        if (roll)
-        {
-            need += newFileReserve;
-        }
-        if (docBytes > 0)
-        {
-            // Appends leave room for one more cycle file, so that a drained store can always start a new file and
-            // delete the drained one, even when the quota or the disk is full.
-            need += newFileReserve;
-        }
-        if (!sparseFiles)
-        {
-            need += queue.blockSize() + queue.overlapSize();
-        }
-        if (diskEstimate + need > quotaBytes)
-        {
-            return QUOTA_EXCEEDED;
-        }
-        if (roll || bytesSinceFreeCheck + need > FREE_CHECK_BYTES || now - lastFreeCheckMillis >= FREE_CHECK_MILLIS
-            || now < lastFreeCheckMillis)
-        {
-            refreshUsableSpace(now);
-        }
-        if (usableSpace - bytesSinceFreeCheck - need < freeSpaceMargin + reserveBytes)
-        {
-            return DISK_FULL;
-        }
-        return OK;
+        return budget.admit(usage.estimate(), usage.sparseFiles(), docBytes, roll, now);
     }
 
     /** Starts the next cycle file now (an empty write), if the quota and free space allow. */
@@ -1861,109 +819,27 @@ public final class SpillStore implements AutoCloseable
         cycleStartWallMillis = now;
         appendsInCycle = 0;
         currentFileBytes = 0;
-        currentFile = cycleFiles.resourceFor(cycle).path.toPath();
-        remeasureDisk();
-        refreshUsableSpace(now);
-    }
-
-    private void refreshUsableSpace(final long now)
-    {
-        try
-        {
-            usableSpace = fileStore.getUsableSpace();
-        }
-        catch (final IOException e)
-        {
-            LOG.warn("spill store {}: cannot read usable space: {}", directory, e.toString());
-            usableSpace = 0;
-        }
-        bytesSinceFreeCheck = 0;
-        lastFreeCheckMillis = now;
-    }
-
-    /** Re-reads the allocation of every file: at open, after a roll and after deletions. */
-    private void remeasureDisk()
-    {
-        try
-        {
-            long sealed = 0;
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(directory))
-            {
-                for (final Path file : files)
-                {
-                    if (file.equals(currentFile))
-                    {
-                        if (FileSizes.allocationAvailable())
-                        {
-                            final long length = Files.size(file);
-                            sparseFiles = FileSizes.allocated(file) < length || length <= PAGE * 16;
-                        }
-                    }
-                    else if (!file.equals(metadataFile) && !Files.isDirectory(file))
-                    {
-                        sealed += FileSizes.allocated(file);
-                    }
-                }
-            }
-            sealedBytes = sealed;
-            publishedSealedBytes = sealed;
-            publishedCurrentFile = currentFile;
-            syncCurrentFile();
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException("spill store " + directory + ": measuring disk use", e);
-        }
-    }
-
-    /** Re-reads the allocation of the files that change: the one appends go to and the metadata. */
-    private void syncCurrentFile()
-    {
-        try
-        {
-            diskEstimate = sealedBytes + liveBytes(currentFile);
-            bytesSinceSync = 0;
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException("spill store " + directory + ": measuring disk use", e);
-        }
-    }
-
-    private long liveBytes(final Path current) throws IOException
-    {
-        return FileSizes.allocated(metadataFile) + (current == null ? 0 : FileSizes.allocated(current));
+        usage.currentFile(cycleFiles.file(cycle));
+        usage.remeasure();
+        budget.refreshUsableSpace(now);
     }
 
     /** Deletes every cycle file before the one the reader is in (never the one appends go to). */
     private void deleteConsumed()
     {
         boolean deleted = sweepDiscards();
-        int keepFrom = tailerCycle();
+        int keepFrom = reader.cycle();
         if (appendCycle != NO_CYCLE)
         {
             keepFrom = Math.min(keepFrom, appendCycle);
         }
-        if (keepFrom == NO_CYCLE || tailer.state() == TailerState.UNINITIALISED || keepFrom <= deletedBelowCycle)
+        if (keepFrom == NO_CYCLE || !reader.started() || keepFrom <= deletedBelowCycle)
         {
             keepFrom = NO_CYCLE;
         }
-        for (final int cycle : keepFrom == NO_CYCLE ? NO_CYCLES : listCycles())
+        if (keepFrom != NO_CYCLE)
         {
-            if (cycle >= keepFrom)
-            {
-                break;
-            }
-            final Path file = cycleFiles.resourceFor(cycle).path.toPath();
-            try
-            {
-                deleted |= Files.deleteIfExists(file);
-                LOG.debug("spill store {}: deleted consumed {}", directory, file.getFileName());
-            }
-            catch (final IOException e)
-            {
-                LOG.warn("spill store {}: cannot delete consumed {}: {}", directory, file.getFileName(), e.toString());
-            }
+            deleted |= cycleFiles.deleteBefore(keepFrom);
         }
         deletedBelowCycle = Math.max(deletedBelowCycle, keepFrom);
         if (deleted)
@@ -1971,18 +847,16 @@ public final class SpillStore implements AutoCloseable
             queue.refreshDirectoryListing();
             // A deleted file's space is free once Chronicle has unmapped it, which it does on a background thread.
             BackgroundResourceReleaser.releasePendingResources();
-            remeasureDisk();
-            refreshUsableSpace(config.timeProvider().currentTimeMillis());
+            usage.remeasure();
+            budget.refreshUsableSpace(config.timeProvider().currentTimeMillis());
         }
     }
 
     /**
-     * Owner thread: lets the page cache go of frames no reader needs soon. For every cycle file after the one the reader
-     * is in, the kernel is asked ({@link PageCache}) to write back its dirty pages and drop its clean ones; in the file
-     * appends go to, all but the last {@value #WARM_APPEND_BYTES} bytes appended. The reader's own file is left alone,
-     * so a reader that keeps up (in the file appends go to) finds what it reads next in memory; frames further back
-     * are read from disk when their turn comes. A few system calls per file: the disk tier calls it a few times a
-     * second, not per frame. Nothing is lost: the kernel drops only pages already on disk.
+     * Owner thread: lets the page cache go of frames no reader needs soon: for the cycle files between the reader's and
+     * the one appends go to, and all but the last {@value PageCacheAdvice#WARM_APPEND_BYTES} bytes of that one, the
+     * kernel writes back dirty pages and drops clean ones (see {@link PageCacheAdvice}). A few system calls per file:
+     * the disk tier calls it a few times a second, not per frame.
      *
      * @return files the kernel was advised on; 0 where {@link PageCache} is unavailable.
      * @throws IllegalStateException if called from a thread other than the owner, or after {@link #close()}.
@@ -1990,82 +864,9 @@ public final class SpillStore implements AutoCloseable
     public int dropCachedPages()
     {
         checkOwner();
-        if (!PageCache.available() || appendCycle == NO_CYCLE || bytesAppendedSinceDrop == 0)
-        {
-            return 0;
-        }
-        bytesAppendedSinceDrop = 0;
-        final int[] cycles = listCycles();
-        // A reader that has not started yet starts in the first file.
-        final int readerCycle = tailer.state() == TailerState.UNINITIALISED ?
-            (cycles.length == 0 ? appendCycle : cycles[0]) : tailerCycle();
-        if (readerCycle == appendCycle)
-        {
-            return 0;
-        }
-        int advised = 0;
-        for (final int cycle : cycles)
-        {
-            if (cycle <= readerCycle || cycle > appendCycle)
-            {
-                continue;
-            }
-            // 0: to the end of the file (a file appends no longer go to).
-            final long length = cycle == appendCycle ? currentFileBytes - WARM_APPEND_BYTES : 0;
-            if (cycle == appendCycle && length <= 0)
-            {
-                continue;
-            }
-            if (PageCache.dropCached(cycleFiles.resourceFor(cycle).path.toPath(), 0, length) == PageCache.OK)
-            {
-                advised++;
-            }
-        }
-        return advised;
-    }
-
-    private int[] listCycles()
-    {
-        final IntHashSet cycles = new IntHashSet();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + SingleChronicleQueue.SUFFIX))
-        {
-            for (final Path file : files)
-            {
-                final String name = file.getFileName().toString();
-                try
-                {
-                    cycles.add(cycleFiles.parseCount(name.substring(0, name.length() - SingleChronicleQueue.SUFFIX.length())));
-                }
-                catch (final RuntimeException e)
-                {
-                    LOG.debug("spill store {}: ignoring {}", directory, name);
-                }
-            }
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException("spill store " + directory + ": listing", e);
-        }
-        final int[] sorted = new int[cycles.size()];
-        int i = 0;
-        for (final IntHashSet.IntIterator it = cycles.iterator(); it.hasNext(); )
-        {
-            sorted[i++] = it.nextValue();
-        }
-        Arrays.sort(sorted);
-        return sorted;
-    }
-
-    private int firstCycleAfter(final int cycle)
-    {
-        for (final int c : listCycles())
-        {
-            if (c > cycle)
-            {
-                return c;
-            }
-        }
-        return NO_CYCLE;
+        final boolean readerStarted = reader.started();
+        return pageCacheAdvice.dropCachedPages(readerStarted, readerStarted ? reader.cycle() : NO_CYCLE, appendCycle,
+            currentFileBytes);
     }
 
     private int wallCycle(final long now)
@@ -2082,44 +883,6 @@ public final class SpillStore implements AutoCloseable
         return Math.max(appendCycle + 1, wallCycle(now));
     }
 
-    private void warnOnce(final int cycle, final String what, final long skipped)
-    {
-        if (warnedCycles.add(cycle))
-        {
-            LOG.warn("spill store {}: damaged file {}: {}; frames lost are counted in damagedSkipped()", directory,
-                cycleFiles.resourceFor(cycle).path.getName(), what);
-        }
-        else
-        {
-            LOG.debug("spill store {}: damaged cycle {}: {} ({} frame(s))", directory, cycle, what, skipped);
-        }
-    }
-
-    private void addDamagedBytes(final long bytes)
-    {
-        DAMAGED_BYTES.setRelease(this, damagedBytes + bytes);
-    }
-
-    private void addDamaged(final long frames)
-    {
-        DAMAGED_SKIPPED.setRelease(this, damagedSkipped + frames);
-    }
-
-    private void setBacklogMessages(final long value)
-    {
-        BACKLOG_MESSAGES.setRelease(this, value);
-    }
-
-    private void setAppendEnd(final long value)
-    {
-        APPEND_END.setRelease(this, value);
-    }
-
-    private void setReadOffset(final long value)
-    {
-        READ_OFFSET.setRelease(this, value);
-    }
-
     private void checkOwner()
     {
         if (Thread.currentThread() != owner)
@@ -2131,38 +894,5 @@ public final class SpillStore implements AutoCloseable
         {
             throw new IllegalStateException("spill store " + directory + " is closed");
         }
-    }
-
-    private static void closeQuietly(final AutoCloseable closeable)
-    {
-        if (closeable == null)
-        {
-            return;
-        }
-        try
-        {
-            closeable.close();
-        }
-        catch (final Exception e)
-        {
-            LOG.debug("closing {}", closeable, e);
-        }
-    }
-
-    private static void closeOnFailure(final SingleChronicleQueue queue, final FileLock lock, final FileChannel channel)
-    {
-        closeQuietly(queue);
-        if (lock != null)
-        {
-            try
-            {
-                lock.release();
-            }
-            catch (final IOException ignore)
-            {
-                // closing anyway
-            }
-        }
-        closeQuietly(channel);
     }
 }

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * A file system of a given size that holds only what is under one folder: usable space is the size minus what the
  * files there allocate. Lets a test see how a store behaves on a nearly full disk without mounting one.
  */
-final class SmallFileSystem extends FileStore
+class SmallFileSystem extends FileStore
 {
     private final Path root;
     private final long size;
