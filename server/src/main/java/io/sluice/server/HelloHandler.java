@@ -29,6 +29,7 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
     private final RelayConfig config;
     private final StreamRegistry streams;
     private final RelayMetrics metrics;
+    private final RelayLifecycle lifecycle;
     private final DiskTiers diskTiers;
     private final ConnectionLog connectionLog;
     private final Gatekeeper gatekeeper;
@@ -37,8 +38,10 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
     private boolean admitting;
 
     HelloHandler(final RelayConfig config, final StreamRegistry streams, final RelayMetrics metrics,
-        final DiskTiers diskTiers, final ConnectionLog connectionLog, final Gatekeeper gatekeeper)
+        final RelayLifecycle lifecycle, final DiskTiers diskTiers, final ConnectionLog connectionLog,
+        final Gatekeeper gatekeeper)
     {
+        this.lifecycle = lifecycle;
         this.gatekeeper = gatekeeper;
         this.config = config;
         this.connectionLog = connectionLog;
@@ -117,7 +120,7 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
 
     private void welcome(final ChannelHandlerContext ctx, final Hello hello, final Admission admission)
     {
-        if (metrics.isShuttingDown())
+        if (lifecycle.isStopping())
         {
             throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "relay is shutting down");
         }
