@@ -261,6 +261,12 @@ public final class Relay implements AutoCloseable
         return lifecycle;
     }
 
+    /** @return every open connection. */
+    ChannelGroup connections()
+    {
+        return connections;
+    }
+
     /** @return the relay's disk tiers and spill thread. */
     DiskTiers diskTiers()
     {
