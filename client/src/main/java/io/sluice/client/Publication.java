@@ -3,11 +3,13 @@ package io.sluice.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.netty.OutboundBytes;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.ring.FrameRing;
 import io.sluice.core.util.EpochClock;
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.LongArrayList;
 import org.agrona.collections.LongArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -66,7 +68,8 @@ public final class Publication extends PublicationEndpoint
     private long nextSequence;
     private ByteBuf chunk;
     // The chunk's memory, and where the next frame goes in it (the chunk's writer index is set when it is written).
-    private final UnsafeBuffer chunkMemory = new UnsafeBuffer(0, 0);
+    private final ByteBufView chunkView = new ByteBufView();
+    private MutableDirectBuffer chunkMemory;
     private int chunkPosition;
     private int chunkCapacity;
     private final LongArrayQueue asyncSequences = new LongArrayQueue(Long.MIN_VALUE);
@@ -377,14 +380,7 @@ public final class Publication extends PublicationEndpoint
             out.release();
             out = channel.alloc().heapBuffer(capacity);
         }
-        if (out.hasMemoryAddress())
-        {
-            chunkMemory.wrap(out.memoryAddress(), out.capacity());
-        }
-        else
-        {
-            chunkMemory.wrap(out.array(), out.arrayOffset(), out.capacity());
-        }
+        chunkMemory = chunkView.wrap(out);
         chunk = out;
         chunkCapacity = out.capacity();
         chunkPosition = 0;

@@ -1,8 +1,10 @@
 package io.sluice.server;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.core.netty.HeartbeatHandler;
@@ -29,6 +31,7 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
     private final RelayConfig config;
     private final StreamRegistry streams;
     private final RelayMetrics metrics;
+    private final RelayLifecycle lifecycle;
     private final DiskTiers diskTiers;
     private final ConnectionLog connectionLog;
     private final Gatekeeper gatekeeper;
@@ -37,8 +40,10 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
     private boolean admitting;
 
     HelloHandler(final RelayConfig config, final StreamRegistry streams, final RelayMetrics metrics,
-        final DiskTiers diskTiers, final ConnectionLog connectionLog, final Gatekeeper gatekeeper)
+        final RelayLifecycle lifecycle, final DiskTiers diskTiers, final ConnectionLog connectionLog,
+        final Gatekeeper gatekeeper)
     {
+        this.lifecycle = lifecycle;
         this.gatekeeper = gatekeeper;
         this.config = config;
         this.connectionLog = connectionLog;
@@ -98,10 +103,21 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             admitting = false;
             try
             {
-                welcome(ctx, hello, admission);
-                if (paused)
+                final Stream stream = enter(ctx, hello, admission);
+                final EventLoop here = ctx.channel().eventLoop();
+                final EventLoop home = config.streamLoopAffinity() ?
+                    stream.homeLoop(() -> (EventLoop)here.parent().next()) : here;
+                if (home == here)
                 {
-                    ctx.channel().config().setAutoRead(true);
+                    welcome(ctx, hello, admission, stream);
+                    if (paused)
+                    {
+                        ctx.channel().config().setAutoRead(true);
+                    }
+                }
+                else
+                {
+                    welcomeOn(home, ctx, hello, admission, stream);
                 }
             }
             catch (final RuntimeException ex)
@@ -115,9 +131,9 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
         }
     }
 
-    private void welcome(final ChannelHandlerContext ctx, final Hello hello, final Admission admission)
+    private Stream enter(final ChannelHandlerContext ctx, final Hello hello, final Admission admission)
     {
-        if (metrics.isShuttingDown())
+        if (lifecycle.isStopping())
         {
             throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "relay is shutting down");
         }
@@ -125,6 +141,47 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
         // Held until the connection closes, however this HELLO ends; an idle stream can then go.
         ctx.channel().closeFuture().addListener(f -> streams.release(stream));
         timeout.cancel(false);
+        return stream;
+    }
+
+    // Stream-loop affinity: the connection moves to its stream's loop before anything that lives on a loop (lane,
+    // producer, heartbeats) is made, so a publisher's run reaches its lanes without waking another loop. Nothing is
+    // read while it moves: a client sends only heartbeats before its WELCOME, and reading resumes after it.
+    private void welcomeOn(final EventLoop home, final ChannelHandlerContext ctx, final Hello hello,
+        final Admission admission, final Stream stream)
+    {
+        final Channel channel = ctx.channel();
+        channel.config().setAutoRead(false);
+        channel.deregister().addListener(deregistered ->
+        {
+            if (!deregistered.isSuccess())
+            {
+                channel.close();
+                return;
+            }
+            home.register(channel).addListener(registered ->
+            {
+                if (!registered.isSuccess())
+                {
+                    channel.close();
+                    return;
+                }
+                try
+                {
+                    welcome(ctx, hello, admission, stream);
+                    channel.config().setAutoRead(true);
+                }
+                catch (final RuntimeException ex)
+                {
+                    ctx.fireExceptionCaught(ex);
+                }
+            });
+        });
+    }
+
+    private void welcome(final ChannelHandlerContext ctx, final Hello hello, final Admission admission,
+        final Stream stream)
+    {
         if (hello.role() == Role.PUBLISHER)
         {
             final int sourceId = streams.newSourceId();

@@ -75,6 +75,11 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     private final ProducerBlame blame;
     private final NanoClock clock;
 
+    Stream stream()
+    {
+        return stream;
+    }
+
     ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics)
     {
         this(stream, sourceId, metrics, null);

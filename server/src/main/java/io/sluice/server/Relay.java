@@ -56,19 +56,21 @@ public final class Relay implements AutoCloseable
     private final Channel serverChannel;
     private final ChannelGroup connections;
     private final RelayMetrics metrics;
+    private final RelayLifecycle lifecycle;
     private final StreamRegistry streams;
     private final DiskTiers diskTiers;
     private final Gatekeeper gatekeeper;
     private final ServerBootstrap bootstrap;
-    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     // The loopback listener for the relay's own clients, bound when first asked for.
     private Channel internalChannel;
     private volatile Bridges bridges = Bridges.NONE;
 
     private Relay(final RelayConfig config, final EventLoopGroup group, final Channel serverChannel,
-        final ChannelGroup connections, final RelayMetrics metrics, final StreamRegistry streams,
-        final DiskTiers diskTiers, final Gatekeeper gatekeeper, final ServerBootstrap bootstrap)
+        final ChannelGroup connections, final RelayMetrics metrics, final RelayLifecycle lifecycle,
+        final StreamRegistry streams, final DiskTiers diskTiers, final Gatekeeper gatekeeper,
+        final ServerBootstrap bootstrap)
     {
+        this.lifecycle = lifecycle;
         this.gatekeeper = gatekeeper;
         this.bootstrap = bootstrap;
         this.diskTiers = diskTiers;
@@ -105,6 +107,7 @@ public final class Relay implements AutoCloseable
         final EventLoopGroup group = Transports.newGroup(config.ioThreads(), "sluice-relay");
         final StreamRegistry streams = new StreamRegistry(config);
         final RelayMetrics metrics = new RelayMetrics(streams);
+        final RelayLifecycle lifecycle = new RelayLifecycle();
         final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         final DiskTiers diskTiers = new DiskTiers(config.spillDirectory(), config.maxFrameLength(),
             config.deadLetterQuotaBytes() == 0 ? null : DeadLetterStore.create(
@@ -127,16 +130,16 @@ public final class Relay implements AutoCloseable
             .childOption(ChannelOption.RECVBUF_ALLOCATOR,
                 new AdaptiveRecvByteBufAllocator(512, 16 * 1024, config.maxReadBytes())
                     .maxMessagesPerRead(config.maxReadsPerLoop()))
-            .childHandler(connectionSetUp(config, streams, metrics, diskTiers, gatekeeper, connections, connectionLines,
-                errorHandler, false));
+            .childHandler(connectionSetUp(config, streams, metrics, lifecycle, diskTiers, gatekeeper, connections,
+                connectionLines, errorHandler, false));
         final Relay relay;
         try
         {
             final Channel server = bootstrap.bind(new InetSocketAddress(config.bindAddress(), config.port()))
                 .syncUninterruptibly().channel();
-            relay = new Relay(config, group, server, connections, metrics, streams, diskTiers, gatekeeper,
-                bootstrap.clone().childHandler(connectionSetUp(config, streams, metrics, diskTiers, gatekeeper,
-                    connections, connectionLines, errorHandler, true)));
+            relay = new Relay(config, group, server, connections, metrics, lifecycle, streams, diskTiers, gatekeeper,
+                bootstrap.clone().childHandler(connectionSetUp(config, streams, metrics, lifecycle, diskTiers,
+                    gatekeeper, connections, connectionLines, errorHandler, true)));
             final long sweepMs = streams.sweepIntervalMs();
             group.next().scheduleWithFixedDelay(() -> removeIdleStreams(streams), sweepMs, sweepMs,
                 TimeUnit.MILLISECONDS);
@@ -191,9 +194,9 @@ public final class Relay implements AutoCloseable
 
     // One pipeline for every connection: the gatekeeper first (limits, then TLS or the check for it), then frames.
     private static ChannelInitializer<SocketChannel> connectionSetUp(final RelayConfig config,
-        final StreamRegistry streams, final RelayMetrics metrics, final DiskTiers diskTiers, final Gatekeeper gatekeeper,
-        final ChannelGroup connections, final RateLimitedLogger connectionLines, final ProtocolErrorHandler errorHandler,
-        final boolean internal)
+        final StreamRegistry streams, final RelayMetrics metrics, final RelayLifecycle lifecycle,
+        final DiskTiers diskTiers, final Gatekeeper gatekeeper, final ChannelGroup connections,
+        final RateLimitedLogger connectionLines, final ProtocolErrorHandler errorHandler, final boolean internal)
     {
         return new ChannelInitializer<SocketChannel>()
         {
@@ -212,7 +215,7 @@ public final class Relay implements AutoCloseable
                 // relay sends nothing before it answers the HELLO, and the hello timeout covers a silent peer.
                 ch.pipeline().addLast(
                     new FrameDecoder(Hello.MAX_FRAME_LENGTH),
-                    new HelloHandler(config, streams, metrics, diskTiers, connectionLog, gatekeeper),
+                    new HelloHandler(config, streams, metrics, lifecycle, diskTiers, connectionLog, gatekeeper),
                     connectionLog,
                     errorHandler);
             }
@@ -252,6 +255,18 @@ public final class Relay implements AutoCloseable
         return metrics;
     }
 
+    /** @return whether the relay runs, stops or has stopped. */
+    public RelayLifecycle lifecycle()
+    {
+        return lifecycle;
+    }
+
+    /** @return every open connection. */
+    ChannelGroup connections()
+    {
+        return connections;
+    }
+
     /** @return the relay's disk tiers and spill thread. */
     DiskTiers diskTiers()
     {
@@ -275,7 +290,7 @@ public final class Relay implements AutoCloseable
      */
     public synchronized InternalAccess internalAccess()
     {
-        if (closing.get())
+        if (lifecycle.isStopping())
         {
             throw new IllegalStateException("the relay is closed");
         }
@@ -324,11 +339,10 @@ public final class Relay implements AutoCloseable
      */
     public void close(final Duration grace)
     {
-        if (!closing.compareAndSet(false, true))
+        if (!lifecycle.beginStopping())
         {
             return;
         }
-        metrics.shuttingDown();
         serverChannel.close().syncUninterruptibly();
         synchronized (this)
         {
@@ -353,6 +367,7 @@ public final class Relay implements AutoCloseable
         // Lanes handed their memory tiers and hand-offs to disk as their connections closed; let that finish.
         diskTiers.close();
         gatekeeper.close();
+        lifecycle.stopped();
         LOG.info("relay on port {} stopped", ((InetSocketAddress)serverChannel.localAddress()).getPort());
     }
 }

@@ -43,6 +43,9 @@ import java.util.Set;
  *                   more is refused with TOO_MANY_STREAMS.
  * @param security TLS, principals, connection limits (see {@code docs/security.md}).
  * @param bridges bridges to other systems (such as Kafka) the relay starts once it listens, in order; names unique.
+ * @param streamLoopAffinity whether every connection of a stream runs on one event loop (the stream's, chosen in
+ *                           turn as streams appear): a publisher's runs then reach their lanes without waking another
+ *                           loop, which lowers latency; but one stream's traffic then has one thread. Off by default.
  */
 public record RelayConfig(
     String bindAddress,
@@ -67,7 +70,8 @@ public record RelayConfig(
     int streamIdleTimeoutMs,
     int maxStreams,
     SecurityConfig security,
-    List<BridgeConfig> bridges)
+    List<BridgeConfig> bridges,
+    boolean streamLoopAffinity)
 {
     /** The port a relay listens on when none is given. */
     public static final int DEFAULT_PORT = 7440;
@@ -186,6 +190,7 @@ public record RelayConfig(
         b.maxStreams = maxStreams;
         b.security = security;
         b.bridges.addAll(bridges);
+        b.streamLoopAffinity = streamLoopAffinity;
         return b;
     }
 
@@ -217,6 +222,7 @@ public record RelayConfig(
         private int maxStreams = DEFAULT_MAX_STREAMS;
         private SecurityConfig security = SecurityConfig.DEFAULT;
         private final List<BridgeConfig> bridges = new ArrayList<>();
+        private boolean streamLoopAffinity;
 
         private Builder()
         {
@@ -364,6 +370,13 @@ public record RelayConfig(
         }
 
         /** @return this. */
+        public Builder streamLoopAffinity(final boolean streamLoopAffinity)
+        {
+            this.streamLoopAffinity = streamLoopAffinity;
+            return this;
+        }
+
+        /** @return this. */
         public Builder security(final SecurityConfig security)
         {
             this.security = security;
@@ -398,7 +411,7 @@ public record RelayConfig(
             return new RelayConfig(bindAddress, port, ioThreads, maxFrameLength, helloTimeoutMs, heartbeatIntervalMs,
                 heartbeatTimeoutMs, lowWaterMark, highWaterMark, maxReadBytes, maxReadsPerLoop, authToken,
                 defaultStream, streams, spillDirectory, shutdownGraceMs, deadLetterDirectory, deadLetterQuotaBytes,
-                subscriberSendBufferBytes, streamIdleTimeoutMs, maxStreams, security, bridges);
+                subscriberSendBufferBytes, streamIdleTimeoutMs, maxStreams, security, bridges, streamLoopAffinity);
         }
     }
 }

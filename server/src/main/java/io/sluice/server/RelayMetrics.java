@@ -34,7 +34,6 @@ public final class RelayMetrics
     private final LongAdder[] errorsReceivedByCode = new LongAdder[ErrorCode.values().length];
     private final Set<Lane> lanes = ConcurrentHashMap.newKeySet();
     private final Set<ProducerBlame> producers = ConcurrentHashMap.newKeySet();
-    private volatile boolean shuttingDown;
     private final StreamRegistry streams;
     private final SpillCounters spill = new SpillCounters();
     private final long startedAtMillis = System.currentTimeMillis();
@@ -116,17 +115,6 @@ public final class RelayMetrics
         subscribers.decrementAndGet();
         lanes.remove(lane);
         peakOfClosedLanes.accumulateAndGet(lane.peakBytes(), Math::max);
-    }
-
-    void shuttingDown()
-    {
-        shuttingDown = true;
-    }
-
-    /** @return whether the relay has begun to close. */
-    public boolean isShuttingDown()
-    {
-        return shuttingDown;
     }
 
     /** @return what the disk tiers could not keep: failures, bytes lost, damage. */

@@ -1,8 +1,12 @@
 package io.sluice.server;
 
+import io.netty.channel.EventLoop;
+
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * A named stream: its settings and its subscribers' lanes. Producers read the lanes as a copy-on-write array,
@@ -26,6 +30,7 @@ final class Stream
     private final AtomicInteger publishers = new AtomicInteger();
     private volatile Lane[] lanes = NO_LANES;
     private final java.util.Set<String> activeSubscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final AtomicReference<EventLoop> homeLoop = new AtomicReference<>();
 
     Stream(final String name, final int id, final StreamConfig config)
     {
@@ -61,6 +66,24 @@ final class Stream
     Lane[] lanes()
     {
         return lanes;
+    }
+
+    /**
+     * Under stream-loop affinity, the event loop all the stream's connections run on: chosen once, by the first
+     * connection that asks, from {@code choose} (the relay's loops in turn, so streams spread over them).
+     *
+     * @param choose picks a loop when the stream has none yet.
+     * @return the stream's loop.
+     */
+    EventLoop homeLoop(final Supplier<EventLoop> choose)
+    {
+        final EventLoop home = homeLoop.get();
+        if (home != null)
+        {
+            return home;
+        }
+        homeLoop.compareAndSet(null, choose.get());
+        return homeLoop.get();
     }
 
     /** Within the registry's lookup of the name: one more connection holds the stream. */

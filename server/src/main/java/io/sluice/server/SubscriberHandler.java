@@ -28,6 +28,11 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter
     }
 
     /** @return the subscriber's lane. */
+    Stream stream()
+    {
+        return stream;
+    }
+
     Lane lane()
     {
         return lane;

@@ -1,12 +1,13 @@
 package io.sluice.core.netty;
 
 import io.netty.buffer.ByteBuf;
-import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * A reusable Agrona view of a {@link ByteBuf}'s memory, indexed like the ByteBuf, for loops that read every header of
- * a run. Netty checks the reference count and the bounds on every {@code get}; at millions of frames a second those
+ * A reusable Agrona view of a {@link ByteBuf}'s memory, indexed like the ByteBuf: the one place that knows how to
+ * reach a buffer's memory (address, array or NIO view), for loops that read every header of a run and for writers that
+ * fill a buffer they own. Netty checks the reference count and the bounds on every {@code get}; at millions of frames a second those
  * checks were most of the relay's time walking frames. Here the view is pointed once per buffer and each read is a
  * plain load (Agrona's bounds check against the buffer's capacity stays).
  * <p>
@@ -26,9 +27,10 @@ public final class ByteBufView
      * without {@code sun.misc.Unsafe}) are seen through a copy of their NIO view, which may allocate.
      *
      * @param buf the buffer to read.
-     * @return the view, valid until the next wrap.
+     * @return the view, valid until the next wrap; writes through it change {@code buf}, except for a composite
+     *         buffer, whose view is a copy.
      */
-    public DirectBuffer wrap(final ByteBuf buf)
+    public MutableDirectBuffer wrap(final ByteBuf buf)
     {
         if (buf.hasMemoryAddress())
         {

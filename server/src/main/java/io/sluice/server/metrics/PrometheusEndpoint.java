@@ -15,6 +15,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.core.util.RateLimitedLogger;
 import io.sluice.core.tls.TlsProvider;
 import io.sluice.server.Relay;
+import io.sluice.server.RelayLifecycle;
 import io.sluice.server.security.MetricsAccess;
 import io.sluice.server.bridge.BridgeSnapshot;
 import io.sluice.server.bridge.Bridges;
@@ -79,18 +80,18 @@ public final class PrometheusEndpoint implements AutoCloseable
     private final RateLimitedLogger warnings = new RateLimitedLogger(LOG, 1);
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
-    private final io.sluice.server.RelayMetrics relayMetrics;
+    private final RelayLifecycle relayLifecycle;
     private final MetricsAccess access;
     private final Bridges bridges;
     private final LanesPages lanesPages;
 
     private PrometheusEndpoint(final HttpServer server, final ExecutorService executor, final PrometheusMeterRegistry registry,
-        final JvmGcMetrics gcMetrics, final io.sluice.server.RelayMetrics relayMetrics, final MetricsAccess access,
+        final JvmGcMetrics gcMetrics, final RelayLifecycle relayLifecycle, final MetricsAccess access,
         final Bridges bridges, final LanesPages lanesPages)
     {
         this.access = access;
         this.bridges = bridges;
-        this.relayMetrics = relayMetrics;
+        this.relayLifecycle = relayLifecycle;
         this.lanesPages = lanesPages;
         this.server = server;
         this.executor = executor;
@@ -153,7 +154,7 @@ public final class PrometheusEndpoint implements AutoCloseable
         }
         final ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS, new DaemonThreads());
         server.setExecutor(executor);
-        final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics, relay.metrics(),
+        final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics, relay.lifecycle(),
             access, relay.bridges(), new LanesPages(sampler));
         server.createContext("/", endpoint::handle);
         server.start();
@@ -270,7 +271,7 @@ public final class PrometheusEndpoint implements AutoCloseable
             else if ("/health".equals(path))
             {
                 exchange.getResponseHeaders().set("Cache-Control", "no-store");
-                if (stopping || relayMetrics.isShuttingDown())
+                if (stopping || relayLifecycle.isStopping())
                 {
                     respond(exchange, 503, "text/plain; charset=utf-8", STOPPING + "\n", head);
                 }
