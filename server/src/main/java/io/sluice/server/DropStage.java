@@ -204,15 +204,18 @@ final class DropStage implements MemoryTier.Gate
         return disk.offer(run, from, to, Frames.count(run, from, to));
     }
 
-    /** Result of {@link #onNoRoom}: the producer is to wait. */
-    static final int THROTTLE = -1;
+    /**
+     * Result of {@link #onNoRoom} when the policy keeps the frame ({@link DropPolicy.Action#THROTTLE}): it stays at
+     * the head of the lane's hand-off, which holds the producers until the tiers have room.
+     */
+    static final int HOLD = -1;
 
     /**
      * The frame at {@code index} found no room in either tier: the policy decides.
      *
      * @param memoryTier whether the lane takes new frames into memory (so the oldest can be evicted for them).
      * @return the index to go on from: past the frame when it was dropped, {@code index} when room was made by
-     * evicting, or {@link #THROTTLE}.
+     * evicting, or {@link #HOLD}.
      */
     int onNoRoom(final ByteBuf run, final int index, final boolean memoryTier)
     {
@@ -221,7 +224,7 @@ final class DropStage implements MemoryTier.Gate
         switch (policy.onNoRoom(message))
         {
             case THROTTLE:
-                return THROTTLE;
+                return HOLD;
             case DROP_OLDEST:
                 if (memoryTier && memory.evictOldest(this) > 0)
                 {

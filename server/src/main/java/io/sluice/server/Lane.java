@@ -34,10 +34,6 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class Lane
 {
-    static final String TIER_DIRECT = "direct";
-    static final String TIER_MEMORY = "memory";
-    static final String TIER_DISK = "disk";
-
     /** {@link #offer}: the lane took the run. */
     static final int OFFER_ACCEPTED = 0;
     /** {@link #offer}: no room; the caller keeps the run. */
@@ -77,9 +73,9 @@ final class Lane
     // Tiers: only the lane's event loop touches them. Null when the strategy has none.
     private final MemoryTier memory;
     private final DiskTier disk;
-    /** The drop policy at work, or null when full lanes throttle. */
+    /** The drop policy at work, or null when on-full is throttle. */
     private final DropStage drops;
-    private volatile String tier;
+    private volatile LaneTier tier;
 
     // For the lanes view (metrics): producers held, and what waits where, measured on the lane's event loop when asked.
     private final HoldClock holds = new HoldClock();
@@ -99,9 +95,10 @@ final class Lane
         this.eventLoop = channel.eventLoop();
         this.memory = config.strategy().hasMemoryTier() ? new MemoryTier(config.memoryBytes()) : null;
         this.disk = diskFactory == null ? null : diskFactory.apply(waker);
-        final io.sluice.server.drop.DropPolicy policy = config.onFull().newPolicy();
-        this.drops = policy == null ? null : new DropStage(policy, memory, streamName, deadLetters);
-        this.tier = memory == null ? TIER_DIRECT : (disk != null && !disk.isEmpty() ? TIER_DISK : TIER_MEMORY);
+        this.drops = config.onFull().isThrottle() ? null :
+            new DropStage(config.onFull().newPolicy(), memory, streamName, deadLetters);
+        this.tier = memory == null ? LaneTier.DIRECT :
+            (disk != null && !disk.isEmpty() ? LaneTier.DISK : LaneTier.MEMORY);
         this.streamName = streamName;
         this.subscription = subscription;
         this.strategy = config.label();
@@ -333,10 +330,10 @@ final class Lane
                 progress = true;
             }
             final boolean tiersEmpty = memory.isEmpty() && (disk == null || disk.isEmpty());
-            if (disk != null && TIER_DISK.equals(tier) && tiersEmpty)
+            if (disk != null && tier == LaneTier.DISK && tiersEmpty)
             {
-                tier = TIER_MEMORY;
-                logTierSwitch(TIER_MEMORY);
+                tier = LaneTier.MEMORY;
+                logTierSwitch(LaneTier.MEMORY);
                 // Runs the disk tier refused (full, or failed) may go to memory now: another pass.
                 progress = true;
             }
@@ -432,12 +429,12 @@ final class Lane
     private int store(final ByteBuf run, final int start, final int end)
     {
         int reached = start;
-        if (TIER_MEMORY.equals(tier))
+        if (tier == LaneTier.MEMORY)
         {
             reached = memory.offerFrames(run, start, end);
             switchToDiskIfFull(run, reached, end);
         }
-        if (TIER_DISK.equals(tier) && reached < end)
+        if (tier == LaneTier.DISK && reached < end)
         {
             reached = disk.offer(run, reached, end, Frames.count(run, reached, end));
         }
@@ -450,12 +447,12 @@ final class Lane
         int reached = start;
         while (reached < end)
         {
-            if (TIER_MEMORY.equals(tier))
+            if (tier == LaneTier.MEMORY)
             {
                 reached = drops.admitToMemory(run, reached, end);
                 switchToDiskIfFull(run, reached, end);
             }
-            if (TIER_DISK.equals(tier) && reached < end)
+            if (tier == LaneTier.DISK && reached < end)
             {
                 reached = drops.offerToDisk(run, reached, end, disk, channel.alloc());
             }
@@ -466,8 +463,8 @@ final class Lane
             }
             if (reached < end)
             {
-                final int next = drops.onNoRoom(run, reached, TIER_MEMORY.equals(tier));
-                if (next == DropStage.THROTTLE)
+                final int next = drops.onNoRoom(run, reached, tier == LaneTier.MEMORY);
+                if (next == DropStage.HOLD)
                 {
                     break;
                 }
@@ -481,9 +478,9 @@ final class Lane
     {
         if (reached < end && disk != null && disk.hasRoom())
         {
-            tier = TIER_DISK;
+            tier = LaneTier.DISK;
             diskBacklogSinceNanos = run.getLong(reached + FrameDescriptor.TIMESTAMP_OFFSET);
-            logTierSwitch(TIER_DISK);
+            logTierSwitch(LaneTier.DISK);
         }
     }
 
@@ -491,13 +488,13 @@ final class Lane
     private long suppressedTierLogs;
 
     // INFO, at most one line a second per lane: a lane flapping between tiers must not flood the log.
-    private void logTierSwitch(final String to)
+    private void logTierSwitch(final LaneTier to)
     {
         final long now = System.nanoTime();
         if (now - lastTierLogNanos >= 1_000_000_000L)
         {
             LOG.info("lane of {} on stream '{}' now takes new messages into {} ({} earlier switches not logged)",
-                channel.remoteAddress(), streamName, to, suppressedTierLogs);
+                channel.remoteAddress(), streamName, to.label(), suppressedTierLogs);
             lastTierLogNanos = now;
             suppressedTierLogs = 0;
         }
@@ -740,7 +737,7 @@ final class Lane
         final long in = messagesAccepted.sum();
         final MemoryTier m = memory;
         final DiskTier d = disk;
-        return new LaneSnapshot(streamName, String.valueOf(channel.remoteAddress()), subscription, strategy, tier,
+        return new LaneSnapshot(streamName, String.valueOf(channel.remoteAddress()), subscription, strategy, tier.label(),
             in, out, bytesWritten, Math.max(0, in - out - dropped), queuedBytes.get(), m == null ? 0 : m.usedBytes(),
             d == null ? 0 : d.diskBytes(), d == null ? 0 : d.spilled(), d == null ? 0 : d.restored(),
             dropped == 0 ? java.util.Map.of() : java.util.Map.of(DropReason.name(drops.reason()), dropped),
