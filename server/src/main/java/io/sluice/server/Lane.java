@@ -340,7 +340,7 @@ final class Lane
             if (drops != null && tiersEmpty)
             {
                 // Everything accepted so far is out: report the drops not yet reported.
-                written += writeGaps(drops.takeAllGaps(channel.alloc()));
+                written += writeGaps(drops.gaps().takeAll(channel.alloc()));
             }
         }
         if (written > 0)
@@ -372,7 +372,7 @@ final class Lane
         while (index < end)
         {
             final int from = drops.dropExpired(chunk, index, end);
-            written += writeGaps(drops.takeHeadGaps(channel.alloc()));
+            written += writeGaps(drops.gaps().takeHead(channel.alloc()));
             if (from == end)
             {
                 break;
