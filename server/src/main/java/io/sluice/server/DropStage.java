@@ -17,19 +17,12 @@ import org.agrona.collections.Long2LongHashMap;
  * A lane's drop policy at work: admits arriving frames into the memory tier (sampling, conflating), decides for a
  * frame that finds no room, drops expired frames on the way out, and keeps every drop accounted for and reported.
  * <p>
- * Reporting: each drop lands in one of two {@link GapTable}s and leaves as a GAP frame.
- * <ul>
- *   <li>Drops at the head (evicted oldest, expired on delivery) are reported before the next message written to
- *       the subscriber, since the head is what goes out next.</li>
- *   <li>Drops at the tail (the arriving message dropped) are stored in the tier as a GAP frame before the next frame
- *       the tier accepts, so the notice sits where the missing messages would have been.</li>
- *   <li>A waiting message replaced by its key's newer message becomes a tombstone where it lies (the newer one joins
- *       at the tail, so it never overtakes older messages of its source); its drop is reported like a head drop
- *       when the output passes the tombstone. When the tier is full of tombstones it is compacted, each run of
- *       tombstones becoming GAP frames in its place.</li>
- * </ul>
- * Whatever is still unreported when both tiers run empty is written straight to the subscriber. So every dropped
- * message reaches the subscriber in a GAP frame's count, and {@code accepted = delivered + dropped + waiting}
+ * Reporting: each drop is handed to the lane's {@link GapReporter} as a head drop (evicted oldest, expired on
+ * delivery) or a tail drop (the arriving message dropped), and leaves as a GAP frame. A waiting message replaced by
+ * its key's newer message becomes a tombstone where it lies (the newer one joins at the tail, so it never overtakes
+ * older messages of its source); its drop is reported like a head drop when the output passes the tombstone. When
+ * the tier is full of tombstones it is compacted, each run of tombstones becoming GAP frames in its place. So every
+ * dropped message reaches the subscriber in a GAP frame's count, and {@code accepted = delivered + dropped + waiting}
  * holds at every moment for the lane.
  * <p>
  * Lane's event loop only. Allocates nothing per message: views are reused, gap tables merge drops, and the key
@@ -47,8 +40,7 @@ final class DropStage implements MemoryTier.Gate
     private final MemoryTier memory;
     private final String streamName;
     private final DeadLetterStore deadLetters;
-    private final GapTable headGaps = new GapTable();
-    private final GapTable tailGaps = new GapTable();
+    private final GapReporter gaps = new GapReporter();
     private final Long2LongHashMap keyPositions;
     private final Header header = new Header();
     private final Header moved = new Header();
@@ -89,6 +81,12 @@ final class DropStage implements MemoryTier.Gate
         return reason;
     }
 
+    /** @return the lane's drops not yet reported. */
+    GapReporter gaps()
+    {
+        return gaps;
+    }
+
     /** Reads the clock once for a drain, so that expiry costs no clock read per message. */
     void beginDrain()
     {
@@ -109,7 +107,7 @@ final class DropStage implements MemoryTier.Gate
         int index = from;
         while (index < to)
         {
-            if (!tailGaps.isEmpty() && !storeTailGaps())
+            if (gaps.hasTail() && !gaps.storeTail(memory))
             {
                 return index;
             }
@@ -184,35 +182,25 @@ final class DropStage implements MemoryTier.Gate
      */
     int offerToDisk(final ByteBuf run, final int from, final int to, final DiskTier disk, final ByteBufAllocator alloc)
     {
-        if (!tailGaps.isEmpty())
+        if (gaps.hasTail() && !gaps.storeTail(disk, alloc))
         {
-            final ByteBuf gaps = alloc.directBuffer(tailGaps.frameBytes());
-            try
-            {
-                tailGaps.writeAll(gaps, EpochClock.nanos());
-                if (disk.offer(gaps, 0, gaps.writerIndex(), tailGaps.size()) == 0)
-                {
-                    return from;
-                }
-                tailGaps.clear();
-            }
-            finally
-            {
-                gaps.release();
-            }
+            return from;
         }
         return disk.offer(run, from, to, Frames.count(run, from, to));
     }
 
-    /** Result of {@link #onNoRoom}: the producer is to wait. */
-    static final int THROTTLE = -1;
+    /**
+     * Result of {@link #onNoRoom} when the policy keeps the frame ({@link DropPolicy.Action#THROTTLE}): it stays at
+     * the head of the lane's hand-off, which holds the producers until the tiers have room.
+     */
+    static final int HOLD = -1;
 
     /**
      * The frame at {@code index} found no room in either tier: the policy decides.
      *
      * @param memoryTier whether the lane takes new frames into memory (so the oldest can be evicted for them).
      * @return the index to go on from: past the frame when it was dropped, {@code index} when room was made by
-     * evicting, or {@link #THROTTLE}.
+     * evicting, or {@link #HOLD}.
      */
     int onNoRoom(final ByteBuf run, final int index, final boolean memoryTier)
     {
@@ -221,7 +209,7 @@ final class DropStage implements MemoryTier.Gate
         switch (policy.onNoRoom(message))
         {
             case THROTTLE:
-                return THROTTLE;
+                return HOLD;
             case DROP_OLDEST:
                 if (memoryTier && memory.evictOldest(this) > 0)
                 {
@@ -277,36 +265,10 @@ final class DropStage implements MemoryTier.Gate
         return index;
     }
 
-    /**
-     * The tiers are empty: every drop not yet reported is reported now, in a buffer for the subscriber.
-     *
-     * @return GAP frames, or null when none are pending.
-     */
+    /** @return every drop not yet reported, as GAP frames (see {@link GapReporter#takeAll}); null when none. */
     ByteBuf takeAllGaps(final ByteBufAllocator alloc)
     {
-        if (headGaps.isEmpty() && tailGaps.isEmpty())
-        {
-            return null;
-        }
-        final ByteBuf out = alloc.directBuffer(headGaps.frameBytes() + tailGaps.frameBytes());
-        final long now = EpochClock.nanos();
-        headGaps.writeAll(out, now);
-        headGaps.clear();
-        tailGaps.writeAll(out, now);
-        tailGaps.clear();
-        return out;
-    }
-
-    /** @return the head drops as GAP frames, to write before a buffer restored from disk; null when none. */
-    ByteBuf takeHeadGaps(final ByteBufAllocator alloc)
-    {
-        if (headGaps.isEmpty())
-        {
-            return null;
-        }
-        final ByteBuf out = alloc.directBuffer(headGaps.frameBytes());
-        writeGaps(out);
-        return out;
+        return gaps.takeAll(alloc);
     }
 
     // MemoryTier.Gate: called from inside the memory tier's reads.
@@ -325,21 +287,19 @@ final class DropStage implements MemoryTier.Gate
     @Override
     public int pendingGapBytes()
     {
-        return headGaps.frameBytes();
+        return gaps.headBytes();
     }
 
     @Override
     public void writeGaps(final ByteBuf out)
     {
-        headGaps.writeAll(out, EpochClock.nanos());
-        headGaps.clear();
+        gaps.writeHead(out);
     }
 
     @Override
     public void onEvicted(final DirectBuffer buffer, final int index)
     {
-        header.wrap(buffer, index);
-        headGaps.add(header.streamId(), header.sourceId(), header.sequence(), reason);
+        gaps.droppedAtHead(header.wrap(buffer, index), reason);
         dropped++;
         deadLetterFromRing(index);
     }
@@ -347,9 +307,7 @@ final class DropStage implements MemoryTier.Gate
     @Override
     public void onGapEvicted(final DirectBuffer buffer, final int index)
     {
-        header.wrap(buffer, index);
-        headGaps.add(header.streamId(), header.sourceId(), header.gapFromSequence(), header.gapToSequence(),
-            header.gapDroppedCount(), header.gapReason());
+        gaps.gapDroppedAtHead(header.wrap(buffer, index));
     }
 
     @Override
@@ -363,8 +321,7 @@ final class DropStage implements MemoryTier.Gate
     @Override
     public void onTombstonePassed(final DirectBuffer buffer, final int index)
     {
-        header.wrap(buffer, index);
-        headGaps.add(header.streamId(), header.sourceId(), header.sequence(), reason);
+        gaps.droppedAtHead(header.wrap(buffer, index), reason);
     }
 
     @Override
@@ -384,14 +341,14 @@ final class DropStage implements MemoryTier.Gate
         {
             return false;
         }
-        headGaps.add(message.streamId(), message.sourceId(), message.sequence(), reason);
+        gaps.droppedAtHead(message, reason);
         dropped++;
         return true;
     }
 
     private void dropArriving(final Header message, final ByteBuf run, final int index, final int length)
     {
-        tailGaps.add(message.streamId(), message.sourceId(), message.sequence(), reason);
+        gaps.droppedAtTail(message, reason);
         dropped++;
         deadLetter(run, index, length);
     }
@@ -416,19 +373,6 @@ final class DropStage implements MemoryTier.Gate
                 deadLetters.offer(streamName, reason, ring, index, length);
             }
         }
-    }
-
-    private boolean storeTailGaps()
-    {
-        final long now = EpochClock.nanos();
-        while (!tailGaps.isEmpty())
-        {
-            if (!memory.offerGap(tailGaps, now))
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     // Forget keys whose message has left the tier, so the index holds at most what the tier can hold.

@@ -6,38 +6,27 @@ import io.netty.channel.EventLoop;
 import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.netty.OutboundBytes;
 import io.sluice.core.protocol.FrameDescriptor;
-import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.drop.DropReason;
 import io.sluice.spill.DeadLetterStore;
-import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One subscriber's outbound path: a bounded buffer, an on-full policy, and a drain to the subscriber's channel
- * while it is writable.
+ * One subscriber's outbound path: a bounded hand-off from the producers ({@link LaneHandOff}), the tiers its
+ * strategy gives it, and a drain to the subscriber's channel while it is writable: straight from the hand-off under
+ * the throttle strategy, through the tiers ({@link TieredDrain}) under buffer and spill. On close or a graceful stop
+ * a durable lane hands what it holds over to its disk tier.
  * <p>
  * Producers, on their own event loops, {@link #offer} runs of DATA frames (slices of what they read; the lane
  * takes ownership). The lane's own event loop writes them to the subscriber in order, flushes once per drain, and
- * stops while the channel is not writable. When the lane holds {@code laneBytes} or {@code laneRuns} it refuses
- * the run, and every run after it until it has drained to half of both bounds (hysteresis: at full rate a
- * producer pauses once per half a lane, not once per run); under the throttle strategy the producer keeps the run,
- * stops reading its socket, and registers as a waiter; the lane wakes its waiters at the half mark.
- * Register-then-retry on the producer side and drain-then-wake on the lane side mean no wake-up is lost.
+ * stops while the channel is not writable.
  * <p>
  * Bytes held by a lane: at most {@code laneBytes} plus one run per producer (the check and the add race), plus
  * Netty's outbound buffer, which the drain keeps below the high-water mark plus one run.
  */
 final class Lane
 {
-    static final String TIER_DIRECT = "direct";
-    static final String TIER_MEMORY = "memory";
-    static final String TIER_DISK = "disk";
-
     /** {@link #offer}: the lane took the run. */
     static final int OFFER_ACCEPTED = 0;
     /** {@link #offer}: no room; the caller keeps the run. */
@@ -49,43 +38,30 @@ final class Lane
 
     private final Channel channel;
     private final EventLoop eventLoop;
-    private final long maxBytes;
-    private final ManyToOneConcurrentArrayQueue<ByteBuf> runs;
-    private final AtomicLong queuedBytes = new AtomicLong();
-    private final AtomicLong peakBytes = new AtomicLong();
+    private final String streamName;
+    private final String subscription;
+    private final String strategy;
+    private final LaneHandOff handOff;
+    private final WrittenCounters written = new WrittenCounters();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
-    // Set when the lane refuses a run; cleared by the drain once the lane is down to its resume mark (half of each
-    // bound). While set every offer is refused, so producers pause once per half a lane, not once per run.
-    private final AtomicBoolean refusing = new AtomicBoolean();
-    private final int resumeRuns;
-    // Lane's event loop: counts the frames of each run written.
-    private final ByteBufView view = new ByteBufView();
-    private final ConcurrentLinkedQueue<Runnable> waiters = new ConcurrentLinkedQueue<>();
-    private final LongAdder messagesAccepted = new LongAdder();
-    private final LongAdder bytesAccepted = new LongAdder();
     private final Runnable drainTask = this::drain;
+    // Lane's event loop: counts the frames of each run written directly.
+    private final ByteBufView view = new ByteBufView();
     private volatile boolean closed;
     // Set by handOverForShutdown: output has stopped and new runs go to disk.
     private volatile boolean handedOver;
 
-    private final String streamName;
-    private final String subscription;
-    private final String strategy;
-    private volatile long messagesWritten;
-    private volatile long bytesWritten;
-
     // Tiers: only the lane's event loop touches them. Null when the strategy has none.
     private final MemoryTier memory;
     private final DiskTier disk;
-    /** The drop policy at work, or null when full lanes throttle. */
+    /** The drop policy at work, or null when on-full is throttle. */
     private final DropStage drops;
-    private volatile String tier;
+    /** Null without tiers. */
+    private final TieredDrain tiered;
 
     // For the lanes view (metrics): producers held, and what waits where, measured on the lane's event loop when asked.
     private final HoldClock holds = new HoldClock();
     private volatile LaneDepths depths;
-    // Lane's event loop: the timestamp of the first frame of the disk backlog, taken when the lane switched to disk.
-    private long diskBacklogSinceNanos;
 
     /**
      * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see {@link Waker}); or
@@ -97,17 +73,16 @@ final class Lane
         final Waker waker = new Waker();
         this.channel = channel;
         this.eventLoop = channel.eventLoop();
-        this.memory = config.strategy().hasMemoryTier() ? new MemoryTier(config.memoryBytes()) : null;
-        this.disk = diskFactory == null ? null : diskFactory.apply(waker);
-        final io.sluice.server.drop.DropPolicy policy = config.onFull().newPolicy();
-        this.drops = policy == null ? null : new DropStage(policy, memory, streamName, deadLetters);
-        this.tier = memory == null ? TIER_DIRECT : (disk != null && !disk.isEmpty() ? TIER_DISK : TIER_MEMORY);
         this.streamName = streamName;
         this.subscription = subscription;
         this.strategy = config.label();
-        this.maxBytes = config.laneBytes();
-        this.runs = new ManyToOneConcurrentArrayQueue<>(config.laneRuns());
-        this.resumeRuns = config.laneRuns() / 2;
+        this.handOff = new LaneHandOff(config.laneBytes(), config.laneRuns());
+        this.memory = config.strategy().hasMemoryTier() ? new MemoryTier(config.memoryBytes()) : null;
+        this.disk = diskFactory == null ? null : diskFactory.apply(waker);
+        this.drops = config.onFull().isThrottle() ? null :
+            new DropStage(config.onFull().newPolicy(), memory, streamName, deadLetters);
+        this.tiered = memory == null ? null :
+            new TieredDrain(channel, streamName, handOff, written, memory, disk, drops);
         // Every field is set: only now may the spill thread reach the lane (the volatile write publishes them), and
         // a wake it tried before is made up for by this drain.
         waker.lane = this;
@@ -164,30 +139,19 @@ final class Lane
             run.release();
             return OFFER_CLOSED;
         }
-        final int bytes = run.readableBytes();
-        if (refusing.get())
+        final long queued = handOff.offer(run, messages);
+        if (queued == LaneHandOff.FULL)
         {
             return OFFER_FULL;
         }
-        if (queuedBytes.get() >= maxBytes || !runs.offer(run))
+        if (queued == LaneHandOff.FULL_NOW_REFUSING)
         {
-            if (refusing.compareAndSet(false, true))
-            {
-                // The drain clears the flag: make sure one comes after it was set, even if the lane emptied meanwhile.
-                scheduleDrain();
-            }
-            return OFFER_FULL;
-        }
-        final long queued = queuedBytes.addAndGet(bytes);
-        messagesAccepted.add(messages);
-        bytesAccepted.add(bytes);
-        recordPeak(queued + outboundBytes());
-        if (closed)
-        {
-            // Lost a race with close(): make sure whatever is queued gets released.
+            // The drain ends the refusing: make sure one comes after it began, even if the lane emptied meanwhile.
             scheduleDrain();
-            return OFFER_ACCEPTED;
+            return OFFER_FULL;
         }
+        handOff.recordPeak(queued + outboundBytes());
+        // Also when close() won a race with this offer: the drain releases whatever is queued.
         scheduleDrain();
         return OFFER_ACCEPTED;
     }
@@ -198,7 +162,7 @@ final class Lane
      */
     void awaitRoom(final Runnable waiter)
     {
-        waiters.add(waiter);
+        handOff.awaitRoom(waiter);
     }
 
     private void scheduleDrain()
@@ -225,8 +189,8 @@ final class Lane
         drainScheduled.set(false);
         if (closed)
         {
-            releaseQueued();
-            wakeWaiters();
+            handOff.releaseAll();
+            handOff.wakeWaiters();
             return;
         }
         if (handedOver)
@@ -234,297 +198,45 @@ final class Lane
             drainToDiskAfterHandOver();
             return;
         }
-        if (memory != null)
+        if (tiered != null)
         {
-            drainThroughTiers();
+            if (tiered.drain())
+            {
+                // More to do than one drain allows, or the flush made room for what waits: come back after other
+                // tasks had their turn.
+                scheduleDrain();
+            }
             return;
         }
+        drainDirect();
+    }
+
+    // No tiers: runs go from the hand-off to the channel while it is writable.
+    private void drainDirect()
+    {
         boolean wrote = false;
         long messages = 0;
-        long bytesOut = 0;
+        long bytes = 0;
         ByteBuf run;
-        while (channel.isWritable() && (run = runs.poll()) != null)
+        while (channel.isWritable() && (run = handOff.poll()) != null)
         {
-            final int bytes = run.readableBytes();
-            queuedBytes.addAndGet(-bytes);
-            bytesOut += bytes;
+            bytes += run.readableBytes();
             messages += Frames.count(view.wrap(run), run.readerIndex(), run.writerIndex());
             channel.write(run, channel.voidPromise());
             wrote = true;
         }
         if (wrote)
         {
-            messagesWritten += messages;
-            bytesWritten += bytesOut;
-        }
-        if (wrote)
-        {
+            written.add(messages, bytes);
             channel.flush();
-            recordPeak(queuedBytes.get() + outboundBytes());
-            if (channel.isWritable() && !runs.isEmpty())
+            handOff.recordPeak(handOff.queuedBytes() + outboundBytes());
+            if (channel.isWritable() && !handOff.isEmpty())
             {
                 // The flush made room for what still waits.
                 scheduleDrain();
             }
         }
-        wakeWaitersBelowResumeMark();
-    }
-
-    // Buffer and spill: move runs from the hand-off into the tiers (memory, then disk), and from the tiers to the
-    // channel while it is writable, until neither makes progress. A run the tiers cannot take stays at the head
-    // of the hand-off: that is the throttle on-full policy, since producers are refused once the hand-off fills.
-    private void drainThroughTiers()
-    {
-        long written = 0;
-        long messages = 0;
-        boolean progress = true;
-        boolean stuck = false;
-        if (drops != null)
-        {
-            drops.beginDrain();
-        }
-        for (int pass = 0; progress && pass < 64; pass++)
-        {
-            progress = intake();
-            while (channel.isWritable())
-            {
-                ByteBuf chunk = null;
-                if (!memory.isEmpty())
-                {
-                    final long before = memory.delivered();
-                    final long from = memory.consumerPosition();
-                    chunk = memory.drainChunk(channel.alloc(), drops);
-                    messages += memory.delivered() - before;
-                    if (chunk == null)
-                    {
-                        // Everything read was expired or replaced: nothing to write, but the tier moved on. (A tier
-                        // that did not move is a fault: the lane must not reschedule itself for it forever.)
-                        stuck = memory.consumerPosition() == from;
-                        if (stuck)
-                        {
-                            break;
-                        }
-                        progress = true;
-                        continue;
-                    }
-                }
-                else if (disk != null)
-                {
-                    chunk = disk.pollRestored();
-                    if (chunk != null && drops != null)
-                    {
-                        final long before = restoredMessages;
-                        written += writeRestored(chunk);
-                        messages += restoredMessages - before;
-                        progress = true;
-                        continue;
-                    }
-                    if (chunk != null)
-                    {
-                        messages += Frames.count(chunk, FrameType.DATA);
-                    }
-                }
-                if (chunk == null)
-                {
-                    break;
-                }
-                written += chunk.readableBytes();
-                channel.write(chunk, channel.voidPromise());
-                progress = true;
-            }
-            final boolean tiersEmpty = memory.isEmpty() && (disk == null || disk.isEmpty());
-            if (disk != null && TIER_DISK.equals(tier) && tiersEmpty)
-            {
-                tier = TIER_MEMORY;
-                logTierSwitch(TIER_MEMORY);
-                // Runs the disk tier refused (full, or failed) may go to memory now: another pass.
-                progress = true;
-            }
-            if (drops != null && tiersEmpty)
-            {
-                // Everything accepted so far is out: report the drops not yet reported.
-                written += writeGaps(drops.takeAllGaps(channel.alloc()));
-            }
-        }
-        if (written > 0)
-        {
-            messagesWritten += messages;
-            bytesWritten += written;
-            channel.flush();
-            recordPeak(queuedBytes.get() + outboundBytes());
-        }
-        wakeWaitersBelowResumeMark();
-        if (progress || (channel.isWritable() && !memory.isEmpty() && !stuck))
-        {
-            // More to do than one pass allows, or the flush made room for what waits: come back after other tasks
-            // had their turn.
-            scheduleDrain();
-        }
-    }
-
-    private long restoredMessages;
-
-    // A chunk restored from disk, under a drop policy: the frames past their deadline are dropped, and the drops
-    // before each run of frames kept are announced just before it, so that each source's sequences stay in order.
-    // Written, not flushed; returns the bytes.
-    private int writeRestored(final ByteBuf chunk)
-    {
-        int written = 0;
-        final int end = chunk.writerIndex();
-        int index = chunk.readerIndex();
-        while (index < end)
-        {
-            final int from = drops.dropExpired(chunk, index, end);
-            written += writeGaps(drops.takeHeadGaps(channel.alloc()));
-            if (from == end)
-            {
-                break;
-            }
-            index = drops.keptUntil(chunk, from, end);
-            final ByteBuf kept = from == chunk.readerIndex() && index == end ? chunk.retain() :
-                chunk.retainedSlice(from, index - from);
-            restoredMessages += Frames.count(kept, FrameType.DATA);
-            written += kept.readableBytes();
-            channel.write(kept, channel.voidPromise());
-        }
-        chunk.release();
-        return written;
-    }
-
-    // GAP frames from the drop stage, or null: written (not flushed) to the subscriber; returns the bytes.
-    private int writeGaps(final ByteBuf gaps)
-    {
-        if (gaps == null)
-        {
-            return 0;
-        }
-        final int bytes = gaps.readableBytes();
-        channel.write(gaps, channel.voidPromise());
-        return bytes;
-    }
-
-    private boolean intake()
-    {
-        boolean moved = false;
-        ByteBuf run;
-        while ((run = runs.peek()) != null)
-        {
-            final int start = run.readerIndex();
-            final int end = run.writerIndex();
-            final int reached = drops == null ? store(run, start, end) : storeOrDrop(run, start, end);
-            if (reached > start)
-            {
-                moved = true;
-                queuedBytes.addAndGet(-(reached - start));
-            }
-            if (reached < end)
-            {
-                run.readerIndex(reached);
-                break;
-            }
-            runs.poll();
-            run.release();
-        }
-        return moved;
-    }
-
-    // Memory, then disk; what neither takes waits in the hand-off, which throttles the producers.
-    private int store(final ByteBuf run, final int start, final int end)
-    {
-        int reached = start;
-        if (TIER_MEMORY.equals(tier))
-        {
-            reached = memory.offerFrames(run, start, end);
-            switchToDiskIfFull(run, reached, end);
-        }
-        if (TIER_DISK.equals(tier) && reached < end)
-        {
-            reached = disk.offer(run, reached, end, Frames.count(run, reached, end));
-        }
-        return reached;
-    }
-
-    // Memory, then disk, then the drop policy, frame by frame once the tiers are full.
-    private int storeOrDrop(final ByteBuf run, final int start, final int end)
-    {
-        int reached = start;
-        while (reached < end)
-        {
-            if (TIER_MEMORY.equals(tier))
-            {
-                reached = drops.admitToMemory(run, reached, end);
-                switchToDiskIfFull(run, reached, end);
-            }
-            if (TIER_DISK.equals(tier) && reached < end)
-            {
-                reached = drops.offerToDisk(run, reached, end, disk, channel.alloc());
-            }
-            if (reached < end && disk != null && !disk.isFull())
-            {
-                // The disk tier is opening or its spill thread is catching up: wait for it rather than drop.
-                break;
-            }
-            if (reached < end)
-            {
-                final int next = drops.onNoRoom(run, reached, TIER_MEMORY.equals(tier));
-                if (next == DropStage.THROTTLE)
-                {
-                    break;
-                }
-                reached = next;
-            }
-        }
-        return reached;
-    }
-
-    private void switchToDiskIfFull(final ByteBuf run, final int reached, final int end)
-    {
-        if (reached < end && disk != null && disk.hasRoom())
-        {
-            tier = TIER_DISK;
-            diskBacklogSinceNanos = run.getLong(reached + FrameDescriptor.TIMESTAMP_OFFSET);
-            logTierSwitch(TIER_DISK);
-        }
-    }
-
-    private long lastTierLogNanos;
-    private long suppressedTierLogs;
-
-    // INFO, at most one line a second per lane: a lane flapping between tiers must not flood the log.
-    private void logTierSwitch(final String to)
-    {
-        final long now = System.nanoTime();
-        if (now - lastTierLogNanos >= 1_000_000_000L)
-        {
-            LOG.info("lane of {} on stream '{}' now takes new messages into {} ({} earlier switches not logged)",
-                channel.remoteAddress(), streamName, to, suppressedTierLogs);
-            lastTierLogNanos = now;
-            suppressedTierLogs = 0;
-        }
-        else
-        {
-            suppressedTierLogs++;
-        }
-    }
-
-    // Drain-then-wake: the flag is cleared before the waiters retry, and a producer that registered after this
-    // check finds the flag clear on its own retry.
-    private void wakeWaitersBelowResumeMark()
-    {
-        if (queuedBytes.get() <= maxBytes / 2 && runs.size() <= resumeRuns)
-        {
-            refusing.set(false);
-            wakeWaiters();
-        }
-    }
-
-    private void wakeWaiters()
-    {
-        Runnable waiter;
-        while ((waiter = waiters.poll()) != null)
-        {
-            waiter.run();
-        }
+        handOff.wakeWaitersBelowResumeMark();
     }
 
     /**
@@ -546,18 +258,17 @@ final class Lane
             // configuration bounds it). Only what sits in the channel's outbound buffer is lost.
             handMemoryOverHead(chronicle);
             ByteBuf run;
-            while ((run = runs.poll()) != null)
+            while ((run = handOff.poll()) != null)
             {
-                queuedBytes.addAndGet(-run.readableBytes());
                 chronicle.handOverTail(run);
             }
         }
-        releaseQueued();
+        handOff.releaseAll();
         if (disk != null)
         {
             disk.close();
         }
-        wakeWaiters();
+        handOff.wakeWaiters();
     }
 
     /**
@@ -583,13 +294,13 @@ final class Lane
             disk.handOverHead(frames);
         }
         // They were counted as written when they went into the channel; they will be sent next time instead.
-        messagesWritten -= unsent.messages();
+        written.takeBack(unsent.messages());
         final long inMemory = memory.frames();
         handMemoryOverHead(disk);
-        LOG.info("lane of {} on stream '{}' stopping: {} messages from the outbound buffer{} and {} from memory go to " +
-            "disk, {} messages are on the wire", channel.remoteAddress(), streamName, unsent.messages(),
+        LOG.info("lane of {} on stream '{}' stopping: {} messages from the outbound buffer{} and {} from memory go to "
+            + "disk, {} messages are on the wire", channel.remoteAddress(), streamName, unsent.messages(),
             unsent.finishesAPartFrame() ? " (the rest of a partly sent one still goes out)" : "", inMemory,
-            messagesWritten);
+            written.messages());
         // Set before the outbound buffer empties: that makes the channel writable, and the drain it triggers must
         // not write.
         handedOver = true;
@@ -620,7 +331,7 @@ final class Lane
     private void drainToDiskAfterHandOver()
     {
         ByteBuf run;
-        while ((run = runs.peek()) != null)
+        while ((run = handOff.peek()) != null)
         {
             final int start = run.readerIndex();
             final int end = run.writerIndex();
@@ -628,11 +339,9 @@ final class Lane
             {
                 break;
             }
-            queuedBytes.addAndGet(-(end - start));
-            runs.poll();
-            run.release();
+            handOff.advance(run, end);
         }
-        wakeWaitersBelowResumeMark();
+        handOff.wakeWaitersBelowResumeMark();
     }
 
     /** Lane's event loop: let the lane know restored frames or an opened disk tier are ready. */
@@ -641,50 +350,28 @@ final class Lane
         scheduleDrain();
     }
 
-    private void releaseQueued()
-    {
-        ByteBuf run;
-        while ((run = runs.poll()) != null)
-        {
-            queuedBytes.addAndGet(-run.readableBytes());
-            run.release();
-        }
-    }
-
     /** @return bytes in the channel's outbound buffer; any thread. */
     long outboundBytes()
     {
         return OutboundBytes.pending(channel);
     }
 
-    private void recordPeak(final long bytes)
-    {
-        long peak;
-        while (bytes > (peak = peakBytes.get()))
-        {
-            if (peakBytes.compareAndSet(peak, bytes))
-            {
-                return;
-            }
-        }
-    }
-
     /** @return bytes queued in the lane and not yet handed to the channel. */
     long queuedBytes()
     {
-        return queuedBytes.get();
+        return handOff.queuedBytes();
     }
 
     /** @return the most bytes (queued plus the channel's outbound buffer) the lane has been seen holding. */
     long peakBytes()
     {
-        return peakBytes.get();
+        return handOff.peakBytes();
     }
 
     /** @return messages the lane accepted. */
     long messagesAccepted()
     {
-        return messagesAccepted.sum();
+        return handOff.messagesAccepted();
     }
 
     /** @return how long the lane has held producers paused; any thread. */
@@ -706,7 +393,7 @@ final class Lane
     void measureDepths()
     {
         final long dropped = drops == null ? 0 : drops.dropped();
-        final long waiting = Math.max(0, messagesAccepted.sum() - messagesWritten - dropped);
+        final long waiting = Math.max(0, handOff.messagesAccepted() - written.messages() - dropped);
         final long inMemory = memory == null ? 0 : memory.frames();
         final long onDisk = disk == null ? 0 : Math.max(0, disk.spilled() - disk.restored());
         long oldest = 0;
@@ -718,15 +405,15 @@ final class Lane
         if (oldest == 0 && disk != null && !disk.isEmpty())
         {
             // The frames on disk are not read here: the first frame of the backlog is the oldest it can hold.
-            oldest = diskBacklogSinceNanos;
+            oldest = tiered.diskBacklogSinceNanos();
             exact = false;
         }
-        final ByteBuf head = oldest == 0 && exact ? runs.peek() : null;
+        final ByteBuf head = oldest == 0 && exact ? handOff.peek() : null;
         if (head != null && head.isReadable())
         {
             oldest = head.getLong(head.readerIndex() + FrameDescriptor.TIMESTAMP_OFFSET);
         }
-        depths = new LaneDepths(System.nanoTime(), waiting, queuedBytes.get(),
+        depths = new LaneDepths(System.nanoTime(), waiting, handOff.queuedBytes(),
             Math.max(0, waiting - inMemory - onDisk), inMemory, memory == null ? 0 : memory.usedBytes(), onDisk,
             disk == null ? 0 : disk.diskBytes(), outboundBytes(), oldest, exact);
     }
@@ -736,15 +423,17 @@ final class Lane
     {
         // Read out before in and dropped before out, so a message moving along is never counted twice.
         final long dropped = drops == null ? 0 : drops.dropped();
-        final long out = messagesWritten;
-        final long in = messagesAccepted.sum();
+        final long out = written.messages();
+        final long in = handOff.messagesAccepted();
         final MemoryTier m = memory;
         final DiskTier d = disk;
-        return new LaneSnapshot(streamName, String.valueOf(channel.remoteAddress()), subscription, strategy, tier,
-            in, out, bytesWritten, Math.max(0, in - out - dropped), queuedBytes.get(), m == null ? 0 : m.usedBytes(),
+        return new LaneSnapshot(streamName, String.valueOf(channel.remoteAddress()), subscription, strategy,
+            tiered == null ? LaneTier.DIRECT.label() : tiered.tier().label(), in, out, written.bytes(),
+            Math.max(0, in - out - dropped), handOff.queuedBytes(), m == null ? 0 : m.usedBytes(),
             d == null ? 0 : d.diskBytes(), d == null ? 0 : d.spilled(), d == null ? 0 : d.restored(),
             dropped == 0 ? java.util.Map.of() : java.util.Map.of(DropReason.name(drops.reason()), dropped),
-            peakBytes.get(), bytesAccepted.sum(), holds.holding(), holds.heldNanos(System.nanoTime()), closed, depths);
+            handOff.peakBytes(), handOff.bytesAccepted(), holds.holding(), holds.heldNanos(System.nanoTime()), closed,
+            depths);
     }
 
     boolean isClosed()

@@ -82,7 +82,7 @@ class SpillStrategyTest
                 assertTrue(handler.clean(), handler.toString());
             }
             assertEquals(sent, handler.received, handler.toString());
-            awaitTier(relay, Lane.TIER_MEMORY);
+            awaitTier(relay, LaneTier.MEMORY.label());
             final LaneSnapshot after = onlyLane(relay);
             assertEquals(after.spilled(), after.restored(), after.toString());
             assertEquals(sent, after.messagesOut(), after.toString());

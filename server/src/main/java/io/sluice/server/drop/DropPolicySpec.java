@@ -17,10 +17,9 @@ import java.util.ServiceLoader;
 public record DropPolicySpec(String name, long deadlineNanos, int sampleEvery)
 {
     /** The name of the lossless on-full policy. */
-    public static final String THROTTLE_NAME = "throttle";
+    public static final String THROTTLE_NAME = OnFull.THROTTLE.configName();
     /** Built-in drop policies, by config name. */
-    public static final List<String> DROP_POLICIES = List.of("drop-newest", "drop-oldest", "latest-by-key", "sample",
-        "deadline");
+    public static final List<String> DROP_POLICIES = OnFull.builtInDropPolicies();
     /** Nothing dropped: a full lane throttles its producers. */
     public static final DropPolicySpec THROTTLE = new DropPolicySpec(THROTTLE_NAME, 0, 0);
     /** Default deadline when none is configured: 100 ms. */
@@ -38,15 +37,16 @@ public record DropPolicySpec(String name, long deadlineNanos, int sampleEvery)
         {
             throw new IllegalArgumentException("on-full policy name is required");
         }
-        if ("deadline".equals(name) && deadlineNanos <= 0)
+        final OnFull onFull = OnFull.of(name);
+        if (onFull == OnFull.DEADLINE && deadlineNanos <= 0)
         {
             throw new IllegalArgumentException("deadline must be positive, was " + deadlineNanos + "ns");
         }
-        if ("sample".equals(name) && sampleEvery < 2)
+        if (onFull == OnFull.SAMPLE && sampleEvery < 2)
         {
             throw new IllegalArgumentException("sample-every must be at least 2, was " + sampleEvery);
         }
-        if (!THROTTLE_NAME.equals(name) && !DROP_POLICIES.contains(name))
+        if (onFull == OnFull.CUSTOM)
         {
             // Resolve now, so a wrong name fails at start-up and not when the first subscriber joins.
             resolveCustom(name);
@@ -59,8 +59,9 @@ public record DropPolicySpec(String name, long deadlineNanos, int sampleEvery)
      */
     public static DropPolicySpec of(final String name)
     {
-        return new DropPolicySpec(name, "deadline".equals(name) ? DEFAULT_DEADLINE_NANOS : 0,
-            "sample".equals(name) ? DEFAULT_SAMPLE_EVERY : 0);
+        final OnFull onFull = OnFull.of(name);
+        return new DropPolicySpec(name, onFull == OnFull.DEADLINE ? DEFAULT_DEADLINE_NANOS : 0,
+            onFull == OnFull.SAMPLE ? DEFAULT_SAMPLE_EVERY : 0);
     }
 
     /**
@@ -102,25 +103,34 @@ public record DropPolicySpec(String name, long deadlineNanos, int sampleEvery)
         return new DropPolicySpec(name, deadlineNanos, sampleEvery);
     }
 
+    /** @return which on-full behaviour this is. */
+    public OnFull onFull()
+    {
+        return OnFull.of(name);
+    }
+
     /** @return whether this is {@code throttle}: nothing is ever dropped. */
     public boolean isThrottle()
     {
-        return THROTTLE_NAME.equals(name);
+        return onFull() == OnFull.THROTTLE;
     }
 
-    /** @return a new policy for one lane, or null for {@code throttle}. */
+    /**
+     * @return a new policy for one lane.
+     * @throws IllegalStateException for {@code throttle}, which drops nothing and so has no policy.
+     */
     public DropPolicy newPolicy()
     {
-        switch (name)
+        return switch (onFull())
         {
-            case THROTTLE_NAME: return null;
-            case "drop-newest": return new DropNewest();
-            case "drop-oldest": return new DropOldest();
-            case "latest-by-key": return new LatestByKey();
-            case "sample": return new Sample(sampleEvery);
-            case "deadline": return new Deadline(deadlineNanos);
-            default: return resolveCustom(name);
-        }
+            case THROTTLE -> throw new IllegalStateException("on-full throttle drops nothing: it has no drop policy");
+            case DROP_NEWEST -> new DropNewest();
+            case DROP_OLDEST -> new DropOldest();
+            case LATEST_BY_KEY -> new LatestByKey();
+            case SAMPLE -> new Sample(sampleEvery);
+            case DEADLINE -> new Deadline(deadlineNanos);
+            case CUSTOM -> resolveCustom(name);
+        };
     }
 
     private static DropPolicy resolveCustom(final String name)
