@@ -572,12 +572,13 @@ public final class Gatekeeper implements AutoCloseable
                 used.limits(principal.limits());
             }
         }
+        // Counted before any connection is closed: a client that sees its close may read the count.
+        metrics.onReload(true);
         int closed = 0;
         for (final Session session : sessions)
         {
             closed += recheck(session, newPrincipals) ? 0 : 1;
         }
-        metrics.onReload(true);
         LOG.info("reloaded security settings: {} principals{}; {} connections closed", newPrincipals.all().size(),
             newTls == null ? "" : ", " + newTls, closed);
         return true;
