@@ -44,40 +44,6 @@ final class MemoryTier
     /** Record of a message replaced by a newer one with the same key: skipped on the way out. */
     static final int TOMBSTONE = 4;
 
-    /**
-     * What a drop policy needs to see on the way out of the tier. Called from {@link #drainTo} and
-     * {@link #evictOldest}, on the lane's event loop.
-     */
-    interface Gate
-    {
-        /** @return whether the frame at {@code index} is to be dropped instead of delivered (it is then counted). */
-        boolean expired(DirectBuffer buffer, int index);
-
-        /** @return bytes of GAP frames that must go out before the next message. */
-        int pendingGapBytes();
-
-        /** Writes the pending GAP frames to {@code out}. */
-        void writeGaps(ByteBuf out);
-
-        /** The frame at {@code index} was evicted to make room. */
-        void onEvicted(DirectBuffer buffer, int index);
-
-        /** A GAP frame stored at {@code index} was evicted; its drops still need reporting. */
-        void onGapEvicted(DirectBuffer buffer, int index);
-
-        /** The frame at {@code index} is being replaced by a newer one with the same key (it becomes a tombstone). */
-        void onReplaced(DirectBuffer buffer, int index);
-
-        /**
-         * The output (or an eviction) passed the tombstone of the frame at {@code index}, replaced earlier and counted
-         * then: its drop is to be announced before the next frame.
-         */
-        void onTombstonePassed(DirectBuffer buffer, int index);
-
-        /** {@link #compact} moved the frame at {@code index}, whose first record is now at ring {@code position}. */
-        void onMoved(DirectBuffer buffer, int index, long position);
-    }
-
     /** Agrona's record header. */
     private static final int RECORD_OVERHEAD = 8;
     /** Agrona's record alignment. */
@@ -294,9 +260,9 @@ final class MemoryTier
      * Conflation: the waiting frame at {@code position} (see {@link #isWaiting}) is replaced by a newer one, which the
      * caller stores next, at the tail. The old frame's record becomes a tombstone where it lies: the newer frame never
      * overtakes older frames of its source, and the old one's drop is announced at its place (see
-     * {@link Gate#onTombstonePassed}). {@code gate} is told of the replaced frame first.
+     * {@link TierGate#onTombstonePassed}). {@code gate} is told of the replaced frame first.
      */
-    void replace(final long position, final Gate gate)
+    void replace(final long position, final TierGate gate)
     {
         final int recordIndex = (int)(position & mask);
         gate.onReplaced(memory, recordIndex + RECORD_OVERHEAD);
@@ -367,7 +333,7 @@ final class MemoryTier
      * @return the frames copied, or null (nothing kept allocated) when none was: the tier is empty, or what it held
      * was expired or replaced.
      */
-    ByteBuf drainChunk(final ByteBufAllocator alloc, final Gate gate)
+    ByteBuf drainChunk(final ByteBufAllocator alloc, final TierGate gate)
     {
         if (isEmpty())
         {
@@ -426,7 +392,7 @@ final class MemoryTier
      *
      * @return bytes copied.
      */
-    int drainTo(final ByteBuf out, final Gate gate)
+    int drainTo(final ByteBuf out, final TierGate gate)
     {
         copyOut.out = out;
         copyOut.gate = gate;
@@ -462,7 +428,7 @@ final class MemoryTier
      *
      * @return the dropped message's length, or 0 when no message waits.
      */
-    int evictOldest(final Gate gate)
+    int evictOldest(final TierGate gate)
     {
         evictor.length = 0;
         evictor.started = false;
@@ -490,10 +456,10 @@ final class MemoryTier
      * its source and before the newer ones. O(bytes waiting): the caller compacts only once enough was replaced.
      *
      * @param tombstoneReason the reason a tombstone's drop is announced under.
-     * @param gate told where each waiting frame now starts ({@link Gate#onMoved}).
+     * @param gate told where each waiting frame now starts ({@link TierGate#onMoved}).
      * @return bytes freed.
      */
-    long compact(final int tombstoneReason, final Gate gate)
+    long compact(final int tombstoneReason, final TierGate gate)
     {
         final long tail = ring.producerPosition();
         long read = ring.consumerPosition();
@@ -687,7 +653,7 @@ final class MemoryTier
     private final class CopyOut implements ControlledMessageHandler
     {
         ByteBuf out;
-        Gate gate;
+        TierGate gate;
         int copied;
         /** Bytes the first frame (with its GAP frames) needs when it did not fit in an empty {@code out}. */
         int needed;
@@ -786,7 +752,7 @@ final class MemoryTier
         int length;
         boolean started;
         boolean stopped;
-        Gate gate;
+        TierGate gate;
 
         @Override
         public Action onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
