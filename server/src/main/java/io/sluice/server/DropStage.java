@@ -28,7 +28,7 @@ import org.agrona.collections.Long2LongHashMap;
  * Lane's event loop only. Allocates nothing per message: views are reused, gap tables merge drops, and the key
  * index is an open-addressing map of primitives that grows only with the number of distinct keys waiting.
  */
-final class DropStage implements MemoryTier.Gate
+final class DropStage implements TierGate
 {
     private static final long NO_POSITION = -1;
 
@@ -271,7 +271,7 @@ final class DropStage implements MemoryTier.Gate
         return gaps.takeAll(alloc);
     }
 
-    // MemoryTier.Gate: called from inside the memory tier's reads.
+    // TierGate: called from inside the memory tier's reads.
 
     @Override
     public boolean expired(final DirectBuffer buffer, final int index)
