@@ -12,7 +12,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 import static io.sluice.server.DiskTierLog.LOG;
-import static io.sluice.server.DiskTierLog.WARNINGS;
 
 /**
  * A disk tier's spill-thread side, one member of the {@link SpillWorker}'s composite agent: each {@link #doWork()}
@@ -21,8 +20,8 @@ import static io.sluice.server.DiskTierLog.WARNINGS;
  * <p>
  * <b>When the disk refuses</b> (quota, or free space below the margin), the tier is {@link DiskTierState#FULL}: the
  * lane's on-full policy acts, and the runs the tier already took wait in the hand-off; once nothing is stored ahead of
- * them they go straight back to the lane as restored chunks, in order. The tier looks for room again a few times a
- * second.
+ * them they go straight back to the lane as restored chunks, in order; {@link DiskTierRoom} looks for room again a
+ * few times a second.
  * <p>
  * <b>Closing and failing</b> go through one path each. The lane's close, or the spill thread stopping
  * ({@link #onClose()}), has {@link #shutdown()} hand over a durable lane's frames ({@link DiskTierHandOver}) and close
@@ -34,13 +33,12 @@ import static io.sluice.server.DiskTierLog.WARNINGS;
 final class DiskTierAgent implements Agent
 {
     private static final long MEASURE_INTERVAL_NANOS = 250_000_000L;
-    private static final long ROOM_CHECK_INTERVAL_NANOS = 100_000_000L;
-    private static final long FULL_WARNING_INTERVAL_NANOS = 60_000_000_000L;
 
     private final DiskTierExchange exchange;
     private final DiskTierStores stores;
     private final RestoredChunks chunks;
     private final DiskTierHandOver handOver;
+    private final DiskTierRoom room;
     private final DiskTierClaims claims;
     private final Consumer<Agent> leave;
     private final boolean durable;
@@ -51,10 +49,6 @@ final class DiskTierAgent implements Agent
     private final int batchBytes;
     private final String roleName;
     private long lastMeasureNanos;
-    private long lastRoomCheckNanos;
-    private long lastFullWarningNanos;
-    private long fullSpells;
-    private boolean resetSinceFull;
 
     /**
      * @param wakeLane runs the lane's drain on its event loop (it has chunks, or room, or has failed).
@@ -78,6 +72,7 @@ final class DiskTierAgent implements Agent
         this.clock = clock;
         this.chunks = new RestoredChunks(alloc, counters, exchange, stores);
         this.handOver = new DiskTierHandOver(exchange, stores, chunks, counters, batchBytes);
+        this.room = new DiskTierRoom(exchange, stores, chunks, batchBytes);
         this.roleName = "disk-tier " + stores.directory();
     }
 
@@ -146,7 +141,10 @@ final class DiskTierAgent implements Agent
                         return 0;
                     }
                     open();
-                    if (exchange.transition(DiskTierState.OPENING, DiskTierState.OPEN))
+                    // Woken once the state says so: a lane woken before would find no room and wait.
+                    final boolean opened = exchange.transition(DiskTierState.OPENING, DiskTierState.OPEN);
+                    wakeLane();
+                    if (opened)
                     {
                         return 1;
                     }
@@ -172,11 +170,10 @@ final class DiskTierAgent implements Agent
         }
         work += restore();
         final long now = clock.nanoTime();
-        if (exchange.state() == DiskTierState.FULL && exchange.toDisk().isEmpty() &&
-            now - lastRoomCheckNanos > ROOM_CHECK_INTERVAL_NANOS)
+        if (room.lookAgain(now))
         {
-            lastRoomCheckNanos = now;
-            work += lookForRoom();
+            wakeLane();
+            work++;
         }
         // Measuring disk use costs system calls: a few times a second is plenty for a gauge and the log.
         if (now - lastMeasureNanos > MEASURE_INTERVAL_NANOS)
@@ -196,7 +193,6 @@ final class DiskTierAgent implements Agent
     {
         exchange.backlogBytesAtOpen(stores.open());
         exchange.diskBytes(stores.diskBytes());
-        wakeLane();
     }
 
     // One record per batch: the whole run when it fits a batch, else batches cut at frame boundaries. A run the store
@@ -228,44 +224,14 @@ final class DiskTierAgent implements Agent
             if (status != SpillStore.OK)
             {
                 run.readerIndex(index);
-                onRefused(status);
+                room.onRefused(status, clock.nanoTime());
                 return work;
             }
             toDisk.poll();
             run.release();
-            roomAgain();
+            room.onAppended();
         }
         return work;
-    }
-
-    private void onRefused(final int status)
-    {
-        if (exchange.transition(DiskTierState.OPEN, DiskTierState.FULL))
-        {
-            final long now = clock.nanoTime();
-            lastRoomCheckNanos = now;
-            // A tier at its quota whose subscriber keeps up fills and drains many times a second: one line a minute.
-            fullSpells++;
-            if (now - lastFullWarningNanos >= FULL_WARNING_INTERVAL_NANOS || lastFullWarningNanos == 0)
-            {
-                lastFullWarningNanos = now;
-                final SpillStore main = stores.main();
-                WARNINGS.warn("disk tier {} full ({}; {} time(s) since this was last logged): the lane delivers " +
-                    "from memory and its on-full policy acts until there is room again", stores.directory(),
-                    status == SpillStore.QUOTA_EXCEEDED ? "quota of " + main.quotaBytes() + " bytes reached" :
-                    "free space below the margin of " + main.freeSpaceMarginBytes() + " bytes", fullSpells);
-                fullSpells = 0;
-            }
-        }
-    }
-
-    private void roomAgain()
-    {
-        if (exchange.transition(DiskTierState.FULL, DiskTierState.OPEN))
-        {
-            resetSinceFull = false;
-            LOG.debug("disk tier {} takes messages again", stores.directory());
-        }
     }
 
     private int restore()
@@ -313,27 +279,6 @@ final class DiskTierAgent implements Agent
         return true;
     }
 
-    // The store refused and the lane has handed nothing since: is there room again?
-    private int lookForRoom()
-    {
-        int status = stores.main().room(batchBytes);
-        if (status == SpillStore.QUOTA_EXCEEDED && !resetSinceFull && !stores.hasHeads() &&
-            stores.main().isEmpty() && chunks.isEmpty())
-        {
-            // Start the drained main store afresh, once per spell.
-            resetSinceFull = true;
-            stores.startMainAfresh();
-            status = stores.main().room(batchBytes);
-        }
-        if (status != SpillStore.OK)
-        {
-            return 0;
-        }
-        roomAgain();
-        wakeLane();
-        return 1;
-    }
-
     // A drained store starts a new file (so that the drained one can be deleted) when a read finds it empty and nothing
     // was appended for a while; restore() reads only stores that hold something, so look again now and then.
     private void lookAtDrainedStore()
@@ -368,6 +313,7 @@ final class DiskTierAgent implements Agent
             {
                 // The lane closed before its tier had opened: what it handed over is kept all the same.
                 open();
+                wakeLane();
             }
             handOver.keepWhatTheLaneHeld();
         }

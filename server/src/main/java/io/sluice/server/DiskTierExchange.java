@@ -138,7 +138,6 @@ final class DiskTierExchange
     }
 
     /** Spill thread only (the one writer). */
-    @SuppressWarnings("NonAtomicOperationOnVolatileField")
     void adjustRestored(final long bytes)
     {
         restoreAdjustBytes += bytes;

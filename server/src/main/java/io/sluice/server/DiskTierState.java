@@ -2,17 +2,22 @@ package io.sluice.server;
 
 /**
  * A disk tier's lifecycle, shared by its lane's event loop and the spill thread; every change is a compare-and-set
- * (see {@link DiskTierExchange#transition}), so that a lane closing and a spill thread filling or failing the tier at
- * the same moment end in one state both sides agree on.
+ * (see {@link DiskTierExchange}), so that a lane closing while the spill thread fills or fails the tier ends in one
+ * state both sides agree on.
  * <pre>
- *   OPENING --open--> OPEN <--room / refused--> FULL
- *      |               |                         |
- *      +---------------+--lane closes------------+--> CLOSING --stores closed--> CLOSED
- *      |               |                         |       |                         ^
- *      +---------------+--disk work threw--------+--> FAILED --lane closes--> FAILED_CLOSING
- *                                                        (CLOSING throws)  ------> FAILED_CLOSING --released--> CLOSED
+ *   from                 event                          to               by
+ *   OPENING              stores opened                  OPEN             spill thread
+ *   OPEN                 the store refuses a run        FULL             spill thread
+ *   FULL                 room again                     OPEN             spill thread
+ *   OPENING, OPEN, FULL  the lane closes                CLOSING          lane
+ *   OPENING, OPEN, FULL  the disk work throws           FAILED           spill thread
+ *   CLOSING              the disk work throws           FAILED_CLOSING   spill thread
+ *   FAILED               the lane closes                FAILED_CLOSING   lane
+ *   CLOSING              hand-over written, closed      CLOSED           spill thread
+ *   FAILED_CLOSING       what was left released         CLOSED           spill thread
+ *   FAILED*              the disk work throws again     CLOSED           spill thread
  * </pre>
- * The spill thread moves it everywhere but to CLOSING and FAILED_CLOSING from FAILED, which the lane does.
+ * The spill thread also closes a tier in any state when it stops (the relay stops its event loops first).
  */
 enum DiskTierState
 {
