@@ -128,7 +128,7 @@ final class DiskTiers implements AutoCloseable
             }
             finally
             {
-                ChronicleDiskTier.deleteTree(dir);
+                DiskTierStores.deleteTree(dir);
             }
             warmedOn = Thread.currentThread().getName();
             LOG.debug("Chronicle Queue warmed up in {}", dir);
