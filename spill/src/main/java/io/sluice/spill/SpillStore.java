@@ -176,10 +176,6 @@ public final class SpillStore implements AutoCloseable
             appender.startAfter(lastExisting);
             // Seal what earlier sessions wrote: this session appends to a new cycle file only.
             files.startAppender(appender, lastExisting != NO_CYCLE);
-            if (files.sweepDiscards())
-            {
-                usage.remeasure();
-            }
 
             this.reader = new SpillReader(
                 directory, queue.createTailer(), rollCycle, cycleFiles, positions, gauges, damage, maxRecordLength);

@@ -74,6 +74,7 @@ final class SpillStoreFiles
     /**
      * Starts {@code appender} (see {@link SpillAppender#start}). Chronicle reads the newest earlier files while doing
      * so; one it cannot load (a header cut short by a crash) is deleted, counted and logged, and the step retried.
+     * Then deletes what Chronicle set aside while opening.
      *
      * @param appender     the store's appender.
      * @param sealPrevious whether earlier sessions left files.
@@ -85,7 +86,7 @@ final class SpillStoreFiles
             try
             {
                 appender.start(sealPrevious);
-                return;
+                break;
             }
             catch (final Exception | AssertionError e)
             {
@@ -95,6 +96,10 @@ final class SpillStoreFiles
                     throw propagate(e);
                 }
             }
+        }
+        if (sweepDiscards())
+        {
+            usage.remeasure();
         }
     }
 
