@@ -18,8 +18,8 @@ import java.nio.file.Path;
 import static io.sluice.spill.SpillFailures.closeQuietly;
 
 /**
- * The append side of a {@link SpillStore}: writes records (laid out as {@link SpillRecordDescriptor} draws them) through
- * Chronicle's appender, admits each against the {@link DiskBudget} first, and decides when to start a new cycle file
+ * The append side of a {@link SpillStore}: writes records (laid out as {@link SpillRecordDescriptor} draws them)
+ * through Chronicle's appender, admits each against the {@link DiskBudget} first, and decides when to start a new cycle file
  * (wall-clock cycle, {@link SpillConfig#rollBytes()}, the cycle's index capacity, a drained backlog). The store checks
  * the calling thread; this class assumes its owner. No allocation per frame.
  */
@@ -160,7 +160,8 @@ final class SpillAppender implements AutoCloseable
     {
         if (length < 0 || length > config.maxFrameLength())
         {
-            throw new IllegalArgumentException("frame length " + length + " not in [0, " + config.maxFrameLength() + "]");
+            throw new IllegalArgumentException(
+                "frame length " + length + " not in [0, " + config.maxFrameLength() + "]");
         }
         buffer.boundsCheck(offset, length);
 
@@ -215,7 +216,8 @@ final class SpillAppender implements AutoCloseable
         }
         if (length > config.maxFrameLength())
         {
-            throw new IllegalArgumentException("frame length " + length + " not in [0, " + config.maxFrameLength() + "]");
+            throw new IllegalArgumentException(
+                "frame length " + length + " not in [0, " + config.maxFrameLength() + "]");
         }
         if (buf.hasMemoryAddress() || buf.hasArray())
         {

@@ -180,8 +180,8 @@ public final class SpillStore implements AutoCloseable
             this.reader = new SpillReader(
                 directory, queue.createTailer(), rollCycle, cycleFiles, positions, gauges, damage, maxRecordLength);
             reader.position();
-            final BacklogRecovery recovery = new BacklogRecovery(directory, queue, cycleFiles, positions, gauges, reader,
-                maxRecordLength, appender.highestCycle());
+            final BacklogRecovery recovery = new BacklogRecovery(
+                directory, queue, cycleFiles, positions, gauges, reader, maxRecordLength, appender.highestCycle());
             final long lastIndex = recovery.recoverAppendEnd();
             gauges.backlogMessages(recovery.countBacklog(lastIndex));
             reader.initialReadOffset();
