@@ -69,6 +69,10 @@ import static io.sluice.spill.SpillFailures.closeQuietly;
  * <h2>Cost</h2>
  * No allocation per frame on {@code append} or {@code read}. Opening does not read the backlog: counts come from
  * Chronicle's index arithmetic and the offsets stored in the first unread and the last record.
+ *
+ * <h2>Inside</h2>
+ * A facade that wires the parts and checks the calling thread: {@code SpillAppender} appends and rolls,
+ * {@code SpillReader} reads and gets past damage, {@code SpillStoreFiles} deletes finished and unloadable files.
  */
 public final class SpillStore implements AutoCloseable
 {
