@@ -16,7 +16,7 @@ import io.sluice.server.bridge.Bridge;
 import io.sluice.server.bridge.BridgeConfig;
 import io.sluice.server.bridge.BridgeContext;
 import io.sluice.server.bridge.BridgeSnapshot;
-import io.sluice.spill.DeadLetterDescriptor;
+import io.sluice.spill.deadletter.DeadLetterDescriptor;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;

@@ -123,10 +123,12 @@ class KafkaSinkTest
             assertEquals(5, sink.sent());
         }
         final java.util.List<String> kept = new java.util.ArrayList<>();
-        try (io.sluice.spill.DeadLetterReader reader = io.sluice.spill.DeadLetterReader.open(deadLetters, 1 << 20))
+        try (io.sluice.spill.deadletter.DeadLetterReader reader =
+            io.sluice.spill.deadletter.DeadLetterReader.open(deadLetters, 1 << 20))
         {
             reader.read(record -> kept.add(record.stream() + " " + record.sequence() + " "
-                + io.sluice.spill.DeadLetterDescriptor.reasonName(record.reason()) + " " + record.payloadLength()
+                + io.sluice.spill.deadletter.DeadLetterDescriptor.reasonName(record.reason()) + " "
+                + record.payloadLength()
                 + " " + record.buffer().getLong(record.payloadOffset(), ByteOrder.BIG_ENDIAN)), 100);
         }
         assertEquals(java.util.List.of("small 1 bridge-rejected 4000 1", "small 3 bridge-rejected 10000 3"), kept);

@@ -9,7 +9,7 @@ import io.sluice.core.protocol.Header;
 import io.sluice.core.util.EpochClock;
 import io.sluice.server.drop.DropPolicy;
 import io.sluice.server.drop.DropReason;
-import io.sluice.spill.DeadLetterStore;
+import io.sluice.spill.deadletter.DeadLetterStore;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
 

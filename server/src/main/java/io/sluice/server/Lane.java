@@ -8,7 +8,7 @@ import io.sluice.core.netty.OutboundBytes;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.drop.DropReason;
-import io.sluice.spill.DeadLetterStore;
+import io.sluice.spill.deadletter.DeadLetterStore;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 

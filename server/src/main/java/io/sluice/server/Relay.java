@@ -1,6 +1,6 @@
 package io.sluice.server;
 
-import io.sluice.spill.DeadLetterStore;
+import io.sluice.spill.deadletter.DeadLetterStore;
 import io.sluice.spill.SpillConfig;
 
 import io.netty.bootstrap.ServerBootstrap;

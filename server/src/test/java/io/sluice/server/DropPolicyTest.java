@@ -202,8 +202,8 @@ class DropPolicyTest
         // Exactly the messages the subscriber did not get, each once, with its payload and the reason.
         final java.util.BitSet deadLettered = new java.util.BitSet();
         final long[] problems = new long[1];
-        try (io.sluice.spill.DeadLetterReader reader = io.sluice.spill.DeadLetterReader.open(deadLetterDir,
-            FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH))
+        try (io.sluice.spill.deadletter.DeadLetterReader reader = io.sluice.spill.deadletter.DeadLetterReader.open(
+            deadLetterDir, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH))
         {
             while (reader.read(record ->
             {

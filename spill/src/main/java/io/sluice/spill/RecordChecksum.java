@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  * truncated file or stray writes. Not cryptographic. Reads 16 bytes per step in two independent lanes, little-endian
  * on every platform; one bounds check per call; no allocation.
  */
-final class RecordChecksum
+public final class RecordChecksum
 {
     private static final long P1 = 0x9E3779B97F4A7C15L;
     private static final long P2 = 0xC2B2AE3D27D4EB4FL;
@@ -29,7 +29,7 @@ final class RecordChecksum
      * @return the check value.
      * @throws IndexOutOfBoundsException if the range is outside {@code buffer}.
      */
-    static int compute(final DirectBuffer buffer, final int index, final int length, final long seed)
+    public static int compute(final DirectBuffer buffer, final int index, final int length, final long seed)
     {
         buffer.boundsCheck(index, length);
         final byte[] array = buffer.byteArray();

@@ -6,26 +6,18 @@ import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.TailerState;
 import net.openhft.chronicle.wire.DocumentContext;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.nio.file.Path;
-
-import static io.sluice.spill.SpillRecordDescriptor.BYTE_ORDER;
-import static io.sluice.spill.SpillRecordDescriptor.CHECKSUM_OFFSET;
-import static io.sluice.spill.SpillRecordDescriptor.FRAME_OFFSET;
-import static io.sluice.spill.SpillRecordDescriptor.HEADER_LENGTH;
-import static io.sluice.spill.SpillRecordDescriptor.LOGICAL_OFFSET_OFFSET;
 
 /**
  * The read side of a {@link SpillStore}: delivers records in order through Chronicle's tailer, stores the read position
- * after each frame consumed ({@link SpillPositions}), and gets past damage. A record whose checksum or offset fails is
- * never delivered; a file Chronicle cannot read to its end is read on by scanning its bytes ({@link RecordScanner}), so
- * a hole costs only the records it destroyed; what is lost is counted ({@link DamageLog}, {@link SpillGauges}). The
- * records' logical offsets show how many bytes were lost between two records read. Owner thread only; no allocation
- * per frame.
+ * after each frame consumed ({@link SpillPositions}), and gets past damage. A record whose checksum fails
+ * ({@link RecordView}) is never delivered; a file Chronicle cannot read to its end is read on by scanning its bytes
+ * ({@link DamageScanner}), so a hole costs only the records it destroyed; what is lost is counted ({@link DamageLog},
+ * {@link SpillGauges}). The records' logical offsets show how many bytes were lost between two records read
+ * ({@link ReadOffset}). Each step comes to a {@link ReadOutcome}. Owner thread only; no allocation per frame.
  */
 final class SpillReader implements AutoCloseable
 {
@@ -33,11 +25,6 @@ final class SpillReader implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
     private static final long UNSET = SpillPositions.UNSET;
     private static final int NO_CYCLE = CycleFiles.NO_CYCLE;
-    private static final int RECORD_HEADER_LENGTH = HEADER_LENGTH;
-    private static final int DELIVERED = 1;
-    private static final int EMPTY = 0;
-    private static final int SKIPPED = -1;
-    private static final int NO_ROOM = -2;
 
     private final Path directory;
     private final RollCycle rollCycle;
@@ -45,27 +32,15 @@ final class SpillReader implements AutoCloseable
     private final SpillPositions positions;
     private final SpillGauges gauges;
     private final DamageLog damage;
-    private final int maxRecordLength;
     private final ExcerptTailer tailer;
-    private final UnsafeBuffer readView = new UnsafeBuffer(0, 0);
+    private final RecordView record;
+    private final ReadOffset readOffset;
+    private final DamageScanner damageScanner;
 
     // The highest cycle with a file, as the append side last said: files below it are sealed.
     private int highestCycle = NO_CYCLE;
     private boolean drained;
     private int lastFrameLength;
-    // Whether the read offset is the end of the last record consumed (false only when the metadata was lost), so that
-    // a record starting beyond it follows bytes lost to damage.
-    private boolean readOffsetTrusted;
-    private boolean readOffsetKnown;
-    private int lastRecordCycle = NO_CYCLE;
-    private long lastRecordEnd;
-    // Reading the rest of a damaged file by scanning it; NO_CYCLE when not.
-    private RecordScanner scanner;
-    private int salvageCycle = NO_CYCLE;
-    private int salvageNextCycle;
-    private long salvageUnread;
-    private long salvaged;
-    private String salvageReason;
 
     /**
      * @param directory       the store's directory, for log messages.
@@ -96,7 +71,10 @@ final class SpillReader implements AutoCloseable
         this.positions = positions;
         this.gauges = gauges;
         this.damage = damage;
-        this.maxRecordLength = maxRecordLength;
+        this.record = new RecordView(maxRecordLength);
+        this.readOffset = new ReadOffset(gauges);
+        this.damageScanner = new DamageScanner(
+            directory, tailer, rollCycle, cycleFiles, positions, gauges, damage, readOffset, maxRecordLength);
     }
 
     /**
@@ -112,25 +90,26 @@ final class SpillReader implements AutoCloseable
     {
         this.highestCycle = highestCycle;
         int delivered = 0;
-        int outcome = DELIVERED;
+        ReadOutcome outcome = ReadOutcome.DELIVERED;
         long room = Long.MAX_VALUE;
         while (delivered < limit)
         {
             outcome = readOne(handler, room);
-            if (outcome == EMPTY || outcome == NO_ROOM)
+            if (outcome == ReadOutcome.EMPTY || outcome == ReadOutcome.NO_ROOM)
             {
                 break;
             }
-            if (outcome == DELIVERED)
+            if (outcome == ReadOutcome.DELIVERED)
             {
                 room = delivered == 0 ? byteLimit - lastFrameLength : room - lastFrameLength;
                 delivered++;
             }
         }
-        drained = outcome == EMPTY;
+        drained = outcome == ReadOutcome.EMPTY;
         if (drained)
         {
-            onDrained();
+            gauges.backlogMessages(0);
+            readOffset.drained(gauges.appendEnd());
         }
         return delivered;
     }
@@ -156,23 +135,19 @@ final class SpillReader implements AutoCloseable
     /** @return whether the read offset is the end of the last record consumed (not so when the metadata was lost). */
     boolean readOffsetTrusted()
     {
-        return readOffsetTrusted;
+        return readOffset.trusted();
     }
 
     /** @return the scanner for damaged files, made at the first need (its window is large). */
     RecordScanner scanner()
     {
-        if (scanner == null)
-        {
-            scanner = new RecordScanner(maxRecordLength);
-        }
-        return scanner;
+        return damageScanner.scanner();
     }
 
     @Override
     public void close()
     {
-        SpillFailures.closeQuietly(scanner);
+        SpillFailures.closeQuietly(damageScanner);
         SpillFailures.closeQuietly(tailer);
     }
 
@@ -255,9 +230,7 @@ final class SpillReader implements AutoCloseable
     {
         if (gauges.backlogMessages() == 0)
         {
-            gauges.readOffset(gauges.appendEnd());
-            readOffsetKnown = true;
-            readOffsetTrusted = true;
+            readOffset.reset(gauges.appendEnd(), ReadOffset.Trust.EXACT);
             return;
         }
         long next = UNSET;
@@ -276,21 +249,15 @@ final class SpillReader implements AutoCloseable
         final long stored = positions.readOffset();
         if (stored != UNSET && (next == UNSET || next >= stored))
         {
-            gauges.readOffset(stored);
-            readOffsetKnown = next == stored;
-            readOffsetTrusted = true;
+            readOffset.reset(stored, next == stored ? ReadOffset.Trust.EXACT : ReadOffset.Trust.LOWER_BOUND);
         }
         else if (next != UNSET)
         {
-            gauges.readOffset(next);
-            readOffsetKnown = true;
-            readOffsetTrusted = true;
+            readOffset.reset(next, ReadOffset.Trust.EXACT);
         }
         else
         {
-            gauges.readOffset(0);
-            readOffsetKnown = false;
-            readOffsetTrusted = false;
+            readOffset.reset(0, ReadOffset.Trust.UNKNOWN);
         }
     }
 
@@ -300,33 +267,12 @@ final class SpillReader implements AutoCloseable
      */
     long validRecordOffset(final Bytes<?> bytes)
     {
-        final long length = bytes.readRemaining();
-        if (length < RECORD_HEADER_LENGTH || length > maxRecordLength)
-        {
-            return UNSET;
-        }
-        readView.wrap(bytes.addressForRead(bytes.readPosition(), (int)length), (int)length);
-        final long offset = readView.getLong(LOGICAL_OFFSET_OFFSET, BYTE_ORDER);
-        final int check = RecordChecksum.compute(readView, FRAME_OFFSET, (int)length - RECORD_HEADER_LENGTH, offset);
-        return check == readView.getInt(CHECKSUM_OFFSET, BYTE_ORDER) ? offset : UNSET;
+        return record.wrap(bytes) ? record.logicalOffset() : UNSET;
     }
 
-    private void onDrained()
+    private ReadOutcome readOne(final FrameHandler handler, final long room)
     {
-        gauges.backlogMessages(0);
-        if (readOffsetTrusted && gauges.appendEnd() > gauges.readOffset())
-        {
-            // The store ends in damage: what was appended after the last record read is gone.
-            gauges.addDamagedBytes(gauges.appendEnd() - gauges.readOffset());
-        }
-        readOffsetTrusted = true;
-        gauges.readOffset(gauges.appendEnd());
-        readOffsetKnown = true;
-    }
-
-    private int readOne(final FrameHandler handler, final long room)
-    {
-        if (salvageCycle != NO_CYCLE)
+        if (damageScanner.active())
         {
             return salvageNext(handler, room);
         }
@@ -344,7 +290,7 @@ final class SpillReader implements AutoCloseable
                 final int cycle = tailer.cycle();
                 if (cycle != NO_CYCLE && cycle < highestCycle)
                 {
-                    return skipDamage(cycle, "unreadable (" + e + ")") ? SKIPPED : EMPTY;
+                    return skipDamage(cycle, "unreadable (" + e + ")");
                 }
                 throw e;
             }
@@ -354,7 +300,7 @@ final class SpillReader implements AutoCloseable
                 final int cycle = tailer.cycle();
                 if (cycle == NO_CYCLE || cycle >= highestCycle)
                 {
-                    return EMPTY;
+                    return ReadOutcome.EMPTY;
                 }
                 final long index = tailer.index();
                 if ((cycle != lastCycle || index != lastIndex) && attempt < 8)
@@ -363,13 +309,13 @@ final class SpillReader implements AutoCloseable
                     lastIndex = index;
                     continue;
                 }
-                return skipDamage(cycle, "ends before its last frame") ? SKIPPED : EMPTY;
+                return skipDamage(cycle, "ends before its last frame");
             }
             return deliver(dc, handler, room);
         }
     }
 
-    private int deliver(final DocumentContext dc, final FrameHandler handler, final long room)
+    private ReadOutcome deliver(final DocumentContext dc, final FrameHandler handler, final long room)
     {
         boolean closeNeeded = true;
         try
@@ -378,69 +324,58 @@ final class SpillReader implements AutoCloseable
             final long position = bytes.readPosition();
             final long length = bytes.readRemaining();
             final long index = dc.index();
-            boolean valid = length >= RECORD_HEADER_LENGTH && length <= maxRecordLength;
-            long storedOffset = UNSET;
-            int frameLength = 0;
-            if (valid)
+            boolean valid;
+            try
             {
-                try
-                {
-                    readView.wrap(bytes.addressForRead(position, (int)length), (int)length);
-                    storedOffset = readView.getLong(LOGICAL_OFFSET_OFFSET, BYTE_ORDER);
-                    frameLength = (int)length - RECORD_HEADER_LENGTH;
-                    valid = readView.getInt(CHECKSUM_OFFSET, BYTE_ORDER)
-                        == RecordChecksum.compute(readView, FRAME_OFFSET, frameLength, storedOffset);
-                }
-                catch (final RuntimeException e)
-                {
-                    valid = false;
-                    storedOffset = UNSET;
-                }
+                valid = record.wrap(bytes);
             }
+            catch (final RuntimeException e)
+            {
+                valid = false;
+                record.clear();
+            }
+            final long storedOffset = record.logicalOffset();
+            final int frameLength = record.frameLength();
             if (!valid)
             {
                 final int cycle = rollCycle.toCycle(index);
-                final boolean intactChain =
-                    storedOffset != UNSET && readOffsetKnown && storedOffset == gauges.readOffset();
+                final boolean intactChain = readOffset.continuesChain(storedOffset);
                 if (cycle < highestCycle && !intactChain)
                 {
                     closeNeeded = false;
                     dc.rollbackOnClose();
                     dc.close();
-                    return skipDamage(cycle, "holds a damaged record at index " + Long.toHexString(index))
-                        ? SKIPPED : EMPTY;
+                    return skipDamage(cycle, "holds a damaged record at index " + Long.toHexString(index));
                 }
                 // Payload damage in an intact record, or a damaged record in the file being appended to: skip it.
                 damage.lost(cycle, "skipped a damaged record at index " + Long.toHexString(index), 1);
                 if (intactChain)
                 {
-                    gauges.addDamagedBytes(frameLength);
-                    gauges.readOffset(storedOffset + frameLength);
+                    readOffset.skippedInChain(storedOffset, frameLength);
                 }
                 consumed(index + 1);
-                return SKIPPED;
+                return ReadOutcome.SKIPPED;
             }
 
             if (frameLength > room)
             {
                 dc.rollbackOnClose();
-                return NO_ROOM;
+                return ReadOutcome.NO_ROOM;
             }
-            noteLoss(storedOffset);
+            readOffset.noteLoss(storedOffset);
             try
             {
-                handler.onFrame(readView, FRAME_OFFSET, frameLength);
+                handler.onFrame(record.buffer(), record.frameOffset(), frameLength);
             }
             catch (final Throwable t)
             {
                 dc.rollbackOnClose();
                 throw t;
             }
-            lastRecordCycle = rollCycle.toCycle(index);
-            lastRecordEnd = position + length;
+            damageScanner.recordRead(rollCycle.toCycle(index), position + length);
             onConsumed(storedOffset, frameLength);
             consumed(index + 1);
-            return DELIVERED;
+            return ReadOutcome.DELIVERED;
         }
         finally
         {
@@ -464,130 +399,33 @@ final class SpillReader implements AutoCloseable
     private void onConsumed(final long storedOffset, final int frameLength)
     {
         lastFrameLength = frameLength;
-        gauges.readOffset(storedOffset + frameLength);
-        readOffsetKnown = true;
-        readOffsetTrusted = true;
-        positions.readOffset(storedOffset + frameLength);
+        positions.readOffset(readOffset.consumed(storedOffset, frameLength));
     }
 
-    // Records carry their logical offsets: one that starts beyond the end of the last record consumed follows bytes lost
-    // to damage (a hole, a skipped file). Counted before the record is handed over, so that a reader sees the count
-    // grow before the first frame after the loss.
-    private void noteLoss(final long storedOffset)
+    /** Damage in {@code cycle}, a file appends no longer go to: see {@link DamageScanner#skip}. */
+    private ReadOutcome skipDamage(final int cycle, final String reason)
     {
-        if (readOffsetTrusted && storedOffset > gauges.readOffset())
-        {
-            gauges.addDamagedBytes(storedOffset - gauges.readOffset());
-            // Counted once, even if the handler throws and the record comes again.
-            gauges.readOffset(storedOffset);
-        }
-    }
-
-    /**
-     * Damage in {@code cycle}, a file appends no longer go to: the rest of it is read by scanning its bytes for whole
-     * records (see {@link RecordScanner}) from the end of the last record read in it (or from its start), so that a
-     * hole costs only the records it destroyed; then reading goes on with the next file. Counts what it could not find.
-     *
-     * @return false if the reader could not move (no later file); it then reports empty.
-     */
-    private boolean skipDamage(final int cycle, final String reason)
-    {
-        long position = 0;
-        long claimed = -1;
-        try
-        {
-            position = tailer.cycle() == cycle ? rollCycle.toSequenceNumber(tailer.index()) : 0;
-            claimed = tailer.excerptsInCycle(cycle);
-        }
-        catch (final RuntimeException | AssertionError e)
-        {
-            LOG.debug("spill store {}: counting the frames of damaged cycle {}", directory, cycle, e);
-        }
-        final int next = cycleFiles.firstAfter(cycle);
-        if (next == NO_CYCLE)
-        {
-            LOG.warn("spill store {}: cannot move the reader past damaged cycle {}: no later file", directory, cycle);
-            return false;
-        }
-        salvageCycle = cycle;
-        salvageNextCycle = next;
-        salvageUnread = claimed < 0 ? -1 : Math.max(0, claimed - position);
-        salvaged = 0;
-        salvageReason = reason;
-        try
-        {
-            scanner().open(cycleFiles.file(cycle), lastRecordCycle == cycle ? lastRecordEnd : 0);
-        }
-        catch (final IOException e)
-        {
-            salvageReason = reason + "; cannot read it (" + e + ")";
-            return finishSalvage();
-        }
-        return true;
+        return damageScanner.skip(cycle, reason) ? ReadOutcome.SKIPPED : ReadOutcome.EMPTY;
     }
 
     /** One record found by scanning a damaged file, or, at its end, the move to the next file. */
-    private int salvageNext(final FrameHandler handler, final long room)
+    private ReadOutcome salvageNext(final FrameHandler handler, final long room)
     {
-        boolean found;
-        try
+        if (!damageScanner.findNext())
         {
-            found = scanner.next(readOffsetTrusted ? gauges.readOffset() : Long.MIN_VALUE, gauges.appendEnd());
+            return damageScanner.finish() ? ReadOutcome.SKIPPED : ReadOutcome.EMPTY;
         }
-        catch (final IOException e)
-        {
-            LOG.debug("spill store {}: scanning damaged cycle {}", directory, salvageCycle, e);
-            found = false;
-        }
-        if (!found)
-        {
-            return finishSalvage() ? SKIPPED : EMPTY;
-        }
-        final int frameLength = scanner.frameLength();
+        final int frameLength = damageScanner.frameLength();
         if (frameLength > room)
         {
-            return NO_ROOM;
+            return ReadOutcome.NO_ROOM;
         }
-        final long storedOffset = scanner.recordOffset();
-        noteLoss(storedOffset);
-        handler.onFrame(scanner.frame(), 0, frameLength);
-        scanner.consume();
+        final long storedOffset = damageScanner.recordOffset();
+        readOffset.noteLoss(storedOffset);
+        handler.onFrame(damageScanner.frame(), 0, frameLength);
+        damageScanner.consume();
         onConsumed(storedOffset, frameLength);
-        salvaged++;
         gauges.consumeBacklog(1);
-        return DELIVERED;
-    }
-
-    private boolean finishSalvage()
-    {
-        final int cycle = salvageCycle;
-        salvageCycle = NO_CYCLE;
-        scanner.close();
-        final long lost = salvageUnread < 0 ? 1 : Math.max(0, salvageUnread - salvaged);
-        if (lost > 0 || salvaged > 0)
-        {
-            recordSkip(cycle, salvageReason + "; " + salvaged + " frame(s) found after the damage, " + lost + " lost",
-                lost);
-        }
-        else
-        {
-            // Every frame the file claims was read: an empty or unsealed file the tailer cannot leave by itself.
-            LOG.debug("spill store {}: moving the reader past cycle {} ({})", directory, cycle, salvageReason);
-        }
-        moveToCycleStart(salvageNextCycle);
-        positions.readIndex(rollCycle.toIndex(salvageNextCycle, 0));
-        if (tailer.cycle() <= cycle)
-        {
-            LOG.warn("spill store {}: cannot move the reader past damaged cycle {}", directory, cycle);
-            return false;
-        }
-        return true;
-    }
-
-    private void recordSkip(final int cycle, final String what, final long skipped)
-    {
-        damage.lost(cycle, what, skipped);
-        gauges.consumeBacklog(skipped);
-        readOffsetKnown = false;
+        return ReadOutcome.DELIVERED;
     }
 }

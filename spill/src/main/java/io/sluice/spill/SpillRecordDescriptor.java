@@ -29,19 +29,20 @@ import java.nio.ByteOrder;
  *   <li>Checksum: {@link RecordChecksum} over the frame, seeded with the logical offset, so a record copied to the
  *       wrong place fails too.</li>
  * </ul>
- * Offsets are from the start of the record (after Chronicle's document header).
+ * Offsets are from the start of the record (after Chronicle's document header). Public for the readers of other
+ * packages that check records themselves ({@code io.sluice.spill.deadletter.DeadLetterReader}).
  */
-final class SpillRecordDescriptor
+public final class SpillRecordDescriptor
 {
     /** Byte order of the logical offset and the checksum. */
-    static final ByteOrder BYTE_ORDER = ByteOrder.LITTLE_ENDIAN;
+    public static final ByteOrder BYTE_ORDER = ByteOrder.LITTLE_ENDIAN;
 
-    static final int LOGICAL_OFFSET_OFFSET = 0;
-    static final int CHECKSUM_OFFSET = 8;
-    static final int FRAME_OFFSET = 12;
+    public static final int LOGICAL_OFFSET_OFFSET = 0;
+    public static final int CHECKSUM_OFFSET = 8;
+    public static final int FRAME_OFFSET = 12;
 
     /** Bytes a record stores before the frame. */
-    static final int HEADER_LENGTH = FRAME_OFFSET;
+    public static final int HEADER_LENGTH = FRAME_OFFSET;
 
     /** Chronicle's header in front of every document; documents start on multiples of it. */
     static final int DOCUMENT_HEADER_LENGTH = 4;

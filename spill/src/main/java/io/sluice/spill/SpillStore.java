@@ -1,30 +1,20 @@
 package io.sluice.spill;
 
 import io.netty.buffer.ByteBuf;
-import io.sluice.core.netty.ByteBufView;
-import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
-import net.openhft.chronicle.core.io.SingleThreadedChecked;
-import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
-import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static io.sluice.spill.SpillFailures.closeQuietly;
-import static io.sluice.spill.SpillFailures.isCorruption;
-import static io.sluice.spill.SpillFailures.propagate;
 
 /**
  * The disk tier of a relay subscriber lane: a bounded, ordered, durable FIFO of frames on Chronicle Queue.
@@ -79,6 +69,10 @@ import static io.sluice.spill.SpillFailures.propagate;
  * <h2>Cost</h2>
  * No allocation per frame on {@code append} or {@code read}. Opening does not read the backlog: counts come from
  * Chronicle's index arithmetic and the offsets stored in the first unread and the last record.
+ *
+ * <h2>Inside</h2>
+ * A facade that wires the parts and checks the calling thread: {@code SpillAppender} appends and rolls,
+ * {@code SpillReader} reads and gets past damage, {@code SpillStoreFiles} deletes finished and unloadable files.
  */
 public final class SpillStore implements AutoCloseable
 {
@@ -98,10 +92,7 @@ public final class SpillStore implements AutoCloseable
     public static final String LOCK_FILE_NAME = "spill.lock";
 
     private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
-    private static final long UNSET = SpillPositions.UNSET;
     private static final int NO_CYCLE = CycleFiles.NO_CYCLE;
-    private static final long DRAIN_ROLL_BYTES = 128L << 10;
-    private static final int OPEN_ATTEMPTS = 4;
 
     private final SpillConfig config;
     private final Path directory;
@@ -109,36 +100,15 @@ public final class SpillStore implements AutoCloseable
     private final SpillDirectoryLock lock;
     private final DiskUsage usage;
     private final DiskBudget budget;
-    private final SegmentClock clock;
     private final SingleChronicleQueue queue;
-    private final RollCycle rollCycle;
-    private final CycleFiles cycleFiles;
     private final PageCacheAdvice pageCacheAdvice;
-    private final DamageLog damage;
-    private final long epochMillis;
-    private final long cycleLengthMillis;
-    private final long maxMessagesPerCycle;
-    private final int maxRecordLength;
     private final SpillPositions positions;
-    private ExcerptAppender appender;
+    private final SpillAppender appender;
+    private final SpillStoreFiles files;
     private final SpillReader reader;
-    private final ByteBufView bufView = new ByteBufView();
-    private final UnsafeBuffer gatheredView = new UnsafeBuffer(0, 0);
-    private byte[] gatherScratch;
-
-    // Append side; owner thread only.
-    private int appendCycle = NO_CYCLE;
-    private int highestCycle = NO_CYCLE;
-    private long cycleStartWallMillis;
-    private long lastAppendWallMillis;
-    private long appendsInCycle;
-    private long currentFileBytes;
-
-    private int deletedBelowCycle = NO_CYCLE;
-    private boolean closed;
-
-    private final long damagedAtOpen;
     private final SpillGauges gauges = new SpillGauges();
+    private final long damagedAtOpen;
+    private boolean closed;
 
     /**
      * Opens (or creates) the store in {@link SpillConfig#directory()}, owned by the calling thread. Never loads the
@@ -184,53 +154,38 @@ public final class SpillStore implements AutoCloseable
             final FileStore fileStore = config.fileStore() != null ? config.fileStore() : Files.getFileStore(directory);
             final long freeSpaceMargin = config.freeSpaceMarginFor(fileStore.getTotalSpace());
             this.usage = new DiskUsage(directory, directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
-            this.clock = new SegmentClock(config.timeProvider());
+            final SegmentClock clock = new SegmentClock(config.timeProvider());
             q = SpillQueueOpener.open(directory, config, clock, opener);
             this.queue = q;
-            this.maxRecordLength = config.maxFrameLength() + RECORD_HEADER_LENGTH;
+            final int maxRecordLength = config.maxFrameLength() + RECORD_HEADER_LENGTH;
             if (maxRecordLength + 8L > queue.overlapSize())
             {
                 throw new IllegalArgumentException("blockSize " + queue.blockSize() + " holds records of at most "
                     + (queue.overlapSize() - 8) + " bytes; frames of " + config.maxFrameLength() + " need more");
             }
-            this.rollCycle = queue.rollCycle();
-            this.epochMillis = queue.epoch();
-            this.cycleLengthMillis = rollCycle.lengthInMillis();
-            // A cycle file holds at most what its sequence bits and its two-level index can address.
-            final long indexable = (long)queue.indexCount() * queue.indexCount() * queue.indexSpacing();
-            this.maxMessagesPerCycle = Math.min(rollCycle.maxMessagesPerCycle(), indexable);
-            this.cycleFiles = new CycleFiles(directory, rollCycle, epochMillis);
+            final RollCycle rollCycle = queue.rollCycle();
+            final CycleFiles cycleFiles = new CycleFiles(directory, rollCycle, queue.epoch());
             this.pageCacheAdvice = new PageCacheAdvice(cycleFiles);
-            this.damage = new DamageLog(directory, cycleFiles, gauges);
+            final DamageLog damage = new DamageLog(directory, cycleFiles, gauges);
             this.budget = new DiskBudget(directory, fileStore, config.quotaBytes(), freeSpaceMargin, queue.indexCount(),
                 queue.blockSize() + queue.overlapSize());
+            this.positions = new SpillPositions(queue.metaStore());
+            this.appender = new SpillAppender(
+                directory, config, queue, clock, cycleFiles, usage, budget, pageCacheAdvice, positions, gauges);
+            this.files = new SpillStoreFiles(
+                directory, queue, cycleFiles, positions, damage, usage, budget, config.timeProvider());
 
             final int[] existing = cycleFiles.list();
             final int lastExisting = existing.length == 0 ? NO_CYCLE : existing[existing.length - 1];
-            final long now = config.timeProvider().currentTimeMillis();
-            final int startCycle = lastExisting == NO_CYCLE ? wallCycle(now) : Math.max(lastExisting + 1, wallCycle(now));
-            clock.cycle(startCycle, epochMillis, cycleLengthMillis);
-            if (queue.cycle() != startCycle)
-            {
-                throw new IllegalStateException("Chronicle computes cycle " + queue.cycle() + " for the start of cycle "
-                    + startCycle + "; unsupported roll cycle " + rollCycle);
-            }
-            this.highestCycle = lastExisting;
-
-            this.positions = new SpillPositions(queue.metaStore());
-
+            appender.startAfter(lastExisting);
             // Seal what earlier sessions wrote: this session appends to a new cycle file only.
-            prepareAppender(lastExisting != NO_CYCLE);
-            if (sweepDiscards())
-            {
-                usage.remeasure();
-            }
+            files.startAppender(appender, lastExisting != NO_CYCLE);
 
             this.reader = new SpillReader(
                 directory, queue.createTailer(), rollCycle, cycleFiles, positions, gauges, damage, maxRecordLength);
             reader.position();
-            final BacklogRecovery recovery = new BacklogRecovery(directory, queue, cycleFiles, positions, gauges, reader,
-                maxRecordLength, highestCycle);
+            final BacklogRecovery recovery = new BacklogRecovery(
+                directory, queue, cycleFiles, positions, gauges, reader, maxRecordLength, appender.highestCycle());
             final long lastIndex = recovery.recoverAppendEnd();
             gauges.backlogMessages(recovery.countBacklog(lastIndex));
             reader.initialReadOffset();
@@ -268,70 +223,7 @@ public final class SpillStore implements AutoCloseable
     public int append(final DirectBuffer buffer, final int offset, final int length)
     {
         checkOwner();
-        if (length < 0 || length > config.maxFrameLength())
-        {
-            throw new IllegalArgumentException("frame length " + length + " not in [0, " + config.maxFrameLength() + "]");
-        }
-        buffer.boundsCheck(offset, length);
-
-        final long docBytes = SpillRecordDescriptor.documentLength(length);
-        final long now = config.timeProvider().currentTimeMillis();
-        final boolean roll = rollDue(docBytes, now);
-        final int status = admit(docBytes, roll, now);
-        if (status != OK)
-        {
-            return status;
-        }
-        if (roll && appendCycle != NO_CYCLE && clock.cycle() == appendCycle)
-        {
-            clock.cycle(nextCycle(now), epochMillis, cycleLengthMillis);
-        }
-
-        final long recordOffset = gauges.appendEnd();
-        final int check = RecordChecksum.compute(buffer, offset, length, recordOffset);
-        final DocumentContext dc = appender.writingDocument();
-        try
-        {
-            final Bytes<?> bytes = dc.wire().bytes();
-            // Chronicle writes little-endian: SpillRecordDescriptor.BYTE_ORDER.
-            bytes.writeLong(recordOffset);
-            bytes.writeInt(check);
-            final byte[] array = buffer.byteArray();
-            if (array != null)
-            {
-                bytes.write(array, buffer.wrapAdjustment() + offset, length);
-            }
-            else
-            {
-                bytes.unsafeWrite(buffer.addressOffset() + offset, length);
-            }
-        }
-        catch (final RuntimeException | Error e)
-        {
-            dc.rollbackOnClose();
-            throw e;
-        }
-        finally
-        {
-            dc.close();
-        }
-
-        if (roll)
-        {
-            onRolled(appender.cycle(), now);
-        }
-        appendsInCycle++;
-        lastAppendWallMillis = now;
-        currentFileBytes += docBytes;
-        pageCacheAdvice.onAppended(docBytes);
-        budget.onWritten(docBytes);
-        final long end = recordOffset + length;
-        gauges.appendEnd(end);
-        positions.appendEnd(end);
-        positions.lastIndex(appender.lastIndexAppended());
-        gauges.backlogMessages(gauges.backlogMessages() + 1);
-        usage.onAppended(docBytes);
-        return OK;
+        return appender.append(buffer, offset, length);
     }
 
     /**
@@ -347,26 +239,7 @@ public final class SpillStore implements AutoCloseable
     public int append(final ByteBuf buf, final int index, final int length)
     {
         checkOwner();
-        if (index < 0 || length < 0 || index > buf.capacity() - length)
-        {
-            throw new IndexOutOfBoundsException("index " + index + " length " + length + " capacity " + buf.capacity());
-        }
-        if (length > config.maxFrameLength())
-        {
-            throw new IllegalArgumentException("frame length " + length + " not in [0, " + config.maxFrameLength() + "]");
-        }
-        if (buf.hasMemoryAddress() || buf.hasArray())
-        {
-            return append(bufView.wrap(buf), index, length);
-        }
-        // ByteBufView would copy a composite buffer's NIO view per call: gather into one scratch array instead.
-        if (gatherScratch == null || gatherScratch.length < length)
-        {
-            gatherScratch = new byte[config.maxFrameLength()];
-        }
-        buf.getBytes(index, gatherScratch, 0, length);
-        gatheredView.wrap(gatherScratch, 0, length);
-        return append(gatheredView, 0, length);
+        return appender.append(buf, index, length);
     }
 
     /**
@@ -380,9 +253,7 @@ public final class SpillStore implements AutoCloseable
     public int room(final int length)
     {
         checkOwner();
-        final long docBytes = SpillRecordDescriptor.documentLength(length);
-        final long now = config.timeProvider().currentTimeMillis();
-        return admit(docBytes, rollDue(docBytes, now), now);
+        return appender.room(length);
     }
 
     /**
@@ -461,12 +332,12 @@ public final class SpillStore implements AutoCloseable
     public int read(final FrameHandler handler, final int limit, final long byteLimit)
     {
         checkOwner();
-        final int delivered = reader.read(handler, limit, byteLimit, highestCycle);
-        if (reader.drained())
+        final int delivered = reader.read(handler, limit, byteLimit, appender.highestCycle());
+        if (reader.drained() && appender.rollIfDrained(reader.cycle()))
         {
-            rollDrained();
+            reader.stepPastEndOfFile();
         }
-        if (reader.cycle() > deletedBelowCycle)
+        if (reader.cycle() > files.deletedBelowCycle())
         {
             deleteConsumed();
         }
@@ -601,257 +472,6 @@ public final class SpillStore implements AutoCloseable
         return SpillQueueOpener.newQueue(directory, config, clock);
     }
 
-    // ---------------------------------------------------------------------------------------------------------------
-    // Opening
-
-    /**
-     * Creates the appender and, if earlier sessions left files, starts this session's cycle file (which seals theirs).
-     * Chronicle reads the newest earlier files while doing so; one it cannot load (a header cut short by a crash) is
-     * deleted, counted and logged, and the step retried.
-     */
-    private void prepareAppender(final boolean sealPrevious)
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                if (appender == null)
-                {
-                    appender = queue.createAppender();
-                    // Confinement is checked per call by checkOwner(); Chronicle's per-operation check is redundant.
-                    ((SingleThreadedChecked)appender).singleThreadedCheckDisabled(true);
-                }
-                usage.remeasure();
-                budget.refreshUsableSpace(config.timeProvider().currentTimeMillis());
-                if (sealPrevious && !rollNow())
-                {
-                    LOG.warn("spill store {}: no room to start a new cycle file at open (disk use {} of quota {}, "
-                        + "usable {})", directory, usage.estimate(), budget.quotaBytes(), budget.usableSpace());
-                }
-                return;
-            }
-            catch (final Exception | AssertionError e)
-            {
-                closeQuietly(appender);
-                appender = null;
-                if (attempt >= OPEN_ATTEMPTS || !isCorruption(e) || !discardUnloadableFiles())
-                {
-                    throw propagate(e);
-                }
-            }
-        }
-    }
-
-    /** Deletes (after counting and logging) every cycle file Chronicle cannot load. */
-    private boolean discardUnloadableFiles()
-    {
-        boolean found = false;
-        final int[] cycles = cycleFiles.list();
-        for (int i = cycles.length - 1; i >= 0; i--)
-        {
-            final int cycle = cycles[i];
-            try
-            {
-                final SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), false, null);
-                if (store != null)
-                {
-                    queue.closeStore(store);
-                }
-            }
-            catch (final Exception | AssertionError e)
-            {
-                if (isCorruption(e))
-                {
-                    discard(cycleFiles.file(cycle), cycle, "cannot be loaded (" + e + ")");
-                    found = true;
-                }
-                else
-                {
-                    LOG.warn("spill store {}: cannot load cycle {}: {}", directory, cycle, e.toString());
-                }
-            }
-        }
-        if (found)
-        {
-            queue.refreshDirectoryListing();
-        }
-        return found;
-    }
-
-    /**
-     * Deletes the files Chronicle renamed to {@code *.discard} because it could not load them.
-     *
-     * @return whether any was deleted.
-     */
-    private boolean sweepDiscards()
-    {
-        boolean deleted = false;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + SpillQueueOpener.DISCARD_SUFFIX))
-        {
-            for (final Path file : files)
-            {
-                final String name = file.getFileName().toString();
-                final int cycle = cycleFiles.cycleOfSetAside(name);
-                if (cycle == NO_CYCLE)
-                {
-                    LOG.warn("spill store {}: deleting {}", directory, name);
-                    Files.deleteIfExists(file);
-                }
-                else
-                {
-                    discard(file, cycle, "was set aside by Chronicle as unloadable (" + name + ")");
-                }
-                deleted = true;
-            }
-        }
-        catch (final IOException e)
-        {
-            LOG.warn("spill store {}: cleaning up discarded files: {}", directory, e.toString());
-        }
-        return deleted;
-    }
-
-    private void discard(final Path file, final int cycle, final String why)
-    {
-        final long lost = framesIn(cycle);
-        damage.lost(cycle, why + "; deleted it, " + lost + " frame(s) lost", lost);
-        try
-        {
-            Files.deleteIfExists(file);
-        }
-        catch (final IOException e)
-        {
-            LOG.warn("spill store {}: cannot delete {}: {}", directory, file.getFileName(), e.toString());
-        }
-    }
-
-    /**
-     * Frames appended to {@code cycle} and not yet read, from the stored read and last-append positions: exact when
-     * the cycle holds the last append, otherwise at least one unless it was read already.
-     */
-    private long framesIn(final int cycle)
-    {
-        final long read = positions.readIndex();
-        if (read != UNSET && rollCycle.toCycle(read) > cycle)
-        {
-            return 0;
-        }
-        final long last = positions.lastIndex();
-        if (last == UNSET || rollCycle.toCycle(last) < cycle)
-        {
-            return 0;
-        }
-        if (rollCycle.toCycle(last) > cycle)
-        {
-            return 1;
-        }
-        final long first = read != UNSET && rollCycle.toCycle(read) == cycle ? rollCycle.toSequenceNumber(read) : 0;
-        return Math.max(0, rollCycle.toSequenceNumber(last) + 1 - first);
-    }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Reading
-
-    /**
-     * When the backlog has drained and the file appends go to holds {@value #DRAIN_ROLL_BYTES} bytes or more, starts a
-     * new file so that the drained one can be deleted.
-     */
-    private void rollDrained()
-    {
-        if (appendCycle != NO_CYCLE && currentFileBytes >= DRAIN_ROLL_BYTES && reader.cycle() == appendCycle
-            && drainRollDue() && rollNow())
-        {
-            reader.stepPastEndOfFile();
-        }
-    }
-
-    // A reader that keeps up with a steady writer drains the store over and over; starting (and deleting) a file each
-    // time would stall both. With SpillConfig's idle time, only a store that has stopped taking appends rolls.
-    private boolean drainRollDue()
-    {
-        final long idle = config.drainRollIdleMillis();
-        if (idle == 0)
-        {
-            return true;
-        }
-        final long now = config.timeProvider().currentTimeMillis();
-        return now - lastAppendWallMillis >= idle || now < lastAppendWallMillis;
-    }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Appending, rolling, deleting, accounting
-
-    private boolean rollDue(final long docBytes, final long now)
-    {
-        return appendCycle == NO_CYCLE
-            || clock.cycle() != appendCycle
-            || now - cycleStartWallMillis >= cycleLengthMillis
-            || currentFileBytes + docBytes > config.rollBytes()
-            || appendsInCycle >= maxMessagesPerCycle - 1;
-    }
-
-    private int admit(final long docBytes, final boolean roll, final long now)
-    {
-        return budget.admit(usage.estimate(), usage.sparseFiles(), docBytes, roll, now);
-    }
-
-    /** Starts the next cycle file now (an empty write), if the quota and free space allow. */
-    private boolean rollNow()
-    {
-        final long now = config.timeProvider().currentTimeMillis();
-        if (admit(0, true, now) != OK)
-        {
-            return false;
-        }
-        final int target = appendCycle == NO_CYCLE ? clock.cycle() : nextCycle(now);
-        clock.cycle(target, epochMillis, cycleLengthMillis);
-        final DocumentContext dc = appender.writingDocument();
-        dc.rollbackOnClose();
-        dc.close();
-        onRolled(appender.cycle(), now);
-        return true;
-    }
-
-    private void onRolled(final int cycle, final long now)
-    {
-        appendCycle = cycle;
-        highestCycle = Math.max(highestCycle, cycle);
-        cycleStartWallMillis = now;
-        appendsInCycle = 0;
-        currentFileBytes = 0;
-        usage.currentFile(cycleFiles.file(cycle));
-        usage.remeasure();
-        budget.refreshUsableSpace(now);
-    }
-
-    /** Deletes every cycle file before the one the reader is in (never the one appends go to). */
-    private void deleteConsumed()
-    {
-        boolean deleted = sweepDiscards();
-        int keepFrom = reader.cycle();
-        if (appendCycle != NO_CYCLE)
-        {
-            keepFrom = Math.min(keepFrom, appendCycle);
-        }
-        if (keepFrom == NO_CYCLE || !reader.started() || keepFrom <= deletedBelowCycle)
-        {
-            keepFrom = NO_CYCLE;
-        }
-        if (keepFrom != NO_CYCLE)
-        {
-            deleted |= cycleFiles.deleteBefore(keepFrom);
-        }
-        deletedBelowCycle = Math.max(deletedBelowCycle, keepFrom);
-        if (deleted)
-        {
-            queue.refreshDirectoryListing();
-            // A deleted file's space is free once Chronicle has unmapped it, which it does on a background thread.
-            BackgroundResourceReleaser.releasePendingResources();
-            usage.remeasure();
-            budget.refreshUsableSpace(config.timeProvider().currentTimeMillis());
-        }
-    }
-
     /**
      * Owner thread: lets the page cache go of frames no reader needs soon: for the cycle files between the reader's and
      * the one appends go to, and all but the last {@value PageCacheAdvice#WARM_APPEND_BYTES} bytes of that one, the
@@ -865,22 +485,14 @@ public final class SpillStore implements AutoCloseable
     {
         checkOwner();
         final boolean readerStarted = reader.started();
-        return pageCacheAdvice.dropCachedPages(readerStarted, readerStarted ? reader.cycle() : NO_CYCLE, appendCycle,
-            currentFileBytes);
+        return pageCacheAdvice.dropCachedPages(readerStarted, readerStarted ? reader.cycle() : NO_CYCLE,
+            appender.appendCycle(), appender.currentFileBytes());
     }
 
-    private int wallCycle(final long now)
+    /** Deletes every cycle file before the one the reader is in (never the one appends go to). */
+    private void deleteConsumed()
     {
-        return (int)Math.floorDiv(now - epochMillis, cycleLengthMillis);
-    }
-
-    /**
-     * The cycle after the current one: the wall clock's cycle if that is later, so that file names follow the clock
-     * unless the store rolls more often than once per cycle length (then they run ahead, one cycle per roll).
-     */
-    private int nextCycle(final long now)
-    {
-        return Math.max(appendCycle + 1, wallCycle(now));
+        files.deleteConsumed(reader.cycle(), reader.started(), appender.appendCycle());
     }
 
     private void checkOwner()

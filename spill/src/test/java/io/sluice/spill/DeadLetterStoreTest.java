@@ -7,6 +7,10 @@ import io.netty.buffer.Unpooled;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
+import io.sluice.spill.deadletter.DeadLetterDescriptor;
+import io.sluice.spill.deadletter.DeadLetterHandler;
+import io.sluice.spill.deadletter.DeadLetterReader;
+import io.sluice.spill.deadletter.DeadLetterStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

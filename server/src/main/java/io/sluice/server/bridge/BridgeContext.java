@@ -23,7 +23,8 @@ public final class BridgeContext
          * Hands whole DATA frames over to be kept; any thread, never blocks, keeps no reference to the buffer.
          *
          * @param stream the stream they came from.
-         * @param reason why they could not be delivered: a reason code of {@code io.sluice.spill.DeadLetterDescriptor}.
+         * @param reason why they could not be delivered: a reason code of
+         *               {@code io.sluice.spill.deadletter.DeadLetterDescriptor}.
          * @param frames holds the frames.
          * @param index first byte of the first frame.
          * @param length bytes of whole frames.

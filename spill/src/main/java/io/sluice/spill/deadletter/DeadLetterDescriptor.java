@@ -1,12 +1,12 @@
-package io.sluice.spill;
+package io.sluice.spill.deadletter;
 
 import io.sluice.core.protocol.FrameDescriptor;
 
 /**
  * Layout of one dead-letter record: a message a relay lane dropped, with why, when and on which stream. The same bytes
- * are the message in {@link DeadLetterStore}'s hand-off ring and the frame of the {@link SpillStore} record on disk, so
- * the spill thread moves a record from one to the other with a single copy. Every integer is big-endian, as in the
- * frame it carries.
+ * are the message in {@link DeadLetterStore}'s hand-off ring and the frame of the {@link io.sluice.spill.SpillStore}
+ * record on disk, so the spill thread moves a record from one to the other with a single copy. Every integer is
+ * big-endian, as in the frame it carries.
  *
  * <pre>
  *   0                   1                   2                   3

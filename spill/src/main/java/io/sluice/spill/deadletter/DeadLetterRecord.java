@@ -1,4 +1,4 @@
-package io.sluice.spill;
+package io.sluice.spill.deadletter;
 
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
@@ -7,7 +7,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
 
-import static io.sluice.spill.DeadLetterDescriptor.*;
+import static io.sluice.spill.deadletter.DeadLetterDescriptor.*;
 
 /**
  * A reusable read view (flyweight) over one dead-letter record laid out as {@link DeadLetterDescriptor} draws it.

@@ -1,28 +1,22 @@
-package io.sluice.spill;
+package io.sluice.spill.deadletter;
 
 import io.netty.buffer.ByteBuf;
-import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.util.EpochClock;
 import io.sluice.core.util.RateLimitedLogger;
+import io.sluice.spill.SpillConfig;
+import io.sluice.spill.SpillStore;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
-import org.agrona.BitUtil;
-import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.UnsafeApi;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.MessageHandler;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 
-import static io.sluice.spill.DeadLetterDescriptor.*;
+import static io.sluice.spill.deadletter.DeadLetterDescriptor.*;
 
 /**
  * The relay's dead-letter store: messages its lanes dropped, kept on disk within a byte quota of their own so that an
@@ -33,7 +27,7 @@ import static io.sluice.spill.DeadLetterDescriptor.*;
  * <ul>
  *   <li><b>Hand-off</b>: {@link #offer} may be called from any thread, concurrently (each Netty event loop whose lane
  *       drops). It copies each frame, with its stream, reason and drop time, into a bounded Agrona many-to-one ring and
- *       returns at once. It never blocks, never allocates, never touches the disk.</li>
+ *       returns at once ({@link DeadLetterHandOff}). It never blocks, never allocates, never touches the disk.</li>
  *   <li><b>Disk</b>: {@link #drain(int)} moves records from the ring into a {@link SpillStore} (Chronicle Queue) and
  *       must always be called from one thread, the relay's spill thread: the first call opens the store on the
  *       calling thread, which then owns it. {@link #close()} must come from that thread too (or from any thread if
@@ -76,9 +70,7 @@ public final class DeadLetterStore implements Agent, AutoCloseable
     public static final int DEFAULT_DRAIN_LIMIT = 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterStore.class);
-    private static final int MSG_TYPE = 1;
     private static final VarHandle WRITTEN;
-    private static final VarHandle REFUSED_FULL;
     private static final VarHandle REFUSED_DISK;
 
     static
@@ -87,7 +79,6 @@ public final class DeadLetterStore implements Agent, AutoCloseable
         {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
             WRITTEN = lookup.findVarHandle(DeadLetterStore.class, "written", long.class);
-            REFUSED_FULL = lookup.findVarHandle(DeadLetterStore.class, "refusedFull", long.class);
             REFUSED_DISK = lookup.findVarHandle(DeadLetterStore.class, "refusedDisk", long.class);
         }
         catch (final ReflectiveOperationException e)
@@ -98,9 +89,7 @@ public final class DeadLetterStore implements Agent, AutoCloseable
 
     private final SpillConfig storeConfig;
     private final int maxFrameLength;
-    private final UnsafeBuffer ringMemory;
-    private final long ringAddress;
-    private final ManyToOneRingBuffer ring;
+    private final DeadLetterHandOff handOff;
     private final MessageHandler appendHandler = this::append;
     private final RateLimitedLogger refusalLog = new RateLimitedLogger(LOG, 1);
 
@@ -110,13 +99,9 @@ public final class DeadLetterStore implements Agent, AutoCloseable
     private boolean openFailed;
     private int lastStatus = SpillStore.OK;
 
-    private volatile boolean closed;
-
-    // Counters: written and refusedDisk by the spill thread alone (release stores); refusedFull by any offering thread.
+    // Counters: written and refusedDisk by the spill thread alone (release stores).
     @SuppressWarnings("unused")
     private long written;
-    @SuppressWarnings("unused")
-    private long refusedFull;
     @SuppressWarnings("unused")
     private long refusedDisk;
 
@@ -149,19 +134,11 @@ public final class DeadLetterStore implements Agent, AutoCloseable
 
     private DeadLetterStore(final SpillConfig config, final int ringBytes)
     {
-        if (ringBytes < MIN_RING_BYTES || !BitUtil.isPowerOfTwo(ringBytes))
-        {
-            throw new IllegalArgumentException("ringBytes must be a power of two of at least " + MIN_RING_BYTES
-                + ", was " + ringBytes);
-        }
+        this.handOff = new DeadLetterHandOff(ringBytes, config.maxFrameLength());
         this.maxFrameLength = config.maxFrameLength();
         final SpillConfig withCycle = config.rollCycle() == SpillConfig.DEFAULT_ROLL_CYCLE
             ? config.withRollCycle(ROLL_CYCLE) : config;
         this.storeConfig = withCycle.withMaxFrameLength(config.maxFrameLength() + MAX_OVERHEAD);
-        this.ringMemory = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
-            ringBytes + RingBufferDescriptor.TRAILER_LENGTH, BitUtil.CACHE_LINE_LENGTH));
-        this.ringAddress = ringMemory.addressOffset();
-        this.ring = new ManyToOneRingBuffer(ringMemory);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -178,7 +155,8 @@ public final class DeadLetterStore implements Agent, AutoCloseable
      * @param length bytes of whole frames.
      * @return frames accepted.
      */
-    public int offer(final CharSequence stream, final int reason, final ByteBuf frames, final int index, final int length)
+    public int offer(
+        final CharSequence stream, final int reason, final ByteBuf frames, final int index, final int length)
     {
         return offer(stream, reason, EpochClock.nanos(), frames, index, length);
     }
@@ -207,98 +185,7 @@ public final class DeadLetterStore implements Agent, AutoCloseable
         final int index,
         final int length)
     {
-        final int streamLength = stream.length();
-        if (streamLength < 1 || streamLength > MAX_STREAM_LENGTH)
-        {
-            throw new IllegalArgumentException("stream name of " + streamLength + " characters");
-        }
-        if (index < 0 || length < 0 || index > frames.capacity() - length)
-        {
-            throw new IndexOutOfBoundsException("index " + index + " length " + length + " capacity " + frames.capacity());
-        }
-        final int end = index + length;
-        int count = 0;
-        for (int i = index; i < end; count++)
-        {
-            // Check the whole run first: misuse hands nothing over, rather than half a run.
-            final int frameLength = frames.getInt(i + FrameDescriptor.LENGTH_OFFSET);
-            if (frameLength < FrameDescriptor.HEADER_LENGTH || frameLength > end - i)
-            {
-                throw new IllegalArgumentException("not a whole frame at " + i + ": length " + frameLength);
-            }
-            i += frameLength;
-        }
-        if (closed)
-        {
-            refuseFull(count);
-            return 0;
-        }
-
-        final int frameOffset = DeadLetterDescriptor.frameOffset(streamLength);
-        int accepted = 0;
-        for (int i = index; i < end; )
-        {
-            final int frameLength = frames.getInt(i + FrameDescriptor.LENGTH_OFFSET);
-            final int recordLength = frameOffset + frameLength;
-            final int claim = frameLength <= maxFrameLength && recordLength <= ring.maxMsgLength()
-                ? ring.tryClaim(MSG_TYPE, recordLength) : -1;
-            if (claim >= 0)
-            {
-                final UnsafeBuffer memory = ringMemory;
-                memory.putLong(claim + DROP_TIME_OFFSET, dropTimeNanos, ByteOrder.BIG_ENDIAN);
-                memory.putInt(claim + REASON_OFFSET, reason, ByteOrder.BIG_ENDIAN);
-                memory.putByte(claim + VERSION_OFFSET, (byte)VERSION);
-                memory.putByte(claim + STREAM_LENGTH_OFFSET, (byte)streamLength);
-                memory.putShort(claim + RESERVED_OFFSET, (short)0);
-                for (int c = 0; c < streamLength; c++)
-                {
-                    memory.putByte(claim + STREAM_OFFSET + c, (byte)stream.charAt(c));
-                }
-                memory.setMemory(claim + STREAM_OFFSET + streamLength, frameOffset - STREAM_OFFSET - streamLength, (byte)0);
-                copy(frames, i, claim + frameOffset, frameLength);
-                ring.commit(claim);
-                accepted++;
-            }
-            else
-            {
-                refuseFull(1);
-            }
-            i += frameLength;
-        }
-        return accepted;
-    }
-
-    private void refuseFull(final long frames)
-    {
-        // Exact signature (a long result taken), so the VarHandle call links without adaptation or boxing.
-        final long previous = (long)REFUSED_FULL.getAndAdd(this, frames);
-        assert previous >= 0;
-    }
-
-    private void copy(final ByteBuf from, final int index, final int to, final int length)
-    {
-        if (from.hasMemoryAddress())
-        {
-            UnsafeApi.copyMemory(from.memoryAddress() + index, ringAddress + to, length);
-        }
-        else if (from.hasArray())
-        {
-            ringMemory.putBytes(to, from.array(), from.arrayOffset() + index, length);
-        }
-        else
-        {
-            // A composite or otherwise indirect buffer: eight bytes at a time through its accessors (big-endian on
-            // both sides keeps the byte order), rather than a temporary array or a shared NIO view.
-            int i = 0;
-            for (; i + Long.BYTES <= length; i += Long.BYTES)
-            {
-                ringMemory.putLong(to + i, from.getLong(index + i), ByteOrder.BIG_ENDIAN);
-            }
-            for (; i < length; i++)
-            {
-                ringMemory.putByte(to + i, from.getByte(index + i));
-            }
-        }
+        return handOff.offer(stream, reason, dropTimeNanos, frames, index, length);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -317,7 +204,7 @@ public final class DeadLetterStore implements Agent, AutoCloseable
     {
         if (store == null && !openFailed)
         {
-            if (ring.size() == 0)
+            if (handOff.pendingBytes() == 0)
             {
                 return 0; // nothing dropped yet: no files until there is something to keep
             }
@@ -335,7 +222,7 @@ public final class DeadLetterStore implements Agent, AutoCloseable
         {
             checkOwner();
         }
-        return ring.read(appendHandler, limit);
+        return handOff.read(appendHandler, limit);
     }
 
     /**
@@ -360,7 +247,8 @@ public final class DeadLetterStore implements Agent, AutoCloseable
         catch (final RuntimeException e)
         {
             openFailed = true;
-            LOG.error("dead-letter store {} cannot be opened; dropped messages will not be kept", storeConfig.directory(), e);
+            LOG.error("dead-letter store {} cannot be opened; dropped messages will not be kept",
+                storeConfig.directory(), e);
             throw e;
         }
     }
@@ -394,9 +282,11 @@ public final class DeadLetterStore implements Agent, AutoCloseable
             REFUSED_DISK.setRelease(this, refusedDisk + 1);
             if (status != lastStatus && store != null)
             {
-                refusalLog.warn("dead-letter store {}: {}; further dead letters are refused (counted) until there is room",
-                    storeConfig.directory(), status == SpillStore.QUOTA_EXCEEDED ? "quota of " + storeConfig.quotaBytes()
-                        + " bytes reached" : "free space below the margin of " + storeConfig.freeSpaceMarginBytes() + " bytes");
+                refusalLog.warn(
+                    "dead-letter store {}: {}; further dead letters are refused (counted) until there is room",
+                    storeConfig.directory(), status == SpillStore.QUOTA_EXCEEDED
+                        ? "quota of " + storeConfig.quotaBytes() + " bytes reached"
+                        : "free space below the margin of " + storeConfig.freeSpaceMarginBytes() + " bytes");
             }
         }
         lastStatus = status;
@@ -444,12 +334,12 @@ public final class DeadLetterStore implements Agent, AutoCloseable
     @Override
     public void close()
     {
-        if (closed)
+        if (handOff.isClosed())
         {
             return;
         }
         checkOwner();
-        closed = true;
+        handOff.close();
         while (drain(DEFAULT_DRAIN_LIMIT) > 0)
         {
             // append what was handed over before the close
@@ -479,7 +369,7 @@ public final class DeadLetterStore implements Agent, AutoCloseable
     /** @return frames refused at the hand-off: ring full, frame too large for the ring, or store closed. */
     public long refusedFull()
     {
-        return (long)REFUSED_FULL.getAcquire(this);
+        return handOff.refusedFull();
     }
 
     /** @return records refused by the disk: quota reached, free space below the margin, store unusable. */
@@ -491,7 +381,7 @@ public final class DeadLetterStore implements Agent, AutoCloseable
     /** @return bytes handed over and not yet drained (record headers included). */
     public long pendingBytes()
     {
-        return ring.size();
+        return handOff.pendingBytes();
     }
 
     /** @return records on disk, including earlier runs' (0 before the store is opened). */
@@ -511,7 +401,8 @@ public final class DeadLetterStore implements Agent, AutoCloseable
     /** @return the largest frame kept; larger ones are refused. */
     public int maxFrameLength()
     {
-        return Math.min(maxFrameLength, ring.maxMsgLength() - DeadLetterDescriptor.frameOffset(MAX_STREAM_LENGTH));
+        return Math.min(maxFrameLength,
+            handOff.maxRecordLength() - DeadLetterDescriptor.frameOffset(MAX_STREAM_LENGTH));
     }
 
     /** @return the settings of the disk store (its frame limit includes the record overhead). */
@@ -523,7 +414,8 @@ public final class DeadLetterStore implements Agent, AutoCloseable
     @Override
     public String toString()
     {
-        return "DeadLetterStore{" + storeConfig.directory() + ", written=" + written() + ", refusedFull=" + refusedFull()
+        return "DeadLetterStore{" + storeConfig.directory() + ", written=" + written()
+            + ", refusedFull=" + refusedFull()
             + ", refusedDisk=" + refusedDisk() + '}';
     }
 }

@@ -1,4 +1,4 @@
-package io.sluice.spill;
+package io.sluice.spill.deadletter;
 
 /**
  * Receives dead-letter records from {@link DeadLetterReader#read(DeadLetterHandler, int)}, oldest first.

@@ -1,5 +1,7 @@
-package io.sluice.spill;
+package io.sluice.spill.deadletter;
 
+import io.sluice.spill.RecordChecksum;
+import io.sluice.spill.SpillConfig;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
@@ -211,7 +213,8 @@ public final class DeadLetterReader implements AutoCloseable
             if (damage != null)
             {
                 damagedSkipped++;
-                LOG.warn("dead-letter store {}: the last file is {}; records after it are not readable", directory, damage);
+                LOG.warn("dead-letter store {}: the last file is {}; records after it are not readable", directory,
+                    damage);
             }
             atEnd = true;
             return;
