@@ -55,7 +55,7 @@ public final class RelayConfigFile
     private static final List<String> TOP_KEYS = List.of("bind", "port", "io-threads", "max-frame-length",
         "hello-timeout", "heartbeat-interval", "heartbeat-timeout", "low-water-mark", "high-water-mark",
         "max-read-bytes", "max-reads-per-loop", "auth-token", "spill-dir", "shutdown-grace", "dead-letter-dir",
-        "dead-letter-quota", "subscriber-send-buffer", "stream-idle-timeout", "max-streams", "max-connections",
+        "dead-letter-quota", "subscriber-send-buffer", "stream-idle-timeout", "max-streams", "stream-loop-affinity", "max-connections",
         "max-unauthenticated-connections", "tls", "principals", "reload-check-interval", "metrics-token-file",
         "default-stream", "streams", "bridges");
     private static final List<String> TLS_KEYS = List.of("cert", "key", "client-ca", "client-auth", "provider",
@@ -209,6 +209,7 @@ public final class RelayConfigFile
                 case "subscriber-send-buffer" -> into.subscriberSendBufferBytes(intBytes(value, key));
                 case "stream-idle-timeout" -> into.streamIdleTimeoutMs(millis(value, key));
                 case "max-streams" -> into.maxStreams(wholeNumber(value, key));
+                case "stream-loop-affinity" -> into.streamLoopAffinity(yesOrNo(value, key));
                 case "max-connections", "max-unauthenticated-connections", "principals", "reload-check-interval",
                     "metrics-token-file", "tls" -> applySecurity(key, value);
                 default ->

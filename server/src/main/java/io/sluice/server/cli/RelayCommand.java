@@ -156,6 +156,11 @@ public final class RelayCommand implements Callable<Integer>
             + "refused with TOO_MANY_STREAMS (default: " + RelayConfig.DEFAULT_MAX_STREAMS + ").")
     private Integer maxStreams;
 
+    @Option(names = "--stream-loop-affinity", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+        description = "Run every connection of a stream on one event loop (the stream's): lower latency, but one "
+            + "stream's traffic on one thread (default: false).")
+    private Boolean streamLoopAffinity;
+
     @Option(names = "--spill-quota", paramLabel = "BYTES", converter = Bytes.class,
         description = "Most disk each lane's disk tier may use, e.g. 2GiB (default: "
             + StreamConfig.DEFAULT_SPILL_QUOTA_BYTES + " bytes).")
@@ -388,6 +393,10 @@ public final class RelayCommand implements Callable<Integer>
         if (maxStreams != null)
         {
             builder.maxStreams(maxStreams);
+        }
+        if (streamLoopAffinity != null)
+        {
+            builder.streamLoopAffinity(streamLoopAffinity);
         }
         builder.security(security(builder.security()));
         if (strategy != null || laneBytes != null || memory != null || spillQuota != null || onFull != null
