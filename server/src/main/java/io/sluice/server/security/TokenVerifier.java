@@ -54,7 +54,8 @@ final class TokenVerifier implements AutoCloseable
      */
     static boolean equalInConstantTime(final String offered, final String expected)
     {
-        return MessageDigest.isEqual(offered.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
+        return MessageDigest.isEqual(offered.getBytes(StandardCharsets.UTF_8),
+            expected.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
