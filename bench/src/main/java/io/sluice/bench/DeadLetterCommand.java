@@ -4,6 +4,7 @@ import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
+import io.sluice.server.cli.OptionConverters;
 import io.sluice.server.cli.RelayCommand;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.util.EpochClock;
@@ -86,7 +87,7 @@ public final class DeadLetterCommand implements Callable<Integer>
         @Option(names = "--limit", paramLabel = "N", description = "At most N records (after the filters).")
         Long limit;
 
-        @Option(names = "--max-frame-length", paramLabel = "BYTES", converter = RelayCommand.IntBytes.class,
+        @Option(names = "--max-frame-length", paramLabel = "BYTES", converter = OptionConverters.IntBytes.class,
             defaultValue = "" + FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH,
             description = "The relay's max-frame-length when it wrote the store (default: ${DEFAULT-VALUE} bytes).")
         int maxFrameLength;
@@ -274,7 +275,7 @@ public final class DeadLetterCommand implements Callable<Integer>
                 + "stream with a deadline policy drops messages older than its deadline.")
         private boolean keepTimestamps;
 
-        @Option(names = "--timeout", paramLabel = "D", defaultValue = "30s", converter = RelayCommand.Millis.class,
+        @Option(names = "--timeout", paramLabel = "D", defaultValue = "30s", converter = OptionConverters.Millis.class,
             description = "How long the relay may keep back-pressuring one message, and how long to wait for the last "
                 + "acknowledgement (default: ${DEFAULT-VALUE}).")
         private int timeoutMs;

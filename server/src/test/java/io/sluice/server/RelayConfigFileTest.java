@@ -252,10 +252,24 @@ class RelayConfigFileTest
         assertEquals("unknown key 'prot' in relay.yaml (known: bind, port, io-threads, max-frame-length, hello-timeout, "
             + "heartbeat-interval, heartbeat-timeout, low-water-mark, high-water-mark, max-read-bytes, "
             + "max-reads-per-loop, auth-token, spill-dir, shutdown-grace, dead-letter-dir, dead-letter-quota, "
-            + "subscriber-send-buffer, stream-idle-timeout, max-streams, max-connections, "
+            + "subscriber-send-buffer, stream-idle-timeout, max-streams, stream-loop-affinity, max-connections, "
             + "max-unauthenticated-connections, tls, principals, reload-check-interval, metrics-token-file, default-stream, "
             + "streams, bridges)",
             error("prot: 7440"));
+    }
+
+    @Test
+    void readsStreamLoopAffinity()
+    {
+        assertTrue(parse("stream-loop-affinity: true").streamLoopAffinity());
+        assertTrue(parse("stream-loop-affinity: TRUE").streamLoopAffinity());
+        assertEquals(false, parse("stream-loop-affinity: false").streamLoopAffinity());
+        assertEquals(false, parse("port: 7440").streamLoopAffinity());
+        assertEquals(false, RelayConfigFile.parse("stream-loop-affinity: false", FILE,
+            RelayConfig.builder().streamLoopAffinity(true)).build().streamLoopAffinity());
+        assertEquals("bad value for 'stream-loop-affinity' in relay.yaml: 'yes' is not true or false",
+            error("stream-loop-affinity: yes"));
+        assertContains(error("stream-loop-affinity:"), "'stream-loop-affinity'", "no value given");
     }
 
     @Test

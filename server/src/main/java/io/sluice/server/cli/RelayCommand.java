@@ -5,26 +5,19 @@ import io.sluice.server.Relay;
 import io.sluice.server.RelayConfig;
 import io.sluice.server.RelayConfigFile;
 import io.sluice.server.StreamConfig;
-import io.sluice.server.Strategy;
 import io.sluice.server.drop.DropPolicySpec;
-import io.sluice.server.Units;
 import io.sluice.server.metrics.PrometheusEndpoint;
-import io.sluice.core.tls.TlsProvider;
 import io.sluice.server.security.SecurityConfig;
-import io.sluice.server.security.TlsSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Iterator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -86,13 +79,13 @@ public final class RelayCommand implements Callable<Integer>
         description = "Event-loop threads (default: the number of CPUs, at least 2).")
     private Integer ioThreads;
 
-    @Option(names = "--max-frame-length", paramLabel = "BYTES", converter = IntBytes.class,
+    @Option(names = "--max-frame-length", paramLabel = "BYTES", converter = OptionConverters.IntBytes.class,
         description = "Largest frame accepted, header included, e.g. 1MiB (default: "
             + FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH + " bytes).")
     private Integer maxFrameLength;
 
-    @Option(names = "--strategy", paramLabel = "NAME", converter = StrategyName.class,
-        completionCandidates = StrategyNames.class,
+    @Option(names = "--strategy", paramLabel = "NAME", converter = OptionConverters.StrategyName.class,
+        completionCandidates = OptionConverters.StrategyNames.class,
         description = "What a stream does when a subscriber falls behind (default: throttle; known: "
             + "${COMPLETION-CANDIDATES}); a drop policy's name means buffer, then that policy when full. Applies to"
             + " streams not listed under 'streams' in the config file.")
@@ -104,7 +97,7 @@ public final class RelayCommand implements Callable<Integer>
             + " spill.")
     private String onFull;
 
-    @Option(names = "--deadline", paramLabel = "DURATION", converter = Nanos.class,
+    @Option(names = "--deadline", paramLabel = "DURATION", converter = OptionConverters.Nanos.class,
         description = "Age past which the deadline policy drops a message instead of delivering it, e.g. 5ms, 250us"
             + " (default: 100ms).")
     private Long deadline;
@@ -113,12 +106,12 @@ public final class RelayCommand implements Callable<Integer>
         description = "Where dropped messages are kept when --dead-letter-quota is set (default: ./sluice-dead-letter).")
     private Path deadLetterDir;
 
-    @Option(names = "--dead-letter-quota", paramLabel = "BYTES", converter = Bytes.class,
+    @Option(names = "--dead-letter-quota", paramLabel = "BYTES", converter = OptionConverters.Bytes.class,
         description = "Keep what drop policies drop, up to this much disk, e.g. 1GiB (default: 0, keep nothing);"
             + " see `sluice dead-letter`.")
     private Long deadLetterQuota;
 
-    @Option(names = "--subscriber-send-buffer", paramLabel = "BYTES", converter = IntBytes.class,
+    @Option(names = "--subscriber-send-buffer", paramLabel = "BYTES", converter = OptionConverters.IntBytes.class,
         description = "Kernel send buffer of each subscriber connection, e.g. 16KiB; small keeps latency low under"
             + " drop policies (default: the OS's, which grows to megabytes).")
     private Integer subscriberSendBuffer;
@@ -127,12 +120,12 @@ public final class RelayCommand implements Callable<Integer>
         description = "The sample policy keeps one message in N while a lane is over half full (default: 10).")
     private Integer sampleEvery;
 
-    @Option(names = "--lane-bytes", paramLabel = "BYTES", converter = Bytes.class,
+    @Option(names = "--lane-bytes", paramLabel = "BYTES", converter = OptionConverters.Bytes.class,
         description = "Bytes a subscriber's lane may hold before the strategy acts, e.g. 256KiB (default: "
             + StreamConfig.DEFAULT_LANE_BYTES + " bytes). Applies to streams not listed under 'streams' in the config file.")
     private Long laneBytes;
 
-    @Option(names = "--memory", paramLabel = "BYTES", converter = Bytes.class,
+    @Option(names = "--memory", paramLabel = "BYTES", converter = OptionConverters.Bytes.class,
         description = "Memory tier of each lane under the buffer and spill strategies, e.g. 8MiB (rounded down to a "
             + "power of two; default: " + StreamConfig.DEFAULT_MEMORY_BYTES + " bytes).")
     private Long memory;
@@ -141,12 +134,12 @@ public final class RelayCommand implements Callable<Integer>
         description = "Directory of the spill strategy's disk tier (default: ./sluice-spill).")
     private Path spillDir;
 
-    @Option(names = "--shutdown-grace", paramLabel = "D", converter = Millis.class,
+    @Option(names = "--shutdown-grace", paramLabel = "D", converter = OptionConverters.Millis.class,
         description = "On SIGTERM, how long to let subscribers drain before closing connections, e.g. 5s, 500ms "
             + "(default: 5s; 0 closes at once). A second signal exits at once.")
     private Integer shutdownGrace;
 
-    @Option(names = "--stream-idle-timeout", paramLabel = "D", converter = Millis.class,
+    @Option(names = "--stream-idle-timeout", paramLabel = "D", converter = OptionConverters.Millis.class,
         description = "How long a stream without publishers or subscribers stays before it is removed with its "
             + "metrics, e.g. 5m, 30s (default: 5m). Streams listed in the config file stay.")
     private Integer streamIdleTimeout;
@@ -156,7 +149,12 @@ public final class RelayCommand implements Callable<Integer>
             + "refused with TOO_MANY_STREAMS (default: " + RelayConfig.DEFAULT_MAX_STREAMS + ").")
     private Integer maxStreams;
 
-    @Option(names = "--spill-quota", paramLabel = "BYTES", converter = Bytes.class,
+    @Option(names = "--stream-loop-affinity", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+        description = "Run every connection of a stream on one event loop (the stream's): lower latency, but one "
+            + "stream's traffic on one thread (default: false).")
+    private Boolean streamLoopAffinity;
+
+    @Option(names = "--spill-quota", paramLabel = "BYTES", converter = OptionConverters.Bytes.class,
         description = "Most disk each lane's disk tier may use, e.g. 2GiB (default: "
             + StreamConfig.DEFAULT_SPILL_QUOTA_BYTES + " bytes).")
     private Long spillQuota;
@@ -166,57 +164,15 @@ public final class RelayCommand implements Callable<Integer>
             + "file: command lines are visible to other users of the machine.")
     private String authToken;
 
-    @Option(names = "--tls-cert", paramLabel = "FILE",
-        description = "TLS on the relay's port: its certificate (PEM, then its chain). Needs --tls-key.")
-    private Path tlsCert;
-
-    @Option(names = "--tls-key", paramLabel = "FILE",
-        description = "The private key of --tls-cert (PEM, unencrypted PKCS#8).")
-    private Path tlsKey;
-
-    @Option(names = "--tls-client-ca", paramLabel = "FILE",
-        description = "Verify client certificates signed by the authorities in FILE (PEM): mutual TLS.")
-    private Path tlsClientCa;
-
-    @Option(names = "--tls-client-auth", paramLabel = "MODE", converter = ClientAuthName.class,
-        description = "With --tls-client-ca: required (default; no certificate, no connection) or optional (a "
-            + "client without one gets in on its token).")
-    private TlsSettings.ClientAuth tlsClientAuth;
-
-    @Option(names = "--tls-provider", paramLabel = "NAME", converter = TlsProviderName.class,
-        description = "TLS engine: auto (default: OpenSSL when it loads, else the JDK's), jdk or openssl.")
-    private TlsProvider tlsProvider;
-
-    @Option(names = "--metrics-tls",
-        description = "Serve the metrics port over HTTPS with the relay's --tls-cert and --tls-key.")
-    private Boolean metricsTls;
-
-    @Option(names = "--metrics-token-file", paramLabel = "FILE",
-        description = "The metrics port answers only requests with 'Authorization: Bearer TOKEN', TOKEN being "
-            + "FILE's content (/health stays open).")
-    private Path metricsTokenFile;
-
-    @Option(names = "--principals", paramLabel = "FILE",
-        description = "Principals file (YAML): who may connect, with which token or certificate, to publish or "
-            + "subscribe to which streams, within which limits. See docs/security.md.")
-    private Path principals;
-
-    @Option(names = "--max-connections", paramLabel = "N",
-        description = "Most connections at once; one more is refused with TOO_MANY_CONNECTIONS (default: "
-            + SecurityConfig.DEFAULT_MAX_CONNECTIONS + ").")
-    private Integer maxConnections;
-
-    @Option(names = "--max-unauthenticated-connections", paramLabel = "N",
-        description = "Most connections at once that have not had their WELCOME yet (default: "
-            + SecurityConfig.DEFAULT_MAX_UNAUTHENTICATED + ").")
-    private Integer maxUnauthenticatedConnections;
+    @Mixin
+    private SecurityOptions securityOptions = new SecurityOptions();
 
     @Option(names = "--metrics-port", paramLabel = "P",
         description = "Serve Prometheus metrics on http://ADDR:P/metrics and readiness on /health, on the relay's "
             + "bind address (default: off); 0 picks a free port. See docs/operations.md.")
     private Integer metricsPort;
 
-    @Option(names = "--log-format", paramLabel = "FORMAT", converter = LogFormatName.class,
+    @Option(names = "--log-format", paramLabel = "FORMAT", converter = OptionConverters.LogFormatName.class,
         description = "Log lines on stderr as 'text' (default) or 'json' (one JSON object per line, for log "
             + "shippers); the environment variable SLUICE_LOG_FORMAT does the same.")
     private String logFormat;
@@ -389,7 +345,11 @@ public final class RelayCommand implements Callable<Integer>
         {
             builder.maxStreams(maxStreams);
         }
-        builder.security(security(builder.security()));
+        if (streamLoopAffinity != null)
+        {
+            builder.streamLoopAffinity(streamLoopAffinity);
+        }
+        builder.security(securityOptions.applyTo(builder.security()));
         if (strategy != null || laneBytes != null || memory != null || spillQuota != null || onFull != null
             || deadline != null || sampleEvery != null)
         {
@@ -408,39 +368,6 @@ public final class RelayCommand implements Callable<Integer>
             }
         }
         return builder.build();
-    }
-
-    // The file's security settings, with the flags given on top.
-    private SecurityConfig security(final SecurityConfig fromFile)
-    {
-        SecurityConfig security = fromFile;
-        if (principals != null)
-        {
-            security = security.withPrincipalsFile(principals);
-        }
-        if (maxConnections != null || maxUnauthenticatedConnections != null)
-        {
-            security = security.withConnectionLimits(maxConnections != null ? maxConnections : security.maxConnections(),
-                maxUnauthenticatedConnections != null ? maxUnauthenticatedConnections :
-                    security.maxUnauthenticatedConnections());
-        }
-        if (metricsTokenFile != null)
-        {
-            security = security.withMetricsTokenFile(metricsTokenFile);
-        }
-        final TlsSettings file = security.tls();
-        if (tlsCert != null || tlsKey != null || tlsClientCa != null || tlsClientAuth != null || tlsProvider != null ||
-            metricsTls != null)
-        {
-            security = security.withTls(new TlsSettings(
-                tlsCert != null ? tlsCert : file == null ? null : file.certificate(),
-                tlsKey != null ? tlsKey : file == null ? null : file.key(),
-                tlsClientCa != null ? tlsClientCa : file == null ? null : file.clientCa(),
-                tlsClientAuth != null ? tlsClientAuth : file == null || tlsClientCa != null ? null : file.clientAuth(),
-                tlsProvider != null ? tlsProvider : file == null ? TlsProvider.AUTO : file.provider(),
-                metricsTls != null ? metricsTls : file != null && file.metrics()));
-        }
-        return security;
     }
 
     private DropPolicySpec onFullPolicy(final DropPolicySpec named)
@@ -468,150 +395,6 @@ public final class RelayCommand implements Callable<Integer>
     private static String hostForDisplay(final String bindAddress)
     {
         return bindAddress.indexOf(':') >= 0 && !bindAddress.startsWith("[") ? "[" + bindAddress + "]" : bindAddress;
-    }
-
-    /** Byte sizes with units, as a long. */
-    static final class Bytes implements ITypeConverter<Long>
-    {
-        @Override
-        public Long convert(final String value)
-        {
-            try
-            {
-                return Units.parseBytes(value);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new TypeConversionException(ex.getMessage());
-            }
-        }
-    }
-
-    /** Durations with units (ms, s, m), as milliseconds. */
-    public static final class Millis implements ITypeConverter<Integer>
-    {
-        @Override
-        public Integer convert(final String value)
-        {
-            try
-            {
-                return Math.toIntExact(Units.parseMillis(value));
-            }
-            catch (final IllegalArgumentException | ArithmeticException ex)
-            {
-                throw new TypeConversionException(ex.getMessage());
-            }
-        }
-    }
-
-    /** Byte sizes with units, as an int. */
-    public static final class IntBytes implements ITypeConverter<Integer>
-    {
-        @Override
-        public Integer convert(final String value)
-        {
-            final long bytes = new Bytes().convert(value);
-            if (bytes > Integer.MAX_VALUE)
-            {
-                throw new TypeConversionException("'" + value + "' is too large (at most " + Integer.MAX_VALUE + " bytes)");
-            }
-            return (int)bytes;
-        }
-    }
-
-    /** Log formats: text or json, any case. */
-    static final class LogFormatName implements ITypeConverter<String>
-    {
-        @Override
-        public String convert(final String value)
-        {
-            final String format = value.trim().toLowerCase(java.util.Locale.ROOT);
-            if (!format.equals("text") && !format.equals("json"))
-            {
-                throw new TypeConversionException("'" + value + "' is not a log format (known: text, json)");
-            }
-            return format;
-        }
-    }
-
-    /** TLS engines: auto, jdk, openssl. */
-    static final class TlsProviderName implements ITypeConverter<TlsProvider>
-    {
-        @Override
-        public TlsProvider convert(final String value)
-        {
-            try
-            {
-                return TlsProvider.of(value);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new TypeConversionException(ex.getMessage());
-            }
-        }
-    }
-
-    /** Client certificate modes: none, optional, required. */
-    static final class ClientAuthName implements ITypeConverter<TlsSettings.ClientAuth>
-    {
-        @Override
-        public TlsSettings.ClientAuth convert(final String value)
-        {
-            try
-            {
-                return TlsSettings.ClientAuth.of(value);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new TypeConversionException(ex.getMessage());
-            }
-        }
-    }
-
-    /** Strategy names as written in config, checked when read. */
-    static final class StrategyName implements ITypeConverter<String>
-    {
-        @Override
-        public String convert(final String value)
-        {
-            try
-            {
-                StreamConfig.DEFAULT.withStrategyName(value);
-                return value;
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new TypeConversionException(ex.getMessage());
-            }
-        }
-    }
-
-    /** The strategy names, for the help text. */
-    static final class StrategyNames implements Iterable<String>
-    {
-        @Override
-        public Iterator<String> iterator()
-        {
-            return java.util.stream.Stream.concat(Arrays.stream(Strategy.values()).map(Strategy::configName),
-                DropPolicySpec.DROP_POLICIES.stream()).iterator();
-        }
-    }
-
-    /** Durations down to nanoseconds: 250us, 5ms, 1s. */
-    static final class Nanos implements ITypeConverter<Long>
-    {
-        @Override
-        public Long convert(final String value)
-        {
-            try
-            {
-                return Units.parseNanos(value);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new TypeConversionException(ex.getMessage());
-            }
-        }
     }
 
     /** The version from the jar manifest, when there is one. */

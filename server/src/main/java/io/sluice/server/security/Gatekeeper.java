@@ -5,7 +5,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Hello;
@@ -17,24 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -49,20 +33,17 @@ import java.util.function.Consumer;
  * the one its token's hash matches, or {@code default} when it carries the relay's auth-token; with neither a
  * principals file nor an auth-token it is {@code anonymous}, with every right. Tokens are checked by PBKDF2, slow on
  * purpose: a token not seen since the last reload is checked on a thread of its own, never on an event loop, and
- * then remembered (as its SHA-256) until the next reload. What went wrong goes to the log with the peer's address
- * and to {@code sluice_auth_failures_total{reason}}; the client is told only {@code AUTH_FAILED}.
+ * then remembered (as its SHA-256) until the next reload ({@link TokenVerifier}). What went wrong goes to the log
+ * with the peer's address and to {@code sluice_auth_failures_total{reason}}; the client is told only
+ * {@code AUTH_FAILED}. The admitted connections are kept by {@link AdmittedSessions}, the files by
+ * {@link SecurityFiles}.
  */
 public final class Gatekeeper implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Gatekeeper.class);
     private static final AttributeKey<Connection> CONNECTION = AttributeKey.valueOf("sluice.connection");
-    private static final String GENERIC_AUTH_FAILURE = "authentication failed";
     /** The loopback listener's own bound on connections awaiting their HELLO: the relay's bridges are few. */
     private static final int INTERNAL_MAX_UNAUTHENTICATED = 64;
-    /** Tokens waiting to be checked; more at once are refused (reason busy) rather than queued without bound. */
-    private static final int VERIFY_QUEUE = 256;
-    /** Tokens remembered as checked; past it the memory starts afresh. */
-    private static final int VERIFIED_TOKENS = 4096;
     private static final int LOG_LINES_PER_SECOND = 10;
 
     private final SecurityConfig config;
@@ -73,12 +54,9 @@ public final class Gatekeeper implements AutoCloseable
     private final RateLimitedLogger warnings = new RateLimitedLogger(LOG, LOG_LINES_PER_SECOND);
     private final ConnectionLimits relayLimits;
     private final ConnectionLimits internalLimits;
-    private final Map<String, PrincipalUsage> usage = new ConcurrentHashMap<>();
-    private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
-    private final Map<String, Principals.TokenMatch> verifiedTokens = new ConcurrentHashMap<>();
-    private final ThreadPoolExecutor verifier;
-    private final ScheduledExecutorService reloader;
-    private final FileWatch watch;
+    private final AdmittedSessions sessions = new AdmittedSessions(metrics);
+    private final TokenVerifier tokens;
+    private final SecurityFiles files;
     private final String internalToken = TokenHash.newToken();
     private final MetricsAccess metricsAccess;
     private volatile Principals principals;
@@ -103,23 +81,15 @@ public final class Gatekeeper implements AutoCloseable
         this.relayLimits = new ConnectionLimits(config.maxConnections(), config.maxUnauthenticatedConnections(),
             metrics.unauthenticatedCounter());
         this.internalLimits = new ConnectionLimits(Integer.MAX_VALUE, INTERNAL_MAX_UNAUTHENTICATED, new AtomicInteger());
-        this.principals = config.principalsFile() == null ? Principals.NONE : PrincipalsFile.load(config.principalsFile());
-        this.tls = config.tls() == null ? null : TlsMaterial.load(config.tls());
-        this.metricsAccess = new MetricsAccess(metricsToken(), tls != null && config.tls().metrics() ? tls : null);
+        this.files = new SecurityFiles(config);
+        final SecurityFiles.Contents contents = files.load();
+        this.principals = contents.principals();
+        this.tls = contents.tls();
+        this.metricsAccess = new MetricsAccess(contents.metricsToken(),
+            tls != null && config.tls().metrics() ? tls : null);
         metrics.certificate(tls == null ? null : tls.notAfter());
-        this.watch = new FileWatch(watchedFiles(config));
-        this.verifier = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(VERIFY_QUEUE),
-            new DefaultThreadFactory("sluice-auth", true));
-        if (config.reloadCheckIntervalMs() > 0 && !watch.isEmpty())
-        {
-            reloader = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-security-reload", true));
-            reloader.scheduleWithFixedDelay(this::reloadIfChanged, config.reloadCheckIntervalMs(),
-                config.reloadCheckIntervalMs(), TimeUnit.MILLISECONDS);
-        }
-        else
-        {
-            reloader = null;
-        }
+        this.tokens = new TokenVerifier();
+        files.watch(this::reload);
         if (tls != null)
         {
             LOG.info("TLS on the relay's port: {}, client certificates {}", tls, config.tls().clientAuth().configName());
@@ -128,44 +98,6 @@ public final class Gatekeeper implements AutoCloseable
         {
             LOG.info("{} principals from {}", principals.all().size(), config.principalsFile());
         }
-    }
-
-    private static List<Path> watchedFiles(final SecurityConfig config)
-    {
-        final List<Path> files = new ArrayList<>();
-        if (config.principalsFile() != null)
-        {
-            files.add(config.principalsFile());
-        }
-        if (config.tls() != null)
-        {
-            files.add(config.tls().certificate());
-            files.add(config.tls().key());
-            if (config.tls().clientCa() != null)
-            {
-                files.add(config.tls().clientCa());
-            }
-        }
-        if (config.metricsTokenFile() != null)
-        {
-            files.add(config.metricsTokenFile());
-        }
-        return files;
-    }
-
-    private byte[] metricsToken()
-    {
-        if (config.metricsTokenFile() == null)
-        {
-            return null;
-        }
-        final String text = io.sluice.server.RelayConfigFile.readText(config.metricsTokenFile(), "metrics-token-file");
-        final String token = text.replaceAll("[\r\n]+$", "");
-        if (token.isEmpty())
-        {
-            throw new IllegalArgumentException("metrics-token-file " + config.metricsTokenFile() + " is empty");
-        }
-        return token.getBytes(StandardCharsets.UTF_8);
     }
 
     /** @return counters and gauges. */
@@ -274,14 +206,10 @@ public final class Gatekeeper implements AutoCloseable
     private void closed(final Connection connection)
     {
         connection.limits.closed(connection.session != null);
-        final Session session = connection.session;
+        final AdmittedSessions.Session session = connection.session;
         if (session != null)
         {
-            sessions.remove(session);
-            if (session.usage != null)
-            {
-                session.usage.close(session.durable());
-            }
+            sessions.closed(session);
         }
     }
 
@@ -304,7 +232,7 @@ public final class Gatekeeper implements AutoCloseable
         final Connection connection = ch.attr(CONNECTION).get();
         if (connection.internal)
         {
-            if (!equalInConstantTime(hello.authToken(), internalToken))
+            if (!TokenVerifier.equalInConstantTime(hello.authToken(), internalToken))
             {
                 throw authFailure(ch, AuthFailure.NOT_INTERNAL, "the loopback listener takes the relay's own clients");
             }
@@ -331,62 +259,46 @@ public final class Gatekeeper implements AutoCloseable
             admitted(ch, connection, hello, byCertificate.principal(), byCertificate.credential(), then);
             return;
         }
-        if (!authToken.isEmpty() && equalInConstantTime(token, authToken))
+        if (!authToken.isEmpty() && TokenVerifier.equalInConstantTime(token, authToken))
         {
             checkSamePrincipal(ch, byCertificate, Principal.DEFAULT);
             admitted(ch, connection, hello, Principal.unrestricted(Principal.DEFAULT), Credential.AUTH_TOKEN, then);
             return;
         }
-        final String digest = digest(token);
-        final Principals.TokenMatch known = verifiedTokens.get(digest);
-        if (known != null && current.byName(known.principal().name()) == known.principal())
+        final String digest = TokenVerifier.digest(token);
+        final Principals.TokenMatch known = tokens.remembered(digest, current);
+        if (known != null)
         {
             byToken(ch, connection, hello, byCertificate, known, then);
             return;
         }
-        try
+        final boolean taken = tokens.check(current, token, match -> ctx.executor().execute(() ->
         {
-            verifier.execute(() ->
+            if (ctx.isRemoved() || !ch.isActive())
             {
-                final Principals.TokenMatch match = current.findByToken(token);
-                ctx.executor().execute(() ->
+                return;
+            }
+            try
+            {
+                if (match == null)
                 {
-                    if (ctx.isRemoved() || !ch.isActive())
-                    {
-                        return;
-                    }
-                    try
-                    {
-                        if (match == null)
-                        {
-                            throw authFailure(ch, AuthFailure.UNKNOWN_TOKEN, "the token matches no principal");
-                        }
-                        if (principals == current)
-                        {
-                            rememberVerified(digest, match);
-                        }
-                        byToken(ch, connection, hello, byCertificate, match, then);
-                    }
-                    catch (final RuntimeException ex)
-                    {
-                        ctx.fireExceptionCaught(ex);
-                    }
-                });
-            });
-        }
-        catch (final RejectedExecutionException ex)
+                    throw authFailure(ch, AuthFailure.UNKNOWN_TOKEN, "the token matches no principal");
+                }
+                if (principals == current)
+                {
+                    tokens.remember(digest, match);
+                }
+                byToken(ch, connection, hello, byCertificate, match, then);
+            }
+            catch (final RuntimeException ex)
+            {
+                ctx.fireExceptionCaught(ex);
+            }
+        }));
+        if (!taken)
         {
-            throw authFailure(ch, AuthFailure.BUSY, VERIFY_QUEUE + " tokens already wait to be checked");
+            throw authFailure(ch, AuthFailure.BUSY, TokenVerifier.VERIFY_QUEUE + " tokens already wait to be checked");
         }
-    }
-
-    private void rememberVerified(final String digest, final Principals.TokenMatch match)
-    {
-        if (verifiedTokens.size() >= VERIFIED_TOKENS)
-        {
-            verifiedTokens.clear();
-        }
-        verifiedTokens.put(digest, match);
     }
 
     private void byToken(final Channel ch, final Connection connection, final Hello hello,
@@ -425,58 +337,23 @@ public final class Gatekeeper implements AutoCloseable
     private void admitted(final Channel ch, final Connection connection, final Hello hello, final Principal principal,
         final Credential credential, final Consumer<Admission> then)
     {
-        final boolean publisher = hello.role() == Role.PUBLISHER;
-        final String denied = denial(principal, publisher, hello.stream(), hello.subscription());
-        if (denied != null)
-        {
-            metrics.onPermissionDenied();
-            throw new ProtocolException(ErrorCode.PERMISSION_DENIED, denied);
-        }
-        final PrincipalUsage used = builtIn(principal) ? null :
-            usage.computeIfAbsent(principal.name(), n -> new PrincipalUsage(n, principal.limits(), metrics, System::nanoTime));
-        final Session session = new Session(ch, principal.name(), credential, publisher, hello.stream(),
-            hello.subscription(), used);
-        if (used != null)
-        {
-            used.open(session.durable());
-        }
+        final AdmittedSessions.Session session = sessions.admit(ch, principal, credential,
+            hello.role() == Role.PUBLISHER, hello.stream(), hello.subscription());
         connection.session = session;
         connection.limits.authenticated();
         sessions.add(session);
+        final PrincipalUsage used = session.usage();
         final PrincipalLimits limits = used == null ? PrincipalLimits.NONE : used.limits();
         final int frame = limits.maxFrameLength() > 0 ? Math.min(limits.maxFrameLength(), maxFrameLength) : maxFrameLength;
         then.accept(new Admission(principal.name(), frame, limits.spillQuotaBytes(),
             used == null ? StreamQuota.NONE : used, used == null ? null : used.publishRate()));
     }
 
-    private static boolean builtIn(final Principal principal)
-    {
-        return Principal.DEFAULT.equals(principal.name()) || Principal.ANONYMOUS.equals(principal.name()) ||
-            Principal.INTERNAL.equals(principal.name());
-    }
-
-    // Null when allowed, else the text of PERMISSION_DENIED: the stream and the role.
-    private static String denial(final Principal principal, final boolean publisher, final String stream,
-        final String subscription)
-    {
-        if (!principal.may(publisher, stream))
-        {
-            return "principal '" + principal.name() + "' may not " + (publisher ? "publish to" : "subscribe to") +
-                " stream '" + stream + "'";
-        }
-        if (!subscription.isEmpty() && !principal.subscriptions().permits(subscription))
-        {
-            return "principal '" + principal.name() + "' may not use durable subscription '" + subscription +
-                "' (subscribing to stream '" + stream + "')";
-        }
-        return null;
-    }
-
     private ProtocolException authFailure(final Channel ch, final AuthFailure reason, final String detail)
     {
         metrics.onAuthFailure(reason);
         warnings.warn("authentication of {} failed ({}): {}", ch.remoteAddress(), reason.label(), detail);
-        return new ProtocolException(ErrorCode.AUTH_FAILED, GENERIC_AUTH_FAILURE);
+        return new ProtocolException(ErrorCode.AUTH_FAILED, AdmittedSessions.GENERIC_AUTH_FAILURE);
     }
 
     private static X509Certificate peerCertificate(final Channel ch)
@@ -497,41 +374,7 @@ public final class Gatekeeper implements AutoCloseable
         }
     }
 
-    private static boolean equalInConstantTime(final String offered, final String expected)
-    {
-        return MessageDigest.isEqual(offered.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String digest(final String token)
-    {
-        try
-        {
-            return Base64.getEncoder().encodeToString(
-                MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-        }
-        catch (final NoSuchAlgorithmException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
-    }
-
     // --- reload ---
-
-    private void reloadIfChanged()
-    {
-        try
-        {
-            if (watch.changed())
-            {
-                LOG.info("security files changed: reloading");
-                reload();
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            LOG.error("checking the security files for changes failed", ex);
-        }
-    }
 
     /**
      * Reads the principals file, the TLS files and the metrics token file again. All or nothing: when one cannot be
@@ -544,14 +387,10 @@ public final class Gatekeeper implements AutoCloseable
      */
     public synchronized boolean reload()
     {
-        final Principals newPrincipals;
-        final TlsMaterial newTls;
-        final byte[] newMetricsToken;
+        final SecurityFiles.Contents loaded;
         try
         {
-            newPrincipals = config.principalsFile() == null ? Principals.NONE : PrincipalsFile.load(config.principalsFile());
-            newTls = config.tls() == null ? null : TlsMaterial.load(config.tls());
-            newMetricsToken = metricsToken();
+            loaded = files.load();
         }
         catch (final IllegalArgumentException ex)
         {
@@ -559,76 +398,28 @@ public final class Gatekeeper implements AutoCloseable
             LOG.error("reload failed, the settings in use stay: {}", ex.getMessage());
             return false;
         }
+        final Principals newPrincipals = loaded.principals();
+        final TlsMaterial newTls = loaded.tls();
         principals = newPrincipals;
         tls = newTls;
-        metricsAccess.update(newMetricsToken, newTls);
+        metricsAccess.update(loaded.metricsToken(), newTls);
         metrics.certificate(newTls == null ? null : newTls.notAfter());
-        verifiedTokens.clear();
-        for (final Principal principal : newPrincipals.all())
-        {
-            final PrincipalUsage used = usage.get(principal.name());
-            if (used != null)
-            {
-                used.limits(principal.limits());
-            }
-        }
+        tokens.forgetAll();
+        sessions.limits(newPrincipals);
         // Counted before any connection is closed: a client that sees its close may read the count.
         metrics.onReload(true);
-        int closed = 0;
-        for (final Session session : sessions)
-        {
-            closed += recheck(session, newPrincipals) ? 0 : 1;
-        }
+        final int closed = sessions.recheck(newPrincipals);
         LOG.info("reloaded security settings: {} principals{}; {} connections closed", newPrincipals.all().size(),
             newTls == null ? "" : ", " + newTls, closed);
         return true;
-    }
-
-    // Whether the session keeps its rights under the new principals; if not, its connection is being closed.
-    private boolean recheck(final Session session, final Principals now)
-    {
-        if (Principal.DEFAULT.equals(session.principal) || Principal.ANONYMOUS.equals(session.principal) ||
-            Principal.INTERNAL.equals(session.principal))
-        {
-            return true;
-        }
-        final Principal principal = now.byName(session.principal);
-        final String revoked = principal == null ? "principal '" + session.principal + "' was removed" :
-            !session.credential.stillProves(principal) ? "the " + session.credential + " that proved principal '" +
-                session.principal + "' was withdrawn" : null;
-        if (revoked != null)
-        {
-            metrics.onAuthFailure(AuthFailure.REVOKED);
-            LOG.warn("closing {} after a reload: {}", session.channel.remoteAddress(), revoked);
-            close(session, new ProtocolException(ErrorCode.AUTH_FAILED, GENERIC_AUTH_FAILURE));
-            return false;
-        }
-        final String denied = denial(principal, session.publisher, session.stream, session.subscription);
-        if (denied != null)
-        {
-            metrics.onPermissionDenied();
-            LOG.warn("closing {} after a reload: {}", session.channel.remoteAddress(), denied);
-            close(session, new ProtocolException(ErrorCode.PERMISSION_DENIED, denied));
-            return false;
-        }
-        return true;
-    }
-
-    private static void close(final Session session, final ProtocolException error)
-    {
-        // Through the pipeline like any protocol error: the last handler sends the ERROR, logs and closes.
-        session.channel.eventLoop().execute(() -> session.channel.pipeline().fireExceptionCaught(error));
     }
 
     /** Stops the threads that check tokens and watch files. */
     @Override
     public void close()
     {
-        verifier.shutdownNow();
-        if (reloader != null)
-        {
-            reloader.shutdownNow();
-        }
+        tokens.close();
+        files.close();
     }
 
     /** One connection, from its accept: which listener's limits it counts against, and its session once admitted. */
@@ -637,41 +428,12 @@ public final class Gatekeeper implements AutoCloseable
         final ConnectionLimits limits;
         final boolean internal;
         // Set on the event loop when admitted; read by the close listener, on the same loop.
-        Session session;
+        AdmittedSessions.Session session;
 
         Connection(final ConnectionLimits limits, final boolean internal)
         {
             this.limits = limits;
             this.internal = internal;
-        }
-    }
-
-    /** An admitted connection: who it is, what proved it, what it uses; what a reload checks again. */
-    private static final class Session
-    {
-        final Channel channel;
-        final String principal;
-        final Credential credential;
-        final boolean publisher;
-        final String stream;
-        final String subscription;
-        final PrincipalUsage usage;
-
-        Session(final Channel channel, final String principal, final Credential credential, final boolean publisher,
-            final String stream, final String subscription, final PrincipalUsage usage)
-        {
-            this.channel = channel;
-            this.principal = principal;
-            this.credential = credential;
-            this.publisher = publisher;
-            this.stream = stream;
-            this.subscription = subscription;
-            this.usage = usage;
-        }
-
-        boolean durable()
-        {
-            return !subscription.isEmpty();
         }
     }
 }

@@ -2,7 +2,7 @@ package io.sluice.server.security;
 
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Hello;
-import io.sluice.server.RelayConfigFile;
+import io.sluice.server.PlainYaml;
 import io.sluice.server.Units;
 
 import javax.security.auth.x500.X500Principal;
@@ -53,7 +53,7 @@ final class PrincipalsFile
      */
     static Principals load(final Path file)
     {
-        return parse(RelayConfigFile.readText(file, "principals file"), file.toString());
+        return parse(PlainYaml.readText(file, "principals file"), file.toString());
     }
 
     /**
@@ -64,7 +64,7 @@ final class PrincipalsFile
      */
     static Principals parse(final String yaml, final String source)
     {
-        return new PrincipalsFile(source).read(RelayConfigFile.readYaml(yaml, source));
+        return new PrincipalsFile(source).read(PlainYaml.read(yaml, source));
     }
 
     private Principals read(final Object root)

@@ -193,6 +193,29 @@ class RelayCommandTest
     }
 
     @Test
+    void streamLoopAffinityFlag() throws Exception
+    {
+        assertEquals(false, configFor().streamLoopAffinity());
+        assertTrue(configFor("--stream-loop-affinity").streamLoopAffinity());
+        assertTrue(configFor("--stream-loop-affinity=true").streamLoopAffinity());
+        assertEquals(false, configFor("--stream-loop-affinity=false").streamLoopAffinity());
+
+        final Path file = file("stream-loop-affinity: true\n");
+        assertTrue(configFor("--config", file.toString()).streamLoopAffinity());
+        assertEquals(false, configFor("--config", file.toString(), "--stream-loop-affinity=false").streamLoopAffinity());
+
+        assertEquals(2, execute("--stream-loop-affinity=maybe", "--port", "0"));
+        assertTrue(err.toString().contains("--stream-loop-affinity"), err::toString);
+    }
+
+    @Test
+    void helpShowsStreamLoopAffinity()
+    {
+        assertEquals(0, execute("--help"));
+        assertTrue(out.toString().contains("--stream-loop-affinity[=BOOL]"), out::toString);
+    }
+
+    @Test
     void helpDescribesEveryOption()
     {
         assertEquals(0, execute("--help"));
