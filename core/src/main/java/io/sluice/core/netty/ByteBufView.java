@@ -7,9 +7,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * A reusable Agrona view of a {@link ByteBuf}'s memory, indexed like the ByteBuf: the one place that knows how to
  * reach a buffer's memory (address, array or NIO view), for loops that read every header of a run and for writers that
- * fill a buffer they own. Netty checks the reference count and the bounds on every {@code get}; at millions of frames a second those
- * checks were most of the relay's time walking frames. Here the view is pointed once per buffer and each read is a
- * plain load (Agrona's bounds check against the buffer's capacity stays).
+ * fill a buffer they own. Netty checks the reference count and the bounds on every {@code get}; at millions of frames
+ * a second those checks were most of the relay's time walking frames. Here the view is pointed once per buffer and
+ * each read is a plain load (Agrona's bounds check against the buffer's capacity stays).
  * <p>
  * Never {@link ByteBuf#internalNioBuffer}: that hands out a cached {@code ByteBuffer} of the root buffer, not safe when
  * duplicates of one read buffer are read on several event loops at once (a run fanned out to lanes on other threads).

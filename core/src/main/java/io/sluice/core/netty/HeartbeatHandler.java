@@ -45,7 +45,8 @@ public final class HeartbeatHandler extends ChannelDuplexHandler
     {
         if (intervalMs <= 0 || timeoutMs <= intervalMs)
         {
-            throw new IllegalArgumentException("need 0 < interval (" + intervalMs + " ms) < timeout (" + timeoutMs + " ms)");
+            throw new IllegalArgumentException(
+                "need 0 < interval (" + intervalMs + " ms) < timeout (" + timeoutMs + " ms)");
         }
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);

@@ -46,7 +46,8 @@ public final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter
      * @param warnings the shared rate limiter for WARN lines.
      * @param onError told of every protocol error; the int is 1 (for a counter).
      */
-    public ProtocolErrorHandler(final String side, final RateLimitedLogger warnings, final ObjIntConsumer<ErrorCode> onError)
+    public ProtocolErrorHandler(
+        final String side, final RateLimitedLogger warnings, final ObjIntConsumer<ErrorCode> onError)
     {
         this.side = side;
         this.warnings = warnings;

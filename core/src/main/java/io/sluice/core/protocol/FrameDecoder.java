@@ -21,9 +21,10 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  * Emits {@link ByteBuf} slices of each socket read: consecutive complete DATA frames come out as one slice
  * (a <em>run</em>), so that the next handler moves a whole read's worth of messages at once; every other frame
  * comes out alone. The slices implement {@link DataRun}: the walk that cuts a run also counts its frames and notes
- * whether they come from one source in order, so the next handler need not walk it again. The receiver owns each slice and must release it, on any thread; the slice objects are reused once
- * released, so decoding allocates nothing per read in steady state. Each slice goes down the pipeline before the
- * next is cut, so {@link #discardInput()} stops the rest of a read once a handler refused a frame.
+ * whether they come from one source in order, so the next handler need not walk it again. The receiver owns each
+ * slice and must release it, on any thread; the slice objects are reused once released, so decoding allocates
+ * nothing per read in steady state. Each slice goes down the pipeline before the next is cut, so
+ * {@link #discardInput()} stops the rest of a read once a handler refused a frame.
  * <p>
  * Only a frame split across two reads is copied, into a buffer of its own, and emitted alone once whole. (Netty's
  * {@code ByteToMessageDecoder} would append every read behind the split frame's start instead: a copy of the whole
@@ -71,7 +72,8 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
     {
         if (maxFrameLength < HEADER_LENGTH)
         {
-            throw new IllegalArgumentException("maxFrameLength " + maxFrameLength + " < header length " + HEADER_LENGTH);
+            throw new IllegalArgumentException(
+                "maxFrameLength " + maxFrameLength + " < header length " + HEADER_LENGTH);
         }
         this.maxFrameLength = maxFrameLength;
     }
@@ -403,7 +405,8 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
             final int flags = in.getShort(index + FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
             if ((flags & ~KNOWN_FLAGS) != 0)
             {
-                throw new ProtocolException(ErrorCode.BAD_FLAGS, "flags 0x" + Integer.toHexString(flags) + " set undefined bits");
+                throw new ProtocolException(
+                    ErrorCode.BAD_FLAGS, "flags 0x" + Integer.toHexString(flags) + " set undefined bits");
             }
             if ((flags & FLAG_KEYED) != 0 && type != FrameType.DATA)
             {

@@ -15,9 +15,15 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  */
 public final class Frames
 {
-    /** GAP payload: from sequence (int64), to sequence inclusive (int64), dropped count (int64), reason (int32), reserved (int32). */
+    /**
+     * GAP payload: from sequence (int64), to sequence inclusive (int64), dropped count (int64), reason (int32),
+     * reserved (int32).
+     */
     public static final int GAP_PAYLOAD_LENGTH = 32;
-    /** WELCOME payload: heartbeat interval ms (int32), heartbeat timeout ms (int32), max frame length (int32), reserved (int32). */
+    /**
+     * WELCOME payload: heartbeat interval ms (int32), heartbeat timeout ms (int32), max frame length (int32),
+     * reserved (int32).
+     */
     public static final int WELCOME_PAYLOAD_LENGTH = 16;
     /** Longest error text, in bytes. */
     public static final int MAX_ERROR_TEXT_LENGTH = 1024;
@@ -229,7 +235,12 @@ public final class Frames
      * Writes a header-only frame (ACK, HEARTBEAT, CLOSE) at the writer index.
      */
     public static void writeEmpty(
-        final ByteBuf out, final int type, final int streamId, final int sourceId, final long sequence, final long timestampNanos)
+        final ByteBuf out,
+        final int type,
+        final int streamId,
+        final int sourceId,
+        final long sequence,
+        final long timestampNanos)
     {
         writeHeader(out, HEADER_LENGTH, type, 0, streamId, sourceId, sequence, timestampNanos);
     }
@@ -300,7 +311,8 @@ public final class Frames
      * @param timestampNanos sender's clock.
      * @return an ERROR frame: code (int32), text length (uint16), UTF-8 text.
      */
-    public static ByteBuf error(final ByteBufAllocator alloc, final ErrorCode code, final String text, final long timestampNanos)
+    public static ByteBuf error(
+        final ByteBufAllocator alloc, final ErrorCode code, final String text, final long timestampNanos)
     {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > MAX_ERROR_TEXT_LENGTH)
@@ -339,7 +351,8 @@ public final class Frames
         {
             return "(ERROR frame without text)";
         }
-        final int textLength = Math.min(buf.getUnsignedShort(index + HEADER_LENGTH + 4), frameLength - HEADER_LENGTH - 6);
+        final int textLength = Math.min(
+            buf.getUnsignedShort(index + HEADER_LENGTH + 4), frameLength - HEADER_LENGTH - 6);
         return buf.toString(index + HEADER_LENGTH + 6, textLength, StandardCharsets.UTF_8);
     }
 }

@@ -48,11 +48,13 @@ public final class Pem
         final Collection<? extends java.security.cert.Certificate> certificates;
         try
         {
-            certificates = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(bytes));
+            certificates = CertificateFactory.getInstance("X.509")
+                .generateCertificates(new ByteArrayInputStream(bytes));
         }
         catch (final CertificateException ex)
         {
-            throw new IllegalArgumentException(what + " " + file + " holds no readable PEM certificate: " + ex.getMessage(), ex);
+            throw new IllegalArgumentException(
+                what + " " + file + " holds no readable PEM certificate: " + ex.getMessage(), ex);
         }
         final List<X509Certificate> list = new ArrayList<>();
         for (final java.security.cert.Certificate certificate : certificates)
@@ -61,7 +63,8 @@ public final class Pem
         }
         if (list.isEmpty())
         {
-            throw new IllegalArgumentException(what + " " + file + " holds no certificate (expected -----BEGIN CERTIFICATE-----)");
+            throw new IllegalArgumentException(
+                what + " " + file + " holds no certificate (expected -----BEGIN CERTIFICATE-----)");
         }
         return list;
     }

@@ -54,7 +54,8 @@ public final class LeakDetectionExtension implements BeforeAllCallback, AfterAll
     {
         if (ResourceLeakDetector.getLevel() != ResourceLeakDetector.Level.PARANOID)
         {
-            fail("tests must run with -Dio.netty.leakDetection.level=paranoid (was " + ResourceLeakDetector.getLevel() + ")");
+            fail("tests must run with -Dio.netty.leakDetection.level=paranoid (was "
+                + ResourceLeakDetector.getLevel() + ")");
         }
         synchronized (LEAKS)
         {

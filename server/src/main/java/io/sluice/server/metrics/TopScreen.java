@@ -3,23 +3,22 @@ package io.sluice.server.metrics;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Renders one frame of {@code sluice top} from two consecutive scrapes of a relay's {@code /metrics}: a header
  * with the relay's address, uptime and connection totals, then one row per stream and, under it, one row per
- * subscriber, largest lag first, then one row per bridge ({@link TopBridges}). Rates come from the difference between
- * the two scrapes. A subscriber row's THROTTLED is the blame: the share of its stream's publishers' time its lane held
- * them paused.
+ * subscriber, largest lag first ({@link TopLanes}), then one row per bridge ({@link TopBridges}). Rates come from the
+ * difference between the two scrapes. A subscriber row's THROTTLED is the blame: the share of its stream's
+ * publishers' time its lane held them paused. Also the cell formats the other parts of the screen share.
  */
 public final class TopScreen
 {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
-    private static final String NONE = "-";
+    /** An unknown figure. */
+    static final String NONE = "-";
     private static final String[] HEADINGS =
         {"STREAM / SUBSCRIBER", "STRATEGY", "TIER", "STATE", "IN/s", "OUT/s", "WAITING", "LAG", "QUEUED", "MEMORY",
             "DISK", "SPILLED", "DROPPED", "THROTTLED", "PUBS", "SUBS"};
@@ -53,8 +52,29 @@ public final class TopScreen
         final PrometheusText before = previous == null ? null : previous.text();
         final double seconds = interval(previous, current);
         final StringBuilder out = new StringBuilder(2048);
+        header(now, before, seconds, current.time(), source, out);
+        final List<String[]> rows = rows(now, before, seconds);
+        if (rows.size() == 1)
+        {
+            out.append("no streams yet: nothing has published or subscribed since the relay started\n");
+        }
+        else
+        {
+            table(rows, LEFT_ALIGNED, out);
+        }
+        TopBridges.render(now, before, seconds, out);
+        return out.toString();
+    }
 
-        // Header: who, how long, and the relay-wide totals.
+    // Who, how long, and the relay-wide totals.
+    private static void header(
+        final PrometheusText now,
+        final PrometheusText before,
+        final double seconds,
+        final LocalTime time,
+        final String source,
+        final StringBuilder out)
+    {
         final String address = now.samples(MetricNames.RELAY_INFO).isEmpty() ? "?"
             : now.samples(MetricNames.RELAY_INFO).get(0).label("address");
         final String version = now.samples(MetricNames.RELAY_INFO).isEmpty() ? "?"
@@ -62,7 +82,7 @@ public final class TopScreen
         out.append("sluice relay ").append(address).append(" (").append(version).append(")")
             .append("   up ").append(duration(now.sum(MetricNames.RELAY_UPTIME)))
             .append("   ").append(source)
-            .append("   ").append(CLOCK.format(current.time())).append('\n');
+            .append("   ").append(CLOCK.format(time)).append('\n');
 
         final long publishers = (long)now.sum(MetricNames.PUBLISHERS);
         final long subscribers = (long)now.sum(MetricNames.SUBSCRIBERS);
@@ -74,14 +94,16 @@ public final class TopScreen
         if (before != null)
         {
             final double newErrors = now.sum(MetricNames.PROTOCOL_ERRORS) - before.sum(MetricNames.PROTOCOL_ERRORS);
-            out.append(" (+").append((long)Math.max(0, newErrors)).append(" in ").append(String.format(Locale.ROOT, "%.1fs", seconds)).append(')');
+            out.append(" (+").append((long)Math.max(0, newErrors)).append(" in ")
+                .append(String.format(Locale.ROOT, "%.1fs", seconds)).append(')');
         }
         final StringBuilder codes = new StringBuilder();
         for (final PrometheusText.Sample s : now.samples(MetricNames.PROTOCOL_ERRORS))
         {
             if (s.value() > 0)
             {
-                codes.append(codes.length() == 0 ? "" : ", ").append(s.label(MetricNames.CODE)).append(' ').append(count(s.value()));
+                codes.append(codes.length() == 0 ? "" : ", ").append(s.label(MetricNames.CODE)).append(' ')
+                    .append(count(s.value()));
             }
         }
         if (codes.length() > 0)
@@ -89,31 +111,30 @@ public final class TopScreen
             out.append(" [").append(codes).append(']');
         }
         out.append("\n\n");
+    }
 
-        // Table.
-        final Map<String, List<Lane>> lanesByStream = lanes(now, before);
+    // The headings, then per stream (largest lag first) its row and its subscribers' rows.
+    private static List<String[]> rows(final PrometheusText now, final PrometheusText before, final double seconds)
+    {
+        final Map<String, List<TopLane>> lanesByStream = TopLanes.byStream(now, before);
         final List<String[]> rows = new ArrayList<>();
         rows.add(HEADINGS);
-        final Map<String, Double> streamIn = byStream(now, MetricNames.STREAM_RECEIVED_MESSAGES);
-        final Map<String, Double> streamInBefore = before == null ? Map.of() : byStream(before, MetricNames.STREAM_RECEIVED_MESSAGES);
-        final Map<String, Double> throttled = byStream(now, MetricNames.STREAM_THROTTLED_SECONDS);
-        final Map<String, Double> throttledBefore = before == null ? Map.of() : byStream(before, MetricNames.STREAM_THROTTLED_SECONDS);
-        final Map<String, Double> streamPublishers = byStream(now, MetricNames.STREAM_PUBLISHERS);
-        final Map<String, Double> streamSubscribers = byStream(now, MetricNames.STREAM_SUBSCRIBERS);
-        final TreeMap<String, Double> lagByStream = new TreeMap<>();
-        streamIn.keySet().forEach(n -> lagByStream.put(n, 0.0));
-        lanesByStream.forEach((n, lanes) -> lagByStream.put(n, lanes.stream().mapToDouble(l -> orZero(l.lag)).max().orElse(0)));
-        final List<String> names = new ArrayList<>(lagByStream.keySet());
-        // Largest lag first: the stream to look at comes to the top.
-        names.sort(java.util.Comparator.comparingDouble((String n) -> -lagByStream.get(n)));
-        for (final String stream : names)
+        final Map<String, Double> streamIn = TopLanes.sumByStream(now, MetricNames.STREAM_RECEIVED_MESSAGES);
+        final Map<String, Double> streamInBefore =
+            before == null ? Map.of() : TopLanes.sumByStream(before, MetricNames.STREAM_RECEIVED_MESSAGES);
+        final Map<String, Double> throttled = TopLanes.sumByStream(now, MetricNames.STREAM_THROTTLED_SECONDS);
+        final Map<String, Double> throttledBefore =
+            before == null ? Map.of() : TopLanes.sumByStream(before, MetricNames.STREAM_THROTTLED_SECONDS);
+        final Map<String, Double> streamPublishers = TopLanes.sumByStream(now, MetricNames.STREAM_PUBLISHERS);
+        final Map<String, Double> streamSubscribers = TopLanes.sumByStream(now, MetricNames.STREAM_SUBSCRIBERS);
+        for (final String stream : TopLanes.streamsByLag(streamIn.keySet(), lanesByStream))
         {
-            final List<Lane> lanes = lanesByStream.getOrDefault(stream, List.of());
+            final List<TopLane> lanes = lanesByStream.getOrDefault(stream, List.of());
             final double pubs = streamPublishers.getOrDefault(stream, 0.0);
-            final Lane sum = new Lane("", "", null, "");
+            final TopLane sum = new TopLane("", "", null, "");
             boolean outKnown = !lanes.isEmpty() && before != null;
             double outRate = 0;
-            for (final Lane lane : lanes)
+            for (final TopLane lane : lanes)
             {
                 final double r = lane.rate(lane.sent, lane.sentBefore, seconds);
                 outKnown &= !Double.isNaN(r);
@@ -131,7 +152,7 @@ public final class TopScreen
                 rate(streamIn.get(stream), streamInBefore.get(stream), seconds),
                 outKnown ? count(outRate) : NONE,
                 any ? count(sum.waiting) : NONE,
-                any ? lag(lagByStream.get(stream)) : NONE,
+                any ? lag(TopLanes.largestLag(lanes)) : NONE,
                 any ? fill(sum.queued, sum.queuedFill) : NONE,
                 any ? fill(sum.memory, sum.memoryFill) : NONE,
                 any ? fill(sum.disk, sum.diskFill) : NONE,
@@ -140,37 +161,34 @@ public final class TopScreen
                 percent(throttledShare),
                 count(pubs),
                 count(streamSubscribers.getOrDefault(stream, (double)lanes.size()))});
-            for (final Lane lane : lanes)
+            for (final TopLane lane : lanes)
             {
-                rows.add(new String[] {
-                    "  " + lane.subscriber + (lane.subscription.isEmpty() ? "" : " [" + lane.subscription + "]"),
-                    lane.strategy,
-                    lane.tier,
-                    lane.state,
-                    format(lane.rate(lane.accepted, lane.acceptedBefore, seconds)),
-                    format(lane.rate(lane.sent, lane.sentBefore, seconds)),
-                    count(lane.waiting),
-                    lag(lane.lag),
-                    fill(lane.queued, lane.queuedFill),
-                    fill(lane.memory, lane.memoryFill),
-                    fill(lane.disk, lane.diskFill),
-                    count(lane.spilled),
-                    count(lane.dropped),
-                    percent(before == null || seconds <= 0 || lane.heldBefore == null ? Double.NaN
-                        : (lane.held - lane.heldBefore) / (seconds * Math.max(1, pubs))),
-                    "", ""});
+                rows.add(laneRow(lane, before, seconds, pubs));
             }
         }
-        if (rows.size() == 1)
-        {
-            out.append("no streams yet: nothing has published or subscribed since the relay started\n");
-        }
-        else
-        {
-            table(rows, LEFT_ALIGNED, out);
-        }
-        TopBridges.render(now, before, seconds, out);
-        return out.toString();
+        return rows;
+    }
+
+    private static String[] laneRow(
+        final TopLane lane, final PrometheusText before, final double seconds, final double pubs)
+    {
+        return new String[] {
+            "  " + lane.subscriber + (lane.subscription.isEmpty() ? "" : " [" + lane.subscription + "]"),
+            lane.strategy,
+            lane.tier,
+            lane.state,
+            format(lane.rate(lane.accepted, lane.acceptedBefore, seconds)),
+            format(lane.rate(lane.sent, lane.sentBefore, seconds)),
+            count(lane.waiting),
+            lag(lane.lag),
+            fill(lane.queued, lane.queuedFill),
+            fill(lane.memory, lane.memoryFill),
+            fill(lane.disk, lane.diskFill),
+            count(lane.spilled),
+            count(lane.dropped),
+            percent(before == null || seconds <= 0 || lane.heldBefore == null ? Double.NaN
+                : (lane.held - lane.heldBefore) / (seconds * Math.max(1, pubs))),
+            "", ""};
     }
 
     /** The seconds between two scrapes, by the relay's own clock when it is in both, else by ours. */
@@ -180,180 +198,14 @@ public final class TopScreen
         {
             return 0;
         }
-        final double relaySeconds = current.text().sum(MetricNames.RELAY_UPTIME) - previous.text().sum(MetricNames.RELAY_UPTIME);
-        if (relaySeconds > 0 && current.text().has(MetricNames.RELAY_UPTIME) && previous.text().has(MetricNames.RELAY_UPTIME))
+        final PrometheusText now = current.text();
+        final PrometheusText before = previous.text();
+        final double relaySeconds = now.sum(MetricNames.RELAY_UPTIME) - before.sum(MetricNames.RELAY_UPTIME);
+        if (relaySeconds > 0 && now.has(MetricNames.RELAY_UPTIME) && before.has(MetricNames.RELAY_UPTIME))
         {
             return relaySeconds;
         }
         return (current.nanoTime() - previous.nanoTime()) / 1e9;
-    }
-
-    private static Map<String, Double> byStream(final PrometheusText text, final String name)
-    {
-        final Map<String, Double> map = new LinkedHashMap<>();
-        for (final PrometheusText.Sample s : text.samples(name))
-        {
-            map.merge(s.label(MetricNames.STREAM), s.value(), Double::sum);
-        }
-        return map;
-    }
-
-    private static String laneKey(final PrometheusText.Sample s)
-    {
-        return s.label(MetricNames.STREAM) + '\u0000' + s.label(MetricNames.SUBSCRIBER) + '\u0000'
-            + s.label(MetricNames.SUBSCRIPTION) + '\u0000' + s.label(MetricNames.STRATEGY);
-    }
-
-    private static Map<String, Double> byLane(final PrometheusText text, final String name)
-    {
-        final Map<String, Double> map = new LinkedHashMap<>();
-        if (text != null)
-        {
-            for (final PrometheusText.Sample s : text.samples(name))
-            {
-                map.merge(laneKey(s), s.value(), Double::sum);
-            }
-        }
-        return map;
-    }
-
-    private static Map<String, List<Lane>> lanes(final PrometheusText now, final PrometheusText before)
-    {
-        final Map<String, Double> accepted = byLane(now, MetricNames.SUBSCRIBER_ACCEPTED_MESSAGES);
-        final Map<String, Double> acceptedBefore = byLane(before, MetricNames.SUBSCRIBER_ACCEPTED_MESSAGES);
-        final Map<String, Double> sentBefore = byLane(before, MetricNames.SUBSCRIBER_SENT_MESSAGES);
-        final Map<String, Double> waiting = byLane(now, MetricNames.SUBSCRIBER_WAITING_MESSAGES);
-        final Map<String, Double> queued = byLane(now, MetricNames.SUBSCRIBER_QUEUED_BYTES);
-        final Map<String, Double> queuedLimit = byLane(now, MetricNames.SUBSCRIBER_QUEUED_LIMIT_BYTES);
-        final Map<String, Double> memory = byLane(now, MetricNames.SUBSCRIBER_MEMORY_BYTES);
-        final Map<String, Double> memoryLimit = byLane(now, MetricNames.SUBSCRIBER_MEMORY_LIMIT_BYTES);
-        final Map<String, Double> disk = byLane(now, MetricNames.SUBSCRIBER_DISK_BYTES);
-        final Map<String, Double> diskLimit = byLane(now, MetricNames.SUBSCRIBER_DISK_LIMIT_BYTES);
-        final Map<String, Double> spilled = byLane(now, MetricNames.SUBSCRIBER_SPILLED_MESSAGES);
-        final Map<String, Double> dropped = byLane(now, MetricNames.SUBSCRIBER_DROPPED_MESSAGES);
-        final Map<String, Double> lag = byLane(now, MetricNames.SUBSCRIBER_LAG_SECONDS);
-        final Map<String, Double> held = byLane(now, MetricNames.PRODUCER_THROTTLED_SECONDS);
-        final Map<String, Double> heldBefore = byLane(before, MetricNames.PRODUCER_THROTTLED_SECONDS);
-        final Map<String, String> states = new LinkedHashMap<>();
-        for (final PrometheusText.Sample s : now.samples(MetricNames.SUBSCRIBER_STATE))
-        {
-            if (s.value() > 0)
-            {
-                states.put(laneKey(s), s.label(MetricNames.STATE));
-            }
-        }
-        final Map<String, String> tiers = new LinkedHashMap<>();
-        for (final PrometheusText.Sample s : now.samples(MetricNames.SUBSCRIBER_TIER))
-        {
-            if (s.value() > 0)
-            {
-                tiers.put(laneKey(s), s.label(MetricNames.TIER));
-            }
-        }
-        final Map<String, List<Lane>> byStream = new TreeMap<>();
-        final TreeMap<String, PrometheusText.Sample> sorted = new TreeMap<>();
-        for (final PrometheusText.Sample s : now.samples(MetricNames.SUBSCRIBER_SENT_MESSAGES))
-        {
-            sorted.put(laneKey(s), s);
-        }
-        for (final Map.Entry<String, PrometheusText.Sample> e : sorted.entrySet())
-        {
-            final String key = e.getKey();
-            final PrometheusText.Sample s = e.getValue();
-            final Lane lane = new Lane(s.label(MetricNames.SUBSCRIBER), s.label(MetricNames.SUBSCRIPTION),
-                s.label(MetricNames.STRATEGY), tiers.getOrDefault(key, NONE));
-            lane.sent = s.value();
-            lane.sentBefore = sentBefore.get(key);
-            lane.accepted = accepted.getOrDefault(key, 0.0);
-            lane.acceptedBefore = acceptedBefore.get(key);
-            lane.waiting = waiting.getOrDefault(key, 0.0);
-            lane.queued = queued.getOrDefault(key, 0.0);
-            lane.queuedFill = share(lane.queued, queuedLimit.get(key));
-            lane.memory = memory.getOrDefault(key, 0.0);
-            lane.memoryFill = share(lane.memory, memoryLimit.get(key));
-            lane.disk = disk.getOrDefault(key, 0.0);
-            lane.diskFill = share(lane.disk, diskLimit.get(key));
-            lane.spilled = spilled.getOrDefault(key, 0.0);
-            lane.dropped = dropped.getOrDefault(key, 0.0);
-            lane.lag = lag.getOrDefault(key, Double.NaN);
-            lane.held = held.getOrDefault(key, 0.0);
-            lane.heldBefore = heldBefore.get(key);
-            lane.state = states.getOrDefault(key, NONE);
-            byStream.computeIfAbsent(s.label(MetricNames.STREAM), k -> new ArrayList<>()).add(lane);
-        }
-        for (final List<Lane> lanes : byStream.values())
-        {
-            lanes.sort(java.util.Comparator.comparingDouble((Lane l) -> -orZero(l.lag)));
-        }
-        return byStream;
-    }
-
-    private static double orZero(final double value)
-    {
-        return Double.isNaN(value) ? 0 : value;
-    }
-
-    private static double share(final double used, final Double limit)
-    {
-        return limit == null || limit <= 0 ? Double.NaN : used / limit;
-    }
-
-    /** One subscriber's row; for a stream's row, the sum of its subscribers' (fills: the fullest). */
-    private static final class Lane
-    {
-        final String subscriber;
-        final String subscription;
-        String strategy;
-        final String tier;
-        double sent;
-        Double sentBefore;
-        double accepted;
-        Double acceptedBefore;
-        double waiting;
-        double queued;
-        double queuedFill = Double.NaN;
-        double memory;
-        double memoryFill = Double.NaN;
-        double disk;
-        double diskFill = Double.NaN;
-        double spilled;
-        double dropped;
-        double lag = Double.NaN;
-        double held;
-        Double heldBefore;
-        String state = NONE;
-
-        Lane(final String subscriber, final String subscription, final String strategy, final String tier)
-        {
-            this.subscriber = subscriber;
-            this.subscription = subscription;
-            this.strategy = strategy;
-            this.tier = tier;
-        }
-
-        void add(final Lane lane)
-        {
-            strategy = strategy == null || strategy.equals(lane.strategy) ? lane.strategy : "mixed";
-            waiting += lane.waiting;
-            queued += lane.queued;
-            queuedFill = max(queuedFill, lane.queuedFill);
-            memory += lane.memory;
-            memoryFill = max(memoryFill, lane.memoryFill);
-            disk += lane.disk;
-            diskFill = max(diskFill, lane.diskFill);
-            spilled += lane.spilled;
-            dropped += lane.dropped;
-        }
-
-        double rate(final double now, final Double before, final double seconds)
-        {
-            return before == null || seconds <= 0 || now < before ? Double.NaN : (now - before) / seconds;
-        }
-
-        private static double max(final double a, final double b)
-        {
-            return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.max(a, b);
-        }
     }
 
     /** Bytes, then how full (right-aligned in four characters, blank when there is no limit). */
