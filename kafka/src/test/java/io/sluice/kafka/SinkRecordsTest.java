@@ -5,6 +5,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,7 @@ class SinkRecordsTest
         assertEquals(KafkaSink.HEADER_SEQUENCE, headers.get(1).key());
         assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, headers.get(1).value());
         assertEquals(KafkaSink.HEADER_TIMESTAMP, headers.get(2).key());
-        assertEquals(1_700_000_000_123_456_789L, java.nio.ByteBuffer.wrap(headers.get(2).value()).getLong());
+        assertEquals(1_700_000_000_123_456_789L, ByteBuffer.wrap(headers.get(2).value()).getLong());
     }
 
     @Test
