@@ -173,8 +173,8 @@ final class RunSampler
         // Drops the relay counted but has not announced to a consumer (yet) are not "on their way".
         final long accountedDrops = Math.max(dropped, sample == null ? 0 : sample.dropped());
         return new RunResult(name, link.name(), strategy, spec, intended, sum(producers), expected, delivered, dropped,
-            byReason, sample == null ? 0 : sample.spilled(), expected - delivered - accountedDrops, backPressured, peakMemory,
-            peakDisk, seconds, (sentAtTo - sentAtFrom) / seconds, (deliveredAtTo - deliveredAtFrom) / seconds, total,
+            byReason, sample == null ? 0 : sample.spilled(), expected - delivered - accountedDrops, backPressured,
+            peakMemory, peakDisk, seconds, (sentAtTo - sentAtFrom) / seconds, (deliveredAtTo - deliveredAtFrom) / seconds, total,
             timeline);
     }
 
@@ -184,7 +184,8 @@ final class RunSampler
         {
             return;
         }
-        progress.printf(Locale.ROOT, "%-24s %4.0fs  in %,10.0f/s  out %,10.0f/s  buffered %9s  spilled %,10d  dropped %,10d  p99 %s%n",
+        progress.printf(Locale.ROOT,
+            "%-24s %4.0fs  in %,10.0f/s  out %,10.0f/s  buffered %9s  spilled %,10d  dropped %,10d  p99 %s%n",
             name, point.seconds(), point.inPerSecond(), point.outPerSecond(), Format.bytes(point.memoryBytes()),
             point.spilled(), point.dropped(), point.outPerSecond() == 0 ? "-" : Format.micros(point.p99Micros()));
         progress.flush();
@@ -195,7 +196,8 @@ final class RunSampler
      * consumers received what the relay did not count as dropped (a relay may announce a drop at the tail of a stream
      * only with the next message, which never comes).
      */
-    private boolean allAccounted(final List<LoadConsumer> consumers, final long[] expectedByStream, final RelayProbe.Sample sample)
+    private boolean allAccounted(final List<LoadConsumer> consumers, final long[] expectedByStream,
+        final RelayProbe.Sample sample)
     {
         boolean each = true;
         long expected = 0;
