@@ -10,18 +10,13 @@ import io.sluice.core.ring.FrameRing;
 import io.sluice.core.util.EpochClock;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.LongArrayList;
-import org.agrona.collections.LongArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 import java.nio.ByteOrder;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -37,7 +32,8 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  * relay stop reading this connection, the socket fills, and offer says so: that is the backpressure.
  * <p>
  * Sequence numbers are stamped in ring order by the event loop, so offer is safe from several threads and each
- * message's sequence reflects the order the relay receives them in.
+ * message's sequence reflects the order the relay receives them in. {@link #sendAsync} goes through the same ring;
+ * {@link AsyncSends} keeps its backlog and futures.
  */
 public final class Publication extends PublicationEndpoint
 {
@@ -51,17 +47,14 @@ public final class Publication extends PublicationEndpoint
     public static final long MESSAGE_TOO_LARGE = -5;
 
     private static final int CHUNK_BYTES = 64 * 1024;
-    private static final int MSG_ASYNC = 2;
 
     private final FrameRing ring;
     private final RingBuffer ringBuffer;
     private final UnsafeBuffer ringMemory;
-    private final int maxPendingAsync;
-    private final Executor callbacks;
+    private final AsyncSends asyncSends;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
     private final org.agrona.concurrent.MessageHandler recordHandler = this::onRecord;
-    private final UnsafeBuffer backlogView = new UnsafeBuffer(new byte[0]);
     private final Handler handler = new Handler();
 
     // Event loop only.
@@ -72,26 +65,16 @@ public final class Publication extends PublicationEndpoint
     private MutableDirectBuffer chunkMemory;
     private int chunkPosition;
     private int chunkCapacity;
-    private final LongArrayQueue asyncSequences = new LongArrayQueue(Long.MIN_VALUE);
-    private final ArrayDeque<CompletableFuture<Long>> asyncAwaitingAck = new ArrayDeque<>();
-
-    // Guarded by asyncLock: futures of async messages in the ring, in ring order, and the backlog of async
-    // sends that did not fit yet.
-    private final Object asyncLock = new Object();
-    private final ArrayDeque<CompletableFuture<Long>> asyncInRing = new ArrayDeque<>();
-    private final ArrayDeque<PendingSend> asyncBacklog = new ArrayDeque<>();
-    private int asyncPending;
 
     Publication(final String stream, final Channel channel, final int maxMessageLength, final int maxPendingAsync,
         final Executor callbacks, final java.util.function.Consumer<AutoCloseable> onClose)
     {
         super(stream, channel, onClose);
-        this.callbacks = callbacks;
         this.ring = FrameRing.forFrames(HEADER_LENGTH + maxMessageLength, 256 * 1024, true);
         this.ringBuffer = ring.ring();
         this.ringMemory = ring.buffer();
         this.maxPayloadLength = Math.min(maxMessageLength, ring.maxFrameLength() - HEADER_LENGTH);
-        this.maxPendingAsync = maxPendingAsync;
+        this.asyncSends = new AsyncSends(new AsyncRing(), maxPendingAsync, callbacks);
     }
 
     @Override
@@ -244,65 +227,8 @@ public final class Publication extends PublicationEndpoint
                 "payload of " + length + " bytes exceeds the maximum of " + maxPayloadLength));
             return future;
         }
-        synchronized (asyncLock)
-        {
-            if (asyncPending >= maxPendingAsync)
-            {
-                future.completeExceptionally(new BackPressuredException(asyncPending + " async sends already pending"));
-                return future;
-            }
-            asyncPending++;
-            if (asyncBacklog.isEmpty() && offerAsync(buffer, offset, length, future))
-            {
-                return future;
-            }
-            final byte[] copy = new byte[length];
-            buffer.getBytes(offset, copy);
-            asyncBacklog.add(new PendingSend(copy, future, EpochClock.nanos()));
-        }
-        eventLoop.execute(this::retryBacklog);
+        asyncSends.send(buffer, offset, length, future);
         return future;
-    }
-
-    // Holds asyncLock.
-    private boolean offerAsync(final DirectBuffer buffer, final int offset, final int length, final CompletableFuture<Long> future)
-    {
-        return offerAsync(buffer, offset, length, future, EpochClock.nanos());
-    }
-
-    // Holds asyncLock. The future joins the queue before the commit, so the event loop finds it.
-    private boolean offerAsync(
-        final DirectBuffer buffer, final int offset, final int length, final CompletableFuture<Long> future, final long ts)
-    {
-        if (!channel.isWritable())
-        {
-            return false;
-        }
-        asyncInRing.add(future);
-        if (claimAndCommit(MSG_ASYNC, buffer, offset, length, 0, ts) < 0)
-        {
-            asyncInRing.pollLast();
-            return false;
-        }
-        return true;
-    }
-
-    private void retryBacklog()
-    {
-        synchronized (asyncLock)
-        {
-            final UnsafeBuffer view = backlogView;
-            PendingSend pending;
-            while ((pending = asyncBacklog.peek()) != null && connected)
-            {
-                view.wrap(pending.payload);
-                if (!offerAsync(view, 0, pending.payload.length, pending.future, pending.timestampNanos))
-                {
-                    return;
-                }
-                asyncBacklog.poll();
-            }
-        }
     }
 
     // Wakes the event loop only when it is not already draining: at full rate the loop finds more each time it
@@ -343,7 +269,7 @@ public final class Publication extends PublicationEndpoint
                 signalDrain();
             }
         }
-        retryBacklog();
+        asyncSends.retryBacklog();
     }
 
     private void onRecord(final int msgType, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
@@ -359,15 +285,9 @@ public final class Publication extends PublicationEndpoint
         final long sequence = nextSequence++;
         chunkMemory.putLong(frameStart + SEQUENCE_OFFSET, sequence, ByteOrder.BIG_ENDIAN);
         chunkPosition = frameStart + length;
-        if (msgType == MSG_ASYNC)
+        if (msgType == AsyncSends.MSG_ASYNC)
         {
-            final CompletableFuture<Long> future;
-            synchronized (asyncLock)
-            {
-                future = asyncInRing.poll();
-            }
-            asyncSequences.addLong(sequence);
-            asyncAwaitingAck.add(future);
+            asyncSends.onStamped(sequence);
         }
     }
 
@@ -396,50 +316,6 @@ public final class Publication extends PublicationEndpoint
         }
     }
 
-    private void onAck(final long sequence)
-    {
-        if (asyncSequences.isEmpty() || asyncSequences.peekLong() > sequence)
-        {
-            return;
-        }
-        // The sends stay pending until their futures are completed on the callback executor: a callback that blocks
-        // then fills the bound and sendAsync refuses, instead of completions piling up in the executor's queue.
-        final Completions acked = new Completions(null, true);
-        while (!asyncSequences.isEmpty() && asyncSequences.peekLong() <= sequence)
-        {
-            acked.add(asyncAwaitingAck.poll(), asyncSequences.pollLong());
-        }
-        acked.hand(callbacks);
-    }
-
-    private void failAsync(final String reason)
-    {
-        final Completions failed = new Completions(new IllegalStateException(reason), false);
-        CompletableFuture<Long> future;
-        while ((future = asyncAwaitingAck.poll()) != null)
-        {
-            failed.add(future, 0);
-        }
-        asyncSequences.clear();
-        synchronized (asyncLock)
-        {
-            while ((future = asyncInRing.poll()) != null)
-            {
-                failed.add(future, 0);
-            }
-            PendingSend pending;
-            while ((pending = asyncBacklog.poll()) != null)
-            {
-                failed.add(pending.future, 0);
-            }
-            asyncPending = 0;
-        }
-        if (!failed.futures.isEmpty())
-        {
-            failed.hand(callbacks);
-        }
-    }
-
     /**
      * Sends what was offered, says goodbye and closes the connection.
      */
@@ -462,71 +338,31 @@ public final class Publication extends PublicationEndpoint
         awaitClosed();
     }
 
-    private record PendingSend(byte[] payload, CompletableFuture<Long> future, long timestampNanos)
+    /** The ring and event loop as {@link AsyncSends} sees them. */
+    private final class AsyncRing implements AsyncSends.Ring
     {
-    }
-
-    /**
-     * The futures one ACK (or the end of the connection) settles, completed in order by one task on the callback
-     * executor: the event loop never runs what the application chained to them.
-     */
-    private final class Completions implements Runnable
-    {
-        private final ArrayList<CompletableFuture<Long>> futures = new ArrayList<>();
-        private final LongArrayList sequences = new LongArrayList();
-        private final Throwable failure;
-        private final boolean releasesPending;
-
-        /**
-         * @param failure what the futures fail with, or null to complete them with their sequences.
-         * @param releasesPending whether completing them ends their sends' pending count (a failure resets it at once).
-         */
-        Completions(final Throwable failure, final boolean releasesPending)
+        @Override
+        public boolean connected()
         {
-            this.failure = failure;
-            this.releasesPending = releasesPending;
-        }
-
-        void add(final CompletableFuture<Long> future, final long sequence)
-        {
-            futures.add(future);
-            sequences.addLong(sequence);
-        }
-
-        void hand(final Executor executor)
-        {
-            try
-            {
-                executor.execute(this);
-            }
-            catch (final RejectedExecutionException ex)
-            {
-                // An executor that was shut down must not leave futures pending for ever: settle them here.
-                run();
-            }
+            return connected;
         }
 
         @Override
-        public void run()
+        public boolean writable()
         {
-            for (int i = 0; i < futures.size(); i++)
-            {
-                if (failure == null)
-                {
-                    futures.get(i).complete(sequences.getLong(i));
-                }
-                else
-                {
-                    futures.get(i).completeExceptionally(failure);
-                }
-            }
-            if (releasesPending)
-            {
-                synchronized (asyncLock)
-                {
-                    asyncPending = Math.max(0, asyncPending - futures.size());
-                }
-            }
+            return channel.isWritable();
+        }
+
+        @Override
+        public long commit(final DirectBuffer buffer, final int offset, final int length, final long timestampNanos)
+        {
+            return claimAndCommit(AsyncSends.MSG_ASYNC, buffer, offset, length, 0, timestampNanos);
+        }
+
+        @Override
+        public void onEventLoop(final Runnable task)
+        {
+            eventLoop.execute(task);
         }
     }
 
@@ -540,7 +376,7 @@ public final class Publication extends PublicationEndpoint
         @Override
         void onAck(final long sequence)
         {
-            Publication.this.onAck(sequence);
+            asyncSends.onAck(sequence);
         }
 
         @Override
@@ -548,7 +384,7 @@ public final class Publication extends PublicationEndpoint
         {
             if (ctx.channel().isWritable())
             {
-                retryBacklog();
+                asyncSends.retryBacklog();
             }
             super.channelWritabilityChanged(ctx);
         }
@@ -562,7 +398,7 @@ public final class Publication extends PublicationEndpoint
                 chunk.release();
                 chunk = null;
             }
-            failAsync(closeReason);
+            asyncSends.failAll(closeReason);
         }
     }
 }

@@ -55,7 +55,7 @@ public final class ConnectionOptions
     Path tlsKey;
 
     @Option(names = "--connect-timeout", defaultValue = "5s", paramLabel = "D",
-        converter = ProduceCommand.DurationConverter.class,
+        converter = DurationConverter.class,
         description = "How long connecting and the relay's answer to HELLO may take (default: ${DEFAULT-VALUE}).")
     Duration connectTimeout;
 

@@ -7,7 +7,6 @@ import io.sluice.client.SluiceException;
 import io.sluice.client.StreamEndpoint;
 import io.sluice.core.protocol.Header;
 import io.sluice.core.util.EpochClock;
-import io.sluice.tools.ProduceCommand.DurationConverter;
 import org.HdrHistogram.Histogram;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -42,7 +41,7 @@ import java.util.concurrent.locks.LockSupport;
 @Command(
     name = "consume",
     mixinStandardHelpOptions = true,
-    versionProvider = ProduceCommand.Version.class,
+    versionProvider = ToolsVersion.class,
     sortOptions = false,
     description = {
         "Subscribes to a stream, checks per-source ordering (out-of-order, duplicates, GAP notices) and measures "
@@ -111,7 +110,7 @@ public final class ConsumeCommand implements Callable<Integer>
         final ClientConfig config = connection.clientConfig(spec, ClientConfig.DEFAULT_MAX_MESSAGE_LENGTH);
 
         final CountDownLatch finished = new CountDownLatch(1);
-        final Thread stopHook = ProduceCommand.installStopHook("consume", () -> running = false, finished);
+        final Thread stopHook = StopHook.install("consume", () -> running = false, finished);
         final Checker checker = new Checker(RunLimit.count(limit));
         try (SluiceClient client = new SluiceClient(config))
         {
@@ -131,7 +130,7 @@ public final class ConsumeCommand implements Callable<Integer>
         finally
         {
             finished.countDown();
-            ProduceCommand.removeHook(stopHook);
+            StopHook.remove(stopHook);
         }
     }
 
@@ -281,12 +280,12 @@ public final class ConsumeCommand implements Callable<Integer>
             result.put("duplicates", checker.duplicates);
             result.put("gaps", checker.gaps);
             result.put("gapMessages", checker.gapMessages);
-            result.put("elapsedSeconds", ProduceCommand.round3(elapsedSeconds));
-            result.put("ratePerSecond", ProduceCommand.round3(ratePerSecond));
+            result.put("elapsedSeconds", Json.round3(elapsedSeconds));
+            result.put("ratePerSecond", Json.round3(ratePerSecond));
             result.put("latencyMicros", latencyJson);
             result.put("connectionLost", lost);
             result.put("error", failure);
-            if (!ProduceCommand.writeJson(json, result, err))
+            if (!Json.writeOrReport(json, result, err))
             {
                 return 1;
             }

@@ -1,6 +1,7 @@
 package io.sluice.tools;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,33 @@ public final class Json
     public static void writeFile(final Path file, final Map<String, ?> object) throws IOException
     {
         Files.writeString(file, write(object) + "\n", StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Writes {@code object} to {@code file} as {@link #writeFile} does, reporting a failure on {@code err}.
+     *
+     * @return whether the file was written.
+     */
+    static boolean writeOrReport(final Path file, final Map<String, ?> object, final PrintWriter err)
+    {
+        try
+        {
+            writeFile(file, object);
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            err.println("cannot write " + file + ": " + ex);
+            return false;
+        }
+    }
+
+    /**
+     * @return {@code value} rounded to three decimals, as the result files show measured figures.
+     */
+    static double round3(final double value)
+    {
+        return Math.round(value * 1000.0) / 1000.0;
     }
 
     private static void appendObject(final StringBuilder out, final Map<?, ?> object)

@@ -15,7 +15,7 @@ final class RunLimit
     @Option(names = "--count", paramLabel = "N", description = "Stop after N messages.")
     long count;
 
-    @Option(names = "--duration", paramLabel = "D", converter = ProduceCommand.DurationConverter.class,
+    @Option(names = "--duration", paramLabel = "D", converter = DurationConverter.class,
         description = "Stop after D (e.g. 500ms, 10s, 2m).")
     Duration duration;
 

@@ -1,0 +1,134 @@
+package io.sluice.bench;
+
+import io.sluice.bench.load.Format;
+import io.sluice.bench.load.LoadSpec;
+import io.sluice.bench.load.RunResult;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The scenarios that compare Sluice with the peers on the same load, and feed the bench's goals: max-throughput
+ * (also spill against JetStream storing to file) and latency-at-rate (a ladder of rates, with half of NATS core's
+ * maximum added once max-throughput measured it).
+ */
+final class PeerScenarios
+{
+    private final BenchOptions options;
+    private final BenchRuns runs;
+    private final BenchGoals goals;
+    private double natsCoreMax;
+
+    PeerScenarios(final BenchOptions options, final BenchRuns runs, final BenchGoals goals)
+    {
+        this.options = options;
+        this.runs = runs;
+        this.goals = goals;
+    }
+
+    void maxThroughput(final ScenarioResults scenario) throws Exception
+    {
+        final LoadSpec load = options.steady(LoadSpec.MAX_RATE, 0);
+        final RunResult sluice = runs.sluice(scenario, "sluice/" + options.strategy(), options.strategy(), load,
+            "256MiB");
+        // The relay alone: the same plain-socket producer and consumer as the direct and haproxy runs.
+        final RunResult relayOnly = runs.socketClients(scenario, "", load);
+        goals.ran(BenchGoals.Run.CLIENT_MAX, sluice);
+        goals.ran(BenchGoals.Run.SOCKET_MAX, relayOnly);
+        goals.missing(BenchGoals.Run.CLIENT_MAX, "the client library's run was skipped");
+        goals.missing(BenchGoals.Run.SOCKET_MAX, "the socket clients' run was skipped");
+        goals.missing(BenchGoals.Run.HAPROXY_MAX, "haproxy not in --peers");
+        for (final String peer : options.peers())
+        {
+            if ("jetstream".equals(peer))
+            {
+                continue;
+            }
+            final RunResult result = runs.peer(scenario, peer, load);
+            if ("haproxy".equals(peer))
+            {
+                goals.ran(BenchGoals.Run.HAPROXY_MAX, result);
+                goals.missing(BenchGoals.Run.HAPROXY_MAX, runs.peerMissing());
+            }
+            if (result != null && "nats-core".equals(peer))
+            {
+                natsCoreMax = result.deliveredPerSecond();
+            }
+            for (final RunResult own : new RunResult[] {sluice, relayOnly})
+            {
+                if (own != null && result != null)
+                {
+                    scenario.ratio(own, result, "delivered/s", own.deliveredPerSecond() / result.deliveredPerSecond());
+                }
+            }
+        }
+        if (options.peers().contains("jetstream"))
+        {
+            // The disk-backed comparison: spill taking messages onto disk while its subscriber is nearly stopped,
+            // against JetStream storing them to file.
+            final RunResult spill = runs.sluice(scenario, "sluice/spill (absorbing)", "spill",
+                options.steady(LoadSpec.MAX_RATE, 1000).withDrain(0), "8GiB");
+            final RunResult jetstream = runs.peer(scenario, "jetstream", options.steady(LoadSpec.MAX_RATE, 0));
+            if (spill != null && jetstream != null)
+            {
+                scenario.ratio(spill, jetstream, "stored/s (spill sent/s over JetStream acked/s)",
+                    spill.sentPerSecond() / jetstream.deliveredPerSecond());
+            }
+        }
+    }
+
+    void latencyAtRate(final ScenarioResults scenario) throws Exception
+    {
+        final List<Double> ladder = new ArrayList<>(options.rates());
+        if (natsCoreMax > 0)
+        {
+            ladder.add(Math.floor(natsCoreMax / 2));
+            scenario.note(String.format(Locale.ROOT,
+                "half of NATS core's maximum (%s msg/s, measured in max-throughput) added to the ladder",
+                Format.rate(natsCoreMax)));
+        }
+        final boolean goalRate = ladder.contains(BenchGoals.LATENCY_RATE);
+        for (final BenchGoals.Run run : new BenchGoals.Run[] {BenchGoals.Run.CLIENT_AT_RATE,
+            BenchGoals.Run.SOCKET_AT_RATE, BenchGoals.Run.HAPROXY_AT_RATE})
+        {
+            goals.missing(run, !goalRate ? Format.rate(BenchGoals.LATENCY_RATE) + " msg/s not in --rates" :
+                run == BenchGoals.Run.HAPROXY_AT_RATE ? "haproxy not in --peers" : "the run was skipped");
+        }
+        for (final double r : ladder)
+        {
+            final LoadSpec load = options.steady(r, 0);
+            final String at = "@" + Format.rate(r);
+            final RunResult sluice = runs.sluice(scenario, "sluice/" + options.strategy() + at, options.strategy(),
+                load, "256MiB");
+            // The relay alone at this rate, for goal 3 with socket clients.
+            final RunResult relayOnly = runs.socketClients(scenario, at, load);
+            final boolean isGoalRate = r == BenchGoals.LATENCY_RATE;
+            if (isGoalRate)
+            {
+                goals.ran(BenchGoals.Run.CLIENT_AT_RATE, sluice);
+                goals.ran(BenchGoals.Run.SOCKET_AT_RATE, relayOnly);
+            }
+            for (final String peer : options.peers())
+            {
+                if ("jetstream".equals(peer))
+                {
+                    continue;
+                }
+                final RunResult result = runs.peer(scenario, peer + at, peer, load);
+                if (isGoalRate && "haproxy".equals(peer))
+                {
+                    goals.ran(BenchGoals.Run.HAPROXY_AT_RATE, result);
+                    goals.missing(BenchGoals.Run.HAPROXY_AT_RATE, runs.peerMissing());
+                }
+                for (final RunResult own : new RunResult[] {sluice, relayOnly})
+                {
+                    if (own != null && result != null)
+                    {
+                        scenario.ratio(own, result, "p99", (double)own.latency(99) / Math.max(1, result.latency(99)));
+                    }
+                }
+            }
+        }
+    }
+}
