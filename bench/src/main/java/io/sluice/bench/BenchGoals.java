@@ -95,7 +95,8 @@ final class BenchGoals
             final String value = ratio == null ? "not measured (" + goal.get("why") + ")" :
                 String.format(Locale.ROOT, "%.2fx (target %s: %s)", (Double)ratio, target,
                     Boolean.TRUE.equals(goal.get("met")) ? "met" : "not met");
-            out.printf(Locale.ROOT, "   %s %-62s %s%n", number == last ? "  " : number + ".", goal.get("measure"), value);
+            out.printf(Locale.ROOT, "   %s %-62s %s%n", number == last ? "  " : number + ".", goal.get("measure"),
+                value);
             last = number;
         }
         out.flush();

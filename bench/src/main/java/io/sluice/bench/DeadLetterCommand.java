@@ -238,7 +238,8 @@ public final class DeadLetterCommand implements Callable<Integer>
 
         private static Instant instant(final long epochNanos)
         {
-            return Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L), Math.floorMod(epochNanos, 1_000_000_000L));
+            return Instant.ofEpochSecond(
+                Math.floorDiv(epochNanos, 1_000_000_000L), Math.floorMod(epochNanos, 1_000_000_000L));
         }
     }
 
@@ -264,7 +265,8 @@ public final class DeadLetterCommand implements Callable<Integer>
         private Selection selection = new Selection();
 
         @Option(names = "--to", paramLabel = "STREAM",
-            description = "Publish every selected message into STREAM (default: each into the stream it was dropped from).")
+            description = "Publish every selected message into STREAM"
+                + " (default: each into the stream it was dropped from).")
         private String to;
 
         @Mixin
@@ -322,7 +324,9 @@ public final class DeadLetterCommand implements Callable<Integer>
                     awaitAcks(entry.getValue(), counts.get(entry.getKey()) - 1);
                 }
                 out.println("replayed " + replayed[0] + " message(s)" + (counts.isEmpty() ? "" : " into " + counts)
-                    + (reader.damagedSkipped() > 0 ? "; " + reader.damagedSkipped() + " damaged record(s) skipped" : ""));
+                    + (reader.damagedSkipped() > 0
+                        ? "; " + reader.damagedSkipped() + " damaged record(s) skipped"
+                        : ""));
                 out.flush();
                 return 0;
             }

@@ -71,15 +71,18 @@ public final class DemoCommand implements Callable<Integer>
         description = "Consumer messages per second (default: ${DEFAULT-VALUE}).")
     private double consumerRate;
 
-    @Option(names = "--size", defaultValue = "64", paramLabel = "BYTES", description = "Payload bytes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--size", defaultValue = "64", paramLabel = "BYTES",
+        description = "Payload bytes (default: ${DEFAULT-VALUE}).")
     private int size;
 
     @Option(names = "--strategies", split = ",", paramLabel = "NAME,...",
-        description = "Strategies to show (default: all of throttle, buffer, spill, drop-newest, drop-oldest, latest-by-key, deadline).")
+        description = "Strategies to show (default: all of throttle, buffer, spill, drop-newest, drop-oldest,"
+            + " latest-by-key, deadline).")
     private List<String> strategies;
 
     @Option(names = "--drain", defaultValue = "2", paramLabel = "S",
-        description = "Seconds the consumer may take the backlog at full speed after the producer stops (default: ${DEFAULT-VALUE}).")
+        description = "Seconds the consumer may take the backlog at full speed after the producer stops"
+            + " (default: ${DEFAULT-VALUE}).")
     private double drainSeconds;
 
     @Option(names = "--no-ignore", description = "Leave out the unbounded-queue baseline.")
@@ -115,7 +118,8 @@ public final class DemoCommand implements Callable<Integer>
         if (seconds <= 0 || rate <= 0 || consumerRate <= 0 || size < 8 || size > MAX_SIZE || drainSeconds < 0)
         {
             throw new ParameterException(spec.commandLine(),
-                "--seconds, --rate and --consumer-rate must be positive, --size from 8 to " + MAX_SIZE + ", --drain not negative");
+                "--seconds, --rate and --consumer-rate must be positive, --size from 8 to " + MAX_SIZE
+                    + ", --drain not negative");
         }
         Quiet.sluiceLogs();
         final PrintWriter stdout = spec.commandLine().getOut();
@@ -145,7 +149,8 @@ public final class DemoCommand implements Callable<Integer>
         UnboundedQueueBaseline.Result ignore = null;
         if (!noIgnore)
         {
-            stdout.printf(Locale.ROOT, "ignore: the same overload into an unbounded queue, in a JVM with -Xmx%s%n", ignoreHeap);
+            stdout.printf(Locale.ROOT, "ignore: the same overload into an unbounded queue, in a JVM with -Xmx%s%n",
+                ignoreHeap);
             stdout.flush();
             ignore = UnboundedQueueBaseline.run(ignoreHeap, rate, consumerRate, size, ignoreSeconds, stdout);
         }
@@ -177,8 +182,9 @@ public final class DemoCommand implements Callable<Integer>
         if (!noCharts)
         {
             writeCharts(folder, results, ignore, seconds);
-            charts.put(STRATEGIES_PNG, "Each strategy on the same axes: what the producer offered (dashed), what it got "
-                + "to send and what the consumer got, drops and spills per second, and the memory held (right axis).");
+            charts.put(STRATEGIES_PNG, "Each strategy on the same axes: what the producer offered (dashed), what it "
+                + "got to send and what the consumer got, drops and spills per second, and the memory held "
+                + "(right axis).");
             charts.put("latency.png", "Latency by percentile, from each message's intended send time.");
             charts.put("throughput.png", "Delivered per second, all strategies on one chart.");
             charts.put("memory.png", "Memory held, all strategies on one chart.");
@@ -200,10 +206,10 @@ public final class DemoCommand implements Callable<Integer>
 
     private String intro()
     {
-        return String.format(Locale.ROOT, "A producer offering %s msg/s to a consumer taking %s msg/s (%.0fx overload), "
-                + "%d-byte messages, %.0f s per strategy, through an in-process relay; then the same into an unbounded "
-                + "queue in a JVM with -Xmx%s.", Format.rate(rate), Format.rate(consumerRate), rate / consumerRate, size,
-            seconds, ignoreHeap);
+        return String.format(Locale.ROOT, "A producer offering %s msg/s to a consumer taking %s msg/s (%.0fx overload)"
+                + ", %d-byte messages, %.0f s per strategy, through an in-process relay; then the same into an "
+                + "unbounded queue in a JVM with -Xmx%s.", Format.rate(rate), Format.rate(consumerRate),
+            rate / consumerRate, size, seconds, ignoreHeap);
     }
 
     // xdg-open returns at once on most desktops; its output is of no interest here.
@@ -246,8 +252,8 @@ public final class DemoCommand implements Callable<Integer>
     }
 
     /**
-     * A fresh JVM runs the first strategy slowly (nothing is compiled yet) and stalls on its first spill while Chronicle
-     * Queue starts up; neither is what the demo is about. So a short spill run goes first, unshown.
+     * A fresh JVM runs the first strategy slowly (nothing is compiled yet) and stalls on its first spill while
+     * Chronicle Queue starts up; neither is what the demo is about. So a short spill run goes first, unshown.
      */
     private void warmUp(final PrintWriter stdout) throws Exception
     {
@@ -257,7 +263,8 @@ public final class DemoCommand implements Callable<Integer>
         try (Relay relay = Relay.start(StrategyRelays.config("spill", spillDir, 2).config());
              SluiceLink link = new SluiceLink(relay.port(), size, 1))
         {
-            LoadRun.run("warmup", "spill", link, RelayProbe.of(relay), LoadSpec.steady(size, rate, 2, consumerRate), null);
+            LoadRun.run("warmup", "spill", link, RelayProbe.of(relay), LoadSpec.steady(size, rate, 2, consumerRate),
+                null);
         }
         finally
         {
@@ -275,7 +282,8 @@ public final class DemoCommand implements Callable<Integer>
         return !List.of("throttle", "buffer", "spill").contains(strategy);
     }
 
-    private RunResult runStrategy(final String strategy, final PrintWriter stdout, final List<Map<String, Object>> unavailable)
+    private RunResult runStrategy(
+        final String strategy, final PrintWriter stdout, final List<Map<String, Object>> unavailable)
         throws Exception
     {
         final Path spillDir = Files.createTempDirectory("sluice-demo-spill-");
@@ -329,8 +337,9 @@ public final class DemoCommand implements Callable<Integer>
         for (final RunResult r : results)
         {
             final long relayDropped = r.droppedByReason().values().stream().mapToLong(Long::longValue).sum();
-            stdout.printf(Locale.ROOT, "%-14s %,12d %,12d %,12d %,10d %12s %10s%n", r.strategy(), r.sent(), r.delivered(),
-                Math.max(r.dropped(), relayDropped), r.left(), Format.bytes(r.peakMemoryBytes()), Format.micros(r.latency(99)));
+            stdout.printf(Locale.ROOT, "%-14s %,12d %,12d %,12d %,10d %12s %10s%n", r.strategy(), r.sent(),
+                r.delivered(), Math.max(r.dropped(), relayDropped), r.left(), Format.bytes(r.peakMemoryBytes()),
+                Format.micros(r.latency(99)));
             stdout.printf(Locale.ROOT, "%-14s %s%n", "", Verdict.of(r));
         }
         if (ignore != null)
@@ -377,7 +386,8 @@ public final class DemoCommand implements Callable<Integer>
         }
         Charts.throughput(folder.resolve("throughput.png"), "sluice demo: delivered per second, per strategy",
             duringOverload);
-        Charts.percentiles(folder.resolve("latency.png"), "sluice demo: latency by percentile, per strategy", names, histograms);
+        Charts.percentiles(folder.resolve("latency.png"), "sluice demo: latency by percentile, per strategy", names,
+            histograms);
         final List<Charts.Series> memory = new ArrayList<>(series);
         if (ignore != null)
         {

@@ -174,8 +174,9 @@ final class BenchCommandTest
         final Map<String, Object> scenario = list(DemoCommandTest.cast(new Yaml().load(Files.readString(json)))
             .get("scenarios")).get(0);
         final List<Map<String, Object>> runs = list(scenario.get("runs"));
-        assertEquals(List.of("tls/plain 64B max", "tls/plain 64B @2,000", "tls/tls-jdk 64B max", "tls/tls-jdk 64B @2,000",
-            "tls/tls-openssl 64B max", "tls/tls-openssl 64B @2,000", "tls/plain 1024B max", "tls/plain 1024B @2,000",
+        assertEquals(List.of("tls/plain 64B max", "tls/plain 64B @2,000", "tls/tls-jdk 64B max",
+            "tls/tls-jdk 64B @2,000", "tls/tls-openssl 64B max", "tls/tls-openssl 64B @2,000", "tls/plain 1024B max",
+            "tls/plain 1024B @2,000",
             "tls/tls-jdk 1024B max", "tls/tls-jdk 1024B @2,000", "tls/tls-openssl 1024B max",
             "tls/tls-openssl 1024B @2,000"), runs.stream().map(r -> r.get("name")).toList(), text);
         for (final Map<String, Object> run : runs)
@@ -185,7 +186,8 @@ final class BenchCommandTest
         }
         final List<Map<String, Object>> cpu = list(scenario.get("relayCpu"));
         assertEquals(12, cpu.size(), text);
-        assertTrue(cpu.stream().allMatch(c -> ((Number)c.get("cpuMicrosPerMessage")).doubleValue() > 0), cpu.toString());
+        assertTrue(cpu.stream().allMatch(c -> ((Number)c.get("cpuMicrosPerMessage")).doubleValue() > 0),
+            cpu.toString());
         assertEquals(List.of("tls/tls-jdk 64B max", "tls/tls-openssl 64B max", "tls/tls-jdk 1024B max",
             "tls/tls-openssl 1024B max"), list(scenario.get("ratios")).stream().map(r -> r.get("sluice")).toList());
         assertTrue(text.contains("relay CPU tls/tls-openssl 1024B max"), text);

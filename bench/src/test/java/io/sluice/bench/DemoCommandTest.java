@@ -28,8 +28,8 @@ final class DemoCommandTest
         final StringWriter text = new StringWriter();
         final CommandLine cli = new CommandLine(new SluiceMain());
         cli.setOut(new PrintWriter(text, true));
-        final int exit = cli.execute("demo", "--no-warmup", "--seconds", "0.3", "--rate", "2000", "--consumer-rate", "500",
-            "--drain", "20", "--ignore-heap", "32m", "--ignore-seconds", "1", "--out", out.toString());
+        final int exit = cli.execute("demo", "--no-warmup", "--seconds", "0.3", "--rate", "2000", "--consumer-rate",
+            "500", "--drain", "20", "--ignore-heap", "32m", "--ignore-seconds", "1", "--out", out.toString());
         assertEquals(0, exit, text.toString());
 
         final Map<String, Object> json = new Yaml().load(Files.readString(out.resolve("demo.json")));
@@ -42,7 +42,8 @@ final class DemoCommandTest
         {
             for (final String field : List.of("name", "link", "strategy", "spec", "intended", "sent", "expected",
                 "delivered", "dropped", "droppedByReason", "spilled", "left", "backPressured", "peakMemoryBytes",
-                "peakDiskBytes", "seconds", "sentPerSecond", "deliveredPerSecond", "latencyMicros", "timeline", "summary"))
+                "peakDiskBytes", "seconds", "sentPerSecond", "deliveredPerSecond", "latencyMicros", "timeline",
+                "summary"))
             {
                 assertTrue(run.containsKey(field), "run " + run.get("name") + " lacks " + field);
             }
@@ -55,7 +56,8 @@ final class DemoCommandTest
         }
         for (final Map<String, Object> entry : unavailable)
         {
-            assertTrue(text.toString().contains(entry.get("strategy") + ": not available in this build ("), text.toString());
+            assertTrue(text.toString().contains(entry.get("strategy") + ": not available in this build ("),
+                text.toString());
         }
         assertTrue(runs.stream().anyMatch(r -> "throttle".equals(r.get("strategy"))));
 
@@ -72,14 +74,16 @@ final class DemoCommandTest
         assertTrue(html.startsWith("<!DOCTYPE html>"), html);
         for (final Map<String, Object> run : runs)
         {
-            assertTrue(html.contains("<td class=\"l\">" + run.get("strategy") + "</td>"), "no row for " + run.get("strategy"));
+            assertTrue(html.contains("<td class=\"l\">" + run.get("strategy") + "</td>"),
+                "no row for " + run.get("strategy"));
         }
         assertTrue(html.contains("<td class=\"l\">ignore</td>"), html);
         final java.util.regex.Matcher images = java.util.regex.Pattern.compile("<img src=\"([^\"]+)\"").matcher(html);
         int shown = 0;
         while (images.find())
         {
-            assertTrue(Files.isRegularFile(out.resolve(images.group(1))), images.group(1) + " is not beside the report");
+            assertTrue(Files.isRegularFile(out.resolve(images.group(1))),
+                images.group(1) + " is not beside the report");
             shown++;
         }
         assertEquals(4, shown, html);

@@ -43,13 +43,14 @@ class LogFormatTest
     void jsonFlagGivesOneJsonObjectPerLineAndMetricsAreServed() throws Exception
     {
         final int metricsPort = freePort();
-        try (Child relay = Child.start(Map.of(), "relay", "--port", "0", "--metrics-port", Integer.toString(metricsPort),
-            "--log-format", "json"))
+        try (Child relay = Child.start(Map.of(), "relay", "--port", "0", "--metrics-port",
+            Integer.toString(metricsPort), "--log-format", "json"))
         {
             // JSON escapes '/' as '\/'.
             relay.awaitStderr(line -> line.contains("metrics on http") && line.contains("127.0.0.1:" + metricsPort));
             final HttpResponse<String> health = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/health")).timeout(Duration.ofSeconds(10)).build(),
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/health"))
+                    .timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
             assertEquals(200, health.statusCode());
             assertEquals("ready", health.body().strip());
@@ -64,7 +65,8 @@ class LogFormatTest
                 assertTrue(line.contains("\"level\":\""), line);
                 assertTrue(line.contains("\"loggerName\":\""), line);
             }
-            assertTrue(lines.stream().anyMatch(l -> l.contains("\"level\":\"INFO\"") && l.contains("relay listening on 127.0.0.1:")),
+            assertTrue(lines.stream().anyMatch(
+                l -> l.contains("\"level\":\"INFO\"") && l.contains("relay listening on 127.0.0.1:")),
                 relay.describe());
             assertTrue(lines.stream().anyMatch(l -> l.contains("stopped")), relay.describe());
         }
@@ -101,7 +103,8 @@ class LogFormatTest
         try (Child relay = Child.start(Map.of(), "relay", "--port", "0", "--log-format", "xml"))
         {
             assertEquals(2, relay.waitFor(), relay.describe());
-            assertTrue(relay.stderr.stream().anyMatch(l -> l.contains("'xml' is not a log format (known: text, json)")), relay.describe());
+            assertTrue(relay.stderr.stream().anyMatch(l -> l.contains("'xml' is not a log format (known: text, json)")),
+                relay.describe());
         }
     }
 
@@ -135,7 +138,8 @@ class LogFormatTest
             command.addAll(Arrays.asList(System.getProperty("sluice.jvm.props", "").split(" ")));
             // The test class path also holds core's logback-test.xml, which logback would prefer: name the
             // launcher's file explicitly.
-            command.add("-Dlogback.configurationFile=" + Path.of(LogFormatTest.class.getResource("/logback.xml").toURI()));
+            command.add("-Dlogback.configurationFile="
+                + Path.of(LogFormatTest.class.getResource("/logback.xml").toURI()));
             command.add("-cp");
             command.add(System.getProperty("java.class.path"));
             command.add(SluiceMain.class.getName());
@@ -217,7 +221,8 @@ class LogFormatTest
             }
             // The pumps finish once the pipes close, right after the exit.
             final long start = System.nanoTime();
-            while (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("child-std") && t.isAlive())
+            while (Thread.getAllStackTraces().keySet().stream()
+                    .anyMatch(t -> t.getName().startsWith("child-std") && t.isAlive())
                 && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10))
             {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));

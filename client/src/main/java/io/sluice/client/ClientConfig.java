@@ -82,7 +82,8 @@ public record ClientConfig(
         }
         if (subscriptionRingBytes < 1024 || subscriptionRingBytes > (1 << 30))
         {
-            throw new IllegalArgumentException("subscriptionRingBytes must be 1KiB..1GiB, was " + subscriptionRingBytes);
+            throw new IllegalArgumentException(
+                "subscriptionRingBytes must be 1KiB..1GiB, was " + subscriptionRingBytes);
         }
         if (receiveBufferBytes < 0)
         {

@@ -27,7 +27,8 @@ import java.util.List;
  *                       with {@link #withoutHostnameVerification()}, which is for tests).
  * @param provider the TLS engine.
  */
-public record ClientTls(Path trustFile, Path certificateFile, Path keyFile, boolean verifyHostname, TlsProvider provider)
+public record ClientTls(
+    Path trustFile, Path certificateFile, Path keyFile, boolean verifyHostname, TlsProvider provider)
 {
     /**
      * @throws IllegalArgumentException when a certificate is given without its key or the other way round.

@@ -2,7 +2,6 @@ package io.sluice.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.util.EpochClock;
 import org.agrona.DirectBuffer;

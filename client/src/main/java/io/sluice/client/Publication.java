@@ -114,9 +114,11 @@ public final class Publication extends PublicationEndpoint
      * @param length payload length.
      * @param flags frame flags, e.g. {@link io.sluice.core.protocol.FrameDescriptor#FLAG_KEYED}.
      * @param timestampNanos epoch nanoseconds to stamp.
-     * @return a non-negative position when accepted, else a negative status as for {@link #offer(DirectBuffer, int, int)}.
+     * @return a non-negative position when accepted, else a negative status as for
+     * {@link #offer(DirectBuffer, int, int)}.
      */
-    public long offer(final DirectBuffer buffer, final int offset, final int length, final int flags, final long timestampNanos)
+    public long offer(
+        final DirectBuffer buffer, final int offset, final int length, final int flags, final long timestampNanos)
     {
         final long status = checkState(length, flags);
         if (status != 0)
@@ -148,7 +150,12 @@ public final class Publication extends PublicationEndpoint
     }
 
     private long claimAndCommit(
-        final int msgType, final DirectBuffer buffer, final int offset, final int length, final int flags, final long ts)
+        final int msgType,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final int flags,
+        final long ts)
     {
         final int frameLength = HEADER_LENGTH + length;
         final int index = ringBuffer.tryClaim(msgType, frameLength);
@@ -272,7 +279,8 @@ public final class Publication extends PublicationEndpoint
         asyncSends.retryBacklog();
     }
 
-    private void onRecord(final int msgType, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
+    private void onRecord(
+        final int msgType, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
     {
         if (chunk == null || chunkCapacity - chunkPosition < length)
         {

@@ -55,7 +55,8 @@ public final class SluiceClient implements AutoCloseable
     /** Default bound on async sends waiting for the relay's ACK. */
     public static final int DEFAULT_MAX_PENDING_ASYNC = 4096;
 
-    private static final RateLimitedLogger WARNINGS = new RateLimitedLogger(LoggerFactory.getLogger(SluiceClient.class), 10);
+    private static final RateLimitedLogger WARNINGS =
+        new RateLimitedLogger(LoggerFactory.getLogger(SluiceClient.class), 10);
 
     private final ClientConfig config;
     private final EventLoopGroup group;
@@ -109,8 +110,8 @@ public final class SluiceClient implements AutoCloseable
     {
         final Hello hello = hello(Role.PUBLISHER, stream, "");
         final Channel channel = newChannel();
-        final Publication publication = new Publication(stream, channel, config.maxMessageLength(), DEFAULT_MAX_PENDING_ASYNC,
-            callbacks, open::remove);
+        final Publication publication = new Publication(
+            stream, channel, config.maxMessageLength(), DEFAULT_MAX_PENDING_ASYNC, callbacks, open::remove);
         handshake(channel, hello, publication.handler());
         open.add(publication);
         return publication;
@@ -222,7 +223,8 @@ public final class SluiceClient implements AutoCloseable
         return channel;
     }
 
-    private void handshake(final Channel channel, final Hello hello, final ConnectionHandler handler) throws SluiceException
+    private void handshake(final Channel channel, final Hello hello, final ConnectionHandler handler)
+        throws SluiceException
     {
         channel.config().setOption(ChannelOption.TCP_NODELAY, true);
         channel.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMs());
@@ -303,7 +305,8 @@ public final class SluiceClient implements AutoCloseable
         final String where = config.host() + ":" + config.port();
         if (cause instanceof NotSslRecordException)
         {
-            return "TLS handshake with " + where + " failed: the relay answered in plain text (is TLS on for its port?)";
+            return "TLS handshake with " + where
+                + " failed: the relay answered in plain text (is TLS on for its port?)";
         }
         Throwable root = cause;
         while (root.getCause() != null && root.getCause() != root)

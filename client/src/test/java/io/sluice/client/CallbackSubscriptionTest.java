@@ -77,10 +77,10 @@ class CallbackSubscriptionTest
     @BeforeEach
     void welcome()
     {
-        subscription = new CallbackSubscription("prices", channel, handler, c -> { });
+        subscription = new CallbackSubscription("prices", channel, handler, c -> {});
         final RateLimitedLogger warnings = new RateLimitedLogger(LoggerFactory.getLogger("test"), 1);
         channel.pipeline().addLast(new FrameDecoder(ConnectionHandler.HANDSHAKE_MAX_FRAME_LENGTH),
-            subscription.handler(), new ProtocolErrorHandler("client", warnings, (c, n) -> { }));
+            subscription.handler(), new ProtocolErrorHandler("client", warnings, (c, n) -> {}));
         channel.writeInbound(Frames.welcome(ByteBufAllocator.DEFAULT, 1, 0, 0, 1000, 10_000,
             FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 0));
         assertTrue(subscription.isConnected());

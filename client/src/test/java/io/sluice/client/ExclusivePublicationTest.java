@@ -36,7 +36,7 @@ class ExclusivePublicationTest
     private static final int MAX_MESSAGE = 1024;
 
     private final EmbeddedChannel channel = new EmbeddedChannel();
-    private final ExclusivePublication publication = new ExclusivePublication("prices", channel, MAX_MESSAGE, c -> { });
+    private final ExclusivePublication publication = new ExclusivePublication("prices", channel, MAX_MESSAGE, c -> {});
     private final BufferClaim claim = new BufferClaim();
 
     private void welcome(final int maxFrameLength)

@@ -1,7 +1,6 @@
 package io.sluice.kafka;
 
 import io.sluice.client.ClientConfig;
-import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Hello;
 import io.sluice.server.bridge.BridgeContext;
 import io.sluice.server.bridge.BridgeConfigException;

@@ -97,7 +97,7 @@ class KafkaOutageTest
         final AtomicLong accepted = new AtomicLong();
         final AtomicBoolean producing = new AtomicBoolean(true);
         boolean stalled = false;
-        long acceptedDuringOutage;
+        final long acceptedDuringOutage;
         long spilled = 0;
         try (Relay relay = Relay.start(config);
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))

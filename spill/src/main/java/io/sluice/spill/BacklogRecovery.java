@@ -138,9 +138,9 @@ final class BacklogRecovery
     }
 
     /**
-     * Walks the backlog from the read position with a tailer of its own, reading each record's offset but not its frame:
-     * a record that is not the next in the offset chain, or a file Chronicle cannot walk to its end (whose rest is then
-     * scanned, as a read would), means damage.
+     * Walks the backlog from the read position with a tailer of its own, reading each record's offset but not its
+     * frame: a record that is not the next in the offset chain, or a file Chronicle cannot walk to its end (whose rest
+     * is then scanned, as a read would), means damage.
      *
      * @return bytes recorded in the backlog and not found.
      */

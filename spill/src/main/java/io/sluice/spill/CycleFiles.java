@@ -65,7 +65,8 @@ final class CycleFiles
                 final String name = file.getFileName().toString();
                 try
                 {
-                    cycles.add(names.parseCount(name.substring(0, name.length() - SingleChronicleQueue.SUFFIX.length())));
+                    cycles.add(names.parseCount(
+                        name.substring(0, name.length() - SingleChronicleQueue.SUFFIX.length())));
                 }
                 catch (final RuntimeException e)
                 {

@@ -107,6 +107,8 @@ final class PageCache
     {
         static native int open(String path, int flags);
 
+        // JNA's direct mapping binds a method to the libc symbol of the same name.
+        @SuppressWarnings("checkstyle:MethodName")
         static native int posix_fadvise(int fd, long offset, long length, int advice);
 
         static native int close(int fd);

@@ -19,9 +19,9 @@ import static io.sluice.spill.SpillFailures.closeQuietly;
 
 /**
  * The append side of a {@link SpillStore}: writes records (laid out as {@link SpillRecordDescriptor} draws them)
- * through Chronicle's appender, admits each against the {@link DiskBudget} first, and decides when to start a new cycle file
- * (wall-clock cycle, {@link SpillConfig#rollBytes()}, the cycle's index capacity, a drained backlog). The store checks
- * the calling thread; this class assumes its owner. No allocation per frame.
+ * through Chronicle's appender, admits each against the {@link DiskBudget} first, and decides when to start a new
+ * cycle file (wall-clock cycle, {@link SpillConfig#rollBytes()}, the cycle's index capacity, a drained backlog). The
+ * store checks the calling thread; this class assumes its owner. No allocation per frame.
  */
 final class SpillAppender implements AutoCloseable
 {

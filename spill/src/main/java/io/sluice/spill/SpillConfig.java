@@ -98,11 +98,13 @@ public record SpillConfig(
         Objects.requireNonNull(timeProvider, "timeProvider");
         if (quotaBytes < MIN_QUOTA_BYTES)
         {
-            throw new IllegalArgumentException("quotaBytes must be at least " + MIN_QUOTA_BYTES + ", was " + quotaBytes);
+            throw new IllegalArgumentException(
+                "quotaBytes must be at least " + MIN_QUOTA_BYTES + ", was " + quotaBytes);
         }
         if (freeSpaceMarginBytes < 0)
         {
-            throw new IllegalArgumentException("freeSpaceMarginBytes must not be negative, was " + freeSpaceMarginBytes);
+            throw new IllegalArgumentException(
+                "freeSpaceMarginBytes must not be negative, was " + freeSpaceMarginBytes);
         }
         if (maxFrameLength < 1 || maxFrameLength > (1 << 29))
         {

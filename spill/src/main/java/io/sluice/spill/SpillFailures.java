@@ -29,7 +29,8 @@ final class SpillFailures
         for (Throwable cause = t; cause != null; cause = cause.getCause())
         {
             if (cause instanceof OutOfMemoryError
-                || cause instanceof IOException && !(cause instanceof EOFException || cause instanceof StreamCorruptedException))
+                || cause instanceof IOException
+                    && !(cause instanceof EOFException || cause instanceof StreamCorruptedException))
             {
                 return true;
             }

@@ -64,7 +64,8 @@ final class SpillQueueOpener
             {
                 throw propagate(e);
             }
-            final Path aside = directory.resolve(metadata.getFileName() + "-" + System.currentTimeMillis() + DISCARD_SUFFIX);
+            final Path aside =
+                directory.resolve(metadata.getFileName() + "-" + System.currentTimeMillis() + DISCARD_SUFFIX);
             try
             {
                 Files.move(metadata, aside);
@@ -140,7 +141,9 @@ final class SpillQueueOpener
         }
     }
 
-    /** Builds the queue; one whose metadata Chronicle could only open read-only (it falls back to that) is a failure. */
+    /**
+     * Builds the queue; one whose metadata Chronicle could only open read-only (it falls back to that) is a failure.
+     */
     private static SingleChronicleQueue openWritable(
         final Path directory, final SpillConfig config, final SegmentClock clock, final SpillStore.QueueOpener opener)
     {

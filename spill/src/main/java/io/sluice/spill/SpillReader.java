@@ -171,7 +171,8 @@ final class SpillReader implements AutoCloseable
 
     /**
      * Positions the reader at the stored read index at open: at the next file when the file it names was deleted, or
-     * when Chronicle cannot find the index in a damaged file (one frame counted lost); at the start when none is stored.
+     * when Chronicle cannot find the index in a damaged file (one frame counted lost); at the start when none is
+     * stored.
      */
     void position()
     {

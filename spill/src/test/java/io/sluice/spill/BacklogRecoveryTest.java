@@ -38,7 +38,7 @@ class BacklogRecoveryTest
                 frameLength = TestFrames.write(frame, 0, i, 64);
                 store.append(frame, 0, frameLength);
             }
-            assertEquals(2, store.read((buffer, offset, length) -> { }, 2));
+            assertEquals(2, store.read((buffer, offset, length) -> {}, 2));
         }
         parts = new StoreParts(dir, config);
         positions = parts.positions;

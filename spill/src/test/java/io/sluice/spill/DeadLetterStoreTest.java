@@ -251,7 +251,8 @@ class DeadLetterStoreTest
             assertThrows(IllegalArgumentException.class,
                 () -> store.offer("s", 1, buf, 0, buf.writerIndex() - 1), "the second frame is cut short");
             assertThrows(IllegalArgumentException.class, () -> store.offer("", 1, buf, 0, buf.writerIndex()));
-            assertThrows(IllegalArgumentException.class, () -> store.offer("s".repeat(256), 1, buf, 0, buf.writerIndex()));
+            assertThrows(IllegalArgumentException.class,
+                () -> store.offer("s".repeat(256), 1, buf, 0, buf.writerIndex()));
             assertThrows(IndexOutOfBoundsException.class, () -> store.offer("s", 1, buf, buf.capacity(), 1));
             assertEquals(0, store.pendingBytes());
             assertEquals(0, store.refused());
@@ -338,7 +339,8 @@ class DeadLetterStoreTest
             assertEquals(letter.source(), letter.reason());
             assertTrue(letter.sequence() > last[letter.source()], "order of source " + letter.source());
             last[letter.source()] = letter.sequence();
-            assertArrayEquals(payload(letter.source(), letter.sequence(), (int)(letter.sequence() % 97)), letter.payload());
+            assertArrayEquals(
+                payload(letter.source(), letter.sequence(), (int)(letter.sequence() % 97)), letter.payload());
         }
     }
 
@@ -402,7 +404,8 @@ class DeadLetterStoreTest
             assertEquals(offered, store.written() + store.refused());
             assertEquals(10, store.refusedDisk());
             assertEquals(0, store.refusedFull());
-            assertTrue(store.written() * payload > quota / 2, "most of the quota holds dead letters: " + store.written());
+            assertTrue(store.written() * payload > quota / 2,
+                "most of the quota holds dead letters: " + store.written());
         }
         finally
         {

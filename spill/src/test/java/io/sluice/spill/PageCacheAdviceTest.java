@@ -40,7 +40,8 @@ class PageCacheAdviceTest
     {
         assertEquals(0, advice.dropCachedPages(true, FIRST, FIRST + 3, 1000), "nothing appended yet");
         advice.onAppended(100);
-        assertEquals(2, advice.dropCachedPages(true, FIRST, FIRST + 3, 1000), "FIRST+1 and FIRST+2; the warm end stays");
+        assertEquals(2, advice.dropCachedPages(true, FIRST, FIRST + 3, 1000),
+            "FIRST+1 and FIRST+2; the warm end stays");
         assertEquals(0, advice.dropCachedPages(true, FIRST, FIRST + 3, 1000), "nothing appended since");
     }
 

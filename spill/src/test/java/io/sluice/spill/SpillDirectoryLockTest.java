@@ -20,7 +20,8 @@ class SpillDirectoryLockTest
     {
         final SpillDirectoryLock first = SpillDirectoryLock.acquire(dir);
         assertTrue(Files.exists(dir.resolve(SpillStore.LOCK_FILE_NAME)));
-        final IllegalStateException refused = assertThrows(IllegalStateException.class, () -> SpillDirectoryLock.acquire(dir));
+        final IllegalStateException refused =
+            assertThrows(IllegalStateException.class, () -> SpillDirectoryLock.acquire(dir));
         assertTrue(refused.getMessage().contains("already open"), refused.getMessage());
         first.close();
 
@@ -34,7 +35,8 @@ class SpillDirectoryLockTest
     void locksOnOtherDirectoriesAreIndependent() throws IOException
     {
         final Path other = Files.createDirectory(dir.resolve("other"));
-        try (SpillDirectoryLock a = SpillDirectoryLock.acquire(dir); SpillDirectoryLock b = SpillDirectoryLock.acquire(other))
+        try (SpillDirectoryLock a = SpillDirectoryLock.acquire(dir);
+            SpillDirectoryLock b = SpillDirectoryLock.acquire(other))
         {
             assertThrows(IllegalStateException.class, () -> SpillDirectoryLock.acquire(other));
         }

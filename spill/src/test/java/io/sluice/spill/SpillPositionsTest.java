@@ -15,7 +15,8 @@ class SpillPositionsTest
     @TempDir
     Path dir;
 
-    private final SpillConfig config = SpillConfig.of(Path.of("unused"), 64L << 20).withTimeProvider(SpillTests.clock());
+    private final SpillConfig config =
+        SpillConfig.of(Path.of("unused"), 64L << 20).withTimeProvider(SpillTests.clock());
 
     @Test
     void freshQueueHasNoPositions()
@@ -62,7 +63,7 @@ class SpillPositionsTest
         {
             store.append(frame, 0, length);
             store.append(frame, 0, length);
-            assertEquals(1, store.read((buffer, offset, frameLength) -> { }, 1));
+            assertEquals(1, store.read((buffer, offset, frameLength) -> {}, 1));
         }
         BackgroundResourceReleaser.releasePendingResources();
 

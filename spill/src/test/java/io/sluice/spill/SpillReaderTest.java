@@ -35,7 +35,8 @@ class SpillReaderTest
     @BeforeEach
     void writeFramesAndOpenReader()
     {
-        config = SpillConfig.of(dir, 64L << 20).withFreeSpaceMarginBytes(16L << 20).withTimeProvider(SpillTests.clock());
+        config = SpillConfig.of(dir, 64L << 20).withFreeSpaceMarginBytes(16L << 20)
+            .withTimeProvider(SpillTests.clock());
         try (SpillStore store = SpillStore.open(config))
         {
             for (int i = 0; i < FRAMES; i++)

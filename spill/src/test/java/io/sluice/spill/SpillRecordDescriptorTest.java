@@ -104,7 +104,8 @@ class SpillRecordDescriptorTest
     }
 
     /** @return where the next document starts. */
-    private static int writeDocument(final UnsafeBuffer file, final int at, final long logicalOffset, final int frameLength)
+    private static int writeDocument(
+        final UnsafeBuffer file, final int at, final long logicalOffset, final int frameLength)
     {
         final int record = at + DOCUMENT_HEADER_LENGTH;
         file.putInt(at, HEADER_LENGTH + frameLength, ByteOrder.nativeOrder());

@@ -43,7 +43,7 @@ class SpillStoreApiTest
             final CompletableFuture<Void> append = CompletableFuture.runAsync(() -> store.append(frame, 0, length));
             final ExecutionException e1 = assertThrows(ExecutionException.class, append::get);
             assertInstanceOf(IllegalStateException.class, e1.getCause());
-            final CompletableFuture<Void> read = CompletableFuture.runAsync(() -> store.read((b, o, l) -> { }, 1));
+            final CompletableFuture<Void> read = CompletableFuture.runAsync(() -> store.read((b, o, l) -> {}, 1));
             final ExecutionException e2 = assertThrows(ExecutionException.class, read::get);
             assertInstanceOf(IllegalStateException.class, e2.getCause());
             final CompletableFuture<Integer> drop = CompletableFuture.supplyAsync(store::dropCachedPages);
@@ -215,7 +215,8 @@ class SpillStoreApiTest
         assertThrows(IllegalArgumentException.class, () -> config().withBlockSize(256 << 10));
         assertThrows(IllegalArgumentException.class, () -> config().withFreeSpaceMarginBytes(-1));
         assertThrows(IllegalArgumentException.class, () -> config().withRollBytes(1000));
-        final SpillConfig small = config().withMaxFrameLength(64 * 1024).withBlockSize(SpillConfig.minimumBlockSize(64 * 1024));
+        final SpillConfig small =
+            config().withMaxFrameLength(64 * 1024).withBlockSize(SpillConfig.minimumBlockSize(64 * 1024));
         assertEquals(512 * 1024, small.blockSize());
         assertEquals(8L << 20, SpillConfig.minimumBlockSize(1 << 20));
     }

@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 class SpillStoreCrashTest
 {
@@ -60,7 +59,8 @@ class SpillStoreCrashTest
             .start();
         long reported = 0;
         final StringBuilder transcript = new StringBuilder();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8)))
+        try (BufferedReader out =
+            new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8)))
         {
             // Wait for "appended N", then for one more report: the child is then in the middle of appending more.
             String line;

@@ -66,7 +66,8 @@ class SpillStoreDamageTest
     private static List<Long> readAll(final SpillStore store)
     {
         final List<Long> sequences = new ArrayList<>();
-        while (store.read((buffer, offset, length) -> sequences.add(TestFrames.verify(buffer, offset, length)), 1000) > 0)
+        while (store.read(
+            (buffer, offset, length) -> sequences.add(TestFrames.verify(buffer, offset, length)), 1000) > 0)
         {
             // drain
         }
@@ -273,7 +274,8 @@ class SpillStoreDamageTest
                 1_000_007L, 1_000_008L, 1_000_009L), sequences, "only the frames appended after the damage");
             assertTrue(store.damagedSkipped() >= FRAMES - 1, "counted " + store.damagedSkipped());
             assertTrue(store.isEmpty());
-            assertTrue(warnings().stream().anyMatch(w -> w.contains(file.getFileName().toString())), () -> warnings().toString());
+            assertTrue(warnings().stream().anyMatch(w -> w.contains(file.getFileName().toString())),
+                () -> warnings().toString());
             assertTrue(store.diskBytes() < SpillTests.DRAINED_DISK_BOUND, () -> SpillTests.listing(dir));
         }
     }
@@ -284,7 +286,7 @@ class SpillStoreDamageTest
         try (SpillStore store = SpillStore.open(config()))
         {
             append(store, 0, 100);
-            assertEquals(40, store.read((b, o, l) -> { }, 40));
+            assertEquals(40, store.read((b, o, l) -> {}, 40));
             time.advanceMillis(store.config().rollCycle().lengthInMillis());
             append(store, 100, 100);
         }

@@ -48,7 +48,8 @@ class SpillStoreDiskFullTest
         try (SpillStore store = SpillStore.open(config))
         {
             assertEquals(4L << 20, store.freeSpaceMarginBytes());
-            while ((status = store.append(frame, 0, TestFrames.write(frame, 0, appended, 32 * 1024 - 32))) == SpillStore.OK)
+            while ((status = store.append(frame, 0, TestFrames.write(frame, 0, appended, 32 * 1024 - 32)))
+                == SpillStore.OK)
             {
                 appended++;
             }
@@ -139,7 +140,8 @@ class SpillStoreDiskFullTest
                 }
                 assertEquals(SpillStore.DISK_FULL, status, "the file system fills before the 64 MiB quota");
                 final long usable = Files.getFileStore(mount).getUsableSpace();
-                System.out.printf("8 MiB tmpfs: %d frames of 1032 bytes appended, then DISK_FULL with %d bytes usable%n",
+                System.out.printf(
+                    "8 MiB tmpfs: %d frames of 1032 bytes appended, then DISK_FULL with %d bytes usable%n",
                     appended, usable);
                 assertTrue(usable >= MARGIN, "refused with " + usable + " bytes usable, margin " + MARGIN);
                 assertTrue(appended * 1032 > 4L << 20, "most of the 8 MiB held frames: " + appended);
@@ -151,7 +153,8 @@ class SpillStoreDiskFullTest
                     // drain
                 }
                 assertEquals(appended, next[0]);
-                assertTrue(store.diskBytes() < SpillTests.DRAINED_DISK_BOUND, () -> SpillTests.listing(mount.resolve("lane")));
+                assertTrue(store.diskBytes() < SpillTests.DRAINED_DISK_BOUND,
+                    () -> SpillTests.listing(mount.resolve("lane")));
                 assertEquals(SpillStore.OK, store.append(frame, 0, TestFrames.write(frame, 0, appended, 1000)),
                     "space is back once drained");
             }

@@ -22,7 +22,7 @@ class SpillStoreDrainRollTest
 
     private final SetTimeProvider time = SpillTests.clock();
     private final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
-    private final FrameHandler ignore = (buffer, offset, length) -> { };
+    private final FrameHandler ignore = (buffer, offset, length) -> {};
 
     private void appendAndDrain(final SpillStore store, final int frames)
     {

@@ -59,7 +59,7 @@ class SpillStorePageCacheTest
     void aReaderInTheFileAppendsGoToKeepsEverythingCached()
     {
         final SpillConfig config = SpillConfig.of(dir, 256L << 20).withTimeProvider(SpillTests.clock());
-        final FrameHandler ignore = (buffer, offset, length) -> { };
+        final FrameHandler ignore = (buffer, offset, length) -> {};
         try (SpillStore store = SpillStore.open(config))
         {
             for (int i = 0; i < 1024; i++)

@@ -71,7 +71,8 @@ class SpillStoreQuotaTest
     @Test
     void appendsAreRefusedBeforeTheQuotaAndAcceptedAgainOnceDrained()
     {
-        final SpillConfig config = SpillConfig.of(dir, QUOTA).withFreeSpaceMarginBytes(16L << 20).withTimeProvider(time);
+        final SpillConfig config =
+            SpillConfig.of(dir, QUOTA).withFreeSpaceMarginBytes(16L << 20).withTimeProvider(time);
         try (SpillStore store = SpillStore.open(config))
         {
             final long first = fill(store, 0);
@@ -89,7 +90,8 @@ class SpillStoreQuotaTest
             // Roll the cycle: appends go to a new file and the previous one is deleted once read.
             time.advanceMillis(config.rollCycle().lengthInMillis());
             final long second = fill(store, first);
-            assertTrue(second >= first * 95 / 100, "after draining the quota holds as much again: " + second + " vs " + first);
+            assertTrue(second >= first * 95 / 100,
+                "after draining the quota holds as much again: " + second + " vs " + first);
             assertEquals(second, drain(store, first));
             assertTrue(store.diskBytes() < SpillTests.DRAINED_DISK_BOUND, () -> SpillTests.listing(dir));
             assertEquals(0, store.damagedSkipped());
@@ -99,8 +101,9 @@ class SpillStoreQuotaTest
     @Test
     void quotaHoldsAcrossRestartsWithABacklog()
     {
-        final SpillConfig config = SpillConfig.of(dir, QUOTA).withFreeSpaceMarginBytes(16L << 20).withTimeProvider(time);
-        long filled;
+        final SpillConfig config =
+            SpillConfig.of(dir, QUOTA).withFreeSpaceMarginBytes(16L << 20).withTimeProvider(time);
+        final long filled;
         try (SpillStore store = SpillStore.open(config))
         {
             filled = fill(store, 0);

@@ -69,7 +69,7 @@ class SpillStoreRestartTest
     {
         final int n = 20_000;
         final int k = 7_777;
-        long total;
+        final long total;
         try (SpillStore store = SpillStore.open(config()))
         {
             total = append(store, 0, n);
@@ -117,7 +117,10 @@ class SpillStoreRestartTest
         try (SpillStore store = SpillStore.open(config()))
         {
             assertTrue(store.isEmpty());
-            assertEquals(0, store.read((b, o, l) -> { throw new AssertionError("nothing to read"); }, 10));
+            assertEquals(0, store.read((b, o, l) ->
+            {
+                throw new AssertionError("nothing to read");
+            }, 10));
             append(store, 600, 5);
         }
         try (SpillStore store = SpillStore.open(config()))

@@ -56,9 +56,11 @@ final class TestFrames
      */
     static long verify(final DirectBuffer buffer, final int offset, final int length)
     {
-        assertEquals(length, buffer.getInt(offset + FrameDescriptor.LENGTH_OFFSET, ByteOrder.BIG_ENDIAN), "length field");
+        assertEquals(length, buffer.getInt(offset + FrameDescriptor.LENGTH_OFFSET, ByteOrder.BIG_ENDIAN),
+            "length field");
         assertEquals(FrameType.DATA, buffer.getByte(offset + FrameDescriptor.TYPE_OFFSET), "type");
-        assertEquals(STREAM_ID, buffer.getInt(offset + FrameDescriptor.STREAM_ID_OFFSET, ByteOrder.BIG_ENDIAN), "stream");
+        assertEquals(STREAM_ID, buffer.getInt(offset + FrameDescriptor.STREAM_ID_OFFSET, ByteOrder.BIG_ENDIAN),
+            "stream");
         final long sequence = buffer.getLong(offset + FrameDescriptor.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN);
         assertEquals(sequence * 1000, buffer.getLong(offset + FrameDescriptor.TIMESTAMP_OFFSET, ByteOrder.BIG_ENDIAN));
         final int payloadLength = length - FrameDescriptor.HEADER_LENGTH;

@@ -82,7 +82,9 @@ public final class ConnectionOptions
         }
         try
         {
-            final ClientTls tls = tlsTrust == null ? null : ClientTls.trusting(tlsTrust).withCertificate(tlsCert, tlsKey);
+            final ClientTls tls = tlsTrust == null
+                ? null
+                : ClientTls.trusting(tlsTrust).withCertificate(tlsCert, tlsKey);
             if (tls != null)
             {
                 tls.newContext(); // reads the files now, so that a wrong one is a usage error

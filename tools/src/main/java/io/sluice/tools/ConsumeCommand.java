@@ -255,7 +255,8 @@ public final class ConsumeCommand implements Callable<Integer>
         final long max = latency.getMaxValue();
 
         out.printf(Locale.ROOT, "consumed %,d messages from '%s' (%d source%s) in %.3f s: %,.0f msg/s%n",
-            received, stream, checker.sources.size(), checker.sources.size() == 1 ? "" : "s", elapsedSeconds, ratePerSecond);
+            received, stream, checker.sources.size(), checker.sources.size() == 1 ? "" : "s", elapsedSeconds,
+            ratePerSecond);
         out.printf(Locale.ROOT, "  outOfOrder %d, duplicates %d, gaps %d (%d messages dropped)%n",
             checker.outOfOrder, checker.duplicates, checker.gaps, checker.gapMessages);
         out.printf(Locale.ROOT, "  latency us: p50 %,d  p99 %,d  p99.9 %,d  max %,d%n", p50, p99, p999, max);

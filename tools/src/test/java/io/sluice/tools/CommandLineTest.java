@@ -167,7 +167,8 @@ class CommandLineTest
         assertEquals(cert, tls.certificateFile());
         assertTrue(tls.verifyHostname(), "the relay's name is checked");
 
-        assertEquals(2, run(new ProduceCommand(), "--stream", "demo", "--tls-trust", dir.resolve("missing").toString()));
+        assertEquals(2, run(new ProduceCommand(), "--stream", "demo", "--tls-trust",
+            dir.resolve("missing").toString()));
         assertTrue(err.toString().contains("cannot read TLS trust file"), err.toString());
         assertEquals(2, run(new ProduceCommand(), "--stream", "demo", "--tls-cert", cert.toString(), "--tls-key",
             dir.resolve("cli.key").toString()));

@@ -1,7 +1,5 @@
 package io.sluice.tools;
 
-import io.sluice.tools.DurationConverter;
-import io.sluice.tools.RateConverter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.TypeConversionException;
 

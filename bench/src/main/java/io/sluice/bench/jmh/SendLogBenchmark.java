@@ -25,9 +25,9 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
 
 /**
  * The exclusive publication's path into the socket's memory: claim a 64-byte-payload frame in the
- * {@link SendLog}, write its header and copy the payload in (the one copy), commit; then, as the event loop does, take the committed bytes
- * as windows and release them as the socket would once it took them. Compare with {@link FrameRingBenchmark}, the
- * shared publication's ring, which copies each frame twice. Reported per message.
+ * {@link SendLog}, write its header and copy the payload in (the one copy), commit; then, as the event loop does, take
+ * the committed bytes as windows and release them as the socket would once it took them. Compare with
+ * {@link FrameRingBenchmark}, the shared publication's ring, which copies each frame twice. Reported per message.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

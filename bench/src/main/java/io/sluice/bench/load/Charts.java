@@ -81,7 +81,8 @@ public final class Charts
         final List<Histogram> histograms) throws IOException
     {
         final XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-            .xAxisTitle("percentile (10 = p90, 100 = p99, 1000 = p99.9, 10000 = p99.99)").yAxisTitle("latency, ms").build();
+            .xAxisTitle("percentile (10 = p90, 100 = p99, 1000 = p99.9, 10000 = p99.99)").yAxisTitle("latency, ms")
+            .build();
         style(chart);
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setYAxisLogarithmic(true);

@@ -30,17 +30,26 @@ public final class DemoReport
      * @return the file.
      * @throws IOException when it cannot be written.
      */
-    public static Path write(final Path file, final String intro, final String machine, final List<RunResult> results,
-        final Map<String, String> settings, final UnboundedQueueBaseline.Result ignore, final Map<String, String> charts)
+    public static Path write(
+        final Path file,
+        final String intro,
+        final String machine,
+        final List<RunResult> results,
+        final Map<String, String> settings,
+        final UnboundedQueueBaseline.Result ignore,
+        final Map<String, String> charts)
         throws IOException
     {
         final StringBuilder html = new StringBuilder(16 * 1024);
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
             .append("<title>sluice demo</title>\n<style>\n")
-            .append("body{font:14px/1.45 system-ui,sans-serif;color:#1d2433;margin:24px auto;max-width:1640px;padding:0 16px}\n")
-            .append("table{border-collapse:collapse;margin:16px 0}th,td{padding:4px 10px;border-bottom:1px solid #d8dde6;")
+            .append("body{font:14px/1.45 system-ui,sans-serif;color:#1d2433;margin:24px auto;max-width:1640px;")
+            .append("padding:0 16px}\n")
+            .append("table{border-collapse:collapse;margin:16px 0}")
+            .append("th,td{padding:4px 10px;border-bottom:1px solid #d8dde6;")
             .append("text-align:right;vertical-align:top}th{background:#f3f5f9}td.l,th.l{text-align:left}")
-            .append("td{white-space:nowrap}td.why,td.l+td.l{white-space:normal}td.why{text-align:left;color:#475467;max-width:560px}")
+            .append("td{white-space:nowrap}td.why,td.l+td.l{white-space:normal}")
+            .append("td.why{text-align:left;color:#475467;max-width:560px}")
             .append("img{max-width:100%;display:block;margin:12px 0}")
             .append(".muted{color:#667085}\n</style>\n</head>\n<body>\n")
             .append("<h1>sluice demo</h1>\n<p>").append(escape(intro)).append("</p>\n<p class=\"muted\">")
@@ -49,8 +58,8 @@ public final class DemoReport
         for (final Map.Entry<String, String> chart : charts.entrySet())
         {
             html.append("<figure><img src=\"").append(escape(chart.getKey())).append("\" alt=\"")
-                .append(escape(chart.getValue())).append("\"><figcaption class=\"muted\">").append(escape(chart.getValue()))
-                .append("</figcaption></figure>\n");
+                .append(escape(chart.getValue())).append("\"><figcaption class=\"muted\">")
+                .append(escape(chart.getValue())).append("</figcaption></figure>\n");
             if (first)
             {
                 table(html, results, settings, ignore);
@@ -61,13 +70,16 @@ public final class DemoReport
         {
             table(html, results, settings, ignore);
         }
-        html.append("<p class=\"muted\">Every run as JSON: <a href=\"demo.json\">demo.json</a> (schema in docs/bench.md)."
-            + "</p>\n</body>\n</html>\n");
+        html.append("<p class=\"muted\">Every run as JSON: <a href=\"demo.json\">demo.json</a>")
+            .append(" (schema in docs/bench.md).</p>\n</body>\n</html>\n");
         Files.writeString(file, html, StandardCharsets.UTF_8);
         return file;
     }
 
-    private static void table(final StringBuilder html, final List<RunResult> results, final Map<String, String> settings,
+    private static void table(
+        final StringBuilder html,
+        final List<RunResult> results,
+        final Map<String, String> settings,
         final UnboundedQueueBaseline.Result ignore)
     {
         html.append("<table>\n<tr><th class=\"l\">strategy</th><th class=\"l\">settings</th><th>sent</th>")
@@ -82,12 +94,13 @@ public final class DemoReport
         }
         if (ignore != null)
         {
-            row(html, "ignore", "unbounded queue, -Xmx" + ignore.heap(), count(ignore.sent()), count(ignore.delivered()),
-                ignore.outOfMemory() ? "all queued" : "0", count(ignore.queued()),
+            row(html, "ignore", "unbounded queue, -Xmx" + ignore.heap(), count(ignore.sent()),
+                count(ignore.delivered()), ignore.outOfMemory() ? "all queued" : "0", count(ignore.queued()),
                 Format.bytes(ignore.peakHeapBytes()) + " heap", Format.micros(ignore.p99Micros()), Verdict.of(ignore));
         }
-        html.append("</table>\n<p class=\"muted\">left: on its way when the demo moved on; sent = delivered + dropped + "
-            + "left. Latency is from each message's intended send time, so time a producer was held back counts.</p>\n");
+        html.append("</table>\n<p class=\"muted\">left: on its way when the demo moved on; sent = delivered + dropped")
+            .append(" + left. Latency is from each message's intended send time, so time a producer was held back")
+            .append(" counts.</p>\n");
     }
 
     private static void row(final StringBuilder html, final String... cells)

@@ -37,7 +37,12 @@ public final class LoadRun
     private final RunControl control = new RunControl();
     private final LatencyRecording latency = new LatencyRecording(control);
 
-    private LoadRun(final String name, final String strategy, final Link link, final RelayProbe probe, final LoadSpec spec,
+    private LoadRun(
+        final String name,
+        final String strategy,
+        final Link link,
+        final RelayProbe probe,
+        final LoadSpec spec,
         final PrintWriter progress)
     {
         this.name = name;

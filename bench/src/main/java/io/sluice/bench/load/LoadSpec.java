@@ -66,7 +66,8 @@ public record LoadSpec(
      * @param consumerRate per-consumer cap, 0 for none.
      * @return the spec.
      */
-    public static LoadSpec steady(final int payloadBytes, final double rate, final double seconds, final double consumerRate)
+    public static LoadSpec steady(
+        final int payloadBytes, final double rate, final double seconds, final double consumerRate)
     {
         return new LoadSpec(1, 1, 1, 1, payloadBytes, List.of(new Phase(nanos(seconds), rate)), 0, consumerRate, 0,
             TimeUnit.SECONDS.toNanos(3));
@@ -78,7 +79,8 @@ public record LoadSpec(
      */
     public LoadSpec withWarmup(final long nanos)
     {
-        return new LoadSpec(producers, producerThreads, consumers, streams, payloadBytes, phases, nanos, consumerRate, keys, drainNanos);
+        return new LoadSpec(producers, producerThreads, consumers, streams, payloadBytes, phases, nanos,
+            consumerRate, keys, drainNanos);
     }
 
     /**
@@ -87,7 +89,8 @@ public record LoadSpec(
      */
     public LoadSpec withKeys(final int count)
     {
-        return new LoadSpec(producers, producerThreads, consumers, streams, payloadBytes, phases, warmupNanos, consumerRate, count, drainNanos);
+        return new LoadSpec(producers, producerThreads, consumers, streams, payloadBytes, phases, warmupNanos,
+            consumerRate, count, drainNanos);
     }
 
     /**
@@ -96,7 +99,8 @@ public record LoadSpec(
      */
     public LoadSpec withDrain(final long nanos)
     {
-        return new LoadSpec(producers, producerThreads, consumers, streams, payloadBytes, phases, warmupNanos, consumerRate, keys, nanos);
+        return new LoadSpec(producers, producerThreads, consumers, streams, payloadBytes, phases, warmupNanos,
+            consumerRate, keys, nanos);
     }
 
     /**
@@ -106,9 +110,11 @@ public record LoadSpec(
      * @param streamCount streams.
      * @return a copy with that shape.
      */
-    public LoadSpec withShape(final int producerCount, final int threads, final int consumerCount, final int streamCount)
+    public LoadSpec withShape(
+        final int producerCount, final int threads, final int consumerCount, final int streamCount)
     {
-        return new LoadSpec(producerCount, threads, consumerCount, streamCount, payloadBytes, phases, warmupNanos, consumerRate, keys, drainNanos);
+        return new LoadSpec(producerCount, threads, consumerCount, streamCount, payloadBytes, phases, warmupNanos,
+            consumerRate, keys, drainNanos);
     }
 
     /** @return the measured part of the run, warmup excluded. */

@@ -25,7 +25,8 @@ public final class Machine
         final Map<String, Object> json = new LinkedHashMap<>();
         json.put("time", Instant.now().toString());
         json.put("cores", Runtime.getRuntime().availableProcessors());
-        json.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        json.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+            + System.getProperty("os.arch"));
         json.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         json.put("loadAverage1m", Math.round(loadAverage() * 100) / 100.0);
         return json;

@@ -4,7 +4,9 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Keeps the relay's and the client's INFO logs (connections joining and leaving) out of the demo's and bench's output. */
+/**
+ * Keeps the relay's and the client's INFO logs (connections joining and leaving) out of the demo's and bench's output.
+ */
 public final class Quiet
 {
     private Quiet()

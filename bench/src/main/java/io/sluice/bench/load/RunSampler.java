@@ -174,8 +174,8 @@ final class RunSampler
         final long accountedDrops = Math.max(dropped, sample == null ? 0 : sample.dropped());
         return new RunResult(name, link.name(), strategy, spec, intended, sum(producers), expected, delivered, dropped,
             byReason, sample == null ? 0 : sample.spilled(), expected - delivered - accountedDrops, backPressured,
-            peakMemory, peakDisk, seconds, (sentAtTo - sentAtFrom) / seconds, (deliveredAtTo - deliveredAtFrom) / seconds, total,
-            timeline);
+            peakMemory, peakDisk, seconds, (sentAtTo - sentAtFrom) / seconds,
+            (deliveredAtTo - deliveredAtFrom) / seconds, total, timeline);
     }
 
     private void printPoint(final RunResult.Point point)

@@ -65,8 +65,8 @@ public final class SluiceLink implements Link
     public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final int receiveBufferBytes,
         final boolean classicPaths, final ClientTls tls)
     {
-        final ClientConfig config = ClientConfig.of("127.0.0.1", port).withMaxMessageLength(Math.max(maxPayloadBytes, 64))
-            .withTls(tls);
+        final ClientConfig config = ClientConfig.of("127.0.0.1", port)
+            .withMaxMessageLength(Math.max(maxPayloadBytes, 64)).withTls(tls);
         this.producers = new SluiceClient(config.withIoThreads(ioThreads));
         // Latency-sized consumers: a small kernel buffer and a small ring (a few KiB of messages), since everything
         // waiting there ages.

@@ -217,8 +217,8 @@ public final class StrategyPanels
         line(chart, "memory", x, memory, MEMORY, false, 1);
         if (panel.limitBytes() > 0)
         {
-            line(chart, "limit", List.of(0.0, seconds), List.of(panel.limitBytes() / MIB, panel.limitBytes() / MIB), LIMIT,
-                true, 1);
+            line(chart, "limit", List.of(0.0, seconds), List.of(panel.limitBytes() / MIB, panel.limitBytes() / MIB),
+                LIMIT, true, 1);
         }
         if (panel.diedAtSeconds() > 0)
         {
@@ -228,8 +228,8 @@ public final class StrategyPanels
             styler.setAnnotationTextFont(new Font(Font.SANS_SERIF, Font.BOLD, 11));
             chart.addAnnotation(new AnnotationLine(panel.diedAtSeconds(), true, false));
             // Text is centred on x: end it at the line.
-            chart.addAnnotation(new AnnotationText("OutOfMemoryError", panel.diedAtSeconds() - seconds * 0.17, rate * 0.75,
-                false));
+            chart.addAnnotation(new AnnotationText(
+                "OutOfMemoryError", panel.diedAtSeconds() - seconds * 0.17, rate * 0.75, false));
         }
         return chart;
     }

@@ -85,7 +85,8 @@ public final class StrategyRelays
      * @return the relay's configuration, bound to 127.0.0.1 on a free port, and the stream settings it took.
      * @throws IllegalArgumentException when this build does not know the strategy or its settings.
      */
-    public static Configured config(final String strategy, final Path spillDir, final int ioThreads, final String spillQuota)
+    public static Configured config(
+        final String strategy, final Path spillDir, final int ioThreads, final String spillQuota)
     {
         return config(strategy, spillDir, ioThreads, spillQuota, false);
     }
@@ -94,12 +95,20 @@ public final class StrategyRelays
      * @param lowLatency size the subscriber's path for latency (see {@code sluice bench --low-latency}).
      * @return as {@link #config(String, Path, int, String)}.
      */
-    public static Configured config(final String strategy, final Path spillDir, final int ioThreads, final String spillQuota,
+    public static Configured config(
+        final String strategy,
+        final Path spillDir,
+        final int ioThreads,
+        final String spillQuota,
         final boolean lowLatency)
     {
         IllegalArgumentException last = null;
-        final String top = lowLatency ? "subscriber-send-buffer: 2KiB\nlow-water-mark: 2KiB\nhigh-water-mark: 4KiB\n" : "";
-        for (final String stream : lowLatency ? lowLatencyCandidates(strategy, spillQuota) : candidates(strategy, spillQuota))
+        final String top = lowLatency
+            ? "subscriber-send-buffer: 2KiB\nlow-water-mark: 2KiB\nhigh-water-mark: 4KiB\n"
+            : "";
+        for (final String stream : lowLatency
+            ? lowLatencyCandidates(strategy, spillQuota)
+            : candidates(strategy, spillQuota))
         {
             final String yaml = top + "spill-dir: " + spillDir.toAbsolutePath() + "\ndefault-stream:\n" + stream;
             try

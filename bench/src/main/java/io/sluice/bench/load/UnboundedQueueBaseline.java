@@ -93,7 +93,8 @@ public final class UnboundedQueueBaseline
         final String javaPath = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         final List<String> command = List.of(javaPath, "-Xmx" + heap, "-XX:+UseG1GC",
             "-cp", System.getProperty("java.class.path"), UnboundedQueueBaseline.class.getName(),
-            Double.toString(rate), Double.toString(consumerRate), Integer.toString(payloadBytes), Double.toString(maxSeconds));
+            Double.toString(rate), Double.toString(consumerRate), Integer.toString(payloadBytes),
+            Double.toString(maxSeconds));
         final List<RunResult.Point> timeline = new ArrayList<>();
         long peakHeap = 0;
         long lastSent = 0;
@@ -109,9 +110,11 @@ public final class UnboundedQueueBaseline
         }
         catch (final IOException ex)
         {
-            return new Result(heap, false, 0, 0, 0, 0, 0, 0, timeline, "cannot start " + javaPath + ": " + ex.getMessage());
+            return new Result(
+                heap, false, 0, 0, 0, 0, 0, 0, timeline, "cannot start " + javaPath + ": " + ex.getMessage());
         }
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+        try (BufferedReader in =
+            new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
         {
             String line;
             while ((line = in.readLine()) != null)
@@ -136,7 +139,8 @@ public final class UnboundedQueueBaseline
                     timeline.add(point);
                     if (progress != null)
                     {
-                        progress.printf(Locale.ROOT, "%-24s %4.0fs  in %,10.0f/s  out %,10.0f/s  heap     %9s  queued  %,10d  dropped %,10d  p99 %s%n",
+                        progress.printf(Locale.ROOT, "%-24s %4.0fs  in %,10.0f/s  out %,10.0f/s  heap     %9s  "
+                            + "queued  %,10d  dropped %,10d  p99 %s%n",
                             "ignore (unbounded queue)", seconds, point.inPerSecond(), point.outPerSecond(),
                             Format.bytes(heapUsed), queued, 0, Format.micros(p99));
                         progress.flush();
@@ -163,8 +167,9 @@ public final class UnboundedQueueBaseline
                     lastP99, timeline, null);
             }
             return new Result(heap, false, lastSeconds, lastSent, lastDelivered, 0, peakHeap, 0, timeline,
-                "the child JVM ended without a result (exit code " + (process.isAlive() ? "none" : process.exitValue()) +
-                    "): " + errors.lines().findFirst().orElse(""));
+                "the child JVM ended without a result (exit code "
+                    + (process.isAlive() ? "none" : process.exitValue()) + "): "
+                    + errors.lines().findFirst().orElse(""));
         }
         catch (final IOException | InterruptedException ex)
         {
@@ -172,7 +177,8 @@ public final class UnboundedQueueBaseline
             {
                 Thread.currentThread().interrupt();
             }
-            return new Result(heap, false, lastSeconds, lastSent, lastDelivered, 0, peakHeap, 0, timeline, ex.toString());
+            return new Result(
+                heap, false, lastSeconds, lastSent, lastDelivered, 0, peakHeap, 0, timeline, ex.toString());
         }
         finally
         {
@@ -252,7 +258,8 @@ public final class UnboundedQueueBaseline
                     }
                     if (message != null)
                     {
-                        latency.recordValue(Math.max(0, System.nanoTime() - ByteBuffer.wrap(message).getLong(0)) / 1_000);
+                        latency.recordValue(
+                            Math.max(0, System.nanoTime() - ByteBuffer.wrap(message).getLong(0)) / 1_000);
                         synchronized (lock)
                         {
                             delivered[0]++;

@@ -40,8 +40,8 @@ public final class Verdict
             final String absorbed = r.peakMemoryBytes() >= 1024 * 1024 ?
                 "Absorbed " + memory + " in memory, then slowed" : "Slowed";
             return String.format(Locale.ROOT,
-                "%s the producer to the consumer's pace: it sent %,d of the %,d messages it meant to; nothing was lost, "
-                    + "memory stayed under %s, and waiting to send shows as latency (p99 %s)%s.",
+                "%s the producer to the consumer's pace: it sent %,d of the %,d messages it meant to; nothing was "
+                    + "lost, memory stayed under %s, and waiting to send shows as latency (p99 %s)%s.",
                 absorbed, r.sent(), r.intended(), memory, Format.micros(r.latency(99)), left);
         }
         return String.format(Locale.ROOT, "Kept up: all %,d messages delivered, memory stayed under %s%s.", r.sent(),

@@ -18,7 +18,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class ExternalServer implements AutoCloseable
 {
-    private static final List<String> SEARCH_PATH = List.of("/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin");
+    private static final List<String> SEARCH_PATH =
+        List.of("/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin");
 
     private final Process process;
     private final Path log;
@@ -36,7 +37,8 @@ public final class ExternalServer implements AutoCloseable
     public static String find(final String command)
     {
         final String path = System.getenv().getOrDefault("PATH", "");
-        for (final String dir : (path + File.pathSeparator + String.join(File.pathSeparator, SEARCH_PATH)).split(File.pathSeparator))
+        for (final String dir :
+            (path + File.pathSeparator + String.join(File.pathSeparator, SEARCH_PATH)).split(File.pathSeparator))
         {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command)))
             {
@@ -72,7 +74,8 @@ public final class ExternalServer implements AutoCloseable
     public static ExternalServer start(final List<String> command, final int port) throws IOException
     {
         final Path log = Files.createTempFile("sluice-bench-peer-", ".log");
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        final Process process =
+            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         final ExternalServer server = new ExternalServer(process, log);
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!listening(port))
@@ -81,7 +84,8 @@ public final class ExternalServer implements AutoCloseable
             {
                 final String output = Files.readString(log, StandardCharsets.UTF_8);
                 server.close();
-                throw new IOException(command.get(0) + " did not start listening on 127.0.0.1:" + port + ": " + output.strip());
+                throw new IOException(
+                    command.get(0) + " did not start listening on 127.0.0.1:" + port + ": " + output.strip());
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }

@@ -80,7 +80,8 @@ public final class Peers
             case "haproxy" -> haproxy();
             case "nats-core" -> nats(false);
             case "jetstream" -> nats(true);
-            default -> throw new IllegalArgumentException("unknown peer '" + name + "' (known: " + String.join(", ", ALL) + ")");
+            default -> throw new IllegalArgumentException(
+                "unknown peer '" + name + "' (known: " + String.join(", ", ALL) + ")");
         };
     }
 

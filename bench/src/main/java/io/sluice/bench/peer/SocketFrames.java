@@ -63,7 +63,8 @@ final class SocketFrames
         }
 
         @Override
-        public boolean offer(final UnsafeBuffer payload, final int length, final boolean keyed, final long timestampNanos)
+        public boolean offer(
+            final UnsafeBuffer payload, final int length, final boolean keyed, final long timestampNanos)
             throws IOException
         {
             final int frameLength = HEADER_LENGTH + length;
@@ -153,7 +154,8 @@ final class SocketFrames
                 {
                     case FrameType.DATA -> sink.onMessage(Frames.timestamp(in, at));
                     case FrameType.GAP -> sink.onDropped(Frames.gapDroppedCount(in, at));
-                    case FrameType.ERROR -> throw new IOException("ERROR " + Frames.errorCode(in, at) + ": " + Frames.errorText(in, at));
+                    case FrameType.ERROR -> throw new IOException(
+                        "ERROR " + Frames.errorCode(in, at) + ": " + Frames.errorText(in, at));
                     case FrameType.CLOSE -> throw new IOException("closed by the sender (CLOSE)");
                     default ->
                     {

@@ -132,6 +132,7 @@ class DeadLetterHandOffTest
         }
         assertEquals(0, handOff.pendingBytes());
         assertEquals(0, handOff.refusedFull());
-        assertThrows(IllegalArgumentException.class, () -> new DeadLetterHandOff(3 * DeadLetterStore.MIN_RING_BYTES, 1));
+        assertThrows(IllegalArgumentException.class,
+            () -> new DeadLetterHandOff(3 * DeadLetterStore.MIN_RING_BYTES, 1));
     }
 }
