@@ -377,14 +377,15 @@ final class DiskTierAgent implements Agent
         chunks.keepPartialChunk();
         exchange.leftovers(chunks.ready());
         exchange.failed();
+        // Logged before it is counted: whoever sees the count can find the line.
+        LOG.error("disk tier {} failed; its lane delivers what it holds in memory and falls back to its on-full " +
+            "policy; {} bytes of messages on disk {}", stores.directory(), stranded, durable ?
+            "stay there for the subscription's next connection" : "are lost", cause);
         counters.onFailure();
         if (!durable)
         {
             counters.onLost(stranded);
         }
-        LOG.error("disk tier {} failed; its lane delivers what it holds in memory and falls back to its on-full " +
-            "policy; {} bytes of messages on disk {}", stores.directory(), stranded, durable ?
-            "stay there for the subscription's next connection" : "are lost", cause);
         wakeLane();
     }
 

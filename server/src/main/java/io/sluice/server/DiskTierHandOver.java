@@ -57,10 +57,11 @@ final class DiskTierHandOver
         }
         if (refused > 0)
         {
-            counters.onLost(refused);
+            // Logged before it is counted: whoever sees the count can find the line.
             LOG.error("disk tier {}: {} bytes of messages the lane held at close could not be written (free space " +
                 "below the margin of {} bytes) and are lost", stores.directory(), refused,
                 main.freeSpaceMarginBytes());
+            counters.onLost(refused);
         }
     }
 
@@ -77,9 +78,9 @@ final class DiskTierHandOver
         }
         if (lost > 0)
         {
-            counters.onLost(lost);
             WARNINGS.warn("disk tier {} had failed: {} bytes of messages its lane held at close are lost",
                 stores.directory(), lost);
+            counters.onLost(lost);
         }
     }
 
