@@ -71,7 +71,8 @@ final class ConnectionLog extends ChannelInboundHandlerAdapter
      * @param in messages received for this connection so far (from a publisher, or accepted by a subscriber's lane).
      * @param out messages written to it so far; null for a publisher.
      */
-    void opened(final String role, final String stream, final String detail, final LongSupplier in, final LongSupplier out)
+    void opened(
+        final String role, final String stream, final String detail, final LongSupplier in, final LongSupplier out)
     {
         this.role = role;
         this.stream = stream;
@@ -124,7 +125,8 @@ final class ConnectionLog extends ChannelInboundHandlerAdapter
         }
         logged = true;
         final String why = reason == null ? "peer closed" : reason;
-        final String lasted = String.format("%.1f s", (System.nanoTime() - openedNanos) / (double)TimeUnit.SECONDS.toNanos(1));
+        final String lasted = String.format(
+            "%.1f s", (System.nanoTime() - openedNanos) / (double)TimeUnit.SECONDS.toNanos(1));
         if (stream == null)
         {
             LOG.debug("connection {} closed after {} before its HELLO was accepted: {}", peer, lasted, why);
@@ -165,7 +167,8 @@ final class ConnectionLog extends ChannelInboundHandlerAdapter
         }
         if (root instanceof IOException)
         {
-            return "I/O error (" + (root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage()) + ")";
+            return "I/O error (" + (root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage()) +
+                ")";
         }
         return "internal error (" + root + ")";
     }

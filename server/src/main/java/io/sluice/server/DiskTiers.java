@@ -16,8 +16,9 @@ import java.util.function.UnaryOperator;
 
 /**
  * Makes the disk tiers of spill lanes and owns the spill thread they share, started on first use, when it first warms
- * Chronicle Queue up (see {@link #warmUp()}). A durable subscription's tier lives in {@code spill-dir/<stream>/<subscription>}; a lane without
- * a durable name gets {@code spill-dir/<stream>/.conn-<n>}, deleted when the lane closes.
+ * Chronicle Queue up (see {@link #warmUp()}). A durable subscription's tier lives in
+ * {@code spill-dir/<stream>/<subscription>}; a lane without a durable name gets {@code spill-dir/<stream>/.conn-<n>},
+ * deleted when the lane closes.
  */
 final class DiskTiers implements AutoCloseable
 {
@@ -123,7 +124,7 @@ final class DiskTiers implements AutoCloseable
                 if (store.append(Unpooled.wrappedBuffer(frame), 0, frame.length) == SpillStore.OK)
                 {
                     store.dropCachedPages();
-                    store.read((buffer, offset, length) -> { }, 1);
+                    store.read((buffer, offset, length) -> {}, 1);
                 }
             }
             finally

@@ -148,7 +148,8 @@ final class GracefulStop
         {
             return;
         }
-        channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos())).addListener(f ->
+        channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos()))
+            .addListener(f ->
         {
             if (f.isSuccess() && channel.isActive() && channel instanceof DuplexChannel)
             {

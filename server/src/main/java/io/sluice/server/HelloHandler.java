@@ -206,7 +206,8 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
             }
             if (config.subscriberSendBufferBytes() > 0)
             {
-                ctx.channel().config().setOption(io.netty.channel.ChannelOption.SO_SNDBUF, config.subscriberSendBufferBytes());
+                ctx.channel().config().setOption(
+                    io.netty.channel.ChannelOption.SO_SNDBUF, config.subscriberSendBufferBytes());
             }
             final StreamConfig laneConfig = admission.spillQuotaBytes() > 0 &&
                 admission.spillQuotaBytes() < stream.config().spillQuotaBytes() ?
@@ -242,7 +243,8 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
     private void welcomed(final ChannelHandlerContext ctx, final Admission admission)
     {
         ctx.pipeline().get(FrameDecoder.class).maxFrameLength(admission.maxFrameLength());
-        final HeartbeatHandler heartbeats = new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs());
+        final HeartbeatHandler heartbeats =
+            new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs());
         final ChannelHandlerContext tls = ctx.pipeline().context(SslHandler.class);
         if (tls != null)
         {

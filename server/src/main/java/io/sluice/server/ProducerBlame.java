@@ -131,7 +131,8 @@ final class ProducerBlame
         Arrays.fill(lanes, kept, slots, null);
         slots = kept;
         published = new ProducerSnapshot(stream, address, sourceId, holdingNow > 0,
-            pausedNanos + (holdingNow > 0 ? now - pausedSinceNanos : 0), List.copyOf(holders), goneSubscribersNanos, now);
+            pausedNanos + (holdingNow > 0 ? now - pausedSinceNanos : 0), List.copyOf(holders), goneSubscribersNanos,
+            now);
     }
 
     /** @return what {@link #measure()} last published, or one with nothing measured yet; any thread. */

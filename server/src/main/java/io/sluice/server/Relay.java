@@ -26,7 +26,6 @@ import io.sluice.server.bridge.Bridges;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -151,7 +150,8 @@ public final class Relay implements AutoCloseable
             gatekeeper.close();
             diskTiers.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw new IllegalStateException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + ex, ex);
+            throw new IllegalStateException(
+                "cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + ex, ex);
         }
         relay.startBridges();
         return relay;

@@ -98,11 +98,13 @@ public record RelayConfig(
         require(port >= 0 && port <= 65535, "port must be 0..65535, was " + port);
         require(ioThreads >= 1, "io-threads must be >= 1, was " + ioThreads);
         require(maxFrameLength >= FrameDescriptor.HEADER_LENGTH + 1,
-            "max-frame-length must exceed the header (" + FrameDescriptor.HEADER_LENGTH + " bytes), was " + maxFrameLength);
+            "max-frame-length must exceed the header (" + FrameDescriptor.HEADER_LENGTH + " bytes), was " +
+                maxFrameLength);
         require(helloTimeoutMs > 0, "hello-timeout must be positive, was " + helloTimeoutMs + " ms");
         require(heartbeatIntervalMs > 0, "heartbeat-interval must be positive, was " + heartbeatIntervalMs + " ms");
         require(heartbeatTimeoutMs > heartbeatIntervalMs,
-            "heartbeat-timeout (" + heartbeatTimeoutMs + " ms) must exceed heartbeat-interval (" + heartbeatIntervalMs + " ms)");
+            "heartbeat-timeout (" + heartbeatTimeoutMs + " ms) must exceed heartbeat-interval (" + heartbeatIntervalMs +
+                " ms)");
         require(lowWaterMark > 0 && highWaterMark >= lowWaterMark,
             "need 0 < low-water-mark (" + lowWaterMark + ") <= high-water-mark (" + highWaterMark + ")");
         require(maxReadBytes >= 1024, "max-read-bytes must be at least 1KiB, was " + maxReadBytes);

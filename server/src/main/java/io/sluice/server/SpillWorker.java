@@ -52,8 +52,8 @@ final class SpillWorker implements AutoCloseable
     /**
      * Runs {@code duty} on the spill thread from now on: {@link Agent#doWork()} every loop, {@link Agent#onClose()}
      * when the worker closes (or when the duty throws, which is logged). For disk work that is not a lane's tier,
-     * such as the relay's {@code io.sluice.spill.deadletter.DeadLetterStore}, whose first {@code doWork} opens its store on this
-     * thread.
+     * such as the relay's {@code io.sluice.spill.deadletter.DeadLetterStore}, whose first {@code doWork} opens its
+     * store on this thread.
      *
      * @param duty the work.
      */

@@ -28,8 +28,8 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
     /** Default runs per lane. */
     public static final int DEFAULT_LANE_RUNS = 256;
     /** Throttle with the default lane size. */
-    public static final StreamConfig DEFAULT = new StreamConfig(Strategy.THROTTLE, DEFAULT_LANE_BYTES, DEFAULT_LANE_RUNS,
-        DEFAULT_MEMORY_BYTES, DEFAULT_SPILL_QUOTA_BYTES);
+    public static final StreamConfig DEFAULT = new StreamConfig(Strategy.THROTTLE, DEFAULT_LANE_BYTES,
+        DEFAULT_LANE_RUNS, DEFAULT_MEMORY_BYTES, DEFAULT_SPILL_QUOTA_BYTES);
 
     /** A lossless stream config: full lanes throttle. */
     public StreamConfig(final Strategy strategy, final long laneBytes, final int laneRuns, final long memoryBytes,

@@ -191,7 +191,8 @@ public final class Units
         }
         catch (final ArithmeticException | NumberFormatException ex)
         {
-            throw new IllegalArgumentException("'" + text + "' is too large (more than " + Long.MAX_VALUE + " " + what + ")");
+            throw new IllegalArgumentException(
+                "'" + text + "' is too large (more than " + Long.MAX_VALUE + " " + what + ")");
         }
     }
 }

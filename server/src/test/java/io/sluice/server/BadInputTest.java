@@ -103,7 +103,8 @@ class BadInputTest
         // without anything of that size allocated for it).
         for (final int length : new int[]{0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, MAX + 1})
         {
-            cases.add(Arguments.of("length " + Integer.toUnsignedString(length), ByteBuffer.allocate(4).putInt(length).array(),
+            cases.add(Arguments.of("length " + Integer.toUnsignedString(length),
+                ByteBuffer.allocate(4).putInt(length).array(),
                 ErrorCode.FRAME_TOO_LARGE,
                 new String[]{"frame length " + Integer.toUnsignedString(length), "maximum of " + MAX}));
         }
@@ -176,7 +177,8 @@ class BadInputTest
 
     @ParameterizedTest(name = "{0}")
     @MethodSource
-    void headerErrors(final String name, final byte[] bad, final ErrorCode code, final String[] text, final boolean afterHello)
+    void headerErrors(
+        final String name, final byte[] bad, final ErrorCode code, final String[] text, final boolean afterHello)
         throws Exception
     {
         startRelayAndHealthyPair(b -> b, c -> c);
@@ -278,9 +280,11 @@ class BadInputTest
                 new String[]{"'a/b'", "'/'"}),
             Arguments.of("stream name with a space", helloPayload(SUBSCRIBER, ascii("bad name"), none, none),
                 new String[]{"'bad name'", "' '"}),
-            Arguments.of("stream name with a non-ASCII byte", helloPayload(PUBLISHER, new byte[]{'a', (byte)0xE9}, none, none),
+            Arguments.of("stream name with a non-ASCII byte",
+                helloPayload(PUBLISHER, new byte[]{'a', (byte)0xE9}, none, none),
                 new String[]{"stream name 'a"}),
-            Arguments.of("empty stream name", helloPayload(PUBLISHER, none, none, none), new String[]{"stream name is empty"}),
+            Arguments.of("empty stream name", helloPayload(PUBLISHER, none, none, none),
+                new String[]{"stream name is empty"}),
             Arguments.of("subscription name with '!'", helloPayload(SUBSCRIBER, stream, ascii("sub!"), none),
                 new String[]{"'sub!'", "'!'"}),
             Arguments.of("stream name length 300", helloPayload(PUBLISHER, new byte[300], none, none),
@@ -291,9 +295,11 @@ class BadInputTest
             Arguments.of("stream name running past the frame",
                 new byte[]{1, 0, 0, 50, 'a', 'b', 'c', 0, 0, 0, 0}, new String[]{"stream name runs past the frame"}),
             Arguments.of("subscription name running past the frame",
-                concat(new byte[]{2, 0, 0, 1, 'a', 0, 9}, ascii("abc")), new String[]{"subscription name runs past the frame"}),
+                concat(new byte[]{2, 0, 0, 1, 'a', 0, 9}, ascii("abc")),
+                new String[]{"subscription name runs past the frame"}),
             Arguments.of("auth token running past the frame",
-                concat(new byte[]{1, 0, 0, 1, 'a', 0, 0, 0, 40}, ascii("tok")), new String[]{"auth token runs past the frame"}),
+                concat(new byte[]{1, 0, 0, 1, 'a', 0, 0, 0, 40}, ascii("tok")),
+                new String[]{"auth token runs past the frame"}),
             Arguments.of("ending before the subscription name length", new byte[]{1, 0, 0, 1, 'a'},
                 new String[]{"before the subscription name length"}),
             Arguments.of("ending before the auth token length", new byte[]{1, 0, 0, 1, 'a', 0, 0},
@@ -380,7 +386,8 @@ class BadInputTest
             peer.send(hello(role, STREAM, "", token));
             // The same text whatever was wrong: the relay's log and sluice_auth_failures_total say which.
             final RawPeer.Frame error = expectRejected(peer, ErrorCode.AUTH_FAILED, "authentication failed");
-            assertFalse(error.errorText().contains("s3cret"), "the ERROR text gives the configured token away: " + error);
+            assertFalse(error.errorText().contains("s3cret"),
+                "the ERROR text gives the configured token away: " + error);
         }
         assertOnlyNewError(ErrorCode.AUTH_FAILED);
         assertHealthyPairUnaffected();
@@ -401,7 +408,8 @@ class BadInputTest
     @MethodSource("silentPeers")
     void silentPeerTimesOut(final String name, final int role, final boolean halfFrame) throws Exception
     {
-        startRelayAndHealthyPair(b -> b.heartbeatIntervalMs(100).heartbeatTimeoutMs(500), c -> c.withHeartbeat(100, 2_000));
+        startRelayAndHealthyPair(
+            b -> b.heartbeatIntervalMs(100).heartbeatTimeoutMs(500), c -> c.withHeartbeat(100, 2_000));
         try (RawPeer peer = new RawPeer(relay.port()))
         {
             final long start = System.nanoTime();
@@ -589,7 +597,8 @@ class BadInputTest
         assertHealthyPairUnaffected();
         // Only the valid prefix of the bad publisher's frames may have reached the subscriber, and in order.
         assertTrue(received.from(rawSource) <= expected,
-            "subscriber got " + received.from(rawSource) + " messages from the bad source; valid prefix was " + expected);
+            "subscriber got " + received.from(rawSource) + " messages from the bad source; valid prefix was " +
+                expected);
     }
 
     // =============================================================================================================
@@ -688,7 +697,8 @@ class BadInputTest
             }
         }
         awaitCondition(() -> "TRUNCATED_FRAME counted; errors now " + relay.metrics().protocolErrorsByCode(),
-            () -> relay.metrics().protocolErrors(ErrorCode.TRUNCATED_FRAME) > count(errorsBefore, ErrorCode.TRUNCATED_FRAME));
+            () -> relay.metrics().protocolErrors(ErrorCode.TRUNCATED_FRAME) >
+                count(errorsBefore, ErrorCode.TRUNCATED_FRAME));
         assertOnlyNewError(ErrorCode.TRUNCATED_FRAME);
         assertHealthyPairUnaffected();
     }
@@ -745,9 +755,11 @@ class BadInputTest
                 final byte[] body =
                     new byte[FrameType.isHeaderOnly(type) && random.nextInt(8) != 0 ? 0 : random.nextInt(40)];
                 random.nextBytes(body);
-                final int length = random.nextInt(8) == 0 ? random.nextInt(HEADER_LENGTH + 64) : HEADER_LENGTH + body.length;
+                final int length =
+                    random.nextInt(8) == 0 ? random.nextInt(HEADER_LENGTH + 64) : HEADER_LENGTH + body.length;
                 final int version = random.nextInt(10) == 0 ? random.nextInt(256) : 1;
-                final int flags = random.nextInt(10) == 0 ? random.nextInt(65536) : (random.nextInt(4) == 0 ? FLAG_KEYED : 0);
+                final int flags =
+                    random.nextInt(10) == 0 ? random.nextInt(65536) : (random.nextInt(4) == 0 ? FLAG_KEYED : 0);
                 final int streamId = random.nextInt(10) == 0 ? random.nextInt() : welcome.streamId();
                 final int sourceId = random.nextInt(10) == 0 ? random.nextInt() : welcome.sourceId();
                 final long seq = random.nextInt(10) == 0 ? random.nextLong() : sequence;
@@ -769,7 +781,8 @@ class BadInputTest
         assertHealthyPairUnaffected();
         if (rawSource != 0)
         {
-            assertTrue(received.order.clean(), "frames from the fuzzing publisher arrived out of order: " + received.order);
+            assertTrue(received.order.clean(),
+                "frames from the fuzzing publisher arrived out of order: " + received.order);
         }
     }
 
@@ -815,7 +828,8 @@ class BadInputTest
         assertEquals(0, error.flags(), "ERROR flags");
         for (final String part : textParts)
         {
-            assertTrue(error.errorText().contains(part), "ERROR text does not name '" + part + "': " + error.errorText());
+            assertTrue(error.errorText().contains(part),
+                "ERROR text does not name '" + part + "': " + error.errorText());
         }
         peer.assertClosedByRelay();
         return error;
@@ -850,7 +864,8 @@ class BadInputTest
         assertEquals(0, received.order.gaps, "GAPs on a throttle stream");
         // No late second error either.
         final long total = relay.metrics().protocolErrors();
-        assertTrue(total <= sum(errorsBefore) + 1, "more than one protocol error: " + relay.metrics().protocolErrorsByCode());
+        assertTrue(total <= sum(errorsBefore) + 1,
+            "more than one protocol error: " + relay.metrics().protocolErrorsByCode());
     }
 
     private void publishAndAwait(final int count)

@@ -51,7 +51,8 @@ class CertificatePrincipalTest
     {
         principals = Files.writeString(dir.resolve("principals.yaml"), principalsYaml);
         final RelayConfig.Builder builder = RelayConfig.builder().port(0).ioThreads(2);
-        relay = Relay.start(builder.security(builder.security().withReloadCheckIntervalMs(0).withPrincipalsFile(principals)
+        relay = Relay.start(builder.security(builder.security().withReloadCheckIntervalMs(0)
+            .withPrincipalsFile(principals)
             .withTls(tls.relay(TlsProvider.AUTO).withClientAuth(tls.caFile, TlsSettings.ClientAuth.OPTIONAL))).build());
     }
 

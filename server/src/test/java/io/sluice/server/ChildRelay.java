@@ -49,7 +49,8 @@ final class ChildRelay implements AutoCloseable
         final CompletableFuture<Integer> port = new CompletableFuture<>();
         final Thread pump = new Thread(() ->
         {
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            try (BufferedReader reader =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
                  var out = java.nio.file.Files.newBufferedWriter(log))
             {
                 String line;
@@ -192,7 +193,8 @@ final class ChildRelay implements AutoCloseable
         {
             process.destroyForcibly();
             process.waitFor();
-            throw new IllegalStateException("relay did not exit within " + timeoutSeconds + " s of SIGTERM; see " + log);
+            throw new IllegalStateException(
+                "relay did not exit within " + timeoutSeconds + " s of SIGTERM; see " + log);
         }
         return process.exitValue();
     }

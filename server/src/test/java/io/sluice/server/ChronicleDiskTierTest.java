@@ -37,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * The disk tier driven directly, the test thread acting as the lane's event loop, with a real spill thread: what a
  * closing lane hands over is kept however much it is; the quota is the lane's, heads and main together; a disk that
- * refuses still gives back, in order, what the tier took; a failure closes the stores and hands back what the tier held.
+ * refuses still gives back, in order, what the tier took; a failure closes the stores and hands back what the tier
+ * held.
  */
 class ChronicleDiskTierTest
 {
@@ -66,7 +67,7 @@ class ChronicleDiskTierTest
     private ChronicleDiskTier tier(
         final boolean durable, final long quota, final UnaryOperator<SpillConfig> settings, final long closeReserve)
     {
-        return new ChronicleDiskTier(worker, dir.resolve("tier"), durable, quota, 64 * 1024, alloc, () -> { },
+        return new ChronicleDiskTier(worker, dir.resolve("tier"), durable, quota, 64 * 1024, alloc, () -> {},
             counters, settings, closeReserve);
     }
 
@@ -357,7 +358,8 @@ class ChronicleDiskTierTest
         final ChronicleDiskTier first = tier(true, 1L << 30, config -> config.withFileStore(disk), reserve);
         // Free space is above the margin but within the reserve: the tier refuses and gives back what it took.
         final long spilled = offerUntilFull(first, 0, 100, false);
-        // What the lane holds at close (its hand-off): 4 MiB, more than the tier would have left free without a reserve.
+        // What the lane holds at close (its hand-off): 4 MiB, more than the tier would have left free without a
+        // reserve.
         final int perChunk = 64 * 1024 / FRAME;
         long seq = spilled;
         while ((seq - spilled) * FRAME < 4L << 20)
@@ -484,7 +486,8 @@ class ChronicleDiskTierTest
                     {
                         assertEquals(DropReason.SPILL_DAMAGE, Frames.gapReason(chunk, i));
                         assertEquals(sequence, Frames.gapFromSequence(chunk, i), "a GAP's sequence is its from");
-                        assertEquals(next[source], sequence, "the GAP starts after the last message of source " + source);
+                        assertEquals(next[source], sequence,
+                            "the GAP starts after the last message of source " + source);
                         gaps.add(new long[] {source, sequence, Frames.gapToSequence(chunk, i),
                             Frames.gapDroppedCount(chunk, i)});
                         next[source] = Frames.gapToSequence(chunk, i) + 1;
@@ -511,7 +514,8 @@ class ChronicleDiskTierTest
             assertEquals(lostMessages, counters.damagedMessages());
             assertEquals(lostMessages * FRAME, counters.damagedBytes(), "bytes counted exactly");
             final long opened = log.list.stream().map(ILoggingEvent::getFormattedMessage)
-                .filter(m -> m.contains("opened with")).mapToLong(m -> Long.parseLong(m.replaceAll(".*opened with (\\d+) bytes.*", "$1")))
+                .filter(m -> m.contains("opened with"))
+                .mapToLong(m -> Long.parseLong(m.replaceAll(".*opened with (\\d+) bytes.*", "$1")))
                 .findFirst().orElseThrow();
             assertEquals((long)data * FRAME, opened, "the startup line gives what is really there");
             closeAndAwait(tier);

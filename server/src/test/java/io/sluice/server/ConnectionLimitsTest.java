@@ -13,7 +13,6 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -51,8 +50,8 @@ class ConnectionLimitsTest
     private void start(final int maxConnections, final int maxUnauthenticated) throws Exception
     {
         final RelayConfig.Builder builder = RelayConfig.builder().port(0).ioThreads(2).helloTimeoutMs(30_000);
-        relay = Relay.start(builder.security(builder.security().withConnectionLimits(maxConnections, maxUnauthenticated))
-            .build());
+        relay = Relay.start(
+            builder.security(builder.security().withConnectionLimits(maxConnections, maxUnauthenticated)).build());
         healthy = new HealthyPair(ClientConfig.of("127.0.0.1", relay.port()), "healthy");
         healthy.assertFlows(100);
     }
@@ -147,7 +146,8 @@ class ConnectionLimitsTest
                     healthy.assertFlows(100);
                 }
             }
-            await(() -> relay.security().metrics().limitRefusals(SecurityMetrics.Limit.MAX_UNAUTHENTICATED) >= flood - limit,
+            await(() -> relay.security().metrics().limitRefusals(SecurityMetrics.Limit.MAX_UNAUTHENTICATED) >=
+                    flood - limit,
                 () -> "refused " + relay.security().metrics().limitRefusals(SecurityMetrics.Limit.MAX_UNAUTHENTICATED));
             healthy.assertFlows(10_000);
             assertEquals(limit, relay.security().metrics().unauthenticated(), "the relay holds the limit's worth");
@@ -162,7 +162,8 @@ class ConnectionLimitsTest
             }
         }
         assertTrue(most.get() <= limit, "unauthenticated connections peaked at " + most.get() + " > " + limit);
-        assertEquals(flood - limit, relay.security().metrics().limitRefusals(SecurityMetrics.Limit.MAX_UNAUTHENTICATED));
+        assertEquals(
+            flood - limit, relay.security().metrics().limitRefusals(SecurityMetrics.Limit.MAX_UNAUTHENTICATED));
         await(() -> relay.security().metrics().unauthenticated() == 0,
             () -> "unauthenticated after the flood: " + relay.security().metrics().unauthenticated());
         try (RawPeer after = new RawPeer(relay.port()))

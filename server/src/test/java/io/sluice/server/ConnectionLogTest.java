@@ -88,7 +88,8 @@ class ConnectionLogTest
             awaitLine(Level.INFO, "subscriber " + PEER + " opened on stream 'logs' \\(throttle\\)");
             awaitLine(Level.INFO, "publisher " + PEER + " opened on stream 'logs' as source 1");
         }
-        awaitLine(Level.INFO, "publisher " + PEER + " closed on stream 'logs' after \\S+ s: peer closed; 10 messages in");
+        awaitLine(Level.INFO,
+            "publisher " + PEER + " closed on stream 'logs' after \\S+ s: peer closed; 10 messages in");
         awaitLine(Level.INFO, "subscriber " + PEER + " closed on stream 'logs' after \\S+ s: peer closed; " +
             "10 messages in, 10 out");
         assertEquals(2, count(Level.INFO, "closed on stream"), lines().toString());
@@ -161,7 +162,8 @@ class ConnectionLogTest
             Traffic.publishNumbered(publication, 3, 64);
             Traffic.awaitAcked(publication, 2);
             relay.close(Duration.ofSeconds(30));
-            awaitLine(Level.INFO, "subscriber " + PEER + " closed on stream 'logs' after \\S+ s: relay shutting down; " +
+            awaitLine(Level.INFO,
+                "subscriber " + PEER + " closed on stream 'logs' after \\S+ s: relay shutting down; " +
                 "3 messages in, 3 out");
             awaitLine(Level.INFO, "publisher " + PEER + " closed on stream 'logs' after \\S+ s: relay shutting down; " +
                 "3 messages in");
@@ -179,7 +181,8 @@ class ConnectionLogTest
     {
         final Pattern pattern = Pattern.compile(regex);
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (lines().stream().noneMatch(e -> e.getLevel() == level && pattern.matcher(e.getFormattedMessage()).matches()))
+        while (lines().stream()
+            .noneMatch(e -> e.getLevel() == level && pattern.matcher(e.getFormattedMessage()).matches()))
         {
             assertTrue(System.nanoTime() < deadline, "no " + level + " line matching " + regex + " in " + text());
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
@@ -188,7 +191,9 @@ class ConnectionLogTest
 
     private long count(final Level level, final String fragment)
     {
-        return lines().stream().filter(e -> e.getLevel() == level && e.getFormattedMessage().contains(fragment)).count();
+        return lines().stream()
+            .filter(e -> e.getLevel() == level && e.getFormattedMessage().contains(fragment))
+            .count();
     }
 
     // Appenders append under their own lock (AppenderBase.doAppend is synchronized): copy under it.

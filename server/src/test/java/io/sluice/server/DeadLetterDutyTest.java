@@ -44,7 +44,8 @@ class DeadLetterDutyTest
                 frame.clear();
                 Frames.writeHeader(frame, FrameDescriptor.HEADER_LENGTH + 8, FrameType.DATA, 0, 1, 2, i, 0);
                 frame.writeLong(i);
-                assertEquals(1, store.offer("s", DeadLetterDescriptor.REASON_DROP_NEWEST, frame, 0, frame.writerIndex()));
+                assertEquals(
+                    1, store.offer("s", DeadLetterDescriptor.REASON_DROP_NEWEST, frame, 0, frame.writerIndex()));
             }
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (store.written() < 50)

@@ -149,7 +149,8 @@ class DropPolicyPropertiesTest
                 }
                 assertTrue(memory.usedBytes() <= memory.capacity(), "over capacity: " + memory.usedBytes());
                 // The relay's books: a frame counts as delivered once its first fragment is out.
-                assertEquals(accepted, memory.delivered() + stage.dropped() + memory.frames(), "accounting after " + step);
+                assertEquals(
+                    accepted, memory.delivered() + stage.dropped() + memory.frames(), "accounting after " + step);
             }
             while (!memory.isEmpty())
             {

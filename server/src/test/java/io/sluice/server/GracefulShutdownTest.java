@@ -56,7 +56,8 @@ class GracefulShutdownTest
             assertTrue(relay.metrics().bufferedBytes() > 0 || inLanes > 0, "no backlog in the relay to drain");
 
             // Stop with a generous grace period while the subscriber catches up.
-            final CompletableFuture<Void> closed = CompletableFuture.runAsync(() -> relay.close(Duration.ofSeconds(60)));
+            final CompletableFuture<Void> closed =
+                CompletableFuture.runAsync(() -> relay.close(Duration.ofSeconds(60)));
             final OrderCheckingHandler handler = new OrderCheckingHandler();
             while (handler.received < sent)
             {
@@ -137,7 +138,8 @@ class GracefulShutdownTest
             assertEquals(beforeRestart, handler.lastSequence() + 1, handler.toString());
         }
         final String log = Files.readString(first.log());
-        assertTrue(Pattern.compile("subscriber \\S+ closed on stream '" + stream + "' after \\S+ s: relay shutting down; " +
+        assertTrue(Pattern.compile(
+            "subscriber \\S+ closed on stream '" + stream + "' after \\S+ s: relay shutting down; " +
             sent + " messages in, " + beforeRestart + " out").matcher(log).find(),
             "no close line with " + beforeRestart + " out (received before the restart) in " + log);
 

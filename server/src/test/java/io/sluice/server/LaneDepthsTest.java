@@ -21,9 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the lanes view reads from the relay, driven directly: a publisher's handler and lanes on embedded channels,
- * whose event loops run only when told, subscribers made unwritable by hand, and a clock advanced by hand. A lane that refuses a publisher's
- * run holds it until it takes the run, and both sides count the time; a lane measures what waits in each tier and
- * the timestamp of its oldest waiting message.
+ * whose event loops run only when told, subscribers made unwritable by hand, and a clock advanced by hand. A lane
+ * that refuses a publisher's run holds it until it takes the run, and both sides count the time; a lane measures what
+ * waits in each tier and the timestamp of its oldest waiting message.
  */
 class LaneDepthsTest
 {
@@ -202,7 +202,8 @@ class LaneDepthsTest
 
     private EmbeddedChannel publisher(final Stream stream)
     {
-        final EmbeddedChannel channel = new EmbeddedChannel(new ProducerHandler(stream, SOURCE_ID, metrics, null, clock));
+        final EmbeddedChannel channel =
+            new EmbeddedChannel(new ProducerHandler(stream, SOURCE_ID, metrics, null, clock));
         channels.add(channel);
         return channel;
     }

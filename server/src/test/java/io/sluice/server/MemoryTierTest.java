@@ -23,7 +23,8 @@ class MemoryTierTest
         final ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer();
         for (int i = 0; i < count; i++)
         {
-            Frames.writeHeader(buf, FrameDescriptor.HEADER_LENGTH + payload, FrameType.DATA, 0, 1, 1, firstSequence + i, 0);
+            Frames.writeHeader(
+                buf, FrameDescriptor.HEADER_LENGTH + payload, FrameType.DATA, 0, 1, 1, firstSequence + i, 0);
             buf.writeBytes(pattern(firstSequence + i, payload));
         }
         return buf;

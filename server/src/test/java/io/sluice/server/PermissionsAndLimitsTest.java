@@ -129,7 +129,8 @@ class PermissionsAndLimitsTest
         assertDenied(() -> alice.publish("prices.internal.audit"),
             "principal 'alice' may not publish to stream 'prices.internal.audit'");
         assertDenied(() -> alice.publish("orders"), "principal 'alice' may not publish to stream 'orders'");
-        assertDenied(() -> alice.subscribe("prices.eu.fx"), "principal 'alice' may not subscribe to stream 'prices.eu.fx'");
+        assertDenied(() -> alice.subscribe("prices.eu.fx"),
+            "principal 'alice' may not subscribe to stream 'prices.eu.fx'");
         assertDenied(() -> alice.subscribe("prices.eu", "nightly"),
             "principal 'alice' may not use durable subscription 'nightly' (subscribing to stream 'prices.eu')");
         assertEquals(4, relay.security().metrics().permissionDenials());
@@ -167,7 +168,8 @@ class PermissionsAndLimitsTest
         carol.subscribe("healthy").close();
 
         final Subscription first = carol.subscribe("carol.one", "first");
-        final SluiceException second = assertThrows(SluiceException.class, () -> carol.subscribe("carol.two", "second"));
+        final SluiceException second =
+            assertThrows(SluiceException.class, () -> carol.subscribe("carol.two", "second"));
         assertEquals(ErrorCode.TOO_MANY_SUBSCRIPTIONS, second.code(), second.getMessage());
         assertTrue(second.getMessage().endsWith("principal 'carol' has 1 durable subscriptions connected, its "
             + "max-subscriptions"), second.getMessage());
@@ -229,7 +231,8 @@ class PermissionsAndLimitsTest
             .mapToLong(StreamSnapshot::bytesIn).sum();
         final double seconds = (System.nanoTime() - start) / 1e9;
         // At most the rate over the run plus the second's burst, plus a read batch beyond it.
-        final long bound = (long)(rate * (seconds + 1)) + relay.config().maxReadBytes() * relay.config().maxReadsPerLoop();
+        final long bound =
+            (long)(rate * (seconds + 1)) + relay.config().maxReadBytes() * relay.config().maxReadsPerLoop();
         assertTrue(relayIn <= bound, "read " + relayIn + " bytes of erin's in " + seconds + " s, bound " + bound);
         assertTrue(backPressured > 0, "erin's publisher was never held back");
         healthy.assertFlows(10_000);
@@ -302,7 +305,8 @@ class PermissionsAndLimitsTest
     }
 
     // Freed places show once the relay has seen the close (or the stream's removal): try until admitted.
-    private static void awaitAdmitted(final org.junit.jupiter.api.function.ThrowingSupplier<? extends AutoCloseable> hello)
+    private static void awaitAdmitted(
+        final org.junit.jupiter.api.function.ThrowingSupplier<? extends AutoCloseable> hello)
         throws Exception
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

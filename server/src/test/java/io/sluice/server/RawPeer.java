@@ -82,7 +82,8 @@ final class RawPeer implements AutoCloseable
         {
             final String base = FrameType.name(type) + "(length=" + length + " stream=" + streamId + " source=" +
                 sourceId + " seq=" + sequence + ")";
-            return type == FrameType.ERROR && payload.length >= 6 ? base + " " + errorCode() + ": " + errorText() : base;
+            return type == FrameType.ERROR && payload.length >= 6 ?
+                base + " " + errorCode() + ": " + errorText() : base;
         }
     }
 

@@ -75,7 +75,8 @@ class RelayConfigFileTest
     void namesTheSecurityKeyAtFault()
     {
         assertEquals("bad value for 'tls.client-auth' in relay.yaml: 'sometimes' is not a client-auth mode (known: "
-            + "none, optional, required)", error("tls: {cert: a.crt, key: a.key, client-ca: c.crt, client-auth: sometimes}"));
+            + "none, optional, required)",
+            error("tls: {cert: a.crt, key: a.key, client-ca: c.crt, client-auth: sometimes}"));
         assertEquals("bad value for 'tls.provider' in relay.yaml: 'boring' is not a TLS provider (known: auto, jdk, "
             + "openssl)", error("tls: {cert: a.crt, key: a.key, provider: boring}"));
         assertContains(error("tls: {cert: a.crt}"), "'tls'", "tls-cert and tls-key");
@@ -131,8 +132,12 @@ class RelayConfigFileTest
             () -> assertEquals(32_000, config.maxReadBytes()),
             () -> assertEquals(8, config.maxReadsPerLoop()),
             () -> assertEquals("s3cret", config.authToken()),
-            () -> assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 128, StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES), config.defaultStream()),
-            () -> assertEquals(new StreamConfig(Strategy.THROTTLE, 8 * 1024 * 1024, 1024, StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES), config.streamConfig("prices")),
+            () -> assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 128,
+                StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES),
+                config.defaultStream()),
+            () -> assertEquals(new StreamConfig(Strategy.THROTTLE, 8 * 1024 * 1024, 1024,
+                StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES),
+                config.streamConfig("prices")),
             () -> assertEquals(config.defaultStream(), config.streamConfig("unlisted")));
     }
 
@@ -161,7 +166,8 @@ class RelayConfigFileTest
             () -> assertEquals(4, config.streamConfig("sensors").onFull().sampleEvery()),
             () -> assertEquals(Strategy.SPILL, config.streamConfig("telemetry").strategy()),
             () -> assertEquals("spill+drop-newest", config.streamConfig("telemetry").label()),
-            () -> assertEquals(DropPolicySpec.THROTTLE, parse("default-stream: {strategy: spill}").defaultStream().onFull()));
+            () -> assertEquals(
+                DropPolicySpec.THROTTLE, parse("default-stream: {strategy: spill}").defaultStream().onFull()));
     }
 
     @Test
@@ -241,7 +247,8 @@ class RelayConfigFileTest
         assertThrows(IllegalArgumentException.class, () -> Units.parseBytes("-1"));
         assertThrows(IllegalArgumentException.class, () -> Units.parseBytes("1.5MiB"));
         assertThrows(IllegalArgumentException.class, () -> Units.parseBytes(""));
-        assertContains(assertThrows(IllegalArgumentException.class, () -> Units.parseBytes("99999999999GiB")).getMessage(),
+        assertContains(
+            assertThrows(IllegalArgumentException.class, () -> Units.parseBytes("99999999999GiB")).getMessage(),
             "too large");
         assertContains(error("max-frame-length: 4GiB"), "bad value for 'max-frame-length' in relay.yaml", "too large");
     }
@@ -249,11 +256,12 @@ class RelayConfigFileTest
     @Test
     void namesAnUnknownTopLevelKey()
     {
-        assertEquals("unknown key 'prot' in relay.yaml (known: bind, port, io-threads, max-frame-length, hello-timeout, "
-            + "heartbeat-interval, heartbeat-timeout, low-water-mark, high-water-mark, max-read-bytes, "
+        assertEquals("unknown key 'prot' in relay.yaml (known: bind, port, io-threads, max-frame-length, "
+            + "hello-timeout, heartbeat-interval, heartbeat-timeout, low-water-mark, high-water-mark, max-read-bytes, "
             + "max-reads-per-loop, auth-token, spill-dir, shutdown-grace, dead-letter-dir, dead-letter-quota, "
             + "subscriber-send-buffer, stream-idle-timeout, max-streams, stream-loop-affinity, max-connections, "
-            + "max-unauthenticated-connections, tls, principals, reload-check-interval, metrics-token-file, default-stream, "
+            + "max-unauthenticated-connections, tls, principals, reload-check-interval, metrics-token-file, "
+            + "default-stream, "
             + "streams, bridges)",
             error("prot: 7440"));
     }
@@ -275,13 +283,15 @@ class RelayConfigFileTest
     @Test
     void namesAnUnknownKeyUnderAStream()
     {
-        assertEquals("unknown key 'streams.prices.strategie' in relay.yaml (known: strategy, on-full, deadline, sample-every, lane-bytes, lane-runs, memory, spill-quota)",
+        assertEquals("unknown key 'streams.prices.strategie' in relay.yaml (known: strategy, on-full, deadline, "
+            + "sample-every, lane-bytes, lane-runs, memory, spill-quota)",
             error("""
                 streams:
                   prices:
                     strategie: throttle
                 """));
-        assertEquals("unknown key 'default-stream.lanes' in relay.yaml (known: strategy, on-full, deadline, sample-every, lane-bytes, lane-runs, memory, spill-quota)",
+        assertEquals("unknown key 'default-stream.lanes' in relay.yaml (known: strategy, on-full, deadline, "
+            + "sample-every, lane-bytes, lane-runs, memory, spill-quota)",
             error("""
                 default-stream:
                   lanes: 4
@@ -341,8 +351,12 @@ class RelayConfigFileTest
               lane-runs: 64
             """);
 
-        assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 64, StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES), config.defaultStream());
-        assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 16, StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES), config.streamConfig("prices"));
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 64,
+            StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES),
+            config.defaultStream());
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 1024 * 1024, 16,
+            StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES),
+            config.streamConfig("prices"));
         assertEquals(config.defaultStream(), config.streamConfig("quotes"));
     }
 
@@ -382,7 +396,9 @@ class RelayConfigFileTest
               prices: {<<: *big, lane-runs: 64}
             """);
 
-        assertEquals(new StreamConfig(Strategy.THROTTLE, 4L << 20, 64, StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES), config.streamConfig("prices"));
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 4L << 20, 64,
+            StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES),
+            config.streamConfig("prices"));
     }
 
     @Test

@@ -60,7 +60,8 @@ class RelayOverloadMemoryTest
                 // Paced: the consumer takes CONSUMER_RATE messages per second, in slices of 1 ms.
                 final long elapsed = System.nanoTime() - start;
                 final long allowed = elapsed * CONSUMER_RATE / TimeUnit.SECONDS.toNanos(1);
-                if (handler.received >= allowed || subscription.poll(handler, (int)Math.min(1000, allowed - handler.received)) == 0)
+                if (handler.received >= allowed ||
+                    subscription.poll(handler, (int)Math.min(1000, allowed - handler.received)) == 0)
                 {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
                 }
@@ -96,7 +97,8 @@ class RelayOverloadMemoryTest
 
     // Offers at PRODUCER_RATE; a back-pressured message is retried until accepted, so nothing is skipped.
     private static void produce(
-        final Publication publication, final AtomicBoolean producing, final AtomicLong sent, final AtomicLong backPressured)
+        final Publication publication, final AtomicBoolean producing, final AtomicLong sent,
+        final AtomicLong backPressured)
     {
         final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
         final long start = System.nanoTime();

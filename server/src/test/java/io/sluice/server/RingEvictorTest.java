@@ -70,7 +70,8 @@ class RingEvictorTest
     {
         final SmallRing small = new SmallRing();
         small.store(0, 1500);
-        final ControlledMessageHandler readOne = (type, buffer, index, length) -> ControlledMessageHandler.Action.CONTINUE;
+        final ControlledMessageHandler readOne =
+            (type, buffer, index, length) -> ControlledMessageHandler.Action.CONTINUE;
         assertEquals(1, small.ring.controlledRead(readOne, 1));
         final long consumed = small.ring.consumerPosition();
         final SmallRing.RecordingGate gate = new SmallRing.RecordingGate();

@@ -140,8 +140,8 @@ class SecureMetricsTest
         final String body = get("/metrics", "scrape-me").body();
         assertTrue(body.contains(MetricNames.AUTH_FAILURES + "{reason=\"unknown-token\"} 1.0"), body);
         assertTrue(body.contains(MetricNames.TLS_CERTIFICATE_EXPIRY), body);
-        for (final String secret : new String[] {RELAY_TOKEN, ALICE_TOKEN, "scrape-me", "pbkdf2", aliceHash.split(":")[3],
-            "BEGIN", "PRIVATE"})
+        for (final String secret : new String[] {RELAY_TOKEN, ALICE_TOKEN, "scrape-me", "pbkdf2",
+            aliceHash.split(":")[3], "BEGIN", "PRIVATE"})
         {
             assertFalse(body.contains(secret), "/metrics shows '" + secret + "'");
         }

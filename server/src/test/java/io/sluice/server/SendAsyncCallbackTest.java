@@ -134,7 +134,8 @@ class SendAsyncCallbackTest
     void sendsStayPendingUntilTheirCallbacksHaveRunSoAStalledExecutorFillsTheBound() throws Exception
     {
         // An executor that holds its tasks: the relay ACKs every send, but no future completes.
-        final java.util.concurrent.LinkedBlockingQueue<Runnable> held = new java.util.concurrent.LinkedBlockingQueue<>();
+        final java.util.concurrent.LinkedBlockingQueue<Runnable> held =
+            new java.util.concurrent.LinkedBlockingQueue<>();
         try (Relay relay = Relay.start(RelayConfig.builder().port(0).build());
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())
                  .withCallbackExecutor(held::add)))

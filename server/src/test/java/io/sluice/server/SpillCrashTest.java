@@ -42,7 +42,7 @@ class SpillCrashTest
     {
         final long sent = 200_000;
         final OrderCheckingHandler handler = new OrderCheckingHandler();
-        long nextBefore;
+        final long nextBefore;
         try (ChildRelay relay = startRelay(Path.of("target", "spill-crash-1.log"));
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2)))
         {
@@ -82,7 +82,8 @@ class SpillCrashTest
             // Memory tier + hand-off + the spill thread's queues + what was on the wire (client ring, sockets).
             final long bound = (64 * 1024 + 256 * 1024 + 4 * 1024 * 1024 + 8 * 64 * 1024 + 2 * 1024 * 1024 +
                 16 * 1024 * 1024) / (PAYLOAD + 32);
-            assertTrue(lost <= bound, "lost " + lost + " > bound " + bound + "; received before the kill " + nextBefore);
+            assertTrue(lost <= bound,
+                "lost " + lost + " > bound " + bound + "; received before the kill " + nextBefore);
         }
     }
 }

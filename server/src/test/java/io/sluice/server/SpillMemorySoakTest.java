@@ -83,7 +83,8 @@ class SpillMemorySoakTest
             }
             producing.set(false);
             producer.join();
-            System.out.println("anonymous RSS every 5 s (MiB): " + mib(rssSamples) + "; heap after GC: " + mib(heapSamples) +
+            System.out.println("anonymous RSS every 5 s (MiB): " + mib(rssSamples) + "; heap after GC: " +
+                mib(heapSamples) +
                 "; sent " + sent.get() + ", received during the run " + handler.received);
 
             // Flat: after the first 15 seconds, neither grows by more than a quarter over its level at 15 s.

@@ -53,7 +53,8 @@ class SpillStrategyTest
     void burstsSpillToDiskAndReturnInOrderManyTimesOver() throws Exception
     {
         try (Relay relay = startRelay(1L << 30);
-             SluiceClient client = new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2))))
+             SluiceClient client =
+                 new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2))))
         {
             final Subscription subscription = client.subscribe("spill-order");
             final Publication publication = client.publish("spill-order");
@@ -93,7 +94,8 @@ class SpillStrategyTest
     void fullQuotaFallsBackToThrottleAndLosesNothing() throws Exception
     {
         try (Relay relay = startRelay(1024 * 1024);
-             SluiceClient client = new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2))))
+             SluiceClient client =
+                 new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2))))
         {
             final Subscription subscription = client.subscribe("spill-quota");
             final Publication publication = client.publish("spill-quota");
@@ -130,11 +132,12 @@ class SpillStrategyTest
     void durableBacklogSurvivesAGracefulRestart() throws Exception
     {
         final long sent = 100_000;
-        long receivedBefore;
-        long lastBefore;
+        final long receivedBefore;
+        final long lastBefore;
         final OrderCheckingHandler handler = new OrderCheckingHandler();
         try (Relay relay = startRelay(1L << 30);
-             SluiceClient client = new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2))))
+             SluiceClient client =
+                 new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2))))
         {
             final Subscription subscription = client.subscribe("spill-restart", "durable-1");
             final Publication publication = client.publish("spill-restart");
@@ -156,7 +159,8 @@ class SpillStrategyTest
         }
         // Relay closed: its lanes handed their memory tiers to disk.
         try (Relay relay = startRelay(1L << 30);
-             SluiceClient client = new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2))))
+             SluiceClient client =
+                 new SluiceClient(clientConfig(ClientConfig.of("127.0.0.1", relay.port()).withIoThreads(2))))
         {
             final Subscription subscription = client.subscribe("spill-restart", "durable-1");
             final FirstSequence first = new FirstSequence(handler);

@@ -70,11 +70,14 @@ class SpillWorkerTest
             await(() -> turns.get() > before + 10, "the healthy duty keeps its turns");
             // A task that throws an Error is reported to its caller; the thread goes on.
             final ExecutionException failure = assertThrows(ExecutionException.class,
-                () -> worker.submit(() -> { throw new OutOfMemoryError("Map failed"); }).get(30, TimeUnit.SECONDS));
+                () -> worker.submit(() ->
+                {
+                    throw new OutOfMemoryError("Map failed");
+                }).get(30, TimeUnit.SECONDS));
             assertInstanceOf(OutOfMemoryError.class, failure.getCause());
             final long after = turns.get();
             await(() -> turns.get() > after + 10, "still turning after the task's Error");
-            assertEquals(null, worker.submit(() -> { }).get(30, TimeUnit.SECONDS));
+            assertEquals(null, worker.submit(() -> {}).get(30, TimeUnit.SECONDS));
         }
     }
 

@@ -123,7 +123,8 @@ class StoppedConsumerTest
         subscription.close();
     }
 
-    private static void drainUntil(final Subscription subscription, final OrderCheckingHandler handler, final long count)
+    private static void drainUntil(
+        final Subscription subscription, final OrderCheckingHandler handler, final long count)
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (handler.received < count)

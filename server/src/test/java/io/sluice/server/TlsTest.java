@@ -88,7 +88,8 @@ class TlsTest
                 subscription.poll(handler, 1000);
             }
             assertEquals(20_000, handler.received, handler + " relay in " + relay.metrics().messagesIn() + " lanes " +
-                relay.metrics().lanes() + " acked " + publication.ackedSequence() + " " + subscription.closeReason() + " / " + publication.closeReason());
+                relay.metrics().lanes() + " acked " + publication.ackedSequence() + " " + subscription.closeReason() +
+                " / " + publication.closeReason());
             assertTrue(handler.clean(), handler.toString());
         }
     }
@@ -127,7 +128,8 @@ class TlsTest
     {
         start(tls.relay(TlsProvider.AUTO));
         // The relay's certificate names localhost and 127.0.0.1: both pass.
-        try (SluiceClient byName = new SluiceClient(tls.on(ClientConfig.of("localhost", relay.port()), TlsProvider.AUTO)))
+        try (SluiceClient byName =
+                new SluiceClient(tls.on(ClientConfig.of("localhost", relay.port()), TlsProvider.AUTO)))
         {
             byName.publish("by-name").close();
         }

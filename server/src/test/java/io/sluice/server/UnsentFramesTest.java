@@ -119,7 +119,8 @@ class UnsentFramesTest
                         final int length = in.readInt();
                         final byte[] rest = new byte[length - 4];
                         in.readFully(rest);
-                        final long sequence = java.nio.ByteBuffer.wrap(rest).getLong(FrameDescriptor.SEQUENCE_OFFSET - 4);
+                        final long sequence =
+                            java.nio.ByteBuffer.wrap(rest).getLong(FrameDescriptor.SEQUENCE_OFFSET - 4);
                         assertEquals(received, sequence, "frame " + received);
                         received++;
                     }

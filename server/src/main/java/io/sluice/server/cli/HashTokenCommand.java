@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
             + "client, and prints its hash.",
         "Example: ./sluice hash-token --generate alice.token >> hashes.txt"},
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:the hash was printed", "1:the token could not be read or the file written", "2:bad command line"})
+    exitCodeList = {"0:the hash was printed", "1:the token could not be read or the file written",
+        "2:bad command line"})
 public final class HashTokenCommand implements Callable<Integer>
 {
     @Spec

@@ -7,7 +7,6 @@ import io.sluice.server.RelayConfigFile;
 import io.sluice.server.StreamConfig;
 import io.sluice.server.drop.DropPolicySpec;
 import io.sluice.server.metrics.PrometheusEndpoint;
-import io.sluice.server.security.SecurityConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -103,7 +102,8 @@ public final class RelayCommand implements Callable<Integer>
     private Long deadline;
 
     @Option(names = "--dead-letter-dir", paramLabel = "DIR",
-        description = "Where dropped messages are kept when --dead-letter-quota is set (default: ./sluice-dead-letter).")
+        description = "Where dropped messages are kept when --dead-letter-quota is set"
+            + " (default: ./sluice-dead-letter).")
     private Path deadLetterDir;
 
     @Option(names = "--dead-letter-quota", paramLabel = "BYTES", converter = OptionConverters.Bytes.class,
@@ -122,7 +122,8 @@ public final class RelayCommand implements Callable<Integer>
 
     @Option(names = "--lane-bytes", paramLabel = "BYTES", converter = OptionConverters.Bytes.class,
         description = "Bytes a subscriber's lane may hold before the strategy acts, e.g. 256KiB (default: "
-            + StreamConfig.DEFAULT_LANE_BYTES + " bytes). Applies to streams not listed under 'streams' in the config file.")
+            + StreamConfig.DEFAULT_LANE_BYTES + " bytes). Applies to streams not listed under 'streams' in the config"
+            + " file.")
     private Long laneBytes;
 
     @Option(names = "--memory", paramLabel = "BYTES", converter = OptionConverters.Bytes.class,

@@ -112,8 +112,8 @@ public final class TopCommand implements Callable<Integer>
     {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        final URI uri = URI.create((tlsTrust == null ? "http" : "https") + "://" + hostForUrl(host) + ":" + metricsPort +
-            "/metrics");
+        final URI uri = URI.create(
+            (tlsTrust == null ? "http" : "https") + "://" + hostForUrl(host) + ":" + metricsPort + "/metrics");
         final HttpClient http;
         final String token;
         try
@@ -190,7 +190,8 @@ public final class TopCommand implements Callable<Integer>
             {
                 store.setCertificateEntry("ca-" + i, authorities.get(i));
             }
-            final TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            final TrustManagerFactory trust =
+                TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trust.init(store);
             final SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, trust.getTrustManagers(), null);
@@ -218,7 +219,8 @@ public final class TopCommand implements Callable<Integer>
         }
         if (response.statusCode() == 401)
         {
-            throw new Unreachable(uri + " wants a token: give it with --metrics-token-file FILE or " + METRICS_TOKEN_ENV);
+            throw new Unreachable(
+                uri + " wants a token: give it with --metrics-token-file FILE or " + METRICS_TOKEN_ENV);
         }
         if (response.statusCode() != 200)
         {
@@ -235,7 +237,8 @@ public final class TopCommand implements Callable<Integer>
         }
         if (!text.has(MetricNames.RELAY_INFO))
         {
-            throw new Unreachable(uri + " has no " + MetricNames.RELAY_INFO + ": it is not a Sluice relay's metrics endpoint");
+            throw new Unreachable(
+                uri + " has no " + MetricNames.RELAY_INFO + ": it is not a Sluice relay's metrics endpoint");
         }
         return new TopScreen.Scrape(text, System.nanoTime(), LocalTime.now());
     }

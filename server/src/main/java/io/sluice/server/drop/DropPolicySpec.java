@@ -8,9 +8,9 @@ import java.util.ServiceLoader;
  * {@link DropPolicy} for every lane.
  *
  * @param name {@code throttle} (the default: nothing is dropped), one of {@link #DROP_POLICIES}, the
- *             {@link DropPolicy#name()} of a policy listed in {@code META-INF/services/io.sluice.server.drop.DropPolicy},
- *             or the fully qualified name of a class implementing {@link DropPolicy} with a public no-argument
- *             constructor.
+ *             {@link DropPolicy#name()} of a policy listed in
+ *             {@code META-INF/services/io.sluice.server.drop.DropPolicy}, or the fully qualified name of a class
+ *             implementing {@link DropPolicy} with a public no-argument constructor.
  * @param deadlineNanos the age past which {@code deadline} drops a message; 0 for other policies.
  * @param sampleEvery {@code sample} keeps one message in this many under pressure; 0 for other policies.
  */

@@ -81,8 +81,8 @@ record LanesQuery(Sort sort, int offset, int limit)
                 case "sort" -> sort = sort(value);
                 case "offset" -> offset = number(name, value, 0, Integer.MAX_VALUE);
                 case "limit" -> limit = number(name, value, 1, MAX_LIMIT);
-                default -> throw new IllegalArgumentException("unknown parameter '" + name + "': /lanes takes sort, offset "
-                    + "and limit");
+                default -> throw new IllegalArgumentException(
+                    "unknown parameter '" + name + "': /lanes takes sort, offset and limit");
             }
         }
         return new LanesQuery(sort, offset, limit);

@@ -201,7 +201,8 @@ public record LanesSample(String address, String version, long sampledAtMillis, 
                 producerViews.add(producer(producer, producersBefore.get(producerKey(producer)), interval));
             }
             producerViews.sort(Comparator.comparing(ProducerView::address).thenComparingInt(ProducerView::sourceId));
-            views.add(stream(stream, streamsBefore.get(stream.name()), interval, streamConfig, producerViews, laneViews));
+            views.add(
+                stream(stream, streamsBefore.get(stream.name()), interval, streamConfig, producerViews, laneViews));
         }
         return new LanesSample(address, version, sampledAtMillis, uptimeSeconds, interval, List.copyOf(views));
     }
@@ -260,7 +261,8 @@ public record LanesSample(String address, String version, long sampledAtMillis, 
         }
 
         final boolean known = before != null && !Double.isNaN(interval);
-        final boolean stalled = known && waiting > 0 && waiting(before) > 0 && lane.messagesOut() == before.messagesOut();
+        final boolean stalled =
+            known && waiting > 0 && waiting(before) > 0 && lane.messagesOut() == before.messagesOut();
         final boolean throttling = lane.holdingProducers() > 0 || known && lane.heldNanos() > before.heldNanos();
         final boolean dropping = known && dropped > droppedBefore;
         final boolean spilling = "disk".equals(lane.tier()) || known && lane.spilled() > before.spilled();
@@ -306,7 +308,8 @@ public record LanesSample(String address, String version, long sampledAtMillis, 
             final Long previously = before == null ? null : heldBefore.getOrDefault(holder.subscriber(), 0L);
             holders.add(new Holder(RelaySnapshotCollector.subscriberAddress(holder.subscriber()), holder.subscription(),
                 holder.heldNanos() / NANOS_PER_SECOND,
-                previously == null ? Double.NaN : share(holder.heldNanos() - previously, seconds), holder.holdingNow()));
+                previously == null ? Double.NaN : share(holder.heldNanos() - previously, seconds),
+                holder.holdingNow()));
         }
         holders.sort(Comparator.comparing((Holder h) -> !h.now())
             .thenComparing(h -> Double.isNaN(h.share()) ? 0 : -h.share())

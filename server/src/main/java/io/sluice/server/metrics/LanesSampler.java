@@ -35,7 +35,8 @@ public final class LanesSampler
      * @param version the relay's version, for the sample's header.
      * @param interval shortest time between two samples.
      */
-    public LanesSampler(final RelayMetrics metrics, final RelayConfig config, final String address, final String version,
+    public LanesSampler(
+        final RelayMetrics metrics, final RelayConfig config, final String address, final String version,
         final Duration interval)
     {
         this.metrics = metrics;

@@ -93,7 +93,9 @@ public final class MetricNames
     public static final String SUBSCRIBER_PEAK_BYTES = "sluice_subscriber_peak_bytes";
     /** Gauge: age of the lane's oldest waiting message, by its timestamp; absent while not known. */
     public static final String SUBSCRIBER_LAG_SECONDS = "sluice_subscriber_lag_seconds";
-    /** Gauge with the extra label {@code state}: 1 for what the lane is doing (one of {@link #STATES}), 0 for the rest. */
+    /**
+     * Gauge with the extra label {@code state}: 1 for what the lane is doing (one of {@link #STATES}), 0 for the rest.
+     */
     public static final String SUBSCRIBER_STATE = "sluice_subscriber_state";
     /**
      * Counter: seconds the lane held the stream's publishers paused, summed over publishers (the blame for
@@ -180,6 +182,7 @@ public final class MetricNames
      */
     static String base(final String counterName)
     {
-        return counterName.endsWith("_total") ? counterName.substring(0, counterName.length() - "_total".length()) : counterName;
+        return counterName.endsWith("_total") ?
+            counterName.substring(0, counterName.length() - "_total".length()) : counterName;
     }
 }

@@ -85,7 +85,8 @@ public final class PrometheusEndpoint implements AutoCloseable
     private final Bridges bridges;
     private final LanesPages lanesPages;
 
-    private PrometheusEndpoint(final HttpServer server, final ExecutorService executor, final PrometheusMeterRegistry registry,
+    private PrometheusEndpoint(
+        final HttpServer server, final ExecutorService executor, final PrometheusMeterRegistry registry,
         final JvmGcMetrics gcMetrics, final RelayLifecycle relayLifecycle, final MetricsAccess access,
         final Bridges bridges, final LanesPages lanesPages)
     {
@@ -150,12 +151,13 @@ public final class PrometheusEndpoint implements AutoCloseable
         {
             gcMetrics.close();
             registry.close();
-            throw new IllegalStateException("cannot serve metrics on " + hostForDisplay(bindAddress) + ":" + port + ": " + ex, ex);
+            throw new IllegalStateException(
+                "cannot serve metrics on " + hostForDisplay(bindAddress) + ":" + port + ": " + ex, ex);
         }
         final ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS, new DaemonThreads());
         server.setExecutor(executor);
-        final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics, relay.lifecycle(),
-            access, relay.bridges(), new LanesPages(sampler));
+        final PrometheusEndpoint endpoint = new PrometheusEndpoint(server, executor, registry, gcMetrics,
+            relay.lifecycle(), access, relay.bridges(), new LanesPages(sampler));
         server.createContext("/", endpoint::handle);
         server.start();
         LOG.info("metrics on {}://{}:{}/metrics{}, readiness on /health, live view on /",
@@ -360,13 +362,15 @@ public final class PrometheusEndpoint implements AutoCloseable
         respond(exchange, answer.status(), answer.contentType(), answer.body(), head);
     }
 
-    private static void respond(final HttpExchange exchange, final int status, final String contentType, final String body,
+    private static void respond(
+        final HttpExchange exchange, final int status, final String contentType, final String body,
         final boolean head) throws IOException
     {
         respond(exchange, status, contentType, body.getBytes(StandardCharsets.UTF_8), head);
     }
 
-    private static void respond(final HttpExchange exchange, final int status, final String contentType, final byte[] bytes,
+    private static void respond(
+        final HttpExchange exchange, final int status, final String contentType, final byte[] bytes,
         final boolean head) throws IOException
     {
         exchange.getResponseHeaders().set("Content-Type", contentType);

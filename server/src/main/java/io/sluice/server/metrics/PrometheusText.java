@@ -65,7 +65,8 @@ public final class PrometheusText
             }
             catch (final RuntimeException ex)
             {
-                throw new IllegalArgumentException("line " + lineNumber + " is not a metric sample (" + ex.getMessage() + "): " + line, ex);
+                throw new IllegalArgumentException(
+                    "line " + lineNumber + " is not a metric sample (" + ex.getMessage() + "): " + line, ex);
             }
             byName.computeIfAbsent(sample.name(), k -> new ArrayList<>()).add(sample);
         }

@@ -47,7 +47,8 @@ public final class RelayMeterBinder implements MeterBinder
             .register(registry);
         // A supplier rather than (this, function): a gauge holds its state object weakly, and nothing else holds the
         // binder once bound.
-        Gauge.builder("sluice.relay.uptime", () -> (System.nanoTime() - startNanos) / (double)TimeUnit.SECONDS.toNanos(1))
+        Gauge.builder(
+                "sluice.relay.uptime", () -> (System.nanoTime() - startNanos) / (double)TimeUnit.SECONDS.toNanos(1))
             .description("Seconds since the relay's metrics endpoint started (right after the relay started)")
             .baseUnit("seconds")
             .register(registry);

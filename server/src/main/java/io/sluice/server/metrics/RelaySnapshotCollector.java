@@ -98,17 +98,21 @@ public final class RelaySnapshotCollector implements MultiCollector
         out.add(gauge(MetricNames.STREAM_SUBSCRIBERS, null, "Subscribers of the stream connected now",
             streams, streamLabels, StreamSnapshot::subscribers));
 
-        out.add(counter(MetricNames.SUBSCRIBER_ACCEPTED_MESSAGES, null, "Messages the subscriber's lane accepted from publishers",
+        out.add(counter(MetricNames.SUBSCRIBER_ACCEPTED_MESSAGES, null,
+            "Messages the subscriber's lane accepted from publishers",
             keptLanes, laneLabels, LaneSnapshot::messagesIn));
-        out.add(counter(MetricNames.SUBSCRIBER_ACCEPTED_BYTES, Unit.BYTES, "Bytes of the messages the subscriber's lane accepted",
+        out.add(counter(MetricNames.SUBSCRIBER_ACCEPTED_BYTES, Unit.BYTES,
+            "Bytes of the messages the subscriber's lane accepted",
             keptLanes, laneLabels, LaneSnapshot::bytesIn));
         out.add(counter(MetricNames.SUBSCRIBER_SENT_MESSAGES, null, "Messages written to the subscriber's connection",
             keptLanes, laneLabels, LaneSnapshot::messagesOut));
         out.add(counter(MetricNames.SUBSCRIBER_SENT_BYTES, Unit.BYTES, "Bytes written to the subscriber's connection",
             keptLanes, laneLabels, LaneSnapshot::bytesOut));
-        out.add(gauge(MetricNames.SUBSCRIBER_WAITING_MESSAGES, null, "Messages the lane accepted and has not yet written",
+        out.add(gauge(MetricNames.SUBSCRIBER_WAITING_MESSAGES, null,
+            "Messages the lane accepted and has not yet written",
             keptLanes, laneLabels, LaneSnapshot::waitingMessages));
-        out.add(gauge(MetricNames.SUBSCRIBER_QUEUED_BYTES, Unit.BYTES, "Bytes waiting in the lane's hand-off from publishers",
+        out.add(gauge(MetricNames.SUBSCRIBER_QUEUED_BYTES, Unit.BYTES,
+            "Bytes waiting in the lane's hand-off from publishers",
             keptLanes, laneLabels, LaneSnapshot::queuedBytes));
         out.add(gauge(MetricNames.SUBSCRIBER_QUEUED_LIMIT_BYTES, Unit.BYTES,
             "Most bytes the lane's hand-off holds before the strategy acts (lane-bytes)",
@@ -133,7 +137,8 @@ public final class RelaySnapshotCollector implements MultiCollector
 
         final GaugeSnapshot.Builder tier = GaugeSnapshot.builder()
             .name(MetricNames.SUBSCRIBER_TIER)
-            .help("1 for the tier the lane's new messages go to now (direct: no tiers, memory, disk), 0 for the others");
+            .help("1 for the tier the lane's new messages go to now (direct: no tiers, memory, disk),"
+                + " 0 for the others");
         for (int i = 0; i < keptLanes.size(); i++)
         {
             final String current = keptLanes.get(i).tier();
@@ -252,7 +257,10 @@ public final class RelaySnapshotCollector implements MultiCollector
         }
         for (int i = 0; i < items.size(); i++)
         {
-            builder.dataPoint(CounterDataPointSnapshot.builder().labels(labels.get(i)).value(value.applyAsDouble(items.get(i))).build());
+            builder.dataPoint(CounterDataPointSnapshot.builder()
+                .labels(labels.get(i))
+                .value(value.applyAsDouble(items.get(i)))
+                .build());
         }
         return builder.build();
     }
@@ -267,7 +275,10 @@ public final class RelaySnapshotCollector implements MultiCollector
         }
         for (int i = 0; i < items.size(); i++)
         {
-            builder.dataPoint(GaugeDataPointSnapshot.builder().labels(labels.get(i)).value(value.applyAsDouble(items.get(i))).build());
+            builder.dataPoint(GaugeDataPointSnapshot.builder()
+                .labels(labels.get(i))
+                .value(value.applyAsDouble(items.get(i)))
+                .build());
         }
         return builder.build();
     }

@@ -30,7 +30,8 @@ public final class SecurityMeterBinder implements MeterBinder
         for (final AuthFailure reason : AuthFailure.values())
         {
             FunctionCounter.builder("sluice.auth.failures", metrics, m -> m.authFailures(reason))
-                .description("Connections refused by authentication, or closed by a reload that revoked them, by reason")
+                .description(
+                    "Connections refused by authentication, or closed by a reload that revoked them, by reason")
                 .tag(MetricNames.REASON, reason.label())
                 .register(registry);
         }

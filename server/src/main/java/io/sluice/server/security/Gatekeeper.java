@@ -80,7 +80,8 @@ public final class Gatekeeper implements AutoCloseable
         this.handshakeTimeoutMs = handshakeTimeoutMs;
         this.relayLimits = new ConnectionLimits(config.maxConnections(), config.maxUnauthenticatedConnections(),
             metrics.unauthenticatedCounter());
-        this.internalLimits = new ConnectionLimits(Integer.MAX_VALUE, INTERNAL_MAX_UNAUTHENTICATED, new AtomicInteger());
+        this.internalLimits =
+            new ConnectionLimits(Integer.MAX_VALUE, INTERNAL_MAX_UNAUTHENTICATED, new AtomicInteger());
         this.files = new SecurityFiles(config);
         final SecurityFiles.Contents contents = files.load();
         this.principals = contents.principals();
@@ -92,7 +93,8 @@ public final class Gatekeeper implements AutoCloseable
         files.watch(this::reload);
         if (tls != null)
         {
-            LOG.info("TLS on the relay's port: {}, client certificates {}", tls, config.tls().clientAuth().configName());
+            LOG.info(
+                "TLS on the relay's port: {}, client certificates {}", tls, config.tls().clientAuth().configName());
         }
         if (config.principalsFile() != null)
         {
@@ -153,7 +155,8 @@ public final class Gatekeeper implements AutoCloseable
         if (!internal)
         {
             final TlsMaterial material = tls;
-            ch.pipeline().addLast("tls-detect", new TlsDetector(material == null ? null : () -> newSslHandler(ch, material),
+            ch.pipeline().addLast("tls-detect", new TlsDetector(
+                material == null ? null : () -> newSslHandler(ch, material),
                 () -> metrics.onAuthFailure(AuthFailure.TLS_MISMATCH)));
         }
         return true;
@@ -252,7 +255,8 @@ public final class Gatekeeper implements AutoCloseable
         {
             if (byCertificate == null)
             {
-                throw authFailure(ch, certificate != null ? AuthFailure.UNKNOWN_CERTIFICATE : AuthFailure.NO_CREDENTIALS,
+                throw authFailure(
+                    ch, certificate != null ? AuthFailure.UNKNOWN_CERTIFICATE : AuthFailure.NO_CREDENTIALS,
                     certificate != null ? "certificate " + certificate.getSubjectX500Principal().getName() +
                         " names no principal, and no token came with it" : "no token and no client certificate");
             }
@@ -302,7 +306,8 @@ public final class Gatekeeper implements AutoCloseable
     }
 
     private void byToken(final Channel ch, final Connection connection, final Hello hello,
-        final Principals.CertificateMatch byCertificate, final Principals.TokenMatch match, final Consumer<Admission> then)
+        final Principals.CertificateMatch byCertificate, final Principals.TokenMatch match,
+        final Consumer<Admission> then)
     {
         checkSamePrincipal(ch, byCertificate, match.principal().name());
         admitted(ch, connection, hello, match.principal(), Credential.token(match.hash()), then);
@@ -344,7 +349,8 @@ public final class Gatekeeper implements AutoCloseable
         sessions.add(session);
         final PrincipalUsage used = session.usage();
         final PrincipalLimits limits = used == null ? PrincipalLimits.NONE : used.limits();
-        final int frame = limits.maxFrameLength() > 0 ? Math.min(limits.maxFrameLength(), maxFrameLength) : maxFrameLength;
+        final int frame =
+            limits.maxFrameLength() > 0 ? Math.min(limits.maxFrameLength(), maxFrameLength) : maxFrameLength;
         then.accept(new Admission(principal.name(), frame, limits.spillQuotaBytes(),
             used == null ? StreamQuota.NONE : used, used == null ? null : used.publishRate()));
     }

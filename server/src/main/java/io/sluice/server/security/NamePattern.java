@@ -41,7 +41,8 @@ final class NamePattern
             final String token = tokens[i];
             if (token.isEmpty())
             {
-                throw new IllegalArgumentException("pattern '" + text + "' has an empty token (two dots, or a dot at an end)");
+                throw new IllegalArgumentException(
+                    "pattern '" + text + "' has an empty token (two dots, or a dot at an end)");
             }
             if (REST.equals(token) && i != tokens.length - 1)
             {
@@ -83,7 +84,8 @@ final class NamePattern
             {
                 end = name.length();
             }
-            if (!ONE.equals(token) && (end - start != token.length() || !name.regionMatches(start, token, 0, token.length())))
+            if (!ONE.equals(token) &&
+                (end - start != token.length() || !name.regionMatches(start, token, 0, token.length())))
             {
                 return false;
             }

@@ -38,7 +38,8 @@ final class Principals
             if (principal.certificateSubject() != null &&
                 bySubject.putIfAbsent(principal.certificateSubject(), principal) != null)
             {
-                throw new IllegalArgumentException("principals '" + bySubject.get(principal.certificateSubject()).name() +
+                throw new IllegalArgumentException(
+                    "principals '" + bySubject.get(principal.certificateSubject()).name() +
                     "' and '" + principal.name() + "' have the same certificate-subject");
             }
             if (principal.certificateName() != null &&

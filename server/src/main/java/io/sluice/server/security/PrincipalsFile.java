@@ -155,7 +155,8 @@ final class PrincipalsFile
         }
         catch (final IllegalArgumentException ex)
         {
-            throw badValue(path, "'" + text + "' is not a distinguished name like CN=alice,O=Example: " + ex.getMessage());
+            throw badValue(
+                path, "'" + text + "' is not a distinguished name like CN=alice,O=Example: " + ex.getMessage());
         }
     }
 
@@ -201,7 +202,8 @@ final class PrincipalsFile
         }
         final Map<?, ?> fields = mapping(value, path);
         checkKeys(fields, path, LIMIT_KEYS);
-        final int frame = (int)Math.min(Integer.MAX_VALUE, bytes(fields.get("max-frame-length"), path + ".max-frame-length"));
+        final int frame = (int)Math.min(
+            Integer.MAX_VALUE, bytes(fields.get("max-frame-length"), path + ".max-frame-length"));
         if (frame != 0 && frame <= FrameDescriptor.HEADER_LENGTH)
         {
             throw badValue(path + ".max-frame-length", "must exceed the header (" + FrameDescriptor.HEADER_LENGTH +

@@ -17,7 +17,8 @@ import java.nio.file.Path;
  * @param metricsTokenFile a file holding the token the metrics port wants ({@code Authorization: Bearer}), or null
  *                         for an open metrics port.
  */
-public record SecurityConfig(TlsSettings tls, Path principalsFile, int maxConnections, int maxUnauthenticatedConnections,
+public record SecurityConfig(
+    TlsSettings tls, Path principalsFile, int maxConnections, int maxUnauthenticatedConnections,
     int reloadCheckIntervalMs, Path metricsTokenFile)
 {
     /**

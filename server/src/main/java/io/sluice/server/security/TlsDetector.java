@@ -12,7 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * First handler of a relay connection: looks at the first bytes to tell a TLS handshake record (type 22, version
- * 3.x) from a Sluice frame (whose first byte is the top byte of a length far below 22 &lt;&lt; 24), then steps aside. On a TLS port it puts the TLS handler in its place; plain text there is refused with
+ * 3.x) from a Sluice frame (whose first byte is the top byte of a length far below 22 &lt;&lt; 24), then steps aside.
+ * On a TLS port it puts the TLS handler in its place; plain text there is refused with
  * {@code TLS_MISMATCH} in plain text, which a plain client can read (instead of a TLS alert it could not). On a plain
  * port a TLS handshake is refused the same way (a TLS client cannot read the answer, but the relay's log says what
  * happened, rather than a frame length of 369 million).

@@ -80,6 +80,7 @@ record TlsMaterial(SslContext context, PrivateKey key, List<X509Certificate> cha
     @Override
     public String toString()
     {
-        return "TLS " + chain.get(0).getSubjectX500Principal().getName() + " until " + notAfter() + " (" + provider + ")";
+        return "TLS " + chain.get(0).getSubjectX500Principal().getName() + " until " + notAfter() +
+            " (" + provider + ")";
     }
 }

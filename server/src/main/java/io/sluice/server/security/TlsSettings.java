@@ -49,7 +49,8 @@ public record TlsSettings(Path certificate, Path key, Path clientCa, ClientAuth 
                     return mode;
                 }
             }
-            throw new IllegalArgumentException("'" + name + "' is not a client-auth mode (known: none, optional, required)");
+            throw new IllegalArgumentException(
+                "'" + name + "' is not a client-auth mode (known: none, optional, required)");
         }
     }
 

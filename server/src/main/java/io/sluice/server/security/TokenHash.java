@@ -46,8 +46,8 @@ public record TokenHash(int iterations, byte[] salt, byte[] hash)
     {
         if (iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS)
         {
-            throw new IllegalArgumentException("iterations must be " + MIN_ITERATIONS + ".." + MAX_ITERATIONS + ", was " +
-                iterations);
+            throw new IllegalArgumentException(
+                "iterations must be " + MIN_ITERATIONS + ".." + MAX_ITERATIONS + ", was " + iterations);
         }
         if (salt.length < 8 || hash.length != HASH_BYTES)
         {

@@ -68,8 +68,12 @@ class RelayCommandTest
         assertEquals(3, config.ioThreads());
         assertEquals(2 * 1024 * 1024, config.maxFrameLength());
         assertEquals("from-flag", config.authToken());
-        assertEquals(new StreamConfig(Strategy.THROTTLE, 2 * 1024 * 1024, 64, StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES), config.defaultStream());
-        assertEquals(new StreamConfig(Strategy.THROTTLE, 8 * 1024 * 1024, 64, StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES), config.streamConfig("prices"));
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 2 * 1024 * 1024, 64,
+            StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES),
+            config.defaultStream());
+        assertEquals(new StreamConfig(Strategy.THROTTLE, 8 * 1024 * 1024, 64,
+            StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES),
+            config.streamConfig("prices"));
     }
 
     @Test
@@ -95,15 +99,15 @@ class RelayCommandTest
         assertEquals(10, security.maxUnauthenticatedConnections());
         assertEquals(Path.of("metrics.token"), security.metricsTokenFile());
         assertEquals(io.sluice.server.security.TlsSettings.of(Path.of("a.crt"), Path.of("a.key"))
-            .withProvider(io.sluice.core.tls.TlsProvider.OPENSSL), configFor("--tls-cert", "a.crt", "--tls-key", "a.key",
-            "--tls-provider", "OpenSSL").security().tls());
+            .withProvider(io.sluice.core.tls.TlsProvider.OPENSSL),
+            configFor("--tls-cert", "a.crt", "--tls-key", "a.key", "--tls-provider", "OpenSSL").security().tls());
     }
 
     @Test
     void aTlsFileThatCannotBeReadIsAConfigurationError()
     {
-        assertEquals(RelayCommand.EXIT_CONFIG, execute("--port", "0", "--tls-cert", dir.resolve("missing.crt").toString(),
-            "--tls-key", dir.resolve("missing.key").toString()));
+        assertEquals(RelayCommand.EXIT_CONFIG, execute("--port", "0",
+            "--tls-cert", dir.resolve("missing.crt").toString(), "--tls-key", dir.resolve("missing.key").toString()));
         assertTrue(err.toString().startsWith("sluice relay: cannot read tls-cert "), err.toString());
         assertEquals(2, execute("--tls-cert", "a.crt"));
         assertTrue(err.toString().contains("tls needs both tls-cert and tls-key"), err.toString());
@@ -202,7 +206,8 @@ class RelayCommandTest
 
         final Path file = file("stream-loop-affinity: true\n");
         assertTrue(configFor("--config", file.toString()).streamLoopAffinity());
-        assertEquals(false, configFor("--config", file.toString(), "--stream-loop-affinity=false").streamLoopAffinity());
+        assertEquals(
+            false, configFor("--config", file.toString(), "--stream-loop-affinity=false").streamLoopAffinity());
 
         assertEquals(2, execute("--stream-loop-affinity=maybe", "--port", "0"));
         assertTrue(err.toString().contains("--stream-loop-affinity"), err::toString);
@@ -223,8 +228,8 @@ class RelayCommandTest
         final String help = out.toString();
         for (final String option : new String[] {"--port=P", "--bind=ADDR", "--config=FILE", "--io-threads=N",
             "--max-frame-length=BYTES", "--strategy=NAME", "--lane-bytes=BYTES", "--auth-token=TOKEN", "--help",
-            "--version", "known: throttle", "--on-full=POLICY", "--deadline=DURATION", "--sample-every=N", "latest-by-key",
-            "--stream-idle-timeout=D", "--max-streams=N", "Exit codes"})
+            "--version", "known: throttle", "--on-full=POLICY", "--deadline=DURATION", "--sample-every=N",
+            "latest-by-key", "--stream-idle-timeout=D", "--max-streams=N", "Exit codes"})
         {
             assertTrue(help.contains(option), () -> option + " missing from:\n" + help);
         }

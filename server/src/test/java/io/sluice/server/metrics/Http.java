@@ -16,7 +16,8 @@ final class Http
     {
     }
 
-    static HttpResponse<String> send(final String method, final int port, final String path) throws IOException, InterruptedException
+    static HttpResponse<String> send(final String method, final int port, final String path)
+        throws IOException, InterruptedException
     {
         final HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
             .timeout(Duration.ofSeconds(10))

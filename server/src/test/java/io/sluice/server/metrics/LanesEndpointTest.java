@@ -146,7 +146,8 @@ class LanesEndpointTest
     {
         final HttpResponse<String> bad = Http.get(endpoint.port(), "/lanes?sort=speed");
         assertEquals(400, bad.statusCode());
-        assertTrue(bad.body().contains("sort='speed' is not one of lag, waiting, in, out, throttled, name"), bad.body());
+        assertTrue(
+            bad.body().contains("sort='speed' is not one of lag, waiting, in, out, throttled, name"), bad.body());
         assertEquals(400, Http.get(endpoint.port(), "/lanes?limit=0").statusCode());
         assertEquals(405, Http.send("POST", endpoint.port(), "/lanes").statusCode());
 

@@ -30,8 +30,8 @@ class LanesJsonTest
 
     // Lanes one second apart; each named for what it shows.
     private static LaneSnapshot lane(final String stream, final String subscriber, final String tier, final long in,
-        final long out, final long waiting, final long dropped, final long spilled, final int holding, final long heldNanos,
-        final boolean closed, final LaneDepths depths)
+        final long out, final long waiting, final long dropped, final long spilled, final int holding,
+        final long heldNanos, final boolean closed, final LaneDepths depths)
     {
         return new LaneSnapshot(stream, "/" + subscriber, "", "throttle", tier, in, out, out * 100, waiting, 0, 0, 0,
             spilled, 0, dropped == 0 ? Map.of() : Map.of("drop-newest", dropped), 0, in * 100, holding, heldNanos,
@@ -49,7 +49,8 @@ class LanesJsonTest
             new StreamSnapshot("prices", 1, 2, 10_000, 1_000_000, 0, 0),
             new StreamSnapshot("audit", 0, 1, 500, 50_000, 0, 0)),
             List.of(
-                lane("prices", "10.0.0.1:1000", "direct", 10_000, 9_000, 1_000, 0, 0, 1, 0, false, depths(1_000, EPOCH, true)),
+                lane("prices", "10.0.0.1:1000", "direct", 10_000, 9_000, 1_000, 0, 0, 1, 0, false,
+                    depths(1_000, EPOCH, true)),
                 lane("prices", "10.0.0.2:2000", "direct", 10_000, 10_000, 0, 0, 0, 0, 0, false, depths(0, 0, true)),
                 lane("audit", "10.0.0.3:3000", "direct", 500, 400, 100, 0, 0, 0, 0, false, depths(100, EPOCH, true))),
             List.of(new ProducerSnapshot("prices", "/10.0.0.9:9000", 1, true, 0,
@@ -126,7 +127,8 @@ class LanesJsonTest
             lane("s", "d:4", "memory", 100, 100, 0, 0, 5, 0, 0, false, depths(0, 0, true)),
             lane("s", "e:5", "memory", 100, 50, 50, 10, 0, 1, 0, false, depths(50, EPOCH, true)),
             lane("s", "f:6", "direct", 100, 50, 50, 0, 0, 1, 0, false, depths(50, EPOCH, true))), List.of());
-        final Readings two = new Readings(T0 + SECOND, EPOCH + SECOND, List.of(new StreamSnapshot("s", 1, 4, 0, 0, 0, 0)),
+        final Readings two = new Readings(T0 + SECOND, EPOCH + SECOND,
+            List.of(new StreamSnapshot("s", 1, 4, 0, 0, 0, 0)),
             List.of(
                 lane("s", "a:1", "memory", 200, 150, 50, 20, 0, 0, 0, false, depths(50, EPOCH, true)),
                 lane("s", "b:2", "disk", 200, 150, 50, 0, 10, 0, 0, false, depths(50, EPOCH - SECOND, false)),
@@ -134,7 +136,8 @@ class LanesJsonTest
                 lane("s", "d:4", "memory", 200, 200, 0, 0, 6, 0, 0, false, depths(0, 0, true)),
                 lane("s", "e:5", "memory", 200, 150, 40, 20, 0, 1, SECOND / 2, false, depths(40, EPOCH, true)),
                 lane("s", "f:6", "direct", 100, 50, 50, 0, 0, 1, SECOND, false, depths(50, EPOCH, true))), List.of());
-        final List<LanesSample.LaneView> lanes = LanesSample.of("a", "v", 1, 0, one, two, CONFIG).streams().get(0).lanes();
+        final List<LanesSample.LaneView> lanes =
+            LanesSample.of("a", "v", 1, 0, one, two, CONFIG).streams().get(0).lanes();
         assertEquals(LaneState.DROPPING, lanes.get(0).state());
         assertEquals(10, lanes.get(0).droppedPerSecond(), 1e-9);
         assertEquals(LaneState.SPILLING, lanes.get(1).state(), "new messages go to disk");
@@ -146,7 +149,8 @@ class LanesJsonTest
         assertEquals(LaneState.STALLED, lanes.get(5).state(), "holding its producer because nothing goes out");
 
         // The first sample knows no interval: nothing is stalled or dropping yet, rates are not known.
-        final List<LanesSample.LaneView> first = LanesSample.of("a", "v", 1, 0, null, one, CONFIG).streams().get(0).lanes();
+        final List<LanesSample.LaneView> first =
+            LanesSample.of("a", "v", 1, 0, null, one, CONFIG).streams().get(0).lanes();
         assertEquals(LaneState.FLOWING, first.get(0).state());
         assertTrue(Double.isNaN(first.get(0).outPerSecond()));
         assertTrue(Double.isNaN(LanesSample.of("a", "v", 1, 0, null, one, CONFIG).intervalSeconds()));
@@ -155,7 +159,8 @@ class LanesJsonTest
     @Test
     void jsonCarriesEveryFieldWithUnknownsAsNull()
     {
-        final Map<String, Object> json = JsonText.object(JsonText.parse(LanesJson.render(sample(), LanesQuery.DEFAULT)));
+        final Map<String, Object> json =
+            JsonText.object(JsonText.parse(LanesJson.render(sample(), LanesQuery.DEFAULT)));
         assertEquals(1.0, json.get("schema"));
         assertEquals("127.0.0.1:7440", JsonText.object(json.get("relay")).get("address"));
         assertEquals(12.5, JsonText.object(json.get("relay")).get("uptimeSeconds"));
@@ -163,7 +168,8 @@ class LanesJsonTest
         assertEquals("lag", json.get("sort"));
         assertEquals(2.0, json.get("total"));
         final List<Map<String, Object>> streams = JsonText.objects(json.get("streams"));
-        assertEquals(List.of("audit", "prices"), streams.stream().map(s -> s.get("name")).toList(), "largest lag first");
+        assertEquals(
+            List.of("audit", "prices"), streams.stream().map(s -> s.get("name")).toList(), "largest lag first");
 
         final Map<String, Object> prices = streams.get(1);
         final Map<String, Object> lane = JsonText.objects(prices.get("lanes")).get(0);
@@ -175,13 +181,15 @@ class LanesJsonTest
         assertTrue(lane.containsKey("catchUpSeconds"), "a number not known is there, as null");
         final Map<String, Object> tiers = JsonText.object(lane.get("tiers"));
         assertEquals(1000.0, JsonText.object(tiers.get("handoff")).get("messages"));
-        assertEquals((double)CONFIG.defaultStream().laneBytes(), JsonText.object(tiers.get("handoff")).get("limitBytes"));
+        assertEquals((double)CONFIG.defaultStream().laneBytes(),
+            JsonText.object(tiers.get("handoff")).get("limitBytes"));
         assertEquals(0.0, JsonText.object(tiers.get("memory")).get("limitBytes"), "a throttle lane has no memory tier");
         assertEquals(4096.0, JsonText.object(tiers.get("outbound")).get("bytes"));
         assertEquals((double)CONFIG.highWaterMark(), JsonText.object(tiers.get("outbound")).get("limitBytes"));
         for (final String field : List.of("waitingMessages", "messagesIn", "messagesOut", "inPerSecond", "outPerSecond",
-            "outBytesPerSecond", "drainSeconds", "spilled", "spilledPerSecond", "restored", "dropped", "droppedPerSecond",
-            "droppedByReason", "holdingProducers", "heldSeconds", "heldShare", "strategy", "tier", "subscription"))
+            "outBytesPerSecond", "drainSeconds", "spilled", "spilledPerSecond", "restored", "dropped",
+            "droppedPerSecond", "droppedByReason", "holdingProducers", "heldSeconds", "heldShare", "strategy",
+            "tier", "subscription"))
         {
             assertTrue(lane.containsKey(field), field + " missing from a lane");
         }
@@ -245,9 +253,10 @@ class LanesJsonTest
     void namesAreEscapedAndInertInHtml()
     {
         final String name = "a\"b\\c\n<script>&\u0001";
-        final Readings readings = new Readings(T0, EPOCH, List.of(new StreamSnapshot(name, 0, 0, 0, 0, 0, 0)), List.of(),
-            List.of());
-        final String text = LanesJson.render(LanesSample.of("a", "v", 0, 0, null, readings, CONFIG), LanesQuery.DEFAULT);
+        final Readings readings =
+            new Readings(T0, EPOCH, List.of(new StreamSnapshot(name, 0, 0, 0, 0, 0, 0)), List.of(), List.of());
+        final String text =
+            LanesJson.render(LanesSample.of("a", "v", 0, 0, null, readings, CONFIG), LanesQuery.DEFAULT);
         assertFalse(text.contains("<"), text);
         assertFalse(text.contains("&"), text);
         assertEquals(name, JsonText.objects(JsonText.object(JsonText.parse(text)).get("streams")).get(0).get("name"));

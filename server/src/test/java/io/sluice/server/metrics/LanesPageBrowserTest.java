@@ -81,7 +81,8 @@ class LanesPageBrowserTest
                 {
                     new WebDriverWait(browser, Duration.ofSeconds(60), Duration.ofMillis(200)).until(driver ->
                     {
-                        seen[0] = String.valueOf(((JavascriptExecutor)driver).executeScript(THROTTLED_AND_MARKED, STREAM));
+                        seen[0] = String.valueOf(
+                            ((JavascriptExecutor)driver).executeScript(THROTTLED_AND_MARKED, STREAM));
                         return seen[0].startsWith("ok ");
                     });
                 }
@@ -92,7 +93,8 @@ class LanesPageBrowserTest
                 }
                 final String subscriber = seen[0].substring(3);
                 assertTrue(subscriber.startsWith("127.0.0.1:"), seen[0]);
-                assertEquals("live", browser.findElement(org.openqa.selenium.By.id("status")).getAttribute("data-status"));
+                assertEquals(
+                    "live", browser.findElement(org.openqa.selenium.By.id("status")).getAttribute("data-status"));
             }
             finally
             {
@@ -141,7 +143,8 @@ class LanesPageBrowserTest
                     System.nanoTime() - start > TimeUnit.SECONDS.toNanos(75)
                         && String.valueOf(((JavascriptExecutor)driver).executeScript(THROTTLED_AND_MARKED, STREAM))
                         .startsWith("ok ")
-                        && !driver.findElements(org.openqa.selenium.By.cssSelector(".lane[data-state='dropping']")).isEmpty());
+                        && !driver.findElements(org.openqa.selenium.By.cssSelector(".lane[data-state='dropping']"))
+                        .isEmpty());
             }
             finally
             {
@@ -169,11 +172,13 @@ class LanesPageBrowserTest
         "  .find((s) => s.dataset.stream === arguments[0]);",
         "if (!row) { return 'no row for the stream yet'; }",
         "const lane = row.querySelector('.lane[data-state=\"throttling\"]');",
-        "if (!lane) { return 'lanes: ' + Array.from(row.querySelectorAll('.lane')).map((l) => l.dataset.state).join(); }",
+        "if (!lane) { return 'lanes: ' + Array.from(row.querySelectorAll('.lane'))"
+            + ".map((l) => l.dataset.state).join(); }",
         "if (lane.querySelector('.badge').innerText.trim() !== 'throttling') { return 'no throttling badge'; }",
         "const subscriber = lane.dataset.subscriber;",
         "const held = Array.from(row.querySelectorAll('.producer.held'))",
-        "  .find((p) => p.dataset.heldBy.split(' ').includes(subscriber) && p.innerText.includes('held by ' + subscriber));",
+        "  .find((p) => p.dataset.heldBy.split(' ').includes(subscriber)"
+            + " && p.innerText.includes('held by ' + subscriber));",
         "return held ? 'ok ' + subscriber : 'lane ' + subscriber + ' throttling; producers: '",
         "  + Array.from(row.querySelectorAll('.producer')).map((p) => p.className + ' ' + p.innerText).join(' | ');");
 

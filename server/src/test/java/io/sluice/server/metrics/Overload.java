@@ -56,7 +56,7 @@ final class Overload implements AutoCloseable
         {
             while (running.get())
             {
-                received.addAndGet(subscription.poll((buffer, offset, length, header) -> { }, perPoll));
+                received.addAndGet(subscription.poll((buffer, offset, length, header) -> {}, perPoll));
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
             }
         }, "consumer");

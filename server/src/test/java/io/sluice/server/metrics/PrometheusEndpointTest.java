@@ -136,12 +136,15 @@ class PrometheusEndpointTest
         assertEquals(1.0, last.sum(MetricNames.PUBLISHERS));
         assertEquals(1.0, last.sum(MetricNames.SUBSCRIBERS));
         assertEquals(1, last.samples(MetricNames.SUBSCRIBER_SENT_MESSAGES).size());
-        assertTrue(last.value(MetricNames.STREAM_RECEIVED_MESSAGES, MetricNames.STREAM, stream) > 0, summary(during, stream));
-        assertTrue(last.value(MetricNames.SUBSCRIBER_SENT_MESSAGES, MetricNames.STREAM, stream) > 0, summary(during, stream));
+        assertTrue(last.value(MetricNames.STREAM_RECEIVED_MESSAGES, MetricNames.STREAM, stream) > 0,
+            summary(during, stream));
+        assertTrue(last.value(MetricNames.SUBSCRIBER_SENT_MESSAGES, MetricNames.STREAM, stream) > 0,
+            summary(during, stream));
         for (int i = 1; i < during.size(); i++)
         {
-            for (final String counterName : List.of(MetricNames.STREAM_RECEIVED_MESSAGES, MetricNames.STREAM_THROTTLED_SECONDS,
-                MetricNames.SUBSCRIBER_SENT_MESSAGES, MetricNames.SUBSCRIBER_ACCEPTED_MESSAGES))
+            for (final String counterName : List.of(MetricNames.STREAM_RECEIVED_MESSAGES,
+                MetricNames.STREAM_THROTTLED_SECONDS, MetricNames.SUBSCRIBER_SENT_MESSAGES,
+                MetricNames.SUBSCRIBER_ACCEPTED_MESSAGES))
             {
                 assertTrue(during.get(i).sum(counterName) >= during.get(i - 1).sum(counterName),
                     counterName + " went down between scrapes " + (i - 1) + " and " + i);
@@ -158,7 +161,8 @@ class PrometheusEndpointTest
                 Thread.onSpinWait();
             }
             assertTrue(subscription.isConnected(), "subscription dropped: " + subscription.closeReason());
-            assertTrue(System.nanoTime() - drainStart < DEADLINE_NANOS, "drain stuck at " + counter.received + " of " + sent.get());
+            assertTrue(System.nanoTime() - drainStart < DEADLINE_NANOS,
+                "drain stuck at " + counter.received + " of " + sent.get());
         }
         assertEquals(sent.get(), counter.received);
         assertEquals(0, counter.outOfOrder, "messages out of order");
@@ -171,10 +175,12 @@ class PrometheusEndpointTest
         assertEquals(total, after.value(MetricNames.STREAM_RECEIVED_MESSAGES, MetricNames.STREAM, stream));
         assertEquals(total, after.sum(MetricNames.RECEIVED_MESSAGES));
         assertEquals(total, after.value(MetricNames.SUBSCRIBER_ACCEPTED_MESSAGES, MetricNames.STREAM, stream));
-        assertEquals((double)counter.received, after.value(MetricNames.SUBSCRIBER_SENT_MESSAGES, MetricNames.STREAM, stream));
+        assertEquals((double)counter.received,
+            after.value(MetricNames.SUBSCRIBER_SENT_MESSAGES, MetricNames.STREAM, stream));
         assertEquals(after.value(MetricNames.STREAM_RECEIVED_BYTES, MetricNames.STREAM, stream),
             after.value(MetricNames.SUBSCRIBER_SENT_BYTES, MetricNames.STREAM, stream));
-        assertEquals(after.sum(MetricNames.RECEIVED_BYTES), after.value(MetricNames.STREAM_RECEIVED_BYTES, MetricNames.STREAM, stream));
+        assertEquals(after.sum(MetricNames.RECEIVED_BYTES),
+            after.value(MetricNames.STREAM_RECEIVED_BYTES, MetricNames.STREAM, stream));
         assertEquals(after.value(MetricNames.STREAM_RECEIVED_BYTES, MetricNames.STREAM, stream),
             after.value(MetricNames.SUBSCRIBER_ACCEPTED_BYTES, MetricNames.STREAM, stream));
         assertTrue(after.value(MetricNames.STREAM_RECEIVED_BYTES, MetricNames.STREAM, stream) >= total * PAYLOAD);
@@ -182,7 +188,8 @@ class PrometheusEndpointTest
         assertTrue(after.value(MetricNames.STREAM_THROTTLED_SECONDS, MetricNames.STREAM, stream) > 0);
         assertEquals(0.0, after.sum(MetricNames.PROTOCOL_ERRORS));
         assertEquals(2.0, after.sum(MetricNames.CONNECTIONS_OPENED));
-        assertEquals(1.0, after.value(MetricNames.SUBSCRIBER_TIER, MetricNames.STREAM, stream, MetricNames.TIER, "direct"));
+        assertEquals(
+            1.0, after.value(MetricNames.SUBSCRIBER_TIER, MetricNames.STREAM, stream, MetricNames.TIER, "direct"));
 
         publication.close();
         subscription.close();
@@ -220,7 +227,8 @@ class PrometheusEndpointTest
             }
         }
         assertEquals("127.0.0.1:" + relay.port(), text.samples(MetricNames.RELAY_INFO).get(0).label("address"));
-        assertEquals(ErrorCode.values().length, text.samples(MetricNames.PROTOCOL_ERRORS).size(), "one series per error code");
+        assertEquals(ErrorCode.values().length, text.samples(MetricNames.PROTOCOL_ERRORS).size(),
+            "one series per error code");
         assertTrue(text.has("jvm_memory_used_bytes"), "JVM metrics");
         assertTrue(text.sum(MetricNames.RELAY_UPTIME) >= 0);
         final PrometheusText.Sample lane = text.samples(MetricNames.SUBSCRIBER_SENT_MESSAGES).get(0);
@@ -289,7 +297,8 @@ class PrometheusEndpointTest
             return "no scrapes";
         }
         final PrometheusText last = scrapes.get(scrapes.size() - 1);
-        return scrapes.size() + " scrapes; last: received " + last.value(MetricNames.STREAM_RECEIVED_MESSAGES, MetricNames.STREAM, stream)
+        return scrapes.size() + " scrapes; last: received "
+            + last.value(MetricNames.STREAM_RECEIVED_MESSAGES, MetricNames.STREAM, stream)
             + ", sent " + last.value(MetricNames.SUBSCRIBER_SENT_MESSAGES, MetricNames.STREAM, stream)
             + ", throttled s " + last.value(MetricNames.STREAM_THROTTLED_SECONDS, MetricNames.STREAM, stream);
     }

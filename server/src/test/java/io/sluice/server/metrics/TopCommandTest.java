@@ -44,7 +44,7 @@ class TopCommandTest
             int received = 0;
             while (received < 1000 && System.nanoTime() < deadline)
             {
-                received += subscription.poll((buffer, offset, length, header) -> { }, 1000);
+                received += subscription.poll((buffer, offset, length, header) -> {}, 1000);
             }
             assertEquals(1000, received);
 
@@ -83,7 +83,9 @@ class TopCommandTest
         }
         final Result top = run("--metrics-port", Integer.toString(port), "--once");
         assertEquals(1, top.exitCode);
-        assertTrue(top.err.startsWith("sluice top: cannot reach http://127.0.0.1:" + port + "/metrics: connection refused"), top.err);
+        assertTrue(
+            top.err.startsWith("sluice top: cannot reach http://127.0.0.1:" + port + "/metrics: connection refused"),
+            top.err);
         assertEquals("", top.out);
     }
 

@@ -25,23 +25,28 @@ class TopScreenTest
         b.append("sluice_relay_uptime_seconds ").append(uptime).append('\n');
         for (final String stream : new String[] {"audit", "prices"})
         {
-            b.append("sluice_stream_received_messages_total{stream=\"").append(stream).append("\"} ").append(sent).append('\n');
+            b.append("sluice_stream_received_messages_total{stream=\"").append(stream).append("\"} ").append(sent)
+                .append('\n');
             b.append("sluice_stream_publishers{stream=\"").append(stream).append("\"} 2\n");
             b.append("sluice_stream_subscribers{stream=\"").append(stream).append("\"} 2\n");
             b.append("sluice_stream_throttled_seconds_total{stream=\"").append(stream).append("\"} ")
                 .append("prices".equals(stream) ? throttled : 0).append('\n');
         }
         // audit: both lanes flowing; prices: the slow lane (b) holds the publishers and lags 12.5 s.
-        b.append("sluice_subscriber_sent_messages_total").append(lane("audit", "10.0.0.1:1")).append("} ").append(sent).append('\n');
-        b.append("sluice_subscriber_sent_messages_total").append(lane("audit", "10.0.0.1:2")).append("} ").append(sent).append('\n');
-        b.append("sluice_subscriber_sent_messages_total").append(lane("prices", "10.0.0.2:1")).append("} ").append(sent).append('\n');
-        b.append("sluice_subscriber_sent_messages_total").append(lane("prices", "10.0.0.2:2")).append("} ").append(sent).append('\n');
+        b.append("sluice_subscriber_sent_messages_total").append(lane("audit", "10.0.0.1:1")).append("} ")
+            .append(sent).append('\n');
+        b.append("sluice_subscriber_sent_messages_total").append(lane("audit", "10.0.0.1:2")).append("} ")
+            .append(sent).append('\n');
+        b.append("sluice_subscriber_sent_messages_total").append(lane("prices", "10.0.0.2:1")).append("} ")
+            .append(sent).append('\n');
+        b.append("sluice_subscriber_sent_messages_total").append(lane("prices", "10.0.0.2:2")).append("} ")
+            .append(sent).append('\n');
         b.append("sluice_subscriber_lag_seconds").append(lane("audit", "10.0.0.1:1")).append("} 0\n");
         b.append("sluice_subscriber_lag_seconds").append(lane("audit", "10.0.0.1:2")).append("} 0.25\n");
         b.append("sluice_subscriber_lag_seconds").append(lane("prices", "10.0.0.2:1")).append("} 0\n");
         b.append("sluice_subscriber_lag_seconds").append(lane("prices", "10.0.0.2:2")).append("} 12.5\n");
-        b.append("sluice_producer_throttled_seconds_total").append(lane("prices", "10.0.0.2:2")).append("} ").append(held)
-            .append('\n');
+        b.append("sluice_producer_throttled_seconds_total").append(lane("prices", "10.0.0.2:2")).append("} ")
+            .append(held).append('\n');
         b.append("sluice_producer_throttled_seconds_total").append(lane("prices", "10.0.0.2:1")).append("} 0\n");
         b.append("sluice_subscriber_state").append(lane("prices", "10.0.0.2:2")).append(",state=\"throttling\"} 1\n");
         b.append("sluice_subscriber_state").append(lane("prices", "10.0.0.2:2")).append(",state=\"flowing\"} 0\n");
@@ -54,8 +59,8 @@ class TopScreenTest
     {
         final TopScreen.Scrape before = new TopScreen.Scrape(PrometheusText.parse(scrape(10, 1000, 3, 3)), 0,
             LocalTime.NOON);
-        final TopScreen.Scrape after = new TopScreen.Scrape(PrometheusText.parse(scrape(11, 2000, 4, 4)), 1_000_000_000L,
-            LocalTime.NOON);
+        final TopScreen.Scrape after = new TopScreen.Scrape(PrometheusText.parse(scrape(11, 2000, 4, 4)),
+            1_000_000_000L, LocalTime.NOON);
         final String[] lines = TopScreen.render(before, after, "test").split("\n");
         int heading = 0;
         while (!lines[heading].startsWith("STREAM / SUBSCRIBER"))
@@ -64,7 +69,8 @@ class TopScreenTest
         }
         final String header = lines[heading];
         assertTrue(header.contains(" STATE ") && header.contains(" LAG "), header);
-        assertTrue(lines[heading + 1].startsWith("prices "), "the stream with the largest lag first:\n" + String.join("\n", lines));
+        assertTrue(lines[heading + 1].startsWith("prices "),
+            "the stream with the largest lag first:\n" + String.join("\n", lines));
         final String slow = lines[heading + 2];
         assertTrue(slow.startsWith("  10.0.0.2:2 "), "its slowest lane first: " + slow);
         assertTrue(slow.contains(" throttling "), slow);
