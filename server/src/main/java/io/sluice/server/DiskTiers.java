@@ -3,6 +3,7 @@ package io.sluice.server;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.server.config.StreamConfig;
 import io.sluice.spill.deadletter.DeadLetterStore;
 import io.sluice.spill.SpillConfig;
 import io.sluice.spill.SpillStore;

@@ -16,6 +16,8 @@ import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.protocol.Role;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.StreamConfig;
 import io.sluice.server.security.Admission;
 import io.sluice.server.security.Gatekeeper;
 

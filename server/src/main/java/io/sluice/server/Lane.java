@@ -7,6 +7,7 @@ import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.netty.OutboundBytes;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Frames;
+import io.sluice.server.config.StreamConfig;
 import io.sluice.server.drop.DropReason;
 import io.sluice.spill.deadletter.DeadLetterStore;
 

@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import io.sluice.server.config.RelayConfig;
 import io.sluice.spill.deadletter.DeadLetterStore;
 import io.sluice.spill.SpillConfig;
 

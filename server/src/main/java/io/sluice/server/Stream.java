@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.netty.channel.EventLoop;
 
+import io.sluice.server.config.StreamConfig;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;

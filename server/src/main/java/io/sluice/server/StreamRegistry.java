@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.ProtocolException;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.security.StreamQuota;
 
 import java.util.Collection;

@@ -8,6 +8,8 @@ import io.sluice.client.Subscription;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Header;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.StreamConfig;
 import io.sluice.server.drop.DropPolicySpec;
 import io.sluice.server.drop.DropReason;
 import org.agrona.DirectBuffer;

@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import io.sluice.server.config.RelayConfig;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -7,6 +7,7 @@ import io.sluice.client.Publication;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
 import io.sluice.core.tls.TlsProvider;
+import io.sluice.server.config.RelayConfig;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

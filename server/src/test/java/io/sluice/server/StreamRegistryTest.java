@@ -2,6 +2,8 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.ProtocolException;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.StreamConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;

@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import io.sluice.server.config.StreamConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -7,6 +7,7 @@ import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.config.StreamConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -3,8 +3,8 @@ package io.sluice.server.metrics;
 import io.sluice.server.LaneDepths;
 import io.sluice.server.LaneSnapshot;
 import io.sluice.server.ProducerSnapshot;
-import io.sluice.server.RelayConfig;
-import io.sluice.server.StreamConfig;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.StreamConfig;
 import io.sluice.server.StreamSnapshot;
 
 import java.util.ArrayList;

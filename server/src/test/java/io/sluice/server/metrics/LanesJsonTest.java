@@ -3,7 +3,7 @@ package io.sluice.server.metrics;
 import io.sluice.server.LaneDepths;
 import io.sluice.server.LaneSnapshot;
 import io.sluice.server.ProducerSnapshot;
-import io.sluice.server.RelayConfig;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.StreamSnapshot;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.config;
 
 import io.sluice.core.protocol.Hello;
 import io.sluice.server.drop.DropPolicySpec;

@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.config;
 
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;

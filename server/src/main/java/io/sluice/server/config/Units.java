@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.config;
 
 import java.util.Locale;
 import java.util.regex.Matcher;

@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.config;
 
 import io.sluice.server.drop.DropPolicySpec;
 import org.junit.jupiter.api.Test;

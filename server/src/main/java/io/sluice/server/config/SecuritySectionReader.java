@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.config;
 
 import io.sluice.core.tls.TlsProvider;
 import io.sluice.server.security.SecurityConfig;

@@ -1,7 +1,8 @@
-package io.sluice.server;
+package io.sluice.server.config;
 
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Hello;
+import io.sluice.server.Relay;
 import io.sluice.server.security.SecurityConfig;
 import io.sluice.server.bridge.BridgeConfig;
 

@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.config;
 
 /**
  * What a subscriber's lane does when its subscriber cannot keep up.
