@@ -21,6 +21,7 @@ import io.sluice.server.config.StreamConfig;
 import io.sluice.server.security.Admission;
 import io.sluice.server.security.Gatekeeper;
 
+import io.sluice.server.tier.disk.DiskTiers;
 import java.util.concurrent.TimeUnit;
 
 /**

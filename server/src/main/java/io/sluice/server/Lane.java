@@ -9,6 +9,9 @@ import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.drop.DropReason;
+import io.sluice.server.drop.DropStage;
+import io.sluice.server.tier.disk.DiskTier;
+import io.sluice.server.tier.memory.MemoryTier;
 import io.sluice.spill.deadletter.DeadLetterStore;
 
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,7 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Bytes held by a lane: at most {@code laneBytes} plus one run per producer (the check and the add race), plus
  * Netty's outbound buffer, which the drain keeps below the high-water mark plus one run.
  */
-final class Lane
+public final class Lane
 {
     /** {@link #offer}: the lane took the run. */
     static final int OFFER_ACCEPTED = 0;

@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.ErrorCode;
 
+import io.sluice.server.tier.disk.SpillCounters;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;

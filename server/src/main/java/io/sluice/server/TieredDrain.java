@@ -6,6 +6,9 @@ import io.sluice.core.netty.OutboundBytes;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
+import io.sluice.server.drop.DropStage;
+import io.sluice.server.tier.disk.DiskTier;
+import io.sluice.server.tier.memory.MemoryTier;
 
 /**
  * A lane's drain under the buffer and spill strategies: moves runs from the hand-off into the tiers (memory, then

@@ -8,6 +8,8 @@ import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
 import io.sluice.server.drop.DropPolicy;
 import io.sluice.server.drop.DropPolicySpec;
+import io.sluice.server.drop.DropStage;
+import io.sluice.server.tier.memory.MemoryTier;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;

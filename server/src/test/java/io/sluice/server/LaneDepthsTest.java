@@ -8,6 +8,7 @@ import io.sluice.core.protocol.Frames;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.Strategy;
 import io.sluice.server.config.StreamConfig;
+import io.sluice.server.tier.memory.MemoryTier;
 import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

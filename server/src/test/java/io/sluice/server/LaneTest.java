@@ -8,6 +8,7 @@ import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
 import io.sluice.server.config.StreamConfig;
+import io.sluice.server.tier.disk.DiskTier;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

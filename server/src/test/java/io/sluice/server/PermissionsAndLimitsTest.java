@@ -16,6 +16,7 @@ import io.sluice.server.config.StreamConfig;
 import io.sluice.server.security.AuthFailure;
 import io.sluice.server.security.SecurityMetrics;
 import io.sluice.server.security.TokenHash;
+import io.sluice.server.tier.disk.ChronicleDiskTier;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

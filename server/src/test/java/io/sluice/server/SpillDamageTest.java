@@ -10,6 +10,7 @@ import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.Strategy;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.drop.DropReason;
+import io.sluice.server.tier.disk.SpillCounters;
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

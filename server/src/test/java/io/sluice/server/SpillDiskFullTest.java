@@ -11,6 +11,7 @@ import io.sluice.client.Subscription;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.Strategy;
 import io.sluice.server.config.StreamConfig;
+import io.sluice.server.tier.disk.ChronicleDiskTier;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
