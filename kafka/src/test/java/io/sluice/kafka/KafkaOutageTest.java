@@ -3,7 +3,7 @@ package io.sluice.kafka;
 import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
 import io.sluice.client.SluiceClient;
-import io.sluice.server.LaneSnapshot;
+import io.sluice.server.lane.LaneSnapshot;
 import io.sluice.server.Relay;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;

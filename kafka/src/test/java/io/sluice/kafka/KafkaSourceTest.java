@@ -6,7 +6,7 @@ import io.sluice.client.Subscription;
 import io.sluice.server.Relay;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
-import io.sluice.server.StreamSnapshot;
+import io.sluice.server.stream.StreamSnapshot;
 import io.sluice.server.config.Strategy;
 import io.sluice.server.bridge.BridgeConfig;
 import io.sluice.server.bridge.BridgeSnapshot;

@@ -6,6 +6,7 @@ import io.netty.util.concurrent.Future;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.lane.Lane;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -18,9 +18,12 @@ import io.sluice.core.protocol.Role;
 import io.sluice.core.util.EpochClock;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
+import io.sluice.server.lane.Lane;
 import io.sluice.server.security.Admission;
 import io.sluice.server.security.Gatekeeper;
 
+import io.sluice.server.stream.Stream;
+import io.sluice.server.stream.StreamRegistry;
 import io.sluice.server.tier.disk.DiskTiers;
 import java.util.concurrent.TimeUnit;
 

@@ -1,6 +1,8 @@
 package io.sluice.server;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.server.lane.Lane;
+import io.sluice.server.stream.Stream;
 import org.agrona.concurrent.NanoClock;
 
 /**

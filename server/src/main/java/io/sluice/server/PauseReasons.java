@@ -1,6 +1,7 @@
 package io.sluice.server;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.sluice.server.stream.Stream;
 
 /**
  * Why a publisher's connection is not being read, as a bit mask: reading stops while any reason holds, so that

@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.EventExecutor;
+import io.sluice.server.lane.Lane;
 import org.agrona.concurrent.NanoClock;
 
 import java.util.ArrayList;

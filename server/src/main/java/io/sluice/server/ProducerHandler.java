@@ -10,6 +10,7 @@ import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.util.EpochClock;
 import io.sluice.server.security.PublishRate;
+import io.sluice.server.stream.Stream;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -27,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * A publisher whose principal has a publish rate stops reading the same way (its own pause reason) while its
  * principal's connections are ahead of the rate: what was read goes on, nothing is dropped.
  */
-final class ProducerHandler extends ChannelInboundHandlerAdapter
+public final class ProducerHandler extends ChannelInboundHandlerAdapter
 {
     private final Stream stream;
     private final RelayMetrics metrics;
@@ -54,7 +55,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
         return stream;
     }
 
-    ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics)
+    public ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics)
     {
         this(stream, sourceId, metrics, null);
     }
@@ -62,7 +63,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     /**
      * @param publishRate the rate the publisher's principal shares among its connections, or null for none.
      */
-    ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate)
+    public ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate)
     {
         this(stream, sourceId, metrics, publishRate, SystemNanoClock.INSTANCE);
     }
@@ -70,7 +71,7 @@ final class ProducerHandler extends ChannelInboundHandlerAdapter
     /**
      * @param clock what times the holds counted as blame; tests advance one by hand.
      */
-    ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate,
+    public ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate,
         final NanoClock clock)
     {
         this.publishRate = publishRate;

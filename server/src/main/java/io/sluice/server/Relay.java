@@ -1,6 +1,8 @@
 package io.sluice.server;
 
 import io.sluice.server.config.RelayConfig;
+import io.sluice.server.stream.Stream;
+import io.sluice.server.stream.StreamRegistry;
 import io.sluice.server.tier.disk.DiskTiers;
 import io.sluice.spill.deadletter.DeadLetterStore;
 import io.sluice.spill.SpillConfig;

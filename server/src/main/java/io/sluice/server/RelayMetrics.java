@@ -2,6 +2,11 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.ErrorCode;
 
+import io.sluice.server.lane.Lane;
+import io.sluice.server.lane.LaneSnapshot;
+import io.sluice.server.stream.Stream;
+import io.sluice.server.stream.StreamRegistry;
+import io.sluice.server.stream.StreamSnapshot;
 import io.sluice.server.tier.disk.SpillCounters;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -45,7 +50,7 @@ public final class RelayMetrics
         return startedAtMillis;
     }
 
-    RelayMetrics(final StreamRegistry streams)
+    public RelayMetrics(final StreamRegistry streams)
     {
         this.streams = streams;
         for (int i = 0; i < errorsByCode.length; i++)
@@ -105,7 +110,7 @@ public final class RelayMetrics
         producers.remove(producer);
     }
 
-    void subscriberJoined(final Lane lane)
+    public void subscriberJoined(final Lane lane)
     {
         subscribers.incrementAndGet();
         lanes.add(lane);

@@ -8,6 +8,8 @@ import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.ProtocolException;
+import io.sluice.server.lane.Lane;
+import io.sluice.server.stream.Stream;
 
 /**
  * A subscriber's connection after its HELLO: owns the subscriber's {@link Lane}, drains it whenever the channel

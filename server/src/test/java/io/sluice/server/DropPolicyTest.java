@@ -12,6 +12,7 @@ import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.drop.DropPolicySpec;
 import io.sluice.server.drop.DropReason;
+import io.sluice.server.lane.LaneSnapshot;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;

@@ -7,6 +7,7 @@ import io.sluice.client.Subscription;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.Strategy;
 import io.sluice.server.config.StreamConfig;
+import io.sluice.server.lane.LaneSnapshot;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

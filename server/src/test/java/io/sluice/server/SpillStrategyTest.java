@@ -7,6 +7,8 @@ import io.sluice.client.Subscription;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.Strategy;
 import io.sluice.server.config.StreamConfig;
+import io.sluice.server.lane.LaneSnapshot;
+import io.sluice.server.lane.LaneTier;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -9,6 +9,9 @@ import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
+import io.sluice.server.lane.Lane;
+import io.sluice.server.stream.Stream;
+import io.sluice.server.stream.StreamRegistry;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

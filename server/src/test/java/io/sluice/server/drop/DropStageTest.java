@@ -6,7 +6,7 @@ import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
-import io.sluice.server.Lane;
+import io.sluice.server.lane.Lane;
 import io.sluice.server.tier.memory.MemoryTier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

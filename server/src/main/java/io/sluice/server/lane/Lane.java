@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.lane;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -32,9 +32,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Lane
 {
     /** {@link #offer}: the lane took the run. */
-    static final int OFFER_ACCEPTED = 0;
+    public static final int OFFER_ACCEPTED = 0;
     /** {@link #offer}: no room; the caller keeps the run. */
-    static final int OFFER_FULL = 1;
+    public static final int OFFER_FULL = 1;
     /** {@link #offer}: the lane is closed; the run was released without being accepted. */
     static final int OFFER_CLOSED = 2;
 
@@ -71,7 +71,7 @@ public final class Lane
      * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see {@link Waker}); or
      * null for none.
      */
-    Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
+    public Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
         final java.util.function.Function<Waker, DiskTier> diskFactory, final DeadLetterStore deadLetters)
     {
         final Waker waker = new Waker();
@@ -101,12 +101,12 @@ public final class Lane
      * constructor makes the disk tier, whose spill thread may call at once) and reaches the lane only once the lane
      * is built.
      */
-    static final class Waker
+    public static final class Waker
     {
         private volatile Lane lane;
 
         /** Any thread. */
-        void wake()
+        public void wake()
         {
             final Lane built = lane;
             if (built != null)
@@ -116,12 +116,12 @@ public final class Lane
         }
     }
 
-    String subscription()
+    public String subscription()
     {
         return subscription;
     }
 
-    Channel channel()
+    public Channel channel()
     {
         return channel;
     }
@@ -136,7 +136,7 @@ public final class Lane
      * @return {@link #OFFER_ACCEPTED} (counted as accepted), {@link #OFFER_FULL} (the caller keeps the run), or
      * {@link #OFFER_CLOSED} (the subscriber is gone: the run was released, and the caller accounts for it).
      */
-    int offer(final ByteBuf run, final int messages)
+    public int offer(final ByteBuf run, final int messages)
     {
         if (closed)
         {
@@ -164,7 +164,7 @@ public final class Lane
      * Any thread. Registers a task to run (on the caller's own executor, which the task handles) when the lane
      * has room again. The caller retries its offer after registering.
      */
-    void awaitRoom(final Runnable waiter)
+    public void awaitRoom(final Runnable waiter)
     {
         handOff.awaitRoom(waiter);
     }
@@ -188,7 +188,7 @@ public final class Lane
     /**
      * Lane's event loop: write queued runs while the channel is writable; flush once.
      */
-    void drain()
+    public void drain()
     {
         drainScheduled.set(false);
         if (closed)
@@ -246,7 +246,7 @@ public final class Lane
     /**
      * Lane's event loop: the subscriber's connection is gone. Releases what is queued and lets producers go on.
      */
-    void close()
+    public void close()
     {
         if (closed)
         {
@@ -286,7 +286,7 @@ public final class Lane
      *
      * @return whether the lane handed over; false without a durable disk tier, or when already closed.
      */
-    boolean handOverForShutdown()
+    public boolean handOverForShutdown()
     {
         if (closed || handedOver || disk == null || !disk.isDurable())
         {
@@ -325,7 +325,7 @@ public final class Lane
     }
 
     /** @return whether {@link #handOverForShutdown()} handed the lane over. */
-    boolean isHandedOver()
+    public boolean isHandedOver()
     {
         return handedOver;
     }
@@ -355,37 +355,37 @@ public final class Lane
     }
 
     /** @return bytes in the channel's outbound buffer; any thread. */
-    long outboundBytes()
+    public long outboundBytes()
     {
         return OutboundBytes.pending(channel);
     }
 
     /** @return bytes queued in the lane and not yet handed to the channel. */
-    long queuedBytes()
+    public long queuedBytes()
     {
         return handOff.queuedBytes();
     }
 
     /** @return the most bytes (queued plus the channel's outbound buffer) the lane has been seen holding. */
-    long peakBytes()
+    public long peakBytes()
     {
         return handOff.peakBytes();
     }
 
     /** @return messages the lane accepted. */
-    long messagesAccepted()
+    public long messagesAccepted()
     {
         return handOff.messagesAccepted();
     }
 
     /** @return how long the lane has held producers paused; any thread. */
-    HoldClock holds()
+    public HoldClock holds()
     {
         return holds;
     }
 
     /** @return the lane's event loop, where {@link #measureDepths()} runs. */
-    EventLoop eventLoop()
+    public EventLoop eventLoop()
     {
         return eventLoop;
     }
@@ -394,7 +394,7 @@ public final class Lane
      * Lane's event loop: measures what waits in each tier and the oldest waiting frame's timestamp, for
      * {@link #snapshot()}. Reads one frame header; allocates the result only.
      */
-    void measureDepths()
+    public void measureDepths()
     {
         final long dropped = drops == null ? 0 : drops.dropped();
         final long waiting = Math.max(0, handOff.messagesAccepted() - written.messages() - dropped);
@@ -423,7 +423,7 @@ public final class Lane
     }
 
     /** @return a snapshot of the lane's counters; safe from any thread. */
-    LaneSnapshot snapshot()
+    public LaneSnapshot snapshot()
     {
         // Read out before in and dropped before out, so a message moving along is never counted twice.
         final long dropped = drops == null ? 0 : drops.dropped();
@@ -440,7 +440,7 @@ public final class Lane
             depths);
     }
 
-    boolean isClosed()
+    public boolean isClosed()
     {
         return closed;
     }

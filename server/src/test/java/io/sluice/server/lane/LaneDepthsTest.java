@@ -1,10 +1,15 @@
-package io.sluice.server;
+package io.sluice.server.lane;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
+import io.sluice.server.ProducerHandler;
+import io.sluice.server.ProducerSnapshot;
+import io.sluice.server.RelayMetrics;
+import io.sluice.server.stream.Stream;
+import io.sluice.server.stream.StreamRegistry;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.Strategy;
 import io.sluice.server.config.StreamConfig;

@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.stream;
 
 import io.sluice.server.config.StreamConfig;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.stream;
 
 /**
  * One stream's counters and gauges at one moment.

@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.lane;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -7,6 +7,7 @@ import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.GapCheckingHandler;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.tier.disk.DiskTier;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.lane;
 
 /**
  * What waits where in one lane, as the lane's event loop measured it (only that loop may read its tiers and its

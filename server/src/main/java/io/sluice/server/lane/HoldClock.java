@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.lane;
 
 /**
  * How long a lane has held producers paused, summed over producers (two producers held for a second add two), with
@@ -8,7 +8,7 @@ package io.sluice.server;
  * numbers (holds in progress and the sum of their start times) that a reader must see together, or it would count a
  * hold's start time as held time for a moment. It is taken once per hold, never per message.
  */
-final class HoldClock
+public final class HoldClock
 {
     private long endedNanos;
     private long sinceSum;
@@ -17,7 +17,7 @@ final class HoldClock
     /**
      * @param sinceNanos {@link System#nanoTime()} when the hold began.
      */
-    synchronized void start(final long sinceNanos)
+    public synchronized void start(final long sinceNanos)
     {
         holding++;
         sinceSum += sinceNanos;
@@ -27,7 +27,7 @@ final class HoldClock
      * @param sinceNanos when the hold began, as given to {@link #start}.
      * @param nowNanos {@link System#nanoTime()} now.
      */
-    synchronized void end(final long sinceNanos, final long nowNanos)
+    public synchronized void end(final long sinceNanos, final long nowNanos)
     {
         holding--;
         sinceSum -= sinceNanos;

@@ -1,7 +1,8 @@
-package io.sluice.server;
+package io.sluice.server.stream;
 
 import io.netty.channel.EventLoop;
 
+import io.sluice.server.lane.Lane;
 import io.sluice.server.config.StreamConfig;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,7 +15,7 @@ import java.util.function.Supplier;
  * so forwarding takes no lock. Made and removed by {@link StreamRegistry}, which counts the connections that hold
  * it ({@link #join}, {@link #leave}) to tell when it has been idle long enough to go.
  */
-final class Stream
+public final class Stream
 {
     private static final Lane[] NO_LANES = new Lane[0];
 
@@ -33,7 +34,7 @@ final class Stream
     private final java.util.Set<String> activeSubscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicReference<EventLoop> homeLoop = new AtomicReference<>();
 
-    Stream(final String name, final int id, final StreamConfig config)
+    public Stream(final String name, final int id, final StreamConfig config)
     {
         this(name, id, config, false);
     }
@@ -41,7 +42,7 @@ final class Stream
     /**
      * @param configured whether the config names the stream: then it is never removed.
      */
-    Stream(final String name, final int id, final StreamConfig config, final boolean configured)
+    public Stream(final String name, final int id, final StreamConfig config, final boolean configured)
     {
         this.name = name;
         this.id = id;
@@ -49,22 +50,22 @@ final class Stream
         this.configured = configured;
     }
 
-    String name()
+    public String name()
     {
         return name;
     }
 
-    int id()
+    public int id()
     {
         return id;
     }
 
-    StreamConfig config()
+    public StreamConfig config()
     {
         return config;
     }
 
-    Lane[] lanes()
+    public Lane[] lanes()
     {
         return lanes;
     }
@@ -76,7 +77,7 @@ final class Stream
      * @param choose picks a loop when the stream has none yet.
      * @return the stream's loop.
      */
-    EventLoop homeLoop(final Supplier<EventLoop> choose)
+    public EventLoop homeLoop(final Supplier<EventLoop> choose)
     {
         final EventLoop home = homeLoop.get();
         if (home != null)
@@ -107,7 +108,7 @@ final class Stream
         return !configured && users.get() == 0 && nowNanos - idleSinceNanos >= timeoutNanos;
     }
 
-    synchronized void addLane(final Lane lane)
+    public synchronized void addLane(final Lane lane)
     {
         final Lane[] current = lanes;
         final Lane[] next = Arrays.copyOf(current, current.length + 1);
@@ -115,7 +116,7 @@ final class Stream
         lanes = next;
     }
 
-    synchronized void removeLane(final Lane lane)
+    public synchronized void removeLane(final Lane lane)
     {
         final Lane[] current = lanes;
         int at = -1;
@@ -137,12 +138,12 @@ final class Stream
     }
 
     /** @return false when a subscriber with this durable name is connected already. */
-    boolean claimSubscription(final String subscription)
+    public boolean claimSubscription(final String subscription)
     {
         return activeSubscriptions.add(subscription);
     }
 
-    void releaseSubscription(final String subscription)
+    public void releaseSubscription(final String subscription)
     {
         if (!subscription.isEmpty())
         {
@@ -150,12 +151,12 @@ final class Stream
         }
     }
 
-    void publisherJoined()
+    public void publisherJoined()
     {
         publishers.incrementAndGet();
     }
 
-    void publisherLeft()
+    public void publisherLeft()
     {
         publishers.decrementAndGet();
     }
@@ -165,13 +166,13 @@ final class Stream
         return publishers.get();
     }
 
-    void onMessagesIn(final int messages, final int bytes)
+    public void onMessagesIn(final int messages, final int bytes)
     {
         messagesIn.add(messages);
         bytesIn.add(bytes);
     }
 
-    void onUnrouted(final int messages)
+    public void onUnrouted(final int messages)
     {
         messagesUnrouted.add(messages);
     }
@@ -184,7 +185,7 @@ final class Stream
     private long pausedSinceSum;
     private long throttledNanos;
 
-    void onPaused(final long sinceNanos)
+    public void onPaused(final long sinceNanos)
     {
         synchronized (pauseLock)
         {
@@ -196,7 +197,7 @@ final class Stream
     /**
      * @return the time the pause ended; read under the lock, so no reader has counted the pause as any longer.
      */
-    long onResumed(final long sinceNanos)
+    public long onResumed(final long sinceNanos)
     {
         synchronized (pauseLock)
         {
@@ -216,13 +217,13 @@ final class Stream
         }
     }
 
-    StreamSnapshot snapshot()
+    public StreamSnapshot snapshot()
     {
         return new StreamSnapshot(name, publishers.get(), lanes.length, messagesIn.sum(), bytesIn.sum(),
             messagesUnrouted.sum(), throttledNanos());
     }
 
-    long messagesIn()
+    public long messagesIn()
     {
         return messagesIn.sum();
     }
@@ -232,7 +233,7 @@ final class Stream
         return bytesIn.sum();
     }
 
-    long messagesUnrouted()
+    public long messagesUnrouted()
     {
         return messagesUnrouted.sum();
     }

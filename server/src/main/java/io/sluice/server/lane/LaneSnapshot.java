@@ -1,5 +1,6 @@
-package io.sluice.server;
+package io.sluice.server.lane;
 
+import io.sluice.server.RelayMetrics;
 import java.util.Map;
 
 /**

@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.stream;
 
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.ProtocolException;
@@ -27,7 +27,7 @@ import java.util.function.LongSupplier;
  * Source ids are handed out relay-wide and never reused while the relay runs: a stream removed and created again
  * does not give a new publisher the id of one whose messages still wait in a durable subscription's disk tier.
  */
-final class StreamRegistry
+public final class StreamRegistry
 {
     private final RelayConfig config;
     private final LongSupplier nanoClock;
@@ -40,7 +40,7 @@ final class StreamRegistry
     // Whose quota each stream not named in the config was taken from: given back when it is removed.
     private final ConcurrentHashMap<String, StreamQuota> creators = new ConcurrentHashMap<>();
 
-    StreamRegistry(final RelayConfig config)
+    public StreamRegistry(final RelayConfig config)
     {
         this(config, System::nanoTime);
     }
@@ -49,7 +49,7 @@ final class StreamRegistry
      * @param config the relay's settings: streams named there, max-streams, stream-idle-timeout.
      * @param nanoClock the clock idle times are measured with.
      */
-    StreamRegistry(final RelayConfig config, final LongSupplier nanoClock)
+    public StreamRegistry(final RelayConfig config, final LongSupplier nanoClock)
     {
         this.config = config;
         this.nanoClock = nanoClock;
@@ -62,7 +62,7 @@ final class StreamRegistry
      *
      * @throws ProtocolException {@link ErrorCode#TOO_MANY_STREAMS} when the stream would be one too many.
      */
-    Stream acquire(final String name)
+    public Stream acquire(final String name)
     {
         return acquire(name, StreamQuota.NONE);
     }
@@ -74,7 +74,7 @@ final class StreamRegistry
      * @throws ProtocolException {@link ErrorCode#TOO_MANY_STREAMS} when the stream would be one too many for the relay
      *                           or for the quota.
      */
-    Stream acquire(final String name, final StreamQuota quota)
+    public Stream acquire(final String name, final StreamQuota quota)
     {
         return streams.compute(name, (n, existing) ->
         {
@@ -85,7 +85,7 @@ final class StreamRegistry
     }
 
     /** Any thread: a connection that acquired {@code stream} has closed. */
-    void release(final Stream stream)
+    public void release(final Stream stream)
     {
         stream.leave(nanoClock.getAsLong());
     }
@@ -113,7 +113,7 @@ final class StreamRegistry
      *
      * @return how many were removed.
      */
-    int removeIdle()
+    public int removeIdle()
     {
         final long now = nanoClock.getAsLong();
         int removed = 0;
@@ -141,13 +141,13 @@ final class StreamRegistry
     }
 
     /** @return how often {@link #removeIdle} should run: streams go between the timeout and the timeout plus this. */
-    long sweepIntervalMs()
+    public long sweepIntervalMs()
     {
         return Math.max(10, Math.min(1_000, config.streamIdleTimeoutMs() / 2));
     }
 
     /** @return a source id for a new publisher: relay-wide, from 1, never 0. */
-    int newSourceId()
+    public int newSourceId()
     {
         return nextId(nextSourceId);
     }
@@ -158,18 +158,18 @@ final class StreamRegistry
         return next.getAndUpdate(id -> id == Integer.MAX_VALUE ? 1 : id + 1);
     }
 
-    Stream find(final String name)
+    public Stream find(final String name)
     {
         return streams.get(name);
     }
 
-    Collection<Stream> all()
+    public Collection<Stream> all()
     {
         return streams.values();
     }
 
     /** @return streams that exist now. */
-    int size()
+    public int size()
     {
         return streams.size();
     }

@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.lane;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;

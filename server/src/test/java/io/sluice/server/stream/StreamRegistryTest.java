@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.stream;
 
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.ProtocolException;

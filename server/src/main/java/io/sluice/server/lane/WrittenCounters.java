@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.lane;
 
 /**
  * What a lane has written to its subscriber's channel. Written by the lane's event loop alone; read from any thread.
