@@ -8,6 +8,8 @@ import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
 import io.sluice.core.tls.TlsProvider;
 import io.sluice.server.config.RelayConfig;
+import io.sluice.server.producer.ProducerHandler;
+import io.sluice.server.subscriber.SubscriberHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -2,7 +2,7 @@ package io.sluice.server.metrics;
 
 import io.sluice.server.lane.LaneDepths;
 import io.sluice.server.lane.LaneSnapshot;
-import io.sluice.server.ProducerSnapshot;
+import io.sluice.server.producer.ProducerSnapshot;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.stream.StreamSnapshot;

@@ -1,6 +1,7 @@
-package io.sluice.server;
+package io.sluice.server.producer;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.server.RelayMetrics;
 import io.sluice.server.lane.Lane;
 import io.sluice.server.stream.Stream;
 import org.agrona.concurrent.NanoClock;

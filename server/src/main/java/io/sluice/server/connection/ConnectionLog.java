@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.connection;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,9 +29,9 @@ import java.util.function.LongSupplier;
  * handled and keeps the first as the reason; a close with no reason recorded was the peer's (EOF or a CLOSE frame).
  * The relay records its own reasons (a shutdown) with {@link #closing(Channel, String)} before it closes.
  */
-final class ConnectionLog extends ChannelInboundHandlerAdapter
+public final class ConnectionLog extends ChannelInboundHandlerAdapter
 {
-    static final String SHUTTING_DOWN = "relay shutting down";
+    public static final String SHUTTING_DOWN = "relay shutting down";
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionLog.class);
 
@@ -50,7 +50,7 @@ final class ConnectionLog extends ChannelInboundHandlerAdapter
     /**
      * @param infoLines the relay's rate limit for the INFO lines of all its connections.
      */
-    ConnectionLog(final RateLimitedLogger infoLines)
+    public ConnectionLog(final RateLimitedLogger infoLines)
     {
         this.infoLines = infoLines;
     }
@@ -84,7 +84,7 @@ final class ConnectionLog extends ChannelInboundHandlerAdapter
      * Any thread: the relay is about to close {@code channel} (or end it gracefully) for {@code why}. The first reason
      * recorded is the one logged.
      */
-    static void closing(final Channel channel, final String why)
+    public static void closing(final Channel channel, final String why)
     {
         final ConnectionLog log = channel.pipeline().get(ConnectionLog.class);
         if (log != null && log.reason == null)

@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.producer;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,6 +9,8 @@ import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.connection.ReceivedError;
+import io.sluice.server.RelayMetrics;
 import io.sluice.server.security.PublishRate;
 import io.sluice.server.stream.Stream;
 import org.agrona.concurrent.NanoClock;
@@ -50,7 +52,7 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     private long ackedSequence = -1;
     private boolean closeRequested;
 
-    Stream stream()
+    public Stream stream()
     {
         return stream;
     }
@@ -251,13 +253,13 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     }
 
     /** Publisher's event loop: messages received from this publisher and checked (for its connection's close line). */
-    long messagesIn()
+    public long messagesIn()
     {
         return check.expectedSequence();
     }
 
     /** Publisher's event loop: the relay is closing; read nothing more (what is held still goes out). */
-    void pauseForShutdown()
+    public void pauseForShutdown()
     {
         if (ctx != null)
         {

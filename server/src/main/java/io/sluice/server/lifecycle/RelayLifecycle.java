@@ -1,5 +1,6 @@
-package io.sluice.server;
+package io.sluice.server.lifecycle;
 
+import io.sluice.server.RelayMetrics;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -37,13 +38,13 @@ public final class RelayLifecycle
     /**
      * @return true for the one caller that moves the relay from running to stopping; false when close had begun.
      */
-    boolean beginStopping()
+    public boolean beginStopping()
     {
         return state.compareAndSet(State.RUNNING, State.STOPPING);
     }
 
     /** The relay's close has finished. */
-    void stopped()
+    public void stopped()
     {
         state.set(State.STOPPED);
     }

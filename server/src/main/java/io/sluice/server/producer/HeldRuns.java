@@ -1,8 +1,9 @@
-package io.sluice.server;
+package io.sluice.server.producer;
 
 import io.netty.buffer.ByteBuf;
 import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.protocol.Header;
+import io.sluice.server.RelayMetrics;
 import org.agrona.DirectBuffer;
 
 import java.util.ArrayDeque;

@@ -1,10 +1,11 @@
-package io.sluice.server;
+package io.sluice.server.producer;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
+import io.sluice.server.RelayMetrics;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.lane.Lane;

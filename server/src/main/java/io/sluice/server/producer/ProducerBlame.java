@@ -1,7 +1,8 @@
-package io.sluice.server;
+package io.sluice.server.producer;
 
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.EventExecutor;
+import io.sluice.server.RelayMetrics;
 import io.sluice.server.lane.Lane;
 import org.agrona.concurrent.NanoClock;
 
@@ -19,7 +20,7 @@ import java.util.List;
  * (see {@link RelayMetrics#measure}) and publishes a {@link ProducerSnapshot} that any thread reads. Recording
  * allocates nothing, except to grow the table when a lane holds this publisher for the first time.
  */
-final class ProducerBlame
+public final class ProducerBlame
 {
     private final String stream;
     private final int sourceId;
@@ -98,7 +99,7 @@ final class ProducerBlame
     }
 
     /** @return the executor {@link #measure()} must run on, or null before {@link #attach}. */
-    EventExecutor executor()
+    public EventExecutor executor()
     {
         return executor;
     }
@@ -107,7 +108,7 @@ final class ProducerBlame
      * Publisher's event loop: publishes what it knows now for {@link #snapshot()}, and folds lanes whose subscriber
      * has gone into one sum so that the table does not grow with every subscriber that ever came and went.
      */
-    void measure()
+    public void measure()
     {
         final long now = clock.nanoTime();
         final List<ProducerSnapshot.Holder> holders = new ArrayList<>(slots);
@@ -136,7 +137,7 @@ final class ProducerBlame
     }
 
     /** @return what {@link #measure()} last published, or one with nothing measured yet; any thread. */
-    ProducerSnapshot snapshot()
+    public ProducerSnapshot snapshot()
     {
         final ProducerSnapshot last = published;
         return last != null ? last : new ProducerSnapshot(stream, address, sourceId, false, 0, List.of(), 0, 0);

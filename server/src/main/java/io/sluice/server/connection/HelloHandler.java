@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.connection;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -16,6 +16,10 @@ import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.protocol.Role;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.producer.ProducerHandler;
+import io.sluice.server.lifecycle.RelayLifecycle;
+import io.sluice.server.RelayMetrics;
+import io.sluice.server.subscriber.SubscriberHandler;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.lane.Lane;
@@ -32,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * {@link Gatekeeper} admit it (its principal, permissions and limits), answers WELCOME, and replaces itself with the
  * role's handler.
  */
-final class HelloHandler extends ChannelInboundHandlerAdapter
+public final class HelloHandler extends ChannelInboundHandlerAdapter
 {
     private final RelayConfig config;
     private final StreamRegistry streams;
@@ -45,7 +49,7 @@ final class HelloHandler extends ChannelInboundHandlerAdapter
     // A HELLO is being admitted (its token checked off the event loop): reading is paused until it is done.
     private boolean admitting;
 
-    HelloHandler(final RelayConfig config, final StreamRegistry streams, final RelayMetrics metrics,
+    public HelloHandler(final RelayConfig config, final StreamRegistry streams, final RelayMetrics metrics,
         final RelayLifecycle lifecycle, final DiskTiers diskTiers, final ConnectionLog connectionLog,
         final Gatekeeper gatekeeper)
     {

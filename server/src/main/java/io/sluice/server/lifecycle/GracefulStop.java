@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.lifecycle;
 
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DuplexChannel;
@@ -6,6 +6,11 @@ import io.netty.util.concurrent.Future;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.connection.ConnectionLog;
+import io.sluice.server.producer.ProducerHandler;
+import io.sluice.server.Relay;
+import io.sluice.server.RelayMetrics;
+import io.sluice.server.subscriber.SubscriberHandler;
 import io.sluice.server.lane.Lane;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +41,7 @@ import java.util.concurrent.locks.LockSupport;
  * </ol>
  * With no grace period, durable lanes still hand over, and everything is closed at once.
  */
-final class GracefulStop
+public final class GracefulStop
 {
     private static final Logger LOG = LoggerFactory.getLogger(GracefulStop.class);
 
@@ -51,7 +56,7 @@ final class GracefulStop
      * @param metrics the relay's metrics (held publisher bytes).
      * @param grace the longest time to wait for subscribers, from now.
      */
-    static void run(final Iterable<Channel> connections, final RelayMetrics metrics, final Duration grace)
+    public static void run(final Iterable<Channel> connections, final RelayMetrics metrics, final Duration grace)
     {
         final long deadline = System.nanoTime() + Math.max(0, grace.toNanos());
         final boolean wait = grace.toNanos() > 0;

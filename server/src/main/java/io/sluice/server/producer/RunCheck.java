@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.producer;
 
 import io.netty.buffer.ByteBuf;
 import io.sluice.core.netty.ByteBufView;

@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.producer;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.sluice.server.stream.Stream;

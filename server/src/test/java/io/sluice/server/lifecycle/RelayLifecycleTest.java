@@ -1,5 +1,6 @@
-package io.sluice.server;
+package io.sluice.server.lifecycle;
 
+import io.sluice.server.Relay;
 import io.sluice.server.config.RelayConfig;
 import org.junit.jupiter.api.Test;
 

@@ -1,16 +1,17 @@
-package io.sluice.server;
+package io.sluice.server.connection;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.Frames;
+import io.sluice.server.RelayMetrics;
 
 /**
  * An ERROR frame from a client (protocol.md §3: publishers and subscribers may send one, and close straight after
  * it). It is no protocol error of the client's: the relay counts it by the code it carries, gives the code and text
  * as the reason in the connection's close line, and closes the connection without answering.
  */
-final class ReceivedError
+public final class ReceivedError
 {
     // The text is the client's: at most this much of it reaches the log, control characters replaced.
     private static final int MAX_LOGGED_TEXT = 256;
@@ -26,7 +27,7 @@ final class ReceivedError
      * @param frame the whole ERROR frame (not released here).
      * @param metrics where it is counted.
      */
-    static void record(final Channel channel, final ByteBuf frame, final RelayMetrics metrics)
+    public static void record(final Channel channel, final ByteBuf frame, final RelayMetrics metrics)
     {
         final int index = frame.readerIndex();
         final int value = Frames.errorCodeValue(frame, index);

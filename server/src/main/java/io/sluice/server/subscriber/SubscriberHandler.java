@@ -1,4 +1,4 @@
-package io.sluice.server;
+package io.sluice.server.subscriber;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -8,6 +8,8 @@ import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.ProtocolException;
+import io.sluice.server.connection.ReceivedError;
+import io.sluice.server.RelayMetrics;
 import io.sluice.server.lane.Lane;
 import io.sluice.server.stream.Stream;
 
@@ -15,14 +17,14 @@ import io.sluice.server.stream.Stream;
  * A subscriber's connection after its HELLO: owns the subscriber's {@link Lane}, drains it whenever the channel
  * turns writable, and takes only HEARTBEAT and CLOSE from the subscriber.
  */
-final class SubscriberHandler extends ChannelInboundHandlerAdapter
+public final class SubscriberHandler extends ChannelInboundHandlerAdapter
 {
     private final Stream stream;
     private final Lane lane;
     private final RelayMetrics metrics;
     private boolean removed;
 
-    SubscriberHandler(final Stream stream, final Lane lane, final RelayMetrics metrics)
+    public SubscriberHandler(final Stream stream, final Lane lane, final RelayMetrics metrics)
     {
         this.stream = stream;
         this.lane = lane;
@@ -30,12 +32,12 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter
     }
 
     /** @return the subscriber's lane. */
-    Stream stream()
+    public Stream stream()
     {
         return stream;
     }
 
-    Lane lane()
+    public Lane lane()
     {
         return lane;
     }
