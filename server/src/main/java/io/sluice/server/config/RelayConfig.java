@@ -2,7 +2,6 @@ package io.sluice.server.config;
 
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Hello;
-import io.sluice.server.Relay;
 import io.sluice.server.security.SecurityConfig;
 import io.sluice.server.bridge.BridgeConfig;
 
@@ -17,7 +16,7 @@ import java.util.Set;
  * Everything a relay needs to start. Immutable; build one with {@link #builder()}.
  *
  * @param bindAddress address to listen on; 127.0.0.1 unless told otherwise.
- * @param port TCP port; 0 picks a free one (see {@link Relay#port()}).
+ * @param port TCP port; 0 picks a free one (see {@link io.sluice.server.Relay#port()}).
  * @param ioThreads event loop threads.
  * @param maxFrameLength largest frame accepted, header included.
  * @param helloTimeoutMs how long a new connection has to complete its HELLO.
