@@ -13,7 +13,7 @@ import io.sluice.bench.load.StrategyRelays;
 import io.sluice.bench.peer.Peers;
 import io.sluice.bench.peer.SluiceSocketLink;
 import io.sluice.server.Relay;
-import io.sluice.server.RelayConfig;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.metrics.PrometheusEndpoint;
 
 import java.io.PrintWriter;

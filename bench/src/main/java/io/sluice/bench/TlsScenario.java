@@ -10,7 +10,7 @@ import io.sluice.bench.load.SluiceLink;
 import io.sluice.client.ClientTls;
 import io.sluice.core.tls.TlsProvider;
 import io.sluice.server.Relay;
-import io.sluice.server.RelayConfig;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.security.TlsSettings;
 
 import java.nio.file.Files;

@@ -9,7 +9,7 @@ import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.Relay;
-import io.sluice.server.RelayConfig;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.spill.deadletter.DeadLetterDescriptor;
 import io.sluice.spill.deadletter.DeadLetterStore;
 import io.sluice.spill.SpillConfig;

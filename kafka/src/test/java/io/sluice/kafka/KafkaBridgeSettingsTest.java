@@ -1,7 +1,7 @@
 package io.sluice.kafka;
 
-import io.sluice.server.RelayConfig;
-import io.sluice.server.RelayConfigFile;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.RelayConfigFile;
 import io.sluice.server.bridge.BridgeConfig;
 import org.junit.jupiter.api.Test;
 

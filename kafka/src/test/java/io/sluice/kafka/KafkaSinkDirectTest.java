@@ -4,7 +4,7 @@ import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
 import io.sluice.client.SluiceClient;
 import io.sluice.server.Relay;
-import io.sluice.server.RelayConfig;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.bridge.BridgeConfig;
 import io.sluice.server.bridge.BridgeContext;
 import io.sluice.server.bridge.BridgeSnapshot;

@@ -1,5 +1,13 @@
 package io.sluice.server;
 
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.connection.ConnectionLog;
+import io.sluice.server.connection.HelloHandler;
+import io.sluice.server.lifecycle.GracefulStop;
+import io.sluice.server.lifecycle.RelayLifecycle;
+import io.sluice.server.stream.Stream;
+import io.sluice.server.stream.StreamRegistry;
+import io.sluice.server.tier.disk.DiskTiers;
 import io.sluice.spill.deadletter.DeadLetterStore;
 import io.sluice.spill.SpillConfig;
 

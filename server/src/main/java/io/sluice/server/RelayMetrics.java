@@ -2,6 +2,14 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.ErrorCode;
 
+import io.sluice.server.lane.Lane;
+import io.sluice.server.lane.LaneSnapshot;
+import io.sluice.server.producer.ProducerBlame;
+import io.sluice.server.producer.ProducerSnapshot;
+import io.sluice.server.stream.Stream;
+import io.sluice.server.stream.StreamRegistry;
+import io.sluice.server.stream.StreamSnapshot;
+import io.sluice.server.tier.disk.SpillCounters;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -44,7 +52,7 @@ public final class RelayMetrics
         return startedAtMillis;
     }
 
-    RelayMetrics(final StreamRegistry streams)
+    public RelayMetrics(final StreamRegistry streams)
     {
         this.streams = streams;
         for (int i = 0; i < errorsByCode.length; i++)
@@ -64,18 +72,18 @@ public final class RelayMetrics
         errorsByCode[code.ordinal()].increment();
     }
 
-    void onErrorReceived(final ErrorCode code)
+    public void onErrorReceived(final ErrorCode code)
     {
         errorsReceivedByCode[code.ordinal()].increment();
     }
 
-    void onMessagesIn(final int messages, final int bytes)
+    public void onMessagesIn(final int messages, final int bytes)
     {
         messagesIn.add(messages);
         bytesIn.add(bytes);
     }
 
-    void onHeldBytes(final long delta)
+    public void onHeldBytes(final long delta)
     {
         final long held = heldBytes.addAndGet(delta);
         if (held > peakHeldBytes.get())
@@ -84,33 +92,33 @@ public final class RelayMetrics
         }
     }
 
-    void publisherJoined()
+    public void publisherJoined()
     {
         publishers.incrementAndGet();
     }
 
-    void publisherLeft()
+    public void publisherLeft()
     {
         publishers.decrementAndGet();
     }
 
-    void producerJoined(final ProducerBlame producer)
+    public void producerJoined(final ProducerBlame producer)
     {
         producers.add(producer);
     }
 
-    void producerLeft(final ProducerBlame producer)
+    public void producerLeft(final ProducerBlame producer)
     {
         producers.remove(producer);
     }
 
-    void subscriberJoined(final Lane lane)
+    public void subscriberJoined(final Lane lane)
     {
         subscribers.incrementAndGet();
         lanes.add(lane);
     }
 
-    void subscriberLeft(final Lane lane)
+    public void subscriberLeft(final Lane lane)
     {
         subscribers.decrementAndGet();
         lanes.remove(lane);

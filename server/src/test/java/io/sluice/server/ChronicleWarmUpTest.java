@@ -2,6 +2,9 @@ package io.sluice.server;
 
 import io.sluice.client.ClientConfig;
 import io.sluice.client.SluiceClient;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.Strategy;
+import io.sluice.server.config.StreamConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -9,6 +9,7 @@ import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Header;
+import io.sluice.server.config.RelayConfig;
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 

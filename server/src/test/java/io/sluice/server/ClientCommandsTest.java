@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import io.sluice.server.config.RelayConfig;
 import io.sluice.tools.ConsumeCommand;
 import io.sluice.tools.ProduceCommand;
 import org.junit.jupiter.api.Test;

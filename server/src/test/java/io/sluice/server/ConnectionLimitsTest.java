@@ -3,6 +3,7 @@ package io.sluice.server;
 import io.sluice.client.ClientConfig;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.security.SecurityMetrics;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

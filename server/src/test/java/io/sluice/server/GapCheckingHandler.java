@@ -13,7 +13,7 @@ import org.agrona.collections.Int2ObjectHashMap;
  * <p>
  * Payloads carry their sequence in their first eight bytes; a keyed message may carry it in the eight after its key.
  */
-final class GapCheckingHandler implements MessageHandler
+public final class GapCheckingHandler implements MessageHandler
 {
     /** Per source: {next expected sequence, highest sequence a GAP covered so far}. */
     private final Int2ObjectHashMap<long[]> sources = new Int2ObjectHashMap<>();
@@ -101,7 +101,7 @@ final class GapCheckingHandler implements MessageHandler
         }
     }
 
-    boolean clean()
+    public boolean clean()
     {
         return backwards == 0 && unannouncedSkips == 0 && badPayloads == 0 && gapsBehind == 0 &&
             deliveredInsideAGap == 0 && gapHeaderMismatches == 0;

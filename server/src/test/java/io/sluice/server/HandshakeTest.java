@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
+import io.sluice.server.config.RelayConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

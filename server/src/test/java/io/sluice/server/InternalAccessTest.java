@@ -6,6 +6,7 @@ import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.tls.TlsProvider;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.security.AuthFailure;
 import io.sluice.server.security.InternalAccess;
 import io.sluice.server.security.TlsSettings;

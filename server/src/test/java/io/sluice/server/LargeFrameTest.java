@@ -7,6 +7,7 @@ import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Header;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.tools.ConsumeCommand;
 import io.sluice.tools.ProduceCommand;
 import org.agrona.DirectBuffer;

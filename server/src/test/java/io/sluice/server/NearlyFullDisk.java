@@ -9,14 +9,14 @@ import java.nio.file.attribute.FileAttributeView;
 import java.nio.file.attribute.FileStoreAttributeView;
 
 /** A file system whose usable space the test sets, and which can fail the way a mapped-file fault does. */
-final class NearlyFullDisk extends FileStore
+public final class NearlyFullDisk extends FileStore
 {
     private final FileStore real;
-    volatile long total = 1L << 40;
-    volatile long usable = 1L << 40;
-    volatile boolean fault;
+    public volatile long total = 1L << 40;
+    public volatile long usable = 1L << 40;
+    public volatile boolean fault;
 
-    NearlyFullDisk(final Path dir)
+    public NearlyFullDisk(final Path dir)
     {
         try
         {

@@ -9,10 +9,10 @@ import org.agrona.collections.Int2ObjectHashMap;
  * Counts what a subscriber receives and checks, per source, that sequences arrive exactly once and in order, and
  * that each payload carries its own sequence in its first eight bytes (so content is checked, not only headers).
  */
-final class OrderCheckingHandler implements MessageHandler
+public final class OrderCheckingHandler implements MessageHandler
 {
     private final Int2ObjectHashMap<long[]> nextBySource = new Int2ObjectHashMap<>();
-    long received;
+    public long received;
     long outOfOrder;
     long duplicates;
     long badPayloads;

@@ -5,6 +5,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.StreamConfig;
+import io.sluice.server.producer.ProducerHandler;
+import io.sluice.server.stream.Stream;
+import io.sluice.server.stream.StreamRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

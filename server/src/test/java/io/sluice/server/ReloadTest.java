@@ -8,6 +8,7 @@ import io.sluice.client.SluiceException;
 import io.sluice.client.Subscription;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.test.TestCertificates;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.security.AuthFailure;
 import io.sluice.server.security.TokenHash;
 import org.agrona.concurrent.UnsafeBuffer;

@@ -5,6 +5,7 @@ import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
 import io.sluice.core.tls.TlsProvider;
 import io.sluice.server.cli.TopCommand;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.metrics.MetricNames;
 import io.sluice.server.metrics.PrometheusEndpoint;
 import io.sluice.server.security.TokenHash;

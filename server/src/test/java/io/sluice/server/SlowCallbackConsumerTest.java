@@ -6,6 +6,8 @@ import io.sluice.client.ClientConfig;
 import io.sluice.client.ExclusivePublication;
 import io.sluice.client.SluiceClient;
 import io.sluice.core.protocol.Header;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.stream.StreamSnapshot;
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 

@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.sluice.client.ClientConfig;
 import io.sluice.core.tls.TlsProvider;
+import io.sluice.server.config.RelayConfig;
 
 /**
  * SlowConsumerTest with TLS on the relay's port (its jdk engine) and in the client (its openssl engine): the

@@ -3,6 +3,7 @@ package io.sluice.server;
 import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
 import io.sluice.client.SluiceClient;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.tools.ConsumeCommand;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;

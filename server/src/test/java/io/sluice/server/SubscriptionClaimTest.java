@@ -3,6 +3,8 @@ package io.sluice.server;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.example.FailingPolicy;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.StreamConfig;
 import io.sluice.server.drop.DropPolicySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

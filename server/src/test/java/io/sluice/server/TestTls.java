@@ -4,6 +4,7 @@ import io.sluice.client.ClientConfig;
 import io.sluice.client.ClientTls;
 import io.sluice.core.test.TestCertificates;
 import io.sluice.core.tls.TlsProvider;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.security.TlsSettings;
 
 import java.io.IOException;

@@ -10,6 +10,7 @@ import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.test.TestCertificates;
 import io.sluice.core.tls.TlsProvider;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.security.AuthFailure;
 import io.sluice.server.security.TlsSettings;
 import org.junit.jupiter.api.AfterEach;

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Test traffic: numbered messages (each payload starts with its 0-based number, which {@link OrderCheckingHandler}
  * checks against the sequence) offered until accepted, and waiting for the relay's acknowledgement.
  */
-final class Traffic
+public final class Traffic
 {
     private Traffic()
     {
@@ -23,7 +23,7 @@ final class Traffic
      * Offers messages {@code 0 .. count-1}, retrying each while back-pressured, so none is skipped; fails when the
      * publication's connection is lost.
      */
-    static void publishNumbered(final Publication publication, final long count, final int payloadLength)
+    public static void publishNumbered(final Publication publication, final long count, final int payloadLength)
     {
         final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(payloadLength));
         for (long i = 0; i < count; i++)
@@ -43,7 +43,7 @@ final class Traffic
      * Waits (60 s at most) until the relay acknowledged {@code sequence}: every message up to it is in the relay's
      * lanes.
      */
-    static void awaitAcked(final Publication publication, final long sequence)
+    public static void awaitAcked(final Publication publication, final long sequence)
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (publication.ackedSequence() < sequence)

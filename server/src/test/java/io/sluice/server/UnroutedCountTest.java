@@ -7,6 +7,13 @@ import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.StreamConfig;
+import io.sluice.server.lane.Lane;
+import io.sluice.server.producer.ProducerHandler;
+import io.sluice.server.stream.Stream;
+import io.sluice.server.stream.StreamRegistry;
+import io.sluice.server.subscriber.SubscriberHandler;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -7,7 +7,7 @@ import io.sluice.kafka.KafkaSink;
 import io.sluice.kafka.KafkaSinkSettings;
 import io.sluice.kafka.LocalKafka;
 import io.sluice.server.Relay;
-import io.sluice.server.RelayConfig;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.bridge.BridgeConfig;
 import io.sluice.server.bridge.BridgeSnapshot;
 import org.agrona.concurrent.UnsafeBuffer;

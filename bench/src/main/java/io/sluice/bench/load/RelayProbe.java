@@ -1,6 +1,6 @@
 package io.sluice.bench.load;
 
-import io.sluice.server.LaneSnapshot;
+import io.sluice.server.lane.LaneSnapshot;
 import io.sluice.server.Relay;
 import io.sluice.server.RelayMetrics;
 

@@ -1,7 +1,7 @@
 package io.sluice.bench.load;
 
-import io.sluice.server.RelayConfig;
-import io.sluice.server.RelayConfigFile;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.RelayConfigFile;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -2,9 +2,9 @@ package io.sluice.server.cli;
 
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.server.Relay;
-import io.sluice.server.RelayConfig;
-import io.sluice.server.RelayConfigFile;
-import io.sluice.server.StreamConfig;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.RelayConfigFile;
+import io.sluice.server.config.StreamConfig;
 import io.sluice.server.drop.DropPolicySpec;
 import io.sluice.server.metrics.PrometheusEndpoint;
 import picocli.CommandLine;

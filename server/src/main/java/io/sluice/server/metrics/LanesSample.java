@@ -1,11 +1,11 @@
 package io.sluice.server.metrics;
 
-import io.sluice.server.LaneDepths;
-import io.sluice.server.LaneSnapshot;
-import io.sluice.server.ProducerSnapshot;
-import io.sluice.server.RelayConfig;
-import io.sluice.server.StreamConfig;
-import io.sluice.server.StreamSnapshot;
+import io.sluice.server.lane.LaneDepths;
+import io.sluice.server.lane.LaneSnapshot;
+import io.sluice.server.producer.ProducerSnapshot;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.StreamConfig;
+import io.sluice.server.stream.StreamSnapshot;
 
 import java.util.ArrayList;
 import java.util.Comparator;

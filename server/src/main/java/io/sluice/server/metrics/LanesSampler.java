@@ -1,7 +1,7 @@
 package io.sluice.server.metrics;
 
 import io.sluice.core.util.EpochClock;
-import io.sluice.server.RelayConfig;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.RelayMetrics;
 
 import java.time.Duration;

@@ -15,7 +15,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.core.util.RateLimitedLogger;
 import io.sluice.core.tls.TlsProvider;
 import io.sluice.server.Relay;
-import io.sluice.server.RelayLifecycle;
+import io.sluice.server.lifecycle.RelayLifecycle;
 import io.sluice.server.security.MetricsAccess;
 import io.sluice.server.bridge.BridgeSnapshot;
 import io.sluice.server.bridge.Bridges;

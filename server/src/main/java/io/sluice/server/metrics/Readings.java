@@ -1,8 +1,8 @@
 package io.sluice.server.metrics;
 
-import io.sluice.server.LaneSnapshot;
-import io.sluice.server.ProducerSnapshot;
-import io.sluice.server.StreamSnapshot;
+import io.sluice.server.lane.LaneSnapshot;
+import io.sluice.server.producer.ProducerSnapshot;
+import io.sluice.server.stream.StreamSnapshot;
 
 import java.util.List;
 

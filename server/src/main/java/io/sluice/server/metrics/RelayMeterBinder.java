@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.server.RelayMetrics;
-import io.sluice.server.SpillCounters;
+import io.sluice.server.tier.disk.SpillCounters;
 
 import java.util.concurrent.TimeUnit;
 

@@ -9,11 +9,11 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Unit;
-import io.sluice.server.LaneSnapshot;
-import io.sluice.server.RelayConfig;
+import io.sluice.server.lane.LaneSnapshot;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.RelayMetrics;
-import io.sluice.server.StreamConfig;
-import io.sluice.server.StreamSnapshot;
+import io.sluice.server.config.StreamConfig;
+import io.sluice.server.stream.StreamSnapshot;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,8 +1,8 @@
 package io.sluice.server.cli;
 
-import io.sluice.server.RelayConfig;
-import io.sluice.server.StreamConfig;
-import io.sluice.server.Strategy;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.StreamConfig;
+import io.sluice.server.config.Strategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;

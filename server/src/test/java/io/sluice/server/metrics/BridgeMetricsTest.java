@@ -1,7 +1,7 @@
 package io.sluice.server.metrics;
 
 import io.sluice.server.Relay;
-import io.sluice.server.RelayConfig;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.bridge.BridgeConfig;
 import org.junit.jupiter.api.Test;
 

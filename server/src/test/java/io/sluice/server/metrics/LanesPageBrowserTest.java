@@ -2,8 +2,8 @@ package io.sluice.server.metrics;
 
 import io.sluice.client.Publication;
 import io.sluice.client.Subscription;
-import io.sluice.server.RelayConfig;
-import io.sluice.server.StreamConfig;
+import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.StreamConfig;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,7 +3,7 @@ package io.sluice.server.metrics;
 import io.sluice.client.ClientConfig;
 import io.sluice.client.SluiceClient;
 import io.sluice.server.Relay;
-import io.sluice.server.RelayConfig;
+import io.sluice.server.config.RelayConfig;
 
 /** A relay in-process on an ephemeral port with its metrics endpoint, and a client of it; closed together. */
 final class LiveRelay implements AutoCloseable

@@ -1,0 +1,165 @@
+package io.sluice.server.config;
+
+import io.sluice.core.protocol.Hello;
+import io.sluice.server.drop.DropPolicySpec;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads stream settings: {@code default-stream} and each entry under {@code streams}. A field an entry leaves out
+ * comes from the settings it is read over, so that streams inherit from {@code default-stream} as configured.
+ */
+final class StreamSectionReader
+{
+    /** The keys of a stream's settings, in the order messages list them. */
+    static final List<String> STREAM_KEYS = List.of("strategy", "on-full", "deadline", "sample-every",
+        "lane-bytes", "lane-runs", "memory", "spill-quota");
+
+    private final ConfigValues values;
+
+    StreamSectionReader(final ConfigValues values)
+    {
+        this.values = values;
+    }
+
+    /**
+     * Reads the entries of {@code streams} into the builder, each over the builder's default stream.
+     *
+     * @param value what the file holds under {@code streams}; null (every entry commented out) adds none.
+     * @param into the builder.
+     */
+    void readStreams(final Object value, final RelayConfig.Builder into)
+    {
+        if (value == null)
+        {
+            return;
+        }
+        final StreamConfig inherited = into.defaultStream();
+        for (final Map.Entry<?, ?> entry : values.mapping(value, "streams").entrySet())
+        {
+            if (!(entry.getKey() instanceof String name))
+            {
+                throw new IllegalArgumentException("bad stream name 'streams." + entry.getKey() + "' in " +
+                    values.source());
+            }
+            final String problem = Hello.checkName("stream", name, false);
+            if (problem != null)
+            {
+                throw new IllegalArgumentException("bad stream name 'streams." + name + "' in " + values.source() +
+                    ": " + problem);
+            }
+            into.stream(name, read(entry.getValue(), "streams." + name, inherited));
+        }
+    }
+
+    /**
+     * @param value the stream's mapping; null (a key with nothing under it) takes every field from {@code base}.
+     * @param path the key path, for messages.
+     * @param base where fields the mapping leaves out come from.
+     * @return the stream's settings.
+     */
+    StreamConfig read(final Object value, final String path, final StreamConfig base)
+    {
+        final Map<?, ?> fields = value == null ? Map.of() : values.mapping(value, path);
+        values.checkKeys(fields, path, STREAM_KEYS);
+        StreamConfig named = base;
+        long laneBytes = base.laneBytes();
+        int laneRuns = base.laneRuns();
+        long memory = base.memoryBytes();
+        long spillQuota = base.spillQuotaBytes();
+        if (fields.containsKey("memory"))
+        {
+            memory = values.bytes(fields.get("memory"), path + ".memory");
+        }
+        if (fields.containsKey("spill-quota"))
+        {
+            spillQuota = values.bytes(fields.get("spill-quota"), path + ".spill-quota");
+        }
+        if (fields.containsKey("strategy"))
+        {
+            final String key = path + ".strategy";
+            final String name = values.text(fields.get("strategy"), key);
+            try
+            {
+                named = base.withStrategyName(name);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw values.badValue(key, ex.getMessage(), ex);
+            }
+        }
+        final DropPolicySpec onFull = onFull(fields, path, named.onFull());
+        if (fields.containsKey("lane-bytes"))
+        {
+            laneBytes = values.bytes(fields.get("lane-bytes"), path + ".lane-bytes");
+        }
+        if (fields.containsKey("lane-runs"))
+        {
+            laneRuns = values.wholeNumber(fields.get("lane-runs"), path + ".lane-runs");
+        }
+        try
+        {
+            return new StreamConfig(named.strategy(), laneBytes, laneRuns, memory, spillQuota, onFull);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            // StreamConfig's messages start with the field's key; name the full path to it.
+            String key = path;
+            for (final String field : STREAM_KEYS)
+            {
+                if (ex.getMessage() != null && ex.getMessage().startsWith(field))
+                {
+                    key = path + "." + field;
+                }
+            }
+            throw values.badValue(key, ex.getMessage(), ex);
+        }
+    }
+
+    // on-full, then deadline and sample-every, which only mean something for their own policy.
+    private DropPolicySpec onFull(final Map<?, ?> fields, final String path, final DropPolicySpec named)
+    {
+        DropPolicySpec spec = named;
+        if (fields.containsKey("on-full"))
+        {
+            final String key = path + ".on-full";
+            final String name = values.text(fields.get("on-full"), key);
+            try
+            {
+                spec = named.named(name);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw values.badValue(key, ex.getMessage(), ex);
+            }
+        }
+        if (fields.containsKey("deadline"))
+        {
+            final String key = path + ".deadline";
+            final String text = values.scalar(fields.get("deadline"), key);
+            try
+            {
+                spec = spec.requirePolicy("deadline", "deadline").withDeadlineNanos(Units.parseNanos(text));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw values.badValue(key, ex.getMessage(), ex);
+            }
+        }
+        if (fields.containsKey("sample-every"))
+        {
+            final String key = path + ".sample-every";
+            final int every = values.wholeNumber(fields.get("sample-every"), key);
+            try
+            {
+                spec = spec.requirePolicy("sample-every", "sample").withSampleEvery(every);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw values.badValue(key, ex.getMessage(), ex);
+            }
+        }
+        return spec;
+    }
+}

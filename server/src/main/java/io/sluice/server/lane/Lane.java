@@ -1,0 +1,447 @@
+package io.sluice.server.lane;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.sluice.core.netty.ByteBufView;
+import io.sluice.core.netty.OutboundBytes;
+import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.core.protocol.Frames;
+import io.sluice.server.config.StreamConfig;
+import io.sluice.server.drop.DropReason;
+import io.sluice.server.drop.DropStage;
+import io.sluice.server.tier.disk.DiskTier;
+import io.sluice.server.tier.memory.MemoryTier;
+import io.sluice.spill.deadletter.DeadLetterStore;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One subscriber's outbound path: a bounded hand-off from the producers ({@link LaneHandOff}), the tiers its
+ * strategy gives it, and a drain to the subscriber's channel while it is writable: straight from the hand-off under
+ * the throttle strategy, through the tiers ({@link TieredDrain}) under buffer and spill. On close or a graceful stop
+ * a durable lane hands what it holds over to its disk tier.
+ * <p>
+ * Producers, on their own event loops, {@link #offer} runs of DATA frames (slices of what they read; the lane
+ * takes ownership). The lane's own event loop writes them to the subscriber in order, flushes once per drain, and
+ * stops while the channel is not writable.
+ * <p>
+ * Bytes held by a lane: at most {@code laneBytes} plus one run per producer (the check and the add race), plus
+ * Netty's outbound buffer, which the drain keeps below the high-water mark plus one run.
+ */
+public final class Lane
+{
+    /** {@link #offer}: the lane took the run. */
+    public static final int OFFER_ACCEPTED = 0;
+    /** {@link #offer}: no room; the caller keeps the run. */
+    public static final int OFFER_FULL = 1;
+    /** {@link #offer}: the lane is closed; the run was released without being accepted. */
+    static final int OFFER_CLOSED = 2;
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Lane.class);
+
+    private final Channel channel;
+    private final EventLoop eventLoop;
+    private final String streamName;
+    private final String subscription;
+    private final String strategy;
+    private final LaneHandOff handOff;
+    private final WrittenCounters written = new WrittenCounters();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drain;
+    // Lane's event loop: counts the frames of each run written directly.
+    private final ByteBufView view = new ByteBufView();
+    private volatile boolean closed;
+    // Set by handOverForShutdown: output has stopped and new runs go to disk.
+    private volatile boolean handedOver;
+
+    // Tiers: only the lane's event loop touches them. Null when the strategy has none.
+    private final MemoryTier memory;
+    private final DiskTier disk;
+    /** The drop policy at work, or null when on-full is throttle. */
+    private final DropStage drops;
+    /** Null without tiers. */
+    private final TieredDrain tiered;
+
+    // For the lanes view (metrics): producers held, and what waits where, measured on the lane's event loop when asked.
+    private final HoldClock holds = new HoldClock();
+    private volatile LaneDepths depths;
+
+    /**
+     * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see {@link Waker}); or
+     * null for none.
+     */
+    public Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
+        final java.util.function.Function<Waker, DiskTier> diskFactory, final DeadLetterStore deadLetters)
+    {
+        final Waker waker = new Waker();
+        this.channel = channel;
+        this.eventLoop = channel.eventLoop();
+        this.streamName = streamName;
+        this.subscription = subscription;
+        this.strategy = config.label();
+        this.handOff = new LaneHandOff(config.laneBytes(), config.laneRuns());
+        this.memory = config.strategy().hasMemoryTier() ? new MemoryTier(config.memoryBytes()) : null;
+        this.disk = diskFactory == null ? null : diskFactory.apply(waker);
+        this.drops = config.onFull().isThrottle() ? null :
+            new DropStage(config.onFull().newPolicy(), memory, streamName, deadLetters);
+        this.tiered = memory == null ? null :
+            new TieredDrain(channel, streamName, handOff, written, memory, disk, drops);
+        // Every field is set: only now may the spill thread reach the lane (the volatile write publishes them), and
+        // a wake it tried before is made up for by this drain.
+        waker.lane = this;
+        if (disk != null)
+        {
+            scheduleDrain();
+        }
+    }
+
+    /**
+     * What a disk tier wakes when restored frames or an opened tier are ready. It is made before the lane (the lane's
+     * constructor makes the disk tier, whose spill thread may call at once) and reaches the lane only once the lane
+     * is built.
+     */
+    public static final class Waker
+    {
+        private volatile Lane lane;
+
+        /** Any thread. */
+        public void wake()
+        {
+            final Lane built = lane;
+            if (built != null)
+            {
+                built.wake();
+            }
+        }
+    }
+
+    public String subscription()
+    {
+        return subscription;
+    }
+
+    public Channel channel()
+    {
+        return channel;
+    }
+
+    /**
+     * Any thread. Takes ownership of {@code run} unless it returns {@link #OFFER_FULL}. Once the lane has refused a
+     * run it refuses every run until it has drained to half of {@code laneBytes} and of {@code laneRuns}, and then
+     * wakes its waiters: a producer pauses at the full mark and resumes at the half mark.
+     *
+     * @param run DATA frames, back to back.
+     * @param messages frames in the run.
+     * @return {@link #OFFER_ACCEPTED} (counted as accepted), {@link #OFFER_FULL} (the caller keeps the run), or
+     * {@link #OFFER_CLOSED} (the subscriber is gone: the run was released, and the caller accounts for it).
+     */
+    public int offer(final ByteBuf run, final int messages)
+    {
+        if (closed)
+        {
+            run.release();
+            return OFFER_CLOSED;
+        }
+        final long queued = handOff.offer(run, messages);
+        if (queued == LaneHandOff.FULL)
+        {
+            return OFFER_FULL;
+        }
+        if (queued == LaneHandOff.FULL_NOW_REFUSING)
+        {
+            // The drain ends the refusing: make sure one comes after it began, even if the lane emptied meanwhile.
+            scheduleDrain();
+            return OFFER_FULL;
+        }
+        handOff.recordPeak(queued + outboundBytes());
+        // Also when close() won a race with this offer: the drain releases whatever is queued.
+        scheduleDrain();
+        return OFFER_ACCEPTED;
+    }
+
+    /**
+     * Any thread. Registers a task to run (on the caller's own executor, which the task handles) when the lane
+     * has room again. The caller retries its offer after registering.
+     */
+    public void awaitRoom(final Runnable waiter)
+    {
+        handOff.awaitRoom(waiter);
+    }
+
+    private void scheduleDrain()
+    {
+        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true))
+        {
+            try
+            {
+                eventLoop.execute(drainTask);
+            }
+            catch (final java.util.concurrent.RejectedExecutionException ex)
+            {
+                // The relay is stopping and the loop is gone (the spill thread can wake a lane late): nothing to do.
+                drainScheduled.set(false);
+            }
+        }
+    }
+
+    /**
+     * Lane's event loop: write queued runs while the channel is writable; flush once.
+     */
+    public void drain()
+    {
+        drainScheduled.set(false);
+        if (closed)
+        {
+            handOff.releaseAll();
+            handOff.wakeWaiters();
+            return;
+        }
+        if (handedOver)
+        {
+            drainToDiskAfterHandOver();
+            return;
+        }
+        if (tiered != null)
+        {
+            if (tiered.drain())
+            {
+                // More to do than one drain allows, or the flush made room for what waits: come back after other
+                // tasks had their turn.
+                scheduleDrain();
+            }
+            return;
+        }
+        drainDirect();
+    }
+
+    // No tiers: runs go from the hand-off to the channel while it is writable.
+    private void drainDirect()
+    {
+        boolean wrote = false;
+        long messages = 0;
+        long bytes = 0;
+        ByteBuf run;
+        while (channel.isWritable() && (run = handOff.poll()) != null)
+        {
+            bytes += run.readableBytes();
+            messages += Frames.count(view.wrap(run), run.readerIndex(), run.writerIndex());
+            channel.write(run, channel.voidPromise());
+            wrote = true;
+        }
+        if (wrote)
+        {
+            written.add(messages, bytes);
+            channel.flush();
+            handOff.recordPeak(handOff.queuedBytes() + outboundBytes());
+            if (channel.isWritable() && !handOff.isEmpty())
+            {
+                // The flush made room for what still waits.
+                scheduleDrain();
+            }
+        }
+        handOff.wakeWaitersBelowResumeMark();
+    }
+
+    /**
+     * Lane's event loop: the subscriber's connection is gone. Releases what is queued and lets producers go on.
+     */
+    public void close()
+    {
+        if (closed)
+        {
+            // Already handed over at shutdown (handOverForShutdown); the disk tier is closed once only.
+            return;
+        }
+        closed = true;
+        final DiskTier chronicle = disk;
+        if (chronicle != null && chronicle.isDurable())
+        {
+            // Keep everything accepted: the memory tier (older than anything on disk) goes to a head store, the
+            // hand-off (newer) to the main store, all of it (the disk tier takes it without bound: the lane's
+            // configuration bounds it). Only what sits in the channel's outbound buffer is lost.
+            handMemoryOverHead(chronicle);
+            ByteBuf run;
+            while ((run = handOff.poll()) != null)
+            {
+                chronicle.handOverTail(run);
+            }
+        }
+        handOff.releaseAll();
+        if (disk != null)
+        {
+            disk.close();
+        }
+        handOff.wakeWaiters();
+    }
+
+    /**
+     * Lane's event loop, when the relay stops gracefully: a durable lane keeps on disk everything it has not put on
+     * the wire, and writes nothing more to its channel. Oldest first: the frames in the channel's outbound buffer the
+     * kernel has not started on and the memory tier go to the head store; restored chunks not yet sent follow them
+     * when the disk tier closes; the hand-off, and any run publishers still deliver, go to the main store behind
+     * everything on disk (see {@link #drainToDiskAfterHandOver()}). The rest of a frame the kernel took part of is
+     * still written, so the subscriber receives whole frames up to the end of the stream. The connection stays open
+     * so the subscriber can read what the kernel holds for it; {@link #close()} closes the disk tier once it is gone.
+     *
+     * @return whether the lane handed over; false without a durable disk tier, or when already closed.
+     */
+    public boolean handOverForShutdown()
+    {
+        if (closed || handedOver || disk == null || !disk.isDurable())
+        {
+            return false;
+        }
+        final UnsentFrames unsent = UnsentFrames.collect(channel);
+        for (final ByteBuf frames : unsent.frames())
+        {
+            disk.handOverHead(frames);
+        }
+        // They were counted as written when they went into the channel; they will be sent next time instead.
+        written.takeBack(unsent.messages());
+        final long inMemory = memory.frames();
+        handMemoryOverHead(disk);
+        LOG.info("lane of {} on stream '{}' stopping: {} messages from the outbound buffer{} and {} from memory go to "
+            + "disk, {} messages are on the wire", channel.remoteAddress(), streamName, unsent.messages(),
+            unsent.finishesAPartFrame() ? " (the rest of a partly sent one still goes out)" : "", inMemory,
+            written.messages());
+        // Set before the outbound buffer empties: that makes the channel writable, and the drain it triggers must
+        // not write.
+        handedOver = true;
+        unsent.clearAndFinish(channel);
+        drainToDiskAfterHandOver();
+        return true;
+    }
+
+    // The memory tier's frames to the disk tier's head store, in chunks of 64 KiB (or one larger frame alone) that
+    // hold no more than their frames: the hand-over holds no more than the tier did.
+    private void handMemoryOverHead(final DiskTier to)
+    {
+        ByteBuf chunk;
+        while ((chunk = memory.handOverChunk(channel.alloc())) != null)
+        {
+            to.handOverHead(chunk);
+        }
+    }
+
+    /** @return whether {@link #handOverForShutdown()} handed the lane over. */
+    public boolean isHandedOver()
+    {
+        return handedOver;
+    }
+
+    // After the hand-over: runs go from the hand-off to disk (the spill thread wakes the lane when its hand-over has
+    // room again), so a run a publisher still delivers is kept and its ACK is honest.
+    private void drainToDiskAfterHandOver()
+    {
+        ByteBuf run;
+        while ((run = handOff.peek()) != null)
+        {
+            final int start = run.readerIndex();
+            final int end = run.writerIndex();
+            if (disk.offer(run, start, end, Frames.count(run, start, end)) == start)
+            {
+                break;
+            }
+            handOff.advance(run, end);
+        }
+        handOff.wakeWaitersBelowResumeMark();
+    }
+
+    /** Lane's event loop: let the lane know restored frames or an opened disk tier are ready. */
+    void wake()
+    {
+        scheduleDrain();
+    }
+
+    /** @return bytes in the channel's outbound buffer; any thread. */
+    public long outboundBytes()
+    {
+        return OutboundBytes.pending(channel);
+    }
+
+    /** @return bytes queued in the lane and not yet handed to the channel. */
+    public long queuedBytes()
+    {
+        return handOff.queuedBytes();
+    }
+
+    /** @return the most bytes (queued plus the channel's outbound buffer) the lane has been seen holding. */
+    public long peakBytes()
+    {
+        return handOff.peakBytes();
+    }
+
+    /** @return messages the lane accepted. */
+    public long messagesAccepted()
+    {
+        return handOff.messagesAccepted();
+    }
+
+    /** @return how long the lane has held producers paused; any thread. */
+    public HoldClock holds()
+    {
+        return holds;
+    }
+
+    /** @return the lane's event loop, where {@link #measureDepths()} runs. */
+    public EventLoop eventLoop()
+    {
+        return eventLoop;
+    }
+
+    /**
+     * Lane's event loop: measures what waits in each tier and the oldest waiting frame's timestamp, for
+     * {@link #snapshot()}. Reads one frame header; allocates the result only.
+     */
+    public void measureDepths()
+    {
+        final long dropped = drops == null ? 0 : drops.dropped();
+        final long waiting = Math.max(0, handOff.messagesAccepted() - written.messages() - dropped);
+        final long inMemory = memory == null ? 0 : memory.frames();
+        final long onDisk = disk == null ? 0 : Math.max(0, disk.spilled() - disk.restored());
+        long oldest = 0;
+        boolean exact = true;
+        if (memory != null && !memory.isEmpty())
+        {
+            oldest = memory.oldestTimestampNanos();
+        }
+        if (oldest == 0 && disk != null && !disk.isEmpty())
+        {
+            // The frames on disk are not read here: the first frame of the backlog is the oldest it can hold.
+            oldest = tiered.diskBacklogSinceNanos();
+            exact = false;
+        }
+        final ByteBuf head = oldest == 0 && exact ? handOff.peek() : null;
+        if (head != null && head.isReadable())
+        {
+            oldest = head.getLong(head.readerIndex() + FrameDescriptor.TIMESTAMP_OFFSET);
+        }
+        depths = new LaneDepths(System.nanoTime(), waiting, handOff.queuedBytes(),
+            Math.max(0, waiting - inMemory - onDisk), inMemory, memory == null ? 0 : memory.usedBytes(), onDisk,
+            disk == null ? 0 : disk.diskBytes(), outboundBytes(), oldest, exact);
+    }
+
+    /** @return a snapshot of the lane's counters; safe from any thread. */
+    public LaneSnapshot snapshot()
+    {
+        // Read out before in and dropped before out, so a message moving along is never counted twice.
+        final long dropped = drops == null ? 0 : drops.dropped();
+        final long out = written.messages();
+        final long in = handOff.messagesAccepted();
+        final MemoryTier m = memory;
+        final DiskTier d = disk;
+        return new LaneSnapshot(streamName, String.valueOf(channel.remoteAddress()), subscription, strategy,
+            tiered == null ? LaneTier.DIRECT.label() : tiered.tier().label(), in, out, written.bytes(),
+            Math.max(0, in - out - dropped), handOff.queuedBytes(), m == null ? 0 : m.usedBytes(),
+            d == null ? 0 : d.diskBytes(), d == null ? 0 : d.spilled(), d == null ? 0 : d.restored(),
+            dropped == 0 ? java.util.Map.of() : java.util.Map.of(DropReason.name(drops.reason()), dropped),
+            handOff.peakBytes(), handOff.bytesAccepted(), holds.holding(), holds.heldNanos(System.nanoTime()), closed,
+            depths);
+    }
+
+    public boolean isClosed()
+    {
+        return closed;
+    }
+}

@@ -1,0 +1,196 @@
+package io.sluice.server.producer;
+
+import io.netty.buffer.ByteBuf;
+import io.sluice.server.RelayMetrics;
+import io.sluice.server.lane.Lane;
+import io.sluice.server.stream.Stream;
+import org.agrona.concurrent.NanoClock;
+
+/**
+ * The fan-out of a publisher's runs to every lane of its stream. Each lane gets a retained duplicate of the run. When
+ * a lane refuses one, the run becomes <em>blocked</em>: kept here with a note of which lanes still owe it, and
+ * offered to those again when they make room, while the lanes that took it go on. A run no lane took (its
+ * subscribers left) counts as unrouted.
+ * <p>
+ * Publisher's event loop only; a lane's room callback must bring {@link #retry()} back onto it. The blame of each
+ * hold (which lane holds this publisher, since when) is kept in {@link ProducerBlame}.
+ */
+final class LaneFanOut
+{
+    private final Stream stream;
+    private final RelayMetrics metrics;
+    private final ProducerBlame blame;
+    private final NanoClock clock;
+
+    private ByteBuf blockedRun;
+    private int blockedMessages;
+    private long blockedLastSequence;
+    private Lane[] blockedLanes;
+    private boolean[] blockedRefused;
+    // Whether a lane has accepted the blocked run: if none does (its subscribers left), it counts as unrouted.
+    private boolean blockedRouted;
+
+    LaneFanOut(final Stream stream, final RelayMetrics metrics, final ProducerBlame blame, final NanoClock clock)
+    {
+        this.stream = stream;
+        this.metrics = metrics;
+        this.blame = blame;
+        this.clock = clock;
+    }
+
+    /**
+     * Offers a run to every lane of the stream. Takes ownership of the run.
+     *
+     * @return true when every lane took it (the run is released); false when a lane refused it and it is now the
+     * blocked run, its bytes counted as held.
+     */
+    boolean deliver(final ByteBuf run, final int messages, final long lastSequence)
+    {
+        final Lane[] lanes = stream.lanes();
+        boolean[] refused = null;
+        long refusedAt = 0;
+        boolean routed = false;
+        for (int i = 0; i < lanes.length; i++)
+        {
+            final int result = offer(lanes[i], run, messages);
+            if (result == Lane.OFFER_FULL)
+            {
+                if (refused == null)
+                {
+                    refused = new boolean[lanes.length];
+                    refusedAt = clock.nanoTime(); // one instant: every lane that refuses the run holds from it
+                }
+                refused[i] = true;
+                blame.held(lanes[i], refusedAt);
+            }
+            routed |= result == Lane.OFFER_ACCEPTED;
+        }
+        if (refused == null)
+        {
+            if (!routed)
+            {
+                // No subscriber, or only ones that left since the lanes were read.
+                stream.onUnrouted(messages);
+            }
+            run.release();
+            return true;
+        }
+        blockedRouted = routed;
+        blockedRun = run;
+        blockedMessages = messages;
+        blockedLastSequence = lastSequence;
+        blockedLanes = lanes;
+        blockedRefused = refused;
+        metrics.onHeldBytes(run.readableBytes());
+        return false;
+    }
+
+    /** @return whether a run waits for a lane to make room. */
+    boolean isBlocked()
+    {
+        return blockedRun != null;
+    }
+
+    /** @return the last sequence of the blocked run, or of the one {@link #retry()} just completed. */
+    long blockedLastSequence()
+    {
+        return blockedLastSequence;
+    }
+
+    /**
+     * Registers {@code wake} with every lane that still owes the blocked run, then offers it to each once more: a lane
+     * that drained in between would otherwise never call.
+     *
+     * @return true when no lane owes the run any more (the caller then runs {@link #retry()} to complete it).
+     */
+    boolean awaitRoom(final Runnable wake)
+    {
+        boolean done = true;
+        for (int i = 0; i < blockedLanes.length; i++)
+        {
+            if (blockedRefused[i])
+            {
+                final Lane lane = blockedLanes[i];
+                lane.awaitRoom(wake);
+                if (offerBlocked(lane))
+                {
+                    blockedRefused[i] = false;
+                    blame.released(lane, clock.nanoTime());
+                }
+                else
+                {
+                    done = false;
+                }
+            }
+        }
+        return done;
+    }
+
+    /**
+     * Offers the blocked run again to the lanes that still owe it.
+     *
+     * @return true when every lane has it now: the run is released and no longer blocked; false when a lane still
+     * refuses it (the caller then waits with {@link #awaitRoom(Runnable)}).
+     */
+    boolean retry()
+    {
+        boolean done = true;
+        for (int i = 0; i < blockedLanes.length; i++)
+        {
+            if (blockedRefused[i])
+            {
+                if (offerBlocked(blockedLanes[i]))
+                {
+                    blockedRefused[i] = false;
+                    blame.released(blockedLanes[i], clock.nanoTime());
+                }
+                else
+                {
+                    done = false;
+                }
+            }
+        }
+        if (!done)
+        {
+            return false;
+        }
+        if (!blockedRouted)
+        {
+            stream.onUnrouted(blockedMessages);
+        }
+        releaseBlocked();
+        return true;
+    }
+
+    /** Releases the blocked run, if any: delivered, or the connection is gone. */
+    void releaseBlocked()
+    {
+        if (blockedRun != null)
+        {
+            metrics.onHeldBytes(-blockedRun.readableBytes());
+            blockedRun.release();
+            blockedRun = null;
+            blockedLanes = null;
+            blockedRefused = null;
+        }
+    }
+
+    // Offers the blocked run to one lane that refused it; returns whether that lane no longer owes it.
+    private boolean offerBlocked(final Lane lane)
+    {
+        final int result = offer(lane, blockedRun, blockedMessages);
+        blockedRouted |= result == Lane.OFFER_ACCEPTED;
+        return result != Lane.OFFER_FULL;
+    }
+
+    private static int offer(final Lane lane, final ByteBuf run, final int messages)
+    {
+        final ByteBuf copy = run.retainedDuplicate();
+        final int result = lane.offer(copy, messages);
+        if (result == Lane.OFFER_FULL)
+        {
+            copy.release();
+        }
+        return result;
+    }
+}

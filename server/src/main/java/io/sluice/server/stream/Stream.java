@@ -1,0 +1,240 @@
+package io.sluice.server.stream;
+
+import io.netty.channel.EventLoop;
+
+import io.sluice.server.lane.Lane;
+import io.sluice.server.config.StreamConfig;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+/**
+ * A named stream: its settings and its subscribers' lanes. Producers read the lanes as a copy-on-write array,
+ * so forwarding takes no lock. Made and removed by {@link StreamRegistry}, which counts the connections that hold
+ * it ({@link #join}, {@link #leave}) to tell when it has been idle long enough to go.
+ */
+public final class Stream
+{
+    private static final Lane[] NO_LANES = new Lane[0];
+
+    private final String name;
+    private final int id;
+    private final StreamConfig config;
+    private final boolean configured;
+    // Connections that hold the stream, from their HELLO to their close; and since when none has.
+    private final AtomicInteger users = new AtomicInteger();
+    private volatile long idleSinceNanos;
+    private final LongAdder messagesIn = new LongAdder();
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder messagesUnrouted = new LongAdder();
+    private final AtomicInteger publishers = new AtomicInteger();
+    private volatile Lane[] lanes = NO_LANES;
+    private final java.util.Set<String> activeSubscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final AtomicReference<EventLoop> homeLoop = new AtomicReference<>();
+
+    public Stream(final String name, final int id, final StreamConfig config)
+    {
+        this(name, id, config, false);
+    }
+
+    /**
+     * @param configured whether the config names the stream: then it is never removed.
+     */
+    public Stream(final String name, final int id, final StreamConfig config, final boolean configured)
+    {
+        this.name = name;
+        this.id = id;
+        this.config = config;
+        this.configured = configured;
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    public int id()
+    {
+        return id;
+    }
+
+    public StreamConfig config()
+    {
+        return config;
+    }
+
+    public Lane[] lanes()
+    {
+        return lanes;
+    }
+
+    /**
+     * Under stream-loop affinity, the event loop all the stream's connections run on: chosen once, by the first
+     * connection that asks, from {@code choose} (the relay's loops in turn, so streams spread over them).
+     *
+     * @param choose picks a loop when the stream has none yet.
+     * @return the stream's loop.
+     */
+    public EventLoop homeLoop(final Supplier<EventLoop> choose)
+    {
+        final EventLoop home = homeLoop.get();
+        if (home != null)
+        {
+            return home;
+        }
+        homeLoop.compareAndSet(null, choose.get());
+        return homeLoop.get();
+    }
+
+    /** Within the registry's lookup of the name: one more connection holds the stream. */
+    void join()
+    {
+        users.incrementAndGet();
+    }
+
+    /** A connection that held the stream has closed. */
+    void leave(final long nowNanos)
+    {
+        // Before the count drops: whoever sees no users sees when they left.
+        idleSinceNanos = nowNanos;
+        users.decrementAndGet();
+    }
+
+    /** @return whether the stream may be removed: not configured, and held by no connection for the timeout. */
+    boolean isIdle(final long nowNanos, final long timeoutNanos)
+    {
+        return !configured && users.get() == 0 && nowNanos - idleSinceNanos >= timeoutNanos;
+    }
+
+    public synchronized void addLane(final Lane lane)
+    {
+        final Lane[] current = lanes;
+        final Lane[] next = Arrays.copyOf(current, current.length + 1);
+        next[current.length] = lane;
+        lanes = next;
+    }
+
+    public synchronized void removeLane(final Lane lane)
+    {
+        final Lane[] current = lanes;
+        int at = -1;
+        for (int i = 0; i < current.length; i++)
+        {
+            if (current[i] == lane)
+            {
+                at = i;
+                break;
+            }
+        }
+        if (at >= 0)
+        {
+            final Lane[] next = new Lane[current.length - 1];
+            System.arraycopy(current, 0, next, 0, at);
+            System.arraycopy(current, at + 1, next, at, current.length - at - 1);
+            lanes = next;
+        }
+    }
+
+    /** @return false when a subscriber with this durable name is connected already. */
+    public boolean claimSubscription(final String subscription)
+    {
+        return activeSubscriptions.add(subscription);
+    }
+
+    public void releaseSubscription(final String subscription)
+    {
+        if (!subscription.isEmpty())
+        {
+            activeSubscriptions.remove(subscription);
+        }
+    }
+
+    public void publisherJoined()
+    {
+        publishers.incrementAndGet();
+    }
+
+    public void publisherLeft()
+    {
+        publishers.decrementAndGet();
+    }
+
+    int publishers()
+    {
+        return publishers.get();
+    }
+
+    public void onMessagesIn(final int messages, final int bytes)
+    {
+        messagesIn.add(messages);
+        bytesIn.add(bytes);
+    }
+
+    public void onUnrouted(final int messages)
+    {
+        messagesUnrouted.add(messages);
+    }
+
+    // Pauses in progress count too, so that a stalled stream shows as throttled while it is stalled. One lock over the
+    // three values: read apart, a reader between a resume's steps saw the counter go back. Pauses change at most a few
+    // thousand times a second per stream, and readers are scrapes.
+    private final Object pauseLock = new Object();
+    private int pausedNow;
+    private long pausedSinceSum;
+    private long throttledNanos;
+
+    public void onPaused(final long sinceNanos)
+    {
+        synchronized (pauseLock)
+        {
+            pausedSinceSum += sinceNanos;
+            pausedNow++;
+        }
+    }
+
+    /**
+     * @return the time the pause ended; read under the lock, so no reader has counted the pause as any longer.
+     */
+    public long onResumed(final long sinceNanos)
+    {
+        synchronized (pauseLock)
+        {
+            final long now = System.nanoTime();
+            pausedNow--;
+            pausedSinceSum -= sinceNanos;
+            throttledNanos += now - sinceNanos;
+            return now;
+        }
+    }
+
+    private long throttledNanos()
+    {
+        synchronized (pauseLock)
+        {
+            return throttledNanos + Math.max(0, pausedNow * System.nanoTime() - pausedSinceSum);
+        }
+    }
+
+    public StreamSnapshot snapshot()
+    {
+        return new StreamSnapshot(name, publishers.get(), lanes.length, messagesIn.sum(), bytesIn.sum(),
+            messagesUnrouted.sum(), throttledNanos());
+    }
+
+    public long messagesIn()
+    {
+        return messagesIn.sum();
+    }
+
+    long bytesIn()
+    {
+        return bytesIn.sum();
+    }
+
+    public long messagesUnrouted()
+    {
+        return messagesUnrouted.sum();
+    }
+}

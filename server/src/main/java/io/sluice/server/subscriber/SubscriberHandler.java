@@ -1,0 +1,111 @@
+package io.sluice.server.subscriber;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameDecoder;
+import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
+import io.sluice.core.protocol.ProtocolException;
+import io.sluice.server.connection.ReceivedError;
+import io.sluice.server.RelayMetrics;
+import io.sluice.server.lane.Lane;
+import io.sluice.server.stream.Stream;
+
+/**
+ * A subscriber's connection after its HELLO: owns the subscriber's {@link Lane}, drains it whenever the channel
+ * turns writable, and takes only HEARTBEAT and CLOSE from the subscriber.
+ */
+public final class SubscriberHandler extends ChannelInboundHandlerAdapter
+{
+    private final Stream stream;
+    private final Lane lane;
+    private final RelayMetrics metrics;
+    private boolean removed;
+
+    public SubscriberHandler(final Stream stream, final Lane lane, final RelayMetrics metrics)
+    {
+        this.stream = stream;
+        this.lane = lane;
+        this.metrics = metrics;
+    }
+
+    /** @return the subscriber's lane. */
+    public Stream stream()
+    {
+        return stream;
+    }
+
+    public Lane lane()
+    {
+        return lane;
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx)
+    {
+        metrics.subscriberJoined(lane);
+        stream.addLane(lane);
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        final ByteBuf frame = (ByteBuf)msg;
+        final int type = Frames.type(frame, frame.readerIndex());
+        if (type == FrameType.ERROR)
+        {
+            ReceivedError.record(ctx.channel(), frame, metrics);
+        }
+        frame.release();
+        switch (type)
+        {
+            case FrameType.HEARTBEAT:
+                break;
+            case FrameType.ERROR:
+            case FrameType.CLOSE:
+                // The sender sends nothing after either (protocol.md §3.6, §3.8): ignore anything that follows.
+                FrameDecoder.discardInput(ctx.pipeline());
+                ctx.close();
+                break;
+            default:
+                throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, FrameType.name(type) + " from a subscriber");
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(final ChannelHandlerContext ctx) throws Exception
+    {
+        if (ctx.channel().isWritable())
+        {
+            lane.drain();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx) throws Exception
+    {
+        remove();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(final ChannelHandlerContext ctx)
+    {
+        remove();
+    }
+
+    private void remove()
+    {
+        if (!removed)
+        {
+            removed = true;
+            stream.removeLane(lane);
+            lane.close();
+            stream.releaseSubscription(lane.subscription());
+            metrics.subscriberLeft(lane);
+        }
+    }
+}
