@@ -1,6 +1,7 @@
 package io.sluice.server;
 
 import io.sluice.core.protocol.FrameType;
+import io.sluice.server.config.RelayConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -181,7 +181,8 @@ public final class DropStage implements TierGate
      *
      * @return {@code to} when taken, {@code from} when refused.
      */
-    public int offerToDisk(final ByteBuf run, final int from, final int to, final DiskTier disk, final ByteBufAllocator alloc)
+    public int offerToDisk(
+        final ByteBuf run, final int from, final int to, final DiskTier disk, final ByteBufAllocator alloc)
     {
         if (gaps.hasTail() && !gaps.storeTail(disk, alloc))
         {

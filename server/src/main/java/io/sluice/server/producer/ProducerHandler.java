@@ -65,7 +65,8 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     /**
      * @param publishRate the rate the publisher's principal shares among its connections, or null for none.
      */
-    public ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate)
+    public ProducerHandler(
+        final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate)
     {
         this(stream, sourceId, metrics, publishRate, SystemNanoClock.INSTANCE);
     }
@@ -73,7 +74,8 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     /**
      * @param clock what times the holds counted as blame; tests advance one by hand.
      */
-    public ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate,
+    public ProducerHandler(
+        final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate,
         final NanoClock clock)
     {
         this.publishRate = publishRate;

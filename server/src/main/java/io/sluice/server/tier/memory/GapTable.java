@@ -35,7 +35,8 @@ public final class GapTable
     }
 
     /** Records {@code count} dropped messages with sequences within {@code [from, to]}. */
-    public void add(final int streamId, final int sourceId, final long from, final long to, final long count, final int reason)
+    public void add(
+        final int streamId, final int sourceId, final long from, final long to, final long count, final int reason)
     {
         for (int i = 0; i < size; i++)
         {
