@@ -296,7 +296,7 @@ class SpillStrategyTest
     private static void awaitTier(final Relay relay, final String tier)
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!tier.equals(onlyLane(relay).tier()))
+        while (!tier.equals(onlyLane(relay).tier().label()))
         {
             assertTrue(System.nanoTime() < deadline, "lane stayed in " + onlyLane(relay));
             LockSupport.parkNanos(100_000);

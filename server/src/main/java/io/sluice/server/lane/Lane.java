@@ -432,7 +432,7 @@ public final class Lane
         final MemoryTier m = memory;
         final DiskTier d = disk;
         return new LaneSnapshot(streamName, String.valueOf(channel.remoteAddress()), subscription, strategy,
-            tiered == null ? LaneTier.DIRECT.label() : tiered.tier().label(), in, out, written.bytes(),
+            tiered == null ? LaneTier.DIRECT : tiered.tier(), in, out, written.bytes(),
             Math.max(0, in - out - dropped), handOff.queuedBytes(), m == null ? 0 : m.usedBytes(),
             d == null ? 0 : d.diskBytes(), d == null ? 0 : d.spilled(), d == null ? 0 : d.restored(),
             dropped == 0 ? java.util.Map.of() : java.util.Map.of(DropReason.name(drops.reason()), dropped),

@@ -9,7 +9,7 @@ import java.util.Map;
  * @param subscriber the subscriber's remote address.
  * @param subscription durable subscription name, or empty.
  * @param strategy the lane's strategy, as named in config.
- * @param tier where new messages go now: "direct" (throttle, no tiers), "memory" or "disk".
+ * @param tier where new messages go now: {@link LaneTier#DIRECT} (throttle, no tiers), memory or disk.
  * @param messagesIn messages the lane accepted from publishers.
  * @param messagesOut messages written to the subscriber's connection.
  * @param bytesOut bytes written to the subscriber's connection.
@@ -33,7 +33,7 @@ public record LaneSnapshot(
     String subscriber,
     String subscription,
     String strategy,
-    String tier,
+    LaneTier tier,
     long messagesIn,
     long messagesOut,
     long bytesOut,

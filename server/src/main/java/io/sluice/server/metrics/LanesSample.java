@@ -2,6 +2,7 @@ package io.sluice.server.metrics;
 
 import io.sluice.server.lane.LaneDepths;
 import io.sluice.server.lane.LaneSnapshot;
+import io.sluice.server.lane.LaneTier;
 import io.sluice.server.producer.ProducerSnapshot;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
@@ -265,7 +266,7 @@ public record LanesSample(String address, String version, long sampledAtMillis, 
             known && waiting > 0 && waiting(before) > 0 && lane.messagesOut() == before.messagesOut();
         final boolean throttling = lane.holdingProducers() > 0 || known && lane.heldNanos() > before.heldNanos();
         final boolean dropping = known && dropped > droppedBefore;
-        final boolean spilling = "disk".equals(lane.tier()) || known && lane.spilled() > before.spilled();
+        final boolean spilling = lane.tier() == LaneTier.DISK || known && lane.spilled() > before.spilled();
 
         final Tier handoff = new Tier(depths == null ? -1 : depths.handoffMessages(),
             depths == null ? lane.queuedBytes() : depths.handoffBytes(), config.laneBytes());
@@ -274,7 +275,7 @@ public record LanesSample(String address, String version, long sampledAtMillis, 
         final Tier disk = new Tier(depths == null ? -1 : depths.diskMessages(),
             depths == null ? lane.diskBytes() : depths.diskBytes(), RelaySnapshotCollector.diskLimit(config));
         return new LaneView(RelaySnapshotCollector.subscriberAddress(lane.subscriber()),
-            lane.subscription() == null ? "" : lane.subscription(), lane.strategy(), lane.tier(),
+            lane.subscription() == null ? "" : lane.subscription(), lane.strategy(), lane.tier().label(),
             LaneState.of(lane.closed(), stalled, throttling, dropping, spilling), waiting, handoff, memory, disk,
             depths == null ? 0 : depths.outboundBytes(), highWaterMark, lag, lagExact, lane.messagesIn(),
             lane.messagesOut(), in, out, rate(lane.bytesOut(), before == null ? null : before.bytesOut(), interval),

@@ -141,7 +141,7 @@ public final class RelaySnapshotCollector implements MultiCollector
                 + " 0 for the others");
         for (int i = 0; i < keptLanes.size(); i++)
         {
-            final String current = keptLanes.get(i).tier();
+            final String current = keptLanes.get(i).tier().label();
             for (final String t : MetricNames.TIERS)
             {
                 tier.dataPoint(GaugeDataPointSnapshot.builder()

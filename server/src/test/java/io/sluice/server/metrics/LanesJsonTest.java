@@ -2,12 +2,14 @@ package io.sluice.server.metrics;
 
 import io.sluice.server.lane.LaneDepths;
 import io.sluice.server.lane.LaneSnapshot;
+import io.sluice.server.lane.LaneTier;
 import io.sluice.server.producer.ProducerSnapshot;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.stream.StreamSnapshot;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,7 +35,8 @@ class LanesJsonTest
         final long out, final long waiting, final long dropped, final long spilled, final int holding,
         final long heldNanos, final boolean closed, final LaneDepths depths)
     {
-        return new LaneSnapshot(stream, "/" + subscriber, "", "throttle", tier, in, out, out * 100, waiting, 0, 0, 0,
+        final LaneTier where = LaneTier.valueOf(tier.toUpperCase(Locale.ROOT));
+        return new LaneSnapshot(stream, "/" + subscriber, "", "throttle", where, in, out, out * 100, waiting, 0, 0, 0,
             spilled, 0, dropped == 0 ? Map.of() : Map.of("drop-newest", dropped), 0, in * 100, holding, heldNanos,
             closed, depths);
     }
