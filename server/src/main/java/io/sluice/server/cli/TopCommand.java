@@ -1,7 +1,7 @@
 package io.sluice.server.cli;
 
 import io.sluice.core.tls.Pem;
-import io.sluice.server.config.RelayConfigFile;
+import io.sluice.server.config.PlainYaml;
 import io.sluice.server.config.Units;
 import io.sluice.server.metrics.MetricNames;
 import io.sluice.server.metrics.PrometheusText;
@@ -125,7 +125,7 @@ public final class TopCommand implements Callable<Integer>
             }
             http = builder.build();
             token = metricsTokenFile != null ?
-                RelayConfigFile.readText(metricsTokenFile, "--metrics-token-file").replaceAll("[\r\n]+$", "") :
+                PlainYaml.readText(metricsTokenFile, "--metrics-token-file").replaceAll("[\r\n]+$", "") :
                 System.getenv(METRICS_TOKEN_ENV);
         }
         catch (final IllegalArgumentException ex)

@@ -69,19 +69,6 @@ public final class RelayConfigFile
     }
 
     /**
-     * Kept for callers outside this package; see {@link PlainYaml#readText}.
-     *
-     * @param file a UTF-8 text file.
-     * @param what what the file is, for messages ("config file").
-     * @return its text.
-     * @throws IllegalArgumentException naming the file and why it cannot be read.
-     */
-    public static String readText(final Path file, final String what)
-    {
-        return PlainYaml.readText(file, what);
-    }
-
-    /**
      * Reads config text into a builder.
      *
      * @param yaml the YAML text.
@@ -95,19 +82,6 @@ public final class RelayConfigFile
     {
         new RelayConfigFile(source, into).apply(PlainYaml.read(yaml, source));
         return into;
-    }
-
-    /**
-     * Kept for callers outside this package; see {@link PlainYaml#read}.
-     *
-     * @param yaml the text.
-     * @param source what to call the text in messages, usually the file name.
-     * @return maps, lists, text and nulls.
-     * @throws IllegalArgumentException naming the source, the line and the column of a syntax error.
-     */
-    public static Object readYaml(final String yaml, final String source)
-    {
-        return PlainYaml.read(yaml, source);
     }
 
     private void apply(final Object root)
