@@ -60,8 +60,8 @@ import static io.sluice.spill.SpillFailures.closeQuietly;
  * Every record carries a logical byte offset and a checksum; no record that fails them is ever delivered. A cycle file
  * that cannot be read to its end (truncated, zeroed pages, garbage over its tail) never blocks {@link #open} or
  * {@link #read}: the damaged part is skipped, the frames lost are added to {@link #damagedSkipped()}, a WARN naming the
- * file is logged once per file, and reading resumes at the next frame Chronicle's index still locates in that file
- * (so a hole costs at most the frames up to the next indexed one, every 256th) or else at the next file. A file
+ * file is logged once per file, and the rest of the file is scanned for whole records ({@link DamageScanner}), so a
+ * hole costs only the records it destroyed; then reading goes on at the next file. A file
  * Chronicle cannot load at all (its header is cut short) is deleted, counted and logged; a damaged
  * {@code metadata.cq4t} is replaced, losing the read position (the undeleted frames are delivered again). Appends
  * never go to a file written before the current {@code open}: each open starts a new cycle file.
