@@ -85,9 +85,6 @@ public final class SpillStore implements AutoCloseable
     /** Refused, nothing written: usable space would drop below {@link SpillConfig#freeSpaceMarginBytes()}. */
     public static final int DISK_FULL = DiskBudget.DISK_FULL;
 
-    /** Bytes a record stores before the frame: see {@link SpillRecordDescriptor}. */
-    public static final int RECORD_HEADER_LENGTH = SpillRecordDescriptor.HEADER_LENGTH;
-
     /** Name of the lock file that keeps a second store (in this or another process) off the directory. */
     public static final String LOCK_FILE_NAME = "spill.lock";
 
@@ -157,7 +154,7 @@ public final class SpillStore implements AutoCloseable
             final SegmentClock clock = new SegmentClock(config.timeProvider());
             q = SpillQueueOpener.open(directory, config, clock, opener);
             this.queue = q;
-            final int maxRecordLength = config.maxFrameLength() + RECORD_HEADER_LENGTH;
+            final int maxRecordLength = config.maxFrameLength() + SpillRecordDescriptor.HEADER_LENGTH;
             if (maxRecordLength + 8L > queue.overlapSize())
             {
                 throw new IllegalArgumentException("blockSize " + queue.blockSize() + " holds records of at most "
