@@ -64,6 +64,19 @@ final class BacklogRecovery
     }
 
     /**
+     * Everything open learns about the backlog, each step using what the one before found: the append end, the
+     * records waiting, where the reader's offsets start, and the damage.
+     *
+     * @return bytes recorded in the backlog and not found ({@link #surveyDamage()}).
+     */
+    long recover()
+    {
+        gauges.backlogMessages(countBacklog(recoverAppendEnd()));
+        reader.initialReadOffset();
+        return surveyDamage();
+    }
+
+    /**
      * Sets the append end from the last record: the stored last index and end offset are written after each
      * append, so after a crash they may lag one record; the records from there on are authoritative. Reads forward
      * only (Chronicle's backward {@code toEnd()} misbehaves on damaged files).
