@@ -177,8 +177,8 @@ public record SpillConfig(
     /**
      * Default block size for frames of {@code maxFrameLength}: {@link #minimumBlockSize(int)}, at least
      * {@link #DEFAULT_MIN_BLOCK_SIZE} (the minimum for the relay's default 1 MiB frames). Smaller blocks mean more
-     * remaps (reads measured 2-3 times slower with 256 KiB-1 MiB blocks); the block size does not affect quota
-     * accounting because cycle files are sparse (see docs/spill.md).
+     * remaps, which slow reads; the block size does not affect quota accounting because cycle files are sparse (see
+     * docs/spill.md).
      *
      * @param maxFrameLength largest frame.
      * @return the block size.
