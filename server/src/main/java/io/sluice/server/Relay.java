@@ -1,9 +1,8 @@
 package io.sluice.server;
 
 import io.sluice.server.config.RelayConfig;
-import io.sluice.server.connection.ConnectionLog;
+import io.sluice.server.peer.ConnectionLog;
 import io.sluice.server.connection.HelloHandler;
-import io.sluice.server.lifecycle.GracefulStop;
 import io.sluice.server.lifecycle.RelayLifecycle;
 import io.sluice.server.stream.Stream;
 import io.sluice.server.stream.StreamRegistry;

@@ -16,6 +16,7 @@ import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.protocol.Role;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.peer.ConnectionLog;
 import io.sluice.server.producer.ProducerHandler;
 import io.sluice.server.lifecycle.RelayLifecycle;
 import io.sluice.server.RelayMetrics;

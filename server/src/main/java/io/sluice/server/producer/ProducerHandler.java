@@ -9,7 +9,7 @@ import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.util.EpochClock;
-import io.sluice.server.connection.ReceivedError;
+import io.sluice.server.peer.ReceivedError;
 import io.sluice.server.RelayMetrics;
 import io.sluice.server.security.PublishRate;
 import io.sluice.server.stream.Stream;

@@ -8,7 +8,7 @@ import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.ProtocolException;
-import io.sluice.server.connection.ReceivedError;
+import io.sluice.server.peer.ReceivedError;
 import io.sluice.server.RelayMetrics;
 import io.sluice.server.lane.Lane;
 import io.sluice.server.stream.Stream;

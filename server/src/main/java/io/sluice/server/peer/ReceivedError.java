@@ -1,4 +1,4 @@
-package io.sluice.server.connection;
+package io.sluice.server.peer;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
