@@ -1,6 +1,7 @@
 package io.sluice.server.config;
 
 import io.sluice.core.protocol.Hello;
+import io.sluice.server.config.text.Units;
 import io.sluice.server.drop.DropPolicySpec;
 
 import java.util.List;

@@ -9,7 +9,7 @@ import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.drop.DropReason;
-import io.sluice.server.drop.DropStage;
+import io.sluice.server.drop.stage.DropStage;
 import io.sluice.server.tier.disk.DiskTier;
 import io.sluice.server.tier.memory.MemoryTier;
 import io.sluice.spill.deadletter.DeadLetterStore;

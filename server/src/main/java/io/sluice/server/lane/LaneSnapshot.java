@@ -26,7 +26,7 @@ import java.util.Map;
  * @param heldNanos time the lane has held publishers paused, summed over publishers, holds in progress included.
  * @param closed whether the subscriber's connection has closed and the lane is going.
  * @param depths what waits in each tier and how old the oldest message is, as the lane's event loop last measured it
- *               ({@link io.sluice.server.RelayMetrics#measure}); null until first measured.
+ *               ({@code RelayMetrics.measure}); null until first measured.
  */
 public record LaneSnapshot(
     String stream,

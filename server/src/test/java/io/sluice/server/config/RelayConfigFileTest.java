@@ -1,5 +1,6 @@
 package io.sluice.server.config;
 
+import io.sluice.server.config.text.Units;
 import io.sluice.server.drop.DropPolicySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

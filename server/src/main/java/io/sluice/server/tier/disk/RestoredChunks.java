@@ -6,7 +6,6 @@ import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
-import io.sluice.server.drop.DropReason;
 import io.sluice.spill.FrameHandler;
 import io.sluice.spill.SpillStore;
 import org.agrona.DirectBuffer;
@@ -25,9 +24,9 @@ import java.util.Queue;
  * queue's capacity plus one.
  * <p>
  * <b>Damage.</b> The chunks note the last sequence restored of each source; when the stores report bytes lost before
- * the record being read, a GAP frame (reason {@link DropReason#SPILL_DAMAGE}) goes before the next frame of each source
- * whose sequences jump, covering the lost range. A source whose last frame before the damage was not restored here
- * (damage in the first records after a restart) has no known range; the bytes still count.
+ * the record being read, a GAP frame (reason {@link DiskTier#DAMAGE_GAP_REASON}) goes before the next frame of each
+ * source whose sequences jump, covering the lost range. A source whose last frame before the damage was not restored
+ * here (damage in the first records after a restart) has no known range; the bytes still count.
  */
 final class RestoredChunks
 {
@@ -255,7 +254,7 @@ final class RestoredChunks
 
     private void announceLost(final int streamId, final int source, final long from, final long to)
     {
-        Frames.writeGap(restoring, streamId, source, from, to, to - from + 1, DropReason.SPILL_DAMAGE,
+        Frames.writeGap(restoring, streamId, source, from, to, to - from + 1, DiskTier.DAMAGE_GAP_REASON,
             EpochClock.nanos());
         exchange.adjustRestored(GAP_FRAME_LENGTH);
         counters.onDamagedMessagesAnnounced(to - from + 1);
