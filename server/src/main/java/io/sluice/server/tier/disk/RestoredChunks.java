@@ -2,6 +2,7 @@ package io.sluice.server.tier.disk;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
@@ -37,8 +38,9 @@ final class RestoredChunks
     private final SpillCounters counters;
     private final DiskTierExchange exchange;
     private final ArrayDeque<ByteBuf> ready = new ArrayDeque<>();
-    private final UnsafeBuffer restoreView = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer runView = new UnsafeBuffer(0, 0);
+    private final ByteBufView restoreView = new ByteBufView();
+    private final ByteBufView runView = new ByteBufView();
+    private final UnsafeBuffer scratchView = new UnsafeBuffer(0, 0);
     private byte[] runScratch;
     // Damage: the last sequence restored per source, and the first sequence lost per source after damage.
     private final Long2LongHashMap lastSequence = new Long2LongHashMap(-1);
@@ -121,9 +123,12 @@ final class RestoredChunks
     void passThrough(final ByteBuf run)
     {
         final int bytes = run.readableBytes();
-        if (run.hasMemoryAddress())
+        final DirectBuffer frames;
+        final int offset;
+        if (ByteBufView.wrapsInPlace(run))
         {
-            runView.wrap(run.memoryAddress() + run.readerIndex(), bytes);
+            frames = runView.wrap(run);
+            offset = run.readerIndex();
         }
         else
         {
@@ -132,10 +137,12 @@ final class RestoredChunks
                 runScratch = new byte[Math.max(bytes, CHUNK_BYTES)];
             }
             run.getBytes(run.readerIndex(), runScratch, 0, bytes);
-            runView.wrap(runScratch, 0, bytes);
+            scratchView.wrap(runScratch, 0, bytes);
+            frames = scratchView;
+            offset = 0;
         }
         restoring = alloc.directBuffer(bytes);
-        copyFrames(runView, 0, bytes);
+        copyFrames(frames, offset, bytes);
         ready.add(restoring);
         restoring = null;
     }
@@ -247,8 +254,7 @@ final class RestoredChunks
     private void copyBytes(final DirectBuffer buffer, final int offset, final int length)
     {
         final int at = restoring.writerIndex();
-        restoreView.wrap(restoring.memoryAddress() + at, length);
-        buffer.getBytes(offset, restoreView, 0, length);
+        buffer.getBytes(offset, restoreView.wrap(restoring), at, length);
         restoring.writerIndex(at + length);
     }
 
