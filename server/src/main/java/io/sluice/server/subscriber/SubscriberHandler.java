@@ -11,6 +11,7 @@ import io.sluice.core.protocol.ProtocolException;
 import io.sluice.server.connection.ReceivedError;
 import io.sluice.server.RelayMetrics;
 import io.sluice.server.lane.Lane;
+import io.sluice.server.lane.StuckGuard;
 import io.sluice.server.stream.Stream;
 
 /**
@@ -22,6 +23,7 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
     private final Stream stream;
     private final Lane lane;
     private final RelayMetrics metrics;
+    private StuckGuard stuckGuard;
     private boolean removed;
 
     public SubscriberHandler(final Stream stream, final Lane lane, final RelayMetrics metrics)
@@ -47,6 +49,14 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
     {
         metrics.subscriberJoined(lane);
         stream.addLane(lane);
+        final long stuckAfterMs = stream.config().stuck().stuckAfterMs();
+        // On eviction the lane leaves the stream at once (its producers resume); the connection closes after the ERROR.
+        stuckGuard = new StuckGuard(lane, stream.name(), stream.config().stuck(), stream.stuckCounters(), text ->
+        {
+            remove();
+            SlowConsumerClose.send(ctx.channel(), text, stuckAfterMs);
+        }, System::nanoTime);
+        stuckGuard.start();
     }
 
     @Override
@@ -102,6 +112,10 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
         if (!removed)
         {
             removed = true;
+            if (stuckGuard != null)
+            {
+                stuckGuard.stop();
+            }
             stream.removeLane(lane);
             lane.close();
             stream.releaseSubscription(lane.subscription());
