@@ -384,7 +384,10 @@ public final class Lane
             return 0;
         }
         final UnsentFrames unsent = UnsentFrames.collect(channel);
-        unsent.release();
+        for (final ByteBuf frames : unsent.frames())
+        {
+            frames.release();
+        }
         written.takeBack(unsent.messages());
         unsent.clearAndFinish(channel);
         close();
