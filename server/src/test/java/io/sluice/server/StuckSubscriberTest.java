@@ -157,6 +157,31 @@ class StuckSubscriberTest
         }
     }
 
+    @Test
+    void theClientLibrarySaysSlowConsumerInItsCloseReason() throws Exception
+    {
+        try (Relay relay = Relay.start(relay(throttle(OnStuck.EVICT, 500), spillDir));
+             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))
+        {
+            final Subscription notPolled = client.subscribe(STREAM);
+            await(() -> stream(relay).subscribers() == 1, "the subscriber joined");
+            final Publication publication = client.publish(STREAM);
+            final CompletableFuture<Boolean> sent = CompletableFuture.supplyAsync(() -> sendAll(publication, 200_000));
+
+            await(() -> stream(relay).evicted() == 1, "the subscriber that stopped polling evicted");
+            assertTrue(sent.get(DEADLINE_MS, TimeUnit.MILLISECONDS), "the producer resumed");
+            // Polling again, it reads what its socket held, then the ERROR.
+            final AtomicLong polled = new AtomicLong();
+            await(() ->
+            {
+                notPolled.poll((buffer, offset, length, header) -> polled.incrementAndGet(), 4096);
+                return !notPolled.isConnected();
+            }, "the subscription closed");
+            final String reason = notPolled.closeReason();
+            assertTrue(reason.startsWith("relay error SLOW_CONSUMER: stream 'stuck': no progress for "), reason);
+        }
+    }
+
     private static StreamSnapshot stream(final Relay relay)
     {
         return relay.metrics().streams().stream().filter(s -> s.name().equals(STREAM)).findFirst()
