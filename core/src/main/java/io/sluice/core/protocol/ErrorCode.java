@@ -70,7 +70,13 @@ public enum ErrorCode
      * One side speaks TLS and the other does not: plain text arrived on a port that takes TLS only, or a TLS
      * handshake on a plain-text port.
      */
-    TLS_MISMATCH(23);
+    TLS_MISMATCH(23),
+    /**
+     * The subscriber had messages waiting and took no byte of them for the stream's {@code stuck-after}, and the
+     * stream's {@code on-stuck} is {@code evict} or {@code detach}; the text names the stream and how long. Sent so
+     * that one reader that stopped cannot hold the stream's producers for as long as its connection lives.
+     */
+    SLOW_CONSUMER(24);
 
     private static final ErrorCode[] BY_CODE = new ErrorCode[32];
 

@@ -12,6 +12,7 @@ import io.sluice.server.counters.RelayCounters;
 import io.sluice.server.counters.Roster;
 import io.sluice.server.peer.ReceivedError;
 import io.sluice.server.lane.Lane;
+import io.sluice.server.lane.StuckGuard;
 import io.sluice.server.stream.Stream;
 
 /**
@@ -24,6 +25,7 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
     private final Lane lane;
     private final RelayCounters counters;
     private final Roster<Lane> lanes;
+    private StuckGuard stuckGuard;
     private boolean removed;
 
     /**
@@ -56,6 +58,14 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
         counters.subscriberJoined();
         lanes.join(lane);
         stream.addLane(lane);
+        final long stuckAfterMs = stream.config().stuck().stuckAfterMs();
+        // On eviction the lane leaves the stream at once (its producers resume); the connection closes after the ERROR.
+        stuckGuard = new StuckGuard(lane, stream.name(), stream.config().stuck(), stream.stuckCounters(), text ->
+        {
+            remove();
+            SlowConsumerClose.send(ctx.channel(), text, stuckAfterMs);
+        }, System::nanoTime);
+        stuckGuard.start();
     }
 
     @Override
@@ -111,6 +121,10 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
         if (!removed)
         {
             removed = true;
+            if (stuckGuard != null)
+            {
+                stuckGuard.stop();
+            }
             stream.removeLane(lane);
             lane.close();
             stream.releaseSubscription(lane.subscription());
