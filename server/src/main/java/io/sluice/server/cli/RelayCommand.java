@@ -102,7 +102,7 @@ public final class RelayCommand implements Callable<Integer>
         description = "What a stream does with a subscriber that had messages waiting and took no byte of them for"
             + " --stuck-after: wait (only mark it stalled), evict (ERROR SLOW_CONSUMER and close), detach (a durable"
             + " subscription's backlog goes to its disk tier, then as evict; evict for any other lane). Default:"
-            + " evict. Applies to streams not listed under 'streams' in the config file.")
+            + " wait. Applies to streams not listed under 'streams' in the config file.")
     private String onStuck;
 
     @Option(names = "--stuck-after", paramLabel = "DURATION", converter = OptionConverters.Millis.class,

@@ -15,8 +15,11 @@ public record StuckPolicy(OnStuck onStuck, long stuckAfterMs)
      */
     public static final long DEFAULT_STUCK_AFTER_MS = 30_000;
 
-    /** Evict after 30 s: no dead reader freezes a stream for ever, and a reader taking any byte is never touched. */
-    public static final StuckPolicy DEFAULT = new StuckPolicy(OnStuck.EVICT, DEFAULT_STUCK_AFTER_MS);
+    /**
+     * Mark after 30 s, act only when asked: progress is seen at the relay's socket, where a live but very slow reader
+     * (or a Kafka sink during an outage) can look stopped, and evicting a non-durable subscription loses what it held.
+     */
+    public static final StuckPolicy DEFAULT = new StuckPolicy(OnStuck.WAIT, DEFAULT_STUCK_AFTER_MS);
 
     /**
      * @throws IllegalArgumentException naming the field that is out of range.

@@ -20,7 +20,7 @@ class StuckSettingsTest
     @Test
     void defaultIsEvictAfterThirtySeconds()
     {
-        assertEquals(new StuckPolicy(OnStuck.EVICT, 30_000), StreamConfig.DEFAULT.stuck());
+        assertEquals(new StuckPolicy(OnStuck.WAIT, 30_000), StreamConfig.DEFAULT.stuck());
         assertEquals(StuckPolicy.DEFAULT, RelayConfig.builder().build().streamConfig("any").stuck());
     }
 
