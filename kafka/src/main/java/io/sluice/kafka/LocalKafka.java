@@ -5,6 +5,7 @@ import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -143,6 +144,7 @@ public final class LocalKafka implements AutoCloseable
         {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short)1).configs(configs))).all()
                 .get(30, TimeUnit.SECONDS);
+            awaitLeaders(admin, name, partitions);
         }
         catch (final ExecutionException | java.util.concurrent.TimeoutException ex)
         {
@@ -152,6 +154,31 @@ public final class LocalKafka implements AutoCloseable
         {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted creating topic " + name, ex);
+        }
+    }
+
+    /**
+     * The controller has a new topic before the broker leads its partitions: a producer's first batch then meets
+     * NOT_LEADER_OR_FOLLOWER, and an idempotent producer's retries can stall on OUT_OF_ORDER_SEQUENCE_NUMBER.
+     */
+    private static void awaitLeaders(final Admin admin, final String name, final int partitions)
+        throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true)
+        {
+            final TopicDescription description = admin.describeTopics(List.of(name)).allTopicNames()
+                .get(30, TimeUnit.SECONDS).get(name);
+            if (description.partitions().size() == partitions &&
+                description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))
+            {
+                return;
+            }
+            if (System.nanoTime() > deadline)
+            {
+                throw new java.util.concurrent.TimeoutException("no leader for every partition of " + name);
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
         }
     }
 
