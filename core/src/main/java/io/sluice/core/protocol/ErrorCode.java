@@ -70,7 +70,13 @@ public enum ErrorCode
      * One side speaks TLS and the other does not: plain text arrived on a port that takes TLS only, or a TLS
      * handshake on a plain-text port.
      */
-    TLS_MISMATCH(23);
+    TLS_MISMATCH(23),
+    /**
+     * An identified publisher's producer id was taken over by a connection with a higher epoch (sent to the older
+     * connection, which is closed), or a HELLO's epoch is below the one the relay knows, or equal to that of a
+     * connection of the same producer id that is still open.
+     */
+    PRODUCER_FENCED(25);
 
     private static final ErrorCode[] BY_CODE = new ErrorCode[32];
 
