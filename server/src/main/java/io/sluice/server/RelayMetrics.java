@@ -33,6 +33,7 @@ public final class RelayMetrics
     private final LongAdder connectionsOpened = new LongAdder();
     private final LongAdder messagesIn = new LongAdder();
     private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder duplicatesDropped = new LongAdder();
     private final AtomicInteger publishers = new AtomicInteger();
     private final AtomicInteger subscribers = new AtomicInteger();
     private final AtomicLong heldBytes = new AtomicLong();
@@ -249,6 +250,18 @@ public final class RelayMetrics
     public long messagesIn()
     {
         return messagesIn.sum();
+    }
+
+    /** @param messages DATA frames an identified publisher resent that the relay had accepted: dropped. */
+    public void onDuplicatesDropped(final int messages)
+    {
+        duplicatesDropped.add(messages);
+    }
+
+    /** @return DATA frames identified publishers resent that the relay had accepted, dropped since start. */
+    public long duplicatesDropped()
+    {
+        return duplicatesDropped.sum();
     }
 
     /** @return DATA bytes received from publishers since start. */

@@ -121,10 +121,10 @@ public record Hello(Role role, String stream, String subscription, String authTo
 
     private static void checkFeatures(final Role role, final int features, final long producerId, final int epoch)
     {
-        if ((features & ~KNOWN_FEATURES) != 0)
+        final String problem = featuresProblem(role, features);
+        if (problem != null)
         {
-            throw new IllegalArgumentException("HELLO features 0x" + Integer.toHexString(features) +
-                " set undefined bits: only 0x01 (identified publisher) is defined");
+            throw new IllegalArgumentException(problem);
         }
         if (features == 0)
         {
@@ -134,15 +134,25 @@ public record Hello(Role role, String stream, String subscription, String authTo
             }
             return;
         }
-        if (role != Role.PUBLISHER)
-        {
-            throw new IllegalArgumentException("feature 0x01 (identified publisher) on a subscriber's HELLO: " +
-                "only publishers have a producer id");
-        }
         if (epoch < 0)
         {
             throw new IllegalArgumentException("HELLO epoch " + epoch + " is negative");
         }
+    }
+
+    // Checked before the fields the features add are read, so that the refusal names the cause.
+    private static String featuresProblem(final Role role, final int features)
+    {
+        if ((features & ~KNOWN_FEATURES) != 0)
+        {
+            return "HELLO features 0x" + Integer.toHexString(features) +
+                " set undefined bits: only 0x01 (identified publisher) is defined";
+        }
+        if (features != 0 && role != Role.PUBLISHER)
+        {
+            return "feature 0x01 (identified publisher) on a subscriber's HELLO: only publishers have a producer id";
+        }
+        return null;
     }
 
     /** @return whether this is an identified publisher's HELLO, with a producer id and an epoch. */
@@ -225,6 +235,11 @@ public record Hello(Role role, String stream, String subscription, String authTo
             throw new ProtocolException(ErrorCode.MALFORMED_HELLO, "HELLO role " + roleCode + " is not 1 or 2");
         }
         final int features = frame.getUnsignedByte(index + 1);
+        final String featuresProblem = featuresProblem(role, features);
+        if (featuresProblem != null)
+        {
+            throw new ProtocolException(ErrorCode.MALFORMED_HELLO, featuresProblem);
+        }
         index += 2;
         final String stream = readString(frame, index, end, "stream name", MAX_NAME_LENGTH);
         index += 2 + stream.length();

@@ -12,6 +12,7 @@ import io.sluice.core.util.EpochClock;
 import io.sluice.server.connection.ReceivedError;
 import io.sluice.server.RelayMetrics;
 import io.sluice.server.security.PublishRate;
+import io.sluice.server.stream.ProducerClaim;
 import io.sluice.server.stream.Stream;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -29,6 +30,9 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * A publisher whose principal has a publish rate stops reading the same way (its own pause reason) while its
  * principal's connections are ahead of the rate: what was read goes on, nothing is dropped.
+ * <p>
+ * An identified publisher's connection holds a {@link ProducerClaim}: it starts at the claim's sequence, skips the
+ * frames it resends below it ({@link ResendFilter}), and gives the claim back with the last sequence it accepted.
  */
 public final class ProducerHandler extends ChannelInboundHandlerAdapter
 {
@@ -46,9 +50,13 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     // Which lanes hold this publisher, for the lanes view and the blame metric.
     private final ProducerBlame blame;
     private final NanoClock clock;
+    private final ProducerClaim claim;
+    private final ResendFilter resends;
+    // 0, or an identified publisher's sequence from its WELCOME.
+    private final long firstSequence;
     private ChannelHandlerContext ctx;
     private Runnable wake;
-    private long acceptedSequence = -1;
+    private long acceptedSequence;
     private long ackedSequence = -1;
     private boolean closeRequested;
 
@@ -78,6 +86,20 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate,
         final NanoClock clock)
     {
+        this(stream, sourceId, metrics, publishRate, clock, null);
+    }
+
+    /**
+     * @param claim an identified publisher's claim on its producer id (its source id is {@code sourceId}), or null.
+     */
+    public ProducerHandler(
+        final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate,
+        final NanoClock clock, final ProducerClaim claim)
+    {
+        this.claim = claim;
+        this.firstSequence = claim == null ? 0 : claim.nextSequence();
+        this.acceptedSequence = firstSequence - 1;
+        this.resends = claim == null ? null : new ResendFilter(stream.id(), sourceId, firstSequence);
         this.publishRate = publishRate;
         this.stream = stream;
         this.clock = clock;
@@ -85,7 +107,7 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         this.streamId = stream.id();
         this.sourceId = sourceId;
         this.metrics = metrics;
-        this.check = new RunCheck(streamId, sourceId);
+        this.check = new RunCheck(streamId, sourceId, firstSequence);
         this.fanOut = new LaneFanOut(stream, metrics, blame, clock);
         this.held = new HeldRuns(metrics);
         this.pauses = new PauseReasons(stream);
@@ -96,6 +118,10 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     {
         this.ctx = ctx;
         this.wake = () -> ctx.executor().execute(retryTask);
+        if (claim != null)
+        {
+            claim.attach();
+        }
         stream.publisherJoined();
         metrics.publisherJoined();
         blame.attach(ctx.channel(), ctx.executor());
@@ -138,6 +164,10 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     // The frames before the first wrong one go on; then the wrong one closes the connection.
     private void onRun(final ByteBuf run)
     {
+        if (resends != null && skipResent(run))
+        {
+            return;
+        }
         final int start = run.readerIndex();
         final int messages = check.check(run);
         final ProtocolException problem = check.problem();
@@ -161,6 +191,23 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         {
             throw problem;
         }
+    }
+
+    // Returns true when the whole run was resent frames (it is released): they were accepted before, and are ACKed.
+    private boolean skipResent(final ByteBuf run)
+    {
+        final int skipped = resends.skipResent(run);
+        if (skipped == 0)
+        {
+            return false;
+        }
+        metrics.onDuplicatesDropped(skipped);
+        if (run.isReadable())
+        {
+            return false;
+        }
+        run.release();
+        return true;
     }
 
     private void enqueue(final ByteBuf run, final int messages, final long lastSequence)
@@ -257,7 +304,7 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     /** Publisher's event loop: messages received from this publisher and checked (for its connection's close line). */
     public long messagesIn()
     {
-        return check.expectedSequence();
+        return check.expectedSequence() - firstSequence;
     }
 
     /** Publisher's event loop: the relay is closing; read nothing more (what is held still goes out). */
@@ -318,6 +365,10 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         if (ctx != null)
         {
             ctx = null;
+            if (claim != null)
+            {
+                claim.release(acceptedSequence);
+            }
             stream.publisherLeft();
             metrics.publisherLeft();
             metrics.producerLeft(blame);
