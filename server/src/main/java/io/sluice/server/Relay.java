@@ -1,9 +1,8 @@
 package io.sluice.server;
 
 import io.sluice.server.config.RelayConfig;
-import io.sluice.server.connection.ConnectionLog;
+import io.sluice.server.peer.ConnectionLog;
 import io.sluice.server.connection.HelloHandler;
-import io.sluice.server.lifecycle.GracefulStop;
 import io.sluice.server.lifecycle.RelayLifecycle;
 import io.sluice.server.stream.Stream;
 import io.sluice.server.stream.StreamRegistry;
@@ -122,7 +121,7 @@ public final class Relay implements AutoCloseable
                     .withMaxFrameLength(config.maxFrameLength())), metrics.spill(), storeSettings);
         final RateLimitedLogger warnings = new RateLimitedLogger(LoggerFactory.getLogger(Relay.class), 10);
         final ProtocolErrorHandler errorHandler = new ProtocolErrorHandler("relay", warnings,
-            (code, n) -> metrics.onProtocolError(code));
+            (code, n) -> metrics.counters().onProtocolError(code));
         // The INFO lines of opened and closed connections: a flood of connections must not flood the log either.
         final RateLimitedLogger connectionLines = new RateLimitedLogger(LoggerFactory.getLogger(ConnectionLog.class),
             CONNECTION_LINES_PER_SECOND);
@@ -215,7 +214,7 @@ public final class Relay implements AutoCloseable
                 {
                     return;
                 }
-                metrics.onConnectionOpened();
+                metrics.counters().onConnectionOpened();
                 connections.add(ch);
                 final ConnectionLog connectionLog = new ConnectionLog(connectionLines);
                 // Until the WELCOME (HelloHandler) a connection has shown no token: its decoder takes frames up
@@ -223,7 +222,8 @@ public final class Relay implements AutoCloseable
                 // relay sends nothing before it answers the HELLO, and the hello timeout covers a silent peer.
                 ch.pipeline().addLast(
                     new FrameDecoder(Hello.MAX_FRAME_LENGTH),
-                    new HelloHandler(config, streams, metrics, lifecycle, diskTiers, connectionLog, gatekeeper),
+                    new HelloHandler(config, streams, metrics.counters(), metrics.laneRoster(),
+                        metrics.producerRoster(), lifecycle, diskTiers, connectionLog, gatekeeper),
                     connectionLog,
                     errorHandler);
             }

@@ -2,6 +2,8 @@ package io.sluice.server;
 
 import io.sluice.core.protocol.ErrorCode;
 
+import io.sluice.server.counters.RelayCounters;
+import io.sluice.server.counters.Roster;
 import io.sluice.server.lane.Lane;
 import io.sluice.server.lane.LaneSnapshot;
 import io.sluice.server.producer.ProducerBlame;
@@ -11,38 +13,24 @@ import io.sluice.server.stream.StreamRegistry;
 import io.sluice.server.stream.StreamSnapshot;
 import io.sluice.server.tier.disk.SpillCounters;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counters and gauges of a running relay. Every method is safe from any thread and cheap enough to poll.
+ * Counters and gauges of a running relay: the read side over the {@link RelayCounters} the stages increment, the
+ * lanes and publishers they register, and the stream registry. Every method is safe from any thread and cheap enough
+ * to poll.
  */
 public final class RelayMetrics
 {
-    private final LongAdder connectionsOpened = new LongAdder();
-    private final LongAdder messagesIn = new LongAdder();
-    private final LongAdder bytesIn = new LongAdder();
-    private final LongAdder duplicatesDropped = new LongAdder();
-    private final AtomicInteger publishers = new AtomicInteger();
-    private final AtomicInteger subscribers = new AtomicInteger();
-    private final AtomicLong heldBytes = new AtomicLong();
-    private final AtomicLong peakHeldBytes = new AtomicLong();
-    private final AtomicLong peakOfClosedLanes = new AtomicLong();
-    private final LongAdder[] errorsByCode = new LongAdder[ErrorCode.values().length];
-    private final LongAdder[] errorsReceivedByCode = new LongAdder[ErrorCode.values().length];
-    private final Set<Lane> lanes = ConcurrentHashMap.newKeySet();
-    private final Set<ProducerBlame> producers = ConcurrentHashMap.newKeySet();
+    private final RelayCounters counters = new RelayCounters();
+    private final Roster<Lane> lanes = new Roster<>();
+    private final Roster<ProducerBlame> producers = new Roster<>();
     private final StreamRegistry streams;
     private final SpillCounters spill = new SpillCounters();
     private final long startedAtMillis = System.currentTimeMillis();
@@ -56,74 +44,24 @@ public final class RelayMetrics
     public RelayMetrics(final StreamRegistry streams)
     {
         this.streams = streams;
-        for (int i = 0; i < errorsByCode.length; i++)
-        {
-            errorsByCode[i] = new LongAdder();
-            errorsReceivedByCode[i] = new LongAdder();
-        }
     }
 
-    void onConnectionOpened()
+    /** @return what the stages count into. */
+    public RelayCounters counters()
     {
-        connectionsOpened.increment();
+        return counters;
     }
 
-    void onProtocolError(final ErrorCode code)
+    /** @return where subscriber connections register their lanes while they last. */
+    public Roster<Lane> laneRoster()
     {
-        errorsByCode[code.ordinal()].increment();
+        return lanes;
     }
 
-    public void onErrorReceived(final ErrorCode code)
+    /** @return where publisher connections register what they are blamed for while they last. */
+    public Roster<ProducerBlame> producerRoster()
     {
-        errorsReceivedByCode[code.ordinal()].increment();
-    }
-
-    public void onMessagesIn(final int messages, final int bytes)
-    {
-        messagesIn.add(messages);
-        bytesIn.add(bytes);
-    }
-
-    public void onHeldBytes(final long delta)
-    {
-        final long held = heldBytes.addAndGet(delta);
-        if (held > peakHeldBytes.get())
-        {
-            peakHeldBytes.accumulateAndGet(held, Math::max);
-        }
-    }
-
-    public void publisherJoined()
-    {
-        publishers.incrementAndGet();
-    }
-
-    public void publisherLeft()
-    {
-        publishers.decrementAndGet();
-    }
-
-    public void producerJoined(final ProducerBlame producer)
-    {
-        producers.add(producer);
-    }
-
-    public void producerLeft(final ProducerBlame producer)
-    {
-        producers.remove(producer);
-    }
-
-    public void subscriberJoined(final Lane lane)
-    {
-        subscribers.incrementAndGet();
-        lanes.add(lane);
-    }
-
-    public void subscriberLeft(final Lane lane)
-    {
-        subscribers.decrementAndGet();
-        lanes.remove(lane);
-        peakOfClosedLanes.accumulateAndGet(lane.peakBytes(), Math::max);
+        return producers;
     }
 
     /** @return what the disk tiers could not keep: failures, bytes lost, damage. */
@@ -186,8 +124,10 @@ public final class RelayMetrics
      */
     public boolean measure(final Duration timeout) throws InterruptedException
     {
-        final List<Lane> laneList = new ArrayList<>(lanes);
-        final List<ProducerBlame> producerList = new ArrayList<>(producers);
+        final List<Lane> laneList = new ArrayList<>(lanes.size());
+        lanes.forEach(laneList::add);
+        final List<ProducerBlame> producerList = new ArrayList<>(producers.size());
+        producers.forEach(producerList::add);
         final CountDownLatch answered = new CountDownLatch(laneList.size() + producerList.size());
         for (final Lane lane : laneList)
         {
@@ -231,43 +171,37 @@ public final class RelayMetrics
     /** @return connections accepted since start. */
     public long connectionsOpened()
     {
-        return connectionsOpened.sum();
+        return counters.connectionsOpened();
     }
 
     /** @return publishers connected now. */
     public int publishers()
     {
-        return publishers.get();
+        return counters.publishers();
     }
 
     /** @return subscribers connected now. */
     public int subscribers()
     {
-        return subscribers.get();
+        return counters.subscribers();
     }
 
     /** @return DATA messages received from publishers since start. */
     public long messagesIn()
     {
-        return messagesIn.sum();
-    }
-
-    /** @param messages DATA frames an identified publisher resent that the relay had accepted: dropped. */
-    public void onDuplicatesDropped(final int messages)
-    {
-        duplicatesDropped.add(messages);
+        return counters.messagesIn();
     }
 
     /** @return DATA frames identified publishers resent that the relay had accepted, dropped since start. */
     public long duplicatesDropped()
     {
-        return duplicatesDropped.sum();
+        return counters.duplicatesDropped();
     }
 
     /** @return DATA bytes received from publishers since start. */
     public long bytesIn()
     {
-        return bytesIn.sum();
+        return counters.bytesIn();
     }
 
     /**
@@ -276,7 +210,7 @@ public final class RelayMetrics
      */
     public long bufferedBytes()
     {
-        long bytes = heldBytes.get();
+        long bytes = counters.heldBytes();
         for (final Lane lane : lanes)
         {
             bytes += lane.queuedBytes() + lane.outboundBytes();
@@ -287,7 +221,7 @@ public final class RelayMetrics
     /** @return the most bytes any one lane has held (queued plus its channel's outbound buffer). */
     public long peakLaneBytes()
     {
-        long peak = peakOfClosedLanes.get();
+        long peak = counters.peakOfClosedLanes();
         for (final Lane lane : lanes)
         {
             peak = Math.max(peak, lane.peakBytes());
@@ -298,13 +232,13 @@ public final class RelayMetrics
     /** @return bytes paused publishers' connections hold now. */
     public long heldBytes()
     {
-        return heldBytes.get();
+        return counters.heldBytes();
     }
 
     /** @return the most bytes paused publishers' connections have held at once, all together. */
     public long peakHeldBytes()
     {
-        return peakHeldBytes.get();
+        return counters.peakHeldBytes();
     }
 
     /**
@@ -313,24 +247,19 @@ public final class RelayMetrics
      */
     public long protocolErrors(final ErrorCode code)
     {
-        return errorsByCode[code.ordinal()].sum();
+        return counters.protocolErrors(code);
     }
 
     /** @return protocol errors of every code since start. */
     public long protocolErrors()
     {
-        long sum = 0;
-        for (final LongAdder adder : errorsByCode)
-        {
-            sum += adder.sum();
-        }
-        return sum;
+        return counters.protocolErrors();
     }
 
     /** @return protocol errors by code, codes with none left out. */
     public Map<ErrorCode, Long> protocolErrorsByCode()
     {
-        return byCode(errorsByCode);
+        return counters.protocolErrorsByCode();
     }
 
     /**
@@ -340,26 +269,12 @@ public final class RelayMetrics
      */
     public long errorsReceived(final ErrorCode code)
     {
-        return errorsReceivedByCode[code.ordinal()].sum();
+        return counters.errorsReceived(code);
     }
 
     /** @return ERROR frames received from clients by code, codes with none left out. */
     public Map<ErrorCode, Long> errorsReceivedByCode()
     {
-        return byCode(errorsReceivedByCode);
-    }
-
-    private static Map<ErrorCode, Long> byCode(final LongAdder[] counts)
-    {
-        final Map<ErrorCode, Long> map = new EnumMap<>(ErrorCode.class);
-        for (final ErrorCode code : ErrorCode.values())
-        {
-            final long n = counts[code.ordinal()].sum();
-            if (n > 0)
-            {
-                map.put(code, n);
-            }
-        }
-        return map;
+        return counters.errorsReceivedByCode();
     }
 }

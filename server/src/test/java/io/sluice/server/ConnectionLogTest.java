@@ -10,7 +10,7 @@ import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.server.config.RelayConfig;
-import io.sluice.server.connection.ConnectionLog;
+import io.sluice.server.peer.ConnectionLog;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

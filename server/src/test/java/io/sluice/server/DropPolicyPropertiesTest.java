@@ -8,7 +8,7 @@ import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
 import io.sluice.server.drop.DropPolicy;
 import io.sluice.server.drop.DropPolicySpec;
-import io.sluice.server.drop.DropStage;
+import io.sluice.server.drop.stage.DropStage;
 import io.sluice.server.lane.Lane;
 import io.sluice.server.tier.memory.MemoryTier;
 import net.jqwik.api.Arbitraries;

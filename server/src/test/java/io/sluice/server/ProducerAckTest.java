@@ -5,11 +5,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
-import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
+import io.sluice.server.counters.RelayCounters;
+import io.sluice.server.counters.Roster;
 import io.sluice.server.producer.ProducerHandler;
 import io.sluice.server.stream.Stream;
-import io.sluice.server.stream.StreamRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +33,7 @@ class ProducerAckTest
 
     private final Stream stream = new Stream("acks", STREAM_ID, StreamConfig.DEFAULT);
     private final EmbeddedChannel channel = new EmbeddedChannel(new ProducerHandler(stream, SOURCE_ID,
-        new RelayMetrics(new StreamRegistry(RelayConfig.builder().build()))));
+        new RelayCounters(), new Roster<>()));
 
     @AfterEach
     void close()

@@ -7,7 +7,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.server.config.RelayConfig;
-import io.sluice.server.connection.ConnectionLog;
+import io.sluice.server.peer.ConnectionLog;
 import io.sluice.server.metrics.PrometheusEndpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -37,9 +37,10 @@ class UnroutedCountTest
         final RelayMetrics metrics = new RelayMetrics(new StreamRegistry(RelayConfig.builder().build()));
         final EmbeddedChannel subscriber = new EmbeddedChannel();
         final Lane lane = new Lane(subscriber, stream.name(), "", config, null, null);
-        subscriber.pipeline().addLast(new SubscriberHandler(stream, lane, metrics));
+        subscriber.pipeline().addLast(new SubscriberHandler(stream, lane, metrics.counters(), metrics.laneRoster()));
         final EmbeddedChannel publisher = new EmbeddedChannel(
-            new FrameDecoder(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH), new ProducerHandler(stream, 1, metrics));
+            new FrameDecoder(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH),
+            new ProducerHandler(stream, 1, metrics.counters(), metrics.producerRoster()));
         try
         {
             publishUntilBlockedThenLoseTheSubscriber(stream, metrics, subscriber, lane, publisher);

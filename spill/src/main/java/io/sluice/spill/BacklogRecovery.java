@@ -28,7 +28,6 @@ final class BacklogRecovery
     private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
     private static final long UNSET = SpillPositions.UNSET;
     private static final int NO_CYCLE = CycleFiles.NO_CYCLE;
-    private static final int RECORD_HEADER_LENGTH = HEADER_LENGTH;
 
     private final Path directory;
     private final SingleChronicleQueue queue;
@@ -62,6 +61,19 @@ final class BacklogRecovery
         this.reader = reader;
         this.maxRecordLength = maxRecordLength;
         this.highestCycle = highestCycle;
+    }
+
+    /**
+     * Everything open learns about the backlog, each step using what the one before found: the append end, the
+     * records waiting, where the reader's offsets start, and the damage.
+     *
+     * @return bytes recorded in the backlog and not found ({@link #surveyDamage()}).
+     */
+    long recover()
+    {
+        gauges.backlogMessages(countBacklog(recoverAppendEnd()));
+        reader.initialReadOffset();
+        return surveyDamage();
     }
 
     /**
@@ -104,7 +116,7 @@ final class BacklogRecovery
                             {
                                 break;
                             }
-                            end = Math.max(end, offset + dc.wire().bytes().readRemaining() - RECORD_HEADER_LENGTH);
+                            end = Math.max(end, offset + dc.wire().bytes().readRemaining() - HEADER_LENGTH);
                             last = dc.index();
                         }
                     }
@@ -197,9 +209,9 @@ final class BacklogRecovery
                         attempt = 0;
                         final Bytes<?> bytes = dc.wire().bytes();
                         final long length = bytes.readRemaining();
-                        final long offset = length >= RECORD_HEADER_LENGTH && length <= maxRecordLength ?
+                        final long offset = length >= HEADER_LENGTH && length <= maxRecordLength ?
                             bytes.readLong(bytes.readPosition() + LOGICAL_OFFSET_OFFSET) : UNSET;
-                        final long frameLength = length - RECORD_HEADER_LENGTH;
+                        final long frameLength = length - HEADER_LENGTH;
                         if (offset != UNSET && offset >= expected && offset + frameLength <= gauges.appendEnd())
                         {
                             found += frameLength;

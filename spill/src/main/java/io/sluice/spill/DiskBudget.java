@@ -1,10 +1,12 @@
 package io.sluice.spill;
 
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.FileStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -41,6 +43,25 @@ final class DiskBudget
     private long usableSpace;
     private long bytesSinceFreeCheck;
     private long lastFreeCheckMillis;
+
+    /**
+     * The budget of a store as its settings and its queue give it: the file system is {@link SpillConfig#fileStore()}
+     * or the directory's, and the margin {@link SpillConfig#freeSpaceMarginFor} its size.
+     *
+     * @param directory the store's directory.
+     * @param config    the store's settings.
+     * @param queue     the store's queue, for the sizes of its index blocks and mappings.
+     * @return the budget.
+     * @throws IOException if the file system cannot be found or measured.
+     */
+    static DiskBudget forStore(final Path directory, final SpillConfig config, final SingleChronicleQueue queue)
+        throws IOException
+    {
+        final FileStore fileStore = config.fileStore() != null ? config.fileStore() : Files.getFileStore(directory);
+        return new DiskBudget(directory, fileStore, config.quotaBytes(),
+            config.freeSpaceMarginFor(fileStore.getTotalSpace()), queue.indexCount(),
+            queue.blockSize() + queue.overlapSize());
+    }
 
     /**
      * @param directory       the store's directory, for log messages.

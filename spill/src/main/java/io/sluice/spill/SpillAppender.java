@@ -219,7 +219,7 @@ final class SpillAppender implements AutoCloseable
             throw new IllegalArgumentException(
                 "frame length " + length + " not in [0, " + config.maxFrameLength() + "]");
         }
-        if (buf.hasMemoryAddress() || buf.hasArray())
+        if (ByteBufView.wrapsInPlace(buf))
         {
             return append(bufView.wrap(buf), index, length);
         }

@@ -162,14 +162,14 @@ public record SpillConfig(
 
     /**
      * The smallest block size that holds frames of {@code maxFrameLength}: Chronicle limits a document to a quarter of
-     * a block, and a record adds {@value SpillStore#RECORD_HEADER_LENGTH} bytes to the frame.
+     * a block, and a record adds {@value SpillRecordDescriptor#HEADER_LENGTH} bytes to the frame.
      *
      * @param maxFrameLength largest frame.
      * @return a power of two, at least {@link #MIN_BLOCK_SIZE}.
      */
     public static long minimumBlockSize(final int maxFrameLength)
     {
-        final long needed = 4L * (maxFrameLength + (long)SpillStore.RECORD_HEADER_LENGTH + 8);
+        final long needed = 4L * (maxFrameLength + (long)SpillRecordDescriptor.HEADER_LENGTH + 8);
         final long pow2 = Long.highestOneBit(needed) == needed ? needed : Long.highestOneBit(needed) << 1;
         return Math.max(MIN_BLOCK_SIZE, pow2);
     }
@@ -177,8 +177,8 @@ public record SpillConfig(
     /**
      * Default block size for frames of {@code maxFrameLength}: {@link #minimumBlockSize(int)}, at least
      * {@link #DEFAULT_MIN_BLOCK_SIZE} (the minimum for the relay's default 1 MiB frames). Smaller blocks mean more
-     * remaps (reads measured 2-3 times slower with 256 KiB-1 MiB blocks); the block size does not affect quota
-     * accounting because cycle files are sparse (see docs/spill.md).
+     * remaps, which slow reads; the block size does not affect quota accounting because cycle files are sparse (see
+     * docs/spill.md).
      *
      * @param maxFrameLength largest frame.
      * @return the block size.

@@ -36,6 +36,13 @@ final class SpillQueueOpener
     {
     }
 
+    /** Builds the Chronicle queue of a store directory: {@link #newQueue}, or one that fails when a test says so. */
+    @FunctionalInterface
+    interface QueueFactory
+    {
+        SingleChronicleQueue open(Path directory, SpillConfig config, SegmentClock clock);
+    }
+
     /**
      * Builds the queue of {@code directory}; when its {@code metadata.cq4t} is damaged (not merely unreadable now),
      * sets that aside and starts a new one, losing the read position.
@@ -47,7 +54,7 @@ final class SpillQueueOpener
      * @return the queue, its metadata writable.
      */
     static SingleChronicleQueue open(
-        final Path directory, final SpillConfig config, final SegmentClock clock, final SpillStore.QueueOpener opener)
+        final Path directory, final SpillConfig config, final SegmentClock clock, final QueueFactory opener)
     {
         try
         {
@@ -105,7 +112,7 @@ final class SpillQueueOpener
      * was the environment's.
      */
     private static boolean metadataDamaged(
-        final Path directory, final SpillConfig config, final SpillStore.QueueOpener opener, final Throwable failure)
+        final Path directory, final SpillConfig config, final QueueFactory opener, final Throwable failure)
     {
         if (isEnvironmental(failure))
         {
@@ -145,7 +152,7 @@ final class SpillQueueOpener
      * Builds the queue; one whose metadata Chronicle could only open read-only (it falls back to that) is a failure.
      */
     private static SingleChronicleQueue openWritable(
-        final Path directory, final SpillConfig config, final SegmentClock clock, final SpillStore.QueueOpener opener)
+        final Path directory, final SpillConfig config, final SegmentClock clock, final QueueFactory opener)
     {
         final SingleChronicleQueue queue = opener.open(directory, config, clock);
         if (queue.metaStore() instanceof ReadonlyTableStore)
@@ -182,6 +189,24 @@ final class SpillQueueOpener
         {
             LOG.debug("spill store: deleting {}", scratch, e);
         }
+    }
+
+    /**
+     * Checks that the queue's blocks take records of the configured frames (Chronicle's overlap, less 8 bytes, bounds
+     * a document), so that no append can find its record too long for the file.
+     *
+     * @return the longest record (frame and record header) the store writes or accepts when reading.
+     * @throws IllegalArgumentException if the block size is too small for {@link SpillConfig#maxFrameLength()}.
+     */
+    static int maxRecordLength(final SingleChronicleQueue queue, final SpillConfig config)
+    {
+        final int maxRecordLength = config.maxFrameLength() + SpillRecordDescriptor.HEADER_LENGTH;
+        if (maxRecordLength + 8L > queue.overlapSize())
+        {
+            throw new IllegalArgumentException("blockSize " + queue.blockSize() + " holds records of at most "
+                + (queue.overlapSize() - 8) + " bytes; frames of " + config.maxFrameLength() + " need more");
+        }
+        return maxRecordLength;
     }
 
     /** Builds the queue of a store directory as every store does. */

@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -22,57 +21,41 @@ import static io.sluice.spill.SpillFailures.closeQuietly;
  * <h2>Threading</h2>
  * A store is confined to the thread that called {@link #open(SpillConfig)}: {@link #append}, {@link #read} and
  * {@link #close} must all be called from it (the relay's dedicated spill thread, never a Netty event loop: file growth,
- * rolls and deletions block for milliseconds). {@code append} and {@code read} check this and throw
- * {@link IllegalStateException} from any other thread. The gauges ({@link #backlogMessages()},
- * {@link #backlogBytes()}, {@link #damagedSkipped()}, {@link #isEmpty()}, {@link #diskBytes()}) may be read from any
- * thread; they are then possibly a few frames stale.
+ * rolls and deletions block for milliseconds). Each method marked <em>owner thread only</em> checks this, and that
+ * the store is open: called from any other thread, or after {@link #close()}, it throws {@link IllegalStateException}.
+ * The gauges ({@link #backlogMessages()}, {@link #backlogBytes()}, {@link #damagedSkipped()}, {@link #isEmpty()},
+ * {@link #diskBytes()}) may be read from any thread; they are then possibly a few frames stale.
  *
  * <h2>Order and consumption</h2>
  * {@link #read} delivers frames in exactly the order {@link #append} accepted them, each once. A frame is
- * <em>consumed</em> when its {@link FrameHandler#onFrame} call returns normally: the durable read position (the
- * Chronicle index of the next frame, an ordered store into Chronicle's memory-mapped {@code metadata.cq4t} table store,
- * as a named tailer keeps its position) is advanced right then, before the next frame is looked at, not at the end of
- * the {@code read} call. If {@code onFrame} throws, that frame is not consumed and comes first in the next
- * {@code read}. What the handler does with a frame (copies it into a ring, writes it to a socket) is the caller's
- * business: once consumed, the store will not deliver it again unless the process dies within the window below.
- * <ul>
- *   <li>{@link #close()} then {@link #open}: reading resumes at the first frame not consumed. Exactly once.</li>
- *   <li>Process killed (kill -9, crash): every append that returned {@link #OK} and every read-position update is in
- *       the OS page cache and survives. Reading resumes at the first frame not consumed, except that the frame whose
- *       {@code onFrame} was running (or had returned while the position was not yet stored) may be delivered again:
- *       at-least-once, at most one duplicate per crash. A frame being appended at the instant of the kill is either
- *       complete or absent.</li>
- *   <li>Power loss or kernel crash: no guarantee; nothing is fsync'ed. Recent appends and read-position updates may
- *       be lost (more redelivery) and the files may be damaged (see below).</li>
- * </ul>
+ * <em>consumed</em> when its {@link FrameHandler#onFrame} call returns normally: the durable read position is advanced
+ * right then, not at the end of the {@code read} call; if {@code onFrame} throws, that frame comes first in the next
+ * {@code read}. After {@link #close()} and {@link #open}, reading resumes at the first frame not consumed: exactly
+ * once. After a killed process (kill -9, crash) every append that returned {@link #OK} is there (a frame being
+ * appended at the kill is complete or absent), and the frame whose {@code onFrame} was running may come again:
+ * at-least-once, at most one duplicate per crash. After a power loss or kernel crash nothing is guaranteed: nothing is
+ * fsync'ed. The table is in docs/spill.md, <em>Guarantees</em>.
  *
  * <h2>Bounds</h2>
- * {@link #append} returns {@link #QUOTA_EXCEEDED} when the frame, plus the room Chronicle may need with it (a page,
- * an index block, a new cycle file when the append starts one, and the room for one more cycle file kept so that a
- * full store can always roll and free its drained files), would take the store's allocated disk use above
- * {@link SpillConfig#quotaBytes()}; it returns {@link #DISK_FULL} when the file system's usable space would drop below
- * {@link SpillConfig#freeSpaceMarginBytes()} (a full disk under a mapped file kills the JVM with SIGBUS). A refused
- * append writes nothing. Cycle files whose frames have all been consumed are deleted as soon as the reader has left
- * them (never the file appends go to); when the backlog drains and the current file holds at least 128 KiB the store
- * starts a new one so that the drained one can go too, so disk use returns to a few tens of KiB.
+ * {@link #append} returns {@link #QUOTA_EXCEEDED} when the frame, plus the room Chronicle may need with it
+ * ({@code DiskBudget} lists it), would take the store's allocated disk use above {@link SpillConfig#quotaBytes()}, and
+ * {@link #DISK_FULL} when the file system's usable space would drop below {@link SpillConfig#freeSpaceMarginBytes()}
+ * (a full disk under a mapped file kills the JVM with SIGBUS). A refused append writes nothing. Cycle files are deleted
+ * once the reader has left them, and a drained store starts a new file so that the drained one can go too
+ * (docs/spill.md, <em>Deletion</em>).
  *
  * <h2>Damage</h2>
- * Every record carries a logical byte offset and a checksum; no record that fails them is ever delivered. A cycle file
- * that cannot be read to its end (truncated, zeroed pages, garbage over its tail) never blocks {@link #open} or
- * {@link #read}: the damaged part is skipped, the frames lost are added to {@link #damagedSkipped()}, a WARN naming the
- * file is logged once per file, and the rest of the file is scanned for whole records ({@link DamageScanner}), so a
- * hole costs only the records it destroyed; then reading goes on at the next file. A file
- * Chronicle cannot load at all (its header is cut short) is deleted, counted and logged; a damaged
- * {@code metadata.cq4t} is replaced, losing the read position (the undeleted frames are delivered again). Appends
- * never go to a file written before the current {@code open}: each open starts a new cycle file.
- *
- * <h2>Cost</h2>
- * No allocation per frame on {@code append} or {@code read}. Opening does not read the backlog: counts come from
- * Chronicle's index arithmetic and the offsets stored in the first unread and the last record.
+ * Every record carries a logical byte offset and a checksum ({@link SpillRecordDescriptor}); no record that fails them
+ * is delivered. Damage never blocks {@link #open} or {@link #read}: the damaged part is skipped and counted in
+ * {@link #damagedSkipped()} and {@link #damagedBytes()}, a WARN names the file once, and the rest of the file is
+ * scanned for whole records ({@code DamageScanner}), so a hole costs only the records it destroyed. A damaged
+ * {@code metadata.cq4t} is replaced, losing the read position (the undeleted frames are delivered again). Each
+ * {@code open} starts a new cycle file, so appends never go to a file an earlier session wrote.
  *
  * <h2>Inside</h2>
  * A facade that wires the parts and checks the calling thread: {@code SpillAppender} appends and rolls,
- * {@code SpillReader} reads and gets past damage, {@code SpillStoreFiles} deletes finished and unloadable files.
+ * {@code SpillReader} reads and gets past damage, {@code BacklogRecovery} counts the backlog at open without reading
+ * it, {@code SpillStoreFiles} deletes finished and unloadable files. No allocation per frame on either path.
  */
 public final class SpillStore implements AutoCloseable
 {
@@ -85,14 +68,10 @@ public final class SpillStore implements AutoCloseable
     /** Refused, nothing written: usable space would drop below {@link SpillConfig#freeSpaceMarginBytes()}. */
     public static final int DISK_FULL = DiskBudget.DISK_FULL;
 
-    /** Bytes a record stores before the frame: see {@link SpillRecordDescriptor}. */
-    public static final int RECORD_HEADER_LENGTH = SpillRecordDescriptor.HEADER_LENGTH;
-
     /** Name of the lock file that keeps a second store (in this or another process) off the directory. */
     public static final String LOCK_FILE_NAME = "spill.lock";
 
     private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
-    private static final int NO_CYCLE = CycleFiles.NO_CYCLE;
 
     private final SpillConfig config;
     private final Path directory;
@@ -125,22 +104,13 @@ public final class SpillStore implements AutoCloseable
         return new SpillStore(config, SpillQueueOpener::newQueue);
     }
 
-    /**
-     * As {@link #open(SpillConfig)}, building Chronicle's queue with {@code opener} (tests inject failures with it).
-     */
-    static SpillStore open(final SpillConfig config, final QueueOpener opener)
+    /** As {@link #open(SpillConfig)}, building Chronicle's queue with {@code opener}: tests inject failures with it. */
+    static SpillStore open(final SpillConfig config, final SpillQueueOpener.QueueFactory opener)
     {
         return new SpillStore(config, opener);
     }
 
-    /** Builds the Chronicle queue of a store directory. */
-    @FunctionalInterface
-    interface QueueOpener
-    {
-        SingleChronicleQueue open(Path directory, SpillConfig config, SegmentClock clock);
-    }
-
-    private SpillStore(final SpillConfig config, final QueueOpener opener)
+    private SpillStore(final SpillConfig config, final SpillQueueOpener.QueueFactory opener)
     {
         this.config = config;
         this.owner = Thread.currentThread();
@@ -151,45 +121,28 @@ public final class SpillStore implements AutoCloseable
         {
             Files.createDirectories(directory);
             directoryLock = SpillDirectoryLock.acquire(directory);
-            final FileStore fileStore = config.fileStore() != null ? config.fileStore() : Files.getFileStore(directory);
-            final long freeSpaceMargin = config.freeSpaceMarginFor(fileStore.getTotalSpace());
             this.usage = new DiskUsage(directory, directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
             final SegmentClock clock = new SegmentClock(config.timeProvider());
             q = SpillQueueOpener.open(directory, config, clock, opener);
             this.queue = q;
-            final int maxRecordLength = config.maxFrameLength() + RECORD_HEADER_LENGTH;
-            if (maxRecordLength + 8L > queue.overlapSize())
-            {
-                throw new IllegalArgumentException("blockSize " + queue.blockSize() + " holds records of at most "
-                    + (queue.overlapSize() - 8) + " bytes; frames of " + config.maxFrameLength() + " need more");
-            }
+            final int maxRecordLength = SpillQueueOpener.maxRecordLength(queue, config);
             final RollCycle rollCycle = queue.rollCycle();
             final CycleFiles cycleFiles = new CycleFiles(directory, rollCycle, queue.epoch());
             this.pageCacheAdvice = new PageCacheAdvice(cycleFiles);
             final DamageLog damage = new DamageLog(directory, cycleFiles, gauges);
-            this.budget = new DiskBudget(directory, fileStore, config.quotaBytes(), freeSpaceMargin, queue.indexCount(),
-                queue.blockSize() + queue.overlapSize());
+            this.budget = DiskBudget.forStore(directory, config, queue);
             this.positions = new SpillPositions(queue.metaStore());
             this.appender = new SpillAppender(
                 directory, config, queue, clock, cycleFiles, usage, budget, pageCacheAdvice, positions, gauges);
             this.files = new SpillStoreFiles(
                 directory, queue, cycleFiles, positions, damage, usage, budget, config.timeProvider());
-
-            final int[] existing = cycleFiles.list();
-            final int lastExisting = existing.length == 0 ? NO_CYCLE : existing[existing.length - 1];
-            appender.startAfter(lastExisting);
-            // Seal what earlier sessions wrote: this session appends to a new cycle file only.
-            files.startAppender(appender, lastExisting != NO_CYCLE);
-
+            files.startAppender(appender);
             this.reader = new SpillReader(
                 directory, queue.createTailer(), rollCycle, cycleFiles, positions, gauges, damage, maxRecordLength);
             reader.position();
-            final BacklogRecovery recovery = new BacklogRecovery(
-                directory, queue, cycleFiles, positions, gauges, reader, maxRecordLength, appender.highestCycle());
-            final long lastIndex = recovery.recoverAppendEnd();
-            gauges.backlogMessages(recovery.countBacklog(lastIndex));
-            reader.initialReadOffset();
-            this.damagedAtOpen = recovery.surveyDamage();
+            this.damagedAtOpen = new BacklogRecovery(
+                directory, queue, cycleFiles, positions, gauges, reader, maxRecordLength, appender.highestCycle())
+                .recover();
             deleteConsumed();
             LOG.debug("opened spill store {}: backlog {} frames, {} bytes, disk {} bytes", directory,
                 backlogMessages(), backlogBytes(), usage.estimate());
@@ -218,7 +171,6 @@ public final class SpillStore implements AutoCloseable
      * @return {@link #OK}, {@link #QUOTA_EXCEEDED} or {@link #DISK_FULL}; when refused nothing was written.
      * @throws IllegalArgumentException  if {@code length} exceeds {@link SpillConfig#maxFrameLength()}.
      * @throws IndexOutOfBoundsException if the range is outside {@code buffer}.
-     * @throws IllegalStateException     if called from a thread other than the owner, or after {@link #close()}.
      */
     public int append(final DirectBuffer buffer, final int offset, final int length)
     {
@@ -248,7 +200,6 @@ public final class SpillStore implements AutoCloseable
      *
      * @param length frame length.
      * @return {@link #OK}, {@link #QUOTA_EXCEEDED} or {@link #DISK_FULL}.
-     * @throws IllegalStateException if called from a thread other than the owner, or after {@link #close()}.
      */
     public int room(final int length)
     {
@@ -271,7 +222,6 @@ public final class SpillStore implements AutoCloseable
      * appends. Owner thread only.
      *
      * @param bytes the most disk the store may occupy; may be below {@link SpillConfig#MIN_QUOTA_BYTES}.
-     * @throws IllegalStateException if called from a thread other than the owner, or after {@link #close()}.
      */
     public void quotaBytes(final long bytes)
     {
@@ -285,7 +235,6 @@ public final class SpillStore implements AutoCloseable
      * lane closes) finds room. Set it to 0 before that write. Owner thread only.
      *
      * @param bytes free space to keep beyond {@link #freeSpaceMarginBytes()}.
-     * @throws IllegalStateException if called from a thread other than the owner, or after {@link #close()}.
      */
     public void reserveBytes(final long bytes)
     {
@@ -311,7 +260,6 @@ public final class SpillStore implements AutoCloseable
      * @param handler receives the frames; the bytes are valid only during its call.
      * @param limit   most frames to deliver.
      * @return frames delivered; 0 when the store is empty.
-     * @throws IllegalStateException if called from a thread other than the owner, or after {@link #close()}.
      */
     public int read(final FrameHandler handler, final int limit)
     {
@@ -327,7 +275,6 @@ public final class SpillStore implements AutoCloseable
      * @param limit     most frames to deliver.
      * @param byteLimit most bytes of frames to deliver, the first frame aside.
      * @return frames delivered; 0 when the store is empty.
-     * @throws IllegalStateException if called from a thread other than the owner, or after {@link #close()}.
      */
     public int read(final FrameHandler handler, final int limit, final long byteLimit)
     {
@@ -353,26 +300,21 @@ public final class SpillStore implements AutoCloseable
         return gauges.backlogMessages();
     }
 
-    /**
-     * @return frame bytes appended and not yet consumed: the logical offset after the last append minus the logical
-     * offset of the next frame to read (both survive restarts: they are stored in the records). Any thread.
-     */
+    /** @return frame bytes appended and not yet consumed, exact across restarts (records hold offsets). Any thread. */
     public long backlogBytes()
     {
         return gauges.backlogBytes();
     }
 
-    /**
-     * @return true when no frame awaits reading. Any thread.
-     */
+    /** @return true when no frame awaits reading. Any thread. */
     public boolean isEmpty()
     {
         return backlogMessages() == 0;
     }
 
     /**
-     * @return frames skipped because of damaged spill files since this store was opened (an estimate from the damaged
-     * file's index when the damage hides how many it held; at least one per damaged spot). Any thread.
+     * @return frames lost to damage since this store was opened (estimated from the damaged file's index when the
+     * damage hides how many it held; at least one per damaged spot). Any thread.
      */
     public long damagedSkipped()
     {
@@ -380,9 +322,8 @@ public final class SpillStore implements AutoCloseable
     }
 
     /**
-     * @return bytes of frames lost to damage since this store was opened, exact: the logical offsets records carry show
-     * how many bytes lie between the last record read and the next one found, or the end of the store. Grows as the
-     * reader passes the damage. Any thread.
+     * @return bytes of frames lost to damage since this store was opened, exact (the records' logical offsets show the
+     * hole), growing as the reader passes the damage. Any thread.
      */
     public long damagedBytes()
     {
@@ -390,10 +331,9 @@ public final class SpillStore implements AutoCloseable
     }
 
     /**
-     * @return bytes of the backlog found damaged when the store opened: {@link #backlogBytes()} as recorded, less what
-     * a walk over the records' headers found (records missing from the chain, files Chronicle cannot walk to their
-     * end, scanned as a read does). Damage inside a record whose header is intact is found only when it is read.
-     * Reading the store counts the same loss in {@link #damagedBytes()}.
+     * @return bytes of the backlog found missing when the store opened, by a walk over the records' headers (damage
+     * inside a record whose header is intact shows only when it is read). Reading the store counts the same loss in
+     * {@link #damagedBytes()}. Any thread.
      */
     public long damagedBacklogBytes()
     {
@@ -401,12 +341,8 @@ public final class SpillStore implements AutoCloseable
     }
 
     /**
-     * Allocated bytes of every file in the store's directory ({@code stat(2)}'s {@code st_blocks}; the file length
-     * where that is unavailable). The metadata and the cycle file appends go to are read now; the others, which do
-     * not change, were read at the last roll or deletion. A few microseconds: for monitoring, not per frame. Any
-     * thread.
-     *
-     * @return bytes on disk.
+     * @return allocated bytes of the files in the store's directory ({@code stat(2)}'s {@code st_blocks}, as
+     * {@code DiskUsage} keeps them). A few microseconds: for monitoring, not per frame. Any thread.
      */
     public long diskBytes()
     {
@@ -420,9 +356,7 @@ public final class SpillStore implements AutoCloseable
         }
     }
 
-    /**
-     * @return the settings this store was opened with.
-     */
+    /** @return the settings this store was opened with. */
     public SpillConfig config()
     {
         return config;
@@ -466,27 +400,17 @@ public final class SpillStore implements AutoCloseable
             + " bytes, damagedSkipped=" + damagedSkipped() + '}';
     }
 
-    /** Builds a store directory's queue as every store does. */
-    static SingleChronicleQueue newQueue(final Path directory, final SpillConfig config, final SegmentClock clock)
-    {
-        return SpillQueueOpener.newQueue(directory, config, clock);
-    }
-
     /**
-     * Owner thread: lets the page cache go of frames no reader needs soon: for the cycle files between the reader's and
-     * the one appends go to, and all but the last {@value PageCacheAdvice#WARM_APPEND_BYTES} bytes of that one, the
-     * kernel writes back dirty pages and drops clean ones (see {@link PageCacheAdvice}). A few system calls per file:
-     * the disk tier calls it a few times a second, not per frame.
+     * Lets the page cache go of frames no reader needs soon ({@link PageCacheAdvice} says which). A few system calls
+     * per file: a few times a second, not per frame. Owner thread only.
      *
      * @return files the kernel was advised on; 0 where {@link PageCache} is unavailable.
-     * @throws IllegalStateException if called from a thread other than the owner, or after {@link #close()}.
      */
     public int dropCachedPages()
     {
         checkOwner();
-        final boolean readerStarted = reader.started();
-        return pageCacheAdvice.dropCachedPages(readerStarted, readerStarted ? reader.cycle() : NO_CYCLE,
-            appender.appendCycle(), appender.currentFileBytes());
+        return pageCacheAdvice.dropCachedPages(
+            reader.started(), reader.cycle(), appender.appendCycle(), appender.currentFileBytes());
     }
 
     /** Deletes every cycle file before the one the reader is in (never the one appends go to). */

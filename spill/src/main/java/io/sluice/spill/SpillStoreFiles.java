@@ -72,15 +72,19 @@ final class SpillStoreFiles
     }
 
     /**
-     * Starts {@code appender} (see {@link SpillAppender#start}). Chronicle reads the newest earlier files while doing
-     * so; one it cannot load (a header cut short by a crash) is deleted, counted and logged, and the step retried.
-     * Then deletes what Chronicle set aside while opening.
+     * Starts {@code appender} after every cycle file earlier sessions left (see {@link SpillAppender#startAfter} and
+     * {@link SpillAppender#start}): this session appends to a new file only, which seals theirs. Chronicle reads the
+     * newest earlier files while doing so; one it cannot load (a header cut short by a crash) is deleted, counted and
+     * logged, and the step retried. Then deletes what Chronicle set aside while opening.
      *
-     * @param appender     the store's appender.
-     * @param sealPrevious whether earlier sessions left files.
+     * @param appender the store's appender.
      */
-    void startAppender(final SpillAppender appender, final boolean sealPrevious)
+    void startAppender(final SpillAppender appender)
     {
+        final int[] existing = cycleFiles.list();
+        final int lastExisting = existing.length == 0 ? NO_CYCLE : existing[existing.length - 1];
+        appender.startAfter(lastExisting);
+        final boolean sealPrevious = lastExisting != NO_CYCLE;
         for (int attempt = 1; ; attempt++)
         {
             try

@@ -74,6 +74,16 @@ class BacklogRecoveryTest
     }
 
     @Test
+    void recoverTakesTheStepsInOrder()
+    {
+        assertEquals(0, recovery().recover());
+        assertEquals(FRAMES - 2, gauges.backlogMessages());
+        assertEquals((long)FRAMES * frameLength, gauges.appendEnd());
+        assertEquals(2L * frameLength, gauges.readOffset());
+        assertEquals((FRAMES - 2L) * frameLength, gauges.backlogBytes());
+    }
+
+    @Test
     void hintsThatLagACrashByOneRecordAreCorrectedFromTheRecords()
     {
         positions.lastIndex(lastIndex - 1);

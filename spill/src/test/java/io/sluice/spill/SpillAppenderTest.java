@@ -44,7 +44,7 @@ class SpillAppenderTest
     private SpillAppender open(final SpillConfig config) throws IOException
     {
         final SegmentClock clock = new SegmentClock(config.timeProvider());
-        queue = SpillStore.newQueue(dir, config, clock);
+        queue = SpillQueueOpener.newQueue(dir, config, clock);
         positions = new SpillPositions(queue.metaStore());
         final CycleFiles cycleFiles = new CycleFiles(dir, queue.rollCycle(), queue.epoch());
         final FileStore fileStore = Files.getFileStore(dir);

@@ -76,6 +76,6 @@ class SpillPositionsTest
 
     private SingleChronicleQueue newQueue()
     {
-        return SpillStore.newQueue(dir, config, new SegmentClock(config.timeProvider()));
+        return SpillQueueOpener.newQueue(dir, config, new SegmentClock(config.timeProvider()));
     }
 }

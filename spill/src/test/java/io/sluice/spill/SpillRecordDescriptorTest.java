@@ -32,7 +32,7 @@ class SpillRecordDescriptorTest
         assertEquals(LOGICAL_OFFSET_OFFSET + Long.BYTES, CHECKSUM_OFFSET);
         assertEquals(CHECKSUM_OFFSET + Integer.BYTES, FRAME_OFFSET);
         assertEquals(FRAME_OFFSET, HEADER_LENGTH);
-        assertEquals(HEADER_LENGTH, SpillStore.RECORD_HEADER_LENGTH);
+        assertEquals(Long.BYTES + Integer.BYTES, HEADER_LENGTH, "the logical offset (int64) and the checksum (int32)");
     }
 
     @Test

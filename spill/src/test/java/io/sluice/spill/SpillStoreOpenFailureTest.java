@@ -71,13 +71,13 @@ class SpillStoreOpenFailureTest
         appendAndConsumeSome();
         final AtomicInteger attempts = new AtomicInteger();
         // The first attempt fails, as when the process briefly has too many files open; later ones succeed.
-        final SpillStore.QueueOpener tooManyFilesOnce = (directory, config, clock) ->
+        final SpillQueueOpener.QueueFactory tooManyFilesOnce = (directory, config, clock) ->
         {
             if (attempts.getAndIncrement() == 0)
             {
                 throw new IORuntimeException(new IOException("Too many open files"));
             }
-            return SpillStore.newQueue(directory, config, clock);
+            return SpillQueueOpener.newQueue(directory, config, clock);
         };
         assertThrows(IORuntimeException.class, () -> SpillStore.open(config(), tooManyFilesOnce));
         assertEquals(List.of(), discarded(), "the metadata was not set aside");

@@ -21,7 +21,7 @@ final class StoreParts implements AutoCloseable
     StoreParts(final Path dir, final SpillConfig config)
     {
         BackgroundResourceReleaser.releasePendingResources();
-        queue = SpillStore.newQueue(dir, config, new SegmentClock(config.timeProvider()));
+        queue = SpillQueueOpener.newQueue(dir, config, new SegmentClock(config.timeProvider()));
         positions = new SpillPositions(queue.metaStore());
         cycleFiles = new CycleFiles(dir, queue.rollCycle(), queue.epoch());
         maxRecordLength = config.maxFrameLength() + SpillRecordDescriptor.HEADER_LENGTH;

@@ -6,6 +6,7 @@ import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.drop.stage.DropStage;
 import io.sluice.server.tier.memory.GapTable;
 import io.sluice.server.tier.memory.MemoryTier;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -72,6 +72,12 @@ public enum ErrorCode
      */
     TLS_MISMATCH(23),
     /**
+     * The subscriber had messages waiting and took no byte of them for the stream's {@code stuck-after}, and the
+     * stream's {@code on-stuck} is {@code evict} or {@code detach}; the text names the stream and how long. Sent so
+     * that one reader that stopped cannot hold the stream's producers for as long as its connection lives.
+     */
+    SLOW_CONSUMER(24),
+    /**
      * An identified publisher's producer id was taken over by a connection with a higher epoch (sent to the older
      * connection, which is closed), or a HELLO's epoch is below the one the relay knows, or equal to that of a
      * connection of the same producer id that is still open.

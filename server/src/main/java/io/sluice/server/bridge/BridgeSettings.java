@@ -1,6 +1,6 @@
 package io.sluice.server.bridge;
 
-import io.sluice.server.config.Units;
+import io.sluice.server.config.text.Units;
 
 import java.util.ArrayList;
 import java.util.Collection;

@@ -3,7 +3,7 @@ package io.sluice.server.cli;
 import io.sluice.core.tls.TlsProvider;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.config.Strategy;
-import io.sluice.server.config.Units;
+import io.sluice.server.config.text.Units;
 import io.sluice.server.drop.DropPolicySpec;
 import io.sluice.server.security.TlsSettings;
 import picocli.CommandLine.ITypeConverter;

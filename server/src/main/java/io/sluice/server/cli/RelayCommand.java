@@ -2,9 +2,11 @@ package io.sluice.server.cli;
 
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.server.Relay;
+import io.sluice.server.config.OnStuck;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.RelayConfigFile;
 import io.sluice.server.config.StreamConfig;
+import io.sluice.server.config.StuckPolicy;
 import io.sluice.server.drop.DropPolicySpec;
 import io.sluice.server.metrics.PrometheusEndpoint;
 import picocli.CommandLine;
@@ -95,6 +97,18 @@ public final class RelayCommand implements Callable<Integer>
             + " latest-by-key, sample, deadline, or a custom DropPolicy's name or class). Needs --strategy buffer or"
             + " spill.")
     private String onFull;
+
+    @Option(names = "--on-stuck", paramLabel = "ACTION",
+        description = "What a stream does with a subscriber that had messages waiting and took no byte of them for"
+            + " --stuck-after: wait (only mark it stalled), evict (ERROR SLOW_CONSUMER and close), detach (a durable"
+            + " subscription's backlog goes to its disk tier, then as evict; evict for any other lane). Default:"
+            + " wait. Applies to streams not listed under 'streams' in the config file.")
+    private String onStuck;
+
+    @Option(names = "--stuck-after", paramLabel = "DURATION", converter = OptionConverters.Millis.class,
+        description = "How long a subscriber may take no byte of what waits for it before it is marked stalled and"
+            + " --on-stuck acts, e.g. 30s (default: 30s).")
+    private Integer stuckAfter;
 
     @Option(names = "--deadline", paramLabel = "DURATION", converter = OptionConverters.Nanos.class,
         description = "Age past which the deadline policy drops a message instead of delivering it, e.g. 5ms, 250us"
@@ -352,7 +366,7 @@ public final class RelayCommand implements Callable<Integer>
         }
         builder.security(securityOptions.applyTo(builder.security()));
         if (strategy != null || laneBytes != null || memory != null || spillQuota != null || onFull != null
-            || deadline != null || sampleEvery != null)
+            || deadline != null || sampleEvery != null || onStuck != null || stuckAfter != null)
         {
             final StreamConfig base = builder.defaultStream();
             try
@@ -361,7 +375,8 @@ public final class RelayCommand implements Callable<Integer>
                 builder.defaultStream(new StreamConfig(named.strategy(),
                     laneBytes != null ? laneBytes : base.laneBytes(), base.laneRuns(),
                     memory != null ? memory : base.memoryBytes(),
-                    spillQuota != null ? spillQuota : base.spillQuotaBytes(), onFullPolicy(named.onFull())));
+                    spillQuota != null ? spillQuota : base.spillQuotaBytes(), onFullPolicy(named.onFull()),
+                    stuckPolicy(base.stuck())));
             }
             catch (final IllegalArgumentException ex)
             {
@@ -369,6 +384,12 @@ public final class RelayCommand implements Callable<Integer>
             }
         }
         return builder.build();
+    }
+
+    private StuckPolicy stuckPolicy(final StuckPolicy base)
+    {
+        final StuckPolicy acting = onStuck == null ? base : base.withOnStuck(OnStuck.parse(onStuck));
+        return stuckAfter == null ? acting : acting.withStuckAfterMs(stuckAfter);
     }
 
     private DropPolicySpec onFullPolicy(final DropPolicySpec named)

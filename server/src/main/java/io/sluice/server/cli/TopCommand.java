@@ -1,8 +1,8 @@
 package io.sluice.server.cli;
 
 import io.sluice.core.tls.Pem;
-import io.sluice.server.config.PlainYaml;
-import io.sluice.server.config.Units;
+import io.sluice.server.config.text.PlainYaml;
+import io.sluice.server.config.text.Units;
 import io.sluice.server.metrics.MetricNames;
 import io.sluice.server.metrics.PrometheusText;
 import io.sluice.server.metrics.TopScreen;

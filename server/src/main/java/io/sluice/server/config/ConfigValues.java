@@ -1,6 +1,8 @@
 package io.sluice.server.config;
 
 import io.sluice.server.bridge.BridgeSettings;
+import io.sluice.server.config.text.PlainYaml;
+import io.sluice.server.config.text.Units;
 
 import java.util.List;
 import java.util.Map;

@@ -16,7 +16,7 @@ import java.util.Set;
  * Everything a relay needs to start. Immutable; build one with {@link #builder()}.
  *
  * @param bindAddress address to listen on; 127.0.0.1 unless told otherwise.
- * @param port TCP port; 0 picks a free one (see {@link io.sluice.server.Relay#port()}).
+ * @param port TCP port; 0 picks a free one (see {@code Relay.port()}).
  * @param ioThreads event loop threads.
  * @param maxFrameLength largest frame accepted, header included.
  * @param helloTimeoutMs how long a new connection has to complete its HELLO.

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import io.sluice.server.config.text.PlainYaml;
+import io.sluice.server.config.text.Units;
 
 /**
  * Reads a relay config file (YAML) into a {@link RelayConfig.Builder}.

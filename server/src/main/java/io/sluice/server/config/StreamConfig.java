@@ -14,9 +14,11 @@ import io.sluice.server.drop.DropPolicySpec;
  * @param spillQuotaBytes most disk a lane's disk tier may use (spill strategy).
  * @param onFull what a lane does when its tiers are full: throttle (nothing lost) or a drop policy, which needs a
  *               memory tier (strategy buffer or spill).
+ * @param stuck when a subscription that takes no bytes counts as stalled, and what is done with it
+ *              ({@code stuck-after}, {@code on-stuck}).
  */
 public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long memoryBytes, long spillQuotaBytes,
-    DropPolicySpec onFull)
+    DropPolicySpec onFull, StuckPolicy stuck)
 {
     /** Default memory tier: 8 MiB. */
     public static final long DEFAULT_MEMORY_BYTES = 8L * 1024 * 1024;
@@ -36,6 +38,13 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
         final long spillQuotaBytes)
     {
         this(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, DropPolicySpec.THROTTLE);
+    }
+
+    /** A stream config with the default stuck policy. */
+    public StreamConfig(final Strategy strategy, final long laneBytes, final int laneRuns, final long memoryBytes,
+        final long spillQuotaBytes, final DropPolicySpec onFull)
+    {
+        this(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, StuckPolicy.DEFAULT);
     }
 
     /**
@@ -67,6 +76,10 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
         {
             throw new IllegalArgumentException("on-full is required");
         }
+        if (stuck == null)
+        {
+            throw new IllegalArgumentException("on-stuck is required");
+        }
         if (!onFull.isThrottle() && !strategy.hasMemoryTier())
         {
             throw new IllegalArgumentException("on-full " + onFull.name() + " needs a memory tier to drop from: use"
@@ -87,7 +100,7 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
         if (DropPolicySpec.DROP_POLICIES.contains(name))
         {
             return new StreamConfig(Strategy.BUFFER, laneBytes, laneRuns, memoryBytes, spillQuotaBytes,
-                onFull.named(name));
+                onFull.named(name), stuck);
         }
         final Strategy parsed;
         try
@@ -100,13 +113,13 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
                 + String.join(", ", DropPolicySpec.DROP_POLICIES) + ")");
         }
         return new StreamConfig(parsed, laneBytes, laneRuns, memoryBytes, spillQuotaBytes,
-            parsed == Strategy.THROTTLE ? DropPolicySpec.THROTTLE : onFull);
+            parsed == Strategy.THROTTLE ? DropPolicySpec.THROTTLE : onFull, stuck);
     }
 
     /** @return a copy with another on-full policy. */
     public StreamConfig withOnFull(final DropPolicySpec onFull)
     {
-        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull);
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck);
     }
 
     /**
@@ -126,24 +139,30 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
     public StreamConfig withStrategy(final Strategy strategy)
     {
         return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes,
-            strategy == Strategy.THROTTLE ? DropPolicySpec.THROTTLE : onFull);
+            strategy == Strategy.THROTTLE ? DropPolicySpec.THROTTLE : onFull, stuck);
     }
 
     /** @return a copy with another lane size. */
     public StreamConfig withLaneBytes(final long laneBytes)
     {
-        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull);
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck);
     }
 
     /** @return a copy with another memory tier size. */
     public StreamConfig withMemoryBytes(final long memoryBytes)
     {
-        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull);
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck);
     }
 
     /** @return a copy with another disk quota. */
     public StreamConfig withSpillQuotaBytes(final long spillQuotaBytes)
     {
-        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull);
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck);
+    }
+
+    /** @return a copy with another stuck policy. */
+    public StreamConfig withStuck(final StuckPolicy stuck)
+    {
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck);
     }
 }

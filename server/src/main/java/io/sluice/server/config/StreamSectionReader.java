@@ -1,6 +1,7 @@
 package io.sluice.server.config;
 
 import io.sluice.core.protocol.Hello;
+import io.sluice.server.config.text.Units;
 import io.sluice.server.drop.DropPolicySpec;
 
 import java.util.List;
@@ -14,7 +15,7 @@ final class StreamSectionReader
 {
     /** The keys of a stream's settings, in the order messages list them. */
     static final List<String> STREAM_KEYS = List.of("strategy", "on-full", "deadline", "sample-every",
-        "lane-bytes", "lane-runs", "memory", "spill-quota");
+        "lane-bytes", "lane-runs", "memory", "spill-quota", "on-stuck", "stuck-after");
 
     private final ConfigValues values;
 
@@ -98,9 +99,10 @@ final class StreamSectionReader
         {
             laneRuns = values.wholeNumber(fields.get("lane-runs"), path + ".lane-runs");
         }
+        final StuckPolicy stuck = stuck(fields, path, base.stuck());
         try
         {
-            return new StreamConfig(named.strategy(), laneBytes, laneRuns, memory, spillQuota, onFull);
+            return new StreamConfig(named.strategy(), laneBytes, laneRuns, memory, spillQuota, onFull, stuck);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -161,5 +163,36 @@ final class StreamSectionReader
             }
         }
         return spec;
+    }
+
+    // on-stuck and stuck-after; a bad stuck-after is named by StreamConfig's check with the full path.
+    private StuckPolicy stuck(final Map<?, ?> fields, final String path, final StuckPolicy base)
+    {
+        OnStuck action = base.onStuck();
+        long after = base.stuckAfterMs();
+        if (fields.containsKey("on-stuck"))
+        {
+            final String key = path + ".on-stuck";
+            try
+            {
+                action = OnStuck.parse(values.text(fields.get("on-stuck"), key));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw values.badValue(key, ex.getMessage(), ex);
+            }
+        }
+        if (fields.containsKey("stuck-after"))
+        {
+            after = values.millis(fields.get("stuck-after"), path + ".stuck-after");
+        }
+        try
+        {
+            return new StuckPolicy(action, after);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw values.badValue(path + ".stuck-after", ex.getMessage(), ex);
+        }
     }
 }

@@ -16,9 +16,12 @@ import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.protocol.Role;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.counters.RelayCounters;
+import io.sluice.server.counters.Roster;
+import io.sluice.server.peer.ConnectionLog;
+import io.sluice.server.producer.ProducerBlame;
 import io.sluice.server.producer.ProducerHandler;
 import io.sluice.server.lifecycle.RelayLifecycle;
-import io.sluice.server.RelayMetrics;
 import io.sluice.server.subscriber.SubscriberHandler;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
@@ -42,7 +45,9 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
 {
     private final RelayConfig config;
     private final StreamRegistry streams;
-    private final RelayMetrics metrics;
+    private final RelayCounters counters;
+    private final Roster<Lane> lanes;
+    private final Roster<ProducerBlame> producers;
     private final RelayLifecycle lifecycle;
     private final DiskTiers diskTiers;
     private final ConnectionLog connectionLog;
@@ -53,9 +58,14 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
     // An identified publisher waits for its producer id (a fenced connection of it to close): reading goes on.
     private boolean claiming;
 
-    public HelloHandler(final RelayConfig config, final StreamRegistry streams, final RelayMetrics metrics,
-        final RelayLifecycle lifecycle, final DiskTiers diskTiers, final ConnectionLog connectionLog,
-        final Gatekeeper gatekeeper)
+    /**
+     * @param counters what the role's handler counts into.
+     * @param lanes where a subscriber's handler registers its lane.
+     * @param producers where a publisher's handler registers its blame.
+     */
+    public HelloHandler(final RelayConfig config, final StreamRegistry streams, final RelayCounters counters,
+        final Roster<Lane> lanes, final Roster<ProducerBlame> producers, final RelayLifecycle lifecycle,
+        final DiskTiers diskTiers, final ConnectionLog connectionLog, final Gatekeeper gatekeeper)
     {
         this.lifecycle = lifecycle;
         this.gatekeeper = gatekeeper;
@@ -63,7 +73,9 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
         this.connectionLog = connectionLog;
         this.diskTiers = diskTiers;
         this.streams = streams;
-        this.metrics = metrics;
+        this.counters = counters;
+        this.lanes = lanes;
+        this.producers = producers;
     }
 
     @Override
@@ -237,7 +249,7 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
                 stream.releaseSubscription(hello.subscription());
                 throw ex;
             }
-            ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, metrics));
+            ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, counters, lanes));
             // The largest frame it may receive: the relay's, whoever published it.
             ctx.channel().writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
                 config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.channel().voidPromise());
@@ -271,8 +283,8 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
         // The largest frame it may send: its principal's limit, or the relay's.
         ctx.writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), sourceId, nextSequence, config.heartbeatIntervalMs(),
             config.heartbeatTimeoutMs(), admission.maxFrameLength(), EpochClock.nanos()), ctx.voidPromise());
-        final ProducerHandler producer = new ProducerHandler(stream, sourceId, metrics, admission.publishRate(),
-            SystemNanoClock.INSTANCE, claim);
+        final ProducerHandler producer = new ProducerHandler(stream, sourceId, counters, producers,
+            admission.publishRate(), SystemNanoClock.INSTANCE, claim);
         welcomed(ctx, admission);
         ctx.pipeline().replace(this, "publisher", producer);
         connectionLog.opened("publisher", stream.name(), "as source " + sourceId +

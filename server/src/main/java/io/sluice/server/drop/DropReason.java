@@ -20,7 +20,10 @@ public final class DropReason
     public static final int CUSTOM = 6;
     /** Highest code a drop policy reports; counters are indexed by code. */
     public static final int MAX = CUSTOM;
-    /** Not a policy's: lost to damaged spill files, which the relay's disk tier could not read back. */
+    /**
+     * Not a policy's: lost to damaged spill files, which the relay's disk tier could not read back. The tier writes
+     * these GAP frames with its own copy of the code ({@code DiskTier.DAMAGE_GAP_REASON}).
+     */
     public static final int SPILL_DAMAGE = 7;
 
     private static final String[] NAMES = {"unknown", "drop-newest", "drop-oldest", "latest-by-key", "sample",

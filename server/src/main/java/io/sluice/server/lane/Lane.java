@@ -9,7 +9,7 @@ import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.drop.DropReason;
-import io.sluice.server.drop.DropStage;
+import io.sluice.server.drop.stage.DropStage;
 import io.sluice.server.tier.disk.DiskTier;
 import io.sluice.server.tier.memory.MemoryTier;
 import io.sluice.spill.deadletter.DeadLetterStore;
@@ -54,6 +54,8 @@ public final class Lane
     private volatile boolean closed;
     // Set by handOverForShutdown: output has stopped and new runs go to disk.
     private volatile boolean handedOver;
+    // Set by the lane's StuckGuard: frames waited and the subscriber took none of them for stuck-after.
+    private volatile boolean stuck;
 
     // Tiers: only the lane's event loop touches them. Null when the strategy has none.
     private final MemoryTier memory;
@@ -348,6 +350,50 @@ public final class Lane
         handOff.wakeWaitersBelowResumeMark();
     }
 
+    /** Lane's event loop: bytes the socket took of what the lane wrote, given {@link UnsentBytes#of} the channel. */
+    long takenBytes(final long unsent)
+    {
+        return written.bytes() - unsent;
+    }
+
+    /** @return messages accepted and neither written nor dropped; any thread. */
+    long waitingMessages()
+    {
+        final long dropped = drops == null ? 0 : drops.dropped();
+        return Math.max(0, handOff.messagesAccepted() - written.messages() - dropped);
+    }
+
+    /** Lane's event loop, from its {@link StuckGuard}. */
+    void markStuck(final boolean stuck)
+    {
+        this.stuck = stuck;
+    }
+
+    /**
+     * Lane's event loop: an evicted lane closes. One that is not durable first takes back what its outbound buffer
+     * holds (but the rest of a partly taken frame, so an ERROR can follow), and releases all it holds; a durable one
+     * keeps its tiers on disk, as when its subscriber disconnects.
+     *
+     * @return messages released: none of them reaches the subscriber.
+     */
+    long evict()
+    {
+        if (closed || handedOver || disk != null && disk.isDurable())
+        {
+            close();
+            return 0;
+        }
+        final UnsentFrames unsent = UnsentFrames.collect(channel);
+        for (final ByteBuf frames : unsent.frames())
+        {
+            frames.release();
+        }
+        written.takeBack(unsent.messages());
+        unsent.clearAndFinish(channel);
+        close();
+        return waitingMessages();
+    }
+
     /** Lane's event loop: let the lane know restored frames or an opened disk tier are ready. */
     void wake()
     {
@@ -396,8 +442,7 @@ public final class Lane
      */
     public void measureDepths()
     {
-        final long dropped = drops == null ? 0 : drops.dropped();
-        final long waiting = Math.max(0, handOff.messagesAccepted() - written.messages() - dropped);
+        final long waiting = waitingMessages();
         final long inMemory = memory == null ? 0 : memory.frames();
         final long onDisk = disk == null ? 0 : Math.max(0, disk.spilled() - disk.restored());
         long oldest = 0;
@@ -437,7 +482,7 @@ public final class Lane
             d == null ? 0 : d.diskBytes(), d == null ? 0 : d.spilled(), d == null ? 0 : d.restored(),
             dropped == 0 ? java.util.Map.of() : java.util.Map.of(DropReason.name(drops.reason()), dropped),
             handOff.peakBytes(), handOff.bytesAccepted(), holds.holding(), holds.heldNanos(System.nanoTime()), closed,
-            depths);
+            depths, stuck);
     }
 
     public boolean isClosed()

@@ -26,7 +26,9 @@ import java.util.Map;
  * @param heldNanos time the lane has held publishers paused, summed over publishers, holds in progress included.
  * @param closed whether the subscriber's connection has closed and the lane is going.
  * @param depths what waits in each tier and how old the oldest message is, as the lane's event loop last measured it
- *               ({@link io.sluice.server.RelayMetrics#measure}); null until first measured.
+ *               ({@code RelayMetrics.measure}); null until first measured.
+ * @param stuck whether frames have waited and the subscriber took none of them for the stream's {@code stuck-after}
+ *              ({@link StuckGuard}).
  */
 public record LaneSnapshot(
     String stream,
@@ -49,6 +51,19 @@ public record LaneSnapshot(
     int holdingProducers,
     long heldNanos,
     boolean closed,
-    LaneDepths depths)
+    LaneDepths depths,
+    boolean stuck)
 {
+    /** A snapshot of a lane that is not stuck. */
+    public LaneSnapshot(final String stream, final String subscriber, final String subscription, final String strategy,
+        final LaneTier tier, final long messagesIn, final long messagesOut, final long bytesOut,
+        final long waitingMessages, final long queuedBytes, final long memoryBytes, final long diskBytes,
+        final long spilled, final long restored, final Map<String, Long> droppedByReason, final long peakBytes,
+        final long bytesIn, final int holdingProducers, final long heldNanos, final boolean closed,
+        final LaneDepths depths)
+    {
+        this(stream, subscriber, subscription, strategy, tier, messagesIn, messagesOut, bytesOut, waitingMessages,
+            queuedBytes, memoryBytes, diskBytes, spilled, restored, droppedByReason, peakBytes, bytesIn,
+            holdingProducers, heldNanos, closed, depths, false);
+    }
 }

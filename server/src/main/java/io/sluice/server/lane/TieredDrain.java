@@ -6,7 +6,7 @@ import io.sluice.core.netty.OutboundBytes;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
-import io.sluice.server.drop.DropStage;
+import io.sluice.server.drop.stage.DropStage;
 import io.sluice.server.tier.disk.DiskTier;
 import io.sluice.server.tier.memory.MemoryTier;
 

@@ -1,12 +1,11 @@
 package io.sluice.server.lifecycle;
 
-import io.sluice.server.RelayMetrics;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Where a relay is in its life: running, stopping (refusing new clients while its connections drain) or stopped.
  * One object read by the HELLO handler, the health endpoint and the relay's close, so that every part sees the same
- * moment; the counters in {@link RelayMetrics} stay read-only figures.
+ * moment; the counters in {@code RelayMetrics} stay read-only figures.
  */
 public final class RelayLifecycle
 {

@@ -129,6 +129,7 @@ final class LanesJson
             .field("strategy", lane.strategy())
             .field("tier", lane.tier())
             .field("state", lane.state().label())
+            .field("stuck", lane.stuck())
             .field("waitingMessages", lane.waitingMessages())
             .field("lagSeconds", lane.lagSeconds())
             .field("lagExact", lane.lagExact())

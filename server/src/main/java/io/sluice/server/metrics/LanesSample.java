@@ -77,6 +77,7 @@ public record LanesSample(String address, String version, long sampledAtMillis, 
      * @param holdingProducers publishers the lane holds paused now.
      * @param heldSeconds time the lane has held publishers paused, summed over publishers.
      * @param heldShare share of its stream's publishers' time the lane held them during the interval (0 to 1).
+     * @param stuck whether frames waited and the subscriber took no byte of them for the stream's stuck-after.
      */
     public record LaneView(String subscriber, String subscription, String strategy, String tier, LaneState state,
                            long waitingMessages, Tier handoff, Tier memory, Tier disk, long outboundBytes,
@@ -84,7 +85,7 @@ public record LanesSample(String address, String version, long sampledAtMillis, 
                            long messagesOut, double inPerSecond, double outPerSecond, double outBytesPerSecond,
                            double drainSeconds, double catchUpSeconds, long spilled, double spilledPerSecond,
                            long restored, long dropped, double droppedPerSecond, Map<String, Long> droppedByReason,
-                           int holdingProducers, double heldSeconds, double heldShare)
+                           int holdingProducers, double heldSeconds, double heldShare, boolean stuck)
     {
     }
 
@@ -284,7 +285,7 @@ public record LanesSample(String address, String version, long sampledAtMillis, 
             lane.spilled(), rate(lane.spilled(), before == null ? null : before.spilled(), interval), lane.restored(),
             dropped, rate(dropped, droppedBefore, interval), lane.droppedByReason(), lane.holdingProducers(),
             lane.heldNanos() / NANOS_PER_SECOND, before == null ? Double.NaN
-                : share(lane.heldNanos() - before.heldNanos(), interval * Math.max(1, publishers)));
+                : share(lane.heldNanos() - before.heldNanos(), interval * Math.max(1, publishers)), lane.stuck());
     }
 
     private static ProducerView producer(final ProducerSnapshot producer, final ProducerSnapshot before,

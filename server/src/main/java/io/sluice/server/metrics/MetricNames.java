@@ -98,6 +98,15 @@ public final class MetricNames
      */
     public static final String SUBSCRIBER_STATE = "sluice_subscriber_state";
     /**
+     * Gauge: 1 while the lane is stuck (frames waited and its subscriber took no byte of them for the stream's
+     * {@code stuck-after}), 0 otherwise.
+     */
+    public static final String SUBSCRIBER_STUCK = "sluice_subscriber_stuck";
+    /** Counter with the extra label {@code action} ({@code evict}, {@code detach}): subscriptions on-stuck closed. */
+    public static final String STREAM_STUCK_CLOSED = "sluice_stream_stuck_subscribers_closed_total";
+    /** Counter: messages the lanes of evicted subscribers held and released, never delivered. */
+    public static final String STREAM_EVICTED_MESSAGES = "sluice_stream_evicted_messages_total";
+    /**
      * Counter: seconds the lane held the stream's publishers paused, summed over publishers (the blame for
      * {@link #STREAM_THROTTLED_SECONDS}).
      */
@@ -154,6 +163,8 @@ public final class MetricNames
     public static final String SUBSCRIPTION = "subscription";
     /** Label: the lane's strategy. */
     public static final String STRATEGY = "strategy";
+    /** Label: what on-stuck did with a stuck subscription, {@code evict} or {@code detach}. */
+    public static final String ACTION = "action";
     /** Label: why messages were dropped. */
     public static final String REASON = "reason";
     /** Label: a lane tier, one of {@link #TIERS}. */

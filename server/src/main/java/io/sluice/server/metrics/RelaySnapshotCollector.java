@@ -97,6 +97,7 @@ public final class RelaySnapshotCollector implements MultiCollector
             streams, streamLabels, StreamSnapshot::publishers));
         out.add(gauge(MetricNames.STREAM_SUBSCRIBERS, null, "Subscribers of the stream connected now",
             streams, streamLabels, StreamSnapshot::subscribers));
+        StuckMetrics.addStreams(streams, streamLabels, out);
 
         out.add(counter(MetricNames.SUBSCRIBER_ACCEPTED_MESSAGES, null,
             "Messages the subscriber's lane accepted from publishers",
@@ -155,6 +156,9 @@ public final class RelaySnapshotCollector implements MultiCollector
             "Time the lane held the stream's publishers paused (it refused their runs), summed over publishers",
             keptLanes, laneLabels, lane -> lane.heldNanos() / NANOS_PER_SECOND));
         lagAndState(keptLanes, laneLabels, out);
+        out.add(gauge(MetricNames.SUBSCRIBER_STUCK, null,
+            "1 while the subscriber has taken no byte of the frames waiting for it for the stream's stuck-after",
+            keptLanes, laneLabels, lane -> lane.stuck() ? 1 : 0));
 
         final CounterSnapshot.Builder dropped = CounterSnapshot.builder()
             .name(MetricNames.base(MetricNames.SUBSCRIBER_DROPPED_MESSAGES))

@@ -42,6 +42,7 @@ final class TopLanes
         final Map<String, Double> held = byLane(now, MetricNames.PRODUCER_THROTTLED_SECONDS);
         final Map<String, Double> heldBefore = byLane(before, MetricNames.PRODUCER_THROTTLED_SECONDS);
         final Map<String, String> states = labelOfSet(now, MetricNames.SUBSCRIBER_STATE, MetricNames.STATE);
+        final Map<String, Double> stuck = byLane(now, MetricNames.SUBSCRIBER_STUCK);
         final Map<String, String> tiers = labelOfSet(now, MetricNames.SUBSCRIBER_TIER, MetricNames.TIER);
         final Map<String, List<TopLane>> byStream = new TreeMap<>();
         final TreeMap<String, PrometheusText.Sample> sorted = new TreeMap<>();
@@ -71,7 +72,8 @@ final class TopLanes
             lane.lag = lag.getOrDefault(key, Double.NaN);
             lane.held = held.getOrDefault(key, 0.0);
             lane.heldBefore = heldBefore.get(key);
-            lane.state = states.getOrDefault(key, TopScreen.NONE);
+            // Stuck for stuck-after says more than the last interval's state (stalled): on-stuck is about to act.
+            lane.state = stuck.getOrDefault(key, 0.0) > 0 ? "stuck" : states.getOrDefault(key, TopScreen.NONE);
             byStream.computeIfAbsent(s.label(MetricNames.STREAM), k -> new ArrayList<>()).add(lane);
         }
         for (final List<TopLane> lanes : byStream.values())

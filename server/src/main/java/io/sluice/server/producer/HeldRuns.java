@@ -3,7 +3,7 @@ package io.sluice.server.producer;
 import io.netty.buffer.ByteBuf;
 import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.protocol.Header;
-import io.sluice.server.RelayMetrics;
+import io.sluice.server.counters.RelayCounters;
 import org.agrona.DirectBuffer;
 
 import java.util.ArrayDeque;
@@ -19,22 +19,22 @@ import java.util.ArrayDeque;
 final class HeldRuns
 {
     private final ArrayDeque<ByteBuf> runs = new ArrayDeque<>();
-    private final RelayMetrics metrics;
+    private final RelayCounters counters;
     private final ByteBufView view = new ByteBufView();
     private final Header header = new Header();
     private int polledMessages;
     private long polledLastSequence;
 
-    HeldRuns(final RelayMetrics metrics)
+    HeldRuns(final RelayCounters counters)
     {
-        this.metrics = metrics;
+        this.counters = counters;
     }
 
     /** Keeps a run, which this now owns. */
     void add(final ByteBuf run)
     {
         runs.add(run);
-        metrics.onHeldBytes(run.readableBytes());
+        counters.onHeldBytes(run.readableBytes());
     }
 
     boolean isEmpty()
@@ -53,7 +53,7 @@ final class HeldRuns
         {
             return null;
         }
-        metrics.onHeldBytes(-run.readableBytes());
+        counters.onHeldBytes(-run.readableBytes());
         final DirectBuffer frames = view.wrap(run);
         final int end = run.writerIndex();
         int messages = 0;
@@ -86,7 +86,7 @@ final class HeldRuns
         ByteBuf run;
         while ((run = runs.poll()) != null)
         {
-            metrics.onHeldBytes(-run.readableBytes());
+            counters.onHeldBytes(-run.readableBytes());
             run.release();
         }
     }

@@ -1,7 +1,7 @@
 package io.sluice.server.producer;
 
 import io.netty.buffer.ByteBuf;
-import io.sluice.server.RelayMetrics;
+import io.sluice.server.counters.RelayCounters;
 import io.sluice.server.lane.Lane;
 import io.sluice.server.stream.Stream;
 import org.agrona.concurrent.NanoClock;
@@ -18,7 +18,7 @@ import org.agrona.concurrent.NanoClock;
 final class LaneFanOut
 {
     private final Stream stream;
-    private final RelayMetrics metrics;
+    private final RelayCounters counters;
     private final ProducerBlame blame;
     private final NanoClock clock;
 
@@ -30,10 +30,10 @@ final class LaneFanOut
     // Whether a lane has accepted the blocked run: if none does (its subscribers left), it counts as unrouted.
     private boolean blockedRouted;
 
-    LaneFanOut(final Stream stream, final RelayMetrics metrics, final ProducerBlame blame, final NanoClock clock)
+    LaneFanOut(final Stream stream, final RelayCounters counters, final ProducerBlame blame, final NanoClock clock)
     {
         this.stream = stream;
-        this.metrics = metrics;
+        this.counters = counters;
         this.blame = blame;
         this.clock = clock;
     }
@@ -81,7 +81,7 @@ final class LaneFanOut
         blockedLastSequence = lastSequence;
         blockedLanes = lanes;
         blockedRefused = refused;
-        metrics.onHeldBytes(run.readableBytes());
+        counters.onHeldBytes(run.readableBytes());
         return false;
     }
 
@@ -167,7 +167,7 @@ final class LaneFanOut
     {
         if (blockedRun != null)
         {
-            metrics.onHeldBytes(-blockedRun.readableBytes());
+            counters.onHeldBytes(-blockedRun.readableBytes());
             blockedRun.release();
             blockedRun = null;
             blockedLanes = null;

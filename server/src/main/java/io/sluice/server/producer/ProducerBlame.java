@@ -2,7 +2,6 @@ package io.sluice.server.producer;
 
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.EventExecutor;
-import io.sluice.server.RelayMetrics;
 import io.sluice.server.lane.Lane;
 import org.agrona.concurrent.NanoClock;
 
@@ -17,7 +16,7 @@ import java.util.List;
  * reverse view: how long a lane held producers.
  * <p>
  * The publisher's event loop records holds; nothing else touches the fields. {@link #measure()} runs on that loop
- * (see {@link RelayMetrics#measure}) and publishes a {@link ProducerSnapshot} that any thread reads. Recording
+ * (see {@code RelayMetrics.measure}) and publishes a {@link ProducerSnapshot} that any thread reads. Recording
  * allocates nothing, except to grow the table when a lane holds this publisher for the first time.
  */
 public final class ProducerBlame

@@ -9,8 +9,9 @@ import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.core.util.EpochClock;
-import io.sluice.server.connection.ReceivedError;
-import io.sluice.server.RelayMetrics;
+import io.sluice.server.counters.RelayCounters;
+import io.sluice.server.counters.Roster;
+import io.sluice.server.peer.ReceivedError;
 import io.sluice.server.security.PublishRate;
 import io.sluice.server.stream.ProducerClaim;
 import io.sluice.server.stream.Stream;
@@ -37,7 +38,8 @@ import java.util.concurrent.TimeUnit;
 public final class ProducerHandler extends ChannelInboundHandlerAdapter
 {
     private final Stream stream;
-    private final RelayMetrics metrics;
+    private final RelayCounters counters;
+    private final Roster<ProducerBlame> producers;
     private final int streamId;
     private final int sourceId;
     private final Runnable retryTask = this::retry;
@@ -65,36 +67,42 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         return stream;
     }
 
-    public ProducerHandler(final Stream stream, final int sourceId, final RelayMetrics metrics)
+    /**
+     * @param counters where the connection counts what it receives and holds.
+     * @param producers where the connection registers its blame while it lasts.
+     */
+    public ProducerHandler(
+        final Stream stream, final int sourceId, final RelayCounters counters, final Roster<ProducerBlame> producers)
     {
-        this(stream, sourceId, metrics, null);
+        this(stream, sourceId, counters, producers, null);
     }
 
     /**
      * @param publishRate the rate the publisher's principal shares among its connections, or null for none.
      */
     public ProducerHandler(
-        final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate)
+        final Stream stream, final int sourceId, final RelayCounters counters, final Roster<ProducerBlame> producers,
+        final PublishRate publishRate)
     {
-        this(stream, sourceId, metrics, publishRate, SystemNanoClock.INSTANCE);
+        this(stream, sourceId, counters, producers, publishRate, SystemNanoClock.INSTANCE);
     }
 
     /**
      * @param clock what times the holds counted as blame; tests advance one by hand.
      */
     public ProducerHandler(
-        final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate,
-        final NanoClock clock)
+        final Stream stream, final int sourceId, final RelayCounters counters, final Roster<ProducerBlame> producers,
+        final PublishRate publishRate, final NanoClock clock)
     {
-        this(stream, sourceId, metrics, publishRate, clock, null);
+        this(stream, sourceId, counters, producers, publishRate, clock, null);
     }
 
     /**
      * @param claim an identified publisher's claim on its producer id (its source id is {@code sourceId}), or null.
      */
     public ProducerHandler(
-        final Stream stream, final int sourceId, final RelayMetrics metrics, final PublishRate publishRate,
-        final NanoClock clock, final ProducerClaim claim)
+        final Stream stream, final int sourceId, final RelayCounters counters, final Roster<ProducerBlame> producers,
+        final PublishRate publishRate, final NanoClock clock, final ProducerClaim claim)
     {
         this.claim = claim;
         this.firstSequence = claim == null ? 0 : claim.nextSequence();
@@ -106,10 +114,11 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         this.blame = new ProducerBlame(stream.name(), sourceId, clock);
         this.streamId = stream.id();
         this.sourceId = sourceId;
-        this.metrics = metrics;
+        this.counters = counters;
+        this.producers = producers;
         this.check = new RunCheck(streamId, sourceId, firstSequence);
-        this.fanOut = new LaneFanOut(stream, metrics, blame, clock);
-        this.held = new HeldRuns(metrics);
+        this.fanOut = new LaneFanOut(stream, counters, blame, clock);
+        this.held = new HeldRuns(counters);
         this.pauses = new PauseReasons(stream);
     }
 
@@ -123,9 +132,9 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
             claim.attach();
         }
         stream.publisherJoined();
-        metrics.publisherJoined();
+        counters.publisherJoined();
         blame.attach(ctx.channel(), ctx.executor());
-        metrics.producerJoined(blame);
+        producers.join(blame);
     }
 
     @Override
@@ -140,7 +149,7 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         }
         if (type == FrameType.ERROR)
         {
-            ReceivedError.record(ctx.channel(), frames, metrics);
+            ReceivedError.record(ctx.channel(), frames, counters);
         }
         frames.release();
         switch (type)
@@ -175,7 +184,7 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         {
             final int end = check.checkedEnd();
             stream.onMessagesIn(messages, end - start);
-            metrics.onMessagesIn(messages, end - start);
+            counters.onMessagesIn(messages, end - start);
             run.writerIndex(end);
             enqueue(run, messages, check.expectedSequence() - 1);
             if (publishRate != null)
@@ -201,7 +210,7 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         {
             return false;
         }
-        metrics.onDuplicatesDropped(skipped);
+        counters.onDuplicatesDropped(skipped);
         if (run.isReadable())
         {
             return false;
@@ -370,8 +379,8 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
                 claim.release(acceptedSequence);
             }
             stream.publisherLeft();
-            metrics.publisherLeft();
-            metrics.producerLeft(blame);
+            counters.publisherLeft();
+            producers.leave(blame);
         }
     }
 }

@@ -2,8 +2,8 @@ package io.sluice.server.security;
 
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Hello;
-import io.sluice.server.config.PlainYaml;
-import io.sluice.server.config.Units;
+import io.sluice.server.config.text.PlainYaml;
+import io.sluice.server.config.text.Units;
 
 import javax.security.auth.x500.X500Principal;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.sluice.server.security;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.sluice.server.config.PlainYaml;
+import io.sluice.server.config.text.PlainYaml;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

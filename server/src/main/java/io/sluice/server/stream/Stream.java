@@ -3,6 +3,7 @@ package io.sluice.server.stream;
 import io.netty.channel.EventLoop;
 
 import io.sluice.server.lane.Lane;
+import io.sluice.server.lane.StuckCounters;
 import io.sluice.server.config.StreamConfig;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,6 +31,7 @@ public final class Stream
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder messagesUnrouted = new LongAdder();
     private final AtomicInteger publishers = new AtomicInteger();
+    private final StuckCounters stuckCounters = new StuckCounters();
     private volatile Lane[] lanes = NO_LANES;
     private final java.util.Set<String> activeSubscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicReference<EventLoop> homeLoop = new AtomicReference<>();
@@ -76,6 +78,12 @@ public final class Stream
     public Lane[] lanes()
     {
         return lanes;
+    }
+
+    /** @return subscriptions the stream's on-stuck closed, and what their lanes released. */
+    public StuckCounters stuckCounters()
+    {
+        return stuckCounters;
     }
 
     /**
@@ -228,7 +236,8 @@ public final class Stream
     public StreamSnapshot snapshot()
     {
         return new StreamSnapshot(name, publishers.get(), lanes.length, messagesIn.sum(), bytesIn.sum(),
-            messagesUnrouted.sum(), throttledNanos());
+            messagesUnrouted.sum(), throttledNanos(), stuckCounters.evicted(), stuckCounters.detached(),
+            stuckCounters.releasedMessages());
     }
 
     public long messagesIn()

@@ -10,8 +10,17 @@ package io.sluice.server.stream;
  * @param bytesIn bytes received from publishers.
  * @param unrouted messages received while the stream had no subscriber (not kept).
  * @param throttledNanos total time publishers of this stream spent with reads paused, all publishers summed.
+ * @param evicted subscriptions its on-stuck evicted.
+ * @param detached durable subscriptions its on-stuck detached to their disk tier.
+ * @param evictedMessages messages the evicted subscriptions' lanes held and released.
  */
-public record StreamSnapshot(
-    String name, int publishers, int subscribers, long messagesIn, long bytesIn, long unrouted, long throttledNanos)
+public record StreamSnapshot(String name, int publishers, int subscribers, long messagesIn, long bytesIn,
+    long unrouted, long throttledNanos, long evicted, long detached, long evictedMessages)
 {
+    /** A snapshot of a stream whose on-stuck has closed nothing. */
+    public StreamSnapshot(final String name, final int publishers, final int subscribers, final long messagesIn,
+        final long bytesIn, final long unrouted, final long throttledNanos)
+    {
+        this(name, publishers, subscribers, messagesIn, bytesIn, unrouted, throttledNanos, 0, 0, 0);
+    }
 }

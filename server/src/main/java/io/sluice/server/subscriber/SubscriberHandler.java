@@ -8,9 +8,11 @@ import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.ProtocolException;
-import io.sluice.server.connection.ReceivedError;
-import io.sluice.server.RelayMetrics;
+import io.sluice.server.counters.RelayCounters;
+import io.sluice.server.counters.Roster;
+import io.sluice.server.peer.ReceivedError;
 import io.sluice.server.lane.Lane;
+import io.sluice.server.lane.StuckGuard;
 import io.sluice.server.stream.Stream;
 
 /**
@@ -21,14 +23,22 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
 {
     private final Stream stream;
     private final Lane lane;
-    private final RelayMetrics metrics;
+    private final RelayCounters counters;
+    private final Roster<Lane> lanes;
+    private StuckGuard stuckGuard;
     private boolean removed;
 
-    public SubscriberHandler(final Stream stream, final Lane lane, final RelayMetrics metrics)
+    /**
+     * @param counters where the connection counts itself and a client's ERROR.
+     * @param lanes where the connection registers its lane while it lasts.
+     */
+    public SubscriberHandler(
+        final Stream stream, final Lane lane, final RelayCounters counters, final Roster<Lane> lanes)
     {
         this.stream = stream;
         this.lane = lane;
-        this.metrics = metrics;
+        this.counters = counters;
+        this.lanes = lanes;
     }
 
     /** @return the subscriber's lane. */
@@ -45,8 +55,17 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
     @Override
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
-        metrics.subscriberJoined(lane);
+        counters.subscriberJoined();
+        lanes.join(lane);
         stream.addLane(lane);
+        final long stuckAfterMs = stream.config().stuck().stuckAfterMs();
+        // On eviction the lane leaves the stream at once (its producers resume); the connection closes after the ERROR.
+        stuckGuard = new StuckGuard(lane, stream.name(), stream.config().stuck(), stream.stuckCounters(), text ->
+        {
+            remove();
+            SlowConsumerClose.send(ctx.channel(), text, stuckAfterMs);
+        }, System::nanoTime);
+        stuckGuard.start();
     }
 
     @Override
@@ -56,7 +75,7 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
         final int type = Frames.type(frame, frame.readerIndex());
         if (type == FrameType.ERROR)
         {
-            ReceivedError.record(ctx.channel(), frame, metrics);
+            ReceivedError.record(ctx.channel(), frame, counters);
         }
         frame.release();
         switch (type)
@@ -102,10 +121,15 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
         if (!removed)
         {
             removed = true;
+            if (stuckGuard != null)
+            {
+                stuckGuard.stop();
+            }
             stream.removeLane(lane);
             lane.close();
             stream.releaseSubscription(lane.subscription());
-            metrics.subscriberLeft(lane);
+            counters.subscriberLeft(lane.peakBytes());
+            lanes.leave(lane);
         }
     }
 }

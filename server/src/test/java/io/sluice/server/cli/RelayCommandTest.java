@@ -130,7 +130,8 @@ class RelayCommandTest
         assertEquals(2, execute("--config", file.toString(), "--port", "0"));
 
         assertEquals("sluice relay: unknown key 'streams.prices.strategie' in " + file
-            + " (known: strategy, on-full, deadline, sample-every, lane-bytes, lane-runs, memory, spill-quota)",
+            + " (known: strategy, on-full, deadline, sample-every, lane-bytes, lane-runs, memory, spill-quota,"
+            + " on-stuck, stuck-after)",
             err.toString().strip());
         assertEquals("", out.toString());
     }

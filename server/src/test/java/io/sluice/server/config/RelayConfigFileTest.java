@@ -1,5 +1,6 @@
 package io.sluice.server.config;
 
+import io.sluice.server.config.text.Units;
 import io.sluice.server.drop.DropPolicySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -284,14 +285,14 @@ class RelayConfigFileTest
     void namesAnUnknownKeyUnderAStream()
     {
         assertEquals("unknown key 'streams.prices.strategie' in relay.yaml (known: strategy, on-full, deadline, "
-            + "sample-every, lane-bytes, lane-runs, memory, spill-quota)",
+            + "sample-every, lane-bytes, lane-runs, memory, spill-quota, on-stuck, stuck-after)",
             error("""
                 streams:
                   prices:
                     strategie: throttle
                 """));
         assertEquals("unknown key 'default-stream.lanes' in relay.yaml (known: strategy, on-full, deadline, "
-            + "sample-every, lane-bytes, lane-runs, memory, spill-quota)",
+            + "sample-every, lane-bytes, lane-runs, memory, spill-quota, on-stuck, stuck-after)",
             error("""
                 default-stream:
                   lanes: 4

@@ -1,6 +1,7 @@
 package io.sluice.server.config;
 
 import io.sluice.core.tls.TlsProvider;
+import io.sluice.server.config.text.PlainYaml;
 import io.sluice.server.security.SecurityConfig;
 import io.sluice.server.security.TlsSettings;
 import org.junit.jupiter.api.Test;

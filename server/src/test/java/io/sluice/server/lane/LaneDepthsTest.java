@@ -205,14 +205,16 @@ class LaneDepthsTest
         final Lane lane = new Lane(channel, stream.name(), "", stream.config(), null, null);
         lanes.add(lane);
         stream.addLane(lane);
-        metrics.subscriberJoined(lane);
+        metrics.counters().subscriberJoined();
+        metrics.laneRoster().join(lane);
         return lane;
     }
 
     private EmbeddedChannel publisher(final Stream stream)
     {
         final EmbeddedChannel channel =
-            new EmbeddedChannel(new ProducerHandler(stream, SOURCE_ID, metrics, null, clock));
+            new EmbeddedChannel(
+                new ProducerHandler(stream, SOURCE_ID, metrics.counters(), metrics.producerRoster(), null, clock));
         channels.add(channel);
         return channel;
     }

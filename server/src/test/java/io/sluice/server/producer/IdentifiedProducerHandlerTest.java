@@ -5,12 +5,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
-import io.sluice.server.RelayMetrics;
-import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
+import io.sluice.server.counters.RelayCounters;
+import io.sluice.server.counters.Roster;
 import io.sluice.server.stream.ProducerClaim;
 import io.sluice.server.stream.Stream;
-import io.sluice.server.stream.StreamRegistry;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +30,7 @@ class IdentifiedProducerHandlerTest
     private static final int STREAM_ID = 3;
 
     private final Stream stream = new Stream("ids", STREAM_ID, StreamConfig.DEFAULT);
-    private final RelayMetrics metrics = new RelayMetrics(new StreamRegistry(RelayConfig.builder().build()));
+    private final RelayCounters counters = new RelayCounters();
     private final List<EmbeddedChannel> channels = new ArrayList<>();
 
     @AfterEach
@@ -57,11 +56,11 @@ class IdentifiedProducerHandlerTest
         final EmbeddedChannel two = connect(second);
         two.writeInbound(Unpooled.wrappedBuffer(data(second.sourceId(), 3), data(second.sourceId(), 4)));
         assertEquals(4, lastAck(two), "resends are ACKed");
-        assertEquals(2, metrics.duplicatesDropped());
+        assertEquals(2, counters.duplicatesDropped());
         assertEquals(5, stream.messagesIn(), "and not taken in again");
         two.writeInbound(Unpooled.wrappedBuffer(data(second.sourceId(), 4), data(second.sourceId(), 5)));
         assertEquals(5, lastAck(two));
-        assertEquals(3, metrics.duplicatesDropped());
+        assertEquals(3, counters.duplicatesDropped());
         assertEquals(6, stream.messagesIn());
         two.close();
         assertEquals(6, claim().nextSequence());
@@ -80,8 +79,8 @@ class IdentifiedProducerHandlerTest
 
     private EmbeddedChannel connect(final ProducerClaim claim)
     {
-        final EmbeddedChannel channel = new EmbeddedChannel(new ProducerHandler(stream, claim.sourceId(), metrics, null,
-            SystemNanoClock.INSTANCE, claim));
+        final EmbeddedChannel channel = new EmbeddedChannel(new ProducerHandler(stream, claim.sourceId(), counters,
+            new Roster<>(), null, SystemNanoClock.INSTANCE, claim));
         channels.add(channel);
         return channel;
     }

@@ -151,7 +151,7 @@ class ProducerFanOutTest
         final EmbeddedChannel subscriber = subscriber();
         final Lane lane = lane(stream, subscriber);
         final EmbeddedChannel publisher = new EmbeddedChannel(
-            new ProducerHandler(stream, SOURCE_ID, metrics, null, clock));
+            new ProducerHandler(stream, SOURCE_ID, metrics.counters(), metrics.producerRoster(), null, clock));
         channels.add(publisher);
 
         for (int sequence = 0; sequence < 5; sequence++)
@@ -177,7 +177,7 @@ class ProducerFanOutTest
 
     private LaneFanOut fanOut(final Stream stream)
     {
-        return new LaneFanOut(stream, metrics, new ProducerBlame(stream.name(), SOURCE_ID, clock), clock);
+        return new LaneFanOut(stream, metrics.counters(), new ProducerBlame(stream.name(), SOURCE_ID, clock), clock);
     }
 
     private EmbeddedChannel subscriber()
@@ -193,7 +193,8 @@ class ProducerFanOutTest
         final Lane lane = new Lane(channel, stream.name(), "", stream.config(), null, null);
         lanes.add(lane);
         stream.addLane(lane);
-        metrics.subscriberJoined(lane);
+        metrics.counters().subscriberJoined();
+        metrics.laneRoster().join(lane);
         return lane;
     }
 

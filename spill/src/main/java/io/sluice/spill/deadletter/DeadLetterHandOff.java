@@ -1,10 +1,10 @@
 package io.sluice.spill.deadletter;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.protocol.FrameDescriptor;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
-import org.agrona.UnsafeApi;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
@@ -41,7 +41,6 @@ final class DeadLetterHandOff
 
     private final int maxFrameLength;
     private final UnsafeBuffer ringMemory;
-    private final long ringAddress;
     private final ManyToOneRingBuffer ring;
     private volatile boolean closed;
     @SuppressWarnings("unused")
@@ -64,7 +63,6 @@ final class DeadLetterHandOff
         this.maxFrameLength = maxFrameLength;
         this.ringMemory = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
             ringBytes + RingBufferDescriptor.TRAILER_LENGTH, BitUtil.CACHE_LINE_LENGTH));
-        this.ringAddress = ringMemory.addressOffset();
         this.ring = new ManyToOneRingBuffer(ringMemory);
     }
 
@@ -127,7 +125,7 @@ final class DeadLetterHandOff
             if (claim >= 0)
             {
                 putHeader(claim, dropTimeNanos, reason, stream, frameOffset);
-                copy(frames, i, claim + frameOffset, frameLength);
+                ByteBufView.copy(frames, i, ringMemory, claim + frameOffset, frameLength);
                 ring.commit(claim);
                 accepted++;
             }
@@ -204,31 +202,5 @@ final class DeadLetterHandOff
         // Exact signature (a long result taken), so the VarHandle call links without adaptation or boxing.
         final long previous = (long)REFUSED_FULL.getAndAdd(this, frames);
         assert previous >= 0;
-    }
-
-    private void copy(final ByteBuf from, final int index, final int to, final int length)
-    {
-        if (from.hasMemoryAddress())
-        {
-            UnsafeApi.copyMemory(from.memoryAddress() + index, ringAddress + to, length);
-        }
-        else if (from.hasArray())
-        {
-            ringMemory.putBytes(to, from.array(), from.arrayOffset() + index, length);
-        }
-        else
-        {
-            // A composite or otherwise indirect buffer: eight bytes at a time through its accessors (big-endian on
-            // both sides keeps the byte order), rather than a temporary array or a shared NIO view.
-            int i = 0;
-            for (; i + Long.BYTES <= length; i += Long.BYTES)
-            {
-                ringMemory.putLong(to + i, from.getLong(index + i), ByteOrder.BIG_ENDIAN);
-            }
-            for (; i < length; i++)
-            {
-                ringMemory.putByte(to + i, from.getByte(index + i));
-            }
-        }
     }
 }

@@ -10,6 +10,13 @@ import io.netty.buffer.ByteBuf;
 public interface DiskTier
 {
     /**
+     * The reason code of the GAP frames a tier writes for frames lost to damaged spill files. The code is
+     * {@code DropReason.SPILL_DAMAGE}'s, the table every GAP reason is named in; the tier keeps its own copy so that it
+     * writes its GAP frames without knowing the drop package above it.
+     */
+    int DAMAGE_GAP_REASON = 7;
+
+    /**
      * @return whether {@link #offer} can take frames now (quota, free space, and the hand-over to the spill thread).
      */
     boolean hasRoom();

@@ -2,11 +2,11 @@ package io.sluice.server.tier.disk;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
-import io.sluice.server.drop.DropReason;
 import io.sluice.spill.FrameHandler;
 import io.sluice.spill.SpillStore;
 import org.agrona.DirectBuffer;
@@ -25,9 +25,9 @@ import java.util.Queue;
  * queue's capacity plus one.
  * <p>
  * <b>Damage.</b> The chunks note the last sequence restored of each source; when the stores report bytes lost before
- * the record being read, a GAP frame (reason {@link DropReason#SPILL_DAMAGE}) goes before the next frame of each source
- * whose sequences jump, covering the lost range. A source whose last frame before the damage was not restored here
- * (damage in the first records after a restart) has no known range; the bytes still count.
+ * the record being read, a GAP frame (reason {@link DiskTier#DAMAGE_GAP_REASON}) goes before the next frame of each
+ * source whose sequences jump, covering the lost range. A source whose last frame before the damage was not restored
+ * here (damage in the first records after a restart) has no known range; the bytes still count.
  */
 final class RestoredChunks
 {
@@ -38,8 +38,9 @@ final class RestoredChunks
     private final SpillCounters counters;
     private final DiskTierExchange exchange;
     private final ArrayDeque<ByteBuf> ready = new ArrayDeque<>();
-    private final UnsafeBuffer restoreView = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer runView = new UnsafeBuffer(0, 0);
+    private final ByteBufView restoreView = new ByteBufView();
+    private final ByteBufView runView = new ByteBufView();
+    private final UnsafeBuffer scratchView = new UnsafeBuffer(0, 0);
     private byte[] runScratch;
     // Damage: the last sequence restored per source, and the first sequence lost per source after damage.
     private final Long2LongHashMap lastSequence = new Long2LongHashMap(-1);
@@ -122,9 +123,12 @@ final class RestoredChunks
     void passThrough(final ByteBuf run)
     {
         final int bytes = run.readableBytes();
-        if (run.hasMemoryAddress())
+        final DirectBuffer frames;
+        final int offset;
+        if (ByteBufView.wrapsInPlace(run))
         {
-            runView.wrap(run.memoryAddress() + run.readerIndex(), bytes);
+            frames = runView.wrap(run);
+            offset = run.readerIndex();
         }
         else
         {
@@ -133,10 +137,12 @@ final class RestoredChunks
                 runScratch = new byte[Math.max(bytes, CHUNK_BYTES)];
             }
             run.getBytes(run.readerIndex(), runScratch, 0, bytes);
-            runView.wrap(runScratch, 0, bytes);
+            scratchView.wrap(runScratch, 0, bytes);
+            frames = scratchView;
+            offset = 0;
         }
         restoring = alloc.directBuffer(bytes);
-        copyFrames(runView, 0, bytes);
+        copyFrames(frames, offset, bytes);
         ready.add(restoring);
         restoring = null;
     }
@@ -248,14 +254,13 @@ final class RestoredChunks
     private void copyBytes(final DirectBuffer buffer, final int offset, final int length)
     {
         final int at = restoring.writerIndex();
-        restoreView.wrap(restoring.memoryAddress() + at, length);
-        buffer.getBytes(offset, restoreView, 0, length);
+        buffer.getBytes(offset, restoreView.wrap(restoring), at, length);
         restoring.writerIndex(at + length);
     }
 
     private void announceLost(final int streamId, final int source, final long from, final long to)
     {
-        Frames.writeGap(restoring, streamId, source, from, to, to - from + 1, DropReason.SPILL_DAMAGE,
+        Frames.writeGap(restoring, streamId, source, from, to, to - from + 1, DiskTier.DAMAGE_GAP_REASON,
             EpochClock.nanos());
         exchange.adjustRestored(GAP_FRAME_LENGTH);
         counters.onDamagedMessagesAnnounced(to - from + 1);

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.core.util.EpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -65,7 +66,7 @@ public final class MemoryTier
         this.writer = new RingWriter(ring, memory, counts);
         this.copyOut = new RingCopyOut(ring, memory, counts);
         this.evictor = new RingEvictor(ring, counts);
-        this.compactor = new RingCompactor(ring, memory, counts);
+        this.compactor = new RingCompactor(ring, memory, counts, EpochClock::nanos);
     }
 
     /**

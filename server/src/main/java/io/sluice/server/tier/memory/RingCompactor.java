@@ -3,7 +3,7 @@ package io.sluice.server.tier.memory;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.sluice.core.protocol.Header;
-import io.sluice.core.util.EpochClock;
+import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -23,12 +23,16 @@ import static io.sluice.server.tier.memory.RingRecords.TOMBSTONE;
  * <p>
  * Works under the ring's reader and writer, which are the same event loop: records move towards the consumer
  * position, over bytes already read, and the tail is then set back, as Agrona would have left it.
+ * <p>
+ * The GAP records a run becomes are stamped from the clock it is given (the relay's {@code EpochClock} in production),
+ * so that a test can drive it by hand.
  */
 final class RingCompactor
 {
     private final RingBuffer ring;
     private final UnsafeBuffer memory;
     private final RingCounts counts;
+    private final EpochNanoClock clock;
     private final int mask;
     private final int tailPositionIndex;
     // The notices of one run of tombstones and GAP records.
@@ -41,12 +45,14 @@ final class RingCompactor
     /**
      * @param ring the ring, over {@code memory}.
      * @param counts given the bytes of tombstones and GAP records left after each compaction.
+     * @param clock  epoch nanoseconds, stamped into the GAP records written.
      */
-    RingCompactor(final RingBuffer ring, final UnsafeBuffer memory, final RingCounts counts)
+    RingCompactor(final RingBuffer ring, final UnsafeBuffer memory, final RingCounts counts, final EpochNanoClock clock)
     {
         this.ring = ring;
         this.memory = memory;
         this.counts = counts;
+        this.clock = clock;
         this.mask = ring.capacity() - 1;
         this.tailPositionIndex = ring.capacity() + RingBufferDescriptor.TAIL_POSITION_OFFSET;
     }
@@ -126,7 +132,7 @@ final class RingCompactor
         long position = write;
         if (end <= runEnd)
         {
-            final long now = EpochClock.nanos();
+            final long now = clock.nanoTime();
             while (!run.isEmpty())
             {
                 position = place(position, GAP_RECORD_BYTES, true);

@@ -1,7 +1,11 @@
 package io.sluice.server.tier.disk;
 
+import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledDirectByteBuf;
+import io.netty.buffer.UnpooledHeapByteBuf;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
@@ -45,6 +49,7 @@ class DiskTierAgentTest
     private final DiskTierClaims claims = new DiskTierClaims();
     private final List<Agent> left = new ArrayList<>();
     private final List<DiskTierAgent> agents = new ArrayList<>();
+    private ByteBufAllocator agentAlloc = alloc;
     private int wakes;
 
     @AfterEach
@@ -60,7 +65,7 @@ class DiskTierAgentTest
     {
         final DiskTierStores stores = new DiskTierStores(dir.resolve("tier"), 1L << 30, 64 * 1024,
             config -> withDisk(config.withTimeProvider(time), disk), 0);
-        final DiskTierAgent agent = new DiskTierAgent(exchange, stores, durable, 64 * 1024, alloc, () -> wakes++,
+        final DiskTierAgent agent = new DiskTierAgent(exchange, stores, durable, 64 * 1024, agentAlloc, () -> wakes++,
             counters, claims, left::add, time::currentTimeNanos);
         agent.onStart();
         agents.add(agent);
@@ -137,6 +142,57 @@ class DiskTierAgentTest
         assertEquals(0, exchange.toDiskBytes(), "both runs appended");
         assertEquals(range(0, 150), takeRestored(exchange));
         assertEquals(0, agent.doWork(), "nothing more to do");
+    }
+
+    @Test
+    void restoresAndPassesBackRunsInDirectBuffersWithoutAnAddress()
+    {
+        // Netty's direct buffers have no address where sun.misc.Unsafe is unavailable.
+        agentAlloc = new NoAddressAllocator();
+        final NearlyFullDisk disk = new NearlyFullDisk(dir);
+        final DiskTierExchange exchange = new DiskTierExchange();
+        final DiskTierAgent agent = agent(exchange, false, disk);
+        agent.doWork();
+
+        handOff(exchange, 0, 100);
+        agent.doWork();
+        assertEquals(range(0, 100), takeRestored(exchange), "restored through the store");
+
+        disk.usable = 0;
+        time.advanceMillis(100);
+        handOff(exchange, 100, 50);
+        agent.doWork();
+        assertEquals(DiskTierState.FULL, exchange.state());
+        assertEquals(range(100, 150), takeRestored(exchange), "a refused run comes straight back");
+    }
+
+    /** Direct buffers without a memory address, as Netty allocates them without sun.misc.Unsafe. */
+    private static final class NoAddressAllocator extends AbstractByteBufAllocator
+    {
+        NoAddressAllocator()
+        {
+            super(true);
+        }
+
+        @Override
+        protected ByteBuf newHeapBuffer(final int initialCapacity, final int maxCapacity)
+        {
+            return new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
+        }
+
+        @Override
+        protected ByteBuf newDirectBuffer(final int initialCapacity, final int maxCapacity)
+        {
+            final ByteBuf buf = new UnpooledDirectByteBuf(this, initialCapacity, maxCapacity);
+            assertFalse(buf.hasMemoryAddress());
+            return buf;
+        }
+
+        @Override
+        public boolean isDirectBufferPooled()
+        {
+            return false;
+        }
     }
 
     @Test

@@ -1,6 +1,9 @@
 package io.sluice.server.tier.memory;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -11,8 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link RingCompactor}: runs of tombstones become GAP records in their place, waiting frames move up in order and
- * the {@link TierGate} learns where they now start.
+ * {@link RingCompactor}: runs of tombstones become GAP records in their place, stamped from the compactor's clock,
+ * waiting frames move up in order and the {@link TierGate} learns where they now start.
  */
 class RingCompactorTest
 {
@@ -50,6 +53,38 @@ class RingCompactorTest
         assertArrayEquals(new long[] {FrameType.DATA, 4}, out.get(2));
         assertArrayEquals(new long[] {FrameType.DATA, 5}, out.get(3));
         assertEquals(0, small.counts.junkBytes());
+    }
+
+    @Test
+    void gapRecordsAreStampedFromTheClockItIsGiven()
+    {
+        final SmallRing small = new SmallRing();
+        final long[] positions = new long[4];
+        for (int sequence = 0; sequence < 4; sequence++)
+        {
+            positions[sequence] = small.store(sequence, 48);
+        }
+        final SmallRing.RecordingGate gate = new SmallRing.RecordingGate();
+        small.writer.replace(positions[1], gate);
+        small.writer.replace(positions[2], gate);
+        small.epochNanos = 1_234_567_890L;
+
+        assertTrue(small.compactor.compact(REASON, gate) > 0);
+        small.epochNanos = 2_000_000_000L;
+        final ByteBuf chunk = PooledByteBufAllocator.DEFAULT.directBuffer(2 * SmallRing.CAPACITY);
+        try
+        {
+            small.copyOut.copyTo(chunk, gate);
+            final int gap = chunk.readerIndex() + Frames.frameLength(chunk, chunk.readerIndex());
+            assertEquals(FrameType.GAP, Frames.type(chunk, gap));
+            assertEquals(1, Frames.gapFromSequence(chunk, gap));
+            assertEquals(1_234_567_890L, Frames.timestamp(chunk, gap), "the clock's time when compacted");
+            assertEquals(1_000, Frames.timestamp(chunk, chunk.readerIndex()), "a frame keeps its own");
+        }
+        finally
+        {
+            chunk.release();
+        }
     }
 
     @Test

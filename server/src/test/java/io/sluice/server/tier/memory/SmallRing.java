@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A 4 KiB memory-tier ring and the classes that work on it, built as {@link MemoryTier} builds them, for tests that
- * drive those classes directly; with frames whose bytes are known from their sequence, and a {@link TierGate} that
- * records what it is told.
+ * drive those classes directly; with frames whose bytes are known from their sequence, a {@link TierGate} that
+ * records what it is told, and a clock the test sets ({@link #epochNanos}).
  */
 final class SmallRing
 {
@@ -40,6 +40,8 @@ final class SmallRing
     final RingCopyOut copyOut;
     final RingEvictor evictor;
     final RingCompactor compactor;
+    /** What the compactor's clock reads. */
+    long epochNanos;
 
     SmallRing()
     {
@@ -53,7 +55,7 @@ final class SmallRing
         writer = new RingWriter(ring, memory, counts);
         copyOut = new RingCopyOut(ring, memory, counts);
         evictor = new RingEvictor(ring, counts);
-        compactor = new RingCompactor(ring, memory, counts);
+        compactor = new RingCompactor(ring, memory, counts, () -> epochNanos);
     }
 
     /** @return a DATA frame of {@code payload} bytes: the first 8 are its key ({@link #key}), the rest a pattern. */

@@ -1,4 +1,4 @@
-package io.sluice.server.drop;
+package io.sluice.server.drop.stage;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -1,10 +1,10 @@
-package io.sluice.server.connection;
+package io.sluice.server.peer;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.Frames;
-import io.sluice.server.RelayMetrics;
+import io.sluice.server.counters.RelayCounters;
 
 /**
  * An ERROR frame from a client (protocol.md §3: publishers and subscribers may send one, and close straight after
@@ -25,14 +25,14 @@ public final class ReceivedError
      *
      * @param channel the client's connection.
      * @param frame the whole ERROR frame (not released here).
-     * @param metrics where it is counted.
+     * @param counters where it is counted.
      */
-    public static void record(final Channel channel, final ByteBuf frame, final RelayMetrics metrics)
+    public static void record(final Channel channel, final ByteBuf frame, final RelayCounters counters)
     {
         final int index = frame.readerIndex();
         final int value = Frames.errorCodeValue(frame, index);
         final ErrorCode code = ErrorCode.fromCode(value);
-        metrics.onErrorReceived(code);
+        counters.onErrorReceived(code);
         final String name = value < 0 ? "without a code" : code.code() == value ? code.name() : "code " + value;
         ConnectionLog.closing(channel,
             "peer sent ERROR " + name + " (" + printable(Frames.errorText(frame, index)) + ")");

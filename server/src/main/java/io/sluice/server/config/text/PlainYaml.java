@@ -1,4 +1,4 @@
-package io.sluice.server.config;
+package io.sluice.server.config.text;
 
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;

@@ -1,4 +1,4 @@
-package io.sluice.server.connection;
+package io.sluice.server.peer;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -71,7 +71,7 @@ public final class ConnectionLog extends ChannelInboundHandlerAdapter
      * @param in messages received for this connection so far (from a publisher, or accepted by a subscriber's lane).
      * @param out messages written to it so far; null for a publisher.
      */
-    void opened(
+    public void opened(
         final String role, final String stream, final String detail, final LongSupplier in, final LongSupplier out)
     {
         this.role = role;

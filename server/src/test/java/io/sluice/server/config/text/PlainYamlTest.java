@@ -1,4 +1,4 @@
-package io.sluice.server.config;
+package io.sluice.server.config.text;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package io.sluice.server.drop;
+package io.sluice.server.drop.stage;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -7,6 +7,8 @@ import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Header;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.drop.DropPolicy;
+import io.sluice.server.drop.DropReason;
 import io.sluice.server.tier.disk.DiskTier;
 import io.sluice.server.tier.memory.MemoryTier;
 import io.sluice.server.tier.memory.TierGate;

@@ -1,4 +1,4 @@
-package io.sluice.server.config;
+package io.sluice.server.config.text;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -149,7 +149,7 @@ public final class Units
      * @return the value as an int.
      * @throws IllegalArgumentException when it does not fit.
      */
-    static int toIntBytes(final long value, final String text)
+    public static int toIntBytes(final long value, final String text)
     {
         if (value > Integer.MAX_VALUE)
         {
@@ -164,7 +164,7 @@ public final class Units
      * @return the value as an int.
      * @throws IllegalArgumentException when it does not fit.
      */
-    static int toIntMillis(final long value, final String text)
+    public static int toIntMillis(final long value, final String text)
     {
         if (value > Integer.MAX_VALUE)
         {

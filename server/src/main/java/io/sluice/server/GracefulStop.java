@@ -1,4 +1,4 @@
-package io.sluice.server.lifecycle;
+package io.sluice.server;
 
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DuplexChannel;
@@ -6,10 +6,8 @@ import io.netty.util.concurrent.Future;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
-import io.sluice.server.connection.ConnectionLog;
+import io.sluice.server.peer.ConnectionLog;
 import io.sluice.server.producer.ProducerHandler;
-import io.sluice.server.Relay;
-import io.sluice.server.RelayMetrics;
 import io.sluice.server.subscriber.SubscriberHandler;
 import io.sluice.server.lane.Lane;
 import org.slf4j.Logger;
@@ -41,7 +39,7 @@ import java.util.concurrent.locks.LockSupport;
  * </ol>
  * With no grace period, durable lanes still hand over, and everything is closed at once.
  */
-public final class GracefulStop
+final class GracefulStop
 {
     private static final Logger LOG = LoggerFactory.getLogger(GracefulStop.class);
 
@@ -56,7 +54,7 @@ public final class GracefulStop
      * @param metrics the relay's metrics (held publisher bytes).
      * @param grace the longest time to wait for subscribers, from now.
      */
-    public static void run(final Iterable<Channel> connections, final RelayMetrics metrics, final Duration grace)
+    static void run(final Iterable<Channel> connections, final RelayMetrics metrics, final Duration grace)
     {
         final long deadline = System.nanoTime() + Math.max(0, grace.toNanos());
         final boolean wait = grace.toNanos() > 0;

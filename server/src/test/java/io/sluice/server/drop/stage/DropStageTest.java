@@ -1,4 +1,4 @@
-package io.sluice.server.drop;
+package io.sluice.server.drop.stage;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -6,6 +6,7 @@ import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
+import io.sluice.server.drop.DropPolicySpec;
 import io.sluice.server.lane.Lane;
 import io.sluice.server.tier.memory.MemoryTier;
 import org.junit.jupiter.api.AfterEach;
