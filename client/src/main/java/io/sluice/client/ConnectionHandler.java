@@ -83,7 +83,7 @@ abstract class ConnectionHandler extends ChannelInboundHandlerAdapter
         }
         welcomed = new Welcome(Frames.streamId(frame, index), Frames.sourceId(frame, index),
             Frames.welcomeHeartbeatIntervalMs(frame, index), Frames.welcomeHeartbeatTimeoutMs(frame, index),
-            Frames.welcomeMaxFrameLength(frame, index));
+            Frames.welcomeMaxFrameLength(frame, index), Frames.sequence(frame, index));
         onWelcomed(ctx, welcomed);
         welcome.complete(welcomed);
     }

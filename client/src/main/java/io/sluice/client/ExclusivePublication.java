@@ -59,6 +59,13 @@ public final class ExclusivePublication extends PublicationEndpoint
     private boolean closing;
     private boolean closeSent;
 
+    // Before connected is set, which the publishing thread reads first.
+    @Override
+    void startAt(final long sequence)
+    {
+        nextSequence = sequence;
+    }
+
     ExclusivePublication(final String stream, final Channel channel, final int maxMessageLength,
         final Consumer<AutoCloseable> onClose)
     {

@@ -248,6 +248,12 @@ public final class Publication extends PublicationEndpoint
         }
     }
 
+    @Override
+    void startAt(final long sequence)
+    {
+        nextSequence = sequence;
+    }
+
     // Event loop: copy every committed record into pooled chunks, stamping sequences in ring order.
     private void drain()
     {

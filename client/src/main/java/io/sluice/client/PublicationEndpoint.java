@@ -18,6 +18,8 @@ public abstract class PublicationEndpoint extends StreamEndpoint
     // connected is set: a publishing thread reads connected first.
     int maxPayloadLength;
     volatile long ackedSequence = -1;
+    // Set on WELCOME, before connected is.
+    long firstSequence;
 
     PublicationEndpoint(final String stream, final Channel channel, final Consumer<AutoCloseable> onClose)
     {
@@ -32,7 +34,25 @@ public abstract class PublicationEndpoint extends StreamEndpoint
         streamId = welcome.streamId();
         sourceId = welcome.sourceId();
         maxPayloadLength = Math.min(maxPayloadLength, welcome.maxFrameLength() - HEADER_LENGTH);
+        firstSequence = welcome.nextSequence();
+        // What the relay accepted on an identified publisher's earlier connections is as good as acknowledged.
+        ackedSequence = firstSequence - 1;
+        startAt(firstSequence);
         connected = true;
+    }
+
+    /**
+     * On WELCOME, before the publication is connected: the sequence its first message carries.
+     */
+    abstract void startAt(long sequence);
+
+    /**
+     * @return the sequence of this publication's first message: 0, or for an identified publisher (opened with a
+     * producer id) the one the relay's WELCOME gave, after what it accepted from the producer id before.
+     */
+    public long firstSequence()
+    {
+        return firstSequence;
     }
 
     /**

@@ -108,7 +108,29 @@ public final class SluiceClient implements AutoCloseable
      */
     public Publication publish(final String stream) throws SluiceException
     {
-        final Hello hello = hello(Role.PUBLISHER, stream, "");
+        return publish(stream, hello(Role.PUBLISHER, stream, ""));
+    }
+
+    /**
+     * Opens a publication to {@code stream} as an identified publisher (protocol.md §4.2): the relay keeps the
+     * producer id's source id and sequence across connections, so the publication's first sequence
+     * ({@link Publication#firstSequence()}) follows what the relay accepted from the producer id before, and what it
+     * resends below that is dropped. A higher epoch takes the producer id over from a connection still open.
+     *
+     * @param stream stream name.
+     * @param producerId the producer id.
+     * @param epoch 0 or more; raise it when the producer restarts.
+     * @return the publication.
+     * @throws SluiceException when the relay refused (PRODUCER_FENCED: a lower epoch, or the same while connected),
+     * could not be reached, or did not answer in time.
+     */
+    public Publication publish(final String stream, final long producerId, final int epoch) throws SluiceException
+    {
+        return publish(stream, identifiedHello(stream, producerId, epoch));
+    }
+
+    private Publication publish(final String stream, final Hello hello) throws SluiceException
+    {
         final Channel channel = newChannel();
         final Publication publication = new Publication(
             stream, channel, config.maxMessageLength(), DEFAULT_MAX_PENDING_ASYNC, callbacks, open::remove);
@@ -127,7 +149,26 @@ public final class SluiceClient implements AutoCloseable
      */
     public ExclusivePublication publishExclusive(final String stream) throws SluiceException
     {
-        final Hello hello = hello(Role.PUBLISHER, stream, "");
+        return publishExclusive(stream, hello(Role.PUBLISHER, stream, ""));
+    }
+
+    /**
+     * As {@link #publishExclusive(String)}, as an identified publisher: see {@link #publish(String, long, int)}.
+     *
+     * @param stream stream name.
+     * @param producerId the producer id.
+     * @param epoch 0 or more; raise it when the producer restarts.
+     * @return the publication.
+     * @throws SluiceException when the relay refused, could not be reached, or did not answer in time.
+     */
+    public ExclusivePublication publishExclusive(final String stream, final long producerId, final int epoch)
+        throws SluiceException
+    {
+        return publishExclusive(stream, identifiedHello(stream, producerId, epoch));
+    }
+
+    private ExclusivePublication publishExclusive(final String stream, final Hello hello) throws SluiceException
+    {
         final Channel channel = newChannel();
         final ExclusivePublication publication = new ExclusivePublication(stream, channel, config.maxMessageLength(),
             open::remove);
@@ -208,6 +249,19 @@ public final class SluiceClient implements AutoCloseable
         try
         {
             return new Hello(role, stream, subscriptionName, config.authToken());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new SluiceException(null, ex.getMessage(), ex);
+        }
+    }
+
+    private Hello identifiedHello(final String stream, final long producerId, final int epoch)
+        throws SluiceException
+    {
+        try
+        {
+            return Hello.identifiedPublisher(stream, config.authToken(), producerId, epoch);
         }
         catch (final IllegalArgumentException ex)
         {

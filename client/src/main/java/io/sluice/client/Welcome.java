@@ -8,7 +8,9 @@ package io.sluice.client;
  * @param heartbeatIntervalMs relay's heartbeat interval.
  * @param heartbeatTimeoutMs relay's heartbeat timeout.
  * @param maxFrameLength largest frame the relay accepts.
+ * @param nextSequence the sequence the relay expects next: 0, or an identified publisher's from an earlier connection.
  */
-record Welcome(int streamId, int sourceId, int heartbeatIntervalMs, int heartbeatTimeoutMs, int maxFrameLength)
+record Welcome(int streamId, int sourceId, int heartbeatIntervalMs, int heartbeatTimeoutMs, int maxFrameLength,
+    long nextSequence)
 {
 }

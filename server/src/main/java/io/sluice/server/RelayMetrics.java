@@ -192,6 +192,12 @@ public final class RelayMetrics
         return counters.messagesIn();
     }
 
+    /** @return DATA frames identified publishers resent that the relay had accepted, dropped since start. */
+    public long duplicatesDropped()
+    {
+        return counters.duplicatesDropped();
+    }
+
     /** @return DATA bytes received from publishers since start. */
     public long bytesIn()
     {

@@ -76,7 +76,13 @@ public enum ErrorCode
      * stream's {@code on-stuck} is {@code evict} or {@code detach}; the text names the stream and how long. Sent so
      * that one reader that stopped cannot hold the stream's producers for as long as its connection lives.
      */
-    SLOW_CONSUMER(24);
+    SLOW_CONSUMER(24),
+    /**
+     * An identified publisher's producer id was taken over by a connection with a higher epoch (sent to the older
+     * connection, which is closed), or a HELLO's epoch is below the one the relay knows, or equal to that of a
+     * connection of the same producer id that is still open.
+     */
+    PRODUCER_FENCED(25);
 
     private static final ErrorCode[] BY_CODE = new ErrorCode[32];
 

@@ -11,22 +11,41 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  *  offset  size  field
  *  0       1     role (1 publisher, 2 subscriber)
- *  1       1     reserved, 0
+ *  1       1     features: a bit set, 0 for none; {@value #FEATURE_IDENTIFIED_PUBLISHER} identified publisher
  *  2       2     stream name length N, 1..{@value #MAX_NAME_LENGTH}
  *  4       N     stream name, US-ASCII letters, digits, '.', '_', '-'
  *  4+N     2     subscription name length M, 0..{@value #MAX_NAME_LENGTH} (0: not durable)
  *  6+N     M     subscription name, same alphabet
  *  6+N+M   2     auth token length T, 0..{@value #MAX_TOKEN_LENGTH}
  *  8+N+M   T     auth token, opaque bytes read as UTF-8
+ *  with feature {@value #FEATURE_IDENTIFIED_PUBLISHER} (publishers only), and M = 0:
+ *  8+N+T   8     producer id, int64
+ *  16+N+T  4     epoch, int32, 0 or more
  * </pre>
+ * The producer id is a number, not a name, so that the largest HELLO stays a subscriber's
+ * ({@link #MAX_FRAME_LENGTH} unchanged): a publisher has no subscription name, and its 12 bytes fit in that room.
  *
  * @param role what the connection does.
  * @param stream the stream it publishes to or subscribes to.
  * @param subscription a durable subscription name, or empty.
  * @param authToken the auth token, or empty.
+ * @param features the feature bits, 0 for a HELLO as version 1 first defined it.
+ * @param producerId an identified publisher's producer id; 0 without the feature.
+ * @param epoch an identified publisher's epoch; 0 without the feature.
  */
-public record Hello(Role role, String stream, String subscription, String authToken)
+public record Hello(Role role, String stream, String subscription, String authToken, int features, long producerId,
+    int epoch)
 {
+    /**
+     * Feature bit: an identified publisher, whose producer id and epoch follow the auth token. The relay keeps its
+     * source id and the sequence it reached across connections, and drops what it resends below that.
+     */
+    public static final int FEATURE_IDENTIFIED_PUBLISHER = 0x01;
+    /** Every feature bit this version defines. */
+    public static final int KNOWN_FEATURES = FEATURE_IDENTIFIED_PUBLISHER;
+    /** Bytes the identified-publisher feature adds after the auth token: producer id and epoch. */
+    public static final int IDENTITY_LENGTH = 8 + 4;
+
     /** Longest stream or subscription name. */
     public static final int MAX_NAME_LENGTH = 255;
     /** Longest auth token. */
@@ -50,6 +69,28 @@ public record Hello(Role role, String stream, String subscription, String authTo
      * @param subscription the durable subscription name, or empty.
      * @param authToken the auth token, or empty.
      * @throws IllegalArgumentException when a name does not fit the protocol.
+     */
+    public Hello(final Role role, final String stream, final String subscription, final String authToken)
+    {
+        this(role, stream, subscription, authToken, 0, 0, 0);
+    }
+
+    /**
+     * @param stream the stream name.
+     * @param authToken the auth token, or empty.
+     * @param producerId the producer id the relay remembers this publisher by.
+     * @param epoch the publisher's epoch: a higher one takes the producer id over from a connection with a lower one.
+     * @return the HELLO of an identified publisher.
+     * @throws IllegalArgumentException when a name does not fit the protocol, or the epoch is negative.
+     */
+    public static Hello identifiedPublisher(
+        final String stream, final String authToken, final long producerId, final int epoch)
+    {
+        return new Hello(Role.PUBLISHER, stream, "", authToken, FEATURE_IDENTIFIED_PUBLISHER, producerId, epoch);
+    }
+
+    /**
+     * @throws IllegalArgumentException when a name does not fit the protocol, or the features do not fit the role.
      */
     public Hello
     {
@@ -75,6 +116,49 @@ public record Hello(Role role, String stream, String subscription, String authTo
         {
             throw new IllegalArgumentException("auth token longer than " + MAX_TOKEN_LENGTH + " bytes");
         }
+        checkFeatures(role, features, producerId, epoch);
+    }
+
+    private static void checkFeatures(final Role role, final int features, final long producerId, final int epoch)
+    {
+        final String problem = featuresProblem(role, features);
+        if (problem != null)
+        {
+            throw new IllegalArgumentException(problem);
+        }
+        if (features == 0)
+        {
+            if (producerId != 0 || epoch != 0)
+            {
+                throw new IllegalArgumentException("a producer id or epoch needs the identified-publisher feature");
+            }
+            return;
+        }
+        if (epoch < 0)
+        {
+            throw new IllegalArgumentException("HELLO epoch " + epoch + " is negative");
+        }
+    }
+
+    // Checked before the fields the features add are read, so that the refusal names the cause.
+    private static String featuresProblem(final Role role, final int features)
+    {
+        if ((features & ~KNOWN_FEATURES) != 0)
+        {
+            return "HELLO features 0x" + Integer.toHexString(features) +
+                " set undefined bits: only 0x01 (identified publisher) is defined";
+        }
+        if (features != 0 && role != Role.PUBLISHER)
+        {
+            return "feature 0x01 (identified publisher) on a subscriber's HELLO: only publishers have a producer id";
+        }
+        return null;
+    }
+
+    /** @return whether this is an identified publisher's HELLO, with a producer id and an epoch. */
+    public boolean identified()
+    {
+        return (features & FEATURE_IDENTIFIED_PUBLISHER) != 0;
     }
 
     /**
@@ -114,10 +198,15 @@ public record Hello(Role role, String stream, String subscription, String authTo
     public void writePayload(final ByteBuf out)
     {
         out.writeByte(role.code());
-        out.writeByte(0);
+        out.writeByte(features);
         writeString(out, stream);
         writeString(out, subscription);
         writeString(out, authToken);
+        if (identified())
+        {
+            out.writeLong(producerId);
+            out.writeInt(epoch);
+        }
     }
 
     /**
@@ -145,6 +234,12 @@ public record Hello(Role role, String stream, String subscription, String authTo
         {
             throw new ProtocolException(ErrorCode.MALFORMED_HELLO, "HELLO role " + roleCode + " is not 1 or 2");
         }
+        final int features = frame.getUnsignedByte(index + 1);
+        final String featuresProblem = featuresProblem(role, features);
+        if (featuresProblem != null)
+        {
+            throw new ProtocolException(ErrorCode.MALFORMED_HELLO, featuresProblem);
+        }
         index += 2;
         final String stream = readString(frame, index, end, "stream name", MAX_NAME_LENGTH);
         index += 2 + stream.length();
@@ -153,13 +248,25 @@ public record Hello(Role role, String stream, String subscription, String authTo
         final int tokenLength = lengthAt(frame, index, end, "auth token", MAX_TOKEN_LENGTH);
         final String token = utf8(frame, index + 2, tokenLength);
         index += 2 + tokenLength;
+        long producerId = 0;
+        int epoch = 0;
+        if ((features & FEATURE_IDENTIFIED_PUBLISHER) != 0 && end - index >= IDENTITY_LENGTH)
+        {
+            producerId = frame.getLong(index);
+            epoch = frame.getInt(index + 8);
+            index += IDENTITY_LENGTH;
+        }
+        else if ((features & FEATURE_IDENTIFIED_PUBLISHER) != 0)
+        {
+            throw new ProtocolException(ErrorCode.MALFORMED_HELLO, "HELLO ends before the producer id and epoch");
+        }
         if (index != end)
         {
             throw new ProtocolException(ErrorCode.MALFORMED_HELLO, "HELLO has " + (end - index) + " trailing bytes");
         }
         try
         {
-            return new Hello(role, stream, subscription, token);
+            return new Hello(role, stream, subscription, token, features, producerId, epoch);
         }
         catch (final IllegalArgumentException ex)
         {

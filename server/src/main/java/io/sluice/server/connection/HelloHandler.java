@@ -29,10 +29,12 @@ import io.sluice.server.lane.Lane;
 import io.sluice.server.security.Admission;
 import io.sluice.server.security.Gatekeeper;
 
+import io.sluice.server.stream.ProducerClaim;
 import io.sluice.server.stream.Stream;
 import io.sluice.server.stream.StreamRegistry;
 import io.sluice.server.tier.disk.DiskTiers;
 import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.SystemNanoClock;
 
 /**
  * First handler of a relay connection: the HELLO must come first and within the hello timeout. Has the
@@ -53,6 +55,8 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
     private ScheduledFuture<?> timeout;
     // A HELLO is being admitted (its token checked off the event loop): reading is paused until it is done.
     private boolean admitting;
+    // An identified publisher waits for its producer id (a fenced connection of it to close): reading goes on.
+    private boolean claiming;
 
     /**
      * @param counters what the role's handler counts into.
@@ -94,7 +98,7 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
         try
         {
             final int type = Frames.type(frame, frame.readerIndex());
-            if (admitting)
+            if (admitting || claiming)
             {
                 // Read with the HELLO, before reading paused. A client sends nothing but heartbeats until its WELCOME.
                 if (type != FrameType.HEARTBEAT)
@@ -204,18 +208,15 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
     private void welcome(final ChannelHandlerContext ctx, final Hello hello, final Admission admission,
         final Stream stream)
     {
-        if (hello.role() == Role.PUBLISHER)
+        if (hello.role() == Role.PUBLISHER && hello.identified())
         {
-            final int sourceId = streams.newSourceId();
-            // The largest frame it may send: its principal's limit, or the relay's.
-            ctx.writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), sourceId, 0, config.heartbeatIntervalMs(),
-                config.heartbeatTimeoutMs(), admission.maxFrameLength(), EpochClock.nanos()), ctx.voidPromise());
-            final ProducerHandler producer =
-                new ProducerHandler(stream, sourceId, counters, producers, admission.publishRate());
-            welcomed(ctx, admission);
-            ctx.pipeline().replace(this, "publisher", producer);
-            connectionLog.opened("publisher", stream.name(), "as source " + sourceId + admission.principalNote(),
-                producer::messagesIn, null);
+            claiming = true;
+            stream.producers().claim(hello.producerId(), hello.epoch(), ctx.channel(), streams::newSourceId,
+                claim -> welcomeIdentified(ctx, admission, stream, claim));
+        }
+        else if (hello.role() == Role.PUBLISHER)
+        {
+            welcomePublisher(ctx, admission, stream, streams.newSourceId(), null);
         }
         else
         {
@@ -257,6 +258,38 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
                 (hello.subscription().isEmpty() ? "" : ", subscription '" + hello.subscription() + "'") + ")" +
                 admission.principalNote(), lane::messagesAccepted, () -> lane.snapshot().messagesOut());
         }
+    }
+
+    private void welcomeIdentified(final ChannelHandlerContext ctx, final Admission admission, final Stream stream,
+        final ProducerClaim claim)
+    {
+        claiming = false;
+        try
+        {
+            welcomePublisher(ctx, admission, stream, claim.sourceId(), claim);
+        }
+        catch (final RuntimeException ex)
+        {
+            ctx.fireExceptionCaught(ex);
+        }
+    }
+
+    // An identified publisher's WELCOME carries its producer id's source id and next sequence; anyone else's a new
+    // source id and 0.
+    private void welcomePublisher(final ChannelHandlerContext ctx, final Admission admission, final Stream stream,
+        final int sourceId, final ProducerClaim claim)
+    {
+        final long nextSequence = claim == null ? 0 : claim.nextSequence();
+        // The largest frame it may send: its principal's limit, or the relay's.
+        ctx.writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), sourceId, nextSequence, config.heartbeatIntervalMs(),
+            config.heartbeatTimeoutMs(), admission.maxFrameLength(), EpochClock.nanos()), ctx.voidPromise());
+        final ProducerHandler producer = new ProducerHandler(stream, sourceId, counters, producers,
+            admission.publishRate(), SystemNanoClock.INSTANCE, claim);
+        welcomed(ctx, admission);
+        ctx.pipeline().replace(this, "publisher", producer);
+        connectionLog.opened("publisher", stream.name(), "as source " + sourceId +
+            (claim == null ? "" : " (producer " + claim.producerId() + " from sequence " + nextSequence + ")") +
+            admission.principalNote(), producer::messagesIn, null);
     }
 
     // With the WELCOME: frames up to the connection's maximum from now on (the next frame of this read included), and

@@ -18,6 +18,7 @@ public final class RelayCounters
     private final LongAdder connectionsOpened = new LongAdder();
     private final LongAdder messagesIn = new LongAdder();
     private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder duplicatesDropped = new LongAdder();
     private final AtomicInteger publishers = new AtomicInteger();
     private final AtomicInteger subscribers = new AtomicInteger();
     private final AtomicLong heldBytes = new AtomicLong();
@@ -130,6 +131,18 @@ public final class RelayCounters
     public long bytesIn()
     {
         return bytesIn.sum();
+    }
+
+    /** @param messages DATA frames an identified publisher resent that the relay had accepted: dropped. */
+    public void onDuplicatesDropped(final int messages)
+    {
+        duplicatesDropped.add(messages);
+    }
+
+    /** @return DATA frames identified publishers resent that the relay had accepted, dropped since start. */
+    public long duplicatesDropped()
+    {
+        return duplicatesDropped.sum();
     }
 
     /** @return bytes paused publishers' connections hold now. */

@@ -72,6 +72,10 @@ public final class RelayMeterBinder implements MeterBinder
             .description("DATA bytes received from publishers, every stream")
             .baseUnit("bytes")
             .register(registry);
+        FunctionCounter.builder("sluice.duplicates.dropped", metrics, RelayMetrics::duplicatesDropped)
+            .description("DATA frames identified publishers resent after a reconnect that the relay had already "
+                + "accepted: dropped, not delivered again")
+            .register(registry);
         Gauge.builder("sluice.buffered", metrics, RelayMetrics::bufferedBytes)
             .description("Bytes of frames the relay holds now: in lanes, in subscribers' outbound buffers and held by "
                 + "paused publishers' connections")

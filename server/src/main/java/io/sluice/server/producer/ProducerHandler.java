@@ -13,6 +13,7 @@ import io.sluice.server.counters.RelayCounters;
 import io.sluice.server.counters.Roster;
 import io.sluice.server.peer.ReceivedError;
 import io.sluice.server.security.PublishRate;
+import io.sluice.server.stream.ProducerClaim;
 import io.sluice.server.stream.Stream;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -30,6 +31,9 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * A publisher whose principal has a publish rate stops reading the same way (its own pause reason) while its
  * principal's connections are ahead of the rate: what was read goes on, nothing is dropped.
+ * <p>
+ * An identified publisher's connection holds a {@link ProducerClaim}: it starts at the claim's sequence, skips the
+ * frames it resends below it ({@link ResendFilter}), and gives the claim back with the last sequence it accepted.
  */
 public final class ProducerHandler extends ChannelInboundHandlerAdapter
 {
@@ -48,9 +52,13 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     // Which lanes hold this publisher, for the lanes view and the blame metric.
     private final ProducerBlame blame;
     private final NanoClock clock;
+    private final ProducerClaim claim;
+    private final ResendFilter resends;
+    // 0, or an identified publisher's sequence from its WELCOME.
+    private final long firstSequence;
     private ChannelHandlerContext ctx;
     private Runnable wake;
-    private long acceptedSequence = -1;
+    private long acceptedSequence;
     private long ackedSequence = -1;
     private boolean closeRequested;
 
@@ -86,6 +94,20 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         final Stream stream, final int sourceId, final RelayCounters counters, final Roster<ProducerBlame> producers,
         final PublishRate publishRate, final NanoClock clock)
     {
+        this(stream, sourceId, counters, producers, publishRate, clock, null);
+    }
+
+    /**
+     * @param claim an identified publisher's claim on its producer id (its source id is {@code sourceId}), or null.
+     */
+    public ProducerHandler(
+        final Stream stream, final int sourceId, final RelayCounters counters, final Roster<ProducerBlame> producers,
+        final PublishRate publishRate, final NanoClock clock, final ProducerClaim claim)
+    {
+        this.claim = claim;
+        this.firstSequence = claim == null ? 0 : claim.nextSequence();
+        this.acceptedSequence = firstSequence - 1;
+        this.resends = claim == null ? null : new ResendFilter(stream.id(), sourceId, firstSequence);
         this.publishRate = publishRate;
         this.stream = stream;
         this.clock = clock;
@@ -94,7 +116,7 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         this.sourceId = sourceId;
         this.counters = counters;
         this.producers = producers;
-        this.check = new RunCheck(streamId, sourceId);
+        this.check = new RunCheck(streamId, sourceId, firstSequence);
         this.fanOut = new LaneFanOut(stream, counters, blame, clock);
         this.held = new HeldRuns(counters);
         this.pauses = new PauseReasons(stream);
@@ -105,6 +127,10 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     {
         this.ctx = ctx;
         this.wake = () -> ctx.executor().execute(retryTask);
+        if (claim != null)
+        {
+            claim.attach();
+        }
         stream.publisherJoined();
         counters.publisherJoined();
         blame.attach(ctx.channel(), ctx.executor());
@@ -147,6 +173,10 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     // The frames before the first wrong one go on; then the wrong one closes the connection.
     private void onRun(final ByteBuf run)
     {
+        if (resends != null && skipResent(run))
+        {
+            return;
+        }
         final int start = run.readerIndex();
         final int messages = check.check(run);
         final ProtocolException problem = check.problem();
@@ -170,6 +200,23 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         {
             throw problem;
         }
+    }
+
+    // Returns true when the whole run was resent frames (it is released): they were accepted before, and are ACKed.
+    private boolean skipResent(final ByteBuf run)
+    {
+        final int skipped = resends.skipResent(run);
+        if (skipped == 0)
+        {
+            return false;
+        }
+        counters.onDuplicatesDropped(skipped);
+        if (run.isReadable())
+        {
+            return false;
+        }
+        run.release();
+        return true;
     }
 
     private void enqueue(final ByteBuf run, final int messages, final long lastSequence)
@@ -266,7 +313,7 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     /** Publisher's event loop: messages received from this publisher and checked (for its connection's close line). */
     public long messagesIn()
     {
-        return check.expectedSequence();
+        return check.expectedSequence() - firstSequence;
     }
 
     /** Publisher's event loop: the relay is closing; read nothing more (what is held still goes out). */
@@ -327,6 +374,10 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         if (ctx != null)
         {
             ctx = null;
+            if (claim != null)
+            {
+                claim.release(acceptedSequence);
+            }
             stream.publisherLeft();
             counters.publisherLeft();
             producers.leave(blame);

@@ -27,8 +27,17 @@ final class RunCheck
 
     RunCheck(final int streamId, final int sourceId)
     {
+        this(streamId, sourceId, 0);
+    }
+
+    /**
+     * @param firstSequence the sequence the first frame must carry: an identified publisher's from its WELCOME.
+     */
+    RunCheck(final int streamId, final int sourceId, final long firstSequence)
+    {
         this.streamId = streamId;
         this.sourceId = sourceId;
+        this.expectedSequence = firstSequence;
     }
 
     /**

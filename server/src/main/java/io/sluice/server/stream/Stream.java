@@ -35,6 +35,7 @@ public final class Stream
     private volatile Lane[] lanes = NO_LANES;
     private final java.util.Set<String> activeSubscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicReference<EventLoop> homeLoop = new AtomicReference<>();
+    private final ProducerRegistry producers;
 
     public Stream(final String name, final int id, final StreamConfig config)
     {
@@ -50,6 +51,13 @@ public final class Stream
         this.id = id;
         this.config = config;
         this.configured = configured;
+        this.producers = new ProducerRegistry(name);
+    }
+
+    /** @return the stream's identified publishers: their source ids and sequences across connections. */
+    public ProducerRegistry producers()
+    {
+        return producers;
     }
 
     public String name()
