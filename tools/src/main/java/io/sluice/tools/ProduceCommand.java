@@ -37,6 +37,10 @@ import java.util.function.BooleanSupplier;
  * This class holds the options and the send loop; {@link Pacer} keeps the schedule, {@link MessagePayload} numbers
  * the messages, {@link ProduceProgress} prints the line a second, {@link AckWait} waits for the relay's ACKs and
  * {@link ProduceSummary} reports the run.
+ * <p>
+ * With {@code --producer-id} the message index is the frame sequence, from WELCOME's: {@link ResendTally} keeps it
+ * across the connections {@link Reconnector} opens again ({@code --reconnect}), so that the messages the relay lacked
+ * are regenerated and sent again and the relay, which drops what it already had, delivers each index once.
  */
 @Command(
     name = "produce",
