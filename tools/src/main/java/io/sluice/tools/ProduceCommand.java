@@ -37,6 +37,10 @@ import java.util.function.BooleanSupplier;
  * This class holds the options and the send loop; {@link Pacer} keeps the schedule, {@link MessagePayload} numbers
  * the messages, {@link ProduceProgress} prints the line a second, {@link AckWait} waits for the relay's ACKs and
  * {@link ProduceSummary} reports the run.
+ * <p>
+ * With {@code --producer-id} the message index is the frame sequence, from WELCOME's: {@link ResendTally} keeps it
+ * across the connections {@link Reconnector} opens again ({@code --reconnect}), so that the messages the relay lacked
+ * are regenerated and sent again and the relay, which drops what it already had, delivers each index once.
  */
 @Command(
     name = "produce",
@@ -50,11 +54,15 @@ import java.util.function.BooleanSupplier;
             + "message with its intended send time, so time spent back-pressured shows up as consumer latency.",
         "Publishes through an exclusive publication: each message is claimed in the memory the socket is written "
             + "from, copied in once and committed (--offer for the shared publication's offer).",
+        "With --producer-id it publishes as an identified producer: its first message index is the relay's next "
+            + "sequence for that id, so a run after an earlier one continues where the relay stopped taking the id's "
+            + "messages, and subscribers see one source. --reconnect then keeps trying when the connection is lost "
+            + "and sends again what the relay had not taken, which the relay does not deliver twice.",
         "Without --count or --duration it runs until Ctrl-C."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:done",
-        "1:could not connect, or the connection was lost",
+        "1:could not connect, or the connection was lost (with --reconnect: could not reconnect in time)",
         "2:bad command line"})
 public final class ProduceCommand implements Callable<Integer>
 {
@@ -99,6 +107,23 @@ public final class ProduceCommand implements Callable<Integer>
             + "copying it once; to compare the two.")
     private boolean offer;
 
+    @Option(names = "--producer-id", paramLabel = "ID",
+        description = "Publish as identified producer ID: the relay keeps one source id and the next sequence for "
+            + "it, the run numbers its messages from that sequence (so --count N after an earlier run continues "
+            + "from where the relay stopped), and the relay drops what is sent again below it.")
+    private Long producerId;
+
+    @Option(names = "--epoch", defaultValue = "0", paramLabel = "N",
+        description = "The producer's epoch, with --producer-id (default: ${DEFAULT-VALUE}). A higher epoch takes "
+            + "the id over from a connection still open; the same epoch is refused while one is.")
+    private int epoch;
+
+    @Option(names = "--reconnect",
+        description = "With --producer-id: when the connection is lost, keep reconnecting (waits up to 1 s apart, "
+            + "until the run's --count or --duration, or Ctrl-C) with the same producer id and epoch, and send again "
+            + "from the relay's next sequence what it had not taken; the summary counts them as resent.")
+    private boolean reconnect;
+
     private volatile boolean running = true;
 
     @Override
@@ -114,18 +139,18 @@ public final class ProduceCommand implements Callable<Integer>
         final Thread stopHook = StopHook.install("produce", () -> running = false, finished);
         try (SluiceClient client = new SluiceClient(config))
         {
+            final PublicationOpener opener = new PublicationOpener(client, stream, offer, producerId, epoch);
             final Outlet outlet;
             try
             {
-                outlet = offer ? Outlet.offering(client.publish(stream)) :
-                    Outlet.claiming(client.publishExclusive(stream));
+                outlet = opener.open();
             }
             catch (final SluiceException ex)
             {
                 err.println("produce: " + ex.getMessage());
                 return 1;
             }
-            return run(outlet, out, err);
+            return run(opener, outlet, out, err);
         }
         finally
         {
@@ -146,11 +171,21 @@ public final class ProduceCommand implements Callable<Integer>
             throw new ParameterException(spec.commandLine(), "--keys must be 0 (unkeyed) or more, was " + keys);
         }
         RunLimit.validate(limit, spec);
+        if (producerId == null && (reconnect || epoch != 0))
+        {
+            throw new ParameterException(spec.commandLine(), "--reconnect and --epoch need --producer-id");
+        }
+        if (epoch < 0)
+        {
+            throw new ParameterException(spec.commandLine(), "--epoch must be 0 or more, was " + epoch);
+        }
     }
 
-    private int run(final Outlet outlet, final PrintWriter out, final PrintWriter err)
+    private int run(final PublicationOpener opener, final Outlet firstOutlet, final PrintWriter out,
+        final PrintWriter err)
     {
-        final PublicationEndpoint publication = outlet.publication();
+        Outlet outlet = firstOutlet;
+        PublicationEndpoint publication = outlet.publication();
         if (size > publication.maxPayloadLength())
         {
             publication.close();
@@ -164,6 +199,11 @@ public final class ProduceCommand implements Callable<Integer>
         final long durationNanos = RunLimit.durationNanos(limit);
         final BooleanSupplier isRunning = () -> running;
         final BackoffIdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 100_000);
+        // The message index is the frame sequence: an identified producer starts at WELCOME's, after its earlier runs.
+        final ResendTally tally = new ResendTally();
+        tally.resumeAt(publication.firstSequence(), -1);
+        final long first = tally.first();
+        final Reconnector reconnector = reconnect ? new Reconnector(opener, EpochClock::nanos, err) : null;
 
         final long start = EpochClock.nanos();
         final Pacer pacer = new Pacer(start, rate);
@@ -172,23 +212,45 @@ public final class ProduceCommand implements Callable<Integer>
         final ProduceProgress progress = new ProduceProgress(err, start,
             progressStart(count != Long.MAX_VALUE, durationNanos));
 
+        long stopAt = count > Long.MAX_VALUE - first ? Long.MAX_VALUE : first + count;
         long sent = 0;
         long backPressured = 0;
+        long end = start;
         String failure = null;
         boolean badSize = false;
 
         send:
-        while (sent < count && running)
+        while (true)
         {
+            if (tally.next() >= stopAt || !running)
+            {
+                // The send loop's own time, back-pressured stretches included; waiting for ACKs is not sending.
+                end = EpochClock.nanos();
+                failure = AckWait.awaitAcks(publication, tally.next() - 1);
+                if (failure == null || !running || EpochClock.nanos() >= deadline || publication.isConnected())
+                {
+                    break;
+                }
+                outlet = reopen(reconnector, publication, tally, deadline, err);
+                if (outlet == null)
+                {
+                    failure = reconnector != null && reconnector.failure() != null ? reconnector.failure() : failure;
+                    break;
+                }
+                publication = outlet.publication();
+                failure = null;
+                continue;
+            }
             long now = EpochClock.nanos();
             final long timestamp;
             if (paced)
             {
                 // Intended send time of message i; waiting for it is what paces the run.
-                timestamp = pacer.intendedNanos(sent);
+                timestamp = pacer.intendedNanos(tally.next() - first);
                 if (timestamp >= deadline)
                 {
-                    break;
+                    stopAt = tally.next();
+                    continue;
                 }
                 now = Pacer.awaitUntil(timestamp, now, isRunning);
             }
@@ -196,19 +258,21 @@ public final class ProduceCommand implements Callable<Integer>
             {
                 timestamp = 0;
             }
-            payload.number(sent);
+            payload.number(tally.next());
             idle.reset();
             while (true)
             {
                 if (now >= deadline || !running)
                 {
-                    break send;
+                    stopAt = tally.next();
+                    continue send;
                 }
                 progress.onTick(now, sent, backPressured);
                 final long result = outlet.send(buffer, size, flags, timestamp);
                 if (result >= 0)
                 {
                     sent++;
+                    tally.sent();
                     break;
                 }
                 if (result == Publication.BACK_PRESSURED)
@@ -221,24 +285,29 @@ public final class ProduceCommand implements Callable<Integer>
                 else if (result == Publication.MESSAGE_TOO_LARGE)
                 {
                     badSize = true;
+                    end = EpochClock.nanos();
                     break send;
                 }
                 else
                 {
                     failure = AckWait.describeLoss(publication);
-                    break send;
+                    outlet = reopen(reconnector, publication, tally, deadline, err);
+                    if (outlet == null)
+                    {
+                        failure = reconnector != null && reconnector.failure() != null ? reconnector.failure() :
+                            failure;
+                        end = EpochClock.nanos();
+                        break send;
+                    }
+                    publication = outlet.publication();
+                    failure = null;
+                    continue send;
                 }
             }
         }
-        // The send loop's own time, back-pressured stretches included; waiting for ACKs below is not sending.
-        final long end = EpochClock.nanos();
 
-        if (failure == null && !badSize)
-        {
-            failure = AckWait.awaitAcks(publication, sent - 1);
-        }
         final boolean lost = failure != null && !publication.isConnected();
-        final long acknowledged = publication.ackedSequence() + 1;
+        final long acknowledged = Math.max(tally.ackedUpTo(), publication.ackedSequence() + 1) - first;
         publication.close();
         if (badSize)
         {
@@ -246,14 +315,43 @@ public final class ProduceCommand implements Callable<Integer>
                 + "accepts");
         }
 
+        final ProducerRun producer = opener.identified() ? new ProducerRun(opener.producerId(), opener.epoch(), first,
+            tally.resent(), tally.reconnects()) : null;
         final ProduceSummary summary = new ProduceSummary(stream, size, sent, backPressured, end - start,
-            acknowledged, lost, failure);
+            acknowledged, lost, failure, producer);
         summary.print(out, err);
         if (json != null && !Json.writeOrReport(json, summary.toJson(), err))
         {
             return 1;
         }
         return failure == null ? 0 : 1;
+    }
+
+    /**
+     * After the connection is lost: with --reconnect, opens the publication again and resumes the tally at its
+     * WELCOME's sequence.
+     *
+     * @return the publication opened again, or null when the run ends with the loss.
+     */
+    private Outlet reopen(final Reconnector reconnector, final PublicationEndpoint lost, final ResendTally tally,
+        final long deadline, final PrintWriter err)
+    {
+        final String reason = lost.closeReason();
+        final String description = AckWait.describeLoss(lost);
+        final long acked = lost.ackedSequence();
+        lost.close();
+        if (reconnector == null || Reconnector.takenOver(reason))
+        {
+            return null;
+        }
+        final Outlet outlet = reconnector.reopen(description, () -> running, deadline);
+        if (outlet != null)
+        {
+            final long sequence = outlet.publication().firstSequence();
+            err.println("produce: " + tally.describe(tally.resumeAt(sequence, acked), producerId));
+            err.flush();
+        }
+        return outlet;
     }
 
     /**

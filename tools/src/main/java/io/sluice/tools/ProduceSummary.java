@@ -18,10 +18,17 @@ import java.util.concurrent.TimeUnit;
  * @param acknowledged messages the relay acknowledged.
  * @param connectionLost whether the run ended because the connection was lost.
  * @param error why the run failed, or null.
+ * @param producer what an identified run adds, or null for an anonymous one.
  */
 record ProduceSummary(String stream, int payloadBytes, long sent, long backPressured, long elapsedNanos,
-    long acknowledged, boolean connectionLost, String error)
+    long acknowledged, boolean connectionLost, String error, ProducerRun producer)
 {
+    ProduceSummary(final String stream, final int payloadBytes, final long sent, final long backPressured,
+        final long elapsedNanos, final long acknowledged, final boolean connectionLost, final String error)
+    {
+        this(stream, payloadBytes, sent, backPressured, elapsedNanos, acknowledged, connectionLost, error, null);
+    }
+
     double elapsedSeconds()
     {
         return elapsedNanos / (double)TimeUnit.SECONDS.toNanos(1);
@@ -37,6 +44,12 @@ record ProduceSummary(String stream, int payloadBytes, long sent, long backPress
     {
         out.printf(Locale.ROOT, "produced %,d messages of %d bytes to '%s' in %.3f s: %,.0f msg/s, %,d "
             + "back-pressured offers%n", sent, payloadBytes, stream, elapsedSeconds(), ratePerSecond(), backPressured);
+        if (producer != null)
+        {
+            out.printf(Locale.ROOT, "  as producer %d, epoch %d, from sequence %,d: %,d resent after %,d "
+                + "reconnects%n", producer.producerId(), producer.epoch(), producer.firstSequence(), producer.resent(),
+                producer.reconnects());
+        }
         if (error != null)
         {
             out.printf(Locale.ROOT, "  %s; the relay acknowledged %,d of them%n", error, acknowledged);
@@ -57,6 +70,14 @@ record ProduceSummary(String stream, int payloadBytes, long sent, long backPress
         result.put("acknowledged", acknowledged);
         result.put("connectionLost", connectionLost);
         result.put("error", error);
+        if (producer != null)
+        {
+            result.put("producerId", producer.producerId());
+            result.put("epoch", producer.epoch());
+            result.put("firstSequence", producer.firstSequence());
+            result.put("resent", producer.resent());
+            result.put("reconnects", producer.reconnects());
+        }
         return result;
     }
 }

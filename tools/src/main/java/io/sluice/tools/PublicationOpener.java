@@ -1,0 +1,61 @@
+package io.sluice.tools;
+
+import io.sluice.client.SluiceClient;
+import io.sluice.client.SluiceException;
+
+/**
+ * Opens {@code produce}'s publication, the same kind each time: exclusive (claims) or shared ({@code --offer}),
+ * anonymous or, with a producer id, identified with that id and epoch, so that a reconnect is the same producer.
+ */
+final class PublicationOpener
+{
+    private final SluiceClient client;
+    private final String stream;
+    private final boolean offer;
+    private final boolean identified;
+    private final long producerId;
+    private final int epoch;
+
+    /**
+     * @param client the client to open on.
+     * @param stream the stream's name.
+     * @param offer whether to publish with the shared publication's offer.
+     * @param producerId the producer id, or null for an anonymous publisher.
+     * @param epoch the epoch of an identified publisher.
+     */
+    PublicationOpener(final SluiceClient client, final String stream, final boolean offer, final Long producerId,
+        final int epoch)
+    {
+        this.client = client;
+        this.stream = stream;
+        this.offer = offer;
+        this.identified = producerId != null;
+        this.producerId = identified ? producerId : 0;
+        this.epoch = epoch;
+    }
+
+    Outlet open() throws SluiceException
+    {
+        if (identified)
+        {
+            return offer ? Outlet.offering(client.publish(stream, producerId, epoch)) :
+                Outlet.claiming(client.publishExclusive(stream, producerId, epoch));
+        }
+        return offer ? Outlet.offering(client.publish(stream)) : Outlet.claiming(client.publishExclusive(stream));
+    }
+
+    boolean identified()
+    {
+        return identified;
+    }
+
+    long producerId()
+    {
+        return producerId;
+    }
+
+    int epoch()
+    {
+        return epoch;
+    }
+}
