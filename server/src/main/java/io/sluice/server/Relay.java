@@ -119,6 +119,7 @@ public final class Relay implements AutoCloseable
             config.deadLetterQuotaBytes() == 0 ? null : DeadLetterStore.create(
                 SpillConfig.of(config.deadLetterDirectory(), config.deadLetterQuotaBytes())
                     .withMaxFrameLength(config.maxFrameLength())), metrics.spill(), storeSettings);
+        diskTiers.sweepInactiveSubscriptions(config);
         final RateLimitedLogger warnings = new RateLimitedLogger(LoggerFactory.getLogger(Relay.class), 10);
         final ProtocolErrorHandler errorHandler = new ProtocolErrorHandler("relay", warnings,
             (code, n) -> metrics.counters().onProtocolError(code));

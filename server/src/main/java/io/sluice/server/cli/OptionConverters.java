@@ -1,6 +1,7 @@
 package io.sluice.server.cli;
 
 import io.sluice.core.tls.TlsProvider;
+import io.sluice.server.config.InactiveAfter;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.config.Strategy;
 import io.sluice.server.config.text.Units;
@@ -52,6 +53,23 @@ public final class OptionConverters
                 return Math.toIntExact(Units.parseMillis(value));
             }
             catch (final IllegalArgumentException | ArithmeticException ex)
+            {
+                throw new TypeConversionException(ex.getMessage());
+            }
+        }
+    }
+
+    /** {@code inactive-after}: never, or a duration up to days, in milliseconds. */
+    public static final class InactiveAfterMillis implements ITypeConverter<Long>
+    {
+        @Override
+        public Long convert(final String value)
+        {
+            try
+            {
+                return InactiveAfter.parseMillis(value);
+            }
+            catch (final IllegalArgumentException ex)
             {
                 throw new TypeConversionException(ex.getMessage());
             }

@@ -105,6 +105,11 @@ public final class RelayCommand implements Callable<Integer>
             + " wait. Applies to streams not listed under 'streams' in the config file.")
     private String onStuck;
 
+    @Option(names = "--inactive-after", paramLabel = "DURATION", converter = OptionConverters.InactiveAfterMillis.class,
+        description = "How long a durable subscription may go without a connection before its disk tier is deleted"
+            + " (its messages with it), e.g. 7d, 12h; never (the default) keeps it for ever")
+    private Long inactiveAfter;
+
     @Option(names = "--stuck-after", paramLabel = "DURATION", converter = OptionConverters.Millis.class,
         description = "How long a subscriber may take no byte of what waits for it before it is marked stalled and"
             + " --on-stuck acts, e.g. 30s (default: 30s).")
@@ -366,7 +371,8 @@ public final class RelayCommand implements Callable<Integer>
         }
         builder.security(securityOptions.applyTo(builder.security()));
         if (strategy != null || laneBytes != null || memory != null || spillQuota != null || onFull != null
-            || deadline != null || sampleEvery != null || onStuck != null || stuckAfter != null)
+            || deadline != null || sampleEvery != null || onStuck != null || stuckAfter != null
+            || inactiveAfter != null)
         {
             final StreamConfig base = builder.defaultStream();
             try
@@ -376,7 +382,7 @@ public final class RelayCommand implements Callable<Integer>
                     laneBytes != null ? laneBytes : base.laneBytes(), base.laneRuns(),
                     memory != null ? memory : base.memoryBytes(),
                     spillQuota != null ? spillQuota : base.spillQuotaBytes(), onFullPolicy(named.onFull()),
-                    stuckPolicy(base.stuck())));
+                    stuckPolicy(base.stuck()), inactiveAfter != null ? inactiveAfter : base.inactiveAfterMs()));
             }
             catch (final IllegalArgumentException ex)
             {

@@ -16,9 +16,11 @@ import io.sluice.server.drop.DropPolicySpec;
  *               memory tier (strategy buffer or spill).
  * @param stuck when a subscription that takes no bytes counts as stalled, and what is done with it
  *              ({@code stuck-after}, {@code on-stuck}).
+ * @param inactiveAfterMs how long a durable subscription may go without a connection before its disk tier is deleted
+ *                        ({@code inactive-after}); 0 keeps it for ever.
  */
 public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long memoryBytes, long spillQuotaBytes,
-    DropPolicySpec onFull, StuckPolicy stuck)
+    DropPolicySpec onFull, StuckPolicy stuck, long inactiveAfterMs)
 {
     /** Default memory tier: 8 MiB. */
     public static final long DEFAULT_MEMORY_BYTES = 8L * 1024 * 1024;
@@ -45,6 +47,13 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
         final long spillQuotaBytes, final DropPolicySpec onFull)
     {
         this(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, StuckPolicy.DEFAULT);
+    }
+
+    /** A stream config that keeps durable subscriptions for ever. */
+    public StreamConfig(final Strategy strategy, final long laneBytes, final int laneRuns, final long memoryBytes,
+        final long spillQuotaBytes, final DropPolicySpec onFull, final StuckPolicy stuck)
+    {
+        this(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck, InactiveAfter.NEVER);
     }
 
     /**
@@ -80,6 +89,11 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
         {
             throw new IllegalArgumentException("on-stuck is required");
         }
+        if (inactiveAfterMs < 0)
+        {
+            throw new IllegalArgumentException("inactive-after must be 0 (never) or positive, was " + inactiveAfterMs
+                + " ms");
+        }
         if (!onFull.isThrottle() && !strategy.hasMemoryTier())
         {
             throw new IllegalArgumentException("on-full " + onFull.name() + " needs a memory tier to drop from: use"
@@ -100,7 +114,7 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
         if (DropPolicySpec.DROP_POLICIES.contains(name))
         {
             return new StreamConfig(Strategy.BUFFER, laneBytes, laneRuns, memoryBytes, spillQuotaBytes,
-                onFull.named(name), stuck);
+                onFull.named(name), stuck, inactiveAfterMs);
         }
         final Strategy parsed;
         try
@@ -113,13 +127,14 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
                 + String.join(", ", DropPolicySpec.DROP_POLICIES) + ")");
         }
         return new StreamConfig(parsed, laneBytes, laneRuns, memoryBytes, spillQuotaBytes,
-            parsed == Strategy.THROTTLE ? DropPolicySpec.THROTTLE : onFull, stuck);
+            parsed == Strategy.THROTTLE ? DropPolicySpec.THROTTLE : onFull, stuck, inactiveAfterMs);
     }
 
     /** @return a copy with another on-full policy. */
     public StreamConfig withOnFull(final DropPolicySpec onFull)
     {
-        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck);
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck,
+            inactiveAfterMs);
     }
 
     /**
@@ -139,30 +154,41 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
     public StreamConfig withStrategy(final Strategy strategy)
     {
         return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes,
-            strategy == Strategy.THROTTLE ? DropPolicySpec.THROTTLE : onFull, stuck);
+            strategy == Strategy.THROTTLE ? DropPolicySpec.THROTTLE : onFull, stuck, inactiveAfterMs);
     }
 
     /** @return a copy with another lane size. */
     public StreamConfig withLaneBytes(final long laneBytes)
     {
-        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck);
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck,
+            inactiveAfterMs);
     }
 
     /** @return a copy with another memory tier size. */
     public StreamConfig withMemoryBytes(final long memoryBytes)
     {
-        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck);
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck,
+            inactiveAfterMs);
     }
 
     /** @return a copy with another disk quota. */
     public StreamConfig withSpillQuotaBytes(final long spillQuotaBytes)
     {
-        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck);
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck,
+            inactiveAfterMs);
     }
 
     /** @return a copy with another stuck policy. */
     public StreamConfig withStuck(final StuckPolicy stuck)
     {
-        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck);
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck,
+            inactiveAfterMs);
+    }
+
+    /** @return a copy with another {@code inactive-after}. */
+    public StreamConfig withInactiveAfterMs(final long inactiveAfterMs)
+    {
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck,
+            inactiveAfterMs);
     }
 }

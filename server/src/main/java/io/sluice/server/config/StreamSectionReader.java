@@ -15,7 +15,8 @@ final class StreamSectionReader
 {
     /** The keys of a stream's settings, in the order messages list them. */
     static final List<String> STREAM_KEYS = List.of("strategy", "on-full", "deadline", "sample-every",
-        "lane-bytes", "lane-runs", "memory", "spill-quota", "on-stuck", "stuck-after");
+        "lane-bytes", "lane-runs", "memory", "spill-quota", "on-stuck", "stuck-after",
+        "inactive-after");
 
     private final ConfigValues values;
 
@@ -100,9 +101,11 @@ final class StreamSectionReader
             laneRuns = values.wholeNumber(fields.get("lane-runs"), path + ".lane-runs");
         }
         final StuckPolicy stuck = stuck(fields, path, base.stuck());
+        final long inactiveAfter = inactiveAfter(fields, path, base.inactiveAfterMs());
         try
         {
-            return new StreamConfig(named.strategy(), laneBytes, laneRuns, memory, spillQuota, onFull, stuck);
+            return new StreamConfig(named.strategy(), laneBytes, laneRuns, memory, spillQuota, onFull, stuck,
+                inactiveAfter);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -193,6 +196,24 @@ final class StreamSectionReader
         catch (final IllegalArgumentException ex)
         {
             throw values.badValue(path + ".stuck-after", ex.getMessage(), ex);
+        }
+    }
+
+    private long inactiveAfter(final Map<?, ?> fields, final String path, final long base)
+    {
+        if (!fields.containsKey("inactive-after"))
+        {
+            return base;
+        }
+        final String key = path + ".inactive-after";
+        final String text = values.scalar(fields.get("inactive-after"), key);
+        try
+        {
+            return InactiveAfter.parseMillis(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw values.badValue(key, ex.getMessage(), ex);
         }
     }
 }

@@ -104,6 +104,13 @@ public final class RelayMeterBinder implements MeterBinder
         FunctionCounter.builder("sluice.spill.damaged.messages", spill, SpillCounters::damagedMessages)
             .description("Messages lost to damaged spill files and announced to subscribers in GAP frames")
             .register(registry);
+        FunctionCounter.builder("sluice.spill.subscriptions.deleted", spill, SpillCounters::inactiveDeleted)
+            .description("Durable subscriptions deleted after their stream's inactive-after without a connection")
+            .register(registry);
+        FunctionCounter.builder("sluice.spill.subscriptions.deleted.bytes", spill, SpillCounters::inactiveDeletedBytes)
+            .description("Bytes of messages those subscriptions held at their last close, lost with them")
+            .baseUnit("bytes")
+            .register(registry);
         for (final ErrorCode code : ErrorCode.values())
         {
             FunctionCounter.builder("sluice.protocol.errors", metrics, m -> m.protocolErrors(code))

@@ -131,7 +131,7 @@ class RelayCommandTest
 
         assertEquals("sluice relay: unknown key 'streams.prices.strategie' in " + file
             + " (known: strategy, on-full, deadline, sample-every, lane-bytes, lane-runs, memory, spill-quota,"
-            + " on-stuck, stuck-after)",
+            + " on-stuck, stuck-after, inactive-after)",
             err.toString().strip());
         assertEquals("", out.toString());
     }

@@ -285,14 +285,14 @@ class RelayConfigFileTest
     void namesAnUnknownKeyUnderAStream()
     {
         assertEquals("unknown key 'streams.prices.strategie' in relay.yaml (known: strategy, on-full, deadline, "
-            + "sample-every, lane-bytes, lane-runs, memory, spill-quota, on-stuck, stuck-after)",
+            + "sample-every, lane-bytes, lane-runs, memory, spill-quota, on-stuck, stuck-after, inactive-after)",
             error("""
                 streams:
                   prices:
                     strategie: throttle
                 """));
         assertEquals("unknown key 'default-stream.lanes' in relay.yaml (known: strategy, on-full, deadline, "
-            + "sample-every, lane-bytes, lane-runs, memory, spill-quota, on-stuck, stuck-after)",
+            + "sample-every, lane-bytes, lane-runs, memory, spill-quota, on-stuck, stuck-after, inactive-after)",
             error("""
                 default-stream:
                   lanes: 4

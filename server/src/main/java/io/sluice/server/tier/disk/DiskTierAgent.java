@@ -7,11 +7,14 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 import static io.sluice.server.tier.disk.DiskTierLog.LOG;
+import static io.sluice.server.tier.disk.DiskTierLog.WARNINGS;
 
 /**
  * A disk tier's spill-thread side, one member of the {@link SpillWorker}'s composite agent: each {@link #doWork()}
@@ -49,6 +52,7 @@ final class DiskTierAgent implements Agent
     private final int batchBytes;
     private final String roleName;
     private long lastMeasureNanos;
+    private long backlogAtClose = IdleMarker.UNKNOWN;
 
     /**
      * @param wakeLane runs the lane's drain on its event loop (it has chunks, or room, or has failed).
@@ -193,6 +197,33 @@ final class DiskTierAgent implements Agent
     {
         exchange.backlogBytesAtOpen(stores.open());
         exchange.diskBytes(stores.diskBytes());
+        if (durable)
+        {
+            markIdle(false);
+        }
+    }
+
+    /**
+     * A durable subscription's idle clock ({@link IdleMarker}): stopped while a connection holds the directory,
+     * started again when it closes. A marker that cannot be written is logged; the directory is then only kept longer.
+     */
+    private void markIdle(final boolean idle)
+    {
+        try
+        {
+            if (idle)
+            {
+                IdleMarker.write(stores.directory(), System.currentTimeMillis(), backlogAtClose);
+            }
+            else
+            {
+                IdleMarker.delete(stores.directory());
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            WARNINGS.warn("disk tier {}: cannot update its idle marker: {}", stores.directory(), ex.toString());
+        }
     }
 
     // One record per batch: the whole run when it fits a batch, else batches cut at frame boundaries. A run the store
@@ -316,6 +347,7 @@ final class DiskTierAgent implements Agent
                 wakeLane();
             }
             handOver.keepWhatTheLaneHeld();
+            backlogAtClose = stores.strandedBytes();
         }
         stores.close();
         exchange.releaseAll();
@@ -339,6 +371,10 @@ final class DiskTierAgent implements Agent
 
     private void finish()
     {
+        if (durable && Files.isDirectory(stores.directory()))
+        {
+            markIdle(true);
+        }
         exchange.closed();
         claims.release(this);
         leave.accept(this);
@@ -372,6 +408,7 @@ final class DiskTierAgent implements Agent
             return;
         }
         final long stranded = stores.strandedBytes();
+        backlogAtClose = stranded;
         stores.close();
         // Records copied into the chunk being filled are consumed in the store: they must reach the lane.
         chunks.keepPartialChunk();

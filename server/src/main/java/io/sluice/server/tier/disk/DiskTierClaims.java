@@ -1,5 +1,6 @@
 package io.sluice.server.tier.disk;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,6 +37,19 @@ final class DiskTierClaims
                 return false;
             }
             if (other.directory().equals(tier.directory()))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return whether a tier of this relay that has not finished holds {@code directory}. */
+    boolean holds(final Path directory)
+    {
+        for (final DiskTierAgent tier : tiers)
+        {
+            if (tier.directory().equals(directory))
             {
                 return true;
             }

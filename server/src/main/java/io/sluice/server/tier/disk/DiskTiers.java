@@ -3,10 +3,13 @@ package io.sluice.server.tier.disk;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.sluice.core.protocol.FrameDescriptor;
+import io.sluice.server.config.InactiveAfter;
+import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.spill.deadletter.DeadLetterStore;
 import io.sluice.spill.SpillConfig;
 import io.sluice.spill.SpillStore;
+import org.agrona.concurrent.SystemEpochClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +55,27 @@ public final class DiskTiers implements AutoCloseable
         if (deadLetters != null)
         {
             worker().add(deadLetters);
+        }
+    }
+
+    /**
+     * Has the spill thread delete durable subscriptions that went their stream's {@code inactive-after} without a
+     * connection ({@link InactiveSubscriptionSweep}); nothing is started when no stream sets one.
+     */
+    public void sweepInactiveSubscriptions(final RelayConfig config)
+    {
+        long shortest = config.defaultStream().inactiveAfterMs();
+        for (final StreamConfig stream : config.streams().values())
+        {
+            final long after = stream.inactiveAfterMs();
+            shortest = shortest == InactiveAfter.NEVER || (after != InactiveAfter.NEVER && after < shortest) ?
+                after : shortest;
+        }
+        if (shortest != InactiveAfter.NEVER)
+        {
+            final SpillWorker spill = worker();
+            spill.add(new InactiveSubscriptionSweep(root, stream -> config.streamConfig(stream).inactiveAfterMs(),
+                InactiveSubscriptionSweep.intervalMs(shortest), SystemEpochClock.INSTANCE, spill.claims(), counters));
         }
     }
 

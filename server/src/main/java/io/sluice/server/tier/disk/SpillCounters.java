@@ -13,6 +13,8 @@ public final class SpillCounters
     private final LongAdder lostBytes = new LongAdder();
     private final LongAdder damagedBytes = new LongAdder();
     private final LongAdder damagedMessages = new LongAdder();
+    private final LongAdder inactiveDeleted = new LongAdder();
+    private final LongAdder inactiveDeletedBytes = new LongAdder();
 
     void onFailure()
     {
@@ -32,6 +34,27 @@ public final class SpillCounters
     void onDamagedMessagesAnnounced(final long messages)
     {
         damagedMessages.add(messages);
+    }
+
+    void onInactiveDeleted(final long backlogBytes)
+    {
+        inactiveDeleted.increment();
+        inactiveDeletedBytes.add(Math.max(0, backlogBytes));
+    }
+
+    /** @return durable subscriptions deleted after going {@code inactive-after} without a connection. */
+    public long inactiveDeleted()
+    {
+        return inactiveDeleted.sum();
+    }
+
+    /**
+     * @return bytes of messages those subscriptions held, as their tiers recorded at their last close (nothing for one
+     * whose last connection ended with the relay stopping abruptly).
+     */
+    public long inactiveDeletedBytes()
+    {
+        return inactiveDeletedBytes.sum();
     }
 
     /** @return disk tiers that failed (an I/O error or a fault on the spill thread) since start. */
