@@ -100,7 +100,7 @@ public final class RelayCommand implements Callable<Integer>
 
     @Option(names = "--on-stuck", paramLabel = "ACTION",
         description = "What a stream does with a subscriber that had messages waiting and took no byte of them for"
-            + " --stuck-after: wait (only mark it stalled), evict (ERROR SLOW_CONSUMER and close), detach (a durable"
+            + " --stuck-after: wait (only mark it stuck), evict (ERROR SLOW_CONSUMER and close), detach (a durable"
             + " subscription's backlog goes to its disk tier, then as evict; evict for any other lane). Default:"
             + " wait. Applies to streams not listed under 'streams' in the config file.")
     private String onStuck;
@@ -111,7 +111,7 @@ public final class RelayCommand implements Callable<Integer>
     private Long inactiveAfter;
 
     @Option(names = "--stuck-after", paramLabel = "DURATION", converter = OptionConverters.Millis.class,
-        description = "How long a subscriber may take no byte of what waits for it before it is marked stalled and"
+        description = "How long a subscriber may take no byte of what waits for it before it is marked stuck and"
             + " --on-stuck acts, e.g. 30s (default: 30s).")
     private Integer stuckAfter;
 

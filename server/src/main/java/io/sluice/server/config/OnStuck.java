@@ -3,13 +3,13 @@ package io.sluice.server.config;
 import java.util.Locale;
 
 /**
- * What a stream does with a subscription marked stalled: one that had frames waiting and whose connection took no
+ * What a stream does with a subscription marked stuck: one that had frames waiting and whose connection took no
  * byte of them for the stream's {@code stuck-after}. Under throttle such a subscriber holds every producer of its
  * stream for as long as its connection lives; {@link #EVICT} and {@link #DETACH} bound that to {@code stuck-after}.
  */
 public enum OnStuck
 {
-    /** Only mark it stalled (metric, log line); the lane keeps holding its producers, as before this setting. */
+    /** Only mark it stuck (metric, log line); the lane keeps holding its producers. */
     WAIT,
     /**
      * Send ERROR {@code SLOW_CONSUMER} and close the connection; what its lane held is released and counted, and the

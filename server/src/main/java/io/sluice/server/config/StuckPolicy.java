@@ -1,11 +1,11 @@
 package io.sluice.server.config;
 
 /**
- * When a stream's subscription counts as stalled, and what is done with it then.
+ * When a stream's subscription counts as stuck, and what is done with it then.
  *
- * @param onStuck what to do with a stalled subscription.
+ * @param onStuck what to do with a stuck subscription.
  * @param stuckAfterMs how long a subscription may have frames waiting without its connection taking a byte of them
- *                     before it is marked stalled; positive.
+ *                     before it is marked stuck; positive.
  */
 public record StuckPolicy(OnStuck onStuck, long stuckAfterMs)
 {
