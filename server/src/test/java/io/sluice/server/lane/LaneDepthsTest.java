@@ -7,6 +7,7 @@ import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.producer.ProducerHandler;
 import io.sluice.server.producer.ProducerSnapshot;
+import io.sluice.server.EmbeddedLanes;
 import io.sluice.server.RelayMetrics;
 import io.sluice.server.stream.Stream;
 import io.sluice.server.stream.StreamRegistry;
@@ -19,8 +20,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,25 +42,23 @@ class LaneDepthsTest
     private static final long FIRST_TIMESTAMP = 1_700_000_000_000_000_000L;
 
     private final RelayMetrics metrics = new RelayMetrics(new StreamRegistry(RelayConfig.builder().build()));
-    private final List<EmbeddedChannel> channels = new ArrayList<>();
-    private final List<Lane> lanes = new ArrayList<>();
+    private final EmbeddedLanes embedded = new EmbeddedLanes(metrics);
     private final CachedNanoClock clock = new CachedNanoClock();
 
     @AfterEach
     void close()
     {
-        lanes.forEach(Lane::close);
-        channels.forEach(EmbeddedChannel::finishAndReleaseAll);
+        embedded.close();
     }
 
     @Test
     void aLaneHoldsThePublisherFromItsRefusalUntilItTakesTheRunAndBothSidesCountIt() throws Exception
     {
         final Stream stream = new Stream("blame", STREAM_ID, StreamConfig.DEFAULT.withLaneBytes(1024));
-        final EmbeddedChannel first = subscriber();
-        final EmbeddedChannel second = subscriber();
-        final Lane a = lane(stream, first);
-        final Lane b = lane(stream, second);
+        final EmbeddedChannel first = embedded.subscriber();
+        final EmbeddedChannel second = embedded.subscriber();
+        final Lane a = embedded.lane(stream, first);
+        final Lane b = embedded.lane(stream, second);
         final EmbeddedChannel publisher = publisher(stream);
 
         clock.update(1_000);
@@ -119,8 +116,8 @@ class LaneDepthsTest
     void aThrottleLaneMeasuresItsHandOffAndTheOldestFrameWaiting()
     {
         final Stream stream = new Stream("depths", STREAM_ID, StreamConfig.DEFAULT.withLaneBytes(1024));
-        final EmbeddedChannel channel = subscriber();
-        final Lane lane = lane(stream, channel);
+        final EmbeddedChannel channel = embedded.subscriber();
+        final Lane lane = embedded.lane(stream, channel);
         assertNull(lane.snapshot().depths(), "nothing measured yet");
         assertEquals(Lane.OFFER_ACCEPTED, lane.offer(data(0), 1));
         assertEquals(Lane.OFFER_ACCEPTED, lane.offer(data(1), 1));
@@ -145,8 +142,8 @@ class LaneDepthsTest
     {
         final Stream stream = new Stream("memory", STREAM_ID,
             new StreamConfig(Strategy.BUFFER, 1024, 16, 64 * 1024, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES));
-        final EmbeddedChannel channel = subscriber();
-        final Lane lane = lane(stream, channel);
+        final EmbeddedChannel channel = embedded.subscriber();
+        final Lane lane = embedded.lane(stream, channel);
         for (int sequence = 0; sequence < 3; sequence++)
         {
             assertEquals(Lane.OFFER_ACCEPTED, lane.offer(data(sequence), 1));
@@ -192,30 +189,12 @@ class LaneDepthsTest
         }
     }
 
-    private EmbeddedChannel subscriber()
-    {
-        final EmbeddedChannel channel = new EmbeddedChannel();
-        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
-        channels.add(channel);
-        return channel;
-    }
-
-    private Lane lane(final Stream stream, final EmbeddedChannel channel)
-    {
-        final Lane lane = new Lane(channel, stream.name(), "", stream.config(), null, null);
-        lanes.add(lane);
-        stream.addLane(lane);
-        metrics.counters().subscriberJoined();
-        metrics.laneRoster().join(lane);
-        return lane;
-    }
-
     private EmbeddedChannel publisher(final Stream stream)
     {
         final EmbeddedChannel channel =
             new EmbeddedChannel(
                 new ProducerHandler(stream, SOURCE_ID, metrics.counters(), metrics.producerRoster(), null, clock));
-        channels.add(channel);
+        embedded.keep(channel);
         return channel;
     }
 

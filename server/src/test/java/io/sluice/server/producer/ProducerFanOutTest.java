@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
+import io.sluice.server.EmbeddedLanes;
 import io.sluice.server.RelayMetrics;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
@@ -38,25 +39,23 @@ class ProducerFanOutTest
     private static final int PAYLOAD = 500;
 
     private final RelayMetrics metrics = new RelayMetrics(new StreamRegistry(RelayConfig.builder().build()));
-    private final List<EmbeddedChannel> channels = new ArrayList<>();
-    private final List<Lane> lanes = new ArrayList<>();
+    private final EmbeddedLanes embedded = new EmbeddedLanes(metrics);
     private final CachedNanoClock clock = new CachedNanoClock();
 
     @AfterEach
     void close()
     {
-        lanes.forEach(Lane::close);
-        channels.forEach(EmbeddedChannel::finishAndReleaseAll);
+        embedded.close();
     }
 
     @Test
     void everyLaneGetsEveryRunOnceAndInOrder()
     {
         final Stream stream = new Stream("fan-out", STREAM_ID, StreamConfig.DEFAULT);
-        final EmbeddedChannel first = subscriber();
-        final EmbeddedChannel second = subscriber();
-        final Lane a = lane(stream, first);
-        final Lane b = lane(stream, second);
+        final EmbeddedChannel first = embedded.subscriber();
+        final EmbeddedChannel second = embedded.subscriber();
+        final Lane a = embedded.lane(stream, first);
+        final Lane b = embedded.lane(stream, second);
         final LaneFanOut fanOut = fanOut(stream);
 
         final List<ByteBuf> runs = new ArrayList<>();
@@ -79,10 +78,10 @@ class ProducerFanOutTest
     void aFullLaneBlocksTheRunForItselfWhileTheOtherLaneTakesItOnce()
     {
         final Stream stream = new Stream("fan-out", STREAM_ID, StreamConfig.DEFAULT.withLaneBytes(1024));
-        final EmbeddedChannel first = subscriber();
-        final EmbeddedChannel second = subscriber();
-        final Lane a = lane(stream, first);
-        final Lane b = lane(stream, second);
+        final EmbeddedChannel first = embedded.subscriber();
+        final EmbeddedChannel second = embedded.subscriber();
+        final Lane a = embedded.lane(stream, first);
+        final Lane b = embedded.lane(stream, second);
         final LaneFanOut fanOut = fanOut(stream);
         final int[] wakes = new int[1];
         final Runnable wake = () -> wakes[0]++;
@@ -120,8 +119,8 @@ class ProducerFanOutTest
         assertTrue(fanOut.deliver(run(0, 3), 3, 2), "no lane: nothing to wait for");
         assertEquals(3, stream.messagesUnrouted());
 
-        final EmbeddedChannel gone = subscriber();
-        final Lane lane = lane(stream, gone);
+        final EmbeddedChannel gone = embedded.subscriber();
+        final Lane lane = embedded.lane(stream, gone);
         lane.close();
         assertTrue(fanOut.deliver(run(3, 2), 2, 4), "a closed lane refuses nothing");
         assertEquals(5, stream.messagesUnrouted(), "a run only a closed lane was offered is unrouted too");
@@ -131,7 +130,7 @@ class ProducerFanOutTest
     void aBlockedRunIsReleasedWhenTheConnectionGoes()
     {
         final Stream stream = new Stream("fan-out", STREAM_ID, StreamConfig.DEFAULT.withLaneBytes(1024));
-        lane(stream, subscriber());
+        embedded.lane(stream, embedded.subscriber());
         final LaneFanOut fanOut = fanOut(stream);
         assertTrue(fanOut.deliver(run(0, 1), 1, 0));
         assertTrue(fanOut.deliver(run(1, 1), 1, 1));
@@ -148,11 +147,11 @@ class ProducerFanOutTest
     void runsReadWhileOneIsBlockedFollowItInOrderAndTheAckCoversThemAll()
     {
         final Stream stream = new Stream("fan-out", STREAM_ID, StreamConfig.DEFAULT.withLaneBytes(1024));
-        final EmbeddedChannel subscriber = subscriber();
-        final Lane lane = lane(stream, subscriber);
+        final EmbeddedChannel subscriber = embedded.subscriber();
+        final Lane lane = embedded.lane(stream, subscriber);
         final EmbeddedChannel publisher = new EmbeddedChannel(
             new ProducerHandler(stream, SOURCE_ID, metrics.counters(), metrics.producerRoster(), null, clock));
-        channels.add(publisher);
+        embedded.keep(publisher);
 
         for (int sequence = 0; sequence < 5; sequence++)
         {
@@ -178,24 +177,6 @@ class ProducerFanOutTest
     private LaneFanOut fanOut(final Stream stream)
     {
         return new LaneFanOut(stream, metrics.counters(), new ProducerBlame(stream.name(), SOURCE_ID, clock), clock);
-    }
-
-    private EmbeddedChannel subscriber()
-    {
-        final EmbeddedChannel channel = new EmbeddedChannel();
-        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
-        channels.add(channel);
-        return channel;
-    }
-
-    private Lane lane(final Stream stream, final EmbeddedChannel channel)
-    {
-        final Lane lane = new Lane(channel, stream.name(), "", stream.config(), null, null);
-        lanes.add(lane);
-        stream.addLane(lane);
-        metrics.counters().subscriberJoined();
-        metrics.laneRoster().join(lane);
-        return lane;
     }
 
     // The subscriber reads everything there is: writable, the lane drains; returns the sequences it was sent.
