@@ -82,7 +82,12 @@ public enum ErrorCode
      * connection, which is closed), or a HELLO's epoch is below the one the relay knows, or equal to that of a
      * connection of the same producer id that is still open.
      */
-    PRODUCER_FENCED(25);
+    PRODUCER_FENCED(25),
+    /**
+     * An acknowledging subscriber's ACK names a position the relay has not sent on the subscription (above the last
+     * DATA or GAP frame it sent).
+     */
+    ACK_OUT_OF_RANGE(26);
 
     private static final ErrorCode[] BY_CODE = new ErrorCode[32];
 

@@ -45,6 +45,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
 
     // Event loop only: a relay starts with Hello.MAX_FRAME_LENGTH and raises it with its WELCOME.
     private int maxFrameLength;
+    private final int acceptedFlags;
     private final RunSlicePool slices = new RunSlicePool();
     private final ByteBufView view = new ByteBufView();
     private boolean failed;
@@ -58,7 +59,18 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
      */
     public FrameDecoder(final int maxFrameLength)
     {
+        this(maxFrameLength, KNOWN_FLAGS);
+    }
+
+    /**
+     * @param maxFrameLength the largest frame accepted, header included.
+     * @param acceptedFlags the flag bits accepted: {@link FrameDescriptor#KNOWN_FLAGS} from a client (the relay's
+     * decoder), {@link FrameDescriptor#RELAY_FLAGS} from the relay (a client's).
+     */
+    public FrameDecoder(final int maxFrameLength, final int acceptedFlags)
+    {
         maxFrameLength(maxFrameLength);
+        this.acceptedFlags = acceptedFlags;
     }
 
     /**
@@ -204,7 +216,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
         final int versionTypeFlags = (int)word;
         final int minimum = (versionTypeFlags & FLAG_KEYED) != 0 ? HEADER_LENGTH + KEY_LENGTH : HEADER_LENGTH;
         // One comparison for version, type and no undefined flag bits.
-        if ((versionTypeFlags & ~KNOWN_FLAGS) != DATA_VERSION_AND_TYPE << 16 || frameLength < minimum ||
+        if ((versionTypeFlags & ~acceptedFlags) != DATA_VERSION_AND_TYPE << 16 || frameLength < minimum ||
             frameLength > maxFrameLength)
         {
             return -1;
@@ -403,10 +415,15 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
         if (available >= FLAGS_OFFSET + 2)
         {
             final int flags = in.getShort(index + FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            if ((flags & ~KNOWN_FLAGS) != 0)
+            if ((flags & ~acceptedFlags) != 0)
             {
                 throw new ProtocolException(
                     ErrorCode.BAD_FLAGS, "flags 0x" + Integer.toHexString(flags) + " set undefined bits");
+            }
+            if ((flags & FLAG_REDELIVERED) != 0 && type != FrameType.DATA && type != FrameType.GAP)
+            {
+                throw new ProtocolException(ErrorCode.BAD_FLAGS, "flag REDELIVERED (0x2) on a " +
+                    FrameType.name(type) + " frame: only DATA and GAP are delivered again");
             }
             if ((flags & FLAG_KEYED) != 0 && type != FrameType.DATA)
             {

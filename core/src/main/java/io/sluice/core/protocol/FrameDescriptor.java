@@ -66,8 +66,17 @@ public final class FrameDescriptor
     /** Length of the key at the start of a keyed DATA payload. */
     public static final int KEY_LENGTH = 8;
 
-    /** Every flag bit this version defines. */
+    /**
+     * DATA and GAP flag, relay to an acknowledging subscriber only: the frame was sent on an earlier connection of the
+     * subscription and not acknowledged, so the subscriber may have processed it already. The only bit the relay
+     * changes in a publisher's frame; a publisher must not set it.
+     */
+    public static final int FLAG_REDELIVERED = 0x2;
+
+    /** Every flag bit a publisher may set. */
     public static final int KNOWN_FLAGS = FLAG_KEYED;
+    /** Every flag bit a relay may set on what it sends to a subscriber. */
+    public static final int RELAY_FLAGS = FLAG_KEYED | FLAG_REDELIVERED;
 
     /*
      * GAP payload, after the header (all big-endian):

@@ -11,7 +11,10 @@ public final class FrameType
     public static final int WELCOME = 2;
     /** A message: publisher to relay, relay to subscriber. */
     public static final int DATA = 3;
-    /** Relay to publisher: every DATA frame up to the sequence in the header has been accepted. */
+    /**
+     * Relay to publisher: every DATA frame up to the sequence in the header has been accepted. Subscriber to relay
+     * (acknowledged delivery only): every DATA and GAP frame up to the position in the sequence field was processed.
+     */
     public static final int ACK = 4;
     /** Relay to subscriber: a range of one source's sequences was dropped, and why. */
     public static final int GAP = 5;

@@ -25,6 +25,11 @@ public final class Frames
      * reserved (int32).
      */
     public static final int WELCOME_PAYLOAD_LENGTH = 16;
+    /**
+     * WELCOME payload to an acknowledging subscriber: the above, then window messages (int32), window bytes (int32)
+     * and redelivered-through position (int64).
+     */
+    public static final int ACKNOWLEDGED_WELCOME_PAYLOAD_LENGTH = WELCOME_PAYLOAD_LENGTH + 16;
     /** Longest error text, in bytes. */
     public static final int MAX_ERROR_TEXT_LENGTH = 1024;
 
@@ -211,6 +216,57 @@ public final class Frames
         out.writeInt(maxFrameLength);
         out.writeInt(0);
         return out;
+    }
+
+    /**
+     * @param firstPosition the position of the first DATA or GAP frame the relay will send (the header's sequence).
+     * @param windowMessages messages that may be sent and not acknowledged.
+     * @param windowBytes bytes of frames that may be sent and not acknowledged.
+     * @param redeliveredThrough frames up to this position were sent before and are sent again, flagged
+     * {@link FrameDescriptor#FLAG_REDELIVERED}; below {@code firstPosition} when there are none.
+     * @return a WELCOME frame for a subscriber that asked for acknowledged delivery.
+     */
+    public static ByteBuf acknowledgedWelcome(
+        final ByteBufAllocator alloc,
+        final int streamId,
+        final long firstPosition,
+        final int heartbeatIntervalMs,
+        final int heartbeatTimeoutMs,
+        final int maxFrameLength,
+        final int windowMessages,
+        final int windowBytes,
+        final long redeliveredThrough,
+        final long timestampNanos)
+    {
+        final int length = HEADER_LENGTH + ACKNOWLEDGED_WELCOME_PAYLOAD_LENGTH;
+        final ByteBuf out = alloc.buffer(length);
+        writeHeader(out, length, FrameType.WELCOME, 0, streamId, 0, firstPosition, timestampNanos);
+        out.writeInt(heartbeatIntervalMs);
+        out.writeInt(heartbeatTimeoutMs);
+        out.writeInt(maxFrameLength);
+        out.writeInt(0);
+        out.writeInt(windowMessages);
+        out.writeInt(windowBytes);
+        out.writeLong(redeliveredThrough);
+        return out;
+    }
+
+    /** @return the window in messages an acknowledged WELCOME frame at {@code index} grants. */
+    public static int welcomeWindowMessages(final ByteBuf buf, final int index)
+    {
+        return buf.getInt(index + HEADER_LENGTH + 16);
+    }
+
+    /** @return the window in bytes an acknowledged WELCOME frame at {@code index} grants. */
+    public static int welcomeWindowBytes(final ByteBuf buf, final int index)
+    {
+        return buf.getInt(index + HEADER_LENGTH + 20);
+    }
+
+    /** @return the last position an acknowledged WELCOME frame at {@code index} says is delivered again. */
+    public static long welcomeRedeliveredThrough(final ByteBuf buf, final int index)
+    {
+        return buf.getLong(index + HEADER_LENGTH + 24);
     }
 
     /** @return the heartbeat interval a WELCOME frame at {@code index} announces. */

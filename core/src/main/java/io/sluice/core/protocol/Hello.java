@@ -21,6 +21,9 @@ import java.nio.charset.StandardCharsets;
  *  with feature {@value #FEATURE_IDENTIFIED_PUBLISHER} (publishers only), and M = 0:
  *  8+N+T   8     producer id, int64
  *  16+N+T  4     epoch, int32, 0 or more
+ *  with feature {@value #FEATURE_ACKNOWLEDGED_DELIVERY} (subscribers only):
+ *  8+N+M+T 4     window, messages: int32, 0 (the relay's) or more
+ *  12+N+M+T 4    window, bytes: int32, 0 (the relay's) or more
  * </pre>
  * The producer id is a number, not a name, so that the largest HELLO stays a subscriber's
  * ({@link #MAX_FRAME_LENGTH} unchanged): a publisher has no subscription name, and its 12 bytes fit in that room.
@@ -32,30 +35,40 @@ import java.nio.charset.StandardCharsets;
  * @param features the feature bits, 0 for a HELLO as version 1 first defined it.
  * @param producerId an identified publisher's producer id; 0 without the feature.
  * @param epoch an identified publisher's epoch; 0 without the feature.
+ * @param windowMessages an acknowledging subscriber's window in messages, 0 for the relay's; 0 without the feature.
+ * @param windowBytes an acknowledging subscriber's window in bytes, 0 for the relay's; 0 without the feature.
  */
 public record Hello(Role role, String stream, String subscription, String authToken, int features, long producerId,
-    int epoch)
+    int epoch, int windowMessages, int windowBytes)
 {
     /**
      * Feature bit: an identified publisher, whose producer id and epoch follow the auth token. The relay keeps its
      * source id and the sequence it reached across connections, and drops what it resends below that.
      */
     public static final int FEATURE_IDENTIFIED_PUBLISHER = 0x01;
+    /**
+     * Feature bit: a subscriber that acknowledges what it has processed (ACK frames carrying positions), whose window
+     * follows the auth token. The relay sends only while less than the window is unacknowledged, and a durable
+     * subscription's unacknowledged frames are delivered again after a reconnect.
+     */
+    public static final int FEATURE_ACKNOWLEDGED_DELIVERY = 0x02;
     /** Every feature bit this version defines. */
-    public static final int KNOWN_FEATURES = FEATURE_IDENTIFIED_PUBLISHER;
+    public static final int KNOWN_FEATURES = FEATURE_IDENTIFIED_PUBLISHER | FEATURE_ACKNOWLEDGED_DELIVERY;
     /** Bytes the identified-publisher feature adds after the auth token: producer id and epoch. */
     public static final int IDENTITY_LENGTH = 8 + 4;
+    /** Bytes the acknowledged-delivery feature adds after the auth token: the window in messages and in bytes. */
+    public static final int WINDOW_LENGTH = 4 + 4;
 
     /** Longest stream or subscription name. */
     public static final int MAX_NAME_LENGTH = 255;
     /** Longest auth token. */
     public static final int MAX_TOKEN_LENGTH = 1024;
     /**
-     * Longest HELLO payload: role, reserved byte, the three length fields and the longest names and token
-     * ({@value}).
+     * Longest HELLO payload ({@value}): an acknowledging subscriber's, with role, features, the three length fields,
+     * the longest names and token, and the window.
      */
     public static final int MAX_PAYLOAD_LENGTH =
-        1 + 1 + 2 + MAX_NAME_LENGTH + 2 + MAX_NAME_LENGTH + 2 + MAX_TOKEN_LENGTH;
+        1 + 1 + 2 + MAX_NAME_LENGTH + 2 + MAX_NAME_LENGTH + 2 + MAX_TOKEN_LENGTH + WINDOW_LENGTH;
     /**
      * Longest HELLO frame, header included ({@value}): the largest frame a relay accepts before its WELCOME, checked
      * from the length field before anything is buffered, so that a connection that has not yet shown its token holds
@@ -72,7 +85,33 @@ public record Hello(Role role, String stream, String subscription, String authTo
      */
     public Hello(final Role role, final String stream, final String subscription, final String authToken)
     {
-        this(role, stream, subscription, authToken, 0, 0, 0);
+        this(role, stream, subscription, authToken, 0, 0, 0, 0, 0);
+    }
+
+    /**
+     * @param features the feature bits: none, or {@link #FEATURE_IDENTIFIED_PUBLISHER} with a producer id and epoch.
+     * @throws IllegalArgumentException when a name does not fit the protocol, or the features do not fit the role.
+     */
+    public Hello(final Role role, final String stream, final String subscription, final String authToken,
+        final int features, final long producerId, final int epoch)
+    {
+        this(role, stream, subscription, authToken, features, producerId, epoch, 0, 0);
+    }
+
+    /**
+     * @param stream the stream name.
+     * @param subscription the durable subscription name, or empty.
+     * @param authToken the auth token, or empty.
+     * @param windowMessages how many messages may be delivered and not yet acknowledged; 0 for the relay's setting.
+     * @param windowBytes how many bytes of frames may be delivered and not yet acknowledged; 0 for the relay's.
+     * @return the HELLO of a subscriber that acknowledges what it has processed.
+     * @throws IllegalArgumentException when a name does not fit the protocol, or a window is negative.
+     */
+    public static Hello acknowledgingSubscriber(final String stream, final String subscription,
+        final String authToken, final int windowMessages, final int windowBytes)
+    {
+        return new Hello(Role.SUBSCRIBER, stream, subscription, authToken, FEATURE_ACKNOWLEDGED_DELIVERY, 0, 0,
+            windowMessages, windowBytes);
     }
 
     /**
@@ -117,6 +156,24 @@ public record Hello(Role role, String stream, String subscription, String authTo
             throw new IllegalArgumentException("auth token longer than " + MAX_TOKEN_LENGTH + " bytes");
         }
         checkFeatures(role, features, producerId, epoch);
+        checkWindow(features, windowMessages, windowBytes);
+    }
+
+    private static void checkWindow(final int features, final int windowMessages, final int windowBytes)
+    {
+        if ((features & FEATURE_ACKNOWLEDGED_DELIVERY) == 0)
+        {
+            if (windowMessages != 0 || windowBytes != 0)
+            {
+                throw new IllegalArgumentException("a window needs the acknowledged-delivery feature");
+            }
+            return;
+        }
+        if (windowMessages < 0 || windowBytes < 0)
+        {
+            throw new IllegalArgumentException("HELLO window " + windowMessages + " messages, " + windowBytes +
+                " bytes: negative (0 asks for the relay's)");
+        }
     }
 
     private static void checkFeatures(final Role role, final int features, final long producerId, final int epoch)
@@ -126,7 +183,7 @@ public record Hello(Role role, String stream, String subscription, String authTo
         {
             throw new IllegalArgumentException(problem);
         }
-        if (features == 0)
+        if ((features & FEATURE_IDENTIFIED_PUBLISHER) == 0)
         {
             if (producerId != 0 || epoch != 0)
             {
@@ -146,13 +203,23 @@ public record Hello(Role role, String stream, String subscription, String authTo
         if ((features & ~KNOWN_FEATURES) != 0)
         {
             return "HELLO features 0x" + Integer.toHexString(features) +
-                " set undefined bits: only 0x01 (identified publisher) is defined";
+                " set undefined bits: only 0x01 (identified publisher) and 0x02 (acknowledged delivery) are defined";
         }
-        if (features != 0 && role != Role.PUBLISHER)
+        if ((features & FEATURE_IDENTIFIED_PUBLISHER) != 0 && role != Role.PUBLISHER)
         {
             return "feature 0x01 (identified publisher) on a subscriber's HELLO: only publishers have a producer id";
         }
+        if ((features & FEATURE_ACKNOWLEDGED_DELIVERY) != 0 && role != Role.SUBSCRIBER)
+        {
+            return "feature 0x02 (acknowledged delivery) on a publisher's HELLO: only subscribers acknowledge";
+        }
         return null;
+    }
+
+    /** @return whether this is an acknowledging subscriber's HELLO, with a window. */
+    public boolean acknowledged()
+    {
+        return (features & FEATURE_ACKNOWLEDGED_DELIVERY) != 0;
     }
 
     /** @return whether this is an identified publisher's HELLO, with a producer id and an epoch. */
@@ -207,6 +274,11 @@ public record Hello(Role role, String stream, String subscription, String authTo
             out.writeLong(producerId);
             out.writeInt(epoch);
         }
+        if (acknowledged())
+        {
+            out.writeInt(windowMessages);
+            out.writeInt(windowBytes);
+        }
     }
 
     /**
@@ -260,13 +332,26 @@ public record Hello(Role role, String stream, String subscription, String authTo
         {
             throw new ProtocolException(ErrorCode.MALFORMED_HELLO, "HELLO ends before the producer id and epoch");
         }
+        int windowMessages = 0;
+        int windowBytes = 0;
+        if ((features & FEATURE_ACKNOWLEDGED_DELIVERY) != 0)
+        {
+            if (end - index < WINDOW_LENGTH)
+            {
+                throw new ProtocolException(ErrorCode.MALFORMED_HELLO, "HELLO ends before the window");
+            }
+            windowMessages = frame.getInt(index);
+            windowBytes = frame.getInt(index + 4);
+            index += WINDOW_LENGTH;
+        }
         if (index != end)
         {
             throw new ProtocolException(ErrorCode.MALFORMED_HELLO, "HELLO has " + (end - index) + " trailing bytes");
         }
         try
         {
-            return new Hello(role, stream, subscription, token, features, producerId, epoch);
+            return new Hello(
+                role, stream, subscription, token, features, producerId, epoch, windowMessages, windowBytes);
         }
         catch (final IllegalArgumentException ex)
         {

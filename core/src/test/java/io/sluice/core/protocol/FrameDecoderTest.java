@@ -206,10 +206,10 @@ class FrameDecoderTest
     void theLargestHelloIsComputedFromItsLayout()
     {
         final String longest = "n".repeat(Hello.MAX_NAME_LENGTH);
-        final ByteBuf frame = Frames.hello(Unpooled.buffer().alloc(), new Hello(Role.SUBSCRIBER, longest, longest,
-            "t".repeat(Hello.MAX_TOKEN_LENGTH)), 0);
+        final ByteBuf frame = Frames.hello(Unpooled.buffer().alloc(), Hello.acknowledgingSubscriber(longest, longest,
+            "t".repeat(Hello.MAX_TOKEN_LENGTH), 1, 1), 0);
         assertEquals(Hello.MAX_FRAME_LENGTH, frame.readableBytes());
-        assertEquals(1574, Hello.MAX_FRAME_LENGTH, "protocol.md gives this number");
+        assertEquals(1582, Hello.MAX_FRAME_LENGTH, "protocol.md gives this number");
         frame.release();
     }
 

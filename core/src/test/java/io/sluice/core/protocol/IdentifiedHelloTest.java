@@ -82,7 +82,7 @@ class IdentifiedHelloTest
     @Test
     void anUndefinedFeatureBitIsMalformed()
     {
-        assertRefused(payload(1, 0x03, true), "HELLO features 0x3 set undefined bits");
+        assertRefused(payload(1, 0x05, true), "HELLO features 0x5 set undefined bits");
         assertRefused(payload(1, 0x80, false), "HELLO features 0x80 set undefined bits");
     }
 
