@@ -18,9 +18,11 @@ import io.sluice.server.drop.DropPolicySpec;
  *              ({@code stuck-after}, {@code on-stuck}).
  * @param inactiveAfterMs how long a durable subscription may go without a connection before its disk tier is deleted
  *                        ({@code inactive-after}); 0 keeps it for ever.
+ * @param ackWindow the most an acknowledging subscriber may have sent and not acknowledged ({@code ack-window},
+ *                  {@code ack-window-bytes}).
  */
 public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long memoryBytes, long spillQuotaBytes,
-    DropPolicySpec onFull, StuckPolicy stuck, long inactiveAfterMs)
+    DropPolicySpec onFull, StuckPolicy stuck, long inactiveAfterMs, AckWindowLimit ackWindow)
 {
     /** Default memory tier: 8 MiB. */
     public static final long DEFAULT_MEMORY_BYTES = 8L * 1024 * 1024;
@@ -56,6 +58,14 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
         this(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck, InactiveAfter.NEVER);
     }
 
+    /** A stream config with the default acknowledgement window. */
+    public StreamConfig(final Strategy strategy, final long laneBytes, final int laneRuns, final long memoryBytes,
+        final long spillQuotaBytes, final DropPolicySpec onFull, final StuckPolicy stuck, final long inactiveAfterMs)
+    {
+        this(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck, inactiveAfterMs,
+            AckWindowLimit.DEFAULT);
+    }
+
     /**
      * @throws IllegalArgumentException naming the field that is out of range.
      */
@@ -89,6 +99,10 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
         {
             throw new IllegalArgumentException("on-stuck is required");
         }
+        if (ackWindow == null)
+        {
+            throw new IllegalArgumentException("ack-window is required");
+        }
         if (inactiveAfterMs < 0)
         {
             throw new IllegalArgumentException("inactive-after must be 0 (never) or positive, was " + inactiveAfterMs
@@ -114,7 +128,7 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
         if (DropPolicySpec.DROP_POLICIES.contains(name))
         {
             return new StreamConfig(Strategy.BUFFER, laneBytes, laneRuns, memoryBytes, spillQuotaBytes,
-                onFull.named(name), stuck, inactiveAfterMs);
+                onFull.named(name), stuck, inactiveAfterMs, ackWindow);
         }
         final Strategy parsed;
         try
@@ -127,14 +141,14 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
                 + String.join(", ", DropPolicySpec.DROP_POLICIES) + ")");
         }
         return new StreamConfig(parsed, laneBytes, laneRuns, memoryBytes, spillQuotaBytes,
-            parsed == Strategy.THROTTLE ? DropPolicySpec.THROTTLE : onFull, stuck, inactiveAfterMs);
+            parsed == Strategy.THROTTLE ? DropPolicySpec.THROTTLE : onFull, stuck, inactiveAfterMs, ackWindow);
     }
 
     /** @return a copy with another on-full policy. */
     public StreamConfig withOnFull(final DropPolicySpec onFull)
     {
         return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck,
-            inactiveAfterMs);
+            inactiveAfterMs, ackWindow);
     }
 
     /**
@@ -154,41 +168,48 @@ public record StreamConfig(Strategy strategy, long laneBytes, int laneRuns, long
     public StreamConfig withStrategy(final Strategy strategy)
     {
         return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes,
-            strategy == Strategy.THROTTLE ? DropPolicySpec.THROTTLE : onFull, stuck, inactiveAfterMs);
+            strategy == Strategy.THROTTLE ? DropPolicySpec.THROTTLE : onFull, stuck, inactiveAfterMs, ackWindow);
     }
 
     /** @return a copy with another lane size. */
     public StreamConfig withLaneBytes(final long laneBytes)
     {
         return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck,
-            inactiveAfterMs);
+            inactiveAfterMs, ackWindow);
     }
 
     /** @return a copy with another memory tier size. */
     public StreamConfig withMemoryBytes(final long memoryBytes)
     {
         return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck,
-            inactiveAfterMs);
+            inactiveAfterMs, ackWindow);
     }
 
     /** @return a copy with another disk quota. */
     public StreamConfig withSpillQuotaBytes(final long spillQuotaBytes)
     {
         return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck,
-            inactiveAfterMs);
+            inactiveAfterMs, ackWindow);
     }
 
     /** @return a copy with another stuck policy. */
     public StreamConfig withStuck(final StuckPolicy stuck)
     {
         return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck,
-            inactiveAfterMs);
+            inactiveAfterMs, ackWindow);
+    }
+
+    /** @return a copy with another acknowledgement window. */
+    public StreamConfig withAckWindow(final AckWindowLimit ackWindow)
+    {
+        return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck,
+            inactiveAfterMs, ackWindow);
     }
 
     /** @return a copy with another {@code inactive-after}. */
     public StreamConfig withInactiveAfterMs(final long inactiveAfterMs)
     {
         return new StreamConfig(strategy, laneBytes, laneRuns, memoryBytes, spillQuotaBytes, onFull, stuck,
-            inactiveAfterMs);
+            inactiveAfterMs, ackWindow);
     }
 }
