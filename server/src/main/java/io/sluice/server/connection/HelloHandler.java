@@ -25,7 +25,10 @@ import io.sluice.server.lifecycle.RelayLifecycle;
 import io.sluice.server.subscriber.SubscriberHandler;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
+import io.sluice.server.lane.AckWindow;
 import io.sluice.server.lane.Lane;
+import io.sluice.server.stream.SubscriptionPositions.Positions;
+import io.sluice.server.config.AckWindowLimit;
 import io.sluice.server.security.Admission;
 import io.sluice.server.security.Gatekeeper;
 
@@ -236,12 +239,17 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
             final StreamConfig laneConfig = admission.spillQuotaBytes() > 0 &&
                 admission.spillQuotaBytes() < stream.config().spillQuotaBytes() ?
                 stream.config().withSpillQuotaBytes(admission.spillQuotaBytes()) : stream.config();
+            final Positions from = hello.subscription().isEmpty() || !laneConfig.strategy().hasDiskTier() ?
+                Positions.NONE : stream.positions().of(hello.subscription());
+            final AckWindow acks = !hello.acknowledged() ? null : new AckWindow(
+                AckWindowLimit.grant(hello.windowMessages(), laneConfig.ackWindow().messages()),
+                AckWindowLimit.grant(hello.windowBytes(), laneConfig.ackWindow().bytes()), from.acked(), from.sent());
             final Lane lane;
             try
             {
                 lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), laneConfig,
                     laneConfig.strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(),
-                        hello.subscription(), laneConfig, ctx.alloc(), l::wake) : null, diskTiers.deadLetters());
+                        hello.subscription(), laneConfig, ctx.alloc(), l::wake) : null, diskTiers.deadLetters(), acks);
             }
             catch (final RuntimeException | Error ex)
             {
@@ -251,8 +259,21 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
             }
             ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, counters, lanes));
             // The largest frame it may receive: the relay's, whoever published it.
-            ctx.channel().writeAndFlush(Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
-                config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos()), ctx.channel().voidPromise());
+            final ByteBuf welcome;
+            if (acks != null)
+            {
+                // Last, so that it sees every frame the lane writes.
+                ctx.pipeline().addLast("acks", acks);
+                welcome = Frames.acknowledgedWelcome(ctx.alloc(), stream.id(), from.acked() + 1,
+                    config.heartbeatIntervalMs(), config.heartbeatTimeoutMs(), config.maxFrameLength(),
+                    acks.windowMessages(), acks.windowBytes(), from.sent(), EpochClock.nanos());
+            }
+            else
+            {
+                welcome = Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
+                    config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos());
+            }
+            ctx.channel().writeAndFlush(welcome, ctx.channel().voidPromise());
             welcomed(ctx, admission);
             connectionLog.opened("subscriber", stream.name(), "(" + stream.config().strategy().configName() +
                 (hello.subscription().isEmpty() ? "" : ", subscription '" + hello.subscription() + "'") + ")" +

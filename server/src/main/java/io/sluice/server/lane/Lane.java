@@ -64,6 +64,8 @@ public final class Lane
     private final DropStage drops;
     /** Null without tiers. */
     private final TieredDrain tiered;
+    /** Null unless the subscriber acknowledges what it processed. */
+    private final AckWindow acks;
 
     // For the lanes view (metrics): producers held, and what waits where, measured on the lane's event loop when asked.
     private final HoldClock holds = new HoldClock();
@@ -76,7 +78,21 @@ public final class Lane
     public Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
         final java.util.function.Function<Waker, DiskTier> diskFactory, final DeadLetterStore deadLetters)
     {
+        this(channel, streamName, subscription, config, diskFactory, deadLetters, null);
+    }
+
+    /**
+     * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see {@link Waker}); or
+     * null for none.
+     * @param acks the subscriber's acknowledgement window, already in the channel's pipeline; or null when the
+     * subscriber does not acknowledge.
+     */
+    public Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
+        final java.util.function.Function<Waker, DiskTier> diskFactory, final DeadLetterStore deadLetters,
+        final AckWindow acks)
+    {
         final Waker waker = new Waker();
+        this.acks = acks;
         this.channel = channel;
         this.eventLoop = channel.eventLoop();
         this.streamName = streamName;
@@ -88,7 +104,7 @@ public final class Lane
         this.drops = config.onFull().isThrottle() ? null :
             new DropStage(config.onFull().newPolicy(), memory, streamName, deadLetters);
         this.tiered = memory == null ? null :
-            new TieredDrain(channel, streamName, handOff, written, memory, disk, drops);
+            new TieredDrain(channel, streamName, handOff, written, memory, disk, drops, acks);
         // Every field is set: only now may the spill thread reach the lane (the volatile write publishes them), and
         // a wake it tried before is made up for by this drain.
         waker.lane = this;
@@ -224,7 +240,7 @@ public final class Lane
         long messages = 0;
         long bytes = 0;
         ByteBuf run;
-        while (channel.isWritable() && (run = handOff.poll()) != null)
+        while (channel.isWritable() && windowOpen() && (run = handOff.poll()) != null)
         {
             bytes += run.readableBytes();
             messages += Frames.count(view.wrap(run), run.readerIndex(), run.writerIndex());
@@ -236,13 +252,46 @@ public final class Lane
             written.add(messages, bytes);
             channel.flush();
             handOff.recordPeak(handOff.queuedBytes() + outboundBytes());
-            if (channel.isWritable() && !handOff.isEmpty())
+            if (channel.isWritable() && windowOpen() && !handOff.isEmpty())
             {
                 // The flush made room for what still waits.
                 scheduleDrain();
             }
         }
         handOff.wakeWaitersBelowResumeMark();
+    }
+
+    private boolean windowOpen()
+    {
+        return acks == null || acks.isOpen();
+    }
+
+    /**
+     * Lane's event loop: the subscriber acknowledged every position up to {@code position}; sends on if that opened
+     * the window.
+     *
+     * @return {@link AckWindow#ACK_TAKEN}, or {@link AckWindow#ACK_OUT_OF_RANGE} when nothing was sent at that
+     * position yet (and for a lane whose subscriber did not ask to acknowledge).
+     */
+    public int acknowledge(final long position)
+    {
+        if (acks == null)
+        {
+            return AckWindow.ACK_OUT_OF_RANGE;
+        }
+        final boolean wasOpen = acks.isOpen();
+        final int result = acks.acknowledge(position);
+        if (!wasOpen && acks.isOpen())
+        {
+            scheduleDrain();
+        }
+        return result;
+    }
+
+    /** @return the subscriber's acknowledgement window, or null when it does not acknowledge. */
+    public AckWindow acks()
+    {
+        return acks;
     }
 
     /**
@@ -261,13 +310,22 @@ public final class Lane
         {
             // Keep everything accepted: the memory tier (older than anything on disk) goes to a head store, the
             // hand-off (newer) to the main store, all of it (the disk tier takes it without bound: the lane's
-            // configuration bounds it). Only what sits in the channel's outbound buffer is lost.
+            // configuration bounds it). Only what sits in the channel's outbound buffer is lost, unless the subscriber
+            // acknowledges: then everything it did not acknowledge goes first.
+            if (acks != null)
+            {
+                acks.handOver(chronicle::handOverHead);
+            }
             handMemoryOverHead(chronicle);
             ByteBuf run;
             while ((run = handOff.poll()) != null)
             {
                 chronicle.handOverTail(run);
             }
+        }
+        if (acks != null)
+        {
+            acks.releaseAll();
         }
         handOff.releaseAll();
         if (disk != null)
@@ -295,9 +353,21 @@ public final class Lane
             return false;
         }
         final UnsentFrames unsent = UnsentFrames.collect(channel);
+        if (acks != null)
+        {
+            // Everything not acknowledged, the outbound buffer's frames among them, is sent again next time.
+            acks.handOver(disk::handOverHead);
+        }
         for (final ByteBuf frames : unsent.frames())
         {
-            disk.handOverHead(frames);
+            if (acks != null)
+            {
+                frames.release();
+            }
+            else
+            {
+                disk.handOverHead(frames);
+            }
         }
         // They were counted as written when they went into the channel; they will be sent next time instead.
         written.takeBack(unsent.messages());
@@ -387,6 +457,10 @@ public final class Lane
         for (final ByteBuf frames : unsent.frames())
         {
             frames.release();
+        }
+        if (acks != null)
+        {
+            acks.releaseAll();
         }
         written.takeBack(unsent.messages());
         unsent.clearAndFinish(channel);
@@ -483,6 +557,12 @@ public final class Lane
             dropped == 0 ? java.util.Map.of() : java.util.Map.of(DropReason.name(drops.reason()), dropped),
             handOff.peakBytes(), handOff.bytesAccepted(), holds.holding(), holds.heldNanos(System.nanoTime()), closed,
             depths, stuck);
+    }
+
+    /** @return whether the lane keeps what it holds on disk when its subscriber leaves (a durable subscription). */
+    public boolean isDurable()
+    {
+        return disk != null && disk.isDurable();
     }
 
     public boolean isClosed()

@@ -36,6 +36,8 @@ final class TieredDrain
     private final DiskTier disk;
     /** Null when on-full is throttle. */
     private final DropStage drops;
+    /** Null unless the subscriber acknowledges. */
+    private final AckWindow acks;
     private volatile LaneTier tier;
     // The timestamp of the first frame of the disk backlog, taken when the lane switched to disk.
     private long diskBacklogSinceNanos;
@@ -44,8 +46,10 @@ final class TieredDrain
     private long suppressedTierLogs;
 
     TieredDrain(final Channel channel, final String streamName, final LaneHandOff handOff,
-        final WrittenCounters written, final MemoryTier memory, final DiskTier disk, final DropStage drops)
+        final WrittenCounters written, final MemoryTier memory, final DiskTier disk, final DropStage drops,
+        final AckWindow acks)
     {
+        this.acks = acks;
         this.channel = channel;
         this.streamName = streamName;
         this.handOff = handOff;
@@ -86,7 +90,7 @@ final class TieredDrain
         for (int pass = 0; progress && pass < MAX_PASSES; pass++)
         {
             progress = intake();
-            while (channel.isWritable())
+            while (canSend())
             {
                 ByteBuf chunk = null;
                 if (!memory.isEmpty())
@@ -153,7 +157,13 @@ final class TieredDrain
             handOff.recordPeak(handOff.queuedBytes() + OutboundBytes.pending(channel));
         }
         handOff.wakeWaitersBelowResumeMark();
-        return progress || (channel.isWritable() && !memory.isEmpty() && !stuck);
+        return progress || (canSend() && !memory.isEmpty() && !stuck);
+    }
+
+    // The channel takes more, and less than the acknowledgement window is unacknowledged.
+    private boolean canSend()
+    {
+        return channel.isWritable() && (acks == null || acks.isOpen());
     }
 
     // A chunk restored from disk, under a drop policy: the frames past their deadline are dropped, and the drops

@@ -36,6 +36,7 @@ public final class Stream
     private final java.util.Set<String> activeSubscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicReference<EventLoop> homeLoop = new AtomicReference<>();
     private final ProducerRegistry producers;
+    private final SubscriptionPositions positions = new SubscriptionPositions();
 
     public Stream(final String name, final int id, final StreamConfig config)
     {
@@ -58,6 +59,12 @@ public final class Stream
     public ProducerRegistry producers()
     {
         return producers;
+    }
+
+    /** @return where the stream's acknowledging durable subscriptions stand between their connections. */
+    public SubscriptionPositions positions()
+    {
+        return positions;
     }
 
     public String name()

@@ -11,6 +11,7 @@ import io.sluice.core.protocol.ProtocolException;
 import io.sluice.server.counters.RelayCounters;
 import io.sluice.server.counters.Roster;
 import io.sluice.server.peer.ReceivedError;
+import io.sluice.server.lane.AckWindow;
 import io.sluice.server.lane.Lane;
 import io.sluice.server.lane.StuckGuard;
 import io.sluice.server.stream.Stream;
@@ -73,6 +74,7 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
     {
         final ByteBuf frame = (ByteBuf)msg;
         final int type = Frames.type(frame, frame.readerIndex());
+        final long sequence = Frames.sequence(frame, frame.readerIndex());
         if (type == FrameType.ERROR)
         {
             ReceivedError.record(ctx.channel(), frame, counters);
@@ -82,6 +84,9 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
         {
             case FrameType.HEARTBEAT:
                 break;
+            case FrameType.ACK:
+                acknowledge(sequence);
+                break;
             case FrameType.ERROR:
             case FrameType.CLOSE:
                 // The sender sends nothing after either (protocol.md §3.6, §3.8): ignore anything that follows.
@@ -90,6 +95,22 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
                 break;
             default:
                 throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, FrameType.name(type) + " from a subscriber");
+        }
+    }
+
+    // Only a subscriber that asked for acknowledged delivery may send ACK (protocol.md §4.3).
+    private void acknowledge(final long position)
+    {
+        final AckWindow acks = lane.acks();
+        if (acks == null)
+        {
+            throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, "ACK from a subscriber that did not ask for "
+                + "acknowledged delivery (HELLO feature 0x02)");
+        }
+        if (lane.acknowledge(position) == AckWindow.ACK_OUT_OF_RANGE)
+        {
+            throw new ProtocolException(ErrorCode.ACK_OUT_OF_RANGE, "ACK for position " + position + " on stream '"
+                + stream.name() + "': the relay has sent up to position " + acks.sent());
         }
     }
 
@@ -116,6 +137,24 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
         remove();
     }
 
+    // Before the subscription is released, so that its next connection finds them.
+    private void keepPositions()
+    {
+        if (lane.subscription().isEmpty())
+        {
+            return;
+        }
+        final AckWindow acks = lane.acks();
+        if (acks != null && lane.isDurable())
+        {
+            stream.positions().keep(lane.subscription(), acks.acked(), acks.sent());
+        }
+        else
+        {
+            stream.positions().forget(lane.subscription());
+        }
+    }
+
     private void remove()
     {
         if (!removed)
@@ -127,6 +166,7 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
             }
             stream.removeLane(lane);
             lane.close();
+            keepPositions();
             stream.releaseSubscription(lane.subscription());
             counters.subscriberLeft(lane.peakBytes());
             lanes.leave(lane);
