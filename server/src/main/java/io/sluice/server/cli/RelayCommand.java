@@ -2,6 +2,7 @@ package io.sluice.server.cli;
 
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.server.Relay;
+import io.sluice.server.config.AckWindowLimit;
 import io.sluice.server.config.OnStuck;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.RelayConfigFile;
@@ -114,6 +115,18 @@ public final class RelayCommand implements Callable<Integer>
         description = "How long a subscriber may take no byte of what waits for it before it is marked stuck and"
             + " --on-stuck acts, e.g. 30s (default: 30s).")
     private Integer stuckAfter;
+
+    @Option(names = "--ack-window", paramLabel = "N",
+        description = "Most messages sent to a subscriber that asked for acknowledged delivery and not yet"
+            + " acknowledged; a subscriber may ask for fewer, never more (default: " + AckWindowLimit.DEFAULT_MESSAGES
+            + "). Applies to streams not listed under 'streams' in the config file.")
+    private Integer ackWindow;
+
+    @Option(names = "--ack-window-bytes", paramLabel = "BYTES", converter = OptionConverters.IntBytes.class,
+        description = "Most bytes of frames sent to an acknowledging subscriber and not yet acknowledged, held in the"
+            + " relay's memory until they are, e.g. 4MiB (at least 1KiB; default: " + AckWindowLimit.DEFAULT_BYTES
+            + " bytes). Applies to streams not listed under 'streams' in the config file.")
+    private Integer ackWindowBytes;
 
     @Option(names = "--deadline", paramLabel = "DURATION", converter = OptionConverters.Nanos.class,
         description = "Age past which the deadline policy drops a message instead of delivering it, e.g. 5ms, 250us"
@@ -372,7 +385,7 @@ public final class RelayCommand implements Callable<Integer>
         builder.security(securityOptions.applyTo(builder.security()));
         if (strategy != null || laneBytes != null || memory != null || spillQuota != null || onFull != null
             || deadline != null || sampleEvery != null || onStuck != null || stuckAfter != null
-            || inactiveAfter != null)
+            || inactiveAfter != null || ackWindow != null || ackWindowBytes != null)
         {
             final StreamConfig base = builder.defaultStream();
             try
@@ -382,7 +395,8 @@ public final class RelayCommand implements Callable<Integer>
                     laneBytes != null ? laneBytes : base.laneBytes(), base.laneRuns(),
                     memory != null ? memory : base.memoryBytes(),
                     spillQuota != null ? spillQuota : base.spillQuotaBytes(), onFullPolicy(named.onFull()),
-                    stuckPolicy(base.stuck()), inactiveAfter != null ? inactiveAfter : base.inactiveAfterMs()));
+                    stuckPolicy(base.stuck()), inactiveAfter != null ? inactiveAfter : base.inactiveAfterMs(),
+                    ackWindowLimit(base.ackWindow())));
             }
             catch (final IllegalArgumentException ex)
             {
@@ -396,6 +410,12 @@ public final class RelayCommand implements Callable<Integer>
     {
         final StuckPolicy acting = onStuck == null ? base : base.withOnStuck(OnStuck.parse(onStuck));
         return stuckAfter == null ? acting : acting.withStuckAfterMs(stuckAfter);
+    }
+
+    private AckWindowLimit ackWindowLimit(final AckWindowLimit base)
+    {
+        final AckWindowLimit counted = ackWindow == null ? base : base.withMessages(ackWindow);
+        return ackWindowBytes == null ? counted : counted.withBytes(ackWindowBytes);
     }
 
     private DropPolicySpec onFullPolicy(final DropPolicySpec named)

@@ -16,7 +16,7 @@ final class StreamSectionReader
     /** The keys of a stream's settings, in the order messages list them. */
     static final List<String> STREAM_KEYS = List.of("strategy", "on-full", "deadline", "sample-every",
         "lane-bytes", "lane-runs", "memory", "spill-quota", "on-stuck", "stuck-after",
-        "inactive-after");
+        "inactive-after", "ack-window", "ack-window-bytes");
 
     private final ConfigValues values;
 
@@ -102,10 +102,11 @@ final class StreamSectionReader
         }
         final StuckPolicy stuck = stuck(fields, path, base.stuck());
         final long inactiveAfter = inactiveAfter(fields, path, base.inactiveAfterMs());
+        final AckWindowLimit ackWindow = ackWindow(fields, path, base.ackWindow());
         try
         {
             return new StreamConfig(named.strategy(), laneBytes, laneRuns, memory, spillQuota, onFull, stuck,
-                inactiveAfter);
+                inactiveAfter, ackWindow);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -215,5 +216,38 @@ final class StreamSectionReader
         {
             throw values.badValue(key, ex.getMessage(), ex);
         }
+    }
+
+    // ack-window and ack-window-bytes, each checked on its own so that a message names the key at fault.
+    private AckWindowLimit ackWindow(final Map<?, ?> fields, final String path, final AckWindowLimit base)
+    {
+        AckWindowLimit window = base;
+        if (fields.containsKey("ack-window"))
+        {
+            final String key = path + ".ack-window";
+            final int messages = values.wholeNumber(fields.get("ack-window"), key);
+            try
+            {
+                window = window.withMessages(messages);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw values.badValue(key, ex.getMessage(), ex);
+            }
+        }
+        if (fields.containsKey("ack-window-bytes"))
+        {
+            final String key = path + ".ack-window-bytes";
+            final int bytes = values.intBytes(fields.get("ack-window-bytes"), key);
+            try
+            {
+                window = window.withBytes(bytes);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw values.badValue(key, ex.getMessage(), ex);
+            }
+        }
+        return window;
     }
 }

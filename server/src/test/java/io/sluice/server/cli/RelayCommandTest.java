@@ -131,7 +131,7 @@ class RelayCommandTest
 
         assertEquals("sluice relay: unknown key 'streams.prices.strategie' in " + file
             + " (known: strategy, on-full, deadline, sample-every, lane-bytes, lane-runs, memory, spill-quota,"
-            + " on-stuck, stuck-after, inactive-after)",
+            + " on-stuck, stuck-after, inactive-after, ack-window, ack-window-bytes)",
             err.toString().strip());
         assertEquals("", out.toString());
     }

@@ -285,14 +285,16 @@ class RelayConfigFileTest
     void namesAnUnknownKeyUnderAStream()
     {
         assertEquals("unknown key 'streams.prices.strategie' in relay.yaml (known: strategy, on-full, deadline, "
-            + "sample-every, lane-bytes, lane-runs, memory, spill-quota, on-stuck, stuck-after, inactive-after)",
+            + "sample-every, lane-bytes, lane-runs, memory, spill-quota, on-stuck, stuck-after, inactive-after, "
+            + "ack-window, ack-window-bytes)",
             error("""
                 streams:
                   prices:
                     strategie: throttle
                 """));
         assertEquals("unknown key 'default-stream.lanes' in relay.yaml (known: strategy, on-full, deadline, "
-            + "sample-every, lane-bytes, lane-runs, memory, spill-quota, on-stuck, stuck-after, inactive-after)",
+            + "sample-every, lane-bytes, lane-runs, memory, spill-quota, on-stuck, stuck-after, inactive-after, "
+            + "ack-window, ack-window-bytes)",
             error("""
                 default-stream:
                   lanes: 4
