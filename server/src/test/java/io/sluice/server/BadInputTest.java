@@ -246,8 +246,11 @@ class BadInputTest
         final String token = "t".repeat(tokenLength);
         startRelayAndHealthyPair(b -> b.authToken(token), c -> c.withAuthToken(token));
         final String longest = "s".repeat(Hello.MAX_NAME_LENGTH);
-        final byte[] largest = frame(FrameType.HELLO, 0, 0, 0, 0, helloPayload(SUBSCRIBER, ascii(longest),
-            ascii(longest), ascii(token)));
+        // The largest HELLO is an acknowledging subscriber's: feature 0x02 and its window (0, 0: the relay's).
+        final byte[] payload = RawPeer.concat(helloPayload(SUBSCRIBER, ascii(longest), ascii(longest), ascii(token)),
+            new byte[Hello.WINDOW_LENGTH]);
+        payload[1] = Hello.FEATURE_ACKNOWLEDGED_DELIVERY;
+        final byte[] largest = frame(FrameType.HELLO, 0, 0, 0, 0, payload);
         assertEquals(tokenLength == Hello.MAX_TOKEN_LENGTH, largest.length == Hello.MAX_FRAME_LENGTH, "test set-up");
         try (RawPeer subscriber = new RawPeer(relay.port()); RawPeer publisher = new RawPeer(relay.port()))
         {
