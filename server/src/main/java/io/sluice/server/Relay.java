@@ -6,6 +6,7 @@ import io.sluice.server.connection.HelloHandler;
 import io.sluice.server.lifecycle.RelayLifecycle;
 import io.sluice.server.stream.Stream;
 import io.sluice.server.stream.StreamRegistry;
+import io.sluice.server.subscriber.DetachedLanes;
 import io.sluice.server.tier.disk.DiskTiers;
 import io.sluice.spill.deadletter.DeadLetterStore;
 import io.sluice.spill.SpillConfig;
@@ -182,7 +183,7 @@ public final class Relay implements AutoCloseable
             stream ->
             {
                 final Stream s = streams.find(stream);
-                return s == null ? 0 : s.lanes().length;
+                return s == null ? 0 : s.subscribers();
             });
         try
         {
@@ -372,6 +373,11 @@ public final class Relay implements AutoCloseable
         bridges.close(Duration.ofNanos(Math.max(deadline - System.nanoTime(),
             Math.min(period.toNanos(), BRIDGE_FLUSH.toNanos()))));
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        // Lanes that kept taking messages for subscribers who were away close too: their disk tiers keep it all.
+        for (final Stream stream : streams.all())
+        {
+            DetachedLanes.retireAll(stream, metrics.laneRoster());
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         // Lanes handed their memory tiers and hand-offs to disk as their connections closed; let that finish.
         diskTiers.close();

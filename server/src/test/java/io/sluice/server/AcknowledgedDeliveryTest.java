@@ -164,7 +164,7 @@ class AcknowledgedDeliveryTest
     }
 
     @Test
-    void aDurableSubscriptionGetsWhatItDidNotAcknowledgeAgainFlaggedAtTheSamePositions() throws Exception
+    void aDurableSubscriptionGetsWhatItDidNotAcknowledgeAgainFlaggedThenWhatCameWhileItWasAway() throws Exception
     {
         final StreamConfig spill = new StreamConfig(Strategy.SPILL, 16 * 1024, StreamConfig.DEFAULT_LANE_RUNS,
             64 * 1024, 256L << 20);
@@ -188,6 +188,8 @@ class AcknowledgedDeliveryTest
                 first.readUntilClosedWithoutError();
             }
             await(() -> stream(relay).subscribers() == 0, "the first connection is gone");
+            // While nobody reads it, the subscription keeps what is published.
+            assertTrue(sendRange(publication, 300, 600));
 
             try (RawPeer second = new RawPeer(relay.port()))
             {
@@ -202,19 +204,19 @@ class AcknowledgedDeliveryTest
                     assertEquals(i, counter(data), "the unacknowledged messages again, in order");
                     assertTrue((data.flags() & FrameDescriptor.FLAG_REDELIVERED) != 0, "flagged: " + data);
                 }
-                assertTrue(sendRange(publication, 300, 350));
-                for (long i = 300; i < 350; i++, position++)
+                assertTrue(sendRange(publication, 600, 650));
+                for (long i = 300; i < 650; i++, position++)
                 {
                     final RawPeer.Frame data = nextData(second);
-                    assertEquals(i, counter(data), "then what is new");
-                    assertEquals(0, data.flags() & FrameDescriptor.FLAG_REDELIVERED, "new: not flagged");
+                    assertEquals(i, counter(data), "then what was published while it was away, then what is new");
+                    assertEquals(0, data.flags() & FrameDescriptor.FLAG_REDELIVERED, "not sent before: not flagged");
                 }
-                assertEquals(351, position, "positions continue across connections");
-                second.send(ack(welcome.streamId(), 350));
-                second.send(ack(welcome.streamId(), 351));
+                assertEquals(651, position, "positions continue across connections");
+                second.send(ack(welcome.streamId(), 650));
+                second.send(ack(welcome.streamId(), 651));
                 final RawPeer.Frame error = second.awaitError(DEADLINE_MS);
                 assertEquals(ErrorCode.ACK_OUT_OF_RANGE, error.errorCode(), error.toString());
-                assertEquals("ACK for position 351 on stream 'acked': the relay has sent up to position 350",
+                assertEquals("ACK for position 651 on stream 'acked': the relay has sent up to position 650",
                     error.errorText());
                 second.assertClosedByRelay();
             }

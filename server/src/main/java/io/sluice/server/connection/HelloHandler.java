@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.core.netty.HeartbeatHandler;
 import io.sluice.core.protocol.ErrorCode;
@@ -22,6 +23,7 @@ import io.sluice.server.peer.ConnectionLog;
 import io.sluice.server.producer.ProducerBlame;
 import io.sluice.server.producer.ProducerHandler;
 import io.sluice.server.lifecycle.RelayLifecycle;
+import io.sluice.server.subscriber.DetachedLanes;
 import io.sluice.server.subscriber.SubscriberHandler;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
@@ -231,54 +233,82 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
                 throw new ProtocolException(ErrorCode.SUBSCRIPTION_IN_USE, "subscription '" + hello.subscription() +
                     "' of stream '" + stream.name() + "' is already connected");
             }
-            if (config.subscriberSendBufferBytes() > 0)
+            // A lane that kept the subscription's messages while it was away hands its disk tier over first.
+            final Future<?> retired = DetachedLanes.retire(stream, hello.subscription(), lanes);
+            if (retired == null)
             {
-                ctx.channel().config().setOption(
-                    io.netty.channel.ChannelOption.SO_SNDBUF, config.subscriberSendBufferBytes());
+                welcomeSubscriber(ctx, hello, admission, stream);
+                return;
             }
-            final StreamConfig laneConfig = admission.spillQuotaBytes() > 0 &&
-                admission.spillQuotaBytes() < stream.config().spillQuotaBytes() ?
-                stream.config().withSpillQuotaBytes(admission.spillQuotaBytes()) : stream.config();
-            final Positions from = hello.subscription().isEmpty() || !laneConfig.strategy().hasDiskTier() ?
-                Positions.NONE : stream.positions().of(hello.subscription());
-            final AckWindow acks = !hello.acknowledged() ? null : new AckWindow(
-                AckWindowLimit.grant(hello.windowMessages(), laneConfig.ackWindow().messages()),
-                AckWindowLimit.grant(hello.windowBytes(), laneConfig.ackWindow().bytes()), from.acked(), from.sent());
-            final Lane lane;
-            try
+            retired.addListener(done -> ctx.channel().eventLoop().execute(() ->
             {
-                lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), laneConfig,
-                    laneConfig.strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(),
-                        hello.subscription(), laneConfig, ctx.alloc(), l::wake) : null, diskTiers.deadLetters(), acks);
-            }
-            catch (final RuntimeException | Error ex)
-            {
-                // A custom policy's constructor, a direct allocation: the name must not stay claimed by nobody.
-                stream.releaseSubscription(hello.subscription());
-                throw ex;
-            }
-            ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, counters, lanes));
-            // The largest frame it may receive: the relay's, whoever published it.
-            final ByteBuf welcome;
-            if (acks != null)
-            {
-                // Last, so that it sees every frame the lane writes.
-                ctx.pipeline().addLast("acks", acks);
-                welcome = Frames.acknowledgedWelcome(ctx.alloc(), stream.id(), from.acked() + 1,
-                    config.heartbeatIntervalMs(), config.heartbeatTimeoutMs(), config.maxFrameLength(),
-                    acks.windowMessages(), acks.windowBytes(), from.sent(), EpochClock.nanos());
-            }
-            else
-            {
-                welcome = Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
-                    config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos());
-            }
-            ctx.channel().writeAndFlush(welcome, ctx.channel().voidPromise());
-            welcomed(ctx, admission);
-            connectionLog.opened("subscriber", stream.name(), "(" + stream.config().strategy().configName() +
-                (hello.subscription().isEmpty() ? "" : ", subscription '" + hello.subscription() + "'") + ")" +
-                admission.principalNote(), lane::messagesAccepted, () -> lane.snapshot().messagesOut());
+                if (!ctx.channel().isActive())
+                {
+                    stream.releaseSubscription(hello.subscription());
+                    return;
+                }
+                try
+                {
+                    welcomeSubscriber(ctx, hello, admission, stream);
+                }
+                catch (final RuntimeException ex)
+                {
+                    ctx.fireExceptionCaught(ex);
+                }
+            }));
         }
+    }
+
+    private void welcomeSubscriber(final ChannelHandlerContext ctx, final Hello hello, final Admission admission,
+        final Stream stream)
+    {
+        if (config.subscriberSendBufferBytes() > 0)
+        {
+            ctx.channel().config().setOption(
+                io.netty.channel.ChannelOption.SO_SNDBUF, config.subscriberSendBufferBytes());
+        }
+        final StreamConfig laneConfig = admission.spillQuotaBytes() > 0 &&
+            admission.spillQuotaBytes() < stream.config().spillQuotaBytes() ?
+            stream.config().withSpillQuotaBytes(admission.spillQuotaBytes()) : stream.config();
+        final Positions from = hello.subscription().isEmpty() || !laneConfig.strategy().hasDiskTier() ?
+            Positions.NONE : stream.positions().of(hello.subscription());
+        final AckWindow acks = !hello.acknowledged() ? null : new AckWindow(
+            AckWindowLimit.grant(hello.windowMessages(), laneConfig.ackWindow().messages()),
+            AckWindowLimit.grant(hello.windowBytes(), laneConfig.ackWindow().bytes()), from.acked(), from.sent());
+        final Lane lane;
+        try
+        {
+            lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), laneConfig,
+                laneConfig.strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(),
+                    hello.subscription(), laneConfig, ctx.alloc(), l::wake) : null, diskTiers.deadLetters(), acks);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            // A custom policy's constructor, a direct allocation: the name must not stay claimed by nobody.
+            stream.releaseSubscription(hello.subscription());
+            throw ex;
+        }
+        ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, counters, lanes));
+        // The largest frame it may receive: the relay's, whoever published it.
+        final ByteBuf welcome;
+        if (acks != null)
+        {
+            // Last, so that it sees every frame the lane writes.
+            ctx.pipeline().addLast("acks", acks);
+            welcome = Frames.acknowledgedWelcome(ctx.alloc(), stream.id(), from.acked() + 1,
+                config.heartbeatIntervalMs(), config.heartbeatTimeoutMs(), config.maxFrameLength(),
+                acks.windowMessages(), acks.windowBytes(), from.sent(), EpochClock.nanos());
+        }
+        else
+        {
+            welcome = Frames.welcome(ctx.alloc(), stream.id(), 0, 0, config.heartbeatIntervalMs(),
+                config.heartbeatTimeoutMs(), config.maxFrameLength(), EpochClock.nanos());
+        }
+        ctx.channel().writeAndFlush(welcome, ctx.channel().voidPromise());
+        welcomed(ctx, admission);
+        connectionLog.opened("subscriber", stream.name(), "(" + stream.config().strategy().configName() +
+            (hello.subscription().isEmpty() ? "" : ", subscription '" + hello.subscription() + "'") + ")" +
+            admission.principalNote(), lane::messagesAccepted, () -> lane.snapshot().messagesOut());
     }
 
     private void welcomeIdentified(final ChannelHandlerContext ctx, final Admission admission, final Stream stream,

@@ -52,8 +52,10 @@ public final class Lane
     // Lane's event loop: counts the frames of each run written directly.
     private final ByteBufView view = new ByteBufView();
     private volatile boolean closed;
-    // Set by handOverForShutdown: output has stopped and new runs go to disk.
+    // Set by handOverForShutdown and detach: output has stopped and new runs go to disk.
     private volatile boolean handedOver;
+    // Set by handOverForShutdown only.
+    private volatile boolean stopping;
     // Set by the lane's StuckGuard: frames waited and the subscriber took none of them for stuck-after.
     private volatile boolean stuck;
 
@@ -348,10 +350,45 @@ public final class Lane
      */
     public boolean handOverForShutdown()
     {
-        if (closed || handedOver || disk == null || !disk.isDurable())
+        if (!mayHandOver())
         {
             return false;
         }
+        stopping = true;
+        handOver("stopping");
+        return true;
+    }
+
+    /**
+     * Lane's event loop: a durable lane whose subscriber is gone or stuck (see {@code on-stuck detach}) keeps taking
+     * what its producers send, to disk, until it is closed: the subscription accumulates while nobody reads it, bounded
+     * by its disk quota. What it held goes to disk as in {@link #handOverForShutdown()}.
+     *
+     * @return whether the lane detached; false without a durable disk tier, or when already closed or handed over.
+     */
+    public boolean detach()
+    {
+        if (!mayHandOver())
+        {
+            return false;
+        }
+        handOver("detached");
+        return true;
+    }
+
+    /** @return whether the lane was handed over because the relay is stopping. */
+    public boolean isStopping()
+    {
+        return stopping;
+    }
+
+    private boolean mayHandOver()
+    {
+        return !closed && !handedOver && disk != null && disk.isDurable();
+    }
+
+    private void handOver(final String why)
+    {
         final UnsentFrames unsent = UnsentFrames.collect(channel);
         if (acks != null)
         {
@@ -373,8 +410,9 @@ public final class Lane
         written.takeBack(unsent.messages());
         final long inMemory = memory.frames();
         handMemoryOverHead(disk);
-        LOG.info("lane of {} on stream '{}' stopping: {} messages from the outbound buffer{} and {} from memory go to "
-            + "disk, {} messages are on the wire", channel.remoteAddress(), streamName, unsent.messages(),
+        LOG.info("lane of {} on stream '{}' {}: {} unacknowledged, {} from the outbound buffer{} and {} messages from "
+            + "memory go to disk, {} messages are on the wire", channel.remoteAddress(), streamName, why,
+            acks == null ? 0 : acks.unackedMessages(), unsent.messages(),
             unsent.finishesAPartFrame() ? " (the rest of a partly sent one still goes out)" : "", inMemory,
             written.messages());
         // Set before the outbound buffer empties: that makes the channel writable, and the drain it triggers must
@@ -382,7 +420,6 @@ public final class Lane
         handedOver = true;
         unsent.clearAndFinish(channel);
         drainToDiskAfterHandOver();
-        return true;
     }
 
     // The memory tier's frames to the disk tier's head store, in chunks of 64 KiB (or one larger frame alone) that

@@ -122,7 +122,7 @@ public final class StuckGuard implements Runnable
         acted = true;
         stop();
         final String how;
-        if (action == OnStuck.DETACH && lane.handOverForShutdown())
+        if (action == OnStuck.DETACH && lane.detach())
         {
             counters.countDetach();
             how = "detach";

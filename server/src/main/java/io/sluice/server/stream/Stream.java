@@ -37,6 +37,9 @@ public final class Stream
     private final AtomicReference<EventLoop> homeLoop = new AtomicReference<>();
     private final ProducerRegistry producers;
     private final SubscriptionPositions positions = new SubscriptionPositions();
+    // Lanes of acknowledging durable subscriptions whose subscriber is away: they go on taking runs, to disk.
+    private final java.util.concurrent.ConcurrentHashMap<String, Lane> detached =
+        new java.util.concurrent.ConcurrentHashMap<>();
 
     public Stream(final String name, final int id, final StreamConfig config)
     {
@@ -128,7 +131,53 @@ public final class Stream
     /** @return whether the stream may be removed: not configured, and held by no connection for the timeout. */
     boolean isIdle(final long nowNanos, final long timeoutNanos)
     {
-        return !configured && users.get() == 0 && nowNanos - idleSinceNanos >= timeoutNanos;
+        return !configured && users.get() == 0 && detached.isEmpty() && nowNanos - idleSinceNanos >= timeoutNanos;
+    }
+
+    /**
+     * Keeps a detached lane (see {@link Lane#detach()}) among the stream's lanes, so its producers go on offering to
+     * it, until {@link #takeDetached} or {@link #removeDetached} takes it out.
+     */
+    public void keepDetached(final Lane lane)
+    {
+        detached.put(lane.subscription(), lane);
+    }
+
+    /**
+     * @return the detached lane of the subscription, now out of the stream (the caller closes it on its event loop),
+     * or null when there is none.
+     */
+    public Lane takeDetached(final String subscription)
+    {
+        final Lane lane = subscription.isEmpty() ? null : detached.remove(subscription);
+        if (lane != null)
+        {
+            removeLane(lane);
+        }
+        return lane;
+    }
+
+    /** @return whether {@code lane} was detached and is now out of the stream (the caller closes it). */
+    public boolean removeDetached(final Lane lane)
+    {
+        if (detached.remove(lane.subscription(), lane))
+        {
+            removeLane(lane);
+            return true;
+        }
+        return false;
+    }
+
+    /** @return subscribers connected now: the lanes but the detached ones. */
+    public int subscribers()
+    {
+        return Math.max(0, lanes.length - detached.size());
+    }
+
+    /** @return the stream's detached lanes now. */
+    public java.util.Collection<Lane> detachedLanes()
+    {
+        return java.util.List.copyOf(detached.values());
     }
 
     public synchronized void addLane(final Lane lane)
@@ -242,7 +291,7 @@ public final class Stream
 
     public StreamSnapshot snapshot()
     {
-        return new StreamSnapshot(name, publishers.get(), lanes.length, messagesIn.sum(), bytesIn.sum(),
+        return new StreamSnapshot(name, publishers.get(), subscribers(), messagesIn.sum(), bytesIn.sum(),
             messagesUnrouted.sum(), throttledNanos(), stuckCounters.evicted(), stuckCounters.detached(),
             stuckCounters.releasedMessages());
     }

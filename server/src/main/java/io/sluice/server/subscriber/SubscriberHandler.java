@@ -164,6 +164,13 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
             {
                 stuckGuard.stop();
             }
+            if (DetachedLanes.detachIfAcknowledgedAndDurable(stream, lane, lanes))
+            {
+                keepPositions();
+                stream.releaseSubscription(lane.subscription());
+                counters.subscriberLeft(lane.peakBytes());
+                return;
+            }
             stream.removeLane(lane);
             lane.close();
             keepPositions();
