@@ -156,22 +156,23 @@ final class Acknowledgements
     // clearing the flag, so either it sends this position or the flag is seen clear and a new timer is armed.
     private void afterProcessed(final long position, final long bytesThrough)
     {
-        if (position <= sentThrough || finished || !channel.isActive())
+        final long sent = sentThrough;
+        if (position <= sent || finished)
         {
             return;
         }
-        if (position - sentThrough >= halfWindowMessages || bytesThrough - sentBytes >= halfWindowBytes)
+        if (position - sent >= halfWindowMessages || bytesThrough - sentBytes >= halfWindowBytes)
         {
             if (eventLoop.inEventLoop())
             {
                 flush();
             }
-            else if (flushQueued.compareAndSet(false, true))
+            else if (channel.isActive() && flushQueued.compareAndSet(false, true))
             {
                 eventLoop.execute(flushTask);
             }
         }
-        else if (!timerArmed.get() && timerArmed.compareAndSet(false, true))
+        else if (!timerArmed.get() && channel.isActive() && timerArmed.compareAndSet(false, true))
         {
             eventLoop.schedule(timerTask, MAX_DELAY_MS, TimeUnit.MILLISECONDS);
         }
