@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * How a subscription asks to be served, beyond its stream and subscription name: today, whether it acknowledges what
- * it has processed. Immutable; each {@code with} method returns a copy.
+ * it has processed. Immutable: {@link #window} and {@link #ackMode} return changed copies.
  * <pre>{@code
  * SubscribeOptions.acknowledged().window(10_000, 16 << 20).ackMode(AckMode.EXPLICIT)
  * }</pre>
