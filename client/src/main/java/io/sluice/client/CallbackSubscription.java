@@ -23,10 +23,17 @@ import java.util.function.Consumer;
  * <p>
  * A handler that throws closes the connection: the relay gets an {@code INTERNAL} error and
  * {@link #closeReason()} names the exception.
+ * <p>
+ * With acknowledged delivery ({@link SubscribeOptions#acknowledged()}) each message's header carries its
+ * {@link io.sluice.core.protocol.Header#position() position} and {@link io.sluice.core.protocol.Header#isRedelivered()
+ * redelivered} flag; in {@link AckMode#AUTO} a message is acknowledged once the handler returns from it (not when it
+ * throws), in {@link AckMode#EXPLICIT} when the application calls {@link #acknowledge(long)}.
  */
-public final class CallbackSubscription extends StreamEndpoint
+public final class CallbackSubscription extends SubscriberEndpoint
 {
     private final MessageHandler messageHandler;
+    // Event loop only: the application's handler, or with acknowledged delivery the counter of positions before it.
+    private MessageHandler deliverTo;
     private final FrameDispatcher dispatcher = new FrameDispatcher();
     private final Handler handler = new Handler();
 
@@ -37,8 +44,21 @@ public final class CallbackSubscription extends StreamEndpoint
     CallbackSubscription(final String stream, final Channel channel, final MessageHandler messageHandler,
         final Consumer<AutoCloseable> onClose)
     {
-        super(stream, channel, onClose);
+        this(stream, channel, SubscribeOptions.DEFAULT, messageHandler, onClose);
+    }
+
+    CallbackSubscription(final String stream, final Channel channel, final SubscribeOptions options,
+        final MessageHandler messageHandler, final Consumer<AutoCloseable> onClose)
+    {
+        super(stream, channel, options, onClose);
         this.messageHandler = messageHandler;
+        this.deliverTo = messageHandler;
+    }
+
+    @Override
+    void acknowledging(final Acknowledgements acks)
+    {
+        deliverTo = new PositionCounter(acks, messageHandler, acks.mode() == AckMode.AUTO);
     }
 
     @Override
@@ -49,7 +69,8 @@ public final class CallbackSubscription extends StreamEndpoint
 
     /**
      * Stops delivering and closes the connection. Once it returns the handler is not running and is not called again
-     * (called from the handler itself, the rest of the read is not delivered). Waits up to 5 seconds for the connection
+     * (called from the handler itself, the rest of the read is not delivered). What is processed and not yet
+     * acknowledged is acknowledged before the goodbye. Waits up to 5 seconds for the connection
      * to close, unless called on the event loop.
      */
     @Override
@@ -76,6 +97,7 @@ public final class CallbackSubscription extends StreamEndpoint
         if (channel.isActive())
         {
             handler.closeReason = "closed by the application";
+            flushAcknowledgements();
             sendCloseFrame();
         }
     }
@@ -94,7 +116,7 @@ public final class CallbackSubscription extends StreamEndpoint
             {
                 if (!stopped)
                 {
-                    dispatcher.dispatchRun(run, messageHandler);
+                    dispatcher.dispatchRun(run, deliverTo);
                     delivered = true;
                 }
             }
@@ -115,7 +137,7 @@ public final class CallbackSubscription extends StreamEndpoint
             {
                 try
                 {
-                    dispatcher.dispatch(frame, messageHandler);
+                    dispatcher.dispatch(frame, deliverTo);
                     delivered = true;
                 }
                 catch (final RuntimeException ex)

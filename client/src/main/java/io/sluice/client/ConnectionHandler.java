@@ -22,7 +22,7 @@ abstract class ConnectionHandler extends ChannelInboundHandlerAdapter
 {
     /** The longest frame the relay may send before its WELCOME: an ERROR with the longest text. */
     static final int HANDSHAKE_MAX_FRAME_LENGTH = FrameDescriptor.HEADER_LENGTH +
-        Math.max(Frames.WELCOME_PAYLOAD_LENGTH, Frames.MAX_ERROR_TEXT_LENGTH + 6);
+        Math.max(Frames.ACKNOWLEDGED_WELCOME_PAYLOAD_LENGTH, Frames.MAX_ERROR_TEXT_LENGTH + 6);
 
     final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
     volatile String closeReason;
@@ -81,9 +81,15 @@ abstract class ConnectionHandler extends ChannelInboundHandlerAdapter
         {
             throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, "second WELCOME");
         }
+        // An acknowledging subscriber's WELCOME is longer: the granted window and what is delivered again.
+        final boolean acknowledged = Frames.frameLength(frame, index) >=
+            FrameDescriptor.HEADER_LENGTH + Frames.ACKNOWLEDGED_WELCOME_PAYLOAD_LENGTH;
         welcomed = new Welcome(Frames.streamId(frame, index), Frames.sourceId(frame, index),
             Frames.welcomeHeartbeatIntervalMs(frame, index), Frames.welcomeHeartbeatTimeoutMs(frame, index),
-            Frames.welcomeMaxFrameLength(frame, index), Frames.sequence(frame, index));
+            Frames.welcomeMaxFrameLength(frame, index), Frames.sequence(frame, index), acknowledged,
+            acknowledged ? Frames.welcomeWindowMessages(frame, index) : 0,
+            acknowledged ? Frames.welcomeWindowBytes(frame, index) : 0,
+            acknowledged ? Frames.welcomeRedeliveredThrough(frame, index) : 0);
         onWelcomed(ctx, welcomed);
         welcome.complete(welcomed);
     }

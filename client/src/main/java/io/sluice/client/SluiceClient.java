@@ -17,6 +17,7 @@ import io.sluice.core.netty.ProtocolErrorHandler;
 import io.sluice.core.netty.Transports;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameDecoder;
+import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.Role;
@@ -48,7 +49,10 @@ import java.util.concurrent.atomic.LongAdder;
  * event loop copies into the socket's buffers) and {@link #publishExclusive} (one thread, which claims room in the
  * memory the socket is written from); {@link #subscribe(String)} (the event loop copies into a ring, the application
  * polls it on its own thread) and {@link #subscribe(String, MessageHandler)} (a handler on the event loop reads the
- * socket's read buffer in place).
+ * socket's read buffer in place). Either kind of subscription may ask for acknowledged delivery
+ * ({@link #subscribe(String, String, SubscribeOptions)}, {@link #subscribe(String, String, SubscribeOptions,
+ * MessageHandler)}): the relay then holds at most a window of unacknowledged messages, and delivers a durable
+ * subscription's again on its next connection.
  */
 public final class SluiceClient implements AutoCloseable
 {
@@ -199,9 +203,28 @@ public final class SluiceClient implements AutoCloseable
      */
     public Subscription subscribe(final String stream, final String subscriptionName) throws SluiceException
     {
-        final Hello hello = hello(Role.SUBSCRIBER, stream, subscriptionName);
+        return subscribe(stream, subscriptionName, SubscribeOptions.DEFAULT);
+    }
+
+    /**
+     * As {@link #subscribe(String, String)}, with options: {@link SubscribeOptions#acknowledged()} for acknowledged
+     * delivery, where each message's header carries its position and whether it is delivered again, and the messages
+     * {@code poll} delivered are acknowledged when the application polls again ({@link AckMode#AUTO}) or calls
+     * {@link Subscription#acknowledge(long)} ({@link AckMode#EXPLICIT}).
+     *
+     * @param stream stream name.
+     * @param subscriptionName durable name, or empty (positions then start at 1 on each connection, and what was not
+     *                         acknowledged is not delivered again).
+     * @param options how to subscribe.
+     * @return the subscription.
+     * @throws SluiceException when the relay refused, could not be reached, or did not answer in time.
+     */
+    public Subscription subscribe(final String stream, final String subscriptionName, final SubscribeOptions options)
+        throws SluiceException
+    {
+        final Hello hello = subscriberHello(stream, subscriptionName, config.authToken(), options);
         final Channel channel = newChannel();
-        final Subscription subscription = new Subscription(stream, channel, config.maxMessageLength(),
+        final Subscription subscription = new Subscription(stream, channel, options, config.maxMessageLength(),
             config.subscriptionRingBytes(), open::remove);
         handshake(channel, hello, subscription.handler());
         open.add(subscription);
@@ -235,9 +258,29 @@ public final class SluiceClient implements AutoCloseable
     public CallbackSubscription subscribe(final String stream, final String subscriptionName,
         final MessageHandler handler) throws SluiceException
     {
-        final Hello hello = hello(Role.SUBSCRIBER, stream, subscriptionName);
+        return subscribe(stream, subscriptionName, SubscribeOptions.DEFAULT, handler);
+    }
+
+    /**
+     * As {@link #subscribe(String, String, MessageHandler)}, with options: {@link SubscribeOptions#acknowledged()} for
+     * acknowledged delivery, where each message's header carries its position and whether it is delivered again, and
+     * a message is acknowledged once the handler returns from it ({@link AckMode#AUTO}) or when the application calls
+     * {@link CallbackSubscription#acknowledge(long)} ({@link AckMode#EXPLICIT}).
+     *
+     * @param stream stream name.
+     * @param subscriptionName durable name, or empty (positions then start at 1 on each connection, and what was not
+     *                         acknowledged is not delivered again).
+     * @param options how to subscribe.
+     * @param handler receives every message and GAP notice, on the event loop.
+     * @return the subscription.
+     * @throws SluiceException when the relay refused, could not be reached, or did not answer in time.
+     */
+    public CallbackSubscription subscribe(final String stream, final String subscriptionName,
+        final SubscribeOptions options, final MessageHandler handler) throws SluiceException
+    {
+        final Hello hello = subscriberHello(stream, subscriptionName, config.authToken(), options);
         final Channel channel = newChannel();
-        final CallbackSubscription subscription = new CallbackSubscription(stream, channel,
+        final CallbackSubscription subscription = new CallbackSubscription(stream, channel, options,
             java.util.Objects.requireNonNull(handler, "handler"), open::remove);
         handshake(channel, hello, subscription.handler());
         open.add(subscription);
@@ -249,6 +292,26 @@ public final class SluiceClient implements AutoCloseable
         try
         {
             return new Hello(role, stream, subscriptionName, config.authToken());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new SluiceException(null, ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * @return a subscriber's HELLO: as protocol version 1 first defined it, or with the acknowledged-delivery feature
+     * and the window.
+     */
+    static Hello subscriberHello(final String stream, final String subscriptionName, final String authToken,
+        final SubscribeOptions options) throws SluiceException
+    {
+        try
+        {
+            return options.isAcknowledged() ?
+                Hello.acknowledgingSubscriber(stream, subscriptionName, authToken, options.windowMessages(),
+                    options.windowBytes()) :
+                new Hello(Role.SUBSCRIBER, stream, subscriptionName, authToken);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -311,8 +374,9 @@ public final class SluiceClient implements AutoCloseable
                 }
                 ch.pipeline().addLast(
                     new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()),
-                    // A subscription takes the relay's own limit from its WELCOME.
-                    new FrameDecoder(ConnectionHandler.HANDSHAKE_MAX_FRAME_LENGTH),
+                    // A subscription takes the relay's own limit from its WELCOME, and the flags only a relay sets.
+                    new FrameDecoder(ConnectionHandler.HANDSHAKE_MAX_FRAME_LENGTH,
+                        hello.role() == Role.SUBSCRIBER ? FrameDescriptor.RELAY_FLAGS : FrameDescriptor.KNOWN_FLAGS),
                     handler,
                     new ProtocolErrorHandler("client", WARNINGS, (code, n) -> protocolErrors.increment()));
             }

@@ -27,8 +27,14 @@ import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
  * A subscription takes every frame the relay may send, up to the max-frame-length its WELCOME announced. A frame
  * longer than a ring record (an eighth of the ring) is not copied: it is held aside, one at a time, with a marker in
  * the ring where it belongs, so memory stays at the ring plus one such frame.
+ * <p>
+ * With acknowledged delivery ({@link SubscribeOptions#acknowledged()}) each message's header carries its
+ * {@link io.sluice.core.protocol.Header#position() position} and {@link io.sluice.core.protocol.Header#isRedelivered()
+ * redelivered} flag; in {@link AckMode#AUTO} the messages one {@code poll} delivered are acknowledged when the
+ * application calls {@code poll} again (or {@link #close()}), in {@link AckMode#EXPLICIT} when it calls
+ * {@link #acknowledge(long)}.
  */
-public final class Subscription extends StreamEndpoint
+public final class Subscription extends SubscriberEndpoint
 {
     // Ring record standing for the frame held aside.
     private static final int MSG_FRAME_ASIDE = 2;
@@ -51,13 +57,27 @@ public final class Subscription extends StreamEndpoint
     // Poller only.
     private MessageHandler pollHandler;
     private final FrameDispatcher dispatcher = new FrameDispatcher();
+    // With acknowledged delivery: set on the event loop before the application has the subscription, then the poller's.
+    private volatile PositionCounter positions;
 
     Subscription(final String stream, final Channel channel, final int maxMessageLength, final int ringBytes,
         final java.util.function.Consumer<AutoCloseable> onClose)
     {
-        super(stream, channel, onClose);
+        this(stream, channel, SubscribeOptions.DEFAULT, maxMessageLength, ringBytes, onClose);
+    }
+
+    Subscription(final String stream, final Channel channel, final SubscribeOptions options,
+        final int maxMessageLength, final int ringBytes, final java.util.function.Consumer<AutoCloseable> onClose)
+    {
+        super(stream, channel, options, onClose);
         this.ring = FrameRing.forFrames(HEADER_LENGTH + maxMessageLength, ringBytes, false);
         this.ringBuffer = ring.ring();
+    }
+
+    @Override
+    void acknowledging(final Acknowledgements acks)
+    {
+        positions = new PositionCounter(acks, null, false);
     }
 
     @Override
@@ -87,7 +107,8 @@ public final class Subscription extends StreamEndpoint
 
     /**
      * Delivers up to {@code limit} messages (and GAP notices) to {@code handler} on the calling thread, then calls its
-     * {@link MessageHandler#onBatchEnd()} when it delivered any. Call from one thread at a time.
+     * {@link MessageHandler#onBatchEnd()} when it delivered any. Call from one thread at a time. In
+     * {@link AckMode#AUTO}, first acknowledges what earlier calls delivered.
      *
      * @param handler receives each message.
      * @param limit most frames to deliver.
@@ -95,7 +116,16 @@ public final class Subscription extends StreamEndpoint
      */
     public int poll(final MessageHandler handler, final int limit)
     {
-        pollHandler = handler;
+        final PositionCounter positions = this.positions;
+        if (positions != null)
+        {
+            positions.deliveredAreProcessed();
+            pollHandler = positions.delegate(handler);
+        }
+        else
+        {
+            pollHandler = handler;
+        }
         final int read = ringBuffer.read(recordHandler, limit);
         if (read > 0)
         {
@@ -235,7 +265,8 @@ public final class Subscription extends StreamEndpoint
 
 
     /**
-     * Closes the connection. Messages already received can still be polled.
+     * Closes the connection. Messages already received can still be polled. In {@link AckMode#AUTO} what
+     * {@code poll} delivered is acknowledged first: call it from the polling thread, or once polling stopped.
      */
     @Override
     public void close()
@@ -244,11 +275,17 @@ public final class Subscription extends StreamEndpoint
         {
             return;
         }
+        final PositionCounter positions = this.positions;
+        if (positions != null)
+        {
+            positions.deliveredAreProcessed();
+        }
         eventLoop.execute(() ->
         {
             if (channel.isActive())
             {
                 handler.closeReason = "closed by the application";
+                flushAcknowledgements();
                 sendCloseFrame();
             }
             releasePending();

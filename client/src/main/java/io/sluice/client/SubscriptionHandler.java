@@ -13,9 +13,9 @@ import io.sluice.core.protocol.ProtocolException;
  */
 abstract class SubscriptionHandler extends ConnectionHandler
 {
-    private final StreamEndpoint subscription;
+    private final SubscriberEndpoint subscription;
 
-    SubscriptionHandler(final StreamEndpoint subscription)
+    SubscriptionHandler(final SubscriberEndpoint subscription)
     {
         this.subscription = subscription;
     }
@@ -26,7 +26,7 @@ abstract class SubscriptionHandler extends ConnectionHandler
         // Whatever the relay accepts from publishers it may send here: take frames up to its limit.
         ctx.pipeline().get(FrameDecoder.class).maxFrameLength(
             Math.max(welcome.maxFrameLength(), HANDSHAKE_MAX_FRAME_LENGTH));
-        subscription.connected = true;
+        subscription.welcomed(welcome);
     }
 
     @Override

@@ -8,9 +8,14 @@ package io.sluice.client;
  * @param heartbeatIntervalMs relay's heartbeat interval.
  * @param heartbeatTimeoutMs relay's heartbeat timeout.
  * @param maxFrameLength largest frame the relay accepts.
- * @param nextSequence the sequence the relay expects next: 0, or an identified publisher's from an earlier connection.
+ * @param nextSequence the sequence the relay expects next: 0, or an identified publisher's from an earlier connection;
+ * to an acknowledging subscriber, the position of the first DATA or GAP frame it will send.
+ * @param acknowledged whether the WELCOME carried the acknowledged-delivery fields that follow.
+ * @param windowMessages window granted in messages; 0 without acknowledged delivery.
+ * @param windowBytes window granted in bytes; 0 without acknowledged delivery.
+ * @param redeliveredThrough the last position sent again, flagged redelivered; below the first position when none.
  */
 record Welcome(int streamId, int sourceId, int heartbeatIntervalMs, int heartbeatTimeoutMs, int maxFrameLength,
-    long nextSequence)
+    long nextSequence, boolean acknowledged, int windowMessages, int windowBytes, long redeliveredThrough)
 {
 }

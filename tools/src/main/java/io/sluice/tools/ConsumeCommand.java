@@ -1,10 +1,12 @@
 package io.sluice.tools;
 
+import io.sluice.client.AckMode;
 import io.sluice.client.ClientConfig;
 import io.sluice.client.MessageHandler;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
-import io.sluice.client.StreamEndpoint;
+import io.sluice.client.SubscribeOptions;
+import io.sluice.client.SubscriberEndpoint;
 import io.sluice.core.protocol.Header;
 import io.sluice.core.util.EpochClock;
 import org.HdrHistogram.Histogram;
@@ -75,6 +77,22 @@ public final class ConsumeCommand implements Callable<Integer>
             + "backlog on disk across disconnects and restarts, and hands it over when it reconnects (default: none).")
     private String subscriptionName;
 
+    @Option(names = "--ack",
+        description = "Acknowledged delivery: acknowledge each message once counted, so the relay sends at most a "
+            + "window of unacknowledged ones, and a durable subscription's unacknowledged messages come again, "
+            + "flagged redelivered, on its next connection. Adds redelivered, firstPosition and lastPosition to the "
+            + "result.")
+    private boolean ack;
+
+    @Option(names = "--window", paramLabel = "N", defaultValue = "0",
+        description = "With --ack: most messages delivered and not acknowledged (default: the relay's).")
+    private int windowMessages;
+
+    @Option(names = "--window-bytes", paramLabel = "SIZE", defaultValue = "0", converter = ByteSizeConverter.class,
+        description = "With --ack: most bytes of frames delivered and not acknowledged, such as 4MiB "
+            + "(default: the relay's).")
+    private int windowBytes;
+
     @Mixin
     private ConnectionOptions connection = new ConnectionOptions();
 
@@ -117,8 +135,9 @@ public final class ConsumeCommand implements Callable<Integer>
             final Intake intake;
             try
             {
-                intake = poll || rate != null ? Intake.polling(client.subscribe(stream, subscriptionName), checker) :
-                    Intake.callback(client.subscribe(stream, subscriptionName, checker), checker);
+                intake = poll || rate != null ?
+                    Intake.polling(client.subscribe(stream, subscriptionName, subscribeOptions()), checker) :
+                    Intake.callback(client.subscribe(stream, subscriptionName, subscribeOptions(), checker), checker);
             }
             catch (final SluiceException ex)
             {
@@ -134,8 +153,24 @@ public final class ConsumeCommand implements Callable<Integer>
         }
     }
 
+    // The command acknowledges what the checker counted, from its own thread: explicit, so that what a read brings
+    // past --count is left to a later connection.
+    private SubscribeOptions subscribeOptions()
+    {
+        return ack ? SubscribeOptions.acknowledged().window(windowMessages, windowBytes).ackMode(AckMode.EXPLICIT) :
+            SubscribeOptions.DEFAULT;
+    }
+
     private void validate()
     {
+        if (!ack && (windowMessages != 0 || windowBytes != 0))
+        {
+            throw new ParameterException(spec.commandLine(), "--window and --window-bytes need --ack");
+        }
+        if (windowMessages < 0)
+        {
+            throw new ParameterException(spec.commandLine(), "--window must not be negative, was " + windowMessages);
+        }
         if (rate != null && !(rate > 0 && Double.isFinite(rate)))
         {
             throw new ParameterException(spec.commandLine(), "--rate must be positive, was " + rate);
@@ -149,7 +184,7 @@ public final class ConsumeCommand implements Callable<Integer>
 
     private int run(final Intake intake, final Checker checker, final PrintWriter out, final PrintWriter err)
     {
-        final StreamEndpoint subscription = intake.subscription();
+        final SubscriberEndpoint subscription = intake.subscription();
         final long count = RunLimit.count(limit);
         final long durationNanos = RunLimit.durationNanos(limit);
         final long idleNanos = idleTimeout.toNanos();
@@ -211,7 +246,9 @@ public final class ConsumeCommand implements Callable<Integer>
                 final long allowed = 1 + (long)((now - paceOrigin) / nanosPerMessage) - due;
                 pollLimit = (int)Math.min(pollLimit, Math.min(allowed, pacedBatch));
             }
-            if (intake.take(pollLimit) > 0)
+            final int taken = intake.take(pollLimit);
+            acknowledgeCounted(subscription, checker);
+            if (taken > 0)
             {
                 idle.reset();
                 emptySince = 0;
@@ -241,6 +278,7 @@ public final class ConsumeCommand implements Callable<Integer>
         final boolean lost = !subscription.isConnected() && checker.seen() < count;
         final String failure = lost ? "connection lost: " + Objects.requireNonNullElse(subscription.closeReason(),
             "closed") + "; what was in flight to this consumer then is lost, and not counted as gaps" : null;
+        acknowledgeCounted(subscription, checker);
         // From here on the checker is not called: its counts are final and visible to this thread.
         subscription.close();
 
@@ -260,38 +298,65 @@ public final class ConsumeCommand implements Callable<Integer>
         out.printf(Locale.ROOT, "  outOfOrder %d, duplicates %d, gaps %d (%d messages dropped)%n",
             checker.outOfOrder, checker.duplicates, checker.gaps, checker.gapMessages);
         out.printf(Locale.ROOT, "  latency us: p50 %,d  p99 %,d  p99.9 %,d  max %,d%n", p50, p99, p999, max);
+        if (ack)
+        {
+            out.printf(Locale.ROOT, "  acknowledged positions %d..%d, redelivered %d%n", checker.firstPosition,
+                checker.lastPosition, checker.redelivered);
+        }
         if (failure != null)
         {
             out.println("  " + failure);
             err.println("consume: " + failure);
         }
         out.flush();
-        if (json != null)
+        if (json != null && !Json.writeOrReport(json,
+            result(checker, elapsedSeconds, ratePerSecond, lost, failure), err))
         {
-            final Map<String, Object> latencyJson = new LinkedHashMap<>();
-            latencyJson.put("p50", p50);
-            latencyJson.put("p99", p99);
-            latencyJson.put("p999", p999);
-            latencyJson.put("max", max);
-            final Map<String, Object> result = new LinkedHashMap<>();
-            result.put("stream", stream);
-            result.put("received", received);
-            result.put("sources", checker.sources.size());
-            result.put("outOfOrder", checker.outOfOrder);
-            result.put("duplicates", checker.duplicates);
-            result.put("gaps", checker.gaps);
-            result.put("gapMessages", checker.gapMessages);
-            result.put("elapsedSeconds", Json.round3(elapsedSeconds));
-            result.put("ratePerSecond", Json.round3(ratePerSecond));
-            result.put("latencyMicros", latencyJson);
-            result.put("connectionLost", lost);
-            result.put("error", failure);
-            if (!Json.writeOrReport(json, result, err))
-            {
-                return 1;
-            }
+            return 1;
         }
         return failure == null ? 0 : 1;
+    }
+
+    // The JSON summary.
+    private Map<String, Object> result(final Checker checker, final double elapsedSeconds,
+        final double ratePerSecond, final boolean lost, final String failure)
+    {
+        final Histogram latency = checker.latencyMicros;
+        final Map<String, Object> latencyJson = new LinkedHashMap<>();
+        latencyJson.put("p50", latency.getValueAtPercentile(50));
+        latencyJson.put("p99", latency.getValueAtPercentile(99));
+        latencyJson.put("p999", latency.getValueAtPercentile(99.9));
+        latencyJson.put("max", latency.getMaxValue());
+        final Map<String, Object> result = new LinkedHashMap<>();
+        result.put("stream", stream);
+        result.put("received", checker.received);
+        result.put("sources", checker.sources.size());
+        result.put("outOfOrder", checker.outOfOrder);
+        result.put("duplicates", checker.duplicates);
+        result.put("gaps", checker.gaps);
+        result.put("gapMessages", checker.gapMessages);
+        result.put("elapsedSeconds", Json.round3(elapsedSeconds));
+        result.put("ratePerSecond", Json.round3(ratePerSecond));
+        result.put("latencyMicros", latencyJson);
+        if (ack)
+        {
+            result.put("redelivered", checker.redelivered);
+            result.put("firstPosition", checker.firstPosition);
+            result.put("lastPosition", checker.lastPosition);
+        }
+        result.put("connectionLost", lost);
+        result.put("error", failure);
+        return result;
+    }
+
+    // Acknowledges what the checker has counted (as of its last batch end) and not yet acknowledged.
+    private void acknowledgeCounted(final SubscriberEndpoint subscription, final Checker checker)
+    {
+        final long counted = checker.lastPositionSeen;
+        if (ack && counted > subscription.acknowledgedPosition())
+        {
+            subscription.acknowledge(counted);
+        }
     }
 
     /** Per-source ordering state: the sequence expected next, or -1 before the source's first message. */
@@ -311,6 +376,7 @@ public final class ConsumeCommand implements Callable<Integer>
         volatile long receivedSeen;
         volatile long outOfOrderSeen;
         volatile long gapsSeen;
+        volatile long lastPositionSeen;
         final Int2ObjectHashMap<Source> sources = new Int2ObjectHashMap<>();
         // Microseconds, 3 significant digits; resizes itself, so no latency is too large to record.
         final Histogram latencyMicros = new Histogram(3);
@@ -321,6 +387,10 @@ public final class ConsumeCommand implements Callable<Integer>
         long gapMessages;
         long firstDeliveryNanos;
         long lastDeliveryNanos;
+        // Acknowledged delivery: frames flagged redelivered, and the positions of the first and last frame counted.
+        long redelivered;
+        long firstPosition;
+        long lastPosition;
         private int lastSourceId;
         private Source lastSource;
 
@@ -354,6 +424,7 @@ public final class ConsumeCommand implements Callable<Integer>
         {
             outOfOrderSeen = outOfOrder;
             gapsSeen = gaps;
+            lastPositionSeen = lastPosition;
             receivedSeen = received;
         }
 
@@ -371,6 +442,7 @@ public final class ConsumeCommand implements Callable<Integer>
             }
             lastDeliveryNanos = now;
             received++;
+            counted(header);
             // Clocks of two processes can disagree by a little: a negative latency is measurement noise, not news.
             latencyMicros.recordValue(Math.max(0, now - header.timestampNanos()) / 1_000);
 
@@ -395,6 +467,10 @@ public final class ConsumeCommand implements Callable<Integer>
         @Override
         public void onGap(final Header header)
         {
+            if (received < limit)
+            {
+                counted(header);
+            }
             gaps++;
             gapMessages += header.gapDroppedCount();
             // A reported drop is not a hole: the next message of the source may legitimately follow the range.
@@ -403,6 +479,24 @@ public final class ConsumeCommand implements Callable<Integer>
             if (next > source.expected)
             {
                 source.expected = next;
+            }
+        }
+
+        // A frame counted: its position (0 without acknowledged delivery) becomes the last to acknowledge.
+        private void counted(final Header header)
+        {
+            final long position = header.position();
+            if (position != 0)
+            {
+                if (firstPosition == 0)
+                {
+                    firstPosition = position;
+                }
+                lastPosition = position;
+            }
+            if (header.isRedelivered())
+            {
+                redelivered++;
             }
         }
 

@@ -1,7 +1,7 @@
 package io.sluice.tools;
 
 import io.sluice.client.CallbackSubscription;
-import io.sluice.client.StreamEndpoint;
+import io.sluice.client.SubscriberEndpoint;
 import io.sluice.client.Subscription;
 
 import java.util.function.BooleanSupplier;
@@ -16,9 +16,9 @@ final class Intake
 {
     private final IntUnaryOperator take;
     private final BooleanSupplier drained;
-    private final StreamEndpoint subscription;
+    private final SubscriberEndpoint subscription;
 
-    private Intake(final IntUnaryOperator take, final BooleanSupplier drained, final StreamEndpoint subscription)
+    private Intake(final IntUnaryOperator take, final BooleanSupplier drained, final SubscriberEndpoint subscription)
     {
         this.take = take;
         this.drained = drained;
@@ -64,7 +64,7 @@ final class Intake
     /**
      * @return the subscription: whether it is connected, why it ended; closing it stops the checker being called.
      */
-    StreamEndpoint subscription()
+    SubscriberEndpoint subscription()
     {
         return subscription;
     }

@@ -116,4 +116,41 @@ class CheckerTest
         assertEquals(0, checker.latencyMicros.getMinValue());
         assertTrue(checker.latencyMicros.getMaxValue() >= 5_000, "max " + checker.latencyMicros.getMaxValue());
     }
+
+    @Test
+    void withAcknowledgedDeliveryTheCountedPositionsAndRedeliveredFramesAreKept()
+    {
+        data(1, 0);
+        assertEquals(0, checker.lastPosition, "no position without acknowledged delivery");
+        frame.putShort(FLAGS_OFFSET, (short)FLAG_REDELIVERED, ByteOrder.BIG_ENDIAN);
+        header.position(41);
+        data(1, 1);
+        header.position(42);
+        gap(1, 2, 3, 2);
+        frame.putShort(FLAGS_OFFSET, (short)0, ByteOrder.BIG_ENDIAN);
+        header.position(43);
+        data(1, 4);
+        checker.onBatchEnd();
+        assertEquals(2, checker.redelivered);
+        assertEquals(41, checker.firstPosition);
+        assertEquals(43, checker.lastPosition);
+        assertEquals(43, checker.lastPositionSeen, "published at the batch end, for the command to acknowledge");
+    }
+
+    @Test
+    void whatComesPastTheCountIsNotAcknowledged()
+    {
+        final ConsumeCommand.Checker limited = new ConsumeCommand.Checker(2);
+        frame.putInt(LENGTH_OFFSET, HEADER_LENGTH + 8, ByteOrder.BIG_ENDIAN);
+        frame.putByte(TYPE_OFFSET, (byte)FrameType.DATA);
+        for (int i = 0; i < 3; i++)
+        {
+            frame.putLong(SEQUENCE_OFFSET, i, ByteOrder.BIG_ENDIAN);
+            limited.onMessage(frame, HEADER_LENGTH, 8, header.position(1 + i));
+        }
+        limited.onGap(header.position(4));
+        limited.onBatchEnd();
+        assertEquals(2, limited.received);
+        assertEquals(2, limited.lastPositionSeen);
+    }
 }

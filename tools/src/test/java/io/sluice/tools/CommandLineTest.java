@@ -79,12 +79,22 @@ class CommandLineTest
     }
 
     @Test
+    void consumeRefusesAWindowWithoutAck()
+    {
+        assertEquals(2, run(new ConsumeCommand(), "--stream", "demo", "--window", "100"));
+        assertTrue(err.toString().contains("need --ack"), err.toString());
+        assertEquals(2, run(new ConsumeCommand(), "--stream", "demo", "--window-bytes", "1MiB"));
+        assertEquals(2, run(new ConsumeCommand(), "--stream", "demo", "--ack", "--window", "-1"));
+        assertEquals(2, run(new ConsumeCommand(), "--stream", "demo", "--ack", "--window-bytes", "much"));
+    }
+
+    @Test
     void helpListsTheOptions()
     {
         assertEquals(0, run(new ProduceCommand(), "--help"));
         assertEquals(0, run(new ConsumeCommand(), "--help"));
         for (final String option : new String[] {"--stream", "--rate", "--size", "--count", "--duration", "--json",
-            "--idle-timeout"})
+            "--idle-timeout", "--ack", "--window", "--window-bytes"})
         {
             assertTrue(out.toString().contains(option), option);
         }

@@ -46,4 +46,19 @@ class ConvertersTest
             assertThrows(TypeConversionException.class, () -> converter.convert(bad), bad);
         }
     }
+
+    @Test
+    void parsesByteSizes()
+    {
+        final ByteSizeConverter converter = new ByteSizeConverter();
+        assertEquals(1_048_576, converter.convert("1048576"));
+        assertEquals(4 << 20, converter.convert("4MiB"));
+        assertEquals(64 << 10, converter.convert(" 64 kib "));
+        assertEquals(2_000_000, converter.convert("2MB"));
+        assertEquals(1 << 30, converter.convert("1GiB"));
+        for (final String bad : new String[] {"", "-1", "4 MeB", "2GiB", "lots", "1.5MiB"})
+        {
+            assertThrows(TypeConversionException.class, () -> converter.convert(bad), bad);
+        }
+    }
 }

@@ -14,6 +14,7 @@ public final class Header
 {
     private DirectBuffer buffer;
     private int offset;
+    private long position;
 
     /**
      * Points this view at a frame.
@@ -69,6 +70,34 @@ public final class Header
     public long timestampNanos()
     {
         return buffer.getLong(offset + TIMESTAMP_OFFSET, ByteOrder.BIG_ENDIAN);
+    }
+
+    /** @return whether the relay sent this DATA or GAP frame before, on an earlier connection of the subscription. */
+    public boolean isRedelivered()
+    {
+        return (flags() & FLAG_REDELIVERED) != 0;
+    }
+
+    /**
+     * @return the frame's position on a subscription with acknowledged delivery: the number the subscriber
+     * acknowledges it by, counted from the relay's WELCOME since nothing in the frame carries it. 0 on any other
+     * subscription.
+     */
+    public long position()
+    {
+        return position;
+    }
+
+    /**
+     * Sets what {@link #position()} returns, for the subscription that counts the frames it delivers.
+     *
+     * @param position the frame's position.
+     * @return this.
+     */
+    public Header position(final long position)
+    {
+        this.position = position;
+        return this;
     }
 
     /** @return whether the payload starts with a key. */
