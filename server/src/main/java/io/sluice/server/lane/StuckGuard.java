@@ -2,6 +2,7 @@ package io.sluice.server.lane;
 
 import io.sluice.server.config.OnStuck;
 import io.sluice.server.config.StuckPolicy;
+import io.sluice.server.lane.StuckWatch.Change;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,16 +92,28 @@ public final class StuckGuard implements Runnable
             return;
         }
         final long now = clock.getAsLong();
-        final long unsent = UnsentBytes.of(lane.channel());
-        switch (watch.check(now, lane.takenBytes(unsent), unsent > 0))
+        final AckWindow acks = lane.acks();
+        final Change change;
+        if (acks != null)
+        {
+            // A subscriber that acknowledges shows its progress by its ACKs: its socket may take bytes its
+            // application never processes.
+            change = watch.check(now, acks.acked(), acks.unackedMessages() > 0);
+        }
+        else
+        {
+            final long unsent = UnsentBytes.of(lane.channel());
+            change = watch.check(now, lane.takenBytes(unsent), unsent > 0);
+        }
+        switch (change)
         {
             case STUCK:
                 becameStuck(now);
                 break;
             case RECOVERED:
                 lane.markStuck(false);
-                LOG.info("subscriber {} of stream '{}'{} takes bytes again: no longer stuck", lane.channel()
-                    .remoteAddress(), streamName, subscriptionText());
+                LOG.info("subscriber {} of stream '{}'{} {} again: no longer stuck", lane.channel().remoteAddress(),
+                    streamName, subscriptionText(), acks == null ? "takes bytes" : "acknowledges");
                 break;
             default:
                 break;
@@ -112,8 +125,9 @@ public final class StuckGuard implements Runnable
         lane.markStuck(true);
         final long idleMs = TimeUnit.NANOSECONDS.toMillis(watch.idleNanos(now));
         final OnStuck action = policy.onStuck();
-        LOG.warn("subscriber {} of stream '{}'{} stuck: took no byte of the frames waiting for it for {} ms"
-            + " (on-stuck {})", lane.channel().remoteAddress(), streamName, subscriptionText(), idleMs,
+        LOG.warn("subscriber {} of stream '{}'{} stuck: {} for {} ms (on-stuck {})", lane.channel().remoteAddress(),
+            streamName, subscriptionText(), lane.acks() == null ? "took no byte of the frames waiting for it" :
+            "acknowledged none of the " + lane.acks().unackedMessages() + " frames sent to it", idleMs,
             action.configName());
         if (action == OnStuck.WAIT)
         {

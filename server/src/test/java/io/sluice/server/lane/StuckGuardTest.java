@@ -164,6 +164,43 @@ class StuckGuardTest
     }
 
     @Test
+    void aSubscriberThatAcknowledgesIsStuckWhenItsAcknowledgementsStopWhateverItsSocketTakes()
+    {
+        final SlowSocket socket = new SlowSocket();
+        final AckWindow acks = new AckWindow(100, 1 << 20, 0, 0);
+        socket.pipeline().addLast(acks);
+        final Lane acking = new Lane(socket, "s", "", StreamConfig.DEFAULT, null, null, acks);
+        final StuckGuard guard =
+            new StuckGuard(acking, "s", new StuckPolicy(OnStuck.EVICT, 1000), counters, closes::add, () -> now[0]);
+        for (int i = 0; i < 4; i++)
+        {
+            final ByteBuf run = PooledByteBufAllocator.DEFAULT.directBuffer(FRAME);
+            Frames.writeHeader(run, FRAME, FrameType.DATA, 0, 1, 1, i, 0);
+            run.writeZero(FRAME - FrameDescriptor.HEADER_LENGTH);
+            assertEquals(Lane.OFFER_ACCEPTED, acking.offer(run, 1));
+        }
+        socket.runPendingTasks();
+        socket.allow(4 * FRAME);
+        assertEquals(4, acks.unackedMessages(), "all of it taken by the socket, none acknowledged");
+        check(guard, 0);
+        check(guard, 999);
+        assertFalse(guard.isStuck());
+        assertEquals(AckWindow.ACK_TAKEN, acking.acknowledge(1));
+        check(guard, 1500);
+        check(guard, 2499);
+        assertFalse(guard.isStuck(), "one acknowledgement is progress");
+
+        check(guard, 2500);
+        assertTrue(guard.isStuck(), "three frames unacknowledged for stuck-after");
+        assertEquals(List.of("stream 's': no progress for 1000 ms (on-stuck evict)"), closes);
+        assertTrue(acking.isClosed());
+        socket.close();
+        socket.runPendingTasks();
+        socket.finishAndReleaseAll();
+        closeChannel();
+    }
+
+    @Test
     void checksAQuarterOfStuckAfterApartAtLeast100Ms()
     {
         assertEquals(7_500 * MS, StuckGuard.intervalNanos(new StuckPolicy(OnStuck.EVICT, 30_000)));
