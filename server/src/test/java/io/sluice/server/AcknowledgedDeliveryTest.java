@@ -51,8 +51,9 @@ class AcknowledgedDeliveryTest
 
     private RelayConfig relay(final StreamConfig stream)
     {
-        return RelayConfig.builder().port(0).ioThreads(2).subscriberSendBufferBytes(16 * 1024)
-            .spillDirectory(spillDir).stream(STREAM, stream).build();
+        // The raw subscriber sends no heartbeats: the relay's timeout outlasts each test.
+        return RelayConfig.builder().port(0).ioThreads(2).heartbeatTimeoutMs(120_000)
+            .subscriberSendBufferBytes(16 * 1024).spillDirectory(spillDir).stream(STREAM, stream).build();
     }
 
     private static byte[] acknowledgingHello(final String subscription, final int windowMessages)
@@ -219,6 +220,48 @@ class AcknowledgedDeliveryTest
                 assertEquals("ACK for position 651 on stream 'acked': the relay has sent up to position 650",
                     error.errorText());
                 second.assertClosedByRelay();
+            }
+        }
+    }
+
+    @Test
+    void aRelayThatStopsGracefullyKeepsTheSubscriptionsPositionsForItsNextStart() throws Exception
+    {
+        final StreamConfig spill = new StreamConfig(Strategy.SPILL, 16 * 1024, StreamConfig.DEFAULT_LANE_RUNS,
+            64 * 1024, 256L << 20);
+        try (Relay relay = Relay.start(relay(spill));
+             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))
+        {
+            final Publication publication = client.publish(STREAM);
+            try (RawPeer first = new RawPeer(relay.port()))
+            {
+                first.send(acknowledgingHello("audit", 1000));
+                final RawPeer.Frame welcome = welcome(first);
+                await(() -> stream(relay).subscribers() == 1, "the subscriber joined");
+                assertTrue(sendRange(publication, 0, 300));
+                for (long i = 0; i < 300; i++)
+                {
+                    assertEquals(i, counter(nextData(first)));
+                }
+                first.send(ack(welcome.streamId(), 100), RawPeer.empty(FrameType.CLOSE));
+                first.readUntilClosedWithoutError();
+            }
+            await(() -> stream(relay).subscribers() == 0, "the subscriber is gone");
+            assertTrue(sendRange(publication, 300, 400));
+            await(() -> lane(relay).messagesIn() == 400, "the detached lane took what was published");
+        }
+        try (Relay restarted = Relay.start(relay(spill));
+             RawPeer back = new RawPeer(restarted.port()))
+        {
+            back.send(acknowledgingHello("audit", 1000));
+            final RawPeer.Frame welcome = welcome(back);
+            assertEquals(101, welcome.sequence(), "the positions survived the restart");
+            assertEquals(300, redeliveredThrough(welcome));
+            for (long i = 100; i < 400; i++)
+            {
+                final RawPeer.Frame data = nextData(back);
+                assertEquals(i, counter(data), "everything after the acknowledged position, once, in order");
+                assertEquals(i < 300, (data.flags() & FrameDescriptor.FLAG_REDELIVERED) != 0, "flag of " + i);
             }
         }
     }

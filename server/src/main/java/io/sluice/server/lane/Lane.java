@@ -332,6 +332,10 @@ public final class Lane
         handOff.releaseAll();
         if (disk != null)
         {
+            if (acks != null && disk.isDurable())
+            {
+                disk.keepPositions(acks.acked(), acks.sent());
+            }
             disk.close();
         }
         handOff.wakeWaiters();

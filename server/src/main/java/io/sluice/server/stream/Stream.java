@@ -36,7 +36,7 @@ public final class Stream
     private final java.util.Set<String> activeSubscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicReference<EventLoop> homeLoop = new AtomicReference<>();
     private final ProducerRegistry producers;
-    private final SubscriptionPositions positions = new SubscriptionPositions();
+    private final SubscriptionPositions positions;
     // Lanes of acknowledging durable subscriptions whose subscriber is away: they go on taking runs, to disk.
     private final java.util.concurrent.ConcurrentHashMap<String, Lane> detached =
         new java.util.concurrent.ConcurrentHashMap<>();
@@ -51,6 +51,18 @@ public final class Stream
      */
     public Stream(final String name, final int id, final StreamConfig config, final boolean configured)
     {
+        this(name, id, config, configured, new SubscriptionPositions());
+    }
+
+    /**
+     * @param configured whether the config names the stream: then it is never removed.
+     * @param positions where its acknowledging durable subscriptions stand; outlives the stream (see
+     * {@link StreamRegistry}).
+     */
+    public Stream(final String name, final int id, final StreamConfig config, final boolean configured,
+        final SubscriptionPositions positions)
+    {
+        this.positions = positions;
         this.name = name;
         this.id = id;
         this.config = config;

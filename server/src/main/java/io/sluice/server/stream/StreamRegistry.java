@@ -4,6 +4,12 @@ import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.ProtocolException;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.security.StreamQuota;
+import io.sluice.server.tier.disk.PositionsFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
 
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +35,8 @@ import java.util.function.LongSupplier;
  */
 public final class StreamRegistry
 {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamRegistry.class);
+
     private final RelayConfig config;
     private final LongSupplier nanoClock;
     private final long idleTimeoutNanos;
@@ -39,6 +47,7 @@ public final class StreamRegistry
     private final AtomicInteger unconfigured = new AtomicInteger();
     // Whose quota each stream not named in the config was taken from: given back when it is removed.
     private final ConcurrentHashMap<String, StreamQuota> creators = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, SubscriptionPositions> positions = new ConcurrentHashMap<>();
 
     public StreamRegistry(final RelayConfig config)
     {
@@ -54,6 +63,32 @@ public final class StreamRegistry
         this.config = config;
         this.nanoClock = nanoClock;
         this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.streamIdleTimeoutMs());
+        loadPositions(config.spillDirectory());
+    }
+
+    // At start, before any connection: the positions subscriptions kept when the relay last stopped. Unreadable ones
+    // are left out (their subscriptions start at position 1 again), and said so.
+    private void loadPositions(final Path spillDirectory)
+    {
+        try
+        {
+            PositionsFile.readAll(spillDirectory).forEach((stream, bySubscription) ->
+            {
+                final SubscriptionPositions kept = positionsOf(stream);
+                bySubscription.forEach((subscription, at) -> kept.keep(subscription, at.acked(), at.sent()));
+            });
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            LOG.warn("spill directory {}: cannot read the subscriptions' acknowledged positions: {}", spillDirectory,
+                ex.toString());
+        }
+    }
+
+    // Per stream name, for the relay's lifetime: a stream removed when idle and created again finds them.
+    private SubscriptionPositions positionsOf(final String stream)
+    {
+        return positions.computeIfAbsent(stream, s -> new SubscriptionPositions());
     }
 
     /**
@@ -105,7 +140,7 @@ public final class StreamRegistry
             creators.put(name, quota);
             unconfigured.incrementAndGet();
         }
-        return new Stream(name, nextId(nextStreamId), config.streamConfig(name), configured);
+        return new Stream(name, nextId(nextStreamId), config.streamConfig(name), configured, positionsOf(name));
     }
 
     /**

@@ -194,6 +194,12 @@ public final class ChronicleDiskTier implements DiskTier
     }
 
     @Override
+    public void keepPositions(final long acked, final long sent)
+    {
+        exchange.positionsAtClose(acked, sent);
+    }
+
+    @Override
     public void close()
     {
         // The lane lets go of its ends of the queues: what it has not taken back goes with the hand-over.

@@ -73,6 +73,14 @@ public interface DiskTier
     void handOverTail(ByteBuf newerFrames);
 
     /**
+     * Lane's event loop, before {@link #close()}: an acknowledging durable subscription's positions, to be written
+     * beside its stores as the tier closes ({@link PositionsFile}).
+     */
+    default void keepPositions(final long acked, final long sent)
+    {
+    }
+
+    /**
      * Lane's event loop: the lane is gone. Frames not yet restored stay on disk when the subscription is durable.
      */
     void close();

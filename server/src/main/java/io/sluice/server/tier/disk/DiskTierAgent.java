@@ -200,6 +200,42 @@ final class DiskTierAgent implements Agent
         if (durable)
         {
             markIdle(false);
+            forgetPositions();
+        }
+    }
+
+    // A lane holds the subscription: a crash from now on must not leave positions that no longer match the stores.
+    private void forgetPositions()
+    {
+        try
+        {
+            PositionsFile.delete(stores.directory());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            WARNINGS.warn("disk tier {}: cannot delete its acknowledged positions: {}", stores.directory(),
+                ex.toString());
+        }
+    }
+
+    // Only after the hand-over is on disk: the positions say the unacknowledged frames come first.
+    private void keepPositions()
+    {
+        try
+        {
+            if (exchange.ackedAtClose() >= 0)
+            {
+                PositionsFile.write(stores.directory(), exchange.ackedAtClose(), exchange.sentAtClose());
+            }
+            else
+            {
+                PositionsFile.delete(stores.directory());
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            WARNINGS.warn("disk tier {}: cannot keep its acknowledged positions: {}", stores.directory(),
+                ex.toString());
         }
     }
 
@@ -361,6 +397,8 @@ final class DiskTierAgent implements Agent
 
     private void finishAfterFailure()
     {
+        // What the lane handed over may not be on disk: positions kept now would name the wrong frames.
+        exchange.positionsAtClose(-1, -1);
         handOver.releaseAfterFailure();
         if (!durable)
         {
@@ -374,6 +412,7 @@ final class DiskTierAgent implements Agent
         if (durable && Files.isDirectory(stores.directory()))
         {
             markIdle(true);
+            keepPositions();
         }
         exchange.closed();
         claims.release(this);

@@ -30,6 +30,9 @@ final class DiskTierExchange
     private final AtomicReference<DiskTierState> state = new AtomicReference<>(DiskTierState.OPENING);
 
     private volatile long backlogBytesAtOpen;
+    // Written by the lane before it closes the tier (the close's hand-off publishes them); -1: none to keep.
+    private long ackedAtClose = -1;
+    private long sentAtClose = -1;
     // Spill thread writes, lane reads: GAP bytes the tier inserted into restored chunks less bytes lost to damage, so
     // that what comes back still adds up to what went in.
     private volatile long restoreAdjustBytes;
@@ -184,5 +187,24 @@ final class DiskTierExchange
             buf.release();
         }
         return bytes;
+    }
+
+    /** Lane's event loop, before the close: the positions to write as the tier closes. */
+    void positionsAtClose(final long acked, final long sent)
+    {
+        ackedAtClose = acked;
+        sentAtClose = sent;
+    }
+
+    /** @return the acknowledged position to keep at close, or -1 when there are none. */
+    long ackedAtClose()
+    {
+        return ackedAtClose;
+    }
+
+    /** @return the last position sent, to keep at close. */
+    long sentAtClose()
+    {
+        return sentAtClose;
     }
 }

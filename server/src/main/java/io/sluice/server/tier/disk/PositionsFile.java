@@ -1,0 +1,115 @@
+package io.sluice.server.tier.disk;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Where an acknowledging durable subscription stood when its lane last closed: the file {@value #FILE_NAME} in
+ * {@code spill-dir/<stream>/<subscription>}, written by its disk tier as it closes (after the hand-over that put its
+ * unacknowledged frames first on disk) and deleted when the next lane opens it. So a relay that stopped gracefully
+ * resumes the subscription at the same positions; after a crash there is no file, and positions start again at 1.
+ *
+ * <pre>
+ *   acked-positions: one line of ASCII, two decimal numbers separated by a space
+ *   +-------------------------------+---+------------------------------+----+
+ *   | acknowledged position         | ' '| last position sent          | \n |
+ *   +-------------------------------+---+------------------------------+----+
+ * </pre>
+ *
+ * @param acked the highest position the subscriber acknowledged.
+ * @param sent the last position sent to it; the frames after {@code acked} up to it are first on disk.
+ */
+public record PositionsFile(long acked, long sent)
+{
+    static final String FILE_NAME = "acked-positions";
+
+    /** Spill thread: writes the file whole or not at all. */
+    static void write(final Path directory, final long acked, final long sent) throws IOException
+    {
+        final Path temporary = directory.resolve(FILE_NAME + ".new");
+        Files.write(temporary, (acked + " " + sent + "\n").getBytes(StandardCharsets.US_ASCII));
+        Files.move(temporary, directory.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING,
+            StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Spill thread: a lane holds the subscription again. */
+    static void delete(final Path directory) throws IOException
+    {
+        Files.deleteIfExists(directory.resolve(FILE_NAME));
+    }
+
+    /** @return the file's positions, or null when there is none or it cannot be read as one. */
+    static PositionsFile read(final Path directory) throws IOException
+    {
+        final String text;
+        try
+        {
+            text = Files.readString(directory.resolve(FILE_NAME), StandardCharsets.US_ASCII).trim();
+        }
+        catch (final NoSuchFileException ex)
+        {
+            return null;
+        }
+        final int space = text.indexOf(' ');
+        try
+        {
+            final PositionsFile read = space < 0 ? null : new PositionsFile(Long.parseLong(text.substring(0, space)),
+                Long.parseLong(text.substring(space + 1)));
+            return read == null || read.acked() < 0 || read.sent() < read.acked() ? null : read;
+        }
+        catch (final NumberFormatException ex)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * At start, before any lane: every subscription's file under the spill directory.
+     *
+     * @return by stream name, by subscription name; empty when there is no spill directory yet.
+     */
+    public static Map<String, Map<String, PositionsFile>> readAll(final Path root) throws IOException
+    {
+        final Map<String, Map<String, PositionsFile>> all = new HashMap<>();
+        if (root == null || !Files.isDirectory(root))
+        {
+            return all;
+        }
+        try (DirectoryStream<Path> streams = Files.newDirectoryStream(root))
+        {
+            for (final Path stream : streams)
+            {
+                if (!isOurs(stream))
+                {
+                    continue;
+                }
+                try (DirectoryStream<Path> subscriptions = Files.newDirectoryStream(stream))
+                {
+                    for (final Path subscription : subscriptions)
+                    {
+                        final PositionsFile positions = isOurs(subscription) ? read(subscription) : null;
+                        if (positions != null)
+                        {
+                            all.computeIfAbsent(stream.getFileName().toString(), s -> new HashMap<>())
+                                .put(subscription.getFileName().toString(), positions);
+                        }
+                    }
+                }
+            }
+        }
+        return all;
+    }
+
+    private static boolean isOurs(final Path entry)
+    {
+        return !entry.getFileName().toString().startsWith(".") && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS);
+    }
+}
