@@ -213,6 +213,9 @@ class AcknowledgedDeliveryTest
                     assertEquals(0, data.flags() & FrameDescriptor.FLAG_REDELIVERED, "not sent before: not flagged");
                 }
                 assertEquals(651, position, "positions continue across connections");
+                final LaneSnapshot lane = lane(relay);
+                assertEquals(200, lane.acks().redelivered(), "what was not acknowledged, sent again");
+                assertEquals(650, lane.acks().sent());
                 second.send(ack(welcome.streamId(), 650));
                 second.send(ack(welcome.streamId(), 651));
                 final RawPeer.Frame error = second.awaitError(DEADLINE_MS);

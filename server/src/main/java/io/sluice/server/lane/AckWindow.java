@@ -29,9 +29,11 @@ public final class AckWindow extends ChannelOutboundHandlerAdapter
     private final int windowBytes;
     private final long redeliveredThrough;
     private final UnackedRuns unacked = new UnackedRuns();
-    private long sent;
-    private long acked;
-    private long redelivered;
+    // Written on the event loop once per run or ACK; volatile for the metrics, read from other threads.
+    private volatile long sent;
+    private volatile long acked;
+    private volatile long redelivered;
+    private volatile long unackedBytes;
     // After the lane handed its frames over or released them: writes pass uncounted (the rest of a partly sent frame).
     private boolean stopped;
 
@@ -66,6 +68,8 @@ public final class AckWindow extends ChannelOutboundHandlerAdapter
         final int start = run.readerIndex();
         final int end = run.writerIndex();
         final long first = sent + 1;
+        long position = first - 1;
+        long flagged = 0;
         int index = start;
         while (end - index >= FrameDescriptor.HEADER_LENGTH)
         {
@@ -73,11 +77,11 @@ public final class AckWindow extends ChannelOutboundHandlerAdapter
             final int type = Frames.type(run, index);
             if (type == FrameType.DATA || type == FrameType.GAP)
             {
-                if (++sent <= redeliveredThrough)
+                if (++position <= redeliveredThrough)
                 {
                     run.setShort(index + FrameDescriptor.FLAGS_OFFSET,
                         Frames.flags(run, index) | FrameDescriptor.FLAG_REDELIVERED);
-                    redelivered++;
+                    flagged++;
                 }
             }
             if (length < FrameDescriptor.HEADER_LENGTH)
@@ -86,16 +90,22 @@ public final class AckWindow extends ChannelOutboundHandlerAdapter
             }
             index += length;
         }
-        if (sent >= first)
+        if (position >= first)
         {
-            unacked.add(run.retain(), start, end, first, sent);
+            unacked.add(run.retain(), start, end, first, position);
+            unackedBytes = unacked.bytes();
+            sent = position;
+            if (flagged > 0)
+            {
+                redelivered += flagged;
+            }
         }
     }
 
     /** @return whether the lane may start writing a run: less than the window is unacknowledged. */
     public boolean isOpen()
     {
-        return sent - acked < windowMessages && unacked.bytes() < windowBytes;
+        return sent - acked < windowMessages && unackedBytes < windowBytes;
     }
 
     /**
@@ -113,6 +123,7 @@ public final class AckWindow extends ChannelOutboundHandlerAdapter
         {
             acked = position;
             unacked.releaseThrough(position);
+            unackedBytes = unacked.bytes();
         }
         return ACK_TAKEN;
     }
@@ -125,6 +136,7 @@ public final class AckWindow extends ChannelOutboundHandlerAdapter
     {
         stopped = true;
         unacked.handOverAbove(acked, to);
+        unackedBytes = 0;
     }
 
     /** Stops tracking and releases every unacknowledged frame. */
@@ -132,6 +144,7 @@ public final class AckWindow extends ChannelOutboundHandlerAdapter
     {
         stopped = true;
         unacked.releaseAll();
+        unackedBytes = 0;
     }
 
     @Override
@@ -159,10 +172,18 @@ public final class AckWindow extends ChannelOutboundHandlerAdapter
         return sent - acked;
     }
 
-    /** @return bytes of the runs kept for the subscriber's acknowledgement. */
+    /** @return bytes of the runs kept for the subscriber's acknowledgement; any thread. */
     public long unackedBytes()
     {
-        return unacked.bytes();
+        return unackedBytes;
+    }
+
+    /** @return the window's counters now, for the metrics; any thread. */
+    public AckSnapshot snapshot()
+    {
+        final long ackedNow = acked;
+        return new AckSnapshot(ackedNow, Math.max(ackedNow, sent), unackedBytes, redelivered, windowMessages,
+            windowBytes);
     }
 
     /** @return frames flagged REDELIVERED on this connection. */

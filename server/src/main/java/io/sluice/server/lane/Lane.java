@@ -597,7 +597,7 @@ public final class Lane
             d == null ? 0 : d.diskBytes(), d == null ? 0 : d.spilled(), d == null ? 0 : d.restored(),
             dropped == 0 ? java.util.Map.of() : java.util.Map.of(DropReason.name(drops.reason()), dropped),
             handOff.peakBytes(), handOff.bytesAccepted(), holds.holding(), holds.heldNanos(System.nanoTime()), closed,
-            depths, stuck);
+            depths, stuck, acks == null ? null : acks.snapshot());
     }
 
     /** @return whether the lane keeps what it holds on disk when its subscriber leaves (a durable subscription). */

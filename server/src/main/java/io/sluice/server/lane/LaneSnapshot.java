@@ -29,6 +29,7 @@ import java.util.Map;
  *               ({@code RelayMetrics.measure}); null until first measured.
  * @param stuck whether frames have waited and the subscriber took none of them for the stream's {@code stuck-after}
  *              ({@link StuckGuard}).
+ * @param acks the subscriber's acknowledgement window, or null when it does not acknowledge.
  */
 public record LaneSnapshot(
     String stream,
@@ -52,8 +53,22 @@ public record LaneSnapshot(
     long heldNanos,
     boolean closed,
     LaneDepths depths,
-    boolean stuck)
+    boolean stuck,
+    AckSnapshot acks)
 {
+    /** A snapshot of a lane whose subscriber does not acknowledge. */
+    public LaneSnapshot(final String stream, final String subscriber, final String subscription, final String strategy,
+        final LaneTier tier, final long messagesIn, final long messagesOut, final long bytesOut,
+        final long waitingMessages, final long queuedBytes, final long memoryBytes, final long diskBytes,
+        final long spilled, final long restored, final Map<String, Long> droppedByReason, final long peakBytes,
+        final long bytesIn, final int holdingProducers, final long heldNanos, final boolean closed,
+        final LaneDepths depths, final boolean stuck)
+    {
+        this(stream, subscriber, subscription, strategy, tier, messagesIn, messagesOut, bytesOut, waitingMessages,
+            queuedBytes, memoryBytes, diskBytes, spilled, restored, droppedByReason, peakBytes, bytesIn,
+            holdingProducers, heldNanos, closed, depths, stuck, null);
+    }
+
     /** A snapshot of a lane that is not stuck. */
     public LaneSnapshot(final String stream, final String subscriber, final String subscription, final String strategy,
         final LaneTier tier, final long messagesIn, final long messagesOut, final long bytesOut,

@@ -102,6 +102,12 @@ public final class MetricNames
      * {@code stuck-after}), 0 otherwise.
      */
     public static final String SUBSCRIBER_STUCK = "sluice_subscriber_stuck";
+    /** Gauge: frames sent to an acknowledging subscriber and not yet acknowledged; 0 for one that does not. */
+    public static final String SUBSCRIBER_UNACKED_MESSAGES = "sluice_subscriber_unacked_messages";
+    /** Gauge: bytes of those frames, which the relay holds until they are acknowledged. */
+    public static final String SUBSCRIBER_UNACKED_BYTES = "sluice_subscriber_unacked_bytes";
+    /** Counter: frames sent to an acknowledging subscriber again after a reconnect, flagged REDELIVERED. */
+    public static final String SUBSCRIBER_REDELIVERED_MESSAGES = "sluice_subscriber_redelivered_messages_total";
     /** Counter with the extra label {@code action} ({@code evict}, {@code detach}): subscriptions on-stuck closed. */
     public static final String STREAM_STUCK_CLOSED = "sluice_stream_stuck_subscribers_closed_total";
     /** Counter: messages the lanes of evicted subscribers held and released, never delivered. */

@@ -157,8 +157,17 @@ public final class RelaySnapshotCollector implements MultiCollector
             keptLanes, laneLabels, lane -> lane.heldNanos() / NANOS_PER_SECOND));
         lagAndState(keptLanes, laneLabels, out);
         out.add(gauge(MetricNames.SUBSCRIBER_STUCK, null,
-            "1 while the subscriber has taken no byte of the frames waiting for it for the stream's stuck-after",
-            keptLanes, laneLabels, lane -> lane.stuck() ? 1 : 0));
+            "1 while the subscriber has made no progress (taken no byte, or acknowledged nothing) for the stream's "
+                + "stuck-after", keptLanes, laneLabels, lane -> lane.stuck() ? 1 : 0));
+        out.add(gauge(MetricNames.SUBSCRIBER_UNACKED_MESSAGES, null,
+            "Frames sent to the subscriber and not yet acknowledged (acknowledged delivery; 0 without it)",
+            keptLanes, laneLabels, lane -> lane.acks() == null ? 0 : lane.acks().unackedMessages()));
+        out.add(gauge(MetricNames.SUBSCRIBER_UNACKED_BYTES, Unit.BYTES,
+            "Bytes of the frames sent to the subscriber and not yet acknowledged, held until they are",
+            keptLanes, laneLabels, lane -> lane.acks() == null ? 0 : lane.acks().unackedBytes()));
+        out.add(counter(MetricNames.SUBSCRIBER_REDELIVERED_MESSAGES, null,
+            "Frames sent to the subscriber again after it reconnected, flagged REDELIVERED",
+            keptLanes, laneLabels, lane -> lane.acks() == null ? 0 : lane.acks().redelivered()));
 
         final CounterSnapshot.Builder dropped = CounterSnapshot.builder()
             .name(MetricNames.base(MetricNames.SUBSCRIBER_DROPPED_MESSAGES))
