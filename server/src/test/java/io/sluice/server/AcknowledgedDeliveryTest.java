@@ -270,6 +270,37 @@ class AcknowledgedDeliveryTest
     }
 
     @Test
+    void aSubscriptionAwayForInactiveAfterStopsAccumulatingAndIsDeleted() throws Exception
+    {
+        final StreamConfig spill = new StreamConfig(Strategy.SPILL, 16 * 1024, StreamConfig.DEFAULT_LANE_RUNS,
+            64 * 1024, 256L << 20).withInactiveAfterMs(1_000);
+        try (Relay relay = Relay.start(relay(spill));
+             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))
+        {
+            final Publication publication = client.publish(STREAM);
+            try (RawPeer gone = new RawPeer(relay.port()))
+            {
+                gone.send(acknowledgingHello("gone", 1000));
+                welcome(gone);
+                await(() -> stream(relay).subscribers() == 1, "the subscriber joined");
+                assertTrue(sendRange(publication, 0, 100));
+                for (long i = 0; i < 100; i++)
+                {
+                    assertEquals(i, counter(nextData(gone)));
+                }
+            }
+            await(() -> stream(relay).subscribers() == 0, "the subscriber is gone");
+            assertEquals(1, relay.metrics().lanes().size(), "its lane stays, detached");
+            assertTrue(sendRange(publication, 100, 200));
+            await(() -> relay.metrics().lanes().isEmpty(), "the lane closed after inactive-after");
+            await(() -> relay.metrics().spill().inactiveDeleted() == 1, "the subscription deleted");
+            assertTrue(java.nio.file.Files.notExists(spillDir.resolve(STREAM).resolve("gone")));
+            // Nobody holds the producer: publishing goes on.
+            assertTrue(sendRange(publication, 200, 300));
+        }
+    }
+
+    @Test
     void anAckFromASubscriberThatDidNotAskForAcknowledgedDeliveryIsUnexpected() throws Exception
     {
         try (Relay relay = Relay.start(relay(StreamConfig.DEFAULT));

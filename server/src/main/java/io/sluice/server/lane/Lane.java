@@ -56,6 +56,8 @@ public final class Lane
     private volatile boolean handedOver;
     // Set by handOverForShutdown only.
     private volatile boolean stopping;
+    // When detach() ran, epoch millis; 0 while the lane has its subscriber.
+    private long detachedAtMillis;
     // Set by the lane's StuckGuard: frames waited and the subscriber took none of them for stuck-after.
     private volatile boolean stuck;
 
@@ -336,6 +338,10 @@ public final class Lane
             {
                 disk.keepPositions(acks.acked(), acks.sent());
             }
+            if (detachedAtMillis > 0)
+            {
+                disk.idleSince(detachedAtMillis);
+            }
             disk.close();
         }
         handOff.wakeWaiters();
@@ -376,6 +382,7 @@ public final class Lane
         {
             return false;
         }
+        detachedAtMillis = System.currentTimeMillis();
         handOver("detached");
         return true;
     }

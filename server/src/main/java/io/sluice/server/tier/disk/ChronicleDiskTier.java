@@ -200,6 +200,12 @@ public final class ChronicleDiskTier implements DiskTier
     }
 
     @Override
+    public void idleSince(final long epochMillis)
+    {
+        exchange.idleSinceAtClose(epochMillis);
+    }
+
+    @Override
     public void close()
     {
         // The lane lets go of its ends of the queues: what it has not taken back goes with the hand-over.

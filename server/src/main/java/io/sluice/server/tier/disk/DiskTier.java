@@ -81,6 +81,14 @@ public interface DiskTier
     }
 
     /**
+     * Lane's event loop, before {@link #close()}: the subscription has had no connection since {@code epochMillis}
+     * (a lane that stayed, detached, while its subscriber was away), not since the close; its idle clock starts then.
+     */
+    default void idleSince(final long epochMillis)
+    {
+    }
+
+    /**
      * Lane's event loop: the lane is gone. Frames not yet restored stay on disk when the subscription is durable.
      */
     void close();

@@ -249,7 +249,8 @@ final class DiskTierAgent implements Agent
         {
             if (idle)
             {
-                IdleMarker.write(stores.directory(), System.currentTimeMillis(), backlogAtClose);
+                final long since = exchange.idleSinceAtClose();
+                IdleMarker.write(stores.directory(), since > 0 ? since : System.currentTimeMillis(), backlogAtClose);
             }
             else
             {

@@ -33,6 +33,8 @@ final class DiskTierExchange
     // Written by the lane before it closes the tier (the close's hand-off publishes them); -1: none to keep.
     private long ackedAtClose = -1;
     private long sentAtClose = -1;
+    // 0: the subscription is idle from the close.
+    private long idleSinceAtClose;
     // Spill thread writes, lane reads: GAP bytes the tier inserted into restored chunks less bytes lost to damage, so
     // that what comes back still adds up to what went in.
     private volatile long restoreAdjustBytes;
@@ -206,5 +208,17 @@ final class DiskTierExchange
     long sentAtClose()
     {
         return sentAtClose;
+    }
+
+    /** Lane's event loop, before the close: when the subscription's connection ended, if before the close. */
+    void idleSinceAtClose(final long epochMillis)
+    {
+        idleSinceAtClose = epochMillis;
+    }
+
+    /** @return when the subscription's connection ended, or 0 for the close. */
+    long idleSinceAtClose()
+    {
+        return idleSinceAtClose;
     }
 }
