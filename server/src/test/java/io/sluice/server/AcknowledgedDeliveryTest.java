@@ -228,6 +228,62 @@ class AcknowledgedDeliveryTest
     }
 
     @Test
+    void aSubscriberThatReconnectsWhileTheProducerGoesOnMissesNothing() throws Exception
+    {
+        final long count = 200_000;
+        final StreamConfig spill = new StreamConfig(Strategy.SPILL, 16 * 1024, StreamConfig.DEFAULT_LANE_RUNS,
+            64 * 1024, 256L << 20);
+        try (Relay relay = Relay.start(relay(spill));
+             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))
+        {
+            final Publication publication = client.publish(STREAM);
+            long next = 0;
+            CompletableFuture<Boolean> sent = null;
+            for (int connection = 0; connection < 5; connection++)
+            {
+                try (RawPeer peer = new RawPeer(relay.port()))
+                {
+                    peer.send(acknowledgingHello("hop", 1000));
+                    final RawPeer.Frame welcome = welcome(peer);
+                    if (sent == null)
+                    {
+                        sent = CompletableFuture.supplyAsync(() -> sendAll(publication, count));
+                    }
+                    // The position of the last frame received.
+                    long position = welcome.sequence() - 1;
+                    // Redelivered frames the subscriber had processed (at or below what it acknowledged) are
+                    // skipped; everything else comes exactly once, in order, across the connections.
+                    final long stopAt = Math.min(count, next + count / 5);
+                    while (next < stopAt)
+                    {
+                        final RawPeer.Frame data = nextData(peer);
+                        final long counter = counter(data);
+                        if (counter < next)
+                        {
+                            assertTrue((data.flags() & FrameDescriptor.FLAG_REDELIVERED) != 0,
+                                "a message seen before is flagged: " + counter);
+                        }
+                        else
+                        {
+                            assertEquals(next, counter, "no gap, in order (connection " + connection + ")");
+                            next++;
+                        }
+                        if (++position % 500 == 0)
+                        {
+                            peer.send(ack(welcome.streamId(), position));
+                        }
+                    }
+                    // Leaves with some acknowledged and some not, while the producer goes on.
+                    peer.send(ack(welcome.streamId(), position - 100), RawPeer.empty(FrameType.CLOSE));
+                    peer.readUntilClosedWithoutError();
+                }
+            }
+            assertEquals(count, next, "every message, once, across five connections");
+            assertTrue(sent.get(DEADLINE_MS, TimeUnit.MILLISECONDS));
+        }
+    }
+
+    @Test
     void aRelayThatStopsGracefullyKeepsTheSubscriptionsPositionsForItsNextStart() throws Exception
     {
         final StreamConfig spill = new StreamConfig(Strategy.SPILL, 16 * 1024, StreamConfig.DEFAULT_LANE_RUNS,

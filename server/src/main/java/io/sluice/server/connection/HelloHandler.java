@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.core.netty.HeartbeatHandler;
 import io.sluice.core.protocol.ErrorCode;
@@ -23,7 +22,6 @@ import io.sluice.server.peer.ConnectionLog;
 import io.sluice.server.producer.ProducerBlame;
 import io.sluice.server.producer.ProducerHandler;
 import io.sluice.server.lifecycle.RelayLifecycle;
-import io.sluice.server.subscriber.DetachedLanes;
 import io.sluice.server.subscriber.SubscriberHandler;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
@@ -233,29 +231,7 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
                 throw new ProtocolException(ErrorCode.SUBSCRIPTION_IN_USE, "subscription '" + hello.subscription() +
                     "' of stream '" + stream.name() + "' is already connected");
             }
-            // A lane that kept the subscription's messages while it was away hands its disk tier over first.
-            final Future<?> retired = DetachedLanes.retire(stream, hello.subscription(), lanes);
-            if (retired == null)
-            {
-                welcomeSubscriber(ctx, hello, admission, stream);
-                return;
-            }
-            retired.addListener(done -> ctx.channel().eventLoop().execute(() ->
-            {
-                if (!ctx.channel().isActive())
-                {
-                    stream.releaseSubscription(hello.subscription());
-                    return;
-                }
-                try
-                {
-                    welcomeSubscriber(ctx, hello, admission, stream);
-                }
-                catch (final RuntimeException ex)
-                {
-                    ctx.fireExceptionCaught(ex);
-                }
-            }));
+            welcomeSubscriber(ctx, hello, admission, stream);
         }
     }
 

@@ -159,7 +159,7 @@ public final class Stream
      * @return the detached lane of the subscription, now out of the stream (the caller closes it on its event loop),
      * or null when there is none.
      */
-    public Lane takeDetached(final String subscription)
+    public synchronized Lane takeDetached(final String subscription)
     {
         final Lane lane = subscription.isEmpty() ? null : detached.remove(subscription);
         if (lane != null)
@@ -170,7 +170,7 @@ public final class Stream
     }
 
     /** @return whether {@code lane} was detached and is now out of the stream (the caller closes it). */
-    public boolean removeDetached(final Lane lane)
+    public synchronized boolean removeDetached(final Lane lane)
     {
         if (detached.remove(lane.subscription(), lane))
         {
@@ -190,6 +190,35 @@ public final class Stream
     public java.util.Collection<Lane> detachedLanes()
     {
         return java.util.List.copyOf(detached.values());
+    }
+
+    /**
+     * Adds a subscriber's lane; if its subscription has a detached lane, the new lane takes that one's place in one
+     * step, so that every run a producer offers reaches one of the two: the detached lane's before, the new one's
+     * after (the new lane's disk tier opens only once the detached one's has closed, see the disk tier's claims).
+     *
+     * @return the detached lane it replaced, now out of the stream (the caller closes it on its event loop), or null.
+     */
+    public synchronized Lane addLaneReplacingDetached(final Lane lane)
+    {
+        final Lane replaced = lane.subscription().isEmpty() ? null : detached.remove(lane.subscription());
+        if (replaced == null)
+        {
+            addLane(lane);
+            return null;
+        }
+        final Lane[] next = lanes.clone();
+        for (int i = 0; i < next.length; i++)
+        {
+            if (next[i] == replaced)
+            {
+                next[i] = lane;
+                lanes = next;
+                return replaced;
+            }
+        }
+        addLane(lane);
+        return replaced;
     }
 
     public synchronized void addLane(final Lane lane)

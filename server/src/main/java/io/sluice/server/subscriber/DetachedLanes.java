@@ -82,7 +82,8 @@ public final class DetachedLanes
         }
     }
 
-    private static void close(final Lane lane, final Roster<Lane> lanes)
+    /** Lane's event loop: closes a lane taken out of its stream. */
+    static void close(final Lane lane, final Roster<Lane> lanes)
     {
         lane.close();
         lanes.leave(lane);

@@ -58,7 +58,12 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
     {
         counters.subscriberJoined();
         lanes.join(lane);
-        stream.addLane(lane);
+        final Lane replaced = stream.addLaneReplacingDetached(lane);
+        if (replaced != null)
+        {
+            // It kept the subscription's messages while the subscriber was away; its disk tier hands them over.
+            replaced.eventLoop().execute(() -> DetachedLanes.close(replaced, lanes));
+        }
         final long stuckAfterMs = stream.config().stuck().stuckAfterMs();
         // On eviction the lane leaves the stream at once (its producers resume); the connection closes after the ERROR.
         stuckGuard = new StuckGuard(lane, stream.name(), stream.config().stuck(), stream.stuckCounters(), text ->
