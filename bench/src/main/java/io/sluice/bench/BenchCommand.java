@@ -64,7 +64,7 @@ public final class BenchCommand implements Callable<Integer>
         out.println("sluice bench: " + String.join(", ", names) + "; " + Machine.line());
         out.flush();
 
-        final BenchGoals goals = new BenchGoals(options.size());
+        final BenchGoals goals = new BenchGoals(options.size(), options.ack());
         final BenchRuns runs = new BenchRuns(options, progress);
         final PeerScenarios peerScenarios = new PeerScenarios(options, runs, goals);
         final StrategyScenarios strategyScenarios = new StrategyScenarios(options, runs);

@@ -12,7 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The goals of the bench's summary: three ratios between runs of one invocation, each with its target, so anyone can
+ * The goals of the bench's summary: ratios between runs of one invocation, each with its target, so anyone can
  * check them on their own machine. A ratio whose runs did not take place says why instead.
  * <ol>
  * <li>Sluice's client library end to end over the same relay with plain socket clients, delivered/s at max rate:
@@ -21,6 +21,13 @@ import java.util.Map;
  * 1.00.</li>
  * <li>p99 at 200,000 msg/s through the relay over through haproxy, with the client library and with socket clients:
  * at most 1.00.</li>
+ * </ol>
+ * With {@code --ack}, two more:
+ * <ol start="4">
+ * <li>The client library's subscriber with acknowledged delivery over the same without, delivered/s at max rate:
+ * at least 0.90 (acknowledgements cost at most a tenth).</li>
+ * <li>A spill stream's durable subscription with acknowledged delivery over a durable JetStream consumer that
+ * acknowledges, delivered/s at max rate: at least 20.</li>
  * </ol>
  */
 final class BenchGoals
@@ -31,17 +38,23 @@ final class BenchGoals
     /** The runs the goals compare. */
     enum Run
     {
-        CLIENT_MAX, SOCKET_MAX, HAPROXY_MAX, CLIENT_AT_RATE, SOCKET_AT_RATE, HAPROXY_AT_RATE
+        CLIENT_MAX, SOCKET_MAX, HAPROXY_MAX, CLIENT_AT_RATE, SOCKET_AT_RATE, HAPROXY_AT_RATE, CLIENT_ACKED_MAX,
+        SPILL_ACKED_MAX, JETSTREAM_ACKED_MAX
     }
 
     private final int size;
+    private final boolean ack;
     private final Map<Run, RunResult> runs = new EnumMap<>(Run.class);
     private final Map<Run, String> missing = new EnumMap<>(Run.class);
 
-    /** @param size payload bytes of every run. */
-    BenchGoals(final int size)
+    /**
+     * @param size payload bytes of every run.
+     * @param ack whether the acknowledged goals (4 and 5) are reported.
+     */
+    BenchGoals(final int size, final boolean ack)
     {
         this.size = size;
+        this.ack = ack;
         for (final Run run : Run.values())
         {
             missing.put(run, run.name().endsWith("_MAX") ? "max-throughput not run" : "latency-at-rate not run");
@@ -78,6 +91,13 @@ final class BenchGoals
             Run.HAPROXY_MAX, 1.00));
         goals.add(latency(3, at + ", relay / haproxy, client library, " + bytes, Run.CLIENT_AT_RATE));
         goals.add(latency(3, at + ", relay / haproxy, socket clients, " + bytes, Run.SOCKET_AT_RATE));
+        if (ack)
+        {
+            goals.add(throughput(4, "client library acked / unacked, delivered/s at max, " + bytes,
+                Run.CLIENT_ACKED_MAX, Run.CLIENT_MAX, 0.90));
+            goals.add(throughput(5, "durable acked: spill / JetStream consumer, delivered/s, " + bytes,
+                Run.SPILL_ACKED_MAX, Run.JETSTREAM_ACKED_MAX, 20.00));
+        }
         return goals;
     }
 

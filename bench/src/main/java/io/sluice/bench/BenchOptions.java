@@ -98,6 +98,13 @@ final class BenchOptions
             + "messages on the event loop; to compare the client's paths.")
     private boolean classicClient;
 
+    @Option(names = "--ack",
+        description = "max-throughput also runs the client library's subscriber with acknowledged delivery (the relay's"
+            + " window, acknowledged as the handler returns) beside the unacknowledged one, and, with jetstream in"
+            + " --peers, a durable acknowledged subscription on a spill stream against a durable JetStream consumer"
+            + " that acknowledges; the goals add both ratios.")
+    private boolean ack;
+
     @Option(names = "--relay-threads", defaultValue = "2",
         description = "Event loop threads of the in-process relay (default: ${DEFAULT-VALUE}).")
     private int relayThreads;
@@ -249,6 +256,11 @@ final class BenchOptions
     boolean classicClient()
     {
         return classicClient;
+    }
+
+    boolean ack()
+    {
+        return ack;
     }
 
     int relayThreads()

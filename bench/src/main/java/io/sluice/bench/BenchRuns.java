@@ -12,6 +12,7 @@ import io.sluice.bench.load.SluiceLink;
 import io.sluice.bench.load.StrategyRelays;
 import io.sluice.bench.peer.Peers;
 import io.sluice.bench.peer.SluiceSocketLink;
+import io.sluice.client.SubscribeOptions;
 import io.sluice.server.Relay;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.metrics.PrometheusEndpoint;
@@ -58,9 +59,21 @@ final class BenchRuns
     RunResult sluice(final ScenarioResults scenario, final String name, final String strategyName, final LoadSpec load,
         final String spillQuota) throws Exception
     {
+        return sluice(scenario, name, strategyName, load, spillQuota, "", SubscribeOptions.DEFAULT);
+    }
+
+    /**
+     * As {@link #sluice(ScenarioResults, String, String, LoadSpec, String)}, the consumers subscribing under a name
+     * (durable) and with options (acknowledged delivery).
+     */
+    RunResult sluice(final ScenarioResults scenario, final String name, final String strategyName, final LoadSpec load,
+        final String spillQuota, final String subscriptionName, final SubscribeOptions subscribeOptions)
+        throws Exception
+    {
         return sluice(scenario, name, strategyName, load, spillQuota, relay -> new SluiceLink(relay.port(),
             options.size(), load.producers() > 100 ? 2 : 1,
-            options.lowLatency() ? StrategyRelays.LOW_LATENCY_BUFFER_BYTES : 0, options.classicClient()));
+            options.lowLatency() ? StrategyRelays.LOW_LATENCY_BUFFER_BYTES : 0, options.classicClient(), null,
+            subscriptionName, subscribeOptions));
     }
 
     RunResult sluice(final ScenarioResults scenario, final String name, final String strategyName, final LoadSpec load,

@@ -3,6 +3,8 @@ package io.sluice.bench;
 import io.sluice.bench.load.Format;
 import io.sluice.bench.load.LoadSpec;
 import io.sluice.bench.load.RunResult;
+import io.sluice.bench.peer.Peers;
+import io.sluice.client.SubscribeOptions;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,11 +12,15 @@ import java.util.Locale;
 
 /**
  * The scenarios that compare Sluice with the peers on the same load, and feed the bench's goals: max-throughput
- * (also spill against JetStream storing to file) and latency-at-rate (a ladder of rates, with half of NATS core's
- * maximum added once max-throughput measured it).
+ * (also spill against JetStream storing to file, and with {@code --ack} acknowledged delivery against unacknowledged
+ * and a durable acknowledged subscription against a durable JetStream consumer) and latency-at-rate (a ladder of
+ * rates, with half of NATS core's maximum added once max-throughput measured it).
  */
 final class PeerScenarios
 {
+    /** The subscription name of the durable acknowledged run. */
+    static final String DURABLE_SUBSCRIPTION = "bench-durable";
+
     private final BenchOptions options;
     private final BenchRuns runs;
     private final BenchGoals goals;
@@ -32,6 +38,19 @@ final class PeerScenarios
         final LoadSpec load = options.steady(LoadSpec.MAX_RATE, 0);
         final RunResult sluice = runs.sluice(scenario, "sluice/" + options.strategy(), options.strategy(), load,
             "256MiB");
+        if (options.ack())
+        {
+            // The same run with the subscriber acknowledging: the cost of acknowledged delivery, from one invocation.
+            final RunResult acked = runs.sluice(scenario, "sluice/" + options.strategy() + " (acked)",
+                options.strategy(), load, "256MiB", "", SubscribeOptions.acknowledged());
+            goals.ran(BenchGoals.Run.CLIENT_ACKED_MAX, acked);
+            if (acked != null && sluice != null && sluice.deliveredPerSecond() > 0)
+            {
+                scenario.ratio(acked, sluice, "delivered/s (acknowledged over unacknowledged)",
+                    acked.deliveredPerSecond() / sluice.deliveredPerSecond());
+            }
+        }
+        goals.missing(BenchGoals.Run.CLIENT_ACKED_MAX, "the acknowledged run was skipped");
         // The relay alone: the same plain-socket producer and consumer as the direct and haproxy runs.
         final RunResult relayOnly = runs.socketClients(scenario, "", load);
         goals.ran(BenchGoals.Run.CLIENT_MAX, sluice);
@@ -75,6 +94,32 @@ final class PeerScenarios
                 scenario.ratio(spill, jetstream, "stored/s (spill sent/s over JetStream acked/s)",
                     spill.sentPerSecond() / jetstream.deliveredPerSecond());
             }
+            if (options.ack())
+            {
+                durableAcknowledged(scenario);
+            }
+        }
+        // The durable acknowledged runs come as a pair, with JetStream.
+        goals.missing(BenchGoals.Run.SPILL_ACKED_MAX, options.peers().contains("jetstream") ?
+            "the durable acknowledged run was skipped" : "jetstream not in --peers");
+        goals.missing(BenchGoals.Run.JETSTREAM_ACKED_MAX, "jetstream not in --peers");
+    }
+
+    // Both ends durable and acknowledging, the consumer at full speed: a spill stream's durable subscription with
+    // acknowledged delivery, against a durable JetStream consumer that acknowledges what it took from file storage.
+    private void durableAcknowledged(final ScenarioResults scenario) throws Exception
+    {
+        final LoadSpec load = options.steady(LoadSpec.MAX_RATE, 0);
+        final RunResult spill = runs.sluice(scenario, "sluice/spill (durable, acked)", "spill", load, "8GiB",
+            DURABLE_SUBSCRIPTION, SubscribeOptions.acknowledged());
+        final RunResult jetstream = runs.peer(scenario, "jetstream (durable, acked)", Peers.JETSTREAM_ACKED, load);
+        goals.ran(BenchGoals.Run.SPILL_ACKED_MAX, spill);
+        goals.ran(BenchGoals.Run.JETSTREAM_ACKED_MAX, jetstream);
+        goals.missing(BenchGoals.Run.JETSTREAM_ACKED_MAX, runs.peerMissing());
+        if (spill != null && jetstream != null && jetstream.deliveredPerSecond() > 0)
+        {
+            scenario.ratio(spill, jetstream, "delivered/s (durable, acknowledged)",
+                spill.deliveredPerSecond() / jetstream.deliveredPerSecond());
         }
     }
 

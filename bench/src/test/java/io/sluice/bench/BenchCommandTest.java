@@ -116,6 +116,67 @@ final class BenchCommandTest
     }
 
     @Test
+    void ackAddsTheAcknowledgedRunsAndTheirGoals(@TempDir final Path dir) throws Exception
+    {
+        final Path json = dir.resolve("ack.json");
+        final String text = bench("--scenario", "max-throughput", "--ack", "--peers", "jetstream", "--duration", "0.3",
+            "--warmup", "0.1", "--drain", "60", "--json", json.toString());
+
+        final Map<String, Object> report = new Yaml().load(Files.readString(json));
+        final Map<String, Object> scenario = list(report.get("scenarios")).get(0);
+        final boolean nats = io.sluice.bench.peer.ExternalServer.find("nats-server") != null;
+        final List<String> expectedRuns = nats ?
+            List.of("sluice/throttle", "sluice/throttle (acked)", "sluice/throttle (socket clients)",
+                "sluice/spill (absorbing)", "jetstream", "sluice/spill (durable, acked)",
+                "jetstream (durable, acked)") :
+            List.of("sluice/throttle", "sluice/throttle (acked)", "sluice/throttle (socket clients)",
+                "sluice/spill (absorbing)", "sluice/spill (durable, acked)");
+        final List<Map<String, Object>> runs = list(scenario.get("runs"));
+        assertEquals(expectedRuns, runs.stream().map(r -> r.get("name")).toList(), text);
+        for (final Map<String, Object> run : runs)
+        {
+            if (!"sluice/spill (absorbing)".equals(run.get("name")))
+            {
+                assertTrue(number(run, "delivered") > 0, "nothing delivered in " + run.get("name"));
+                assertEquals(0, number(run, "left"), "left over in " + run.get("name"));
+                assertEquals(number(run, "expected"), number(run, "delivered"), "lossless " + run.get("name"));
+            }
+        }
+
+        final List<Map<String, Object>> goals = list(report.get("goals"));
+        assertEquals(List.of(1, 2, 3, 3, 4, 5), goals.stream().map(g -> g.get("goal")).toList());
+        final double acked = ((Number)runs.get(1).get("deliveredPerSecond")).doubleValue() /
+            ((Number)runs.get(0).get("deliveredPerSecond")).doubleValue();
+        assertEquals(acked, ((Number)goals.get(4).get("ratio")).doubleValue(), 0.001);
+        assertEquals(0.9, ((Number)goals.get(4).get("target")).doubleValue());
+        assertEquals(20.0, ((Number)goals.get(5).get("target")).doubleValue());
+        if (nats)
+        {
+            final double durable = ((Number)runs.get(5).get("deliveredPerSecond")).doubleValue() /
+                ((Number)runs.get(6).get("deliveredPerSecond")).doubleValue();
+            assertEquals(durable, ((Number)goals.get(5).get("ratio")).doubleValue(), 0.001);
+        }
+        else
+        {
+            assertEquals("jetstream-acked not installed", goals.get(5).get("why"));
+        }
+        assertTrue(text.contains("sluice/throttle (acked) / sluice/throttle, delivered/s (acknowledged over "
+            + "unacknowledged)"), text);
+    }
+
+    @Test
+    void withoutJetStreamTheDurableAcknowledgedGoalSaysSo(@TempDir final Path dir) throws Exception
+    {
+        final Path json = dir.resolve("ack-none.json");
+        bench("--scenario", "max-throughput", "--ack", "--peers", "none", "--duration", "0.2", "--warmup", "0.1",
+            "--drain", "60", "--json", json.toString());
+        final List<Map<String, Object>> goals = list(new Yaml().<Map<String, Object>>load(Files.readString(json))
+            .get("goals"));
+        assertTrue(((Number)goals.get(4).get("ratio")).doubleValue() > 0, goals.get(4).toString());
+        assertEquals("jetstream not in --peers", goals.get(5).get("why"));
+    }
+
+    @Test
     void latencyAtRateRunsTheSocketClientsTooAndTheGoalsSayWhatHaproxyLacks(@TempDir final Path dir)
         throws Exception
     {

@@ -9,6 +9,7 @@ import io.sluice.client.MessageHandler;
 import io.sluice.client.Publication;
 import io.sluice.client.PublicationEndpoint;
 import io.sluice.client.SluiceClient;
+import io.sluice.client.SubscribeOptions;
 import io.sluice.client.Subscription;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Header;
@@ -23,6 +24,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * and each unpaced consumer is a callback subscription (the sink runs on the event loop over the read buffer); a paced
  * consumer polls a subscription. With {@code classicPaths} producers offer to shared publications and every consumer
  * polls, the paths before the exclusive publication and the callback subscription, to compare.
+ * <p>
+ * Consumers subscribe without a subscription name and without acknowledgements unless a constructor says otherwise:
+ * {@link SubscribeOptions#acknowledged()} for acknowledged delivery (the library acknowledges each message once the
+ * sink has it), a name for a durable subscription.
  */
 public final class SluiceLink implements Link
 {
@@ -31,6 +36,8 @@ public final class SluiceLink implements Link
     private final SluiceClient producers;
     private final SluiceClient consumers;
     private final boolean classicPaths;
+    private final String subscriptionName;
+    private final SubscribeOptions subscribeOptions;
 
     /**
      * @param port the relay's port on 127.0.0.1.
@@ -65,6 +72,17 @@ public final class SluiceLink implements Link
     public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final int receiveBufferBytes,
         final boolean classicPaths, final ClientTls tls)
     {
+        this(port, maxPayloadBytes, ioThreads, receiveBufferBytes, classicPaths, tls, "", SubscribeOptions.DEFAULT);
+    }
+
+    /**
+     * @param subscriptionName every consumer's subscription name (durable), or empty.
+     * @param subscribeOptions how every consumer subscribes, e.g. {@link SubscribeOptions#acknowledged()}.
+     */
+    public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final int receiveBufferBytes,
+        final boolean classicPaths, final ClientTls tls, final String subscriptionName,
+        final SubscribeOptions subscribeOptions)
+    {
         final ClientConfig config = ClientConfig.of("127.0.0.1", port)
             .withMaxMessageLength(Math.max(maxPayloadBytes, 64)).withTls(tls);
         this.producers = new SluiceClient(config.withIoThreads(ioThreads));
@@ -73,6 +91,8 @@ public final class SluiceLink implements Link
         this.consumers = new SluiceClient(receiveBufferBytes == 0 ? config.withIoThreads(1) : config.withIoThreads(1)
             .withReceiveBufferBytes(receiveBufferBytes).withSubscriptionRingBytes(16 * 1024));
         this.classicPaths = classicPaths;
+        this.subscriptionName = subscriptionName;
+        this.subscribeOptions = subscribeOptions;
     }
 
     /**
@@ -93,7 +113,8 @@ public final class SluiceLink implements Link
     @Override
     public Inlet openInlet(final int stream) throws Exception
     {
-        final Subscription subscription = consumers.subscribe(streamName(stream));
+        final Subscription subscription = consumers.subscribe(streamName(stream), subscriptionName,
+            subscribeOptions);
         return new PolledInlet(subscription);
     }
 
@@ -104,7 +125,8 @@ public final class SluiceLink implements Link
         {
             return null;
         }
-        final CallbackSubscription subscription = consumers.subscribe(streamName(stream), new ToSink(sink));
+        final CallbackSubscription subscription = consumers.subscribe(streamName(stream),
+            subscriptionName, subscribeOptions, new ToSink(sink));
         return new Inlet()
         {
             @Override

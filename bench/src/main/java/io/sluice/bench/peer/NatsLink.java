@@ -97,7 +97,8 @@ public final class NatsLink implements Link
         };
     }
 
-    private static byte[] body(final UnsafeBuffer payload, final int length, final long timestampNanos)
+    // The message's bytes, its first 8 the send time.
+    static byte[] body(final UnsafeBuffer payload, final int length, final long timestampNanos)
     {
         final byte[] body = new byte[length];
         payload.getBytes(0, body, 0, length);

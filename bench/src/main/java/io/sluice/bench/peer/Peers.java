@@ -16,8 +16,13 @@ import java.util.List;
  */
 public final class Peers
 {
-    /** Every peer, in the order they are reported. */
+    /** Every peer {@code --peers} names, in the order they are reported. */
     public static final List<String> ALL = List.of("direct", "haproxy", "nats-core", "jetstream");
+    /**
+     * JetStream consumed through a durable consumer that acknowledges ({@link JetStreamConsumerLink}); the bench runs
+     * it for the acknowledged comparison, with {@code jetstream} in {@code --peers}.
+     */
+    public static final String JETSTREAM_ACKED = JetStreamConsumerLink.NAME;
 
     private Peers()
     {
@@ -63,7 +68,7 @@ public final class Peers
     }
 
     /**
-     * @param name one of {@link #ALL}.
+     * @param name one of {@link #ALL}, or {@link #JETSTREAM_ACKED}.
      * @return the running peer.
      * @throws Unavailable when its program is not installed.
      * @throws Exception when it is installed but does not start.
@@ -78,8 +83,9 @@ public final class Peers
                 yield new Running(new TcpFramedLink("direct", listener, TcpFramedLink.port(listener)), List.of());
             }
             case "haproxy" -> haproxy();
-            case "nats-core" -> nats(false);
-            case "jetstream" -> nats(true);
+            case "nats-core" -> nats(false, false);
+            case "jetstream" -> nats(true, false);
+            case JETSTREAM_ACKED -> nats(true, true);
             default -> throw new IllegalArgumentException(
                 "unknown peer '" + name + "' (known: " + String.join(", ", ALL) + ")");
         };
@@ -123,7 +129,7 @@ public final class Peers
         return new Running(new TcpFramedLink("haproxy", listener, port), resources);
     }
 
-    private static Running nats(final boolean jetStream) throws Exception
+    private static Running nats(final boolean jetStream, final boolean consumed) throws Exception
     {
         final String server = ExternalServer.find("nats-server");
         if (server == null)
@@ -147,7 +153,7 @@ public final class Peers
         }
         try
         {
-            return new Running(new NatsLink(port, jetStream), resources);
+            return new Running(consumed ? new JetStreamConsumerLink(port) : new NatsLink(port, jetStream), resources);
         }
         catch (final Exception ex)
         {
