@@ -9,10 +9,8 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 
+import static io.sluice.core.protocol.ProtocolDocument.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,7 +33,7 @@ class AcknowledgedHelloTest
     @Test
     void theWorkedExampleHelloIsWhatTheCodeBuilds() throws IOException
     {
-        assertMatchesDocument("### Acknowledging subscriber's HELLO (59 bytes)", Frames.hello(ALLOC,
+        ProtocolDocument.assertMatches("### Acknowledging subscriber's HELLO (59 bytes)", Frames.hello(ALLOC,
             Hello.acknowledgingSubscriber("prices", "audit", "", EXAMPLE_WINDOW_MESSAGES, EXAMPLE_WINDOW_BYTES),
             EXAMPLE_HELLO_NANOS));
     }
@@ -44,7 +42,7 @@ class AcknowledgedHelloTest
     void theWorkedExampleHelloParsesToTheSubscribersWindow() throws IOException
     {
         final ByteBuf frame = Unpooled.wrappedBuffer(
-            ByteBufUtil.decodeHexDump(hexAfter("### Acknowledging subscriber's HELLO (59 bytes)")));
+            ByteBufUtil.decodeHexDump(ProtocolDocument.hexAfter("### Acknowledging subscriber's HELLO (59 bytes)")));
         try
         {
             final Hello hello = Hello.parse(frame);
@@ -84,7 +82,8 @@ class AcknowledgedHelloTest
             assertEquals(EXAMPLE_WINDOW_MESSAGES, Frames.welcomeWindowMessages(welcome, 0));
             assertEquals(EXAMPLE_WINDOW_BYTES, Frames.welcomeWindowBytes(welcome, 0));
             assertEquals(0, Frames.welcomeRedeliveredThrough(welcome, 0));
-            assertEquals(hexAfter("### Acknowledging subscriber's WELCOME (64 bytes)"), ByteBufUtil.hexDump(welcome));
+            assertEquals(ProtocolDocument.hexAfter("### Acknowledging subscriber's WELCOME (64 bytes)"),
+                ByteBufUtil.hexDump(welcome));
         }
         finally
         {
@@ -102,7 +101,8 @@ class AcknowledgedHelloTest
             assertEquals(FrameType.ACK, Frames.type(ack, 0));
             assertEquals(0, Frames.flags(ack, 0));
             assertEquals(500, Frames.sequence(ack, 0), "the position acknowledged");
-            assertEquals(hexAfter("### Acknowledging subscriber's ACK (32 bytes)"), ByteBufUtil.hexDump(ack));
+            assertEquals(
+                ProtocolDocument.hexAfter("### Acknowledging subscriber's ACK (32 bytes)"), ByteBufUtil.hexDump(ack));
         }
         finally
         {
@@ -139,10 +139,10 @@ class AcknowledgedHelloTest
     @Test
     void aNegativeWindowIsMalformed()
     {
-        final ByteBuf messages = frame(payload(2, 0x02, true, 0));
+        final ByteBuf messages = ProtocolDocument.hello(payload(2, 0x02, true, 0));
         messages.setInt(messages.writerIndex() - 8, -1);
         assertRefused(messages, "HELLO window -1 messages, 1 bytes: negative");
-        final ByteBuf bytes = frame(payload(2, 0x02, true, 0));
+        final ByteBuf bytes = ProtocolDocument.hello(payload(2, 0x02, true, 0));
         bytes.setInt(bytes.writerIndex() - 4, Integer.MIN_VALUE);
         assertRefused(bytes, "HELLO window 1 messages, -2147483648 bytes: negative");
         assertThrows(IllegalArgumentException.class, () -> Hello.acknowledgingSubscriber("s", "", "", -1, 0));
@@ -182,72 +182,9 @@ class AcknowledgedHelloTest
         return b.array();
     }
 
-    private static ByteBuf frame(final byte[] payload)
-    {
-        final ByteBuf frame = Unpooled.buffer();
-        frame.writeInt(FrameDescriptor.HEADER_LENGTH + payload.length).writeByte(FrameDescriptor.VERSION)
-            .writeByte(FrameType.HELLO).writeShort(0).writeInt(0).writeInt(0).writeLong(0).writeLong(0);
-        return frame.writeBytes(payload);
-    }
 
-    private static void assertRefused(final byte[] payload, final String text)
-    {
-        assertRefused(frame(payload), text);
-    }
 
-    private static void assertRefused(final ByteBuf frame, final String text)
-    {
-        try
-        {
-            final ProtocolException ex = assertThrows(ProtocolException.class, () -> Hello.parse(frame));
-            assertEquals(ErrorCode.MALFORMED_HELLO, ex.code());
-            assertTrue(ex.getMessage().startsWith(text), ex.getMessage());
-        }
-        finally
-        {
-            frame.release();
-        }
-    }
 
-    private static void assertMatchesDocument(final String heading, final ByteBuf frame) throws IOException
-    {
-        try
-        {
-            assertEquals(hexAfter(heading), ByteBufUtil.hexDump(frame), heading);
-        }
-        finally
-        {
-            frame.release();
-        }
-    }
 
-    // The hex dump in the first ``` block after the heading, offsets left out.
-    private static String hexAfter(final String heading) throws IOException
-    {
-        final List<String> lines = Files.readAllLines(protocolMd(), StandardCharsets.UTF_8);
-        final int at = lines.indexOf(heading);
-        assertTrue(at >= 0, "no heading '" + heading + "' in protocol.md");
-        final StringBuilder hex = new StringBuilder();
-        int i = at + 1;
-        while (!lines.get(i).equals("```"))
-        {
-            i++;
-        }
-        for (i++; !lines.get(i).equals("```"); i++)
-        {
-            hex.append(lines.get(i).substring(6).replace(" ", ""));
-        }
-        return hex.toString();
-    }
 
-    private static Path protocolMd()
-    {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.isRegularFile(dir.resolve("docs/protocol.md")))
-        {
-            dir = dir.getParent();
-        }
-        assertTrue(dir != null, "docs/protocol.md not found above " + Path.of("").toAbsolutePath());
-        return dir.resolve("docs/protocol.md");
-    }
 }

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -47,7 +46,7 @@ class ErrorCodeDocumentedTest
 
     private static Map<Integer, String> documentedCodes() throws IOException
     {
-        final List<String> lines = Files.readAllLines(protocolMd(), StandardCharsets.UTF_8);
+        final List<String> lines = Files.readAllLines(ProtocolDocument.path(), StandardCharsets.UTF_8);
         final Map<Integer, String> codes = new TreeMap<>();
         boolean inErrors = false;
         for (final String line : lines)
@@ -64,19 +63,8 @@ class ErrorCodeDocumentedTest
                 assertEquals(null, before, "code " + row.group(1) + " listed twice in protocol.md");
             }
         }
-        assertTrue(!codes.isEmpty(), "no error table found under '## 7. Errors' in " + protocolMd());
+        assertTrue(!codes.isEmpty(), "no error table found under '## 7. Errors' in " + ProtocolDocument.path());
         return codes;
     }
 
-    private static Path protocolMd()
-    {
-        // Surefire runs in the module's directory; the docs are beside the modules.
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.isRegularFile(dir.resolve("docs/protocol.md")))
-        {
-            dir = dir.getParent();
-        }
-        assertTrue(dir != null, "docs/protocol.md not found above " + Path.of("").toAbsolutePath());
-        return dir.resolve("docs/protocol.md");
-    }
 }

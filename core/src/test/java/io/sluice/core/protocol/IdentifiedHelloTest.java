@@ -2,16 +2,11 @@ package io.sluice.core.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 
+import static io.sluice.core.protocol.ProtocolDocument.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -107,7 +102,7 @@ class IdentifiedHelloTest
     @Test
     void aNegativeEpochIsMalformed()
     {
-        final ByteBuf frame = frame(payload(1, 0x01, true));
+        final ByteBuf frame = ProtocolDocument.hello(payload(1, 0x01, true));
         frame.setInt(frame.writerIndex() - 4, -1);
         assertRefused(frame, "HELLO epoch -1 is negative");
         assertThrows(IllegalArgumentException.class, () -> Hello.identifiedPublisher("s", "", 1, -1));
@@ -117,15 +112,15 @@ class IdentifiedHelloTest
     void theWorkedExampleHelloWithoutTheFeatureIsUnchanged() throws IOException
     {
         final ByteBuf frame = Frames.hello(ALLOC, new Hello(Role.PUBLISHER, "prices", "", ""), EXAMPLE_HELLO_NANOS);
-        assertMatchesDocument("### HELLO (46 bytes)", frame);
+        ProtocolDocument.assertMatches("### HELLO (46 bytes)", frame);
     }
 
     @Test
     void theWorkedExampleOfAnIdentifiedPublisherIsWhatTheCodeBuilds() throws IOException
     {
-        assertMatchesDocument("### Identified publisher's HELLO (58 bytes)",
+        ProtocolDocument.assertMatches("### Identified publisher's HELLO (58 bytes)",
             Frames.hello(ALLOC, Hello.identifiedPublisher("prices", "", 42, 3), EXAMPLE_HELLO_NANOS));
-        assertMatchesDocument("### Identified publisher's WELCOME (48 bytes)",
+        ProtocolDocument.assertMatches("### Identified publisher's WELCOME (48 bytes)",
             Frames.welcome(ALLOC, 7, 3, 100, 1000, 10_000, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH,
                 EXAMPLE_WELCOME_NANOS));
     }
@@ -142,72 +137,9 @@ class IdentifiedHelloTest
         return b.array();
     }
 
-    private static ByteBuf frame(final byte[] payload)
-    {
-        final ByteBuf frame = Unpooled.buffer();
-        frame.writeInt(FrameDescriptor.HEADER_LENGTH + payload.length).writeByte(FrameDescriptor.VERSION)
-            .writeByte(FrameType.HELLO).writeShort(0).writeInt(0).writeInt(0).writeLong(0).writeLong(0);
-        return frame.writeBytes(payload);
-    }
 
-    private static void assertRefused(final byte[] payload, final String text)
-    {
-        assertRefused(frame(payload), text);
-    }
 
-    private static void assertRefused(final ByteBuf frame, final String text)
-    {
-        try
-        {
-            final ProtocolException ex = assertThrows(ProtocolException.class, () -> Hello.parse(frame));
-            assertEquals(ErrorCode.MALFORMED_HELLO, ex.code());
-            assertTrue(ex.getMessage().startsWith(text), ex.getMessage());
-        }
-        finally
-        {
-            frame.release();
-        }
-    }
 
-    private static void assertMatchesDocument(final String heading, final ByteBuf frame) throws IOException
-    {
-        try
-        {
-            assertEquals(hexAfter(heading), ByteBufUtil.hexDump(frame), heading);
-        }
-        finally
-        {
-            frame.release();
-        }
-    }
 
-    // The hex dump in the first ``` block after the heading, offsets left out.
-    private static String hexAfter(final String heading) throws IOException
-    {
-        final List<String> lines = Files.readAllLines(protocolMd(), StandardCharsets.UTF_8);
-        final int at = lines.indexOf(heading);
-        assertTrue(at >= 0, "no heading '" + heading + "' in protocol.md");
-        final StringBuilder hex = new StringBuilder();
-        int i = at + 1;
-        while (!lines.get(i).equals("```"))
-        {
-            i++;
-        }
-        for (i++; !lines.get(i).equals("```"); i++)
-        {
-            hex.append(lines.get(i).substring(6).replace(" ", ""));
-        }
-        return hex.toString();
-    }
 
-    private static Path protocolMd()
-    {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.isRegularFile(dir.resolve("docs/protocol.md")))
-        {
-            dir = dir.getParent();
-        }
-        assertTrue(dir != null, "docs/protocol.md not found above " + Path.of("").toAbsolutePath());
-        return dir.resolve("docs/protocol.md");
-    }
 }
