@@ -1,11 +1,8 @@
 package io.sluice.server.tier.disk;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Since when a durable subscription's directory has had no connection: the file {@value #FILE_NAME} in
@@ -32,37 +29,17 @@ record IdleMarker(long sinceMillis, long backlogBytes)
     static final String FILE_NAME = "idle-since";
     static final long UNKNOWN = -1;
 
-    /** Writes the marker whole or not at all (a temporary file moved over it), so a crash leaves no torn line. */
+    /** Writes the marker whole or not at all, so a crash leaves no torn line. */
     static void write(final Path directory, final long sinceMillis, final long backlogBytes) throws IOException
     {
-        final Path temporary = directory.resolve(FILE_NAME + ".new");
-        Files.write(temporary, (sinceMillis + " " + backlogBytes + "\n").getBytes(StandardCharsets.US_ASCII));
-        Files.move(temporary, directory.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING,
-            StandardCopyOption.ATOMIC_MOVE);
+        NumberPairFile.write(directory, FILE_NAME, sinceMillis, backlogBytes);
     }
 
     /** @return the marker, or null when there is none or it cannot be read as one. */
     static IdleMarker read(final Path directory) throws IOException
     {
-        final String text;
-        try
-        {
-            text = Files.readString(directory.resolve(FILE_NAME), StandardCharsets.US_ASCII).trim();
-        }
-        catch (final NoSuchFileException ex)
-        {
-            return null;
-        }
-        final int space = text.indexOf(' ');
-        try
-        {
-            return space < 0 ? null : new IdleMarker(Long.parseLong(text.substring(0, space)),
-                Long.parseLong(text.substring(space + 1)));
-        }
-        catch (final NumberFormatException ex)
-        {
-            return null;
-        }
+        final long[] read = NumberPairFile.read(directory, FILE_NAME);
+        return read == null ? null : new IdleMarker(read[0], read[1]);
     }
 
     /** A connection holds the directory again: its clock stops until that connection ends. */

@@ -1,13 +1,10 @@
 package io.sluice.server.tier.disk;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -34,10 +31,7 @@ public record PositionsFile(long acked, long sent)
     /** Spill thread: writes the file whole or not at all. */
     static void write(final Path directory, final long acked, final long sent) throws IOException
     {
-        final Path temporary = directory.resolve(FILE_NAME + ".new");
-        Files.write(temporary, (acked + " " + sent + "\n").getBytes(StandardCharsets.US_ASCII));
-        Files.move(temporary, directory.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING,
-            StandardCopyOption.ATOMIC_MOVE);
+        NumberPairFile.write(directory, FILE_NAME, acked, sent);
     }
 
     /** Spill thread: a lane holds the subscription again. */
@@ -49,26 +43,8 @@ public record PositionsFile(long acked, long sent)
     /** @return the file's positions, or null when there is none or it cannot be read as one. */
     static PositionsFile read(final Path directory) throws IOException
     {
-        final String text;
-        try
-        {
-            text = Files.readString(directory.resolve(FILE_NAME), StandardCharsets.US_ASCII).trim();
-        }
-        catch (final NoSuchFileException ex)
-        {
-            return null;
-        }
-        final int space = text.indexOf(' ');
-        try
-        {
-            final PositionsFile read = space < 0 ? null : new PositionsFile(Long.parseLong(text.substring(0, space)),
-                Long.parseLong(text.substring(space + 1)));
-            return read == null || read.acked() < 0 || read.sent() < read.acked() ? null : read;
-        }
-        catch (final NumberFormatException ex)
-        {
-            return null;
-        }
+        final long[] read = NumberPairFile.read(directory, FILE_NAME);
+        return read == null || read[0] < 0 || read[1] < read[0] ? null : new PositionsFile(read[0], read[1]);
     }
 
     /**
