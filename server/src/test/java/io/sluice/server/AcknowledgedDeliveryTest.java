@@ -173,22 +173,7 @@ class AcknowledgedDeliveryTest
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))
         {
             final Publication publication = client.publish(STREAM);
-            try (RawPeer first = new RawPeer(relay.port()))
-            {
-                first.send(acknowledgingHello("audit", 1000));
-                final RawPeer.Frame welcome = welcome(first);
-                assertEquals(1, welcome.sequence());
-                await(() -> stream(relay).subscribers() == 1, "the subscriber joined");
-                assertTrue(sendRange(publication, 0, 300));
-                for (long i = 0; i < 300; i++)
-                {
-                    assertEquals(i, counter(nextData(first)));
-                }
-                // An orderly goodbye: the relay reads the ACK, then the CLOSE, and closes.
-                first.send(ack(welcome.streamId(), 100), RawPeer.empty(FrameType.CLOSE));
-                first.readUntilClosedWithoutError();
-            }
-            await(() -> stream(relay).subscribers() == 0, "the first connection is gone");
+            receive300AcknowledgeTheFirst100AndLeave(relay, publication);
             // While nobody reads it, the subscription keeps what is published.
             assertTrue(sendRange(publication, 300, 600));
 
@@ -292,20 +277,7 @@ class AcknowledgedDeliveryTest
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))
         {
             final Publication publication = client.publish(STREAM);
-            try (RawPeer first = new RawPeer(relay.port()))
-            {
-                first.send(acknowledgingHello("audit", 1000));
-                final RawPeer.Frame welcome = welcome(first);
-                await(() -> stream(relay).subscribers() == 1, "the subscriber joined");
-                assertTrue(sendRange(publication, 0, 300));
-                for (long i = 0; i < 300; i++)
-                {
-                    assertEquals(i, counter(nextData(first)));
-                }
-                first.send(ack(welcome.streamId(), 100), RawPeer.empty(FrameType.CLOSE));
-                first.readUntilClosedWithoutError();
-            }
-            await(() -> stream(relay).subscribers() == 0, "the subscriber is gone");
+            receive300AcknowledgeTheFirst100AndLeave(relay, publication);
             assertTrue(sendRange(publication, 300, 400));
             await(() -> lane(relay).messagesIn() == 400, "the detached lane took what was published");
         }
@@ -369,6 +341,28 @@ class AcknowledgedDeliveryTest
             assertEquals(ErrorCode.UNEXPECTED_FRAME, error.errorCode(), error.toString());
             subscriber.assertClosedByRelay();
         }
+    }
+
+    // Subscription "audit": the first connection receives messages 0..299 (positions 1..300), acknowledges
+    // position 100 and leaves in order (the relay reads the ACK, then the CLOSE, and closes).
+    private static void receive300AcknowledgeTheFirst100AndLeave(final Relay relay, final Publication publication)
+        throws Exception
+    {
+        try (RawPeer first = new RawPeer(relay.port()))
+        {
+            first.send(acknowledgingHello("audit", 1000));
+            final RawPeer.Frame welcome = welcome(first);
+            assertEquals(1, welcome.sequence());
+            await(() -> stream(relay).subscribers() == 1, "the subscriber joined");
+            assertTrue(sendRange(publication, 0, 300));
+            for (long i = 0; i < 300; i++)
+            {
+                assertEquals(i, counter(nextData(first)));
+            }
+            first.send(ack(welcome.streamId(), 100), RawPeer.empty(FrameType.CLOSE));
+            first.readUntilClosedWithoutError();
+        }
+        await(() -> stream(relay).subscribers() == 0, "the first connection is gone");
     }
 
     private static boolean sendAll(final Publication publication, final long count)
