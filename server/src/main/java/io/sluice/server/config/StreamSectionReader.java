@@ -6,6 +6,7 @@ import io.sluice.server.drop.DropPolicySpec;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * Reads stream settings: {@code default-stream} and each entry under {@code streams}. A field an entry leaves out
@@ -78,19 +79,7 @@ final class StreamSectionReader
         {
             spillQuota = values.bytes(fields.get("spill-quota"), path + ".spill-quota");
         }
-        if (fields.containsKey("strategy"))
-        {
-            final String key = path + ".strategy";
-            final String name = values.text(fields.get("strategy"), key);
-            try
-            {
-                named = base.withStrategyName(name);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw values.badValue(key, ex.getMessage(), ex);
-            }
-        }
+        named = apply(fields, path, "strategy", named, values::text, StreamConfig::withStrategyName);
         final DropPolicySpec onFull = onFull(fields, path, named.onFull());
         if (fields.containsKey("lane-bytes"))
         {
@@ -126,47 +115,11 @@ final class StreamSectionReader
     // on-full, then deadline and sample-every, which only mean something for their own policy.
     private DropPolicySpec onFull(final Map<?, ?> fields, final String path, final DropPolicySpec named)
     {
-        DropPolicySpec spec = named;
-        if (fields.containsKey("on-full"))
-        {
-            final String key = path + ".on-full";
-            final String name = values.text(fields.get("on-full"), key);
-            try
-            {
-                spec = named.named(name);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw values.badValue(key, ex.getMessage(), ex);
-            }
-        }
-        if (fields.containsKey("deadline"))
-        {
-            final String key = path + ".deadline";
-            final String text = values.scalar(fields.get("deadline"), key);
-            try
-            {
-                spec = spec.requirePolicy("deadline", "deadline").withDeadlineNanos(Units.parseNanos(text));
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw values.badValue(key, ex.getMessage(), ex);
-            }
-        }
-        if (fields.containsKey("sample-every"))
-        {
-            final String key = path + ".sample-every";
-            final int every = values.wholeNumber(fields.get("sample-every"), key);
-            try
-            {
-                spec = spec.requirePolicy("sample-every", "sample").withSampleEvery(every);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw values.badValue(key, ex.getMessage(), ex);
-            }
-        }
-        return spec;
+        DropPolicySpec spec = apply(fields, path, "on-full", named, values::text, DropPolicySpec::named);
+        spec = apply(fields, path, "deadline", spec, values::scalar,
+            (policy, text) -> policy.requirePolicy("deadline", "deadline").withDeadlineNanos(Units.parseNanos(text)));
+        return apply(fields, path, "sample-every", spec, values::wholeNumber,
+            (policy, every) -> policy.requirePolicy("sample-every", "sample").withSampleEvery(every));
     }
 
     // on-stuck and stuck-after; a bad stuck-after is named by StreamConfig's check with the full path.
@@ -174,18 +127,7 @@ final class StreamSectionReader
     {
         OnStuck action = base.onStuck();
         long after = base.stuckAfterMs();
-        if (fields.containsKey("on-stuck"))
-        {
-            final String key = path + ".on-stuck";
-            try
-            {
-                action = OnStuck.parse(values.text(fields.get("on-stuck"), key));
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw values.badValue(key, ex.getMessage(), ex);
-            }
-        }
+        action = apply(fields, path, "on-stuck", action, values::text, (current, text) -> OnStuck.parse(text));
         if (fields.containsKey("stuck-after"))
         {
             after = values.millis(fields.get("stuck-after"), path + ".stuck-after");
@@ -202,52 +144,42 @@ final class StreamSectionReader
 
     private long inactiveAfter(final Map<?, ?> fields, final String path, final long base)
     {
-        if (!fields.containsKey("inactive-after"))
-        {
-            return base;
-        }
-        final String key = path + ".inactive-after";
-        final String text = values.scalar(fields.get("inactive-after"), key);
-        try
-        {
-            return InactiveAfter.parseMillis(text);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw values.badValue(key, ex.getMessage(), ex);
-        }
+        return apply(fields, path, "inactive-after", base, values::scalar,
+            (current, text) -> InactiveAfter.parseMillis(text));
     }
 
     // ack-window and ack-window-bytes, each checked on its own so that a message names the key at fault.
     private AckWindowLimit ackWindow(final Map<?, ?> fields, final String path, final AckWindowLimit base)
     {
-        AckWindowLimit window = base;
-        if (fields.containsKey("ack-window"))
+        final AckWindowLimit window =
+            apply(fields, path, "ack-window", base, values::wholeNumber, AckWindowLimit::withMessages);
+        return apply(fields, path, "ack-window-bytes", window, values::intBytes, AckWindowLimit::withBytes);
+    }
+
+    /** Reads a key's value, failing with a message that names the key. */
+    private interface Read<V>
+    {
+        V read(Object value, String key);
+    }
+
+    // A key the mapping may leave out: its value read, then applied to what the setting is so far; a value the
+    // setting refuses fails with a message that names the key.
+    private <T, V> T apply(final Map<?, ?> fields, final String path, final String name, final T current,
+        final Read<V> read, final BiFunction<T, V, T> with)
+    {
+        if (!fields.containsKey(name))
         {
-            final String key = path + ".ack-window";
-            final int messages = values.wholeNumber(fields.get("ack-window"), key);
-            try
-            {
-                window = window.withMessages(messages);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw values.badValue(key, ex.getMessage(), ex);
-            }
+            return current;
         }
-        if (fields.containsKey("ack-window-bytes"))
+        final String key = path + "." + name;
+        final V value = read.read(fields.get(name), key);
+        try
         {
-            final String key = path + ".ack-window-bytes";
-            final int bytes = values.intBytes(fields.get("ack-window-bytes"), key);
-            try
-            {
-                window = window.withBytes(bytes);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw values.badValue(key, ex.getMessage(), ex);
-            }
+            return with.apply(current, value);
         }
-        return window;
+        catch (final IllegalArgumentException ex)
+        {
+            throw values.badValue(key, ex.getMessage(), ex);
+        }
     }
 }
