@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code on-stuck} and {@code stuck-after}: defaults, inheritance from {@code default-stream}, and errors. */
 class StuckSettingsTest
@@ -50,5 +51,15 @@ class StuckSettingsTest
         assertEquals("bad value for 'streams.a.stuck-after' in relay.yaml: stuck-after must be positive, was 0 ms",
             assertThrows(IllegalArgumentException.class,
                 () -> reader.read(yaml("stuck-after: 0"), "streams.a", StreamConfig.DEFAULT)).getMessage());
+    }
+
+    @Test
+    void aValueOfTheWrongTypeIsNamedOnce()
+    {
+        final StreamSectionReader reader = new StreamSectionReader(values);
+        final String message = assertThrows(IllegalArgumentException.class,
+            () -> reader.read(yaml("on-stuck:\n  kill: now"), "streams.a", StreamConfig.DEFAULT)).getMessage();
+        assertTrue(message.startsWith("bad value for 'streams.a.on-stuck' in relay.yaml: expected text"), message);
+        assertEquals(message.indexOf("bad value"), message.lastIndexOf("bad value"), message);
     }
 }
