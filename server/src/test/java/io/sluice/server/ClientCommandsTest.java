@@ -1,6 +1,8 @@
 package io.sluice.server;
 
 import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.StreamConfig;
+import io.sluice.server.config.Strategy;
 import io.sluice.tools.ConsumeCommand;
 import io.sluice.tools.ProduceCommand;
 import org.junit.jupiter.api.Test;
@@ -142,6 +144,36 @@ class ClientCommandsTest
                 assertTrue(consumed.out().contains("consumed 50,000 messages"), consumed.toString());
                 assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0"), consumed.toString());
             }
+        }
+    }
+
+    @Test
+    void consumeWithAckResumesADurableSubscriptionWhereItsAcknowledgementsEnded() throws Exception
+    {
+        final Path second = dir.resolve("second.json");
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).spillDirectory(dir.resolve("spill"))
+            .defaultStream(StreamConfig.DEFAULT.withStrategy(Strategy.SPILL)).build()))
+        {
+            final String port = Integer.toString(relay.port());
+            final CompletableFuture<Run> consume = runAsync(new ConsumeCommand(), "--stream", "acked", "--port", port,
+                "--subscription", "audit", "--ack", "--window", "1000", "--count", "30000", "--idle-timeout", "30s");
+            awaitSubscriber(relay, "acked");
+            final Run produced = run(new ProduceCommand(), "--stream", "acked", "--port", port, "--count", "50000");
+            assertEquals(0, produced.exit(), produced.toString());
+            final Run first = consume.get(60, TimeUnit.SECONDS);
+            assertEquals(0, first.exit(), first.toString());
+            assertTrue(first.out().contains("acknowledged positions 1..30000, redelivered 0"), first.toString());
+
+            // What it counted it acknowledged; the rest waited on disk for it, what it was sent beyond that included.
+            final Run resumed = run(new ConsumeCommand(), "--stream", "acked", "--port", port, "--subscription",
+                "audit", "--ack", "--count", "20000", "--idle-timeout", "30s", "--json", second.toString());
+            assertEquals(0, resumed.exit(), resumed.toString());
+            assertTrue(resumed.out().contains("consumed 20,000 messages"), resumed.toString());
+            assertTrue(resumed.out().contains("outOfOrder 0, duplicates 0"), resumed.toString());
+            final String json = Files.readString(second);
+            assertTrue(json.contains("\"firstPosition\":30001"), json);
+            assertTrue(json.contains("\"lastPosition\":50000"), json);
+            assertTrue(json.contains("\"redelivered\":"), json);
         }
     }
 
