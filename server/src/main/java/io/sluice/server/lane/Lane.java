@@ -70,6 +70,8 @@ public final class Lane
     private final TieredDrain tiered;
     /** Null unless the subscriber acknowledges what it processed. */
     private final AckWindow acks;
+    /** Null unless the lane is durable. */
+    private final DiskHandOver toDisk;
 
     // For the lanes view (metrics): producers held, and what waits where, measured on the lane's event loop when asked.
     private final HoldClock holds = new HoldClock();
@@ -109,6 +111,8 @@ public final class Lane
             new DropStage(config.onFull().newPolicy(), memory, streamName, deadLetters);
         this.tiered = memory == null ? null :
             new TieredDrain(channel, streamName, handOff, written, memory, disk, drops, acks);
+        this.toDisk = disk == null || !disk.isDurable() ? null :
+            new DiskHandOver(channel, streamName, handOff, written, memory, disk, acks);
         // Every field is set: only now may the spill thread reach the lane (the volatile write publishes them), and
         // a wake it tried before is made up for by this drain.
         waker.lane = this;
@@ -221,7 +225,7 @@ public final class Lane
         }
         if (handedOver)
         {
-            drainToDiskAfterHandOver();
+            toDisk.drainToDisk();
             return;
         }
         if (tiered != null)
@@ -309,39 +313,21 @@ public final class Lane
             return;
         }
         closed = true;
-        final DiskTier chronicle = disk;
-        if (chronicle != null && chronicle.isDurable())
+        if (toDisk != null)
         {
-            // Keep everything accepted: the memory tier (older than anything on disk) goes to a head store, the
-            // hand-off (newer) to the main store, all of it (the disk tier takes it without bound: the lane's
-            // configuration bounds it). Only what sits in the channel's outbound buffer is lost, unless the subscriber
-            // acknowledges: then everything it did not acknowledge goes first.
-            if (acks != null)
-            {
-                acks.handOver(chronicle::handOverHead);
-            }
-            handMemoryOverHead(chronicle);
-            ByteBuf run;
-            while ((run = handOff.poll()) != null)
-            {
-                chronicle.handOverTail(run);
-            }
+            toDisk.onClose();
         }
         if (acks != null)
         {
             acks.releaseAll();
         }
         handOff.releaseAll();
+        if (toDisk != null)
+        {
+            toDisk.beforeDiskCloses(detachedAtMillis);
+        }
         if (disk != null)
         {
-            if (acks != null && disk.isDurable())
-            {
-                disk.keepPositions(acks.acked(), acks.sent());
-            }
-            if (detachedAtMillis > 0)
-            {
-                disk.idleSince(detachedAtMillis);
-            }
             disk.close();
         }
         handOff.wakeWaiters();
@@ -352,7 +338,7 @@ public final class Lane
      * the wire, and writes nothing more to its channel. Oldest first: the frames in the channel's outbound buffer the
      * kernel has not started on and the memory tier go to the head store; restored chunks not yet sent follow them
      * when the disk tier closes; the hand-off, and any run publishers still deliver, go to the main store behind
-     * everything on disk (see {@link #drainToDiskAfterHandOver()}). The rest of a frame the kernel took part of is
+     * everything on disk (see {@link DiskHandOver#drainToDisk()}). The rest of a frame the kernel took part of is
      * still written, so the subscriber receives whole frames up to the end of the stream. The connection stays open
      * so the subscriber can read what the kernel holds for it; {@link #close()} closes the disk tier once it is gone.
      *
@@ -365,7 +351,7 @@ public final class Lane
             return false;
         }
         stopping = true;
-        handOver("stopping");
+        toDisk.handOver("stopping", this::stopWriting);
         return true;
     }
 
@@ -383,7 +369,7 @@ public final class Lane
             return false;
         }
         detachedAtMillis = System.currentTimeMillis();
-        handOver("detached");
+        toDisk.handOver("detached", this::stopWriting);
         return true;
     }
 
@@ -395,54 +381,15 @@ public final class Lane
 
     private boolean mayHandOver()
     {
-        return !closed && !handedOver && disk != null && disk.isDurable();
+        return !closed && !handedOver && toDisk != null;
     }
 
-    private void handOver(final String why)
+    private void stopWriting()
     {
-        final UnsentFrames unsent = UnsentFrames.collect(channel);
-        if (acks != null)
-        {
-            // Everything not acknowledged, the outbound buffer's frames among them, is sent again next time.
-            acks.handOver(disk::handOverHead);
-        }
-        for (final ByteBuf frames : unsent.frames())
-        {
-            if (acks != null)
-            {
-                frames.release();
-            }
-            else
-            {
-                disk.handOverHead(frames);
-            }
-        }
-        // They were counted as written when they went into the channel; they will be sent next time instead.
-        written.takeBack(unsent.messages());
-        final long inMemory = memory.frames();
-        handMemoryOverHead(disk);
-        LOG.info("lane of {} on stream '{}' {}: {} unacknowledged, {} from the outbound buffer{} and {} messages from "
-            + "memory go to disk, {} messages are on the wire", channel.remoteAddress(), streamName, why,
-            acks == null ? 0 : acks.unackedMessages(), unsent.messages(),
-            unsent.finishesAPartFrame() ? " (the rest of a partly sent one still goes out)" : "", inMemory,
-            written.messages());
-        // Set before the outbound buffer empties: that makes the channel writable, and the drain it triggers must
-        // not write.
         handedOver = true;
-        unsent.clearAndFinish(channel);
-        drainToDiskAfterHandOver();
     }
 
-    // The memory tier's frames to the disk tier's head store, in chunks of 64 KiB (or one larger frame alone) that
-    // hold no more than their frames: the hand-over holds no more than the tier did.
-    private void handMemoryOverHead(final DiskTier to)
-    {
-        ByteBuf chunk;
-        while ((chunk = memory.handOverChunk(channel.alloc())) != null)
-        {
-            to.handOverHead(chunk);
-        }
-    }
+
 
     /** @return whether {@link #handOverForShutdown()} handed the lane over. */
     public boolean isHandedOver()
@@ -450,23 +397,6 @@ public final class Lane
         return handedOver;
     }
 
-    // After the hand-over: runs go from the hand-off to disk (the spill thread wakes the lane when its hand-over has
-    // room again), so a run a publisher still delivers is kept and its ACK is honest.
-    private void drainToDiskAfterHandOver()
-    {
-        ByteBuf run;
-        while ((run = handOff.peek()) != null)
-        {
-            final int start = run.readerIndex();
-            final int end = run.writerIndex();
-            if (disk.offer(run, start, end, Frames.count(run, start, end)) == start)
-            {
-                break;
-            }
-            handOff.advance(run, end);
-        }
-        handOff.wakeWaitersBelowResumeMark();
-    }
 
     /** Lane's event loop: bytes the socket took of what the lane wrote, given {@link UnsentBytes#of} the channel. */
     long takenBytes(final long unsent)
