@@ -1,6 +1,7 @@
 package io.sluice.server.metrics;
 
 import io.sluice.server.metrics.LanesSample.Holder;
+import io.sluice.server.lane.AckSnapshot;
 import io.sluice.server.metrics.LanesSample.LaneView;
 import io.sluice.server.metrics.LanesSample.ProducerView;
 import io.sluice.server.metrics.LanesSample.StreamView;
@@ -162,8 +163,21 @@ final class LanesJson
         json.endObject()
             .field("holdingProducers", lane.holdingProducers())
             .field("heldSeconds", lane.heldSeconds())
-            .field("heldShare", lane.heldShare())
-            .endObject();
+            .field("heldShare", lane.heldShare());
+        final AckSnapshot acks = lane.acks();
+        if (acks != null)
+        {
+            json.name("acknowledged").beginObject()
+                .field("position", acks.acked())
+                .field("sentPosition", acks.sent())
+                .field("unackedMessages", acks.unackedMessages())
+                .field("unackedBytes", acks.unackedBytes())
+                .field("windowMessages", acks.windowMessages())
+                .field("windowBytes", acks.windowBytes())
+                .field("redelivered", acks.redelivered())
+                .endObject();
+        }
+        json.endObject();
     }
 
     private static void tier(final JsonWriter json, final String name, final Tier tier)

@@ -1,6 +1,7 @@
 package io.sluice.server.metrics;
 
 import io.sluice.server.lane.LaneDepths;
+import io.sluice.server.lane.AckSnapshot;
 import io.sluice.server.lane.LaneSnapshot;
 import io.sluice.server.lane.LaneTier;
 import io.sluice.server.producer.ProducerSnapshot;
@@ -78,6 +79,7 @@ public record LanesSample(String address, String version, long sampledAtMillis, 
      * @param heldSeconds time the lane has held publishers paused, summed over publishers.
      * @param heldShare share of its stream's publishers' time the lane held them during the interval (0 to 1).
      * @param stuck whether frames waited and the subscriber took no byte of them for the stream's stuck-after.
+     * @param acks the subscriber's acknowledgement window, or null when it does not acknowledge.
      */
     public record LaneView(String subscriber, String subscription, String strategy, String tier, LaneState state,
                            long waitingMessages, Tier handoff, Tier memory, Tier disk, long outboundBytes,
@@ -85,7 +87,8 @@ public record LanesSample(String address, String version, long sampledAtMillis, 
                            long messagesOut, double inPerSecond, double outPerSecond, double outBytesPerSecond,
                            double drainSeconds, double catchUpSeconds, long spilled, double spilledPerSecond,
                            long restored, long dropped, double droppedPerSecond, Map<String, Long> droppedByReason,
-                           int holdingProducers, double heldSeconds, double heldShare, boolean stuck)
+                           int holdingProducers, double heldSeconds, double heldShare, boolean stuck,
+                           AckSnapshot acks)
     {
     }
 
@@ -285,7 +288,8 @@ public record LanesSample(String address, String version, long sampledAtMillis, 
             lane.spilled(), rate(lane.spilled(), before == null ? null : before.spilled(), interval), lane.restored(),
             dropped, rate(dropped, droppedBefore, interval), lane.droppedByReason(), lane.holdingProducers(),
             lane.heldNanos() / NANOS_PER_SECOND, before == null ? Double.NaN
-                : share(lane.heldNanos() - before.heldNanos(), interval * Math.max(1, publishers)), lane.stuck());
+                : share(lane.heldNanos() - before.heldNanos(), interval * Math.max(1, publishers)), lane.stuck(),
+            lane.acks());
     }
 
     private static ProducerView producer(final ProducerSnapshot producer, final ProducerSnapshot before,

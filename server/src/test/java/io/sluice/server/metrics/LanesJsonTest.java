@@ -1,5 +1,6 @@
 package io.sluice.server.metrics;
 
+import io.sluice.server.lane.AckSnapshot;
 import io.sluice.server.lane.LaneDepths;
 import io.sluice.server.lane.LaneSnapshot;
 import io.sluice.server.lane.LaneTier;
@@ -278,5 +279,31 @@ class LanesJsonTest
     {
         return JsonText.objects(JsonText.object(JsonText.parse(LanesJson.render(sample, LanesQuery.parse(query))))
             .get("streams")).stream().map(s -> s.get("name")).toList();
+    }
+
+    @Test
+    void anAcknowledgingLaneSaysWhereItsSubscriberIsAndOthersSayNothing()
+    {
+        final LaneSnapshot plain = lane("acks", "10.0.0.4:4000", "direct", 100, 100, 0, 0, 0, 0, 0, false,
+            depths(0, 0, true));
+        final LaneSnapshot acking = new LaneSnapshot("acks", "/10.0.0.5:5000", "audit", "spill", LaneTier.MEMORY, 100,
+            100, 10_000, 0, 0, 0, 0, 0, 0, Map.of(), 0, 10_000, 0, 0, false, depths(0, 0, true), false,
+            new AckSnapshot(60, 100, 4_000, 7, 1_000, 1 << 20));
+        final Readings readings = new Readings(T0, EPOCH, List.of(new StreamSnapshot("acks", 0, 2, 100, 10_000, 0, 0)),
+            List.of(plain, acking), List.of());
+        final Map<String, Object> json = JsonText.object(JsonText.parse(LanesJson.render(
+            LanesSample.of("127.0.0.1:7440", "test", 1, 1_700_000_001_000L, readings, readings, CONFIG),
+            LanesQuery.DEFAULT)));
+        final List<Map<String, Object>> lanes =
+            JsonText.objects(JsonText.objects(json.get("streams")).get(0).get("lanes"));
+        assertTrue(!lanes.get(0).containsKey("acknowledged"), "a subscriber that does not acknowledge");
+        final Map<String, Object> acknowledged = JsonText.object(lanes.get(1).get("acknowledged"));
+        assertEquals(60.0, acknowledged.get("position"));
+        assertEquals(100.0, acknowledged.get("sentPosition"));
+        assertEquals(40.0, acknowledged.get("unackedMessages"));
+        assertEquals(4_000.0, acknowledged.get("unackedBytes"));
+        assertEquals(1_000.0, acknowledged.get("windowMessages"));
+        assertEquals((double)(1 << 20), acknowledged.get("windowBytes"));
+        assertEquals(7.0, acknowledged.get("redelivered"));
     }
 }
