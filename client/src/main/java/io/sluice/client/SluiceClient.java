@@ -199,7 +199,9 @@ public final class SluiceClient implements AutoCloseable
      * <li>connects with the same producer id and the epoch one above the last this publication asked for, so that the
      * relay takes the producer id over at once, even from a connection it has not seen close yet;</li>
      * <li>gives back the frames kept below the sequence the relay's WELCOME expects (it accepted them), sends the
-     * rest again, in order, from that sequence, and numbers new messages after them.</li>
+     * rest again, in order, from that sequence, and numbers new messages after them (a relay that forgot the
+     * producer id, after a restart or the stream's removal, expects a lower sequence than the kept frames had: they
+     * are numbered from it).</li>
      * </ol>
      * Nothing the application committed is lost or delivered twice (but see protocol.md §4.2 for two or more
      * subscribers). The returned publication replaces {@code lost}, which answers
