@@ -121,6 +121,9 @@ public final class SluiceClient implements AutoCloseable
      * producer id's source id and sequence across connections, so the publication's first sequence
      * ({@link Publication#firstSequence()}) follows what the relay accepted from the producer id before, and what it
      * resends below that is dropped. A higher epoch takes the producer id over from a connection still open.
+     * This publication does not keep what the relay has not acknowledged: after a lost connection, what to send
+     * again is the application's to know. {@link #publishExclusive(String, long, int)} keeps it, and
+     * {@link #resume(ExclusivePublication)} sends it again.
      *
      * @param stream stream name.
      * @param producerId the producer id.
