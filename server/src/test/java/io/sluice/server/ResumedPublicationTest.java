@@ -6,6 +6,7 @@ import io.sluice.client.MessageHandler;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
 import io.sluice.client.Subscription;
+import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.Header;
 import io.sluice.server.config.RelayConfig;
 import org.agrona.DirectBuffer;
@@ -18,7 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -215,6 +218,36 @@ class ResumedPublicationTest
             }
             assertNull(collector.fault);
             assertEquals(publisher.next, collector.expected);
+        }
+    }
+
+    @Test
+    void aResumeTheRelayRefusesLeavesThePublicationAsItWas() throws Exception
+    {
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
+             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))
+        {
+            final Publisher publisher = new Publisher(client, client.publishExclusive(STREAM, 13, 0));
+            publisher.offerUpTo(1_000);
+            final ExclusivePublication fenced = publisher.publication;
+            try (ExclusivePublication taker = client.publishExclusive(STREAM, 13, 10))
+            {
+                final long deadline = System.nanoTime() + WAIT_NANOS;
+                while (fenced.isConnected())
+                {
+                    assertTrue(System.nanoTime() < deadline, "still connected after the takeover");
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+                assertTrue(fenced.closeReason().contains("PRODUCER_FENCED"), fenced.closeReason());
+                final long kept = fenced.bufferedBytes();
+                final SluiceException refused = assertThrows(SluiceException.class, () -> client.resume(fenced));
+                assertEquals(ErrorCode.PRODUCER_FENCED, refused.code());
+                assertFalse(fenced.isClosed(), "not replaced");
+                assertEquals(kept, fenced.bufferedBytes(), "what it kept, it keeps");
+                assertEquals(ExclusivePublication.NOT_CONNECTED, fenced.offer(publisher.payload, 0, PAYLOAD));
+                assertTrue(taker.firstSequence() <= 1_000, "the taker continues after what the relay accepted");
+            }
+            assertThrows(IllegalArgumentException.class, () -> client.resume(client.publishExclusive("other")));
         }
     }
 
