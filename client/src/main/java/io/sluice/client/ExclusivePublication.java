@@ -8,6 +8,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -31,6 +32,13 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  * <p>
  * The event loop is woken only when it is idle: at full rate it finds more committed each time it looks, and the
  * publishing thread pays no task or system call per message.
+ * <p>
+ * <b>Identified publications keep what the relay has not acknowledged.</b> Opened with a producer id
+ * ({@link SluiceClient#publishExclusive(String, long, int)}), the publication keeps each frame in its log until the
+ * relay's ACK covers its sequence, not merely until the socket took it: memory is still the log's capacity, and while
+ * the relay withholds its ACKs the log fills and claims answer {@link #BACK_PRESSURED}. When the connection is lost,
+ * {@link SluiceClient#resume(ExclusivePublication)} continues on a new connection: it sends again, in order, what
+ * the relay had not accepted, and nothing the application committed is lost or delivered twice (protocol.md §4.2).
  */
 public final class ExclusivePublication extends PublicationEndpoint
 {
@@ -48,6 +56,11 @@ public final class ExclusivePublication extends PublicationEndpoint
     private final Handler handler = new Handler();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
+    private final boolean identified;
+    private final long producerId;
+    private final int epoch;
+    // The publishing thread: the epoch the last resume of this publication asked for.
+    private int resumeEpoch;
 
     // The publishing thread only.
     private Thread owner;
@@ -58,14 +71,32 @@ public final class ExclusivePublication extends PublicationEndpoint
     // Event loop only.
     private boolean closing;
     private boolean closeSent;
+    // Completed once the connection is closed and every window it had is back in the log.
+    private CompletableFuture<Void> logBack;
 
-    // Before connected is set, which the publishing thread reads first.
+    // Before connected is set, which the publishing thread reads first. A log kept until acknowledged sends again
+    // what it keeps, numbered from the relay's sequence, and new messages follow.
     @Override
     void startAt(final long sequence)
     {
-        nextSequence = sequence;
+        if (identified)
+        {
+            nextSequence = log.resendFrom(sequence);
+            if (log.hasUnsent())
+            {
+                drainScheduled.set(true);
+                eventLoop.execute(drainTask);
+            }
+        }
+        else
+        {
+            nextSequence = sequence;
+        }
     }
 
+    /**
+     * An anonymous publication, whose log gives bytes back once the socket took them.
+     */
     ExclusivePublication(final String stream, final Channel channel, final int maxMessageLength,
         final Consumer<AutoCloseable> onClose)
     {
@@ -74,6 +105,81 @@ public final class ExclusivePublication extends PublicationEndpoint
             this::onWindowReleased);
         this.memory = log.buffer();
         this.maxPayloadLength = Math.min(maxMessageLength, log.maxFrameLength() - HEADER_LENGTH);
+        this.identified = false;
+        this.producerId = 0;
+        this.epoch = 0;
+    }
+
+    /**
+     * An identified publication, whose log keeps each frame until the relay acknowledged it.
+     */
+    ExclusivePublication(final String stream, final Channel channel, final int maxMessageLength,
+        final long producerId, final int epoch, final Consumer<AutoCloseable> onClose)
+    {
+        super(stream, channel, onClose);
+        this.log = new SendLog(SendLog.capacityFor(HEADER_LENGTH + maxMessageLength), SendLog.DEFAULT_WINDOWS,
+            this::onWindowReleased, true);
+        this.memory = log.buffer();
+        this.maxPayloadLength = Math.min(maxMessageLength, log.maxFrameLength() - HEADER_LENGTH);
+        this.identified = true;
+        this.producerId = producerId;
+        this.epoch = epoch;
+        this.resumeEpoch = epoch;
+    }
+
+    /**
+     * The same identified publication on a new connection: it takes over the lost one's log, with what it keeps, and
+     * its publishing thread.
+     */
+    ExclusivePublication(final ExclusivePublication lost, final Channel channel, final int epoch,
+        final Consumer<AutoCloseable> onClose)
+    {
+        super(lost.stream, channel, onClose);
+        this.log = lost.log;
+        this.memory = log.buffer();
+        this.maxPayloadLength = lost.maxPayloadLength;
+        this.identified = true;
+        this.producerId = lost.producerId;
+        this.epoch = epoch;
+        this.resumeEpoch = epoch;
+        this.owner = lost.owner;
+    }
+
+    /**
+     * @return the epoch a resume of this publication asks for: one above the last asked for, so that the relay takes
+     * the producer id over at once from a connection it has not yet seen close. The publishing thread.
+     */
+    int nextResumeEpoch()
+    {
+        if (resumeEpoch == Integer.MAX_VALUE)
+        {
+            throw new IllegalStateException("epoch " + resumeEpoch + " is the last: the publication cannot resume");
+        }
+        return ++resumeEpoch;
+    }
+
+    /**
+     * @return whether the publication was opened with a producer id, and so can be resumed.
+     */
+    public boolean isIdentified()
+    {
+        return identified;
+    }
+
+    /**
+     * @return the producer id it was opened with; 0 for an anonymous publication.
+     */
+    public long producerId()
+    {
+        return producerId;
+    }
+
+    /**
+     * @return the epoch of its connection; each {@link SluiceClient#resume(ExclusivePublication)} raises it by one.
+     */
+    public int epoch()
+    {
+        return epoch;
     }
 
     @Override
@@ -83,7 +189,8 @@ public final class ExclusivePublication extends PublicationEndpoint
     }
 
     /**
-     * @return bytes committed and not yet taken by the socket (at most the log's capacity).
+     * @return bytes committed and not yet taken by the socket, or for an identified publication not yet acknowledged
+     * by the relay (at most the log's capacity).
      */
     public long bufferedBytes()
     {
@@ -298,13 +405,78 @@ public final class ExclusivePublication extends PublicationEndpoint
         }
     }
 
-    // Event loop: the socket took a window's bytes.
+    // Event loop: the socket took a window's bytes (or the connection closed and gave it back).
     private void onWindowReleased()
     {
+        if (logBack != null)
+        {
+            completeIfLogBack();
+            return;
+        }
         if (log.hasUnsent() && drainScheduled.compareAndSet(false, true))
         {
             eventLoop.execute(drainTask);
         }
+    }
+
+    /**
+     * Closes the connection without a goodbye, and completes once it is closed and every window it had is back in the
+     * log, so another connection may send from the log. For {@link SluiceClient#resume}: the caller is the
+     * publishing thread, with no claim open.
+     *
+     * @return completes on the event loop; fails when the client is closing.
+     */
+    CompletableFuture<Void> handOverLog()
+    {
+        checkOwner();
+        if (openClaim != null)
+        {
+            throw new IllegalStateException("a claim is open: commit or abort it before resuming");
+        }
+        return awaitLogBack();
+    }
+
+    /**
+     * As {@link #handOverLog()}, for a connection that never became the application's: the resume that opened it
+     * failed.
+     */
+    CompletableFuture<Void> awaitLogBack()
+    {
+        final CompletableFuture<Void> back = new CompletableFuture<>();
+        channel.close().addListener(closed ->
+        {
+            try
+            {
+                // Queued after the task that closed the channel, which gave back what its outbound buffer held.
+                eventLoop.execute(() ->
+                {
+                    logBack = back;
+                    completeIfLogBack();
+                });
+            }
+            catch (final RejectedExecutionException ex)
+            {
+                back.completeExceptionally(ex);
+            }
+        });
+        return back;
+    }
+
+    // Event loop.
+    private void completeIfLogBack()
+    {
+        if (log.allWindowsBack())
+        {
+            logBack.complete(null);
+        }
+    }
+
+    /**
+     * Marks this publication replaced by the one {@link SluiceClient#resume} opened: it answers {@link #CLOSED}.
+     */
+    void markResumed()
+    {
+        markClosed();
     }
 
     private void sendClose()
@@ -342,6 +514,15 @@ public final class ExclusivePublication extends PublicationEndpoint
         Handler()
         {
             super(ExclusivePublication.this);
+        }
+
+        @Override
+        void onAck(final long sequence)
+        {
+            if (identified)
+            {
+                log.releaseThrough(sequence);
+            }
         }
 
         @Override

@@ -7,6 +7,10 @@ import org.agrona.BitUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
+import static io.sluice.core.protocol.FrameDescriptor.SEQUENCE_OFFSET;
 
 /**
  * The memory an {@link ExclusivePublication}'s frames are written into by the application and sent from by the
@@ -31,6 +35,11 @@ import java.nio.ByteBuffer;
  * <p>
  * Memory is the capacity, whatever the socket does: when the socket does not take bytes, windows stay out, nothing is
  * released, and claims fail until it does.
+ * <p>
+ * <b>Kept until acknowledged.</b> A log made {@code keepUntilAcked} does not give bytes back when the socket took
+ * them, only when the relay's ACK covers their frames' sequences ({@link #releaseThrough}); a window coming back is
+ * then only the window free again. The frames between the acknowledged point and the tail can be sent again on a new
+ * connection ({@link #resendFrom}). Memory is still the capacity: while ACKs are withheld, claims fail.
  */
 public final class SendLog
 {
@@ -62,14 +71,33 @@ public final class SendLog
     private final Window[] freeWindows;
     private int freeCount;
     private final Runnable onWindowReleased;
+    private final boolean keepUntilAcked;
+    // Event loop, when kept until acknowledged: where the first frame not acknowledged starts.
+    private long acked;
 
     /**
+     * A log that gives bytes back once the socket took them.
+     *
      * @param capacity bytes, a power of two of at least 64.
      * @param windows most windows out at once.
      * @param onWindowReleased run on the event loop each time a window comes back (the socket took its bytes), or
      *                         null.
      */
     public SendLog(final int capacity, final int windows, final Runnable onWindowReleased)
+    {
+        this(capacity, windows, onWindowReleased, false);
+    }
+
+    /**
+     * @param capacity bytes, a power of two of at least 64.
+     * @param windows most windows out at once.
+     * @param onWindowReleased run on the event loop each time a window comes back (the socket took its bytes), or
+     *                         null.
+     * @param keepUntilAcked whether bytes come back only when {@link #releaseThrough} acknowledges their frames,
+     *                       rather than when the socket took them.
+     */
+    public SendLog(final int capacity, final int windows, final Runnable onWindowReleased,
+        final boolean keepUntilAcked)
     {
         if (!BitUtil.isPowerOfTwo(capacity) || capacity < 64)
         {
@@ -90,6 +118,7 @@ public final class SendLog
         }
         this.freeCount = windows;
         this.onWindowReleased = onWindowReleased;
+        this.keepUntilAcked = keepUntilAcked;
     }
 
     /**
@@ -208,7 +237,8 @@ public final class SendLog
     }
 
     /**
-     * @return bytes committed that the socket has not taken yet, and any padding among them. Any thread.
+     * @return bytes committed that the socket has not taken yet (when kept until acknowledged: that the relay has not
+     * acknowledged yet), and any padding among them. Any thread.
      */
     public long bufferedBytes()
     {
@@ -229,6 +259,95 @@ public final class SendLog
     public boolean hasFreeWindow()
     {
         return freeCount > 0;
+    }
+
+    /**
+     * @return whether every window has come back: none is out with a connection. Event loop.
+     */
+    public boolean allWindowsBack()
+    {
+        return freeCount == freeWindows.length;
+    }
+
+    /**
+     * Gives back the bytes of every frame sent whose sequence is at most {@code sequence}: the relay acknowledged them
+     * (its ACK is cumulative). Only for a log kept until acknowledged; reads the frames' headers from the oldest kept
+     * on, and allocates nothing. Event loop.
+     *
+     * @param sequence the highest sequence acknowledged.
+     */
+    public void releaseThrough(final long sequence)
+    {
+        if (!keepUntilAcked)
+        {
+            throw new IllegalStateException("the log gives bytes back when the socket took them");
+        }
+        final long position = firstAbove(sequence, sent);
+        if (position != acked)
+        {
+            acked = position;
+            released = position;
+        }
+    }
+
+    /**
+     * Makes the frames kept go out again, on a new connection whose relay expects {@code nextSequence} next: the
+     * frames below it are given back (the relay has them), the rest are sent again from the oldest on, numbered from
+     * {@code nextSequence} (so they continue the relay's sequence even when it forgot what it had acknowledged). Only
+     * for a log kept until acknowledged, with every window back and no claim open. Event loop.
+     *
+     * @param nextSequence the sequence the relay expects next.
+     * @return the sequence the next frame committed takes: {@code nextSequence} plus the frames to be sent again.
+     */
+    public long resendFrom(final long nextSequence)
+    {
+        if (!keepUntilAcked || !allWindowsBack())
+        {
+            throw new IllegalStateException(keepUntilAcked ? "windows are still out with the connection" :
+                "the log gives bytes back when the socket took them");
+        }
+        final long end = published;
+        final long first = firstAbove(nextSequence - 1, end);
+        acked = first;
+        released = first;
+        sent = first;
+        long sequence = nextSequence;
+        long position = first;
+        while (position < end)
+        {
+            position = skipPadding(position);
+            final int index = (int)position & mask;
+            buffer.putLong(index + SEQUENCE_OFFSET, sequence++, ByteOrder.BIG_ENDIAN);
+            position += buffer.getInt(index + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+        }
+        return sequence;
+    }
+
+    // Event loop: where the first kept frame with a sequence above `sequence` starts, looking no further than `limit`.
+    private long firstAbove(final long sequence, final long limit)
+    {
+        long position = acked;
+        while (position < limit)
+        {
+            final long frame = skipPadding(position);
+            if (frame >= limit)
+            {
+                return frame;
+            }
+            final int index = (int)frame & mask;
+            if (buffer.getLong(index + SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) > sequence)
+            {
+                return frame;
+            }
+            position = frame + buffer.getInt(index + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+        }
+        return position;
+    }
+
+    // The kept bytes hold at most one lap's padding, so the one padPosition names is theirs (see nextWindow).
+    private long skipPadding(final long position)
+    {
+        return position == padPosition ? position + capacity - ((int)position & mask) : position;
     }
 
     /**
@@ -269,8 +388,11 @@ public final class SendLog
 
     private void onReleased(final Window window)
     {
-        // Netty releases written messages in the order they were written, so this is the end of everything sent.
-        released = window.releaseTo;
+        if (!keepUntilAcked)
+        {
+            // Netty releases written messages in the order they were written, so this is the end of everything sent.
+            released = window.releaseTo;
+        }
         freeWindows[freeCount++] = window;
         if (onWindowReleased != null)
         {

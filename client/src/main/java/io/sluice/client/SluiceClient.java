@@ -26,6 +26,7 @@ import io.sluice.core.util.RateLimitedLogger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -120,6 +121,9 @@ public final class SluiceClient implements AutoCloseable
      * producer id's source id and sequence across connections, so the publication's first sequence
      * ({@link Publication#firstSequence()}) follows what the relay accepted from the producer id before, and what it
      * resends below that is dropped. A higher epoch takes the producer id over from a connection still open.
+     * This publication does not keep what the relay has not acknowledged: after a lost connection, what to send
+     * again is the application's to know. {@link #publishExclusive(String, long, int)} keeps it, and
+     * {@link #resume(ExclusivePublication)} sends it again.
      *
      * @param stream stream name.
      * @param producerId the producer id.
@@ -162,13 +166,20 @@ public final class SluiceClient implements AutoCloseable
      * @param stream stream name.
      * @param producerId the producer id.
      * @param epoch 0 or more; raise it when the producer restarts.
-     * @return the publication.
+     * @return the publication, which keeps each frame until the relay acknowledged it, and which
+     * {@link #resume(ExclusivePublication)} continues on a new connection when this one is lost.
      * @throws SluiceException when the relay refused, could not be reached, or did not answer in time.
      */
     public ExclusivePublication publishExclusive(final String stream, final long producerId, final int epoch)
         throws SluiceException
     {
-        return publishExclusive(stream, identifiedHello(stream, producerId, epoch));
+        final Hello hello = identifiedHello(stream, producerId, epoch);
+        final Channel channel = newChannel();
+        final ExclusivePublication publication = new ExclusivePublication(stream, channel, config.maxMessageLength(),
+            producerId, epoch, open::remove);
+        handshake(channel, hello, publication.handler());
+        open.add(publication);
+        return publication;
     }
 
     private ExclusivePublication publishExclusive(final String stream, final Hello hello) throws SluiceException
@@ -179,6 +190,86 @@ public final class SluiceClient implements AutoCloseable
         handshake(channel, hello, publication.handler());
         open.add(publication);
         return publication;
+    }
+
+    /**
+     * Continues an identified exclusive publication ({@link #publishExclusive(String, long, int)}) on a new
+     * connection, typically after its connection was lost (its claims answer
+     * {@link ExclusivePublication#NOT_CONNECTED}):
+     * <ol>
+     * <li>closes the old connection if it is still up, and waits until it has given back the frames it was
+     * sending;</li>
+     * <li>connects with the same producer id and the epoch one above the last this publication asked for, so that the
+     * relay takes the producer id over at once, even from a connection it has not seen close yet;</li>
+     * <li>gives back the frames kept below the sequence the relay's WELCOME expects (it accepted them), sends the
+     * rest again, in order, from that sequence, and numbers new messages after them (a relay that forgot the
+     * producer id, after a restart or the stream's removal, expects a lower sequence than the kept frames had: they
+     * are numbered from it).</li>
+     * </ol>
+     * Nothing the application committed is lost or delivered twice (but see protocol.md §4.2 for two or more
+     * subscribers). The returned publication replaces {@code lost}, which answers
+     * {@link ExclusivePublication#CLOSED} from then on; it belongs to the same publishing thread, which is the one to
+     * call this. When the connection cannot be made, this throws and {@code lost} stays as it was, with every frame it
+     * kept: call again. A producer that restarts must then use an epoch above {@link ExclusivePublication#epoch()} of
+     * the publication it last used.
+     *
+     * @param lost an identified exclusive publication of this client, not closed by the application, with no claim
+     *             open.
+     * @return the publication to go on with.
+     * @throws SluiceException when the relay refused, could not be reached, or did not answer in time.
+     * @throws IllegalStateException when {@code lost} was closed, has a claim open or belongs to another thread.
+     * @throws IllegalArgumentException when {@code lost} is not identified.
+     */
+    public ExclusivePublication resume(final ExclusivePublication lost) throws SluiceException
+    {
+        if (!lost.isIdentified())
+        {
+            throw new IllegalArgumentException("only a publication opened with a producer id can resume");
+        }
+        if (lost.isClosed())
+        {
+            throw new IllegalStateException("publication to '" + lost.stream() + "' was closed");
+        }
+        awaitLogBack(lost.handOverLog());
+        final int epoch = lost.nextResumeEpoch();
+        final Hello hello = identifiedHello(lost.stream(), lost.producerId(), epoch);
+        final Channel channel = newChannel();
+        final ExclusivePublication resumed = new ExclusivePublication(lost, channel, epoch, open::remove);
+        try
+        {
+            handshake(channel, hello, resumed.handler());
+        }
+        catch (final SluiceException ex)
+        {
+            // The attempt may have sent kept frames: they are the log's again before the next attempt.
+            awaitLogBack(resumed.awaitLogBack());
+            throw ex;
+        }
+        lost.markResumed();
+        open.add(resumed);
+        return resumed;
+    }
+
+    private void awaitLogBack(final CompletableFuture<Void> back) throws SluiceException
+    {
+        try
+        {
+            back.get(config.connectTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
+        catch (final ExecutionException ex)
+        {
+            throw new SluiceException(null, "the client is closing", ex.getCause());
+        }
+        catch (final TimeoutException ex)
+        {
+            throw new SluiceException(null, "the lost connection did not close within " + config.connectTimeoutMs() +
+                " ms", ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new SluiceException(ErrorCode.INTERNAL, "interrupted while resuming", ex);
+        }
     }
 
     /**
