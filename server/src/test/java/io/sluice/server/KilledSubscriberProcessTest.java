@@ -5,6 +5,8 @@ import io.sluice.client.SluiceClient;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.config.Strategy;
+import io.sluice.server.lane.AckSnapshot;
+import io.sluice.server.lane.LaneSnapshot;
 import io.sluice.server.stream.StreamSnapshot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -108,11 +110,16 @@ class KilledSubscriberProcessTest
                 // On a loaded machine the subscriber falls behind and the publisher may be done by now: then the rest
                 // of the stream waits in the relay's lane, on disk, rather than arriving while nobody reads it.
                 System.out.println("killed with " + publisher.sent() + " of " + COUNT + " sent");
+                // The connection is gone: what the relay sent it and had acknowledged stays as it is.
+                final AckSnapshot away = detachedLane(relay).acks();
+                assertNotNull(away, "the detached lane's acknowledgements");
 
                 try (ChildJvm second = ChildJvm.start(AcknowledgingSubscriberProcess.class, port, STREAM, SUBSCRIPTION,
                     last, secondFile.toString()))
                 {
                     final long[] welcome = welcome(second);
+                    assertEquals(away.acked() + 1, welcome[0], "resumes after the last position acknowledged");
+                    assertEquals(away.sent(), welcome[1], "redelivers through the last position sent");
 
                     final String done = second.awaitLine(WAIT_SECONDS, "done", "lost", "failed");
                     assertNotNull(done, "the second subscriber did not get to the end");
@@ -216,6 +223,12 @@ class KilledSubscriberProcessTest
                 return;
             }
         }
+    }
+
+    private static LaneSnapshot detachedLane(final Relay relay)
+    {
+        return relay.metrics().lanes().stream().filter(l -> l.subscription().equals(SUBSCRIPTION)).findFirst()
+            .orElseThrow(() -> new AssertionError("no lane of subscription " + SUBSCRIPTION));
     }
 
     private static StreamSnapshot stream(final Relay relay)

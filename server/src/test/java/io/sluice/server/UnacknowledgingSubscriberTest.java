@@ -135,6 +135,9 @@ class UnacknowledgingSubscriberTest
                 }
             }
             assertEquals(withheld.messagesOut(), lane(relay).messagesOut(), "nothing more is sent unacknowledged");
+            assertEquals(0, withheld.acks().acked(), withheld.toString());
+            assertEquals(withheld.messagesOut(), withheld.acks().sent(), withheld.toString());
+            assertTrue(withheld.acks().unackedBytes() <= WINDOW_BYTES + READ_BYTES, withheld.toString());
             assertEquals(LaneTier.DISK, withheld.tier(), withheld.toString());
             assertTrue(withheld.spilled() > count / 2, "spilled: " + withheld);
             assertEquals(0, withheld.holdingProducers(), withheld.toString());
@@ -219,16 +222,12 @@ class UnacknowledgingSubscriberTest
         }
     }
 
-    // What the relay holds in memory for the stream's lane: hand-off, outbound buffer, paused publishers' reads and
-    // the memory tier.
+    // What the relay holds in memory for the stream's lane: paused publishers' reads, the hand-off, the memory tier
+    // and the frames sent and not acknowledged (the outbound buffer's frames are among them).
     private static long heldInMemory(final Relay relay)
     {
-        long bytes = relay.metrics().bufferedBytes();
-        for (final LaneSnapshot lane : relay.metrics().lanes())
-        {
-            bytes += lane.memoryBytes();
-        }
-        return bytes;
+        final LaneSnapshot lane = lane(relay);
+        return relay.metrics().heldBytes() + lane.queuedBytes() + lane.memoryBytes() + lane.acks().unackedBytes();
     }
 
     private static long dropped(final LaneSnapshot lane)
