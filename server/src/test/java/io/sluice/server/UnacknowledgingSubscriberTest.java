@@ -43,6 +43,7 @@ class UnacknowledgingSubscriberTest
     private static final int WINDOW_MESSAGES = 2_000;
     private static final int WINDOW_BYTES = 128 * 1024;
     private static final int READ_BYTES = 64 * 1024;
+    private static final int MAX_READS_PER_LOOP = 4;
     private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(120);
 
     @TempDir
@@ -51,6 +52,7 @@ class UnacknowledgingSubscriberTest
     private Relay start(final StreamConfig stream)
     {
         return Relay.start(RelayConfig.builder().port(0).ioThreads(2).maxReadBytes(READ_BYTES)
+            .maxReadsPerLoop(MAX_READS_PER_LOOP)
             .subscriberSendBufferBytes(16 * 1024).spillDirectory(spillDir)
             .stream(STREAM, stream.withAckWindow(new AckWindowLimit(WINDOW_MESSAGES, WINDOW_BYTES))).build());
     }
@@ -107,6 +109,7 @@ class UnacknowledgingSubscriberTest
             // producer for moments while its disk tier opens or its spill thread catches up, as for a subscriber that
             // stops reading; what it must not do is hold it until the subscriber acknowledges.
             long mostHeld = 0;
+            long mostPaused = 0;
             try (PacedPublisher publisher = new PacedPublisher(client.publish(STREAM), count, 200_000, PAYLOAD))
             {
                 final long deadline = System.nanoTime() + WAIT_NANOS;
@@ -116,6 +119,7 @@ class UnacknowledgingSubscriberTest
                     assertTrue(System.nanoTime() < deadline, "the lane took " + lane(relay).messagesIn());
                     subscription.poll(handler, 1000);
                     mostHeld = Math.max(mostHeld, heldInMemory(relay));
+                    mostPaused = Math.max(mostPaused, relay.metrics().heldBytes());
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
                 }
                 assertTrue(publisher.await(TimeUnit.NANOSECONDS.toMillis(WAIT_NANOS)));
@@ -142,10 +146,14 @@ class UnacknowledgingSubscriberTest
             assertTrue(withheld.spilled() > count / 2, "spilled: " + withheld);
             assertEquals(0, withheld.holdingProducers(), withheld.toString());
             System.out.println("the lane held the producer for " + withheld.heldNanos() / 1_000_000 + " ms in all;"
-                + " the relay held at most " + mostHeld + " bytes for it in memory");
+                + " the relay held at most " + mostHeld + " bytes for it in memory, " + mostPaused + " in the paused"
+                + " publisher's reads");
+            // operations.md's sizing: lane-bytes and a run per publisher, the memory tier, the window and a run.
             final long bound = LANE_BYTES + MEMORY_BYTES + WINDOW_BYTES + 2 * READ_BYTES;
             assertTrue(mostHeld <= bound, "the relay held " + mostHeld + " bytes for the lane, more than lane-bytes,"
                 + " memory and the window (and a run past each) " + bound);
+            // And a paused publisher's reads: (max-reads-per-loop + 1) x (max-read-bytes + one frame).
+            assertTrue(mostPaused <= (MAX_READS_PER_LOOP + 1) * (READ_BYTES + FRAME), "paused reads " + mostPaused);
             assertTrue(relay.metrics().peakLaneBytes() <= LANE_BYTES + WINDOW_BYTES + 2 * READ_BYTES,
                 "peak lane bytes " + relay.metrics().peakLaneBytes());
 
@@ -222,12 +230,12 @@ class UnacknowledgingSubscriberTest
         }
     }
 
-    // What the relay holds in memory for the stream's lane: paused publishers' reads, the hand-off, the memory tier
-    // and the frames sent and not acknowledged (the outbound buffer's frames are among them).
+    // What the relay holds in memory for the stream's lane: the hand-off, the memory tier and the frames sent and not
+    // acknowledged (the outbound buffer's frames are among them).
     private static long heldInMemory(final Relay relay)
     {
         final LaneSnapshot lane = lane(relay);
-        return relay.metrics().heldBytes() + lane.queuedBytes() + lane.memoryBytes() + lane.acks().unackedBytes();
+        return lane.queuedBytes() + lane.memoryBytes() + lane.acks().unackedBytes();
     }
 
     private static long dropped(final LaneSnapshot lane)
