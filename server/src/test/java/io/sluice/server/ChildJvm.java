@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A main class of the test class path in a JVM of its own, so that a test can stop and continue the whole process
- * (SIGSTOP, SIGCONT) as a user's shell would. Its output comes back line by line.
+ * (SIGSTOP, SIGCONT) as a user's shell would, or kill it (SIGKILL). Its output comes back line by line.
  */
 final class ChildJvm implements AutoCloseable
 {
@@ -91,6 +91,18 @@ final class ChildJvm implements AutoCloseable
         final Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
         assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0,
             "kill -" + signal + " " + process.pid());
+    }
+
+    /**
+     * Kills the child with SIGKILL, as a crash or {@code kill -9} would: it runs nothing more, and the kernel closes
+     * its sockets.
+     *
+     * @return the exit code, 137 (128 + SIGKILL) unless it had exited already.
+     */
+    int kill() throws InterruptedException
+    {
+        process.destroyForcibly();
+        return awaitExit(30);
     }
 
     /** Keeps the test's clock running while the child is stopped: the stop itself is what is tested. */
