@@ -57,7 +57,8 @@ final class TieredDrain
         this.memory = memory;
         this.disk = disk;
         this.drops = drops;
-        this.tier = disk != null && !disk.isEmpty() ? LaneTier.DISK : LaneTier.MEMORY;
+        // Only a durable subscription can find a backlog on disk; until its tier has opened, new runs queue behind it.
+        this.tier = disk != null && disk.isDurable() && !disk.isEmpty() ? LaneTier.DISK : LaneTier.MEMORY;
     }
 
     /** @return where new frames go now; any thread. */
