@@ -2,13 +2,10 @@ package io.sluice.server;
 
 import io.sluice.client.CallbackSubscription;
 import io.sluice.client.ClientConfig;
-import io.sluice.client.MessageHandler;
 import io.sluice.client.SluiceClient;
-import io.sluice.core.protocol.Header;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.lane.LaneSnapshot;
 import io.sluice.tools.ProduceCommand;
-import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -16,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine;
 
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -44,40 +40,6 @@ class KilledPublisherProcessTest
     @TempDir
     Path dir;
 
-    /** Checks each message on the event loop: one source, sequences dense from 0, the payload's index the same. */
-    private static final class Collector implements MessageHandler
-    {
-        private int source = -1;
-        private long expected;
-        private volatile long received;
-        private volatile String fault;
-
-        @Override
-        public void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
-        {
-            if (source == -1)
-            {
-                source = header.sourceId();
-            }
-            final long sequence = header.sequence();
-            final long index = buffer.getLong(offset, ByteOrder.BIG_ENDIAN);
-            if (fault == null && (header.sourceId() != source || sequence != expected || index != sequence))
-            {
-                fault = "message " + received + ": source " + header.sourceId() + " (first " + source + "), sequence "
-                    + sequence + " (expected " + expected + "), index " + index;
-            }
-            expected = sequence + 1;
-            received = received + 1;
-        }
-
-        @Override
-        public void onGap(final Header header)
-        {
-            fault = "a GAP of source " + header.sourceId() + ": " + header.gapFromSequence() + ".." +
-                header.gapToSequence();
-        }
-    }
-
     @Test
     void aPublisherKilledMidStreamAndRestartedWithAHigherEpochContinuesWhereTheRelayStopped() throws Exception
     {
@@ -89,7 +51,7 @@ class KilledPublisherProcessTest
         try (Relay relay = Relay.start(config);
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))
         {
-            final Collector collector = new Collector();
+            final OneSourceCollector collector = new OneSourceCollector();
             try (CallbackSubscription subscription = client.subscribe(STREAM, collector))
             {
                 final String port = Integer.toString(relay.port());
@@ -135,7 +97,7 @@ class KilledPublisherProcessTest
         }
     }
 
-    private static void await(final BooleanSupplier condition, final Collector collector, final String what)
+    private static void await(final BooleanSupplier condition, final OneSourceCollector collector, final String what)
         throws InterruptedException
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);

@@ -2,12 +2,9 @@ package io.sluice.server;
 
 import io.sluice.client.CallbackSubscription;
 import io.sluice.client.ClientConfig;
-import io.sluice.client.MessageHandler;
 import io.sluice.client.SluiceClient;
-import io.sluice.core.protocol.Header;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.tools.ProduceCommand;
-import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
@@ -15,7 +12,6 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -58,40 +54,6 @@ class ProduceResendTest
         return new Run(exit, out.toString(), err.toString());
     }
 
-    /** Checks each message on the event loop: one source, sequences dense from 0, the payload's index the same. */
-    private static final class Collector implements MessageHandler
-    {
-        private int source = -1;
-        private long expected;
-        private volatile long received;
-        private volatile String fault;
-
-        @Override
-        public void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
-        {
-            if (source == -1)
-            {
-                source = header.sourceId();
-            }
-            final long sequence = header.sequence();
-            final long index = buffer.getLong(offset, ByteOrder.BIG_ENDIAN);
-            if (fault == null && (header.sourceId() != source || sequence != expected || index != sequence))
-            {
-                fault = "message " + received + ": source " + header.sourceId() + " (first " + source + "), sequence "
-                    + sequence + " (expected " + expected + "), index " + index;
-            }
-            expected = sequence + 1;
-            received = received + 1;
-        }
-
-        @Override
-        public void onGap(final Header header)
-        {
-            fault = "a GAP of source " + header.sourceId() + ": " + header.gapFromSequence() + ".." +
-                header.gapToSequence();
-        }
-    }
-
     @Test
     void aConnectionCutMidRunIsReconnectedAndTheSubscriberGetsEveryIndexOnceInOrderFromOneSource() throws Exception
     {
@@ -100,7 +62,7 @@ class ProduceResendTest
              CuttableProxy proxy = new CuttableProxy(relay.port());
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))
         {
-            final Collector collector = new Collector();
+            final OneSourceCollector collector = new OneSourceCollector();
             try (CallbackSubscription subscription = client.subscribe("resend", collector))
             {
                 // Paced so that the run lasts about 4 s and the cut falls inside it.
@@ -137,7 +99,7 @@ class ProduceResendTest
         try (Relay relay = Relay.start(RelayConfig.builder().port(0).build());
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))
         {
-            final Collector collector = new Collector();
+            final OneSourceCollector collector = new OneSourceCollector();
             try (CallbackSubscription subscription = client.subscribe("epochs", collector))
             {
                 final String port = Integer.toString(relay.port());
@@ -161,7 +123,7 @@ class ProduceResendTest
         }
     }
 
-    private static void await(final LongSupplier count, final long target, final Collector collector,
+    private static void await(final LongSupplier count, final long target, final OneSourceCollector collector,
         final CompletableFuture<Run> run)
     {
         final long deadline = System.nanoTime() + WAIT_NANOS;

@@ -2,14 +2,11 @@ package io.sluice.server;
 
 import io.sluice.client.ClientConfig;
 import io.sluice.client.ExclusivePublication;
-import io.sluice.client.MessageHandler;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
 import io.sluice.client.Subscription;
 import io.sluice.core.protocol.ErrorCode;
-import io.sluice.core.protocol.Header;
 import io.sluice.server.config.RelayConfig;
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -35,47 +32,13 @@ class ResumedPublicationTest
     private static final int PAYLOAD = 16;
     private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
-    /** Checks each message as polled: one source, sequences dense from 0, the payload's index the same. */
-    private static final class Collector implements MessageHandler
-    {
-        private int source = -1;
-        private long expected;
-        private volatile long received;
-        private volatile String fault;
-
-        @Override
-        public void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
-        {
-            if (source == -1)
-            {
-                source = header.sourceId();
-            }
-            final long sequence = header.sequence();
-            final long index = buffer.getLong(offset, ByteOrder.BIG_ENDIAN);
-            if (fault == null && (header.sourceId() != source || sequence != expected || index != sequence))
-            {
-                fault = "message " + received + ": source " + header.sourceId() + " (first " + source + "), sequence "
-                    + sequence + " (expected " + expected + "), index " + index;
-            }
-            expected = sequence + 1;
-            received = received + 1;
-        }
-
-        @Override
-        public void onGap(final Header header)
-        {
-            fault = "a GAP of source " + header.sourceId() + ": " + header.gapFromSequence() + ".." +
-                header.gapToSequence();
-        }
-    }
-
     /** Polls a subscription on a thread of its own until stopped. */
     private static final class Poller implements AutoCloseable
     {
         private final Thread thread;
         private volatile boolean running = true;
 
-        Poller(final Subscription subscription, final Collector collector)
+        Poller(final Subscription subscription, final OneSourceCollector collector)
         {
             thread = new Thread(() ->
             {
@@ -168,7 +131,7 @@ class ResumedPublicationTest
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", proxy.port())))
         {
             final Subscription subscription = subscriber.subscribe(STREAM);
-            final Collector collector = new Collector();
+            final OneSourceCollector collector = new OneSourceCollector();
             final Publisher publisher = new Publisher(client, client.publishExclusive(STREAM, 9, 0));
             try (Poller poller = new Poller(subscription, collector))
             {
@@ -197,7 +160,7 @@ class ResumedPublicationTest
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", proxy.port())))
         {
             final Subscription subscription = subscriber.subscribe(STREAM);
-            final Collector collector = new Collector();
+            final OneSourceCollector collector = new OneSourceCollector();
             final Publisher publisher = new Publisher(client, client.publishExclusive(STREAM, 11, 4));
             // Nobody polls yet: offers go on until the log is full of frames the relay has not acknowledged.
             final long deadline = System.nanoTime() + WAIT_NANOS;
@@ -251,7 +214,7 @@ class ResumedPublicationTest
         }
     }
 
-    private static void await(final Collector collector, final long target)
+    private static void await(final OneSourceCollector collector, final long target)
     {
         final long deadline = System.nanoTime() + WAIT_NANOS;
         while (collector.received < target)
