@@ -51,6 +51,11 @@ public final class MetricNames
     public static final String STREAM_RECEIVED_BYTES = "sluice_stream_received_bytes_total";
     /** Counter: messages received while the stream had no subscriber. */
     public static final String STREAM_UNROUTED_MESSAGES = "sluice_stream_unrouted_messages_total";
+    /**
+     * Counter: messages read from publishers whose connections ended before every lane took them (held while the
+     * stream was throttled); never acknowledged to the publisher, so an identified one sends them again.
+     */
+    public static final String STREAM_GONE_WITH_PUBLISHER_MESSAGES = "sluice_stream_gone_with_publisher_messages_total";
     /** Counter: seconds the stream's publishers spent with reads paused, all publishers summed. */
     public static final String STREAM_THROTTLED_SECONDS = "sluice_stream_throttled_seconds_total";
     /** Gauge: publishers of the stream connected now. */

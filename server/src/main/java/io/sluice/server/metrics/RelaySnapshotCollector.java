@@ -90,6 +90,9 @@ public final class RelaySnapshotCollector implements MultiCollector
         out.add(counter(MetricNames.STREAM_UNROUTED_MESSAGES, null,
             "Messages received while the stream had no subscriber (not kept)",
             streams, streamLabels, StreamSnapshot::unrouted));
+        out.add(counter(MetricNames.STREAM_GONE_WITH_PUBLISHER_MESSAGES, null,
+            "Messages read from publishers whose connections ended before every lane took them (never acknowledged)",
+            streams, streamLabels, StreamSnapshot::goneWithPublisher));
         out.add(counter(MetricNames.STREAM_THROTTLED_SECONDS, Unit.SECONDS,
             "Time the stream's publishers spent with reads paused by a full lane, all publishers summed",
             streams, streamLabels, s -> s.throttledNanos() / NANOS_PER_SECOND));

@@ -80,14 +80,20 @@ final class HeldRuns
         return polledLastSequence;
     }
 
-    /** Releases every held run: the connection is gone. */
-    void releaseAll()
+    /**
+     * Releases every held run: the connection is gone.
+     *
+     * @return the messages they held, which no lane took.
+     */
+    long releaseAll()
     {
+        long messages = 0;
         ByteBuf run;
-        while ((run = runs.poll()) != null)
+        while ((run = poll()) != null)
         {
-            counters.onHeldBytes(-run.readableBytes());
+            messages += polledMessages;
             run.release();
         }
+        return messages;
     }
 }

@@ -162,6 +162,18 @@ final class LaneFanOut
         return true;
     }
 
+    /**
+     * The connection is gone: releases the blocked run, if any.
+     *
+     * @return its messages, which the lanes that refused it never got; 0 without a blocked run.
+     */
+    long discardBlocked()
+    {
+        final long messages = blockedRun == null ? 0 : blockedMessages;
+        releaseBlocked();
+        return messages;
+    }
+
     /** Releases the blocked run, if any: delivered, or the connection is gone. */
     void releaseBlocked()
     {

@@ -368,8 +368,12 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     private void releaseAll()
     {
         blame.releaseAll(clock.nanoTime());
-        fanOut.releaseBlocked();
-        held.releaseAll();
+        // Read and counted in, never taken by every lane, never acknowledged: counted as gone with the publisher.
+        final long gone = fanOut.discardBlocked() + held.releaseAll();
+        if (gone > 0)
+        {
+            stream.onPublisherGone(gone);
+        }
         pauses.clear();
         if (ctx != null)
         {

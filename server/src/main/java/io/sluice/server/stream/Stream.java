@@ -30,6 +30,7 @@ public final class Stream
     private final LongAdder messagesIn = new LongAdder();
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder messagesUnrouted = new LongAdder();
+    private final LongAdder messagesGoneWithPublisher = new LongAdder();
     private final AtomicInteger publishers = new AtomicInteger();
     private final StuckCounters stuckCounters = new StuckCounters();
     private volatile Lane[] lanes = NO_LANES;
@@ -285,6 +286,21 @@ public final class Stream
         bytesIn.add(bytes);
     }
 
+    /**
+     * @param messages messages read from a publisher whose connection ended before every lane took them: never
+     * acknowledged to it.
+     */
+    public void onPublisherGone(final long messages)
+    {
+        messagesGoneWithPublisher.add(messages);
+    }
+
+    /** @return messages read from publishers whose connections ended before every lane took them. */
+    public long messagesGoneWithPublisher()
+    {
+        return messagesGoneWithPublisher.sum();
+    }
+
     public void onUnrouted(final int messages)
     {
         messagesUnrouted.add(messages);
@@ -334,7 +350,7 @@ public final class Stream
     {
         return new StreamSnapshot(name, publishers.get(), subscribers(), messagesIn.sum(), bytesIn.sum(),
             messagesUnrouted.sum(), throttledNanos(), stuckCounters.evicted(), stuckCounters.detached(),
-            stuckCounters.releasedMessages());
+            stuckCounters.releasedMessages(), messagesGoneWithPublisher.sum());
     }
 
     public long messagesIn()
