@@ -13,7 +13,9 @@ import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.Role;
 import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.OnStuck;
 import io.sluice.server.config.StreamConfig;
+import io.sluice.server.config.StuckPolicy;
 import io.sluice.server.config.Strategy;
 import io.sluice.server.lane.LaneSnapshot;
 import io.sluice.server.stream.StreamSnapshot;
@@ -325,6 +327,34 @@ class AcknowledgedDeliveryTest
             assertTrue(java.nio.file.Files.notExists(spillDir.resolve(STREAM).resolve("gone")));
             // Nobody holds the producer: publishing goes on.
             assertTrue(sendRange(publication, 200, 300));
+        }
+    }
+
+    @Test
+    void aSubscriberThatReadsButStopsAcknowledgingIsEvictedByOnStuck() throws Exception
+    {
+        final StreamConfig throttle = new StreamConfig(Strategy.THROTTLE, 16 * 1024, StreamConfig.DEFAULT_LANE_RUNS,
+            StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES)
+            .withStuck(new StuckPolicy(OnStuck.EVICT, 500));
+        try (Relay relay = Relay.start(relay(throttle));
+             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()));
+             RawPeer subscriber = new RawPeer(relay.port()))
+        {
+            subscriber.send(acknowledgingHello("", 100));
+            welcome(subscriber);
+            await(() -> stream(relay).subscribers() == 1, "the subscriber joined");
+            final Publication publication = client.publish(STREAM);
+            final CompletableFuture<Boolean> sent = CompletableFuture.supplyAsync(() -> sendAll(publication, 200_000));
+            // It reads everything it is sent (its socket takes every byte) and acknowledges nothing.
+            RawPeer.Frame frame;
+            while ((frame = subscriber.readFrame()).type() != FrameType.ERROR)
+            {
+                assertTrue(frame.type() == FrameType.DATA || frame.type() == FrameType.HEARTBEAT, frame.toString());
+            }
+            assertEquals(ErrorCode.SLOW_CONSUMER, frame.errorCode(), frame.toString());
+            subscriber.assertClosedByRelay();
+            assertEquals(1, stream(relay).evicted());
+            assertTrue(sent.get(DEADLINE_MS, TimeUnit.MILLISECONDS), "the producer goes on");
         }
     }
 
