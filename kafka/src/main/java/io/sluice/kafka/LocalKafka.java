@@ -159,7 +159,8 @@ public final class LocalKafka implements AutoCloseable
 
     /**
      * The controller has a new topic before the broker leads its partitions: a producer's first batch then meets
-     * NOT_LEADER_OR_FOLLOWER, and an idempotent producer's retries can stall on OUT_OF_ORDER_SEQUENCE_NUMBER.
+     * NOT_LEADER_OR_FOLLOWER, and an idempotent producer's retries can stall on OUT_OF_ORDER_SEQUENCE_NUMBER. Until
+     * the broker's metadata has caught up, describing the topic can also say it does not exist.
      */
     private static void awaitLeaders(final Admin admin, final String name, final int partitions)
         throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException
@@ -167,10 +168,7 @@ public final class LocalKafka implements AutoCloseable
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true)
         {
-            final TopicDescription description = admin.describeTopics(List.of(name)).allTopicNames()
-                .get(30, TimeUnit.SECONDS).get(name);
-            if (description.partitions().size() == partitions &&
-                description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))
+            if (hasLeaders(admin, name, partitions))
             {
                 return;
             }
@@ -180,6 +178,27 @@ public final class LocalKafka implements AutoCloseable
             }
             TimeUnit.MILLISECONDS.sleep(20);
         }
+    }
+
+    // False while the broker does not know the topic yet, or some partition has no leader.
+    private static boolean hasLeaders(final Admin admin, final String name, final int partitions)
+        throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException
+    {
+        final TopicDescription description;
+        try
+        {
+            description = admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS).get(name);
+        }
+        catch (final ExecutionException ex)
+        {
+            if (ex.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+            {
+                return false;
+            }
+            throw ex;
+        }
+        return description.partitions().size() == partitions &&
+            description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
     }
 
     /**
