@@ -110,8 +110,10 @@ final class BenchCommandTest
         assertEquals(null, goals.get(1).get("ratio"));
         assertEquals("latency-at-rate not run", goals.get(2).get("why"));
         assertTrue(text.contains("== goals"), text);
-        assertTrue(text.contains(String.format(java.util.Locale.ROOT, "%.2fx (target >= 0.80: %s)", expected,
-            expected >= 0.8 ? "met" : "not met")), text);
+        // The text prints the goal's own ratio: formatted from the runs' rounded rates it can differ in the last digit.
+        final double ratio = ((Number)clientOverSocket.get("ratio")).doubleValue();
+        assertTrue(text.contains(String.format(java.util.Locale.ROOT, "%.2fx (target >= 0.80: %s)", ratio,
+            ratio >= 0.8 ? "met" : "not met")), text);
         assertTrue(text.contains("not measured (haproxy not in --peers)"), text);
     }
 
