@@ -9,7 +9,6 @@ import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
 import io.sluice.server.GapCheckingHandler;
 import io.sluice.server.config.StreamConfig;
-import io.sluice.server.tier.disk.DiskTier;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -207,7 +206,7 @@ class LaneTest
         final EmbeddedChannel channel = new EmbeddedChannel();
         final java.util.List<Integer> allocated = new java.util.ArrayList<>();
         channel.config().setAllocator(countingAllocator(allocated));
-        final FakeDisk disk = new FakeDisk();
+        final FakeDiskTier disk = new FakeDiskTier(true, true);
         final Lane lane = new Lane(channel, "durable", "keep", StreamConfig.DEFAULT.withStrategyName("spill")
             .withMemoryBytes(8 * 1024 * 1024), waker -> disk, null);
         try
@@ -264,7 +263,7 @@ class LaneTest
         // The disk tier is made in the lane's constructor and its spill thread may wake the lane at once, before the
         // constructor has set the lane's fields: the worst case is a wake from within the factory itself.
         final EmbeddedChannel channel = new EmbeddedChannel();
-        final FakeDisk disk = new FakeDisk();
+        final FakeDiskTier disk = new FakeDiskTier(true, true);
         final Lane lane = new Lane(channel, "durable", "keep", StreamConfig.DEFAULT.withStrategyName("spill"),
             waker ->
             {
@@ -303,94 +302,6 @@ class LaneTest
                     throw ex.getCause();
                 }
             });
-    }
-
-    /** A durable disk tier with no room: keeps what is handed over for the test to look at. */
-    private static final class FakeDisk implements DiskTier
-    {
-        final java.util.List<ByteBuf> head = new java.util.ArrayList<>();
-        final java.util.List<ByteBuf> tail = new java.util.ArrayList<>();
-        int polls;
-
-        @Override
-        public boolean hasRoom()
-        {
-            return false;
-        }
-
-        @Override
-        public boolean isFull()
-        {
-            return false;
-        }
-
-        @Override
-        public int offer(final ByteBuf run, final int from, final int to, final int frames)
-        {
-            return from;
-        }
-
-        @Override
-        public ByteBuf pollRestored()
-        {
-            polls++;
-            return null;
-        }
-
-        @Override
-        public boolean isEmpty()
-        {
-            return true;
-        }
-
-        @Override
-        public long diskBytes()
-        {
-            return 0;
-        }
-
-        @Override
-        public long spilled()
-        {
-            return 0;
-        }
-
-        @Override
-        public long restored()
-        {
-            return 0;
-        }
-
-        @Override
-        public boolean isDurable()
-        {
-            return true;
-        }
-
-        @Override
-        public void handOverHead(final ByteBuf olderFrames)
-        {
-            head.add(olderFrames);
-        }
-
-        @Override
-        public void handOverTail(final ByteBuf newerFrames)
-        {
-            tail.add(newerFrames);
-        }
-
-        @Override
-        public void close()
-        {
-        }
-
-        void release()
-        {
-            head.forEach(ByteBuf::release);
-            tail.forEach(ByteBuf::release);
-            head.clear();
-            tail.clear();
-        }
     }
 
     /** The subscriber's side: whole frames from the byte stream the lane wrote, checked like a client would. */

@@ -8,7 +8,6 @@ import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.config.Strategy;
-import io.sluice.server.tier.disk.DiskTier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,100 +24,21 @@ class OpeningDiskTierTest
 
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private Lane lane;
-
-    /** A disk tier that never finishes opening: no room, not empty, refuses every run. */
-    private static final class StillOpening implements DiskTier
-    {
-        private final boolean durable;
-
-        StillOpening(final boolean durable)
-        {
-            this.durable = durable;
-        }
-
-        @Override
-        public boolean hasRoom()
-        {
-            return false;
-        }
-
-        @Override
-        public boolean isFull()
-        {
-            return false;
-        }
-
-        @Override
-        public int offer(final ByteBuf run, final int from, final int to, final int frames)
-        {
-            return from;
-        }
-
-        @Override
-        public ByteBuf pollRestored()
-        {
-            return null;
-        }
-
-        @Override
-        public boolean isEmpty()
-        {
-            return false;
-        }
-
-        @Override
-        public long diskBytes()
-        {
-            return 0;
-        }
-
-        @Override
-        public long spilled()
-        {
-            return 0;
-        }
-
-        @Override
-        public long restored()
-        {
-            return 0;
-        }
-
-        @Override
-        public boolean isDurable()
-        {
-            return durable;
-        }
-
-        @Override
-        public void handOverHead(final ByteBuf olderFrames)
-        {
-            olderFrames.release();
-        }
-
-        @Override
-        public void handOverTail(final ByteBuf newerFrames)
-        {
-            newerFrames.release();
-        }
-
-        @Override
-        public void close()
-        {
-        }
-    }
+    private FakeDiskTier disk;
 
     @AfterEach
     void close()
     {
         lane.close();
+        disk.release();
         channel.finishAndReleaseAll();
     }
 
     private int deliveredAfterOffering(final String subscription, final boolean durable)
     {
         final StreamConfig spill = StreamConfig.DEFAULT.withStrategy(Strategy.SPILL).withMemoryBytes(64 * 1024);
-        lane = new Lane(channel, "s", subscription, spill, waker -> new StillOpening(durable), null);
+        disk = new FakeDiskTier(durable, false);
+        lane = new Lane(channel, "s", subscription, spill, waker -> disk, null);
         for (int i = 0; i < 10; i++)
         {
             final ByteBuf run = PooledByteBufAllocator.DEFAULT.directBuffer(FRAME);
