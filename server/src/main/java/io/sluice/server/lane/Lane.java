@@ -389,14 +389,11 @@ public final class Lane
         handedOver = true;
     }
 
-
-
     /** @return whether {@link #handOverForShutdown()} handed the lane over. */
     public boolean isHandedOver()
     {
         return handedOver;
     }
-
 
     /** Lane's event loop: bytes the socket took of what the lane wrote, given {@link UnsentBytes#of} the channel. */
     long takenBytes(final long unsent)
@@ -540,7 +537,7 @@ public final class Lane
     /** @return whether the lane keeps what it holds on disk when its subscriber leaves (a durable subscription). */
     public boolean isDurable()
     {
-        return disk != null && disk.isDurable();
+        return toDisk != null;
     }
 
     public boolean isClosed()

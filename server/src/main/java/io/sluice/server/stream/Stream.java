@@ -149,25 +149,11 @@ public final class Stream
 
     /**
      * Keeps a detached lane (see {@link Lane#detach()}) among the stream's lanes, so its producers go on offering to
-     * it, until {@link #takeDetached} or {@link #removeDetached} takes it out.
+     * it, until {@link #addLaneReplacingDetached} or {@link #removeDetached} takes it out.
      */
     public void keepDetached(final Lane lane)
     {
         detached.put(lane.subscription(), lane);
-    }
-
-    /**
-     * @return the detached lane of the subscription, now out of the stream (the caller closes it on its event loop),
-     * or null when there is none.
-     */
-    public synchronized Lane takeDetached(final String subscription)
-    {
-        final Lane lane = subscription.isEmpty() ? null : detached.remove(subscription);
-        if (lane != null)
-        {
-            removeLane(lane);
-        }
-        return lane;
     }
 
     /** @return whether {@code lane} was detached and is now out of the stream (the caller closes it). */

@@ -1,6 +1,5 @@
 package io.sluice.server.subscriber;
 
-import io.netty.util.concurrent.Future;
 import io.sluice.server.counters.Roster;
 import io.sluice.server.lane.Lane;
 import io.sluice.server.stream.Stream;
@@ -31,8 +30,7 @@ public final class DetachedLanes
      */
     static boolean detachIfAcknowledgedAndDurable(final Stream stream, final Lane lane, final Roster<Lane> lanes)
     {
-        if (lane.acks() == null || lane.subscription().isEmpty() || !lane.isDurable() || lane.isClosed() ||
-            lane.isStopping())
+        if (lane.acks() == null || !lane.isDurable() || lane.isClosed() || lane.isStopping())
         {
             return false;
         }
@@ -58,26 +56,16 @@ public final class DetachedLanes
     }
 
     /**
-     * Any thread: takes the subscription's detached lane, if there is one, out of the stream and closes it on its event
-     * loop.
-     *
-     * @return done once the lane is closed (its disk tier handed back), or null when there was none.
+     * Any thread, when the relay stops: takes every detached lane of the stream out of it and closes each on its event
+     * loop (its disk tier keeps what it took); waits a few seconds at most for each.
      */
-    public static Future<?> retire(final Stream stream, final String subscription, final Roster<Lane> lanes)
-    {
-        final Lane lane = stream.takeDetached(subscription);
-        return lane == null ? null : lane.eventLoop().submit(() -> close(lane, lanes));
-    }
-
-    /** Any thread: closes every detached lane of the stream, each on its event loop; waits a few seconds at most. */
     public static void retireAll(final Stream stream, final Roster<Lane> lanes)
     {
         for (final Lane lane : stream.detachedLanes())
         {
-            final Future<?> closed = retire(stream, lane.subscription(), lanes);
-            if (closed != null)
+            if (stream.removeDetached(lane))
             {
-                closed.awaitUninterruptibly(5, TimeUnit.SECONDS);
+                lane.eventLoop().submit(() -> close(lane, lanes)).awaitUninterruptibly(5, TimeUnit.SECONDS);
             }
         }
     }

@@ -221,16 +221,14 @@ final class DiskTierAgent implements Agent
     // Only after the hand-over is on disk: the positions say the unacknowledged frames come first.
     private void keepPositions()
     {
+        if (exchange.ackedAtClose() < 0)
+        {
+            forgetPositions();
+            return;
+        }
         try
         {
-            if (exchange.ackedAtClose() >= 0)
-            {
-                PositionsFile.write(stores.directory(), exchange.ackedAtClose(), exchange.sentAtClose());
-            }
-            else
-            {
-                PositionsFile.delete(stores.directory());
-            }
+            PositionsFile.write(stores.directory(), exchange.ackedAtClose(), exchange.sentAtClose());
         }
         catch (final IOException | RuntimeException ex)
         {

@@ -166,7 +166,8 @@ final class InactiveSubscriptionSweep implements Agent
         }
     }
 
-    private static boolean isOurs(final Path entry)
+    /** @return whether {@code entry} is a stream's or a subscription's directory: not hidden, not a file. */
+    static boolean isOurs(final Path entry)
     {
         return !entry.getFileName().toString().startsWith(".") && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS);
     }

@@ -3,7 +3,6 @@ package io.sluice.server.tier.disk;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -63,7 +62,7 @@ public record PositionsFile(long acked, long sent)
         {
             for (final Path stream : streams)
             {
-                if (!isOurs(stream))
+                if (!InactiveSubscriptionSweep.isOurs(stream))
                 {
                     continue;
                 }
@@ -71,7 +70,8 @@ public record PositionsFile(long acked, long sent)
                 {
                     for (final Path subscription : subscriptions)
                     {
-                        final PositionsFile positions = isOurs(subscription) ? read(subscription) : null;
+                        final PositionsFile positions =
+                            InactiveSubscriptionSweep.isOurs(subscription) ? read(subscription) : null;
                         if (positions != null)
                         {
                             all.computeIfAbsent(stream.getFileName().toString(), s -> new HashMap<>())
@@ -82,10 +82,5 @@ public record PositionsFile(long acked, long sent)
             }
         }
         return all;
-    }
-
-    private static boolean isOurs(final Path entry)
-    {
-        return !entry.getFileName().toString().startsWith(".") && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS);
     }
 }
