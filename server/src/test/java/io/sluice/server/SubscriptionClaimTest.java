@@ -1,21 +1,30 @@
 package io.sluice.server;
 
+import io.sluice.client.ClientConfig;
+import io.sluice.client.SluiceClient;
+import io.sluice.client.Subscription;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.example.FailingPolicy;
 import io.sluice.server.config.RelayConfig;
+import io.sluice.server.config.Strategy;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.drop.DropPolicySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
 
 import static io.sluice.server.RawPeer.hello;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A durable subscription name is held by one connection at a time, and only while the relay serves it: a HELLO
- * that fails after claiming the name (its lane cannot be built) gives it back, so the next HELLO with the name is
- * welcomed.
+ * A durable subscription name is held by one connection at a time, and only while the relay serves it: a second
+ * connection is refused while the first holds it; a subscriber that says goodbye has let go of it by the time the relay
+ * closes its connection, so the name can be taken again at once; a HELLO that fails after claiming the name (its lane
+ * cannot be built) gives it back, so the next HELLO with the name is welcomed.
  */
 class SubscriptionClaimTest
 {
@@ -31,6 +40,61 @@ class SubscriptionClaimTest
         if (relay != null)
         {
             relay.close();
+        }
+    }
+
+    @Test
+    void aSecondConnectionIsRefusedWhileTheFirstHoldsTheNameAndTheFirstGoesOn() throws Exception
+    {
+        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
+        try (RawPeer holder = new RawPeer(relay.port()))
+        {
+            holder.send(hello(SUBSCRIBER, STREAM, "audit", ""));
+            assertEquals(FrameType.WELCOME, holder.readFrame().type());
+            try (RawPeer second = new RawPeer(relay.port()))
+            {
+                second.send(hello(SUBSCRIBER, STREAM, "audit", ""));
+                final RawPeer.Frame error = second.awaitError(10_000);
+                assertEquals(ErrorCode.SUBSCRIPTION_IN_USE, error.errorCode(), error.toString());
+                assertEquals("subscription 'audit' of stream 'claims' is already connected", error.errorText());
+                second.assertClosedByRelay();
+            }
+            assertEquals(1, relay.metrics().subscribers(), "the holder is still served");
+        }
+    }
+
+    @Test
+    void aNameLetGoWithCloseCanBeTakenAsSoonAsTheRelayHasClosedTheConnection() throws Exception
+    {
+        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
+        // Each connection likely lands on the other event loop than the one before: the new HELLO is read on one
+        // loop while the old connection's end is handled on the other.
+        for (int i = 0; i < 200; i++)
+        {
+            try (RawPeer peer = new RawPeer(relay.port()))
+            {
+                peer.send(hello(SUBSCRIBER, STREAM, "audit", ""));
+                final RawPeer.Frame answer = peer.readFrame();
+                assertEquals(FrameType.WELCOME, answer.type(), "connection " + i + ": " + answer);
+                peer.send(RawPeer.empty(FrameType.CLOSE));
+                peer.readUntilClosedWithoutError();
+            }
+        }
+    }
+
+    @Test
+    void aDurableSubscriptionClosedByTheApplicationCanBeTakenAgainAtOnce(@TempDir final Path spillDir) throws Exception
+    {
+        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).spillDirectory(spillDir)
+            .defaultStream(StreamConfig.DEFAULT.withStrategy(Strategy.SPILL)).build());
+        try (SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))
+        {
+            for (int i = 0; i < 30; i++)
+            {
+                final Subscription subscription = client.subscribe(STREAM, "audit");
+                assertTrue(subscription.isConnected(), "subscription " + i);
+                subscription.close();
+            }
         }
     }
 

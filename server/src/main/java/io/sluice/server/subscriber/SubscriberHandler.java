@@ -94,8 +94,11 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
                 break;
             case FrameType.ERROR:
             case FrameType.CLOSE:
-                // The sender sends nothing after either (protocol.md §3.6, §3.8): ignore anything that follows.
+                // The sender sends nothing after either (protocol.md §3.6, §3.8): ignore anything that follows. The
+                // subscription's name is let go before the connection closes, so a client that waits for the close
+                // can take the name again at once (not refused with SUBSCRIPTION_IN_USE by a close not yet seen).
                 FrameDecoder.discardInput(ctx.pipeline());
+                remove();
                 ctx.close();
                 break;
             default:
