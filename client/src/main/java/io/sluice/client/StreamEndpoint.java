@@ -1,6 +1,5 @@
 package io.sluice.client;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
@@ -8,7 +7,6 @@ import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
 
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -18,9 +16,6 @@ import java.util.function.Consumer;
  */
 public abstract class StreamEndpoint implements AutoCloseable
 {
-    /** How long a goodbye may take before the connection is closed regardless. */
-    static final long GOODBYE_TIMEOUT_SECONDS = 5;
-
     final String stream;
     final Channel channel;
     final EventLoop eventLoop;
@@ -102,32 +97,13 @@ public abstract class StreamEndpoint implements AutoCloseable
      */
     final void sendCloseFrame()
     {
-        channel.writeAndFlush(closeFrame()).addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos()))
+            .addListener(ChannelFutureListener.CLOSE);
     }
 
     /**
-     * Event loop: a subscriber's goodbye, CLOSE, after which the relay lets go of the subscription's name and closes
-     * the connection itself. Waiting for that close rather than closing first is what lets the application subscribe
-     * under the same name again as soon as {@code close()} returns. Closed here regardless after
-     * {@link #GOODBYE_TIMEOUT_SECONDS}.
-     */
-    final void sendCloseFrameForTheRelayToClose()
-    {
-        channel.writeAndFlush(closeFrame()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-        final ScheduledFuture<?> timeout = eventLoop.schedule(
-            () -> channel.close(), GOODBYE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        channel.closeFuture().addListener(closed -> timeout.cancel(false));
-    }
-
-    private ByteBuf closeFrame()
-    {
-        return Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos());
-    }
-
-    /**
-     * Waits up to {@link #GOODBYE_TIMEOUT_SECONDS} for the goodbye to close the connection, then closes it
-     * regardless. On the event loop, which the wait would block, it returns at once and leaves the closing to the
-     * goodbye.
+     * Waits up to 5 seconds for the goodbye to close the connection, then closes it regardless. On the event loop,
+     * which the wait would block, it returns at once and leaves the closing to the goodbye.
      */
     final void awaitClosed()
     {
@@ -135,7 +111,7 @@ public abstract class StreamEndpoint implements AutoCloseable
         {
             return;
         }
-        channel.closeFuture().awaitUninterruptibly(GOODBYE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        channel.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
         channel.close();
     }
 }

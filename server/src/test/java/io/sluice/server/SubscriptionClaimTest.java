@@ -22,9 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A durable subscription name is held by one connection at a time, and only while the relay serves it: a second
- * connection is refused while the first holds it; a subscriber that says goodbye has let go of it by the time the relay
- * closes its connection, so the name can be taken again at once; a HELLO that fails after claiming the name (its lane
- * cannot be built) gives it back, so the next HELLO with the name is welcomed.
+ * connection is refused while the first holds it (after waiting for it to go); a subscriber that leaves and comes
+ * straight back gets its name, even when the relay reads the new HELLO before the old connection's end; a HELLO that
+ * fails after claiming the name (its lane cannot be built) gives it back, so the next HELLO with the name is welcomed.
  */
 class SubscriptionClaimTest
 {
@@ -64,11 +64,11 @@ class SubscriptionClaimTest
     }
 
     @Test
-    void aNameLetGoWithCloseCanBeTakenAsSoonAsTheRelayHasClosedTheConnection() throws Exception
+    void aSubscriberThatLeavesAndComesStraightBackGetsItsName() throws Exception
     {
         relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
-        // Each connection likely lands on the other event loop than the one before: the new HELLO is read on one
-        // loop while the old connection's end is handled on the other.
+        // Each connection likely lands on the other event loop than the one before: the new HELLO can be read before
+        // the old connection's end, which the relay waits for. Half the rounds say CLOSE first, half just close.
         for (int i = 0; i < 200; i++)
         {
             try (RawPeer peer = new RawPeer(relay.port()))
@@ -76,8 +76,10 @@ class SubscriptionClaimTest
                 peer.send(hello(SUBSCRIBER, STREAM, "audit", ""));
                 final RawPeer.Frame answer = peer.readFrame();
                 assertEquals(FrameType.WELCOME, answer.type(), "connection " + i + ": " + answer);
-                peer.send(RawPeer.empty(FrameType.CLOSE));
-                peer.readUntilClosedWithoutError();
+                if (i % 2 == 0)
+                {
+                    peer.send(RawPeer.empty(FrameType.CLOSE));
+                }
             }
         }
     }

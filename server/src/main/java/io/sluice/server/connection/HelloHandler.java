@@ -221,17 +221,31 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
         {
             welcomePublisher(ctx, admission, stream, streams.newSourceId(), null);
         }
+        else if (hello.subscription().isEmpty())
+        {
+            welcomeSubscriber(ctx, hello, admission, stream);
+        }
         else
         {
-            // The lane joins the stream before WELCOME leaves: a subscriber that has its WELCOME must receive every
-            // message published after it. DATA cannot overtake the WELCOME, because the lane drains on this event
-            // loop, which is busy here until the WELCOME has been written.
-            if (!hello.subscription().isEmpty() && !stream.claimSubscription(hello.subscription()))
-            {
-                throw new ProtocolException(ErrorCode.SUBSCRIPTION_IN_USE, "subscription '" + hello.subscription() +
-                    "' of stream '" + stream.name() + "' is already connected");
-            }
+            claiming = true;
+            stream.subscriptionClaims().claim(hello.subscription(), ctx.channel(),
+                () -> welcomeDurableSubscriber(ctx, hello, admission, stream),
+                () -> ctx.fireExceptionCaught(new ProtocolException(ErrorCode.SUBSCRIPTION_IN_USE, "subscription '" +
+                    hello.subscription() + "' of stream '" + stream.name() + "' is already connected")));
+        }
+    }
+
+    private void welcomeDurableSubscriber(final ChannelHandlerContext ctx, final Hello hello, final Admission admission,
+        final Stream stream)
+    {
+        claiming = false;
+        try
+        {
             welcomeSubscriber(ctx, hello, admission, stream);
+        }
+        catch (final RuntimeException ex)
+        {
+            ctx.fireExceptionCaught(ex);
         }
     }
 
@@ -261,7 +275,7 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
         catch (final RuntimeException | Error ex)
         {
             // A custom policy's constructor, a direct allocation: the name must not stay claimed by nobody.
-            stream.releaseSubscription(hello.subscription());
+            stream.subscriptionClaims().release(hello.subscription(), ctx.channel());
             throw ex;
         }
         ctx.pipeline().replace(this, "subscriber", new SubscriberHandler(stream, lane, counters, lanes));

@@ -34,7 +34,7 @@ public final class Stream
     private final AtomicInteger publishers = new AtomicInteger();
     private final StuckCounters stuckCounters = new StuckCounters();
     private volatile Lane[] lanes = NO_LANES;
-    private final java.util.Set<String> activeSubscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final SubscriptionClaims subscriptionClaims = new SubscriptionClaims();
     private final AtomicReference<EventLoop> homeLoop = new AtomicReference<>();
     private final ProducerRegistry producers;
     private final SubscriptionPositions positions;
@@ -237,18 +237,10 @@ public final class Stream
         }
     }
 
-    /** @return false when a subscriber with this durable name is connected already. */
-    public boolean claimSubscription(final String subscription)
+    /** @return which connections hold the stream's durable subscription names. */
+    public SubscriptionClaims subscriptionClaims()
     {
-        return activeSubscriptions.add(subscription);
-    }
-
-    public void releaseSubscription(final String subscription)
-    {
-        if (!subscription.isEmpty())
-        {
-            activeSubscriptions.remove(subscription);
-        }
+        return subscriptionClaims;
     }
 
     public void publisherJoined()

@@ -175,14 +175,14 @@ public final class SubscriberHandler extends ChannelInboundHandlerAdapter
             if (DetachedLanes.detachIfAcknowledgedAndDurable(stream, lane, lanes))
             {
                 keepPositions();
-                stream.releaseSubscription(lane.subscription());
+                stream.subscriptionClaims().release(lane.subscription(), lane.channel());
                 counters.subscriberLeft(lane.peakBytes());
                 return;
             }
             stream.removeLane(lane);
             lane.close();
             keepPositions();
-            stream.releaseSubscription(lane.subscription());
+            stream.subscriptionClaims().release(lane.subscription(), lane.channel());
             counters.subscriberLeft(lane.peakBytes());
             lanes.leave(lane);
         }

@@ -33,10 +33,13 @@ class SubscriberGoodbyeTest
         final EmbeddedChannel channel = new EmbeddedChannel(nameFreeAtClose);
         try
         {
-            assertTrue(stream.claimSubscription("audit"));
+            final Runnable nothing = () ->
+            {
+            };
+            stream.subscriptionClaims().claim("audit", channel, nothing, nothing);
             final Lane lane = new Lane(channel, stream.name(), "audit", StreamConfig.DEFAULT, null, null);
             channel.pipeline().addLast(new SubscriberHandler(stream, lane, metrics.counters(), metrics.laneRoster()));
-            assertFalse(stream.claimSubscription("audit"), "held while the subscriber is connected");
+            assertTrue(stream.subscriptionClaims().isHeld("audit"), "held while the subscriber is connected");
             assertEquals(1, stream.lanes().length);
 
             channel.writeInbound(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, 0));
@@ -69,11 +72,7 @@ class SubscriberGoodbyeTest
         public void close(final ChannelHandlerContext ctx, final ChannelPromise promise) throws Exception
         {
             lanesAtClose = stream.lanes().length;
-            free = stream.claimSubscription(name);
-            if (free)
-            {
-                stream.releaseSubscription(name);
-            }
+            free = !stream.subscriptionClaims().isHeld(name);
             super.close(ctx, promise);
         }
     }
