@@ -442,24 +442,11 @@ public final class ExclusivePublication extends PublicationEndpoint
      */
     CompletableFuture<Void> awaitLogBack()
     {
-        final CompletableFuture<Void> back = new CompletableFuture<>();
-        channel.close().addListener(closed ->
+        return closeThen(back ->
         {
-            try
-            {
-                // Queued after the task that closed the channel, which gave back what its outbound buffer held.
-                eventLoop.execute(() ->
-                {
-                    logBack = back;
-                    completeIfLogBack();
-                });
-            }
-            catch (final RejectedExecutionException ex)
-            {
-                back.completeExceptionally(ex);
-            }
+            logBack = back;
+            completeIfLogBack();
         });
-        return back;
     }
 
     // Event loop.

@@ -10,6 +10,7 @@ import io.sluice.core.ring.FrameRing;
 import io.sluice.core.util.EpochClock;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
@@ -17,6 +18,7 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -34,6 +36,16 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  * Sequence numbers are stamped in ring order by the event loop, so offer is safe from several threads and each
  * message's sequence reflects the order the relay receives them in. {@link #sendAsync} goes through the same ring;
  * {@link AsyncSends} keeps its backlog and futures.
+ * <p>
+ * <b>Identified publications keep what the relay has not acknowledged.</b> Opened with a producer id
+ * ({@link SluiceClient#publish(String, long, int)}), the event loop copies each message, once stamped with its
+ * sequence, into a {@link SendLog} of the ring's size and writes it to the socket from there, and the log keeps it
+ * until the relay's ACK covers its sequence. Memory is the ring plus the log: when the log is full of frames the
+ * relay has not acknowledged, the event loop stops draining the ring, the ring fills, and {@link #offer} and
+ * {@link #sendAsync}'s backlog answer {@link #BACK_PRESSURED} as they do when the socket is full. When the connection
+ * is lost, {@link SluiceClient#resume(Publication)} continues on a new one: it sends again, in order, what the relay
+ * had not accepted, then what the ring still holds, and nothing offered is lost or delivered twice (protocol.md
+ * §4.2). An anonymous publication (no producer id) keeps nothing: the socket's buffers are all it has.
  */
 public final class Publication extends PublicationEndpoint
 {
@@ -52,13 +64,26 @@ public final class Publication extends PublicationEndpoint
     private final RingBuffer ringBuffer;
     private final UnsafeBuffer ringMemory;
     private final AsyncSends asyncSends;
+    // Shared by a publication and those that resume it: the one whose connection the ring and log go to now.
+    private final Current current;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
     private final org.agrona.concurrent.MessageHandler recordHandler = this::onRecord;
+    private final ControlledMessageHandler keptRecordHandler = this::onRecordKept;
     private final Handler handler = new Handler();
+    // Null for an anonymous publication, which keeps nothing.
+    private final SendLog log;
+    private final long producerId;
+    private final int epoch;
+    // The publication a resume replaced this one with, once it did.
+    private volatile Publication resumedBy;
 
-    // Event loop only.
+    // Event loop only (handed to the resuming publication once this connection is closed).
     private long nextSequence;
+    // Whether the last drain left a record in the ring for want of room in the log: the next ACK drains again.
+    private boolean logFull;
+    // Completed once the connection is closed and every window of the log it had is back.
+    private CompletableFuture<Void> logBack;
     private ByteBuf chunk;
     // The chunk's memory, and where the next frame goes in it (the chunk's writer index is set when it is written).
     private final ByteBufView chunkView = new ByteBufView();
@@ -66,15 +91,80 @@ public final class Publication extends PublicationEndpoint
     private int chunkPosition;
     private int chunkCapacity;
 
+    /**
+     * An anonymous publication.
+     */
     Publication(final String stream, final Channel channel, final int maxMessageLength, final int maxPendingAsync,
         final Executor callbacks, final java.util.function.Consumer<AutoCloseable> onClose)
+    {
+        this(stream, channel, maxMessageLength, maxPendingAsync, callbacks, false, 0, 0, onClose);
+    }
+
+    /**
+     * A publication with a producer id or without; an identified one keeps each frame until the relay acknowledged
+     * it, in a log of the ring's size.
+     */
+    Publication(final String stream, final Channel channel, final int maxMessageLength, final int maxPendingAsync,
+        final Executor callbacks, final boolean identified, final long producerId, final int epoch,
+        final java.util.function.Consumer<AutoCloseable> onClose)
     {
         super(stream, channel, onClose);
         this.ring = FrameRing.forFrames(HEADER_LENGTH + maxMessageLength, 256 * 1024, true);
         this.ringBuffer = ring.ring();
         this.ringMemory = ring.buffer();
         this.maxPayloadLength = Math.min(maxMessageLength, ring.maxFrameLength() - HEADER_LENGTH);
-        this.asyncSends = new AsyncSends(new AsyncRing(), maxPendingAsync, callbacks);
+        this.current = new Current(this, epoch);
+        this.asyncSends = new AsyncSends(current, maxPendingAsync, callbacks);
+        // The ring is a power of two of at least eight frames, so the log takes any frame the ring does.
+        this.log = identified ?
+            new SendLog(ringBuffer.capacity(), SendLog.DEFAULT_WINDOWS, current, true) : null;
+        this.producerId = producerId;
+        this.epoch = epoch;
+    }
+
+    /**
+     * The same identified publication on a new connection: it takes over the lost one's ring, log and async sends,
+     * with what they hold. The lost one's connection is closed and has given back every window of the log.
+     */
+    Publication(final Publication lost, final Channel channel, final int epoch,
+        final java.util.function.Consumer<AutoCloseable> onClose)
+    {
+        super(lost.stream, channel, onClose);
+        this.ring = lost.ring;
+        this.ringBuffer = lost.ringBuffer;
+        this.ringMemory = lost.ringMemory;
+        this.maxPayloadLength = lost.maxPayloadLength;
+        this.current = lost.current;
+        this.asyncSends = lost.asyncSends;
+        this.log = lost.log;
+        this.producerId = lost.producerId;
+        this.epoch = epoch;
+        this.nextSequence = lost.nextSequence;
+    }
+
+    /**
+     * @return whether the publication was opened with a producer id, and so keeps what the relay has not
+     * acknowledged and can be resumed.
+     */
+    public boolean isIdentified()
+    {
+        return log != null;
+    }
+
+    /**
+     * @return the producer id it was opened with; 0 for an anonymous publication.
+     */
+    public long producerId()
+    {
+        return producerId;
+    }
+
+    /**
+     * @return the epoch of its connection; each {@link SluiceClient#resume(Publication)} raises it by one.
+     */
+    public int epoch()
+    {
+        return epoch;
     }
 
     @Override
@@ -84,12 +174,21 @@ public final class Publication extends PublicationEndpoint
     }
 
     /**
-     * @return bytes offered and not yet handed to the socket: the ring plus the connection's outbound buffer; any
-     * thread.
+     * @return bytes offered and not yet handed to the socket: the ring plus the connection's outbound buffer; for an
+     * identified publication, the ring plus what its log keeps until the relay acknowledges it. Any thread.
      */
     public long bufferedBytes()
     {
-        return ringBuffer.size() + OutboundBytes.pending(channel);
+        return ringBuffer.size() + (log == null ? OutboundBytes.pending(channel) : log.bufferedBytes());
+    }
+
+    /**
+     * @return bytes an identified publication keeps at most until the relay acknowledges them (the ring's capacity);
+     * 0 for an anonymous one.
+     */
+    public int logCapacity()
+    {
+        return log == null ? 0 : log.capacity();
     }
 
     /**
@@ -248,27 +347,48 @@ public final class Publication extends PublicationEndpoint
         }
     }
 
+    // On WELCOME, before connected is set. An identified publication's log sends again what it keeps, numbered from
+    // the relay's sequence; its async sends follow the renumbering, and what the ring holds comes after.
     @Override
     void startAt(final long sequence)
     {
-        nextSequence = sequence;
+        if (log == null)
+        {
+            nextSequence = sequence;
+            return;
+        }
+        final long next = log.resendFrom(sequence);
+        final long resent = next - sequence;
+        asyncSends.resumeAt(nextSequence - resent, sequence);
+        nextSequence = next;
+        current.publication = this;
+        if (log.hasUnsent() || ringBuffer.size() > 0)
+        {
+            signalDrain();
+        }
     }
 
-    // Event loop: copy every committed record into pooled chunks, stamping sequences in ring order.
+    // Event loop: copy every committed record into pooled chunks (or an identified publication's log), stamping
+    // sequences in ring order.
     private void drain()
     {
         if (!channel.isActive())
         {
             drainScheduled.set(false);
+            // An offer that raced a resume reached the ring through this one: the publication sending now drains it.
+            final Publication sending = current.publication;
+            if (sending != this)
+            {
+                sending.signalDrain();
+            }
             return;
         }
-        final int read = ringBuffer.read(recordHandler, 16 * 1024);
-        writeChunk();
-        if (read > 0)
+        final boolean wrote = log == null ? drainIntoChunks() : drainIntoLog();
+        if (wrote)
         {
             channel.flush();
         }
-        if (ringBuffer.size() > 0)
+        if (hasMoreToDrain())
         {
             // Still scheduled: offers made meanwhile need no signal of their own.
             eventLoop.execute(drainTask);
@@ -277,12 +397,43 @@ public final class Publication extends PublicationEndpoint
         {
             // Clear, then look again: an offer that saw the flag still set before we cleared it is in the ring now.
             drainScheduled.set(false);
-            if (ringBuffer.size() > 0)
+            if (hasMoreToDrain())
             {
                 signalDrain();
             }
         }
         asyncSends.retryBacklog();
+    }
+
+    private boolean drainIntoChunks()
+    {
+        final int read = ringBuffer.read(recordHandler, 16 * 1024);
+        writeChunk();
+        return read > 0;
+    }
+
+    // The log keeps what it was given until the relay acknowledges it; windows over it go to the socket.
+    private boolean drainIntoLog()
+    {
+        ringBuffer.controlledRead(keptRecordHandler, 16 * 1024);
+        boolean wrote = false;
+        ByteBuf window;
+        while ((window = log.nextWindow()) != null)
+        {
+            channel.write(window, channel.voidPromise());
+            wrote = true;
+        }
+        return wrote;
+    }
+
+    // Event loop. A full log, or one whose windows are all out, waits for an ACK or a window to come back.
+    private boolean hasMoreToDrain()
+    {
+        if (log == null)
+        {
+            return ringBuffer.size() > 0;
+        }
+        return ringBuffer.size() > 0 && !logFull || log.hasUnsent() && log.hasFreeWindow();
     }
 
     private void onRecord(
@@ -302,6 +453,46 @@ public final class Publication extends PublicationEndpoint
         if (msgType == AsyncSends.MSG_ASYNC)
         {
             asyncSends.onStamped(sequence);
+        }
+    }
+
+    // A record stays in the ring while the log has no room for it: the ring then fills and offers back off.
+    private ControlledMessageHandler.Action onRecordKept(
+        final int msgType, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
+    {
+        if (log.tryClaim(length) < 0)
+        {
+            logFull = true;
+            return ControlledMessageHandler.Action.ABORT;
+        }
+        final int frameStart = log.claimIndex();
+        final UnsafeBuffer memory = log.buffer();
+        memory.putBytes(frameStart, buffer, index, length);
+        final long sequence = nextSequence++;
+        memory.putLong(frameStart + SEQUENCE_OFFSET, sequence, ByteOrder.BIG_ENDIAN);
+        log.commit();
+        if (msgType == AsyncSends.MSG_ASYNC)
+        {
+            asyncSends.onStamped(sequence);
+        }
+        return ControlledMessageHandler.Action.CONTINUE;
+    }
+
+    // Event loop: the relay acknowledged through `sequence`, or the socket gave a window back.
+    private void onLogProgress()
+    {
+        if (logBack != null)
+        {
+            if (log.allWindowsBack())
+            {
+                logBack.complete(null);
+            }
+            return;
+        }
+        logFull = false;
+        if (hasMoreToDrain())
+        {
+            signalDrain();
         }
     }
 
@@ -331,7 +522,8 @@ public final class Publication extends PublicationEndpoint
     }
 
     /**
-     * Sends what was offered, says goodbye and closes the connection.
+     * Sends what was offered, says goodbye and closes the connection. An identified publication whose connection was
+     * lost fails its pending {@link #sendAsync} futures here: they waited for a resume.
      */
     @Override
     public void close()
@@ -349,34 +541,140 @@ public final class Publication extends PublicationEndpoint
                 sendCloseFrame();
             });
         }
+        else if (log != null)
+        {
+            execute(() -> asyncSends.failAll("publication closed"));
+        }
         awaitClosed();
     }
 
-    /** The ring and event loop as {@link AsyncSends} sees them. */
-    private final class AsyncRing implements AsyncSends.Ring
+    private void execute(final Runnable task)
     {
+        try
+        {
+            eventLoop.execute(task);
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            // The client is closing: its connections, and what they had left to send, are gone.
+        }
+    }
+
+    /**
+     * @return what concurrent resumes of this publication, and of those that replace it, hold while they run.
+     */
+    Object resumeLock()
+    {
+        return current;
+    }
+
+    /**
+     * @return the publication the last resume of this one's line returned, once a resume replaced this one; else
+     * null. Holds {@link #resumeLock()}.
+     */
+    Publication replacement()
+    {
+        return resumedBy == null ? null : current.latest;
+    }
+
+    /**
+     * @return the epoch a resume asks for: one above the last asked for by this publication's line. Holds
+     * {@link #resumeLock()}.
+     */
+    int nextResumeEpoch()
+    {
+        if (current.resumeEpoch == Integer.MAX_VALUE)
+        {
+            throw new IllegalStateException("epoch " + current.resumeEpoch + " is the last: the publication cannot " +
+                "resume");
+        }
+        return ++current.resumeEpoch;
+    }
+
+    /**
+     * Closes the connection without a goodbye, and completes once it is closed and every window of the log it had
+     * is back, so another connection may send from the log. Offers that still reach the ring stay there for it.
+     *
+     * @return completes on the event loop; fails when the client is closing.
+     */
+    CompletableFuture<Void> handOverLog()
+    {
+        return closeThen(back ->
+        {
+            logBack = back;
+            onLogProgress();
+        });
+    }
+
+    /**
+     * A resume that opened {@code failed} did not complete: this publication goes on from where {@code failed}
+     * left the log (which its WELCOME may have renumbered). Holds {@link #resumeLock()}, once {@code failed} handed
+     * the log over.
+     */
+    void takeBack(final Publication failed)
+    {
+        nextSequence = failed.nextSequence;
+        current.publication = this;
+    }
+
+    /**
+     * Marks this publication replaced by {@code resumed}: it answers {@link #CLOSED}. Holds {@link #resumeLock()}.
+     */
+    void markResumed(final Publication resumed)
+    {
+        current.latest = resumed;
+        resumedBy = resumed;
+        markClosed();
+    }
+
+    /**
+     * What a publication and those that resume it share: the one sending now (the ring's and the log's event loop),
+     * which async sends commit through and which the log tells when a window comes back; and, under its lock, the
+     * resumes' epoch and result.
+     */
+    private static final class Current implements AsyncSends.Ring, Runnable
+    {
+        volatile Publication publication;
+        // Guarded by this.
+        Publication latest;
+        int resumeEpoch;
+
+        Current(final Publication publication, final int epoch)
+        {
+            this.publication = publication;
+            this.latest = publication;
+            this.resumeEpoch = epoch;
+        }
+
         @Override
         public boolean connected()
         {
-            return connected;
+            return publication.connected;
         }
 
         @Override
         public boolean writable()
         {
-            return channel.isWritable();
+            return publication.channel.isWritable();
         }
 
         @Override
         public long commit(final DirectBuffer buffer, final int offset, final int length, final long timestampNanos)
         {
-            return claimAndCommit(AsyncSends.MSG_ASYNC, buffer, offset, length, 0, timestampNanos);
+            return publication.claimAndCommit(AsyncSends.MSG_ASYNC, buffer, offset, length, 0, timestampNanos);
         }
 
         @Override
         public void onEventLoop(final Runnable task)
         {
-            eventLoop.execute(task);
+            publication.eventLoop.execute(task);
+        }
+
+        // A window of the log came back.
+        @Override
+        public void run()
+        {
+            publication.onLogProgress();
         }
     }
 
@@ -390,6 +688,11 @@ public final class Publication extends PublicationEndpoint
         @Override
         void onAck(final long sequence)
         {
+            if (log != null)
+            {
+                log.releaseThrough(sequence);
+                onLogProgress();
+            }
             asyncSends.onAck(sequence);
         }
 
@@ -412,7 +715,11 @@ public final class Publication extends PublicationEndpoint
                 chunk.release();
                 chunk = null;
             }
-            asyncSends.failAll(closeReason);
+            // An identified publication's sends wait for a resume, unless the application closed it.
+            if (log == null || closed && resumedBy == null)
+            {
+                asyncSends.failAll(closeReason);
+            }
         }
     }
 }

@@ -121,27 +121,31 @@ public final class SluiceClient implements AutoCloseable
      * producer id's source id and sequence across connections, so the publication's first sequence
      * ({@link Publication#firstSequence()}) follows what the relay accepted from the producer id before, and what it
      * resends below that is dropped. A higher epoch takes the producer id over from a connection still open.
-     * This publication does not keep what the relay has not acknowledged: after a lost connection, what to send
-     * again is the application's to know. {@link #publishExclusive(String, long, int)} keeps it, and
-     * {@link #resume(ExclusivePublication)} sends it again.
      *
      * @param stream stream name.
      * @param producerId the producer id.
      * @param epoch 0 or more; raise it when the producer restarts.
-     * @return the publication.
+     * @return the publication, which keeps each message until the relay acknowledged it (in a log of its ring's
+     * size), and which {@link #resume(Publication)} continues on a new connection when this one is lost.
      * @throws SluiceException when the relay refused (PRODUCER_FENCED: a lower epoch, or the same while connected),
      * could not be reached, or did not answer in time.
      */
     public Publication publish(final String stream, final long producerId, final int epoch) throws SluiceException
     {
-        return publish(stream, identifiedHello(stream, producerId, epoch));
+        return publish(stream, identifiedHello(stream, producerId, epoch), true, producerId, epoch);
     }
 
     private Publication publish(final String stream, final Hello hello) throws SluiceException
     {
+        return publish(stream, hello, false, 0, 0);
+    }
+
+    private Publication publish(final String stream, final Hello hello, final boolean identified,
+        final long producerId, final int epoch) throws SluiceException
+    {
         final Channel channel = newChannel();
-        final Publication publication = new Publication(
-            stream, channel, config.maxMessageLength(), DEFAULT_MAX_PENDING_ASYNC, callbacks, open::remove);
+        final Publication publication = new Publication(stream, channel, config.maxMessageLength(),
+            DEFAULT_MAX_PENDING_ASYNC, callbacks, identified, producerId, epoch, open::remove);
         handshake(channel, hello, publication.handler());
         open.add(publication);
         return publication;
@@ -248,6 +252,73 @@ public final class SluiceClient implements AutoCloseable
         lost.markResumed();
         open.add(resumed);
         return resumed;
+    }
+
+    /**
+     * Continues an identified publication ({@link #publish(String, long, int)}) on a new connection, typically after
+     * its connection was lost (its offers answer {@link Publication#NOT_CONNECTED}), as
+     * {@link #resume(ExclusivePublication)} does: it closes the old connection if it is still up and waits until it
+     * gave back the frames it was sending; connects with the same producer id and the epoch one above the last this
+     * publication's line asked for; gives back the frames kept below the sequence the relay's WELCOME expects, sends
+     * the rest again, in order, from that sequence, then what the ring still holds and what offers add to it, numbered
+     * after them.
+     * <p>
+     * Nothing an offer accepted is lost or delivered twice (but see protocol.md §4.2 for two or more subscribers),
+     * and each thread's messages keep their order. {@link Publication#sendAsync} futures of messages sent again
+     * complete once the relay acknowledged them (those the relay already had, at once, with their first sequence);
+     * the backlog of async sends carries on.
+     * <p>
+     * <b>Threads.</b> Any thread may call this. While the resume runs, offers to {@code lost} answer
+     * {@link Publication#NOT_CONNECTED} (an offer that raced the loss of the connection and was accepted is sent by the
+     * resumed publication), and once it is done, {@link Publication#CLOSED}: {@code lost} is replaced. Each thread
+     * that sees either may call this with the publication it holds: concurrent calls make one connection, and a call
+     * for a publication already replaced returns the publication the last resume returned, without connecting. When
+     * the connection cannot be made, this throws and {@code lost} stays as it was, with every frame it kept: call
+     * again. A producer that restarts must then use an epoch above {@link Publication#epoch()} of the publication it
+     * last used.
+     *
+     * @param lost an identified publication of this client, not closed by the application.
+     * @return the publication to go on with.
+     * @throws SluiceException when the relay refused, could not be reached, or did not answer in time.
+     * @throws IllegalStateException when {@code lost} was closed by the application.
+     * @throws IllegalArgumentException when {@code lost} is not identified.
+     */
+    public Publication resume(final Publication lost) throws SluiceException
+    {
+        if (!lost.isIdentified())
+        {
+            throw new IllegalArgumentException("only a publication opened with a producer id can resume");
+        }
+        synchronized (lost.resumeLock())
+        {
+            final Publication replacement = lost.replacement();
+            if (replacement != null)
+            {
+                return replacement;
+            }
+            if (lost.isClosed())
+            {
+                throw new IllegalStateException("publication to '" + lost.stream() + "' was closed");
+            }
+            awaitLogBack(lost.handOverLog());
+            final int epoch = lost.nextResumeEpoch();
+            final Hello hello = identifiedHello(lost.stream(), lost.producerId(), epoch);
+            final Publication resumed = new Publication(lost, newChannel(), epoch, open::remove);
+            try
+            {
+                handshake(resumed.channel, hello, resumed.handler());
+            }
+            catch (final SluiceException ex)
+            {
+                // The attempt may have sent kept frames, renumbered: the log is the lost one's again, as they left it.
+                awaitLogBack(resumed.handOverLog());
+                lost.takeBack(resumed);
+                throw ex;
+            }
+            lost.markResumed(resumed);
+            open.add(resumed);
+            return resumed;
+        }
     }
 
     private void awaitLogBack(final CompletableFuture<Void> back) throws SluiceException
