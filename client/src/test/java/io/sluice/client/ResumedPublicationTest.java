@@ -1,9 +1,7 @@
 package io.sluice.client;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -13,6 +11,10 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteOrder;
 import java.util.concurrent.CompletableFuture;
 
+import static io.sluice.client.EmbeddedRelay.SOURCE_ID;
+import static io.sluice.client.EmbeddedRelay.ack;
+import static io.sluice.client.EmbeddedRelay.welcome;
+import static io.sluice.client.EmbeddedRelay.written;
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,8 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ResumedPublicationTest
 {
-    private static final int STREAM_ID = 7;
-    private static final int SOURCE_ID = 3;
     private static final int MAX_MESSAGE = 1024;
     private static final int PAYLOAD = 16;
     private static final int FRAME = HEADER_LENGTH + PAYLOAD;
@@ -42,19 +42,6 @@ class ResumedPublicationTest
         return new Publication("prices", channel, MAX_MESSAGE, 64, Runnable::run, true, 42, 1, c -> {});
     }
 
-    private static void welcome(final EmbeddedChannel channel, final Publication publication, final long nextSequence)
-    {
-        channel.pipeline().addLast(publication.handler());
-        channel.writeInbound(Frames.welcome(ByteBufAllocator.DEFAULT, STREAM_ID, SOURCE_ID, nextSequence, 1000, 10_000,
-            FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 0));
-        assertTrue(publication.isConnected());
-    }
-
-    private static void ack(final EmbeddedChannel channel, final long sequence)
-    {
-        channel.writeInbound(Frames.empty(ByteBufAllocator.DEFAULT, FrameType.ACK, STREAM_ID, SOURCE_ID, sequence, 0));
-    }
-
     // The payload: `value` twice.
     private UnsafeBuffer payload(final long value)
     {
@@ -66,21 +53,6 @@ class ResumedPublicationTest
     private void offer(final Publication publication, final long value)
     {
         assertTrue(publication.offer(payload(value), 0, PAYLOAD) >= 0, "offer of " + value);
-    }
-
-    // What the event loop wrote since the last call, as one buffer, the windows released as the socket takes them.
-    private static ByteBuf written(final EmbeddedChannel channel)
-    {
-        final ByteBuf all = ByteBufAllocator.DEFAULT.heapBuffer();
-        channel.runPendingTasks();
-        ByteBuf window;
-        while ((window = channel.readOutbound()) != null)
-        {
-            all.writeBytes(window, window.readerIndex(), window.readableBytes());
-            window.release();
-            channel.runPendingTasks();
-        }
-        return all;
     }
 
     // Checks that `out` is the frames with these sequences, carrying payloads from `firstValue` on, and releases it.
@@ -227,6 +199,50 @@ class ResumedPublicationTest
         assertEquals(0, resumed.bufferedBytes());
         assertEquals(2, resumed.epoch());
         assertEquals(42, resumed.producerId());
+    }
+
+    @Test
+    void whatTheRingHeldWhenTheConnectionWasLostFollowsWhatIsSentAgain()
+    {
+        welcome(channel, publication, 0);
+        final UnsafeBuffer large = new UnsafeBuffer(new byte[MAX_MESSAGE]);
+        long accepted = 0;
+        while (true)
+        {
+            large.putLong(0, accepted, ByteOrder.BIG_ENDIAN);
+            if (publication.offer(large, 0, MAX_MESSAGE) < 0)
+            {
+                break;
+            }
+            accepted++;
+            written(channel).release();
+        }
+        final int frame = HEADER_LENGTH + MAX_MESSAGE;
+        final long inLog = publication.logCapacity() / frame;
+        assertTrue(accepted > inLog, "the ring holds messages the full log had no room for");
+
+        // The relay accepted the first 10; their ACK was lost with the connection.
+        final Publication resumed = resumeAt(10);
+        long expected = 10;
+        while (true)
+        {
+            final ByteBuf out = written(second);
+            for (int index = 0; index < out.readableBytes(); index += frame)
+            {
+                assertEquals(expected, Frames.sequence(out, index));
+                assertEquals(expected, out.getLong(index + HEADER_LENGTH), "kept frames, then the ring's, in order");
+                expected++;
+            }
+            final boolean none = out.readableBytes() == 0;
+            out.release();
+            if (none)
+            {
+                break;
+            }
+            ack(second, expected - 1);
+        }
+        assertEquals(accepted, expected, "everything accepted, once");
+        assertEquals(0, resumed.bufferedBytes());
     }
 
     @Test
