@@ -313,6 +313,11 @@ public final class Publication extends PublicationEndpoint
      * without an executor ({@code thenAccept}, {@code thenApply}...) run there, and one that blocks or takes long
      * delays later callbacks but not the connections. Failures found at once (not connected, too large, too many
      * pending) complete the future before this returns, on the calling thread.
+     * <p>
+     * When the connection ends, an anonymous publication's pending futures fail. An identified publication's wait:
+     * they complete once the relay of the connection {@link SluiceClient#resume(Publication)} opens acknowledged
+     * their messages (at once for those its WELCOME says it has), and fail only when the application closes the lost
+     * publication instead.
      *
      * @param buffer holds the payload.
      * @param offset payload start.
