@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import io.sluice.client.BackPressuredException;
 import io.sluice.client.ClientConfig;
 import io.sluice.client.MessageHandler;
 import io.sluice.client.Publication;
@@ -17,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -86,23 +88,30 @@ class ResumedMultiThreadPublicationTest
         }
     }
 
-    /** One publishing thread: offers its indexes in order, resuming the publication it holds when it is lost. */
+    /**
+     * One publishing thread: offers its indexes in order (or sends them with sendAsync, keeping the futures), resuming
+     * the publication it holds when it is lost.
+     */
     private static final class Producer implements Runnable
     {
         private final SluiceClient client;
         private final int id;
         private final AtomicLong accepted;
         private final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
+        // Null for a thread that offers.
+        private final List<CompletableFuture<Long>> futures;
         private Publication publication;
         volatile Throwable failure;
         volatile int resumes;
 
-        Producer(final SluiceClient client, final Publication publication, final int id, final AtomicLong accepted)
+        Producer(final SluiceClient client, final Publication publication, final int id, final AtomicLong accepted,
+            final boolean async)
         {
             this.client = client;
             this.publication = publication;
             this.id = id;
             this.accepted = accepted;
+            this.futures = async ? new ArrayList<>() : null;
         }
 
         @Override
@@ -126,7 +135,7 @@ class ResumedMultiThreadPublicationTest
             {
                 payload.putInt(0, id, ByteOrder.BIG_ENDIAN);
                 payload.putLong(4, next, ByteOrder.BIG_ENDIAN);
-                final long result = publication.offer(payload, 0, PAYLOAD);
+                final long result = futures == null ? publication.offer(payload, 0, PAYLOAD) : sendAsync();
                 if (result >= 0)
                 {
                     next++;
@@ -146,6 +155,24 @@ class ResumedMultiThreadPublicationTest
                 assertTrue(System.nanoTime() < deadline, "thread " + id + ": index " + next + " not accepted");
                 LockSupport.parkNanos(10_000);
             }
+        }
+
+        // As offer answers: a send that failed at once was not accepted.
+        private long sendAsync()
+        {
+            final CompletableFuture<Long> future = publication.sendAsync(payload, 0, PAYLOAD);
+            if (!future.isCompletedExceptionally())
+            {
+                futures.add(future);
+                return 0;
+            }
+            if (!publication.isConnected())
+            {
+                return publication.isClosed() ? Publication.CLOSED : Publication.NOT_CONNECTED;
+            }
+            final Throwable cause = future.handle((sequence, ex) -> ex).join();
+            assertTrue(cause instanceof BackPressuredException, String.valueOf(cause));
+            return Publication.BACK_PRESSURED;
         }
     }
 
@@ -167,7 +194,7 @@ class ResumedMultiThreadPublicationTest
             {
                 for (int i = 0; i < THREADS; i++)
                 {
-                    final Producer producer = new Producer(client, first, i, accepted);
+                    final Producer producer = new Producer(client, first, i, accepted, i == 0);
                     producers.add(producer);
                     final Thread thread = new Thread(producer, "producer-" + i);
                     threads.add(thread);
@@ -195,6 +222,15 @@ class ResumedMultiThreadPublicationTest
             {
                 assertEquals(PER_THREAD, collector.nextIndex[i], "thread " + i);
             }
+            // Each async send accepted completes once the relay acknowledged it, with the sequence it was delivered at.
+            long previous = -1;
+            for (final CompletableFuture<Long> future : producers.get(0).futures)
+            {
+                final long sequence = future.get(60, TimeUnit.SECONDS);
+                assertTrue(sequence > previous, sequence + " after " + previous);
+                previous = sequence;
+            }
+            assertEquals(PER_THREAD, producers.get(0).futures.size());
             assertEquals(4, proxy.accepted(), "one connection for each resume, however many threads asked");
             final Publication last = client.resume(first);
             assertEquals(3, last.epoch(), "resuming a replaced publication returns the last one, connected");
