@@ -52,6 +52,8 @@ public final class ExclusivePublication extends PublicationEndpoint
     public static final long MESSAGE_TOO_LARGE = Publication.MESSAGE_TOO_LARGE;
 
     private final SendLog log;
+    // Shared by a publication and those that resume it: the one whose connection the log sends on now.
+    private final Sending sending;
     private final UnsafeBuffer memory;
     private final Handler handler = new Handler();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -81,6 +83,7 @@ public final class ExclusivePublication extends PublicationEndpoint
     {
         if (identified)
         {
+            sending.publication = this;
             nextSequence = log.resendFrom(sequence);
             if (log.hasUnsent())
             {
@@ -101,8 +104,9 @@ public final class ExclusivePublication extends PublicationEndpoint
         final Consumer<AutoCloseable> onClose)
     {
         super(stream, channel, onClose);
+        this.sending = new Sending(this);
         this.log = new SendLog(SendLog.capacityFor(HEADER_LENGTH + maxMessageLength), SendLog.DEFAULT_WINDOWS,
-            this::onWindowReleased);
+            sending);
         this.memory = log.buffer();
         this.maxPayloadLength = Math.min(maxMessageLength, log.maxFrameLength() - HEADER_LENGTH);
         this.identified = false;
@@ -117,8 +121,9 @@ public final class ExclusivePublication extends PublicationEndpoint
         final long producerId, final int epoch, final Consumer<AutoCloseable> onClose)
     {
         super(stream, channel, onClose);
+        this.sending = new Sending(this);
         this.log = new SendLog(SendLog.capacityFor(HEADER_LENGTH + maxMessageLength), SendLog.DEFAULT_WINDOWS,
-            this::onWindowReleased, true);
+            sending, true);
         this.memory = log.buffer();
         this.maxPayloadLength = Math.min(maxMessageLength, log.maxFrameLength() - HEADER_LENGTH);
         this.identified = true;
@@ -136,6 +141,7 @@ public final class ExclusivePublication extends PublicationEndpoint
     {
         super(lost.stream, channel, onClose);
         this.log = lost.log;
+        this.sending = lost.sending;
         this.memory = log.buffer();
         this.maxPayloadLength = lost.maxPayloadLength;
         this.identified = true;
@@ -494,6 +500,26 @@ public final class ExclusivePublication extends PublicationEndpoint
             drain();
         });
         awaitClosed();
+    }
+
+    /**
+     * The log's notice that a window came back, for the publication sending from it now: the one a resume opened,
+     * once the relay welcomed it, whose drain may be waiting for a window.
+     */
+    private static final class Sending implements Runnable
+    {
+        volatile ExclusivePublication publication;
+
+        Sending(final ExclusivePublication publication)
+        {
+            this.publication = publication;
+        }
+
+        @Override
+        public void run()
+        {
+            publication.onWindowReleased();
+        }
     }
 
     private final class Handler extends PublisherHandler

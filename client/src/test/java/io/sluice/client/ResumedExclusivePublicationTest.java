@@ -149,6 +149,39 @@ class ResumedExclusivePublicationTest
     }
 
     @Test
+    void aResumedPublicationWritesWhatWaitedForAWindowOnceOneComesBack() throws Exception
+    {
+        welcome(channel, publication, 0);
+        channel.close();
+        final CompletableFuture<Void> back = publication.handOverLog();
+        channel.runPendingTasks();
+        assertTrue(back.isDone());
+        second = new EmbeddedChannel();
+        final ExclusivePublication resumed = new ExclusivePublication(publication, second, 2, c -> {});
+        welcome(second, resumed, 0);
+        publication.markResumed();
+        // One window per drain, none back while the socket holds them: every window is out, then one frame waits.
+        for (int i = 0; i < SendLog.DEFAULT_WINDOWS; i++)
+        {
+            commit(resumed, i);
+            second.runPendingTasks();
+        }
+        commit(resumed, SendLog.DEFAULT_WINDOWS);
+        second.runPendingTasks();
+        final ByteBuf out = written(second);
+        try
+        {
+            assertEquals((SendLog.DEFAULT_WINDOWS + 1) * FRAME, out.readableBytes(),
+                "the last frame is written once a window came back, without another commit");
+            assertEquals(SendLog.DEFAULT_WINDOWS, Frames.sequence(out, SendLog.DEFAULT_WINDOWS * FRAME));
+        }
+        finally
+        {
+            out.release();
+        }
+    }
+
+    @Test
     void handingTheLogOverWithAClaimOpenIsRefused()
     {
         welcome(channel, publication, 0);
