@@ -1,40 +1,16 @@
 package io.sluice.client;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPipeline;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.ssl.NotSslRecordException;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.sluice.core.netty.HeartbeatHandler;
-import io.sluice.core.netty.ProtocolErrorHandler;
-import io.sluice.core.netty.Transports;
-import io.sluice.core.protocol.ErrorCode;
-import io.sluice.core.protocol.FrameDecoder;
-import io.sluice.core.protocol.FrameDescriptor;
-import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.Role;
-import io.sluice.core.util.EpochClock;
-import io.sluice.core.util.RateLimitedLogger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Connects to a relay and opens publications and subscriptions, each over a connection of its own. Owns the
@@ -60,18 +36,13 @@ public final class SluiceClient implements AutoCloseable
     /** Default bound on async sends waiting for the relay's ACK. */
     public static final int DEFAULT_MAX_PENDING_ASYNC = 4096;
 
-    private static final RateLimitedLogger WARNINGS =
-        new RateLimitedLogger(LoggerFactory.getLogger(SluiceClient.class), 10);
-
     private final ClientConfig config;
-    private final EventLoopGroup group;
-    private final LongAdder protocolErrors = new LongAdder();
+    private final RelayConnector connector;
+    private final PublicationResume resume;
     private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
     // The client's own callback thread when the config names no executor; its thread starts with the first task.
     private final ExecutorService ownCallbacks;
     private final Executor callbacks;
-    // Null for plain TCP.
-    private final SslContext tls;
 
     /**
      * @param config where the relay is and how to talk to it.
@@ -81,11 +52,11 @@ public final class SluiceClient implements AutoCloseable
     public SluiceClient(final ClientConfig config)
     {
         this.config = config;
-        this.tls = config.tls() == null ? null : config.tls().newContext();
-        this.group = Transports.newGroup(config.ioThreads(), "sluice-client");
+        this.connector = new RelayConnector(config);
         this.ownCallbacks = config.callbackExecutor() == null ?
             Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-callbacks", true)) : null;
         this.callbacks = ownCallbacks != null ? ownCallbacks : config.callbackExecutor();
+        this.resume = new PublicationResume(config, connector, open);
     }
 
     /**
@@ -101,7 +72,7 @@ public final class SluiceClient implements AutoCloseable
      */
     public long protocolErrors()
     {
-        return protocolErrors.sum();
+        return connector.protocolErrors();
     }
 
     /**
@@ -132,7 +103,7 @@ public final class SluiceClient implements AutoCloseable
      */
     public Publication publish(final String stream, final long producerId, final int epoch) throws SluiceException
     {
-        return publish(stream, identifiedHello(stream, producerId, epoch), true, producerId, epoch);
+        return publish(stream, identifiedHello(stream, config.authToken(), producerId, epoch), true, producerId, epoch);
     }
 
     private Publication publish(final String stream, final Hello hello) throws SluiceException
@@ -143,10 +114,10 @@ public final class SluiceClient implements AutoCloseable
     private Publication publish(final String stream, final Hello hello, final boolean identified,
         final long producerId, final int epoch) throws SluiceException
     {
-        final Channel channel = newChannel();
+        final Channel channel = connector.newChannel();
         final Publication publication = new Publication(stream, channel, config.maxMessageLength(),
             DEFAULT_MAX_PENDING_ASYNC, callbacks, identified, producerId, epoch, open::remove);
-        handshake(channel, hello, publication.handler());
+        connector.handshake(channel, hello, publication.handler());
         open.add(publication);
         return publication;
     }
@@ -177,21 +148,21 @@ public final class SluiceClient implements AutoCloseable
     public ExclusivePublication publishExclusive(final String stream, final long producerId, final int epoch)
         throws SluiceException
     {
-        final Hello hello = identifiedHello(stream, producerId, epoch);
-        final Channel channel = newChannel();
+        final Hello hello = identifiedHello(stream, config.authToken(), producerId, epoch);
+        final Channel channel = connector.newChannel();
         final ExclusivePublication publication = new ExclusivePublication(stream, channel, config.maxMessageLength(),
             producerId, epoch, open::remove);
-        handshake(channel, hello, publication.handler());
+        connector.handshake(channel, hello, publication.handler());
         open.add(publication);
         return publication;
     }
 
     private ExclusivePublication publishExclusive(final String stream, final Hello hello) throws SluiceException
     {
-        final Channel channel = newChannel();
+        final Channel channel = connector.newChannel();
         final ExclusivePublication publication = new ExclusivePublication(stream, channel, config.maxMessageLength(),
             open::remove);
-        handshake(channel, hello, publication.handler());
+        connector.handshake(channel, hello, publication.handler());
         open.add(publication);
         return publication;
     }
@@ -226,32 +197,7 @@ public final class SluiceClient implements AutoCloseable
      */
     public ExclusivePublication resume(final ExclusivePublication lost) throws SluiceException
     {
-        if (!lost.isIdentified())
-        {
-            throw new IllegalArgumentException("only a publication opened with a producer id can resume");
-        }
-        if (lost.isClosed())
-        {
-            throw new IllegalStateException("publication to '" + lost.stream() + "' was closed");
-        }
-        awaitLogBack(lost.handOverLog());
-        final int epoch = lost.nextResumeEpoch();
-        final Hello hello = identifiedHello(lost.stream(), lost.producerId(), epoch);
-        final Channel channel = newChannel();
-        final ExclusivePublication resumed = new ExclusivePublication(lost, channel, epoch, open::remove);
-        try
-        {
-            handshake(channel, hello, resumed.handler());
-        }
-        catch (final SluiceException ex)
-        {
-            // The attempt may have sent kept frames: they are the log's again before the next attempt.
-            awaitLogBack(resumed.awaitLogBack());
-            throw ex;
-        }
-        lost.markResumed();
-        open.add(resumed);
-        return resumed;
+        return resume.resume(lost);
     }
 
     /**
@@ -285,62 +231,7 @@ public final class SluiceClient implements AutoCloseable
      */
     public Publication resume(final Publication lost) throws SluiceException
     {
-        if (!lost.isIdentified())
-        {
-            throw new IllegalArgumentException("only a publication opened with a producer id can resume");
-        }
-        synchronized (lost.resumeLock())
-        {
-            final Publication replacement = lost.replacement();
-            if (replacement != null)
-            {
-                return replacement;
-            }
-            if (lost.isClosed())
-            {
-                throw new IllegalStateException("publication to '" + lost.stream() + "' was closed");
-            }
-            awaitLogBack(lost.handOverLog());
-            final int epoch = lost.nextResumeEpoch();
-            final Hello hello = identifiedHello(lost.stream(), lost.producerId(), epoch);
-            final Publication resumed = new Publication(lost, newChannel(), epoch, open::remove);
-            try
-            {
-                handshake(resumed.channel, hello, resumed.handler());
-            }
-            catch (final SluiceException ex)
-            {
-                // The attempt may have sent kept frames, renumbered: the log is the lost one's again, as they left it.
-                awaitLogBack(resumed.handOverLog());
-                lost.takeBack(resumed);
-                throw ex;
-            }
-            lost.markResumed(resumed);
-            open.add(resumed);
-            return resumed;
-        }
-    }
-
-    private void awaitLogBack(final CompletableFuture<Void> back) throws SluiceException
-    {
-        try
-        {
-            back.get(config.connectTimeoutMs(), TimeUnit.MILLISECONDS);
-        }
-        catch (final ExecutionException ex)
-        {
-            throw new SluiceException(null, "the client is closing", ex.getCause());
-        }
-        catch (final TimeoutException ex)
-        {
-            throw new SluiceException(null, "the lost connection did not close within " + config.connectTimeoutMs() +
-                " ms", ex);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new SluiceException(ErrorCode.INTERNAL, "interrupted while resuming", ex);
-        }
+        return resume.resume(lost);
     }
 
     /**
@@ -385,10 +276,10 @@ public final class SluiceClient implements AutoCloseable
         throws SluiceException
     {
         final Hello hello = subscriberHello(stream, subscriptionName, config.authToken(), options);
-        final Channel channel = newChannel();
+        final Channel channel = connector.newChannel();
         final Subscription subscription = new Subscription(stream, channel, options, config.maxMessageLength(),
             config.subscriptionRingBytes(), open::remove);
-        handshake(channel, hello, subscription.handler());
+        connector.handshake(channel, hello, subscription.handler());
         open.add(subscription);
         return subscription;
     }
@@ -441,10 +332,10 @@ public final class SluiceClient implements AutoCloseable
         final SubscribeOptions options, final MessageHandler handler) throws SluiceException
     {
         final Hello hello = subscriberHello(stream, subscriptionName, config.authToken(), options);
-        final Channel channel = newChannel();
+        final Channel channel = connector.newChannel();
         final CallbackSubscription subscription = new CallbackSubscription(stream, channel, options,
             java.util.Objects.requireNonNull(handler, "handler"), open::remove);
-        handshake(channel, hello, subscription.handler());
+        connector.handshake(channel, hello, subscription.handler());
         open.add(subscription);
         return subscription;
     }
@@ -481,121 +372,20 @@ public final class SluiceClient implements AutoCloseable
         }
     }
 
-    private Hello identifiedHello(final String stream, final long producerId, final int epoch)
+    /**
+     * @return an identified publisher's HELLO.
+     */
+    static Hello identifiedHello(final String stream, final String authToken, final long producerId, final int epoch)
         throws SluiceException
     {
         try
         {
-            return Hello.identifiedPublisher(stream, config.authToken(), producerId, epoch);
+            return Hello.identifiedPublisher(stream, authToken, producerId, epoch);
         }
         catch (final IllegalArgumentException ex)
         {
             throw new SluiceException(null, ex.getMessage(), ex);
         }
-    }
-
-    private Channel newChannel()
-    {
-        // Registered but unconnected, so that the role object can hold it before the handshake starts.
-        final Channel channel = Transports.newClientChannel();
-        group.next().register(channel).syncUninterruptibly();
-        return channel;
-    }
-
-    private void handshake(final Channel channel, final Hello hello, final ConnectionHandler handler)
-        throws SluiceException
-    {
-        channel.config().setOption(ChannelOption.TCP_NODELAY, true);
-        channel.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMs());
-        if (config.receiveBufferBytes() > 0)
-        {
-            // Before connecting, so the window scale the handshake agrees on fits it.
-            channel.config().setOption(ChannelOption.SO_RCVBUF, config.receiveBufferBytes());
-        }
-        channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(32 * 1024, 64 * 1024));
-        final ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addLast(new ChannelInitializer<SocketChannel>()
-        {
-            @Override
-            protected void initChannel(final SocketChannel ch)
-            {
-                if (tls != null)
-                {
-                    // Names the relay's host for SNI and for the check of its certificate's name.
-                    final SslHandler ssl = tls.newHandler(ch.alloc(), config.host(), config.port());
-                    ssl.setHandshakeTimeoutMillis(config.connectTimeoutMs());
-                    ssl.handshakeFuture().addListener(f ->
-                    {
-                        if (!f.isSuccess())
-                        {
-                            handler.welcome.completeExceptionally(new SluiceException(null, tlsFailure(f.cause()),
-                                f.cause()));
-                        }
-                    });
-                    ch.pipeline().addLast("tls", ssl);
-                }
-                ch.pipeline().addLast(
-                    new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()),
-                    // A subscription takes the relay's own limit from its WELCOME, and the flags only a relay sets.
-                    new FrameDecoder(ConnectionHandler.HANDSHAKE_MAX_FRAME_LENGTH,
-                        hello.role() == Role.SUBSCRIBER ? FrameDescriptor.RELAY_FLAGS : FrameDescriptor.KNOWN_FLAGS),
-                    handler,
-                    new ProtocolErrorHandler("client", WARNINGS, (code, n) -> protocolErrors.increment()));
-            }
-        });
-        final ChannelFuture connect = channel.connect(new java.net.InetSocketAddress(config.host(), config.port()));
-        connect.addListener(f ->
-        {
-            if (f.isSuccess())
-            {
-                channel.writeAndFlush(Frames.hello(channel.alloc(), hello, EpochClock.nanos()));
-            }
-            else
-            {
-                handler.welcome.completeExceptionally(new SluiceException(null,
-                    "cannot connect to " + config.host() + ":" + config.port() + ": " + f.cause(), f.cause()));
-            }
-        });
-        try
-        {
-            handler.welcome.get(config.connectTimeoutMs(), TimeUnit.MILLISECONDS);
-        }
-        catch (final ExecutionException ex)
-        {
-            channel.close();
-            throw ex.getCause() instanceof SluiceException ? (SluiceException)ex.getCause() :
-                new SluiceException(null, String.valueOf(ex.getCause()), ex.getCause());
-        }
-        catch (final TimeoutException ex)
-        {
-            channel.close();
-            throw new SluiceException(null, "no WELCOME from " + config.host() + ":" + config.port() + " within " +
-                config.connectTimeoutMs() + " ms", ex);
-        }
-        catch (final InterruptedException ex)
-        {
-            channel.close();
-            Thread.currentThread().interrupt();
-            throw new SluiceException(ErrorCode.INTERNAL, "interrupted while connecting", ex);
-        }
-    }
-
-    private String tlsFailure(final Throwable cause)
-    {
-        final String where = config.host() + ":" + config.port();
-        if (cause instanceof NotSslRecordException)
-        {
-            return "TLS handshake with " + where
-                + " failed: the relay answered in plain text (is TLS on for its port?)";
-        }
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root)
-        {
-            root = root.getCause();
-        }
-        final String detail = root == cause ? String.valueOf(cause.getMessage()) :
-            cause.getMessage() + " (" + root.getMessage() + ")";
-        return "TLS handshake with " + where + " failed: " + detail;
     }
 
     /**
@@ -616,7 +406,7 @@ public final class SluiceClient implements AutoCloseable
                 LoggerFactory.getLogger(SluiceClient.class).debug("closing {}", resource, ex);
             }
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        connector.close();
         if (ownCallbacks != null)
         {
             ownCallbacks.shutdown();
