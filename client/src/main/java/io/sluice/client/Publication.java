@@ -1,16 +1,12 @@
 package io.sluice.client;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.netty.OutboundBytes;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.ring.FrameRing;
 import io.sluice.core.util.EpochClock;
 import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
@@ -18,9 +14,8 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 
 import static io.sluice.core.protocol.FrameDescriptor.*;
@@ -58,44 +53,30 @@ public final class Publication extends PublicationEndpoint
     /** The payload is larger than {@link #maxPayloadLength()}. */
     public static final long MESSAGE_TOO_LARGE = -5;
 
-    private static final int CHUNK_BYTES = 64 * 1024;
-
-    private final FrameRing ring;
     private final RingBuffer ringBuffer;
     private final UnsafeBuffer ringMemory;
     private final AsyncSends asyncSends;
     // Shared by a publication and those that resume it: the one whose connection the ring and log go to now.
-    private final Current current;
-    private final AtomicBoolean drainScheduled = new AtomicBoolean();
-    private final Runnable drainTask = this::drain;
-    private final org.agrona.concurrent.MessageHandler recordHandler = this::onRecord;
-    private final ControlledMessageHandler keptRecordHandler = this::onRecordKept;
+    private final PublicationLine line;
     private final Handler handler = new Handler();
     // Null for an anonymous publication, which keeps nothing.
     private final SendLog log;
+    // Into pooled chunks, or for an identified publication into the log (shared with those that resume it).
+    private final RingDrain ringDrain;
+    private final RingDrainTask drainTask;
     private final long producerId;
     private final int epoch;
     // The publication a resume replaced this one with, once it did.
     private volatile Publication resumedBy;
 
-    // Event loop only (handed to the resuming publication once this connection is closed).
-    private long nextSequence;
-    // Whether the last drain left a record in the ring for want of room in the log: the next ACK drains again.
-    private boolean logFull;
-    // Completed once the connection is closed and every window of the log it had is back.
+    // Event loop only: completed once the connection is closed and every window of the log it had is back.
     private CompletableFuture<Void> logBack;
-    private ByteBuf chunk;
-    // The chunk's memory, and where the next frame goes in it (the chunk's writer index is set when it is written).
-    private final ByteBufView chunkView = new ByteBufView();
-    private MutableDirectBuffer chunkMemory;
-    private int chunkPosition;
-    private int chunkCapacity;
 
     /**
      * An anonymous publication.
      */
     Publication(final String stream, final Channel channel, final int maxMessageLength, final int maxPendingAsync,
-        final Executor callbacks, final java.util.function.Consumer<AutoCloseable> onClose)
+        final Executor callbacks, final Consumer<AutoCloseable> onClose)
     {
         this(stream, channel, maxMessageLength, maxPendingAsync, callbacks, false, 0, 0, onClose);
     }
@@ -106,18 +87,21 @@ public final class Publication extends PublicationEndpoint
      */
     Publication(final String stream, final Channel channel, final int maxMessageLength, final int maxPendingAsync,
         final Executor callbacks, final boolean identified, final long producerId, final int epoch,
-        final java.util.function.Consumer<AutoCloseable> onClose)
+        final Consumer<AutoCloseable> onClose)
     {
         super(stream, channel, onClose);
-        this.ring = FrameRing.forFrames(HEADER_LENGTH + maxMessageLength, 256 * 1024, true);
+        final FrameRing ring = FrameRing.forFrames(HEADER_LENGTH + maxMessageLength, 256 * 1024, true);
         this.ringBuffer = ring.ring();
         this.ringMemory = ring.buffer();
         this.maxPayloadLength = Math.min(maxMessageLength, ring.maxFrameLength() - HEADER_LENGTH);
-        this.current = new Current(this, epoch);
-        this.asyncSends = new AsyncSends(current, maxPendingAsync, callbacks);
+        this.line = new PublicationLine(this, epoch);
+        this.asyncSends = new AsyncSends(line, maxPendingAsync, callbacks);
         // The ring is a power of two of at least eight frames, so the log takes any frame the ring does.
         this.log = identified ?
-            new SendLog(ringBuffer.capacity(), SendLog.DEFAULT_WINDOWS, current, true) : null;
+            new SendLog(ringBuffer.capacity(), SendLog.DEFAULT_WINDOWS, line, true) : null;
+        this.ringDrain = identified ? new RingToSendLog(ringBuffer, log, asyncSends) :
+            new RingToChunks(ringBuffer, asyncSends);
+        this.drainTask = new RingDrainTask(this, ringDrain, asyncSends, line);
         this.producerId = producerId;
         this.epoch = epoch;
     }
@@ -127,19 +111,19 @@ public final class Publication extends PublicationEndpoint
      * with what they hold. The lost one's connection is closed and has given back every window of the log.
      */
     Publication(final Publication lost, final Channel channel, final int epoch,
-        final java.util.function.Consumer<AutoCloseable> onClose)
+        final Consumer<AutoCloseable> onClose)
     {
         super(lost.stream, channel, onClose);
-        this.ring = lost.ring;
         this.ringBuffer = lost.ringBuffer;
         this.ringMemory = lost.ringMemory;
         this.maxPayloadLength = lost.maxPayloadLength;
-        this.current = lost.current;
+        this.line = lost.line;
         this.asyncSends = lost.asyncSends;
         this.log = lost.log;
+        this.ringDrain = lost.ringDrain;
+        this.drainTask = new RingDrainTask(this, ringDrain, asyncSends, line);
         this.producerId = lost.producerId;
         this.epoch = epoch;
-        this.nextSequence = lost.nextSequence;
     }
 
     /**
@@ -248,7 +232,7 @@ public final class Publication extends PublicationEndpoint
         return 0;
     }
 
-    private long claimAndCommit(
+    long claimAndCommit(
         final int msgType,
         final DirectBuffer buffer,
         final int offset,
@@ -342,149 +326,29 @@ public final class Publication extends PublicationEndpoint
         return future;
     }
 
-    // Wakes the event loop only when it is not already draining: at full rate the loop finds more each time it
-    // looks and stays scheduled, so offer rarely pays for a task and an eventfd write.
-    private void signalDrain()
+    // Any thread: the event loop drains the ring unless it is draining already.
+    void signalDrain()
     {
-        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true))
-        {
-            eventLoop.execute(drainTask);
-        }
+        drainTask.signal();
     }
 
     // On WELCOME, before connected is set. An identified publication's log sends again what it keeps, numbered from
-    // the relay's sequence; its async sends follow the renumbering, and what the ring holds comes after.
+    // the relay's sequence, from this connection.
     @Override
     void startAt(final long sequence)
     {
-        if (log == null)
+        if (log != null)
         {
-            nextSequence = sequence;
-            return;
+            line.sending(this);
         }
-        final long next = log.resendFrom(sequence);
-        final long resent = next - sequence;
-        asyncSends.resumeAt(nextSequence - resent, sequence);
-        nextSequence = next;
-        current.publication = this;
-        if (log.hasUnsent() || ringBuffer.size() > 0)
+        if (ringDrain.startAt(sequence))
         {
             signalDrain();
         }
     }
 
-    // Event loop: copy every committed record into pooled chunks (or an identified publication's log), stamping
-    // sequences in ring order.
-    private void drain()
-    {
-        if (!channel.isActive())
-        {
-            drainScheduled.set(false);
-            // An offer that raced a resume reached the ring through this one: the publication sending now drains it.
-            final Publication sending = current.publication;
-            if (sending != this)
-            {
-                sending.signalDrain();
-            }
-            return;
-        }
-        final boolean wrote = log == null ? drainIntoChunks() : drainIntoLog();
-        if (wrote)
-        {
-            channel.flush();
-        }
-        if (hasMoreToDrain())
-        {
-            // Still scheduled: offers made meanwhile need no signal of their own.
-            eventLoop.execute(drainTask);
-        }
-        else
-        {
-            // Clear, then look again: an offer that saw the flag still set before we cleared it is in the ring now.
-            drainScheduled.set(false);
-            if (hasMoreToDrain())
-            {
-                signalDrain();
-            }
-        }
-        asyncSends.retryBacklog();
-    }
-
-    private boolean drainIntoChunks()
-    {
-        final int read = ringBuffer.read(recordHandler, 16 * 1024);
-        writeChunk();
-        return read > 0;
-    }
-
-    // The log keeps what it was given until the relay acknowledges it; windows over it go to the socket.
-    private boolean drainIntoLog()
-    {
-        ringBuffer.controlledRead(keptRecordHandler, 16 * 1024);
-        boolean wrote = false;
-        ByteBuf window;
-        while ((window = log.nextWindow()) != null)
-        {
-            channel.write(window, channel.voidPromise());
-            wrote = true;
-        }
-        return wrote;
-    }
-
-    // Event loop. A full log, or one whose windows are all out, waits for an ACK or a window to come back.
-    private boolean hasMoreToDrain()
-    {
-        if (log == null)
-        {
-            return ringBuffer.size() > 0;
-        }
-        return ringBuffer.size() > 0 && !logFull || log.hasUnsent() && log.hasFreeWindow();
-    }
-
-    private void onRecord(
-        final int msgType, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
-    {
-        if (chunk == null || chunkCapacity - chunkPosition < length)
-        {
-            writeChunk();
-            newChunk(Math.max(CHUNK_BYTES, length));
-        }
-        // Straight into the chunk's memory: one copy and one store per message, no ByteBuf index bookkeeping.
-        final int frameStart = chunkPosition;
-        chunkMemory.putBytes(frameStart, buffer, index, length);
-        final long sequence = nextSequence++;
-        chunkMemory.putLong(frameStart + SEQUENCE_OFFSET, sequence, ByteOrder.BIG_ENDIAN);
-        chunkPosition = frameStart + length;
-        if (msgType == AsyncSends.MSG_ASYNC)
-        {
-            asyncSends.onStamped(sequence);
-        }
-    }
-
-    // A record stays in the ring while the log has no room for it: the ring then fills and offers back off.
-    private ControlledMessageHandler.Action onRecordKept(
-        final int msgType, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
-    {
-        if (log.tryClaim(length) < 0)
-        {
-            logFull = true;
-            return ControlledMessageHandler.Action.ABORT;
-        }
-        final int frameStart = log.claimIndex();
-        final UnsafeBuffer memory = log.buffer();
-        memory.putBytes(frameStart, buffer, index, length);
-        final long sequence = nextSequence++;
-        memory.putLong(frameStart + SEQUENCE_OFFSET, sequence, ByteOrder.BIG_ENDIAN);
-        log.commit();
-        if (msgType == AsyncSends.MSG_ASYNC)
-        {
-            asyncSends.onStamped(sequence);
-        }
-        return ControlledMessageHandler.Action.CONTINUE;
-    }
-
     // Event loop: the relay acknowledged through `sequence`, or the socket gave a window back.
-    private void onLogProgress()
+    void onLogProgress()
     {
         if (logBack != null)
         {
@@ -494,35 +358,10 @@ public final class Publication extends PublicationEndpoint
             }
             return;
         }
-        logFull = false;
-        if (hasMoreToDrain())
+        ringDrain.onProgress();
+        if (ringDrain.hasMore())
         {
             signalDrain();
-        }
-    }
-
-    private void newChunk(final int capacity)
-    {
-        ByteBuf out = channel.alloc().directBuffer(capacity);
-        if (!out.hasMemoryAddress())
-        {
-            // No sun.misc.Unsafe: a heap chunk, written through its array (Netty copies it out to the socket).
-            out.release();
-            out = channel.alloc().heapBuffer(capacity);
-        }
-        chunkMemory = chunkView.wrap(out);
-        chunk = out;
-        chunkCapacity = out.capacity();
-        chunkPosition = 0;
-    }
-
-    private void writeChunk()
-    {
-        if (chunk != null)
-        {
-            chunk.writerIndex(chunkPosition);
-            channel.write(chunk, channel.voidPromise());
-            chunk = null;
         }
     }
 
@@ -541,7 +380,7 @@ public final class Publication extends PublicationEndpoint
         {
             eventLoop.execute(() ->
             {
-                drain();
+                drainTask.run();
                 handler.closeReason = "closed by the application";
                 sendCloseFrame();
             });
@@ -553,47 +392,21 @@ public final class Publication extends PublicationEndpoint
         awaitClosed();
     }
 
-    private void execute(final Runnable task)
-    {
-        try
-        {
-            eventLoop.execute(task);
-        }
-        catch (final RejectedExecutionException ex)
-        {
-            // The client is closing: its connections, and what they had left to send, are gone.
-        }
-    }
-
     /**
-     * @return what concurrent resumes of this publication, and of those that replace it, hold while they run.
+     * @return what this publication shares with those that resume it; concurrent resumes hold its lock while they run.
      */
-    Object resumeLock()
+    PublicationLine line()
     {
-        return current;
+        return line;
     }
 
     /**
      * @return the publication the last resume of this one's line returned, once a resume replaced this one; else
-     * null. Holds {@link #resumeLock()}.
+     * null. Holds the lock of {@link #line()}.
      */
     Publication replacement()
     {
-        return resumedBy == null ? null : current.latest;
-    }
-
-    /**
-     * @return the epoch a resume asks for: one above the last asked for by this publication's line. Holds
-     * {@link #resumeLock()}.
-     */
-    int nextResumeEpoch()
-    {
-        if (current.resumeEpoch == Integer.MAX_VALUE)
-        {
-            throw new IllegalStateException("epoch " + current.resumeEpoch + " is the last: the publication cannot " +
-                "resume");
-        }
-        return ++current.resumeEpoch;
+        return resumedBy == null ? null : line.latest();
     }
 
     /**
@@ -612,75 +425,23 @@ public final class Publication extends PublicationEndpoint
     }
 
     /**
-     * A resume that opened {@code failed} did not complete: this publication goes on from where {@code failed}
-     * left the log (which its WELCOME may have renumbered). Holds {@link #resumeLock()}, once {@code failed} handed
-     * the log over.
+     * A resume did not complete: this publication goes on from where the attempt left the ring and the log (which its
+     * WELCOME may have renumbered). Holds the lock of {@link #line()}, once the attempt handed the log over.
      */
-    void takeBack(final Publication failed)
+    void takeBack()
     {
-        nextSequence = failed.nextSequence;
-        current.publication = this;
+        line.sending(this);
     }
 
     /**
-     * Marks this publication replaced by {@code resumed}: it answers {@link #CLOSED}. Holds {@link #resumeLock()}.
+     * Marks this publication replaced by {@code resumed}: it answers {@link #CLOSED}. Holds the lock of
+     * {@link #line()}.
      */
     void markResumed(final Publication resumed)
     {
-        current.latest = resumed;
+        line.latest(resumed);
         resumedBy = resumed;
         markClosed();
-    }
-
-    /**
-     * What a publication and those that resume it share: the one sending now (the ring's and the log's event loop),
-     * which async sends commit through and which the log tells when a window comes back; and, under its lock, the
-     * resumes' epoch and result.
-     */
-    private static final class Current implements AsyncSends.Ring, Runnable
-    {
-        volatile Publication publication;
-        // Guarded by this.
-        Publication latest;
-        int resumeEpoch;
-
-        Current(final Publication publication, final int epoch)
-        {
-            this.publication = publication;
-            this.latest = publication;
-            this.resumeEpoch = epoch;
-        }
-
-        @Override
-        public boolean connected()
-        {
-            return publication.connected;
-        }
-
-        @Override
-        public boolean writable()
-        {
-            return publication.channel.isWritable();
-        }
-
-        @Override
-        public long commit(final DirectBuffer buffer, final int offset, final int length, final long timestampNanos)
-        {
-            return publication.claimAndCommit(AsyncSends.MSG_ASYNC, buffer, offset, length, 0, timestampNanos);
-        }
-
-        @Override
-        public void onEventLoop(final Runnable task)
-        {
-            publication.eventLoop.execute(task);
-        }
-
-        // A window of the log came back.
-        @Override
-        public void run()
-        {
-            publication.onLogProgress();
-        }
     }
 
     private final class Handler extends PublisherHandler
@@ -715,11 +476,7 @@ public final class Publication extends PublicationEndpoint
         void onClosed()
         {
             connected = false;
-            if (chunk != null)
-            {
-                chunk.release();
-                chunk = null;
-            }
+            ringDrain.onClosed();
             // An identified publication's sends wait for a resume, unless the application closed it.
             if (log == null || closed && resumedBy == null)
             {

@@ -74,6 +74,22 @@ public abstract class PublicationEndpoint extends StreamEndpoint
     }
 
     /**
+     * Runs {@code task} on the event loop, unless the client is closing: its connections, and what they had left to
+     * send, are gone then.
+     */
+    final void execute(final Runnable task)
+    {
+        try
+        {
+            eventLoop.execute(task);
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            // Nothing left to do it for.
+        }
+    }
+
+    /**
      * @return the sequence of this publication's first message: 0, or for an identified publisher (opened with a
      * producer id) the one the relay's WELCOME gave, after what it accepted from the producer id before.
      */

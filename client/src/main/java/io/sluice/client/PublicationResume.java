@@ -72,7 +72,7 @@ final class PublicationResume
         {
             throw new IllegalArgumentException("only a publication opened with a producer id can resume");
         }
-        synchronized (lost.resumeLock())
+        synchronized (lost.line())
         {
             final Publication replacement = lost.replacement();
             if (replacement != null)
@@ -84,7 +84,7 @@ final class PublicationResume
                 throw new IllegalStateException("publication to '" + lost.stream() + "' was closed");
             }
             awaitLogBack(lost.handOverLog());
-            final int epoch = lost.nextResumeEpoch();
+            final int epoch = lost.line().nextResumeEpoch();
             final Hello hello = hello(lost.stream(), lost.producerId(), epoch);
             final Publication resumed = new Publication(lost, connector.newChannel(), epoch, open::remove);
             try
@@ -95,7 +95,7 @@ final class PublicationResume
             {
                 // The attempt may have sent kept frames, renumbered: the log is the lost one's again, as they left it.
                 awaitLogBack(resumed.handOverLog());
-                lost.takeBack(resumed);
+                lost.takeBack();
                 throw ex;
             }
             lost.markResumed(resumed);
