@@ -174,6 +174,27 @@ final class AsyncSends
     }
 
     /**
+     * Event loop, on a resumed connection's WELCOME: the relay has every frame stamped below {@code firstResent},
+     * whose sends complete as acknowledged, and the log sends the rest again numbered from {@code nextSequence}, so
+     * their sends await the ACK of their new sequence.
+     *
+     * @param firstResent the sequence, as stamped, of the first frame sent again.
+     * @param nextSequence the sequence it carries now.
+     */
+    void resumeAt(final long firstResent, final long nextSequence)
+    {
+        onAck(firstResent - 1);
+        final long shift = nextSequence - firstResent;
+        if (shift != 0)
+        {
+            for (int i = sequences.size(); i > 0; i--)
+            {
+                sequences.addLong(sequences.pollLong() + shift);
+            }
+        }
+    }
+
+    /**
      * Event loop: the connection ended; every pending send fails with {@code reason}.
      */
     void failAll(final String reason)

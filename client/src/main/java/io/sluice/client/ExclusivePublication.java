@@ -1,6 +1,5 @@
 package io.sluice.client;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.util.EpochClock;
@@ -9,8 +8,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import static io.sluice.core.protocol.FrameDescriptor.*;
@@ -52,15 +49,14 @@ public final class ExclusivePublication extends PublicationEndpoint
     public static final long MESSAGE_TOO_LARGE = Publication.MESSAGE_TOO_LARGE;
 
     private final SendLog log;
+    // Shared by a publication and those that resume it: the one whose connection the log sends on now.
+    private final ExclusivePublicationLine line;
     private final UnsafeBuffer memory;
     private final Handler handler = new Handler();
-    private final AtomicBoolean drainScheduled = new AtomicBoolean();
-    private final Runnable drainTask = this::drain;
+    private final SendLogDrainTask drainTask;
     private final boolean identified;
     private final long producerId;
     private final int epoch;
-    // The publishing thread: the epoch the last resume of this publication asked for.
-    private int resumeEpoch;
 
     // The publishing thread only.
     private Thread owner;
@@ -68,10 +64,7 @@ public final class ExclusivePublication extends PublicationEndpoint
     private BufferClaim openClaim;
     private final BufferClaim offerClaim = new BufferClaim();
 
-    // Event loop only.
-    private boolean closing;
-    private boolean closeSent;
-    // Completed once the connection is closed and every window it had is back in the log.
+    // Event loop only: completed once the connection is closed and every window it had is back in the log.
     private CompletableFuture<Void> logBack;
 
     // Before connected is set, which the publishing thread reads first. A log kept until acknowledged sends again
@@ -81,12 +74,9 @@ public final class ExclusivePublication extends PublicationEndpoint
     {
         if (identified)
         {
+            line.sending(this);
             nextSequence = log.resendFrom(sequence);
-            if (log.hasUnsent())
-            {
-                drainScheduled.set(true);
-                eventLoop.execute(drainTask);
-            }
+            drainTask.drainIfUnsent();
         }
         else
         {
@@ -100,14 +90,7 @@ public final class ExclusivePublication extends PublicationEndpoint
     ExclusivePublication(final String stream, final Channel channel, final int maxMessageLength,
         final Consumer<AutoCloseable> onClose)
     {
-        super(stream, channel, onClose);
-        this.log = new SendLog(SendLog.capacityFor(HEADER_LENGTH + maxMessageLength), SendLog.DEFAULT_WINDOWS,
-            this::onWindowReleased);
-        this.memory = log.buffer();
-        this.maxPayloadLength = Math.min(maxMessageLength, log.maxFrameLength() - HEADER_LENGTH);
-        this.identified = false;
-        this.producerId = 0;
-        this.epoch = 0;
+        this(stream, channel, maxMessageLength, false, 0, 0, onClose);
     }
 
     /**
@@ -116,15 +99,22 @@ public final class ExclusivePublication extends PublicationEndpoint
     ExclusivePublication(final String stream, final Channel channel, final int maxMessageLength,
         final long producerId, final int epoch, final Consumer<AutoCloseable> onClose)
     {
+        this(stream, channel, maxMessageLength, true, producerId, epoch, onClose);
+    }
+
+    private ExclusivePublication(final String stream, final Channel channel, final int maxMessageLength,
+        final boolean identified, final long producerId, final int epoch, final Consumer<AutoCloseable> onClose)
+    {
         super(stream, channel, onClose);
+        this.line = new ExclusivePublicationLine(this, epoch);
         this.log = new SendLog(SendLog.capacityFor(HEADER_LENGTH + maxMessageLength), SendLog.DEFAULT_WINDOWS,
-            this::onWindowReleased, true);
+            line, identified);
         this.memory = log.buffer();
+        this.drainTask = new SendLogDrainTask(this, log);
         this.maxPayloadLength = Math.min(maxMessageLength, log.maxFrameLength() - HEADER_LENGTH);
-        this.identified = true;
+        this.identified = identified;
         this.producerId = producerId;
         this.epoch = epoch;
-        this.resumeEpoch = epoch;
     }
 
     /**
@@ -136,26 +126,22 @@ public final class ExclusivePublication extends PublicationEndpoint
     {
         super(lost.stream, channel, onClose);
         this.log = lost.log;
+        this.line = lost.line;
         this.memory = log.buffer();
+        this.drainTask = new SendLogDrainTask(this, log);
         this.maxPayloadLength = lost.maxPayloadLength;
         this.identified = true;
         this.producerId = lost.producerId;
         this.epoch = epoch;
-        this.resumeEpoch = epoch;
         this.owner = lost.owner;
     }
 
     /**
-     * @return the epoch a resume of this publication asks for: one above the last asked for, so that the relay takes
-     * the producer id over at once from a connection it has not yet seen close. The publishing thread.
+     * @return the epoch a resume of this publication asks for: one above the last asked for. The publishing thread.
      */
     int nextResumeEpoch()
     {
-        if (resumeEpoch == Integer.MAX_VALUE)
-        {
-            throw new IllegalStateException("epoch " + resumeEpoch + " is the last: the publication cannot resume");
-        }
-        return ++resumeEpoch;
+        return line.nextResumeEpoch();
     }
 
     /**
@@ -317,12 +303,7 @@ public final class ExclusivePublication extends PublicationEndpoint
         openClaim = null;
         nextSequence++;
         log.commit();
-        // After the log's volatile store: either the event loop still has the drain scheduled and will see the frame,
-        // or this sees the flag clear and schedules it.
-        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true))
-        {
-            execute(drainTask);
-        }
+        drainTask.signal();
     }
 
     void abort(final BufferClaim claim)
@@ -355,68 +336,15 @@ public final class ExclusivePublication extends PublicationEndpoint
         }
     }
 
-    private void execute(final Runnable task)
-    {
-        try
-        {
-            eventLoop.execute(task);
-        }
-        catch (final RejectedExecutionException ex)
-        {
-            // The client is closing: its connections, and what they had left to send, are gone.
-        }
-    }
-
-    // Event loop: hand every committed frame to the channel as windows of the log, and flush once.
-    private void drain()
-    {
-        if (!channel.isActive() || closeSent)
-        {
-            drainScheduled.set(false);
-            return;
-        }
-        boolean wrote = false;
-        ByteBuf window;
-        while ((window = log.nextWindow()) != null)
-        {
-            channel.write(window, channel.voidPromise());
-            wrote = true;
-        }
-        if (wrote)
-        {
-            channel.flush();
-        }
-        if (log.hasUnsent() && log.hasFreeWindow())
-        {
-            // Committed meanwhile: still scheduled, so commits made until the next pass need no signal of their own.
-            eventLoop.execute(drainTask);
-            return;
-        }
-        // Clear, then look again: a commit that saw the flag still set is in the log now. With every window out, the
-        // next window to come back schedules the drain.
-        drainScheduled.set(false);
-        if (log.hasUnsent() && log.hasFreeWindow() && drainScheduled.compareAndSet(false, true))
-        {
-            eventLoop.execute(drainTask);
-        }
-        else if (closing && !log.hasUnsent())
-        {
-            sendClose();
-        }
-    }
-
     // Event loop: the socket took a window's bytes (or the connection closed and gave it back).
-    private void onWindowReleased()
+    void onWindowReleased()
     {
         if (logBack != null)
         {
             completeIfLogBack();
             return;
         }
-        if (log.hasUnsent() && drainScheduled.compareAndSet(false, true))
-        {
-            eventLoop.execute(drainTask);
-        }
+        drainTask.drainIfUnsent();
     }
 
     /**
@@ -442,24 +370,11 @@ public final class ExclusivePublication extends PublicationEndpoint
      */
     CompletableFuture<Void> awaitLogBack()
     {
-        final CompletableFuture<Void> back = new CompletableFuture<>();
-        channel.close().addListener(closed ->
+        return closeThen(back ->
         {
-            try
-            {
-                // Queued after the task that closed the channel, which gave back what its outbound buffer held.
-                eventLoop.execute(() ->
-                {
-                    logBack = back;
-                    completeIfLogBack();
-                });
-            }
-            catch (final RejectedExecutionException ex)
-            {
-                back.completeExceptionally(ex);
-            }
+            logBack = back;
+            completeIfLogBack();
         });
-        return back;
     }
 
     // Event loop.
@@ -479,12 +394,6 @@ public final class ExclusivePublication extends PublicationEndpoint
         markClosed();
     }
 
-    private void sendClose()
-    {
-        closeSent = true;
-        sendCloseFrame();
-    }
-
     /**
      * Sends what was committed, says goodbye and closes the connection; waits up to 5 seconds for that unless called
      * on the connection's event loop. A claim still open is dropped.
@@ -501,11 +410,7 @@ public final class ExclusivePublication extends PublicationEndpoint
             handler.closeReason = "closed by the application";
         }
         connected = false;
-        execute(() ->
-        {
-            closing = true;
-            drain();
-        });
+        execute(drainTask::closeWhenSent);
         awaitClosed();
     }
 

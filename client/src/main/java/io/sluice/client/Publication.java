@@ -1,15 +1,12 @@
 package io.sluice.client;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.netty.OutboundBytes;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.ring.FrameRing;
 import io.sluice.core.util.EpochClock;
 import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
@@ -18,7 +15,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 
 import static io.sluice.core.protocol.FrameDescriptor.*;
@@ -34,6 +31,16 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  * Sequence numbers are stamped in ring order by the event loop, so offer is safe from several threads and each
  * message's sequence reflects the order the relay receives them in. {@link #sendAsync} goes through the same ring;
  * {@link AsyncSends} keeps its backlog and futures.
+ * <p>
+ * <b>Identified publications keep what the relay has not acknowledged.</b> Opened with a producer id
+ * ({@link SluiceClient#publish(String, long, int)}), the event loop copies each message, once stamped with its
+ * sequence, into a {@link SendLog} of the ring's size and writes it to the socket from there, and the log keeps it
+ * until the relay's ACK covers its sequence. Memory is the ring plus the log: when the log is full of frames the
+ * relay has not acknowledged, the event loop stops draining the ring, the ring fills, and {@link #offer} and
+ * {@link #sendAsync}'s backlog answer {@link #BACK_PRESSURED} as they do when the socket is full. When the connection
+ * is lost, {@link SluiceClient#resume(Publication)} continues on a new one: it sends again, in order, what the relay
+ * had not accepted, then what the ring still holds, and nothing offered is lost or delivered twice (protocol.md
+ * §4.2). An anonymous publication (no producer id) keeps nothing: the socket's buffers are all it has.
  */
 public final class Publication extends PublicationEndpoint
 {
@@ -46,35 +53,102 @@ public final class Publication extends PublicationEndpoint
     /** The payload is larger than {@link #maxPayloadLength()}. */
     public static final long MESSAGE_TOO_LARGE = -5;
 
-    private static final int CHUNK_BYTES = 64 * 1024;
-
-    private final FrameRing ring;
     private final RingBuffer ringBuffer;
     private final UnsafeBuffer ringMemory;
     private final AsyncSends asyncSends;
-    private final AtomicBoolean drainScheduled = new AtomicBoolean();
-    private final Runnable drainTask = this::drain;
-    private final org.agrona.concurrent.MessageHandler recordHandler = this::onRecord;
+    // Shared by a publication and those that resume it: the one whose connection the ring and log go to now.
+    private final PublicationLine line;
     private final Handler handler = new Handler();
+    // Null for an anonymous publication, which keeps nothing.
+    private final SendLog log;
+    // Into pooled chunks, or for an identified publication into the log (shared with those that resume it).
+    private final RingDrain ringDrain;
+    private final RingDrainTask drainTask;
+    private final long producerId;
+    private final int epoch;
+    // The publication a resume replaced this one with, once it did.
+    private volatile Publication resumedBy;
 
-    // Event loop only.
-    private long nextSequence;
-    private ByteBuf chunk;
-    // The chunk's memory, and where the next frame goes in it (the chunk's writer index is set when it is written).
-    private final ByteBufView chunkView = new ByteBufView();
-    private MutableDirectBuffer chunkMemory;
-    private int chunkPosition;
-    private int chunkCapacity;
+    // Event loop only: completed once the connection is closed and every window of the log it had is back.
+    private CompletableFuture<Void> logBack;
 
+    /**
+     * An anonymous publication.
+     */
     Publication(final String stream, final Channel channel, final int maxMessageLength, final int maxPendingAsync,
-        final Executor callbacks, final java.util.function.Consumer<AutoCloseable> onClose)
+        final Executor callbacks, final Consumer<AutoCloseable> onClose)
+    {
+        this(stream, channel, maxMessageLength, maxPendingAsync, callbacks, false, 0, 0, onClose);
+    }
+
+    /**
+     * A publication with a producer id or without; an identified one keeps each frame until the relay acknowledged
+     * it, in a log of the ring's size.
+     */
+    Publication(final String stream, final Channel channel, final int maxMessageLength, final int maxPendingAsync,
+        final Executor callbacks, final boolean identified, final long producerId, final int epoch,
+        final Consumer<AutoCloseable> onClose)
     {
         super(stream, channel, onClose);
-        this.ring = FrameRing.forFrames(HEADER_LENGTH + maxMessageLength, 256 * 1024, true);
+        final FrameRing ring = FrameRing.forFrames(HEADER_LENGTH + maxMessageLength, 256 * 1024, true);
         this.ringBuffer = ring.ring();
         this.ringMemory = ring.buffer();
         this.maxPayloadLength = Math.min(maxMessageLength, ring.maxFrameLength() - HEADER_LENGTH);
-        this.asyncSends = new AsyncSends(new AsyncRing(), maxPendingAsync, callbacks);
+        this.line = new PublicationLine(this, epoch);
+        this.asyncSends = new AsyncSends(line, maxPendingAsync, callbacks);
+        // The ring is a power of two of at least eight frames, so the log takes any frame the ring does.
+        this.log = identified ?
+            new SendLog(ringBuffer.capacity(), SendLog.DEFAULT_WINDOWS, line, true) : null;
+        this.ringDrain = identified ? new RingToSendLog(ringBuffer, log, asyncSends) :
+            new RingToChunks(ringBuffer, asyncSends);
+        this.drainTask = new RingDrainTask(this, ringDrain, asyncSends, line);
+        this.producerId = producerId;
+        this.epoch = epoch;
+    }
+
+    /**
+     * The same identified publication on a new connection: it takes over the lost one's ring, log and async sends,
+     * with what they hold. The lost one's connection is closed and has given back every window of the log.
+     */
+    Publication(final Publication lost, final Channel channel, final int epoch,
+        final Consumer<AutoCloseable> onClose)
+    {
+        super(lost.stream, channel, onClose);
+        this.ringBuffer = lost.ringBuffer;
+        this.ringMemory = lost.ringMemory;
+        this.maxPayloadLength = lost.maxPayloadLength;
+        this.line = lost.line;
+        this.asyncSends = lost.asyncSends;
+        this.log = lost.log;
+        this.ringDrain = lost.ringDrain;
+        this.drainTask = new RingDrainTask(this, ringDrain, asyncSends, line);
+        this.producerId = lost.producerId;
+        this.epoch = epoch;
+    }
+
+    /**
+     * @return whether the publication was opened with a producer id, and so keeps what the relay has not
+     * acknowledged and can be resumed.
+     */
+    public boolean isIdentified()
+    {
+        return log != null;
+    }
+
+    /**
+     * @return the producer id it was opened with; 0 for an anonymous publication.
+     */
+    public long producerId()
+    {
+        return producerId;
+    }
+
+    /**
+     * @return the epoch of its connection; each {@link SluiceClient#resume(Publication)} raises it by one.
+     */
+    public int epoch()
+    {
+        return epoch;
     }
 
     @Override
@@ -84,12 +158,21 @@ public final class Publication extends PublicationEndpoint
     }
 
     /**
-     * @return bytes offered and not yet handed to the socket: the ring plus the connection's outbound buffer; any
-     * thread.
+     * @return bytes offered and not yet handed to the socket: the ring plus the connection's outbound buffer; for an
+     * identified publication, the ring plus what its log keeps until the relay acknowledges it. Any thread.
      */
     public long bufferedBytes()
     {
-        return ringBuffer.size() + OutboundBytes.pending(channel);
+        return ringBuffer.size() + (log == null ? OutboundBytes.pending(channel) : log.bufferedBytes());
+    }
+
+    /**
+     * @return bytes an identified publication keeps at most until the relay acknowledges them (the ring's capacity);
+     * 0 for an anonymous one.
+     */
+    public int logCapacity()
+    {
+        return log == null ? 0 : log.capacity();
     }
 
     /**
@@ -149,7 +232,7 @@ public final class Publication extends PublicationEndpoint
         return 0;
     }
 
-    private long claimAndCommit(
+    long claimAndCommit(
         final int msgType,
         final DirectBuffer buffer,
         final int offset,
@@ -214,6 +297,11 @@ public final class Publication extends PublicationEndpoint
      * without an executor ({@code thenAccept}, {@code thenApply}...) run there, and one that blocks or takes long
      * delays later callbacks but not the connections. Failures found at once (not connected, too large, too many
      * pending) complete the future before this returns, on the calling thread.
+     * <p>
+     * When the connection ends, an anonymous publication's pending futures fail. An identified publication's wait:
+     * they complete once the relay of the connection {@link SluiceClient#resume(Publication)} opens acknowledged
+     * their messages (at once for those its WELCOME says it has), and fail only when the application closes the lost
+     * publication instead.
      *
      * @param buffer holds the payload.
      * @param offset payload start.
@@ -238,100 +326,48 @@ public final class Publication extends PublicationEndpoint
         return future;
     }
 
-    // Wakes the event loop only when it is not already draining: at full rate the loop finds more each time it
-    // looks and stays scheduled, so offer rarely pays for a task and an eventfd write.
-    private void signalDrain()
+    // Any thread: the event loop drains the ring unless it is draining already.
+    void signalDrain()
     {
-        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true))
-        {
-            eventLoop.execute(drainTask);
-        }
+        drainTask.signal();
     }
 
+    // On WELCOME, before connected is set. An identified publication's log sends again what it keeps, numbered from
+    // the relay's sequence, from this connection.
     @Override
     void startAt(final long sequence)
     {
-        nextSequence = sequence;
+        if (log != null)
+        {
+            line.sending(this);
+        }
+        if (ringDrain.startAt(sequence))
+        {
+            signalDrain();
+        }
     }
 
-    // Event loop: copy every committed record into pooled chunks, stamping sequences in ring order.
-    private void drain()
+    // Event loop: the relay acknowledged through `sequence`, or the socket gave a window back.
+    void onLogProgress()
     {
-        if (!channel.isActive())
+        if (logBack != null)
         {
-            drainScheduled.set(false);
+            if (log.allWindowsBack())
+            {
+                logBack.complete(null);
+            }
             return;
         }
-        final int read = ringBuffer.read(recordHandler, 16 * 1024);
-        writeChunk();
-        if (read > 0)
+        ringDrain.onProgress();
+        if (ringDrain.hasMore())
         {
-            channel.flush();
-        }
-        if (ringBuffer.size() > 0)
-        {
-            // Still scheduled: offers made meanwhile need no signal of their own.
-            eventLoop.execute(drainTask);
-        }
-        else
-        {
-            // Clear, then look again: an offer that saw the flag still set before we cleared it is in the ring now.
-            drainScheduled.set(false);
-            if (ringBuffer.size() > 0)
-            {
-                signalDrain();
-            }
-        }
-        asyncSends.retryBacklog();
-    }
-
-    private void onRecord(
-        final int msgType, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
-    {
-        if (chunk == null || chunkCapacity - chunkPosition < length)
-        {
-            writeChunk();
-            newChunk(Math.max(CHUNK_BYTES, length));
-        }
-        // Straight into the chunk's memory: one copy and one store per message, no ByteBuf index bookkeeping.
-        final int frameStart = chunkPosition;
-        chunkMemory.putBytes(frameStart, buffer, index, length);
-        final long sequence = nextSequence++;
-        chunkMemory.putLong(frameStart + SEQUENCE_OFFSET, sequence, ByteOrder.BIG_ENDIAN);
-        chunkPosition = frameStart + length;
-        if (msgType == AsyncSends.MSG_ASYNC)
-        {
-            asyncSends.onStamped(sequence);
-        }
-    }
-
-    private void newChunk(final int capacity)
-    {
-        ByteBuf out = channel.alloc().directBuffer(capacity);
-        if (!out.hasMemoryAddress())
-        {
-            // No sun.misc.Unsafe: a heap chunk, written through its array (Netty copies it out to the socket).
-            out.release();
-            out = channel.alloc().heapBuffer(capacity);
-        }
-        chunkMemory = chunkView.wrap(out);
-        chunk = out;
-        chunkCapacity = out.capacity();
-        chunkPosition = 0;
-    }
-
-    private void writeChunk()
-    {
-        if (chunk != null)
-        {
-            chunk.writerIndex(chunkPosition);
-            channel.write(chunk, channel.voidPromise());
-            chunk = null;
+            signalDrain();
         }
     }
 
     /**
-     * Sends what was offered, says goodbye and closes the connection.
+     * Sends what was offered, says goodbye and closes the connection. An identified publication whose connection was
+     * lost fails its pending {@link #sendAsync} futures here: they waited for a resume.
      */
     @Override
     public void close()
@@ -344,40 +380,68 @@ public final class Publication extends PublicationEndpoint
         {
             eventLoop.execute(() ->
             {
-                drain();
+                drainTask.run();
                 handler.closeReason = "closed by the application";
                 sendCloseFrame();
             });
         }
+        else if (log != null)
+        {
+            execute(() -> asyncSends.failAll("publication closed"));
+        }
         awaitClosed();
     }
 
-    /** The ring and event loop as {@link AsyncSends} sees them. */
-    private final class AsyncRing implements AsyncSends.Ring
+    /**
+     * @return what this publication shares with those that resume it; concurrent resumes hold its lock while they run.
+     */
+    PublicationLine line()
     {
-        @Override
-        public boolean connected()
-        {
-            return connected;
-        }
+        return line;
+    }
 
-        @Override
-        public boolean writable()
-        {
-            return channel.isWritable();
-        }
+    /**
+     * @return the publication the last resume of this one's line returned, once a resume replaced this one; else
+     * null. Holds the lock of {@link #line()}.
+     */
+    Publication replacement()
+    {
+        return resumedBy == null ? null : line.latest();
+    }
 
-        @Override
-        public long commit(final DirectBuffer buffer, final int offset, final int length, final long timestampNanos)
+    /**
+     * Closes the connection without a goodbye, and completes once it is closed and every window of the log it had
+     * is back, so another connection may send from the log. Offers that still reach the ring stay there for it.
+     *
+     * @return completes on the event loop; fails when the client is closing.
+     */
+    CompletableFuture<Void> handOverLog()
+    {
+        return closeThen(back ->
         {
-            return claimAndCommit(AsyncSends.MSG_ASYNC, buffer, offset, length, 0, timestampNanos);
-        }
+            logBack = back;
+            onLogProgress();
+        });
+    }
 
-        @Override
-        public void onEventLoop(final Runnable task)
-        {
-            eventLoop.execute(task);
-        }
+    /**
+     * A resume did not complete: this publication goes on from where the attempt left the ring and the log (which its
+     * WELCOME may have renumbered). Holds the lock of {@link #line()}, once the attempt handed the log over.
+     */
+    void takeBack()
+    {
+        line.sending(this);
+    }
+
+    /**
+     * Marks this publication replaced by {@code resumed}: it answers {@link #CLOSED}. Holds the lock of
+     * {@link #line()}.
+     */
+    void markResumed(final Publication resumed)
+    {
+        line.latest(resumed);
+        resumedBy = resumed;
+        markClosed();
     }
 
     private final class Handler extends PublisherHandler
@@ -390,6 +454,11 @@ public final class Publication extends PublicationEndpoint
         @Override
         void onAck(final long sequence)
         {
+            if (log != null)
+            {
+                log.releaseThrough(sequence);
+                onLogProgress();
+            }
             asyncSends.onAck(sequence);
         }
 
@@ -407,12 +476,12 @@ public final class Publication extends PublicationEndpoint
         void onClosed()
         {
             connected = false;
-            if (chunk != null)
+            ringDrain.onClosed();
+            // An identified publication's sends wait for a resume, unless the application closed it.
+            if (log == null || closed && resumedBy == null)
             {
-                chunk.release();
-                chunk = null;
+                asyncSends.failAll(closeReason);
             }
-            asyncSends.failAll(closeReason);
         }
     }
 }

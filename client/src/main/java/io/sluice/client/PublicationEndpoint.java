@@ -2,6 +2,8 @@ package io.sluice.client;
 
 import io.netty.channel.Channel;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
@@ -45,6 +47,47 @@ public abstract class PublicationEndpoint extends StreamEndpoint
      * On WELCOME, before the publication is connected: the sequence its first message carries.
      */
     abstract void startAt(long sequence);
+
+    /**
+     * Closes the connection without a goodbye, then hands {@code then}, on the event loop, a future for it to
+     * complete: queued after the task that closed the channel, which gave back what its outbound buffer held. For a
+     * resume, which waits for the log the connection sent from.
+     *
+     * @param then runs on the event loop once the connection is closed.
+     * @return the future {@code then} completes; failed when the client is closing.
+     */
+    final CompletableFuture<Void> closeThen(final Consumer<CompletableFuture<Void>> then)
+    {
+        final CompletableFuture<Void> back = new CompletableFuture<>();
+        channel.close().addListener(closed ->
+        {
+            try
+            {
+                eventLoop.execute(() -> then.accept(back));
+            }
+            catch (final RejectedExecutionException ex)
+            {
+                back.completeExceptionally(ex);
+            }
+        });
+        return back;
+    }
+
+    /**
+     * Runs {@code task} on the event loop, unless the client is closing: its connections, and what they had left to
+     * send, are gone then.
+     */
+    final void execute(final Runnable task)
+    {
+        try
+        {
+            eventLoop.execute(task);
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            // Nothing left to do it for.
+        }
+    }
 
     /**
      * @return the sequence of this publication's first message: 0, or for an identified publisher (opened with a

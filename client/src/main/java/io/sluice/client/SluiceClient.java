@@ -1,40 +1,16 @@
 package io.sluice.client;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPipeline;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.ssl.NotSslRecordException;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.sluice.core.netty.HeartbeatHandler;
-import io.sluice.core.netty.ProtocolErrorHandler;
-import io.sluice.core.netty.Transports;
-import io.sluice.core.protocol.ErrorCode;
-import io.sluice.core.protocol.FrameDecoder;
-import io.sluice.core.protocol.FrameDescriptor;
-import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.Role;
-import io.sluice.core.util.EpochClock;
-import io.sluice.core.util.RateLimitedLogger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Connects to a relay and opens publications and subscriptions, each over a connection of its own. Owns the
@@ -60,18 +36,13 @@ public final class SluiceClient implements AutoCloseable
     /** Default bound on async sends waiting for the relay's ACK. */
     public static final int DEFAULT_MAX_PENDING_ASYNC = 4096;
 
-    private static final RateLimitedLogger WARNINGS =
-        new RateLimitedLogger(LoggerFactory.getLogger(SluiceClient.class), 10);
-
     private final ClientConfig config;
-    private final EventLoopGroup group;
-    private final LongAdder protocolErrors = new LongAdder();
+    private final RelayConnector connector;
+    private final PublicationResume resume;
     private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
     // The client's own callback thread when the config names no executor; its thread starts with the first task.
     private final ExecutorService ownCallbacks;
     private final Executor callbacks;
-    // Null for plain TCP.
-    private final SslContext tls;
 
     /**
      * @param config where the relay is and how to talk to it.
@@ -81,11 +52,11 @@ public final class SluiceClient implements AutoCloseable
     public SluiceClient(final ClientConfig config)
     {
         this.config = config;
-        this.tls = config.tls() == null ? null : config.tls().newContext();
-        this.group = Transports.newGroup(config.ioThreads(), "sluice-client");
+        this.connector = new RelayConnector(config);
         this.ownCallbacks = config.callbackExecutor() == null ?
             Executors.newSingleThreadExecutor(new DefaultThreadFactory("sluice-callbacks", true)) : null;
         this.callbacks = ownCallbacks != null ? ownCallbacks : config.callbackExecutor();
+        this.resume = new PublicationResume(config, connector, open);
     }
 
     /**
@@ -101,7 +72,7 @@ public final class SluiceClient implements AutoCloseable
      */
     public long protocolErrors()
     {
-        return protocolErrors.sum();
+        return connector.protocolErrors();
     }
 
     /**
@@ -121,28 +92,32 @@ public final class SluiceClient implements AutoCloseable
      * producer id's source id and sequence across connections, so the publication's first sequence
      * ({@link Publication#firstSequence()}) follows what the relay accepted from the producer id before, and what it
      * resends below that is dropped. A higher epoch takes the producer id over from a connection still open.
-     * This publication does not keep what the relay has not acknowledged: after a lost connection, what to send
-     * again is the application's to know. {@link #publishExclusive(String, long, int)} keeps it, and
-     * {@link #resume(ExclusivePublication)} sends it again.
      *
      * @param stream stream name.
      * @param producerId the producer id.
      * @param epoch 0 or more; raise it when the producer restarts.
-     * @return the publication.
+     * @return the publication, which keeps each message until the relay acknowledged it (in a log of its ring's
+     * size), and which {@link #resume(Publication)} continues on a new connection when this one is lost.
      * @throws SluiceException when the relay refused (PRODUCER_FENCED: a lower epoch, or the same while connected),
      * could not be reached, or did not answer in time.
      */
     public Publication publish(final String stream, final long producerId, final int epoch) throws SluiceException
     {
-        return publish(stream, identifiedHello(stream, producerId, epoch));
+        return publish(stream, identifiedHello(stream, config.authToken(), producerId, epoch), true, producerId, epoch);
     }
 
     private Publication publish(final String stream, final Hello hello) throws SluiceException
     {
-        final Channel channel = newChannel();
-        final Publication publication = new Publication(
-            stream, channel, config.maxMessageLength(), DEFAULT_MAX_PENDING_ASYNC, callbacks, open::remove);
-        handshake(channel, hello, publication.handler());
+        return publish(stream, hello, false, 0, 0);
+    }
+
+    private Publication publish(final String stream, final Hello hello, final boolean identified,
+        final long producerId, final int epoch) throws SluiceException
+    {
+        final Channel channel = connector.newChannel();
+        final Publication publication = new Publication(stream, channel, config.maxMessageLength(),
+            DEFAULT_MAX_PENDING_ASYNC, callbacks, identified, producerId, epoch, open::remove);
+        connector.handshake(channel, hello, publication.handler());
         open.add(publication);
         return publication;
     }
@@ -173,21 +148,21 @@ public final class SluiceClient implements AutoCloseable
     public ExclusivePublication publishExclusive(final String stream, final long producerId, final int epoch)
         throws SluiceException
     {
-        final Hello hello = identifiedHello(stream, producerId, epoch);
-        final Channel channel = newChannel();
+        final Hello hello = identifiedHello(stream, config.authToken(), producerId, epoch);
+        final Channel channel = connector.newChannel();
         final ExclusivePublication publication = new ExclusivePublication(stream, channel, config.maxMessageLength(),
             producerId, epoch, open::remove);
-        handshake(channel, hello, publication.handler());
+        connector.handshake(channel, hello, publication.handler());
         open.add(publication);
         return publication;
     }
 
     private ExclusivePublication publishExclusive(final String stream, final Hello hello) throws SluiceException
     {
-        final Channel channel = newChannel();
+        final Channel channel = connector.newChannel();
         final ExclusivePublication publication = new ExclusivePublication(stream, channel, config.maxMessageLength(),
             open::remove);
-        handshake(channel, hello, publication.handler());
+        connector.handshake(channel, hello, publication.handler());
         open.add(publication);
         return publication;
     }
@@ -222,54 +197,41 @@ public final class SluiceClient implements AutoCloseable
      */
     public ExclusivePublication resume(final ExclusivePublication lost) throws SluiceException
     {
-        if (!lost.isIdentified())
-        {
-            throw new IllegalArgumentException("only a publication opened with a producer id can resume");
-        }
-        if (lost.isClosed())
-        {
-            throw new IllegalStateException("publication to '" + lost.stream() + "' was closed");
-        }
-        awaitLogBack(lost.handOverLog());
-        final int epoch = lost.nextResumeEpoch();
-        final Hello hello = identifiedHello(lost.stream(), lost.producerId(), epoch);
-        final Channel channel = newChannel();
-        final ExclusivePublication resumed = new ExclusivePublication(lost, channel, epoch, open::remove);
-        try
-        {
-            handshake(channel, hello, resumed.handler());
-        }
-        catch (final SluiceException ex)
-        {
-            // The attempt may have sent kept frames: they are the log's again before the next attempt.
-            awaitLogBack(resumed.awaitLogBack());
-            throw ex;
-        }
-        lost.markResumed();
-        open.add(resumed);
-        return resumed;
+        return resume.resume(lost);
     }
 
-    private void awaitLogBack(final CompletableFuture<Void> back) throws SluiceException
+    /**
+     * Continues an identified publication ({@link #publish(String, long, int)}) on a new connection, typically after
+     * its connection was lost (its offers answer {@link Publication#NOT_CONNECTED}), as
+     * {@link #resume(ExclusivePublication)} does: it closes the old connection if it is still up and waits until it
+     * gave back the frames it was sending; connects with the same producer id and the epoch one above the last this
+     * publication's line asked for; gives back the frames kept below the sequence the relay's WELCOME expects, sends
+     * the rest again, in order, from that sequence, then what the ring still holds and what offers add to it, numbered
+     * after them.
+     * <p>
+     * Nothing an offer accepted is lost or delivered twice (but see protocol.md §4.2 for two or more subscribers),
+     * and each thread's messages keep their order. {@link Publication#sendAsync} futures of messages sent again
+     * complete once the relay acknowledged them (those the relay already had, at once, with their first sequence);
+     * the backlog of async sends carries on.
+     * <p>
+     * <b>Threads.</b> Any thread may call this. While the resume runs, offers to {@code lost} answer
+     * {@link Publication#NOT_CONNECTED} (an offer that raced the loss of the connection and was accepted is sent by the
+     * resumed publication), and once it is done, {@link Publication#CLOSED}: {@code lost} is replaced. Each thread
+     * that sees either may call this with the publication it holds: concurrent calls make one connection, and a call
+     * for a publication already replaced returns the publication the last resume returned, without connecting. When
+     * the connection cannot be made, this throws and {@code lost} stays as it was, with every frame it kept: call
+     * again. A producer that restarts must then use an epoch above {@link Publication#epoch()} of the publication it
+     * last used.
+     *
+     * @param lost an identified publication of this client, not closed by the application.
+     * @return the publication to go on with.
+     * @throws SluiceException when the relay refused, could not be reached, or did not answer in time.
+     * @throws IllegalStateException when {@code lost} was closed by the application.
+     * @throws IllegalArgumentException when {@code lost} is not identified.
+     */
+    public Publication resume(final Publication lost) throws SluiceException
     {
-        try
-        {
-            back.get(config.connectTimeoutMs(), TimeUnit.MILLISECONDS);
-        }
-        catch (final ExecutionException ex)
-        {
-            throw new SluiceException(null, "the client is closing", ex.getCause());
-        }
-        catch (final TimeoutException ex)
-        {
-            throw new SluiceException(null, "the lost connection did not close within " + config.connectTimeoutMs() +
-                " ms", ex);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new SluiceException(ErrorCode.INTERNAL, "interrupted while resuming", ex);
-        }
+        return resume.resume(lost);
     }
 
     /**
@@ -314,10 +276,10 @@ public final class SluiceClient implements AutoCloseable
         throws SluiceException
     {
         final Hello hello = subscriberHello(stream, subscriptionName, config.authToken(), options);
-        final Channel channel = newChannel();
+        final Channel channel = connector.newChannel();
         final Subscription subscription = new Subscription(stream, channel, options, config.maxMessageLength(),
             config.subscriptionRingBytes(), open::remove);
-        handshake(channel, hello, subscription.handler());
+        connector.handshake(channel, hello, subscription.handler());
         open.add(subscription);
         return subscription;
     }
@@ -370,10 +332,10 @@ public final class SluiceClient implements AutoCloseable
         final SubscribeOptions options, final MessageHandler handler) throws SluiceException
     {
         final Hello hello = subscriberHello(stream, subscriptionName, config.authToken(), options);
-        final Channel channel = newChannel();
+        final Channel channel = connector.newChannel();
         final CallbackSubscription subscription = new CallbackSubscription(stream, channel, options,
             java.util.Objects.requireNonNull(handler, "handler"), open::remove);
-        handshake(channel, hello, subscription.handler());
+        connector.handshake(channel, hello, subscription.handler());
         open.add(subscription);
         return subscription;
     }
@@ -410,121 +372,20 @@ public final class SluiceClient implements AutoCloseable
         }
     }
 
-    private Hello identifiedHello(final String stream, final long producerId, final int epoch)
+    /**
+     * @return an identified publisher's HELLO.
+     */
+    static Hello identifiedHello(final String stream, final String authToken, final long producerId, final int epoch)
         throws SluiceException
     {
         try
         {
-            return Hello.identifiedPublisher(stream, config.authToken(), producerId, epoch);
+            return Hello.identifiedPublisher(stream, authToken, producerId, epoch);
         }
         catch (final IllegalArgumentException ex)
         {
             throw new SluiceException(null, ex.getMessage(), ex);
         }
-    }
-
-    private Channel newChannel()
-    {
-        // Registered but unconnected, so that the role object can hold it before the handshake starts.
-        final Channel channel = Transports.newClientChannel();
-        group.next().register(channel).syncUninterruptibly();
-        return channel;
-    }
-
-    private void handshake(final Channel channel, final Hello hello, final ConnectionHandler handler)
-        throws SluiceException
-    {
-        channel.config().setOption(ChannelOption.TCP_NODELAY, true);
-        channel.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMs());
-        if (config.receiveBufferBytes() > 0)
-        {
-            // Before connecting, so the window scale the handshake agrees on fits it.
-            channel.config().setOption(ChannelOption.SO_RCVBUF, config.receiveBufferBytes());
-        }
-        channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(32 * 1024, 64 * 1024));
-        final ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addLast(new ChannelInitializer<SocketChannel>()
-        {
-            @Override
-            protected void initChannel(final SocketChannel ch)
-            {
-                if (tls != null)
-                {
-                    // Names the relay's host for SNI and for the check of its certificate's name.
-                    final SslHandler ssl = tls.newHandler(ch.alloc(), config.host(), config.port());
-                    ssl.setHandshakeTimeoutMillis(config.connectTimeoutMs());
-                    ssl.handshakeFuture().addListener(f ->
-                    {
-                        if (!f.isSuccess())
-                        {
-                            handler.welcome.completeExceptionally(new SluiceException(null, tlsFailure(f.cause()),
-                                f.cause()));
-                        }
-                    });
-                    ch.pipeline().addLast("tls", ssl);
-                }
-                ch.pipeline().addLast(
-                    new HeartbeatHandler(config.heartbeatIntervalMs(), config.heartbeatTimeoutMs()),
-                    // A subscription takes the relay's own limit from its WELCOME, and the flags only a relay sets.
-                    new FrameDecoder(ConnectionHandler.HANDSHAKE_MAX_FRAME_LENGTH,
-                        hello.role() == Role.SUBSCRIBER ? FrameDescriptor.RELAY_FLAGS : FrameDescriptor.KNOWN_FLAGS),
-                    handler,
-                    new ProtocolErrorHandler("client", WARNINGS, (code, n) -> protocolErrors.increment()));
-            }
-        });
-        final ChannelFuture connect = channel.connect(new java.net.InetSocketAddress(config.host(), config.port()));
-        connect.addListener(f ->
-        {
-            if (f.isSuccess())
-            {
-                channel.writeAndFlush(Frames.hello(channel.alloc(), hello, EpochClock.nanos()));
-            }
-            else
-            {
-                handler.welcome.completeExceptionally(new SluiceException(null,
-                    "cannot connect to " + config.host() + ":" + config.port() + ": " + f.cause(), f.cause()));
-            }
-        });
-        try
-        {
-            handler.welcome.get(config.connectTimeoutMs(), TimeUnit.MILLISECONDS);
-        }
-        catch (final ExecutionException ex)
-        {
-            channel.close();
-            throw ex.getCause() instanceof SluiceException ? (SluiceException)ex.getCause() :
-                new SluiceException(null, String.valueOf(ex.getCause()), ex.getCause());
-        }
-        catch (final TimeoutException ex)
-        {
-            channel.close();
-            throw new SluiceException(null, "no WELCOME from " + config.host() + ":" + config.port() + " within " +
-                config.connectTimeoutMs() + " ms", ex);
-        }
-        catch (final InterruptedException ex)
-        {
-            channel.close();
-            Thread.currentThread().interrupt();
-            throw new SluiceException(ErrorCode.INTERNAL, "interrupted while connecting", ex);
-        }
-    }
-
-    private String tlsFailure(final Throwable cause)
-    {
-        final String where = config.host() + ":" + config.port();
-        if (cause instanceof NotSslRecordException)
-        {
-            return "TLS handshake with " + where
-                + " failed: the relay answered in plain text (is TLS on for its port?)";
-        }
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root)
-        {
-            root = root.getCause();
-        }
-        final String detail = root == cause ? String.valueOf(cause.getMessage()) :
-            cause.getMessage() + " (" + root.getMessage() + ")";
-        return "TLS handshake with " + where + " failed: " + detail;
     }
 
     /**
@@ -545,7 +406,7 @@ public final class SluiceClient implements AutoCloseable
                 LoggerFactory.getLogger(SluiceClient.class).debug("closing {}", resource, ex);
             }
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        connector.close();
         if (ownCallbacks != null)
         {
             ownCallbacks.shutdown();

@@ -47,20 +47,9 @@ class ExclusivePublicationTest
         assertTrue(publication.isConnected());
     }
 
-    // What the event loop wrote since the last call, as one buffer, the windows released as the socket takes them (a
-    // window coming back lets the event loop write what waited for one).
     private ByteBuf written()
     {
-        final ByteBuf all = ByteBufAllocator.DEFAULT.heapBuffer();
-        channel.runPendingTasks();
-        ByteBuf window;
-        while ((window = channel.readOutbound()) != null)
-        {
-            all.writeBytes(window, window.readerIndex(), window.readableBytes());
-            window.release();
-            channel.runPendingTasks();
-        }
-        return all;
+        return EmbeddedRelay.written(channel);
     }
 
     @AfterEach

@@ -1,9 +1,7 @@
 package io.sluice.client;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import org.junit.jupiter.api.AfterEach;
@@ -12,6 +10,10 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteOrder;
 import java.util.concurrent.CompletableFuture;
 
+import static io.sluice.client.EmbeddedRelay.SOURCE_ID;
+import static io.sluice.client.EmbeddedRelay.ack;
+import static io.sluice.client.EmbeddedRelay.welcome;
+import static io.sluice.client.EmbeddedRelay.written;
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,8 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ResumedExclusivePublicationTest
 {
-    private static final int STREAM_ID = 7;
-    private static final int SOURCE_ID = 3;
     private static final int MAX_MESSAGE = 1024;
     private static final int PAYLOAD = 16;
     private static final int FRAME = HEADER_LENGTH + PAYLOAD;
@@ -37,20 +37,6 @@ class ResumedExclusivePublicationTest
     private final BufferClaim claim = new BufferClaim();
     private EmbeddedChannel second;
 
-    private static void welcome(final EmbeddedChannel channel, final ExclusivePublication publication,
-        final long nextSequence)
-    {
-        channel.pipeline().addLast(publication.handler());
-        channel.writeInbound(Frames.welcome(ByteBufAllocator.DEFAULT, STREAM_ID, SOURCE_ID, nextSequence, 1000, 10_000,
-            FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 0));
-        assertTrue(publication.isConnected());
-    }
-
-    private static void ack(final EmbeddedChannel channel, final long sequence)
-    {
-        channel.writeInbound(Frames.empty(ByteBufAllocator.DEFAULT, FrameType.ACK, STREAM_ID, SOURCE_ID, sequence, 0));
-    }
-
     // Claims and commits a message whose payload is `value` twice.
     private void commit(final ExclusivePublication publication, final long value)
     {
@@ -58,21 +44,6 @@ class ResumedExclusivePublicationTest
         claim.buffer().putLong(claim.offset(), value, ByteOrder.BIG_ENDIAN);
         claim.buffer().putLong(claim.offset() + 8, value, ByteOrder.BIG_ENDIAN);
         claim.commit();
-    }
-
-    // What the event loop wrote since the last call, as one buffer, the windows released as the socket takes them.
-    private static ByteBuf written(final EmbeddedChannel channel)
-    {
-        final ByteBuf all = ByteBufAllocator.DEFAULT.heapBuffer();
-        channel.runPendingTasks();
-        ByteBuf window;
-        while ((window = channel.readOutbound()) != null)
-        {
-            all.writeBytes(window, window.readerIndex(), window.readableBytes());
-            window.release();
-            channel.runPendingTasks();
-        }
-        return all;
     }
 
     @AfterEach
@@ -175,6 +146,39 @@ class ResumedExclusivePublicationTest
         ack(second, 16);
         assertEquals(0, resumed.bufferedBytes());
         assertEquals(2, resumed.epoch());
+    }
+
+    @Test
+    void aResumedPublicationWritesWhatWaitedForAWindowOnceOneComesBack() throws Exception
+    {
+        welcome(channel, publication, 0);
+        channel.close();
+        final CompletableFuture<Void> back = publication.handOverLog();
+        channel.runPendingTasks();
+        assertTrue(back.isDone());
+        second = new EmbeddedChannel();
+        final ExclusivePublication resumed = new ExclusivePublication(publication, second, 2, c -> {});
+        welcome(second, resumed, 0);
+        publication.markResumed();
+        // One window per drain, none back while the socket holds them: every window is out, then one frame waits.
+        for (int i = 0; i < SendLog.DEFAULT_WINDOWS; i++)
+        {
+            commit(resumed, i);
+            second.runPendingTasks();
+        }
+        commit(resumed, SendLog.DEFAULT_WINDOWS);
+        second.runPendingTasks();
+        final ByteBuf out = written(second);
+        try
+        {
+            assertEquals((SendLog.DEFAULT_WINDOWS + 1) * FRAME, out.readableBytes(),
+                "the last frame is written once a window came back, without another commit");
+            assertEquals(SendLog.DEFAULT_WINDOWS, Frames.sequence(out, SendLog.DEFAULT_WINDOWS * FRAME));
+        }
+        finally
+        {
+            out.release();
+        }
     }
 
     @Test

@@ -32,35 +32,6 @@ class ResumedPublicationTest
     private static final int PAYLOAD = 16;
     private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
-    /** Polls a subscription on a thread of its own until stopped. */
-    private static final class Poller implements AutoCloseable
-    {
-        private final Thread thread;
-        private volatile boolean running = true;
-
-        Poller(final Subscription subscription, final OneSourceCollector collector)
-        {
-            thread = new Thread(() ->
-            {
-                while (running)
-                {
-                    if (subscription.poll(collector, 1_000) == 0)
-                    {
-                        LockSupport.parkNanos(50_000);
-                    }
-                }
-            }, "poller");
-            thread.start();
-        }
-
-        @Override
-        public void close() throws InterruptedException
-        {
-            running = false;
-            thread.join();
-        }
-    }
-
     /** The publishing side: offers indexes in order, resuming whenever the connection is lost. */
     private static final class Publisher
     {
@@ -133,7 +104,7 @@ class ResumedPublicationTest
             final Subscription subscription = subscriber.subscribe(STREAM);
             final OneSourceCollector collector = new OneSourceCollector();
             final Publisher publisher = new Publisher(client, client.publishExclusive(STREAM, 9, 0));
-            try (Poller poller = new Poller(subscription, collector))
+            try (PollingThread poller = new PollingThread(subscription, collector))
             {
                 for (int cut = 1; cut <= 3; cut++)
                 {
@@ -174,7 +145,7 @@ class ResumedPublicationTest
             // Resumed at once: the relay may not have seen the cut yet, and the higher epoch takes the producer over.
             publisher.resume();
             assertEquals(5, publisher.publication.epoch());
-            try (Poller poller = new Poller(subscription, collector))
+            try (PollingThread poller = new PollingThread(subscription, collector))
             {
                 publisher.offerUpTo(publisher.next + 100_000);
                 await(collector, publisher.next);

@@ -112,14 +112,29 @@ class SendAsyncCallbackTest
     void futuresCompleteOnTheExecutorTheConfigNames() throws Exception
     {
         final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "app-callbacks"));
+        // The executor's tasks wait for the gate: the stage is chained while the future cannot have completed there,
+        // so it runs where the library completes the future, not on this thread.
+        final CountDownLatch gate = new CountDownLatch(1);
         try (Relay relay = Relay.start(RelayConfig.builder().port(0).build());
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())
-                 .withCallbackExecutor(executor)))
+                 .withCallbackExecutor(task -> executor.execute(() ->
+                 {
+                     awaitQuietly(gate);
+                     task.run();
+                 }))))
         {
             final Publication publication = client.publish("callbacks");
             final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(PAYLOAD));
-            final CompletableFuture<String> thread = publication.sendAsync(payload, 0, PAYLOAD)
-                .thenApply(sequence -> Thread.currentThread().getName());
+            final CompletableFuture<Long> sent = publication.sendAsync(payload, 0, PAYLOAD);
+            final CompletableFuture<String> thread = sent.thenApply(sequence -> Thread.currentThread().getName());
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (publication.ackedSequence() < 0)
+            {
+                assertTrue(System.nanoTime() < deadline, "never acknowledged");
+                LockSupport.parkNanos(100_000);
+            }
+            assertFalse(sent.isDone(), "acknowledged, but completed only by the executor");
+            gate.countDown();
             assertEquals("app-callbacks", thread.get(30, TimeUnit.SECONDS));
             publication.close();
             final CompletableFuture<Long> late = publication.sendAsync(payload, 0, PAYLOAD);
@@ -127,6 +142,7 @@ class SendAsyncCallbackTest
         }
         finally
         {
+            gate.countDown();
             executor.shutdownNow();
         }
     }
