@@ -28,7 +28,7 @@ final class ConsumeLoop
     private static final long OWN_STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final Intake intake;
-    private final ConsumeCommand.Checker checker;
+    private final Checker checker;
     private final DeliveryOptions delivery;
     private final PrintWriter err;
 
@@ -38,7 +38,7 @@ final class ConsumeLoop
      * @param delivery whether to acknowledge what was counted.
      * @param err where the progress lines go.
      */
-    ConsumeLoop(final Intake intake, final ConsumeCommand.Checker checker, final DeliveryOptions delivery,
+    ConsumeLoop(final Intake intake, final Checker checker, final DeliveryOptions delivery,
         final PrintWriter err)
     {
         this.intake = intake;

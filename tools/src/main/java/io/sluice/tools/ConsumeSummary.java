@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * @param connectionLost whether the connection was lost before the run was over.
  * @param error why the run failed, or null.
  */
-record ConsumeSummary(String stream, ConsumeCommand.Checker checker, boolean acknowledged, boolean connectionLost,
+record ConsumeSummary(String stream, Checker checker, boolean acknowledged, boolean connectionLost,
     String error)
 {
     double elapsedSeconds()

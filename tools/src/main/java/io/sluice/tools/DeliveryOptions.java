@@ -85,7 +85,7 @@ final class DeliveryOptions
      * @param subscription the subscription.
      * @param checker what counted the messages.
      */
-    void acknowledgeCounted(final SubscriberEndpoint subscription, final ConsumeCommand.Checker checker)
+    void acknowledgeCounted(final SubscriberEndpoint subscription, final Checker checker)
     {
         final long counted = checker.lastPositionSeen;
         if (ack && counted > subscription.acknowledgedPosition())

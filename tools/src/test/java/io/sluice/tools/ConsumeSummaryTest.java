@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** The summary {@code consume} prints and the JSON object it writes. */
 final class ConsumeSummaryTest
 {
-    private final ConsumeCommand.Checker checker = new ConsumeCommand.Checker();
+    private final Checker checker = new Checker();
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
@@ -21,7 +21,7 @@ final class ConsumeSummaryTest
         checker.received = messages;
         checker.firstDeliveryNanos = 1_000;
         checker.lastDeliveryNanos = 1_000 + elapsedNanos;
-        checker.sources.put(7, new ConsumeCommand.Source());
+        checker.sources.put(7, new Checker.Source());
         checker.latencyMicros.recordValue(40);
     }
 
