@@ -68,26 +68,26 @@ public final class Lane
     private final LaneGauges gauges;
 
     /**
-     * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see {@link Waker}); or
-     * null for none.
+     * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see
+     * {@link LaneWaker}); or null for none.
      */
     public Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
-        final java.util.function.Function<Waker, DiskTier> diskFactory, final DeadLetterStore deadLetters)
+        final java.util.function.Function<LaneWaker, DiskTier> diskFactory, final DeadLetterStore deadLetters)
     {
         this(channel, streamName, subscription, config, diskFactory, deadLetters, null);
     }
 
     /**
-     * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see {@link Waker}); or
-     * null for none.
+     * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see
+     * {@link LaneWaker}); or null for none.
      * @param acks the subscriber's acknowledgement window, already in the channel's pipeline; or null when the
      * subscriber does not acknowledge.
      */
     public Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
-        final java.util.function.Function<Waker, DiskTier> diskFactory, final DeadLetterStore deadLetters,
+        final java.util.function.Function<LaneWaker, DiskTier> diskFactory, final DeadLetterStore deadLetters,
         final AckWindow acks)
     {
-        final Waker waker = new Waker();
+        final LaneWaker waker = new LaneWaker();
         this.acks = acks;
         this.channel = channel;
         this.eventLoop = channel.eventLoop();
@@ -106,30 +106,10 @@ public final class Lane
             disk, drops, tiered, acks);
         // Every field is set: only now may the spill thread reach the lane (the volatile write publishes them), and
         // a wake it tried before is made up for by this drain.
-        waker.lane = this;
+        waker.reach(this);
         if (disk != null)
         {
             scheduleDrain();
-        }
-    }
-
-    /**
-     * What a disk tier wakes when restored frames or an opened tier are ready. It is made before the lane (the lane's
-     * constructor makes the disk tier, whose spill thread may call at once) and reaches the lane only once the lane
-     * is built.
-     */
-    public static final class Waker
-    {
-        private volatile Lane lane;
-
-        /** Any thread. */
-        public void wake()
-        {
-            final Lane built = lane;
-            if (built != null)
-            {
-                built.wake();
-            }
         }
     }
 
