@@ -25,12 +25,12 @@ final class Intake
         this.subscription = subscription;
     }
 
-    static Intake polling(final Subscription subscription, final ConsumeCommand.Checker checker)
+    static Intake polling(final Subscription subscription, final Checker checker)
     {
         return new Intake(limit -> subscription.poll(checker, limit), subscription::isDrained, subscription);
     }
 
-    static Intake callback(final CallbackSubscription subscription, final ConsumeCommand.Checker checker)
+    static Intake callback(final CallbackSubscription subscription, final Checker checker)
     {
         final long[] taken = new long[1];
         final IntUnaryOperator sinceLastCall = limit ->

@@ -19,7 +19,7 @@ class CheckerTest
 {
     private final UnsafeBuffer frame = new UnsafeBuffer(new byte[HEADER_LENGTH + 32]);
     private final Header header = new Header().wrap(frame, 0);
-    private final ConsumeCommand.Checker checker = new ConsumeCommand.Checker();
+    private final Checker checker = new Checker();
 
     private void data(final int source, final long sequence, final long timestampNanos)
     {
@@ -140,7 +140,7 @@ class CheckerTest
     @Test
     void whatComesPastTheCountIsNotAcknowledged()
     {
-        final ConsumeCommand.Checker limited = new ConsumeCommand.Checker(2);
+        final Checker limited = new Checker(2);
         frame.putInt(LENGTH_OFFSET, HEADER_LENGTH + 8, ByteOrder.BIG_ENDIAN);
         frame.putByte(TYPE_OFFSET, (byte)FrameType.DATA);
         for (int i = 0; i < 3; i++)

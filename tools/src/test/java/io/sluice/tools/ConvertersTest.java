@@ -61,4 +61,18 @@ class ConvertersTest
             assertThrows(TypeConversionException.class, () -> converter.convert(bad), bad);
         }
     }
+
+    @Test
+    void refusesSizesBeyondAnIntWithoutWrappingAround()
+    {
+        final ByteSizeConverter converter = new ByteSizeConverter();
+        assertEquals(Integer.MAX_VALUE, converter.convert("2147483647"));
+        for (final String tooLarge : new String[] {"2147483648", "9999999999GiB", "99999999999999999999"})
+        {
+            assertEquals("'" + tooLarge + "' is more than 2147483647 bytes",
+                assertThrows(TypeConversionException.class, () -> converter.convert(tooLarge)).getMessage());
+        }
+        assertEquals("'4 MeB' is not a size: use bytes, or a number with KiB, MiB, GiB, KB, MB or GB",
+            assertThrows(TypeConversionException.class, () -> converter.convert("4 MeB")).getMessage());
+    }
 }

@@ -5,10 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.netty.OutboundBytes;
-import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.config.StreamConfig;
-import io.sluice.server.drop.DropReason;
 import io.sluice.server.drop.stage.DropStage;
 import io.sluice.server.tier.disk.DiskTier;
 import io.sluice.server.tier.memory.MemoryTier;
@@ -20,7 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * One subscriber's outbound path: a bounded hand-off from the producers ({@link LaneHandOff}), the tiers its
  * strategy gives it, and a drain to the subscriber's channel while it is writable: straight from the hand-off under
  * the throttle strategy, through the tiers ({@link TieredDrain}) under buffer and spill. On close or a graceful stop
- * a durable lane hands what it holds over to its disk tier.
+ * a durable lane hands what it holds over to its disk tier ({@link DiskHandOver}). What the lanes view reads of it,
+ * {@link LaneGauges} measures.
  * <p>
  * Producers, on their own event loops, {@link #offer} runs of DATA frames (slices of what they read; the lane
  * takes ownership). The lane's own event loop writes them to the subscriber in order, flushes once per drain, and
@@ -38,13 +37,9 @@ public final class Lane
     /** {@link #offer}: the lane is closed; the run was released without being accepted. */
     static final int OFFER_CLOSED = 2;
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Lane.class);
-
     private final Channel channel;
     private final EventLoop eventLoop;
-    private final String streamName;
     private final String subscription;
-    private final String strategy;
     private final LaneHandOff handOff;
     private final WrittenCounters written = new WrittenCounters();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -58,14 +53,9 @@ public final class Lane
     private volatile boolean stopping;
     // When detach() ran, epoch millis; 0 while the lane has its subscriber.
     private long detachedAtMillis;
-    // Set by the lane's StuckGuard: frames waited and the subscriber took none of them for stuck-after.
-    private volatile boolean stuck;
 
-    // Tiers: only the lane's event loop touches them. Null when the strategy has none.
-    private final MemoryTier memory;
+    // The disk tier: only the lane's event loop touches it. Null when the strategy has none.
     private final DiskTier disk;
-    /** The drop policy at work, or null when on-full is throttle. */
-    private final DropStage drops;
     /** Null without tiers. */
     private final TieredDrain tiered;
     /** Null unless the subscriber acknowledges what it processed. */
@@ -73,72 +63,53 @@ public final class Lane
     /** Null unless the lane is durable. */
     private final DiskHandOver toDisk;
 
-    // For the lanes view (metrics): producers held, and what waits where, measured on the lane's event loop when asked.
+    // Producers held: started and ended on the producers' path, so not behind the gauges.
     private final HoldClock holds = new HoldClock();
-    private volatile LaneDepths depths;
+    private final LaneGauges gauges;
 
     /**
-     * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see {@link Waker}); or
-     * null for none.
+     * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see
+     * {@link LaneWaker}); or null for none.
      */
     public Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
-        final java.util.function.Function<Waker, DiskTier> diskFactory, final DeadLetterStore deadLetters)
+        final java.util.function.Function<LaneWaker, DiskTier> diskFactory, final DeadLetterStore deadLetters)
     {
         this(channel, streamName, subscription, config, diskFactory, deadLetters, null);
     }
 
     /**
-     * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see {@link Waker}); or
-     * null for none.
+     * @param diskFactory makes the disk tier, given what it is to call when the lane has work (see
+     * {@link LaneWaker}); or null for none.
      * @param acks the subscriber's acknowledgement window, already in the channel's pipeline; or null when the
      * subscriber does not acknowledge.
      */
     public Lane(final Channel channel, final String streamName, final String subscription, final StreamConfig config,
-        final java.util.function.Function<Waker, DiskTier> diskFactory, final DeadLetterStore deadLetters,
+        final java.util.function.Function<LaneWaker, DiskTier> diskFactory, final DeadLetterStore deadLetters,
         final AckWindow acks)
     {
-        final Waker waker = new Waker();
+        final LaneWaker waker = new LaneWaker();
         this.acks = acks;
         this.channel = channel;
         this.eventLoop = channel.eventLoop();
-        this.streamName = streamName;
         this.subscription = subscription;
-        this.strategy = config.label();
         this.handOff = new LaneHandOff(config.laneBytes(), config.laneRuns());
-        this.memory = config.strategy().hasMemoryTier() ? new MemoryTier(config.memoryBytes()) : null;
+        // The memory tier and the drop policy at work: null when the strategy has none, or on-full is throttle.
+        final MemoryTier memory = config.strategy().hasMemoryTier() ? new MemoryTier(config.memoryBytes()) : null;
         this.disk = diskFactory == null ? null : diskFactory.apply(waker);
-        this.drops = config.onFull().isThrottle() ? null :
+        final DropStage drops = config.onFull().isThrottle() ? null :
             new DropStage(config.onFull().newPolicy(), memory, streamName, deadLetters);
         this.tiered = memory == null ? null :
             new TieredDrain(channel, streamName, handOff, written, memory, disk, drops, acks);
         this.toDisk = disk == null || !disk.isDurable() ? null :
             new DiskHandOver(channel, streamName, handOff, written, memory, disk, acks);
+        this.gauges = new LaneGauges(channel, streamName, subscription, config.label(), handOff, written, holds, memory,
+            disk, drops, tiered, acks);
         // Every field is set: only now may the spill thread reach the lane (the volatile write publishes them), and
         // a wake it tried before is made up for by this drain.
-        waker.lane = this;
+        waker.reach(this);
         if (disk != null)
         {
             scheduleDrain();
-        }
-    }
-
-    /**
-     * What a disk tier wakes when restored frames or an opened tier are ready. It is made before the lane (the lane's
-     * constructor makes the disk tier, whose spill thread may call at once) and reaches the lane only once the lane
-     * is built.
-     */
-    public static final class Waker
-    {
-        private volatile Lane lane;
-
-        /** Any thread. */
-        public void wake()
-        {
-            final Lane built = lane;
-            if (built != null)
-            {
-                built.wake();
-            }
         }
     }
 
@@ -401,17 +372,10 @@ public final class Lane
         return written.bytes() - unsent;
     }
 
-    /** @return messages accepted and neither written nor dropped; any thread. */
-    long waitingMessages()
-    {
-        final long dropped = drops == null ? 0 : drops.dropped();
-        return Math.max(0, handOff.messagesAccepted() - written.messages() - dropped);
-    }
-
     /** Lane's event loop, from its {@link StuckGuard}. */
     void markStuck(final boolean stuck)
     {
-        this.stuck = stuck;
+        gauges.markStuck(stuck);
     }
 
     /**
@@ -440,7 +404,7 @@ public final class Lane
         written.takeBack(unsent.messages());
         unsent.clearAndFinish(channel);
         close();
-        return waitingMessages();
+        return gauges.waitingMessages();
     }
 
     /** Lane's event loop: let the lane know restored frames or an opened disk tier are ready. */
@@ -487,51 +451,17 @@ public final class Lane
 
     /**
      * Lane's event loop: measures what waits in each tier and the oldest waiting frame's timestamp, for
-     * {@link #snapshot()}. Reads one frame header; allocates the result only.
+     * {@link #snapshot()} (see {@link LaneGauges#measureDepths()}).
      */
     public void measureDepths()
     {
-        final long waiting = waitingMessages();
-        final long inMemory = memory == null ? 0 : memory.frames();
-        final long onDisk = disk == null ? 0 : Math.max(0, disk.spilled() - disk.restored());
-        long oldest = 0;
-        boolean exact = true;
-        if (memory != null && !memory.isEmpty())
-        {
-            oldest = memory.oldestTimestampNanos();
-        }
-        if (oldest == 0 && disk != null && !disk.isEmpty())
-        {
-            // The frames on disk are not read here: the first frame of the backlog is the oldest it can hold.
-            oldest = tiered.diskBacklogSinceNanos();
-            exact = false;
-        }
-        final ByteBuf head = oldest == 0 && exact ? handOff.peek() : null;
-        if (head != null && head.isReadable())
-        {
-            oldest = head.getLong(head.readerIndex() + FrameDescriptor.TIMESTAMP_OFFSET);
-        }
-        depths = new LaneDepths(System.nanoTime(), waiting, handOff.queuedBytes(),
-            Math.max(0, waiting - inMemory - onDisk), inMemory, memory == null ? 0 : memory.usedBytes(), onDisk,
-            disk == null ? 0 : disk.diskBytes(), outboundBytes(), oldest, exact);
+        gauges.measureDepths();
     }
 
     /** @return a snapshot of the lane's counters; safe from any thread. */
     public LaneSnapshot snapshot()
     {
-        // Read out before in and dropped before out, so a message moving along is never counted twice.
-        final long dropped = drops == null ? 0 : drops.dropped();
-        final long out = written.messages();
-        final long in = handOff.messagesAccepted();
-        final MemoryTier m = memory;
-        final DiskTier d = disk;
-        return new LaneSnapshot(streamName, String.valueOf(channel.remoteAddress()), subscription, strategy,
-            tiered == null ? LaneTier.DIRECT : tiered.tier(), in, out, written.bytes(),
-            Math.max(0, in - out - dropped), handOff.queuedBytes(), m == null ? 0 : m.usedBytes(),
-            d == null ? 0 : d.diskBytes(), d == null ? 0 : d.spilled(), d == null ? 0 : d.restored(),
-            dropped == 0 ? java.util.Map.of() : java.util.Map.of(DropReason.name(drops.reason()), dropped),
-            handOff.peakBytes(), handOff.bytesAccepted(), holds.holding(), holds.heldNanos(System.nanoTime()), closed,
-            depths, stuck, acks == null ? null : acks.snapshot());
+        return gauges.snapshot(closed);
     }
 
     /** @return whether the lane keeps what it holds on disk when its subscriber leaves (a durable subscription). */

@@ -1,20 +1,17 @@
 package io.sluice.server.config.text;
 
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import io.sluice.core.util.UnitText;
 
 /**
- * Byte sizes and durations as people write them in config files and on the command line.
+ * Byte sizes and durations as people write them in config files and on the command line, read with
+ * {@link UnitText} (which says what is accepted) and refused with messages that show what to write instead.
  * <ul>
  *     <li>Byte sizes: a whole number of bytes, optionally followed by a unit: {@code B}, {@code KiB}, {@code MiB},
- *     {@code GiB} (powers of 1024) or {@code KB}, {@code MB}, {@code GB} (powers of 1000). Units are
- *     case-insensitive and may be separated from the number by spaces: {@code 8MiB}, {@code 64 kib},
- *     {@code 1048576}.</li>
+ *     {@code GiB} (powers of 1024) or {@code KB}, {@code MB}, {@code GB} (powers of 1000): {@code 8MiB},
+ *     {@code 64 kib}, {@code 1048576}.</li>
  *     <li>Durations: a whole number of milliseconds, optionally followed by {@code ms}, {@code s} or {@code m}
  *     (minutes): {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1000}.</li>
  * </ul>
- * Fractions and negative numbers are refused rather than rounded, so that what is written is exactly what runs.
  */
 public final class Units
 {
@@ -23,7 +20,6 @@ public final class Units
     /** Example text for duration error messages. */
     public static final String DURATION_EXAMPLE = "e.g. 500ms, 5s";
 
-    private static final Pattern NUMBER_AND_UNIT = Pattern.compile("([0-9]+)\\s*([a-zA-Z]*)");
     private static final long KIB = 1024L;
     private static final long MIB = 1024L * KIB;
     private static final long GIB = 1024L * MIB;
@@ -39,26 +35,7 @@ public final class Units
      */
     public static long parseBytes(final String text)
     {
-        final Matcher m = match(text);
-        if (m != null)
-        {
-            final long multiplier = switch (m.group(2).toLowerCase(Locale.ROOT))
-            {
-                case "", "b" -> 1L;
-                case "kib" -> KIB;
-                case "mib" -> MIB;
-                case "gib" -> GIB;
-                case "kb" -> 1_000L;
-                case "mb" -> 1_000_000L;
-                case "gb" -> 1_000_000_000L;
-                default -> -1L;
-            };
-            if (multiplier > 0)
-            {
-                return multiply(text, m.group(1), multiplier, "bytes");
-            }
-        }
-        throw new IllegalArgumentException("'" + text + "' is not a byte size (" + BYTES_EXAMPLE + ")");
+        return orThrow(UnitText.bytes(text), text, "is not a byte size (" + BYTES_EXAMPLE + ")", "bytes");
     }
 
     /**
@@ -68,22 +45,7 @@ public final class Units
      */
     public static long parseMillis(final String text)
     {
-        final Matcher m = match(text);
-        if (m != null)
-        {
-            final long multiplier = switch (m.group(2).toLowerCase(Locale.ROOT))
-            {
-                case "", "ms" -> 1L;
-                case "s" -> 1_000L;
-                case "m" -> 60_000L;
-                default -> -1L;
-            };
-            if (multiplier > 0)
-            {
-                return multiply(text, m.group(1), multiplier, "milliseconds");
-            }
-        }
-        throw new IllegalArgumentException("'" + text + "' is not a duration (" + DURATION_EXAMPLE + ")");
+        return orThrow(UnitText.millis(text), text, "is not a duration (" + DURATION_EXAMPLE + ")", "milliseconds");
     }
 
     /**
@@ -94,24 +56,7 @@ public final class Units
      */
     public static long parseNanos(final String text)
     {
-        final Matcher m = match(text);
-        if (m != null)
-        {
-            final long multiplier = switch (m.group(2).toLowerCase(Locale.ROOT))
-            {
-                case "ns" -> 1L;
-                case "us" -> 1_000L;
-                case "", "ms" -> 1_000_000L;
-                case "s" -> 1_000_000_000L;
-                case "m" -> 60_000_000_000L;
-                default -> -1L;
-            };
-            if (multiplier > 0)
-            {
-                return multiply(text, m.group(1), multiplier, "nanoseconds");
-            }
-        }
-        throw new IllegalArgumentException("'" + text + "' is not a duration (e.g. 250us, 5ms, 1s)");
+        return orThrow(UnitText.nanos(text), text, "is not a duration (e.g. 250us, 5ms, 1s)", "nanoseconds");
     }
 
     /**
@@ -173,26 +118,17 @@ public final class Units
         return (int)value;
     }
 
-    private static Matcher match(final String text)
+    private static long orThrow(final long parsed, final String text, final String invalid, final String what)
     {
-        if (text == null)
+        if (parsed == UnitText.INVALID)
         {
-            return null;
+            throw new IllegalArgumentException("'" + text + "' " + invalid);
         }
-        final Matcher m = NUMBER_AND_UNIT.matcher(text.strip());
-        return m.matches() ? m : null;
-    }
-
-    private static long multiply(final String text, final String digits, final long multiplier, final String what)
-    {
-        try
-        {
-            return Math.multiplyExact(Long.parseLong(digits), multiplier);
-        }
-        catch (final ArithmeticException | NumberFormatException ex)
+        if (parsed == UnitText.TOO_LARGE)
         {
             throw new IllegalArgumentException(
                 "'" + text + "' is too large (more than " + Long.MAX_VALUE + " " + what + ")");
         }
+        return parsed;
     }
 }
