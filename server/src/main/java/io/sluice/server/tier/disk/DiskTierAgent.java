@@ -18,8 +18,9 @@ import static io.sluice.server.tier.disk.DiskTierLog.WARNINGS;
 
 /**
  * A disk tier's spill-thread side, one member of the {@link SpillWorker}'s composite agent: each {@link #doWork()}
- * opens the stores (once the directory's previous tier has finished), appends the runs the lane handed over, restores
- * chunks for the lane and, a few times a second, measures the stores and looks for room when the disk refused.
+ * opens the stores (once the directory's previous tier has finished), appends the runs the lane handed over (at most
+ * what one turn can restore, so that reading back keeps pace with a flood), restores chunks for the lane and, a few
+ * times a second, measures the stores and looks for room when the disk refused.
  * <p>
  * <b>When the disk refuses</b> (quota, or free space below the margin), the tier is {@link DiskTierState#FULL}: the
  * lane's on-full policy acts, and the runs the tier already took wait in the hand-off; once nothing is stored ahead of
@@ -36,6 +37,10 @@ import static io.sluice.server.tier.disk.DiskTierLog.WARNINGS;
 final class DiskTierAgent implements Agent
 {
     private static final long MEASURE_INTERVAL_NANOS = 250_000_000L;
+    // A turn appends at most what a turn can restore: a producer flooding the hand-off would otherwise keep the spill
+    // thread appending while the subscriber waits for what is already on disk.
+    private static final long APPEND_BYTES_PER_TURN =
+        (long)DiskTierExchange.FROM_DISK_CHUNKS * RestoredChunks.CHUNK_BYTES;
 
     private final DiskTierExchange exchange;
     private final DiskTierStores stores;
@@ -268,8 +273,9 @@ final class DiskTierAgent implements Agent
         final OneToOneConcurrentArrayQueue<ByteBuf> toDisk = exchange.toDisk();
         final SpillStore main = stores.main();
         int work = 0;
+        long appended = 0;
         ByteBuf run;
-        while ((run = toDisk.peek()) != null)
+        while (appended < APPEND_BYTES_PER_TURN && (run = toDisk.peek()) != null)
         {
             final int start = run.readerIndex();
             final int end = run.writerIndex();
@@ -287,6 +293,7 @@ final class DiskTierAgent implements Agent
                 work++;
             }
             exchange.addToDiskBytes(-(index - start));
+            appended += index - start;
             if (status != SpillStore.OK)
             {
                 run.readerIndex(index);

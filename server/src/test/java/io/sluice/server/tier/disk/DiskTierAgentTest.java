@@ -125,6 +125,42 @@ class DiskTierAgentTest
     }
 
     @Test
+    void aFloodingLaneDoesNotKeepTheSubscriberWaitingForWhatIsOnDisk()
+    {
+        final DiskTierExchange exchange = new DiskTierExchange();
+        final DiskTierAgent agent = agent(exchange, false, null);
+        agent.doWork();
+        // 4 MiB handed off in runs of 64 KiB: eight times what one turn restores.
+        final int framesPerRun = 64 * 1024 / FRAME;
+        final int runs = (int)(DiskTierExchange.TO_DISK_BYTES / (framesPerRun * FRAME));
+        for (int i = 0; i < runs; i++)
+        {
+            handOff(exchange, (long)i * framesPerRun, framesPerRun);
+        }
+
+        agent.doWork();
+
+        final long onDiskAfterOneTurn = (long)runs * framesPerRun * FRAME - exchange.toDiskBytes();
+        assertTrue(exchange.toDiskBytes() > 0, "one turn appends a turn's worth, not the whole hand-off");
+        // What one turn restores at most, and the run that crossed it.
+        assertTrue(onDiskAfterOneTurn <= (long)DiskTierExchange.FROM_DISK_CHUNKS * RestoredChunks.CHUNK_BYTES +
+            framesPerRun * FRAME, "appended " + onDiskAfterOneTurn);
+        final List<Long> first = takeRestored(exchange);
+        assertFalse(first.isEmpty(), "the same turn restores for the subscriber");
+        assertEquals(range(0, first.size()), first);
+
+        // The turns that follow append the rest and restore it in order.
+        final List<Long> all = new ArrayList<>(first);
+        for (int turn = 0; turn < 10 * runs && all.size() < runs * framesPerRun; turn++)
+        {
+            agent.doWork();
+            all.addAll(takeRestored(exchange));
+        }
+        assertEquals(range(0, (long)runs * framesPerRun), all);
+        assertEquals(0, exchange.toDiskBytes());
+    }
+
+    @Test
     void opensThenAppendsWhatTheLaneHandedAndRestoresItInOrder()
     {
         final DiskTierExchange exchange = new DiskTierExchange();
