@@ -35,7 +35,7 @@ public final class Lane
     /** {@link #offer}: no room; the caller keeps the run. */
     public static final int OFFER_FULL = 1;
     /** {@link #offer}: the lane is closed; the run was released without being accepted. */
-    static final int OFFER_CLOSED = 2;
+    public static final int OFFER_CLOSED = 2;
 
     private final Channel channel;
     private final EventLoop eventLoop;
@@ -53,6 +53,8 @@ public final class Lane
     private volatile boolean stopping;
     // When detach() ran, epoch millis; 0 while the lane has its subscriber.
     private long detachedAtMillis;
+    // The lane of the subscription's next connection, once it took this detached lane's place in the stream.
+    private volatile Lane replacement;
 
     // The disk tier: only the lane's event loop touches it. Null when the strategy has none.
     private final DiskTier disk;
@@ -324,6 +326,22 @@ public final class Lane
         stopping = true;
         toDisk.handOver("stopping", this::stopWriting);
         return true;
+    }
+
+    /**
+     * Any thread: the subscription's next connection took this detached lane's place in the stream
+     * ({@code Stream.addLaneReplacingDetached}); a run a publisher holds for this lane is owed to {@code next} once
+     * this lane has closed.
+     */
+    public void replacedBy(final Lane next)
+    {
+        replacement = next;
+    }
+
+    /** @return the lane that took this detached lane's place, or null. */
+    public Lane replacement()
+    {
+        return replacement;
     }
 
     /**

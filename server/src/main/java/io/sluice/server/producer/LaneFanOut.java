@@ -26,6 +26,7 @@ final class LaneFanOut
     private int blockedMessages;
     private long blockedLastSequence;
     private Lane[] blockedLanes;
+    private boolean blockedLanesOwned;
     private boolean[] blockedRefused;
     // Whether a lane has accepted the blocked run: if none does (its subscribers left), it counts as unrouted.
     private boolean blockedRouted;
@@ -80,6 +81,7 @@ final class LaneFanOut
         blockedMessages = messages;
         blockedLastSequence = lastSequence;
         blockedLanes = lanes;
+        blockedLanesOwned = false;
         blockedRefused = refused;
         counters.onHeldBytes(run.readableBytes());
         return false;
@@ -110,16 +112,23 @@ final class LaneFanOut
         {
             if (blockedRefused[i])
             {
-                final Lane lane = blockedLanes[i];
-                lane.awaitRoom(wake);
-                if (offerBlocked(lane))
+                boolean owed;
+                Lane lane;
+                do
                 {
-                    blockedRefused[i] = false;
-                    blame.released(lane, clock.nanoTime());
+                    // Again on the lane that took a closed one's place, if the offer moved there.
+                    lane = blockedLanes[i];
+                    lane.awaitRoom(wake);
+                    owed = !offerBlocked(i);
+                }
+                while (owed && blockedLanes[i] != lane);
+                if (owed)
+                {
+                    done = false;
                 }
                 else
                 {
-                    done = false;
+                    blockedRefused[i] = false;
                 }
             }
         }
@@ -139,10 +148,9 @@ final class LaneFanOut
         {
             if (blockedRefused[i])
             {
-                if (offerBlocked(blockedLanes[i]))
+                if (offerBlocked(i))
                 {
                     blockedRefused[i] = false;
-                    blame.released(blockedLanes[i], clock.nanoTime());
                 }
                 else
                 {
@@ -187,12 +195,43 @@ final class LaneFanOut
         }
     }
 
-    // Offers the blocked run to one lane that refused it; returns whether that lane no longer owes it.
-    private boolean offerBlocked(final Lane lane)
+    // Offers the blocked run to the lane at `i` that refused it; returns whether no lane owes it there any more. A
+    // detached lane that closed once its subscription's next connection took its place passes what it owed to that
+    // lane (Stream.addLaneReplacingDetached): a run held for it must not be lost between the two.
+    private boolean offerBlocked(final int i)
     {
-        final int result = offer(lane, blockedRun, blockedMessages);
+        Lane lane = blockedLanes[i];
+        int result = offer(lane, blockedRun, blockedMessages);
+        while (result == Lane.OFFER_CLOSED && lane.replacement() != null)
+        {
+            final long now = clock.nanoTime();
+            blame.released(lane, now);
+            lane = lane.replacement();
+            ownBlockedLanes()[i] = lane;
+            result = offer(lane, blockedRun, blockedMessages);
+            if (result == Lane.OFFER_FULL)
+            {
+                blame.held(lane, now);
+            }
+        }
         blockedRouted |= result == Lane.OFFER_ACCEPTED;
-        return result != Lane.OFFER_FULL;
+        if (result != Lane.OFFER_FULL)
+        {
+            blame.released(lane, clock.nanoTime());
+            return true;
+        }
+        return false;
+    }
+
+    // The stream's array of lanes is shared: the blocked run's own copy before one of them is replaced in it.
+    private Lane[] ownBlockedLanes()
+    {
+        if (!blockedLanesOwned)
+        {
+            blockedLanes = blockedLanes.clone();
+            blockedLanesOwned = true;
+        }
+        return blockedLanes;
     }
 
     private static int offer(final Lane lane, final ByteBuf run, final int messages)

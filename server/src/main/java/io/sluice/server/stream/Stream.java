@@ -182,7 +182,9 @@ public final class Stream
     /**
      * Adds a subscriber's lane; if its subscription has a detached lane, the new lane takes that one's place in one
      * step, so that every run a producer offers reaches one of the two: the detached lane's before, the new one's
-     * after (the new lane's disk tier opens only once the detached one's has closed, see the disk tier's claims).
+     * after (the new lane's disk tier opens only once the detached one's has closed, see the disk tier's claims). A
+     * run a producer holds for the detached lane goes to the new one once the detached one has closed
+     * ({@link Lane#replacement()}).
      *
      * @return the detached lane it replaced, now out of the stream (the caller closes it on its event loop), or null.
      */
@@ -194,6 +196,7 @@ public final class Stream
             addLane(lane);
             return null;
         }
+        replaced.replacedBy(lane);
         final Lane[] next = lanes.clone();
         for (int i = 0; i < next.length; i++)
         {

@@ -112,6 +112,38 @@ class ProducerFanOutTest
     }
 
     @Test
+    void aRunHeldForADetachedLaneGoesToTheLaneThatTookItsPlace()
+    {
+        final Stream stream = new Stream("fan-out", STREAM_ID, StreamConfig.DEFAULT.withLaneBytes(1024));
+        final EmbeddedChannel away = embedded.subscriber();
+        final Lane detached = new Lane(away, stream.name(), "audit", stream.config(), null, null);
+        stream.addLane(detached);
+        stream.keepDetached(detached);
+        final LaneFanOut fanOut = fanOut(stream);
+        final int[] wakes = new int[1];
+        final Runnable wake = () -> wakes[0]++;
+        assertTrue(fanOut.deliver(run(0, 1), 1, 0));
+        assertTrue(fanOut.deliver(run(1, 1), 1, 1));
+        final ByteBuf held = run(2, 1);
+        assertFalse(fanOut.deliver(held, 1, 2), "the detached lane is full: the run is held for it");
+        assertFalse(fanOut.awaitRoom(wake));
+
+        // The subscription's next connection takes the detached lane's place, which then closes with what it had.
+        final EmbeddedChannel back = embedded.subscriber();
+        final Lane next = new Lane(back, stream.name(), "audit", stream.config(), null, null);
+        assertEquals(detached, stream.addLaneReplacingDetached(next));
+        detached.close();
+        away.finishAndReleaseAll();
+
+        assertTrue(fanOut.retry(), "the run the detached lane owed goes to the lane that took its place");
+        assertFalse(fanOut.isBlocked());
+        assertEquals(List.of(2L), drain(back, next));
+        assertEquals(0, stream.messagesUnrouted(), "routed: not lost between the two lanes");
+        assertEquals(0, metrics.heldBytes());
+        next.close();
+    }
+
+    @Test
     void aRunNoLaneTakesCountsAsUnrouted()
     {
         final Stream stream = new Stream("fan-out", STREAM_ID, StreamConfig.DEFAULT);
