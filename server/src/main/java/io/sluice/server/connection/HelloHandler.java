@@ -249,6 +249,9 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+    // The lane joins the stream before WELCOME leaves: a subscriber that has its WELCOME must receive every message
+    // published after it. DATA cannot overtake the WELCOME, because the lane drains on this event loop, which is busy
+    // here until the WELCOME has been written.
     private void welcomeSubscriber(final ChannelHandlerContext ctx, final Hello hello, final Admission admission,
         final Stream stream)
     {
