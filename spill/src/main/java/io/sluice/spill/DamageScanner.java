@@ -26,7 +26,7 @@ final class DamageScanner implements AutoCloseable
     private final ExcerptTailer tailer;
     private final RollCycle rollCycle;
     private final CycleFiles cycleFiles;
-    private final SpillPositions positions;
+    private final ReadCursor cursor;
     private final SpillGauges gauges;
     private final DamageLog damage;
     private final ReadOffset readOffset;
@@ -46,7 +46,7 @@ final class DamageScanner implements AutoCloseable
      * @param tailer          the reader's tailer, moved to the next file when a damaged one is done.
      * @param rollCycle       the queue's roll cycle.
      * @param cycleFiles      the store's cycle files.
-     * @param positions       where the read index is kept.
+     * @param positions       where the read index is stored when the reader moves to the next file.
      * @param gauges          the store's gauges.
      * @param damage          where losses are counted.
      * @param readOffset      the reader's read offset.
@@ -63,11 +63,37 @@ final class DamageScanner implements AutoCloseable
         final ReadOffset readOffset,
         final int maxRecordLength)
     {
+        this(directory, tailer, rollCycle, cycleFiles, ReadCursor.storing(positions), gauges, damage, readOffset,
+            maxRecordLength);
+    }
+
+    /**
+     * @param directory       the store's directory, for log messages.
+     * @param tailer          the reader's tailer, moved to the next file when a damaged one is done.
+     * @param rollCycle       the queue's roll cycle.
+     * @param cycleFiles      the store's cycle files.
+     * @param cursor          the reader's cursor, moved to the next file when a damaged one is done.
+     * @param gauges          the store's gauges.
+     * @param damage          where losses are counted.
+     * @param readOffset      the reader's read offset.
+     * @param maxRecordLength the longest record the store holds.
+     */
+    DamageScanner(
+        final Path directory,
+        final ExcerptTailer tailer,
+        final RollCycle rollCycle,
+        final CycleFiles cycleFiles,
+        final ReadCursor cursor,
+        final SpillGauges gauges,
+        final DamageLog damage,
+        final ReadOffset readOffset,
+        final int maxRecordLength)
+    {
         this.directory = directory;
         this.tailer = tailer;
         this.rollCycle = rollCycle;
         this.cycleFiles = cycleFiles;
-        this.positions = positions;
+        this.cursor = cursor;
         this.gauges = gauges;
         this.damage = damage;
         this.readOffset = readOffset;
@@ -154,6 +180,12 @@ final class DamageScanner implements AutoCloseable
         }
     }
 
+    /** @return the cycle of the damaged file being scanned. */
+    int cycle()
+    {
+        return salvageCycle;
+    }
+
     /** @return the frame found, at index 0. */
     DirectBuffer frame()
     {
@@ -204,7 +236,7 @@ final class DamageScanner implements AutoCloseable
             LOG.debug("spill store {}: moving the reader past cycle {} ({})", directory, cycle, salvageReason);
         }
         SpillReader.moveToCycleStart(tailer, rollCycle, salvageNextCycle);
-        positions.readIndex(rollCycle.toIndex(salvageNextCycle, 0));
+        cursor.moved(rollCycle.toIndex(salvageNextCycle, 0));
         if (tailer.cycle() <= cycle)
         {
             LOG.warn("spill store {}: cannot move the reader past damaged cycle {}", directory, cycle);

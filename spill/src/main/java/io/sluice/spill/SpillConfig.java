@@ -48,6 +48,12 @@ import java.util.Objects;
  * @param fileStore            where the store reads its file system's size and usable space; null (the default) for
  *                             the file system holding {@code directory}. Tests pass one that reports a nearly full
  *                             disk.
+ * @param acknowledgedReads    false (the default): a frame is consumed, and the stored read position moves past it,
+ *                             as its {@code onFrame} returns. True: reading only moves a cursor; the stored position,
+ *                             where a reopened store starts and which file deletion does not pass, moves when the
+ *                             owner {@link SpillStore#release releases} the records it read (a subscriber acknowledged
+ *                             them), and keeps a tag of the owner's with it. For a store whose records must survive a
+ *                             crash of the process that read them before it passed them on.
  */
 public record SpillConfig(
     Path directory,
@@ -59,7 +65,8 @@ public record SpillConfig(
     long rollBytes,
     TimeProvider timeProvider,
     long drainRollIdleMillis,
-    FileStore fileStore)
+    FileStore fileStore,
+    boolean acknowledgedReads)
 {
     /** Default {@link #freeSpaceMarginBytes()}: 64 MiB. */
     public static final long DEFAULT_FREE_SPACE_MARGIN_BYTES = 64L << 20;
@@ -143,7 +150,7 @@ public record SpillConfig(
         final int maxFrameLength = FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH;
         return new SpillConfig(directory, quotaBytes, DEFAULT_FREE_SPACE_MARGIN_BYTES, maxFrameLength,
             defaultBlockSize(maxFrameLength), DEFAULT_ROLL_CYCLE, defaultRollBytes(quotaBytes),
-            SystemTimeProvider.INSTANCE, 0, null);
+            SystemTimeProvider.INSTANCE, 0, null, false);
     }
 
     /**
@@ -206,7 +213,7 @@ public record SpillConfig(
     public SpillConfig withFreeSpaceMarginBytes(final long bytes)
     {
         return new SpillConfig(directory, quotaBytes, bytes, maxFrameLength, blockSize, rollCycle, rollBytes,
-            timeProvider, drainRollIdleMillis, fileStore);
+            timeProvider, drainRollIdleMillis, fileStore, acknowledgedReads);
     }
 
     /**
@@ -217,7 +224,7 @@ public record SpillConfig(
     {
         final long roll = rollBytes == defaultRollBytes(quotaBytes) ? defaultRollBytes(bytes) : rollBytes;
         return new SpillConfig(directory, bytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, roll,
-            timeProvider, drainRollIdleMillis, fileStore);
+            timeProvider, drainRollIdleMillis, fileStore, acknowledgedReads);
     }
 
     /**
@@ -228,7 +235,7 @@ public record SpillConfig(
     {
         final long block = Math.max(blockSize, minimumBlockSize(length));
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, length, block, rollCycle, rollBytes,
-            timeProvider, drainRollIdleMillis, fileStore);
+            timeProvider, drainRollIdleMillis, fileStore, acknowledgedReads);
     }
 
     /**
@@ -238,7 +245,7 @@ public record SpillConfig(
     public SpillConfig withBlockSize(final long bytes)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, bytes, rollCycle, rollBytes,
-            timeProvider, drainRollIdleMillis, fileStore);
+            timeProvider, drainRollIdleMillis, fileStore, acknowledgedReads);
     }
 
     /**
@@ -248,7 +255,7 @@ public record SpillConfig(
     public SpillConfig withRollCycle(final RollCycle cycle)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, cycle, rollBytes,
-            timeProvider, drainRollIdleMillis, fileStore);
+            timeProvider, drainRollIdleMillis, fileStore, acknowledgedReads);
     }
 
     /**
@@ -258,7 +265,7 @@ public record SpillConfig(
     public SpillConfig withRollBytes(final long bytes)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle, bytes,
-            timeProvider, drainRollIdleMillis, fileStore);
+            timeProvider, drainRollIdleMillis, fileStore, acknowledgedReads);
     }
 
     /**
@@ -268,7 +275,7 @@ public record SpillConfig(
     public SpillConfig withTimeProvider(final TimeProvider clock)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle,
-            rollBytes, clock, drainRollIdleMillis, fileStore);
+            rollBytes, clock, drainRollIdleMillis, fileStore, acknowledgedReads);
     }
 
     /**
@@ -278,7 +285,7 @@ public record SpillConfig(
     public SpillConfig withDrainRollIdleMillis(final long millis)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle,
-            rollBytes, timeProvider, millis, fileStore);
+            rollBytes, timeProvider, millis, fileStore, acknowledgedReads);
     }
 
     /**
@@ -288,6 +295,16 @@ public record SpillConfig(
     public SpillConfig withFileStore(final FileStore store)
     {
         return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle,
-            rollBytes, timeProvider, drainRollIdleMillis, store);
+            rollBytes, timeProvider, drainRollIdleMillis, store, acknowledgedReads);
+    }
+
+    /**
+     * @param acknowledged whether reads wait for {@link SpillStore#release} before the stored position moves.
+     * @return a copy with that mode.
+     */
+    public SpillConfig withAcknowledgedReads(final boolean acknowledged)
+    {
+        return new SpillConfig(directory, quotaBytes, freeSpaceMarginBytes, maxFrameLength, blockSize, rollCycle,
+            rollBytes, timeProvider, drainRollIdleMillis, fileStore, acknowledged);
     }
 }

@@ -90,7 +90,7 @@ final class SpillPositions implements AutoCloseable
         closeQuietly(lastIndex);
     }
 
-    private static void closeQuietly(final LongValue value)
+    static void closeQuietly(final LongValue value)
     {
         try
         {

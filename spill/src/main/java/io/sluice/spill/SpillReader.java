@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 
 /**
- * The read side of a {@link SpillStore}: delivers records in order through Chronicle's tailer, stores the read position
- * after each frame consumed ({@link SpillPositions}), and gets past damage. A record whose checksum fails
+ * The read side of a {@link SpillStore}: delivers records in order through Chronicle's tailer, moves its
+ * {@link ReadCursor} after each frame consumed (which stores the read position at once, or in acknowledged mode when
+ * the owner releases the frame), and gets past damage. A record whose checksum fails
  * ({@link RecordView}) is never delivered; a file Chronicle cannot read to its end is read on by scanning its bytes
  * ({@link DamageScanner}), so a hole costs only the records it destroyed; what is lost is counted ({@link DamageLog},
  * {@link SpillGauges}). The records' logical offsets show how many bytes were lost between two records read
@@ -30,6 +31,7 @@ final class SpillReader implements AutoCloseable
     private final RollCycle rollCycle;
     private final CycleFiles cycleFiles;
     private final SpillPositions positions;
+    private final ReadCursor cursor;
     private final SpillGauges gauges;
     private final DamageLog damage;
     private final ExcerptTailer tailer;
@@ -47,7 +49,7 @@ final class SpillReader implements AutoCloseable
      * @param tailer          the store's tailer; this reader owns it from now on.
      * @param rollCycle       the queue's roll cycle.
      * @param cycleFiles      the store's cycle files.
-     * @param positions       where the read position is kept.
+     * @param positions       where the read position is kept, stored after each frame consumed.
      * @param gauges          the store's gauges.
      * @param damage          where losses are counted.
      * @param maxRecordLength the longest record the store holds.
@@ -62,6 +64,32 @@ final class SpillReader implements AutoCloseable
         final DamageLog damage,
         final int maxRecordLength)
     {
+        this(directory, tailer, rollCycle, cycleFiles, positions, ReadCursor.storing(positions), gauges, damage,
+            maxRecordLength);
+    }
+
+    /**
+     * @param directory       the store's directory, for log messages.
+     * @param tailer          the store's tailer; this reader owns it from now on.
+     * @param rollCycle       the queue's roll cycle.
+     * @param cycleFiles      the store's cycle files.
+     * @param positions       where the read position is kept (read at open).
+     * @param cursor          moved as records are read; it stores the read position or waits for releases.
+     * @param gauges          the store's gauges.
+     * @param damage          where losses are counted.
+     * @param maxRecordLength the longest record the store holds.
+     */
+    SpillReader(
+        final Path directory,
+        final ExcerptTailer tailer,
+        final RollCycle rollCycle,
+        final CycleFiles cycleFiles,
+        final SpillPositions positions,
+        final ReadCursor cursor,
+        final SpillGauges gauges,
+        final DamageLog damage,
+        final int maxRecordLength)
+    {
         this.directory = directory;
         this.tailer = tailer;
         // Confinement is checked per call by the store; Chronicle's per-operation check is redundant.
@@ -69,12 +97,13 @@ final class SpillReader implements AutoCloseable
         this.rollCycle = rollCycle;
         this.cycleFiles = cycleFiles;
         this.positions = positions;
+        this.cursor = cursor;
         this.gauges = gauges;
         this.damage = damage;
         this.record = new RecordView(maxRecordLength);
         this.readOffset = new ReadOffset(gauges);
         this.damageScanner = new DamageScanner(
-            directory, tailer, rollCycle, cycleFiles, positions, gauges, damage, readOffset, maxRecordLength);
+            directory, tailer, rollCycle, cycleFiles, cursor, gauges, damage, readOffset, maxRecordLength);
     }
 
     /**
@@ -373,9 +402,11 @@ final class SpillReader implements AutoCloseable
                 dc.rollbackOnClose();
                 throw t;
             }
-            damageScanner.recordRead(rollCycle.toCycle(index), position + length);
+            final int cycle = rollCycle.toCycle(index);
+            damageScanner.recordRead(cycle, position + length);
             onConsumed(storedOffset, frameLength);
             consumed(index + 1);
+            cursor.delivered(cycle);
             return ReadOutcome.DELIVERED;
         }
         finally
@@ -389,7 +420,7 @@ final class SpillReader implements AutoCloseable
 
     private void consumed(final long nextIndex)
     {
-        positions.readIndex(nextIndex);
+        cursor.moved(nextIndex);
         final long backlog = gauges.backlogMessages();
         if (backlog > 0)
         {
@@ -400,7 +431,7 @@ final class SpillReader implements AutoCloseable
     private void onConsumed(final long storedOffset, final int frameLength)
     {
         lastFrameLength = frameLength;
-        positions.readOffset(readOffset.consumed(storedOffset, frameLength));
+        cursor.consumed(readOffset.consumed(storedOffset, frameLength));
     }
 
     /** Damage in {@code cycle}, a file appends no longer go to: see {@link DamageScanner#skip}. */
@@ -424,9 +455,11 @@ final class SpillReader implements AutoCloseable
         final long storedOffset = damageScanner.recordOffset();
         readOffset.noteLoss(storedOffset);
         handler.onFrame(damageScanner.frame(), 0, frameLength);
+        final int cycle = damageScanner.cycle();
         damageScanner.consume();
         onConsumed(storedOffset, frameLength);
         gauges.consumeBacklog(1);
+        cursor.delivered(cycle);
         return ReadOutcome.DELIVERED;
     }
 }

@@ -36,6 +36,15 @@ import static io.sluice.spill.SpillFailures.closeQuietly;
  * at-least-once, at most one duplicate per crash. After a power loss or kernel crash nothing is guaranteed: nothing is
  * fsync'ed. The table is in docs/spill.md, <em>Guarantees</em>.
  *
+ * <h2>Acknowledged reads</h2>
+ * With {@link SpillConfig#acknowledgedReads()} a frame delivered is not yet consumed: {@link #read} moves a reading
+ * cursor, and the kept position, where a reopened store starts and which file deletion does not pass, stays at the
+ * oldest record delivered and not released. {@link #release(int, long)} moves it past the oldest records delivered and
+ * keeps the owner's tag with it ({@link #releasedTag()}); a kill -9 at any instant, a release included, reopens the
+ * store at exactly the record that tag belongs to, so every record not released is read again. The backlog gauges
+ * count from the reading cursor (what is not yet read); {@link #diskBytes()} and the quota count every file, records
+ * not released included.
+ *
  * <h2>Bounds</h2>
  * {@link #append} returns {@link #QUOTA_EXCEEDED} when the frame, plus the room Chronicle may need with it
  * ({@code DiskBudget} lists it), would take the store's allocated disk use above {@link SpillConfig#quotaBytes()}, and
@@ -68,6 +77,9 @@ public final class SpillStore implements AutoCloseable
     /** Refused, nothing written: usable space would drop below {@link SpillConfig#freeSpaceMarginBytes()}. */
     public static final int DISK_FULL = DiskBudget.DISK_FULL;
 
+    /** What {@link #releasedTag()} returns when no release is kept: {@link Long#MIN_VALUE}. */
+    public static final long NO_TAG = Long.MIN_VALUE;
+
     /** Name of the lock file that keeps a second store (in this or another process) off the directory. */
     public static final String LOCK_FILE_NAME = "spill.lock";
 
@@ -82,6 +94,8 @@ public final class SpillStore implements AutoCloseable
     private final SingleChronicleQueue queue;
     private final PageCacheAdvice pageCacheAdvice;
     private final SpillPositions positions;
+    private final ReleasedPosition released;
+    private final ReadCursor cursor;
     private final SpillAppender appender;
     private final SpillStoreFiles files;
     private final SpillReader reader;
@@ -132,13 +146,23 @@ public final class SpillStore implements AutoCloseable
             final DamageLog damage = new DamageLog(directory, cycleFiles, gauges);
             this.budget = DiskBudget.forStore(directory, config, queue);
             this.positions = new SpillPositions(queue.metaStore());
+            this.released = new ReleasedPosition(queue.metaStore(), positions);
+            if (config.acknowledgedReads())
+            {
+                released.restore();
+            }
+            else
+            {
+                released.forget();
+            }
+            this.cursor = new ReadCursor(positions, config.acknowledgedReads() ? released : null);
             this.appender = new SpillAppender(
                 directory, config, queue, clock, cycleFiles, usage, budget, pageCacheAdvice, positions, gauges);
             this.files = new SpillStoreFiles(
                 directory, queue, cycleFiles, positions, damage, usage, budget, config.timeProvider());
             files.startAppender(appender);
-            this.reader = new SpillReader(
-                directory, queue.createTailer(), rollCycle, cycleFiles, positions, gauges, damage, maxRecordLength);
+            this.reader = new SpillReader(directory, queue.createTailer(), rollCycle, cycleFiles, positions, cursor,
+                gauges, damage, maxRecordLength);
             reader.position();
             this.damagedAtOpen = new BacklogRecovery(
                 directory, queue, cycleFiles, positions, gauges, reader, maxRecordLength, appender.highestCycle())
@@ -284,16 +308,56 @@ public final class SpillStore implements AutoCloseable
         {
             reader.stepPastEndOfFile();
         }
-        if (reader.cycle() > files.deletedBelowCycle())
-        {
-            deleteConsumed();
-        }
+        deleteConsumedIfPassed();
         return delivered;
     }
 
     /**
+     * Acknowledged mode: the oldest {@code records} records delivered and not yet released are done with. The kept
+     * position (where a reopened store starts reading) moves past them and keeps {@code tag} with it, both in one step
+     * a crash cannot tear ({@code ReleasedPosition}); cycle files wholly before the oldest record still unreleased may
+     * then be deleted. {@code records} may be 0: the kept position stays and takes the new tag. Owner thread only; no
+     * allocation.
+     *
+     * @param records records to release, at most {@link #unreleasedRecords()}.
+     * @param tag     the owner's value kept with the new position ({@link #releasedTag()}); the relay keeps the
+     *                position number of the next record's first frame.
+     * @throws IllegalArgumentException if {@code records} is negative or more than {@link #unreleasedRecords()}.
+     * @throws IllegalStateException    if the store is not in acknowledged mode (or as every owner-only method).
+     */
+    public void release(final int records, final long tag)
+    {
+        checkAcknowledged();
+        cursor.release(records, tag);
+        deleteConsumedIfPassed();
+    }
+
+    /**
+     * @return acknowledged mode: the tag the last {@link #release} kept with the kept position, across reopens;
+     * {@link #NO_TAG} if release was never called on this store's files (or the metadata holding it was lost to
+     * damage). A reopened store starts reading at the record the tag was kept with. Owner thread only.
+     * @throws IllegalStateException if the store is not in acknowledged mode (or as every owner-only method).
+     */
+    public long releasedTag()
+    {
+        checkAcknowledged();
+        return cursor.releasedTag();
+    }
+
+    /**
+     * @return records {@link #read} delivered and not yet {@link #release released}: after a reopen they are read
+     * again. 0 in the default mode. Owner thread only.
+     */
+    public int unreleasedRecords()
+    {
+        checkOwner();
+        return cursor.unreleased();
+    }
+
+    /**
      * @return frames appended and not yet consumed (including any a damaged file will turn out not to hold, until the
-     * reader reaches them). Any thread.
+     * reader reaches them); in acknowledged mode, not yet read (records read and not released are not counted until a
+     * reopen reads them again). Any thread.
      */
     public long backlogMessages()
     {
@@ -377,7 +441,10 @@ public final class SpillStore implements AutoCloseable
         try
         {
             positions.appendEnd(gauges.appendEnd());
-            positions.readOffset(gauges.readOffset());
+            if (!cursor.acknowledged())
+            {
+                positions.readOffset(gauges.readOffset());
+            }
         }
         catch (final RuntimeException e)
         {
@@ -385,6 +452,7 @@ public final class SpillStore implements AutoCloseable
         }
         closeQuietly(appender);
         closeQuietly(reader);
+        closeQuietly(released);
         closeQuietly(positions);
         closeQuietly(queue);
         // Chronicle unmaps on a background thread; wait, so that the space of deleted files is free and the directory
@@ -413,10 +481,36 @@ public final class SpillStore implements AutoCloseable
             reader.started(), reader.cycle(), appender.appendCycle(), appender.currentFileBytes());
     }
 
-    /** Deletes every cycle file before the one the reader is in (never the one appends go to). */
+    /**
+     * Deletes every cycle file before the one the reader is in, and in acknowledged mode before the one holding the
+     * oldest record not released (never the one appends go to).
+     */
     private void deleteConsumed()
     {
-        files.deleteConsumed(reader.cycle(), reader.started(), appender.appendCycle());
+        files.deleteConsumed(keepFromCycle(), reader.started(), appender.appendCycle());
+    }
+
+    private void deleteConsumedIfPassed()
+    {
+        if (keepFromCycle() > files.deletedBelowCycle())
+        {
+            deleteConsumed();
+        }
+    }
+
+    private int keepFromCycle()
+    {
+        final int readerCycle = reader.cycle();
+        return cursor.unreleased() == 0 ? readerCycle : Math.min(readerCycle, cursor.oldestUnreleasedCycle());
+    }
+
+    private void checkAcknowledged()
+    {
+        checkOwner();
+        if (!cursor.acknowledged())
+        {
+            throw new IllegalStateException("spill store " + directory + " does not acknowledge reads");
+        }
     }
 
     private void checkOwner()

@@ -1,0 +1,246 @@
+package io.sluice.spill;
+
+import net.openhft.chronicle.core.time.SetTimeProvider;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link SpillConfig#acknowledgedReads()}: reading moves a cursor, {@link SpillStore#release} moves the kept position
+ * (with its tag), a reopen starts at the oldest record not released, and no file holding one is deleted.
+ */
+class SpillStoreAcknowledgedReadsTest
+{
+    private static final int PAYLOAD = 1024 - 32;
+    private static final int FRAME_LENGTH = 1024;
+    private static final FrameHandler IGNORE = (buffer, offset, length) -> {};
+
+    @TempDir
+    Path dir;
+
+    private final SetTimeProvider time = SpillTests.clock();
+    private final UnsafeBuffer frame = new UnsafeBuffer(new byte[FRAME_LENGTH]);
+
+    private SpillConfig config()
+    {
+        return SpillConfig.of(dir, 256L << 20).withFreeSpaceMarginBytes(16L << 20).withTimeProvider(time)
+            .withRollBytes(SpillConfig.MIN_ROLL_BYTES).withAcknowledgedReads(true);
+    }
+
+    private void append(final SpillStore store, final long from, final long count)
+    {
+        for (long seq = from; seq < from + count; seq++)
+        {
+            assertEquals(SpillStore.OK, store.append(frame, 0, TestFrames.write(frame, 0, seq, PAYLOAD)));
+        }
+    }
+
+    private static List<Long> readAll(final SpillStore store)
+    {
+        final List<Long> sequences = new ArrayList<>();
+        while (store.read((buffer, offset, length) -> sequences.add(TestFrames.verify(buffer, offset, length)), 500)
+            > 0)
+        {
+            // until empty
+        }
+        return sequences;
+    }
+
+    private static void assertRun(final List<Long> sequences, final long first, final long count)
+    {
+        assertEquals(count, sequences.size(), "records read");
+        for (int i = 0; i < sequences.size(); i++)
+        {
+            assertEquals(first + i, sequences.get(i), "in order from " + first + ", no gap, no duplicate");
+        }
+    }
+
+    @Test
+    void aReopenedStoreReadsAgainWhatWasReadAndNotReleased()
+    {
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            assertEquals(SpillStore.NO_TAG, store.releasedTag(), "never released");
+            append(store, 0, 100);
+            assertRun(readAll(store), 0, 100);
+            assertEquals(100, store.unreleasedRecords());
+            assertTrue(store.isEmpty(), "everything was read");
+            assertEquals(0, store.backlogBytes());
+
+            store.release(30, 30);
+            store.release(10, 40);
+            assertEquals(60, store.unreleasedRecords());
+            assertEquals(40, store.releasedTag());
+        }
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            assertEquals(40, store.releasedTag(), "the last release's tag");
+            assertEquals(0, store.unreleasedRecords());
+            assertEquals(60, store.backlogMessages(), "the unreleased records wait again");
+            assertEquals(60L * FRAME_LENGTH, store.backlogBytes());
+
+            final List<Long> first = new ArrayList<>();
+            assertEquals(5, store.read((buffer, offset, length) ->
+                first.add(TestFrames.verify(buffer, offset, length)), 5));
+            assertRun(first, 40, 5);
+            store.release(5, 45);
+            append(store, 100, 20);
+            assertRun(readAll(store), 45, 75);
+            assertEquals(75, store.unreleasedRecords());
+            assertEquals(0, store.damagedSkipped());
+            assertEquals(0, store.damagedBytes());
+        }
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            assertEquals(45, store.releasedTag());
+            assertRun(readAll(store), 45, 75);
+            store.release(75, 120);
+        }
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            assertEquals(120, store.releasedTag());
+            assertTrue(store.isEmpty());
+            assertEquals(0, store.read(IGNORE, 10));
+            assertEquals(0, store.damagedBacklogBytes());
+        }
+    }
+
+    @Test
+    void noFileHoldingAnUnreleasedRecordIsDeleted()
+    {
+        final int records = 5000;
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            append(store, 0, records);
+            final int files = SpillTests.cycleFiles(dir).length;
+            assertTrue(files >= 4, () -> "1 MiB rolls: " + SpillTests.listing(dir));
+
+            final Path first = SpillTests.cycleFiles(dir)[0];
+            assertRun(readAll(store), 0, records);
+            final Path[] read = SpillTests.cycleFiles(dir);
+            assertTrue(read.length >= files && read[0].equals(first),
+                () -> "every file holds a record read and not released: " + SpillTests.listing(dir));
+
+            // The first file's records (a little over a thousand) and some of the second's.
+            store.release(2000, 2000);
+            final Path[] afterRelease = SpillTests.cycleFiles(dir);
+            assertEquals(read.length - 1, afterRelease.length, () -> "the first file went: " + SpillTests.listing(dir));
+            assertEquals(read[1], afterRelease[0], () -> "the second stays: " + SpillTests.listing(dir));
+
+            store.release(records - 2000 - 1, records - 1);
+            assertTrue(SpillTests.cycleFiles(dir).length >= 1);
+            assertEquals(1, store.unreleasedRecords());
+        }
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            assertEquals(records - 1, store.releasedTag());
+            assertRun(readAll(store), records - 1, 1);
+            store.release(1, records);
+            assertEquals(0, store.read(IGNORE, 1), "drained");
+            assertTrue(SpillTests.cycleFiles(dir).length <= 2,
+                () -> "everything released: the files read are gone: " + SpillTests.listing(dir));
+        }
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            assertEquals(records, store.releasedTag());
+            assertTrue(store.isEmpty());
+            assertEquals(0, store.damagedBacklogBytes());
+            assertEquals(0, store.damagedSkipped());
+        }
+    }
+
+    @Test
+    void aReleasedFileIsDeletedOnceEveryRecordInItWasReleased()
+    {
+        int released = 0;
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            append(store, 0, 3000);
+            final Path first = SpillTests.cycleFiles(dir)[0];
+            assertRun(readAll(store), 0, 3000);
+            while (released < 3000 && SpillTests.cycleFiles(dir)[0].equals(first))
+            {
+                store.release(1, released + 1);
+                released++;
+            }
+        }
+        final int releasedWhenDeleted = released;
+        assertTrue(released > 100 && released < 3000, () -> "the first file went after " + releasedWhenDeleted);
+        // Every record from the first unreleased on is still there; none before it is read again.
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            assertEquals(released, store.releasedTag());
+            assertRun(readAll(store), released, 3000 - released);
+        }
+    }
+
+    @Test
+    void releaseChecksItsArguments()
+    {
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            append(store, 0, 5);
+            assertEquals(3, store.read(IGNORE, 3));
+            final IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class,
+                () -> store.release(4, 4));
+            assertTrue(tooMany.getMessage().contains("4") && tooMany.getMessage().contains("3"),
+                tooMany::getMessage);
+            assertThrows(IllegalArgumentException.class, () -> store.release(-1, 0));
+            assertEquals(3, store.unreleasedRecords(), "a refused release changes nothing");
+            assertEquals(SpillStore.NO_TAG, store.releasedTag());
+
+            store.release(0, 99);
+            assertEquals(99, store.releasedTag(), "releasing nothing keeps the tag with the same position");
+            store.release(3, 3);
+            assertThrows(IllegalArgumentException.class, () -> store.release(1, 4));
+        }
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            assertEquals(3, store.releasedTag());
+            assertRun(readAll(store), 3, 2);
+        }
+    }
+
+    @Test
+    void theDefaultModeHasNothingToRelease()
+    {
+        try (SpillStore store = SpillStore.open(config().withAcknowledgedReads(false)))
+        {
+            append(store, 0, 3);
+            assertEquals(3, store.read(IGNORE, 3));
+            assertEquals(0, store.unreleasedRecords(), "a frame read is consumed");
+            assertThrows(IllegalStateException.class, () -> store.release(0, 1));
+            assertThrows(IllegalStateException.class, store::releasedTag);
+        }
+    }
+
+    @Test
+    void aSessionInTheDefaultModeForgetsTheTag()
+    {
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            append(store, 0, 10);
+            readAll(store);
+            store.release(4, 4);
+        }
+        try (SpillStore store = SpillStore.open(config().withAcknowledgedReads(false)))
+        {
+            final List<Long> read = new ArrayList<>();
+            store.read((buffer, offset, length) -> read.add(TestFrames.verify(buffer, offset, length)), 2);
+            assertRun(read, 4, 2);
+        }
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            assertEquals(SpillStore.NO_TAG, store.releasedTag(), "the position moved without a release");
+            assertRun(readAll(store), 6, 4);
+        }
+    }
+}
