@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -52,13 +53,6 @@ class RelayCrashAcknowledgedDeliveryTest
     // Read slowly before the kill, so that the backlog builds: a small poll, then a short park.
     private static final int SLOW_POLL_LIMIT = 64;
     private static final long SLOW_POLL_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
-    // A disk tier record holds at most a restored chunk (64 KiB) of frames.
-    private static final long RECORD_FRAMES = 64 * 1024 / FRAME;
-    // What the subscriber processed and the new relay delivers again: at most what it processed and had not
-    // acknowledged (the window: the relay sends no more unacknowledged), plus what the relay had as acknowledged
-    // and not yet persisted (the floor is persisted as the disk tier's records are consumed: the record in progress
-    // and one more).
-    private static final long DUPLICATE_BOUND = WINDOW + 2 * RECORD_FRAMES;
     private static final long RUN_SECONDS = 30;
     private static final long RESUME_SECONDS = 60;
 
@@ -120,8 +114,12 @@ class RelayCrashAcknowledgedDeliveryTest
                 }
             }
         }
+        // The floor the killed relay last wrote: the acknowledged position it resumes after (position p is counter
+        // p - 1: the subscription had the stream from its first message).
+        final long floor = Long.parseLong(Files.readString(spillDir.resolve(STREAM).resolve(SUBSCRIPTION)
+            .resolve("acked-positions")).trim().split(" ")[0]);
         System.out.println("killed the relay with " + sentAtKill + " sent, acknowledged through " + acked +
-            "; the subscriber processed " + first.processed + " (through " + first.highest + ")");
+            "; the subscriber processed " + first.processed + " (through " + first.highest + "), floor " + floor);
 
         final Run second = new Run(first.seen, acked);
         try (ChildRelay relay = startRelay(Path.of("target", "relay-crash-acked-2.log"));
@@ -140,6 +138,7 @@ class RelayCrashAcknowledgedDeliveryTest
             }
             System.out.println("after the restart the relay resumed at position " + subscription.firstPosition() +
                 ", redelivering through " + subscription.redeliveredThrough() + "; " + second);
+            assertEquals(floor + 1, subscription.firstPosition(), "resumed right after the floor it kept");
         }
 
         assertNothingAcknowledgedMissing(first, second, acked);
@@ -149,10 +148,9 @@ class RelayCrashAcknowledgedDeliveryTest
         assertTrue(second.clean(), "after the restart: " + second);
         assertEquals(0, second.unflaggedDuplicates, "processed before the kill, delivered again without the flag: " +
             "first " + second.firstUnflaggedDuplicate + "; " + second);
-        assertTrue(second.duplicates <= DUPLICATE_BOUND,
-            second.duplicates + " processed twice, more than the window and the floor's lag allow (" +
-            DUPLICATE_BOUND + "); " + second);
-        System.out.println("processed twice: " + second.duplicates + " (bound " + DUPLICATE_BOUND + ")");
+        // Duplicates only within the floor's interval: exactly what was processed after the floor the relay kept.
+        assertEquals(first.processed - floor, second.duplicates, "processed twice: " + second);
+        assertTrue(floor <= first.processed, "the floor is never ahead of what was processed: " + floor);
     }
 
     private static void assertNothingAcknowledgedMissing(final Run first, final Run second, final long acked)

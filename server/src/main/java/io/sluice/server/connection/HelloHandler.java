@@ -36,6 +36,7 @@ import io.sluice.server.stream.ProducerClaim;
 import io.sluice.server.stream.Stream;
 import io.sluice.server.stream.StreamRegistry;
 import io.sluice.server.tier.disk.DiskTiers;
+import io.sluice.server.tier.disk.JournalStart;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -268,12 +269,16 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
         final AckWindow acks = !hello.acknowledged() ? null : new AckWindow(
             AckWindowLimit.grant(hello.windowMessages(), laneConfig.ackWindow().messages()),
             AckWindowLimit.grant(hello.windowBytes(), laneConfig.ackWindow().bytes()), from.acked(), from.sent());
+        // An acknowledging durable subscription that throttles keeps every frame on disk until acknowledged.
+        final JournalStart journal = acks == null || hello.subscription().isEmpty() ||
+            !laneConfig.onFull().isThrottle() ? null : new JournalStart(from.acked(), from.sent());
         final Lane lane;
         try
         {
             lane = new Lane(ctx.channel(), stream.name(), hello.subscription(), laneConfig,
                 laneConfig.strategy().hasDiskTier() ? l -> diskTiers.create(stream.name(),
-                    hello.subscription(), laneConfig, ctx.alloc(), l::wake) : null, diskTiers.deadLetters(), acks);
+                    hello.subscription(), laneConfig, ctx.alloc(), l::wake, journal) : null, diskTiers.deadLetters(),
+                acks);
         }
         catch (final RuntimeException | Error ex)
         {

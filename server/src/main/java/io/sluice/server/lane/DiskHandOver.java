@@ -56,11 +56,7 @@ final class DiskHandOver
     void handOver(final String why, final Runnable stopWriting)
     {
         final UnsentFrames unsent = UnsentFrames.collect(channel);
-        if (acks != null)
-        {
-            // Everything not acknowledged, the outbound buffer's frames among them, is sent again next time.
-            acks.handOver(disk::handOverHead);
-        }
+        handOverUnacknowledged();
         for (final ByteBuf frames : unsent.frames())
         {
             if (acks != null)
@@ -113,10 +109,7 @@ final class DiskHandOver
      */
     void onClose()
     {
-        if (acks != null)
-        {
-            acks.handOver(disk::handOverHead);
-        }
+        handOverUnacknowledged();
         handMemoryOverHead();
         ByteBuf run;
         while ((run = handOff.poll()) != null)
@@ -140,6 +133,24 @@ final class DiskHandOver
         if (detachedAtMillis > 0)
         {
             disk.idleSince(detachedAtMillis);
+        }
+    }
+
+    // Everything not acknowledged, the outbound buffer's frames among them, is sent again next time: a journaled tier
+    // still holds it all, from the first record not acknowledged on; any other tier takes it to a head store.
+    private void handOverUnacknowledged()
+    {
+        if (acks == null)
+        {
+            return;
+        }
+        if (disk.isJournaled() && !disk.hasFailed())
+        {
+            acks.releaseAll();
+        }
+        else
+        {
+            acks.handOver(disk::handOverHead);
         }
     }
 

@@ -8,6 +8,7 @@ import io.sluice.core.netty.OutboundBytes;
 import io.sluice.core.protocol.Frames;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.drop.stage.DropStage;
+import io.sluice.server.tier.disk.AppendWatch;
 import io.sluice.server.tier.disk.DiskTier;
 import io.sluice.server.tier.memory.MemoryTier;
 import io.sluice.spill.deadletter.DeadLetterStore;
@@ -262,11 +263,39 @@ public final class Lane
         }
         final boolean wasOpen = acks.isOpen();
         final int result = acks.acknowledge(position);
+        if (disk != null && disk.isJournaled())
+        {
+            disk.acknowledged(acks.acked());
+        }
         if (!wasOpen && acks.isOpen())
         {
             scheduleDrain();
         }
         return result;
+    }
+
+    /**
+     * @return whether every frame the lane takes stays on its disk tier until acknowledged: its publishers' ACKs wait
+     * for the disk ({@link #watch}).
+     */
+    public boolean isJournaled()
+    {
+        return disk != null && disk.isJournaled();
+    }
+
+    /**
+     * Publisher's event loop, before its first offer to a journaled lane: {@code watch} learns as the publisher's
+     * frames (source {@code sourceId}) reach the disk.
+     */
+    public void watch(final int sourceId, final AppendWatch watch)
+    {
+        disk.watch(sourceId, watch);
+    }
+
+    /** Publisher's event loop, as its connection ends. */
+    public void unwatch(final int sourceId, final AppendWatch watch)
+    {
+        disk.unwatch(sourceId, watch);
     }
 
     /** @return the subscriber's acknowledgement window, or null when it does not acknowledge. */

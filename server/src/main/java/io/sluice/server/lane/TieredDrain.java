@@ -38,6 +38,8 @@ final class TieredDrain
     private final DropStage drops;
     /** Null unless the subscriber acknowledges. */
     private final AckWindow acks;
+    // Every frame goes through the disk tier while it works (DiskTier#isJournaled).
+    private final boolean journaled;
     private volatile LaneTier tier;
     // The timestamp of the first frame of the disk backlog, taken when the lane switched to disk.
     private long diskBacklogSinceNanos;
@@ -57,8 +59,9 @@ final class TieredDrain
         this.memory = memory;
         this.disk = disk;
         this.drops = drops;
+        this.journaled = disk != null && disk.isJournaled();
         // Only a durable subscription can find a backlog on disk; until its tier has opened, new runs queue behind it.
-        this.tier = disk != null && disk.isDurable() && !disk.isEmpty() ? LaneTier.DISK : LaneTier.MEMORY;
+        this.tier = journaled || disk != null && disk.isDurable() && !disk.isEmpty() ? LaneTier.DISK : LaneTier.MEMORY;
     }
 
     /** @return where new frames go now; any thread. */
@@ -138,7 +141,7 @@ final class TieredDrain
                 progress = true;
             }
             final boolean tiersEmpty = memory.isEmpty() && (disk == null || disk.isEmpty());
-            if (disk != null && tier == LaneTier.DISK && tiersEmpty)
+            if (disk != null && tier == LaneTier.DISK && tiersEmpty && (!journaled || disk.hasFailed()))
             {
                 tier = LaneTier.MEMORY;
                 logTierSwitch(LaneTier.MEMORY);

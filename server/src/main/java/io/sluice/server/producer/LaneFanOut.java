@@ -21,6 +21,7 @@ final class LaneFanOut
     private final RelayCounters counters;
     private final ProducerBlame blame;
     private final NanoClock clock;
+    private final DiskAcks diskAcks;
 
     private ByteBuf blockedRun;
     private int blockedMessages;
@@ -31,8 +32,13 @@ final class LaneFanOut
     // Whether a lane has accepted the blocked run: if none does (its subscribers left), it counts as unrouted.
     private boolean blockedRouted;
 
-    LaneFanOut(final Stream stream, final RelayCounters counters, final ProducerBlame blame, final NanoClock clock)
+    /**
+     * @param diskAcks what the publisher's ACKs wait for on journaled lanes; learns of every run they accept.
+     */
+    LaneFanOut(final Stream stream, final RelayCounters counters, final ProducerBlame blame, final NanoClock clock,
+        final DiskAcks diskAcks)
     {
+        this.diskAcks = diskAcks;
         this.stream = stream;
         this.counters = counters;
         this.blame = blame;
@@ -53,7 +59,7 @@ final class LaneFanOut
         boolean routed = false;
         for (int i = 0; i < lanes.length; i++)
         {
-            final int result = offer(lanes[i], run, messages);
+            final int result = offer(lanes[i], run, messages, lastSequence);
             if (result == Lane.OFFER_FULL)
             {
                 if (refused == null)
@@ -201,14 +207,14 @@ final class LaneFanOut
     private boolean offerBlocked(final int i)
     {
         Lane lane = blockedLanes[i];
-        int result = offer(lane, blockedRun, blockedMessages);
+        int result = offer(lane, blockedRun, blockedMessages, blockedLastSequence);
         while (result == Lane.OFFER_CLOSED && lane.replacement() != null)
         {
             final long now = clock.nanoTime();
             blame.released(lane, now);
             lane = lane.replacement();
             ownBlockedLanes()[i] = lane;
-            result = offer(lane, blockedRun, blockedMessages);
+            result = offer(lane, blockedRun, blockedMessages, blockedLastSequence);
             if (result == Lane.OFFER_FULL)
             {
                 blame.held(lane, now);
@@ -234,13 +240,18 @@ final class LaneFanOut
         return blockedLanes;
     }
 
-    private static int offer(final Lane lane, final ByteBuf run, final int messages)
+    private int offer(final Lane lane, final ByteBuf run, final int messages, final long lastSequence)
     {
+        diskAcks.beforeOffer(lane);
         final ByteBuf copy = run.retainedDuplicate();
         final int result = lane.offer(copy, messages);
         if (result == Lane.OFFER_FULL)
         {
             copy.release();
+        }
+        else if (result == Lane.OFFER_ACCEPTED)
+        {
+            diskAcks.accepted(lane, lastSequence);
         }
         return result;
     }

@@ -3,6 +3,7 @@ package io.sluice.server.producer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.EventExecutor;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameType;
@@ -54,9 +55,14 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     private final NanoClock clock;
     private final ProducerClaim claim;
     private final ResendFilter resends;
+    // ACKs wait for journaled lanes' disks; the spill thread wakes the publisher's loop with this.
+    private final DiskAcks diskAcks;
+    private final Runnable onAppended = this::onAppended;
     // 0, or an identified publisher's sequence from its WELCOME.
     private final long firstSequence;
     private ChannelHandlerContext ctx;
+    // The publisher's event loop, for the spill thread's wake-ups.
+    private volatile EventExecutor executor;
     private Runnable wake;
     private long acceptedSequence;
     private long ackedSequence = -1;
@@ -117,7 +123,8 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         this.counters = counters;
         this.producers = producers;
         this.check = new RunCheck(streamId, sourceId, firstSequence);
-        this.fanOut = new LaneFanOut(stream, counters, blame, clock);
+        this.diskAcks = new DiskAcks(sourceId, this::wakeForAppended);
+        this.fanOut = new LaneFanOut(stream, counters, blame, clock, diskAcks);
         this.held = new HeldRuns(counters);
         this.pauses = new PauseReasons(stream);
     }
@@ -126,6 +133,7 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
         this.ctx = ctx;
+        this.executor = ctx.executor();
         this.wake = () -> ctx.executor().execute(retryTask);
         if (claim != null)
         {
@@ -303,10 +311,31 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
 
     private void closeIfDone()
     {
-        if (closeRequested && !fanOut.isBlocked() && held.isEmpty())
+        // Everything accepted is ACKed first, journaled lanes' disks included (their append wakes us again).
+        if (closeRequested && !fanOut.isBlocked() && held.isEmpty() &&
+            diskAcks.ackableThrough(acceptedSequence) == acceptedSequence)
         {
             sendAck();
             ctx.close();
+        }
+    }
+
+    // Spill thread: a journaled lane appended some of this publisher's frames while it waited for them.
+    private void wakeForAppended()
+    {
+        final EventExecutor loop = executor;
+        if (loop != null)
+        {
+            loop.execute(onAppended);
+        }
+    }
+
+    private void onAppended()
+    {
+        if (ctx != null)
+        {
+            sendAck();
+            closeIfDone();
         }
     }
 
@@ -344,9 +373,10 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     // queue an ACK per read without bound.
     private void sendAck()
     {
-        if (acceptedSequence > ackedSequence && ctx.channel().isActive() && ctx.channel().isWritable())
+        final long ackable = diskAcks.ackableThrough(acceptedSequence);
+        if (ackable > ackedSequence && ctx.channel().isActive() && ctx.channel().isWritable())
         {
-            ackedSequence = acceptedSequence;
+            ackedSequence = ackable;
             ctx.writeAndFlush(Frames.empty(ctx.alloc(), FrameType.ACK, streamId, sourceId, ackedSequence,
                 EpochClock.nanos()), ctx.voidPromise());
         }
@@ -370,6 +400,7 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
         blame.releaseAll(clock.nanoTime());
         // Read and counted in, never taken by every lane, never acknowledged: counted as gone with the publisher.
         final long gone = fanOut.discardBlocked() + held.releaseAll();
+        diskAcks.releaseAll();
         if (gone > 0)
         {
             stream.onPublisherGone(gone);

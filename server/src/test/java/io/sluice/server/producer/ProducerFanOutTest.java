@@ -208,7 +208,8 @@ class ProducerFanOutTest
 
     private LaneFanOut fanOut(final Stream stream)
     {
-        return new LaneFanOut(stream, metrics.counters(), new ProducerBlame(stream.name(), SOURCE_ID, clock), clock);
+        return new LaneFanOut(stream, metrics.counters(), new ProducerBlame(stream.name(), SOURCE_ID, clock), clock,
+            new DiskAcks(SOURCE_ID, () -> {}));
     }
 
     // The subscriber reads everything there is: writable, the lane drains; returns the sequences it was sent.

@@ -33,6 +33,8 @@ public final class ChronicleDiskTier implements DiskTier
     private final SpillWorker worker;
     private final DiskTierExchange exchange = new DiskTierExchange();
     private final boolean durable;
+    /** Null unless journaled. */
+    private final AppendWatches watches;
     private final ByteBufAllocator alloc;
     private final String name;
     // Written by the lane's event loop only (published for the metrics).
@@ -45,16 +47,18 @@ public final class ChronicleDiskTier implements DiskTier
     ChronicleDiskTier(
         final SpillWorker worker, final Path directory, final boolean durable, final long quotaBytes,
         final int maxFrameLength, final ByteBufAllocator alloc, final Runnable wakeLane, final SpillCounters counters,
-        final UnaryOperator<SpillConfig> storeSettings, final long closeReserveBytes)
+        final UnaryOperator<SpillConfig> storeSettings, final long closeReserveBytes, final JournalStart journal)
     {
         this.worker = worker;
         this.durable = durable;
         this.alloc = alloc;
         this.name = directory.toString();
-        final DiskTierStores stores =
-            new DiskTierStores(directory, quotaBytes, maxFrameLength, storeSettings, closeReserveBytes);
+        this.watches = journal == null ? null : new AppendWatches();
+        final DiskTierStores stores = new DiskTierStores(directory, quotaBytes, maxFrameLength, storeSettings,
+            closeReserveBytes, journal != null);
         worker.add(new DiskTierAgent(exchange, stores, durable, maxFrameLength, alloc, wakeLane, counters,
-            worker.claims(), worker::remove, SystemNanoClock.INSTANCE));
+            worker.claims(), worker::remove, SystemNanoClock.INSTANCE,
+            journal == null ? null : new AckedFloor(directory, journal.acked(), journal.sent()), watches));
     }
 
     /**
@@ -229,6 +233,44 @@ public final class ChronicleDiskTier implements DiskTier
         }
         exchange.laneClosed();
         worker.wake();
+    }
+
+    @Override
+    public boolean isJournaled()
+    {
+        return watches != null;
+    }
+
+    @Override
+    public boolean hasFailed()
+    {
+        return exchange.state().hasFailed();
+    }
+
+    @Override
+    public void acknowledged(final long position)
+    {
+        exchange.acknowledged(position);
+    }
+
+    @Override
+    public void watch(final int sourceId, final AppendWatch watch)
+    {
+        if (watches == null)
+        {
+            watch.finished();
+            return;
+        }
+        watches.register(sourceId, watch);
+    }
+
+    @Override
+    public void unwatch(final int sourceId, final AppendWatch watch)
+    {
+        if (watches != null)
+        {
+            watches.unregister(sourceId, watch);
+        }
     }
 
     @Override

@@ -89,6 +89,40 @@ public interface DiskTier
     }
 
     /**
+     * @return whether every frame the lane takes goes through this tier and stays on disk until its subscriber
+     * acknowledges it, so that a relay crash loses nothing ({@link JournalStart}).
+     */
+    default boolean isJournaled()
+    {
+        return false;
+    }
+
+    /** @return whether the tier has failed: its lane goes on without it. */
+    default boolean hasFailed()
+    {
+        return false;
+    }
+
+    /** Lane's event loop, journaled tier: the subscriber acknowledged every position up to {@code position}. */
+    default void acknowledged(final long position)
+    {
+    }
+
+    /**
+     * Publisher's event loop, journaled tier, before it offers the lane its first run: {@code watch} learns as the
+     * publisher's frames (source {@code sourceId}) reach the disk.
+     */
+    default void watch(final int sourceId, final AppendWatch watch)
+    {
+        watch.finished();
+    }
+
+    /** Publisher's event loop, as its connection ends: the watch is no longer needed. */
+    default void unwatch(final int sourceId, final AppendWatch watch)
+    {
+    }
+
+    /**
      * Lane's event loop: the lane is gone. Frames not yet restored stay on disk when the subscription is durable.
      */
     void close();

@@ -50,6 +50,10 @@ final class DiskTierAgent implements Agent
     private final DiskTierClaims claims;
     private final Consumer<Agent> leave;
     private final boolean durable;
+    /** Null unless the tier is journaled (see {@link AckedFloor}). */
+    private final AckedFloor floor;
+    /** Null unless the tier is journaled: the publishers whose ACKs wait for their frames to be on disk. */
+    private final AppendWatches watches;
     private final Runnable wakeLane;
     private final Runnable wakeLaneQuietly = this::wakeLane;
     private final SpillCounters counters;
@@ -64,12 +68,17 @@ final class DiskTierAgent implements Agent
      * @param claims   the spill thread's directory claims: this tier claims its directory when it joins.
      * @param leave    takes this agent off the spill thread once it has finished.
      * @param clock    for the measuring, room-checking and warning intervals.
+     * @param floor    a journaled tier's positions, or null.
+     * @param watches  a journaled tier's publishers waiting for their frames to be on disk, or null.
      */
     DiskTierAgent(
         final DiskTierExchange exchange, final DiskTierStores stores, final boolean durable, final int maxFrameLength,
         final ByteBufAllocator alloc, final Runnable wakeLane, final SpillCounters counters,
-        final DiskTierClaims claims, final Consumer<Agent> leave, final NanoClock clock)
+        final DiskTierClaims claims, final Consumer<Agent> leave, final NanoClock clock, final AckedFloor floor,
+        final AppendWatches watches)
     {
+        this.floor = floor;
+        this.watches = watches;
         this.exchange = exchange;
         this.stores = stores;
         this.durable = durable;
@@ -79,8 +88,8 @@ final class DiskTierAgent implements Agent
         this.claims = claims;
         this.leave = leave;
         this.clock = clock;
-        this.chunks = new RestoredChunks(alloc, counters, exchange, stores);
-        this.handOver = new DiskTierHandOver(exchange, stores, chunks, counters, batchBytes);
+        this.chunks = new RestoredChunks(alloc, counters, exchange, stores, floor);
+        this.handOver = new DiskTierHandOver(exchange, stores, chunks, counters, batchBytes, floor != null);
         this.room = new DiskTierRoom(exchange, stores, chunks, batchBytes);
         this.roleName = "disk-tier " + stores.directory();
     }
@@ -179,6 +188,10 @@ final class DiskTierAgent implements Agent
         }
         work += restore();
         final long now = clock.nanoTime();
+        if (floor != null)
+        {
+            floor.release(stores.main(), exchange.ackedPosition(), now);
+        }
         if (room.lookAgain(now))
         {
             wakeLane();
@@ -202,7 +215,12 @@ final class DiskTierAgent implements Agent
     {
         exchange.backlogBytesAtOpen(stores.open());
         exchange.diskBytes(stores.diskBytes());
-        if (durable)
+        if (floor != null)
+        {
+            markIdle(false);
+            floor.open(stores.main());
+        }
+        else if (durable)
         {
             markIdle(false);
             forgetPositions();
@@ -294,6 +312,10 @@ final class DiskTierAgent implements Agent
             }
             exchange.addToDiskBytes(-(index - start));
             appended += index - start;
+            if (watches != null && index > start)
+            {
+                watches.onAppended(run, start, index);
+            }
             if (status != SpillStore.OK)
             {
                 run.readerIndex(index);
@@ -320,7 +342,8 @@ final class DiskTierAgent implements Agent
             final SpillStore source = stores.nextSource();
             if (source == null)
             {
-                if (exchange.state() != DiskTierState.FULL || !passThrough())
+                // A journaled tier keeps every frame on disk: a full one holds its lane's producers instead.
+                if (exchange.state() != DiskTierState.FULL || floor != null || !passThrough())
                 {
                     return work;
                 }
@@ -389,6 +412,10 @@ final class DiskTierAgent implements Agent
                 wakeLane();
             }
             handOver.keepWhatTheLaneHeld();
+            if (floor != null && floor.isOpen())
+            {
+                floor.close(stores.main(), exchange.ackedAtClose(), exchange.sentAtClose());
+            }
             backlogAtClose = stores.strandedBytes();
         }
         stores.close();
@@ -415,10 +442,18 @@ final class DiskTierAgent implements Agent
 
     private void finish()
     {
+        if (watches != null)
+        {
+            watches.finishAll();
+        }
         if (durable && Files.isDirectory(stores.directory()))
         {
             markIdle(true);
-            keepPositions();
+            if (floor == null)
+            {
+                // A journaled tier's positions are its floor's, written before its last release.
+                keepPositions();
+            }
         }
         exchange.closed();
         claims.release(this);
@@ -459,6 +494,11 @@ final class DiskTierAgent implements Agent
         chunks.keepPartialChunk();
         exchange.leftovers(chunks.ready());
         exchange.failed();
+        if (watches != null)
+        {
+            // Nothing more goes to disk: the lane delivers from memory, and its publishers are ACKed as without a tier.
+            watches.finishAll();
+        }
         // Logged before it is counted: whoever sees the count can find the line.
         LOG.error("disk tier {} failed; its lane delivers what it holds in memory and falls back to its on-full " +
             "policy; {} bytes of messages on disk {}", stores.directory(), stranded, durable ?

@@ -30,6 +30,8 @@ final class DiskTierExchange
     private final AtomicReference<DiskTierState> state = new AtomicReference<>(DiskTierState.OPENING);
 
     private volatile long backlogBytesAtOpen;
+    // Lane writes, spill thread reads: a journaled tier's acknowledged position.
+    private volatile long ackedPosition = -1;
     // Written by the lane before it closes the tier (the close's hand-off publishes them); -1: none to keep.
     private long ackedAtClose = -1;
     private long sentAtClose = -1;
@@ -189,6 +191,18 @@ final class DiskTierExchange
             buf.release();
         }
         return bytes;
+    }
+
+    /** Lane's event loop: the subscriber of a journaled tier acknowledged up to {@code position}. */
+    void acknowledged(final long position)
+    {
+        ackedPosition = position;
+    }
+
+    /** @return the last position acknowledged, as far as the lane has told; -1 before. */
+    long ackedPosition()
+    {
+        return ackedPosition;
     }
 
     /** Lane's event loop, before the close: the positions to write as the tier closes. */

@@ -23,13 +23,15 @@ final class DiskTierHandOver
     private final RestoredChunks chunks;
     private final SpillCounters counters;
     private final int batchBytes;
+    private final boolean journaled;
     // Once a store refuses a batch, the rest of the hand-over goes with it.
     private boolean refusing;
 
     DiskTierHandOver(
         final DiskTierExchange exchange, final DiskTierStores stores, final RestoredChunks chunks,
-        final SpillCounters counters, final int batchBytes)
+        final SpillCounters counters, final int batchBytes, final boolean journaled)
     {
+        this.journaled = journaled;
         this.exchange = exchange;
         this.stores = stores;
         this.chunks = chunks;
@@ -37,7 +39,11 @@ final class DiskTierHandOver
         this.batchBytes = batchBytes;
     }
 
-    /** A durable tier, open: writes everything the lane handed over or left behind, oldest where it belongs. */
+    /**
+     * A durable tier, open: writes everything the lane handed over or left behind, oldest where it belongs. A
+     * journaled tier's older frames all came from {@code main}, where they stay until acknowledged: only the hand-off's
+     * runs are new.
+     */
     void keepWhatTheLaneHeld()
     {
         final SpillStore main = stores.main();
@@ -46,7 +52,13 @@ final class DiskTierHandOver
         long refused = appendInOrder(main, exchange.toDisk()) + appendInOrder(main, exchange.tailAtClose());
         exchange.clearToDiskBytes();
         final Queue<ByteBuf> headAtClose = exchange.headAtClose();
-        if (!headAtClose.isEmpty() || !exchange.fromDisk().isEmpty() || !chunks.isEmpty())
+        if (journaled)
+        {
+            DiskTierExchange.release(headAtClose);
+            DiskTierExchange.release(exchange.fromDisk());
+            DiskTierExchange.release(chunks.ready());
+        }
+        else if (!headAtClose.isEmpty() || !exchange.fromDisk().isEmpty() || !chunks.isEmpty())
         {
             // Oldest first: the lane's unsent frames, memory tier and the chunks it had not sent (all in headAtClose),
             // then chunks this thread handed back after the lane's last look, then those read but not handed over.
@@ -55,6 +67,11 @@ final class DiskTierHandOver
             refused += appendInOrder(head, headAtClose) + appendInOrder(head, exchange.fromDisk()) +
                 appendInOrder(head, chunks.ready());
         }
+        reportRefused(main, refused);
+    }
+
+    private void reportRefused(final SpillStore main, final long refused)
+    {
         if (refused > 0)
         {
             // Logged before it is counted: whoever sees the count can find the line.

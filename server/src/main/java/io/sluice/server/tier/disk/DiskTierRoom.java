@@ -79,7 +79,7 @@ final class DiskTierRoom
         lastRoomCheckNanos = nowNanos;
         int status = stores.main().room(batchBytes);
         if (status == SpillStore.QUOTA_EXCEEDED && !resetSinceFull && !stores.hasHeads() &&
-            stores.main().isEmpty() && chunks.isEmpty())
+            stores.main().isEmpty() && stores.main().unreleasedRecords() == 0 && chunks.isEmpty())
         {
             // Everything on disk was consumed, yet the quota is still taken: start the drained store afresh, once.
             resetSinceFull = true;

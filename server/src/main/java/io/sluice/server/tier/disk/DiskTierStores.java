@@ -33,6 +33,7 @@ final class DiskTierStores
     private final int maxFrameLength;
     private final UnaryOperator<SpillConfig> storeSettings;
     private final long closeReserveBytes;
+    private final boolean acknowledgedReads;
     private final List<SpillStore> heads = new ArrayList<>();
     private SpillStore main;
     private long lastHeadNumber;
@@ -42,11 +43,13 @@ final class DiskTierStores
     /**
      * @param storeSettings     applied to every store's settings (tests simulate a small file system with it).
      * @param closeReserveBytes free space beyond the margin that {@code main} keeps for a durable lane's hand-over.
+     * @param acknowledgedReads   whether {@code main} keeps each record read until it is released (a journaled tier).
      */
     DiskTierStores(
         final Path directory, final long quotaBytes, final int maxFrameLength,
-        final UnaryOperator<SpillConfig> storeSettings, final long closeReserveBytes)
+        final UnaryOperator<SpillConfig> storeSettings, final long closeReserveBytes, final boolean acknowledgedReads)
     {
+        this.acknowledgedReads = acknowledgedReads;
         this.directory = directory;
         this.quotaBytes = quotaBytes;
         this.maxFrameLength = maxFrameLength;
@@ -101,7 +104,7 @@ final class DiskTierStores
         {
             throw new UncheckedIOException(ex);
         }
-        main = SpillStore.open(config(directory.resolve("main")));
+        main = SpillStore.open(mainConfig(directory.resolve("main")));
         main.reserveBytes(closeReserveBytes);
         shareQuota();
         long records = 0;
@@ -193,7 +196,7 @@ final class DiskTierStores
         retiredDamage += main.damagedBytes();
         main.close();
         deleteTree(mainDir);
-        main = SpillStore.open(config(mainDir));
+        main = SpillStore.open(mainConfig(mainDir));
         main.reserveBytes(closeReserveBytes);
         shareQuota();
     }
@@ -258,6 +261,11 @@ final class DiskTierStores
             stores.add(main);
         }
         return stores;
+    }
+
+    private SpillConfig mainConfig(final Path dir)
+    {
+        return config(dir).withAcknowledgedReads(acknowledgedReads);
     }
 
     private SpillConfig config(final Path dir)

@@ -85,9 +85,13 @@ public final class DiskTiers implements AutoCloseable
         return deadLetters;
     }
 
+    /**
+     * @param journal where a journaled tier's lane starts (an acknowledging durable subscription), or null for a tier
+     * that spills only what memory cannot hold.
+     */
     public synchronized DiskTier create(
         final String stream, final String subscription, final StreamConfig config, final ByteBufAllocator alloc,
-        final Runnable wakeLane)
+        final Runnable wakeLane, final JournalStart journal)
     {
         if (!warmUpStarted)
         {
@@ -106,7 +110,8 @@ public final class DiskTiers implements AutoCloseable
         final String name = durable ? subscription : ".conn-" + ProcessHandle.current().pid() + "-" +
             connections.incrementAndGet();
         return new ChronicleDiskTier(worker(), root.resolve(stream).resolve(name), durable, config.spillQuotaBytes(),
-            maxFrameLength, alloc, wakeLane, counters, storeSettings, durable ? closeReserve(config) : 0);
+            maxFrameLength, alloc, wakeLane, counters, storeSettings, durable ? closeReserve(config) : 0,
+            durable ? journal : null);
     }
 
     /**

@@ -8,10 +8,13 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Where an acknowledging durable subscription stood when its lane last closed: the file {@value #FILE_NAME} in
- * {@code spill-dir/<stream>/<subscription>}, written by its disk tier as it closes (after the hand-over that put its
- * unacknowledged frames first on disk) and deleted when the next lane opens it. So a relay that stopped gracefully
- * resumes the subscription at the same positions; after a crash there is no file, and positions start again at 1.
+ * Where an acknowledging durable subscription stands: the file {@value #FILE_NAME} in
+ * {@code spill-dir/<stream>/<subscription>}, read at the relay's start. A journaled tier ({@link AckedFloor}: the
+ * subscription throttles) writes it while its lane lives, at most every {@link AckedFloor#WRITE_INTERVAL_NANOS} and
+ * before each release of records in its store, with a lease for "sent", so that a relay that is killed resumes the
+ * subscription after the last floor written and flags what it may have sent; and exactly as the lane closes. Any other
+ * acknowledging durable tier writes it only as it closes (after the hand-over that put its unacknowledged frames first
+ * on disk) and deletes it when the next lane opens it: after a crash there is no file, and positions start again at 1.
  *
  * <pre>
  *   acked-positions: one line of ASCII, two decimal numbers separated by a space
@@ -21,7 +24,8 @@ import java.util.Map;
  * </pre>
  *
  * @param acked the highest position the subscriber acknowledged.
- * @param sent the last position sent to it; the frames after {@code acked} up to it are first on disk.
+ * @param sent the last position sent to it (a journaled tier's lease while its lane lives: no frame sent is beyond
+ *             it); the frames after {@code acked} up to it are delivered again, flagged.
  */
 public record PositionsFile(long acked, long sent)
 {

@@ -48,13 +48,22 @@ final class RestoredChunks
     private final LongLongConsumer markLost = (source, last) -> lostFrom.put(source, last + 1);
     private final FrameHandler copier = this::copyRestored;
     private final DiskTierStores stores;
+    /** Null unless the tier is journaled. */
+    private final AckedFloor floor;
     private long damageSeen;
     private ByteBuf restoring;
+    private boolean readingMain;
+    // Frames the last copy wrote: the record's, and GAP frames announcing damage before them.
+    private int framesCopied;
 
+    /**
+     * @param floor a journaled tier's positions, which learn of every record restored; null otherwise.
+     */
     RestoredChunks(
         final ByteBufAllocator alloc, final SpillCounters counters, final DiskTierExchange exchange,
-        final DiskTierStores stores)
+        final DiskTierStores stores, final AckedFloor floor)
     {
+        this.floor = floor;
         this.alloc = alloc;
         this.stores = stores;
         this.counters = counters;
@@ -97,11 +106,17 @@ final class RestoredChunks
      */
     int readFrom(final SpillStore source)
     {
+        readingMain = source == stores.main();
+        if (floor != null && readingMain)
+        {
+            floor.beforeReading(source);
+        }
         restoring = alloc.directBuffer(CHUNK_BYTES);
         final int read = source.read(copier, Integer.MAX_VALUE, CHUNK_BYTES);
         // Damage at the end of a store has no record after it: count it now.
         checkDamage();
         finishChunk();
+        leaseAhead();
         return read;
     }
 
@@ -111,9 +126,15 @@ final class RestoredChunks
      */
     void readDrained(final SpillStore store)
     {
+        readingMain = store == stores.main();
+        if (floor != null && readingMain)
+        {
+            floor.beforeReading(store);
+        }
         restoring = alloc.directBuffer(CHUNK_BYTES);
         store.read(copier, 1);
         finishChunk();
+        leaseAhead();
     }
 
     /**
@@ -145,6 +166,15 @@ final class RestoredChunks
         copyFrames(frames, offset, bytes);
         ready.add(restoring);
         restoring = null;
+    }
+
+    // Before the chunks read go to the lane, the positions they reach are within the lease a crash would flag.
+    private void leaseAhead()
+    {
+        if (floor != null)
+        {
+            floor.leaseAhead();
+        }
     }
 
     /** The disk work threw: records already copied into the chunk being filled are consumed in the store. */
@@ -179,24 +209,70 @@ final class RestoredChunks
         restoring = null;
     }
 
-    // A record (whole frames) that does not fit the chunk being filled starts a chunk of its own size.
+    // A record (whole frames) that does not fit the chunk being filled starts a chunk of its own size. A journaled
+    // tier's frames the subscriber acknowledged already are counted and left out.
     private void copyRestored(final DirectBuffer buffer, final int offset, final int length)
     {
         // Bytes the store counted as lost were before this record.
         checkDamage();
-        if (restoring.writableBytes() < length)
+        int from = offset;
+        if (floor != null)
         {
-            if (restoring.isReadable())
-            {
-                ready.add(restoring);
-            }
-            else
-            {
-                restoring.release();
-            }
-            restoring = alloc.directBuffer(Math.max(CHUNK_BYTES, length));
+            from = skipFrames(buffer, offset, offset + length, floor.framesToSkip(countFrames(buffer, offset, length)));
+            // Skipped bytes never reach the lane: what comes back still adds up to what went in.
+            exchange.adjustRestored(-(from - offset));
         }
-        copyFrames(buffer, offset, length);
+        final int end = offset + length;
+        if (from < end)
+        {
+            if (restoring.writableBytes() < end - from)
+            {
+                if (restoring.isReadable())
+                {
+                    ready.add(restoring);
+                }
+                else
+                {
+                    restoring.release();
+                }
+                restoring = alloc.directBuffer(Math.max(CHUNK_BYTES, end - from));
+            }
+            copyFrames(buffer, from, end - from);
+        }
+        else
+        {
+            framesCopied = 0;
+        }
+        if (floor != null)
+        {
+            floor.restored(framesCopied, readingMain);
+        }
+    }
+
+    private static int countFrames(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final int end = offset + length;
+        int frames = 0;
+        for (int i = offset; i < end; frames++)
+        {
+            final int frameLength = buffer.getInt(i + FrameDescriptor.LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+            if (frameLength < FrameDescriptor.HEADER_LENGTH)
+            {
+                break;
+            }
+            i += frameLength;
+        }
+        return frames;
+    }
+
+    private static int skipFrames(final DirectBuffer buffer, final int offset, final int end, final int frames)
+    {
+        int at = offset;
+        for (int skipped = 0; skipped < frames && at < end; skipped++)
+        {
+            at += buffer.getInt(at + FrameDescriptor.LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+        }
+        return Math.min(at, end);
     }
 
     /**
@@ -208,6 +284,7 @@ final class RestoredChunks
     {
         restoring.ensureWritable(length + lostFrom.size() * GAP_FRAME_LENGTH);
         final int end = offset + length;
+        int frames = 0;
         int copied = offset;
         long runSource = Long.MIN_VALUE;
         long runLast = -1;
@@ -237,18 +314,21 @@ final class RestoredChunks
                         copied = i;
                         announceLost(buffer.getInt(i + FrameDescriptor.STREAM_ID_OFFSET, ByteOrder.BIG_ENDIAN),
                             (int)source, from, sequence - 1);
+                        frames++;
                     }
                 }
             }
             runLast = buffer.getByte(i + FrameDescriptor.TYPE_OFFSET) == FrameType.GAP ?
                 buffer.getLong(i + FrameDescriptor.GAP_TO_SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) : sequence;
             i += frameLength;
+            frames++;
         }
         if (runSource != Long.MIN_VALUE)
         {
             lastSequence.put(runSource, runLast);
         }
         copyBytes(buffer, copied, end - copied);
+        framesCopied = frames;
     }
 
     private void copyBytes(final DirectBuffer buffer, final int offset, final int length)

@@ -69,7 +69,7 @@ class ChronicleDiskTierTest
         final boolean durable, final long quota, final UnaryOperator<SpillConfig> settings, final long closeReserve)
     {
         return new ChronicleDiskTier(worker, dir.resolve("tier"), durable, quota, 64 * 1024, alloc, () -> {},
-            counters, settings, closeReserve);
+            counters, settings, closeReserve, null);
     }
 
     /** DATA frames of source 1 with sequences {@code [from, from + count)}, each payload starting with its sequence. */

@@ -64,9 +64,9 @@ class DiskTierAgentTest
     private DiskTierAgent agent(final DiskTierExchange exchange, final boolean durable, final NearlyFullDisk disk)
     {
         final DiskTierStores stores = new DiskTierStores(dir.resolve("tier"), 1L << 30, 64 * 1024,
-            config -> withDisk(config.withTimeProvider(time), disk), 0);
+            config -> withDisk(config.withTimeProvider(time), disk), 0, false);
         final DiskTierAgent agent = new DiskTierAgent(exchange, stores, durable, 64 * 1024, agentAlloc, () -> wakes++,
-            counters, claims, left::add, time::currentTimeNanos);
+            counters, claims, left::add, time::currentTimeNanos, null, null);
         agent.onStart();
         agents.add(agent);
         return agent;

@@ -53,9 +53,10 @@ class DurableTierIdleMarkerTest
     private DiskTierAgent agent(final DiskTierExchange exchange, final boolean durable)
     {
         final DiskTierStores stores = new DiskTierStores(dir.resolve("tier"), 1L << 30, 64 * 1024,
-            config -> config.withTimeProvider(time), 0);
+            config -> config.withTimeProvider(time), 0, false);
         final DiskTierAgent agent = new DiskTierAgent(exchange, stores, durable, 64 * 1024, alloc,
-            DurableTierIdleMarkerTest::noWake, new SpillCounters(), claims, left::add, time::currentTimeNanos);
+            DurableTierIdleMarkerTest::noWake, new SpillCounters(), claims, left::add, time::currentTimeNanos,
+            null, null);
         agent.onStart();
         agents.add(agent);
         return agent;
