@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -183,6 +184,41 @@ class SpillStoreAcknowledgedReadsTest
         {
             assertEquals(released, store.releasedTag());
             assertRun(readAll(store), released, 3000 - released);
+        }
+    }
+
+    @Test
+    void readAndReleaseDoNotAllocatePerRecord()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final int length = TestFrames.write(frame, 0, 0, 64);
+        long released = 0;
+        try (SpillStore store = SpillStore.open(config().withRollBytes(32L << 20)))
+        {
+            for (int round = 0; round < 3; round++)
+            {
+                final long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                for (int i = 0; i < 100_000; i++)
+                {
+                    store.append(frame, 0, length);
+                }
+                int n;
+                while ((n = store.read(IGNORE, 1024)) > 0)
+                {
+                    released += n;
+                    store.release(n, released);
+                }
+                final long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+                if (round == 2)
+                {
+                    // As SpillStoreApiTest's default-mode bound: a handful of disk-use samples per MiB, no object per
+                    // record (that would be at least 1.6 MB).
+                    assertTrue(allocated < 1_000_000, "allocated " + allocated + " bytes for 100k records");
+                }
+            }
+            assertEquals(300_000, released);
+            assertEquals(300_000, store.releasedTag());
         }
     }
 
