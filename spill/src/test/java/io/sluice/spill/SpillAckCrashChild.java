@@ -8,8 +8,9 @@ import java.util.Random;
 
 /**
  * Child JVM for {@link SpillStoreAckCrashTest}: in acknowledged mode, appends a random number of frames (sequence
- * numbers 0, 1, ...), reads a random number, releases a random number of those read with the tag the relay would keep
- * (the sequence number of the next record), and every 64 rounds prints "released T appended A", until it is killed.
+ * numbers 0, 1, ...), reads a random number, now and then releases a random number of those read with the tag the
+ * relay would keep (the sequence number of the next record), and every 64 rounds prints "released T appended A", until
+ * it is killed.
  */
 public final class SpillAckCrashChild
 {
@@ -62,10 +63,15 @@ public final class SpillAckCrashChild
                 appended++;
             }
             store.read(check, random.nextInt(96));
+            // Releases now and then, so that what is read and not released often spans several files.
             final int unreleased = store.unreleasedRecords();
-            final int release = unreleased > 4096 ? unreleased : random.nextInt(unreleased + 1);
-            released += release;
-            store.release(release, released);
+            final int release = unreleased > 4096 ? unreleased - random.nextInt(1024) :
+                random.nextInt(16) == 0 ? random.nextInt(unreleased + 1) : 0;
+            if (release > 0)
+            {
+                released += release;
+                store.release(release, released);
+            }
             if (round % 64 == 0)
             {
                 System.out.println("released " + released + " appended " + appended);
