@@ -169,6 +169,7 @@ final class BacklogRecovery
         long lastStart = 0;
         long lastOffset = 0;
         long lastLength = 0;
+        RecordScanner ownScanner = null;
         try (ExcerptTailer probe = queue.createTailer())
         {
             ((SingleThreadedChecked)probe).singleThreadedCheckDisabled(true);
@@ -184,55 +185,70 @@ final class BacklogRecovery
             }
             int previousCycle = probe.cycle();
             long previousIndex = probe.index();
+            // A file the reader scans from the start because Chronicle cannot reach the read index in it; the reader's
+            // scanner is busy with it, so the survey scans with one of its own.
+            int unreachable = reader.unreachableCycle();
+            if (unreachable != NO_CYCLE)
+            {
+                ownScanner = new RecordScanner(maxRecordLength);
+            }
             for (int attempt = 0; ; )
             {
                 int damagedCycle = NO_CYCLE;
-                try (DocumentContext dc = probe.readingDocument())
+                if (unreachable != NO_CYCLE)
                 {
-                    final int cycle = probe.cycle();
-                    if (!dc.isPresent())
+                    damagedCycle = unreachable;
+                    unreachable = NO_CYCLE;
+                }
+                else
+                {
+                    try (DocumentContext dc = probe.readingDocument())
                     {
-                        if (cycle == NO_CYCLE || cycle >= highestCycle)
+                        final int cycle = probe.cycle();
+                        if (!dc.isPresent())
+                        {
+                            if (cycle == NO_CYCLE || cycle >= highestCycle)
+                            {
+                                break;
+                            }
+                            if ((cycle != previousCycle || probe.index() != previousIndex) && attempt++ < 8)
+                            {
+                                previousCycle = cycle;
+                                previousIndex = probe.index();
+                                continue;
+                            }
+                            damagedCycle = cycle;
+                        }
+                        else
+                        {
+                            attempt = 0;
+                            final Bytes<?> bytes = dc.wire().bytes();
+                            final long length = bytes.readRemaining();
+                            final long offset = length >= HEADER_LENGTH && length <= maxRecordLength ?
+                                bytes.readLong(bytes.readPosition() + LOGICAL_OFFSET_OFFSET) : UNSET;
+                            final long frameLength = length - HEADER_LENGTH;
+                            if (offset != UNSET && offset >= expected && offset + frameLength <= gauges.appendEnd())
+                            {
+                                found += frameLength;
+                                expected = offset + frameLength;
+                                lastCycle = rollCycle.toCycle(dc.index());
+                                lastStart = bytes.readPosition() - DOCUMENT_HEADER_LENGTH;
+                                lastOffset = offset;
+                                lastLength = frameLength;
+                            }
+                            else if (cycle < highestCycle)
+                            {
+                                damagedCycle = cycle;
+                            }
+                        }
+                    }
+                    catch (final RuntimeException | AssertionError e)
+                    {
+                        damagedCycle = probe.cycle();
+                        if (damagedCycle == NO_CYCLE || damagedCycle >= highestCycle)
                         {
                             break;
                         }
-                        if ((cycle != previousCycle || probe.index() != previousIndex) && attempt++ < 8)
-                        {
-                            previousCycle = cycle;
-                            previousIndex = probe.index();
-                            continue;
-                        }
-                        damagedCycle = cycle;
-                    }
-                    else
-                    {
-                        attempt = 0;
-                        final Bytes<?> bytes = dc.wire().bytes();
-                        final long length = bytes.readRemaining();
-                        final long offset = length >= HEADER_LENGTH && length <= maxRecordLength ?
-                            bytes.readLong(bytes.readPosition() + LOGICAL_OFFSET_OFFSET) : UNSET;
-                        final long frameLength = length - HEADER_LENGTH;
-                        if (offset != UNSET && offset >= expected && offset + frameLength <= gauges.appendEnd())
-                        {
-                            found += frameLength;
-                            expected = offset + frameLength;
-                            lastCycle = rollCycle.toCycle(dc.index());
-                            lastStart = bytes.readPosition() - DOCUMENT_HEADER_LENGTH;
-                            lastOffset = offset;
-                            lastLength = frameLength;
-                        }
-                        else if (cycle < highestCycle)
-                        {
-                            damagedCycle = cycle;
-                        }
-                    }
-                }
-                catch (final RuntimeException | AssertionError e)
-                {
-                    damagedCycle = probe.cycle();
-                    if (damagedCycle == NO_CYCLE || damagedCycle >= highestCycle)
-                    {
-                        break;
                     }
                 }
                 if (damagedCycle == NO_CYCLE)
@@ -241,7 +257,7 @@ final class BacklogRecovery
                 }
                 // The rest of a damaged file, as a read will find it, from the last record counted in it: damage often
                 // covers the end of a record whose header is intact, and only its checksum tells.
-                final RecordScanner scanner = reader.scanner();
+                final RecordScanner scanner = ownScanner != null ? ownScanner : reader.scanner();
                 long from = 0;
                 if (lastCycle == damagedCycle)
                 {
@@ -272,6 +288,10 @@ final class BacklogRecovery
         {
             LOG.debug("spill store {}: surveying the backlog", directory, e);
             return 0;
+        }
+        finally
+        {
+            SpillFailures.closeQuietly(ownScanner);
         }
         return Math.max(0, recorded - found);
     }

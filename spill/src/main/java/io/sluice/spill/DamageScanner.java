@@ -21,6 +21,7 @@ final class DamageScanner implements AutoCloseable
     // Logs as the store: operators configure, and tests watch, the store's logger.
     private static final Logger LOG = LoggerFactory.getLogger(SpillStore.class);
     private static final int NO_CYCLE = CycleFiles.NO_CYCLE;
+    private static final long UNSET = SpillPositions.UNSET;
 
     private final Path directory;
     private final ExcerptTailer tailer;
@@ -127,11 +128,25 @@ final class DamageScanner implements AutoCloseable
      */
     boolean skip(final int cycle, final String reason)
     {
+        return skip(cycle, reason, UNSET);
+    }
+
+    /**
+     * As {@link #skip(int, String)}, counting the records the file holds from {@code unreadIndex} on as unread.
+     *
+     * @param cycle       the damaged file's cycle.
+     * @param reason      what was found, for the log.
+     * @param unreadIndex the index of the first record not read, or {@link SpillPositions#UNSET} for the tailer's.
+     * @return false if the reader could not move (no later file); it then reports empty.
+     */
+    boolean skip(final int cycle, final String reason, final long unreadIndex)
+    {
         long position = 0;
         long claimed = -1;
         try
         {
-            position = tailer.cycle() == cycle ? rollCycle.toSequenceNumber(tailer.index()) : 0;
+            final long unread = unreadIndex != UNSET ? unreadIndex : tailer.cycle() == cycle ? tailer.index() : UNSET;
+            position = unread == UNSET ? 0 : rollCycle.toSequenceNumber(unread);
             claimed = tailer.excerptsInCycle(cycle);
         }
         catch (final RuntimeException | AssertionError e)

@@ -71,13 +71,6 @@ final class DeliveredRecords
         size -= n;
     }
 
-    /** Forgets every record. */
-    void clear()
-    {
-        head = 0;
-        size = 0;
-    }
-
     private void grow()
     {
         final int capacity = nextIndexes.length;

@@ -43,6 +43,8 @@ final class SpillReader implements AutoCloseable
     private int highestCycle = NO_CYCLE;
     private boolean drained;
     private int lastFrameLength;
+    // The stored index at open when its file is scanned because Chronicle cannot reach it.
+    private long unreachableIndex = UNSET;
 
     /**
      * @param directory       the store's directory, for log messages.
@@ -192,16 +194,24 @@ final class SpillReader implements AutoCloseable
         return tailer.state() != TailerState.UNINITIALISED;
     }
 
-    /** @return the Chronicle index of the next record to read. */
+    /** @return the Chronicle index of the next record to read (the stored one while its file is scanned at open). */
     long index()
     {
-        return tailer.index();
+        return damageScanner.active() && unreachableIndex != UNSET ? unreachableIndex : tailer.index();
+    }
+
+    /** @return the cycle scanned since open because Chronicle could not reach the stored index in it, or none. */
+    int unreachableCycle()
+    {
+        return damageScanner.active() && unreachableIndex != UNSET ? rollCycle.toCycle(unreachableIndex) : NO_CYCLE;
     }
 
     /**
      * Positions the reader at the stored read index at open: at the next file when the file it names was deleted, or
      * when Chronicle cannot find the index in a damaged file (one frame counted lost); at the start when none is
-     * stored.
+     * stored. When Chronicle stops short of an index its file holds (the index lies in or past a hole, where the
+     * records were found by scanning before), the rest of that file is scanned again ({@link DamageScanner}) from the
+     * stored read offset.
      */
     void position()
     {
@@ -214,9 +224,21 @@ final class SpillReader implements AutoCloseable
         final int cycle = rollCycle.toCycle(index);
         try
         {
-            if (tailer.moveToIndex(index) || tailer.state() != TailerState.CYCLE_NOT_FOUND)
+            if (tailer.moveToIndex(index))
             {
-                // Found, or at (in a damaged file possibly beyond) the end of its file: read() moves on from there.
+                return;
+            }
+            if (tailer.state() != TailerState.CYCLE_NOT_FOUND)
+            {
+                // At (in a damaged file possibly beyond) the end of its file: read() moves on from there.
+                if (rollCycle.toSequenceNumber(index) < claimedRecords(cycle))
+                {
+                    scanFrom(cycle, index);
+                }
+                else
+                {
+                    tailer.moveToIndex(index);
+                }
                 return;
             }
             // The file holding the read position was consumed and deleted: continue with the next file.
@@ -235,6 +257,35 @@ final class SpillReader implements AutoCloseable
         {
             moveToCycleStart(next);
         }
+    }
+
+    /** @return records the file of {@code cycle} says it holds (moves the tailer); 0 when it cannot tell. */
+    private long claimedRecords(final int cycle)
+    {
+        try
+        {
+            return tailer.excerptsInCycle(cycle);
+        }
+        catch (final RuntimeException | AssertionError e)
+        {
+            LOG.debug("spill store {}: counting the records of cycle {}", directory, cycle, e);
+            return 0;
+        }
+    }
+
+    /**
+     * The file of {@code cycle} holds records Chronicle cannot reach at {@code index}: scans it from the start; the
+     * stored read offset skips what was consumed. The tailer stays in the file, so that it is not deleted meanwhile.
+     */
+    private void scanFrom(final int cycle, final long index)
+    {
+        moveToCycleStart(cycle);
+        if (!damageScanner.skip(cycle, "cannot be read at index " + Long.toHexString(index), index))
+        {
+            tailer.moveToIndex(index);
+            return;
+        }
+        unreachableIndex = index;
     }
 
     private void moveToCycleStart(final int cycle)
@@ -263,6 +314,14 @@ final class SpillReader implements AutoCloseable
             readOffset.reset(gauges.appendEnd(), ReadOffset.Trust.EXACT);
             return;
         }
+        final long stored = positions.readOffset();
+        if (unreachableCycle() != NO_CYCLE)
+        {
+            // The scan finds the next record by its offset: the stored one is the end of the last record consumed.
+            readOffset.reset(stored == UNSET ? 0 : stored, stored == UNSET ? ReadOffset.Trust.UNKNOWN :
+                ReadOffset.Trust.EXACT);
+            return;
+        }
         long next = UNSET;
         try (DocumentContext dc = tailer.readingDocument())
         {
@@ -276,7 +335,6 @@ final class SpillReader implements AutoCloseable
         {
             LOG.debug("spill store {}: peeking at the next record", directory, e);
         }
-        final long stored = positions.readOffset();
         if (stored != UNSET && (next == UNSET || next >= stored))
         {
             readOffset.reset(stored, next == stored ? ReadOffset.Trust.EXACT : ReadOffset.Trust.LOWER_BOUND);

@@ -5,7 +5,12 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -183,6 +188,41 @@ class SpillStoreAcknowledgedReadsTest
     }
 
     @Test
+    void readAndReleaseDoNotAllocatePerRecord()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final int length = TestFrames.write(frame, 0, 0, 64);
+        long released = 0;
+        try (SpillStore store = SpillStore.open(config().withRollBytes(32L << 20)))
+        {
+            for (int round = 0; round < 3; round++)
+            {
+                final long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                for (int i = 0; i < 100_000; i++)
+                {
+                    store.append(frame, 0, length);
+                }
+                int n;
+                while ((n = store.read(IGNORE, 1024)) > 0)
+                {
+                    released += n;
+                    store.release(n, released);
+                }
+                final long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+                if (round == 2)
+                {
+                    // As SpillStoreApiTest's default-mode bound: a handful of disk-use samples per MiB, no object per
+                    // record (that would be at least 1.6 MB).
+                    assertTrue(allocated < 1_000_000, "allocated " + allocated + " bytes for 100k records");
+                }
+            }
+            assertEquals(300_000, released);
+            assertEquals(300_000, store.releasedTag());
+        }
+    }
+
+    @Test
     void releaseChecksItsArguments()
     {
         try (SpillStore store = SpillStore.open(config()))
@@ -241,6 +281,107 @@ class SpillStoreAcknowledgedReadsTest
         {
             assertEquals(SpillStore.NO_TAG, store.releasedTag(), "the position moved without a release");
             assertRun(readAll(store), 6, 4);
+        }
+    }
+
+    /**
+     * A lost page in the middle of a file: the records after it are found by scanning. Released before the hole, a
+     * reopen meets it again and counts the same bytes lost; released past it (records found by scanning), a reopen
+     * starts at the first record not released, with no loss counted in bytes.
+     */
+    @Test
+    void damageIsSkippedTheSameWayWhenRecordsComeAgain() throws IOException
+    {
+        final int records = 5000;
+        final int payload = 200;
+        try (SpillStore store = SpillStore.open(config().withRollBytes(64L << 20)))
+        {
+            for (long seq = 0; seq < records; seq++)
+            {
+                assertEquals(SpillStore.OK, store.append(frame, 0, TestFrames.write(frame, 0, seq, payload)));
+            }
+        }
+        final Path file = SpillTests.cycleFiles(dir)[0];
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            channel.write(ByteBuffer.allocate(4096), (DamagedFiles.dataEnd(file) / 2) & ~4095L);
+        }
+        final List<Long> first;
+        final long lostBytes;
+        int hole = 0;
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            first = readAll(store);
+            lostBytes = store.damagedBytes();
+            assertTrue(lostBytes > 0 && first.size() < records, "the hole cost " + lostBytes + " bytes");
+            assertEquals(records - 1L, first.get(first.size() - 1));
+            while (first.get(hole) == hole)
+            {
+                hole++;
+            }
+            store.release(hole - 10, hole - 10);
+        }
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            assertEquals(hole - 10, store.releasedTag());
+            final List<Long> again = readAll(store);
+            assertEquals(first.size() - hole + 10, again.size(), "the same records after the tag's");
+            assertEquals(first.subList(hole - 10, first.size()), again);
+            assertEquals(lostBytes, store.damagedBytes(), "the same loss, counted exactly again");
+            store.release(20, first.get(hole + 10));
+        }
+        try (SpillStore store = SpillStore.open(config()))
+        {
+            assertEquals(first.get(hole + 10), store.releasedTag());
+            final List<Long> rest = readAll(store);
+            assertEquals(first.size() - hole - 10, rest.size(), "from the first record found past the hole");
+            assertEquals(first.subList(hole + 10, first.size()), rest);
+            assertEquals(0, store.damagedBytes(), "no byte lost past the released position");
+            assertEquals(0, store.damagedBacklogBytes(), "the survey at open scans the file too");
+            assertTrue(store.isEmpty());
+        }
+    }
+
+    /**
+     * The default mode: a store closed while the reader was taking records from a damaged file by scanning reopens with
+     * its read index where Chronicle cannot reach; the rest of the file is scanned again, not skipped.
+     */
+    @Test
+    void aStoreClosedWhileScanningADamagedFileScansItAgain() throws IOException
+    {
+        final int records = 5000;
+        final SpillConfig config = config().withAcknowledgedReads(false).withRollBytes(64L << 20);
+        try (SpillStore store = SpillStore.open(config))
+        {
+            for (long seq = 0; seq < records; seq++)
+            {
+                assertEquals(SpillStore.OK, store.append(frame, 0, TestFrames.write(frame, 0, seq, 200)));
+            }
+        }
+        final Path file = SpillTests.cycleFiles(dir)[0];
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            channel.write(ByteBuffer.allocate(4096), (DamagedFiles.dataEnd(file) / 2) & ~4095L);
+        }
+        final List<Long> first = new ArrayList<>();
+        final long lostBytes;
+        try (SpillStore store = SpillStore.open(config))
+        {
+            while (first.isEmpty() || first.get(first.size() - 1) < records / 2 + 100)
+            {
+                assertTrue(store.read((buffer, offset, length) ->
+                    first.add(TestFrames.verify(buffer, offset, length)), 50) > 0);
+            }
+            lostBytes = store.damagedBytes();
+            assertTrue(lostBytes > 0, "past the hole");
+        }
+        try (SpillStore store = SpillStore.open(config))
+        {
+            final List<Long> rest = readAll(store);
+            assertEquals(first.get(first.size() - 1) + 1, rest.get(0), "the next record, found by scanning again");
+            assertRun(rest, rest.get(0), records - rest.get(0));
+            assertEquals(0, store.damagedBytes());
+            assertEquals(0, store.damagedBacklogBytes());
         }
     }
 }

@@ -24,7 +24,7 @@ class SpillStoreCrashTest
     @TempDir
     Path dir;
 
-    private static List<String> command(final Class<?> main, final String... args)
+    static List<String> command(final Class<?> main, final String... args)
     {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
