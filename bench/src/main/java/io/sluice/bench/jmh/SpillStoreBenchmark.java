@@ -32,8 +32,10 @@ import java.util.stream.Stream;
 /**
  * The disk tier's store (Chronicle Queue): append 1024 frames of 96 bytes (64-byte payloads), then read them back.
  * {@code appendThenRead} appends them one record per frame; {@code appendThenReadBatched} as the relay's spill thread
- * does, 512 frames (48 KiB) per record. Files go to a temporary folder (the working directory's file system); the store
- * has the relay's drain-roll idle time (1 s). Reported per message.
+ * does, 512 frames (48 KiB) per record; {@code appendReadAndReleaseBatched} the same through a store with acknowledged
+ * reads, releasing each record once read, as a journaled disk tier does once its subscriber has acknowledged it. Files
+ * go to a temporary folder (the working directory's file system); the store has the relay's drain-roll idle time
+ * (1 s). Reported per message.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -54,13 +56,50 @@ public class SpillStoreBenchmark
     private long bytesRead;
     private final FrameHandler reader = this::onFrame;
 
+    /** A store with acknowledged reads, for {@link #appendReadAndReleaseBatched}. */
+    @State(Scope.Thread)
+    public static class Acknowledged
+    {
+        private Path directory;
+        private SpillStore store;
+        private long tag;
+
+        @Setup(Level.Trial)
+        public void setUp() throws IOException
+        {
+            directory = Files.createTempDirectory(Path.of("."), "jmh-spill-acked-");
+            store = open(directory, true);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws IOException
+        {
+            store.close();
+            delete(directory);
+        }
+    }
+
+    // As the relay opens its stores: each invocation drains the store, and a drain roll (a new file, the old one
+    // deleted: tens of milliseconds) at every other invocation would be most of what this measures.
+    private static SpillStore open(final Path directory, final boolean acknowledgedReads)
+    {
+        return SpillStore.open(SpillConfig.of(directory, 64L << 30).withDrainRollIdleMillis(1000)
+            .withAcknowledgedReads(acknowledgedReads));
+    }
+
+    private static void delete(final Path directory) throws IOException
+    {
+        try (Stream<Path> paths = Files.walk(directory))
+        {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
     @Setup(Level.Trial)
     public void setUp() throws IOException
     {
         directory = Files.createTempDirectory(Path.of("."), "jmh-spill-");
-        // As the relay opens its stores: each invocation drains the store, and a drain roll (a new file, the old one
-        // deleted: tens of milliseconds) at every other invocation would be most of what this measures.
-        store = SpillStore.open(SpillConfig.of(directory, 64L << 30).withDrainRollIdleMillis(1000));
+        store = open(directory, false);
         frame.putInt(0, FRAME, ByteOrder.BIG_ENDIAN);
         for (int i = 0; i < FRAMES_PER_RECORD; i++)
         {
@@ -72,10 +111,7 @@ public class SpillStoreBenchmark
     public void tearDown() throws IOException
     {
         store.close();
-        try (Stream<Path> paths = Files.walk(directory))
-        {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        delete(directory);
     }
 
     @Benchmark
@@ -113,6 +149,30 @@ public class SpillStoreBenchmark
         while (read < records)
         {
             read += store.read(reader, records - read);
+        }
+        return bytesRead;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long appendReadAndReleaseBatched(final Acknowledged acknowledged)
+    {
+        final SpillStore acked = acknowledged.store;
+        final int records = BATCH / FRAMES_PER_RECORD;
+        for (int i = 0; i < records; i++)
+        {
+            if (acked.append(frames, 0, frames.capacity()) != SpillStore.OK)
+            {
+                throw new IllegalStateException("append refused");
+            }
+        }
+        int read = 0;
+        while (read < records)
+        {
+            final int now = acked.read(reader, records - read);
+            acknowledged.tag += (long)now * FRAMES_PER_RECORD;
+            acked.release(now, acknowledged.tag);
+            read += now;
         }
         return bytesRead;
     }
