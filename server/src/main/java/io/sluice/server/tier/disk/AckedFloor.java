@@ -1,6 +1,7 @@
 package io.sluice.server.tier.disk;
 
 import io.sluice.spill.SpillStore;
+import org.agrona.collections.LongArrayQueue;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,15 +34,13 @@ final class AckedFloor
 {
     static final long WRITE_INTERVAL_NANOS = 100_000_000L;
     static final long LEASE_STEP = 65_536;
-    private static final int INITIAL_RECORDS = 256;
 
     private final Path directory;
     private final long ackedAtStart;
     private final long sentAtStart;
-    // Last position of each record read from main and not yet released, oldest first (a ring).
-    private long[] recordEnds = new long[INITIAL_RECORDS];
-    private int head;
-    private int size;
+    // Last position of each record read from main and not yet released, oldest first; grows to the window, then
+    // allocates nothing.
+    private final LongArrayQueue recordEnds = new LongArrayQueue();
     private long nextPosition;
     private long skipThrough;
     private long lease;
@@ -134,12 +133,7 @@ final class AckedFloor
         nextPosition += framesDelivered;
         if (fromMain)
         {
-            if (size == recordEnds.length)
-            {
-                grow();
-            }
-            recordEnds[(head + size) & (recordEnds.length - 1)] = nextPosition - 1;
-            size++;
+            recordEnds.addLong(nextPosition - 1);
         }
     }
 
@@ -161,7 +155,7 @@ final class AckedFloor
      */
     void release(final SpillStore main, final long acked, final long nowNanos)
     {
-        if (acked <= writtenAcked || size == 0 || recordEnds[head] > acked ||
+        if (acked <= writtenAcked || recordEnds.isEmpty() || recordEnds.peekLong() > acked ||
             nowNanos - lastWriteNanos < WRITE_INTERVAL_NANOS)
         {
             return;
@@ -185,18 +179,21 @@ final class AckedFloor
 
     private void releaseThrough(final SpillStore main, final long acked, final long sent)
     {
-        int records = 0;
-        while (records < size && recordEnds[(head + records) & (recordEnds.length - 1)] <= acked)
+        // Never release past what the file says: after a crash the file must not be behind the store.
+        if (!write(acked, sent))
         {
+            return;
+        }
+        int records = 0;
+        long lastEnd = 0;
+        while (!recordEnds.isEmpty() && recordEnds.peekLong() <= acked)
+        {
+            lastEnd = recordEnds.pollLong();
             records++;
         }
-        // Never release past what the file says: after a crash the file must not be behind the store.
-        if (write(acked, sent) && records > 0)
+        if (records > 0)
         {
-            final long tag = recordEnds[(head + records - 1) & (recordEnds.length - 1)] + 1;
-            main.release(records, tag);
-            head = (head + records) & (recordEnds.length - 1);
-            size -= records;
+            main.release(records, lastEnd + 1);
         }
     }
 
@@ -213,16 +210,5 @@ final class AckedFloor
             WARNINGS.warn("disk tier {}: cannot keep its acknowledged positions: {}", directory, ex.toString());
             return false;
         }
-    }
-
-    private void grow()
-    {
-        final long[] next = new long[recordEnds.length * 2];
-        for (int i = 0; i < size; i++)
-        {
-            next[i] = recordEnds[(head + i) & (recordEnds.length - 1)];
-        }
-        recordEnds = next;
-        head = 0;
     }
 }
