@@ -453,6 +453,11 @@ public final class DirectPublication implements AutoCloseable
         }
         catch (final IOException ex)
         {
+            // A relay that sent ERROR closes without reading on: what it said is likely still to be read.
+            if (closeReason == null)
+            {
+                readAndCheck(System.nanoTime());
+            }
             lost("I/O error: " + ex.getMessage(), null);
             return 0;
         }
@@ -612,6 +617,11 @@ public final class DirectPublication implements AutoCloseable
     // What the relay sent breaks the protocol, or it went silent: tell it why (what the socket takes now), and close.
     private void protocolError(final ErrorCode code, final String text)
     {
+        final String reason = "client error " + code + ": " + text;
+        if (closeReason == null)
+        {
+            closeReason = reason;
+        }
         final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         final int length = HEADER_LENGTH + 6 + bytes.length;
         if (outTail + length <= out.capacity())
@@ -625,7 +635,7 @@ public final class DirectPublication implements AutoCloseable
             outTail = index + length;
             write();
         }
-        lost("client error " + code + ": " + text, null);
+        lost(reason, null);
     }
 
     // The connection is over: keep why, and close the socket.
