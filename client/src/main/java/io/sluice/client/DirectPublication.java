@@ -35,15 +35,17 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  * publishing thread waits or idles, or the last messages stay in the buffer. When the socket does not take more (the
  * relay stopped reading for a slow subscriber) and the buffer is full, offer answers {@link #BACK_PRESSURED}.
  * <p>
- * <b>Duty cycle.</b> The application must call {@link #offer}, {@link #flush()} or {@link #doWork()} at least once
- * every heartbeat interval of the relay's WELCOME (1 s by default), like an Aeron agent's duty cycle: {@link #doWork()}
- * reads the relay's ACKs, heartbeats and errors, sends a HEARTBEAT when nothing was written for an interval, and
- * notices a relay silent for longer than its heartbeat timeout. A thread that only offers reads the relay every
- * {@value #OFFERS_PER_READ} offers and on every back-pressured one, so it sees ACKs and errors too; one that stops
- * calling for longer than the relay's heartbeat timeout is closed by the relay.
+ * <b>Duty cycle.</b> Like an Aeron agent's, the publishing thread must call {@link #doWork()} at least once every
+ * heartbeat interval of the relay's WELCOME (1 s by default) when it is not offering at full rate, and
+ * {@link #flush()} (or doWork) before it waits or idles. doWork writes what is pending, reads the relay's ACKs,
+ * heartbeats and errors, sends a HEARTBEAT when nothing was written for an interval, and closes the publication when
+ * the relay was silent for longer than its heartbeat timeout. A thread that offers at full rate writes as it goes and
+ * reads the relay every {@value #OFFERS_PER_READ} offers and on every back-pressured one, so it sees ACKs and errors
+ * too. A thread that calls nothing for longer than the relay's heartbeat timeout is closed by the relay.
  * <p>
- * <b>One thread.</b> Every method but {@link #ackedSequence()}, {@link #isConnected()} and {@link #closeReason()}
- * must be called from the same thread (or with a happens-before between callers); nothing is checked.
+ * <b>One thread.</b> Every method but {@link #ackedSequence()}, {@link #isConnected()}, {@link #closeReason()} and
+ * {@link #errorCode()} must be called from the same thread (or with a happens-before between callers); nothing is
+ * checked.
  * <p>
  * Anonymous (no producer id) and plain TCP only: a TLS configuration is refused. The relay's ERROR closes the
  * publication: {@link #offer} answers {@link #CLOSED}, and {@link #errorCode()} and {@link #closeReason()} say why.
