@@ -1,0 +1,789 @@
+package io.sluice.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
+import io.sluice.core.protocol.Hello;
+import io.sluice.core.protocol.Role;
+import io.sluice.core.util.EpochClock;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+import static io.sluice.core.protocol.FrameDescriptor.*;
+
+/**
+ * Publishes messages to one stream of a relay with no event loop: the calling thread frames each message into the
+ * buffer the socket is written from and writes the socket itself (the model is an Aeron publication driven by an
+ * invoker rather than by an agent thread of its own). Nothing is handed to another thread, so nothing waits for a
+ * wake-up; the price is that nothing happens between the application's calls.
+ * <p>
+ * {@link #offer} copies the message once into a direct buffer and writes the socket, without blocking, once
+ * {@value #WRITE_THRESHOLD} bytes are pending; {@link #flush()} writes what is pending now. Call it before the
+ * publishing thread waits or idles, or the last messages stay in the buffer. When the socket does not take more (the
+ * relay stopped reading for a slow subscriber) and the buffer is full, offer answers {@link #BACK_PRESSURED}.
+ * <p>
+ * <b>Duty cycle.</b> Like an Aeron agent's, the publishing thread must call {@link #doWork()} at least once every
+ * heartbeat interval of the relay's WELCOME (1 s by default) when it is not offering at full rate, and
+ * {@link #flush()} (or doWork) before it waits or idles. doWork writes what is pending, reads the relay's ACKs,
+ * heartbeats and errors, sends a HEARTBEAT when nothing was written for an interval, and closes the publication when
+ * the relay was silent for longer than its heartbeat timeout. A thread that offers at full rate writes as it goes and
+ * reads the relay every {@value #OFFERS_PER_READ} offers and on every back-pressured one, so it sees ACKs and errors
+ * too. A thread that calls nothing for longer than the relay's heartbeat timeout is closed by the relay.
+ * <p>
+ * <b>One thread.</b> Every method but {@link #ackedSequence()}, {@link #isConnected()}, {@link #closeReason()} and
+ * {@link #errorCode()} must be called from the same thread (or with a happens-before between callers); nothing is
+ * checked.
+ * <p>
+ * Anonymous (no producer id) and plain TCP only: a TLS configuration is refused. The relay's ERROR closes the
+ * publication: {@link #offer} answers {@link #CLOSED}, and {@link #errorCode()} and {@link #closeReason()} say why.
+ */
+public final class DirectPublication implements AutoCloseable
+{
+    /** The connection cannot take more now: try again later. */
+    public static final long BACK_PRESSURED = Publication.BACK_PRESSURED;
+    /** The publication was closed by the application, the relay or an I/O error. */
+    public static final long CLOSED = Publication.CLOSED;
+    /** The payload is larger than {@link #maxPayloadLength()}. */
+    public static final long MESSAGE_TOO_LARGE = Publication.MESSAGE_TOO_LARGE;
+
+    /** Pending bytes at which {@link #offer} writes the socket. */
+    public static final int WRITE_THRESHOLD = 64 * 1024;
+    /** Offers between two reads of what the relay sent. */
+    public static final int OFFERS_PER_READ = 1024;
+
+    private static final int MIN_BUFFER_BYTES = 256 * 1024;
+    // The relay sends a publisher ACK, HEARTBEAT, CLOSE and ERROR only: the longest is an ERROR with its longest text.
+    private static final int MAX_INBOUND_FRAME = HEADER_LENGTH + 6 + Frames.MAX_ERROR_TEXT_LENGTH;
+    private static final int INBOUND_BYTES = 4 * MAX_INBOUND_FRAME;
+
+    private final String stream;
+    private final SocketChannel channel;
+    private final Selector selector;
+    private final SelectionKey key;
+    private final long closeTimeoutNanos;
+    private final int streamId;
+    private final int sourceId;
+    private final int maxPayloadLength;
+    private final long heartbeatIntervalNanos;
+    private final long heartbeatTimeoutNanos;
+
+    private final ByteBuffer out;
+    private final UnsafeBuffer outFrames;
+    // Pending bytes are [outHead, outTail).
+    private int outHead;
+    private int outTail;
+
+    private final ByteBuffer in;
+    private final UnsafeBuffer inFrames;
+
+    private long nextSequence;
+    private int offersSinceRead;
+    private long lastWriteNanos;
+    private long lastReceiveNanos;
+    private boolean closing;
+    private boolean peerClosed;
+    private volatile boolean connected = true;
+    private volatile long ackedSequence;
+    private volatile String closeReason;
+    private volatile ErrorCode errorCode;
+
+    private DirectPublication(final String stream, final SocketChannel channel, final Selector selector,
+        final SelectionKey key, final ByteBuffer in, final Welcome welcome, final ClientConfig config)
+    {
+        this.stream = stream;
+        this.channel = channel;
+        this.selector = selector;
+        this.key = key;
+        this.in = in;
+        this.inFrames = new UnsafeBuffer(in);
+        this.closeTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs());
+        this.streamId = welcome.streamId();
+        this.sourceId = welcome.sourceId();
+        this.maxPayloadLength = Math.min(config.maxMessageLength(), welcome.maxFrameLength() - HEADER_LENGTH);
+        this.heartbeatIntervalNanos = TimeUnit.MILLISECONDS.toNanos(welcome.heartbeatIntervalMs());
+        this.heartbeatTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(welcome.heartbeatTimeoutMs());
+        this.nextSequence = welcome.nextSequence();
+        this.ackedSequence = nextSequence - 1;
+        // Room for the largest frame twice over, so a frame still fits while the socket holds back the one before.
+        final int capacity = Math.max(MIN_BUFFER_BYTES, 2 * (HEADER_LENGTH + Math.max(maxPayloadLength, 0)));
+        this.out = ByteBuffer.allocateDirect(capacity);
+        this.outFrames = new UnsafeBuffer(out);
+        final long now = System.nanoTime();
+        this.lastWriteNanos = now;
+        this.lastReceiveNanos = now;
+    }
+
+    /**
+     * Connects to the relay in {@code config}, says HELLO as an anonymous publisher of {@code stream} and waits for
+     * the WELCOME, all within {@link ClientConfig#connectTimeoutMs()}.
+     *
+     * @param config the relay's address, auth token, largest message and connect timeout; the heartbeat settings are
+     *               the relay's, from its WELCOME.
+     * @param stream the stream to publish to.
+     * @return a connected publication.
+     * @throws SluiceException when the relay cannot be reached, refuses the HELLO (the message names its error), or
+     *                         does not answer in time.
+     * @throws IllegalArgumentException when {@code config} asks for TLS, or the stream name is not valid.
+     */
+    public static DirectPublication connect(final ClientConfig config, final String stream) throws SluiceException
+    {
+        if (config.tls() != null)
+        {
+            throw new IllegalArgumentException(
+                "direct publications are plain TCP: use SluiceClient.publish for a relay port that takes TLS");
+        }
+        final Hello hello = new Hello(Role.PUBLISHER, stream, "", config.authToken());
+        final String where = config.host() + ":" + config.port();
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs());
+        SocketChannel channel = null;
+        Selector selector = null;
+        try
+        {
+            channel = SocketChannel.open();
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            if (config.receiveBufferBytes() > 0)
+            {
+                // Before connecting, so the window scale the handshake agrees on fits it.
+                channel.setOption(StandardSocketOptions.SO_RCVBUF, config.receiveBufferBytes());
+            }
+            channel.socket().connect(new InetSocketAddress(config.host(), config.port()), config.connectTimeoutMs());
+            channel.configureBlocking(false);
+            selector = Selector.open();
+            final SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
+            writeFully(channel, selector, key, helloBytes(hello), deadline, where);
+            final ByteBuffer in = ByteBuffer.allocateDirect(INBOUND_BYTES);
+            final Welcome welcome = awaitWelcome(channel, selector, in, deadline, where);
+            return new DirectPublication(stream, channel, selector, key, in, welcome, config);
+        }
+        catch (final IOException ex)
+        {
+            closeQuietly(channel, selector);
+            throw new SluiceException(null, "cannot connect to " + where + ": " + ex, ex);
+        }
+        catch (final SluiceException | RuntimeException ex)
+        {
+            closeQuietly(channel, selector);
+            throw ex;
+        }
+    }
+
+    private static ByteBuffer helloBytes(final Hello hello)
+    {
+        final ByteBuf frame = Frames.hello(UnpooledByteBufAllocator.DEFAULT, hello, EpochClock.nanos());
+        try
+        {
+            final ByteBuffer bytes = ByteBuffer.allocate(frame.readableBytes());
+            frame.readBytes(bytes);
+            return bytes.flip();
+        }
+        finally
+        {
+            frame.release();
+        }
+    }
+
+    private static void writeFully(final SocketChannel channel, final Selector selector, final SelectionKey key,
+        final ByteBuffer bytes, final long deadline, final String where) throws IOException, SluiceException
+    {
+        while (bytes.hasRemaining())
+        {
+            if (channel.write(bytes) == 0)
+            {
+                key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                await(selector, deadline, where);
+            }
+        }
+        key.interestOps(SelectionKey.OP_READ);
+    }
+
+    private static Welcome awaitWelcome(final SocketChannel channel, final Selector selector, final ByteBuffer in,
+        final long deadline, final String where) throws IOException, SluiceException
+    {
+        final UnsafeBuffer frames = new UnsafeBuffer(in);
+        while (true)
+        {
+            if (channel.read(in) < 0)
+            {
+                throw new SluiceException(null, where + " closed the connection before its WELCOME", null);
+            }
+            if (in.position() >= HEADER_LENGTH)
+            {
+                final int length = frames.getInt(LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+                if (length < HEADER_LENGTH || length > MAX_INBOUND_FRAME)
+                {
+                    throw new SluiceException(ErrorCode.FRAME_TOO_LARGE, where + " answered the HELLO with a frame " +
+                        "of " + length + " bytes", null);
+                }
+                if (in.position() >= length)
+                {
+                    final int type = frames.getByte(TYPE_OFFSET) & 0xFF;
+                    if (type == FrameType.ERROR)
+                    {
+                        final ErrorCode code = errorCodeOf(frames, 0, length);
+                        throw new SluiceException(code, "relay error " + code + ": " + errorTextOf(frames, 0, length),
+                            null);
+                    }
+                    if (type != FrameType.WELCOME || length < HEADER_LENGTH + Frames.WELCOME_PAYLOAD_LENGTH)
+                    {
+                        throw new SluiceException(ErrorCode.UNEXPECTED_FRAME, where + " answered the HELLO with " +
+                            FrameType.name(type) + " of " + length + " bytes, not a WELCOME", null);
+                    }
+                    final Welcome welcome = new Welcome(frames.getInt(STREAM_ID_OFFSET, ByteOrder.BIG_ENDIAN),
+                        frames.getInt(SOURCE_ID_OFFSET, ByteOrder.BIG_ENDIAN),
+                        frames.getInt(HEADER_LENGTH, ByteOrder.BIG_ENDIAN),
+                        frames.getInt(HEADER_LENGTH + 4, ByteOrder.BIG_ENDIAN),
+                        frames.getInt(HEADER_LENGTH + 8, ByteOrder.BIG_ENDIAN),
+                        frames.getLong(SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN), false, 0, 0, 0);
+                    // What followed the WELCOME (an early HEARTBEAT or ACK) stays for the first read.
+                    in.flip().position(length);
+                    in.compact();
+                    return welcome;
+                }
+            }
+            await(selector, deadline, where);
+        }
+    }
+
+    private static void await(final Selector selector, final long deadline, final String where)
+        throws IOException, SluiceException
+    {
+        final long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (remainingMs <= 0)
+        {
+            throw new SluiceException(null, "no WELCOME from " + where + " in time (connect timeout)", null);
+        }
+        selector.select(remainingMs);
+        selector.selectedKeys().clear();
+    }
+
+    private static void closeQuietly(final SocketChannel channel, final Selector selector)
+    {
+        try
+        {
+            if (selector != null)
+            {
+                selector.close();
+            }
+            if (channel != null)
+            {
+                channel.close();
+            }
+        }
+        catch (final IOException ex)
+        {
+            // Closing anyway.
+        }
+    }
+
+    /**
+     * Offers a message, stamped with the current time.
+     *
+     * @param buffer holds the payload.
+     * @param offset payload start.
+     * @param length payload length.
+     * @return the message's sequence (0 or more) when accepted, else {@link #BACK_PRESSURED},
+     * {@link #MESSAGE_TOO_LARGE} or {@link #CLOSED}.
+     */
+    public long offer(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return offer(buffer, offset, length, 0, EpochClock.nanos());
+    }
+
+    /**
+     * Offers a message with explicit flags and timestamp (a load generator stamps the intended send time).
+     *
+     * @param buffer holds the payload.
+     * @param offset payload start.
+     * @param length payload length.
+     * @param flags frame flags, e.g. {@link io.sluice.core.protocol.FrameDescriptor#FLAG_KEYED}.
+     * @param timestampNanos epoch nanoseconds to stamp.
+     * @return as {@link #offer(DirectBuffer, int, int)}.
+     */
+    public long offer(final DirectBuffer buffer, final int offset, final int length, final int flags,
+        final long timestampNanos)
+    {
+        if (!connected)
+        {
+            return CLOSED;
+        }
+        if (length > maxPayloadLength || length < 0)
+        {
+            return MESSAGE_TOO_LARGE;
+        }
+        if ((flags & FLAG_KEYED) != 0 && length < KEY_LENGTH)
+        {
+            throw new IllegalArgumentException("a keyed message needs an 8-byte key at the start of its payload");
+        }
+        if (++offersSinceRead >= OFFERS_PER_READ)
+        {
+            offersSinceRead = 0;
+            if (readAndCheck(System.nanoTime()) < 0)
+            {
+                return CLOSED;
+            }
+        }
+        final int frameLength = HEADER_LENGTH + length;
+        if (!makeRoom(frameLength))
+        {
+            return connected ? BACK_PRESSURED : CLOSED;
+        }
+        final UnsafeBuffer frames = outFrames;
+        final int index = outTail;
+        frames.putInt(index + LENGTH_OFFSET, frameLength, ByteOrder.BIG_ENDIAN);
+        frames.putByte(index + VERSION_OFFSET, (byte)VERSION);
+        frames.putByte(index + TYPE_OFFSET, (byte)FrameType.DATA);
+        frames.putShort(index + FLAGS_OFFSET, (short)flags, ByteOrder.BIG_ENDIAN);
+        frames.putInt(index + STREAM_ID_OFFSET, streamId, ByteOrder.BIG_ENDIAN);
+        frames.putInt(index + SOURCE_ID_OFFSET, sourceId, ByteOrder.BIG_ENDIAN);
+        final long sequence = nextSequence++;
+        frames.putLong(index + SEQUENCE_OFFSET, sequence, ByteOrder.BIG_ENDIAN);
+        frames.putLong(index + TIMESTAMP_OFFSET, timestampNanos, ByteOrder.BIG_ENDIAN);
+        frames.putBytes(index + HEADER_LENGTH, buffer, offset, length);
+        outTail = index + frameLength;
+        if (outTail - outHead >= WRITE_THRESHOLD)
+        {
+            write();
+        }
+        return sequence;
+    }
+
+    // Room for a frame at the tail: by writing, then by moving what the socket did not take to the front. A
+    // back-pressured offer also reads, so a thread spinning on offer sees the relay's ERROR.
+    private boolean makeRoom(final int frameLength)
+    {
+        final int capacity = out.capacity();
+        if (outTail + frameLength <= capacity)
+        {
+            return true;
+        }
+        write();
+        if (outTail + frameLength > capacity && outHead > 0)
+        {
+            final int pending = outTail - outHead;
+            outFrames.putBytes(0, outFrames, outHead, pending);
+            outHead = 0;
+            outTail = pending;
+        }
+        if (outTail + frameLength <= capacity)
+        {
+            return true;
+        }
+        readAndCheck(System.nanoTime());
+        return false;
+    }
+
+    /**
+     * Writes what is pending to the socket, as much as it takes now.
+     *
+     * @return bytes written; 0 when nothing was pending, the socket took nothing, or the publication is closed.
+     */
+    public int flush()
+    {
+        return connected ? write() : 0;
+    }
+
+    /**
+     * One duty cycle: writes what is pending, reads what the relay sent (ACKs, heartbeats, an ERROR or CLOSE), sends
+     * a HEARTBEAT when nothing was written for the relay's heartbeat interval, and closes the publication when the
+     * relay was silent for longer than its heartbeat timeout. Call it at least every heartbeat interval when not
+     * offering.
+     *
+     * @return work done: bytes written plus frames read; 0 when idle or closed.
+     */
+    public int doWork()
+    {
+        if (!connected)
+        {
+            return 0;
+        }
+        int work = write();
+        final long now = System.nanoTime();
+        final int frames = readAndCheck(now);
+        if (frames < 0)
+        {
+            return work;
+        }
+        work += frames;
+        if (outHead == outTail && now - lastWriteNanos >= heartbeatIntervalNanos && !closing)
+        {
+            appendEmpty(FrameType.HEARTBEAT, 0, 0);
+            work += write();
+        }
+        return work;
+    }
+
+    private void appendEmpty(final int type, final int streamId, final int sourceId)
+    {
+        final int index = outTail;
+        outFrames.putInt(index + LENGTH_OFFSET, HEADER_LENGTH, ByteOrder.BIG_ENDIAN);
+        outFrames.putByte(index + VERSION_OFFSET, (byte)VERSION);
+        outFrames.putByte(index + TYPE_OFFSET, (byte)type);
+        outFrames.putShort(index + FLAGS_OFFSET, (short)0);
+        outFrames.putInt(index + STREAM_ID_OFFSET, streamId, ByteOrder.BIG_ENDIAN);
+        outFrames.putInt(index + SOURCE_ID_OFFSET, sourceId, ByteOrder.BIG_ENDIAN);
+        outFrames.putLong(index + SEQUENCE_OFFSET, 0);
+        outFrames.putLong(index + TIMESTAMP_OFFSET, EpochClock.nanos(), ByteOrder.BIG_ENDIAN);
+        outTail = index + HEADER_LENGTH;
+    }
+
+    private int write()
+    {
+        final int pending = outTail - outHead;
+        if (pending == 0)
+        {
+            return 0;
+        }
+        final ByteBuffer out = this.out;
+        out.limit(outTail).position(outHead);
+        final int written;
+        try
+        {
+            written = channel.write(out);
+        }
+        catch (final IOException ex)
+        {
+            // A relay that sent ERROR closes without reading on: what it said is likely still to be read.
+            if (closeReason == null)
+            {
+                readAndCheck(System.nanoTime());
+            }
+            lost("I/O error: " + ex.getMessage(), null);
+            return 0;
+        }
+        if (written > 0)
+        {
+            lastWriteNanos = System.nanoTime();
+            if (written == pending)
+            {
+                outHead = 0;
+                outTail = 0;
+            }
+            else
+            {
+                outHead += written;
+            }
+        }
+        return written;
+    }
+
+    // Reads what the relay sent and checks its liveness: frames handled, or -1 once the publication is closed.
+    private int readAndCheck(final long now)
+    {
+        int frames = 0;
+        final ByteBuffer in = this.in;
+        while (connected)
+        {
+            final int read;
+            try
+            {
+                read = channel.read(in);
+            }
+            catch (final IOException ex)
+            {
+                lost("I/O error: " + ex.getMessage(), null);
+                return -1;
+            }
+            if (read < 0)
+            {
+                peerClosed = true;
+                if (!closing)
+                {
+                    lost(closeReason == null ? "relay closed the connection" : closeReason, errorCode);
+                    return -1;
+                }
+                break;
+            }
+            if (read == 0)
+            {
+                break;
+            }
+            lastReceiveNanos = now;
+            frames += handleFrames();
+        }
+        if (!connected)
+        {
+            return -1;
+        }
+        if (!closing && now - lastReceiveNanos > heartbeatTimeoutNanos)
+        {
+            protocolError(ErrorCode.HEARTBEAT_TIMEOUT, "nothing from the relay for " +
+                TimeUnit.NANOSECONDS.toMillis(now - lastReceiveNanos) + " ms, past its heartbeat timeout");
+            return -1;
+        }
+        return frames;
+    }
+
+    // Handles the whole frames in the inbound buffer and keeps a partial one at its front.
+    private int handleFrames()
+    {
+        final ByteBuffer in = this.in;
+        final UnsafeBuffer frames = inFrames;
+        final int end = in.position();
+        int index = 0;
+        int handled = 0;
+        while (end - index >= HEADER_LENGTH && connected)
+        {
+            final int length = frames.getInt(index + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+            if (length < HEADER_LENGTH || length > MAX_INBOUND_FRAME)
+            {
+                protocolError(length < HEADER_LENGTH ? ErrorCode.FRAME_TOO_SMALL : ErrorCode.FRAME_TOO_LARGE,
+                    "frame of " + length + " bytes from the relay");
+                return handled;
+            }
+            if (end - index < length)
+            {
+                break;
+            }
+            onFrame(frames, index, length);
+            index += length;
+            handled++;
+        }
+        if (index > 0)
+        {
+            frames.putBytes(0, frames, index, end - index);
+            in.position(end - index);
+        }
+        return handled;
+    }
+
+    private void onFrame(final UnsafeBuffer frames, final int index, final int length)
+    {
+        final int version = frames.getByte(index + VERSION_OFFSET) & 0xFF;
+        if (version != VERSION)
+        {
+            protocolError(ErrorCode.UNSUPPORTED_VERSION, "version " + version + " from the relay");
+            return;
+        }
+        final int type = frames.getByte(index + TYPE_OFFSET) & 0xFF;
+        if (FrameType.isHeaderOnly(type) && length != HEADER_LENGTH)
+        {
+            protocolError(ErrorCode.FRAME_TOO_LARGE, FrameType.name(type) + " of " + length + " bytes");
+            return;
+        }
+        switch (type)
+        {
+            case FrameType.ACK:
+                ackedSequence = frames.getLong(index + SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN);
+                break;
+            case FrameType.HEARTBEAT:
+                break;
+            case FrameType.ERROR:
+                final ErrorCode code = errorCodeOf(frames, index, length);
+                lost("relay error " + code + ": " + errorTextOf(frames, index, length), code);
+                break;
+            case FrameType.CLOSE:
+                if (!closing)
+                {
+                    lost("relay closed the connection", null);
+                }
+                break;
+            default:
+                protocolError(FrameType.isKnown(type) ? ErrorCode.UNEXPECTED_FRAME : ErrorCode.UNKNOWN_TYPE,
+                    FrameType.name(type) + " sent to a publisher");
+                break;
+        }
+    }
+
+    private static ErrorCode errorCodeOf(final UnsafeBuffer frames, final int index, final int length)
+    {
+        return length < HEADER_LENGTH + 4 ? ErrorCode.INTERNAL :
+            ErrorCode.fromCode(frames.getInt(index + HEADER_LENGTH, ByteOrder.BIG_ENDIAN));
+    }
+
+    private static String errorTextOf(final UnsafeBuffer frames, final int index, final int length)
+    {
+        if (length < HEADER_LENGTH + 6)
+        {
+            return "(ERROR frame without text)";
+        }
+        final int textLength = Math.min(frames.getShort(index + HEADER_LENGTH + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF,
+            length - HEADER_LENGTH - 6);
+        final byte[] text = new byte[textLength];
+        frames.getBytes(index + HEADER_LENGTH + 6, text);
+        return new String(text, StandardCharsets.UTF_8);
+    }
+
+    // What the relay sent breaks the protocol, or it went silent: tell it why (what the socket takes now), and close.
+    private void protocolError(final ErrorCode code, final String text)
+    {
+        final String reason = "client error " + code + ": " + text;
+        if (closeReason == null)
+        {
+            closeReason = reason;
+        }
+        final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        final int length = HEADER_LENGTH + 6 + bytes.length;
+        if (outTail + length <= out.capacity())
+        {
+            final int index = outTail;
+            appendEmpty(FrameType.ERROR, 0, 0);
+            outFrames.putInt(index + LENGTH_OFFSET, length, ByteOrder.BIG_ENDIAN);
+            outFrames.putInt(index + HEADER_LENGTH, code.code(), ByteOrder.BIG_ENDIAN);
+            outFrames.putShort(index + HEADER_LENGTH + 4, (short)bytes.length, ByteOrder.BIG_ENDIAN);
+            outFrames.putBytes(index + HEADER_LENGTH + 6, bytes);
+            outTail = index + length;
+            write();
+        }
+        lost(reason, null);
+    }
+
+    // The connection is over: keep why, and close the socket.
+    private void lost(final String reason, final ErrorCode code)
+    {
+        if (closeReason == null)
+        {
+            closeReason = reason;
+            errorCode = code;
+        }
+        connected = false;
+        closeQuietly(channel, selector);
+    }
+
+    /**
+     * Writes what is pending, says goodbye (CLOSE) and waits, up to the connect timeout, for the relay to acknowledge
+     * every message and close its side, then closes the socket. Offers answer {@link #CLOSED} after it.
+     */
+    @Override
+    public void close()
+    {
+        if (!connected || closing)
+        {
+            return;
+        }
+        closing = true;
+        final long deadline = System.nanoTime() + closeTimeoutNanos;
+        try
+        {
+            boolean late = false;
+            while (connected && !late && !makeRoom(HEADER_LENGTH))
+            {
+                late = awaitSocket(deadline);
+            }
+            if (connected && !late)
+            {
+                appendEmpty(FrameType.CLOSE, 0, 0);
+                while (connected)
+                {
+                    write();
+                    readAndCheck(System.nanoTime());
+                    // The relay closes once it read the CLOSE, after its ACK for what came before: nothing follows.
+                    if (peerClosed || awaitSocket(deadline))
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (closeReason == null)
+            {
+                closeReason = "closed by the application";
+            }
+            connected = false;
+            closeQuietly(channel, selector);
+        }
+    }
+
+    // Waits until the socket can be read, or written when bytes are pending; true once the deadline has passed.
+    private boolean awaitSocket(final long deadline)
+    {
+        final long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (remainingMs <= 0 || !connected)
+        {
+            return true;
+        }
+        try
+        {
+            key.interestOps(outHead == outTail ? SelectionKey.OP_READ : SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+            selector.select(remainingMs);
+            selector.selectedKeys().clear();
+        }
+        catch (final IOException ex)
+        {
+            lost("I/O error: " + ex.getMessage(), null);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * @return the stream's name.
+     */
+    public String stream()
+    {
+        return stream;
+    }
+
+    /**
+     * @return the source id the relay assigned; subscribers see it in each message's header.
+     */
+    public int sourceId()
+    {
+        return sourceId;
+    }
+
+    /**
+     * @return the largest payload a message may have: the smaller of {@link ClientConfig#maxMessageLength()} and what
+     * the relay's max-frame-length, in its WELCOME, leaves after the header.
+     */
+    public int maxPayloadLength()
+    {
+        return maxPayloadLength;
+    }
+
+    /**
+     * @return bytes offered and not yet taken by the socket.
+     */
+    public int pendingBytes()
+    {
+        return outTail - outHead;
+    }
+
+    /**
+     * @return the highest sequence the relay has acknowledged (every subscriber lane of the stream accepted it), or -1.
+     * Any thread.
+     */
+    public long ackedSequence()
+    {
+        return ackedSequence;
+    }
+
+    /**
+     * @return whether the connection is up: false once closed by the application, the relay or an I/O error. Any
+     * thread.
+     */
+    public boolean isConnected()
+    {
+        return connected;
+    }
+
+    /**
+     * @return why the connection ended, or null while it is up. Any thread.
+     */
+    public String closeReason()
+    {
+        return connected ? null : closeReason;
+    }
+
+    /**
+     * @return the code of the relay's ERROR that ended the connection, or null when it ended otherwise or is up.
+     */
+    public ErrorCode errorCode()
+    {
+        return errorCode;
+    }
+}
