@@ -50,8 +50,8 @@ import static io.sluice.core.protocol.FrameDescriptor.VERSION_OFFSET;
  * relay's lossless strategies; under a drop policy it drops from this subscriber's lane and reports GAPs). Memory
  * stays at one read buffer.
  * <p>
- * What it does not do: plain TCP only (no TLS); no acknowledged delivery (a durable subscription name is taken, but
- * nothing is kept for a subscriber that did not process it: use {@link SluiceClient#subscribe(String, String,
+ * What it does not do: plain TCP only (no TLS); no acknowledged delivery (what the relay sent on the connection and
+ * the application did not process is lost with the connection: use {@link SluiceClient#subscribe(String, String,
  * SubscribeOptions)} for that); no reconnect. A connection that ends (the relay's ERROR or CLOSE, a protocol error,
  * a silent relay, the handler throwing) leaves the subscription {@link #isClosed() closed} with its
  * {@link #closeReason() reason}.
