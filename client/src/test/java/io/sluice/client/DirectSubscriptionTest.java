@@ -266,6 +266,50 @@ class DirectSubscriptionTest
     }
 
     @Test
+    void pollingAllocatesNothingPerMessage() throws Exception
+    {
+        connect(welcome(60_000, 4096));
+        final int count = 200_000;
+        final byte[] frames = new byte[1_000 * (HEADER_LENGTH + 16)];
+        final ByteBuffer chunk = ByteBuffer.wrap(frames);
+        for (int i = 0; i < 1_000; i++)
+        {
+            chunk.put(data(i, 16));
+        }
+        final CompletableFuture<Void> writing = CompletableFuture.runAsync(() ->
+        {
+            for (int i = 0; i < count / 1_000; i++)
+            {
+                write(frames);
+            }
+        });
+        final long[] received = new long[1];
+        final MessageHandler counting =
+            (buffer, offset, length, header) -> received[0] += header.sequence() >= 0 ? 1 : 0;
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        final long threadId = Thread.currentThread().getId();
+        // Warm up the path first, so that what is measured is the steady state.
+        final long deadline = System.nanoTime() + DEADLINE_NANOS;
+        while (received[0] < count / 4)
+        {
+            assertTrue(System.nanoTime() < deadline && !subscription.isClosed(), subscription.closeReason());
+            subscription.poll(counting, 100);
+        }
+        final long before = threads.getThreadAllocatedBytes(threadId);
+        final long from = received[0];
+        while (received[0] < count)
+        {
+            assertTrue(System.nanoTime() < deadline && !subscription.isClosed(), subscription.closeReason());
+            subscription.poll(counting, 100);
+        }
+        final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
+        writing.get();
+        // Far less than one byte a message: whatever a poll allocates does not grow with the messages.
+        assertTrue(allocated < (count - from) / 10, allocated + " bytes allocated for " + (count - from) + " messages");
+    }
+
+    @Test
     void theRelaysErrorEndsItAfterWhatCameBeforeAndNamesTheText() throws Exception
     {
         connect(welcome(1_000, 4096));
