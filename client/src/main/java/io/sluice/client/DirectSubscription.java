@@ -80,8 +80,8 @@ public final class DirectSubscription implements AutoCloseable
     private final Header header = new Header();
 
     // Frames read and not yet handled lie in [readIndex, writeIndex) of readBuffer.
-    private ByteBuffer readByteBuffer;
-    private UnsafeBuffer readBuffer;
+    private final ByteBuffer readByteBuffer;
+    private final UnsafeBuffer readBuffer;
     private int readIndex;
     private int writeIndex;
 
