@@ -1,0 +1,774 @@
+package io.sluice.client;
+
+import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
+import io.sluice.core.protocol.Header;
+import io.sluice.core.protocol.Hello;
+import io.sluice.core.protocol.Role;
+import io.sluice.core.util.EpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+import static io.sluice.core.protocol.FrameDescriptor.FLAGS_OFFSET;
+import static io.sluice.core.protocol.FrameDescriptor.FLAG_KEYED;
+import static io.sluice.core.protocol.FrameDescriptor.FLAG_REDELIVERED;
+import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
+import static io.sluice.core.protocol.FrameDescriptor.KEY_LENGTH;
+import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
+import static io.sluice.core.protocol.FrameDescriptor.RELAY_FLAGS;
+import static io.sluice.core.protocol.FrameDescriptor.SEQUENCE_OFFSET;
+import static io.sluice.core.protocol.FrameDescriptor.STREAM_ID_OFFSET;
+import static io.sluice.core.protocol.FrameDescriptor.TIMESTAMP_OFFSET;
+import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
+import static io.sluice.core.protocol.FrameDescriptor.VERSION;
+import static io.sluice.core.protocol.FrameDescriptor.VERSION_OFFSET;
+
+/**
+ * Receives the messages of one stream on the thread that calls {@link #poll}, which does the connection's I/O
+ * itself: it reads the socket (without blocking) into a read buffer and hands each message to the handler where it
+ * lies there. No event loop, no ring and no hand-off between threads: the shortest path from the relay to the
+ * application, for a thread that polls in a loop of its own (a duty cycle, as with Aeron's invoker mode).
+ * <p>
+ * <b>The duty-cycle rule.</b> Everything happens in {@link #poll}: reading, the heartbeats this side sends, the check
+ * that the relay is alive. Call it at least once per heartbeat interval (the relay's WELCOME announces it; 1 second
+ * by default), even when there is nothing to do with the messages: a subscription not polled for longer than the
+ * relay's heartbeat timeout is taken for a dead subscriber and closed by the relay.
+ * <p>
+ * <b>Flow control is TCP's.</b> A slow poller throttles the stream's producers: while it does not poll, nothing is
+ * read, the kernel's receive buffer fills, TCP's window closes and the relay stops reading the producers (under the
+ * relay's lossless strategies; under a drop policy it drops from this subscriber's lane and reports GAPs). Memory
+ * stays at one read buffer.
+ * <p>
+ * What it does not do: plain TCP only (no TLS); no acknowledged delivery (what the relay sent on the connection and
+ * the application did not process is lost with the connection: use {@link SluiceClient#subscribe(String, String,
+ * SubscribeOptions)} for that); no reconnect. A connection that ends (the relay's ERROR or CLOSE, a protocol error,
+ * a silent relay, the handler throwing) leaves the subscription {@link #isClosed() closed} with its
+ * {@link #closeReason() reason}.
+ * <p>
+ * One thread only: the thread that polls is the one that closes it. Allocates nothing per message or per poll.
+ */
+public final class DirectSubscription implements AutoCloseable
+{
+    /** The least size of the read buffer; it is twice the relay's largest frame when that is more. */
+    public static final int MIN_READ_BUFFER_BYTES = 256 * 1024;
+
+    // The longest frame the relay may send before its WELCOME: an ERROR with the longest text.
+    private static final int HANDSHAKE_MAX_FRAME_LENGTH = HEADER_LENGTH +
+        Math.max(Frames.ACKNOWLEDGED_WELCOME_PAYLOAD_LENGTH, Frames.MAX_ERROR_TEXT_LENGTH + 6);
+    // Room for what this side sends: HEARTBEAT, CLOSE, or an ERROR with the longest text.
+    private static final int SEND_BUFFER_BYTES = HEADER_LENGTH + 6 + Frames.MAX_ERROR_TEXT_LENGTH + HEADER_LENGTH;
+    // Bytes 4 to 7 of a DATA header without flags: version, type, flags 0.
+    private static final int DATA_VERSION_AND_TYPE = (VERSION << 8 | FrameType.DATA) << 16;
+
+    private final String stream;
+    private final SocketChannel channel;
+    private final int streamId;
+    private final int maxFrameLength;
+    private final long heartbeatIntervalNanos;
+    private final long heartbeatTimeoutNanos;
+    private final Header header = new Header();
+
+    // Frames read and not yet handled lie in [readIndex, writeIndex) of readBuffer.
+    private final ByteBuffer readByteBuffer;
+    private final UnsafeBuffer readBuffer;
+    private int readIndex;
+    private int writeIndex;
+
+    // Frames this side sends, waiting in [0, position) when a write did not take them all.
+    private final ByteBuffer sendByteBuffer = ByteBuffer.allocateDirect(SEND_BUFFER_BYTES);
+    private final UnsafeBuffer sendBuffer = new UnsafeBuffer(sendByteBuffer);
+
+    private long lastReceivedNanos;
+    private long lastSentNanos;
+    private boolean closedByApplication;
+    private volatile boolean closed;
+    private volatile String closeReason;
+
+    private DirectSubscription(final String stream, final SocketChannel channel, final int streamId,
+        final int maxFrameLength, final long heartbeatIntervalNanos, final long heartbeatTimeoutNanos,
+        final ByteBuffer readByteBuffer, final int readIndex, final int writeIndex)
+    {
+        this.stream = stream;
+        this.channel = channel;
+        this.streamId = streamId;
+        this.maxFrameLength = maxFrameLength;
+        this.heartbeatIntervalNanos = heartbeatIntervalNanos;
+        this.heartbeatTimeoutNanos = heartbeatTimeoutNanos;
+        this.readByteBuffer = readByteBuffer;
+        this.readBuffer = new UnsafeBuffer(readByteBuffer);
+        this.readIndex = readIndex;
+        this.writeIndex = writeIndex;
+        final long now = System.nanoTime();
+        this.lastReceivedNanos = now;
+        this.lastSentNanos = now;
+    }
+
+    /**
+     * Subscribes to {@code stream}, not durable; see {@link #connect(ClientConfig, String, String)}.
+     *
+     * @param config the relay's address, the connect timeout, the auth token, heartbeat timeout and receive buffer.
+     * @param stream stream name.
+     * @return the subscription, welcomed by the relay.
+     * @throws SluiceException when the relay refused (with its error text), could not be reached, or did not answer in
+     * time.
+     */
+    public static DirectSubscription connect(final ClientConfig config, final String stream) throws SluiceException
+    {
+        return connect(config, stream, "");
+    }
+
+    /**
+     * Connects to the relay, says HELLO as a subscriber of {@code stream} and waits for the WELCOME, blocking for up to
+     * {@link ClientConfig#connectTimeoutMs()}. Of the config it uses the host and port, the connect timeout, the auth
+     * token, the heartbeat timeout (how long the relay may stay silent) and the receive buffer size; the heartbeat
+     * interval is the relay's, from its WELCOME.
+     *
+     * @param config the relay's address and settings; plain TCP only.
+     * @param stream stream name.
+     * @param subscriptionName a durable subscription name (one connection at a time holds it), or empty.
+     * @return the subscription, welcomed by the relay: from then on it receives every message the relay reads.
+     * @throws SluiceException when the relay refused (with its error code and text), could not be reached, or did not
+     * answer in time.
+     * @throws IllegalArgumentException when the config asks for TLS.
+     */
+    public static DirectSubscription connect(
+        final ClientConfig config, final String stream, final String subscriptionName) throws SluiceException
+    {
+        if (config.tls() != null)
+        {
+            throw new IllegalArgumentException("DirectSubscription speaks plain TCP only; the config asks for TLS");
+        }
+        final Hello hello;
+        try
+        {
+            hello = new Hello(Role.SUBSCRIBER, stream, subscriptionName, config.authToken());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new SluiceException(null, ex.getMessage(), ex);
+        }
+        final String where = config.host() + ":" + config.port();
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs());
+        SocketChannel channel = null;
+        try
+        {
+            channel = SocketChannel.open();
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            if (config.receiveBufferBytes() > 0)
+            {
+                // Before connecting, so the window scale the handshake agrees on fits it.
+                channel.setOption(StandardSocketOptions.SO_RCVBUF, config.receiveBufferBytes());
+            }
+            try
+            {
+                channel.socket().connect(
+                    new InetSocketAddress(config.host(), config.port()), config.connectTimeoutMs());
+            }
+            catch (final IOException ex)
+            {
+                throw new SluiceException(null, "cannot connect to " + where + ": " + ex, ex);
+            }
+            final ByteBuffer helloFrame = helloFrame(hello);
+            while (helloFrame.hasRemaining())
+            {
+                channel.write(helloFrame);
+            }
+            channel.configureBlocking(false);
+            final DirectSubscription subscription = awaitWelcome(config, stream, channel, where, deadline);
+            channel = null;
+            return subscription;
+        }
+        catch (final IOException ex)
+        {
+            throw new SluiceException(null, "I/O error with " + where + ": " + ex, ex);
+        }
+        finally
+        {
+            closeQuietly(channel);
+        }
+    }
+
+    // Reads until the WELCOME (skipping the relay's heartbeats) into the buffer that poll reads next, so that frames
+    // right behind the WELCOME are kept.
+    private static DirectSubscription awaitWelcome(final ClientConfig config, final String stream,
+        final SocketChannel channel, final String where, final long deadline) throws IOException, SluiceException
+    {
+        ByteBuffer byteBuffer = ByteBuffer.allocateDirect(MIN_READ_BUFFER_BYTES);
+        final UnsafeBuffer buffer = new UnsafeBuffer(byteBuffer);
+        int readIndex = 0;
+        int writeIndex = 0;
+        // Closing the selector deregisters the channel, which stays non-blocking: poll reads it so.
+        try (Selector selector = Selector.open())
+        {
+            channel.register(selector, SelectionKey.OP_READ);
+            while (true)
+            {
+                final int available = writeIndex - readIndex;
+                if (available >= 4)
+                {
+                    final int frameLength = buffer.getInt(readIndex + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+                    if (frameLength < HEADER_LENGTH || frameLength > HANDSHAKE_MAX_FRAME_LENGTH)
+                    {
+                        throw new SluiceException(ErrorCode.FRAME_TOO_LARGE, "the relay at " + where +
+                            " answered the HELLO with a frame length of " + frameLength + ": is it a Sluice relay?",
+                            null);
+                    }
+                    if (available >= frameLength)
+                    {
+                        final int type = buffer.getByte(readIndex + TYPE_OFFSET) & 0xFF;
+                        if (type == FrameType.WELCOME && frameLength >= HEADER_LENGTH + Frames.WELCOME_PAYLOAD_LENGTH)
+                        {
+                            final int streamId = buffer.getInt(readIndex + STREAM_ID_OFFSET, ByteOrder.BIG_ENDIAN);
+                            final int payload = readIndex + HEADER_LENGTH;
+                            final int intervalMs = buffer.getInt(payload, ByteOrder.BIG_ENDIAN);
+                            final int maxFrameLength = buffer.getInt(payload + 8, ByteOrder.BIG_ENDIAN);
+                            if (maxFrameLength < HEADER_LENGTH)
+                            {
+                                throw new SluiceException(ErrorCode.INTERNAL, "the relay's WELCOME announces a " +
+                                    "max frame length of " + maxFrameLength, null);
+                            }
+                            readIndex += frameLength;
+                            final int capacity = (int)Math.min(Integer.MAX_VALUE - 8,
+                                Math.max((long)MIN_READ_BUFFER_BYTES, 2L * maxFrameLength));
+                            if (capacity > byteBuffer.capacity())
+                            {
+                                final ByteBuffer larger = ByteBuffer.allocateDirect(capacity);
+                                new UnsafeBuffer(larger).putBytes(0, buffer, readIndex, writeIndex - readIndex);
+                                byteBuffer = larger;
+                                writeIndex -= readIndex;
+                                readIndex = 0;
+                            }
+                            final long intervalNanos = TimeUnit.MILLISECONDS.toNanos(
+                                intervalMs > 0 ? intervalMs : config.heartbeatIntervalMs());
+                            return new DirectSubscription(stream, channel, streamId, maxFrameLength, intervalNanos,
+                                TimeUnit.MILLISECONDS.toNanos(config.heartbeatTimeoutMs()), byteBuffer, readIndex,
+                                writeIndex);
+                        }
+                        if (type == FrameType.ERROR)
+                        {
+                            throw new SluiceException(errorCode(buffer, readIndex, frameLength),
+                                relayError(buffer, readIndex, frameLength), null);
+                        }
+                        if (type != FrameType.HEARTBEAT)
+                        {
+                            throw new SluiceException(ErrorCode.UNEXPECTED_FRAME, "the relay at " + where +
+                                " answered the HELLO with " + FrameType.name(type), null);
+                        }
+                        readIndex += frameLength;
+                        continue;
+                    }
+                }
+                final long remaining = deadline - System.nanoTime();
+                if (remaining <= 0)
+                {
+                    throw new SluiceException(null, "no WELCOME from " + where + " within " +
+                        config.connectTimeoutMs() + " ms", null);
+                }
+                selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)));
+                selector.selectedKeys().clear();
+                byteBuffer.limit(byteBuffer.capacity()).position(writeIndex);
+                final int read = channel.read(byteBuffer);
+                if (read < 0)
+                {
+                    throw new SluiceException(null, "the relay at " + where + " closed the connection before its " +
+                        "WELCOME", null);
+                }
+                writeIndex += read;
+            }
+        }
+    }
+
+    private static ByteBuffer helloFrame(final Hello hello)
+    {
+        final byte[] stream = hello.stream().getBytes(StandardCharsets.US_ASCII);
+        final byte[] subscription = hello.subscription().getBytes(StandardCharsets.US_ASCII);
+        final byte[] token = hello.authToken().getBytes(StandardCharsets.UTF_8);
+        final int length = HEADER_LENGTH + 2 + 2 + stream.length + 2 + subscription.length + 2 + token.length;
+        final ByteBuffer frame = ByteBuffer.allocate(length).order(ByteOrder.BIG_ENDIAN);
+        writeHeader(frame, length, FrameType.HELLO, 0, EpochClock.nanos());
+        frame.put((byte)hello.role().code()).put((byte)hello.features());
+        frame.putShort((short)stream.length).put(stream);
+        frame.putShort((short)subscription.length).put(subscription);
+        frame.putShort((short)token.length).put(token);
+        return frame.flip();
+    }
+
+    private static void writeHeader(
+        final ByteBuffer frame, final int length, final int type, final int streamId, final long timestampNanos)
+    {
+        frame.putInt(length).put((byte)VERSION).put((byte)type).putShort((short)0).putInt(streamId).putInt(0)
+            .putLong(0).putLong(timestampNanos);
+    }
+
+    /**
+     * @return the stream's name.
+     */
+    public String stream()
+    {
+        return stream;
+    }
+
+    /**
+     * @return the stream id the relay's WELCOME assigned.
+     */
+    public int streamId()
+    {
+        return streamId;
+    }
+
+    /**
+     * @return the largest frame the relay may send, header included, as its WELCOME announced.
+     */
+    public int maxFrameLength()
+    {
+        return maxFrameLength;
+    }
+
+    /**
+     * @return the size of the read buffer, the most this subscription holds of what it received and did not deliver.
+     */
+    public int readBufferCapacity()
+    {
+        return readByteBuffer.capacity();
+    }
+
+    /**
+     * @return whether the connection has ended; {@link #closeReason()} says why.
+     */
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    /**
+     * @return why the connection ended: the relay's error code and text, its CLOSE, a protocol error in what it sent,
+     * its silence, the handler's exception, or the application's close; null while it is open.
+     */
+    public String closeReason()
+    {
+        return closeReason;
+    }
+
+    /**
+     * Reads what the relay sent (without blocking) and delivers up to {@code limit} messages and GAP notices to
+     * {@code handler} on the calling thread, each where it lies in the read buffer (valid only during the call); then
+     * calls {@link MessageHandler#onBatchEnd()} when it delivered any. A message that does not fit the limit waits in
+     * the read buffer for the next call. Also sends a heartbeat when one is due, and closes the subscription when the
+     * relay has been silent for longer than the heartbeat timeout. A handler that throws closes the subscription (the
+     * relay gets an {@code INTERNAL} error) and the exception propagates.
+     *
+     * @param handler receives each message.
+     * @param limit most messages (and GAP notices) to deliver.
+     * @return messages and GAP notices delivered; 0 when none were waiting or the subscription is closed.
+     */
+    public int poll(final MessageHandler handler, final int limit)
+    {
+        if (closed)
+        {
+            return 0;
+        }
+        int delivered = 0;
+        try
+        {
+            delivered = deliver(handler, limit);
+            if (delivered < limit && !closed)
+            {
+                final int read = read();
+                if (read > 0)
+                {
+                    delivered += deliver(handler, limit - delivered);
+                }
+            }
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            if (!closed)
+            {
+                fail(ErrorCode.INTERNAL, "the message handler threw " + ex, "the message handler threw " + ex);
+            }
+            throw ex;
+        }
+        if (delivered > 0 && !closedByApplication)
+        {
+            handler.onBatchEnd();
+        }
+        if (!closed)
+        {
+            dutyCycle();
+        }
+        return delivered;
+    }
+
+    // Delivers whole frames from the read buffer; stops at the limit, at a frame not all here, or once closed.
+    private int deliver(final MessageHandler handler, final int limit)
+    {
+        final UnsafeBuffer buffer = readBuffer;
+        final int end = writeIndex;
+        int index = readIndex;
+        int delivered = 0;
+        while (delivered < limit && !closed)
+        {
+            final int available = end - index;
+            if (available < HEADER_LENGTH)
+            {
+                if (available >= 4)
+                {
+                    checkLength(buffer.getInt(index + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN));
+                }
+                break;
+            }
+            // Length, version, type and flags in one load: a well-formed DATA frame needs no other check.
+            final long word = buffer.getLong(index + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+            final int frameLength = (int)(word >>> 32);
+            final int versionTypeFlags = (int)word;
+            final boolean data = (versionTypeFlags & ~RELAY_FLAGS) == DATA_VERSION_AND_TYPE &&
+                frameLength >= ((versionTypeFlags & FLAG_KEYED) != 0 ? HEADER_LENGTH + KEY_LENGTH : HEADER_LENGTH) &&
+                frameLength <= maxFrameLength;
+            if (!data && (!checkLength(frameLength) || !checkHeader(buffer, index, frameLength)))
+            {
+                break;
+            }
+            if (available < frameLength)
+            {
+                break;
+            }
+            // Past the frame before the handler runs: one that throws or closes does not see it again.
+            readIndex = index + frameLength;
+            index += frameLength;
+            if (data)
+            {
+                handler.onMessage(buffer, readIndex - frameLength + HEADER_LENGTH, frameLength - HEADER_LENGTH,
+                    header.wrap(buffer, readIndex - frameLength));
+                delivered++;
+            }
+            else
+            {
+                delivered += control(handler, buffer, readIndex - frameLength, frameLength);
+            }
+        }
+        return delivered;
+    }
+
+    // A whole frame other than DATA, its header checked: 1 for a GAP handed to the handler, else 0.
+    private int control(final MessageHandler handler, final UnsafeBuffer buffer, final int index, final int frameLength)
+    {
+        final int type = buffer.getByte(index + TYPE_OFFSET) & 0xFF;
+        switch (type)
+        {
+            case FrameType.GAP:
+                handler.onGap(header.wrap(buffer, index));
+                return 1;
+            case FrameType.HEARTBEAT:
+                return 0;
+            case FrameType.ERROR:
+                closeConnection(relayError(buffer, index, frameLength));
+                return 0;
+            case FrameType.CLOSE:
+                closeConnection("relay closed the connection");
+                return 0;
+            default:
+                protocolError(ErrorCode.UNEXPECTED_FRAME, FrameType.name(type) + " sent to a subscriber");
+                return 0;
+        }
+    }
+
+    // As soon as its 4 bytes are here: a frame longer than the WELCOME's maximum would never fit; false (and closed).
+    private boolean checkLength(final int frameLength)
+    {
+        if (frameLength > maxFrameLength || frameLength < 0)
+        {
+            protocolError(ErrorCode.FRAME_TOO_LARGE, "frame length " + Integer.toUnsignedString(frameLength) +
+                " exceeds the maximum of " + maxFrameLength);
+            return false;
+        }
+        return true;
+    }
+
+    // The checks a subscriber's FrameDecoder makes, on a whole header; false (and closed) when one fails.
+    private boolean checkHeader(final UnsafeBuffer buffer, final int index, final int frameLength)
+    {
+        if (frameLength < HEADER_LENGTH)
+        {
+            protocolError(ErrorCode.FRAME_TOO_SMALL,
+                "frame length " + frameLength + " is below the header length " + HEADER_LENGTH);
+            return false;
+        }
+        final int version = buffer.getByte(index + VERSION_OFFSET) & 0xFF;
+        if (version != VERSION)
+        {
+            protocolError(ErrorCode.UNSUPPORTED_VERSION,
+                "protocol version " + version + " is not supported (this client speaks " + VERSION + ")");
+            return false;
+        }
+        final int type = buffer.getByte(index + TYPE_OFFSET) & 0xFF;
+        if (!FrameType.isKnown(type))
+        {
+            protocolError(ErrorCode.UNKNOWN_TYPE, "frame type " + type + " is not defined");
+            return false;
+        }
+        if (FrameType.isHeaderOnly(type) && frameLength != HEADER_LENGTH)
+        {
+            protocolError(ErrorCode.FRAME_TOO_LARGE, FrameType.name(type) + " frame length " + frameLength +
+                " exceeds the maximum of " + HEADER_LENGTH + ": a " + FrameType.name(type) + " has no payload");
+            return false;
+        }
+        final int flags = buffer.getShort(index + FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        if (flags != 0)
+        {
+            if ((flags & ~RELAY_FLAGS) != 0)
+            {
+                protocolError(ErrorCode.BAD_FLAGS, "flags 0x" + Integer.toHexString(flags) + " set undefined bits");
+                return false;
+            }
+            if ((flags & FLAG_REDELIVERED) != 0 && type != FrameType.DATA && type != FrameType.GAP)
+            {
+                protocolError(ErrorCode.BAD_FLAGS, "flag REDELIVERED (0x2) on a " + FrameType.name(type) +
+                    " frame: only DATA and GAP are delivered again");
+                return false;
+            }
+            if ((flags & FLAG_KEYED) != 0 && (type != FrameType.DATA || frameLength < HEADER_LENGTH + KEY_LENGTH))
+            {
+                protocolError(ErrorCode.BAD_FLAGS, type != FrameType.DATA ? "flag KEYED (0x1) on a " +
+                    FrameType.name(type) + " frame: only DATA may be keyed" :
+                    "KEYED DATA frame has no room for its 8-byte key");
+                return false;
+            }
+        }
+        if (type == FrameType.GAP && frameLength < HEADER_LENGTH + Frames.GAP_PAYLOAD_LENGTH)
+        {
+            protocolError(ErrorCode.FRAME_TOO_SMALL, "GAP frame length " + frameLength + " is below " +
+                (HEADER_LENGTH + Frames.GAP_PAYLOAD_LENGTH));
+            return false;
+        }
+        return true;
+    }
+
+    // One read from the socket into the room behind what is buffered; compacts first when the room is under half.
+    private int read()
+    {
+        final int capacity = readByteBuffer.capacity();
+        if (readIndex == writeIndex)
+        {
+            readIndex = 0;
+            writeIndex = 0;
+        }
+        else if (capacity - writeIndex < capacity >> 1)
+        {
+            // What is left is the start of one frame, at most the relay's max (half the capacity): it moves to the
+            // front, and the room behind it then holds the rest of it.
+            readByteBuffer.limit(writeIndex).position(readIndex);
+            readByteBuffer.compact();
+            writeIndex -= readIndex;
+            readIndex = 0;
+        }
+        readByteBuffer.limit(capacity).position(writeIndex);
+        final int read;
+        try
+        {
+            read = channel.read(readByteBuffer);
+        }
+        catch (final IOException ex)
+        {
+            closeConnection("I/O error: " + ex.getMessage());
+            return 0;
+        }
+        if (read > 0)
+        {
+            writeIndex += read;
+            lastReceivedNanos = System.nanoTime();
+        }
+        else if (read < 0)
+        {
+            final int truncated = writeIndex - readIndex;
+            closeConnection(truncated > 0 ? "client error " + ErrorCode.TRUNCATED_FRAME + ": connection closed " +
+                truncated + " bytes into an incomplete frame" : "connection closed");
+        }
+        return read;
+    }
+
+    // Heartbeats to send, a frame left half written to finish, and the relay's silence. Reading drained the socket up
+    // to the buffer's room, so a read that found nothing means the relay sent nothing since the last byte received,
+    // however long the application took between polls.
+    private void dutyCycle()
+    {
+        final long now = System.nanoTime();
+        if (now - lastSentNanos >= heartbeatIntervalNanos && sendByteBuffer.position() == 0)
+        {
+            lastSentNanos = now;
+            putEmpty(FrameType.HEARTBEAT);
+        }
+        if (sendByteBuffer.position() > 0)
+        {
+            flush();
+        }
+        if (closed)
+        {
+            return;
+        }
+        if (now - lastReceivedNanos > heartbeatTimeoutNanos)
+        {
+            if (hasWholeFrame())
+            {
+                // The application is behind, not the relay: what it has not taken yet is not the relay's silence.
+                lastReceivedNanos = now;
+            }
+            else if (read() == 0 && !closed)
+            {
+                fail(ErrorCode.HEARTBEAT_TIMEOUT, "nothing received for " +
+                    TimeUnit.NANOSECONDS.toMillis(now - lastReceivedNanos) + " ms (timeout " +
+                    TimeUnit.NANOSECONDS.toMillis(heartbeatTimeoutNanos) + " ms)", null);
+            }
+        }
+    }
+
+    private boolean hasWholeFrame()
+    {
+        final int available = writeIndex - readIndex;
+        return available >= 4 && available >= readBuffer.getInt(readIndex + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+    }
+
+    private void putEmpty(final int type)
+    {
+        final int at = sendByteBuffer.position();
+        if (SEND_BUFFER_BYTES - at < HEADER_LENGTH)
+        {
+            return;
+        }
+        putHeader(at, HEADER_LENGTH, type);
+        sendByteBuffer.position(at + HEADER_LENGTH);
+    }
+
+    private void putHeader(final int at, final int length, final int type)
+    {
+        final UnsafeBuffer out = sendBuffer;
+        out.putInt(at + LENGTH_OFFSET, length, ByteOrder.BIG_ENDIAN);
+        out.putByte(at + VERSION_OFFSET, (byte)VERSION);
+        out.putByte(at + TYPE_OFFSET, (byte)type);
+        out.putShort(at + FLAGS_OFFSET, (short)0, ByteOrder.BIG_ENDIAN);
+        out.putLong(at + STREAM_ID_OFFSET, 0L, ByteOrder.BIG_ENDIAN);
+        out.putLong(at + SEQUENCE_OFFSET, 0L, ByteOrder.BIG_ENDIAN);
+        out.putLong(at + TIMESTAMP_OFFSET, EpochClock.nanos(), ByteOrder.BIG_ENDIAN);
+    }
+
+    // Writes what waits to be sent, without blocking; true when it all went.
+    private boolean flush()
+    {
+        try
+        {
+            sendByteBuffer.flip();
+            channel.write(sendByteBuffer);
+            sendByteBuffer.compact();
+            return sendByteBuffer.position() == 0;
+        }
+        catch (final IOException ex)
+        {
+            sendByteBuffer.clear();
+            closeConnection("I/O error: " + ex.getMessage());
+            return false;
+        }
+    }
+
+    private void protocolError(final ErrorCode code, final String text)
+    {
+        fail(code, text, "client error " + code + ": " + text);
+    }
+
+    // Tells the relay what went wrong (an ERROR frame, as far as the socket takes it now), then closes.
+    private void fail(final ErrorCode code, final String text, final String reason)
+    {
+        final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        final int textLength = Math.min(bytes.length, Frames.MAX_ERROR_TEXT_LENGTH);
+        final int length = HEADER_LENGTH + 6 + textLength;
+        final int at = sendByteBuffer.position();
+        if (SEND_BUFFER_BYTES - at >= length)
+        {
+            putHeader(at, length, FrameType.ERROR);
+            sendBuffer.putInt(at + HEADER_LENGTH, code.code(), ByteOrder.BIG_ENDIAN);
+            sendBuffer.putShort(at + HEADER_LENGTH + 4, (short)textLength, ByteOrder.BIG_ENDIAN);
+            sendBuffer.putBytes(at + HEADER_LENGTH + 6, bytes, 0, textLength);
+            sendByteBuffer.position(at + length);
+            flush();
+        }
+        closeConnection(reason != null ? reason : "client error " + code + ": " + text);
+    }
+
+    private void closeConnection(final String reason)
+    {
+        if (closed)
+        {
+            return;
+        }
+        closeReason = reason;
+        closed = true;
+        closeQuietly(channel);
+    }
+
+    /**
+     * Says goodbye to the relay (a CLOSE frame, as far as the socket takes it without blocking) and closes the
+     * connection. Called from a handler, the rest of the poll delivers nothing. From the polling thread only, or once
+     * it stopped polling.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closedByApplication = true;
+        putEmpty(FrameType.CLOSE);
+        flush();
+        closeConnection("closed by the application");
+    }
+
+    private static ErrorCode errorCode(final UnsafeBuffer buffer, final int index, final int frameLength)
+    {
+        return frameLength < HEADER_LENGTH + 4 ? ErrorCode.INTERNAL :
+            ErrorCode.fromCode(buffer.getInt(index + HEADER_LENGTH, ByteOrder.BIG_ENDIAN));
+    }
+
+    // As the library words it; the text is read leniently (protocol.md §3.6).
+    private static String relayError(final UnsafeBuffer buffer, final int index, final int frameLength)
+    {
+        final String text;
+        if (frameLength < HEADER_LENGTH + 6)
+        {
+            text = "(ERROR frame without text)";
+        }
+        else
+        {
+            final int textLength = Math.min(buffer.getShort(index + HEADER_LENGTH + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF,
+                frameLength - HEADER_LENGTH - 6);
+            final byte[] bytes = new byte[textLength];
+            buffer.getBytes(index + HEADER_LENGTH + 6, bytes);
+            text = new String(bytes, StandardCharsets.UTF_8);
+        }
+        return "relay error " + errorCode(buffer, index, frameLength) + ": " + text;
+    }
+
+    private static void closeQuietly(final SocketChannel channel)
+    {
+        if (channel != null)
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ignored)
+            {
+                // Closing anyway.
+            }
+        }
+    }
+}
