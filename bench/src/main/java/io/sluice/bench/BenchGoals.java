@@ -16,11 +16,12 @@ import java.util.Map;
  * check them on their own machine. A ratio whose runs did not take place says why instead.
  * <ol>
  * <li>Sluice's client library end to end over the same relay with plain socket clients, delivered/s at max rate:
- * at least 0.80.</li>
+ * at least 0.80; with its event loops (exclusive publication, callback subscription) and with direct I/O
+ * ({@code DirectPublication}, {@code DirectSubscription}).</li>
  * <li>The relay with plain socket clients over haproxy relaying the same bytes, delivered/s at max rate: at least
  * 1.00.</li>
- * <li>p99 at 200,000 msg/s through the relay over through haproxy, with the client library and with socket clients:
- * at most 1.00.</li>
+ * <li>p99 at 200,000 msg/s through the relay over through haproxy, with the client library (both ways) and with
+ * socket clients: at most 1.00.</li>
  * </ol>
  * With {@code --ack}, two more:
  * <ol start="4">
@@ -38,8 +39,8 @@ final class BenchGoals
     /** The runs the goals compare. */
     enum Run
     {
-        CLIENT_MAX, SOCKET_MAX, HAPROXY_MAX, CLIENT_AT_RATE, SOCKET_AT_RATE, HAPROXY_AT_RATE, CLIENT_ACKED_MAX,
-        SPILL_ACKED_MAX, JETSTREAM_ACKED_MAX
+        CLIENT_MAX, DIRECT_MAX, SOCKET_MAX, HAPROXY_MAX, CLIENT_AT_RATE, DIRECT_AT_RATE, SOCKET_AT_RATE,
+        HAPROXY_AT_RATE, CLIENT_ACKED_MAX, SPILL_ACKED_MAX, JETSTREAM_ACKED_MAX
     }
 
     private final int size;
@@ -87,9 +88,12 @@ final class BenchGoals
         final List<Map<String, Object>> goals = new ArrayList<>();
         goals.add(throughput(1, "client library / socket clients, delivered/s at max, " + bytes, Run.CLIENT_MAX,
             Run.SOCKET_MAX, 0.80));
+        goals.add(throughput(1, "client library, direct I/O / socket clients, delivered/s at max, " + bytes,
+            Run.DIRECT_MAX, Run.SOCKET_MAX, 0.80));
         goals.add(throughput(2, "relay with socket clients / haproxy, delivered/s at max, " + bytes, Run.SOCKET_MAX,
             Run.HAPROXY_MAX, 1.00));
         goals.add(latency(3, at + ", relay / haproxy, client library, " + bytes, Run.CLIENT_AT_RATE));
+        goals.add(latency(3, at + ", relay / haproxy, client library, direct I/O, " + bytes, Run.DIRECT_AT_RATE));
         goals.add(latency(3, at + ", relay / haproxy, socket clients, " + bytes, Run.SOCKET_AT_RATE));
         if (ack)
         {

@@ -1,5 +1,6 @@
 package io.sluice.bench;
 
+import io.sluice.bench.load.DirectSluiceLink;
 import io.sluice.bench.load.Folders;
 import io.sluice.bench.load.Link;
 import io.sluice.bench.load.LoadRun;
@@ -54,6 +55,13 @@ final class BenchRuns
     {
         return sluice(scenario, "sluice/" + options.strategy() + " (socket clients)" + suffix, options.strategy(),
             load, "256MiB", relay -> new SluiceSocketLink(relay.port()));
+    }
+
+    /** The client library with direct I/O: each producer's and consumer's own thread does its socket's I/O. */
+    RunResult direct(final ScenarioResults scenario, final String suffix, final LoadSpec load) throws Exception
+    {
+        return sluice(scenario, "sluice/" + options.strategy() + " (direct)" + suffix, options.strategy(), load,
+            "256MiB", relay -> new DirectSluiceLink(relay.port(), options.size()));
     }
 
     RunResult sluice(final ScenarioResults scenario, final String name, final String strategyName, final LoadSpec load,

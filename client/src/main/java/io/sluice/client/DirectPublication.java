@@ -65,6 +65,8 @@ public final class DirectPublication implements AutoCloseable
     public static final int OFFERS_PER_READ = 1024;
 
     private static final int MIN_BUFFER_BYTES = 256 * 1024;
+    // Selecting with an action adds nothing to the selector's set of selected keys: no allocation per wait.
+    private static final java.util.function.Consumer<SelectionKey> IGNORE_SELECTED = selected -> {};
     // The relay sends a publisher ACK, HEARTBEAT, CLOSE and ERROR only: the longest is an ERROR with its longest text.
     private static final int MAX_INBOUND_FRAME = HEADER_LENGTH + 6 + Frames.MAX_ERROR_TEXT_LENGTH;
     private static final int INBOUND_BYTES = 4 * MAX_INBOUND_FRAME;
@@ -393,6 +395,38 @@ public final class DirectPublication implements AutoCloseable
     public int flush()
     {
         return connected ? write() : 0;
+    }
+
+    /**
+     * What a thread does when {@link #offer} said {@link #BACK_PRESSURED} and it has nothing else to do: sleeps until
+     * the socket takes bytes again (or the relay sends something), at most {@code timeoutMs}, then runs
+     * {@link #doWork()}. A thread that spun instead would take a CPU the relay and the subscribers may need.
+     *
+     * @param timeoutMs the longest wait, in milliseconds; at least 1.
+     * @return whether the publication is still connected.
+     */
+    public boolean awaitRoom(final long timeoutMs)
+    {
+        if (!connected)
+        {
+            return false;
+        }
+        if (outTail > outHead)
+        {
+            try
+            {
+                key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                selector.select(IGNORE_SELECTED, Math.max(1, timeoutMs));
+                key.interestOps(SelectionKey.OP_READ);
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                lost("I/O error: " + ex.getMessage(), null);
+                return false;
+            }
+        }
+        doWork();
+        return connected;
     }
 
     /**

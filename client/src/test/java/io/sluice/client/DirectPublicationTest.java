@@ -182,7 +182,15 @@ class DirectPublicationTest
         assertTrue(publication.pendingBytes() > 0);
         assertTrue(publication.isConnected());
 
-        relay.paused = false;
+        // A thread with nothing else to do sleeps until the socket takes bytes again.
+        final Thread resume = new Thread(() -> relay.paused = false);
+        resume.start();
+        while (publication.offer(payload, 0, 64) == DirectPublication.BACK_PRESSURED)
+        {
+            assertTrue(publication.awaitRoom(10_000), publication.closeReason());
+        }
+        resume.join();
+        payload.putLong(0, ++accepted);
         publish(publication, payload, 64, accepted, accepted + 100_000);
         final long total = accepted + 100_000;
         while (relay.received < total || publication.ackedSequence() < total - 1)

@@ -227,13 +227,19 @@ public final class SluiceLink implements Link
     }
 
     /** Adapts the client's handler to a sink without allocating per message. */
-    private static final class ToSink implements MessageHandler
+    static final class ToSink implements MessageHandler
     {
         private Sink sink;
 
         ToSink(final Sink sink)
         {
             this.sink = sink;
+        }
+
+        /** The sink of the next poll. */
+        void sink(final Sink next)
+        {
+            sink = next;
         }
 
         @Override
