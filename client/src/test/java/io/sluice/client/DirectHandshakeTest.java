@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -67,8 +68,8 @@ class DirectHandshakeTest
     @Test
     void skipsHeartbeatsBeforeTheWelcomeAndKeepsWhatFollowsItAtTheFrontOfTheBuffer() throws Exception
     {
-        final Hello hello = connect(concat(heartbeat(), bytes(Frames.welcome(UnpooledByteBufAllocator.DEFAULT,
-            7, 3, 42, 250, 5_000, 4096, 1L)), heartbeat()));
+        final Hello hello = connect(bytes(heartbeat(), Frames.welcome(UnpooledByteBufAllocator.DEFAULT,
+            7, 3, 42, 250, 5_000, 4096, 1L), heartbeat()));
         assertEquals(Role.PUBLISHER, hello.role());
         assertEquals("prices", hello.stream());
         assertEquals("token", hello.authToken());
@@ -124,17 +125,7 @@ class DirectHandshakeTest
             }
         });
         peer = server.accept();
-        final ByteBuf hello = Unpooled.wrappedBuffer(readFrame());
-        final Hello parsed;
-        try
-        {
-            assertEquals(FrameType.HELLO, Frames.type(hello, 0));
-            parsed = Hello.parse(hello);
-        }
-        finally
-        {
-            hello.release();
-        }
+        final Hello parsed = readHello();
         final ByteBuffer out = ByteBuffer.wrap(answer);
         while (out.hasRemaining())
         {
@@ -151,37 +142,17 @@ class DirectHandshakeTest
         return parsed;
     }
 
-    private byte[] readFrame() throws IOException
+    private Hello readHello() throws IOException
     {
-        final ByteBuffer length = ByteBuffer.allocate(4);
-        readFully(length);
-        final ByteBuffer frame = ByteBuffer.allocate(length.getInt(0));
-        frame.putInt(length.getInt(0));
-        readFully(frame);
-        return frame.array();
-    }
-
-    private void readFully(final ByteBuffer into) throws IOException
-    {
-        while (into.hasRemaining())
-        {
-            if (peer.read(into) < 0)
-            {
-                throw new IOException("end of stream after " + into.position() + " bytes");
-            }
-        }
-    }
-
-    private static byte[] heartbeat()
-    {
-        return bytes(Frames.empty(UnpooledByteBufAllocator.DEFAULT, FrameType.HEARTBEAT, 0, 0, 0, 1L));
-    }
-
-    private static byte[] bytes(final ByteBuf frame)
-    {
+        final DataInputStream from = new DataInputStream(peer.socket().getInputStream());
+        final int length = from.readInt();
+        final byte[] rest = new byte[length - 4];
+        from.readFully(rest);
+        final ByteBuf frame = Unpooled.buffer(length).writeInt(length).writeBytes(rest);
         try
         {
-            return ByteBufUtil.getBytes(frame);
+            assertEquals(FrameType.HELLO, Frames.type(frame, 0));
+            return Hello.parse(frame);
         }
         finally
         {
@@ -189,13 +160,22 @@ class DirectHandshakeTest
         }
     }
 
-    private static byte[] concat(final byte[]... parts)
+    private static ByteBuf heartbeat()
     {
-        final ByteBuffer all = ByteBuffer.allocate(java.util.Arrays.stream(parts).mapToInt(p -> p.length).sum());
-        for (final byte[] part : parts)
+        return Frames.empty(UnpooledByteBufAllocator.DEFAULT, FrameType.HEARTBEAT, 0, 0, 0, 1L);
+    }
+
+    // The frames' bytes back to back; the frames are released.
+    private static byte[] bytes(final ByteBuf... frames)
+    {
+        final ByteBuf all = Unpooled.wrappedBuffer(frames);
+        try
         {
-            all.put(part);
+            return ByteBufUtil.getBytes(all);
         }
-        return all.array();
+        finally
+        {
+            all.release();
+        }
     }
 }
