@@ -1,10 +1,7 @@
 package io.sluice.client;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
-import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.Role;
 import io.sluice.core.util.EpochClock;
@@ -12,8 +9,6 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SelectionKey;
@@ -68,7 +63,7 @@ public final class DirectPublication implements AutoCloseable
     // Selecting with an action adds nothing to the selector's set of selected keys: no allocation per wait.
     private static final java.util.function.Consumer<SelectionKey> IGNORE_SELECTED = selected -> {};
     // The relay sends a publisher ACK, HEARTBEAT, CLOSE and ERROR only: the longest is an ERROR with its longest text.
-    private static final int MAX_INBOUND_FRAME = HEADER_LENGTH + 6 + Frames.MAX_ERROR_TEXT_LENGTH;
+    private static final int MAX_INBOUND_FRAME = ControlFrames.MAX_ERROR_FRAME_LENGTH;
     private static final int INBOUND_BYTES = 4 * MAX_INBOUND_FRAME;
 
     private final String stream;
@@ -79,8 +74,7 @@ public final class DirectPublication implements AutoCloseable
     private final int streamId;
     private final int sourceId;
     private final int maxPayloadLength;
-    private final long heartbeatIntervalNanos;
-    private final long heartbeatTimeoutNanos;
+    private final Liveness liveness;
 
     private final ByteBuffer out;
     private final UnsafeBuffer outFrames;
@@ -93,8 +87,6 @@ public final class DirectPublication implements AutoCloseable
 
     private long nextSequence;
     private int offersSinceRead;
-    private long lastWriteNanos;
-    private long lastReceiveNanos;
     private boolean closing;
     private boolean peerClosed;
     private volatile boolean connected = true;
@@ -102,30 +94,28 @@ public final class DirectPublication implements AutoCloseable
     private volatile String closeReason;
     private volatile ErrorCode errorCode;
 
-    private DirectPublication(final String stream, final SocketChannel channel, final Selector selector,
-        final SelectionKey key, final ByteBuffer in, final Welcome welcome, final ClientConfig config)
+    private DirectPublication(final String stream, final DirectHandshake handshake, final ByteBuffer in,
+        final ClientConfig config)
     {
+        final Welcome welcome = handshake.welcome();
         this.stream = stream;
-        this.channel = channel;
-        this.selector = selector;
-        this.key = key;
+        this.channel = handshake.channel();
+        this.selector = handshake.selector();
+        this.key = handshake.key();
         this.in = in;
         this.inFrames = new UnsafeBuffer(in);
         this.closeTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs());
         this.streamId = welcome.streamId();
         this.sourceId = welcome.sourceId();
         this.maxPayloadLength = Math.min(config.maxMessageLength(), welcome.maxFrameLength() - HEADER_LENGTH);
-        this.heartbeatIntervalNanos = TimeUnit.MILLISECONDS.toNanos(welcome.heartbeatIntervalMs());
-        this.heartbeatTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(welcome.heartbeatTimeoutMs());
         this.nextSequence = welcome.nextSequence();
         this.ackedSequence = nextSequence - 1;
         // Room for the largest frame twice over, so a frame still fits while the socket holds back the one before.
         final int capacity = Math.max(MIN_BUFFER_BYTES, 2 * (HEADER_LENGTH + Math.max(maxPayloadLength, 0)));
         this.out = ByteBuffer.allocateDirect(capacity);
         this.outFrames = new UnsafeBuffer(out);
-        final long now = System.nanoTime();
-        this.lastWriteNanos = now;
-        this.lastReceiveNanos = now;
+        this.liveness = new Liveness(TimeUnit.MILLISECONDS.toNanos(welcome.heartbeatIntervalMs()),
+            TimeUnit.MILLISECONDS.toNanos(welcome.heartbeatTimeoutMs()), System.nanoTime());
     }
 
     /**
@@ -148,145 +138,16 @@ public final class DirectPublication implements AutoCloseable
                 "direct publications are plain TCP: use SluiceClient.publish for a relay port that takes TLS");
         }
         final Hello hello = new Hello(Role.PUBLISHER, stream, "", config.authToken());
-        final String where = config.host() + ":" + config.port();
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs());
-        SocketChannel channel = null;
-        Selector selector = null;
+        final ByteBuffer in = ByteBuffer.allocateDirect(INBOUND_BYTES);
+        final DirectHandshake handshake = DirectHandshake.connect(config, hello, in);
         try
         {
-            channel = SocketChannel.open();
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            if (config.receiveBufferBytes() > 0)
-            {
-                // Before connecting, so the window scale the handshake agrees on fits it.
-                channel.setOption(StandardSocketOptions.SO_RCVBUF, config.receiveBufferBytes());
-            }
-            channel.socket().connect(new InetSocketAddress(config.host(), config.port()), config.connectTimeoutMs());
-            channel.configureBlocking(false);
-            selector = Selector.open();
-            final SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
-            writeFully(channel, selector, key, helloBytes(hello), deadline, where);
-            final ByteBuffer in = ByteBuffer.allocateDirect(INBOUND_BYTES);
-            final Welcome welcome = awaitWelcome(channel, selector, in, deadline, where);
-            return new DirectPublication(stream, channel, selector, key, in, welcome, config);
+            return new DirectPublication(stream, handshake, in, config);
         }
-        catch (final IOException ex)
+        catch (final RuntimeException | Error ex)
         {
-            closeQuietly(channel, selector);
-            throw new SluiceException(null, "cannot connect to " + where + ": " + ex, ex);
-        }
-        catch (final SluiceException | RuntimeException ex)
-        {
-            closeQuietly(channel, selector);
+            DirectHandshake.closeQuietly(handshake.channel(), handshake.selector());
             throw ex;
-        }
-    }
-
-    private static ByteBuffer helloBytes(final Hello hello)
-    {
-        final ByteBuf frame = Frames.hello(UnpooledByteBufAllocator.DEFAULT, hello, EpochClock.nanos());
-        try
-        {
-            final ByteBuffer bytes = ByteBuffer.allocate(frame.readableBytes());
-            frame.readBytes(bytes);
-            return bytes.flip();
-        }
-        finally
-        {
-            frame.release();
-        }
-    }
-
-    private static void writeFully(final SocketChannel channel, final Selector selector, final SelectionKey key,
-        final ByteBuffer bytes, final long deadline, final String where) throws IOException, SluiceException
-    {
-        while (bytes.hasRemaining())
-        {
-            if (channel.write(bytes) == 0)
-            {
-                key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
-                await(selector, deadline, where);
-            }
-        }
-        key.interestOps(SelectionKey.OP_READ);
-    }
-
-    private static Welcome awaitWelcome(final SocketChannel channel, final Selector selector, final ByteBuffer in,
-        final long deadline, final String where) throws IOException, SluiceException
-    {
-        final UnsafeBuffer frames = new UnsafeBuffer(in);
-        while (true)
-        {
-            if (channel.read(in) < 0)
-            {
-                throw new SluiceException(null, where + " closed the connection before its WELCOME", null);
-            }
-            if (in.position() >= HEADER_LENGTH)
-            {
-                final int length = frames.getInt(LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
-                if (length < HEADER_LENGTH || length > MAX_INBOUND_FRAME)
-                {
-                    throw new SluiceException(ErrorCode.FRAME_TOO_LARGE, where + " answered the HELLO with a frame " +
-                        "of " + length + " bytes", null);
-                }
-                if (in.position() >= length)
-                {
-                    final int type = frames.getByte(TYPE_OFFSET) & 0xFF;
-                    if (type == FrameType.ERROR)
-                    {
-                        final ErrorCode code = errorCodeOf(frames, 0, length);
-                        throw new SluiceException(code, "relay error " + code + ": " + errorTextOf(frames, 0, length),
-                            null);
-                    }
-                    if (type != FrameType.WELCOME || length < HEADER_LENGTH + Frames.WELCOME_PAYLOAD_LENGTH)
-                    {
-                        throw new SluiceException(ErrorCode.UNEXPECTED_FRAME, where + " answered the HELLO with " +
-                            FrameType.name(type) + " of " + length + " bytes, not a WELCOME", null);
-                    }
-                    final Welcome welcome = new Welcome(frames.getInt(STREAM_ID_OFFSET, ByteOrder.BIG_ENDIAN),
-                        frames.getInt(SOURCE_ID_OFFSET, ByteOrder.BIG_ENDIAN),
-                        frames.getInt(HEADER_LENGTH, ByteOrder.BIG_ENDIAN),
-                        frames.getInt(HEADER_LENGTH + 4, ByteOrder.BIG_ENDIAN),
-                        frames.getInt(HEADER_LENGTH + 8, ByteOrder.BIG_ENDIAN),
-                        frames.getLong(SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN), false, 0, 0, 0);
-                    // What followed the WELCOME (an early HEARTBEAT or ACK) stays for the first read.
-                    in.flip().position(length);
-                    in.compact();
-                    return welcome;
-                }
-            }
-            await(selector, deadline, where);
-        }
-    }
-
-    private static void await(final Selector selector, final long deadline, final String where)
-        throws IOException, SluiceException
-    {
-        final long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (remainingMs <= 0)
-        {
-            throw new SluiceException(null, "no WELCOME from " + where + " in time (connect timeout)", null);
-        }
-        selector.select(remainingMs);
-        selector.selectedKeys().clear();
-    }
-
-    private static void closeQuietly(final SocketChannel channel, final Selector selector)
-    {
-        try
-        {
-            if (selector != null)
-            {
-                selector.close();
-            }
-            if (channel != null)
-            {
-                channel.close();
-            }
-        }
-        catch (final IOException ex)
-        {
-            // Closing anyway.
         }
     }
 
@@ -451,26 +312,17 @@ public final class DirectPublication implements AutoCloseable
             return work;
         }
         work += frames;
-        if (outHead == outTail && now - lastWriteNanos >= heartbeatIntervalNanos && !closing)
+        if (outHead == outTail && liveness.isHeartbeatDue(now) && !closing)
         {
-            appendEmpty(FrameType.HEARTBEAT, 0, 0);
+            appendEmpty(FrameType.HEARTBEAT);
             work += write();
         }
         return work;
     }
 
-    private void appendEmpty(final int type, final int streamId, final int sourceId)
+    private void appendEmpty(final int type)
     {
-        final int index = outTail;
-        outFrames.putInt(index + LENGTH_OFFSET, HEADER_LENGTH, ByteOrder.BIG_ENDIAN);
-        outFrames.putByte(index + VERSION_OFFSET, (byte)VERSION);
-        outFrames.putByte(index + TYPE_OFFSET, (byte)type);
-        outFrames.putShort(index + FLAGS_OFFSET, (short)0);
-        outFrames.putInt(index + STREAM_ID_OFFSET, streamId, ByteOrder.BIG_ENDIAN);
-        outFrames.putInt(index + SOURCE_ID_OFFSET, sourceId, ByteOrder.BIG_ENDIAN);
-        outFrames.putLong(index + SEQUENCE_OFFSET, 0);
-        outFrames.putLong(index + TIMESTAMP_OFFSET, EpochClock.nanos(), ByteOrder.BIG_ENDIAN);
-        outTail = index + HEADER_LENGTH;
+        outTail += ControlFrames.putEmpty(outFrames, outTail, type);
     }
 
     private int write()
@@ -499,7 +351,7 @@ public final class DirectPublication implements AutoCloseable
         }
         if (written > 0)
         {
-            lastWriteNanos = System.nanoTime();
+            liveness.onSent(System.nanoTime());
             if (written == pending)
             {
                 outHead = 0;
@@ -544,17 +396,17 @@ public final class DirectPublication implements AutoCloseable
             {
                 break;
             }
-            lastReceiveNanos = now;
+            liveness.onReceived(now);
             frames += handleFrames();
         }
         if (!connected)
         {
             return -1;
         }
-        if (!closing && now - lastReceiveNanos > heartbeatTimeoutNanos)
+        if (!closing && liveness.isPeerSilentTooLong(now))
         {
-            protocolError(ErrorCode.HEARTBEAT_TIMEOUT, "nothing from the relay for " +
-                TimeUnit.NANOSECONDS.toMillis(now - lastReceiveNanos) + " ms, past its heartbeat timeout");
+            protocolError(ErrorCode.HEARTBEAT_TIMEOUT, "nothing from the relay for " + liveness.silenceMs(now) +
+                " ms, past its heartbeat timeout");
             return -1;
         }
         return frames;
@@ -615,8 +467,7 @@ public final class DirectPublication implements AutoCloseable
             case FrameType.HEARTBEAT:
                 break;
             case FrameType.ERROR:
-                final ErrorCode code = errorCodeOf(frames, index, length);
-                lost("relay error " + code + ": " + errorTextOf(frames, index, length), code);
+                lost(ControlFrames.relayError(frames, index, length), ControlFrames.errorCode(frames, index, length));
                 break;
             case FrameType.CLOSE:
                 if (!closing)
@@ -631,25 +482,6 @@ public final class DirectPublication implements AutoCloseable
         }
     }
 
-    private static ErrorCode errorCodeOf(final UnsafeBuffer frames, final int index, final int length)
-    {
-        return length < HEADER_LENGTH + 4 ? ErrorCode.INTERNAL :
-            ErrorCode.fromCode(frames.getInt(index + HEADER_LENGTH, ByteOrder.BIG_ENDIAN));
-    }
-
-    private static String errorTextOf(final UnsafeBuffer frames, final int index, final int length)
-    {
-        if (length < HEADER_LENGTH + 6)
-        {
-            return "(ERROR frame without text)";
-        }
-        final int textLength = Math.min(frames.getShort(index + HEADER_LENGTH + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF,
-            length - HEADER_LENGTH - 6);
-        final byte[] text = new byte[textLength];
-        frames.getBytes(index + HEADER_LENGTH + 6, text);
-        return new String(text, StandardCharsets.UTF_8);
-    }
-
     // What the relay sent breaks the protocol, or it went silent: tell it why (what the socket takes now), and close.
     private void protocolError(final ErrorCode code, final String text)
     {
@@ -659,16 +491,9 @@ public final class DirectPublication implements AutoCloseable
             closeReason = reason;
         }
         final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        final int length = HEADER_LENGTH + 6 + bytes.length;
-        if (outTail + length <= out.capacity())
+        if (outTail + ControlFrames.errorLength(bytes) <= out.capacity())
         {
-            final int index = outTail;
-            appendEmpty(FrameType.ERROR, 0, 0);
-            outFrames.putInt(index + LENGTH_OFFSET, length, ByteOrder.BIG_ENDIAN);
-            outFrames.putInt(index + HEADER_LENGTH, code.code(), ByteOrder.BIG_ENDIAN);
-            outFrames.putShort(index + HEADER_LENGTH + 4, (short)bytes.length, ByteOrder.BIG_ENDIAN);
-            outFrames.putBytes(index + HEADER_LENGTH + 6, bytes);
-            outTail = index + length;
+            outTail += ControlFrames.putError(outFrames, outTail, code, bytes);
             write();
         }
         lost(reason, null);
@@ -683,7 +508,7 @@ public final class DirectPublication implements AutoCloseable
             errorCode = code;
         }
         connected = false;
-        closeQuietly(channel, selector);
+        DirectHandshake.closeQuietly(channel, selector);
     }
 
     /**
@@ -708,7 +533,7 @@ public final class DirectPublication implements AutoCloseable
             }
             if (connected && !late)
             {
-                appendEmpty(FrameType.CLOSE, 0, 0);
+                appendEmpty(FrameType.CLOSE);
                 while (connected)
                 {
                     write();
@@ -728,7 +553,7 @@ public final class DirectPublication implements AutoCloseable
                 closeReason = "closed by the application";
             }
             connected = false;
-            closeQuietly(channel, selector);
+            DirectHandshake.closeQuietly(channel, selector);
         }
     }
 

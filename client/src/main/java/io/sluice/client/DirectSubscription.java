@@ -6,16 +6,12 @@ import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Header;
 import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.Role;
-import io.sluice.core.util.EpochClock;
+import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -27,9 +23,6 @@ import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
 import static io.sluice.core.protocol.FrameDescriptor.KEY_LENGTH;
 import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.RELAY_FLAGS;
-import static io.sluice.core.protocol.FrameDescriptor.SEQUENCE_OFFSET;
-import static io.sluice.core.protocol.FrameDescriptor.STREAM_ID_OFFSET;
-import static io.sluice.core.protocol.FrameDescriptor.TIMESTAMP_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.VERSION;
 import static io.sluice.core.protocol.FrameDescriptor.VERSION_OFFSET;
@@ -63,11 +56,8 @@ public final class DirectSubscription implements AutoCloseable
     /** The least size of the read buffer; it is twice the relay's largest frame when that is more. */
     public static final int MIN_READ_BUFFER_BYTES = 256 * 1024;
 
-    // The longest frame the relay may send before its WELCOME: an ERROR with the longest text.
-    private static final int HANDSHAKE_MAX_FRAME_LENGTH = HEADER_LENGTH +
-        Math.max(Frames.ACKNOWLEDGED_WELCOME_PAYLOAD_LENGTH, Frames.MAX_ERROR_TEXT_LENGTH + 6);
     // Room for what this side sends: HEARTBEAT, CLOSE, or an ERROR with the longest text.
-    private static final int SEND_BUFFER_BYTES = HEADER_LENGTH + 6 + Frames.MAX_ERROR_TEXT_LENGTH + HEADER_LENGTH;
+    private static final int SEND_BUFFER_BYTES = ControlFrames.MAX_ERROR_FRAME_LENGTH + HEADER_LENGTH;
     // Bytes 4 to 7 of a DATA header without flags: version, type, flags 0.
     private static final int DATA_VERSION_AND_TYPE = (VERSION << 8 | FrameType.DATA) << 16;
 
@@ -75,8 +65,7 @@ public final class DirectSubscription implements AutoCloseable
     private final SocketChannel channel;
     private final int streamId;
     private final int maxFrameLength;
-    private final long heartbeatIntervalNanos;
-    private final long heartbeatTimeoutNanos;
+    private final Liveness liveness;
     private final Header header = new Header();
 
     // Frames read and not yet handled lie in [readIndex, writeIndex) of readBuffer.
@@ -89,29 +78,22 @@ public final class DirectSubscription implements AutoCloseable
     private final ByteBuffer sendByteBuffer = ByteBuffer.allocateDirect(SEND_BUFFER_BYTES);
     private final UnsafeBuffer sendBuffer = new UnsafeBuffer(sendByteBuffer);
 
-    private long lastReceivedNanos;
-    private long lastSentNanos;
     private boolean closedByApplication;
     private volatile boolean closed;
     private volatile String closeReason;
 
     private DirectSubscription(final String stream, final SocketChannel channel, final int streamId,
-        final int maxFrameLength, final long heartbeatIntervalNanos, final long heartbeatTimeoutNanos,
-        final ByteBuffer readByteBuffer, final int readIndex, final int writeIndex)
+        final int maxFrameLength, final Liveness liveness, final ByteBuffer readByteBuffer, final int buffered)
     {
         this.stream = stream;
         this.channel = channel;
         this.streamId = streamId;
         this.maxFrameLength = maxFrameLength;
-        this.heartbeatIntervalNanos = heartbeatIntervalNanos;
-        this.heartbeatTimeoutNanos = heartbeatTimeoutNanos;
+        this.liveness = liveness;
         this.readByteBuffer = readByteBuffer;
         this.readBuffer = new UnsafeBuffer(readByteBuffer);
-        this.readIndex = readIndex;
-        this.writeIndex = writeIndex;
-        final long now = System.nanoTime();
-        this.lastReceivedNanos = now;
-        this.lastSentNanos = now;
+        this.readIndex = 0;
+        this.writeIndex = buffered;
     }
 
     /**
@@ -158,157 +140,45 @@ public final class DirectSubscription implements AutoCloseable
         {
             throw new SluiceException(null, ex.getMessage(), ex);
         }
-        final String where = config.host() + ":" + config.port();
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs());
-        SocketChannel channel = null;
+        final ByteBuffer handshakeBuffer = ByteBuffer.allocateDirect(MIN_READ_BUFFER_BYTES);
+        final DirectHandshake handshake = DirectHandshake.connect(config, hello, handshakeBuffer);
+        // Closing the selector deregisters the channel, which stays non-blocking: poll reads it so.
+        CloseHelper.quietClose(handshake.selector());
         try
         {
-            channel = SocketChannel.open();
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            if (config.receiveBufferBytes() > 0)
-            {
-                // Before connecting, so the window scale the handshake agrees on fits it.
-                channel.setOption(StandardSocketOptions.SO_RCVBUF, config.receiveBufferBytes());
-            }
-            try
-            {
-                channel.socket().connect(
-                    new InetSocketAddress(config.host(), config.port()), config.connectTimeoutMs());
-            }
-            catch (final IOException ex)
-            {
-                throw new SluiceException(null, "cannot connect to " + where + ": " + ex, ex);
-            }
-            final ByteBuffer helloFrame = helloFrame(hello);
-            while (helloFrame.hasRemaining())
-            {
-                channel.write(helloFrame);
-            }
-            channel.configureBlocking(false);
-            final DirectSubscription subscription = awaitWelcome(config, stream, channel, where, deadline);
-            channel = null;
-            return subscription;
+            return welcomed(config, stream, handshake.channel(), handshake.welcome(), handshakeBuffer);
         }
-        catch (final IOException ex)
+        catch (final SluiceException | RuntimeException | Error ex)
         {
-            throw new SluiceException(null, "I/O error with " + where + ": " + ex, ex);
-        }
-        finally
-        {
-            closeQuietly(channel);
+            CloseHelper.quietClose(handshake.channel());
+            throw ex;
         }
     }
 
-    // Reads until the WELCOME (skipping the relay's heartbeats) into the buffer that poll reads next, so that frames
-    // right behind the WELCOME are kept.
-    private static DirectSubscription awaitWelcome(final ClientConfig config, final String stream,
-        final SocketChannel channel, final String where, final long deadline) throws IOException, SluiceException
+    // The read buffer holds twice the relay's largest frame, and what came right behind the WELCOME.
+    private static DirectSubscription welcomed(final ClientConfig config, final String stream,
+        final SocketChannel channel, final Welcome welcome, final ByteBuffer handshakeBuffer) throws SluiceException
     {
-        ByteBuffer byteBuffer = ByteBuffer.allocateDirect(MIN_READ_BUFFER_BYTES);
-        final UnsafeBuffer buffer = new UnsafeBuffer(byteBuffer);
-        int readIndex = 0;
-        int writeIndex = 0;
-        // Closing the selector deregisters the channel, which stays non-blocking: poll reads it so.
-        try (Selector selector = Selector.open())
+        final int maxFrameLength = welcome.maxFrameLength();
+        if (maxFrameLength < HEADER_LENGTH)
         {
-            channel.register(selector, SelectionKey.OP_READ);
-            while (true)
-            {
-                final int available = writeIndex - readIndex;
-                if (available >= 4)
-                {
-                    final int frameLength = buffer.getInt(readIndex + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
-                    if (frameLength < HEADER_LENGTH || frameLength > HANDSHAKE_MAX_FRAME_LENGTH)
-                    {
-                        throw new SluiceException(ErrorCode.FRAME_TOO_LARGE, "the relay at " + where +
-                            " answered the HELLO with a frame length of " + frameLength + ": is it a Sluice relay?",
-                            null);
-                    }
-                    if (available >= frameLength)
-                    {
-                        final int type = buffer.getByte(readIndex + TYPE_OFFSET) & 0xFF;
-                        if (type == FrameType.WELCOME && frameLength >= HEADER_LENGTH + Frames.WELCOME_PAYLOAD_LENGTH)
-                        {
-                            final int streamId = buffer.getInt(readIndex + STREAM_ID_OFFSET, ByteOrder.BIG_ENDIAN);
-                            final int payload = readIndex + HEADER_LENGTH;
-                            final int intervalMs = buffer.getInt(payload, ByteOrder.BIG_ENDIAN);
-                            final int maxFrameLength = buffer.getInt(payload + 8, ByteOrder.BIG_ENDIAN);
-                            if (maxFrameLength < HEADER_LENGTH)
-                            {
-                                throw new SluiceException(ErrorCode.INTERNAL, "the relay's WELCOME announces a " +
-                                    "max frame length of " + maxFrameLength, null);
-                            }
-                            readIndex += frameLength;
-                            final int capacity = (int)Math.min(Integer.MAX_VALUE - 8,
-                                Math.max((long)MIN_READ_BUFFER_BYTES, 2L * maxFrameLength));
-                            if (capacity > byteBuffer.capacity())
-                            {
-                                final ByteBuffer larger = ByteBuffer.allocateDirect(capacity);
-                                new UnsafeBuffer(larger).putBytes(0, buffer, readIndex, writeIndex - readIndex);
-                                byteBuffer = larger;
-                                writeIndex -= readIndex;
-                                readIndex = 0;
-                            }
-                            final long intervalNanos = TimeUnit.MILLISECONDS.toNanos(
-                                intervalMs > 0 ? intervalMs : config.heartbeatIntervalMs());
-                            return new DirectSubscription(stream, channel, streamId, maxFrameLength, intervalNanos,
-                                TimeUnit.MILLISECONDS.toNanos(config.heartbeatTimeoutMs()), byteBuffer, readIndex,
-                                writeIndex);
-                        }
-                        if (type == FrameType.ERROR)
-                        {
-                            throw new SluiceException(errorCode(buffer, readIndex, frameLength),
-                                relayError(buffer, readIndex, frameLength), null);
-                        }
-                        if (type != FrameType.HEARTBEAT)
-                        {
-                            throw new SluiceException(ErrorCode.UNEXPECTED_FRAME, "the relay at " + where +
-                                " answered the HELLO with " + FrameType.name(type), null);
-                        }
-                        readIndex += frameLength;
-                        continue;
-                    }
-                }
-                final long remaining = deadline - System.nanoTime();
-                if (remaining <= 0)
-                {
-                    throw new SluiceException(null, "no WELCOME from " + where + " within " +
-                        config.connectTimeoutMs() + " ms", null);
-                }
-                selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)));
-                selector.selectedKeys().clear();
-                byteBuffer.limit(byteBuffer.capacity()).position(writeIndex);
-                final int read = channel.read(byteBuffer);
-                if (read < 0)
-                {
-                    throw new SluiceException(null, "the relay at " + where + " closed the connection before its " +
-                        "WELCOME", null);
-                }
-                writeIndex += read;
-            }
+            throw new SluiceException(ErrorCode.INTERNAL, "the relay's WELCOME announces a max frame length of " +
+                maxFrameLength, null);
         }
-    }
-
-    private static ByteBuffer helloFrame(final Hello hello)
-    {
-        final byte[] stream = hello.stream().getBytes(StandardCharsets.US_ASCII);
-        final byte[] subscription = hello.subscription().getBytes(StandardCharsets.US_ASCII);
-        final byte[] token = hello.authToken().getBytes(StandardCharsets.UTF_8);
-        final int length = HEADER_LENGTH + 2 + 2 + stream.length + 2 + subscription.length + 2 + token.length;
-        final ByteBuffer frame = ByteBuffer.allocate(length).order(ByteOrder.BIG_ENDIAN);
-        writeHeader(frame, length, FrameType.HELLO, 0, EpochClock.nanos());
-        frame.put((byte)hello.role().code()).put((byte)hello.features());
-        frame.putShort((short)stream.length).put(stream);
-        frame.putShort((short)subscription.length).put(subscription);
-        frame.putShort((short)token.length).put(token);
-        return frame.flip();
-    }
-
-    private static void writeHeader(
-        final ByteBuffer frame, final int length, final int type, final int streamId, final long timestampNanos)
-    {
-        frame.putInt(length).put((byte)VERSION).put((byte)type).putShort((short)0).putInt(streamId).putInt(0)
-            .putLong(0).putLong(timestampNanos);
+        final int capacity = (int)Math.min(Integer.MAX_VALUE - 8,
+            Math.max((long)MIN_READ_BUFFER_BYTES, 2L * maxFrameLength));
+        ByteBuffer readBuffer = handshakeBuffer;
+        if (capacity > handshakeBuffer.capacity())
+        {
+            readBuffer = ByteBuffer.allocateDirect(capacity);
+            readBuffer.put(handshakeBuffer.flip());
+        }
+        final int intervalMs = welcome.heartbeatIntervalMs();
+        final Liveness liveness = new Liveness(
+            TimeUnit.MILLISECONDS.toNanos(intervalMs > 0 ? intervalMs : config.heartbeatIntervalMs()),
+            TimeUnit.MILLISECONDS.toNanos(config.heartbeatTimeoutMs()), System.nanoTime());
+        return new DirectSubscription(stream, channel, welcome.streamId(), maxFrameLength, liveness, readBuffer,
+            readBuffer.position());
     }
 
     /**
@@ -472,7 +342,7 @@ public final class DirectSubscription implements AutoCloseable
             case FrameType.HEARTBEAT:
                 return 0;
             case FrameType.ERROR:
-                closeConnection(relayError(buffer, index, frameLength));
+                closeConnection(ControlFrames.relayError(buffer, index, frameLength));
                 return 0;
             case FrameType.CLOSE:
                 closeConnection("relay closed the connection");
@@ -586,7 +456,7 @@ public final class DirectSubscription implements AutoCloseable
         if (read > 0)
         {
             writeIndex += read;
-            lastReceivedNanos = System.nanoTime();
+            liveness.onReceived(System.nanoTime());
         }
         else if (read < 0)
         {
@@ -603,9 +473,9 @@ public final class DirectSubscription implements AutoCloseable
     private void dutyCycle()
     {
         final long now = System.nanoTime();
-        if (now - lastSentNanos >= heartbeatIntervalNanos && sendByteBuffer.position() == 0)
+        if (liveness.isHeartbeatDue(now) && sendByteBuffer.position() == 0)
         {
-            lastSentNanos = now;
+            liveness.onSent(now);
             putEmpty(FrameType.HEARTBEAT);
         }
         if (sendByteBuffer.position() > 0)
@@ -616,18 +486,17 @@ public final class DirectSubscription implements AutoCloseable
         {
             return;
         }
-        if (now - lastReceivedNanos > heartbeatTimeoutNanos)
+        if (liveness.isPeerSilentTooLong(now))
         {
             if (hasWholeFrame())
             {
                 // The application is behind, not the relay: what it has not taken yet is not the relay's silence.
-                lastReceivedNanos = now;
+                liveness.onReceived(now);
             }
             else if (read() == 0 && !closed)
             {
-                fail(ErrorCode.HEARTBEAT_TIMEOUT, "nothing received for " +
-                    TimeUnit.NANOSECONDS.toMillis(now - lastReceivedNanos) + " ms (timeout " +
-                    TimeUnit.NANOSECONDS.toMillis(heartbeatTimeoutNanos) + " ms)", null);
+                fail(ErrorCode.HEARTBEAT_TIMEOUT, "nothing received for " + liveness.silenceMs(now) + " ms (timeout " +
+                    liveness.timeoutMs() + " ms)", null);
             }
         }
     }
@@ -641,24 +510,10 @@ public final class DirectSubscription implements AutoCloseable
     private void putEmpty(final int type)
     {
         final int at = sendByteBuffer.position();
-        if (SEND_BUFFER_BYTES - at < HEADER_LENGTH)
+        if (SEND_BUFFER_BYTES - at >= HEADER_LENGTH)
         {
-            return;
+            sendByteBuffer.position(at + ControlFrames.putEmpty(sendBuffer, at, type));
         }
-        putHeader(at, HEADER_LENGTH, type);
-        sendByteBuffer.position(at + HEADER_LENGTH);
-    }
-
-    private void putHeader(final int at, final int length, final int type)
-    {
-        final UnsafeBuffer out = sendBuffer;
-        out.putInt(at + LENGTH_OFFSET, length, ByteOrder.BIG_ENDIAN);
-        out.putByte(at + VERSION_OFFSET, (byte)VERSION);
-        out.putByte(at + TYPE_OFFSET, (byte)type);
-        out.putShort(at + FLAGS_OFFSET, (short)0, ByteOrder.BIG_ENDIAN);
-        out.putLong(at + STREAM_ID_OFFSET, 0L, ByteOrder.BIG_ENDIAN);
-        out.putLong(at + SEQUENCE_OFFSET, 0L, ByteOrder.BIG_ENDIAN);
-        out.putLong(at + TIMESTAMP_OFFSET, EpochClock.nanos(), ByteOrder.BIG_ENDIAN);
     }
 
     // Writes what waits to be sent, without blocking; true when it all went.
@@ -688,16 +543,10 @@ public final class DirectSubscription implements AutoCloseable
     private void fail(final ErrorCode code, final String text, final String reason)
     {
         final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        final int textLength = Math.min(bytes.length, Frames.MAX_ERROR_TEXT_LENGTH);
-        final int length = HEADER_LENGTH + 6 + textLength;
         final int at = sendByteBuffer.position();
-        if (SEND_BUFFER_BYTES - at >= length)
+        if (SEND_BUFFER_BYTES - at >= ControlFrames.errorLength(bytes))
         {
-            putHeader(at, length, FrameType.ERROR);
-            sendBuffer.putInt(at + HEADER_LENGTH, code.code(), ByteOrder.BIG_ENDIAN);
-            sendBuffer.putShort(at + HEADER_LENGTH + 4, (short)textLength, ByteOrder.BIG_ENDIAN);
-            sendBuffer.putBytes(at + HEADER_LENGTH + 6, bytes, 0, textLength);
-            sendByteBuffer.position(at + length);
+            sendByteBuffer.position(at + ControlFrames.putError(sendBuffer, at, code, bytes));
             flush();
         }
         closeConnection(reason != null ? reason : "client error " + code + ": " + text);
@@ -711,7 +560,7 @@ public final class DirectSubscription implements AutoCloseable
         }
         closeReason = reason;
         closed = true;
-        closeQuietly(channel);
+        CloseHelper.quietClose(channel);
     }
 
     /**
@@ -730,45 +579,5 @@ public final class DirectSubscription implements AutoCloseable
         putEmpty(FrameType.CLOSE);
         flush();
         closeConnection("closed by the application");
-    }
-
-    private static ErrorCode errorCode(final UnsafeBuffer buffer, final int index, final int frameLength)
-    {
-        return frameLength < HEADER_LENGTH + 4 ? ErrorCode.INTERNAL :
-            ErrorCode.fromCode(buffer.getInt(index + HEADER_LENGTH, ByteOrder.BIG_ENDIAN));
-    }
-
-    // As the library words it; the text is read leniently (protocol.md §3.6).
-    private static String relayError(final UnsafeBuffer buffer, final int index, final int frameLength)
-    {
-        final String text;
-        if (frameLength < HEADER_LENGTH + 6)
-        {
-            text = "(ERROR frame without text)";
-        }
-        else
-        {
-            final int textLength = Math.min(buffer.getShort(index + HEADER_LENGTH + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF,
-                frameLength - HEADER_LENGTH - 6);
-            final byte[] bytes = new byte[textLength];
-            buffer.getBytes(index + HEADER_LENGTH + 6, bytes);
-            text = new String(bytes, StandardCharsets.UTF_8);
-        }
-        return "relay error " + errorCode(buffer, index, frameLength) + ": " + text;
-    }
-
-    private static void closeQuietly(final SocketChannel channel)
-    {
-        if (channel != null)
-        {
-            try
-            {
-                channel.close();
-            }
-            catch (final IOException ignored)
-            {
-                // Closing anyway.
-            }
-        }
     }
 }

@@ -1,0 +1,59 @@
+package io.sluice.client;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The heartbeat clock of a direct connection: when this side owes the relay a HEARTBEAT (nothing sent for an
+ * interval), and when the relay's silence has lasted past the heartbeat timeout. Times are {@link System#nanoTime()}.
+ */
+final class Liveness
+{
+    private final long heartbeatIntervalNanos;
+    private final long heartbeatTimeoutNanos;
+    private long lastSentNanos;
+    private long lastReceivedNanos;
+
+    Liveness(final long heartbeatIntervalNanos, final long heartbeatTimeoutNanos, final long nowNanos)
+    {
+        this.heartbeatIntervalNanos = heartbeatIntervalNanos;
+        this.heartbeatTimeoutNanos = heartbeatTimeoutNanos;
+        this.lastSentNanos = nowNanos;
+        this.lastReceivedNanos = nowNanos;
+    }
+
+    void onSent(final long nowNanos)
+    {
+        lastSentNanos = nowNanos;
+    }
+
+    void onReceived(final long nowNanos)
+    {
+        lastReceivedNanos = nowNanos;
+    }
+
+    /**
+     * @return whether nothing was sent for a heartbeat interval.
+     */
+    boolean isHeartbeatDue(final long nowNanos)
+    {
+        return nowNanos - lastSentNanos >= heartbeatIntervalNanos;
+    }
+
+    /**
+     * @return whether nothing was received for longer than the heartbeat timeout.
+     */
+    boolean isPeerSilentTooLong(final long nowNanos)
+    {
+        return nowNanos - lastReceivedNanos > heartbeatTimeoutNanos;
+    }
+
+    long silenceMs(final long nowNanos)
+    {
+        return TimeUnit.NANOSECONDS.toMillis(nowNanos - lastReceivedNanos);
+    }
+
+    long timeoutMs()
+    {
+        return TimeUnit.NANOSECONDS.toMillis(heartbeatTimeoutNanos);
+    }
+}
