@@ -64,13 +64,14 @@ final class BenchCommandTest
                     "accounting of " + run.get("name"));
             }
         }
-        // latency-at-rate: sluice, sluice with socket clients, and direct; overload: throttle and buffer;
-        // many-connections: one.
-        assertEquals(6, runs, text);
+        // latency-at-rate: sluice through its event loops, with direct I/O, with socket clients, and the direct peer;
+        // overload: throttle and buffer; many-connections: one.
+        assertEquals(7, runs, text);
         final List<Map<String, Object>> ratios = list(scenarios.get(0).get("ratios"));
-        assertEquals(List.of("sluice/throttle@2,000", "sluice/throttle (socket clients)@2,000"),
-            ratios.stream().map(r -> r.get("sluice")).toList());
-        assertEquals(List.of("direct@2,000", "direct@2,000"), ratios.stream().map(r -> r.get("peer")).toList());
+        assertEquals(List.of("sluice/throttle@2,000", "sluice/throttle (direct)@2,000",
+            "sluice/throttle (socket clients)@2,000"), ratios.stream().map(r -> r.get("sluice")).toList());
+        assertEquals(List.of("direct@2,000", "direct@2,000", "direct@2,000"),
+            ratios.stream().map(r -> r.get("peer")).toList());
         assertTrue(Files.size(dir.resolve("charts").resolve("overload-throughput.png")) > 0);
     }
 
@@ -84,31 +85,36 @@ final class BenchCommandTest
         final Map<String, Object> report = new Yaml().load(Files.readString(json));
         final Map<String, Object> scenario = list(report.get("scenarios")).get(0);
         final List<Map<String, Object>> runs = list(scenario.get("runs"));
-        assertEquals(List.of("sluice/throttle", "sluice/throttle (socket clients)", "direct"),
-            runs.stream().map(r -> r.get("name")).toList(), text);
-        assertEquals(List.of("sluice", "sluice-socket", "direct"), runs.stream().map(r -> r.get("link")).toList());
+        assertEquals(List.of("sluice/throttle", "sluice/throttle (direct)", "sluice/throttle (socket clients)",
+            "direct"), runs.stream().map(r -> r.get("name")).toList(), text);
+        assertEquals(List.of("sluice", "sluice-direct", "sluice-socket", "direct"),
+            runs.stream().map(r -> r.get("link")).toList());
         for (final Map<String, Object> run : runs)
         {
             assertTrue(number(run, "delivered") > 0, "nothing delivered in " + run.get("name"));
             assertEquals(0, number(run, "left"), "left over in " + run.get("name"));
             assertEquals(number(run, "expected"), number(run, "delivered"), "lossless " + run.get("name"));
         }
-        assertEquals(List.of("sluice/throttle", "sluice/throttle (socket clients)"),
+        assertEquals(List.of("sluice/throttle", "sluice/throttle (direct)", "sluice/throttle (socket clients)"),
             list(scenario.get("ratios")).stream().map(r -> r.get("sluice")).toList());
 
-        // Goal 1 from the two Sluice runs; goal 2 needs haproxy, goal 3 latency-at-rate.
+        // Goal 1 from the Sluice runs (the client both ways over socket clients); goal 2 needs haproxy, goal 3
+        // latency-at-rate.
         final List<Map<String, Object>> goals = list(report.get("goals"));
-        assertEquals(List.of(1, 2, 3, 3), goals.stream().map(g -> g.get("goal")).toList());
+        assertEquals(List.of(1, 1, 2, 3, 3, 3), goals.stream().map(g -> g.get("goal")).toList());
         final Map<String, Object> clientOverSocket = goals.get(0);
         final double expected = runs.get(0).get("deliveredPerSecond") instanceof Number a
-            && runs.get(1).get("deliveredPerSecond") instanceof Number b ? a.doubleValue() / b.doubleValue() : -1;
+            && runs.get(2).get("deliveredPerSecond") instanceof Number b ? a.doubleValue() / b.doubleValue() : -1;
+        final double direct = runs.get(1).get("deliveredPerSecond") instanceof Number a
+            && runs.get(2).get("deliveredPerSecond") instanceof Number b ? a.doubleValue() / b.doubleValue() : -1;
+        assertEquals(direct, ((Number)goals.get(1).get("ratio")).doubleValue(), 0.001);
         assertEquals(expected, ((Number)clientOverSocket.get("ratio")).doubleValue(), 0.001);
         assertEquals(0.8, ((Number)clientOverSocket.get("target")).doubleValue());
         assertEquals(">=", clientOverSocket.get("comparison"));
         assertEquals(expected >= 0.8, clientOverSocket.get("met"));
-        assertEquals("haproxy not in --peers", goals.get(1).get("why"));
-        assertEquals(null, goals.get(1).get("ratio"));
-        assertEquals("latency-at-rate not run", goals.get(2).get("why"));
+        assertEquals("haproxy not in --peers", goals.get(2).get("why"));
+        assertEquals(null, goals.get(2).get("ratio"));
+        assertEquals("latency-at-rate not run", goals.get(3).get("why"));
         assertTrue(text.contains("== goals"), text);
         // The text prints the goal's own ratio: formatted from the runs' rounded rates it can differ in the last digit.
         final double ratio = ((Number)clientOverSocket.get("ratio")).doubleValue();
@@ -128,11 +134,11 @@ final class BenchCommandTest
         final Map<String, Object> scenario = list(report.get("scenarios")).get(0);
         final boolean nats = io.sluice.bench.peer.ExternalServer.find("nats-server") != null;
         final List<String> expectedRuns = nats ?
-            List.of("sluice/throttle", "sluice/throttle (acked)", "sluice/throttle (socket clients)",
-                "sluice/spill (absorbing)", "jetstream", "sluice/spill (durable, acked)",
-                "jetstream (durable, acked)") :
-            List.of("sluice/throttle", "sluice/throttle (acked)", "sluice/throttle (socket clients)",
-                "sluice/spill (absorbing)", "sluice/spill (durable, acked)");
+            List.of("sluice/throttle", "sluice/throttle (acked)", "sluice/throttle (direct)",
+                "sluice/throttle (socket clients)", "sluice/spill (absorbing)", "jetstream",
+                "sluice/spill (durable, acked)", "jetstream (durable, acked)") :
+            List.of("sluice/throttle", "sluice/throttle (acked)", "sluice/throttle (direct)",
+                "sluice/throttle (socket clients)", "sluice/spill (absorbing)", "sluice/spill (durable, acked)");
         final List<Map<String, Object>> runs = list(scenario.get("runs"));
         assertEquals(expectedRuns, runs.stream().map(r -> r.get("name")).toList(), text);
         for (final Map<String, Object> run : runs)
@@ -146,21 +152,21 @@ final class BenchCommandTest
         }
 
         final List<Map<String, Object>> goals = list(report.get("goals"));
-        assertEquals(List.of(1, 2, 3, 3, 4, 5), goals.stream().map(g -> g.get("goal")).toList());
+        assertEquals(List.of(1, 1, 2, 3, 3, 3, 4, 5), goals.stream().map(g -> g.get("goal")).toList());
         final double acked = ((Number)runs.get(1).get("deliveredPerSecond")).doubleValue() /
             ((Number)runs.get(0).get("deliveredPerSecond")).doubleValue();
-        assertEquals(acked, ((Number)goals.get(4).get("ratio")).doubleValue(), 0.001);
-        assertEquals(0.9, ((Number)goals.get(4).get("target")).doubleValue());
-        assertEquals(20.0, ((Number)goals.get(5).get("target")).doubleValue());
+        assertEquals(acked, ((Number)goals.get(6).get("ratio")).doubleValue(), 0.001);
+        assertEquals(0.9, ((Number)goals.get(6).get("target")).doubleValue());
+        assertEquals(20.0, ((Number)goals.get(7).get("target")).doubleValue());
         if (nats)
         {
-            final double durable = ((Number)runs.get(5).get("deliveredPerSecond")).doubleValue() /
-                ((Number)runs.get(6).get("deliveredPerSecond")).doubleValue();
-            assertEquals(durable, ((Number)goals.get(5).get("ratio")).doubleValue(), 0.001);
+            final double durable = ((Number)runs.get(6).get("deliveredPerSecond")).doubleValue() /
+                ((Number)runs.get(7).get("deliveredPerSecond")).doubleValue();
+            assertEquals(durable, ((Number)goals.get(7).get("ratio")).doubleValue(), 0.001);
         }
         else
         {
-            assertEquals("jetstream-acked not installed", goals.get(5).get("why"));
+            assertEquals("jetstream-acked not installed", goals.get(7).get("why"));
         }
         assertTrue(text.contains("sluice/throttle (acked) / sluice/throttle, delivered/s (acknowledged over "
             + "unacknowledged)"), text);
@@ -174,8 +180,8 @@ final class BenchCommandTest
             "--drain", "60", "--json", json.toString());
         final List<Map<String, Object>> goals = list(new Yaml().<Map<String, Object>>load(Files.readString(json))
             .get("goals"));
-        assertTrue(((Number)goals.get(4).get("ratio")).doubleValue() > 0, goals.get(4).toString());
-        assertEquals("jetstream not in --peers", goals.get(5).get("why"));
+        assertTrue(((Number)goals.get(6).get("ratio")).doubleValue() > 0, goals.get(6).toString());
+        assertEquals("jetstream not in --peers", goals.get(7).get("why"));
     }
 
     @Test
@@ -190,9 +196,9 @@ final class BenchCommandTest
         final Map<String, Object> scenario = list(report.get("scenarios")).get(0);
         final boolean haproxy = io.sluice.bench.peer.ExternalServer.find("haproxy") != null;
         final List<String> names = list(scenario.get("runs")).stream().map(r -> (String)r.get("name")).toList();
-        assertEquals(haproxy ? List.of("sluice/throttle@200,000", "sluice/throttle (socket clients)@200,000",
-            "haproxy@200,000") : List.of("sluice/throttle@200,000", "sluice/throttle (socket clients)@200,000"),
-            names, text);
+        assertEquals(haproxy ? List.of("sluice/throttle@200,000", "sluice/throttle (direct)@200,000",
+            "sluice/throttle (socket clients)@200,000", "haproxy@200,000") : List.of("sluice/throttle@200,000",
+            "sluice/throttle (direct)@200,000", "sluice/throttle (socket clients)@200,000"), names, text);
         for (final Map<String, Object> run : list(scenario.get("runs")))
         {
             assertEquals(0, number(run, "left"), "left over in " + run.get("name"));
@@ -200,7 +206,7 @@ final class BenchCommandTest
         }
         final List<Map<String, Object>> goals = list(report.get("goals"));
         assertEquals("max-throughput not run", goals.get(0).get("why"));
-        for (final Map<String, Object> goal : goals.subList(2, 4))
+        for (final Map<String, Object> goal : goals.subList(3, 6))
         {
             assertEquals("<=", goal.get("comparison"));
             if (haproxy)
@@ -223,8 +229,10 @@ final class BenchCommandTest
             "--warmup", "0.1", "--drain", "60", "--json", json.toString());
         final List<Map<String, Object>> goals = list(new Yaml().<Map<String, Object>>load(Files.readString(json))
             .get("goals"));
-        assertEquals("200,000 msg/s not in --rates", goals.get(2).get("why"));
-        assertEquals("200,000 msg/s not in --rates", goals.get(3).get("why"));
+        for (final Map<String, Object> goal : goals.subList(3, 6))
+        {
+            assertEquals("200,000 msg/s not in --rates", goal.get("why"), goal.toString());
+        }
     }
 
     @Test
