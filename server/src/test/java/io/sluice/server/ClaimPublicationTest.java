@@ -121,8 +121,7 @@ class ClaimPublicationTest
             // Nobody polls. Claim until the whole path is stalled (refused, and the relay has read nothing new for
             // half a second), or until the bound is broken.
             long accepted = 0;
-            long stalledSince = 0;
-            long relayInAtStall = -1;
+            final RelayStall stall = new RelayStall(relay);
             long mostBuffered = 0;
             while (true)
             {
@@ -133,7 +132,7 @@ class ClaimPublicationTest
                     claim.buffer().putLong(claim.offset(), accepted);
                     claim.commit();
                     accepted++;
-                    stalledSince = 0;
+                    stall.reset();
                     if (accepted > bound)
                     {
                         fail("accepted " + accepted + " messages with no consumer reading; bound " + bound);
@@ -141,14 +140,7 @@ class ClaimPublicationTest
                     continue;
                 }
                 assertEquals(ExclusivePublication.BACK_PRESSURED, result);
-                final long now = System.nanoTime();
-                final long relayIn = relay.metrics().messagesIn();
-                if (stalledSince == 0 || relayIn != relayInAtStall)
-                {
-                    stalledSince = now;
-                    relayInAtStall = relayIn;
-                }
-                else if (now - stalledSince > TimeUnit.MILLISECONDS.toNanos(500))
+                if (stall.isStalled())
                 {
                     break;
                 }

@@ -121,8 +121,7 @@ class DirectPublicationRelayTest
             // Nobody polls: offer until the whole path is stalled (refused, and the relay has read nothing new for
             // half a second).
             long accepted = 0;
-            long stalledSince = 0;
-            long relayInAtStall = -1;
+            final RelayStall stall = new RelayStall(relay);
             long backPressured = 0;
             final long deadline = System.nanoTime() + DEADLINE_NANOS;
             while (true)
@@ -133,20 +132,13 @@ class DirectPublicationRelayTest
                 {
                     assertEquals(accepted, result);
                     accepted++;
-                    stalledSince = 0;
+                    stall.reset();
                     continue;
                 }
                 assertEquals(DirectPublication.BACK_PRESSURED, result, publication.closeReason());
                 backPressured++;
                 assertTrue(System.nanoTime() < deadline, "never stalled: " + accepted + " accepted");
-                final long now = System.nanoTime();
-                final long relayIn = relay.metrics().messagesIn();
-                if (stalledSince == 0 || relayIn != relayInAtStall)
-                {
-                    stalledSince = now;
-                    relayInAtStall = relayIn;
-                }
-                else if (now - stalledSince > TimeUnit.MILLISECONDS.toNanos(500))
+                if (stall.isStalled())
                 {
                     break;
                 }

@@ -70,8 +70,7 @@ class StoppedConsumerTest
         // Nobody polls. Offer until the whole path is stalled (refused, and the relay has read nothing new, for
         // half a second), or until the bound is broken.
         long accepted = 0;
-        long stalledSinceNanos = 0;
-        long relayInAtStall = -1;
+        final RelayStall stall = new RelayStall(relay);
         while (true)
         {
             payload.putLong(0, accepted);
@@ -79,7 +78,7 @@ class StoppedConsumerTest
             if (result >= 0)
             {
                 accepted++;
-                stalledSinceNanos = 0;
+                stall.reset();
                 if (accepted > bound)
                 {
                     fail("accepted " + accepted + " messages with no consumer reading; bound " + bound);
@@ -87,14 +86,7 @@ class StoppedConsumerTest
                 continue;
             }
             assertEquals(Publication.BACK_PRESSURED, result);
-            final long now = System.nanoTime();
-            final long relayIn = relay.metrics().messagesIn();
-            if (stalledSinceNanos == 0 || relayIn != relayInAtStall)
-            {
-                stalledSinceNanos = now;
-                relayInAtStall = relayIn;
-            }
-            else if (now - stalledSinceNanos > TimeUnit.MILLISECONDS.toNanos(500))
+            if (stall.isStalled())
             {
                 break;
             }
