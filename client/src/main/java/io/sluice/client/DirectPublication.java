@@ -33,7 +33,7 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  * <b>Duty cycle.</b> Like an Aeron agent's, the publishing thread must call {@link #doWork()} at least once every
  * heartbeat interval of the relay's WELCOME (1 s by default) when it is not offering at full rate, and
  * {@link #flush()} (or doWork) before it waits or idles. doWork writes what is pending, reads the relay's ACKs,
- * heartbeats and errors, sends a HEARTBEAT when nothing was written for an interval, and closes the publication when
+ * heartbeats and errors, sends a HEARTBEAT each interval, and closes the publication when
  * the relay was silent for longer than its heartbeat timeout. A thread that offers at full rate writes as it goes and
  * reads the relay every {@value #OFFERS_PER_READ} offers and on every back-pressured one, so it sees ACKs and errors
  * too. A thread that calls nothing for longer than the relay's heartbeat timeout is closed by the relay.
@@ -292,7 +292,7 @@ public final class DirectPublication implements AutoCloseable
 
     /**
      * One duty cycle: writes what is pending, reads what the relay sent (ACKs, heartbeats, an ERROR or CLOSE), sends
-     * a HEARTBEAT when nothing was written for the relay's heartbeat interval, and closes the publication when the
+     * a HEARTBEAT each of the relay's heartbeat intervals (protocol.md §5), and closes the publication when the
      * relay was silent for longer than its heartbeat timeout. Call it at least every heartbeat interval when not
      * offering.
      *
@@ -312,9 +312,13 @@ public final class DirectPublication implements AutoCloseable
             return work;
         }
         work += frames;
-        if (outHead == outTail && liveness.isHeartbeatDue(now) && !closing)
+        // On schedule even while data flows (protocol.md §5), after the last whole frame; skipped while the socket
+        // holds back what is pending.
+        if (liveness.isHeartbeatDue(now) && !closing && outTail - outHead < WRITE_THRESHOLD &&
+            out.capacity() - outTail >= HEADER_LENGTH)
         {
             appendEmpty(FrameType.HEARTBEAT);
+            liveness.onSent(now);
             work += write();
         }
         return work;
@@ -351,7 +355,6 @@ public final class DirectPublication implements AutoCloseable
         }
         if (written > 0)
         {
-            liveness.onSent(System.nanoTime());
             if (written == pending)
             {
                 outHead = 0;

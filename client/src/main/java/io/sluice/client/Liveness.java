@@ -3,8 +3,9 @@ package io.sluice.client;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The heartbeat clock of a direct connection: when this side owes the relay a HEARTBEAT (nothing sent for an
- * interval), and when the relay's silence has lasted past the heartbeat timeout. Times are {@link System#nanoTime()}.
+ * The heartbeat clock of a direct connection: when this side owes the relay a HEARTBEAT (none sent for an
+ * interval, whatever else was), and when the relay's silence has lasted past the heartbeat timeout. Times are
+ * {@link System#nanoTime()}.
  */
 final class Liveness
 {
@@ -32,7 +33,7 @@ final class Liveness
     }
 
     /**
-     * @return whether nothing was sent for a heartbeat interval.
+     * @return whether no HEARTBEAT was sent for a heartbeat interval.
      */
     boolean isHeartbeatDue(final long nowNanos)
     {
