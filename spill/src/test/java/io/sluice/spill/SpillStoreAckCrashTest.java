@@ -95,8 +95,8 @@ class SpillStoreAckCrashTest
             assertEquals(backlog, read, () -> "the backlog counts what was not released; " + context);
             assertEquals(0, spill.damagedSkipped(), context);
             assertEquals(0, spill.damagedBytes(), context);
-            assertTrue(SpillTests.cycleFiles(store).length <= 8,
-                () -> "released files were deleted: " + SpillTests.listing(store) + "; " + context);
+            // How many files a kill leaves depends on when the child last released (it releases now and then, so what
+            // it read and had not released spans files); that released files go is SpillStoreAcknowledgedReadsTest's.
         }
     }
 }
