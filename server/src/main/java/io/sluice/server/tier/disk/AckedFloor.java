@@ -112,6 +112,12 @@ final class AckedFloor
         return opened;
     }
 
+    /** @return whether the next record restored may start with frames the subscriber acknowledged already. */
+    boolean isSkipping()
+    {
+        return nextPosition <= skipThrough;
+    }
+
     /**
      * A record of {@code frames} frames is about to be copied for the lane: how many at its start are acknowledged
      * already (they are counted, not delivered).

@@ -216,7 +216,8 @@ final class RestoredChunks
         // Bytes the store counted as lost were before this record.
         checkDamage();
         int from = offset;
-        if (floor != null)
+        // Only the first records after an open hold acknowledged frames: the rest are copied without a walk of theirs.
+        if (floor != null && floor.isSkipping())
         {
             from = skipFrames(buffer, offset, offset + length, floor.framesToSkip(countFrames(buffer, offset, length)));
             // Skipped bytes never reach the lane: what comes back still adds up to what went in.
