@@ -26,7 +26,8 @@ import static io.sluice.core.protocol.FrameDescriptor.*;
  * wake-up; the price is that nothing happens between the application's calls.
  * <p>
  * {@link #offer} copies the message once into a direct buffer and writes the socket, without blocking, once
- * {@value #WRITE_THRESHOLD} bytes are pending; {@link #flush()} writes what is pending now. Call it before the
+ * {@value #WRITE_THRESHOLD} bytes are pending (and, while the socket takes less than that, after each further
+ * {@value #WRITE_THRESHOLD}); {@link #flush()} writes what is pending now. Call it before the
  * publishing thread waits or idles, or the last messages stay in the buffer. When the socket does not take more (the
  * relay stopped reading for a slow subscriber) and the buffer is full, offer answers {@link #BACK_PRESSURED}.
  * <p>
@@ -81,6 +82,9 @@ public final class DirectPublication implements AutoCloseable
     // Pending bytes are [outHead, outTail).
     private int outHead;
     private int outTail;
+    // Pending bytes at which offer next writes: a write the socket did not take whole is tried again only after
+    // another WRITE_THRESHOLD of frames, not on every offer.
+    private int writeAt = WRITE_THRESHOLD;
 
     private final ByteBuffer in;
     private final UnsafeBuffer inFrames;
@@ -216,15 +220,16 @@ public final class DirectPublication implements AutoCloseable
         frames.putLong(index + TIMESTAMP_OFFSET, timestampNanos, ByteOrder.BIG_ENDIAN);
         frames.putBytes(index + HEADER_LENGTH, buffer, offset, length);
         outTail = index + frameLength;
-        if (outTail - outHead >= WRITE_THRESHOLD)
+        if (outTail - outHead >= writeAt)
         {
             write();
         }
         return sequence;
     }
 
-    // Room for a frame at the tail: by writing, then by moving what the socket did not take to the front. A
-    // back-pressured offer also reads, so a thread spinning on offer sees the relay's ERROR.
+    // Room for a frame at the tail: by writing, then by moving what the socket did not take to the front, once it is
+    // at most a quarter of the buffer (a socket that takes a little at a time would otherwise have the whole buffer
+    // copied again and again). A back-pressured offer also reads, so a thread spinning on offer sees the relay's ERROR.
     private boolean makeRoom(final int frameLength)
     {
         final int capacity = out.capacity();
@@ -233,9 +238,9 @@ public final class DirectPublication implements AutoCloseable
             return true;
         }
         write();
-        if (outTail + frameLength > capacity && outHead > 0)
+        final int pending = outTail - outHead;
+        if (outTail + frameLength > capacity && outHead > 0 && pending <= capacity >> 2)
         {
-            final int pending = outTail - outHead;
             outFrames.putBytes(0, outFrames, outHead, pending);
             outHead = 0;
             outTail = pending;
@@ -353,17 +358,16 @@ public final class DirectPublication implements AutoCloseable
             lost("I/O error: " + ex.getMessage(), null);
             return 0;
         }
-        if (written > 0)
+        if (written == pending)
         {
-            if (written == pending)
-            {
-                outHead = 0;
-                outTail = 0;
-            }
-            else
-            {
-                outHead += written;
-            }
+            outHead = 0;
+            outTail = 0;
+            writeAt = WRITE_THRESHOLD;
+        }
+        else
+        {
+            outHead += written;
+            writeAt = pending - written + WRITE_THRESHOLD;
         }
         return written;
     }
