@@ -232,6 +232,52 @@ class DirectPublicationTest
     }
 
     @Test
+    void framesOfEverySizeArriveWholeWhileTheSocketTakesALittleAtATime() throws Exception
+    {
+        // Up to 200 KiB a message into a relay that reads slowly: offers are back-pressured and the buffer (twice the
+        // largest frame) is written in pieces; every frame must still arrive whole, in order, with its own bytes.
+        relay = new FakeRelay(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1000, 10_000);
+        relay.checkPayloads = true;
+        relay.slow = true;
+        final int maxLength = 200 * 1024;
+        final DirectPublication publication =
+            DirectPublication.connect(config().withMaxMessageLength(maxLength), "prices");
+        final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(maxLength));
+        final int count = 3_000;
+        final long deadline = System.nanoTime() + DEADLINE_NANOS;
+        int backPressured = 0;
+        for (long i = 0; i < count; i++)
+        {
+            final int length = i % 100 == 99 ? maxLength : 8 + (int)(i * 7_919 % 6_000);
+            payload.putLong(0, i);
+            for (int j = 8; j < length; j++)
+            {
+                payload.putByte(j, FakeRelay.payloadByte(i, j));
+            }
+            long result;
+            while ((result = publication.offer(payload, 0, length)) == DirectPublication.BACK_PRESSURED)
+            {
+                backPressured++;
+                assertTrue(System.nanoTime() < deadline, "back-pressured at message " + i);
+                assertTrue(publication.awaitRoom(100), publication.closeReason());
+            }
+            assertEquals(i, result, "sequence of message " + i + ": " + publication.closeReason());
+        }
+        assertTrue(backPressured > 0, "the slow relay never filled the path");
+        publication.flush();
+        while (relay.received < count || publication.ackedSequence() < count - 1)
+        {
+            assertTrue(publication.isConnected(), publication.closeReason());
+            assertTrue(System.nanoTime() < deadline, "received " + relay.received + " of " + count + "; relay: " +
+                relay.problem);
+            publication.doWork();
+            Thread.onSpinWait();
+        }
+        assertNull(relay.problem, relay.problem);
+        publication.close();
+    }
+
+    @Test
     void theRelaysErrorClosesThePublicationAndSaysWhy() throws Exception
     {
         relay = new FakeRelay(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1000, 10_000);
@@ -346,6 +392,9 @@ class DirectPublicationTest
         volatile int errorReceived;
         volatile String problem;
         volatile boolean errorSent;
+        volatile boolean checkPayloads;
+        // Rests 200 µs after each 32 KiB it reads: a publisher at full speed finds the socket taking a little at once.
+        volatile boolean slow;
 
         FakeRelay(final int maxFrameLength, final int heartbeatIntervalMs, final int heartbeatTimeoutMs)
             throws IOException
@@ -416,6 +465,7 @@ class DirectPublicationTest
                 heartbeatTimeoutMs, maxFrameLength, 0));
             long next = 0;
             long acked = -1;
+            long readSinceRest = 0;
             while (true)
             {
                 while (paused)
@@ -423,6 +473,12 @@ class DirectPublicationTest
                     LockSupport.parkNanos(100_000);
                 }
                 final ByteBuf frame = readFrame(in);
+                readSinceRest += frame.readableBytes();
+                if (slow && readSinceRest >= 32 * 1024)
+                {
+                    readSinceRest = 0;
+                    LockSupport.parkNanos(200_000);
+                }
                 try
                 {
                     final int type = Frames.type(frame, 0);
@@ -481,6 +537,18 @@ class DirectPublicationTest
                 problem = "frame " + expected + ": stream " + Frames.streamId(frame, 0) + ", source " +
                     Frames.sourceId(frame, 0) + ", sequence " + Frames.sequence(frame, 0) + ", message " + index;
             }
+            for (int j = 8; checkPayloads && problem == null && HEADER_LENGTH + j < length; j++)
+            {
+                if (frame.getByte(HEADER_LENGTH + j) != payloadByte(expected, j))
+                {
+                    problem = "message " + expected + " of " + (length - HEADER_LENGTH) + " bytes differs at byte " + j;
+                }
+            }
+        }
+
+        static byte payloadByte(final long message, final int index)
+        {
+            return (byte)(message * 31 + index);
         }
 
         private ByteBuf readFrame(final DataInputStream in) throws IOException
