@@ -56,7 +56,7 @@ final class DiskHandOver
     void handOver(final String why, final Runnable stopWriting)
     {
         final UnsentFrames unsent = UnsentFrames.collect(channel);
-        handOverUnacknowledged();
+        final boolean journalKeepsThem = handOverUnacknowledged();
         for (final ByteBuf frames : unsent.frames())
         {
             if (acks != null)
@@ -72,10 +72,8 @@ final class DiskHandOver
         written.takeBack(unsent.messages());
         final long inMemory = memory.frames();
         handMemoryOverHead();
-        LOG.info("lane of {} on stream '{}' {}: {} unacknowledged, {} from the outbound buffer{} and {} messages from "
-            + "memory go to disk, {} messages are on the wire", channel.remoteAddress(), streamName, why,
-            acks == null ? 0 : acks.unackedMessages(), unsent.messages(),
-            unsent.finishesAPartFrame() ? " (the rest of a partly sent one still goes out)" : "", inMemory,
+        LOG.info("lane of {} on stream '{}' {}: {}; {} messages from memory go to disk, {} messages are on the wire",
+            channel.remoteAddress(), streamName, why, whereUnsentGo(unsent, journalKeepsThem), inMemory,
             written.messages());
         stopWriting.run();
         unsent.clearAndFinish(channel);
@@ -138,20 +136,34 @@ final class DiskHandOver
 
     // Everything not acknowledged, the outbound buffer's frames among them, is sent again next time: a journaled tier
     // still holds it all, from the first record not acknowledged on; any other tier takes it to a head store.
-    private void handOverUnacknowledged()
+    // Returns whether the journal keeps them.
+    private boolean handOverUnacknowledged()
     {
         if (acks == null)
         {
-            return;
+            return false;
         }
         if (disk.isJournaled() && !disk.hasFailed())
         {
             acks.releaseAll();
+            return true;
         }
-        else
+        acks.handOver(disk::handOverHead);
+        return false;
+    }
+
+    // For the log line: what becomes of the frames the subscriber has not received, or not acknowledged.
+    private String whereUnsentGo(final UnsentFrames unsent, final boolean journalKeepsThem)
+    {
+        final String partFrame = unsent.finishesAPartFrame() ? " (the rest of a partly sent one still goes out)" : "";
+        if (acks == null)
         {
-            acks.handOver(disk::handOverHead);
+            return unsent.messages() + " messages from the outbound buffer" + partFrame + " go to disk";
         }
+        return acks.unackedMessages() + " unacknowledged messages (" + unsent.messages() + " of them from the " +
+            "outbound buffer" + partFrame + ") " + (journalKeepsThem ?
+            "stay where they are on disk, in the journal, to be sent again next time" :
+            "go to disk");
     }
 
     // The memory tier's frames to the head store, in chunks of 64 KiB (or one larger frame alone) that hold no more

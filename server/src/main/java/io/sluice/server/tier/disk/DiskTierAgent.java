@@ -27,6 +27,10 @@ import static io.sluice.server.tier.disk.DiskTierLog.WARNINGS;
  * them they go straight back to the lane as restored chunks, in order; {@link DiskTierRoom} looks for room again a
  * few times a second.
  * <p>
+ * <b>A journaled tier</b> keeps every frame on disk until its subscriber acknowledges it: what that takes beyond the
+ * above (numbering and releasing records, telling publishers what is on disk) is its {@link Journal}'s, and a full
+ * journaled tier holds its lane's producers rather than passing runs through.
+ * <p>
  * <b>Closing and failing</b> go through one path each. The lane's close, or the spill thread stopping
  * ({@link #onClose()}), has {@link #shutdown()} hand over a durable lane's frames ({@link DiskTierHandOver}) and close
  * the stores. Anything {@link #doWork()} throws, an {@link Error} too (a fault in a mapped file), goes to
@@ -50,10 +54,8 @@ final class DiskTierAgent implements Agent
     private final DiskTierClaims claims;
     private final Consumer<Agent> leave;
     private final boolean durable;
-    /** Null unless the tier is journaled (see {@link AckedFloor}). */
-    private final AckedFloor floor;
-    /** Null unless the tier is journaled: the publishers whose ACKs wait for their frames to be on disk. */
-    private final AppendWatches watches;
+    /** Null unless the tier is journaled. */
+    private final Journal journal;
     private final Runnable wakeLane;
     private final Runnable wakeLaneQuietly = this::wakeLane;
     private final SpillCounters counters;
@@ -68,7 +70,7 @@ final class DiskTierAgent implements Agent
      * @param claims   the spill thread's directory claims: this tier claims its directory when it joins.
      * @param leave    takes this agent off the spill thread once it has finished.
      * @param clock    for the measuring, room-checking and warning intervals.
-     * @param floor    a journaled tier's positions, or null.
+     * @param floor    a journaled tier's positions, or null; with {@code watches}, both or neither.
      * @param watches  a journaled tier's publishers waiting for their frames to be on disk, or null.
      */
     DiskTierAgent(
@@ -77,8 +79,7 @@ final class DiskTierAgent implements Agent
         final DiskTierClaims claims, final Consumer<Agent> leave, final NanoClock clock, final AckedFloor floor,
         final AppendWatches watches)
     {
-        this.floor = floor;
-        this.watches = watches;
+        this.journal = floor == null ? null : new Journal(floor, watches);
         this.exchange = exchange;
         this.stores = stores;
         this.durable = durable;
@@ -89,7 +90,7 @@ final class DiskTierAgent implements Agent
         this.leave = leave;
         this.clock = clock;
         this.chunks = new RestoredChunks(alloc, counters, exchange, stores, floor);
-        this.handOver = new DiskTierHandOver(exchange, stores, chunks, counters, batchBytes, floor != null);
+        this.handOver = new DiskTierHandOver(exchange, stores, chunks, counters, batchBytes, journal != null);
         this.room = new DiskTierRoom(exchange, stores, chunks, batchBytes);
         this.roleName = "disk-tier " + stores.directory();
     }
@@ -188,9 +189,9 @@ final class DiskTierAgent implements Agent
         }
         work += restore();
         final long now = clock.nanoTime();
-        if (floor != null)
+        if (journal != null)
         {
-            floor.release(stores.main(), exchange.ackedPosition(), now);
+            journal.release(stores.main(), exchange.ackedPosition(), now);
         }
         if (room.lookAgain(now))
         {
@@ -215,10 +216,10 @@ final class DiskTierAgent implements Agent
     {
         exchange.backlogBytesAtOpen(stores.open());
         exchange.diskBytes(stores.diskBytes());
-        if (floor != null)
+        if (journal != null)
         {
             markIdle(false);
-            floor.open(stores.main());
+            journal.open(stores.main());
         }
         else if (durable)
         {
@@ -312,9 +313,9 @@ final class DiskTierAgent implements Agent
             }
             exchange.addToDiskBytes(-(index - start));
             appended += index - start;
-            if (watches != null && index > start)
+            if (journal != null)
             {
-                watches.onAppended(run, start, index);
+                journal.appended(run, start, index);
             }
             if (status != SpillStore.OK)
             {
@@ -343,7 +344,7 @@ final class DiskTierAgent implements Agent
             if (source == null)
             {
                 // A journaled tier keeps every frame on disk: a full one holds its lane's producers instead.
-                if (exchange.state() != DiskTierState.FULL || floor != null || !passThrough())
+                if (exchange.state() != DiskTierState.FULL || journal != null || !passThrough())
                 {
                     return work;
                 }
@@ -412,9 +413,9 @@ final class DiskTierAgent implements Agent
                 wakeLane();
             }
             handOver.keepWhatTheLaneHeld();
-            if (floor != null && floor.isOpen())
+            if (journal != null)
             {
-                floor.close(stores.main(), exchange.ackedAtClose(), exchange.sentAtClose());
+                journal.close(stores.main(), exchange.ackedAtClose(), exchange.sentAtClose());
             }
             backlogAtClose = stores.strandedBytes();
         }
@@ -442,16 +443,16 @@ final class DiskTierAgent implements Agent
 
     private void finish()
     {
-        if (watches != null)
+        if (journal != null)
         {
-            watches.finishAll();
+            journal.finish();
         }
         if (durable && Files.isDirectory(stores.directory()))
         {
             markIdle(true);
-            if (floor == null)
+            if (journal == null)
             {
-                // A journaled tier's positions are its floor's, written before its last release.
+                // A journaled tier's positions are its journal's, written before its last release.
                 keepPositions();
             }
         }
@@ -494,10 +495,10 @@ final class DiskTierAgent implements Agent
         chunks.keepPartialChunk();
         exchange.leftovers(chunks.ready());
         exchange.failed();
-        if (watches != null)
+        if (journal != null)
         {
             // Nothing more goes to disk: the lane delivers from memory, and its publishers are ACKed as without a tier.
-            watches.finishAll();
+            journal.finish();
         }
         // Logged before it is counted: whoever sees the count can find the line.
         LOG.error("disk tier {} failed; its lane delivers what it holds in memory and falls back to its on-full " +
