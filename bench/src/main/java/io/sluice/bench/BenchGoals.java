@@ -23,6 +23,9 @@ import java.util.Map;
  * <li>p99 at 200,000 msg/s through the relay over through haproxy, with the client library (both ways) and with
  * socket clients: at most 1.00.</li>
  * </ol>
+ * A ratio of goal 3 whose runs saw the machine stall ({@link io.sluice.bench.load.StallMeter}) carries a note saying
+ * so: one pause of the machine makes a run's p99 tens of milliseconds, whichever relay it measured.
+ * <p>
  * With {@code --ack}, two more:
  * <ol start="4">
  * <li>The client library's subscriber with acknowledged delivery over the same without, delivered/s at max rate:
@@ -80,7 +83,10 @@ final class BenchGoals
         }
     }
 
-    /** @return one entry per ratio, in order: goal, measure, ratio (null when not measured), target, met, why. */
+    /**
+     * @return one entry per ratio, in order: goal, measure, ratio (null when not measured), target, met, why, note
+     *         (null when there is nothing to add).
+     */
     List<Map<String, Object>> toJson()
     {
         final String bytes = size + " B";
@@ -118,7 +124,8 @@ final class BenchGoals
             final Object ratio = goal.get("ratio");
             final String value = ratio == null ? "not measured (" + goal.get("why") + ")" :
                 String.format(Locale.ROOT, "%.2fx (target %s: %s)", (Double)ratio, target,
-                    Boolean.TRUE.equals(goal.get("met")) ? "met" : "not met");
+                    Boolean.TRUE.equals(goal.get("met")) ? "met" : "not met") +
+                    (goal.get("note") == null ? "" : " (" + goal.get("note") + ")");
             out.printf(Locale.ROOT, "   %s %-62s %s%n", number == last ? "  " : number + ".", goal.get("measure"),
                 value);
             last = number;
@@ -133,7 +140,7 @@ final class BenchGoals
         final RunResult b = runs.get(peer);
         final Double ratio = a == null || b == null || b.deliveredPerSecond() <= 0 ? null :
             a.deliveredPerSecond() / b.deliveredPerSecond();
-        return entry(goal, measure, ratio, ">=", target, ratio != null && ratio >= target, why(sluice, peer));
+        return entry(goal, measure, ratio, ">=", target, ratio != null && ratio >= target, why(sluice, peer), null);
     }
 
     private Map<String, Object> latency(final int goal, final String measure, final Run sluice)
@@ -144,7 +151,23 @@ final class BenchGoals
             b.latencyMicros().getTotalCount() > 0;
         final Double ratio = measured ? (double)a.latency(99) / Math.max(1, b.latency(99)) : null;
         return entry(goal, measure, ratio, "<=", 1.00, ratio != null && ratio <= 1.00,
-            measured || a == null || b == null ? why(sluice, Run.HAPROXY_AT_RATE) : "no latency recorded");
+            measured || a == null || b == null ? why(sluice, Run.HAPROXY_AT_RATE) : "no latency recorded",
+            measured ? stalled(a, b) : null);
+    }
+
+    // e.g. "haproxy@200,000 stalled 104 ms: ratio not a fair read", or null when neither run saw a stall.
+    private static String stalled(final RunResult... compared)
+    {
+        final StringBuilder note = new StringBuilder();
+        for (final RunResult run : compared)
+        {
+            if (run.stalls().any())
+            {
+                note.append(note.length() == 0 ? "" : ", ").append(run.name()).append(" stalled ")
+                    .append(run.stalls().longestMillis()).append(" ms");
+            }
+        }
+        return note.length() == 0 ? null : note.append(": ratio not a fair read").toString();
     }
 
     private String why(final Run first, final Run second)
@@ -153,7 +176,7 @@ final class BenchGoals
     }
 
     private static Map<String, Object> entry(final int goal, final String measure, final Double ratio,
-        final String comparison, final double target, final boolean met, final String why)
+        final String comparison, final double target, final boolean met, final String why, final String note)
     {
         final Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("goal", goal);
@@ -163,6 +186,7 @@ final class BenchGoals
         entry.put("target", target);
         entry.put("met", ratio == null ? null : met);
         entry.put("why", ratio == null ? why : null);
+        entry.put("note", note);
         return entry;
     }
 }

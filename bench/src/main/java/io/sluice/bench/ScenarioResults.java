@@ -80,16 +80,16 @@ final class ScenarioResults
         out.println();
         out.println("== " + name);
         notes.forEach(n -> out.println("   " + n));
-        out.printf(Locale.ROOT, "%-34s %12s %12s %11s %11s %10s %9s %9s %9s %9s%n", "run", "sent/s", "delivered/s",
-            "dropped", "spilled", "peak mem", "p50", "p99", "p99.9", "max");
+        out.printf(Locale.ROOT, "%-34s %12s %12s %11s %11s %10s %9s %9s %9s %9s %12s%n", "run", "sent/s",
+            "delivered/s", "dropped", "spilled", "peak mem", "p50", "p99", "p99.9", "max", "stalls");
         for (final RunResult r : runs)
         {
             final long relayDropped = r.droppedByReason().values().stream().mapToLong(Long::longValue).sum();
-            out.printf(Locale.ROOT, "%-34s %12s %12s %,11d %,11d %10s %9s %9s %9s %9s%n", r.name(),
+            out.printf(Locale.ROOT, "%-34s %12s %12s %,11d %,11d %10s %9s %9s %9s %9s %12s%n", r.name(),
                 Format.rate(r.sentPerSecond()), Format.rate(r.deliveredPerSecond()),
                 Math.max(r.dropped(), relayDropped), r.spilled(),
                 r.link().startsWith("sluice") ? Format.bytes(r.peakMemoryBytes()) : "-",
-                latency(r, 50), latency(r, 99), latency(r, 99.9), latency(r, 100));
+                latency(r, 50), latency(r, 99), latency(r, 99.9), latency(r, 100), r.stalls().text());
         }
         for (final Map<String, Object> cpu : relayCpu)
         {

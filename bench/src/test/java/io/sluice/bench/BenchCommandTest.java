@@ -25,7 +25,7 @@ final class BenchCommandTest
 {
     private static final List<String> RUN_FIELDS = List.of("name", "link", "strategy", "spec", "intended", "sent",
         "expected", "delivered", "dropped", "droppedByReason", "spilled", "left", "backPressured", "peakMemoryBytes",
-        "peakDiskBytes", "seconds", "sentPerSecond", "deliveredPerSecond", "latencyMicros", "timeline");
+        "peakDiskBytes", "seconds", "sentPerSecond", "deliveredPerSecond", "latencyMicros", "stalls", "timeline");
 
     @Test
     void runsScenariosAndPeersAndWritesTheDocumentedJson(@TempDir final Path dir) throws Exception
@@ -57,6 +57,9 @@ final class BenchCommandTest
                 {
                     assertTrue(latency.containsKey(field), run.get("name") + " latency lacks " + field);
                 }
+                final Map<String, Object> stalls = DemoCommandTest.cast(run.get("stalls"));
+                assertTrue(stalls.containsKey("count") && stalls.containsKey("longestMicros"), run.get("name") +
+                    " stalls lack count or longestMicros: " + stalls);
                 final long sent = number(run, "sent");
                 assertTrue(sent > 0, "nothing sent in " + run.get("name"));
                 assertEquals(0, number(run, "left"), "left over in " + run.get("name"));
@@ -67,6 +70,7 @@ final class BenchCommandTest
         // latency-at-rate: sluice through its event loops, with direct I/O, with socket clients, and the direct peer;
         // overload: throttle and buffer; many-connections: one.
         assertEquals(7, runs, text);
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("run ") && l.endsWith(" stalls")), text);
         final List<Map<String, Object>> ratios = list(scenarios.get(0).get("ratios"));
         assertEquals(List.of("sluice/throttle@2,000", "sluice/throttle (direct)@2,000",
             "sluice/throttle (socket clients)@2,000"), ratios.stream().map(r -> r.get("sluice")).toList());

@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * in the measured window: after the warmup, before the producers stop.
  * <p>
  * This class wires a run together and tears it down: {@link LoadProducer} and {@link LoadConsumer} are the load
- * threads, {@link RunControl} what they share, {@link LatencyRecording} the histogram and {@link RunSampler} the
- * caller's thread watching the run and putting its result together.
+ * threads, {@link RunControl} what they share, {@link LatencyRecording} the histogram, {@link StallMeter} what the
+ * machine's stalls were, and {@link RunSampler} the caller's thread watching the run and putting its result together.
  */
 public final class LoadRun
 {
@@ -111,8 +111,11 @@ public final class LoadRun
                 throw new IllegalStateException("the load threads did not start within 60 s");
             }
             control.startSchedule(EpochClock.nanos() + START_DELAY_NANOS, spec.warmupNanos(), spec.measuredNanos());
-            return new RunSampler(name, strategy, link, probe, spec, progress, control, latency, producers, consumers)
-                .sampleUntilDone();
+            // A stall matters from the first message measured: it delays that message or a later one.
+            final StallMeter stalls = StallMeter.running();
+            stalls.reset(control.measureFromNanos());
+            return new RunSampler(name, strategy, link, probe, spec, progress, control, latency, stalls, producers,
+                consumers).sampleUntilDone();
         }
         finally
         {

@@ -32,6 +32,7 @@ import java.util.Map;
  * @param sentPerSecond messages sent per second in the measured window.
  * @param deliveredPerSecond messages delivered per second in the measured window.
  * @param latencyMicros latency from each message's intended send time to its delivery, measured window only.
+ * @param stalls how often the machine stalled from the start of the measured window to the end of the drain.
  * @param timeline one point per second, warmup and drain included.
  */
 public record RunResult(
@@ -54,6 +55,7 @@ public record RunResult(
     double sentPerSecond,
     double deliveredPerSecond,
     Histogram latencyMicros,
+    Stalls stalls,
     List<Point> timeline)
 {
     /** Percentiles reported in JSON and tables. */
@@ -99,6 +101,7 @@ public record RunResult(
         latency.put("p9999", latency(99.99));
         latency.put("max", latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getMaxValue());
         json.put("latencyMicros", latency);
+        json.put("stalls", stalls.toJson());
         final List<Map<String, Object>> points = new ArrayList<>();
         for (final Point point : timeline)
         {

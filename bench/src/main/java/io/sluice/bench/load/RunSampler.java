@@ -31,11 +31,12 @@ final class RunSampler
     private final PrintWriter progress;
     private final RunControl control;
     private final LatencyRecording latency;
+    private final StallMeter stalls;
     private final List<LoadProducer> producers;
     private final List<LoadConsumer> consumers;
 
     RunSampler(final String name, final String strategy, final Link link, final RelayProbe probe, final LoadSpec spec,
-        final PrintWriter progress, final RunControl control, final LatencyRecording latency,
+        final PrintWriter progress, final RunControl control, final LatencyRecording latency, final StallMeter stalls,
         final List<LoadProducer> producers, final List<LoadConsumer> consumers)
     {
         this.name = name;
@@ -46,6 +47,7 @@ final class RunSampler
         this.progress = progress;
         this.control = control;
         this.latency = latency;
+        this.stalls = stalls;
         this.producers = producers;
         this.consumers = consumers;
     }
@@ -175,7 +177,7 @@ final class RunSampler
         return new RunResult(name, link.name(), strategy, spec, intended, sum(producers), expected, delivered, dropped,
             byReason, sample == null ? 0 : sample.spilled(), expected - delivered - accountedDrops, backPressured,
             peakMemory, peakDisk, seconds, (sentAtTo - sentAtFrom) / seconds,
-            (deliveredAtTo - deliveredAtFrom) / seconds, total, timeline);
+            (deliveredAtTo - deliveredAtFrom) / seconds, total, stalls.read(), timeline);
     }
 
     private void printPoint(final RunResult.Point point)
