@@ -10,15 +10,7 @@ import org.agrona.MutableDirectBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
-import static io.sluice.core.protocol.FrameDescriptor.FLAGS_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
-import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
-import static io.sluice.core.protocol.FrameDescriptor.SEQUENCE_OFFSET;
-import static io.sluice.core.protocol.FrameDescriptor.STREAM_ID_OFFSET;
-import static io.sluice.core.protocol.FrameDescriptor.TIMESTAMP_OFFSET;
-import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
-import static io.sluice.core.protocol.FrameDescriptor.VERSION;
-import static io.sluice.core.protocol.FrameDescriptor.VERSION_OFFSET;
 
 /**
  * The control frames a direct client writes into the buffer its socket is written from (HEARTBEAT, CLOSE, ERROR),
@@ -42,7 +34,7 @@ final class ControlFrames
      */
     static int putEmpty(final MutableDirectBuffer buffer, final int index, final int type)
     {
-        putHeader(buffer, index, HEADER_LENGTH, type);
+        Frames.putHeader(buffer, index, HEADER_LENGTH, type, 0, 0, 0, 0L, EpochClock.nanos());
         return HEADER_LENGTH;
     }
 
@@ -64,23 +56,11 @@ final class ControlFrames
     {
         final int length = errorLength(textBytes);
         final int textLength = length - ERROR_TEXT_OFFSET;
-        putHeader(buffer, index, length, FrameType.ERROR);
+        Frames.putHeader(buffer, index, length, FrameType.ERROR, 0, 0, 0, 0L, EpochClock.nanos());
         buffer.putInt(index + HEADER_LENGTH, code.code(), ByteOrder.BIG_ENDIAN);
         buffer.putShort(index + HEADER_LENGTH + 4, (short)textLength, ByteOrder.BIG_ENDIAN);
         buffer.putBytes(index + ERROR_TEXT_OFFSET, textBytes, 0, textLength);
         return length;
-    }
-
-    private static void putHeader(final MutableDirectBuffer buffer, final int index, final int length, final int type)
-    {
-        buffer.putInt(index + LENGTH_OFFSET, length, ByteOrder.BIG_ENDIAN);
-        buffer.putByte(index + VERSION_OFFSET, (byte)VERSION);
-        buffer.putByte(index + TYPE_OFFSET, (byte)type);
-        buffer.putShort(index + FLAGS_OFFSET, (short)0, ByteOrder.BIG_ENDIAN);
-        // Stream id and source id: 0.
-        buffer.putLong(index + STREAM_ID_OFFSET, 0L, ByteOrder.BIG_ENDIAN);
-        buffer.putLong(index + SEQUENCE_OFFSET, 0L, ByteOrder.BIG_ENDIAN);
-        buffer.putLong(index + TIMESTAMP_OFFSET, EpochClock.nanos(), ByteOrder.BIG_ENDIAN);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.sluice.client;
 
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.Role;
 import io.sluice.core.util.EpochClock;
@@ -209,15 +210,9 @@ public final class DirectPublication implements AutoCloseable
         }
         final UnsafeBuffer frames = outFrames;
         final int index = outTail;
-        frames.putInt(index + LENGTH_OFFSET, frameLength, ByteOrder.BIG_ENDIAN);
-        frames.putByte(index + VERSION_OFFSET, (byte)VERSION);
-        frames.putByte(index + TYPE_OFFSET, (byte)FrameType.DATA);
-        frames.putShort(index + FLAGS_OFFSET, (short)flags, ByteOrder.BIG_ENDIAN);
-        frames.putInt(index + STREAM_ID_OFFSET, streamId, ByteOrder.BIG_ENDIAN);
-        frames.putInt(index + SOURCE_ID_OFFSET, sourceId, ByteOrder.BIG_ENDIAN);
         final long sequence = nextSequence++;
-        frames.putLong(index + SEQUENCE_OFFSET, sequence, ByteOrder.BIG_ENDIAN);
-        frames.putLong(index + TIMESTAMP_OFFSET, timestampNanos, ByteOrder.BIG_ENDIAN);
+        Frames.putHeader(
+            frames, index, frameLength, FrameType.DATA, flags, streamId, sourceId, sequence, timestampNanos);
         frames.putBytes(index + HEADER_LENGTH, buffer, offset, length);
         outTail = index + frameLength;
         if (outTail - outHead >= writeAt)

@@ -2,11 +2,11 @@ package io.sluice.client;
 
 import io.netty.channel.Channel;
 import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.nio.ByteOrder;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -234,14 +234,8 @@ public final class ExclusivePublication extends PublicationEndpoint
         }
         final int index = log.claimIndex();
         final UnsafeBuffer memory = this.memory;
-        memory.putInt(index + LENGTH_OFFSET, frameLength, ByteOrder.BIG_ENDIAN);
-        memory.putByte(index + VERSION_OFFSET, (byte)VERSION);
-        memory.putByte(index + TYPE_OFFSET, (byte)FrameType.DATA);
-        memory.putShort(index + FLAGS_OFFSET, (short)0);
-        memory.putInt(index + STREAM_ID_OFFSET, streamId, ByteOrder.BIG_ENDIAN);
-        memory.putInt(index + SOURCE_ID_OFFSET, sourceId, ByteOrder.BIG_ENDIAN);
-        memory.putLong(index + SEQUENCE_OFFSET, nextSequence, ByteOrder.BIG_ENDIAN);
-        memory.putLong(index + TIMESTAMP_OFFSET, timestampNanos, ByteOrder.BIG_ENDIAN);
+        Frames.putHeader(
+            memory, index, frameLength, FrameType.DATA, 0, streamId, sourceId, nextSequence, timestampNanos);
         claim.wrap(this, memory, index, frameLength);
         openClaim = claim;
         return position;

@@ -4,13 +4,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.sluice.core.netty.OutboundBytes;
 import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
 import io.sluice.core.ring.FrameRing;
 import io.sluice.core.util.EpochClock;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -247,13 +247,9 @@ public final class Publication extends PublicationEndpoint
             return BACK_PRESSURED;
         }
         final UnsafeBuffer memory = ringMemory;
-        memory.putInt(index + LENGTH_OFFSET, frameLength, ByteOrder.BIG_ENDIAN);
-        memory.putByte(index + VERSION_OFFSET, (byte)VERSION);
-        memory.putByte(index + TYPE_OFFSET, (byte)FrameType.DATA);
-        memory.putShort(index + FLAGS_OFFSET, (short)flags, ByteOrder.BIG_ENDIAN);
-        memory.putInt(index + STREAM_ID_OFFSET, streamId, ByteOrder.BIG_ENDIAN);
-        memory.putInt(index + SOURCE_ID_OFFSET, sourceId, ByteOrder.BIG_ENDIAN);
-        memory.putLong(index + TIMESTAMP_OFFSET, ts, ByteOrder.BIG_ENDIAN);
+        // Sequence 0 for now: the event loop stamps it as it drains the ring (RingToSendLog, RingToChunks), so
+        // sequences follow the order frames go out in, whichever thread offered them.
+        Frames.putHeader(memory, index, frameLength, FrameType.DATA, flags, streamId, sourceId, 0L, ts);
         memory.putBytes(index + HEADER_LENGTH, buffer, offset, length);
         ringBuffer.commit(index);
         signalDrain();

@@ -3,6 +3,7 @@ package io.sluice.bench.jmh;
 import io.netty.buffer.ByteBuf;
 import io.sluice.client.SendLog;
 import io.sluice.core.protocol.FrameType;
+import io.sluice.core.protocol.Frames;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -18,7 +19,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 
 import static io.sluice.core.protocol.FrameDescriptor.*;
@@ -66,14 +66,8 @@ public class SendLogBenchmark
                 throw new IllegalStateException("the log is full: windows were not released");
             }
             final int index = log.claimIndex();
-            memory.putInt(index + LENGTH_OFFSET, FRAME, ByteOrder.BIG_ENDIAN);
-            memory.putByte(index + VERSION_OFFSET, (byte)VERSION);
-            memory.putByte(index + TYPE_OFFSET, (byte)FrameType.DATA);
-            memory.putShort(index + FLAGS_OFFSET, (short)0);
-            memory.putInt(index + STREAM_ID_OFFSET, 1, ByteOrder.BIG_ENDIAN);
-            memory.putInt(index + SOURCE_ID_OFFSET, 1, ByteOrder.BIG_ENDIAN);
-            memory.putLong(index + SEQUENCE_OFFSET, sequence++, ByteOrder.BIG_ENDIAN);
-            memory.putLong(index + TIMESTAMP_OFFSET, sequence, ByteOrder.BIG_ENDIAN);
+            final long frameSequence = sequence++;
+            Frames.putHeader(memory, index, FRAME, FrameType.DATA, 0, 1, 1, frameSequence, sequence);
             memory.putBytes(index + HEADER_LENGTH, payload, 0, PAYLOAD);
             log.commit();
         }

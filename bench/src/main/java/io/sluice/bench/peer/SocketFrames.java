@@ -73,14 +73,8 @@ final class SocketFrames
                 flush();
             }
             final int at = buffer.position();
-            view.putInt(at + LENGTH_OFFSET, frameLength, ByteOrder.BIG_ENDIAN);
-            view.putByte(at + VERSION_OFFSET, (byte)VERSION);
-            view.putByte(at + TYPE_OFFSET, (byte)FrameType.DATA);
-            view.putShort(at + FLAGS_OFFSET, (short)(keyed ? FLAG_KEYED : 0), ByteOrder.BIG_ENDIAN);
-            view.putInt(at + STREAM_ID_OFFSET, streamId, ByteOrder.BIG_ENDIAN);
-            view.putInt(at + SOURCE_ID_OFFSET, sourceId, ByteOrder.BIG_ENDIAN);
-            view.putLong(at + SEQUENCE_OFFSET, sequence++, ByteOrder.BIG_ENDIAN);
-            view.putLong(at + TIMESTAMP_OFFSET, timestampNanos, ByteOrder.BIG_ENDIAN);
+            Frames.putHeader(view, at, frameLength, FrameType.DATA, keyed ? FLAG_KEYED : 0, streamId, sourceId,
+                sequence++, timestampNanos);
             view.putBytes(at + HEADER_LENGTH, payload, 0, length);
             buffer.position(at + frameLength);
             return true;

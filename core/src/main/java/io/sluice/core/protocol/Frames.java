@@ -3,6 +3,7 @@ package io.sluice.core.protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -10,8 +11,9 @@ import java.nio.charset.StandardCharsets;
 import static io.sluice.core.protocol.FrameDescriptor.*;
 
 /**
- * Writes and reads frame headers in a {@link ByteBuf} at absolute indices. Stateless and allocation-free,
- * apart from the control-frame factories that allocate the frame they return.
+ * Writes and reads frame headers in a {@link ByteBuf} at absolute indices, and writes them in a
+ * {@link MutableDirectBuffer} ({@link #putHeader}). Stateless and allocation-free, apart from the control-frame
+ * factories that allocate the frame they return.
  */
 public final class Frames
 {
@@ -70,6 +72,44 @@ public final class Frames
         out.setLong(index + SEQUENCE_OFFSET, sequence);
         out.setLong(index + TIMESTAMP_OFFSET, timestampNanos);
         out.writerIndex(index + HEADER_LENGTH);
+    }
+
+    /**
+     * Writes a header at {@code index} of {@code buffer}, the same bytes as
+     * {@link #writeHeader(ByteBuf, int, int, int, int, int, long, long)}: every field big-endian, the version
+     * {@link FrameDescriptor#VERSION}. The stores are plain, in field order: a caller handing the frame to another
+     * thread publishes it afterwards with its own ordered store (a log's or ring's commit), never through this
+     * frame's length field.
+     *
+     * @param buffer destination, with {@link FrameDescriptor#HEADER_LENGTH} bytes from {@code index}.
+     * @param index where the frame starts.
+     * @param frameLength whole frame length, header included.
+     * @param type frame type.
+     * @param flags flag bits (the low 16 are written).
+     * @param streamId stream id.
+     * @param sourceId source id.
+     * @param sequence sequence number.
+     * @param timestampNanos sender's epoch time in nanoseconds.
+     */
+    public static void putHeader(
+        final MutableDirectBuffer buffer,
+        final int index,
+        final int frameLength,
+        final int type,
+        final int flags,
+        final int streamId,
+        final int sourceId,
+        final long sequence,
+        final long timestampNanos)
+    {
+        buffer.putInt(index + LENGTH_OFFSET, frameLength, ByteOrder.BIG_ENDIAN);
+        buffer.putByte(index + VERSION_OFFSET, (byte)VERSION);
+        buffer.putByte(index + TYPE_OFFSET, (byte)type);
+        buffer.putShort(index + FLAGS_OFFSET, (short)flags, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(index + STREAM_ID_OFFSET, streamId, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(index + SOURCE_ID_OFFSET, sourceId, ByteOrder.BIG_ENDIAN);
+        buffer.putLong(index + SEQUENCE_OFFSET, sequence, ByteOrder.BIG_ENDIAN);
+        buffer.putLong(index + TIMESTAMP_OFFSET, timestampNanos, ByteOrder.BIG_ENDIAN);
     }
 
     /**
