@@ -109,6 +109,12 @@ final class BenchOptions
         description = "Event loop threads of the in-process relay (default: ${DEFAULT-VALUE}).")
     private int relayThreads;
 
+    @Option(names = "--stream-loop-affinity", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+        defaultValue = "true",
+        description = "The in-process relay's stream-loop-affinity: every connection of a stream on one event loop "
+            + "(default: ${DEFAULT-VALUE}); false spreads them over the loops, to compare.")
+    private boolean streamLoopAffinity;
+
     @Option(names = "--drain", defaultValue = "3", paramLabel = "S",
         description = "Longest time the consumers get to take the backlog once the producers stop; a run ends as"
             + " soon as every message is accounted for (default: ${DEFAULT-VALUE}).")
@@ -266,6 +272,11 @@ final class BenchOptions
     int relayThreads()
     {
         return relayThreads;
+    }
+
+    boolean streamLoopAffinity()
+    {
+        return streamLoopAffinity;
     }
 
     double drain()

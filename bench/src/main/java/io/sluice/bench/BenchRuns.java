@@ -112,7 +112,9 @@ final class BenchRuns
                 scenario.skip(name, strategyName + ": not available in this build (" + ex.getMessage() + ")");
                 return null;
             }
-            try (Relay relay = Relay.start(secure == null ? configured.config() : secure.apply(configured.config()));
+            final RelayConfig relayConfig =
+                configured.config().toBuilder().streamLoopAffinity(options.streamLoopAffinity()).build();
+            try (Relay relay = Relay.start(secure == null ? relayConfig : secure.apply(relayConfig));
                  PrometheusEndpoint endpoint = watchingPages > 0 ? PrometheusEndpoint.start(relay, 0) : null;
                  PagePoller watchers = endpoint != null ? new PagePoller(endpoint.port(), watchingPages) : null;
                  Link link = linkTo.apply(relay))
