@@ -14,8 +14,6 @@ import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -178,17 +176,11 @@ class ClaimPublicationTest
     {
         final int frame = PAYLOAD + FrameDescriptor.HEADER_LENGTH;
         final long subscriptionRing = 1024 * 1024;
-        final long socketBuffers = 2 * (maxOf("/proc/sys/net/ipv4/tcp_rmem") + maxOf("/proc/sys/net/ipv4/tcp_wmem"));
+        final long socketBuffers = 2 * (SocketBuffers.maxReceive() + SocketBuffers.maxSend());
         final long maxRun = config.maxReadBytes() + frame;
         final long relayBytes = config.defaultStream().laneBytes() + config.highWaterMark() + 2 * maxRun +
             (config.maxReadsPerLoop() + 1) * maxRun;
         return (logCapacity + subscriptionRing + socketBuffers + relayBytes) / frame;
-    }
-
-    private static long maxOf(final String procFile) throws IOException
-    {
-        final String[] parts = Files.readAllLines(Path.of(procFile)).get(0).trim().split("\\s+");
-        return Long.parseLong(parts[parts.length - 1]);
     }
 
     @Test

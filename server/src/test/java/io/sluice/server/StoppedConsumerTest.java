@@ -12,8 +12,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -137,7 +135,7 @@ class StoppedConsumerTest
     {
         final RelayConfig config = relay.config();
         final long ring = 2L * 1024 * 1024; // each client ring: 8 frames of 64 KiB + header, rounded to a power of two
-        final long socketBuffers = 2 * (maxOf("/proc/sys/net/ipv4/tcp_rmem") + maxOf("/proc/sys/net/ipv4/tcp_wmem"));
+        final long socketBuffers = 2 * (SocketBuffers.maxReceive() + SocketBuffers.maxSend());
         final long maxRun = config.maxReadBytes() + FRAME;
         final long relayBytes = config.defaultStream().laneBytes() + config.highWaterMark() + 2 * maxRun +
             (config.maxReadsPerLoop() + 1) * maxRun;
@@ -145,15 +143,5 @@ class StoppedConsumerTest
         System.out.println("bound parts: rings " + 2 * ring + " sockets " + socketBuffers + " relay " + relayBytes +
             " client outbound " + clientOutbound);
         return (2 * ring + socketBuffers + relayBytes + clientOutbound) / FRAME;
-    }
-
-    private static long maxOf(final String procFile) throws IOException
-    {
-        final String[] parts;
-        try (var reader = Files.newBufferedReader(Path.of(procFile)))
-        {
-            parts = reader.readLine().trim().split("\\s+");
-        }
-        return Long.parseLong(parts[parts.length - 1]);
     }
 }
