@@ -184,7 +184,7 @@ public final class RelayCommand implements Callable<Integer>
 
     @Option(names = "--stream-loop-affinity", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
         description = "Run every connection of a stream on one event loop (the stream's): lower latency, but one "
-            + "stream's traffic on one thread (default: false).")
+            + "stream's traffic on one thread (default: true; false spreads a stream's connections over the loops).")
     private Boolean streamLoopAffinity;
 
     @Option(names = "--spill-quota", paramLabel = "BYTES", converter = OptionConverters.Bytes.class,

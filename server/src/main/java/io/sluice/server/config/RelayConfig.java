@@ -45,7 +45,7 @@ import java.util.Set;
  * @param bridges bridges to other systems (such as Kafka) the relay starts once it listens, in order; names unique.
  * @param streamLoopAffinity whether every connection of a stream runs on one event loop (the stream's, chosen in
  *                           turn as streams appear): a publisher's runs then reach their lanes without waking another
- *                           loop, which lowers latency; but one stream's traffic then has one thread. Off by default.
+ *                           loop, which lowers latency; but one stream's traffic then has one thread. On by default.
  */
 public record RelayConfig(
     String bindAddress,
@@ -224,7 +224,7 @@ public record RelayConfig(
         private int maxStreams = DEFAULT_MAX_STREAMS;
         private SecurityConfig security = SecurityConfig.DEFAULT;
         private final List<BridgeConfig> bridges = new ArrayList<>();
-        private boolean streamLoopAffinity;
+        private boolean streamLoopAffinity = true;
 
         private Builder()
         {

@@ -135,7 +135,8 @@ public final class HelloHandler extends ChannelInboundHandlerAdapter
             {
                 final Stream stream = enter(ctx, hello, admission);
                 final EventLoop here = ctx.channel().eventLoop();
-                final EventLoop home = config.streamLoopAffinity() ?
+                // A loop with no group (an EmbeddedChannel's) has nowhere else to go.
+                final EventLoop home = config.streamLoopAffinity() && here.parent() != null ?
                     stream.homeLoop(() -> (EventLoop)here.parent().next()) : here;
                 if (home == here)
                 {

@@ -200,7 +200,7 @@ class RelayCommandTest
     @Test
     void streamLoopAffinityFlag() throws Exception
     {
-        assertEquals(false, configFor().streamLoopAffinity());
+        assertTrue(configFor().streamLoopAffinity(), "on by default");
         assertTrue(configFor("--stream-loop-affinity").streamLoopAffinity());
         assertTrue(configFor("--stream-loop-affinity=true").streamLoopAffinity());
         assertEquals(false, configFor("--stream-loop-affinity=false").streamLoopAffinity());

@@ -273,7 +273,7 @@ class RelayConfigFileTest
         assertTrue(parse("stream-loop-affinity: true").streamLoopAffinity());
         assertTrue(parse("stream-loop-affinity: TRUE").streamLoopAffinity());
         assertEquals(false, parse("stream-loop-affinity: false").streamLoopAffinity());
-        assertEquals(false, parse("port: 7440").streamLoopAffinity());
+        assertTrue(parse("port: 7440").streamLoopAffinity());
         assertEquals(false, RelayConfigFile.parse("stream-loop-affinity: false", FILE,
             RelayConfig.builder().streamLoopAffinity(true)).build().streamLoopAffinity());
         assertEquals("bad value for 'stream-loop-affinity' in relay.yaml: 'yes' is not true or false",
