@@ -29,6 +29,12 @@ def lat(run, p):
     return "-" if l["count"] == 0 else micros(l[p])
 
 
+def stalls(run):
+    """The bench's 1 ms sleeper woke 10 ms or more late this often (and at most this late): the machine stood still."""
+    st = run.get("stalls") or {}
+    return "-" if not st.get("count") else f"{st['count']} / {micros(st['longestMicros'])}"
+
+
 def load(doc):
     return f"load average {doc['machine']['loadAverage1m']} at the start, {doc['loadAverageAtEnd']} at the end"
 
@@ -55,13 +61,13 @@ for name in ("peers", "strategies"):
         print(f"\n### {s['name']} ({load(doc)})\n")
         for n in s["notes"]:
             print(f"{n}.\n")
-        print("| run | sent/s | delivered/s | dropped | spilled | peak memory | p50 | p99 | p99.9 | max |")
-        print("|-----|-------:|------------:|--------:|--------:|------------:|----:|----:|------:|----:|")
+        print("| run | sent/s | delivered/s | dropped | spilled | peak memory | p50 | p99 | p99.9 | max | stalls |")
+        print("|-----|-------:|------------:|--------:|--------:|------------:|----:|----:|------:|----:|-------:|")
         for r in s["runs"]:
             dropped = max(r["dropped"], sum(r["droppedByReason"].values()))
             print(f"| {r['name']} | {rate(r['sentPerSecond'])} | {rate(r['deliveredPerSecond'])} | {dropped:,} | "
                   f"{r['spilled']:,} | {mib(r['peakMemoryBytes']) if r['link'].startswith('sluice') else '-'} | {lat(r, 'p50')} | {lat(r, 'p99')} | "
-                  f"{lat(r, 'p999')} | {lat(r, 'max')} |")
+                  f"{lat(r, 'p999')} | {lat(r, 'max')} | {stalls(r)} |")
         if s["ratios"]:
             print("\n| Sluice run | peer run | measure | Sluice / peer |")
             print("|------------|----------|---------|--------------:|")
