@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Relay throughput with producer, relay and consumer as three processes on loopback.
 #   bench/scripts/throughput.sh [payload-bytes] [seconds] [runs]
+# RELAY_ARGS adds options to the relay's command line (e.g. RELAY_ARGS=--stream-loop-affinity=false).
 # Prints one Markdown row per run: payload, messages/s sent, received, MB/s, latency percentiles, order checks.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -12,7 +13,8 @@ out=$(mktemp -d)
 ./sluice --version > /dev/null   # builds the jar on first use
 
 for run in $(seq 1 "$runs"); do
-  ./sluice relay --port "$port" > "$out/relay.log" 2>&1 &
+  # shellcheck disable=SC2086
+  ./sluice relay --port "$port" ${RELAY_ARGS:-} > "$out/relay.log" 2>&1 &
   relay=$!
   until grep -q "listening on" "$out/relay.log"; do
     kill -0 "$relay" 2>/dev/null || { cat "$out/relay.log"; exit 1; }
