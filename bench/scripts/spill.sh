@@ -7,6 +7,7 @@
 #      carry half of memory-only throughput? (issue #3's target)
 #   4. spill absorbing a burst while the subscriber is (nearly) stopped: --rate 1000.
 #   bench/scripts/spill.sh [seconds] [rows, e.g. 23; default 1234]
+# RELAY_ARGS adds options to the relay's command line (e.g. RELAY_ARGS=--stream-loop-affinity=false).
 # Prints one Markdown row per run. "through disk" is the relay's spilled-messages counter over what was produced.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,7 +23,8 @@ spill="$out/spill"
 run() { # name, producer rate, consumer rate (or empty), relay flags...
   local name=$1 prate=$2 rate=$3; shift 3
   rm -f "$out/produce.json" "$out/consume.json"
-  ./sluice relay --port "$port" --metrics-port "$metrics" "$@" > "$out/relay.log" 2>&1 &
+  # shellcheck disable=SC2086
+  ./sluice relay --port "$port" --metrics-port "$metrics" "$@" ${RELAY_ARGS:-} > "$out/relay.log" 2>&1 &
   local relay=$!
   until grep -qs "listening on" "$out/relay.log"; do kill -0 "$relay" 2>/dev/null || { cat "$out/relay.log"; exit 1; }; sleep 0.1; done
   local rateflag=()
