@@ -73,6 +73,20 @@ class DirectPublicationTest
         }
     }
 
+    // Runs the publication's duty cycle until the relay has received the first `total` messages and acknowledged them.
+    private void awaitReceivedAndAcknowledged(final DirectPublication publication, final long total,
+        final long deadline)
+    {
+        while (relay.received < total || publication.ackedSequence() < total - 1)
+        {
+            assertTrue(publication.isConnected(), publication.closeReason());
+            assertTrue(System.nanoTime() < deadline, "received " + relay.received + " of " + total + ", acknowledged " +
+                "through " + publication.ackedSequence() + "; relay: " + relay.problem);
+            publication.doWork();
+            Thread.onSpinWait();
+        }
+    }
+
     // Offers message i (its index in the first 8 payload bytes) for i in [from, to), retrying while back-pressured.
     private static void publish(final DirectPublication publication, final UnsafeBuffer payload, final int length,
         final long from, final long to)
@@ -217,16 +231,7 @@ class DirectPublicationTest
         resume.join();
         payload.putLong(0, ++accepted);
         publish(publication, payload, 64, accepted, accepted + 100_000);
-        final long total = accepted + 100_000;
-        final long deadline = System.nanoTime() + DEADLINE_NANOS;
-        while (relay.received < total || publication.ackedSequence() < total - 1)
-        {
-            assertTrue(publication.isConnected(), publication.closeReason());
-            assertTrue(System.nanoTime() < deadline, "received " + relay.received + " of " + total + ", acknowledged " +
-                "through " + publication.ackedSequence() + "; relay: " + relay.problem);
-            publication.doWork();
-            Thread.onSpinWait();
-        }
+        awaitReceivedAndAcknowledged(publication, accepted + 100_000, System.nanoTime() + DEADLINE_NANOS);
         assertNull(relay.problem, relay.problem);
         publication.close();
     }
@@ -265,14 +270,7 @@ class DirectPublicationTest
         }
         assertTrue(backPressured > 0, "the slow relay never filled the path");
         publication.flush();
-        while (relay.received < count || publication.ackedSequence() < count - 1)
-        {
-            assertTrue(publication.isConnected(), publication.closeReason());
-            assertTrue(System.nanoTime() < deadline, "received " + relay.received + " of " + count + "; relay: " +
-                relay.problem);
-            publication.doWork();
-            Thread.onSpinWait();
-        }
+        awaitReceivedAndAcknowledged(publication, count, deadline);
         assertNull(relay.problem, relay.problem);
         publication.close();
     }
