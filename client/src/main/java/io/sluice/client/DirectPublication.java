@@ -78,14 +78,7 @@ public final class DirectPublication implements AutoCloseable
     private final int maxPayloadLength;
     private final Liveness liveness;
 
-    private final ByteBuffer out;
-    private final UnsafeBuffer outFrames;
-    // Pending bytes are [outHead, outTail).
-    private int outHead;
-    private int outTail;
-    // Pending bytes at which offer next writes: a write the socket did not take whole is tried again only after
-    // another WRITE_THRESHOLD of frames, not on every offer.
-    private int writeAt = WRITE_THRESHOLD;
+    private final SocketWriteBuffer out;
 
     private final ByteBuffer in;
     private final UnsafeBuffer inFrames;
@@ -117,8 +110,7 @@ public final class DirectPublication implements AutoCloseable
         this.ackedSequence = nextSequence - 1;
         // Room for the largest frame twice over, so a frame still fits while the socket holds back the one before.
         final int capacity = Math.max(MIN_BUFFER_BYTES, 2 * (HEADER_LENGTH + Math.max(maxPayloadLength, 0)));
-        this.out = ByteBuffer.allocateDirect(capacity);
-        this.outFrames = new UnsafeBuffer(out);
+        this.out = new SocketWriteBuffer(channel, capacity, WRITE_THRESHOLD);
         this.liveness = new Liveness(TimeUnit.MILLISECONDS.toNanos(welcome.heartbeatIntervalMs()),
             TimeUnit.MILLISECONDS.toNanos(welcome.heartbeatTimeoutMs()), System.nanoTime());
     }
@@ -204,48 +196,43 @@ public final class DirectPublication implements AutoCloseable
             }
         }
         final int frameLength = HEADER_LENGTH + length;
-        if (!makeRoom(frameLength))
+        final int index = claim(frameLength);
+        if (index < 0)
         {
             return connected ? BACK_PRESSURED : CLOSED;
         }
-        final UnsafeBuffer frames = outFrames;
-        final int index = outTail;
+        final SocketWriteBuffer out = this.out;
+        final UnsafeBuffer frames = out.buffer();
         final long sequence = nextSequence++;
         Frames.putHeader(
             frames, index, frameLength, FrameType.DATA, flags, streamId, sourceId, sequence, timestampNanos);
         frames.putBytes(index + HEADER_LENGTH, buffer, offset, length);
-        outTail = index + frameLength;
-        if (outTail - outHead >= writeAt)
+        out.commit(frameLength);
+        if (out.writeIfDue() < 0)
         {
-            write();
+            writeFailed();
         }
         return sequence;
     }
 
-    // Room for a frame at the tail: by writing, then by moving what the socket did not take to the front, once it is
-    // at most a quarter of the buffer (a socket that takes a little at a time would otherwise have the whole buffer
-    // copied again and again). A back-pressured offer also reads, so a thread spinning on offer sees the relay's ERROR.
-    private boolean makeRoom(final int frameLength)
+    // Where a frame fits in the outbound buffer, or -1. A back-pressured offer also reads, so a thread spinning on
+    // offer sees the relay's ERROR.
+    private int claim(final int frameLength)
     {
-        final int capacity = out.capacity();
-        if (outTail + frameLength <= capacity)
+        final int index = out.claim(frameLength);
+        if (index >= 0)
         {
-            return true;
+            return index;
         }
-        write();
-        final int pending = outTail - outHead;
-        if (outTail + frameLength > capacity && outHead > 0 && pending <= capacity >> 2)
+        if (index == SocketWriteBuffer.WRITE_FAILED)
         {
-            outFrames.putBytes(0, outFrames, outHead, pending);
-            outHead = 0;
-            outTail = pending;
+            writeFailed();
         }
-        if (outTail + frameLength <= capacity)
+        else
         {
-            return true;
+            readAndCheck(System.nanoTime());
         }
-        readAndCheck(System.nanoTime());
-        return false;
+        return -1;
     }
 
     /**
@@ -272,7 +259,7 @@ public final class DirectPublication implements AutoCloseable
         {
             return false;
         }
-        if (outTail > outHead)
+        if (out.pendingBytes() > 0)
         {
             try
             {
@@ -314,57 +301,44 @@ public final class DirectPublication implements AutoCloseable
         work += frames;
         // On schedule even while data flows (protocol.md §5), after the last whole frame; skipped while the socket
         // holds back what is pending.
-        if (liveness.isHeartbeatDue(now) && !closing && outTail - outHead < WRITE_THRESHOLD &&
-            out.capacity() - outTail >= HEADER_LENGTH)
+        if (liveness.isHeartbeatDue(now) && !closing && out.pendingBytes() < WRITE_THRESHOLD)
         {
-            appendEmpty(FrameType.HEARTBEAT);
-            liveness.onSent(now);
-            work += write();
+            final int index = out.claimAtTail(HEADER_LENGTH);
+            if (index >= 0)
+            {
+                appendEmpty(index, FrameType.HEARTBEAT);
+                liveness.onSent(now);
+                work += write();
+            }
         }
         return work;
     }
 
-    private void appendEmpty(final int type)
+    private void appendEmpty(final int index, final int type)
     {
-        outTail += ControlFrames.putEmpty(outFrames, outTail, type);
+        out.commit(ControlFrames.putEmpty(out.buffer(), index, type));
     }
 
+    // Bytes written, or 0 when the write failed and closed the publication.
     private int write()
     {
-        final int pending = outTail - outHead;
-        if (pending == 0)
+        final int written = out.write();
+        if (written < 0)
         {
+            writeFailed();
             return 0;
-        }
-        final ByteBuffer out = this.out;
-        out.limit(outTail).position(outHead);
-        final int written;
-        try
-        {
-            written = channel.write(out);
-        }
-        catch (final IOException ex)
-        {
-            // A relay that sent ERROR closes without reading on: what it said is likely still to be read.
-            if (closeReason == null)
-            {
-                readAndCheck(System.nanoTime());
-            }
-            lost("I/O error: " + ex.getMessage(), null);
-            return 0;
-        }
-        if (written == pending)
-        {
-            outHead = 0;
-            outTail = 0;
-            writeAt = WRITE_THRESHOLD;
-        }
-        else
-        {
-            outHead += written;
-            writeAt = pending - written + WRITE_THRESHOLD;
         }
         return written;
+    }
+
+    private void writeFailed()
+    {
+        // A relay that sent ERROR closes without reading on: what it said is likely still to be read.
+        if (closeReason == null)
+        {
+            readAndCheck(System.nanoTime());
+        }
+        lost("I/O error: " + out.writeError().getMessage(), null);
     }
 
     // Reads what the relay sent and checks its liveness: frames handled, or -1 once the publication is closed.
@@ -493,9 +467,10 @@ public final class DirectPublication implements AutoCloseable
             closeReason = reason;
         }
         final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        if (outTail + ControlFrames.errorLength(bytes) <= out.capacity())
+        final int index = out.claimAtTail(ControlFrames.errorLength(bytes));
+        if (index >= 0)
         {
-            outTail += ControlFrames.putError(outFrames, outTail, code, bytes);
+            out.commit(ControlFrames.putError(out.buffer(), index, code, bytes));
             write();
         }
         lost(reason, null);
@@ -529,13 +504,14 @@ public final class DirectPublication implements AutoCloseable
         try
         {
             boolean late = false;
-            while (connected && !late && !makeRoom(HEADER_LENGTH))
+            int index = -1;
+            while (connected && !late && (index = claim(HEADER_LENGTH)) < 0)
             {
                 late = awaitSocket(deadline);
             }
             if (connected && !late)
             {
-                appendEmpty(FrameType.CLOSE);
+                appendEmpty(index, FrameType.CLOSE);
                 while (connected)
                 {
                     write();
@@ -569,7 +545,8 @@ public final class DirectPublication implements AutoCloseable
         }
         try
         {
-            key.interestOps(outHead == outTail ? SelectionKey.OP_READ : SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+            key.interestOps(
+                out.pendingBytes() == 0 ? SelectionKey.OP_READ : SelectionKey.OP_READ | SelectionKey.OP_WRITE);
             selector.select(remainingMs);
             selector.selectedKeys().clear();
         }
@@ -611,7 +588,7 @@ public final class DirectPublication implements AutoCloseable
      */
     public int pendingBytes()
     {
-        return outTail - outHead;
+        return out.pendingBytes();
     }
 
     /**
