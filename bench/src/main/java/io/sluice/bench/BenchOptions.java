@@ -88,8 +88,9 @@ final class BenchOptions
 
     @Option(names = "--low-latency",
         description = "Size the path to the subscriber for latency, not throughput: drop policies keep 4 KiB in memory"
-            + " (deadline: 2ms), the relay's subscriber send buffer is 2 KiB with write-buffer marks of 2 and 4 KiB,"
-            + " the consumer's receive buffer 2 KiB and its ring 16 KiB. Lossless strategies keep their memory sizes.")
+            + " (deadline: 2ms), the relay's write-buffer marks are 2 and 4 KiB, and consumers take acknowledged"
+            + " delivery with a window of 128 messages (16 KiB) and a 16 KiB ring. Lossless strategies keep their"
+            + " memory sizes.")
     private boolean lowLatency;
 
     @Option(names = "--classic-client",

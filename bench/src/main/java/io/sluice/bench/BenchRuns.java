@@ -80,7 +80,7 @@ final class BenchRuns
     {
         return sluice(scenario, name, strategyName, load, spillQuota, relay -> new SluiceLink(relay.port(),
             options.size(), load.producers() > 100 ? 2 : 1,
-            options.lowLatency() ? StrategyRelays.LOW_LATENCY_BUFFER_BYTES : 0, options.classicClient(), null,
+            options.lowLatency(), options.classicClient(), null,
             subscriptionName, subscribeOptions));
     }
 

@@ -276,7 +276,7 @@ public final class DemoCommand implements Callable<Integer>
     }
 
     // A drop policy is chosen for fresh data: its run is sized for latency (as `bench --low-latency`), so that what the
-    // policy keeps fresh does not then age in megabytes of socket buffers on the way to the consumer.
+    // policy keeps fresh does not then age in megabytes of buffers on the way to the consumer.
     private static boolean dropsMessages(final String strategy)
     {
         return !List.of("throttle", "buffer", "spill").contains(strategy);
@@ -314,8 +314,7 @@ public final class DemoCommand implements Callable<Integer>
                 load = load.withKeys(64);
             }
             try (Relay relay = Relay.start(configured.config());
-                 SluiceLink link = new SluiceLink(relay.port(), size, 1,
-                     dropsMessages(strategy) ? StrategyRelays.LOW_LATENCY_BUFFER_BYTES : 0))
+                 SluiceLink link = new SluiceLink(relay.port(), size, 1, dropsMessages(strategy)))
             {
                 final RunResult result = LoadRun.run(strategy, strategy, link, RelayProbe.of(relay), load, stdout);
                 stdout.println();

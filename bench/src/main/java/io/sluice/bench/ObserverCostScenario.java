@@ -34,7 +34,7 @@ final class ObserverCostScenario
         final List<Double> ratios = new ArrayList<>();
         for (int round = 1; round <= options.rounds(); round++)
         {
-            final Function<Relay, Link> link = relay -> new SluiceLink(relay.port(), options.size(), 1, 0);
+            final Function<Relay, Link> link = relay -> new SluiceLink(relay.port(), options.size(), 1, false);
             final RunResult unwatched = runs.sluice(scenario, "sluice/" + options.strategy() + " unwatched #" + round,
                 options.strategy(), load, "256MiB", link, 0, null);
             final RunResult watched = runs.sluice(scenario, "sluice/" + options.strategy() + " watched #" + round,

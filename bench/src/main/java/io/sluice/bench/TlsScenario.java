@@ -68,7 +68,7 @@ final class TlsScenario
                             .withProvider(engine))).build();
                     final ClientTls clientTls = engine == null ? null :
                         ClientTls.trusting(certificate.certificate()).withProvider(engine);
-                    final Function<Relay, Link> link = relay -> new SluiceLink(relay.port(), payload, 1, 0,
+                    final Function<Relay, Link> link = relay -> new SluiceLink(relay.port(), payload, 1, false,
                         options.classicClient(), clientTls);
                     final String name = "tls/" + transport + " " + payload + "B";
                     final RunResult max = runs.sluice(scenario, name + " max", options.strategy(),

@@ -292,6 +292,21 @@ final class BenchCommandTest
         }
     }
 
+    @Test
+    void lowLatencyOverloadAccountsForEveryMessageUnderADropPolicy(@TempDir final Path dir) throws Exception
+    {
+        // Consumers with acknowledged delivery and a small window; the relay's lane drops what they cannot take.
+        final Path json = dir.resolve("low-latency.json");
+        final String text = bench("--scenario", "overload", "--low-latency", "--strategies", "drop-oldest", "--rate",
+            "20000", "--duration", "0.5", "--warmup", "0.1", "--peers", "none", "--json", json.toString());
+        final Map<String, Object> run = list(list(new Yaml().<Map<String, Object>>load(Files.readString(json))
+            .get("scenarios")).get(0).get("runs")).get(0);
+        assertTrue(number(run, "delivered") > 0, "nothing delivered: " + text);
+        assertTrue(number(run, "dropped") > 0, "a tenth of the rate drops nothing: " + text);
+        assertEquals(number(run, "sent"), number(run, "delivered") + number(run, "dropped") + number(run, "left"),
+            "sent = delivered + dropped + left: " + text);
+    }
+
     // Runs `sluice bench` with these arguments, expects exit 0, and returns what it printed.
     private static String bench(final String... args)
     {

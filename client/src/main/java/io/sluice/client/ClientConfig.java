@@ -19,8 +19,11 @@ import java.util.concurrent.Executor;
  * @param heartbeatTimeoutMs how long the relay may stay silent while we read.
  * @param authToken token sent in HELLO, or empty.
  * @param receiveBufferBytes the kernel receive buffer (SO_RCVBUF) of each connection; 0 leaves it to the OS, which on
- *                           Linux grows it to megabytes. A subscriber that wants low latency under a drop policy
- *                           keeps it, and its subscription ring, small: what waits there has aged.
+ *                           Linux grows it to megabytes. Not the way to low latency under a drop policy: on Linux a
+ *                           buffer of a few KiB can leave TCP a window smaller than the segment the relay waits to
+ *                           fill, and delivery then crawls at one window per 200 ms probe. Bound what waits on the
+ *                           way with acknowledged delivery and a small window instead
+ *                           ({@link SubscribeOptions#window(int, int)}), and keep the subscription ring small.
  * @param subscriptionRingBytes the least size of a subscription's ring, which holds what arrived and was not yet
  *                              polled; at least eight frames of {@code maxMessageLength} whatever this says.
  * @param callbackExecutor where the futures of {@link Publication#sendAsync} complete, and so where the stages

@@ -46,53 +46,55 @@ public final class SluiceLink implements Link
      */
     public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads)
     {
-        this(port, maxPayloadBytes, ioThreads, 0);
+        this(port, maxPayloadBytes, ioThreads, false);
     }
 
     /**
-     * @param receiveBufferBytes the consumers' kernel receive buffer; 0 for the OS's.
+     * @param latencySized consumers sized for latency ({@code --low-latency}): a 16 KiB ring, and, unless they are
+     *                     given acknowledged delivery of their own, {@link StrategyRelays#LOW_LATENCY_SUBSCRIBE}.
      */
-    public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final int receiveBufferBytes)
+    public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final boolean latencySized)
     {
-        this(port, maxPayloadBytes, ioThreads, receiveBufferBytes, false);
+        this(port, maxPayloadBytes, ioThreads, latencySized, false);
     }
 
     /**
      * @param classicPaths offer and poll rather than claim and callback.
      */
-    public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final int receiveBufferBytes,
+    public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final boolean latencySized,
         final boolean classicPaths)
     {
-        this(port, maxPayloadBytes, ioThreads, receiveBufferBytes, classicPaths, null);
+        this(port, maxPayloadBytes, ioThreads, latencySized, classicPaths, null);
     }
 
     /**
      * @param tls TLS for both clients, or null for plain TCP.
      */
-    public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final int receiveBufferBytes,
+    public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final boolean latencySized,
         final boolean classicPaths, final ClientTls tls)
     {
-        this(port, maxPayloadBytes, ioThreads, receiveBufferBytes, classicPaths, tls, "", SubscribeOptions.DEFAULT);
+        this(port, maxPayloadBytes, ioThreads, latencySized, classicPaths, tls, "", SubscribeOptions.DEFAULT);
     }
 
     /**
      * @param subscriptionName every consumer's subscription name (durable), or empty.
      * @param subscribeOptions how every consumer subscribes, e.g. {@link SubscribeOptions#acknowledged()}.
      */
-    public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final int receiveBufferBytes,
+    public SluiceLink(final int port, final int maxPayloadBytes, final int ioThreads, final boolean latencySized,
         final boolean classicPaths, final ClientTls tls, final String subscriptionName,
         final SubscribeOptions subscribeOptions)
     {
         final ClientConfig config = ClientConfig.of("127.0.0.1", port)
             .withMaxMessageLength(Math.max(maxPayloadBytes, 64)).withTls(tls);
         this.producers = new SluiceClient(config.withIoThreads(ioThreads));
-        // Latency-sized consumers: a small kernel buffer and a small ring (a few KiB of messages), since everything
-        // waiting there ages.
-        this.consumers = new SluiceClient(receiveBufferBytes == 0 ? config.withIoThreads(1) : config.withIoThreads(1)
-            .withReceiveBufferBytes(receiveBufferBytes).withSubscriptionRingBytes(16 * 1024));
+        // Latency-sized consumers: a small ring and a small window of unacknowledged messages, since everything
+        // waiting on the way to the application ages.
+        this.consumers = new SluiceClient(latencySized
+            ? config.withIoThreads(1).withSubscriptionRingBytes(16 * 1024) : config.withIoThreads(1));
         this.classicPaths = classicPaths;
         this.subscriptionName = subscriptionName;
-        this.subscribeOptions = subscribeOptions;
+        this.subscribeOptions = latencySized && !subscribeOptions.isAcknowledged()
+            ? StrategyRelays.LOW_LATENCY_SUBSCRIBE : subscribeOptions;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.sluice.bench.load;
 
+import io.sluice.client.SubscribeOptions;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.config.RelayConfigFile;
 
@@ -31,11 +32,13 @@ public final class StrategyRelays
     }
 
     /**
-     * The stream settings tried for a strategy, most specific first. The memory sizes keep the demo's overload
-     * visible within seconds: a 4 MiB buffer fills in about half a second at 10x, a 1 MiB memory tier spills at once.
+     * How a consumer subscribes under {@code --low-latency}: acknowledged delivery with a small window, so that at
+     * most 128 messages (16 KiB) are between the relay's lane, where a drop policy acts, and the application, wherever
+     * they wait (relay's socket, consumer's socket, ring). Small socket buffers would bound the same thing, but on
+     * Linux a receive buffer of a few KiB can leave a window smaller than the segment the sender waits to fill, and
+     * delivery then crawls at one window per 200 ms persist probe (tens of messages a second).
      */
-    /** Socket buffers on both ends of a subscriber's connection under {@code --low-latency}. */
-    public static final int LOW_LATENCY_BUFFER_BYTES = 2 * 1024;
+    public static final SubscribeOptions LOW_LATENCY_SUBSCRIBE = SubscribeOptions.acknowledged().window(128, 16 * 1024);
 
     // What a drop policy keeps under --low-latency: little, since a full lane's content is latency.
     private static List<String> lowLatencyCandidates(final String strategy, final String spillQuota)
@@ -48,6 +51,8 @@ public final class StrategyRelays
         };
     }
 
+    // The stream settings tried for a strategy, most specific first. The memory sizes keep the demo's overload visible
+    // within seconds: a 4 MiB buffer fills in about half a second at 10x, a 1 MiB memory tier spills at once.
     private static List<String> candidates(final String strategy, final String spillQuota)
     {
         return switch (strategy)
@@ -104,7 +109,7 @@ public final class StrategyRelays
     {
         IllegalArgumentException last = null;
         final String top = lowLatency
-            ? "subscriber-send-buffer: 2KiB\nlow-water-mark: 2KiB\nhigh-water-mark: 4KiB\n"
+            ? "low-water-mark: 2KiB\nhigh-water-mark: 4KiB\n"
             : "";
         for (final String stream : lowLatency
             ? lowLatencyCandidates(strategy, spillQuota)
