@@ -60,8 +60,14 @@ class AcknowledgedDeliveryTest
 
     private static byte[] acknowledgingHello(final String subscription, final int windowMessages)
     {
+        return acknowledgingHello(subscription, windowMessages, 0);
+    }
+
+    private static byte[] acknowledgingHello(final String subscription, final int windowMessages,
+        final int windowBytes)
+    {
         final ByteBuf frame = Frames.hello(UnpooledByteBufAllocator.DEFAULT,
-            Hello.acknowledgingSubscriber(STREAM, subscription, "", windowMessages, 0), 0);
+            Hello.acknowledgingSubscriber(STREAM, subscription, "", windowMessages, windowBytes), 0);
         try
         {
             return ByteBufUtil.getBytes(frame);
@@ -167,6 +173,47 @@ class AcknowledgedDeliveryTest
                 if (position % (window / 2) == 0)
                 {
                     subscriber.send(ack(welcome.streamId(), position));
+                }
+            }
+            assertTrue(sent.get(DEADLINE_MS, TimeUnit.MILLISECONDS));
+        }
+    }
+
+    @Test
+    void aSubscriberThatAcknowledgesEachHalfWindowOfBytesReceivesEverythingWhateverTheLengthOfTheRelaysRuns()
+        throws Exception
+    {
+        // protocol.md §4.3 asks for an ACK at least every half window and nothing more (no timer): the window must
+        // count the bytes of the frames not acknowledged. Runs far longer than the window come from a producer held
+        // by a full lane; counting the runs kept instead stalls the subscriber at the first run whose tail is less
+        // than half a window.
+        final long count = 50_000;
+        final int windowBytes = 4 * 1024;
+        final StreamConfig throttle = new StreamConfig(Strategy.THROTTLE, 256 * 1024, StreamConfig.DEFAULT_LANE_RUNS,
+            StreamConfig.DEFAULT_MEMORY_BYTES, StreamConfig.DEFAULT_SPILL_QUOTA_BYTES);
+        try (Relay relay = Relay.start(relay(throttle));
+             SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()));
+             RawPeer subscriber = new RawPeer(relay.port()))
+        {
+            subscriber.send(acknowledgingHello("", 0, windowBytes));
+            final RawPeer.Frame welcome = welcome(subscriber);
+            assertEquals(windowBytes, ByteBuffer.wrap(welcome.payload()).getInt(20), "the window asked, in bytes");
+            await(() -> stream(relay).subscribers() == 1, "the subscriber joined");
+            final Publication publication = client.publish(STREAM);
+            final CompletableFuture<Boolean> sent = CompletableFuture.supplyAsync(() -> sendAll(publication, count));
+
+            long received = 0;
+            long bytesSinceAck = 0;
+            while (received < count)
+            {
+                final RawPeer.Frame data = nextData(subscriber);
+                assertEquals(received, counter(data), "in order, exactly once");
+                received++;
+                bytesSinceAck += FrameDescriptor.HEADER_LENGTH + data.payload().length;
+                if (bytesSinceAck >= windowBytes / 2)
+                {
+                    subscriber.send(ack(welcome.streamId(), welcome.sequence() + received - 1));
+                    bytesSinceAck = 0;
                 }
             }
             assertTrue(sent.get(DEADLINE_MS, TimeUnit.MILLISECONDS));

@@ -93,7 +93,7 @@ public final class AckWindow extends ChannelOutboundHandlerAdapter
         if (position >= first)
         {
             unacked.add(run.retain(), start, end, first, position);
-            unackedBytes = unacked.bytes();
+            unackedBytes = unacked.unackedBytes();
             sent = position;
             if (flagged > 0)
             {
@@ -123,7 +123,7 @@ public final class AckWindow extends ChannelOutboundHandlerAdapter
         {
             acked = position;
             unacked.releaseThrough(position);
-            unackedBytes = unacked.bytes();
+            unackedBytes = unacked.unackedBytes();
         }
         return ACK_TAKEN;
     }
@@ -172,7 +172,10 @@ public final class AckWindow extends ChannelOutboundHandlerAdapter
         return sent - acked;
     }
 
-    /** @return bytes of the runs kept for the subscriber's acknowledgement; any thread. */
+    /**
+     * @return bytes of the frames sent and not acknowledged, what the window bounds; any thread. The relay holds them,
+     * and the part of the oldest run kept that was acknowledged (less than a run).
+     */
     public long unackedBytes()
     {
         return unackedBytes;

@@ -1,6 +1,7 @@
 package io.sluice.server.lane;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 
@@ -9,8 +10,11 @@ import java.util.function.Consumer;
 /**
  * The runs an acknowledging subscriber was sent and has not acknowledged, oldest first, each with the position of its
  * last DATA or GAP frame. A run is kept (one reference, taken when it was written) until every frame in it is
- * acknowledged; then it is released. Parallel arrays in a ring that doubles when full: growing is bounded by the
- * window (a run holds at least one message), and nothing is allocated per run once it has grown.
+ * acknowledged; then it is released. The bytes counted against the window are those of the frames not acknowledged
+ * (protocol.md §4.3), not of the runs kept: a subscriber acknowledging every half window of bytes must find it open
+ * while the rest of a long run waits for the next acknowledgement. Parallel arrays in a ring that doubles when full:
+ * growing is bounded by the window (a run holds at least one message), and nothing is allocated per run once it has
+ * grown.
  * <p>
  * The lane's event loop only.
  */
@@ -26,6 +30,10 @@ final class UnackedRuns
     private int head;
     private int size;
     private long bytes;
+    // In the oldest run: the index of its first frame not acknowledged, and the position that frame has if it is a
+    // DATA or GAP frame (the next such frame's otherwise).
+    private int headFrom;
+    private long headFromPosition;
 
     /**
      * Keeps a reference to {@code run}, whose bytes {@code start..end} carry the DATA or GAP frames at
@@ -38,6 +46,11 @@ final class UnackedRuns
             grow();
         }
         final int at = (head + size) & (runs.length - 1);
+        if (size == 0)
+        {
+            headFrom = start;
+            headFromPosition = firstPosition;
+        }
         runs[at] = run;
         starts[at] = start;
         ends[at] = end;
@@ -47,13 +60,41 @@ final class UnackedRuns
         bytes += end - start;
     }
 
-    /** Releases the runs whose last position is at or below {@code acked}. */
+    /**
+     * Releases the runs whose last position is at or below {@code acked}, and counts the frames at or below it in
+     * the oldest run left as acknowledged. Walks each frame once over all calls.
+     */
     void releaseThrough(final long acked)
     {
         while (size > 0 && lastPositions[head] <= acked)
         {
             removeHead().release();
         }
+        if (size == 0 || headFromPosition > acked)
+        {
+            return;
+        }
+        final ByteBuf run = runs[head];
+        final int end = ends[head];
+        int index = headFrom;
+        long position = headFromPosition;
+        while (end - index >= FrameDescriptor.HEADER_LENGTH)
+        {
+            final int type = Frames.type(run, index);
+            final boolean positioned = type == FrameType.DATA || type == FrameType.GAP;
+            final int length = Frames.frameLength(run, index);
+            if ((positioned && position > acked) || length < FrameDescriptor.HEADER_LENGTH)
+            {
+                break;
+            }
+            index += length;
+            if (positioned)
+            {
+                position++;
+            }
+        }
+        headFrom = index;
+        headFromPosition = position;
     }
 
     /**
@@ -100,10 +141,16 @@ final class UnackedRuns
         return size;
     }
 
-    /** @return bytes of frames held. */
+    /** @return bytes of the runs held, frames already acknowledged in the oldest one included. */
     long bytes()
     {
         return bytes;
+    }
+
+    /** @return bytes of the frames held and not acknowledged. */
+    long unackedBytes()
+    {
+        return size == 0 ? 0 : bytes - (headFrom - starts[head]);
     }
 
     // The index of the first frame above acked.
@@ -135,6 +182,11 @@ final class UnackedRuns
         bytes -= ends[head] - starts[head];
         head = (head + 1) & (runs.length - 1);
         size--;
+        if (size > 0)
+        {
+            headFrom = starts[head];
+            headFromPosition = firstPositions[head];
+        }
         return run;
     }
 

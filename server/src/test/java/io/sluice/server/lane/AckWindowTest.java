@@ -97,6 +97,37 @@ class AckWindowTest
     }
 
     @Test
+    void theWindowCountsTheBytesOfFramesNotAcknowledgedNotOfTheRunsKept()
+    {
+        // protocol.md §4.3: a subscriber acknowledging every half window of bytes must find the window open while the
+        // tail of a run longer than the window waits for its next acknowledgement.
+        final AckWindow window = window(1000, 4 * FRAME, 0, 0);
+        final ByteBuf longRun = run(0, 10, true);
+        channel.writeOutbound(longRun);
+        assertEquals(10 * FRAME + FrameDescriptor.HEADER_LENGTH, window.unackedBytes());
+        assertFalse(window.isOpen());
+        window.acknowledge(2);
+        assertEquals(8 * FRAME + FrameDescriptor.HEADER_LENGTH, window.unackedBytes());
+        assertFalse(window.isOpen());
+        window.acknowledge(7);
+        assertEquals(3 * FRAME + FrameDescriptor.HEADER_LENGTH, window.unackedBytes(), "the run's last 3 frames");
+        assertTrue(window.isOpen(), "3 frames and a HEARTBEAT unacknowledged, of a window of 4 frames' bytes");
+        assertEquals(2, longRun.refCnt(), "the run is kept until all of it is acknowledged");
+        window.acknowledge(7);
+        assertEquals(3 * FRAME + FrameDescriptor.HEADER_LENGTH, window.unackedBytes(), "the same ACK again: no change");
+
+        channel.writeOutbound(run(10, 2, false));
+        assertEquals(5 * FRAME + FrameDescriptor.HEADER_LENGTH, window.unackedBytes());
+        window.acknowledge(10);
+        assertEquals(1, longRun.refCnt(), "released once all of it is acknowledged");
+        assertEquals(2 * FRAME, window.unackedBytes(), "the next run's two frames, positions 11 and 12");
+        window.acknowledge(11);
+        assertEquals(FRAME, window.unackedBytes(), "a frame at or below the ACK counts no more");
+        window.acknowledge(12);
+        assertEquals(0, window.unackedBytes());
+    }
+
+    @Test
     void framesUpToRedeliveredThroughAreFlaggedAndTheRestAreNot()
     {
         final AckWindow window = window(100, 1 << 20, 10, 12);
