@@ -9,7 +9,6 @@ import io.sluice.core.protocol.Role;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
@@ -68,32 +67,25 @@ public final class DirectSubscription implements AutoCloseable
     private final Liveness liveness;
     private final Header header = new Header();
 
-    // Frames read and not yet handled lie in [readIndex, writeIndex) of readBuffer.
-    private final ByteBuffer readByteBuffer;
-    private final UnsafeBuffer readBuffer;
-    private int readIndex;
-    private int writeIndex;
-
-    // Frames this side sends, waiting in [0, position) when a write did not take them all.
-    private final ByteBuffer sendByteBuffer = ByteBuffer.allocateDirect(SEND_BUFFER_BYTES);
-    private final UnsafeBuffer sendBuffer = new UnsafeBuffer(sendByteBuffer);
+    private final SocketReadBuffer in;
+    // The frames this side sends, waiting there when a write did not take them all.
+    private final SocketWriteBuffer out;
 
     private boolean closedByApplication;
     private volatile boolean closed;
     private volatile String closeReason;
 
     private DirectSubscription(final String stream, final SocketChannel channel, final int streamId,
-        final int maxFrameLength, final Liveness liveness, final ByteBuffer readByteBuffer, final int buffered)
+        final int maxFrameLength, final Liveness liveness, final ByteBuffer readBuffer)
     {
         this.stream = stream;
         this.channel = channel;
         this.streamId = streamId;
         this.maxFrameLength = maxFrameLength;
         this.liveness = liveness;
-        this.readByteBuffer = readByteBuffer;
-        this.readBuffer = new UnsafeBuffer(readByteBuffer);
-        this.readIndex = 0;
-        this.writeIndex = buffered;
+        this.in = new SocketReadBuffer(channel, readBuffer);
+        // Written only when there is something to send: no write threshold.
+        this.out = new SocketWriteBuffer(channel, SEND_BUFFER_BYTES, Integer.MAX_VALUE);
     }
 
     /**
@@ -177,8 +169,7 @@ public final class DirectSubscription implements AutoCloseable
         final Liveness liveness = new Liveness(
             TimeUnit.MILLISECONDS.toNanos(intervalMs > 0 ? intervalMs : config.heartbeatIntervalMs()),
             TimeUnit.MILLISECONDS.toNanos(config.heartbeatTimeoutMs()), System.nanoTime());
-        return new DirectSubscription(stream, channel, welcome.streamId(), maxFrameLength, liveness, readBuffer,
-            readBuffer.position());
+        return new DirectSubscription(stream, channel, welcome.streamId(), maxFrameLength, liveness, readBuffer);
     }
 
     /**
@@ -210,7 +201,7 @@ public final class DirectSubscription implements AutoCloseable
      */
     public int readBufferCapacity()
     {
-        return readByteBuffer.capacity();
+        return in.capacity();
     }
 
     /**
@@ -283,9 +274,10 @@ public final class DirectSubscription implements AutoCloseable
     // Delivers whole frames from the read buffer; stops at the limit, at a frame not all here, or once closed.
     private int deliver(final MessageHandler handler, final int limit)
     {
-        final UnsafeBuffer buffer = readBuffer;
-        final int end = writeIndex;
-        int index = readIndex;
+        final SocketReadBuffer in = this.in;
+        final UnsafeBuffer buffer = in.buffer();
+        final int end = in.writeIndex();
+        int index = in.readIndex();
         int delivered = 0;
         while (delivered < limit && !closed)
         {
@@ -314,17 +306,18 @@ public final class DirectSubscription implements AutoCloseable
                 break;
             }
             // Past the frame before the handler runs: one that throws or closes does not see it again.
-            readIndex = index + frameLength;
+            final int frameIndex = index;
             index += frameLength;
+            in.readIndex(index);
             if (data)
             {
-                handler.onMessage(buffer, readIndex - frameLength + HEADER_LENGTH, frameLength - HEADER_LENGTH,
-                    header.wrap(buffer, readIndex - frameLength));
+                handler.onMessage(buffer, frameIndex + HEADER_LENGTH, frameLength - HEADER_LENGTH,
+                    header.wrap(buffer, frameIndex));
                 delivered++;
             }
             else
             {
-                delivered += control(handler, buffer, readIndex - frameLength, frameLength);
+                delivered += control(handler, buffer, frameIndex, frameLength);
             }
         }
         return delivered;
@@ -424,45 +417,23 @@ public final class DirectSubscription implements AutoCloseable
         return true;
     }
 
-    // One read from the socket into the room behind what is buffered; compacts first when the room is under half.
+    // One read from the socket (see SocketReadBuffer); an end of stream or a failed read closes the subscription.
     private int read()
     {
-        final int capacity = readByteBuffer.capacity();
-        if (readIndex == writeIndex)
-        {
-            readIndex = 0;
-            writeIndex = 0;
-        }
-        else if (capacity - writeIndex < capacity >> 1)
-        {
-            // What is left is the start of one frame, at most the relay's max (half the capacity): it moves to the
-            // front, and the room behind it then holds the rest of it.
-            readByteBuffer.limit(writeIndex).position(readIndex);
-            readByteBuffer.compact();
-            writeIndex -= readIndex;
-            readIndex = 0;
-        }
-        readByteBuffer.limit(capacity).position(writeIndex);
-        final int read;
-        try
-        {
-            read = channel.read(readByteBuffer);
-        }
-        catch (final IOException ex)
-        {
-            closeConnection("I/O error: " + ex.getMessage());
-            return 0;
-        }
+        final int read = in.read();
         if (read > 0)
         {
-            writeIndex += read;
             liveness.onReceived(System.nanoTime());
         }
-        else if (read < 0)
+        else if (read == SocketReadBuffer.END_OF_STREAM)
         {
-            final int truncated = writeIndex - readIndex;
+            final int truncated = in.available();
             closeConnection(truncated > 0 ? "client error " + ErrorCode.TRUNCATED_FRAME + ": connection closed " +
                 truncated + " bytes into an incomplete frame" : "connection closed");
+        }
+        else if (read == SocketReadBuffer.READ_FAILED)
+        {
+            closeConnection("I/O error: " + in.readError().getMessage());
         }
         return read;
     }
@@ -473,12 +444,12 @@ public final class DirectSubscription implements AutoCloseable
     private void dutyCycle()
     {
         final long now = System.nanoTime();
-        if (liveness.isHeartbeatDue(now) && sendByteBuffer.position() == 0)
+        if (liveness.isHeartbeatDue(now) && out.pendingBytes() == 0)
         {
             liveness.onSent(now);
             putEmpty(FrameType.HEARTBEAT);
         }
-        if (sendByteBuffer.position() > 0)
+        if (out.pendingBytes() > 0)
         {
             flush();
         }
@@ -488,7 +459,7 @@ public final class DirectSubscription implements AutoCloseable
         }
         if (liveness.isPeerSilentTooLong(now))
         {
-            if (hasWholeFrame())
+            if (in.hasWholeFrame())
             {
                 // The application is behind, not the relay: what it has not taken yet is not the relay's silence.
                 liveness.onReceived(now);
@@ -501,36 +472,23 @@ public final class DirectSubscription implements AutoCloseable
         }
     }
 
-    private boolean hasWholeFrame()
-    {
-        final int available = writeIndex - readIndex;
-        return available >= 4 && available >= readBuffer.getInt(readIndex + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
-    }
-
+    // The send buffer holds the longest ERROR behind a HEARTBEAT the socket took part of, and a new HEARTBEAT waits
+    // for the last to go: a frame to send always finds room at the tail.
     private void putEmpty(final int type)
     {
-        final int at = sendByteBuffer.position();
-        if (SEND_BUFFER_BYTES - at >= HEADER_LENGTH)
+        final int index = out.claimAtTail(HEADER_LENGTH);
+        if (index >= 0)
         {
-            sendByteBuffer.position(at + ControlFrames.putEmpty(sendBuffer, at, type));
+            out.commit(ControlFrames.putEmpty(out.buffer(), index, type));
         }
     }
 
-    // Writes what waits to be sent, without blocking; true when it all went.
-    private boolean flush()
+    // Writes what waits to be sent, as much as the socket takes now; a failed write closes the subscription.
+    private void flush()
     {
-        try
+        if (out.write() == SocketWriteBuffer.WRITE_FAILED)
         {
-            sendByteBuffer.flip();
-            channel.write(sendByteBuffer);
-            sendByteBuffer.compact();
-            return sendByteBuffer.position() == 0;
-        }
-        catch (final IOException ex)
-        {
-            sendByteBuffer.clear();
-            closeConnection("I/O error: " + ex.getMessage());
-            return false;
+            closeConnection("I/O error: " + out.writeError().getMessage());
         }
     }
 
@@ -543,10 +501,10 @@ public final class DirectSubscription implements AutoCloseable
     private void fail(final ErrorCode code, final String text, final String reason)
     {
         final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        final int at = sendByteBuffer.position();
-        if (SEND_BUFFER_BYTES - at >= ControlFrames.errorLength(bytes))
+        final int index = out.claimAtTail(ControlFrames.errorLength(bytes));
+        if (index >= 0)
         {
-            sendByteBuffer.position(at + ControlFrames.putError(sendBuffer, at, code, bytes));
+            out.commit(ControlFrames.putError(out.buffer(), index, code, bytes));
             flush();
         }
         closeConnection(reason != null ? reason : "client error " + code + ": " + text);
