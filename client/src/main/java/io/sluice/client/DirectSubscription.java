@@ -2,7 +2,6 @@ package io.sluice.client;
 
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
-import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Header;
 import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.Role;
@@ -15,16 +14,13 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
-import static io.sluice.core.protocol.FrameDescriptor.FLAGS_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.FLAG_KEYED;
-import static io.sluice.core.protocol.FrameDescriptor.FLAG_REDELIVERED;
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
 import static io.sluice.core.protocol.FrameDescriptor.KEY_LENGTH;
 import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.RELAY_FLAGS;
 import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.VERSION;
-import static io.sluice.core.protocol.FrameDescriptor.VERSION_OFFSET;
 
 /**
  * Receives the messages of one stream on the thread that calls {@link #poll}, which does the connection's I/O
@@ -66,6 +62,7 @@ public final class DirectSubscription implements AutoCloseable
     private final int maxFrameLength;
     private final Liveness liveness;
     private final Header header = new Header();
+    private final SubscriberFrameCheck check;
 
     private final SocketReadBuffer in;
     // The frames this side sends, waiting there when a write did not take them all.
@@ -83,6 +80,7 @@ public final class DirectSubscription implements AutoCloseable
         this.streamId = streamId;
         this.maxFrameLength = maxFrameLength;
         this.liveness = liveness;
+        this.check = new SubscriberFrameCheck(maxFrameLength);
         this.in = new SocketReadBuffer(channel, readBuffer);
         // Written only when there is something to send: no write threshold.
         this.out = new SocketWriteBuffer(channel, SEND_BUFFER_BYTES, Integer.MAX_VALUE);
@@ -284,9 +282,10 @@ public final class DirectSubscription implements AutoCloseable
             final int available = end - index;
             if (available < HEADER_LENGTH)
             {
-                if (available >= 4)
+                // As soon as its 4 bytes are here: a frame longer than the WELCOME's maximum would never fit.
+                if (available >= 4 && !check.checkLength(buffer.getInt(index + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN)))
                 {
-                    checkLength(buffer.getInt(index + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN));
+                    refused();
                 }
                 break;
             }
@@ -297,8 +296,9 @@ public final class DirectSubscription implements AutoCloseable
             final boolean data = (versionTypeFlags & ~RELAY_FLAGS) == DATA_VERSION_AND_TYPE &&
                 frameLength >= ((versionTypeFlags & FLAG_KEYED) != 0 ? HEADER_LENGTH + KEY_LENGTH : HEADER_LENGTH) &&
                 frameLength <= maxFrameLength;
-            if (!data && (!checkLength(frameLength) || !checkHeader(buffer, index, frameLength)))
+            if (!data && (!check.checkLength(frameLength) || !check.checkHeader(buffer, index, frameLength)))
             {
+                refused();
                 break;
             }
             if (available < frameLength)
@@ -346,75 +346,10 @@ public final class DirectSubscription implements AutoCloseable
         }
     }
 
-    // As soon as its 4 bytes are here: a frame longer than the WELCOME's maximum would never fit; false (and closed).
-    private boolean checkLength(final int frameLength)
+    // A frame the check refused: the relay gets the ERROR that says why.
+    private void refused()
     {
-        if (frameLength > maxFrameLength || frameLength < 0)
-        {
-            protocolError(ErrorCode.FRAME_TOO_LARGE, "frame length " + Integer.toUnsignedString(frameLength) +
-                " exceeds the maximum of " + maxFrameLength);
-            return false;
-        }
-        return true;
-    }
-
-    // The checks a subscriber's FrameDecoder makes, on a whole header; false (and closed) when one fails.
-    private boolean checkHeader(final UnsafeBuffer buffer, final int index, final int frameLength)
-    {
-        if (frameLength < HEADER_LENGTH)
-        {
-            protocolError(ErrorCode.FRAME_TOO_SMALL,
-                "frame length " + frameLength + " is below the header length " + HEADER_LENGTH);
-            return false;
-        }
-        final int version = buffer.getByte(index + VERSION_OFFSET) & 0xFF;
-        if (version != VERSION)
-        {
-            protocolError(ErrorCode.UNSUPPORTED_VERSION,
-                "protocol version " + version + " is not supported (this client speaks " + VERSION + ")");
-            return false;
-        }
-        final int type = buffer.getByte(index + TYPE_OFFSET) & 0xFF;
-        if (!FrameType.isKnown(type))
-        {
-            protocolError(ErrorCode.UNKNOWN_TYPE, "frame type " + type + " is not defined");
-            return false;
-        }
-        if (FrameType.isHeaderOnly(type) && frameLength != HEADER_LENGTH)
-        {
-            protocolError(ErrorCode.FRAME_TOO_LARGE, FrameType.name(type) + " frame length " + frameLength +
-                " exceeds the maximum of " + HEADER_LENGTH + ": a " + FrameType.name(type) + " has no payload");
-            return false;
-        }
-        final int flags = buffer.getShort(index + FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        if (flags != 0)
-        {
-            if ((flags & ~RELAY_FLAGS) != 0)
-            {
-                protocolError(ErrorCode.BAD_FLAGS, "flags 0x" + Integer.toHexString(flags) + " set undefined bits");
-                return false;
-            }
-            if ((flags & FLAG_REDELIVERED) != 0 && type != FrameType.DATA && type != FrameType.GAP)
-            {
-                protocolError(ErrorCode.BAD_FLAGS, "flag REDELIVERED (0x2) on a " + FrameType.name(type) +
-                    " frame: only DATA and GAP are delivered again");
-                return false;
-            }
-            if ((flags & FLAG_KEYED) != 0 && (type != FrameType.DATA || frameLength < HEADER_LENGTH + KEY_LENGTH))
-            {
-                protocolError(ErrorCode.BAD_FLAGS, type != FrameType.DATA ? "flag KEYED (0x1) on a " +
-                    FrameType.name(type) + " frame: only DATA may be keyed" :
-                    "KEYED DATA frame has no room for its 8-byte key");
-                return false;
-            }
-        }
-        if (type == FrameType.GAP && frameLength < HEADER_LENGTH + Frames.GAP_PAYLOAD_LENGTH)
-        {
-            protocolError(ErrorCode.FRAME_TOO_SMALL, "GAP frame length " + frameLength + " is below " +
-                (HEADER_LENGTH + Frames.GAP_PAYLOAD_LENGTH));
-            return false;
-        }
-        return true;
+        protocolError(check.errorCode(), check.errorText());
     }
 
     // One read from the socket (see SocketReadBuffer); an end of stream or a failed read closes the subscription.
