@@ -2,30 +2,25 @@ package io.sluice.client;
 
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
-import io.sluice.core.protocol.Frames;
 import io.sluice.core.protocol.Header;
 import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.Role;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
-import static io.sluice.core.protocol.FrameDescriptor.FLAGS_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.FLAG_KEYED;
-import static io.sluice.core.protocol.FrameDescriptor.FLAG_REDELIVERED;
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
 import static io.sluice.core.protocol.FrameDescriptor.KEY_LENGTH;
 import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.RELAY_FLAGS;
 import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.VERSION;
-import static io.sluice.core.protocol.FrameDescriptor.VERSION_OFFSET;
 
 /**
  * Receives the messages of one stream on the thread that calls {@link #poll}, which does the connection's I/O
@@ -67,33 +62,28 @@ public final class DirectSubscription implements AutoCloseable
     private final int maxFrameLength;
     private final Liveness liveness;
     private final Header header = new Header();
+    private final SubscriberFrameCheck check;
 
-    // Frames read and not yet handled lie in [readIndex, writeIndex) of readBuffer.
-    private final ByteBuffer readByteBuffer;
-    private final UnsafeBuffer readBuffer;
-    private int readIndex;
-    private int writeIndex;
-
-    // Frames this side sends, waiting in [0, position) when a write did not take them all.
-    private final ByteBuffer sendByteBuffer = ByteBuffer.allocateDirect(SEND_BUFFER_BYTES);
-    private final UnsafeBuffer sendBuffer = new UnsafeBuffer(sendByteBuffer);
+    private final SocketReadBuffer in;
+    // The frames this side sends, waiting there when a write did not take them all.
+    private final SocketWriteBuffer out;
 
     private boolean closedByApplication;
     private volatile boolean closed;
     private volatile String closeReason;
 
     private DirectSubscription(final String stream, final SocketChannel channel, final int streamId,
-        final int maxFrameLength, final Liveness liveness, final ByteBuffer readByteBuffer, final int buffered)
+        final int maxFrameLength, final Liveness liveness, final ByteBuffer readBuffer)
     {
         this.stream = stream;
         this.channel = channel;
         this.streamId = streamId;
         this.maxFrameLength = maxFrameLength;
         this.liveness = liveness;
-        this.readByteBuffer = readByteBuffer;
-        this.readBuffer = new UnsafeBuffer(readByteBuffer);
-        this.readIndex = 0;
-        this.writeIndex = buffered;
+        this.check = new SubscriberFrameCheck(maxFrameLength);
+        this.in = new SocketReadBuffer(channel, readBuffer);
+        // Written only when there is something to send: no write threshold.
+        this.out = new SocketWriteBuffer(channel, SEND_BUFFER_BYTES, Integer.MAX_VALUE);
     }
 
     /**
@@ -177,8 +167,7 @@ public final class DirectSubscription implements AutoCloseable
         final Liveness liveness = new Liveness(
             TimeUnit.MILLISECONDS.toNanos(intervalMs > 0 ? intervalMs : config.heartbeatIntervalMs()),
             TimeUnit.MILLISECONDS.toNanos(config.heartbeatTimeoutMs()), System.nanoTime());
-        return new DirectSubscription(stream, channel, welcome.streamId(), maxFrameLength, liveness, readBuffer,
-            readBuffer.position());
+        return new DirectSubscription(stream, channel, welcome.streamId(), maxFrameLength, liveness, readBuffer);
     }
 
     /**
@@ -210,7 +199,7 @@ public final class DirectSubscription implements AutoCloseable
      */
     public int readBufferCapacity()
     {
-        return readByteBuffer.capacity();
+        return in.capacity();
     }
 
     /**
@@ -283,18 +272,20 @@ public final class DirectSubscription implements AutoCloseable
     // Delivers whole frames from the read buffer; stops at the limit, at a frame not all here, or once closed.
     private int deliver(final MessageHandler handler, final int limit)
     {
-        final UnsafeBuffer buffer = readBuffer;
-        final int end = writeIndex;
-        int index = readIndex;
+        final SocketReadBuffer in = this.in;
+        final UnsafeBuffer buffer = in.buffer();
+        final int end = in.writeIndex();
+        int index = in.readIndex();
         int delivered = 0;
         while (delivered < limit && !closed)
         {
             final int available = end - index;
             if (available < HEADER_LENGTH)
             {
-                if (available >= 4)
+                // As soon as its 4 bytes are here: a frame longer than the WELCOME's maximum would never fit.
+                if (available >= 4 && !check.checkLength(buffer.getInt(index + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN)))
                 {
-                    checkLength(buffer.getInt(index + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN));
+                    refused();
                 }
                 break;
             }
@@ -305,8 +296,9 @@ public final class DirectSubscription implements AutoCloseable
             final boolean data = (versionTypeFlags & ~RELAY_FLAGS) == DATA_VERSION_AND_TYPE &&
                 frameLength >= ((versionTypeFlags & FLAG_KEYED) != 0 ? HEADER_LENGTH + KEY_LENGTH : HEADER_LENGTH) &&
                 frameLength <= maxFrameLength;
-            if (!data && (!checkLength(frameLength) || !checkHeader(buffer, index, frameLength)))
+            if (!data && (!check.checkLength(frameLength) || !check.checkHeader(buffer, index, frameLength)))
             {
+                refused();
                 break;
             }
             if (available < frameLength)
@@ -314,17 +306,18 @@ public final class DirectSubscription implements AutoCloseable
                 break;
             }
             // Past the frame before the handler runs: one that throws or closes does not see it again.
-            readIndex = index + frameLength;
+            final int frameIndex = index;
             index += frameLength;
+            in.readIndex(index);
             if (data)
             {
-                handler.onMessage(buffer, readIndex - frameLength + HEADER_LENGTH, frameLength - HEADER_LENGTH,
-                    header.wrap(buffer, readIndex - frameLength));
+                handler.onMessage(buffer, frameIndex + HEADER_LENGTH, frameLength - HEADER_LENGTH,
+                    header.wrap(buffer, frameIndex));
                 delivered++;
             }
             else
             {
-                delivered += control(handler, buffer, readIndex - frameLength, frameLength);
+                delivered += control(handler, buffer, frameIndex, frameLength);
             }
         }
         return delivered;
@@ -353,116 +346,29 @@ public final class DirectSubscription implements AutoCloseable
         }
     }
 
-    // As soon as its 4 bytes are here: a frame longer than the WELCOME's maximum would never fit; false (and closed).
-    private boolean checkLength(final int frameLength)
+    // A frame the check refused: the relay gets the ERROR that says why.
+    private void refused()
     {
-        if (frameLength > maxFrameLength || frameLength < 0)
-        {
-            protocolError(ErrorCode.FRAME_TOO_LARGE, "frame length " + Integer.toUnsignedString(frameLength) +
-                " exceeds the maximum of " + maxFrameLength);
-            return false;
-        }
-        return true;
+        protocolError(check.errorCode(), check.errorText());
     }
 
-    // The checks a subscriber's FrameDecoder makes, on a whole header; false (and closed) when one fails.
-    private boolean checkHeader(final UnsafeBuffer buffer, final int index, final int frameLength)
-    {
-        if (frameLength < HEADER_LENGTH)
-        {
-            protocolError(ErrorCode.FRAME_TOO_SMALL,
-                "frame length " + frameLength + " is below the header length " + HEADER_LENGTH);
-            return false;
-        }
-        final int version = buffer.getByte(index + VERSION_OFFSET) & 0xFF;
-        if (version != VERSION)
-        {
-            protocolError(ErrorCode.UNSUPPORTED_VERSION,
-                "protocol version " + version + " is not supported (this client speaks " + VERSION + ")");
-            return false;
-        }
-        final int type = buffer.getByte(index + TYPE_OFFSET) & 0xFF;
-        if (!FrameType.isKnown(type))
-        {
-            protocolError(ErrorCode.UNKNOWN_TYPE, "frame type " + type + " is not defined");
-            return false;
-        }
-        if (FrameType.isHeaderOnly(type) && frameLength != HEADER_LENGTH)
-        {
-            protocolError(ErrorCode.FRAME_TOO_LARGE, FrameType.name(type) + " frame length " + frameLength +
-                " exceeds the maximum of " + HEADER_LENGTH + ": a " + FrameType.name(type) + " has no payload");
-            return false;
-        }
-        final int flags = buffer.getShort(index + FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        if (flags != 0)
-        {
-            if ((flags & ~RELAY_FLAGS) != 0)
-            {
-                protocolError(ErrorCode.BAD_FLAGS, "flags 0x" + Integer.toHexString(flags) + " set undefined bits");
-                return false;
-            }
-            if ((flags & FLAG_REDELIVERED) != 0 && type != FrameType.DATA && type != FrameType.GAP)
-            {
-                protocolError(ErrorCode.BAD_FLAGS, "flag REDELIVERED (0x2) on a " + FrameType.name(type) +
-                    " frame: only DATA and GAP are delivered again");
-                return false;
-            }
-            if ((flags & FLAG_KEYED) != 0 && (type != FrameType.DATA || frameLength < HEADER_LENGTH + KEY_LENGTH))
-            {
-                protocolError(ErrorCode.BAD_FLAGS, type != FrameType.DATA ? "flag KEYED (0x1) on a " +
-                    FrameType.name(type) + " frame: only DATA may be keyed" :
-                    "KEYED DATA frame has no room for its 8-byte key");
-                return false;
-            }
-        }
-        if (type == FrameType.GAP && frameLength < HEADER_LENGTH + Frames.GAP_PAYLOAD_LENGTH)
-        {
-            protocolError(ErrorCode.FRAME_TOO_SMALL, "GAP frame length " + frameLength + " is below " +
-                (HEADER_LENGTH + Frames.GAP_PAYLOAD_LENGTH));
-            return false;
-        }
-        return true;
-    }
-
-    // One read from the socket into the room behind what is buffered; compacts first when the room is under half.
+    // One read from the socket (see SocketReadBuffer); an end of stream or a failed read closes the subscription.
     private int read()
     {
-        final int capacity = readByteBuffer.capacity();
-        if (readIndex == writeIndex)
-        {
-            readIndex = 0;
-            writeIndex = 0;
-        }
-        else if (capacity - writeIndex < capacity >> 1)
-        {
-            // What is left is the start of one frame, at most the relay's max (half the capacity): it moves to the
-            // front, and the room behind it then holds the rest of it.
-            readByteBuffer.limit(writeIndex).position(readIndex);
-            readByteBuffer.compact();
-            writeIndex -= readIndex;
-            readIndex = 0;
-        }
-        readByteBuffer.limit(capacity).position(writeIndex);
-        final int read;
-        try
-        {
-            read = channel.read(readByteBuffer);
-        }
-        catch (final IOException ex)
-        {
-            closeConnection("I/O error: " + ex.getMessage());
-            return 0;
-        }
+        final int read = in.read();
         if (read > 0)
         {
-            writeIndex += read;
             liveness.onReceived(System.nanoTime());
         }
-        else if (read < 0)
+        else if (read == SocketReadBuffer.END_OF_STREAM)
         {
-            final int truncated = writeIndex - readIndex;
+            final int truncated = in.available();
             closeConnection(truncated > 0 ? "client error " + ErrorCode.TRUNCATED_FRAME + ": connection closed " +
                 truncated + " bytes into an incomplete frame" : "connection closed");
+        }
+        else if (read == SocketReadBuffer.READ_FAILED)
+        {
+            closeConnection("I/O error: " + in.readError().getMessage());
         }
         return read;
     }
@@ -473,12 +379,12 @@ public final class DirectSubscription implements AutoCloseable
     private void dutyCycle()
     {
         final long now = System.nanoTime();
-        if (liveness.isHeartbeatDue(now) && sendByteBuffer.position() == 0)
+        if (liveness.isHeartbeatDue(now) && out.pendingBytes() == 0)
         {
             liveness.onSent(now);
             putEmpty(FrameType.HEARTBEAT);
         }
-        if (sendByteBuffer.position() > 0)
+        if (out.pendingBytes() > 0)
         {
             flush();
         }
@@ -488,7 +394,7 @@ public final class DirectSubscription implements AutoCloseable
         }
         if (liveness.isPeerSilentTooLong(now))
         {
-            if (hasWholeFrame())
+            if (in.hasWholeFrame())
             {
                 // The application is behind, not the relay: what it has not taken yet is not the relay's silence.
                 liveness.onReceived(now);
@@ -501,36 +407,23 @@ public final class DirectSubscription implements AutoCloseable
         }
     }
 
-    private boolean hasWholeFrame()
-    {
-        final int available = writeIndex - readIndex;
-        return available >= 4 && available >= readBuffer.getInt(readIndex + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
-    }
-
+    // The send buffer holds the longest ERROR behind a HEARTBEAT the socket took part of, and a new HEARTBEAT waits
+    // for the last to go: a frame to send always finds room at the tail.
     private void putEmpty(final int type)
     {
-        final int at = sendByteBuffer.position();
-        if (SEND_BUFFER_BYTES - at >= HEADER_LENGTH)
+        final int index = out.claimAtTail(HEADER_LENGTH);
+        if (index >= 0)
         {
-            sendByteBuffer.position(at + ControlFrames.putEmpty(sendBuffer, at, type));
+            out.commit(ControlFrames.putEmpty(out.buffer(), index, type));
         }
     }
 
-    // Writes what waits to be sent, without blocking; true when it all went.
-    private boolean flush()
+    // Writes what waits to be sent, as much as the socket takes now; a failed write closes the subscription.
+    private void flush()
     {
-        try
+        if (out.write() == SocketWriteBuffer.WRITE_FAILED)
         {
-            sendByteBuffer.flip();
-            channel.write(sendByteBuffer);
-            sendByteBuffer.compact();
-            return sendByteBuffer.position() == 0;
-        }
-        catch (final IOException ex)
-        {
-            sendByteBuffer.clear();
-            closeConnection("I/O error: " + ex.getMessage());
-            return false;
+            closeConnection("I/O error: " + out.writeError().getMessage());
         }
     }
 
@@ -543,10 +436,10 @@ public final class DirectSubscription implements AutoCloseable
     private void fail(final ErrorCode code, final String text, final String reason)
     {
         final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        final int at = sendByteBuffer.position();
-        if (SEND_BUFFER_BYTES - at >= ControlFrames.errorLength(bytes))
+        final int index = out.claimAtTail(ControlFrames.errorLength(bytes));
+        if (index >= 0)
         {
-            sendByteBuffer.position(at + ControlFrames.putError(sendBuffer, at, code, bytes));
+            out.commit(ControlFrames.putError(out.buffer(), index, code, bytes));
             flush();
         }
         closeConnection(reason != null ? reason : "client error " + code + ": " + text);
