@@ -75,6 +75,24 @@ public class AckWindowBenchmark
         return window.acked();
     }
 
+    /**
+     * The same with each run acknowledged in two halves, as a subscriber acknowledging every half window does when
+     * its ACK falls inside a run: the window then walks the acknowledged frames of the run it keeps.
+     */
+    @Benchmark
+    @OperationsPerInvocation(FRAMES)
+    public long writeTakeAndAcknowledgeInHalves()
+    {
+        run.readerIndex(0);
+        channel.write(run.retain(), channel.voidPromise());
+        channel.flush();
+        final ByteBuf taken = channel.readOutbound();
+        taken.release();
+        window.acknowledge(window.sent() - FRAMES / 2);
+        window.acknowledge(window.sent());
+        return window.acked();
+    }
+
     /** The same write and take without the window: what the embedded channel costs by itself. */
     @Benchmark
     @OperationsPerInvocation(FRAMES)
