@@ -340,8 +340,9 @@ public final class DirectPublication implements AutoCloseable
     // Reads what the relay sent and checks its liveness: frames handled, or -1 once the publication is closed.
     private int readAndCheck(final long now)
     {
-        int frames = 0;
         final SocketReadBuffer in = this.in;
+        // Frames that came with the WELCOME first: the relay's last words before it closes may be among them.
+        int frames = in.available() >= HEADER_LENGTH ? handleFrames() : 0;
         while (connected)
         {
             final int read = in.read();

@@ -73,6 +73,12 @@ class DirectPublicationInboundTest
     // Connects a publication to the relay played here: another thread takes the HELLO and answers the WELCOME.
     private void connect() throws Exception
     {
+        connect(new byte[0]);
+    }
+
+    // The same, with afterWelcome written in the same write as the WELCOME.
+    private void connect(final byte[] afterWelcome) throws Exception
+    {
         server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         final FutureTask<Socket> welcomed = new FutureTask<>(() ->
         {
@@ -83,7 +89,10 @@ class DirectPublicationInboundTest
                 UnpooledByteBufAllocator.DEFAULT, 7, 3, 0, HEARTBEAT_MS, HEARTBEAT_MS, 64 * 1024, 0);
             try
             {
-                welcome.readBytes(socket.getOutputStream(), welcome.readableBytes());
+                final byte[] bytes = new byte[welcome.readableBytes() + afterWelcome.length];
+                welcome.readBytes(bytes, 0, welcome.readableBytes());
+                System.arraycopy(afterWelcome, 0, bytes, bytes.length - afterWelcome.length, afterWelcome.length);
+                socket.getOutputStream().write(bytes);
             }
             finally
             {
@@ -261,6 +270,18 @@ class DirectPublicationInboundTest
         assertEquals(ErrorCode.SHUTTING_DOWN, publication.errorCode());
         assertEquals("relay error " + ErrorCode.SHUTTING_DOWN + ": " + text, publication.closeReason());
         assertEquals(-1, fromPublisher.read(), "the publication closed the connection");
+    }
+
+    @Test
+    void anErrorThatCameWithTheWelcomeIsWhatTheClosedPublicationSays() throws Exception
+    {
+        // A relay may refuse right after it welcomed: the ERROR is read with the WELCOME, before any read of its own.
+        final String text = "stream 'prices' is closing: the relay shuts down";
+        connect(errorFrame(ErrorCode.SHUTTING_DOWN, text));
+        relay.shutdownOutput();
+        doWorkUntil(() -> !publication.isConnected(), "still connected");
+        assertEquals(ErrorCode.SHUTTING_DOWN, publication.errorCode());
+        assertEquals("relay error " + ErrorCode.SHUTTING_DOWN + ": " + text, publication.closeReason());
     }
 
     @Test
