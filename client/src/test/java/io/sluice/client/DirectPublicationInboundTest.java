@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
+import static io.sluice.core.protocol.FrameDescriptor.FLAGS_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
 import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.VERSION;
@@ -128,6 +129,12 @@ class DirectPublicationInboundTest
         return frame;
     }
 
+    private static byte[] withFlags(final byte[] frame, final int flags)
+    {
+        new UnsafeBuffer(frame).putShort(FLAGS_OFFSET, (short)flags, ByteOrder.BIG_ENDIAN);
+        return frame;
+    }
+
     private static byte[] errorFrame(final ErrorCode code, final String text)
     {
         final ByteBuf error = Frames.error(UnpooledByteBufAllocator.DEFAULT, code, text, 0);
@@ -224,7 +231,9 @@ class DirectPublicationInboundTest
             Arguments.of(frame(HEADER_LENGTH + 8, VERSION, FrameType.DATA, 0), ErrorCode.UNEXPECTED_FRAME,
                 "DATA sent to a publisher"),
             Arguments.of(frame(HEADER_LENGTH, VERSION, 9, 0), ErrorCode.UNKNOWN_TYPE,
-                "UNKNOWN(9) sent to a publisher"));
+                "UNKNOWN(9) sent to a publisher"),
+            Arguments.of(withFlags(frame(HEADER_LENGTH, VERSION, FrameType.ACK, 0), 0x2), ErrorCode.BAD_FLAGS,
+                "flag REDELIVERED (0x2) on a ACK frame: only DATA and GAP are delivered again"));
     }
 
     @ParameterizedTest(name = "{1}: {2}")

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteOrder;
 
 import static io.sluice.core.protocol.FrameDescriptor.FLAGS_OFFSET;
+import static io.sluice.core.protocol.FrameDescriptor.FLAG_KEYED;
+import static io.sluice.core.protocol.FrameDescriptor.FLAG_REDELIVERED;
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
 import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
@@ -63,8 +65,6 @@ class PublisherFrameCheckTest
         assertTrue(checkHeader(HEADER_LENGTH + 6, FrameType.ERROR));
         assertTrue(checkHeader(PublisherFrameCheck.MAX_FRAME_LENGTH, FrameType.ERROR));
         assertTrue(checkHeader(HEADER_LENGTH, FrameType.ERROR), "too short for a code: its reader says INTERNAL");
-        assertTrue(check.checkHeader(buffer, AT, header(HEADER_LENGTH, VERSION, FrameType.ACK, 0xFFFF)),
-            "flags are not looked at");
         assertNull(check.errorCode());
         assertNull(check.errorText());
     }
@@ -117,6 +117,19 @@ class PublisherFrameCheckTest
             "WELCOME sent to a publisher");
         assertRefused(checkHeader(HEADER_LENGTH, FrameType.HELLO), ErrorCode.UNEXPECTED_FRAME,
             "HELLO sent to a publisher");
+    }
+
+    @Test
+    void aFlagOnAFrameARelaySendsAPublisherIsBadFlags()
+    {
+        assertRefused(check.checkHeader(buffer, AT, header(HEADER_LENGTH, VERSION, FrameType.ACK, 0x4)),
+            ErrorCode.BAD_FLAGS, "flags 0x4 set undefined bits");
+        assertRefused(check.checkHeader(buffer, AT, header(HEADER_LENGTH, VERSION, FrameType.HEARTBEAT, 0xFFFF)),
+            ErrorCode.BAD_FLAGS, "flags 0xffff set undefined bits");
+        assertRefused(check.checkHeader(buffer, AT, header(HEADER_LENGTH, VERSION, FrameType.ACK, FLAG_REDELIVERED)),
+            ErrorCode.BAD_FLAGS, "flag REDELIVERED (0x2) on a ACK frame: only DATA and GAP are delivered again");
+        assertRefused(check.checkHeader(buffer, AT, header(HEADER_LENGTH + 6, VERSION, FrameType.ERROR, FLAG_KEYED)),
+            ErrorCode.BAD_FLAGS, "flag KEYED (0x1) on a ERROR frame: only DATA may be keyed");
     }
 
     @Test
