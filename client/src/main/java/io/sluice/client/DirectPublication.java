@@ -64,9 +64,7 @@ public final class DirectPublication implements AutoCloseable
     private static final int MIN_BUFFER_BYTES = 256 * 1024;
     // Selecting with an action adds nothing to the selector's set of selected keys: no allocation per wait.
     private static final java.util.function.Consumer<SelectionKey> IGNORE_SELECTED = selected -> {};
-    // The relay sends a publisher ACK, HEARTBEAT, CLOSE and ERROR only: the longest is an ERROR with its longest text.
-    private static final int MAX_INBOUND_FRAME = ControlFrames.MAX_ERROR_FRAME_LENGTH;
-    private static final int INBOUND_BYTES = 4 * MAX_INBOUND_FRAME;
+    private static final int INBOUND_BYTES = 4 * PublisherFrameCheck.MAX_FRAME_LENGTH;
 
     private final String stream;
     private final SocketChannel channel;
@@ -79,9 +77,8 @@ public final class DirectPublication implements AutoCloseable
     private final Liveness liveness;
 
     private final SocketWriteBuffer out;
-
-    private final ByteBuffer in;
-    private final UnsafeBuffer inFrames;
+    private final SocketReadBuffer in;
+    private final PublisherFrameCheck check = new PublisherFrameCheck();
 
     private long nextSequence;
     private int offersSinceRead;
@@ -100,8 +97,7 @@ public final class DirectPublication implements AutoCloseable
         this.channel = handshake.channel();
         this.selector = handshake.selector();
         this.key = handshake.key();
-        this.in = in;
-        this.inFrames = new UnsafeBuffer(in);
+        this.in = new SocketReadBuffer(channel, in);
         this.closeTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs());
         this.streamId = welcome.streamId();
         this.sourceId = welcome.sourceId();
@@ -344,21 +340,18 @@ public final class DirectPublication implements AutoCloseable
     // Reads what the relay sent and checks its liveness: frames handled, or -1 once the publication is closed.
     private int readAndCheck(final long now)
     {
-        int frames = 0;
-        final ByteBuffer in = this.in;
+        final SocketReadBuffer in = this.in;
+        // Frames that came with the WELCOME first: the relay's last words before it closes may be among them.
+        int frames = in.available() >= HEADER_LENGTH ? handleFrames() : 0;
         while (connected)
         {
-            final int read;
-            try
+            final int read = in.read();
+            if (read == SocketReadBuffer.READ_FAILED)
             {
-                read = channel.read(in);
-            }
-            catch (final IOException ex)
-            {
-                lost("I/O error: " + ex.getMessage(), null);
+                lost("I/O error: " + in.readError().getMessage(), null);
                 return -1;
             }
-            if (read < 0)
+            if (read == SocketReadBuffer.END_OF_STREAM)
             {
                 peerClosed = true;
                 if (!closing)
@@ -388,59 +381,50 @@ public final class DirectPublication implements AutoCloseable
         return frames;
     }
 
-    // Handles the whole frames in the inbound buffer and keeps a partial one at its front.
+    // Handles the whole frames read: a frame's length is checked once its header is here, the rest once it all is.
     private int handleFrames()
     {
-        final ByteBuffer in = this.in;
-        final UnsafeBuffer frames = inFrames;
-        final int end = in.position();
-        int index = 0;
+        final SocketReadBuffer in = this.in;
+        final UnsafeBuffer frames = in.buffer();
+        final int end = in.writeIndex();
+        int index = in.readIndex();
         int handled = 0;
         while (end - index >= HEADER_LENGTH && connected)
         {
             final int length = frames.getInt(index + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
-            if (length < HEADER_LENGTH || length > MAX_INBOUND_FRAME)
+            if (!check.checkLength(length))
             {
-                protocolError(length < HEADER_LENGTH ? ErrorCode.FRAME_TOO_SMALL : ErrorCode.FRAME_TOO_LARGE,
-                    "frame of " + length + " bytes from the relay");
-                return handled;
+                refused();
+                break;
             }
             if (end - index < length)
             {
                 break;
             }
-            onFrame(frames, index, length);
+            final int frameIndex = index;
             index += length;
+            in.readIndex(index);
             handled++;
-        }
-        if (index > 0)
-        {
-            frames.putBytes(0, frames, index, end - index);
-            in.position(end - index);
+            if (check.checkHeader(frames, frameIndex, length))
+            {
+                onFrame(frames, frameIndex, length);
+            }
+            else
+            {
+                refused();
+            }
         }
         return handled;
     }
 
+    // A frame the check passed: ACK, HEARTBEAT, ERROR or CLOSE.
     private void onFrame(final UnsafeBuffer frames, final int index, final int length)
     {
-        final int version = frames.getByte(index + VERSION_OFFSET) & 0xFF;
-        if (version != VERSION)
-        {
-            protocolError(ErrorCode.UNSUPPORTED_VERSION, "version " + version + " from the relay");
-            return;
-        }
         final int type = frames.getByte(index + TYPE_OFFSET) & 0xFF;
-        if (FrameType.isHeaderOnly(type) && length != HEADER_LENGTH)
-        {
-            protocolError(ErrorCode.FRAME_TOO_LARGE, FrameType.name(type) + " of " + length + " bytes");
-            return;
-        }
         switch (type)
         {
             case FrameType.ACK:
                 ackedSequence = frames.getLong(index + SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN);
-                break;
-            case FrameType.HEARTBEAT:
                 break;
             case FrameType.ERROR:
                 lost(ControlFrames.relayError(frames, index, length), ControlFrames.errorCode(frames, index, length));
@@ -452,10 +436,15 @@ public final class DirectPublication implements AutoCloseable
                 }
                 break;
             default:
-                protocolError(FrameType.isKnown(type) ? ErrorCode.UNEXPECTED_FRAME : ErrorCode.UNKNOWN_TYPE,
-                    FrameType.name(type) + " sent to a publisher");
+                // A HEARTBEAT: that it came is all it says.
                 break;
         }
+    }
+
+    // A frame the check refused: the relay gets the ERROR that says why.
+    private void refused()
+    {
+        protocolError(check.errorCode(), check.errorText());
     }
 
     // What the relay sent breaks the protocol, or it went silent: tell it why (what the socket takes now), and close.

@@ -10,10 +10,10 @@ import java.nio.channels.ReadableByteChannel;
 import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
 
 /**
- * The bytes a {@link DirectSubscription} has read from its socket and not yet handled, in the direct buffer the
- * channel is read into, and the non-blocking reads of them. What was read and not handled lies in
- * [{@link #readIndex()}, {@link #writeIndex()}) of {@link #buffer()}, where the frames are handled in place; the
- * reader moves the read index past each frame it is done with.
+ * The bytes a direct connection ({@link DirectSubscription}, {@link DirectPublication}) has read from its socket and
+ * not yet handled, in the direct buffer the channel is read into, and the non-blocking reads of them. What was read
+ * and not handled lies in [{@link #readIndex()}, {@link #writeIndex()}) of {@link #buffer()}, where the frames are
+ * handled in place; the reader moves the read index past each frame it is done with.
  * <p>
  * A read starts at the front again once everything was handled, and moves what is left (the start of a frame) to the
  * front when the room behind it is under half the buffer. A buffer of at least twice the largest frame so always has

@@ -1,0 +1,125 @@
+package io.sluice.client;
+
+import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameType;
+import org.agrona.DirectBuffer;
+
+import java.nio.ByteOrder;
+
+import static io.sluice.core.protocol.FrameDescriptor.FLAGS_OFFSET;
+import static io.sluice.core.protocol.FrameDescriptor.FLAG_KEYED;
+import static io.sluice.core.protocol.FrameDescriptor.FLAG_REDELIVERED;
+import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
+import static io.sluice.core.protocol.FrameDescriptor.RELAY_FLAGS;
+import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
+import static io.sluice.core.protocol.FrameDescriptor.VERSION;
+import static io.sluice.core.protocol.FrameDescriptor.VERSION_OFFSET;
+
+/**
+ * The checks a {@link DirectPublication} makes of the headers the relay sends it: a check that fails answers false,
+ * and {@link #errorCode()} and {@link #errorText()} then say which rule the frame broke, in the words of the ERROR
+ * this side sends. A relay sends a publisher ACK, HEARTBEAT, CLOSE and ERROR only, so a frame is never longer than an
+ * ERROR with the longest text, and none of them has a flag set. The rules and texts are those of a publisher's
+ * {@link io.sluice.core.protocol.FrameDecoder} where it has the rule. One thread; allocates only when a check fails.
+ */
+final class PublisherFrameCheck
+{
+    /** The longest frame a relay sends a publisher: an ERROR with the longest text. */
+    static final int MAX_FRAME_LENGTH = ControlFrames.MAX_ERROR_FRAME_LENGTH;
+
+    private ErrorCode errorCode;
+    private String errorText;
+
+    /**
+     * The check to make once a frame's header is here, before the rest of it is waited for.
+     *
+     * @param frameLength the frame's length field.
+     * @return whether it is a header at least and at most {@link #MAX_FRAME_LENGTH}.
+     */
+    boolean checkLength(final int frameLength)
+    {
+        if (frameLength < HEADER_LENGTH || frameLength > MAX_FRAME_LENGTH)
+        {
+            return refuse(frameLength < HEADER_LENGTH ? ErrorCode.FRAME_TOO_SMALL : ErrorCode.FRAME_TOO_LARGE,
+                "frame of " + frameLength + " bytes from the relay");
+        }
+        return true;
+    }
+
+    /**
+     * The checks of a whole frame's header: its version, that a header-only type has no payload, its type, and that
+     * no flag is set.
+     *
+     * @param buffer      where the frame lies.
+     * @param index       where it starts.
+     * @param frameLength its length field, passed by {@link #checkLength}.
+     * @return whether a publisher may be sent the frame.
+     */
+    boolean checkHeader(final DirectBuffer buffer, final int index, final int frameLength)
+    {
+        final int version = buffer.getByte(index + VERSION_OFFSET) & 0xFF;
+        if (version != VERSION)
+        {
+            return refuse(ErrorCode.UNSUPPORTED_VERSION, "version " + version + " from the relay");
+        }
+        final int type = buffer.getByte(index + TYPE_OFFSET) & 0xFF;
+        if (FrameType.isHeaderOnly(type) && frameLength != HEADER_LENGTH)
+        {
+            return refuse(ErrorCode.FRAME_TOO_LARGE, FrameType.name(type) + " of " + frameLength + " bytes");
+        }
+        switch (type)
+        {
+            case FrameType.ACK:
+            case FrameType.HEARTBEAT:
+            case FrameType.CLOSE:
+            case FrameType.ERROR:
+                return checkFlags(buffer.getShort(index + FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF, type);
+            default:
+                return refuse(FrameType.isKnown(type) ? ErrorCode.UNEXPECTED_FRAME : ErrorCode.UNKNOWN_TYPE,
+                    FrameType.name(type) + " sent to a publisher");
+        }
+    }
+
+    // Flags on a frame that has none: the relay's flags are for DATA and GAP only.
+    private boolean checkFlags(final int flags, final int type)
+    {
+        if ((flags & ~RELAY_FLAGS) != 0)
+        {
+            return refuse(ErrorCode.BAD_FLAGS, "flags 0x" + Integer.toHexString(flags) + " set undefined bits");
+        }
+        if ((flags & FLAG_REDELIVERED) != 0)
+        {
+            return refuse(ErrorCode.BAD_FLAGS, "flag REDELIVERED (0x2) on a " + FrameType.name(type) +
+                " frame: only DATA and GAP are delivered again");
+        }
+        if ((flags & FLAG_KEYED) != 0)
+        {
+            return refuse(ErrorCode.BAD_FLAGS, "flag KEYED (0x1) on a " + FrameType.name(type) +
+                " frame: only DATA may be keyed");
+        }
+        return true;
+    }
+
+    /**
+     * @return the error code of the rule the last check that failed found broken; null while none failed.
+     */
+    ErrorCode errorCode()
+    {
+        return errorCode;
+    }
+
+    /**
+     * @return what the last check that failed found wrong; null while none failed.
+     */
+    String errorText()
+    {
+        return errorText;
+    }
+
+    private boolean refuse(final ErrorCode code, final String text)
+    {
+        errorCode = code;
+        errorText = text;
+        return false;
+    }
+}
