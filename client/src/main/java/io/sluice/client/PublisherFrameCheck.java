@@ -19,16 +19,13 @@ import static io.sluice.core.protocol.FrameDescriptor.VERSION_OFFSET;
  * The checks a {@link DirectPublication} makes of the headers the relay sends it: a check that fails answers false,
  * and {@link #errorCode()} and {@link #errorText()} then say which rule the frame broke, in the words of the ERROR
  * this side sends. A relay sends a publisher ACK, HEARTBEAT, CLOSE and ERROR only, so a frame is never longer than an
- * ERROR with the longest text, and none of them has a flag set. The rules and texts are those of a publisher's
- * {@link io.sluice.core.protocol.FrameDecoder} where it has the rule. One thread; allocates only when a check fails.
+ * ERROR with the longest text, and none of them has a flag set (the flag rules and their texts are those of the
+ * event-loop client's {@link io.sluice.core.protocol.FrameDecoder}). One thread; allocates only when a check fails.
  */
-final class PublisherFrameCheck
+final class PublisherFrameCheck extends FrameCheck
 {
     /** The longest frame a relay sends a publisher: an ERROR with the longest text. */
     static final int MAX_FRAME_LENGTH = ControlFrames.MAX_ERROR_FRAME_LENGTH;
-
-    private ErrorCode errorCode;
-    private String errorText;
 
     /**
      * The check to make once a frame's header is here, before the rest of it is waited for.
@@ -98,28 +95,5 @@ final class PublisherFrameCheck
                 " frame: only DATA may be keyed");
         }
         return true;
-    }
-
-    /**
-     * @return the error code of the rule the last check that failed found broken; null while none failed.
-     */
-    ErrorCode errorCode()
-    {
-        return errorCode;
-    }
-
-    /**
-     * @return what the last check that failed found wrong; null while none failed.
-     */
-    String errorText()
-    {
-        return errorText;
-    }
-
-    private boolean refuse(final ErrorCode code, final String text)
-    {
-        errorCode = code;
-        errorText = text;
-        return false;
     }
 }

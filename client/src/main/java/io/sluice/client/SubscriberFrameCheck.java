@@ -24,11 +24,9 @@ import static io.sluice.core.protocol.FrameDescriptor.VERSION_OFFSET;
  * that are not a well-formed DATA frame (the subscription tells those by one load), so not on the hot path. One
  * thread.
  */
-final class SubscriberFrameCheck
+final class SubscriberFrameCheck extends FrameCheck
 {
     private final int maxFrameLength;
-    private ErrorCode errorCode;
-    private String errorText;
 
     /**
      * @param maxFrameLength the largest frame the relay may send, header included, as its WELCOME announced.
@@ -111,28 +109,5 @@ final class SubscriberFrameCheck
                 (HEADER_LENGTH + Frames.GAP_PAYLOAD_LENGTH));
         }
         return true;
-    }
-
-    /**
-     * @return the error code of the rule the last check that failed found broken; null while none failed.
-     */
-    ErrorCode errorCode()
-    {
-        return errorCode;
-    }
-
-    /**
-     * @return what the last check that failed found wrong; null while none failed.
-     */
-    String errorText()
-    {
-        return errorText;
-    }
-
-    private boolean refuse(final ErrorCode code, final String text)
-    {
-        errorCode = code;
-        errorText = text;
-        return false;
     }
 }
