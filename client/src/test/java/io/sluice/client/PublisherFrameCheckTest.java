@@ -5,18 +5,12 @@ import io.sluice.core.protocol.FrameType;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteOrder;
 
-import static io.sluice.core.protocol.FrameDescriptor.FLAGS_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.FLAG_KEYED;
 import static io.sluice.core.protocol.FrameDescriptor.FLAG_REDELIVERED;
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
-import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
-import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.VERSION;
-import static io.sluice.core.protocol.FrameDescriptor.VERSION_OFFSET;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,19 +20,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PublisherFrameCheckTest
 {
-    private static final int AT = 16;
+    private static final int AT = FrameCheckFixture.AT;
 
     private final PublisherFrameCheck check = new PublisherFrameCheck();
-    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
+    private final FrameCheckFixture fixture = new FrameCheckFixture();
+    private final UnsafeBuffer buffer = fixture.buffer;
 
-    // A header at AT: its length field, version, type and flags.
     private int header(final int length, final int version, final int type, final int flags)
     {
-        buffer.putInt(AT + LENGTH_OFFSET, length, ByteOrder.BIG_ENDIAN);
-        buffer.putByte(AT + VERSION_OFFSET, (byte)version);
-        buffer.putByte(AT + TYPE_OFFSET, (byte)type);
-        buffer.putShort(AT + FLAGS_OFFSET, (short)flags, ByteOrder.BIG_ENDIAN);
-        return length;
+        return fixture.header(length, version, type, flags);
     }
 
     private boolean checkHeader(final int length, final int type)
@@ -48,9 +38,7 @@ class PublisherFrameCheckTest
 
     private void assertRefused(final boolean passed, final ErrorCode code, final String text)
     {
-        assertFalse(passed, text);
-        assertEquals(code, check.errorCode());
-        assertEquals(text, check.errorText());
+        FrameCheckFixture.assertRefused(check, passed, code, text);
     }
 
     @Test

@@ -5,18 +5,11 @@ import io.sluice.core.protocol.FrameType;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteOrder;
 
-import static io.sluice.core.protocol.FrameDescriptor.FLAGS_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.FLAG_KEYED;
 import static io.sluice.core.protocol.FrameDescriptor.FLAG_REDELIVERED;
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
-import static io.sluice.core.protocol.FrameDescriptor.LENGTH_OFFSET;
-import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.VERSION;
-import static io.sluice.core.protocol.FrameDescriptor.VERSION_OFFSET;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,19 +20,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SubscriberFrameCheckTest
 {
     private static final int MAX_FRAME = 4096;
-    private static final int AT = 16;
+    private static final int AT = FrameCheckFixture.AT;
 
     private final SubscriberFrameCheck check = new SubscriberFrameCheck(MAX_FRAME);
-    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
+    private final FrameCheckFixture fixture = new FrameCheckFixture();
+    private final UnsafeBuffer buffer = fixture.buffer;
 
-    // A header at AT: its length field, version, type and flags.
     private int header(final int length, final int version, final int type, final int flags)
     {
-        buffer.putInt(AT + LENGTH_OFFSET, length, ByteOrder.BIG_ENDIAN);
-        buffer.putByte(AT + VERSION_OFFSET, (byte)version);
-        buffer.putByte(AT + TYPE_OFFSET, (byte)type);
-        buffer.putShort(AT + FLAGS_OFFSET, (short)flags, ByteOrder.BIG_ENDIAN);
-        return length;
+        return fixture.header(length, version, type, flags);
     }
 
     private boolean checkHeader(final int length, final int type, final int flags)
@@ -49,9 +38,7 @@ class SubscriberFrameCheckTest
 
     private void assertRefused(final boolean passed, final ErrorCode code, final String text)
     {
-        assertFalse(passed, text);
-        assertEquals(code, check.errorCode());
-        assertEquals(text, check.errorText());
+        FrameCheckFixture.assertRefused(check, passed, code, text);
     }
 
     @Test
