@@ -9,6 +9,7 @@ import io.sluice.client.Publication;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.Subscription;
 import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameType;
 import io.sluice.server.config.RelayConfig;
 import io.sluice.server.peer.ConnectionLog;
 import org.junit.jupiter.api.AfterEach;
@@ -95,6 +96,32 @@ class ConnectionLogTest
         awaitLine(Level.INFO, "subscriber " + PEER + " closed on stream 'logs' after \\S+ s: peer closed; " +
             "10 messages in, 10 out");
         assertEquals(2, count(Level.INFO, "closed on stream"), lines().toString());
+    }
+
+    @Test
+    void aSubscribersCloseWhileTheRelayHasFramesToWriteIsAGoodbyeNotAnIoError() throws Exception
+    {
+        relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
+        try (SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()));
+            RawPeer subscriber = new RawPeer(relay.port()))
+        {
+            subscriber.handshake(2, STREAM, "");
+            final Publication publication = client.publish(STREAM);
+            final Thread publisher = new Thread(() -> Traffic.publishNumbered(publication, 1_000_000, 64), "publisher");
+            publisher.start();
+            // The subscriber reads nothing: once its lane holds the publisher, writes wait in the relay's channel.
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (relay.metrics().lanes().stream().noneMatch(lane -> lane.holdingProducers() > 0))
+            {
+                assertTrue(System.nanoTime() < deadline, relay.metrics().lanes().toString());
+                LockSupport.parkNanos(1_000_000);
+            }
+            subscriber.send(RawPeer.empty(FrameType.CLOSE));
+            subscriber.readUntilClosedWithoutError();
+            awaitLine(Level.INFO, "subscriber " + PEER + " closed on stream 'logs' after \\S+ s: peer closed; " +
+                "\\d+ messages in, \\d+ out");
+            publisher.join(TimeUnit.SECONDS.toMillis(60));
+        }
     }
 
     @Test

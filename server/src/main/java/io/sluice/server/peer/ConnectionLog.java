@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -97,7 +98,9 @@ public final class ConnectionLog extends ChannelInboundHandlerAdapter
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
     {
-        if (reason == null)
+        // A write that failed because the channel was closed already (a subscriber's CLOSE read while frames waited
+        // to be written) is a consequence of the close, not its reason.
+        if (reason == null && !(cause instanceof ClosedChannelException))
         {
             reason = describe(cause);
         }
