@@ -98,7 +98,7 @@ public final class CallbackSubscription extends SubscriberEndpoint
         {
             handler.closeReason = "closed by the application";
             flushAcknowledgements();
-            sendCloseFrameAndAwaitRelay();
+            sendCloseFrame();
         }
     }
 

@@ -3,12 +3,10 @@ package io.sluice.client;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
-import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
 
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -101,22 +99,6 @@ public abstract class StreamEndpoint implements AutoCloseable
     {
         channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos()))
             .addListener(ChannelFutureListener.CLOSE);
-    }
-
-    /**
-     * Event loop: a subscriber's goodbye, CLOSE, after which what the relay still sends is read and dropped until the
-     * relay, having read the CLOSE, closes the connection (protocol.md §3.8). Closing first would reset a connection
-     * with the relay's frames unread: the relay would see an I/O error rather than a goodbye, and this side a frame
-     * cut short. Closed regardless after 5 seconds.
-     */
-    final void sendCloseFrameAndAwaitRelay()
-    {
-        FrameDecoder.discardInput(channel.pipeline());
-        channel.config().setAutoRead(true);
-        channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos()))
-            .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-        final ScheduledFuture<?> deadline = eventLoop.schedule(() -> channel.close(), 5, TimeUnit.SECONDS);
-        channel.closeFuture().addListener(closed -> deadline.cancel(false));
     }
 
     /**

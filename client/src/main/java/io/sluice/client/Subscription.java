@@ -286,7 +286,7 @@ public final class Subscription extends SubscriberEndpoint
             {
                 handler.closeReason = "closed by the application";
                 flushAcknowledgements();
-                sendCloseFrameAndAwaitRelay();
+                sendCloseFrame();
             }
             releasePending();
         });
