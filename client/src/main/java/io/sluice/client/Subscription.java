@@ -3,6 +3,7 @@ package io.sluice.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.ring.FrameRing;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -286,6 +287,8 @@ public final class Subscription extends SubscriberEndpoint
             {
                 handler.closeReason = "closed by the application";
                 flushAcknowledgements();
+                // What arrives from now on is not wanted: a frame the close cuts short is no TRUNCATED_FRAME.
+                FrameDecoder.discardInput(channel.pipeline());
                 sendCloseFrame();
             }
             releasePending();
