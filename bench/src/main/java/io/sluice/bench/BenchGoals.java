@@ -4,6 +4,8 @@ import io.sluice.bench.load.Format;
 import io.sluice.bench.load.RunResult;
 
 import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -123,7 +125,8 @@ final class BenchGoals
             final String target = goal.get("comparison") + " " + String.format(Locale.ROOT, "%.2f", goal.get("target"));
             final Object ratio = goal.get("ratio");
             final String value = ratio == null ? "not measured (" + goal.get("why") + ")" :
-                String.format(Locale.ROOT, "%.2fx (target %s: %s)", (Double)ratio, target,
+                String.format(Locale.ROOT, "%sx (target %s: %s)",
+                    towardsTheTarget((Double)ratio, (String)goal.get("comparison"), 2), target,
                     Boolean.TRUE.equals(goal.get("met")) ? "met" : "not met") +
                     (goal.get("note") == null ? "" : " (" + goal.get("note") + ")");
             out.printf(Locale.ROOT, "   %s %-62s %s%n", number == last ? "  " : number + ".", goal.get("measure"),
@@ -170,6 +173,14 @@ final class BenchGoals
         return note.length() == 0 ? null : note.append(": ratio not a fair read").toString();
     }
 
+    // Rounded so that the figure shown meets the target exactly when the ratio does: down for ">=", up for "<=". A
+    // ratio of 0.9996 against ">= 1.00" shows as 0.99, not as a 1.00 that is "not met".
+    private static BigDecimal towardsTheTarget(final double ratio, final String comparison, final int decimals)
+    {
+        return BigDecimal.valueOf(ratio).setScale(decimals, ">=".equals(comparison) ? RoundingMode.FLOOR :
+            RoundingMode.CEILING);
+    }
+
     private String why(final Run first, final Run second)
     {
         return !runs.containsKey(first) ? missing.get(first) : !runs.containsKey(second) ? missing.get(second) : null;
@@ -181,7 +192,7 @@ final class BenchGoals
         final Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("goal", goal);
         entry.put("measure", measure);
-        entry.put("ratio", ratio == null ? null : Math.round(ratio * 1000) / 1000.0);
+        entry.put("ratio", ratio == null ? null : towardsTheTarget(ratio, comparison, 3).doubleValue());
         entry.put("comparison", comparison);
         entry.put("target", target);
         entry.put("met", ratio == null ? null : met);

@@ -60,6 +60,35 @@ final class BenchGoalsTest
         assertTrue(text.toString().contains("0.50x (target <= 1.00: met)" + System.lineSeparator()), text.toString());
     }
 
+    @Test
+    void aRatioIsRoundedSoThatItsFigureMeetsTheTargetExactlyWhenTheRatioDoes()
+    {
+        final BenchGoals goals = new BenchGoals(64, false);
+        goals.ran(BenchGoals.Run.SOCKET_MAX, max("sluice/throttle (socket clients)", 7_881_147));
+        goals.ran(BenchGoals.Run.HAPROXY_MAX, max("haproxy", 7_884_445));
+        goals.ran(BenchGoals.Run.SOCKET_AT_RATE, run("sluice/throttle (socket clients)@200,000", 1_004,
+            Stalls.NONE));
+        goals.ran(BenchGoals.Run.HAPROXY_AT_RATE, run("haproxy@200,000", 1_000, Stalls.NONE));
+
+        final List<Map<String, Object>> json = goals.toJson();
+        assertEquals(0.999, json.get(2).get("ratio"), "0.99958 rounded down: a miss of a target of 1.00");
+        assertEquals(false, json.get(2).get("met"));
+        assertEquals(1.004, json.get(5).get("ratio"));
+        final StringWriter text = new StringWriter();
+        goals.print(new PrintWriter(text));
+        assertTrue(text.toString().contains("0.99x (target >= 1.00: not met)"), text.toString());
+        assertTrue(text.toString().contains("1.01x (target <= 1.00: not met)"), text.toString());
+    }
+
+    // A run at the maximum rate that delivered deliveredPerSecond.
+    private static RunResult max(final String name, final long deliveredPerSecond)
+    {
+        return new RunResult(name, name.startsWith("haproxy") ? "haproxy" : "sluice", "", LoadSpec.steady(64,
+            BenchGoals.LATENCY_RATE, 1, 0), deliveredPerSecond, deliveredPerSecond, deliveredPerSecond,
+            deliveredPerSecond, 0, Map.of(), 0, 0, 0, 0, 0, 1, deliveredPerSecond, deliveredPerSecond,
+            new Histogram(3), Stalls.NONE, List.of());
+    }
+
     // A run at the goal rate whose every message took p99Micros.
     private static RunResult run(final String name, final long p99Micros, final Stalls stalls)
     {
