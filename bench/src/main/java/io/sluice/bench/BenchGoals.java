@@ -21,7 +21,9 @@ import java.util.Map;
  * at least 0.80; with its event loops (exclusive publication, callback subscription) and with direct I/O
  * ({@code DirectPublication}, {@code DirectSubscription}).</li>
  * <li>The relay with plain socket clients over haproxy relaying the same bytes, delivered/s at max rate: at least
- * 1.00.</li>
+ * 1.00. Beside it, the relay's CPU per message over haproxy's in the same two runs, at most 1.00: where the load's
+ * own threads fill the machine's cores, delivered/s measures the clients as much as the relay, CPU per message the
+ * relay alone.</li>
  * <li>p99 at 200,000 msg/s through the relay over through haproxy, with the client library (both ways) and with
  * socket clients: at most 1.00.</li>
  * </ol>
@@ -52,6 +54,7 @@ final class BenchGoals
     private final boolean ack;
     private final Map<Run, RunResult> runs = new EnumMap<>(Run.class);
     private final Map<Run, String> missing = new EnumMap<>(Run.class);
+    private final Map<Run, Long> cpuNanos = new EnumMap<>(Run.class);
 
     /**
      * @param size payload bytes of every run.
@@ -73,6 +76,15 @@ final class BenchGoals
         if (result != null)
         {
             runs.put(run, result);
+        }
+    }
+
+    /** @param nanos the relay's CPU over a run that took place (its event loops, or haproxy's process); -1: none. */
+    void cpu(final Run run, final long nanos)
+    {
+        if (nanos >= 0)
+        {
+            cpuNanos.put(run, nanos);
         }
     }
 
@@ -100,6 +112,8 @@ final class BenchGoals
             Run.DIRECT_MAX, Run.SOCKET_MAX, 0.80));
         goals.add(throughput(2, "relay with socket clients / haproxy, delivered/s at max, " + bytes, Run.SOCKET_MAX,
             Run.HAPROXY_MAX, 1.00));
+        goals.add(cpuPerMessage(2, "relay CPU per message, socket clients / haproxy, at max, " + bytes,
+            Run.SOCKET_MAX, Run.HAPROXY_MAX));
         goals.add(latency(3, at + ", relay / haproxy, client library, " + bytes, Run.CLIENT_AT_RATE));
         goals.add(latency(3, at + ", relay / haproxy, client library, direct I/O, " + bytes, Run.DIRECT_AT_RATE));
         goals.add(latency(3, at + ", relay / haproxy, socket clients, " + bytes, Run.SOCKET_AT_RATE));
@@ -144,6 +158,17 @@ final class BenchGoals
         final Double ratio = a == null || b == null || b.deliveredPerSecond() <= 0 ? null :
             a.deliveredPerSecond() / b.deliveredPerSecond();
         return entry(goal, measure, ratio, ">=", target, ratio != null && ratio >= target, why(sluice, peer), null);
+    }
+
+    private Map<String, Object> cpuPerMessage(final int goal, final String measure, final Run sluice, final Run peer)
+    {
+        final boolean ran = runs.containsKey(sluice) && runs.containsKey(peer);
+        final boolean measured = ran && cpuNanos.containsKey(sluice) && cpuNanos.containsKey(peer) &&
+            runs.get(sluice).delivered() > 0 && runs.get(peer).delivered() > 0 && cpuNanos.get(peer) > 0;
+        final Double ratio = measured ? (cpuNanos.get(sluice) / (double)runs.get(sluice).delivered()) /
+            (cpuNanos.get(peer) / (double)runs.get(peer).delivered()) : null;
+        return entry(goal, measure, ratio, "<=", 1.00, ratio != null && ratio <= 1.00,
+            ran ? "CPU time not measured" : why(sluice, peer), null);
     }
 
     private Map<String, Object> latency(final int goal, final String measure, final Run sluice)

@@ -6,6 +6,7 @@ import io.sluice.bench.load.Link;
 import io.sluice.bench.load.LoadRun;
 import io.sluice.bench.load.LoadSpec;
 import io.sluice.bench.load.PagePoller;
+import io.sluice.bench.load.ProcessCpu;
 import io.sluice.bench.load.RelayCpu;
 import io.sluice.bench.load.RelayProbe;
 import io.sluice.bench.load.RunResult;
@@ -92,7 +93,7 @@ final class BenchRuns
 
     /**
      * @param watchingPages 0, or live pages (and a scraper) watching the relay's metrics endpoint during the run.
-     * @param secure changes the relay's settings (TLS), or null; a run with it also reports the relay's CPU.
+     * @param secure changes the relay's settings (TLS), or null.
      */
     RunResult sluice(final ScenarioResults scenario, final String name, final String strategyName, final LoadSpec load,
         final String spillQuota, final Function<Relay, Link> linkTo, final int watchingPages,
@@ -127,7 +128,7 @@ final class BenchRuns
                         + watchers.failed() + " failures");
                 }
                 scenario.add(result);
-                if (secure != null && RelayCpu.supported())
+                if (RelayCpu.supported())
                 {
                     scenario.cpu(result, cpu.nanos());
                 }
@@ -161,8 +162,14 @@ final class BenchRuns
         }
         try (running)
         {
+            final ProcessCpu cpu = running.server() == null ? null : ProcessCpu.start(running.server());
             final RunResult result = LoadRun.run(name, "", running.link(), null, load, progress);
             scenario.add(result);
+            final long nanos = cpu == null ? -1 : cpu.nanos();
+            if (nanos >= 0)
+            {
+                scenario.cpu(result, nanos);
+            }
             return result;
         }
         catch (final Exception ex)

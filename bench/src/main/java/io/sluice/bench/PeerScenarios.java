@@ -58,6 +58,7 @@ final class PeerScenarios
         goals.ran(BenchGoals.Run.CLIENT_MAX, sluice);
         goals.ran(BenchGoals.Run.DIRECT_MAX, direct);
         goals.ran(BenchGoals.Run.SOCKET_MAX, relayOnly);
+        goals.cpu(BenchGoals.Run.SOCKET_MAX, scenario.cpuNanos(relayOnly));
         goals.missing(BenchGoals.Run.DIRECT_MAX, "the direct run was skipped");
         goals.missing(BenchGoals.Run.CLIENT_MAX, "the client library's run was skipped");
         goals.missing(BenchGoals.Run.SOCKET_MAX, "the socket clients' run was skipped");
@@ -72,6 +73,7 @@ final class PeerScenarios
             if ("haproxy".equals(peer))
             {
                 goals.ran(BenchGoals.Run.HAPROXY_MAX, result);
+                goals.cpu(BenchGoals.Run.HAPROXY_MAX, scenario.cpuNanos(result));
                 goals.missing(BenchGoals.Run.HAPROXY_MAX, runs.peerMissing());
             }
             if (result != null && "nats-core".equals(peer))

@@ -8,6 +8,7 @@ import org.HdrHistogram.Histogram;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +26,7 @@ final class ScenarioResults
     private final List<Map<String, Object>> skipped = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private final List<Map<String, Object>> relayCpu = new ArrayList<>();
+    private final Map<RunResult, Long> cpuNanos = new IdentityHashMap<>();
 
     ScenarioResults(final String name)
     {
@@ -41,15 +43,23 @@ final class ScenarioResults
         notes.add(text);
     }
 
-    // The relay's event loops' CPU over a run: seconds, and microseconds per message delivered.
+    // The relay's CPU over a run (its event loops, or a peer's server process): seconds, and microseconds per message
+    // delivered, warmup and drain included.
     void cpu(final RunResult run, final long nanos)
     {
+        cpuNanos.put(run, nanos);
         final Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("run", run.name());
         entry.put("cpuSeconds", Math.round(nanos / 1e6) / 1000.0);
         entry.put("cpuMicrosPerMessage", run.delivered() == 0 ? 0 : Math.round(nanos / 1e3 / run.delivered() * 1000) /
             1000.0);
         relayCpu.add(entry);
+    }
+
+    /** @return the relay CPU {@link #cpu} recorded for a run of this scenario, or -1 when none was. */
+    long cpuNanos(final RunResult run)
+    {
+        return run == null ? -1 : cpuNanos.getOrDefault(run, -1L);
     }
 
     void skip(final String run, final String reason)

@@ -30,6 +30,12 @@ public final class ExternalServer implements AutoCloseable
         this.log = log;
     }
 
+    /** @return the server's process, whose CPU time the bench reads. */
+    public ProcessHandle process()
+    {
+        return process.toHandle();
+    }
+
     /**
      * @param command a program name, e.g. {@code nats-server}.
      * @return its path when it is on the PATH or in an sbin folder, else null.

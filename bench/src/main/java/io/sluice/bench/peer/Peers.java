@@ -29,12 +29,13 @@ public final class Peers
     }
 
     /**
-     * A running peer: its link, and whatever must be stopped after the run.
+     * A running peer: its link, its server's process, and whatever must be stopped after the run.
      *
      * @param link the link to drive.
+     * @param server the peer's server process, or null when the peer runs in this JVM (direct).
      * @param resources closed after the link, in order.
      */
-    public record Running(Link link, List<AutoCloseable> resources) implements AutoCloseable
+    public record Running(Link link, ProcessHandle server, List<AutoCloseable> resources) implements AutoCloseable
     {
         @Override
         public void close()
@@ -80,7 +81,7 @@ public final class Peers
             case "direct" ->
             {
                 final ServerSocketChannel listener = TcpFramedLink.listen();
-                yield new Running(new TcpFramedLink("direct", listener, TcpFramedLink.port(listener)), List.of());
+                yield new Running(new TcpFramedLink("direct", listener, TcpFramedLink.port(listener)), null, List.of());
             }
             case "haproxy" -> haproxy();
             case "nats-core" -> nats(false, false);
@@ -114,10 +115,13 @@ public final class Peers
             "  server consumer 127.0.0.1:" + TcpFramedLink.port(listener),
             ""));
         final List<AutoCloseable> resources = new ArrayList<>();
+        final ProcessHandle process;
         try
         {
             // -db: stay in the foreground, so that stopping the process stops haproxy.
-            resources.add(ExternalServer.start(List.of(haproxy, "-db", "-f", config.toString()), port));
+            final ExternalServer server = ExternalServer.start(List.of(haproxy, "-db", "-f", config.toString()), port);
+            resources.add(server);
+            process = server.process();
         }
         catch (final IOException ex)
         {
@@ -126,7 +130,7 @@ public final class Peers
             throw ex;
         }
         resources.add(() -> Files.deleteIfExists(config));
-        return new Running(new TcpFramedLink("haproxy", listener, port), resources);
+        return new Running(new TcpFramedLink("haproxy", listener, port), process, resources);
     }
 
     private static Running nats(final boolean jetStream, final boolean consumed) throws Exception
@@ -145,7 +149,8 @@ public final class Peers
             command.addAll(List.of("-js", "-sd", store.toString()));
         }
         final List<AutoCloseable> resources = new ArrayList<>();
-        resources.add(ExternalServer.start(command, port));
+        final ExternalServer natsServer = ExternalServer.start(command, port);
+        resources.add(natsServer);
         if (store != null)
         {
             final Path dir = store;
@@ -153,7 +158,8 @@ public final class Peers
         }
         try
         {
-            return new Running(consumed ? new JetStreamConsumerLink(port) : new NatsLink(port, jetStream), resources);
+            return new Running(consumed ? new JetStreamConsumerLink(port) : new NatsLink(port, jetStream),
+                natsServer.process(), resources);
         }
         catch (final Exception ex)
         {
