@@ -99,6 +99,12 @@ final class BenchOptions
             + "messages on the event loop; to compare the client's paths.")
     private boolean classicClient;
 
+    @Option(names = "--mixed-client",
+        description = "max-throughput and latency-at-rate also run the client library with one end on its event loop "
+            + "and the other with direct I/O, both ways (an exclusive publication to a DirectSubscription, a "
+            + "DirectPublication to a callback subscription): which end's hand-off costs what.")
+    private boolean mixedClient;
+
     @Option(names = "--ack",
         description = "max-throughput also runs the client library's subscriber with acknowledged delivery (the relay's"
             + " window, acknowledged as the handler returns) beside the unacknowledged one, and, with jetstream in"
@@ -263,6 +269,11 @@ final class BenchOptions
     boolean classicClient()
     {
         return classicClient;
+    }
+
+    boolean mixedClient()
+    {
+        return mixedClient;
     }
 
     boolean ack()

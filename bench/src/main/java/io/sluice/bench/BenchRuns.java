@@ -5,6 +5,7 @@ import io.sluice.bench.load.Folders;
 import io.sluice.bench.load.Link;
 import io.sluice.bench.load.LoadRun;
 import io.sluice.bench.load.LoadSpec;
+import io.sluice.bench.load.MixedLink;
 import io.sluice.bench.load.PagePoller;
 import io.sluice.bench.load.ProcessCpu;
 import io.sluice.bench.load.RelayCpu;
@@ -63,6 +64,25 @@ final class BenchRuns
     {
         return sluice(scenario, "sluice/" + options.strategy() + " (direct)" + suffix, options.strategy(), load,
             "256MiB", relay -> new DirectSluiceLink(relay.port(), options.size()));
+    }
+
+    /**
+     * The client library with one end on its event loop and the other with direct I/O: an exclusive publication to a
+     * {@code DirectSubscription} when {@code eventLoopPublisher}, else a {@code DirectPublication} to a callback
+     * subscription.
+     */
+    RunResult mixed(final ScenarioResults scenario, final String suffix, final LoadSpec load,
+        final boolean eventLoopPublisher) throws Exception
+    {
+        final String name = "sluice/" + options.strategy() + (eventLoopPublisher ? " (loop pub, direct sub)" :
+            " (direct pub, loop sub)") + suffix;
+        return sluice(scenario, name, options.strategy(), load, "256MiB", relay ->
+        {
+            final Link loops = new SluiceLink(relay.port(), options.size(), 1, options.lowLatency(),
+                options.classicClient());
+            final Link direct = new DirectSluiceLink(relay.port(), options.size());
+            return eventLoopPublisher ? new MixedLink(loops, direct) : new MixedLink(direct, loops);
+        });
     }
 
     RunResult sluice(final ScenarioResults scenario, final String name, final String strategyName, final LoadSpec load,

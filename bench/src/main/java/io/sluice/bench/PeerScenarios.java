@@ -53,6 +53,7 @@ final class PeerScenarios
         goals.missing(BenchGoals.Run.CLIENT_ACKED_MAX, "the acknowledged run was skipped");
         // The client library again, each end's own thread doing its socket's I/O.
         final RunResult direct = runs.direct(scenario, "", load);
+        mixed(scenario, "", load);
         // The relay alone: the same plain-socket producer and consumer as the direct and haproxy runs.
         final RunResult relayOnly = runs.socketClients(scenario, "", load);
         goals.ran(BenchGoals.Run.CLIENT_MAX, sluice);
@@ -129,6 +130,16 @@ final class PeerScenarios
         }
     }
 
+    // With --mixed-client: one end on the event loop, the other with direct I/O, both ways.
+    private void mixed(final ScenarioResults scenario, final String suffix, final LoadSpec load) throws Exception
+    {
+        if (options.mixedClient())
+        {
+            runs.mixed(scenario, suffix, load, true);
+            runs.mixed(scenario, suffix, load, false);
+        }
+    }
+
     void latencyAtRate(final ScenarioResults scenario) throws Exception
     {
         final List<Double> ladder = new ArrayList<>(options.rates());
@@ -153,6 +164,7 @@ final class PeerScenarios
             final RunResult sluice = runs.sluice(scenario, "sluice/" + options.strategy() + at, options.strategy(),
                 load, "256MiB");
             final RunResult direct = runs.direct(scenario, at, load);
+            mixed(scenario, at, load);
             // The relay alone at this rate, for goal 3 with socket clients.
             final RunResult relayOnly = runs.socketClients(scenario, at, load);
             final boolean isGoalRate = r == BenchGoals.LATENCY_RATE;

@@ -311,6 +311,24 @@ final class BenchCommandTest
     }
 
     @Test
+    void mixedClientRunsEachEndOnItsEventLoopWithTheOtherDirectBothWays(@TempDir final Path dir) throws Exception
+    {
+        final Path json = dir.resolve("mixed.json");
+        final String text = bench("--scenario", "latency-at-rate", "--rates", "20000", "--mixed-client", "--peers",
+            "none", "--duration", "0.3", "--warmup", "0.1", "--drain", "60", "--json", json.toString());
+        final List<Map<String, Object>> runs = list(list(new Yaml().<Map<String, Object>>load(Files.readString(json))
+            .get("scenarios")).get(0).get("runs"));
+        assertEquals(List.of("sluice/throttle@20,000", "sluice/throttle (direct)@20,000",
+            "sluice/throttle (loop pub, direct sub)@20,000", "sluice/throttle (direct pub, loop sub)@20,000",
+            "sluice/throttle (socket clients)@20,000"), runs.stream().map(r -> r.get("name")).toList(), text);
+        for (final Map<String, Object> run : runs)
+        {
+            assertTrue(number(run, "delivered") > 0, "nothing delivered in " + run.get("name"));
+            assertEquals(number(run, "expected"), number(run, "delivered"), "lossless " + run.get("name"));
+        }
+    }
+
+    @Test
     void lowLatencyOverloadAccountsForEveryMessageUnderADropPolicy(@TempDir final Path dir) throws Exception
     {
         // Consumers with acknowledged delivery and a small window; the relay's lane drops what they cannot take.
