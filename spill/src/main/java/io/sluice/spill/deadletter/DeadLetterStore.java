@@ -2,19 +2,11 @@ package io.sluice.spill.deadletter;
 
 import io.netty.buffer.ByteBuf;
 import io.sluice.core.util.EpochClock;
-import io.sluice.core.util.RateLimitedLogger;
 import io.sluice.spill.SpillConfig;
 import io.sluice.spill.SpillStore;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
-import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.MessageHandler;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 import static io.sluice.spill.deadletter.DeadLetterDescriptor.*;
 
@@ -28,7 +20,8 @@ import static io.sluice.spill.deadletter.DeadLetterDescriptor.*;
  *   <li><b>Hand-off</b>: {@link #offer} may be called from any thread, concurrently (each Netty event loop whose lane
  *       drops). It copies each frame, with its stream, reason and drop time, into a bounded Agrona many-to-one ring and
  *       returns at once ({@link DeadLetterHandOff}). It never blocks, never allocates, never touches the disk.</li>
- *   <li><b>Disk</b>: {@link #drain(int)} moves records from the ring into a {@link SpillStore} (Chronicle Queue) and
+ *   <li><b>Disk</b>: {@link #drain(int)} moves records from the ring into a {@link SpillStore} (Chronicle Queue),
+ *       through {@link DeadLetterDisk}, and
  *       must always be called from one thread, the relay's spill thread: the first call opens the store on the
  *       calling thread, which then owns it. {@link #close()} must come from that thread too (or from any thread if
  *       {@code drain} was never called). The store is also an Agrona {@link Agent}: {@link #doWork()} drains,
@@ -69,41 +62,10 @@ public final class DeadLetterStore implements Agent, AutoCloseable
     /** Records {@link #doWork()} appends per call, so that one busy store cannot starve the thread's other work. */
     public static final int DEFAULT_DRAIN_LIMIT = 1024;
 
-    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterStore.class);
-    private static final VarHandle WRITTEN;
-    private static final VarHandle REFUSED_DISK;
-
-    static
-    {
-        try
-        {
-            final MethodHandles.Lookup lookup = MethodHandles.lookup();
-            WRITTEN = lookup.findVarHandle(DeadLetterStore.class, "written", long.class);
-            REFUSED_DISK = lookup.findVarHandle(DeadLetterStore.class, "refusedDisk", long.class);
-        }
-        catch (final ReflectiveOperationException e)
-        {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final SpillConfig storeConfig;
     private final int maxFrameLength;
     private final DeadLetterHandOff handOff;
-    private final MessageHandler appendHandler = this::append;
-    private final RateLimitedLogger refusalLog = new RateLimitedLogger(LOG, 1);
-
-    // Spill thread only (the store's owner).
-    private volatile SpillStore store;
-    private Thread owner;
-    private boolean openFailed;
-    private int lastStatus = SpillStore.OK;
-
-    // Counters: written and refusedDisk by the spill thread alone (release stores).
-    @SuppressWarnings("unused")
-    private long written;
-    @SuppressWarnings("unused")
-    private long refusedDisk;
+    private final DeadLetterDisk disk;
 
     /**
      * Creates the store's hand-off ring; no file is touched until the first {@link #drain(int)}. Any thread.
@@ -139,10 +101,8 @@ public final class DeadLetterStore implements Agent, AutoCloseable
         final SpillConfig withCycle = config.rollCycle() == SpillConfig.DEFAULT_ROLL_CYCLE
             ? config.withRollCycle(ROLL_CYCLE) : config;
         this.storeConfig = withCycle.withMaxFrameLength(config.maxFrameLength() + MAX_OVERHEAD);
+        this.disk = new DeadLetterDisk(storeConfig);
     }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Hand-off: any thread
 
     /**
      * Hands dropped frames over for the disk, stamped with the current time ({@code EpochClock}). See
@@ -188,9 +148,6 @@ public final class DeadLetterStore implements Agent, AutoCloseable
         return handOff.offer(stream, reason, dropTimeNanos, frames, index, length);
     }
 
-    // ---------------------------------------------------------------------------------------------------------------
-    // Disk: the spill thread
-
     /**
      * Appends up to {@code limit} handed-over records to the disk store, oldest first. The first call opens the store
      * on the calling thread, which owns it from then on; a store that cannot be opened is logged once and every record
@@ -202,7 +159,7 @@ public final class DeadLetterStore implements Agent, AutoCloseable
      */
     public int drain(final int limit)
     {
-        if (store == null && !openFailed)
+        if (!disk.openTried())
         {
             if (handOff.pendingBytes() == 0)
             {
@@ -220,9 +177,9 @@ public final class DeadLetterStore implements Agent, AutoCloseable
         }
         else
         {
-            checkOwner();
+            disk.checkOwner();
         }
-        return handOff.read(appendHandler, limit);
+        return handOff.read(disk, limit);
     }
 
     /**
@@ -235,70 +192,7 @@ public final class DeadLetterStore implements Agent, AutoCloseable
      */
     public void open()
     {
-        if (store != null)
-        {
-            return;
-        }
-        try
-        {
-            owner = Thread.currentThread();
-            store = SpillStore.open(storeConfig);
-        }
-        catch (final RuntimeException e)
-        {
-            openFailed = true;
-            LOG.error("dead-letter store {} cannot be opened; dropped messages will not be kept",
-                storeConfig.directory(), e);
-            throw e;
-        }
-    }
-
-    private void append(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
-    {
-        final SpillStore store = this.store;
-        int status;
-        if (store == null)
-        {
-            status = SpillStore.DISK_FULL;
-        }
-        else
-        {
-            try
-            {
-                status = store.append(buffer, index, length);
-            }
-            catch (final RuntimeException e)
-            {
-                refusalLog.warn("dead-letter store {}: append failed: {}", storeConfig.directory(), e.toString());
-                status = SpillStore.DISK_FULL;
-            }
-        }
-        if (status == SpillStore.OK)
-        {
-            WRITTEN.setRelease(this, written + 1);
-        }
-        else
-        {
-            REFUSED_DISK.setRelease(this, refusedDisk + 1);
-            if (status != lastStatus && store != null)
-            {
-                refusalLog.warn(
-                    "dead-letter store {}: {}; further dead letters are refused (counted) until there is room",
-                    storeConfig.directory(), status == SpillStore.QUOTA_EXCEEDED
-                        ? "quota of " + storeConfig.quotaBytes() + " bytes reached"
-                        : "free space below the margin of " + storeConfig.freeSpaceMarginBytes() + " bytes");
-            }
-        }
-        lastStatus = status;
-    }
-
-    private void checkOwner()
-    {
-        if (owner != null && owner != Thread.currentThread())
-        {
-            throw new IllegalStateException("dead-letter store " + storeConfig.directory() + " is drained by thread "
-                + owner.getName() + ", called from " + Thread.currentThread().getName());
-        }
+        disk.open();
     }
 
     /**
@@ -338,26 +232,19 @@ public final class DeadLetterStore implements Agent, AutoCloseable
         {
             return;
         }
-        checkOwner();
+        disk.checkOwner();
         handOff.close();
         while (drain(DEFAULT_DRAIN_LIMIT) > 0)
         {
             // append what was handed over before the close
         }
-        final SpillStore store = this.store;
-        if (store != null)
-        {
-            store.close();
-        }
+        disk.close();
     }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Gauges: any thread
 
     /** @return records appended to disk since this store was created. */
     public long written()
     {
-        return (long)WRITTEN.getAcquire(this);
+        return disk.written();
     }
 
     /** @return frames not kept: {@link #refusedFull()} + {@link #refusedDisk()}. */
@@ -375,7 +262,7 @@ public final class DeadLetterStore implements Agent, AutoCloseable
     /** @return records refused by the disk: quota reached, free space below the margin, store unusable. */
     public long refusedDisk()
     {
-        return (long)REFUSED_DISK.getAcquire(this);
+        return disk.refused();
     }
 
     /** @return bytes handed over and not yet drained (record headers included). */
@@ -387,15 +274,13 @@ public final class DeadLetterStore implements Agent, AutoCloseable
     /** @return records on disk, including earlier runs' (0 before the store is opened). */
     public long storedMessages()
     {
-        final SpillStore store = this.store;
-        return store == null ? 0 : store.backlogMessages();
+        return disk.storedMessages();
     }
 
     /** @return allocated bytes of the store's files (0 before it is opened); a few system calls, for monitoring. */
     public long diskBytes()
     {
-        final SpillStore store = this.store;
-        return store == null ? 0 : store.diskBytes();
+        return disk.diskBytes();
     }
 
     /** @return the largest frame kept; larger ones are refused. */
