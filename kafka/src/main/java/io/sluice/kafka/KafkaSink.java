@@ -1,16 +1,12 @@
 package io.sluice.kafka;
 
 import io.sluice.client.ClientConfig;
-import io.sluice.client.MessageHandler;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
-import io.sluice.client.Subscription;
-import io.sluice.core.protocol.Header;
 import io.sluice.server.bridge.Bridge;
 import io.sluice.server.bridge.BridgeConfig;
 import io.sluice.server.bridge.BridgeContext;
 import io.sluice.server.bridge.BridgeSnapshot;
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;
@@ -58,9 +54,7 @@ public final class KafkaSink implements Bridge
 
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSink.class);
-    private static final int POLL_BATCH = 256;
     private static final int RECEIVE_BUFFER_BYTES = 256 * 1024;
-    private static final long HEALTH_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final NanoClock CLOCK = SystemNanoClock.INSTANCE;
 
     private final BridgeConfig config;
@@ -71,22 +65,10 @@ public final class KafkaSink implements Bridge
     private final SinkFailures failures;
     private final SinkHealth health;
     private final SinkSender sender;
-    private final MessageHandler onMessage = new Taker();
-    /** Holds a message taken while closing, after the deadline: it is abandoned at once, never sent. */
-    private final Delivery abandoned = new Delivery();
+    private final SinkLoop loop;
     private final Thread thread;
 
-    private volatile long taken;
-    private volatile boolean closing;
-    private volatile boolean relayStopping;
-    private volatile long closeDeadlineNanos;
-
-    // Sink thread only.
     private SluiceClient client;
-    private Subscription subscription;
-    private boolean abandonTaken;
-    private long nextHealthCheckNanos;
-    private long nextSubscribeNanos;
 
     /**
      * @param config the bridge's entry in the relay config.
@@ -112,6 +94,8 @@ public final class KafkaSink implements Bridge
         this.failures = new SinkFailures(config.name(), config.stream(), settings.topic(), context.deadLetters());
         this.health = new SinkHealth(config.name(), settings, CLOCK);
         this.sender = new SinkSender(config.name(), settings, producers, window, failures, health, events, CLOCK);
+        this.loop = new SinkLoop(config.name(), config.stream(), settings.subscription(), sender, window, failures,
+            health, events, CLOCK);
         this.thread = new Thread(this::run, "sluice-bridge-" + config.name());
         this.thread.setDaemon(true);
     }
@@ -142,7 +126,7 @@ public final class KafkaSink implements Bridge
             .withReceiveBufferBytes(RECEIVE_BUFFER_BYTES));
         try
         {
-            subscription = client.subscribe(config.stream(), settings.subscription());
+            loop.start(client, client.subscribe(config.stream(), settings.subscription()));
         }
         catch (final SluiceException ex)
         {
@@ -160,17 +144,13 @@ public final class KafkaSink implements Bridge
     @Override
     public void relayStopping(final Duration grace)
     {
-        relayStopping = true;
+        loop.relayStopping();
     }
 
     @Override
     public void close(final Duration grace)
     {
-        if (!closing)
-        {
-            closeDeadlineNanos = System.nanoTime() + grace.toNanos();
-            closing = true;
-        }
+        loop.close(System.nanoTime() + grace.toNanos());
         LockSupport.unpark(thread);
         if (thread.isAlive())
         {
@@ -199,7 +179,7 @@ public final class KafkaSink implements Bridge
         final long inFlight = window.inFlight();
         return new BridgeSnapshot(name(), TYPE, config.stream(), "topic " + settings.topic(),
             health.problem() == null, health.problem(),
-            inFlight, taken, sender.confirmed(), failures.byReason(), failures.deadLettered(), 0, -1,
+            inFlight, loop.taken(), sender.confirmed(), failures.byReason(), failures.deadLettered(), 0, -1,
             events.snapshot());
     }
 
@@ -209,10 +189,7 @@ public final class KafkaSink implements Bridge
         return window.settledPosition();
     }
 
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // The sink's thread.
-
+    // The sink's thread: the loop's duty cycle until it has finished closing or fails.
     private void run()
     {
         final IdleStrategy idle = new BackoffIdleStrategy(10, 10, TimeUnit.MICROSECONDS.toNanos(1),
@@ -221,18 +198,10 @@ public final class KafkaSink implements Bridge
         {
             while (true)
             {
-                final long now = CLOCK.nanoTime();
-                int work = sender.settle();
-                if (closing && finishedClosing(now))
+                final int work = loop.doWork();
+                if (loop.isDone())
                 {
                     break;
-                }
-                work += sender.sendUnsent(now);
-                work += take(now);
-                if (now - nextHealthCheckNanos >= 0)
-                {
-                    health.check(now, sender.connections(), window);
-                    nextHealthCheckNanos = now + HEALTH_CHECK_NANOS;
                 }
                 idle.idle(work);
             }
@@ -244,134 +213,7 @@ public final class KafkaSink implements Bridge
         }
         finally
         {
-            shutDown();
-        }
-    }
-
-    private int take(final long now)
-    {
-        if (subscription == null || sender.hasUnsent() || !sender.ready(now))
-        {
-            resubscribeIfLost(now);
-            return 0;
-        }
-        final int room = sender.room(POLL_BATCH);
-        if (room == 0)
-        {
-            return 0;
-        }
-        final int n = subscription.poll(onMessage, room);
-        if (n == 0)
-        {
-            resubscribeIfLost(now);
-        }
-        return n;
-    }
-
-    private void resubscribeIfLost(final long now)
-    {
-        if (subscription == null || (!subscription.isConnected() && subscription.isDrained()))
-        {
-            if (closing || relayStopping || now - nextSubscribeNanos < 0)
-            {
-                return;
-            }
-            if (subscription != null)
-            {
-                LOG.warn("kafka-sink {}: subscription to stream '{}' lost: {}", name(), config.stream(),
-                    subscription.closeReason());
-                subscription.close();
-                subscription = null;
-                events.increment("resubscribe");
-            }
-            try
-            {
-                subscription = client.subscribe(config.stream(), settings.subscription());
-                LOG.info("kafka-sink {}: subscribed to stream '{}' again", name(), config.stream());
-                health.clearTrouble();
-            }
-            catch (final SluiceException ex)
-            {
-                health.trouble(now, "not subscribed to stream '" + config.stream() + "': " + ex.getMessage());
-                nextSubscribeNanos = now + TimeUnit.SECONDS.toNanos(1);
-            }
-        }
-    }
-
-    /**
-     * Closing: take what the relay still sends (it drains the lane into the sink during its graceful stop) and wait
-     * for Kafka, until everything is settled or the deadline passes; then whatever is left is abandoned.
-     *
-     * @return whether the thread may stop.
-     */
-    private boolean finishedClosing(final long now)
-    {
-        final boolean received = subscription == null || subscription.isDrained();
-        if (received && !sender.hasUnsent() && window.inFlight() == 0)
-        {
-            return true;
-        }
-        if (now - closeDeadlineNanos < 0)
-        {
-            return false;
-        }
-        // Out of time: abandon what Kafka has not confirmed, then what the relay sent and the sink did not take (both
-        // kept as dead letters when the relay has a store), and stop receiving.
-        abandonTaken = true;
-        sender.abandon();
-        if (subscription != null)
-        {
-            subscription.close();
-            while (subscription.poll(onMessage, POLL_BATCH) > 0)
-            {
-                // Each message taken now is abandoned at once.
-            }
-        }
-        return true;
-    }
-
-    private void shutDown()
-    {
-        sender.close();
-        if (subscription != null)
-        {
-            subscription.close();
-        }
-        final long lost = window.inFlight();
-        if (lost > 0)
-        {
-            LOG.warn("kafka-sink {}: stopped with {} records Kafka neither confirmed nor refused", name(), lost);
-        }
-    }
-
-    // Takes each message polled from the subscription into the window and sends it.
-    private final class Taker implements MessageHandler
-    {
-        @Override
-        public void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
-        {
-            final Delivery d = abandonTaken ? abandoned : sender.claim(length);
-            d.streamId = header.streamId();
-            d.sourceId = header.sourceId();
-            d.flags = header.flags();
-            d.sequence = header.sequence();
-            d.timestampNanos = header.timestampNanos();
-            final byte[] payload = new byte[length];
-            buffer.getBytes(offset, payload);
-            d.payload = payload;
-            taken++;
-            if (abandonTaken)
-            {
-                failures.failedForGood(d, new AbandonedException(), sender.forcedClose());
-                return;
-            }
-            sender.send(d);
-        }
-
-        @Override
-        public void onGap(final Header header)
-        {
-            events.add("gap-dropped", header.gapDroppedCount());
+            loop.shutDown();
         }
     }
 }
