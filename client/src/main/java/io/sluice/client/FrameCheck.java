@@ -1,6 +1,9 @@
 package io.sluice.client;
 
 import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FlagRules;
+
+import static io.sluice.core.protocol.FrameDescriptor.RELAY_FLAGS;
 
 /**
  * What a direct connection's header check found wrong: a check that fails answers false and keeps the error code and
@@ -26,6 +29,19 @@ abstract class FrameCheck
     final String errorText()
     {
         return errorText;
+    }
+
+    /**
+     * The flag rules every frame from a relay keeps ({@link FlagRules}).
+     *
+     * @param flags the header's flags.
+     * @param type  the frame's type.
+     * @return whether they keep them.
+     */
+    final boolean checkFlags(final int flags, final int type)
+    {
+        final String wrong = FlagRules.violation(flags, type, RELAY_FLAGS);
+        return wrong == null || refuse(ErrorCode.BAD_FLAGS, wrong);
     }
 
     /**

@@ -7,10 +7,7 @@ import org.agrona.DirectBuffer;
 import java.nio.ByteOrder;
 
 import static io.sluice.core.protocol.FrameDescriptor.FLAGS_OFFSET;
-import static io.sluice.core.protocol.FrameDescriptor.FLAG_KEYED;
-import static io.sluice.core.protocol.FrameDescriptor.FLAG_REDELIVERED;
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
-import static io.sluice.core.protocol.FrameDescriptor.RELAY_FLAGS;
 import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.VERSION;
 import static io.sluice.core.protocol.FrameDescriptor.VERSION_OFFSET;
@@ -19,8 +16,8 @@ import static io.sluice.core.protocol.FrameDescriptor.VERSION_OFFSET;
  * The checks a {@link DirectPublication} makes of the headers the relay sends it: a check that fails answers false,
  * and {@link #errorCode()} and {@link #errorText()} then say which rule the frame broke, in the words of the ERROR
  * this side sends. A relay sends a publisher ACK, HEARTBEAT, CLOSE and ERROR only, so a frame is never longer than an
- * ERROR with the longest text, and none of them has a flag set (the flag rules and their texts are those of the
- * event-loop client's {@link io.sluice.core.protocol.FrameDecoder}). One thread; allocates only when a check fails.
+ * ERROR with the longest text, and none of them has a flag set (the flag rules are every reader's,
+ * {@link io.sluice.core.protocol.FlagRules}). One thread; allocates only when a check fails.
  */
 final class PublisherFrameCheck extends FrameCheck
 {
@@ -75,25 +72,5 @@ final class PublisherFrameCheck extends FrameCheck
                 return refuse(FrameType.isKnown(type) ? ErrorCode.UNEXPECTED_FRAME : ErrorCode.UNKNOWN_TYPE,
                     FrameType.name(type) + " sent to a publisher");
         }
-    }
-
-    // Flags on a frame that has none: the relay's flags are for DATA and GAP only.
-    private boolean checkFlags(final int flags, final int type)
-    {
-        if ((flags & ~RELAY_FLAGS) != 0)
-        {
-            return refuse(ErrorCode.BAD_FLAGS, "flags 0x" + Integer.toHexString(flags) + " set undefined bits");
-        }
-        if ((flags & FLAG_REDELIVERED) != 0)
-        {
-            return refuse(ErrorCode.BAD_FLAGS, "flag REDELIVERED (0x2) on a " + FrameType.name(type) +
-                " frame: only DATA and GAP are delivered again");
-        }
-        if ((flags & FLAG_KEYED) != 0)
-        {
-            return refuse(ErrorCode.BAD_FLAGS, "flag KEYED (0x1) on a " + FrameType.name(type) +
-                " frame: only DATA may be keyed");
-        }
-        return true;
     }
 }

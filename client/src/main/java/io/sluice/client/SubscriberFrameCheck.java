@@ -9,10 +9,8 @@ import java.nio.ByteOrder;
 
 import static io.sluice.core.protocol.FrameDescriptor.FLAGS_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.FLAG_KEYED;
-import static io.sluice.core.protocol.FrameDescriptor.FLAG_REDELIVERED;
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
 import static io.sluice.core.protocol.FrameDescriptor.KEY_LENGTH;
-import static io.sluice.core.protocol.FrameDescriptor.RELAY_FLAGS;
 import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.VERSION;
 import static io.sluice.core.protocol.FrameDescriptor.VERSION_OFFSET;
@@ -87,20 +85,13 @@ final class SubscriberFrameCheck extends FrameCheck
         final int flags = buffer.getShort(index + FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         if (flags != 0)
         {
-            if ((flags & ~RELAY_FLAGS) != 0)
+            if (!checkFlags(flags, type))
             {
-                return refuse(ErrorCode.BAD_FLAGS, "flags 0x" + Integer.toHexString(flags) + " set undefined bits");
+                return false;
             }
-            if ((flags & FLAG_REDELIVERED) != 0 && type != FrameType.DATA && type != FrameType.GAP)
+            if ((flags & FLAG_KEYED) != 0 && frameLength < HEADER_LENGTH + KEY_LENGTH)
             {
-                return refuse(ErrorCode.BAD_FLAGS, "flag REDELIVERED (0x2) on a " + FrameType.name(type) +
-                    " frame: only DATA and GAP are delivered again");
-            }
-            if ((flags & FLAG_KEYED) != 0 && (type != FrameType.DATA || frameLength < HEADER_LENGTH + KEY_LENGTH))
-            {
-                return refuse(ErrorCode.BAD_FLAGS, type != FrameType.DATA ? "flag KEYED (0x1) on a " +
-                    FrameType.name(type) + " frame: only DATA may be keyed" :
-                    "KEYED DATA frame has no room for its 8-byte key");
+                return refuse(ErrorCode.BAD_FLAGS, "KEYED DATA frame has no room for its 8-byte key");
             }
         }
         if (type == FrameType.GAP && frameLength < HEADER_LENGTH + Frames.GAP_PAYLOAD_LENGTH)

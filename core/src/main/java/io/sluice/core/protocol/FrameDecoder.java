@@ -414,21 +414,11 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter
         }
         if (available >= FLAGS_OFFSET + 2)
         {
-            final int flags = in.getShort(index + FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            if ((flags & ~acceptedFlags) != 0)
+            final String wrong = FlagRules.violation(
+                in.getShort(index + FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF, type, acceptedFlags);
+            if (wrong != null)
             {
-                throw new ProtocolException(
-                    ErrorCode.BAD_FLAGS, "flags 0x" + Integer.toHexString(flags) + " set undefined bits");
-            }
-            if ((flags & FLAG_REDELIVERED) != 0 && type != FrameType.DATA && type != FrameType.GAP)
-            {
-                throw new ProtocolException(ErrorCode.BAD_FLAGS, "flag REDELIVERED (0x2) on a " +
-                    FrameType.name(type) + " frame: only DATA and GAP are delivered again");
-            }
-            if ((flags & FLAG_KEYED) != 0 && type != FrameType.DATA)
-            {
-                throw new ProtocolException(ErrorCode.BAD_FLAGS, "flag KEYED (0x1) on a " + FrameType.name(type) +
-                    " frame: only DATA may be keyed");
+                throw new ProtocolException(ErrorCode.BAD_FLAGS, wrong);
             }
         }
         return available >= HEADER_LENGTH ? frameLength : -1;
