@@ -1,6 +1,5 @@
 package io.sluice.client;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameType;
@@ -16,12 +15,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -47,7 +43,7 @@ class DirectPublicationInboundTest
     // Long enough that no heartbeat is due and no silence is too long while a test runs.
     private static final int HEARTBEAT_MS = 60_000;
 
-    private ServerSocket server;
+    private PlayedRelay<Socket> played;
     private Socket relay;
     private DataInputStream fromPublisher;
     private OutputStream toPublisher;
@@ -65,9 +61,9 @@ class DirectPublicationInboundTest
         {
             publication.close();
         }
-        if (server != null)
+        if (played != null)
         {
-            server.close();
+            played.close();
         }
     }
 
@@ -80,32 +76,14 @@ class DirectPublicationInboundTest
     // The same, with afterWelcome written in the same write as the WELCOME.
     private void connect(final byte[] afterWelcome) throws Exception
     {
-        server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        final FutureTask<Socket> welcomed = new FutureTask<>(() ->
+        played = PlayedRelay.start("relay-handshake", DEADLINE_NANOS, (socket, in, out) ->
         {
-            final Socket socket = server.accept();
-            socket.setSoTimeout((int)TimeUnit.NANOSECONDS.toMillis(DEADLINE_NANOS));
-            readFrame(new DataInputStream(socket.getInputStream()));
-            final ByteBuf welcome = Frames.welcome(
-                UnpooledByteBufAllocator.DEFAULT, 7, 3, 0, HEARTBEAT_MS, HEARTBEAT_MS, 64 * 1024, 0);
-            try
-            {
-                final byte[] bytes = new byte[welcome.readableBytes() + afterWelcome.length];
-                welcome.readBytes(bytes, 0, welcome.readableBytes());
-                System.arraycopy(afterWelcome, 0, bytes, bytes.length - afterWelcome.length, afterWelcome.length);
-                socket.getOutputStream().write(bytes);
-            }
-            finally
-            {
-                welcome.release();
-            }
+            out.write(FrameBytes.concat(FrameBytes.bytes(Frames.welcome(
+                UnpooledByteBufAllocator.DEFAULT, 7, 3, 0, HEARTBEAT_MS, HEARTBEAT_MS, 64 * 1024, 0)), afterWelcome));
             return socket;
         });
-        final Thread acceptor = new Thread(welcomed, "relay-handshake");
-        acceptor.start();
-        publication = DirectPublication.connect(ClientConfig.of("127.0.0.1", server.getLocalPort()), "prices");
-        relay = welcomed.get(DEADLINE_NANOS, TimeUnit.NANOSECONDS);
-        acceptor.join();
+        publication = DirectPublication.connect(ClientConfig.of("127.0.0.1", played.port()), "prices");
+        relay = played.result(DEADLINE_NANOS);
         fromPublisher = new DataInputStream(relay.getInputStream());
         toPublisher = relay.getOutputStream();
     }
@@ -137,17 +115,7 @@ class DirectPublicationInboundTest
 
     private static byte[] errorFrame(final ErrorCode code, final String text)
     {
-        final ByteBuf error = Frames.error(UnpooledByteBufAllocator.DEFAULT, code, text, 0);
-        try
-        {
-            final byte[] frame = new byte[error.readableBytes()];
-            error.readBytes(frame);
-            return frame;
-        }
-        finally
-        {
-            error.release();
-        }
+        return FrameBytes.bytes(Frames.error(UnpooledByteBufAllocator.DEFAULT, code, text, 0));
     }
 
     private void send(final byte[] bytes, final int from, final int to) throws IOException

@@ -1,7 +1,6 @@
 package io.sluice.client;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.sluice.core.protocol.ErrorCode;
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -31,6 +29,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import static io.sluice.client.FrameBytes.bytes;
+import static io.sluice.client.FrameBytes.concat;
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -596,28 +596,6 @@ class DirectSubscriptionTest
     private static byte[] error(final ErrorCode code, final String text)
     {
         return bytes(Frames.error(UnpooledByteBufAllocator.DEFAULT, code, text, 1L));
-    }
-
-    private static byte[] bytes(final ByteBuf frame)
-    {
-        try
-        {
-            return ByteBufUtil.getBytes(frame);
-        }
-        finally
-        {
-            frame.release();
-        }
-    }
-
-    private static byte[] concat(final byte[]... parts)
-    {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (final byte[] part : parts)
-        {
-            out.writeBytes(part);
-        }
-        return out.toByteArray();
     }
 
     private static class Recorder implements MessageHandler

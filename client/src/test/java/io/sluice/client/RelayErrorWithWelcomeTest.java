@@ -1,6 +1,5 @@
 package io.sluice.client;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameDescriptor;
@@ -10,14 +9,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,21 +29,24 @@ class RelayErrorWithWelcomeTest
     private static final String TEXT = "stream 'prices' is closing: the relay shuts down";
     private static final String REASON = "relay error " + ErrorCode.SHUTTING_DOWN + ": " + TEXT;
 
-    private ServerSocket server;
-    private FutureTask<Void> relay;
-
-    /** An endpoint of either client, as far as this test needs it. */
-    private interface Endpoint extends AutoCloseable
+    private static final MessageHandler IGNORE = (buffer, offset, length, header) ->
     {
-        // Runs what the endpoint's own thread would (nothing for the event-loop client).
-        void doWork();
+    };
 
-        boolean ended();
+    private PlayedRelay<Void> relay;
 
-        String reason();
-
+    /**
+     * An endpoint of either client, as far as this test needs it: what its own thread would run (nothing for the
+     * event-loop client), whether it ended, why, and its close.
+     */
+    private record Endpoint(Runnable doWork, BooleanSupplier ended, Supplier<String> reason, Runnable closer)
+        implements AutoCloseable
+    {
         @Override
-        void close();
+        public void close()
+        {
+            closer.run();
+        }
     }
 
     enum Kind
@@ -58,37 +57,30 @@ class RelayErrorWithWelcomeTest
     @BeforeEach
     void startRelay() throws IOException
     {
-        server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        relay = new FutureTask<>(() ->
+        relay = PlayedRelay.start("relay-refusing", DEADLINE_NANOS, (socket, in, out) ->
         {
-            try (Socket socket = server.accept())
+            try (socket)
             {
-                socket.setSoTimeout((int)TimeUnit.NANOSECONDS.toMillis(DEADLINE_NANOS));
-                final DataInputStream in = new DataInputStream(socket.getInputStream());
-                in.skipNBytes(in.readInt() - 4);
-                socket.getOutputStream().write(welcomeThenError());
+                out.write(welcomeThenError());
                 socket.shutdownOutput();
                 drain(in);
             }
             return null;
         });
-        final Thread thread = new Thread(relay, "relay-refusing");
-        thread.setDaemon(true);
-        thread.start();
     }
 
     @AfterEach
     void stopRelay() throws Exception
     {
-        server.close();
-        relay.get(DEADLINE_NANOS, TimeUnit.NANOSECONDS);
+        relay.close();
+        relay.result(DEADLINE_NANOS);
     }
 
     @ParameterizedTest
     @EnumSource(Kind.class)
     void theEndpointEndsWithTheRelaysErrorThatCameWithTheWelcome(final Kind kind) throws Exception
     {
-        final ClientConfig config = ClientConfig.of("127.0.0.1", server.getLocalPort());
+        final ClientConfig config = ClientConfig.of("127.0.0.1", relay.port());
         try (SluiceClient client = new SluiceClient(config))
         {
             final Endpoint endpoint;
@@ -106,13 +98,13 @@ class RelayErrorWithWelcomeTest
             try (endpoint)
             {
                 final long deadline = System.nanoTime() + DEADLINE_NANOS;
-                while (!endpoint.ended())
+                while (!endpoint.ended().getAsBoolean())
                 {
                     assertTrue(System.nanoTime() < deadline, kind + " still connected");
-                    endpoint.doWork();
+                    endpoint.doWork().run();
                     Thread.onSpinWait();
                 }
-                assertEquals(REASON, endpoint.reason());
+                assertEquals(REASON, endpoint.reason().get());
             }
         }
     }
@@ -125,9 +117,7 @@ class RelayErrorWithWelcomeTest
             case PUBLICATION -> eventLoop(client.publish("prices"));
             case EXCLUSIVE_PUBLICATION -> eventLoop(client.publishExclusive("prices"));
             case SUBSCRIPTION -> eventLoop(client.subscribe("prices"));
-            case CALLBACK_SUBSCRIPTION -> eventLoop(client.subscribe("prices", (buffer, offset, length, header) ->
-            {
-            }));
+            case CALLBACK_SUBSCRIPTION -> eventLoop(client.subscribe("prices", IGNORE));
             case DIRECT_PUBLICATION -> direct(DirectPublication.connect(config, "prices"));
             case DIRECT_SUBSCRIPTION -> direct(DirectSubscription.connect(config, "prices"));
         };
@@ -135,113 +125,32 @@ class RelayErrorWithWelcomeTest
 
     private static Endpoint eventLoop(final StreamEndpoint endpoint)
     {
-        return new Endpoint()
-        {
-            @Override
-            public void doWork()
-            {
-            }
-
-            @Override
-            public boolean ended()
-            {
-                return !endpoint.isConnected();
-            }
-
-            @Override
-            public String reason()
-            {
-                return endpoint.closeReason();
-            }
-
-            @Override
-            public void close()
-            {
-                endpoint.close();
-            }
-        };
+        return new Endpoint(RelayErrorWithWelcomeTest::nothing, () -> !endpoint.isConnected(), endpoint::closeReason,
+            endpoint::close);
     }
 
     private static Endpoint direct(final DirectPublication publication)
     {
-        return new Endpoint()
-        {
-            @Override
-            public void doWork()
-            {
-                publication.doWork();
-            }
-
-            @Override
-            public boolean ended()
-            {
-                return !publication.isConnected();
-            }
-
-            @Override
-            public String reason()
-            {
-                return publication.closeReason();
-            }
-
-            @Override
-            public void close()
-            {
-                publication.close();
-            }
-        };
+        return new Endpoint(publication::doWork, () -> !publication.isConnected(), publication::closeReason,
+            publication::close);
     }
 
     private static Endpoint direct(final DirectSubscription subscription)
     {
-        return new Endpoint()
-        {
-            @Override
-            public void doWork()
-            {
-                subscription.poll((buffer, offset, length, header) ->
-                {
-                }, 10);
-            }
+        return new Endpoint(() -> subscription.poll(IGNORE, 10), subscription::isClosed, subscription::closeReason,
+            subscription::close);
+    }
 
-            @Override
-            public boolean ended()
-            {
-                return subscription.isClosed();
-            }
-
-            @Override
-            public String reason()
-            {
-                return subscription.closeReason();
-            }
-
-            @Override
-            public void close()
-            {
-                subscription.close();
-            }
-        };
+    // The event-loop client's own thread does the work.
+    private static void nothing()
+    {
     }
 
     private static byte[] welcomeThenError()
     {
-        final ByteBuf welcome = Frames.welcome(UnpooledByteBufAllocator.DEFAULT, 7, 3, 0, 60_000, 60_000,
-            FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 0);
-        final ByteBuf error = Frames.error(UnpooledByteBufAllocator.DEFAULT, ErrorCode.SHUTTING_DOWN, TEXT, 0);
-        try
-        {
-            final byte[] bytes = new byte[welcome.readableBytes() + error.readableBytes()];
-            final int welcomeLength = welcome.readableBytes();
-            welcome.readBytes(bytes, 0, welcomeLength);
-            error.readBytes(bytes, welcomeLength, error.readableBytes());
-            return bytes;
-        }
-        finally
-        {
-            welcome.release();
-            error.release();
-        }
+        return FrameBytes.bytes(Frames.welcome(UnpooledByteBufAllocator.DEFAULT, 7, 3, 0, 60_000, 60_000,
+            FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 0), Frames.error(UnpooledByteBufAllocator.DEFAULT,
+            ErrorCode.SHUTTING_DOWN, TEXT, 0));
     }
 
     // Reads until the client closes its side (the client may send a HEARTBEAT or an ERROR of its own first).

@@ -1,6 +1,5 @@
 package io.sluice.client;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
@@ -14,11 +13,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -39,22 +33,16 @@ class SubscriberGoodbyeTest
     private static final int MESSAGES = 100;
     private static final int PAYLOAD = 64;
 
-    private ServerSocket server;
-    private FutureTask<Integer> relay;
+    private PlayedRelay<Integer> relay;
 
     @BeforeEach
     void startRelay() throws IOException
     {
-        server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         // Welcomes, sends whole DATA frames and half of one more, then reads until the CLOSE and closes after it.
-        relay = new FutureTask<>(() ->
+        relay = PlayedRelay.start("relay-half-frame", DEADLINE_NANOS, (socket, in, out) ->
         {
-            try (Socket socket = server.accept())
+            try (socket)
             {
-                socket.setSoTimeout((int)TimeUnit.NANOSECONDS.toMillis(DEADLINE_NANOS));
-                final DataInputStream in = new DataInputStream(socket.getInputStream());
-                in.skipNBytes(in.readInt() - 4);
-                final OutputStream out = socket.getOutputStream();
                 out.write(welcome());
                 final byte[] data = data(MESSAGES + 1);
                 out.write(data, 0, data.length - (HEADER_LENGTH + PAYLOAD) / 2);
@@ -62,22 +50,19 @@ class SubscriberGoodbyeTest
                 return readUntilClose(in);
             }
         });
-        final Thread thread = new Thread(relay, "relay-half-frame");
-        thread.setDaemon(true);
-        thread.start();
     }
 
     @AfterEach
     void stopRelay() throws IOException
     {
-        server.close();
+        relay.close();
     }
 
     @ParameterizedTest(name = "callback: {0}")
     @ValueSource(booleans = {false, true})
     void theApplicationsCloseSaysGoodbyeAndAFrameItCutsShortIsNoError(final boolean callback) throws Exception
     {
-        try (SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", server.getLocalPort())))
+        try (SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port())))
         {
             final AtomicLong received = new AtomicLong();
             final MessageHandler handler = (buffer, offset, length, header) -> received.incrementAndGet();
@@ -94,7 +79,7 @@ class SubscriberGoodbyeTest
                 LockSupport.parkNanos(100_000);
             }
             subscription.close();
-            assertEquals(FrameType.CLOSE, relay.get(DEADLINE_NANOS, TimeUnit.NANOSECONDS),
+            assertEquals(FrameType.CLOSE, relay.result(DEADLINE_NANOS),
                 "the relay read the subscriber's goodbye");
             assertEquals(0, client.protocolErrors(), "the half frame this side's own close left unread is no error");
             assertEquals(MESSAGES, received.get());
@@ -103,18 +88,8 @@ class SubscriberGoodbyeTest
 
     private static byte[] welcome()
     {
-        final ByteBuf welcome = Frames.welcome(UnpooledByteBufAllocator.DEFAULT, 7, 0, 0, 60_000, 60_000,
-            FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 0);
-        try
-        {
-            final byte[] bytes = new byte[welcome.readableBytes()];
-            welcome.readBytes(bytes);
-            return bytes;
-        }
-        finally
-        {
-            welcome.release();
-        }
+        return FrameBytes.bytes(Frames.welcome(UnpooledByteBufAllocator.DEFAULT, 7, 0, 0, 60_000, 60_000,
+            FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 0));
     }
 
     private static byte[] data(final int count)
