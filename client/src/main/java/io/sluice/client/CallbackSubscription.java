@@ -3,7 +3,6 @@ package io.sluice.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.sluice.core.protocol.FrameDecoder;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -98,10 +97,7 @@ public final class CallbackSubscription extends SubscriberEndpoint
         if (channel.isActive())
         {
             handler.closeReason = "closed by the application";
-            flushAcknowledgements();
-            // What arrives from now on is not wanted: a frame the close cuts short is no TRUNCATED_FRAME.
-            FrameDecoder.discardInput(channel.pipeline());
-            sendCloseFrame();
+            sayGoodbye();
         }
     }
 

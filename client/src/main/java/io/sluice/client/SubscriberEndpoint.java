@@ -2,6 +2,7 @@ package io.sluice.client;
 
 import io.netty.channel.Channel;
 import io.sluice.core.protocol.ErrorCode;
+import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.ProtocolException;
 
 import java.util.function.Consumer;
@@ -51,15 +52,18 @@ public abstract class SubscriberEndpoint extends StreamEndpoint
     abstract void acknowledging(Acknowledgements acks);
 
     /**
-     * Event loop, before the goodbye: send what is processed and not yet acknowledged, and nothing after.
+     * Event loop: the application's goodbye. What is processed and not yet acknowledged is acknowledged, and nothing
+     * after; what still arrives is dropped unread (a frame the close cuts short is no TRUNCATED_FRAME); then CLOSE.
      */
-    final void flushAcknowledgements()
+    final void sayGoodbye()
     {
         final Acknowledgements acks = this.acks;
         if (acks != null)
         {
             acks.finish();
         }
+        FrameDecoder.discardInput(channel.pipeline());
+        sendCloseFrame();
     }
 
     /**

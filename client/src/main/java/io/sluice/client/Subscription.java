@@ -3,7 +3,6 @@ package io.sluice.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.ring.FrameRing;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -286,10 +285,7 @@ public final class Subscription extends SubscriberEndpoint
             if (channel.isActive())
             {
                 handler.closeReason = "closed by the application";
-                flushAcknowledgements();
-                // What arrives from now on is not wanted: a frame the close cuts short is no TRUNCATED_FRAME.
-                FrameDecoder.discardInput(channel.pipeline());
-                sendCloseFrame();
+                sayGoodbye();
             }
             releasePending();
         });
