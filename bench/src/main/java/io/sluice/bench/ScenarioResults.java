@@ -8,7 +8,6 @@ import org.HdrHistogram.Histogram;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,8 +24,7 @@ final class ScenarioResults
     private final List<Map<String, Object>> ratios = new ArrayList<>();
     private final List<Map<String, Object>> skipped = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
-    private final List<Map<String, Object>> relayCpu = new ArrayList<>();
-    private final Map<RunResult, Long> cpuNanos = new IdentityHashMap<>();
+    private final List<CpuOfRun> relayCpu = new ArrayList<>();
 
     ScenarioResults(final String name)
     {
@@ -43,23 +41,23 @@ final class ScenarioResults
         notes.add(text);
     }
 
-    // The relay's CPU over a run (its event loops, or a peer's server process): seconds, and microseconds per message
-    // delivered, warmup and drain included.
+    // The relay's CPU over a run (its event loops, or a peer's server process), warmup and drain included.
     void cpu(final RunResult run, final long nanos)
     {
-        cpuNanos.put(run, nanos);
-        final Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("run", run.name());
-        entry.put("cpuSeconds", Math.round(nanos / 1e6) / 1000.0);
-        entry.put("cpuMicrosPerMessage", run.delivered() == 0 ? 0 : Math.round(nanos / 1e3 / run.delivered() * 1000) /
-            1000.0);
-        relayCpu.add(entry);
+        relayCpu.add(new CpuOfRun(run, nanos));
     }
 
     /** @return the relay CPU {@link #cpu} recorded for a run of this scenario, or -1 when none was. */
     long cpuNanos(final RunResult run)
     {
-        return run == null ? -1 : cpuNanos.getOrDefault(run, -1L);
+        for (final CpuOfRun cpu : relayCpu)
+        {
+            if (cpu.run() == run)
+            {
+                return cpu.nanos();
+            }
+        }
+        return -1;
     }
 
     void skip(final String run, final String reason)
@@ -101,8 +99,9 @@ final class ScenarioResults
                 r.link().startsWith("sluice") ? Format.bytes(r.peakMemoryBytes()) : "-",
                 latency(r, 50), latency(r, 99), latency(r, 99.9), latency(r, 100), r.stalls().text());
         }
-        for (final Map<String, Object> cpu : relayCpu)
+        for (final CpuOfRun run : relayCpu)
         {
+            final Map<String, Object> cpu = run.toJson();
             out.printf(Locale.ROOT, "   relay CPU %-34s %8.3f s %10.3f us/msg%n", cpu.get("run"),
                 (Double)cpu.get("cpuSeconds"), (Double)cpu.get("cpuMicrosPerMessage"));
         }
@@ -136,7 +135,7 @@ final class ScenarioResults
         json.put("skipped", skipped);
         if (!relayCpu.isEmpty())
         {
-            json.put("relayCpu", relayCpu);
+            json.put("relayCpu", relayCpu.stream().map(CpuOfRun::toJson).toList());
         }
         return json;
     }
@@ -172,5 +171,19 @@ final class ScenarioResults
                 group.getValue().stream().map(histograms::get).toList());
         }
         Charts.memory(folder.resolve(name + "-memory.png"), "sluice bench " + name + ": relay memory", series);
+    }
+
+    // A run's relay CPU: as JSON, seconds and microseconds per message delivered.
+    private record CpuOfRun(RunResult run, long nanos)
+    {
+        Map<String, Object> toJson()
+        {
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("run", run.name());
+            entry.put("cpuSeconds", Math.round(nanos / 1e6) / 1000.0);
+            entry.put("cpuMicrosPerMessage", run.delivered() == 0 ? 0 :
+                Math.round(nanos / 1e3 / run.delivered() * 1000) / 1000.0);
+            return entry;
+        }
     }
 }
