@@ -2,7 +2,6 @@ package io.sluice.tools;
 
 import io.sluice.client.ClientConfig;
 import io.sluice.client.Publication;
-import io.sluice.client.PublicationEndpoint;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
 import io.sluice.core.util.EpochClock;
@@ -185,12 +184,11 @@ public final class ProduceCommand implements Callable<Integer>
         final PrintWriter err)
     {
         Outlet outlet = firstOutlet;
-        PublicationEndpoint publication = outlet.publication();
-        if (size > publication.maxPayloadLength())
+        if (size > outlet.maxPayloadLength())
         {
-            publication.close();
+            outlet.close();
             throw new ParameterException(spec.commandLine(), "--size " + size + " exceeds the largest payload the "
-                + "relay takes, " + publication.maxPayloadLength() + " (its max-frame-length less the 32-byte header)");
+                + "relay takes, " + outlet.maxPayloadLength() + " (its max-frame-length less the 32-byte header)");
         }
         final MessagePayload payload = new MessagePayload(size, keys);
         final UnsafeBuffer buffer = payload.buffer();
@@ -201,12 +199,13 @@ public final class ProduceCommand implements Callable<Integer>
         final BackoffIdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 100_000);
         // The message index is the frame sequence: an identified producer starts at WELCOME's, after its earlier runs.
         final ResendTally tally = new ResendTally();
-        tally.resumeAt(publication.firstSequence(), -1);
+        tally.resumeAt(outlet.firstSequence(), -1);
         final long first = tally.first();
         final Reconnector reconnector = reconnect ? new Reconnector(opener, EpochClock::nanos, err) : null;
 
         final long start = EpochClock.nanos();
         final Pacer pacer = new Pacer(start, rate);
+        final PacingWait pacingWait = new PacingWait(isRunning);
         final boolean paced = pacer.paced();
         final long deadline = durationNanos == Long.MAX_VALUE ? Long.MAX_VALUE : start + durationNanos;
         final ProduceProgress progress = new ProduceProgress(err, start,
@@ -224,20 +223,23 @@ public final class ProduceCommand implements Callable<Integer>
         {
             if (tally.next() >= stopAt || !running)
             {
-                // The send loop's own time, back-pressured stretches included; waiting for ACKs is not sending.
+                // The send loop's own time, back-pressured stretches and the last writes included; waiting for ACKs
+                // is not sending.
+                outlet.finishSending();
                 end = EpochClock.nanos();
-                failure = AckWait.awaitAcks(publication, tally.next() - 1);
-                if (failure == null || !running || EpochClock.nanos() >= deadline || publication.isConnected())
+                failure = AckWait.awaitAcks(outlet, tally.next() - 1);
+                if (failure == null || !running || EpochClock.nanos() >= deadline || outlet.isConnected())
                 {
                     break;
                 }
-                outlet = reopen(reconnector, publication, tally, deadline, err);
-                if (outlet == null)
+                // The lost outlet stays the run's when none replaces it: the summary reads it.
+                final Outlet reopened = reopen(reconnector, outlet, tally, deadline, err);
+                if (reopened == null)
                 {
                     failure = reconnector != null && reconnector.failure() != null ? reconnector.failure() : failure;
                     break;
                 }
-                publication = outlet.publication();
+                outlet = reopened;
                 failure = null;
                 continue;
             }
@@ -252,7 +254,7 @@ public final class ProduceCommand implements Callable<Integer>
                     stopAt = tally.next();
                     continue;
                 }
-                now = Pacer.awaitUntil(timestamp, now, isRunning);
+                now = pacingWait.until(timestamp, now, outlet);
             }
             else
             {
@@ -277,9 +279,10 @@ public final class ProduceCommand implements Callable<Integer>
                 }
                 if (result == Publication.BACK_PRESSURED)
                 {
-                    // Retry the same message: the index sequence stays dense and the timestamp stays intended.
+                    // Retry the same message: the index sequence stays dense and the timestamp stays intended. A
+                    // duty cycle that did work (wrote, read) is worth retrying at once; else back off.
                     backPressured++;
-                    idle.idle();
+                    idle.idle(outlet.doWork());
                     now = EpochClock.nanos();
                 }
                 else if (result == Publication.MESSAGE_TOO_LARGE)
@@ -290,25 +293,25 @@ public final class ProduceCommand implements Callable<Integer>
                 }
                 else
                 {
-                    failure = AckWait.describeLoss(publication);
-                    outlet = reopen(reconnector, publication, tally, deadline, err);
-                    if (outlet == null)
+                    failure = AckWait.describeLoss(outlet);
+                    final Outlet reopened = reopen(reconnector, outlet, tally, deadline, err);
+                    if (reopened == null)
                     {
                         failure = reconnector != null && reconnector.failure() != null ? reconnector.failure() :
                             failure;
                         end = EpochClock.nanos();
                         break send;
                     }
-                    publication = outlet.publication();
+                    outlet = reopened;
                     failure = null;
                     continue send;
                 }
             }
         }
 
-        final boolean lost = failure != null && !publication.isConnected();
-        final long acknowledged = Math.max(tally.ackedUpTo(), publication.ackedSequence() + 1) - first;
-        publication.close();
+        final boolean lost = failure != null && !outlet.isConnected();
+        final long acknowledged = Math.max(tally.ackedUpTo(), outlet.ackedSequence() + 1) - first;
+        outlet.close();
         if (badSize)
         {
             throw new ParameterException(spec.commandLine(), "--size " + size + " is larger than the publication "
@@ -333,7 +336,7 @@ public final class ProduceCommand implements Callable<Integer>
      *
      * @return the publication opened again, or null when the run ends with the loss.
      */
-    private Outlet reopen(final Reconnector reconnector, final PublicationEndpoint lost, final ResendTally tally,
+    private Outlet reopen(final Reconnector reconnector, final Outlet lost, final ResendTally tally,
         final long deadline, final PrintWriter err)
     {
         final String reason = lost.closeReason();
@@ -347,7 +350,7 @@ public final class ProduceCommand implements Callable<Integer>
         final Outlet outlet = reconnector.reopen(description, () -> running, deadline);
         if (outlet != null)
         {
-            final long sequence = outlet.publication().firstSequence();
+            final long sequence = outlet.firstSequence();
             err.println("produce: " + tally.describe(tally.resumeAt(sequence, acked), producerId));
             err.flush();
         }

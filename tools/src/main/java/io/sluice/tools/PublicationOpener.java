@@ -38,10 +38,11 @@ final class PublicationOpener
     {
         if (identified)
         {
-            return offer ? Outlet.offering(client.publish(stream, producerId, epoch)) :
-                Outlet.claiming(client.publishExclusive(stream, producerId, epoch));
+            return offer ? EventLoopOutlet.offering(client.publish(stream, producerId, epoch)) :
+                EventLoopOutlet.claiming(client.publishExclusive(stream, producerId, epoch));
         }
-        return offer ? Outlet.offering(client.publish(stream)) : Outlet.claiming(client.publishExclusive(stream));
+        return offer ? EventLoopOutlet.offering(client.publish(stream)) :
+            EventLoopOutlet.claiming(client.publishExclusive(stream));
     }
 
     boolean identified()

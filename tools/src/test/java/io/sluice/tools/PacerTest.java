@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A paced run's intended send times, and a wait that ends at once when nothing is left to wait for. */
+/** A paced run's intended send times. */
 final class PacerTest
 {
     @Test
@@ -27,12 +27,5 @@ final class PacerTest
 
         assertFalse(pacer.paced());
         assertEquals(5_000, pacer.intendedNanos(1_000));
-    }
-
-    @Test
-    void aWaitForThePastOrForAStoppedRunReturnsNow()
-    {
-        assertEquals(700, Pacer.awaitUntil(600, 700, () -> true));
-        assertEquals(700, Pacer.awaitUntil(Long.MAX_VALUE, 700, () -> false));
     }
 }
