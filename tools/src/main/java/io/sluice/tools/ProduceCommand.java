@@ -31,11 +31,18 @@ import java.util.function.BooleanSupplier;
  * silently stretching the schedule (coordinated omission).
  * <p>
  * It publishes through an {@link io.sluice.client.ExclusivePublication} (claim, copy once, commit), or with
- * {@code --offer} through a shared {@link io.sluice.client.Publication}, to compare.
+ * {@code --offer} through a shared {@link io.sluice.client.Publication}, to compare; both hand each message to the
+ * client's event loop, which writes the socket. With {@code --direct} it publishes through a
+ * {@link io.sluice.client.DirectPublication} instead, whose socket this thread writes itself: no hand-off between
+ * threads, which on a machine with few cores costs a good part of the rate, so the command shows what the relay
+ * carries. That thread then owes the connection its duty cycle: it flushes before each pacing wait, runs the
+ * publication's doWork while it waits, backs off with doWork when back-pressured, and finishes writing before it
+ * waits for the ACKs. Direct publications are anonymous and plain TCP ({@link DirectConflicts}).
  * <p>
- * This class holds the options and the send loop; {@link Pacer} keeps the schedule, {@link MessagePayload} numbers
- * the messages, {@link ProduceProgress} prints the line a second, {@link AckWait} waits for the relay's ACKs and
- * {@link ProduceSummary} reports the run.
+ * This class holds the options and the send loop, which talks to an {@link Outlet} of either kind
+ * ({@link EventLoopOutlet}, {@link DirectOutlet}); {@link Pacer} keeps the schedule and {@link PacingWait} waits for
+ * it, {@link MessagePayload} numbers the messages, {@link ProduceProgress} prints the line a second, {@link AckWait}
+ * waits for the relay's ACKs and {@link ProduceSummary} reports the run.
  * <p>
  * With {@code --producer-id} the message index is the frame sequence, from WELCOME's: {@link ResendTally} keeps it
  * across the connections {@link Reconnector} opens again ({@code --reconnect}), so that the messages the relay lacked
@@ -52,7 +59,10 @@ import java.util.function.BooleanSupplier;
         "Each payload starts with the message's 0-based index as a big-endian long. A paced run stamps each "
             + "message with its intended send time, so time spent back-pressured shows up as consumer latency.",
         "Publishes through an exclusive publication: each message is claimed in the memory the socket is written "
-            + "from, copied in once and committed (--offer for the shared publication's offer).",
+            + "from, copied in once and committed, and the client's event loop writes the socket (--offer for the "
+            + "shared publication's offer). With --direct this thread writes the socket itself, with no event loop "
+            + "to hand the messages to: on a machine with few cores that hand-off costs a good part of the rate, so "
+            + "--direct shows more of what the relay carries.",
         "With --producer-id it publishes as an identified producer: its first message index is the relay's next "
             + "sequence for that id, so a run after an earlier one continues where the relay stopped taking the id's "
             + "messages, and subscribers see one source. --reconnect then keeps trying when the connection is lost "
@@ -106,6 +116,13 @@ public final class ProduceCommand implements Callable<Integer>
             + "copying it once; to compare the two.")
     private boolean offer;
 
+    @Option(names = "--direct",
+        description = "Publish through a direct publication: this thread frames each message into the buffer the "
+            + "socket is written from and writes the socket itself (once 64 KiB are pending, and before each pacing "
+            + "wait), with no event loop between it and the relay. Anonymous and plain TCP only: not with --offer, "
+            + "--producer-id, --epoch, --reconnect or the --tls options.")
+    private boolean direct;
+
     @Option(names = "--producer-id", paramLabel = "ID",
         description = "Publish as identified producer ID: the relay keeps one source id and the next sequence for "
             + "it, the run numbers its messages from that sequence (so --count N after an earlier run continues "
@@ -136,9 +153,11 @@ public final class ProduceCommand implements Callable<Integer>
 
         final CountDownLatch finished = new CountDownLatch(1);
         final Thread stopHook = StopHook.install("produce", () -> running = false, finished);
-        try (SluiceClient client = new SluiceClient(config))
+        // A direct publication needs no client: no event loop thread to start.
+        try (SluiceClient client = direct ? null : new SluiceClient(config))
         {
-            final PublicationOpener opener = new PublicationOpener(client, stream, offer, producerId, epoch);
+            final PublicationOpener opener = direct ? PublicationOpener.direct(config, stream) :
+                new PublicationOpener(client, stream, offer, producerId, epoch);
             final Outlet outlet;
             try
             {
@@ -160,6 +179,10 @@ public final class ProduceCommand implements Callable<Integer>
 
     private void validate()
     {
+        if (direct)
+        {
+            DirectConflicts.refuse(spec);
+        }
         if (size < MIN_SIZE)
         {
             throw new ParameterException(spec.commandLine(),

@@ -1,0 +1,62 @@
+package io.sluice.tools;
+
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * The options {@code produce --direct} cannot go with, refused as a bad command line that names the option and says
+ * why: a direct publication is one anonymous, plain TCP connection whose socket the publishing thread writes itself,
+ * so there is no other publication to offer through, no producer id to publish, fence or reconnect as, and no TLS.
+ */
+final class DirectConflicts
+{
+    private static final String[] IDENTITY_OPTIONS = {"--producer-id", "--epoch", "--reconnect"};
+    private static final String[] TLS_OPTIONS = {"--tls-trust", "--tls-cert", "--tls-key"};
+
+    private DirectConflicts()
+    {
+    }
+
+    /**
+     * @param spec the produce command, parsed with {@code --direct}.
+     * @throws ParameterException naming the first option given that {@code --direct} cannot go with, and why.
+     */
+    static void refuse(final CommandSpec spec)
+    {
+        final String conflict = conflict(spec.commandLine().getParseResult());
+        if (conflict != null)
+        {
+            throw new ParameterException(spec.commandLine(), conflict);
+        }
+    }
+
+    /**
+     * @param parsed what the command line gave; an option given with its default value counts too.
+     * @return why an option given cannot go with {@code --direct}, or null when none was given.
+     */
+    static String conflict(final ParseResult parsed)
+    {
+        if (parsed.hasMatchedOption("--offer"))
+        {
+            return "--direct and --offer cannot be used together: --direct publishes through a direct publication, "
+                + "--offer through the event loop's shared one";
+        }
+        for (final String option : IDENTITY_OPTIONS)
+        {
+            if (parsed.hasMatchedOption(option))
+            {
+                return "--direct cannot be used with " + option + ": direct publications are anonymous (no producer "
+                    + "id, epoch or reconnect)";
+            }
+        }
+        for (final String option : TLS_OPTIONS)
+        {
+            if (parsed.hasMatchedOption(option))
+            {
+                return "--direct cannot be used with " + option + ": direct publications are plain TCP (no TLS)";
+            }
+        }
+        return null;
+    }
+}
