@@ -3,7 +3,6 @@ package io.sluice.tools;
 import io.sluice.client.ClientConfig;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
-import io.sluice.client.SubscriberEndpoint;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,8 +24,9 @@ import java.util.concurrent.CountDownLatch;
  * latency from each message's timestamp to its delivery.
  * <p>
  * This class holds the options and opens the subscription; {@link DeliveryOptions} says whether it is durable and
- * acknowledged, {@link Checker} checks each delivery, {@link ConsumeLoop} takes messages until the run is over and
- * {@link ConsumeSummary} reports the run.
+ * acknowledged, {@link Checker} checks each delivery, an {@link Intake} of the subscription's kind takes and
+ * acknowledges what arrives, {@link ConsumeLoop} takes messages until the run is over and {@link ConsumeSummary}
+ * reports the run.
  */
 @Command(
     name = "consume",
@@ -93,23 +93,9 @@ public final class ConsumeCommand implements Callable<Integer>
         final CountDownLatch finished = new CountDownLatch(1);
         final Thread stopHook = StopHook.install("consume", () -> running = false, finished);
         final Checker checker = new Checker(RunLimit.count(limit));
-        try (SluiceClient client = new SluiceClient(config))
+        try
         {
-            final Intake intake;
-            try
-            {
-                intake = poll || rate != null ?
-                    Intake.polling(client.subscribe(stream, delivery.subscriptionName(), delivery.subscribeOptions()),
-                        checker) :
-                    Intake.callback(client.subscribe(stream, delivery.subscriptionName(), delivery.subscribeOptions(),
-                        checker), checker);
-            }
-            catch (final SluiceException ex)
-            {
-                err.println("consume: " + ex.getMessage());
-                return 1;
-            }
-            return run(intake, checker, out, err);
+            return consumeWithClient(config, checker, out, err);
         }
         finally
         {
@@ -132,20 +118,45 @@ public final class ConsumeCommand implements Callable<Integer>
         }
     }
 
-    private int run(final Intake intake, final Checker checker, final PrintWriter out, final PrintWriter err)
+    // The event-loop client's subscriptions: a callback's by default, a polled one with --poll or --rate.
+    private int consumeWithClient(final ClientConfig config, final Checker checker, final PrintWriter out,
+        final PrintWriter err)
+    {
+        try (SluiceClient client = new SluiceClient(config))
+        {
+            final boolean polled = poll || rate != null;
+            final Intake intake;
+            try
+            {
+                intake = polled ?
+                    new PolledIntake(client.subscribe(stream, delivery.subscriptionName(),
+                        delivery.subscribeOptions()), checker, delivery) :
+                    new CallbackIntake(client.subscribe(stream, delivery.subscriptionName(),
+                        delivery.subscribeOptions(), checker), checker, delivery);
+            }
+            catch (final SluiceException ex)
+            {
+                err.println("consume: " + ex.getMessage());
+                return 1;
+            }
+            return run(intake, checker, polled, out, err);
+        }
+    }
+
+    private int run(final Intake intake, final Checker checker, final boolean polled, final PrintWriter out,
+        final PrintWriter err)
     {
         final long count = RunLimit.count(limit);
-        new ConsumeLoop(intake, checker, delivery, err).run(count, RunLimit.durationNanos(limit),
-            idleTimeout.toNanos(), rate, poll || rate != null, () -> running);
+        new ConsumeLoop(intake, checker, err).run(count, RunLimit.durationNanos(limit), idleTimeout.toNanos(), rate,
+            polled, () -> running);
 
         // Lost before the run was over (a count not reached): what the relay had in flight for us is gone.
-        final SubscriberEndpoint subscription = intake.subscription();
-        final boolean lost = !subscription.isConnected() && checker.seen() < count;
-        final String failure = lost ? "connection lost: " + Objects.requireNonNullElse(subscription.closeReason(),
+        final boolean lost = !intake.isConnected() && checker.seen() < count;
+        final String failure = lost ? "connection lost: " + Objects.requireNonNullElse(intake.closeReason(),
             "closed") + "; what was in flight to this consumer then is lost, and not counted as gaps" : null;
-        delivery.acknowledgeCounted(subscription, checker);
+        intake.acknowledgeCounted();
         // From here on the checker is not called: its counts are final and visible to this thread.
-        subscription.close();
+        intake.close();
 
         final ConsumeSummary summary = new ConsumeSummary(stream, checker, delivery.acknowledged(), lost, failure);
         summary.print(out, err);

@@ -1,6 +1,5 @@
 package io.sluice.tools;
 
-import io.sluice.client.SubscriberEndpoint;
 import io.sluice.core.util.EpochClock;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -29,21 +28,17 @@ final class ConsumeLoop
 
     private final Intake intake;
     private final Checker checker;
-    private final DeliveryOptions delivery;
     private final PrintWriter err;
 
     /**
-     * @param intake where the messages come from.
+     * @param intake where the messages come from, and what acknowledges them.
      * @param checker what checks and counts them.
-     * @param delivery whether to acknowledge what was counted.
      * @param err where the progress lines go.
      */
-    ConsumeLoop(final Intake intake, final Checker checker, final DeliveryOptions delivery,
-        final PrintWriter err)
+    ConsumeLoop(final Intake intake, final Checker checker, final PrintWriter err)
     {
         this.intake = intake;
         this.checker = checker;
-        this.delivery = delivery;
         this.err = err;
     }
 
@@ -60,7 +55,6 @@ final class ConsumeLoop
     void run(final long count, final long durationNanos, final long idleNanos, final Double rate,
         final boolean polled, final BooleanSupplier running)
     {
-        final SubscriberEndpoint subscription = intake.subscription();
         final boolean paced = rate != null;
         final double nanosPerMessage = paced ? SECOND_NANOS / rate : 0;
         // About a millisecond's worth per poll keeps a paced consumer smooth rather than bursty.
@@ -120,7 +114,7 @@ final class ConsumeLoop
                 pollLimit = (int)Math.min(pollLimit, Math.min(allowed, pacedBatch));
             }
             final int taken = intake.take(pollLimit);
-            delivery.acknowledgeCounted(subscription, checker);
+            intake.acknowledgeCounted();
             if (taken > 0)
             {
                 idle.reset();
