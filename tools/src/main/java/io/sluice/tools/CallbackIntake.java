@@ -36,6 +36,12 @@ final class CallbackIntake implements Intake
     }
 
     @Override
+    public void keepAlive()
+    {
+        // The event loop keeps the connection alive.
+    }
+
+    @Override
     public boolean isDrained()
     {
         // Nothing waits in a callback subscription: once the connection is down, everything received was handled.

@@ -1,6 +1,7 @@
 package io.sluice.tools;
 
 import io.sluice.client.ClientConfig;
+import io.sluice.client.DirectSubscription;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
 import picocli.CommandLine.ArgGroup;
@@ -23,6 +24,13 @@ import java.util.concurrent.CountDownLatch;
  * arrives: per-source ordering (out-of-order and duplicate sequences), the relay's GAP notices, and end-to-end
  * latency from each message's timestamp to its delivery.
  * <p>
+ * It receives in one of three ways, to compare them: by default a {@link io.sluice.client.CallbackSubscription}
+ * whose handler checks each message on the connection's event loop; with {@code --poll} (or {@code --rate} alone) a
+ * {@link io.sluice.client.Subscription} polled on this command's thread from the ring the event loop fills; with
+ * {@code --direct} a {@link DirectSubscription} whose poll on this command's thread reads the socket itself, with no
+ * event loop and no thread besides the command's (plain TCP, no acknowledged delivery; {@code --rate} paces its
+ * polls, and between them the loop still polls for nothing, so that its heartbeats go out in time).
+ * <p>
  * This class holds the options and opens the subscription; {@link DeliveryOptions} says whether it is durable and
  * acknowledged, {@link Checker} checks each delivery, an {@link Intake} of the subscription's kind takes and
  * acknowledges what arrives, {@link ConsumeLoop} takes messages until the run is over and {@link ConsumeSummary}
@@ -39,7 +47,8 @@ import java.util.concurrent.CountDownLatch;
         "A source's first message sets its expected sequence, so joining a running stream is not an error. "
             + "Elapsed time and rate are measured from the first message to the last.",
         "Checks each message in a handler on the connection's event loop, over the socket's read buffer (--poll, or "
-            + "--rate, to poll a subscription on the command's thread instead)."},
+            + "--rate, to poll a subscription on the command's thread instead; --direct to read the socket on the "
+            + "command's thread, with no event loop)."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:done",
@@ -77,8 +86,15 @@ public final class ConsumeCommand implements Callable<Integer>
     @Option(names = "--poll",
         description = "Take messages with Subscription.poll on this command's thread, from a ring the connection's "
             + "event loop copies them into, instead of checking them in a handler on the event loop over the socket's "
-            + "read buffer; to compare the two. Implied by --rate, which paces the polls.")
+            + "read buffer; to compare the two. Implied by --rate (without --direct), which paces the polls.")
     private boolean poll;
+
+    @Option(names = "--direct",
+        description = "Take messages with a direct subscription, whose poll on this command's thread reads the "
+            + "socket itself and checks each message in its read buffer: no event loop, no thread but the command's. "
+            + "Plain TCP only, and without acknowledged delivery: not with --poll, --ack or the --tls options. "
+            + "--rate paces its polls; --subscription gives it a durable name.")
+    private boolean direct;
 
     private volatile boolean running = true;
 
@@ -95,7 +111,7 @@ public final class ConsumeCommand implements Callable<Integer>
         final Checker checker = new Checker(RunLimit.count(limit));
         try
         {
-            return consumeWithClient(config, checker, out, err);
+            return direct ? consumeDirect(config, checker, out, err) : consumeWithClient(config, checker, out, err);
         }
         finally
         {
@@ -106,6 +122,13 @@ public final class ConsumeCommand implements Callable<Integer>
 
     private void validate()
     {
+        if (direct)
+        {
+            refuseWithDirect(poll ? "--poll" : null, "--poll takes from the ring an event loop fills, and --direct "
+                + "reads the socket itself, with no event loop");
+            refuseWithDirect(delivery.acknowledgementOption(), "a direct subscription has no acknowledged delivery");
+            refuseWithDirect(connection.tlsOption(), "a direct subscription speaks plain TCP only");
+        }
         delivery.validate(spec);
         if (rate != null && !(rate > 0 && Double.isFinite(rate)))
         {
@@ -115,6 +138,14 @@ public final class ConsumeCommand implements Callable<Integer>
         if (idleTimeout.isZero() || idleTimeout.isNegative())
         {
             throw new ParameterException(spec.commandLine(), "--idle-timeout must be positive");
+        }
+    }
+
+    private void refuseWithDirect(final String option, final String why)
+    {
+        if (option != null)
+        {
+            throw new ParameterException(spec.commandLine(), "--direct cannot be used with " + option + ": " + why);
         }
     }
 
@@ -140,6 +171,26 @@ public final class ConsumeCommand implements Callable<Integer>
                 return 1;
             }
             return run(intake, checker, polled, out, err);
+        }
+    }
+
+    // No client and so no event loop: the subscription's socket is this thread's.
+    private int consumeDirect(final ClientConfig config, final Checker checker, final PrintWriter out,
+        final PrintWriter err)
+    {
+        final DirectSubscription subscription;
+        try
+        {
+            subscription = DirectSubscription.connect(config, stream, delivery.subscriptionName());
+        }
+        catch (final SluiceException ex)
+        {
+            err.println("consume: " + ex.getMessage());
+            return 1;
+        }
+        try (subscription)
+        {
+            return run(new DirectIntake(subscription, checker), checker, true, out, err);
         }
     }
 

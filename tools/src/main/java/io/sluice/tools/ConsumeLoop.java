@@ -12,16 +12,20 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * The loop {@code consume} runs on its own thread: takes messages through the intake (polled, or counted by a
- * callback subscription's checker) until the count, the duration or the idle timeout is reached, the connection has
- * ended and everything received was taken, or the command is stopped; at {@code --rate} if given; acknowledging what
- * the checker counted, and printing a progress line a second on stderr.
+ * The loop {@code consume} runs on its own thread: takes messages through the intake (polled, read from the socket
+ * by a direct subscription, or counted by a callback subscription's checker) until the count, the duration or the
+ * idle timeout is reached, the connection has ended and everything received was taken, or the command is stopped; at
+ * {@code --rate} if given; acknowledging what the checker counted, and printing a progress line a second on stderr.
+ * A polling intake is polled at least every 10 ms, paced or idle, well within the heartbeat interval a direct
+ * subscription's poll must keep.
  */
 final class ConsumeLoop
 {
     private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
     // Most frames one poll delivers: bounds the time between stop checks.
     private static final int POLL_LIMIT = 256;
+    // Longest park of a paced loop between looks at its intake.
+    private static final long PACED_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     // A pass of the loop this much later than the last means the process did not run (stopped, descheduled): the
     // idle time restarts, since what arrived meanwhile may still be on its way from the socket.
     private static final long OWN_STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -107,7 +111,9 @@ final class ConsumeLoop
                 final long dueAt = paceOrigin + (long)(due * nanosPerMessage);
                 if (now < dueAt)
                 {
-                    LockSupport.parkNanos(Math.min(dueAt - now, 10_000_000));
+                    LockSupport.parkNanos(Math.min(dueAt - now, PACED_PARK_NANOS));
+                    // However long until the next is due: a direct subscription must not go unpolled for a heartbeat.
+                    intake.keepAlive();
                     continue;
                 }
                 final long allowed = 1 + (long)((now - paceOrigin) / nanosPerMessage) - due;

@@ -3,9 +3,10 @@ package io.sluice.tools;
 /**
  * What {@code consume} needs of its subscription, whatever its kind, so that one loop and one end of the run serve
  * them all: a callback subscription whose handler (the checker) runs on the connection's event loop
- * ({@link CallbackIntake}, the default), or a subscription polled on the command's thread from the ring the event
- * loop fills ({@link PolledIntake}: {@code --poll}, {@code --rate}). Each hands what it takes to the checker it was
- * made with. The command's thread only.
+ * ({@link CallbackIntake}, the default), a subscription polled on the command's thread from the ring the event loop
+ * fills ({@link PolledIntake}: {@code --poll}, {@code --rate}), or a direct subscription whose poll reads the socket on
+ * the command's thread ({@link DirectIntake}: {@code --direct}). Each hands what it takes to the checker it was made
+ * with. The command's thread only.
  */
 interface Intake
 {
@@ -14,6 +15,13 @@ interface Intake
      * @return messages taken since the last call.
      */
     int take(int limit);
+
+    /**
+     * What the connection needs of this thread while it takes nothing (a paced run waiting for the next message to
+     * be due): a direct subscription's heartbeats and its check that the relay is alive. Call it well within the
+     * heartbeat interval.
+     */
+    void keepAlive();
 
     /**
      * @return whether the connection has ended and everything received was taken.

@@ -31,6 +31,12 @@ final class PolledIntake implements Intake
     }
 
     @Override
+    public void keepAlive()
+    {
+        // The event loop keeps the connection alive.
+    }
+
+    @Override
     public boolean isDrained()
     {
         return subscription.isDrained();

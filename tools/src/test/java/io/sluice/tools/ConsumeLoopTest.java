@@ -19,10 +19,12 @@ import static io.sluice.core.protocol.FrameDescriptor.SOURCE_ID_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.TIMESTAMP_OFFSET;
 import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The consume loop against an intake that hands the checker hand-made messages and records what the loop asked of
- * it: takes bounded by the count, an acknowledgement after each take, the end of a drained connection.
+ * it: takes bounded by the count, an acknowledgement after each take, the end of a drained connection, and a paced
+ * loop that keeps its intake alive while the next message is not due.
  */
 class ConsumeLoopTest
 {
@@ -39,6 +41,7 @@ class ConsumeLoopTest
         private long sequence;
         private boolean drained;
         private int acknowledgements;
+        private int keepAlives;
 
         ScriptedIntake(final long available)
         {
@@ -65,6 +68,12 @@ class ConsumeLoopTest
                 checker.onBatchEnd();
             }
             return taken;
+        }
+
+        @Override
+        public void keepAlive()
+        {
+            keepAlives++;
         }
 
         @Override
@@ -113,6 +122,7 @@ class ConsumeLoopTest
         assertEquals(3, intake.acknowledgements);
         assertEquals(600, checker.seen());
         assertEquals(0, checker.outOfOrder);
+        assertEquals(0, intake.keepAlives, "an unpaced loop keeps its intake alive by taking");
     }
 
     @Test
@@ -125,5 +135,19 @@ class ConsumeLoopTest
 
         assertEquals(List.of(256, 256), intake.limits, "what was left is taken, then the empty take ends it");
         assertEquals(3, checker.seen());
+    }
+
+    @Test
+    void aPacedLoopKeepsItsIntakeAliveWhileTheNextMessageIsNotDue()
+    {
+        final ScriptedIntake intake = new ScriptedIntake(10);
+
+        // One message per 1000 s: the first is due at once, the second not before the run is stopped.
+        loop(intake).run(10, Long.MAX_VALUE, Long.MAX_VALUE, 0.001, true, () -> intake.keepAlives < 3);
+
+        assertEquals(List.of(1), intake.limits);
+        assertEquals(1, checker.seen());
+        assertEquals(3, intake.keepAlives);
+        assertTrue(progress.toString().isEmpty(), progress.toString());
     }
 }
