@@ -98,6 +98,23 @@ public final class ConnectionOptions
         }
     }
 
+    /**
+     * @return the first TLS option given ({@code --tls-trust}, {@code --tls-cert}, {@code --tls-key}), or null for
+     * plain TCP: for a command or a mode that speaks plain TCP only to refuse it by name.
+     */
+    String tlsOption()
+    {
+        if (tlsTrust != null)
+        {
+            return "--tls-trust";
+        }
+        if (tlsCert != null)
+        {
+            return "--tls-cert";
+        }
+        return tlsKey != null ? "--tls-key" : null;
+    }
+
     private String token(final CommandSpec spec)
     {
         if (tokenFile == null)

@@ -1,9 +1,9 @@
 package io.sluice.tools;
 
 import io.sluice.client.ClientConfig;
+import io.sluice.client.DirectSubscription;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
-import io.sluice.client.SubscriberEndpoint;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,9 +24,17 @@ import java.util.concurrent.CountDownLatch;
  * arrives: per-source ordering (out-of-order and duplicate sequences), the relay's GAP notices, and end-to-end
  * latency from each message's timestamp to its delivery.
  * <p>
+ * It receives in one of three ways, to compare them: by default a {@link io.sluice.client.CallbackSubscription}
+ * whose handler checks each message on the connection's event loop; with {@code --poll} (or {@code --rate} alone) a
+ * {@link io.sluice.client.Subscription} polled on this command's thread from the ring the event loop fills; with
+ * {@code --direct} a {@link DirectSubscription} whose poll on this command's thread reads the socket itself, with no
+ * event loop and no thread besides the command's (plain TCP, no acknowledged delivery; {@code --rate} paces its
+ * polls, and between them the loop still polls for nothing, so that its heartbeats go out in time).
+ * <p>
  * This class holds the options and opens the subscription; {@link DeliveryOptions} says whether it is durable and
- * acknowledged, {@link Checker} checks each delivery, {@link ConsumeLoop} takes messages until the run is over and
- * {@link ConsumeSummary} reports the run.
+ * acknowledged, {@link Checker} checks each delivery, an {@link Intake} of the subscription's kind takes and
+ * acknowledges what arrives, {@link ConsumeLoop} takes messages until the run is over and {@link ConsumeSummary}
+ * reports the run.
  */
 @Command(
     name = "consume",
@@ -39,7 +47,8 @@ import java.util.concurrent.CountDownLatch;
         "A source's first message sets its expected sequence, so joining a running stream is not an error. "
             + "Elapsed time and rate are measured from the first message to the last.",
         "Checks each message in a handler on the connection's event loop, over the socket's read buffer (--poll, or "
-            + "--rate, to poll a subscription on the command's thread instead)."},
+            + "--rate, to poll a subscription on the command's thread instead; --direct to read the socket on the "
+            + "command's thread, with no event loop)."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:done",
@@ -77,8 +86,15 @@ public final class ConsumeCommand implements Callable<Integer>
     @Option(names = "--poll",
         description = "Take messages with Subscription.poll on this command's thread, from a ring the connection's "
             + "event loop copies them into, instead of checking them in a handler on the event loop over the socket's "
-            + "read buffer; to compare the two. Implied by --rate, which paces the polls.")
+            + "read buffer; to compare the two. Implied by --rate (without --direct), which paces the polls.")
     private boolean poll;
+
+    @Option(names = "--direct",
+        description = "Take messages with a direct subscription, whose poll on this command's thread reads the "
+            + "socket itself and checks each message in its read buffer: no event loop, no thread but the command's. "
+            + "Plain TCP only, and without acknowledged delivery: not with --poll, --ack or the --tls options. "
+            + "--rate paces its polls; --subscription gives it a durable name.")
+    private boolean direct;
 
     private volatile boolean running = true;
 
@@ -93,23 +109,9 @@ public final class ConsumeCommand implements Callable<Integer>
         final CountDownLatch finished = new CountDownLatch(1);
         final Thread stopHook = StopHook.install("consume", () -> running = false, finished);
         final Checker checker = new Checker(RunLimit.count(limit));
-        try (SluiceClient client = new SluiceClient(config))
+        try
         {
-            final Intake intake;
-            try
-            {
-                intake = poll || rate != null ?
-                    Intake.polling(client.subscribe(stream, delivery.subscriptionName(), delivery.subscribeOptions()),
-                        checker) :
-                    Intake.callback(client.subscribe(stream, delivery.subscriptionName(), delivery.subscribeOptions(),
-                        checker), checker);
-            }
-            catch (final SluiceException ex)
-            {
-                err.println("consume: " + ex.getMessage());
-                return 1;
-            }
-            return run(intake, checker, out, err);
+            return direct ? consumeDirect(config, checker, out, err) : consumeWithClient(config, checker, out, err);
         }
         finally
         {
@@ -120,6 +122,13 @@ public final class ConsumeCommand implements Callable<Integer>
 
     private void validate()
     {
+        if (direct)
+        {
+            refuseWithDirect(poll ? "--poll" : null, "--poll takes from the ring an event loop fills, and --direct "
+                + "reads the socket itself, with no event loop");
+            refuseWithDirect(delivery.acknowledgementOption(), "a direct subscription has no acknowledged delivery");
+            refuseWithDirect(connection.tlsOption(), "a direct subscription speaks plain TCP only");
+        }
         delivery.validate(spec);
         if (rate != null && !(rate > 0 && Double.isFinite(rate)))
         {
@@ -132,20 +141,73 @@ public final class ConsumeCommand implements Callable<Integer>
         }
     }
 
-    private int run(final Intake intake, final Checker checker, final PrintWriter out, final PrintWriter err)
+    private void refuseWithDirect(final String option, final String why)
+    {
+        if (option != null)
+        {
+            throw new ParameterException(spec.commandLine(), "--direct cannot be used with " + option + ": " + why);
+        }
+    }
+
+    // The event-loop client's subscriptions: a callback's by default, a polled one with --poll or --rate.
+    private int consumeWithClient(final ClientConfig config, final Checker checker, final PrintWriter out,
+        final PrintWriter err)
+    {
+        try (SluiceClient client = new SluiceClient(config))
+        {
+            final boolean polled = poll || rate != null;
+            final Intake intake;
+            try
+            {
+                intake = polled ?
+                    new PolledIntake(client.subscribe(stream, delivery.subscriptionName(),
+                        delivery.subscribeOptions()), checker, delivery) :
+                    new CallbackIntake(client.subscribe(stream, delivery.subscriptionName(),
+                        delivery.subscribeOptions(), checker), checker, delivery);
+            }
+            catch (final SluiceException ex)
+            {
+                err.println("consume: " + ex.getMessage());
+                return 1;
+            }
+            return run(intake, checker, polled, out, err);
+        }
+    }
+
+    // No client and so no event loop: the subscription's socket is this thread's.
+    private int consumeDirect(final ClientConfig config, final Checker checker, final PrintWriter out,
+        final PrintWriter err)
+    {
+        final DirectSubscription subscription;
+        try
+        {
+            subscription = DirectSubscription.connect(config, stream, delivery.subscriptionName());
+        }
+        catch (final SluiceException ex)
+        {
+            err.println("consume: " + ex.getMessage());
+            return 1;
+        }
+        try (subscription)
+        {
+            return run(new DirectIntake(subscription, checker), checker, true, out, err);
+        }
+    }
+
+    private int run(final Intake intake, final Checker checker, final boolean polled, final PrintWriter out,
+        final PrintWriter err)
     {
         final long count = RunLimit.count(limit);
-        new ConsumeLoop(intake, checker, delivery, err).run(count, RunLimit.durationNanos(limit),
-            idleTimeout.toNanos(), rate, poll || rate != null, () -> running);
+        new ConsumeLoop(intake, checker, err).run(count, RunLimit.durationNanos(limit), idleTimeout.toNanos(), rate,
+            polled, () -> running);
 
         // Lost before the run was over (a count not reached): what the relay had in flight for us is gone.
-        final SubscriberEndpoint subscription = intake.subscription();
-        final boolean lost = !subscription.isConnected() && checker.seen() < count;
-        final String failure = lost ? "connection lost: " + Objects.requireNonNullElse(subscription.closeReason(),
+        final boolean lost = !intake.isConnected() && checker.seen() < count;
+        final String failure = lost ? "connection lost: " + Objects.requireNonNullElse(intake.closeReason(),
             "closed") + "; what was in flight to this consumer then is lost, and not counted as gaps" : null;
-        delivery.acknowledgeCounted(subscription, checker);
+        intake.acknowledgeCounted();
         // From here on the checker is not called: its counts are final and visible to this thread.
-        subscription.close();
+        intake.close();
 
         final ConsumeSummary summary = new ConsumeSummary(stream, checker, delivery.acknowledged(), lost, failure);
         summary.print(out, err);

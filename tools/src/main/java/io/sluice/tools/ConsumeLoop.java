@@ -1,6 +1,5 @@
 package io.sluice.tools;
 
-import io.sluice.client.SubscriberEndpoint;
 import io.sluice.core.util.EpochClock;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -13,37 +12,37 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * The loop {@code consume} runs on its own thread: takes messages through the intake (polled, or counted by a
- * callback subscription's checker) until the count, the duration or the idle timeout is reached, the connection has
- * ended and everything received was taken, or the command is stopped; at {@code --rate} if given; acknowledging what
- * the checker counted, and printing a progress line a second on stderr.
+ * The loop {@code consume} runs on its own thread: takes messages through the intake (polled, read from the socket
+ * by a direct subscription, or counted by a callback subscription's checker) until the count, the duration or the
+ * idle timeout is reached, the connection has ended and everything received was taken, or the command is stopped; at
+ * {@code --rate} if given; acknowledging what the checker counted, and printing a progress line a second on stderr.
+ * A polling intake is polled at least every 10 ms, paced or idle, well within the heartbeat interval a direct
+ * subscription's poll must keep.
  */
 final class ConsumeLoop
 {
     private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
     // Most frames one poll delivers: bounds the time between stop checks.
     private static final int POLL_LIMIT = 256;
+    // Longest park of a paced loop between looks at its intake.
+    private static final long PACED_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     // A pass of the loop this much later than the last means the process did not run (stopped, descheduled): the
     // idle time restarts, since what arrived meanwhile may still be on its way from the socket.
     private static final long OWN_STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final Intake intake;
     private final Checker checker;
-    private final DeliveryOptions delivery;
     private final PrintWriter err;
 
     /**
-     * @param intake where the messages come from.
+     * @param intake where the messages come from, and what acknowledges them.
      * @param checker what checks and counts them.
-     * @param delivery whether to acknowledge what was counted.
      * @param err where the progress lines go.
      */
-    ConsumeLoop(final Intake intake, final Checker checker, final DeliveryOptions delivery,
-        final PrintWriter err)
+    ConsumeLoop(final Intake intake, final Checker checker, final PrintWriter err)
     {
         this.intake = intake;
         this.checker = checker;
-        this.delivery = delivery;
         this.err = err;
     }
 
@@ -60,7 +59,6 @@ final class ConsumeLoop
     void run(final long count, final long durationNanos, final long idleNanos, final Double rate,
         final boolean polled, final BooleanSupplier running)
     {
-        final SubscriberEndpoint subscription = intake.subscription();
         final boolean paced = rate != null;
         final double nanosPerMessage = paced ? SECOND_NANOS / rate : 0;
         // About a millisecond's worth per poll keeps a paced consumer smooth rather than bursty.
@@ -113,14 +111,16 @@ final class ConsumeLoop
                 final long dueAt = paceOrigin + (long)(due * nanosPerMessage);
                 if (now < dueAt)
                 {
-                    LockSupport.parkNanos(Math.min(dueAt - now, 10_000_000));
+                    LockSupport.parkNanos(Math.min(dueAt - now, PACED_PARK_NANOS));
+                    // However long until the next is due: a direct subscription must not go unpolled for a heartbeat.
+                    intake.keepAlive();
                     continue;
                 }
                 final long allowed = 1 + (long)((now - paceOrigin) / nanosPerMessage) - due;
                 pollLimit = (int)Math.min(pollLimit, Math.min(allowed, pacedBatch));
             }
             final int taken = intake.take(pollLimit);
-            delivery.acknowledgeCounted(subscription, checker);
+            intake.acknowledgeCounted();
             if (taken > 0)
             {
                 idle.reset();

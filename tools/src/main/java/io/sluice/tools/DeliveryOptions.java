@@ -51,6 +51,23 @@ final class DeliveryOptions
     }
 
     /**
+     * @return the first option of acknowledged delivery given ({@code --ack}, {@code --window},
+     * {@code --window-bytes}), or null for none: for a way of receiving that has none to refuse it by name.
+     */
+    String acknowledgementOption()
+    {
+        if (ack)
+        {
+            return "--ack";
+        }
+        if (windowMessages != 0)
+        {
+            return "--window";
+        }
+        return windowBytes != 0 ? "--window-bytes" : null;
+    }
+
+    /**
      * @return the durable subscription's name, or empty for none.
      */
     String subscriptionName()

@@ -1,71 +1,51 @@
 package io.sluice.tools;
 
-import io.sluice.client.CallbackSubscription;
-import io.sluice.client.SubscriberEndpoint;
-import io.sluice.client.Subscription;
-
-import java.util.function.BooleanSupplier;
-import java.util.function.IntUnaryOperator;
-
 /**
- * What {@code consume} needs of a subscription, of either kind: a callback subscription whose handler (the checker)
- * runs on the connection's event loop over the read buffer (the default), or a subscription polled on the command's
- * thread ({@code --poll}, and whenever {@code --rate} paces the consumer).
+ * What {@code consume} needs of its subscription, whatever its kind, so that one loop and one end of the run serve
+ * them all: a callback subscription whose handler (the checker) runs on the connection's event loop
+ * ({@link CallbackIntake}, the default), a subscription polled on the command's thread from the ring the event loop
+ * fills ({@link PolledIntake}: {@code --poll}, {@code --rate}), or a direct subscription whose poll reads the socket on
+ * the command's thread ({@link DirectIntake}: {@code --direct}). Each hands what it takes to the checker it was made
+ * with. The command's thread only.
  */
-final class Intake
+interface Intake
 {
-    private final IntUnaryOperator take;
-    private final BooleanSupplier drained;
-    private final SubscriberEndpoint subscription;
-
-    private Intake(final IntUnaryOperator take, final BooleanSupplier drained, final SubscriberEndpoint subscription)
-    {
-        this.take = take;
-        this.drained = drained;
-        this.subscription = subscription;
-    }
-
-    static Intake polling(final Subscription subscription, final Checker checker)
-    {
-        return new Intake(limit -> subscription.poll(checker, limit), subscription::isDrained, subscription);
-    }
-
-    static Intake callback(final CallbackSubscription subscription, final Checker checker)
-    {
-        final long[] taken = new long[1];
-        final IntUnaryOperator sinceLastCall = limit ->
-        {
-            final long seen = checker.seen();
-            final int delivered = (int)(seen - taken[0]);
-            taken[0] = seen;
-            return delivered;
-        };
-        // Nothing waits in a callback subscription: once the connection is down, everything received was handled.
-        return new Intake(sinceLastCall, () -> !subscription.isConnected(), subscription);
-    }
-
     /**
-     * @param limit the most messages to take now (polling only; a callback subscription takes what comes).
+     * @param limit the most messages (and GAP notices) to take now; a callback subscription takes what comes.
      * @return messages taken since the last call.
      */
-    int take(final int limit)
-    {
-        return take.applyAsInt(limit);
-    }
+    int take(int limit);
+
+    /**
+     * What the connection needs of this thread while it takes nothing (a paced run waiting for the next message to
+     * be due): a direct subscription's heartbeats and its check that the relay is alive. Call it well within the
+     * heartbeat interval.
+     */
+    void keepAlive();
 
     /**
      * @return whether the connection has ended and everything received was taken.
      */
-    boolean isDrained()
-    {
-        return drained.getAsBoolean();
-    }
+    boolean isDrained();
 
     /**
-     * @return the subscription: whether it is connected, why it ended; closing it stops the checker being called.
+     * @return whether the connection is up.
      */
-    SubscriberEndpoint subscription()
-    {
-        return subscription;
-    }
+    boolean isConnected();
+
+    /**
+     * @return why the connection ended, or null while it is up or when no reason is known.
+     */
+    String closeReason();
+
+    /**
+     * With acknowledged delivery, acknowledges what the checker has counted (as of its last batch end); otherwise
+     * nothing.
+     */
+    void acknowledgeCounted();
+
+    /**
+     * Closes the subscription; from then on the checker is not called, so its counts are final.
+     */
+    void close();
 }

@@ -94,7 +94,7 @@ class CommandLineTest
         assertEquals(0, run(new ProduceCommand(), "--help"));
         assertEquals(0, run(new ConsumeCommand(), "--help"));
         for (final String option : new String[] {"--stream", "--rate", "--size", "--count", "--duration", "--json",
-            "--direct", "--idle-timeout", "--ack", "--window", "--window-bytes"})
+            "--idle-timeout", "--ack", "--window", "--window-bytes", "--poll", "--direct"})
         {
             assertTrue(out.toString().contains(option), option);
         }

@@ -1,0 +1,168 @@
+package io.sluice.server;
+
+import io.sluice.server.config.RelayConfig;
+import io.sluice.tools.ConsumeCommand;
+import io.sluice.tools.ProduceCommand;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import static io.sluice.server.CommandRun.awaitSubscriber;
+import static io.sluice.server.CommandRun.run;
+import static io.sluice.server.CommandRun.runAsync;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code sluice consume --direct} against a real relay: it receives through a direct subscription, whose poll on the
+ * command's thread reads the socket, and behaves as the other ways of receiving do: everything once and in order,
+ * paced by {@code --rate} without losing its connection between polls, a lost connection reported in the text, the
+ * JSON and the exit code; a durable subscription name is its own; and what a direct subscription cannot do is a bad
+ * command line that names the option.
+ */
+class DirectConsumeCommandTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyMessageArrivesOnceAndInOrder() throws Exception
+    {
+        final Path json = dir.resolve("consume.json");
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
+        {
+            final String port = Integer.toString(relay.port());
+            final CompletableFuture<CommandRun> consume = runAsync(new ConsumeCommand(), "--stream", "direct",
+                "--port", port, "--direct", "--count", "50000", "--idle-timeout", "30s", "--json", json.toString());
+            awaitSubscriber(relay, "direct");
+            final CommandRun produced = run(new ProduceCommand(), "--stream", "direct", "--port", port, "--count",
+                "50000");
+            assertEquals(0, produced.exit(), produced.toString());
+
+            final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
+            assertEquals(0, consumed.exit(), consumed.toString());
+            // One source whose sequences came without a hole or a repeat: each of the 50,000 exactly once, in order.
+            assertTrue(consumed.out().contains("consumed 50,000 messages from 'direct' (1 source)"),
+                consumed.toString());
+            assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0 (0 messages dropped)"),
+                consumed.toString());
+            assertTrue(consumed.out().contains("latency us: p50 "), consumed.toString());
+            final String text = Files.readString(json);
+            assertTrue(text.contains("\"received\":50000,\"sources\":1,\"outOfOrder\":0,\"duplicates\":0,\"gaps\":0"),
+                text);
+            assertTrue(text.contains("\"connectionLost\":false,\"error\":null"), text);
+        }
+    }
+
+    @Test
+    void aPacedDirectConsumerGetsEverythingAndKeepsItsConnectionBetweenPolls() throws Exception
+    {
+        // At 0.4 a second the second message is due 2.5 s after the first, longer than this relay lets a subscriber
+        // stay silent; the producer sends it only then, so it arrives only if the polls for nothing in between kept
+        // the heartbeats going. The producer's own heartbeats (1 s) keep its idle connection.
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).heartbeatIntervalMs(100)
+            .heartbeatTimeoutMs(2_000).build()))
+        {
+            final String port = Integer.toString(relay.port());
+            final CompletableFuture<CommandRun> consume = runAsync(new ConsumeCommand(), "--stream", "paced",
+                "--port", port, "--direct", "--rate", "0.4", "--count", "2", "--idle-timeout", "30s");
+            awaitSubscriber(relay, "paced");
+            final CommandRun produced = run(new ProduceCommand(), "--stream", "paced", "--port", port, "--rate", "0.4",
+                "--count", "2");
+            assertEquals(0, produced.exit(), produced.toString());
+
+            final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
+            assertEquals(0, consumed.exit(), consumed.toString());
+            assertTrue(consumed.out().contains("consumed 2 messages"), consumed.toString());
+            assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0"), consumed.toString());
+        }
+    }
+
+    @Test
+    void aLostConnectionIsExitOneAndSaidInTheTextAndTheJson() throws Exception
+    {
+        final Path json = dir.resolve("consume.json");
+        final CompletableFuture<CommandRun> consume;
+        final CompletableFuture<CommandRun> produce;
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
+        {
+            final String port = Integer.toString(relay.port());
+            consume = runAsync(new ConsumeCommand(), "--stream", "lost", "--port", port, "--direct",
+                "--idle-timeout", "60s", "--json", json.toString());
+            awaitSubscriber(relay, "lost");
+            produce = runAsync(new ProduceCommand(), "--stream", "lost", "--port", port, "--rate", "20000",
+                "--duration", "120s");
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (relay.metrics().messagesIn() < 1_000)
+            {
+                assertTrue(System.nanoTime() < deadline, "nothing flows");
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+        }
+        final CommandRun produced = produce.get(60, TimeUnit.SECONDS);
+        assertEquals(1, produced.exit(), produced.toString());
+        final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
+        assertEquals(1, consumed.exit(), consumed.toString());
+        assertTrue(consumed.out().contains("  connection lost: "), consumed.toString());
+        assertTrue(consumed.err().contains("consume: connection lost: "), consumed.toString());
+        final String text = Files.readString(json);
+        assertTrue(text.contains("\"connectionLost\":true"), text);
+        assertTrue(text.contains("\"error\":\"connection lost: "), text);
+    }
+
+    @Test
+    void aDurableSubscriptionNameIsHeldByTheDirectConsumer() throws Exception
+    {
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
+        {
+            final String port = Integer.toString(relay.port());
+            final CompletableFuture<CommandRun> consume = runAsync(new ConsumeCommand(), "--stream", "durable",
+                "--port", port, "--direct", "--subscription", "audit", "--count", "1000", "--idle-timeout", "30s");
+            awaitSubscriber(relay, "durable");
+
+            // The relay knows the name: a second consumer asking for it is refused while the direct one holds it.
+            final CommandRun second = run(new ConsumeCommand(), "--stream", "durable", "--port", port,
+                "--subscription", "audit", "--count", "1");
+            assertEquals(1, second.exit(), second.toString());
+            assertTrue(second.err().contains("SUBSCRIPTION_IN_USE"), second.toString());
+
+            final CommandRun produced = run(new ProduceCommand(), "--stream", "durable", "--port", port, "--count",
+                "1000");
+            assertEquals(0, produced.exit(), produced.toString());
+            final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
+            assertEquals(0, consumed.exit(), consumed.toString());
+            assertTrue(consumed.out().contains("consumed 1,000 messages"), consumed.toString());
+            assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0"), consumed.toString());
+        }
+    }
+
+    @Test
+    void whatADirectSubscriptionCannotDoIsABadCommandLineThatNamesTheOption() throws Exception
+    {
+        final String pem = Files.writeString(dir.resolve("empty.pem"), "").toString();
+        // Each with why; no relay is needed: the command line is refused before any connection.
+        final String[][] conflicts = {
+            {"--poll", "event loop"},
+            {"--ack", "no acknowledged delivery"},
+            {"--window", "no acknowledged delivery", "100"},
+            {"--window-bytes", "no acknowledged delivery", "1MiB"},
+            {"--tls-trust", "plain TCP only", pem},
+            {"--tls-cert", "plain TCP only", pem},
+            {"--tls-key", "plain TCP only", pem}};
+        for (final String[] conflict : conflicts)
+        {
+            final String option = conflict[0];
+            final CommandRun refused = conflict.length == 2 ?
+                run(new ConsumeCommand(), "--stream", "s", "--direct", option) :
+                run(new ConsumeCommand(), "--stream", "s", "--direct", option, conflict[2]);
+            assertEquals(2, refused.exit(), option + ": " + refused);
+            assertTrue(refused.err().contains("--direct cannot be used with " + option + ": "), refused.toString());
+            assertTrue(refused.err().contains(conflict[1]), refused.toString());
+        }
+    }
+}

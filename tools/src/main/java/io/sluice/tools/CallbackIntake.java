@@ -1,0 +1,74 @@
+package io.sluice.tools;
+
+import io.sluice.client.CallbackSubscription;
+
+/**
+ * {@code consume} by default: a callback subscription whose handler, the checker, runs on the connection's event loop
+ * over the socket's read buffer. Taking is only counting what the checker handled meanwhile.
+ */
+final class CallbackIntake implements Intake
+{
+    private final CallbackSubscription subscription;
+    private final Checker checker;
+    private final DeliveryOptions delivery;
+    // What the checker had counted at the last take.
+    private long taken;
+
+    /**
+     * @param subscription the subscription, opened with the delivery options and the checker as its handler.
+     * @param checker its handler.
+     * @param delivery whether to acknowledge what was counted.
+     */
+    CallbackIntake(final CallbackSubscription subscription, final Checker checker, final DeliveryOptions delivery)
+    {
+        this.subscription = subscription;
+        this.checker = checker;
+        this.delivery = delivery;
+    }
+
+    @Override
+    public int take(final int limit)
+    {
+        final long seen = checker.seen();
+        final int delivered = (int)(seen - taken);
+        taken = seen;
+        return delivered;
+    }
+
+    @Override
+    public void keepAlive()
+    {
+        // The event loop keeps the connection alive.
+    }
+
+    @Override
+    public boolean isDrained()
+    {
+        // Nothing waits in a callback subscription: once the connection is down, everything received was handled.
+        return !subscription.isConnected();
+    }
+
+    @Override
+    public boolean isConnected()
+    {
+        return subscription.isConnected();
+    }
+
+    @Override
+    public String closeReason()
+    {
+        return subscription.closeReason();
+    }
+
+    @Override
+    public void acknowledgeCounted()
+    {
+        delivery.acknowledgeCounted(subscription, checker);
+    }
+
+    @Override
+    public void close()
+    {
+        subscription.close();
+    }
+}
