@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Relay throughput with producer, relay and consumer as three processes on loopback.
 #   bench/scripts/throughput.sh [payload-bytes] [seconds] [runs]
-# RELAY_ARGS adds options to the relay's command line (e.g. RELAY_ARGS=--stream-loop-affinity=false).
+# RELAY_ARGS, PRODUCE_ARGS and CONSUME_ARGS add options to the three command lines (e.g.
+# RELAY_ARGS=--stream-loop-affinity=false, PRODUCE_ARGS=--direct CONSUME_ARGS=--direct).
 # Prints one Markdown row per run: payload, messages/s sent, received, MB/s, latency percentiles, order checks.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,11 +21,13 @@ for run in $(seq 1 "$runs"); do
     kill -0 "$relay" 2>/dev/null || { cat "$out/relay.log"; exit 1; }
     sleep 0.1
   done
-  ./sluice consume --stream bench --port "$port" --duration "$((seconds + 8))s" --idle-timeout 3s \
+  # shellcheck disable=SC2086
+  ./sluice consume ${CONSUME_ARGS:-} --stream bench --port "$port" --duration "$((seconds + 8))s" --idle-timeout 3s \
     --json "$out/consume.json" > "$out/consume.log" 2>&1 &
   consumer=$!
   sleep 1.5   # let the subscription join before the first message: messages with no subscriber are not kept
-  ./sluice produce --stream bench --port "$port" --size "$size" --duration "${seconds}s" \
+  # shellcheck disable=SC2086
+  ./sluice produce ${PRODUCE_ARGS:-} --stream bench --port "$port" --size "$size" --duration "${seconds}s" \
     --json "$out/produce.json" > "$out/produce.log" 2>&1
   wait "$consumer" || true
   kill "$relay"; wait "$relay" || true

@@ -7,16 +7,16 @@ import io.sluice.tools.ConsumeCommand;
 import io.sluice.tools.ProduceCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import static io.sluice.server.CommandRun.awaitSubscriber;
+import static io.sluice.server.CommandRun.run;
+import static io.sluice.server.CommandRun.runAsync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,30 +30,6 @@ class ClientCommandsTest
     @TempDir
     Path dir;
 
-    /** One run of a command: its exit code and what it printed. */
-    private record Run(int exit, String out, String err)
-    {
-        @Override
-        public String toString()
-        {
-            return "exit " + exit + "\n" + out + err;
-        }
-    }
-
-    private static Run run(final Object command, final String... args)
-    {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final int exit = new CommandLine(command).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
-            .execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
-    private static CompletableFuture<Run> runAsync(final Object command, final String... args)
-    {
-        return CompletableFuture.supplyAsync(() -> run(command, args));
-    }
-
     @Test
     void theRightTokenFileLetsTheToolsInAndAWrongOneExitsOneWithAuthFailed() throws Exception
     {
@@ -63,19 +39,21 @@ class ClientCommandsTest
             final String right = Files.writeString(dir.resolve("right"), "s3cret\n").toString();
             final String wrong = Files.writeString(dir.resolve("wrong"), "guess\n").toString();
 
-            final CompletableFuture<Run> consume = runAsync(new ConsumeCommand(), "--stream", "auth", "--port", port,
+            final CompletableFuture<CommandRun> consume = runAsync(new ConsumeCommand(), "--stream", "auth",
+                "--port", port,
                 "--token-file", right, "--count", "100", "--idle-timeout", "30s");
-            awaitSubscriber(relay);
-            final Run produce = run(new ProduceCommand(), "--stream", "auth", "--port", port, "--token-file", right,
+            awaitAnySubscriber(relay);
+            final CommandRun produce = run(new ProduceCommand(), "--stream", "auth", "--port", port,
+                "--token-file", right,
                 "--count", "100");
             assertEquals(0, produce.exit(), produce.toString());
-            final Run consumed = consume.get(60, TimeUnit.SECONDS);
+            final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
             assertEquals(0, consumed.exit(), consumed.toString());
             assertTrue(consumed.out().contains("consumed 100 messages"), consumed.toString());
 
             for (final Object command : new Object[] {new ProduceCommand(), new ConsumeCommand()})
             {
-                final Run refused = run(command, "--stream", "auth", "--port", port, "--token-file", wrong,
+                final CommandRun refused = run(command, "--stream", "auth", "--port", port, "--token-file", wrong,
                     "--count", "1");
                 assertEquals(1, refused.exit(), refused.toString());
                 assertTrue(refused.err().contains("AUTH_FAILED"), refused.toString());
@@ -88,14 +66,14 @@ class ClientCommandsTest
     {
         final Path produceJson = dir.resolve("produce.json");
         final Path consumeJson = dir.resolve("consume.json");
-        final CompletableFuture<Run> consume;
-        final CompletableFuture<Run> produce;
+        final CompletableFuture<CommandRun> consume;
+        final CompletableFuture<CommandRun> produce;
         try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
         {
             final String port = Integer.toString(relay.port());
             consume = runAsync(new ConsumeCommand(), "--stream", "lost", "--port", port, "--idle-timeout", "60s",
                 "--json", consumeJson.toString());
-            awaitSubscriber(relay);
+            awaitAnySubscriber(relay);
             produce = runAsync(new ProduceCommand(), "--stream", "lost", "--port", port, "--rate", "20000",
                 "--duration", "120s", "--json", produceJson.toString());
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -105,9 +83,9 @@ class ClientCommandsTest
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
             }
         }
-        final Run produced = produce.get(60, TimeUnit.SECONDS);
-        final Run consumed = consume.get(60, TimeUnit.SECONDS);
-        for (final Run run : new Run[] {produced, consumed})
+        final CommandRun produced = produce.get(60, TimeUnit.SECONDS);
+        final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
+        for (final CommandRun run : new CommandRun[] {produced, consumed})
         {
             assertEquals(1, run.exit(), run.toString());
             assertTrue(run.out().contains("  connection lost: "), run.toString());
@@ -131,15 +109,15 @@ class ClientCommandsTest
             for (int i = 0; i < produceAndConsumeOptions.length; i++)
             {
                 final String stream = "paths-" + i;
-                final CompletableFuture<Run> consume = runAsync(new ConsumeCommand(), withOption(
+                final CompletableFuture<CommandRun> consume = runAsync(new ConsumeCommand(), withOption(
                     produceAndConsumeOptions[i][1], "--stream", stream, "--port", port, "--count", "50000",
                     "--idle-timeout", "30s"));
                 awaitSubscriber(relay, stream);
-                final Run produced = run(new ProduceCommand(), withOption(produceAndConsumeOptions[i][0],
+                final CommandRun produced = run(new ProduceCommand(), withOption(produceAndConsumeOptions[i][0],
                     "--stream", stream, "--port", port, "--count", "50000", "--keys", "7"));
                 assertEquals(0, produced.exit(), produced.toString());
                 assertTrue(produced.out().contains("produced 50,000 messages"), produced.toString());
-                final Run consumed = consume.get(60, TimeUnit.SECONDS);
+                final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
                 assertEquals(0, consumed.exit(), consumed.toString());
                 assertTrue(consumed.out().contains("consumed 50,000 messages"), consumed.toString());
                 assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0"), consumed.toString());
@@ -155,17 +133,19 @@ class ClientCommandsTest
             .defaultStream(StreamConfig.DEFAULT.withStrategy(Strategy.SPILL)).build()))
         {
             final String port = Integer.toString(relay.port());
-            final CompletableFuture<Run> consume = runAsync(new ConsumeCommand(), "--stream", "acked", "--port", port,
+            final CompletableFuture<CommandRun> consume = runAsync(new ConsumeCommand(), "--stream", "acked",
+                "--port", port,
                 "--subscription", "audit", "--ack", "--window", "1000", "--count", "30000", "--idle-timeout", "30s");
             awaitSubscriber(relay, "acked");
-            final Run produced = run(new ProduceCommand(), "--stream", "acked", "--port", port, "--count", "50000");
+            final CommandRun produced = run(new ProduceCommand(), "--stream", "acked", "--port", port, "--count",
+                "50000");
             assertEquals(0, produced.exit(), produced.toString());
-            final Run first = consume.get(60, TimeUnit.SECONDS);
+            final CommandRun first = consume.get(60, TimeUnit.SECONDS);
             assertEquals(0, first.exit(), first.toString());
             assertTrue(first.out().contains("acknowledged positions 1..30000, redelivered 0"), first.toString());
 
             // What it counted it acknowledged; the rest waited on disk for it, what it was sent beyond that included.
-            final Run resumed = run(new ConsumeCommand(), "--stream", "acked", "--port", port, "--subscription",
+            final CommandRun resumed = run(new ConsumeCommand(), "--stream", "acked", "--port", port, "--subscription",
                 "audit", "--ack", "--count", "20000", "--idle-timeout", "30s", "--json", second.toString());
             assertEquals(0, resumed.exit(), resumed.toString());
             assertTrue(resumed.out().contains("consumed 20,000 messages"), resumed.toString());
@@ -188,17 +168,7 @@ class ClientCommandsTest
         return all;
     }
 
-    private static void awaitSubscriber(final Relay relay, final String stream)
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (relay.metrics().streams().stream().noneMatch(s -> s.name().equals(stream) && s.subscribers() > 0))
-        {
-            assertTrue(System.nanoTime() < deadline, "the consumer did not subscribe to " + stream);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
-    }
-
-    private static void awaitSubscriber(final Relay relay)
+    private static void awaitAnySubscriber(final Relay relay)
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (relay.metrics().subscribers() == 0)

@@ -5,16 +5,16 @@ import io.sluice.tools.ConsumeCommand;
 import io.sluice.tools.ProduceCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import static io.sluice.server.CommandRun.awaitSubscriber;
+import static io.sluice.server.CommandRun.run;
+import static io.sluice.server.CommandRun.runAsync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,30 +29,6 @@ class DirectProduceCommandTest
     @TempDir
     Path dir;
 
-    /** One run of a command: its exit code and what it printed. */
-    private record Run(int exit, String out, String err)
-    {
-        @Override
-        public String toString()
-        {
-            return "exit " + exit + "\n" + out + err;
-        }
-    }
-
-    private static Run run(final Object command, final String... args)
-    {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final int exit = new CommandLine(command).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
-            .execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
-    private static CompletableFuture<Run> runAsync(final Object command, final String... args)
-    {
-        return CompletableFuture.supplyAsync(() -> run(command, args));
-    }
-
     @Test
     void atFullRateEveryMessageArrivesOnceInOrderAndIsAcknowledged() throws Exception
     {
@@ -63,10 +39,11 @@ class DirectProduceCommandTest
             for (final String keys : new String[] {"0", "7"})
             {
                 final String stream = "direct-keys-" + keys;
-                final CompletableFuture<Run> consume = runAsync(new ConsumeCommand(), "--stream", stream, "--port",
-                    port, "--count", "50000", "--idle-timeout", "30s");
+                final CompletableFuture<CommandRun> consume = runAsync(new ConsumeCommand(), "--stream", stream,
+
+                    "--port", port, "--count", "50000", "--idle-timeout", "30s");
                 awaitSubscriber(relay, stream);
-                final Run produced = run(new ProduceCommand(), "--stream", stream, "--port", port, "--direct",
+                final CommandRun produced = run(new ProduceCommand(), "--stream", stream, "--port", port, "--direct",
                     "--rate", "max", "--count", "50000", "--keys", keys, "--json", json.toString());
                 assertEquals(0, produced.exit(), produced.toString());
                 assertTrue(produced.out().contains("produced 50,000 messages of 64 bytes to '" + stream + "'"),
@@ -75,7 +52,7 @@ class DirectProduceCommandTest
                 assertTrue(summary.contains("\"sent\":50000,"), summary);
                 assertTrue(summary.contains("\"acknowledged\":50000,"), summary);
                 assertTrue(summary.contains("\"connectionLost\":false,\"error\":null"), summary);
-                final Run consumed = consume.get(60, TimeUnit.SECONDS);
+                final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
                 assertEquals(0, consumed.exit(), consumed.toString());
                 assertTrue(consumed.out().contains("consumed 50,000 messages from '" + stream + "' (1 source)"),
                     consumed.toString());
@@ -93,14 +70,16 @@ class DirectProduceCommandTest
             .heartbeatTimeoutMs(1_000).build()))
         {
             final String port = Integer.toString(relay.port());
-            final CompletableFuture<Run> consume = runAsync(new ConsumeCommand(), "--stream", "paced", "--port", port,
+            final CompletableFuture<CommandRun> consume = runAsync(new ConsumeCommand(), "--stream", "paced",
+                "--port", port,
                 "--count", "3", "--idle-timeout", "30s");
             awaitSubscriber(relay, "paced");
-            final Run produced = run(new ProduceCommand(), "--stream", "paced", "--port", port, "--direct", "--rate",
+            final CommandRun produced = run(new ProduceCommand(), "--stream", "paced", "--port", port, "--direct",
+                "--rate",
                 "0.5", "--count", "3", "--size", "100");
             assertEquals(0, produced.exit(), produced.toString());
             assertTrue(produced.out().contains("produced 3 messages of 100 bytes"), produced.toString());
-            final Run consumed = consume.get(60, TimeUnit.SECONDS);
+            final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
             assertEquals(0, consumed.exit(), consumed.toString());
             assertTrue(consumed.out().contains("consumed 3 messages"), consumed.toString());
             assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0"), consumed.toString());
@@ -113,14 +92,16 @@ class DirectProduceCommandTest
         try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
         {
             final String port = Integer.toString(relay.port());
-            final CompletableFuture<Run> consume = runAsync(new ConsumeCommand(), "--stream", "paced", "--port", port,
+            final CompletableFuture<CommandRun> consume = runAsync(new ConsumeCommand(), "--stream", "paced",
+                "--port", port,
                 "--count", "2000", "--idle-timeout", "30s");
             awaitSubscriber(relay, "paced");
-            final Run produced = run(new ProduceCommand(), "--stream", "paced", "--port", port, "--direct", "--rate",
+            final CommandRun produced = run(new ProduceCommand(), "--stream", "paced", "--port", port, "--direct",
+                "--rate",
                 "5000", "--count", "2000");
             assertEquals(0, produced.exit(), produced.toString());
             assertTrue(produced.out().contains("produced 2,000 messages"), produced.toString());
-            final Run consumed = consume.get(60, TimeUnit.SECONDS);
+            final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
             assertEquals(0, consumed.exit(), consumed.toString());
             assertTrue(consumed.out().contains("consumed 2,000 messages"), consumed.toString());
             assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0"), consumed.toString());
@@ -131,7 +112,7 @@ class DirectProduceCommandTest
     void aLostConnectionIsExitOneAndSaidInTheTextAndTheJson() throws Exception
     {
         final Path json = dir.resolve("produce.json");
-        final CompletableFuture<Run> produce;
+        final CompletableFuture<CommandRun> produce;
         try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
         {
             final String port = Integer.toString(relay.port());
@@ -144,7 +125,7 @@ class DirectProduceCommandTest
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
             }
         }
-        final Run produced = produce.get(60, TimeUnit.SECONDS);
+        final CommandRun produced = produce.get(60, TimeUnit.SECONDS);
         assertEquals(1, produced.exit(), produced.toString());
         assertTrue(produced.out().contains("  connection lost: "), produced.toString());
         assertTrue(produced.err().contains("produce: connection lost: "), produced.toString());
@@ -158,7 +139,8 @@ class DirectProduceCommandTest
     {
         try (Relay relay = Relay.start(RelayConfig.builder().port(0).maxFrameLength(1_024).build()))
         {
-            final Run refused = run(new ProduceCommand(), "--stream", "big", "--port", Integer.toString(relay.port()),
+            final CommandRun refused = run(new ProduceCommand(), "--stream", "big", "--port",
+                Integer.toString(relay.port()),
                 "--direct", "--count", "1", "--size", "2000");
             assertEquals(2, refused.exit(), refused.toString());
             assertTrue(refused.err().contains("--size 2000 exceeds the largest payload the relay takes, 992"),
@@ -186,7 +168,7 @@ class DirectProduceCommandTest
             args[3] = "1";
             args[4] = "--direct";
             System.arraycopy(conflict, 0, args, 5, conflict.length);
-            final Run refused = run(new ProduceCommand(), args);
+            final CommandRun refused = run(new ProduceCommand(), args);
             assertEquals(2, refused.exit(), refused.toString());
             final String option = conflict[0];
             final String why = "--offer".equals(option) ? "--direct and --offer cannot be used together" :
@@ -194,16 +176,6 @@ class DirectProduceCommandTest
                     + "plain TCP" :
                 "--direct cannot be used with " + option + ": direct publications are anonymous";
             assertTrue(refused.err().contains(why), refused.toString());
-        }
-    }
-
-    private static void awaitSubscriber(final Relay relay, final String stream)
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (relay.metrics().streams().stream().noneMatch(s -> s.name().equals(stream) && s.subscribers() > 0))
-        {
-            assertTrue(System.nanoTime() < deadline, "the consumer did not subscribe to " + stream);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
     }
 }

@@ -12,7 +12,6 @@ import picocli.CommandLine.ParseResult;
 final class DirectConflicts
 {
     private static final String[] IDENTITY_OPTIONS = {"--producer-id", "--epoch", "--reconnect"};
-    private static final String[] TLS_OPTIONS = {"--tls-trust", "--tls-cert", "--tls-key"};
 
     private DirectConflicts()
     {
@@ -20,11 +19,12 @@ final class DirectConflicts
 
     /**
      * @param spec the produce command, parsed with {@code --direct}.
+     * @param connection its connection options.
      * @throws ParameterException naming the first option given that {@code --direct} cannot go with, and why.
      */
-    static void refuse(final CommandSpec spec)
+    static void refuse(final CommandSpec spec, final ConnectionOptions connection)
     {
-        final String conflict = conflict(spec.commandLine().getParseResult());
+        final String conflict = conflict(spec.commandLine().getParseResult(), connection.tlsOption());
         if (conflict != null)
         {
             throw new ParameterException(spec.commandLine(), conflict);
@@ -33,9 +33,10 @@ final class DirectConflicts
 
     /**
      * @param parsed what the command line gave; an option given with its default value counts too.
+     * @param tlsOption the TLS option given, or null.
      * @return why an option given cannot go with {@code --direct}, or null when none was given.
      */
-    static String conflict(final ParseResult parsed)
+    static String conflict(final ParseResult parsed, final String tlsOption)
     {
         if (parsed.hasMatchedOption("--offer"))
         {
@@ -50,13 +51,7 @@ final class DirectConflicts
                     + "id, epoch or reconnect)";
             }
         }
-        for (final String option : TLS_OPTIONS)
-        {
-            if (parsed.hasMatchedOption(option))
-            {
-                return "--direct cannot be used with " + option + ": direct publications are plain TCP (no TLS)";
-            }
-        }
-        return null;
+        return tlsOption == null ? null :
+            "--direct cannot be used with " + tlsOption + ": direct publications are plain TCP (no TLS)";
     }
 }

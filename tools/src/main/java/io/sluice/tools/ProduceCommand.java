@@ -181,7 +181,7 @@ public final class ProduceCommand implements Callable<Integer>
     {
         if (direct)
         {
-            DirectConflicts.refuse(spec);
+            DirectConflicts.refuse(spec, connection);
         }
         if (size < MIN_SIZE)
         {
