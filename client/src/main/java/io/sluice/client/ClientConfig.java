@@ -15,8 +15,10 @@ import java.util.concurrent.Executor;
  *                         whatever the relay's WELCOME announces: a frame longer than a ring record is held aside,
  *                         one at a time.
  * @param connectTimeoutMs how long connecting plus the HELLO/WELCOME handshake may take.
- * @param heartbeatIntervalMs how often to send heartbeats.
- * @param heartbeatTimeoutMs how long the relay may stay silent while we read.
+ * @param heartbeatIntervalMs how often to send heartbeats until the relay's WELCOME, whose interval every connection
+ *                            then adopts (protocol.md §5), so that an idle one outlives the relay's timeout.
+ * @param heartbeatTimeoutMs how long the relay may stay silent while we read; the relay's own timeout instead when
+ *                           this is not above the interval it announced.
  * @param authToken token sent in HELLO, or empty.
  * @param receiveBufferBytes the kernel receive buffer (SO_RCVBUF) of each connection; 0 leaves it to the OS, which on
  *                           Linux grows it to megabytes. Not the way to low latency under a drop policy: on Linux a

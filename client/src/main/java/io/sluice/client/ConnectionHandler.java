@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import io.sluice.core.netty.HeartbeatHandler;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
@@ -90,8 +91,28 @@ abstract class ConnectionHandler extends ChannelInboundHandlerAdapter
             acknowledged ? Frames.welcomeWindowMessages(frame, index) : 0,
             acknowledged ? Frames.welcomeWindowBytes(frame, index) : 0,
             acknowledged ? Frames.welcomeRedeliveredThrough(frame, index) : 0);
+        adoptHeartbeats(ctx, welcomed);
         onWelcomed(ctx, welcomed);
         welcome.complete(welcomed);
+    }
+
+    // protocol.md §5: from the WELCOME on, heartbeats go at the relay's interval, which its timeout for our silence is
+    // set against; the client's own interval would let the relay drop an idle connection when it outlasts that.
+    private static void adoptHeartbeats(final ChannelHandlerContext ctx, final Welcome welcome)
+    {
+        final HeartbeatHandler configured = ctx.pipeline().get(HeartbeatHandler.class);
+        if (configured == null)
+        {
+            return;
+        }
+        final int intervalMs = (int)configured.intervalMs();
+        final int timeoutMs = (int)configured.timeoutMs();
+        final int adoptedIntervalMs = welcome.sendIntervalMs(intervalMs);
+        final int adoptedTimeoutMs = welcome.silenceTimeoutMs(timeoutMs, intervalMs);
+        if (adoptedIntervalMs != intervalMs || adoptedTimeoutMs != timeoutMs)
+        {
+            ctx.pipeline().replace(configured, null, new HeartbeatHandler(adoptedIntervalMs, adoptedTimeoutMs));
+        }
     }
 
     @Override

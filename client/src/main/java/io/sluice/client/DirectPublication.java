@@ -107,8 +107,7 @@ public final class DirectPublication implements AutoCloseable
         // Room for the largest frame twice over, so a frame still fits while the socket holds back the one before.
         final int capacity = Math.max(MIN_BUFFER_BYTES, 2 * (HEADER_LENGTH + Math.max(maxPayloadLength, 0)));
         this.out = new SocketWriteBuffer(channel, capacity, WRITE_THRESHOLD);
-        this.liveness = new Liveness(TimeUnit.MILLISECONDS.toNanos(welcome.heartbeatIntervalMs()),
-            TimeUnit.MILLISECONDS.toNanos(welcome.heartbeatTimeoutMs()), System.nanoTime());
+        this.liveness = Liveness.welcomed(welcome, config, System.nanoTime());
     }
 
     /**

@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
 import static io.sluice.core.protocol.FrameDescriptor.FLAG_KEYED;
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
@@ -163,10 +162,7 @@ public final class DirectSubscription implements AutoCloseable
             readBuffer = ByteBuffer.allocateDirect(capacity);
             readBuffer.put(handshakeBuffer.flip());
         }
-        final int intervalMs = welcome.heartbeatIntervalMs();
-        final Liveness liveness = new Liveness(
-            TimeUnit.MILLISECONDS.toNanos(intervalMs > 0 ? intervalMs : config.heartbeatIntervalMs()),
-            TimeUnit.MILLISECONDS.toNanos(config.heartbeatTimeoutMs()), System.nanoTime());
+        final Liveness liveness = Liveness.welcomed(welcome, config, System.nanoTime());
         return new DirectSubscription(stream, channel, welcome.streamId(), maxFrameLength, liveness, readBuffer);
     }
 

@@ -14,6 +14,20 @@ final class Liveness
     private long lastSentNanos;
     private long lastReceivedNanos;
 
+    /**
+     * @param welcome the relay's WELCOME, whose heartbeat interval this side adopts.
+     * @param config the client's own heartbeat settings.
+     * @param nowNanos now, on the clock the checks use.
+     * @return the liveness of a connection just welcomed.
+     */
+    static Liveness welcomed(final Welcome welcome, final ClientConfig config, final long nowNanos)
+    {
+        final int intervalMs = welcome.sendIntervalMs(config.heartbeatIntervalMs());
+        final int timeoutMs = welcome.silenceTimeoutMs(config.heartbeatTimeoutMs(), config.heartbeatIntervalMs());
+        return new Liveness(TimeUnit.MILLISECONDS.toNanos(intervalMs), TimeUnit.MILLISECONDS.toNanos(timeoutMs),
+            nowNanos);
+    }
+
     Liveness(final long heartbeatIntervalNanos, final long heartbeatTimeoutNanos, final long nowNanos)
     {
         this.heartbeatIntervalNanos = heartbeatIntervalNanos;

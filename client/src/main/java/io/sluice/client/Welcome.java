@@ -18,4 +18,33 @@ package io.sluice.client;
 record Welcome(int streamId, int sourceId, int heartbeatIntervalMs, int heartbeatTimeoutMs, int maxFrameLength,
     long nextSequence, boolean acknowledged, int windowMessages, int windowBytes, long redeliveredThrough)
 {
+    /**
+     * How often this side sends HEARTBEAT once welcomed: the relay's interval (protocol.md §5), which its timeout for
+     * this side's silence is set against; an interval of its own could outlast that timeout on an idle connection.
+     *
+     * @param configuredMs the client's own interval, used until the WELCOME, and after it if it announced none.
+     * @return milliseconds, positive.
+     */
+    int sendIntervalMs(final int configuredMs)
+    {
+        return heartbeatIntervalMs > 0 ? heartbeatIntervalMs : configuredMs;
+    }
+
+    /**
+     * How long this side lets the relay stay silent once welcomed: the client's own timeout, unless that is not above
+     * the relay's interval (a healthy relay would time out), then the relay's.
+     *
+     * @param configuredMs the client's own timeout.
+     * @param configuredIntervalMs the client's own interval.
+     * @return milliseconds, above {@link #sendIntervalMs}'s answer.
+     */
+    int silenceTimeoutMs(final int configuredMs, final int configuredIntervalMs)
+    {
+        final int relayIntervalMs = sendIntervalMs(configuredIntervalMs);
+        if (configuredMs > relayIntervalMs)
+        {
+            return configuredMs;
+        }
+        return heartbeatTimeoutMs > relayIntervalMs ? heartbeatTimeoutMs : 2 * relayIntervalMs;
+    }
 }

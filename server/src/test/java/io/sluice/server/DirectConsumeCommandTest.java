@@ -64,7 +64,7 @@ class DirectConsumeCommandTest
     {
         // At 0.4 a second the second message is due 2.5 s after the first, longer than this relay lets a subscriber
         // stay silent; the producer sends it only then, so it arrives only if the polls for nothing in between kept
-        // the heartbeats going. The producer's own heartbeats (1 s) keep its idle connection.
+        // the heartbeats going. The producer's, at the relay's interval too, keep its idle connection.
         try (Relay relay = Relay.start(RelayConfig.builder().port(0).heartbeatIntervalMs(100)
             .heartbeatTimeoutMs(2_000).build()))
         {

@@ -53,6 +53,22 @@ public final class HeartbeatHandler extends ChannelDuplexHandler
         this.lateTickNanos = intervalNanos + Math.min(intervalNanos, (timeoutNanos - intervalNanos) / 2);
     }
 
+    /**
+     * @return how often it sends a heartbeat and checks the peer, in milliseconds.
+     */
+    public long intervalMs()
+    {
+        return TimeUnit.NANOSECONDS.toMillis(intervalNanos);
+    }
+
+    /**
+     * @return how long the peer may stay silent while we read, in milliseconds.
+     */
+    public long timeoutMs()
+    {
+        return TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
+    }
+
     @Override
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
