@@ -221,10 +221,12 @@ public final class DirectSubscription implements AutoCloseable
      * calls {@link MessageHandler#onBatchEnd()} when it delivered any. A message that does not fit the limit waits in
      * the read buffer for the next call. Also sends a heartbeat when one is due, and closes the subscription when the
      * relay has been silent for longer than the heartbeat timeout. A handler that throws closes the subscription (the
-     * relay gets an {@code INTERNAL} error) and the exception propagates.
+     * relay gets an {@code INTERNAL} error) and the exception propagates. A limit of 0 delivers nothing, and so leaves
+     * the producers held back by TCP, but does the rest of the duty cycle (the heartbeat due, the check of a silent
+     * relay): what a paced poller calls while it waits for its next message's time.
      *
      * @param handler receives each message.
-     * @param limit most messages (and GAP notices) to deliver.
+     * @param limit most messages (and GAP notices) to deliver; 0 for the duty cycle only.
      * @return messages and GAP notices delivered; 0 when none were waiting or the subscription is closed.
      */
     public int poll(final MessageHandler handler, final int limit)
