@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import static io.sluice.server.CommandRun.awaitMessagesIn;
 import static io.sluice.server.CommandRun.awaitSubscriber;
 import static io.sluice.server.CommandRun.run;
 import static io.sluice.server.CommandRun.runAsync;
@@ -76,26 +77,12 @@ class ClientCommandsTest
             awaitAnySubscriber(relay);
             produce = runAsync(new ProduceCommand(), "--stream", "lost", "--port", port, "--rate", "20000",
                 "--duration", "120s", "--json", produceJson.toString());
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (relay.metrics().messagesIn() < 1_000)
-            {
-                assertTrue(System.nanoTime() < deadline, "nothing flows");
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-            }
+            awaitMessagesIn(relay, 1_000);
         }
         final CommandRun produced = produce.get(60, TimeUnit.SECONDS);
         final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
-        for (final CommandRun run : new CommandRun[] {produced, consumed})
-        {
-            assertEquals(1, run.exit(), run.toString());
-            assertTrue(run.out().contains("  connection lost: "), run.toString());
-        }
-        for (final Path json : new Path[] {produceJson, consumeJson})
-        {
-            final String text = Files.readString(json);
-            assertTrue(text.contains("\"connectionLost\":true"), text);
-            assertTrue(text.contains("\"error\":\"connection lost: "), text);
-        }
+        produced.assertConnectionLost(produceJson);
+        consumed.assertConnectionLost(consumeJson);
     }
 
     @Test

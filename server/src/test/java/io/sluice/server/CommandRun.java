@@ -2,12 +2,16 @@ package io.sluice.server;
 
 import picocli.CommandLine;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -59,6 +63,39 @@ record CommandRun(int exit, String out, String err)
             assertTrue(System.nanoTime() < deadline, "the consumer did not subscribe to " + stream);
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
+    }
+
+    /**
+     * Waits (up to 60 s) until the relay has read {@code count} messages: a producer started with {@link #runAsync}
+     * is then publishing.
+     *
+     * @param relay the relay.
+     * @param count how many messages in.
+     */
+    static void awaitMessagesIn(final Relay relay, final long count)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (relay.metrics().messagesIn() < count)
+        {
+            assertTrue(System.nanoTime() < deadline, "nothing flows");
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    /**
+     * Asserts that the run ended with its connection lost, as the commands report it: exit code 1, the summary's line,
+     * and the JSON's fields.
+     *
+     * @param json the file the run wrote with {@code --json}.
+     * @throws IOException when the JSON cannot be read.
+     */
+    void assertConnectionLost(final Path json) throws IOException
+    {
+        assertEquals(1, exit, toString());
+        assertTrue(out.contains("  connection lost: "), toString());
+        final String text = Files.readString(json);
+        assertTrue(text.contains("\"connectionLost\":true"), text);
+        assertTrue(text.contains("\"error\":\"connection lost: "), text);
     }
 
     @Override

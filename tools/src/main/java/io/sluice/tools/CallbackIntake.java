@@ -6,11 +6,9 @@ import io.sluice.client.CallbackSubscription;
  * {@code consume} by default: a callback subscription whose handler, the checker, runs on the connection's event loop
  * over the socket's read buffer. Taking is only counting what the checker handled meanwhile.
  */
-final class CallbackIntake implements Intake
+final class CallbackIntake extends EventLoopIntake
 {
     private final CallbackSubscription subscription;
-    private final Checker checker;
-    private final DeliveryOptions delivery;
     // What the checker had counted at the last take.
     private long taken;
 
@@ -21,9 +19,8 @@ final class CallbackIntake implements Intake
      */
     CallbackIntake(final CallbackSubscription subscription, final Checker checker, final DeliveryOptions delivery)
     {
+        super(subscription, checker, delivery);
         this.subscription = subscription;
-        this.checker = checker;
-        this.delivery = delivery;
     }
 
     @Override
@@ -36,39 +33,9 @@ final class CallbackIntake implements Intake
     }
 
     @Override
-    public void keepAlive()
-    {
-        // The event loop keeps the connection alive.
-    }
-
-    @Override
     public boolean isDrained()
     {
         // Nothing waits in a callback subscription: once the connection is down, everything received was handled.
         return !subscription.isConnected();
-    }
-
-    @Override
-    public boolean isConnected()
-    {
-        return subscription.isConnected();
-    }
-
-    @Override
-    public String closeReason()
-    {
-        return subscription.closeReason();
-    }
-
-    @Override
-    public void acknowledgeCounted()
-    {
-        delivery.acknowledgeCounted(subscription, checker);
-    }
-
-    @Override
-    public void close()
-    {
-        subscription.close();
     }
 }

@@ -6,11 +6,9 @@ import io.sluice.client.Subscription;
  * {@code consume --poll} (and {@code --rate}): a subscription polled on the command's thread, from the ring its
  * connection's event loop copies the messages into.
  */
-final class PolledIntake implements Intake
+final class PolledIntake extends EventLoopIntake
 {
     private final Subscription subscription;
-    private final Checker checker;
-    private final DeliveryOptions delivery;
 
     /**
      * @param subscription the subscription, opened with the delivery options.
@@ -19,9 +17,8 @@ final class PolledIntake implements Intake
      */
     PolledIntake(final Subscription subscription, final Checker checker, final DeliveryOptions delivery)
     {
+        super(subscription, checker, delivery);
         this.subscription = subscription;
-        this.checker = checker;
-        this.delivery = delivery;
     }
 
     @Override
@@ -31,38 +28,8 @@ final class PolledIntake implements Intake
     }
 
     @Override
-    public void keepAlive()
-    {
-        // The event loop keeps the connection alive.
-    }
-
-    @Override
     public boolean isDrained()
     {
         return subscription.isDrained();
-    }
-
-    @Override
-    public boolean isConnected()
-    {
-        return subscription.isConnected();
-    }
-
-    @Override
-    public String closeReason()
-    {
-        return subscription.closeReason();
-    }
-
-    @Override
-    public void acknowledgeCounted()
-    {
-        delivery.acknowledgeCounted(subscription, checker);
-    }
-
-    @Override
-    public void close()
-    {
-        subscription.close();
     }
 }
