@@ -80,7 +80,7 @@ class AcknowledgedDeliveryTest
 
     private static byte[] ack(final int streamId, final long position)
     {
-        return RawPeer.frame(FrameType.ACK, 0, streamId, 0, position, new byte[0]);
+        return RawFrames.frame(FrameType.ACK, 0, streamId, 0, position, new byte[0]);
     }
 
     private static RawPeer.Frame welcome(final RawPeer peer) throws Exception
@@ -315,7 +315,7 @@ class AcknowledgedDeliveryTest
                         }
                     }
                     // Leaves with some acknowledged and some not, while the producer goes on.
-                    peer.send(ack(welcome.streamId(), position - 100), RawPeer.empty(FrameType.CLOSE));
+                    peer.send(ack(welcome.streamId(), position - 100), RawFrames.empty(FrameType.CLOSE));
                     peer.readUntilClosedWithoutError();
                 }
             }
@@ -443,7 +443,7 @@ class AcknowledgedDeliveryTest
             {
                 assertEquals(i, counter(nextData(first)));
             }
-            first.send(ack(welcome.streamId(), 100), RawPeer.empty(FrameType.CLOSE));
+            first.send(ack(welcome.streamId(), 100), RawFrames.empty(FrameType.CLOSE));
             first.readUntilClosedWithoutError();
         }
         await(() -> stream(relay).subscribers() == 0, "the first connection is gone");

@@ -37,13 +37,13 @@ import java.util.stream.Stream;
 
 import static io.sluice.core.protocol.FrameDescriptor.FLAG_KEYED;
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
-import static io.sluice.server.RawPeer.ascii;
-import static io.sluice.server.RawPeer.concat;
-import static io.sluice.server.RawPeer.data;
-import static io.sluice.server.RawPeer.empty;
-import static io.sluice.server.RawPeer.frame;
-import static io.sluice.server.RawPeer.hello;
-import static io.sluice.server.RawPeer.helloPayload;
+import static io.sluice.server.RawFrames.ascii;
+import static io.sluice.server.RawFrames.concat;
+import static io.sluice.server.RawFrames.data;
+import static io.sluice.server.RawFrames.empty;
+import static io.sluice.server.RawFrames.frame;
+import static io.sluice.server.RawFrames.hello;
+import static io.sluice.server.RawFrames.helloPayload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -247,7 +247,7 @@ class BadInputTest
         startRelayAndHealthyPair(b -> b.authToken(token), c -> c.withAuthToken(token));
         final String longest = "s".repeat(Hello.MAX_NAME_LENGTH);
         // The largest HELLO is an acknowledging subscriber's: feature 0x02 and its window (0, 0: the relay's).
-        final byte[] payload = RawPeer.concat(helloPayload(SUBSCRIBER, ascii(longest), ascii(longest), ascii(token)),
+        final byte[] payload = RawFrames.concat(helloPayload(SUBSCRIBER, ascii(longest), ascii(longest), ascii(token)),
             new byte[Hello.WINDOW_LENGTH]);
         payload[1] = Hello.FEATURE_ACKNOWLEDGED_DELIVERY;
         final byte[] largest = frame(FrameType.HELLO, 0, 0, 0, 0, payload);
@@ -263,7 +263,7 @@ class BadInputTest
             final RawPeer.Frame welcome = publisher.readFrame();
             assertEquals(FrameType.WELCOME, welcome.type());
             final byte[] big = new byte[MAX - HEADER_LENGTH];
-            RawPeer.sequencePayload(big, 0);
+            RawFrames.sequencePayload(big, 0);
             publisher.send(frame(FrameType.DATA, 0, welcome.streamId(), welcome.sourceId(), 0, big));
             final RawPeer.Frame data = subscriber.readFrame();
             assertEquals(FrameType.DATA, data.type(), data.toString());
@@ -476,12 +476,12 @@ class BadInputTest
     static Stream<Arguments> errorsFromClients()
     {
         return Stream.of(
-            Arguments.of("publisher, INTERNAL after 5 DATA", PUBLISHER, RawPeer.error(17, "client gave up"),
+            Arguments.of("publisher, INTERNAL after 5 DATA", PUBLISHER, RawFrames.error(17, "client gave up"),
                 ErrorCode.INTERNAL),
-            Arguments.of("publisher, code unknown to the relay", PUBLISHER, RawPeer.error(4711, "new in version 2"),
+            Arguments.of("publisher, code unknown to the relay", PUBLISHER, RawFrames.error(4711, "new in version 2"),
                 ErrorCode.INTERNAL),
             Arguments.of("subscriber, HEARTBEAT_TIMEOUT", SUBSCRIBER,
-                RawPeer.error(ErrorCode.HEARTBEAT_TIMEOUT.code(), "nothing received for 10001 ms"),
+                RawFrames.error(ErrorCode.HEARTBEAT_TIMEOUT.code(), "nothing received for 10001 ms"),
                 ErrorCode.HEARTBEAT_TIMEOUT),
             Arguments.of("subscriber, payload too short for a code", SUBSCRIBER,
                 frame(FrameType.ERROR, 0, 0, 0, 0, new byte[2]), ErrorCode.INTERNAL));
@@ -769,7 +769,7 @@ class BadInputTest
                 final long seq = random.nextInt(10) == 0 ? random.nextLong() : sequence;
                 if (body.length >= 8)
                 {
-                    RawPeer.sequencePayload(body, seq); // what OrderCheckingHandler expects of a forwarded frame
+                    RawFrames.sequencePayload(body, seq); // what OrderCheckingHandler expects of a forwarded frame
                 }
                 if (type == FrameType.DATA)
                 {

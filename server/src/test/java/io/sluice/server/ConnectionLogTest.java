@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 
-import static io.sluice.server.RawPeer.data;
-import static io.sluice.server.RawPeer.frame;
+import static io.sluice.server.RawFrames.data;
+import static io.sluice.server.RawFrames.frame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,7 +116,7 @@ class ConnectionLogTest
                 assertTrue(System.nanoTime() < deadline, relay.metrics().lanes().toString());
                 LockSupport.parkNanos(1_000_000);
             }
-            subscriber.send(RawPeer.empty(FrameType.CLOSE));
+            subscriber.send(RawFrames.empty(FrameType.CLOSE));
             subscriber.readUntilClosedWithoutError();
             awaitLine(Level.INFO, "subscriber " + PEER + " closed on stream 'logs' after \\S+ s: peer closed; " +
                 "\\d+ messages in, \\d+ out");
@@ -165,7 +165,7 @@ class ConnectionLogTest
         try (RawPeer peer = new RawPeer(relay.port()))
         {
             peer.handshake(2, STREAM, "");
-            peer.send(RawPeer.error(ErrorCode.INTERNAL.code(), "disk full\nFAKE LOG LINE"));
+            peer.send(RawFrames.error(ErrorCode.INTERNAL.code(), "disk full\nFAKE LOG LINE"));
             peer.readUntilClosedWithoutError();
             awaitLine(Level.INFO, "subscriber /127\\.0\\.0\\.1:" + peer.localPort() + " closed on stream 'logs' " +
                 "after \\S+ s: peer sent ERROR INTERNAL \\(disk full\\?FAKE LOG LINE\\); 0 messages in, 0 out");
@@ -173,7 +173,7 @@ class ConnectionLogTest
         try (RawPeer peer = new RawPeer(relay.port()))
         {
             peer.handshake(PUBLISHER, STREAM, "");
-            peer.send(RawPeer.error(4711, "from the future"));
+            peer.send(RawFrames.error(4711, "from the future"));
             peer.readUntilClosedWithoutError();
             awaitLine(Level.INFO, "publisher /127\\.0\\.0\\.1:" + peer.localPort() + " closed on stream 'logs' after " +
                 "\\S+ s: peer sent ERROR code 4711 \\(from the future\\); 0 messages in");

@@ -6,7 +6,7 @@ import io.sluice.server.config.RelayConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import static io.sluice.server.RawPeer.hello;
+import static io.sluice.server.RawFrames.hello;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**

@@ -17,8 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static io.sluice.server.RawPeer.data;
-import static io.sluice.server.RawPeer.hello;
+import static io.sluice.server.RawFrames.data;
+import static io.sluice.server.RawFrames.hello;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 
-import static io.sluice.server.RawPeer.concat;
-import static io.sluice.server.RawPeer.data;
+import static io.sluice.server.RawFrames.concat;
+import static io.sluice.server.RawFrames.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

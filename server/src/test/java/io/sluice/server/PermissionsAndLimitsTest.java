@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import static io.sluice.server.RawFrames.frame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -195,8 +196,8 @@ class PermissionsAndLimitsTest
         {
             final RawPeer.Frame welcome = dave.handshake(PUBLISHER, "dave", "dave-token");
             assertEquals(1024, ByteBuffer.wrap(welcome.payload()).getInt(8), "max frame length in the WELCOME");
-            dave.send(RawPeer.frame(FrameType.DATA, 0, welcome.streamId(), welcome.sourceId(), 0, new byte[1024 - 32]));
-            dave.send(RawPeer.frame(FrameType.DATA, 0, welcome.streamId(), welcome.sourceId(), 1, new byte[1024]));
+            dave.send(frame(FrameType.DATA, 0, welcome.streamId(), welcome.sourceId(), 0, new byte[1024 - 32]));
+            dave.send(frame(FrameType.DATA, 0, welcome.streamId(), welcome.sourceId(), 1, new byte[1024]));
             final RawPeer.Frame error = dave.awaitError(5_000);
             assertEquals(ErrorCode.FRAME_TOO_LARGE, error.errorCode(), error.toString());
             assertTrue(error.errorText().contains("exceeds the maximum of 1024"), error.errorText());

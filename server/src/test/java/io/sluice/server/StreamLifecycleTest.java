@@ -24,8 +24,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-import static io.sluice.server.RawPeer.data;
-import static io.sluice.server.RawPeer.hello;
+import static io.sluice.server.RawFrames.data;
+import static io.sluice.server.RawFrames.hello;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -126,7 +126,7 @@ class StuckSubscriberTest
              SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()));
              RawPeer stopped = new RawPeer(relay.port()))
         {
-            stopped.send(RawPeer.hello(Role.SUBSCRIBER.code(), STREAM, "nightly", ""));
+            stopped.send(RawFrames.hello(Role.SUBSCRIBER.code(), STREAM, "nightly", ""));
             assertEquals(FrameType.WELCOME, stopped.readFrame().type());
             await(() -> stream(relay).subscribers() == 1, "the subscriber joined");
             final Publication publication = client.publish(STREAM);
@@ -145,7 +145,7 @@ class StuckSubscriberTest
 
             try (RawPeer back = new RawPeer(relay.port()))
             {
-                back.send(RawPeer.hello(Role.SUBSCRIBER.code(), STREAM, "nightly", ""));
+                back.send(RawFrames.hello(Role.SUBSCRIBER.code(), STREAM, "nightly", ""));
                 assertEquals(FrameType.WELCOME, back.readFrame().type());
                 while (check.next < count)
                 {

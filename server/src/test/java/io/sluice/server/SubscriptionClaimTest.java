@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
-import static io.sluice.server.RawPeer.hello;
+import static io.sluice.server.RawFrames.hello;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,7 +78,7 @@ class SubscriptionClaimTest
                 assertEquals(FrameType.WELCOME, answer.type(), "connection " + i + ": " + answer);
                 if (i % 2 == 0)
                 {
-                    peer.send(RawPeer.empty(FrameType.CLOSE));
+                    peer.send(RawFrames.empty(FrameType.CLOSE));
                 }
             }
         }
