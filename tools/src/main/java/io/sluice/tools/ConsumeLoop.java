@@ -114,6 +114,11 @@ final class ConsumeLoop
                     LockSupport.parkNanos(Math.min(dueAt - now, PACED_PARK_NANOS));
                     // However long until the next is due: a direct subscription must not go unpolled for a heartbeat.
                     intake.keepAlive();
+                    // Nor is a connection that ended, with nothing of it left to take, waited on until then.
+                    if (intake.isDrained())
+                    {
+                        break;
+                    }
                     continue;
                 }
                 final long allowed = 1 + (long)((now - paceOrigin) / nanosPerMessage) - due;

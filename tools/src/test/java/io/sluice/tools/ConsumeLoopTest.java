@@ -150,4 +150,24 @@ class ConsumeLoopTest
         assertEquals(3, intake.keepAlives);
         assertTrue(progress.toString().isEmpty(), progress.toString());
     }
+
+    @Test
+    void aPacedLoopEndsWhenTheConnectionEndsWhileTheNextMessageIsNotDue()
+    {
+        final ScriptedIntake intake = new ScriptedIntake(1);
+
+        // One message per 1000 s: after the first, the connection ends during the wait for the second. The run must
+        // end with it, not when the second would have been due; stopping it after 1,000 keep-alives fails the test.
+        loop(intake).run(10, Long.MAX_VALUE, Long.MAX_VALUE, 0.001, true, () ->
+        {
+            if (intake.keepAlives == 2)
+            {
+                intake.drained = true;
+            }
+            return intake.keepAlives < 1_000;
+        });
+
+        assertEquals(1, checker.seen());
+        assertTrue(intake.keepAlives < 1_000, "the loop waited for a message of a connection that had ended");
+    }
 }
