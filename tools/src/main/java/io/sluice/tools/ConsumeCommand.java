@@ -124,10 +124,11 @@ public final class ConsumeCommand implements Callable<Integer>
     {
         if (direct)
         {
-            refuseWithDirect(poll ? "--poll" : null, "--poll takes from the ring an event loop fills, and --direct "
-                + "reads the socket itself, with no event loop");
-            refuseWithDirect(delivery.acknowledgementOption(), "a direct subscription has no acknowledged delivery");
-            refuseWithDirect(connection.tlsOption(), "a direct subscription speaks plain TCP only");
+            DirectConflicts.refuseIfGiven(spec, poll ? "--poll" : null, "--poll takes from the ring an event loop "
+                + "fills, and --direct reads the socket itself, with no event loop");
+            DirectConflicts.refuseIfGiven(spec, delivery.acknowledgementOption(),
+                "a direct subscription has no acknowledged delivery");
+            DirectConflicts.refuseIfGiven(spec, connection.tlsOption(), "a direct subscription speaks plain TCP only");
         }
         delivery.validate(spec);
         if (rate != null && !(rate > 0 && Double.isFinite(rate)))
@@ -138,14 +139,6 @@ public final class ConsumeCommand implements Callable<Integer>
         if (idleTimeout.isZero() || idleTimeout.isNegative())
         {
             throw new ParameterException(spec.commandLine(), "--idle-timeout must be positive");
-        }
-    }
-
-    private void refuseWithDirect(final String option, final String why)
-    {
-        if (option != null)
-        {
-            throw new ParameterException(spec.commandLine(), "--direct cannot be used with " + option + ": " + why);
         }
     }
 

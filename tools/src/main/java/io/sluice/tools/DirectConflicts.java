@@ -5,9 +5,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 
 /**
- * The options {@code produce --direct} cannot go with, refused as a bad command line that names the option and says
- * why: a direct publication is one anonymous, plain TCP connection whose socket the publishing thread writes itself,
- * so there is no other publication to offer through, no producer id to publish, fence or reconnect as, and no TLS.
+ * The options {@code --direct} cannot go with, refused as a bad command line that names the option and says why, in
+ * one wording for both commands. For {@code produce}: a direct publication is one anonymous, plain TCP connection
+ * whose socket the publishing thread writes itself, so there is no other publication to offer through, no producer id
+ * to publish, fence or reconnect as, and no TLS. {@code consume} names its own ({@link #refuseIfGiven}).
  */
 final class DirectConflicts
 {
@@ -15,6 +16,25 @@ final class DirectConflicts
 
     private DirectConflicts()
     {
+    }
+
+    /**
+     * @param spec a command parsed with {@code --direct}.
+     * @param option an option given that {@code --direct} cannot go with, or null for none.
+     * @param why why not.
+     * @throws ParameterException naming {@code option} and why, when it is not null.
+     */
+    static void refuseIfGiven(final CommandSpec spec, final String option, final String why)
+    {
+        if (option != null)
+        {
+            throw new ParameterException(spec.commandLine(), conflictWith(option, why));
+        }
+    }
+
+    private static String conflictWith(final String option, final String why)
+    {
+        return "--direct cannot be used with " + option + ": " + why;
     }
 
     /**
@@ -47,11 +67,9 @@ final class DirectConflicts
         {
             if (parsed.hasMatchedOption(option))
             {
-                return "--direct cannot be used with " + option + ": direct publications are anonymous (no producer "
-                    + "id, epoch or reconnect)";
+                return conflictWith(option, "direct publications are anonymous (no producer id, epoch or reconnect)");
             }
         }
-        return tlsOption == null ? null :
-            "--direct cannot be used with " + tlsOption + ": direct publications are plain TCP (no TLS)";
+        return tlsOption == null ? null : conflictWith(tlsOption, "direct publications are plain TCP (no TLS)");
     }
 }
