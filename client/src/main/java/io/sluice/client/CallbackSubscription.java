@@ -83,9 +83,11 @@ public final class CallbackSubscription extends SubscriberEndpoint
         if (eventLoop.inEventLoop())
         {
             stop();
-            return;
         }
-        eventLoop.submit(this::stop).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        else
+        {
+            eventLoop.submit(this::stop).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
         awaitClosed();
     }
 

@@ -9,7 +9,9 @@ import java.util.concurrent.Executor;
  *
  * @param host relay host.
  * @param port relay port.
- * @param ioThreads event loop threads shared by the client's connections.
+ * @param ioThreads event loop threads shared by the client's connections; 0 for none, the invoker mode: the client's
+ *                  connections then do their I/O only when the thread that runs the client calls
+ *                  {@link SluiceClient#doWork()} (see {@link SluiceClient}).
  * @param maxMessageLength largest payload this client sends (a publication also takes no more than the relay's
  *                         max-frame-length allows); sizes its rings, eight frames each. A subscription receives
  *                         whatever the relay's WELCOME announces: a frame longer than a ring record is held aside,
@@ -68,9 +70,10 @@ public record ClientConfig(
         {
             throw new IllegalArgumentException("port must be 1..65535, was " + port);
         }
-        if (ioThreads < 1)
+        if (ioThreads < 0)
         {
-            throw new IllegalArgumentException("ioThreads must be >= 1, was " + ioThreads);
+            throw new IllegalArgumentException("ioThreads must be >= 0 (0: the application's thread runs the I/O in "
+                + "SluiceClient.doWork), was " + ioThreads);
         }
         if (maxMessageLength < 1 || maxMessageLength > 16 * 1024 * 1024)
         {
@@ -139,7 +142,25 @@ public record ClientConfig(
             authToken, receiveBufferBytes, subscriptionRingBytes, callbackExecutor, tls);
     }
 
-    /** @return a copy with another io thread count. */
+    /**
+     * @return whether the application's thread runs the client's I/O, in {@link SluiceClient#doWork()}: no event loop
+     * thread of the client's own ({@code ioThreads} 0).
+     */
+    public boolean isInvoked()
+    {
+        return ioThreads == 0;
+    }
+
+    /**
+     * @return a copy in the invoker mode: the thread that runs the client does its I/O in {@link SluiceClient#doWork()}
+     * ({@code ioThreads} 0).
+     */
+    public ClientConfig withInvoker()
+    {
+        return withIoThreads(0);
+    }
+
+    /** @return a copy with another io thread count (0: the invoker mode). */
     public ClientConfig withIoThreads(final int threads)
     {
         return new ClientConfig(host, port, threads, maxMessageLength, connectTimeoutMs, heartbeatIntervalMs,

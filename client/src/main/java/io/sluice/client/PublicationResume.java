@@ -1,6 +1,7 @@
 package io.sluice.client;
 
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.Hello;
 
@@ -43,7 +44,7 @@ final class PublicationResume
         {
             throw new IllegalStateException("publication to '" + lost.stream() + "' was closed");
         }
-        awaitLogBack(lost.handOverLog());
+        awaitLogBack(lost.handOverLog(), lost.eventLoop);
         final int epoch = lost.nextResumeEpoch();
         final Hello hello = hello(lost.stream(), lost.producerId(), epoch);
         final Channel channel = connector.newChannel();
@@ -55,7 +56,7 @@ final class PublicationResume
         catch (final SluiceException ex)
         {
             // The attempt may have sent kept frames: they are the log's again before the next attempt.
-            awaitLogBack(resumed.awaitLogBack());
+            awaitLogBack(resumed.awaitLogBack(), resumed.eventLoop);
             throw ex;
         }
         lost.markResumed();
@@ -83,7 +84,7 @@ final class PublicationResume
             {
                 throw new IllegalStateException("publication to '" + lost.stream() + "' was closed");
             }
-            awaitLogBack(lost.handOverLog());
+            awaitLogBack(lost.handOverLog(), lost.eventLoop);
             final int epoch = lost.line().nextResumeEpoch();
             final Hello hello = hello(lost.stream(), lost.producerId(), epoch);
             final Publication resumed = new Publication(lost, connector.newChannel(), epoch, open::remove);
@@ -94,7 +95,7 @@ final class PublicationResume
             catch (final SluiceException ex)
             {
                 // The attempt may have sent kept frames, renumbered: the log is the lost one's again, as they left it.
-                awaitLogBack(resumed.handOverLog());
+                awaitLogBack(resumed.handOverLog(), resumed.eventLoop);
                 lost.takeBack();
                 throw ex;
             }
@@ -109,11 +110,14 @@ final class PublicationResume
         return SluiceClient.identifiedHello(stream, config.authToken(), producerId, epoch);
     }
 
-    private void awaitLogBack(final CompletableFuture<Void> back) throws SluiceException
+    // The future completes on the connection's event loop, which the thread that runs an invoked client runs here.
+    private void awaitLogBack(final CompletableFuture<Void> back, final EventLoop eventLoop) throws SluiceException
     {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs());
+        InvokedEventLoop.runUntil(eventLoop, back::isDone, deadline);
         try
         {
-            back.get(config.connectTimeoutMs(), TimeUnit.MILLISECONDS);
+            back.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
         catch (final ExecutionException ex)
         {

@@ -11,6 +11,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
 import io.sluice.core.netty.HeartbeatHandler;
 import io.sluice.core.netty.ProtocolErrorHandler;
 import io.sluice.core.netty.Transports;
@@ -30,8 +31,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Opens a client's connections to its relay: a channel on one of the event loops it owns, its pipeline (TLS when
- * configured, heartbeats, frame decoding, the role's handler), the HELLO, and the wait for the WELCOME.
+ * Opens a client's connections to its relay: a channel on one of the event loops it owns (or on the loop the
+ * application's thread runs, in the invoker mode), its pipeline (TLS when configured, heartbeats, frame decoding, the
+ * role's handler), the HELLO, and the wait for the WELCOME.
  */
 final class RelayConnector
 {
@@ -40,6 +42,8 @@ final class RelayConnector
 
     private final ClientConfig config;
     private final EventLoopGroup group;
+    // Null unless the client is in the invoker mode; then the group.
+    private final InvokedEventLoop invoked;
     private final LongAdder protocolErrors = new LongAdder();
     // Null for plain TCP.
     private final SslContext tls;
@@ -52,7 +56,21 @@ final class RelayConnector
     {
         this.config = config;
         this.tls = config.tls() == null ? null : config.tls().newContext();
-        this.group = Transports.newGroup(config.ioThreads(), "sluice-client");
+        this.invoked = config.isInvoked() ? new InvokedEventLoop(Transports.ioHandlerFactory()) : null;
+        this.group = invoked != null ? invoked : Transports.newGroup(config.ioThreads(), "sluice-client");
+    }
+
+    /**
+     * @see SluiceClient#doWork()
+     */
+    int doWork()
+    {
+        if (invoked == null)
+        {
+            throw new IllegalStateException("doWork is for a client in the invoker mode (ClientConfig.withInvoker()); "
+                + "this one has " + config.ioThreads() + " event loop thread(s) of its own");
+        }
+        return invoked.doWork();
     }
 
     /**
@@ -69,6 +87,10 @@ final class RelayConnector
      */
     Channel newChannel()
     {
+        if (invoked != null)
+        {
+            invoked.claim();
+        }
         final Channel channel = Transports.newClientChannel();
         group.next().register(channel).syncUninterruptibly();
         return channel;
@@ -134,9 +156,11 @@ final class RelayConnector
                     "cannot connect to " + config.host() + ":" + config.port() + ": " + f.cause(), f.cause()));
             }
         });
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs());
+        InvokedEventLoop.runUntil(channel.eventLoop(), handler.welcome::isDone, deadline);
         try
         {
-            handler.welcome.get(config.connectTimeoutMs(), TimeUnit.MILLISECONDS);
+            handler.welcome.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
         catch (final ExecutionException ex)
         {
@@ -177,10 +201,16 @@ final class RelayConnector
     }
 
     /**
-     * Stops the event loop threads, once the connections are closed.
+     * Stops the event loop threads, once the connections are closed; in the invoker mode, runs the loop until it has
+     * stopped when called on its owner, and otherwise waits up to 5 seconds for the owner's {@code doWork} to stop it.
      */
     void close()
     {
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (invoked != null)
+        {
+            invoked.claim();
+        }
+        final Future<?> stopped = group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        InvokedEventLoop.await(group.next(), stopped, 5_000);
     }
 }

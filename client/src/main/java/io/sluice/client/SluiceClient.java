@@ -30,6 +30,31 @@ import java.util.concurrent.Executors;
  * ({@link #subscribe(String, String, SubscribeOptions)}, {@link #subscribe(String, String, SubscribeOptions,
  * MessageHandler)}): the relay then holds at most a window of unacknowledged messages, and delivers a durable
  * subscription's again on its next connection.
+ * <p>
+ * <b>Invoker mode.</b> A client made with {@link ClientConfig#withInvoker()} starts no event loop thread: its
+ * connections' I/O (reading, writing what publications hold, acknowledgements, heartbeats, handlers of callback
+ * subscriptions) runs in {@link #doWork()}, on the application's thread, as an Aeron client's conductor runs in its
+ * agent invoker. On two cores this saves the hand-off between the application's thread and the client's. The first
+ * thread that uses the client (opens a publication or subscription, or calls {@code doWork}) owns it for good and must
+ * call {@code doWork} in its duty cycle, at least once each heartbeat interval the relay announces (1 s by default),
+ * and whenever an offer or claim answers {@code BACK_PRESSURED} or a poll finds nothing:
+ * <pre>{@code
+ * try (SluiceClient client = new SluiceClient(ClientConfig.of("127.0.0.1", 7440).withInvoker());
+ *      ExclusivePublication pub = client.publishExclusive("prices"))
+ * {
+ *     IdleStrategy idle = new BackoffIdleStrategy();
+ *     while (running)
+ *     {
+ *         int work = client.doWork();
+ *         if (pub.tryClaim(length, claim) > 0) { ...; claim.commit(); work++; }
+ *         idle.idle(work);
+ *     }
+ * }
+ * }</pre>
+ * On the owner, the calls that wait for the relay (opening, {@code resume}, {@code close}) run the client's I/O
+ * themselves while they wait; on another thread they wait for the owner's {@code doWork}. Any thread may still offer
+ * to a {@link Publication} or poll a {@link Subscription}; what they hand over moves at the owner's next
+ * {@code doWork}.
  */
 public final class SluiceClient implements AutoCloseable
 {
@@ -65,6 +90,19 @@ public final class SluiceClient implements AutoCloseable
     public ClientConfig config()
     {
         return config;
+    }
+
+    /**
+     * Does the client's I/O and the tasks its connections queued, without blocking: in the invoker mode
+     * ({@link ClientConfig#withInvoker()}), the client's whole duty cycle.
+     *
+     * @return the I/O events and tasks handled, 0 when there was nothing to do (for an idle strategy).
+     * @throws IllegalStateException when the client has event loop threads of its own, on another thread than the
+     *                               one that owns the client, or from a message handler (which this runs).
+     */
+    public int doWork()
+    {
+        return connector.doWork();
     }
 
     /**
@@ -390,7 +428,8 @@ public final class SluiceClient implements AutoCloseable
 
     /**
      * Closes every publication and subscription still open and stops the event loop threads, and the client's own
-     * callback thread once the futures already completed have run their callbacks.
+     * callback thread once the futures already completed have run their callbacks. In the invoker mode, call it on the
+     * thread that owns the client: elsewhere it waits at most 5 seconds for that thread's {@code doWork} to finish it.
      */
     @Override
     public void close()

@@ -7,7 +7,6 @@ import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
 
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -103,15 +102,16 @@ public abstract class StreamEndpoint implements AutoCloseable
 
     /**
      * Waits up to 5 seconds for the goodbye to close the connection, then closes it regardless. On the event loop,
-     * which the wait would block, it returns at once and leaves the closing to the goodbye.
+     * which the wait would block, it returns at once and leaves the closing to the goodbye; on the thread that runs
+     * an invoked client, it runs the loop while it waits.
      */
     final void awaitClosed()
     {
-        if (eventLoop.inEventLoop())
+        if (eventLoop.inEventLoop() && !InvokedEventLoop.runsHere(eventLoop))
         {
             return;
         }
-        channel.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        InvokedEventLoop.await(eventLoop, channel.closeFuture(), 5_000);
         channel.close();
     }
 }

@@ -290,7 +290,14 @@ public final class Subscription extends SubscriberEndpoint
             releasePending();
         });
         awaitClosed();
-        eventLoop.submit(this::releasePending).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (eventLoop.inEventLoop())
+        {
+            releasePending();
+        }
+        else
+        {
+            eventLoop.submit(this::releasePending).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
     }
 
     private void releasePending()

@@ -41,8 +41,17 @@ public final class Transports
      */
     public static EventLoopGroup newGroup(final int threads, final String threadNamePrefix)
     {
-        final IoHandlerFactory factory = EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadNamePrefix, true), factory);
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadNamePrefix, true),
+            ioHandlerFactory());
+    }
+
+    /**
+     * @return the I/O handlers of the chosen transport, for an event loop made elsewhere (one the application's thread
+     * runs).
+     */
+    public static IoHandlerFactory ioHandlerFactory()
+    {
+        return EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     }
 
     /**
