@@ -11,6 +11,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class RunControl
 {
+    // How often a wait for the load threads looks for a failure.
+    private static final long CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch scheduleSet = new CountDownLatch(1);
     private CountDownLatch threadsReady;
@@ -35,10 +38,26 @@ final class RunControl
 
     /**
      * @return whether every expected thread said it runs within {@code seconds}.
+     * @throws Exception the first failure of a load thread, as soon as one is recorded: a thread that failed before it
+     * said it runs never will.
      */
-    boolean awaitThreads(final long seconds) throws InterruptedException
+    boolean awaitThreads(final long seconds) throws Exception
     {
-        return threadsReady.await(seconds, TimeUnit.SECONDS);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true)
+        {
+            rethrowFailure();
+            final long left = deadline - System.nanoTime();
+            if (threadsReady.await(Math.min(left, CHECK_NANOS), TimeUnit.NANOSECONDS))
+            {
+                return true;
+            }
+            if (left <= CHECK_NANOS)
+            {
+                rethrowFailure();
+                return false;
+            }
+        }
     }
 
     /**
@@ -104,5 +123,19 @@ final class RunControl
     Throwable failure()
     {
         return failure.get();
+    }
+
+    /**
+     * Throws the first failure of a load thread, if there is one: as it is when it is an exception, else wrapped.
+     *
+     * @throws Exception the failure.
+     */
+    void rethrowFailure() throws Exception
+    {
+        final Throwable failed = failure.get();
+        if (failed != null)
+        {
+            throw failed instanceof Exception e ? e : new IllegalStateException(failed);
+        }
     }
 }

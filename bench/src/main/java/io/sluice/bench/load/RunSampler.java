@@ -140,11 +140,7 @@ final class RunSampler
         {
             consumer.thread.join(TimeUnit.SECONDS.toMillis(10));
         }
-        final Throwable failed = control.failure();
-        if (failed != null)
-        {
-            throw failed instanceof Exception e ? e : new IllegalStateException(failed);
-        }
+        control.rethrowFailure();
         interval = latency.interval(interval);
         total.add(interval);
         if (probe != null)
