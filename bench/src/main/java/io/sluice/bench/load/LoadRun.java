@@ -102,7 +102,9 @@ public final class LoadRun
             }
 
             // The schedule starts once every thread runs: on a loaded machine a thread can start later than a short
-            // run's whole schedule, and a producer that finds its run over sends nothing.
+            // run's whole schedule, and a producer that finds its run over sends nothing. A consumer opens its inlet
+            // on its own thread before it says it runs, and no producer sends before the schedule starts, so every
+            // consumer is there before the first message.
             control.expectThreads(consumers.size() + producers.size());
             consumers.forEach(c -> c.thread.start());
             producers.forEach(p -> p.thread.start());
@@ -120,6 +122,7 @@ public final class LoadRun
         finally
         {
             control.stopAll();
+            control.endRun();
             for (final LoadProducer producer : producers)
             {
                 producer.thread.join(TimeUnit.SECONDS.toMillis(10));
@@ -132,15 +135,20 @@ public final class LoadRun
             {
                 closeQuietly(outlet);
             }
-            for (final LoadConsumer consumer : consumers)
-            {
-                closeQuietly(consumer.inlet);
-            }
         }
     }
 
-    private static void closeQuietly(final AutoCloseable closeable)
+    /**
+     * Closes a link end at the end of a run, ignoring what that throws.
+     *
+     * @param closeable the end, or null when it was not opened.
+     */
+    static void closeQuietly(final AutoCloseable closeable)
     {
+        if (closeable == null)
+        {
+            return;
+        }
         try
         {
             closeable.close();

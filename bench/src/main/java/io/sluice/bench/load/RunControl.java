@@ -16,6 +16,7 @@ final class RunControl
 
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch scheduleSet = new CountDownLatch(1);
+    private final CountDownLatch ended = new CountDownLatch(1);
     private CountDownLatch threadsReady;
 
     // Written before scheduleSet opens, read by the load threads after it.
@@ -108,6 +109,38 @@ final class RunControl
     {
         stopProducers = true;
         stopConsumers = true;
+    }
+
+    /** Ends the run once its result is taken, or it failed or was called off: the load threads close their ends. */
+    void endRun()
+    {
+        ended.countDown();
+    }
+
+    /**
+     * A load thread, last thing before it closes its link ends: waits for {@link #endRun()}. The ends stay open until
+     * the run's result is taken, as the relay's figures of a subscriber (its drops, what it spilled) last only as long
+     * as its connection.
+     */
+    void awaitEnd()
+    {
+        boolean interrupted = false;
+        while (true)
+        {
+            try
+            {
+                ended.await();
+                break;
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Keeps the first failure and stops the run. */

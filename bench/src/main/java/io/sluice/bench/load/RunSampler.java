@@ -138,7 +138,7 @@ final class RunSampler
         control.stopAll();
         for (final LoadConsumer consumer : consumers)
         {
-            consumer.thread.join(TimeUnit.SECONDS.toMillis(10));
+            consumer.stopped.await(10, TimeUnit.SECONDS);
         }
         control.rethrowFailure();
         interval = latency.interval(interval);
