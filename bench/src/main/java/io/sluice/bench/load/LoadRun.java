@@ -75,36 +75,27 @@ public final class LoadRun
     {
         final List<LoadConsumer> consumers = new ArrayList<>();
         final List<LoadProducer> producers = new ArrayList<>();
-        final List<Link.Outlet> outlets = new ArrayList<>();
         try
         {
             for (int c = 0; c < spec.consumers(); c++)
             {
                 consumers.add(new LoadConsumer(c % spec.streams(), spec, link, control, latency));
             }
-            final int[] streamOf = new int[spec.producers()];
-            for (int p = 0; p < spec.producers(); p++)
-            {
-                streamOf[p] = p % spec.streams();
-                outlets.add(link.openOutlet(streamOf[p]));
-            }
             for (int t = 0; t < spec.producerThreads(); t++)
             {
-                final List<Link.Outlet> own = new ArrayList<>();
                 final List<Integer> ownStreams = new ArrayList<>();
                 for (int p = t; p < spec.producers(); p += spec.producerThreads())
                 {
-                    own.add(outlets.get(p));
-                    ownStreams.add(streamOf[p]);
+                    ownStreams.add(p % spec.streams());
                 }
-                producers.add(new LoadProducer(t, spec, control, own, ownStreams,
-                    own.size() / (double)spec.producers()));
+                producers.add(new LoadProducer(t, spec, link, control, ownStreams,
+                    ownStreams.size() / (double)spec.producers()));
             }
 
             // The schedule starts once every thread runs: on a loaded machine a thread can start later than a short
-            // run's whole schedule, and a producer that finds its run over sends nothing. A consumer opens its inlet
-            // on its own thread before it says it runs, and no producer sends before the schedule starts, so every
-            // consumer is there before the first message.
+            // run's whole schedule, and a producer that finds its run over sends nothing. Each thread opens its own
+            // link ends before it says it runs (and closes them once the run ends), and no producer sends before the
+            // schedule starts, so every consumer is there before the first message.
             control.expectThreads(consumers.size() + producers.size());
             consumers.forEach(c -> c.thread.start());
             producers.forEach(p -> p.thread.start());
@@ -130,10 +121,6 @@ public final class LoadRun
             for (final LoadConsumer consumer : consumers)
             {
                 consumer.thread.join(TimeUnit.SECONDS.toMillis(10));
-            }
-            for (final Link.Outlet outlet : outlets)
-            {
-                closeQuietly(outlet);
             }
         }
     }

@@ -113,7 +113,7 @@ final class RunSampler
             }
             if (expectedByStream == null)
             {
-                if (producers.stream().allMatch(p -> !p.thread.isAlive()))
+                if (producers.stream().allMatch(p -> p.doneSending))
                 {
                     // The producers stopped at the end of their schedule (or the link failed); now the backlog.
                     sentAtTo = sent;
