@@ -15,8 +15,8 @@ public interface Link extends AutoCloseable
     String name();
 
     /**
-     * Opens a consumer's end of stream {@code stream}. Consumers are opened before producers, so nothing a
-     * producer sends can pass by before a consumer is there.
+     * Opens a consumer's end of stream {@code stream}, on the thread that polls it and closes it. Consumers are opened
+     * before any producer sends, so nothing a producer sends can pass by before a consumer is there.
      *
      * @param stream stream index, from 0.
      * @return the inlet.
@@ -27,7 +27,7 @@ public interface Link extends AutoCloseable
     /**
      * Opens a consumer's end of stream {@code stream} that hands every message to {@code sink} itself, on a thread of
      * the link's own, for a consumer that is not paced (a paced consumer polls). Opened, as {@link #openInlet(int)},
-     * before any producer.
+     * before any producer sends, on the consumer's thread, which watches it and closes it.
      *
      * @param stream stream index, from 0.
      * @param sink receives every message and drop notice, on the link's thread.

@@ -3,6 +3,7 @@ package io.sluice.bench.load;
 import io.sluice.core.util.EpochClock;
 import org.agrona.concurrent.BackoffIdleStrategy;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -10,7 +11,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One consumer of a {@link LoadRun}: a thread polling one inlet, paced while the load runs when the spec says so; or,
  * unpaced on a link that delivers by itself, a sink the link calls on its own thread, and a thread that only watches
- * for failure.
+ * for failure. The consumer's thread opens its inlet, before it says it runs, and closes it when the run ends: a link
+ * end is opened, driven and closed by one thread.
  */
 final class LoadConsumer implements Runnable, Link.Sink
 {
@@ -19,28 +21,27 @@ final class LoadConsumer implements Runnable, Link.Sink
 
     final Thread thread;
     final int stream;
-    final Link.Inlet inlet;
     final AtomicLong delivered = new AtomicLong();
     final AtomicLong dropped = new AtomicLong();
+    // Down once this thread polls no more, before it waits for the end of the run to close its inlet.
+    final CountDownLatch stopped = new CountDownLatch(1);
 
     private final LoadSpec spec;
+    private final Link link;
     private final RunControl control;
     private final LatencyRecording latency;
-    private final boolean deliveredByLink;
     // Written by one thread: the consumer's, or the link's when it delivers.
     private long deliveredCount;
     private long droppedCount;
 
     LoadConsumer(final int stream, final LoadSpec spec, final Link link, final RunControl control,
-        final LatencyRecording latency) throws Exception
+        final LatencyRecording latency)
     {
         this.stream = stream;
         this.spec = spec;
+        this.link = link;
         this.control = control;
         this.latency = latency;
-        final Link.Inlet pushing = spec.consumerRate() > 0 ? null : link.openInlet(stream, this);
-        this.deliveredByLink = pushing != null;
-        this.inlet = pushing != null ? pushing : link.openInlet(stream);
         this.thread = new Thread(this, "bench-consumer-" + stream);
         this.thread.setDaemon(true);
     }
@@ -62,18 +63,28 @@ final class LoadConsumer implements Runnable, Link.Sink
     @Override
     public void run()
     {
+        Link.Inlet inlet = null;
         try
         {
+            // Open before this thread says it runs: no producer sends before every load thread did.
+            final Link.Inlet pushing = spec.consumerRate() > 0 ? null : link.openInlet(stream, this);
+            inlet = pushing != null ? pushing : link.openInlet(stream);
             control.awaitSchedule();
-            consume();
+            consume(inlet, pushing != null);
         }
         catch (final Throwable ex)
         {
             control.fail(ex);
         }
+        finally
+        {
+            stopped.countDown();
+            control.awaitEnd();
+            LoadRun.closeQuietly(inlet);
+        }
     }
 
-    private void consume() throws Exception
+    private void consume(final Link.Inlet inlet, final boolean deliveredByLink) throws Exception
     {
         if (deliveredByLink)
         {

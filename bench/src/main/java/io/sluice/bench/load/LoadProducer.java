@@ -16,30 +16,37 @@ import java.util.concurrent.locks.LockSupport;
  * One producer thread of a {@link LoadRun} and the outlets it drives in turn, open-loop: message {@code i} of a phase
  * is stamped with its intended send time ({@code phaseStart + i / rate}) and keeps that stamp however long the link
  * pushes back (coordinated omission). At the maximum rate there is no schedule: the stamp is the first attempt's time.
+ * <p>
+ * The thread opens its outlets, before it says it runs, and closes them when the run ends: a link end is opened,
+ * driven and closed by one thread.
  */
 final class LoadProducer implements Runnable
 {
     private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     final Thread thread;
-    final long[] sentByStream;
     final AtomicLong sent = new AtomicLong();
-    // Written by this thread, read after join.
+    // Written by this thread before it says it is done sending, read once it did.
+    final long[] sentByStream;
     long intended;
     long backPressured;
+    // Set once this thread sent (and flushed) all it will: the sampler then drains the consumers.
+    volatile boolean doneSending;
 
     private final LoadSpec spec;
+    private final Link link;
     private final RunControl control;
-    private final List<Link.Outlet> outlets;
+    // Opened, driven and closed by this thread.
+    private final List<Link.Outlet> outlets = new ArrayList<>();
     private final int[] streams;
     private final double share;
 
-    LoadProducer(final int index, final LoadSpec spec, final RunControl control, final List<Link.Outlet> outlets,
+    LoadProducer(final int index, final LoadSpec spec, final Link link, final RunControl control,
         final List<Integer> streams, final double share)
     {
         this.spec = spec;
+        this.link = link;
         this.control = control;
-        this.outlets = outlets;
         this.streams = streams.stream().mapToInt(Integer::intValue).toArray();
         this.share = share;
         this.sentByStream = new long[spec.streams()];
@@ -52,16 +59,27 @@ final class LoadProducer implements Runnable
     {
         try
         {
+            // Open before this thread says it runs; nothing is sent before the schedule starts.
+            for (final int stream : streams)
+            {
+                outlets.add(link.openOutlet(stream));
+            }
             control.awaitSchedule();
             send();
-            for (final Link.Outlet outlet : outlets)
-            {
-                outlet.flush();
-            }
+            flushAll();
+            doneSending = true;
         }
         catch (final Throwable ex)
         {
             control.fail(ex);
+        }
+        finally
+        {
+            control.awaitEnd();
+            for (final Link.Outlet outlet : outlets)
+            {
+                LoadRun.closeQuietly(outlet);
+            }
         }
     }
 

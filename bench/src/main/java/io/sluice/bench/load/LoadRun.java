@@ -75,34 +75,27 @@ public final class LoadRun
     {
         final List<LoadConsumer> consumers = new ArrayList<>();
         final List<LoadProducer> producers = new ArrayList<>();
-        final List<Link.Outlet> outlets = new ArrayList<>();
         try
         {
             for (int c = 0; c < spec.consumers(); c++)
             {
                 consumers.add(new LoadConsumer(c % spec.streams(), spec, link, control, latency));
             }
-            final int[] streamOf = new int[spec.producers()];
-            for (int p = 0; p < spec.producers(); p++)
-            {
-                streamOf[p] = p % spec.streams();
-                outlets.add(link.openOutlet(streamOf[p]));
-            }
             for (int t = 0; t < spec.producerThreads(); t++)
             {
-                final List<Link.Outlet> own = new ArrayList<>();
                 final List<Integer> ownStreams = new ArrayList<>();
                 for (int p = t; p < spec.producers(); p += spec.producerThreads())
                 {
-                    own.add(outlets.get(p));
-                    ownStreams.add(streamOf[p]);
+                    ownStreams.add(p % spec.streams());
                 }
-                producers.add(new LoadProducer(t, spec, control, own, ownStreams,
-                    own.size() / (double)spec.producers()));
+                producers.add(new LoadProducer(t, spec, link, control, ownStreams,
+                    ownStreams.size() / (double)spec.producers()));
             }
 
             // The schedule starts once every thread runs: on a loaded machine a thread can start later than a short
-            // run's whole schedule, and a producer that finds its run over sends nothing.
+            // run's whole schedule, and a producer that finds its run over sends nothing. Each thread opens its own
+            // link ends before it says it runs (and closes them once the run ends), and no producer sends before the
+            // schedule starts, so every consumer is there before the first message.
             control.expectThreads(consumers.size() + producers.size());
             consumers.forEach(c -> c.thread.start());
             producers.forEach(p -> p.thread.start());
@@ -120,6 +113,7 @@ public final class LoadRun
         finally
         {
             control.stopAll();
+            control.endRun();
             for (final LoadProducer producer : producers)
             {
                 producer.thread.join(TimeUnit.SECONDS.toMillis(10));
@@ -128,19 +122,20 @@ public final class LoadRun
             {
                 consumer.thread.join(TimeUnit.SECONDS.toMillis(10));
             }
-            for (final Link.Outlet outlet : outlets)
-            {
-                closeQuietly(outlet);
-            }
-            for (final LoadConsumer consumer : consumers)
-            {
-                closeQuietly(consumer.inlet);
-            }
         }
     }
 
-    private static void closeQuietly(final AutoCloseable closeable)
+    /**
+     * Closes a link end at the end of a run, ignoring what that throws.
+     *
+     * @param closeable the end, or null when it was not opened.
+     */
+    static void closeQuietly(final AutoCloseable closeable)
     {
+        if (closeable == null)
+        {
+            return;
+        }
         try
         {
             closeable.close();

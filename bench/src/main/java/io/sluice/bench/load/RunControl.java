@@ -11,8 +11,12 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class RunControl
 {
+    // How often a wait for the load threads looks for a failure.
+    private static final long CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch scheduleSet = new CountDownLatch(1);
+    private final CountDownLatch ended = new CountDownLatch(1);
     private CountDownLatch threadsReady;
 
     // Written before scheduleSet opens, read by the load threads after it.
@@ -35,10 +39,26 @@ final class RunControl
 
     /**
      * @return whether every expected thread said it runs within {@code seconds}.
+     * @throws Exception the first failure of a load thread, as soon as one is recorded: a thread that failed before it
+     * said it runs never will.
      */
-    boolean awaitThreads(final long seconds) throws InterruptedException
+    boolean awaitThreads(final long seconds) throws Exception
     {
-        return threadsReady.await(seconds, TimeUnit.SECONDS);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true)
+        {
+            rethrowFailure();
+            final long left = deadline - System.nanoTime();
+            if (threadsReady.await(Math.min(left, CHECK_NANOS), TimeUnit.NANOSECONDS))
+            {
+                return true;
+            }
+            if (left <= CHECK_NANOS)
+            {
+                rethrowFailure();
+                return false;
+            }
+        }
     }
 
     /**
@@ -91,6 +111,38 @@ final class RunControl
         stopConsumers = true;
     }
 
+    /** Ends the run once its result is taken, or it failed or was called off: the load threads close their ends. */
+    void endRun()
+    {
+        ended.countDown();
+    }
+
+    /**
+     * A load thread, last thing before it closes its link ends: waits for {@link #endRun()}. The ends stay open until
+     * the run's result is taken, as the relay's figures of a subscriber (its drops, what it spilled) last only as long
+     * as its connection.
+     */
+    void awaitEnd()
+    {
+        boolean interrupted = false;
+        while (true)
+        {
+            try
+            {
+                ended.await();
+                break;
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Keeps the first failure and stops the run. */
     void fail(final Throwable ex)
     {
@@ -104,5 +156,19 @@ final class RunControl
     Throwable failure()
     {
         return failure.get();
+    }
+
+    /**
+     * Throws the first failure of a load thread, if there is one: as it is when it is an exception, else wrapped.
+     *
+     * @throws Exception the failure.
+     */
+    void rethrowFailure() throws Exception
+    {
+        final Throwable failed = failure.get();
+        if (failed != null)
+        {
+            throw failed instanceof Exception e ? e : new IllegalStateException(failed);
+        }
     }
 }

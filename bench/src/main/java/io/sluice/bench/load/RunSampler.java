@@ -113,7 +113,7 @@ final class RunSampler
             }
             if (expectedByStream == null)
             {
-                if (producers.stream().allMatch(p -> !p.thread.isAlive()))
+                if (producers.stream().allMatch(p -> p.doneSending))
                 {
                     // The producers stopped at the end of their schedule (or the link failed); now the backlog.
                     sentAtTo = sent;
@@ -138,13 +138,9 @@ final class RunSampler
         control.stopAll();
         for (final LoadConsumer consumer : consumers)
         {
-            consumer.thread.join(TimeUnit.SECONDS.toMillis(10));
+            consumer.stopped.await(10, TimeUnit.SECONDS);
         }
-        final Throwable failed = control.failure();
-        if (failed != null)
-        {
-            throw failed instanceof Exception e ? e : new IllegalStateException(failed);
-        }
+        control.rethrowFailure();
         interval = latency.interval(interval);
         total.add(interval);
         if (probe != null)

@@ -2,6 +2,8 @@ package io.sluice.bench.load;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -38,6 +40,30 @@ final class RunControlTest
         assertTrue(control.stopProducers);
         assertTrue(control.stopConsumers);
         assertFalse(control.draining);
+    }
+
+    @Test
+    void waitingForTheThreadsEndsWithTheFailureOfAThreadThatFailedBeforeItRan() throws Exception
+    {
+        final RunControl control = new RunControl();
+        control.expectThreads(2);
+        final IOException refused = new IOException("refused");
+        final Thread failing = new Thread(() -> control.fail(refused));
+        failing.start();
+
+        // Within its 60 s it would only return false; failed, it throws the failure as soon as it sees it.
+        assertSame(refused, assertThrows(IOException.class, () -> control.awaitThreads(60)));
+        failing.join();
+    }
+
+    @Test
+    void aFailureThatIsNotAnExceptionIsRethrownWrapped()
+    {
+        final RunControl control = new RunControl();
+        final AssertionError error = new AssertionError("broken");
+        control.fail(error);
+
+        assertSame(error, assertThrows(IllegalStateException.class, control::rethrowFailure).getCause());
     }
 
     @Test
