@@ -169,10 +169,10 @@ class ClaimPublicationTest
         }
     }
 
-    // Everything that can sit between a claiming publisher and a stopped consumer, in messages: the send log, the
-    // subscription's ring, the relay's lane, outbound buffer and held reads, and the kernel's socket buffers on both
-    // hops at their maximum.
-    private static long boundInMessages(final RelayConfig config, final int logCapacity) throws IOException
+    // Everything that can sit between a claiming publisher and a stopped consumer, in messages of PAYLOAD (64) bytes:
+    // the send log, the subscription's ring, the relay's lane, outbound buffer and held reads, and the kernel's socket
+    // buffers on both hops at their maximum. InvokedClientTest bounds a paused invoked subscriber with it too.
+    static long boundInMessages(final RelayConfig config, final int logCapacity) throws IOException
     {
         final int frame = PAYLOAD + FrameDescriptor.HEADER_LENGTH;
         final long subscriptionRing = 1024 * 1024;
