@@ -18,8 +18,9 @@ import java.util.Map;
  * check them on their own machine. A ratio whose runs did not take place says why instead.
  * <ol>
  * <li>Sluice's client library end to end over the same relay with plain socket clients, delivered/s at max rate:
- * at least 0.80; with its event loops (exclusive publication, callback subscription) and with direct I/O
- * ({@code DirectPublication}, {@code DirectSubscription}).</li>
+ * at least 0.80; with its event loops (exclusive publication, callback subscription), with direct I/O
+ * ({@code DirectPublication}, {@code DirectSubscription}) and in the invoker mode (the same paths as the event loops',
+ * each end's own thread running its client's loop in {@code doWork}).</li>
  * <li>The relay with plain socket clients over haproxy relaying the same bytes, delivered/s at max rate: at least
  * 1.00. Beside it, the relay's CPU per message over haproxy's in the same two runs, at most 1.00: where the load's
  * own threads fill the machine's cores, delivered/s measures the clients as much as the relay, CPU per message the
@@ -46,8 +47,8 @@ final class BenchGoals
     /** The runs the goals compare. */
     enum Run
     {
-        CLIENT_MAX, DIRECT_MAX, SOCKET_MAX, HAPROXY_MAX, CLIENT_AT_RATE, DIRECT_AT_RATE, SOCKET_AT_RATE,
-        HAPROXY_AT_RATE, CLIENT_ACKED_MAX, SPILL_ACKED_MAX, JETSTREAM_ACKED_MAX
+        CLIENT_MAX, DIRECT_MAX, INVOKED_MAX, SOCKET_MAX, HAPROXY_MAX, CLIENT_AT_RATE, DIRECT_AT_RATE,
+        INVOKED_AT_RATE, SOCKET_AT_RATE, HAPROXY_AT_RATE, CLIENT_ACKED_MAX, SPILL_ACKED_MAX, JETSTREAM_ACKED_MAX
     }
 
     private final int size;
@@ -110,12 +111,15 @@ final class BenchGoals
             Run.SOCKET_MAX, 0.80));
         goals.add(throughput(1, "client library, direct I/O / socket clients, delivered/s at max, " + bytes,
             Run.DIRECT_MAX, Run.SOCKET_MAX, 0.80));
+        goals.add(throughput(1, "client library, invoker mode / socket clients, delivered/s at max, " + bytes,
+            Run.INVOKED_MAX, Run.SOCKET_MAX, 0.80));
         goals.add(throughput(2, "relay with socket clients / haproxy, delivered/s at max, " + bytes, Run.SOCKET_MAX,
             Run.HAPROXY_MAX, 1.00));
         goals.add(cpuPerMessage(2, "relay CPU per message, socket clients / haproxy, at max, " + bytes,
             Run.SOCKET_MAX, Run.HAPROXY_MAX));
         goals.add(latency(3, at + ", relay / haproxy, client library, " + bytes, Run.CLIENT_AT_RATE));
         goals.add(latency(3, at + ", relay / haproxy, client library, direct I/O, " + bytes, Run.DIRECT_AT_RATE));
+        goals.add(latency(3, at + ", relay / haproxy, client library, invoker mode, " + bytes, Run.INVOKED_AT_RATE));
         goals.add(latency(3, at + ", relay / haproxy, socket clients, " + bytes, Run.SOCKET_AT_RATE));
         if (ack)
         {

@@ -2,6 +2,7 @@ package io.sluice.bench;
 
 import io.sluice.bench.load.DirectSluiceLink;
 import io.sluice.bench.load.Folders;
+import io.sluice.bench.load.InvokedSluiceLink;
 import io.sluice.bench.load.Link;
 import io.sluice.bench.load.LoadRun;
 import io.sluice.bench.load.LoadSpec;
@@ -64,6 +65,13 @@ final class BenchRuns
     {
         return sluice(scenario, "sluice/" + options.strategy() + " (direct)" + suffix, options.strategy(), load,
             "256MiB", relay -> new DirectSluiceLink(relay.port(), options.size()));
+    }
+
+    /** The client library in the invoker mode: each producer's and consumer's own thread runs its client's I/O. */
+    RunResult invoked(final ScenarioResults scenario, final String suffix, final LoadSpec load) throws Exception
+    {
+        return sluice(scenario, "sluice/" + options.strategy() + " (invoker)" + suffix, options.strategy(), load,
+            "256MiB", relay -> new InvokedSluiceLink(relay.port(), options.size()));
     }
 
     /**

@@ -53,14 +53,18 @@ final class PeerScenarios
         goals.missing(BenchGoals.Run.CLIENT_ACKED_MAX, "the acknowledged run was skipped");
         // The client library again, each end's own thread doing its socket's I/O.
         final RunResult direct = runs.direct(scenario, "", load);
+        // And each end's own thread running its client's event loop.
+        final RunResult invoked = runs.invoked(scenario, "", load);
         mixed(scenario, "", load);
         // The relay alone: the same plain-socket producer and consumer as the direct and haproxy runs.
         final RunResult relayOnly = runs.socketClients(scenario, "", load);
         goals.ran(BenchGoals.Run.CLIENT_MAX, sluice);
         goals.ran(BenchGoals.Run.DIRECT_MAX, direct);
+        goals.ran(BenchGoals.Run.INVOKED_MAX, invoked);
         goals.ran(BenchGoals.Run.SOCKET_MAX, relayOnly);
         goals.cpu(BenchGoals.Run.SOCKET_MAX, scenario.cpuNanos(relayOnly));
         goals.missing(BenchGoals.Run.DIRECT_MAX, "the direct run was skipped");
+        goals.missing(BenchGoals.Run.INVOKED_MAX, "the invoker run was skipped");
         goals.missing(BenchGoals.Run.CLIENT_MAX, "the client library's run was skipped");
         goals.missing(BenchGoals.Run.SOCKET_MAX, "the socket clients' run was skipped");
         goals.missing(BenchGoals.Run.HAPROXY_MAX, "haproxy not in --peers");
@@ -81,7 +85,7 @@ final class PeerScenarios
             {
                 natsCoreMax = result.deliveredPerSecond();
             }
-            for (final RunResult own : new RunResult[] {sluice, direct, relayOnly})
+            for (final RunResult own : new RunResult[] {sluice, direct, invoked, relayOnly})
             {
                 if (own != null && result != null)
                 {
@@ -152,7 +156,8 @@ final class PeerScenarios
         }
         final boolean goalRate = ladder.contains(BenchGoals.LATENCY_RATE);
         for (final BenchGoals.Run run : new BenchGoals.Run[] {BenchGoals.Run.CLIENT_AT_RATE,
-            BenchGoals.Run.DIRECT_AT_RATE, BenchGoals.Run.SOCKET_AT_RATE, BenchGoals.Run.HAPROXY_AT_RATE})
+            BenchGoals.Run.DIRECT_AT_RATE, BenchGoals.Run.INVOKED_AT_RATE, BenchGoals.Run.SOCKET_AT_RATE,
+            BenchGoals.Run.HAPROXY_AT_RATE})
         {
             goals.missing(run, !goalRate ? Format.rate(BenchGoals.LATENCY_RATE) + " msg/s not in --rates" :
                 run == BenchGoals.Run.HAPROXY_AT_RATE ? "haproxy not in --peers" : "the run was skipped");
@@ -164,6 +169,7 @@ final class PeerScenarios
             final RunResult sluice = runs.sluice(scenario, "sluice/" + options.strategy() + at, options.strategy(),
                 load, "256MiB");
             final RunResult direct = runs.direct(scenario, at, load);
+            final RunResult invoked = runs.invoked(scenario, at, load);
             mixed(scenario, at, load);
             // The relay alone at this rate, for goal 3 with socket clients.
             final RunResult relayOnly = runs.socketClients(scenario, at, load);
@@ -172,6 +178,7 @@ final class PeerScenarios
             {
                 goals.ran(BenchGoals.Run.CLIENT_AT_RATE, sluice);
                 goals.ran(BenchGoals.Run.DIRECT_AT_RATE, direct);
+                goals.ran(BenchGoals.Run.INVOKED_AT_RATE, invoked);
                 goals.ran(BenchGoals.Run.SOCKET_AT_RATE, relayOnly);
             }
             for (final String peer : options.peers())
@@ -186,7 +193,7 @@ final class PeerScenarios
                     goals.ran(BenchGoals.Run.HAPROXY_AT_RATE, result);
                     goals.missing(BenchGoals.Run.HAPROXY_AT_RATE, runs.peerMissing());
                 }
-                for (final RunResult own : new RunResult[] {sluice, direct, relayOnly})
+                for (final RunResult own : new RunResult[] {sluice, direct, invoked, relayOnly})
                 {
                     if (own != null && result != null)
                     {

@@ -68,14 +68,15 @@ final class BenchCommandTest
                     "accounting of " + run.get("name"));
             }
         }
-        // latency-at-rate: sluice through its event loops, with direct I/O, with socket clients, and the direct peer;
-        // overload: throttle and buffer; many-connections: one.
-        assertEquals(7, runs, text);
+        // latency-at-rate: sluice through its event loops, with direct I/O, in the invoker mode, with socket clients,
+        // and the direct peer; overload: throttle and buffer; many-connections: one.
+        assertEquals(8, runs, text);
         assertTrue(text.lines().anyMatch(l -> l.startsWith("run ") && l.endsWith(" stalls")), text);
         final List<Map<String, Object>> ratios = list(scenarios.get(0).get("ratios"));
         assertEquals(List.of("sluice/throttle@2,000", "sluice/throttle (direct)@2,000",
-            "sluice/throttle (socket clients)@2,000"), ratios.stream().map(r -> r.get("sluice")).toList());
-        assertEquals(List.of("direct@2,000", "direct@2,000", "direct@2,000"),
+            "sluice/throttle (invoker)@2,000", "sluice/throttle (socket clients)@2,000"),
+            ratios.stream().map(r -> r.get("sluice")).toList());
+        assertEquals(List.of("direct@2,000", "direct@2,000", "direct@2,000", "direct@2,000"),
             ratios.stream().map(r -> r.get("peer")).toList());
         assertTrue(Files.size(dir.resolve("charts").resolve("overload-throughput.png")) > 0);
     }
@@ -91,13 +92,13 @@ final class BenchCommandTest
         final Map<String, Object> report = new Yaml().load(Files.readString(json));
         final Map<String, Object> scenario = list(report.get("scenarios")).get(0);
         final List<Map<String, Object>> runs = list(scenario.get("runs"));
-        final List<String> sluiceRuns =
-            List.of("sluice/throttle", "sluice/throttle (direct)", "sluice/throttle (socket clients)");
+        final List<String> sluiceRuns = List.of("sluice/throttle", "sluice/throttle (direct)",
+            "sluice/throttle (invoker)", "sluice/throttle (socket clients)");
         final List<String> peerRuns = haproxy ? List.of("direct", "haproxy") : List.of("direct");
         assertEquals(Stream.concat(sluiceRuns.stream(), peerRuns.stream()).toList(),
             runs.stream().map(r -> r.get("name")).toList(), text);
-        assertEquals(haproxy ? List.of("sluice", "sluice-direct", "sluice-socket", "direct", "haproxy") :
-            List.of("sluice", "sluice-direct", "sluice-socket", "direct"),
+        assertEquals(haproxy ? List.of("sluice", "sluice-direct", "sluice-invoked", "sluice-socket", "direct",
+            "haproxy") : List.of("sluice", "sluice-direct", "sluice-invoked", "sluice-socket", "direct"),
             runs.stream().map(r -> r.get("link")).toList());
         // The relay's CPU: its event loops in Sluice's runs, haproxy's process in its run; the direct peer has none.
         assertEquals(haproxy ? Stream.concat(sluiceRuns.stream(), Stream.of("haproxy")).toList() :
@@ -111,32 +112,33 @@ final class BenchCommandTest
         assertEquals(haproxy ? Stream.concat(sluiceRuns.stream(), sluiceRuns.stream()).toList() : sluiceRuns,
             list(scenario.get("ratios")).stream().map(r -> r.get("sluice")).toList());
 
-        // Goal 1 from the Sluice runs (the client both ways over socket clients); goal 2 needs haproxy, goal 3
+        // Goal 1 from the Sluice runs (the client three ways over socket clients); goal 2 needs haproxy, goal 3
         // latency-at-rate.
         final List<Map<String, Object>> goals = list(report.get("goals"));
-        assertEquals(List.of(1, 1, 2, 2, 3, 3, 3), goals.stream().map(g -> g.get("goal")).toList());
+        assertEquals(List.of(1, 1, 1, 2, 2, 3, 3, 3, 3), goals.stream().map(g -> g.get("goal")).toList());
         final Map<String, Object> clientOverSocket = goals.get(0);
-        final double expected = runs.get(0).get("deliveredPerSecond") instanceof Number a
-            && runs.get(2).get("deliveredPerSecond") instanceof Number b ? a.doubleValue() / b.doubleValue() : -1;
-        final double direct = runs.get(1).get("deliveredPerSecond") instanceof Number a
-            && runs.get(2).get("deliveredPerSecond") instanceof Number b ? a.doubleValue() / b.doubleValue() : -1;
+        final double socket = ((Number)runs.get(3).get("deliveredPerSecond")).doubleValue();
+        final double expected = ((Number)runs.get(0).get("deliveredPerSecond")).doubleValue() / socket;
+        final double direct = ((Number)runs.get(1).get("deliveredPerSecond")).doubleValue() / socket;
+        final double invoked = ((Number)runs.get(2).get("deliveredPerSecond")).doubleValue() / socket;
         assertEquals(direct, ((Number)goals.get(1).get("ratio")).doubleValue(), 0.001);
+        assertEquals(invoked, ((Number)goals.get(2).get("ratio")).doubleValue(), 0.001);
         assertEquals(expected, ((Number)clientOverSocket.get("ratio")).doubleValue(), 0.001);
         assertEquals(0.8, ((Number)clientOverSocket.get("target")).doubleValue());
         assertEquals(">=", clientOverSocket.get("comparison"));
         assertEquals(expected >= 0.8, clientOverSocket.get("met"));
         if (haproxy)
         {
-            assertTrue(((Number)goals.get(2).get("ratio")).doubleValue() > 0, goals.get(2).toString());
-            assertEquals("relay CPU per message, socket clients / haproxy, at max, 64 B", goals.get(3).get("measure"));
+            assertTrue(((Number)goals.get(3).get("ratio")).doubleValue() > 0, goals.get(3).toString());
+            assertEquals("relay CPU per message, socket clients / haproxy, at max, 64 B", goals.get(4).get("measure"));
         }
         else
         {
-            assertEquals("haproxy not installed", goals.get(2).get("why"));
-            assertEquals(null, goals.get(2).get("ratio"));
             assertEquals("haproxy not installed", goals.get(3).get("why"));
+            assertEquals(null, goals.get(3).get("ratio"));
+            assertEquals("haproxy not installed", goals.get(4).get("why"));
         }
-        assertEquals("latency-at-rate not run", goals.get(4).get("why"));
+        assertEquals("latency-at-rate not run", goals.get(5).get("why"));
         assertTrue(text.contains("== goals"), text);
         // The text prints the goal's own ratio, rounded down as the JSON's was.
         final double ratio = ((Number)clientOverSocket.get("ratio")).doubleValue();
@@ -157,10 +159,12 @@ final class BenchCommandTest
         final boolean nats = io.sluice.bench.peer.ExternalServer.find("nats-server") != null;
         final List<String> expectedRuns = nats ?
             List.of("sluice/throttle", "sluice/throttle (acked)", "sluice/throttle (direct)",
-                "sluice/throttle (socket clients)", "sluice/spill (absorbing)", "jetstream",
+                "sluice/throttle (invoker)", "sluice/throttle (socket clients)", "sluice/spill (absorbing)",
+                "jetstream",
                 "sluice/spill (durable, acked)", "jetstream (durable, acked)") :
             List.of("sluice/throttle", "sluice/throttle (acked)", "sluice/throttle (direct)",
-                "sluice/throttle (socket clients)", "sluice/spill (absorbing)", "sluice/spill (durable, acked)");
+                "sluice/throttle (invoker)", "sluice/throttle (socket clients)", "sluice/spill (absorbing)",
+                "sluice/spill (durable, acked)");
         final List<Map<String, Object>> runs = list(scenario.get("runs"));
         assertEquals(expectedRuns, runs.stream().map(r -> r.get("name")).toList(), text);
         for (final Map<String, Object> run : runs)
@@ -174,21 +178,21 @@ final class BenchCommandTest
         }
 
         final List<Map<String, Object>> goals = list(report.get("goals"));
-        assertEquals(List.of(1, 1, 2, 2, 3, 3, 3, 4, 5), goals.stream().map(g -> g.get("goal")).toList());
+        assertEquals(List.of(1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 5), goals.stream().map(g -> g.get("goal")).toList());
         final double acked = ((Number)runs.get(1).get("deliveredPerSecond")).doubleValue() /
             ((Number)runs.get(0).get("deliveredPerSecond")).doubleValue();
-        assertEquals(acked, ((Number)goals.get(7).get("ratio")).doubleValue(), 0.001);
-        assertEquals(0.9, ((Number)goals.get(7).get("target")).doubleValue());
-        assertEquals(20.0, ((Number)goals.get(8).get("target")).doubleValue());
+        assertEquals(acked, ((Number)goals.get(9).get("ratio")).doubleValue(), 0.001);
+        assertEquals(0.9, ((Number)goals.get(9).get("target")).doubleValue());
+        assertEquals(20.0, ((Number)goals.get(10).get("target")).doubleValue());
         if (nats)
         {
-            final double durable = ((Number)runs.get(6).get("deliveredPerSecond")).doubleValue() /
-                ((Number)runs.get(7).get("deliveredPerSecond")).doubleValue();
-            assertEquals(durable, ((Number)goals.get(8).get("ratio")).doubleValue(), 0.001);
+            final double durable = ((Number)runs.get(7).get("deliveredPerSecond")).doubleValue() /
+                ((Number)runs.get(8).get("deliveredPerSecond")).doubleValue();
+            assertEquals(durable, ((Number)goals.get(10).get("ratio")).doubleValue(), 0.001);
         }
         else
         {
-            assertEquals("jetstream-acked not installed", goals.get(8).get("why"));
+            assertEquals("jetstream-acked not installed", goals.get(10).get("why"));
         }
         assertTrue(text.contains("sluice/throttle (acked) / sluice/throttle, delivered/s (acknowledged over "
             + "unacknowledged)"), text);
@@ -202,8 +206,8 @@ final class BenchCommandTest
             "--drain", "60", "--json", json.toString());
         final List<Map<String, Object>> goals = list(new Yaml().<Map<String, Object>>load(Files.readString(json))
             .get("goals"));
-        assertTrue(((Number)goals.get(7).get("ratio")).doubleValue() > 0, goals.get(7).toString());
-        assertEquals("jetstream not in --peers", goals.get(8).get("why"));
+        assertTrue(((Number)goals.get(9).get("ratio")).doubleValue() > 0, goals.get(9).toString());
+        assertEquals("jetstream not in --peers", goals.get(10).get("why"));
     }
 
     @Test
@@ -218,9 +222,9 @@ final class BenchCommandTest
         final Map<String, Object> scenario = list(report.get("scenarios")).get(0);
         final boolean haproxy = io.sluice.bench.peer.ExternalServer.find("haproxy") != null;
         final List<String> names = list(scenario.get("runs")).stream().map(r -> (String)r.get("name")).toList();
-        assertEquals(haproxy ? List.of("sluice/throttle@200,000", "sluice/throttle (direct)@200,000",
-            "sluice/throttle (socket clients)@200,000", "haproxy@200,000") : List.of("sluice/throttle@200,000",
-            "sluice/throttle (direct)@200,000", "sluice/throttle (socket clients)@200,000"), names, text);
+        final List<String> own = List.of("sluice/throttle@200,000", "sluice/throttle (direct)@200,000",
+            "sluice/throttle (invoker)@200,000", "sluice/throttle (socket clients)@200,000");
+        assertEquals(haproxy ? Stream.concat(own.stream(), Stream.of("haproxy@200,000")).toList() : own, names, text);
         for (final Map<String, Object> run : list(scenario.get("runs")))
         {
             assertEquals(0, number(run, "left"), "left over in " + run.get("name"));
@@ -228,7 +232,7 @@ final class BenchCommandTest
         }
         final List<Map<String, Object>> goals = list(report.get("goals"));
         assertEquals("max-throughput not run", goals.get(0).get("why"));
-        for (final Map<String, Object> goal : goals.subList(4, 7))
+        for (final Map<String, Object> goal : goals.subList(5, 9))
         {
             assertEquals("<=", goal.get("comparison"));
             if (haproxy)
@@ -251,7 +255,7 @@ final class BenchCommandTest
             "--warmup", "0.1", "--drain", "60", "--json", json.toString());
         final List<Map<String, Object>> goals = list(new Yaml().<Map<String, Object>>load(Files.readString(json))
             .get("goals"));
-        for (final Map<String, Object> goal : goals.subList(4, 7))
+        for (final Map<String, Object> goal : goals.subList(5, 9))
         {
             assertEquals("200,000 msg/s not in --rates", goal.get("why"), goal.toString());
         }
@@ -319,7 +323,8 @@ final class BenchCommandTest
         final List<Map<String, Object>> runs = list(list(new Yaml().<Map<String, Object>>load(Files.readString(json))
             .get("scenarios")).get(0).get("runs"));
         assertEquals(List.of("sluice/throttle@20,000", "sluice/throttle (direct)@20,000",
-            "sluice/throttle (loop pub, direct sub)@20,000", "sluice/throttle (direct pub, loop sub)@20,000",
+            "sluice/throttle (invoker)@20,000", "sluice/throttle (loop pub, direct sub)@20,000",
+            "sluice/throttle (direct pub, loop sub)@20,000",
             "sluice/throttle (socket clients)@20,000"), runs.stream().map(r -> r.get("name")).toList(), text);
         for (final Map<String, Object> run : runs)
         {
