@@ -26,6 +26,8 @@ abstract class ConnectionHandler extends ChannelInboundHandlerAdapter
         Math.max(Frames.ACKNOWLEDGED_WELCOME_PAYLOAD_LENGTH, Frames.MAX_ERROR_TEXT_LENGTH + 6);
 
     final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
+    // Completes once the connection's end was handled (onClosed ran): later than the channel's close future.
+    final CompletableFuture<Void> inactive = new CompletableFuture<>();
     volatile String closeReason;
     private Welcome welcomed;
 
@@ -138,7 +140,14 @@ abstract class ConnectionHandler extends ChannelInboundHandlerAdapter
             closeReason = "connection closed";
         }
         welcome.completeExceptionally(new SluiceException(null, closeReason, null));
-        onClosed();
+        try
+        {
+            onClosed();
+        }
+        finally
+        {
+            inactive.complete(null);
+        }
         super.channelInactive(ctx);
     }
 

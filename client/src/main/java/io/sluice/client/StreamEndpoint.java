@@ -7,6 +7,10 @@ import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
 import io.sluice.core.util.EpochClock;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -15,6 +19,8 @@ import java.util.function.Consumer;
  */
 public abstract class StreamEndpoint implements AutoCloseable
 {
+    private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
     final String stream;
     final Channel channel;
     final EventLoop eventLoop;
@@ -101,9 +107,10 @@ public abstract class StreamEndpoint implements AutoCloseable
     }
 
     /**
-     * Waits up to 5 seconds for the goodbye to close the connection, then closes it regardless. On the event loop,
-     * which the wait would block, it returns at once and leaves the closing to the goodbye; on the thread that runs
-     * an invoked client, it runs the loop while it waits.
+     * Waits up to 5 seconds for the goodbye to close the connection and for its end to be handled (so that
+     * {@link #isConnected()} says false once this returns), then closes it regardless. On the event loop, which the
+     * wait would block, it returns at once and leaves the closing to the goodbye; on the thread that runs an invoked
+     * client, it runs the loop while it waits.
      */
     final void awaitClosed()
     {
@@ -111,7 +118,30 @@ public abstract class StreamEndpoint implements AutoCloseable
         {
             return;
         }
-        InvokedEventLoop.await(eventLoop, channel.closeFuture(), 5_000);
+        final CompletableFuture<Void> ended = handler().inactive;
+        final long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+        InvokedEventLoop.runUntil(eventLoop, ended::isDone, deadline);
+        boolean interrupted = false;
+        long left;
+        while (!ended.isDone() && (left = deadline - System.nanoTime()) > 0)
+        {
+            try
+            {
+                ended.get(left, TimeUnit.NANOSECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+            catch (final ExecutionException | TimeoutException ex)
+            {
+                break;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
         channel.close();
     }
 }
