@@ -108,6 +108,31 @@ final class InvokedEventLoop extends ManualIoEventLoop
     }
 
     /**
+     * Runs {@code loop} once on the calling thread, waiting up to {@code waitNanos} for I/O when it has nothing to do,
+     * if this thread {@link #runsHere}.
+     *
+     * @return whether it ran; if not, the caller waits its own way.
+     */
+    static boolean runOnce(final EventLoop loop, final long waitNanos)
+    {
+        if (!runsHere(loop))
+        {
+            return false;
+        }
+        final InvokedEventLoop invoked = (InvokedEventLoop)loop;
+        invoked.running = true;
+        try
+        {
+            invoked.run(waitNanos);
+        }
+        finally
+        {
+            invoked.running = false;
+        }
+        return true;
+    }
+
+    /**
      * Waits up to {@code timeoutMs} for {@code future}, which completes on {@code loop}: by running the loop when this
      * thread {@link #runsHere}, else by blocking. Not on the loop's own thread otherwise, which the wait would block.
      *

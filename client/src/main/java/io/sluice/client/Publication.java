@@ -257,7 +257,8 @@ public final class Publication extends PublicationEndpoint
     }
 
     /**
-     * Sends a message, waiting up to {@code timeout} while back-pressured.
+     * Sends a message, waiting up to {@code timeout} while back-pressured (on the thread that runs an invoked client,
+     * running its I/O meanwhile).
      *
      * @param buffer holds the payload.
      * @param offset payload start.
@@ -276,7 +277,11 @@ public final class Publication extends PublicationEndpoint
             {
                 return result;
             }
-            LockSupport.parkNanos(parkNanos);
+            // On the thread that runs an invoked client only its I/O makes room: run it rather than sleep.
+            if (!InvokedEventLoop.runOnce(eventLoop, parkNanos))
+            {
+                LockSupport.parkNanos(parkNanos);
+            }
             parkNanos = Math.min(parkNanos * 2, TimeUnit.MILLISECONDS.toNanos(1));
         }
     }

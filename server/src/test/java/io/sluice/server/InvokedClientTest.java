@@ -122,6 +122,38 @@ class InvokedClientTest
     }
 
     @Test
+    void aBlockingSendOnTheOwnerRunsTheClientsIoWhileItWaitsForRoom() throws Exception
+    {
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
+             SluiceClient consumers = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()));
+             SluiceClient producers = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withInvoker()))
+        {
+            final LoopOrderCheckingHandler received = new LoopOrderCheckingHandler();
+            final CallbackSubscription subscription = consumers.subscribe("sending", received);
+            final Publication publication = producers.publish("sending");
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[PAYLOAD]);
+            // Far more than the ring holds, and no doWork: only send's own running of the I/O empties the ring.
+            final long count = 100_000;
+            for (long i = 0; i < count; i++)
+            {
+                payload.putLong(0, i);
+                final long result = publication.send(payload, 0, PAYLOAD, java.time.Duration.ofSeconds(10));
+                assertTrue(result >= 0, "send of message " + i + ": " + result + " " + publication.closeReason());
+            }
+            publication.close();
+            final long deadline = System.nanoTime() + WAIT_NANOS;
+            while (received.received < count)
+            {
+                assertTrue(System.nanoTime() < deadline, received.checker.toString());
+                Thread.onSpinWait();
+            }
+            subscription.close();
+            assertEquals(count, received.checker.received);
+            assertTrue(received.checker.clean(), received.checker.toString());
+        }
+    }
+
+    @Test
     void offersOfOtherThreadsToASharedPublicationArriveOnceAndEachThreadsInItsOrder() throws Exception
     {
         final int threads = 2;
