@@ -55,27 +55,10 @@ class InvokedClientTest
                 return () -> polled.poll(polledHandler, 1000);
             });
             final ExclusivePublication publication = producers.publishExclusive("invoked");
-            final BufferClaim claim = new BufferClaim();
             final IdleStrategy idle = new BackoffIdleStrategy();
             final long count = 200_000;
             final long deadline = System.nanoTime() + WAIT_NANOS;
-            for (long i = 0; i < count; i++)
-            {
-                long result;
-                while ((result = publication.tryClaim(PAYLOAD, claim)) == ExclusivePublication.BACK_PRESSURED)
-                {
-                    assertTrue(System.nanoTime() < deadline, "back-pressured for a minute at message " + i);
-                    idle.idle(producers.doWork());
-                }
-                idle.reset();
-                assertTrue(result > 0, "claim failed: " + result + " " + publication.closeReason());
-                claim.buffer().putLong(claim.offset(), i);
-                claim.commit();
-                if ((i & 255) == 0)
-                {
-                    producers.doWork();
-                }
-            }
+            claimIndexes(producers, publication, count, deadline);
             while (onLoop.received < count || consumers.polled() < count)
             {
                 assertTrue(System.nanoTime() < deadline, onLoop.checker + " / " + polledHandler);
@@ -324,27 +307,10 @@ class InvokedClientTest
                 return () -> 0;
             });
             final ExclusivePublication publication = producers.publishExclusive("tls");
-            final BufferClaim claim = new BufferClaim();
             final IdleStrategy idle = new BackoffIdleStrategy();
             final long count = 50_000;
             final long deadline = System.nanoTime() + WAIT_NANOS;
-            for (long i = 0; i < count; i++)
-            {
-                long result;
-                while ((result = publication.tryClaim(PAYLOAD, claim)) == ExclusivePublication.BACK_PRESSURED)
-                {
-                    assertTrue(System.nanoTime() < deadline, "back-pressured for a minute at message " + i);
-                    idle.idle(producers.doWork());
-                }
-                idle.reset();
-                assertTrue(result > 0, "claim failed: " + result + " " + publication.closeReason());
-                claim.buffer().putLong(claim.offset(), i);
-                claim.commit();
-                if ((i & 255) == 0)
-                {
-                    producers.doWork();
-                }
-            }
+            claimIndexes(producers, publication, count, deadline);
             while (received.received < count)
             {
                 assertTrue(System.nanoTime() < deadline, received.checker.toString());
@@ -416,6 +382,32 @@ class InvokedClientTest
         {
             return "received " + count + ", next indexes " + Arrays.toString(next) +
                 (fault == null ? "" : ", first fault: " + fault);
+        }
+    }
+
+    // On the owner: claims messages 0 to count - 1 (each its index in its first 8 bytes), running the client's I/O
+    // every 256 claims and whenever back-pressured.
+    private static void claimIndexes(final SluiceClient client, final ExclusivePublication publication,
+        final long count, final long deadline)
+    {
+        final BufferClaim claim = new BufferClaim();
+        final IdleStrategy idle = new BackoffIdleStrategy();
+        for (long i = 0; i < count; i++)
+        {
+            long result;
+            while ((result = publication.tryClaim(PAYLOAD, claim)) == ExclusivePublication.BACK_PRESSURED)
+            {
+                assertTrue(System.nanoTime() < deadline, "back-pressured for a minute at message " + i);
+                idle.idle(client.doWork());
+            }
+            idle.reset();
+            assertTrue(result > 0, "claim failed: " + result + " " + publication.closeReason());
+            claim.buffer().putLong(claim.offset(), i);
+            claim.commit();
+            if ((i & 255) == 0)
+            {
+                client.doWork();
+            }
         }
     }
 }
