@@ -149,14 +149,15 @@ public final class ConsumeCommand implements Callable<Integer>
         try (SluiceClient client = new SluiceClient(config))
         {
             final boolean polled = poll || rate != null;
+            final ClientDutyCycle duty = ClientDutyCycle.of(client);
             final Intake intake;
             try
             {
                 intake = polled ?
                     new PolledIntake(client.subscribe(stream, delivery.subscriptionName(),
-                        delivery.subscribeOptions()), checker, delivery) :
+                        delivery.subscribeOptions()), checker, delivery, duty) :
                     new CallbackIntake(client.subscribe(stream, delivery.subscriptionName(),
-                        delivery.subscribeOptions(), checker), checker, delivery);
+                        delivery.subscribeOptions(), checker), checker, delivery, duty);
             }
             catch (final SluiceException ex)
             {

@@ -224,11 +224,11 @@ public final class ProduceCommand implements Callable<Integer>
         final ResendTally tally = new ResendTally();
         tally.resumeAt(outlet.firstSequence(), -1);
         final long first = tally.first();
-        final Reconnector reconnector = reconnect ? new Reconnector(opener, EpochClock::nanos, err) : null;
+        final PacingWait pacingWait = new PacingWait(isRunning);
+        final Reconnector reconnector = reconnect ? new Reconnector(opener, EpochClock::nanos, err, pacingWait) : null;
 
         final long start = EpochClock.nanos();
         final Pacer pacer = new Pacer(start, rate);
-        final PacingWait pacingWait = new PacingWait(isRunning);
         final boolean paced = pacer.paced();
         final long deadline = durationNanos == Long.MAX_VALUE ? Long.MAX_VALUE : start + durationNanos;
         final ProduceProgress progress = new ProduceProgress(err, start,
