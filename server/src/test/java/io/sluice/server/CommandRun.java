@@ -7,9 +7,12 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,6 +83,27 @@ record CommandRun(int exit, String out, String err)
             assertTrue(System.nanoTime() < deadline, "nothing flows");
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
+    }
+
+    /**
+     * @return the event loop threads of clients alive now: a command whose client is in the invoker mode
+     * ({@code --invoker}) starts none, and one with event loop threads has started one once it connected.
+     */
+    static Set<Thread> clientEventLoopThreads()
+    {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("sluice-client-"))
+            .collect(Collectors.toCollection(HashSet::new));
+    }
+
+    /**
+     * @param before what {@link #clientEventLoopThreads()} returned earlier.
+     * @return the client event loop threads alive now that were not then.
+     */
+    static Set<Thread> clientEventLoopThreadsStartedSince(final Set<Thread> before)
+    {
+        final Set<Thread> started = clientEventLoopThreads();
+        started.removeAll(before);
+        return started;
     }
 
     /**

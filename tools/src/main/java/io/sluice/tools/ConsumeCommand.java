@@ -29,7 +29,10 @@ import java.util.concurrent.CountDownLatch;
  * {@link io.sluice.client.Subscription} polled on this command's thread from the ring the event loop fills; with
  * {@code --direct} a {@link DirectSubscription} whose poll on this command's thread reads the socket itself, with no
  * event loop and no thread besides the command's (plain TCP, no acknowledged delivery; {@code --rate} paces its
- * polls, and between them the loop still polls for nothing, so that its heartbeats go out in time).
+ * polls, and between them the loop still polls for nothing, so that its heartbeats go out in time). With
+ * {@code --invoker} the first two keep every option with a client that has no event loop thread
+ * ({@link io.sluice.client.ClientConfig#withInvoker()}): the intake runs its loop on this command's thread
+ * ({@link ClientDutyCycle}) each time it takes or keeps the connection alive.
  * <p>
  * This class holds the options and opens the subscription; {@link DeliveryOptions} says whether it is durable and
  * acknowledged, {@link Checker} checks each delivery, an {@link Intake} of the subscription's kind takes and
@@ -48,7 +51,8 @@ import java.util.concurrent.CountDownLatch;
             + "Elapsed time and rate are measured from the first message to the last.",
         "Checks each message in a handler on the connection's event loop, over the socket's read buffer (--poll, or "
             + "--rate, to poll a subscription on the command's thread instead; --direct to read the socket on the "
-            + "command's thread, with no event loop)."},
+            + "command's thread, with no event loop; --invoker to keep either with the client's I/O on the command's "
+            + "thread, and every option)."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:done",
@@ -96,6 +100,13 @@ public final class ConsumeCommand implements Callable<Integer>
             + "--rate paces its polls; --subscription gives it a durable name.")
     private boolean direct;
 
+    @Option(names = "--invoker",
+        description = "Run the client in the invoker mode, with no event loop thread: this command's thread runs its "
+            + "I/O (reads the socket, runs the handler or fills the --poll ring, acknowledges, sends the heartbeats) "
+            + "each time it takes messages and while it waits. Every option of the default path is kept; not with "
+            + "--direct.")
+    private boolean invoker;
+
     private volatile boolean running = true;
 
     @Override
@@ -104,7 +115,8 @@ public final class ConsumeCommand implements Callable<Integer>
         validate();
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        final ClientConfig config = connection.clientConfig(spec, ClientConfig.DEFAULT_MAX_MESSAGE_LENGTH);
+        final ClientConfig settings = connection.clientConfig(spec, ClientConfig.DEFAULT_MAX_MESSAGE_LENGTH);
+        final ClientConfig config = invoker ? settings.withInvoker() : settings;
 
         final CountDownLatch finished = new CountDownLatch(1);
         final Thread stopHook = StopHook.install("consume", () -> running = false, finished);
@@ -124,6 +136,7 @@ public final class ConsumeCommand implements Callable<Integer>
     {
         if (direct)
         {
+            DirectConflicts.refuseInvoker(spec, invoker);
             DirectConflicts.refuseIfGiven(spec, poll ? "--poll" : null, "--poll takes from the ring an event loop "
                 + "fills, and --direct reads the socket itself, with no event loop");
             DirectConflicts.refuseIfGiven(spec, delivery.acknowledgementOption(),
@@ -142,28 +155,31 @@ public final class ConsumeCommand implements Callable<Integer>
         }
     }
 
-    // The event-loop client's subscriptions: a callback's by default, a polled one with --poll or --rate.
+    // The event-loop client's subscriptions: a callback's by default, a polled one with --poll or --rate; with
+    // --invoker, the client's loop runs on this thread.
     private int consumeWithClient(final ClientConfig config, final Checker checker, final PrintWriter out,
         final PrintWriter err)
     {
         try (SluiceClient client = new SluiceClient(config))
         {
             final boolean polled = poll || rate != null;
+            final ClientDutyCycle duty = ClientDutyCycle.of(client);
             final Intake intake;
             try
             {
                 intake = polled ?
                     new PolledIntake(client.subscribe(stream, delivery.subscriptionName(),
-                        delivery.subscribeOptions()), checker, delivery) :
+                        delivery.subscribeOptions()), checker, delivery, duty) :
                     new CallbackIntake(client.subscribe(stream, delivery.subscriptionName(),
-                        delivery.subscribeOptions(), checker), checker, delivery);
+                        delivery.subscribeOptions(), checker), checker, delivery, duty);
             }
             catch (final SluiceException ex)
             {
                 err.println("consume: " + ex.getMessage());
                 return 1;
             }
-            return run(intake, checker, polled, out, err);
+            // An invoked client's take reads the socket: back off as a poll does.
+            return run(intake, checker, polled || invoker, out, err);
         }
     }
 

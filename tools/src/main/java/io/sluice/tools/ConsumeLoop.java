@@ -53,7 +53,8 @@ final class ConsumeLoop
      * @param durationNanos how long to run at most, or Long.MAX_VALUE.
      * @param idleNanos how long no message may come, once one has.
      * @param rate messages per second at most, or null for as fast as they come.
-     * @param polled whether the intake polls (and so the loop backs off in microseconds rather than milliseconds).
+     * @param polled whether the intake polls (a ring, or the socket: {@code --direct}, {@code --invoker}), and so the
+     * loop backs off in microseconds rather than milliseconds.
      * @param running false once the command is to stop.
      */
     void run(final long count, final long durationNanos, final long idleNanos, final Double rate,

@@ -32,6 +32,17 @@ final class DirectConflicts
         }
     }
 
+    /**
+     * @param spec a command parsed with {@code --direct}.
+     * @param invoker whether {@code --invoker} was given too.
+     * @throws ParameterException naming both, when it was.
+     */
+    static void refuseInvoker(final CommandSpec spec, final boolean invoker)
+    {
+        refuseIfGiven(spec, invoker ? "--invoker" : null, "--invoker runs a client's I/O on the command's thread, "
+            + "--direct a connection of its own, with no client");
+    }
+
     private static String conflictWith(final String option, final String why)
     {
         return "--direct cannot be used with " + option + ": " + why;

@@ -6,8 +6,6 @@ import io.sluice.client.SluiceException;
 import io.sluice.core.util.EpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.util.concurrent.TimeUnit;
-
 /**
  * {@code produce --direct}'s outlet: a {@link DirectPublication}, whose socket the publishing thread writes itself,
  * with no event loop to hand each message to. Its duty cycle is the publication's own: {@link #flush()} writes what
@@ -16,8 +14,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class DirectOutlet implements Outlet
 {
-    /** The longest {@link #finishSending()} waits for the socket to take what is pending. */
-    static final long FINISH_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     // One wait for the socket to take more; a duty cycle follows each.
     private static final long AWAIT_ROOM_MS = 100;
 

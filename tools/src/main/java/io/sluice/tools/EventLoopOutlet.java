@@ -7,12 +7,15 @@ import io.sluice.client.PublicationEndpoint;
 import io.sluice.core.util.EpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.util.function.LongSupplier;
+
 /**
  * {@code produce}'s outlet through the client's event loop, of either kind: an exclusive publication that claims room
  * in the memory the socket is written from and copies each payload in once (the default), or a shared one whose offer
  * copies into a ring that the event loop copies again ({@code --offer}). The event loop writes, reads and heartbeats,
- * so the publishing thread owes the connection nothing while it waits: {@link #flush()} and {@link #doWork()} do
- * nothing.
+ * so with threads of its own the publishing thread owes the connection nothing: {@link #flush()}, {@link #doWork()}
+ * and {@link #finishSending()} do nothing. A client in the invoker mode ({@code --invoker}) has no thread: they run
+ * its loop on the publishing thread ({@link ClientDutyCycle}).
  */
 final class EventLoopOutlet implements Outlet
 {
@@ -25,14 +28,24 @@ final class EventLoopOutlet implements Outlet
 
     private final Send send;
     private final PublicationEndpoint publication;
+    private final LongSupplier bufferedBytes;
+    private final ClientDutyCycle duty;
 
-    private EventLoopOutlet(final Send send, final PublicationEndpoint publication)
+    private EventLoopOutlet(final Send send, final PublicationEndpoint publication, final LongSupplier bufferedBytes,
+        final ClientDutyCycle duty)
     {
         this.send = send;
         this.publication = publication;
+        this.bufferedBytes = bufferedBytes;
+        this.duty = duty;
     }
 
-    static EventLoopOutlet claiming(final ExclusivePublication publication)
+    /**
+     * @param publication the exclusive publication to claim in.
+     * @param duty the duty cycle of the client it was opened on.
+     * @return the outlet.
+     */
+    static EventLoopOutlet claiming(final ExclusivePublication publication, final ClientDutyCycle duty)
     {
         final BufferClaim claim = new BufferClaim();
         final Send claimAndCommit = (payload, size, flags, timestampNanos) ->
@@ -53,15 +66,20 @@ final class EventLoopOutlet implements Outlet
             }
             return result;
         };
-        return new EventLoopOutlet(claimAndCommit, publication);
+        return new EventLoopOutlet(claimAndCommit, publication, publication::bufferedBytes, duty);
     }
 
-    static EventLoopOutlet offering(final Publication publication)
+    /**
+     * @param publication the shared publication to offer to.
+     * @param duty the duty cycle of the client it was opened on.
+     * @return the outlet.
+     */
+    static EventLoopOutlet offering(final Publication publication, final ClientDutyCycle duty)
     {
         final Send offer = (payload, size, flags, timestampNanos) -> flags == 0 && timestampNanos == 0 ?
             publication.offer(payload, 0, size) :
             publication.offer(payload, 0, size, flags, timestampNanos != 0 ? timestampNanos : EpochClock.nanos());
-        return new EventLoopOutlet(offer, publication);
+        return new EventLoopOutlet(offer, publication, publication::bufferedBytes, duty);
     }
 
     @Override
@@ -73,19 +91,25 @@ final class EventLoopOutlet implements Outlet
     @Override
     public void flush()
     {
-        // The event loop writes what is committed.
+        duty.flush();
     }
 
     @Override
     public int doWork()
     {
-        return 0;
+        return duty.doWork();
     }
 
+    /**
+     * An event loop thread sends what is committed by itself; AckWait then waits for the relay to have it. In the
+     * invoker mode only this thread's duty cycle sends it: it runs until the publication holds nothing more
+     * (for an identified one, which keeps each message until the relay acknowledged it, until the ACK), the
+     * connection is lost or {@link #FINISH_TIMEOUT_NANOS} passed.
+     */
     @Override
     public void finishSending()
     {
-        // The event loop sends what is committed; AckWait then waits for the relay to have it.
+        duty.runUntil(() -> bufferedBytes.getAsLong() == 0 || !publication.isConnected(), FINISH_TIMEOUT_NANOS);
     }
 
     @Override

@@ -2,15 +2,21 @@ package io.sluice.tools;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * What {@code produce}'s send loop needs of a publication, whatever its kind: send one message without blocking, the
  * {@link DutyCycle} around waits, finish sending at the end of the run, and the few things it reads of the connection.
  * {@link EventLoopOutlet} publishes through the client's event loop (claims, or with {@code --offer} the shared
- * publication's offer); {@link DirectOutlet} ({@code --direct}) through a direct publication whose socket the
+ * publication's offer), on the client's event loop threads or, with {@code --invoker}, on the publishing thread in
+ * the client's duty cycle; {@link DirectOutlet} ({@code --direct}) through a direct publication whose socket the
  * publishing thread writes itself.
  */
 interface Outlet extends DutyCycle
 {
+    /** The longest {@link #finishSending()} waits for what is left to leave. */
+    long FINISH_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     /**
      * Sends one message without blocking.
      *

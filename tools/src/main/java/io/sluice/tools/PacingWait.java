@@ -13,7 +13,9 @@ import java.util.function.LongSupplier;
  * connection alone: it flushes before it waits (a paced message must not sit in a buffer until the next one is due),
  * and parks at most {@link #MAX_PARK_NANOS} at a time with a duty cycle after each, so that a slow run
  * ({@code --rate 2}) of a publication its own thread writes still reads the relay's ACKs and sends its heartbeats well
- * within the relay's heartbeat interval (1 s by default), instead of being closed for silence.
+ * within the relay's heartbeat interval (1 s by default), instead of being closed for silence. The same holds for a
+ * client in the invoker mode, whose loop runs on the waiting thread only; {@link Reconnector} waits between its tries
+ * with it too.
  */
 final class PacingWait
 {

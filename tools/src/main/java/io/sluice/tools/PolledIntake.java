@@ -14,15 +14,17 @@ final class PolledIntake extends EventLoopIntake
      * @param subscription the subscription, opened with the delivery options.
      * @param checker what checks each message polled.
      * @param delivery whether to acknowledge what was counted.
+     * @param duty the duty cycle of the client it was opened on.
      */
-    PolledIntake(final Subscription subscription, final Checker checker, final DeliveryOptions delivery)
+    PolledIntake(final Subscription subscription, final Checker checker, final DeliveryOptions delivery,
+        final ClientDutyCycle duty)
     {
-        super(subscription, checker, delivery);
+        super(subscription, checker, delivery, duty);
         this.subscription = subscription;
     }
 
     @Override
-    public int take(final int limit)
+    int takeReceived(final int limit)
     {
         return subscription.poll(checker, limit);
     }

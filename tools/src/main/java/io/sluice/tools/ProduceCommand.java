@@ -37,7 +37,10 @@ import java.util.function.BooleanSupplier;
  * threads, which on a machine with few cores costs a good part of the rate, so the command shows what the relay
  * carries. That thread then owes the connection its duty cycle: it flushes before each pacing wait, runs the
  * publication's doWork while it waits, backs off with doWork when back-pressured, and finishes writing before it
- * waits for the ACKs. Direct publications are anonymous and plain TCP ({@link DirectConflicts}).
+ * waits for the ACKs. Direct publications are anonymous and plain TCP ({@link DirectConflicts}). With
+ * {@code --invoker} the client has no event loop thread ({@link io.sluice.client.ClientConfig#withInvoker()}) and
+ * keeps every option: this thread owes it the same duty cycle ({@link ClientDutyCycle}), which the outlet, the waits
+ * and the reconnects run.
  * <p>
  * This class holds the options and the send loop, which talks to an {@link Outlet} of either kind
  * ({@link EventLoopOutlet}, {@link DirectOutlet}); {@link Pacer} keeps the schedule and {@link PacingWait} waits for
@@ -62,7 +65,8 @@ import java.util.function.BooleanSupplier;
             + "from, copied in once and committed, and the client's event loop writes the socket (--offer for the "
             + "shared publication's offer). With --direct this thread writes the socket itself, with no event loop "
             + "to hand the messages to: on a machine with few cores that hand-off costs a good part of the rate, so "
-            + "--direct shows more of what the relay carries.",
+            + "--direct shows more of what the relay carries. --invoker keeps the client, and every option, without "
+            + "its thread: this thread runs the client's I/O.",
         "With --producer-id it publishes as an identified producer: its first message index is the relay's next "
             + "sequence for that id, so a run after an earlier one continues where the relay stopped taking the id's "
             + "messages, and subscribers see one source. --reconnect then keeps trying when the connection is lost "
@@ -123,6 +127,12 @@ public final class ProduceCommand implements Callable<Integer>
             + "--producer-id, --epoch, --reconnect or the --tls options.")
     private boolean direct;
 
+    @Option(names = "--invoker",
+        description = "Run the client in the invoker mode, with no event loop thread: this thread runs its I/O "
+            + "(writes what is committed, reads the relay's ACKs, sends the heartbeats) between sends and while it "
+            + "waits. Every option of the default path is kept; not with --direct.")
+    private boolean invoker;
+
     @Option(names = "--producer-id", paramLabel = "ID",
         description = "Publish as identified producer ID: the relay keeps one source id and the next sequence for "
             + "it, the run numbers its messages from that sequence (so --count N after an earlier run continues "
@@ -148,8 +158,9 @@ public final class ProduceCommand implements Callable<Integer>
         validate();
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        final ClientConfig config = connection.clientConfig(spec,
+        final ClientConfig settings = connection.clientConfig(spec,
             Math.max(size, ClientConfig.DEFAULT_MAX_MESSAGE_LENGTH));
+        final ClientConfig config = invoker ? settings.withInvoker() : settings;
 
         final CountDownLatch finished = new CountDownLatch(1);
         final Thread stopHook = StopHook.install("produce", () -> running = false, finished);
@@ -181,6 +192,7 @@ public final class ProduceCommand implements Callable<Integer>
     {
         if (direct)
         {
+            DirectConflicts.refuseInvoker(spec, invoker);
             DirectConflicts.refuse(spec, connection);
         }
         if (size < MIN_SIZE)
@@ -224,11 +236,11 @@ public final class ProduceCommand implements Callable<Integer>
         final ResendTally tally = new ResendTally();
         tally.resumeAt(outlet.firstSequence(), -1);
         final long first = tally.first();
-        final Reconnector reconnector = reconnect ? new Reconnector(opener, EpochClock::nanos, err) : null;
+        final PacingWait pacingWait = new PacingWait(isRunning);
+        final Reconnector reconnector = reconnect ? new Reconnector(opener, EpochClock::nanos, err, pacingWait) : null;
 
         final long start = EpochClock.nanos();
         final Pacer pacer = new Pacer(start, rate);
-        final PacingWait pacingWait = new PacingWait(isRunning);
         final boolean paced = pacer.paced();
         final long deadline = durationNanos == Long.MAX_VALUE ? Long.MAX_VALUE : start + durationNanos;
         final ProduceProgress progress = new ProduceProgress(err, start,

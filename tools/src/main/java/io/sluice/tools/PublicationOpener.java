@@ -12,6 +12,7 @@ import io.sluice.client.SluiceException;
 final class PublicationOpener
 {
     private final SluiceClient client;
+    private final ClientDutyCycle duty;
     private final ClientConfig directConfig;
     private final String stream;
     private final boolean offer;
@@ -36,6 +37,7 @@ final class PublicationOpener
         final boolean offer, final Long producerId, final int epoch)
     {
         this.client = client;
+        this.duty = client == null ? null : ClientDutyCycle.of(client);
         this.directConfig = directConfig;
         this.stream = stream;
         this.offer = offer;
@@ -62,11 +64,20 @@ final class PublicationOpener
         }
         if (identified)
         {
-            return offer ? EventLoopOutlet.offering(client.publish(stream, producerId, epoch)) :
-                EventLoopOutlet.claiming(client.publishExclusive(stream, producerId, epoch));
+            return offer ? EventLoopOutlet.offering(client.publish(stream, producerId, epoch), duty) :
+                EventLoopOutlet.claiming(client.publishExclusive(stream, producerId, epoch), duty);
         }
-        return offer ? EventLoopOutlet.offering(client.publish(stream)) :
-            EventLoopOutlet.claiming(client.publishExclusive(stream));
+        return offer ? EventLoopOutlet.offering(client.publish(stream), duty) :
+            EventLoopOutlet.claiming(client.publishExclusive(stream), duty);
+    }
+
+    /**
+     * @return the duty cycle of the client it opens on, which a wait between two opens runs (in the invoker mode the
+     * client's loop runs nowhere else); null for direct publications, which have no client.
+     */
+    ClientDutyCycle duty()
+    {
+        return duty;
     }
 
     boolean identified()

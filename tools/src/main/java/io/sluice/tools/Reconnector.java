@@ -5,7 +5,6 @@ import io.sluice.core.protocol.ErrorCode;
 
 import java.io.PrintWriter;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
@@ -17,6 +16,9 @@ import java.util.function.LongSupplier;
  * A relay that has not yet seen the old connection close refuses the same epoch with PRODUCER_FENCED (up to its
  * heartbeat timeout for a dead peer), so that refusal is retried, for at most {@link #FENCED_PATIENCE_NANOS}: past
  * it a higher epoch holds the producer id, and raising ours silently would fence a producer that may be alive.
+ * <p>
+ * The waits run the client's duty cycle ({@link PacingWait}): in the invoker mode ({@code --invoker}) the client's loop
+ * runs on this thread only.
  */
 final class Reconnector
 {
@@ -27,13 +29,21 @@ final class Reconnector
     private final PublicationOpener opener;
     private final LongSupplier clock;
     private final PrintWriter err;
+    private final PacingWait wait;
     private String failure;
 
-    Reconnector(final PublicationOpener opener, final LongSupplier clock, final PrintWriter err)
+    /**
+     * @param opener opens the publication again.
+     * @param clock the clock the run's deadline is on.
+     * @param err where the tries are said.
+     * @param wait the wait between tries, on the same clock.
+     */
+    Reconnector(final PublicationOpener opener, final LongSupplier clock, final PrintWriter err, final PacingWait wait)
     {
         this.opener = opener;
         this.clock = clock;
         this.err = err;
+        this.wait = wait;
     }
 
     /**
@@ -82,7 +92,8 @@ final class Reconnector
                     return null;
                 }
             }
-            LockSupport.parkNanos(Math.min(delay, Math.max(0, deadline - clock.getAsLong())));
+            final long waitFrom = clock.getAsLong();
+            wait.until(waitFrom + Math.min(delay, Math.max(0, deadline - waitFrom)), waitFrom, opener.duty());
             delay = nextDelayNanos(delay);
         }
         failure = last + "; stopped while reconnecting";

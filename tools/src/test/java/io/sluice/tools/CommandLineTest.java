@@ -101,6 +101,20 @@ class CommandLineTest
     }
 
     @Test
+    void eachCommandsHelpSaysWhatInvokerIs()
+    {
+        for (final Object command : new Object[] {new ProduceCommand(), new ConsumeCommand()})
+        {
+            out.getBuffer().setLength(0);
+            assertEquals(0, run(command, "--help"));
+            // Picocli wraps the description: compare it with its line breaks and indentation as spaces.
+            final String help = out.toString().replaceAll("\\s+", " ");
+            assertTrue(help.contains("--invoker Run the client in the invoker mode, with no event loop thread"), help);
+            assertTrue(help.contains("Every option of the default path is kept; not with --direct."), help);
+        }
+    }
+
+    @Test
     void helpPrintsNoPicocliWarning()
     {
         // picocli reports a description it cannot format (a lone % in it) on System.err, whatever the command's err.
