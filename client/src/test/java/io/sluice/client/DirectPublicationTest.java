@@ -240,10 +240,13 @@ class DirectPublicationTest
     void framesOfEverySizeArriveWholeWhileTheSocketTakesALittleAtATime() throws Exception
     {
         // Up to 200 KiB a message into a relay that reads slowly: offers are back-pressured and the buffer (twice the
-        // largest frame) is written in pieces; every frame must still arrive whole, in order, with its own bytes.
+        // largest frame) is written in pieces; every frame must still arrive whole, in order, with its own bytes. The
+        // relay starts paused, so that the path fills however fast this machine reads, and reads slowly from the
+        // first back-pressured offer on.
         relay = new FakeRelay(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1000, 10_000);
         relay.checkPayloads = true;
         relay.slow = true;
+        relay.paused = true;
         final int maxLength = 200 * 1024;
         final DirectPublication publication =
             DirectPublication.connect(config().withMaxMessageLength(maxLength), "prices");
@@ -263,12 +266,13 @@ class DirectPublicationTest
             while ((result = publication.offer(payload, 0, length)) == DirectPublication.BACK_PRESSURED)
             {
                 backPressured++;
+                relay.paused = false;
                 assertTrue(System.nanoTime() < deadline, "back-pressured at message " + i);
                 assertTrue(publication.awaitRoom(100), publication.closeReason());
             }
             assertEquals(i, result, "sequence of message " + i + ": " + publication.closeReason());
         }
-        assertTrue(backPressured > 0, "the slow relay never filled the path");
+        assertTrue(backPressured > 0, "a paused relay never back-pressured the publication");
         publication.flush();
         awaitReceivedAndAcknowledged(publication, count, deadline);
         assertNull(relay.problem, relay.problem);
