@@ -1,5 +1,8 @@
 package io.sluice.server;
 
+import io.sluice.server.config.RelayConfig;
+import io.sluice.tools.ConsumeCommand;
+import io.sluice.tools.ProduceCommand;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -7,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -107,6 +111,37 @@ record CommandRun(int exit, String out, String err)
     }
 
     /**
+     * Runs {@code consume} (with {@code options}) on stream {@code lost} of a relay that stops under it while a
+     * {@code produce} at 20,000 msg/s feeds it; the producer's run must end with exit code 1.
+     *
+     * @param json the file the consume run writes with {@code --json}.
+     * @param options the consume run's options beside the stream, the port, the idle timeout and the JSON.
+     * @return the consume run, once finished.
+     * @throws Exception when a run does not finish within a minute.
+     */
+    static CommandRun consumeWhileTheRelayStops(final Path json, final String... options) throws Exception
+    {
+        final CompletableFuture<CommandRun> consume;
+        final CompletableFuture<CommandRun> produce;
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
+        {
+            final String port = Integer.toString(relay.port());
+            final String[] args = {"--stream", "lost", "--port", port, "--idle-timeout", "60s", "--json",
+                json.toString()};
+            final String[] all = Arrays.copyOf(args, args.length + options.length);
+            System.arraycopy(options, 0, all, args.length, options.length);
+            consume = runAsync(new ConsumeCommand(), all);
+            awaitSubscriber(relay, "lost");
+            produce = runAsync(new ProduceCommand(), "--stream", "lost", "--port", port, "--rate",
+                "20000", "--duration", "120s");
+            awaitMessagesIn(relay, 1_000);
+        }
+        final CommandRun produced = produce.get(60, TimeUnit.SECONDS);
+        assertEquals(1, produced.exit(), produced.toString());
+        return consume.get(60, TimeUnit.SECONDS);
+    }
+
+    /**
      * Asserts that the run ended with its connection lost, as the commands report it: exit code 1, the summary's line,
      * and the JSON's fields.
      *
@@ -120,6 +155,36 @@ record CommandRun(int exit, String out, String err)
         final String text = Files.readString(json);
         assertTrue(text.contains("\"connectionLost\":true"), text);
         assertTrue(text.contains("\"error\":\"connection lost: "), text);
+    }
+
+    /**
+     * Asserts that a {@code produce} run sent {@code count} messages of 64 bytes to {@code stream}, every one
+     * acknowledged, its connection up to the end: exit code 0, the summary's line and the JSON's fields.
+     *
+     * @param json the file the run wrote with {@code --json}.
+     * @throws IOException when the JSON cannot be read.
+     */
+    void assertProducedAndAcknowledged(final String stream, final long count, final Path json) throws IOException
+    {
+        assertEquals(0, exit, toString());
+        assertTrue(out.contains(String.format("produced %,d messages of 64 bytes to '%s'", count, stream)),
+            toString());
+        final String summary = Files.readString(json);
+        assertTrue(summary.contains("\"sent\":" + count + ","), summary);
+        assertTrue(summary.contains("\"acknowledged\":" + count + ","), summary);
+        assertTrue(summary.contains("\"connectionLost\":false,\"error\":null"), summary);
+    }
+
+    /**
+     * Asserts that a {@code consume} run took {@code count} messages from {@code stream}, from one source whose
+     * sequences came without a hole or a repeat (each exactly once, in order): exit code 0 and the summary's lines.
+     */
+    void assertConsumedOnceInOrder(final String stream, final long count)
+    {
+        assertEquals(0, exit, toString());
+        assertTrue(out.contains(String.format("consumed %,d messages from '%s' (1 source)", count, stream)),
+            toString());
+        assertTrue(out.contains("outOfOrder 0, duplicates 0, gaps 0 (0 messages dropped)"), toString());
     }
 
     @Override

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static io.sluice.server.CommandRun.awaitMessagesIn;
 import static io.sluice.server.CommandRun.awaitSubscriber;
 import static io.sluice.server.CommandRun.run;
 import static io.sluice.server.CommandRun.runAsync;
@@ -45,12 +44,7 @@ class DirectConsumeCommandTest
             assertEquals(0, produced.exit(), produced.toString());
 
             final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
-            assertEquals(0, consumed.exit(), consumed.toString());
-            // One source whose sequences came without a hole or a repeat: each of the 50,000 exactly once, in order.
-            assertTrue(consumed.out().contains("consumed 50,000 messages from 'direct' (1 source)"),
-                consumed.toString());
-            assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0 (0 messages dropped)"),
-                consumed.toString());
+            consumed.assertConsumedOnceInOrder("direct", 50_000);
             assertTrue(consumed.out().contains("latency us: p50 "), consumed.toString());
             final String text = Files.readString(json);
             assertTrue(text.contains("\"received\":50000,\"sources\":1,\"outOfOrder\":0,\"duplicates\":0,\"gaps\":0"),
@@ -87,21 +81,7 @@ class DirectConsumeCommandTest
     void aLostConnectionIsExitOneAndSaidInTheTextAndTheJson() throws Exception
     {
         final Path json = dir.resolve("consume.json");
-        final CompletableFuture<CommandRun> consume;
-        final CompletableFuture<CommandRun> produce;
-        try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
-        {
-            final String port = Integer.toString(relay.port());
-            consume = runAsync(new ConsumeCommand(), "--stream", "lost", "--port", port, "--direct",
-                "--idle-timeout", "60s", "--json", json.toString());
-            awaitSubscriber(relay, "lost");
-            produce = runAsync(new ProduceCommand(), "--stream", "lost", "--port", port, "--rate", "20000",
-                "--duration", "120s");
-            awaitMessagesIn(relay, 1_000);
-        }
-        final CommandRun produced = produce.get(60, TimeUnit.SECONDS);
-        assertEquals(1, produced.exit(), produced.toString());
-        final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
+        final CommandRun consumed = CommandRun.consumeWhileTheRelayStops(json, "--direct");
         consumed.assertConnectionLost(json);
         assertTrue(consumed.err().contains("consume: connection lost: "), consumed.toString());
     }

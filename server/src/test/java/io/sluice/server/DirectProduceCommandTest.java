@@ -6,7 +6,6 @@ import io.sluice.tools.ProduceCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -45,18 +44,8 @@ class DirectProduceCommandTest
                 awaitSubscriber(relay, stream);
                 final CommandRun produced = run(new ProduceCommand(), "--stream", stream, "--port", port, "--direct",
                     "--rate", "max", "--count", "50000", "--keys", keys, "--json", json.toString());
-                assertEquals(0, produced.exit(), produced.toString());
-                assertTrue(produced.out().contains("produced 50,000 messages of 64 bytes to '" + stream + "'"),
-                    produced.toString());
-                final String summary = Files.readString(json);
-                assertTrue(summary.contains("\"sent\":50000,"), summary);
-                assertTrue(summary.contains("\"acknowledged\":50000,"), summary);
-                assertTrue(summary.contains("\"connectionLost\":false,\"error\":null"), summary);
-                final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
-                assertEquals(0, consumed.exit(), consumed.toString());
-                assertTrue(consumed.out().contains("consumed 50,000 messages from '" + stream + "' (1 source)"),
-                    consumed.toString());
-                assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0"), consumed.toString());
+                produced.assertProducedAndAcknowledged(stream, 50_000, json);
+                consume.get(60, TimeUnit.SECONDS).assertConsumedOnceInOrder(stream, 50_000);
             }
         }
     }

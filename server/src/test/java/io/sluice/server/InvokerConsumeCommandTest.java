@@ -55,12 +55,7 @@ class InvokerConsumeCommandTest
                     "50000", "--keys", "7");
                 assertEquals(0, produced.exit(), produced.toString());
 
-                final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
-                assertEquals(0, consumed.exit(), consumed.toString());
-                assertTrue(consumed.out().contains("consumed 50,000 messages from '" + stream + "' (1 source)"),
-                    consumed.toString());
-                assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0 (0 messages dropped)"),
-                    consumed.toString());
+                consume.get(60, TimeUnit.SECONDS).assertConsumedOnceInOrder(stream, 50_000);
                 final String text = Files.readString(json);
                 assertTrue(text.contains("\"received\":50000,\"sources\":1,\"outOfOrder\":0,\"duplicates\":0,"
                     + "\"gaps\":0"), text);
@@ -135,21 +130,7 @@ class InvokerConsumeCommandTest
     void aLostConnectionIsExitOneAndSaidInTheTextAndTheJson() throws Exception
     {
         final Path json = dir.resolve("consume.json");
-        final CompletableFuture<CommandRun> consume;
-        final CompletableFuture<CommandRun> produce;
-        try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
-        {
-            final String port = Integer.toString(relay.port());
-            consume = runAsync(new ConsumeCommand(), "--stream", "lost", "--port", port, "--invoker",
-                "--idle-timeout", "60s", "--json", json.toString());
-            awaitSubscriber(relay, "lost");
-            produce = runAsync(new ProduceCommand(), "--stream", "lost", "--port", port, "--rate", "20000",
-                "--duration", "120s");
-            awaitMessagesIn(relay, 1_000);
-        }
-        final CommandRun produced = produce.get(60, TimeUnit.SECONDS);
-        assertEquals(1, produced.exit(), produced.toString());
-        final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
+        final CommandRun consumed = CommandRun.consumeWhileTheRelayStops(json, "--invoker");
         consumed.assertConnectionLost(json);
         assertTrue(consumed.err().contains("consume: connection lost: "), consumed.toString());
     }
