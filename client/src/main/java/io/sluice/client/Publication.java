@@ -367,8 +367,9 @@ public final class Publication extends PublicationEndpoint
     }
 
     /**
-     * Sends what was offered, says goodbye and closes the connection. An identified publication whose connection was
-     * lost fails its pending {@link #sendAsync} futures here: they waited for a resume.
+     * Sends everything offered that its ring still holds, says goodbye and closes the connection; waits up to 5
+     * seconds for that, then closes it regardless. An identified publication whose connection was lost fails its
+     * pending {@link #sendAsync} futures here: they waited for a resume.
      */
     @Override
     public void close()
@@ -381,9 +382,8 @@ public final class Publication extends PublicationEndpoint
         {
             eventLoop.execute(() ->
             {
-                drainTask.run();
                 handler.closeReason = "closed by the application";
-                sendCloseFrame();
+                drainTask.closeWhenDrained(this::sendCloseFrame);
             });
         }
         else if (log != null)

@@ -15,6 +15,8 @@ final class RingDrainTask extends SingleScheduledTask
     private final RingDrain ringDrain;
     private final AsyncSends asyncSends;
     private final PublicationLine line;
+    // Event loop only: the goodbye to say once the ring is empty, after the application closed the publication.
+    private Runnable goodbye;
 
     RingDrainTask(final Publication publication, final RingDrain ringDrain, final AsyncSends asyncSends,
         final PublicationLine line)
@@ -35,6 +37,19 @@ final class RingDrainTask extends SingleScheduledTask
         if (markScheduled())
         {
             eventLoop.execute(this);
+        }
+    }
+
+    /**
+     * Event loop: writes everything the ring holds, a pass at a time (for an identified publication, as the relay's
+     * ACKs make room in its log), then runs {@code goodbye}.
+     */
+    void closeWhenDrained(final Runnable goodbye)
+    {
+        this.goodbye = goodbye;
+        if (markScheduled())
+        {
+            run();
         }
     }
 
@@ -69,6 +84,12 @@ final class RingDrainTask extends SingleScheduledTask
             if (ringDrain.hasMore())
             {
                 signal();
+            }
+            else if (goodbye != null)
+            {
+                final Runnable last = goodbye;
+                goodbye = null;
+                last.run();
             }
         }
         asyncSends.retryBacklog();

@@ -94,7 +94,7 @@ final class SendLogDrainTask extends SingleScheduledTask
         {
             eventLoop.execute(this);
         }
-        else if (closing && !log.hasUnsent())
+        else if (closing && !closeSent && !log.hasUnsent())
         {
             closeSent = true;
             publication.sendCloseFrame();

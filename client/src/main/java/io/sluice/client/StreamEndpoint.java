@@ -1,7 +1,6 @@
 package io.sluice.client;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
@@ -26,6 +25,8 @@ public abstract class StreamEndpoint implements AutoCloseable
     final EventLoop eventLoop;
     // Told when the application closes this, so the client forgets it.
     final Consumer<AutoCloseable> onClose;
+    // The goodbye's bound: the relay did not close within CLOSE_WAIT_NANOS of it.
+    private final Runnable closeAnyway;
     volatile boolean connected;
     volatile boolean closed;
 
@@ -35,6 +36,7 @@ public abstract class StreamEndpoint implements AutoCloseable
         this.channel = channel;
         this.eventLoop = channel.eventLoop();
         this.onClose = onClose;
+        this.closeAnyway = channel::close;
     }
 
     /**
@@ -97,13 +99,17 @@ public abstract class StreamEndpoint implements AutoCloseable
     }
 
     /**
-     * Event loop: an orderly goodbye, CLOSE (its ids and sequence zero, as the protocol asks), then the connection
-     * closes once it is written.
+     * Event loop: an orderly goodbye, CLOSE (its ids and sequence zero, as the protocol asks). The relay closes the
+     * connection once it has read it (protocol.md §3.8; a publisher's after its last ACK), and this side reads on
+     * until it does: closing first, with the relay's last frames unread, would reset the connection and discard what
+     * the kernel had not sent yet. After 5 seconds without the relay's close, it closes regardless.
      */
     final void sendCloseFrame()
     {
-        channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos()))
-            .addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos()));
+        // A subscription that paused reading for room reads on: it discards what comes after its goodbye.
+        channel.config().setAutoRead(true);
+        eventLoop.schedule(closeAnyway, CLOSE_WAIT_NANOS, TimeUnit.NANOSECONDS);
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -286,6 +287,10 @@ class ExclusivePublicationTest
         {
             out.release();
         }
-        assertFalse(channel.isOpen(), "closed once the CLOSE went out");
+        // The relay closes once it has read the CLOSE; this side reads on until it does, and gives up after 5 s.
+        assertTrue(channel.isOpen(), "open for the relay's close");
+        channel.advanceTimeBy(5, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        assertFalse(channel.isOpen(), "closed 5 s after the CLOSE without the relay's");
     }
 }

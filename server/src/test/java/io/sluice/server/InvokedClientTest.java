@@ -92,15 +92,37 @@ class InvokedClientTest
             }
             publication.close();
             assertEquals("closed by the application", publication.closeReason());
-            final long deadline = System.nanoTime() + WAIT_NANOS;
-            while (received.received < count)
+            awaitOnceInOrder(received, subscription, count);
+        }
+    }
+
+    @Test
+    void closingAPublicationSendsEverythingItsRingHolds() throws Exception
+    {
+        try (Relay relay = Relay.start(RelayConfig.builder().port(0).ioThreads(2).build());
+             SluiceClient consumers = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()));
+             SluiceClient producers = new SluiceClient(ClientConfig.of("127.0.0.1", relay.port()).withInvoker()))
+        {
+            final LoopOrderCheckingHandler received = new LoopOrderCheckingHandler();
+            final CallbackSubscription subscription = consumers.subscribe("ring", received);
+            final Publication publication = producers.publish("ring");
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[PAYLOAD]);
+            // No doWork: the ring fills, far beyond what one pass of the drain writes, and close must send it all.
+            long count = 0;
+            while (true)
             {
-                assertTrue(System.nanoTime() < deadline, received.checker.toString());
-                Thread.onSpinWait();
+                payload.putLong(0, count);
+                final long result = publication.offer(payload, 0, PAYLOAD);
+                if (result == Publication.BACK_PRESSURED)
+                {
+                    break;
+                }
+                assertTrue(result >= 0, "offer of message " + count + ": " + result);
+                count++;
             }
-            subscription.close();
-            assertEquals(count, received.checker.received);
-            assertTrue(received.checker.clean(), received.checker.toString());
+            assertTrue(count * PAYLOAD > 64 * 1024, count + " messages in the ring");
+            publication.close();
+            awaitOnceInOrder(received, subscription, count);
         }
     }
 
@@ -124,15 +146,7 @@ class InvokedClientTest
                 assertTrue(result >= 0, "send of message " + i + ": " + result + " " + publication.closeReason());
             }
             publication.close();
-            final long deadline = System.nanoTime() + WAIT_NANOS;
-            while (received.received < count)
-            {
-                assertTrue(System.nanoTime() < deadline, received.checker.toString());
-                Thread.onSpinWait();
-            }
-            subscription.close();
-            assertEquals(count, received.checker.received);
-            assertTrue(received.checker.clean(), received.checker.toString());
+            awaitOnceInOrder(received, subscription, count);
         }
     }
 
@@ -409,5 +423,21 @@ class InvokedClientTest
                 client.doWork();
             }
         }
+    }
+
+    // Waits until a threaded client's callback subscription received count messages, closes it, then checks each
+    // arrived once and in order.
+    private static void awaitOnceInOrder(final LoopOrderCheckingHandler received,
+        final CallbackSubscription subscription, final long count)
+    {
+        final long deadline = System.nanoTime() + WAIT_NANOS;
+        while (received.received < count)
+        {
+            assertTrue(System.nanoTime() < deadline, received.checker.toString());
+            Thread.onSpinWait();
+        }
+        subscription.close();
+        assertEquals(count, received.checker.received);
+        assertTrue(received.checker.clean(), received.checker.toString());
     }
 }
