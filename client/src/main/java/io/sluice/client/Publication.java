@@ -383,7 +383,7 @@ public final class Publication extends PublicationEndpoint
             eventLoop.execute(() ->
             {
                 handler.closeReason = "closed by the application";
-                drainTask.closeWhenDrained(this::sendCloseFrame);
+                drainTask.closeWhenDrained(this::sendCloseFrameAndAwaitRelay);
             });
         }
         else if (log != null)

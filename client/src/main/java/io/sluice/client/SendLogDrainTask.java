@@ -97,7 +97,7 @@ final class SendLogDrainTask extends SingleScheduledTask
         else if (closing && !closeSent && !log.hasUnsent())
         {
             closeSent = true;
-            publication.sendCloseFrame();
+            publication.sendCloseFrameAndAwaitRelay();
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.sluice.client;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
@@ -99,17 +101,29 @@ public abstract class StreamEndpoint implements AutoCloseable
     }
 
     /**
-     * Event loop: an orderly goodbye, CLOSE (its ids and sequence zero, as the protocol asks). The relay closes the
-     * connection once it has read it (protocol.md §3.8; a publisher's after its last ACK), and this side reads on
-     * until it does: closing first, with the relay's last frames unread, would reset the connection and discard what
+     * Event loop: a publisher's orderly goodbye, CLOSE (its ids and sequence zero, as the protocol asks). The relay
+     * closes the connection once it has read it and acknowledged what came before (protocol.md §3.8), and this side
+     * reads on until it does: closing first, with the relay's ACKs unread, would reset the connection and discard what
      * the kernel had not sent yet. After 5 seconds without the relay's close, it closes regardless.
      */
-    final void sendCloseFrame()
+    final void sendCloseFrameAndAwaitRelay()
     {
-        channel.writeAndFlush(Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos()));
-        // A subscription that paused reading for room reads on: it discards what comes after its goodbye.
-        channel.config().setAutoRead(true);
+        channel.writeAndFlush(closeFrame());
         eventLoop.schedule(closeAnyway, CLOSE_WAIT_NANOS, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Event loop: a subscriber's orderly goodbye, CLOSE, then the connection closes once it is written. Not reading on:
+     * whatever the relay wrote meanwhile would be taken from its lane and discarded, lost to a durable subscription.
+     */
+    final void sendCloseFrameAndClose()
+    {
+        channel.writeAndFlush(closeFrame()).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private ByteBuf closeFrame()
+    {
+        return Frames.empty(channel.alloc(), FrameType.CLOSE, 0, 0, 0, EpochClock.nanos());
     }
 
     /**

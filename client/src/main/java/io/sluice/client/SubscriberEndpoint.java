@@ -63,7 +63,7 @@ public abstract class SubscriberEndpoint extends StreamEndpoint
             acks.finish();
         }
         FrameDecoder.discardInput(channel.pipeline());
-        sendCloseFrame();
+        sendCloseFrameAndClose();
     }
 
     /**
