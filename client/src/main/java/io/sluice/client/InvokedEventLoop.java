@@ -59,15 +59,7 @@ final class InvokedEventLoop extends ManualIoEventLoop
         {
             throw new IllegalStateException("doWork from a message handler, which doWork itself runs");
         }
-        running = true;
-        try
-        {
-            return runNow();
-        }
-        finally
-        {
-            running = false;
-        }
+        return runMarked(-1);
     }
 
     /**
@@ -92,18 +84,10 @@ final class InvokedEventLoop extends ManualIoEventLoop
             return;
         }
         final InvokedEventLoop invoked = (InvokedEventLoop)loop;
-        invoked.running = true;
-        try
+        long left;
+        while (!done.getAsBoolean() && (left = deadlineNanos - System.nanoTime()) > 0)
         {
-            long left;
-            while (!done.getAsBoolean() && (left = deadlineNanos - System.nanoTime()) > 0)
-            {
-                invoked.run(Math.min(left, MAX_SLICE_NANOS));
-            }
-        }
-        finally
-        {
-            invoked.running = false;
+            invoked.runMarked(Math.min(left, MAX_SLICE_NANOS));
         }
     }
 
@@ -119,17 +103,23 @@ final class InvokedEventLoop extends ManualIoEventLoop
         {
             return false;
         }
-        final InvokedEventLoop invoked = (InvokedEventLoop)loop;
-        invoked.running = true;
+        ((InvokedEventLoop)loop).runMarked(waitNanos);
+        return true;
+    }
+
+    // One pass of the loop, waiting up to waitNanos for I/O (-1: not at all), marked running so that a handler it
+    // calls cannot run it again.
+    private int runMarked(final long waitNanos)
+    {
+        running = true;
         try
         {
-            invoked.run(waitNanos);
+            return run(waitNanos);
         }
         finally
         {
-            invoked.running = false;
+            running = false;
         }
-        return true;
     }
 
     /**
