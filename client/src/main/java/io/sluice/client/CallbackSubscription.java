@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 
+import io.netty.util.concurrent.Future;
+
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -40,6 +42,8 @@ public final class CallbackSubscription extends SubscriberEndpoint
     // Event loop only: whether messages went to the handler since the last batch end; whether close() ran.
     private boolean delivered;
     private boolean stopped;
+    // The application's thread: the stop beginClose handed to the event loop, which finishClose waits for.
+    private Future<?> stopping;
 
     CallbackSubscription(final String stream, final Channel channel, final MessageHandler messageHandler,
         final Consumer<AutoCloseable> onClose)
@@ -67,18 +71,12 @@ public final class CallbackSubscription extends SubscriberEndpoint
         return handler;
     }
 
-    /**
-     * Stops delivering and closes the connection. Once it returns the handler is not running and is not called again
-     * (called from the handler itself, the rest of the read is not delivered). What is processed and not yet
-     * acknowledged is acknowledged before the goodbye. Waits up to 5 seconds for the connection
-     * to close, unless called on the event loop.
-     */
     @Override
-    public void close()
+    boolean beginClose()
     {
         if (!markClosed())
         {
-            return;
+            return false;
         }
         if (eventLoop.inEventLoop())
         {
@@ -86,7 +84,18 @@ public final class CallbackSubscription extends SubscriberEndpoint
         }
         else
         {
-            eventLoop.submit(this::stop).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            stopping = eventLoop.submit(this::stop);
+        }
+        return true;
+    }
+
+    @Override
+    void finishClose()
+    {
+        final Future<?> stopping = this.stopping;
+        if (stopping != null)
+        {
+            stopping.awaitUninterruptibly(closeNanosLeft(), TimeUnit.NANOSECONDS);
         }
         awaitClosed();
     }

@@ -388,16 +388,12 @@ public final class ExclusivePublication extends PublicationEndpoint
         markClosed();
     }
 
-    /**
-     * Sends what was committed, says goodbye and closes the connection; waits up to 5 seconds for that unless called
-     * on the connection's event loop. A claim still open is dropped.
-     */
     @Override
-    public void close()
+    boolean beginClose()
     {
         if (!markClosed())
         {
-            return;
+            return false;
         }
         if (handler.closeReason == null)
         {
@@ -405,7 +401,7 @@ public final class ExclusivePublication extends PublicationEndpoint
         }
         connected = false;
         execute(drainTask::closeWhenSent);
-        awaitClosed();
+        return true;
     }
 
     private final class Handler extends PublisherHandler

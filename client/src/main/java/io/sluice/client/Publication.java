@@ -366,17 +366,12 @@ public final class Publication extends PublicationEndpoint
         }
     }
 
-    /**
-     * Sends everything offered that its ring still holds, says goodbye and closes the connection; waits up to 5
-     * seconds for that, then closes it regardless. An identified publication whose connection was lost fails its
-     * pending {@link #sendAsync} futures here: they waited for a resume.
-     */
     @Override
-    public void close()
+    boolean beginClose()
     {
         if (!markClosed())
         {
-            return;
+            return false;
         }
         if (channel.isActive())
         {
@@ -390,7 +385,7 @@ public final class Publication extends PublicationEndpoint
         {
             execute(() -> asyncSends.failAll("publication closed"));
         }
-        awaitClosed();
+        return true;
     }
 
     /**

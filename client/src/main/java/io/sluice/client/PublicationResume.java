@@ -22,9 +22,9 @@ final class PublicationResume
     private final ClientConfig config;
     private final RelayConnector connector;
     // The client's open publications and subscriptions, which a resumed publication joins.
-    private final Set<AutoCloseable> open;
+    private final Set<StreamEndpoint> open;
 
-    PublicationResume(final ClientConfig config, final RelayConnector connector, final Set<AutoCloseable> open)
+    PublicationResume(final ClientConfig config, final RelayConnector connector, final Set<StreamEndpoint> open)
     {
         this.config = config;
         this.connector = connector;

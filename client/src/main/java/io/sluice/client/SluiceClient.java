@@ -6,6 +6,8 @@ import io.sluice.core.protocol.Hello;
 import io.sluice.core.protocol.Role;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -64,7 +66,7 @@ public final class SluiceClient implements AutoCloseable
     private final ClientConfig config;
     private final RelayConnector connector;
     private final PublicationResume resume;
-    private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
+    private final Set<StreamEndpoint> open = ConcurrentHashMap.newKeySet();
     // The client's own callback thread when the config names no executor; its thread starts with the first task.
     private final ExecutorService ownCallbacks;
     private final Executor callbacks;
@@ -434,15 +436,31 @@ public final class SluiceClient implements AutoCloseable
     @Override
     public void close()
     {
-        for (final AutoCloseable resource : open.toArray(new AutoCloseable[0]))
+        // Every goodbye first, then the waits: a relay that does not answer costs 5 seconds, not 5 an endpoint.
+        final List<StreamEndpoint> closing = new ArrayList<>();
+        for (final StreamEndpoint endpoint : open.toArray(new StreamEndpoint[0]))
         {
             try
             {
-                resource.close();
+                if (endpoint.beginClose())
+                {
+                    closing.add(endpoint);
+                }
             }
-            catch (final Exception ex)
+            catch (final RuntimeException ex)
             {
-                LoggerFactory.getLogger(SluiceClient.class).debug("closing {}", resource, ex);
+                LoggerFactory.getLogger(SluiceClient.class).debug("closing {}", endpoint, ex);
+            }
+        }
+        for (final StreamEndpoint endpoint : closing)
+        {
+            try
+            {
+                endpoint.finishClose();
+            }
+            catch (final RuntimeException ex)
+            {
+                LoggerFactory.getLogger(SluiceClient.class).debug("closing {}", endpoint, ex);
             }
         }
         connector.close();

@@ -31,6 +31,8 @@ public abstract class StreamEndpoint implements AutoCloseable
     private final Runnable closeAnyway;
     volatile boolean connected;
     volatile boolean closed;
+    // When the goodbye begun by beginClose has had its time: the application's thread only.
+    private long closeDeadline;
 
     StreamEndpoint(final String stream, final Channel channel, final Consumer<AutoCloseable> onClose)
     {
@@ -79,10 +81,45 @@ public abstract class StreamEndpoint implements AutoCloseable
     }
 
     /**
-     * Closes the connection, after an orderly goodbye; what each kind does with what it holds is said by the kind.
+     * Closes the connection after an orderly goodbye; waits up to 5 seconds for it, then closes it regardless
+     * (called on the connection's event loop it does not wait; on the thread of an invoked client it runs the loop
+     * while it waits). What each kind does with what it holds:
+     * <ul>
+     *     <li>{@link Publication}: sends everything offered that its ring still holds first. An identified publication
+     *     whose connection was lost fails its pending {@code sendAsync} futures here: they waited for a resume.</li>
+     *     <li>{@link ExclusivePublication}: sends what was committed first; a claim still open is dropped.</li>
+     *     <li>{@link Subscription}: messages already received can still be polled. In {@link AckMode#AUTO} what
+     *     {@code poll} delivered is acknowledged first: call it from the polling thread, or once polling stopped.</li>
+     *     <li>{@link CallbackSubscription}: stops delivering. Once it returns the handler is not running and is not
+     *     called again (called from the handler itself, the rest of the read is not delivered). What is processed and
+     *     not yet acknowledged is acknowledged before the goodbye.</li>
+     * </ul>
      */
     @Override
-    public abstract void close();
+    public final void close()
+    {
+        if (beginClose())
+        {
+            finishClose();
+        }
+    }
+
+    /**
+     * Marks this closed and starts its goodbye without waiting for it: {@link SluiceClient#close()} starts every
+     * endpoint's goodbye before it waits for any, so a relay that does not answer costs it 5 seconds, not 5 seconds an
+     * endpoint.
+     *
+     * @return whether this call began closing; false when the endpoint was closed already.
+     */
+    abstract boolean beginClose();
+
+    /**
+     * Waits for the goodbye {@link #beginClose()} started, at most until 5 seconds after it started.
+     */
+    void finishClose()
+    {
+        awaitClosed();
+    }
 
     /**
      * Marks this closed by the application and tells the client to forget it.
@@ -96,8 +133,17 @@ public abstract class StreamEndpoint implements AutoCloseable
             return false;
         }
         closed = true;
+        closeDeadline = System.nanoTime() + CLOSE_WAIT_NANOS;
         onClose.accept(this);
         return true;
+    }
+
+    /**
+     * @return how long the goodbye begun by {@link #beginClose()} may still take, in nanoseconds; 0 once it is over.
+     */
+    final long closeNanosLeft()
+    {
+        return Math.max(0, closeDeadline - System.nanoTime());
     }
 
     /**
@@ -127,10 +173,10 @@ public abstract class StreamEndpoint implements AutoCloseable
     }
 
     /**
-     * Waits up to 5 seconds for the goodbye to close the connection and for its end to be handled (so that
-     * {@link #isConnected()} says false once this returns), then closes it regardless. On the event loop, which the
-     * wait would block, it returns at once and leaves the closing to the goodbye; on the thread that runs an invoked
-     * client, it runs the loop while it waits.
+     * Waits until 5 seconds after the goodbye began for it to close the connection and for its end to be handled (so
+     * that {@link #isConnected()} says false once this returns), then closes it regardless. On the event loop, which
+     * the wait would block, it returns at once and leaves the closing to the goodbye; on the thread that runs an
+     * invoked client, it runs the loop while it waits.
      */
     final void awaitClosed()
     {
@@ -139,7 +185,7 @@ public abstract class StreamEndpoint implements AutoCloseable
             return;
         }
         final CompletableFuture<Void> ended = handler().inactive;
-        final long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+        final long deadline = System.nanoTime() + closeNanosLeft();
         InvokedEventLoop.runUntil(eventLoop, ended::isDone, deadline);
         boolean interrupted = false;
         long left;

@@ -264,16 +264,12 @@ public final class Subscription extends SubscriberEndpoint
     }
 
 
-    /**
-     * Closes the connection. Messages already received can still be polled. In {@link AckMode#AUTO} what
-     * {@code poll} delivered is acknowledged first: call it from the polling thread, or once polling stopped.
-     */
     @Override
-    public void close()
+    boolean beginClose()
     {
         if (!markClosed())
         {
-            return;
+            return false;
         }
         final PositionCounter positions = this.positions;
         if (positions != null)
@@ -289,6 +285,12 @@ public final class Subscription extends SubscriberEndpoint
             }
             releasePending();
         });
+        return true;
+    }
+
+    @Override
+    void finishClose()
+    {
         awaitClosed();
         if (eventLoop.inEventLoop())
         {
