@@ -4,6 +4,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.util.Arrays;
+
+import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
 
 /** Frames as the bytes a peer played by a test writes. */
 final class FrameBytes
@@ -39,5 +45,33 @@ final class FrameBytes
             out.writeBytes(part);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * Reads frames until one of a type not in {@code skipped}.
+     *
+     * @return that frame's type, or -1 when the stream ends first.
+     */
+    static int nextFrameTypeOtherThan(final DataInputStream in, final int... skipped) throws IOException
+    {
+        while (true)
+        {
+            final int length;
+            try
+            {
+                length = in.readInt();
+            }
+            catch (final EOFException ended)
+            {
+                return -1;
+            }
+            final byte[] rest = new byte[length - 4];
+            in.readFully(rest);
+            final int type = rest[TYPE_OFFSET - 4] & 0xFF;
+            if (Arrays.stream(skipped).noneMatch(skip -> skip == type))
+            {
+                return type;
+            }
+        }
     }
 }

@@ -10,15 +10,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
-import static io.sluice.core.protocol.FrameDescriptor.TYPE_OFFSET;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,7 +44,7 @@ class SubscriberGoodbyeTest
                 final byte[] data = data(MESSAGES + 1);
                 out.write(data, 0, data.length - (HEADER_LENGTH + PAYLOAD) / 2);
                 out.flush();
-                return readUntilClose(in);
+                return FrameBytes.nextFrameTypeOtherThan(in, FrameType.HEARTBEAT, FrameType.ACK);
             }
         });
     }
@@ -102,29 +99,5 @@ class SubscriberGoodbyeTest
             Frames.putHeader(buffer, i * frameLength, frameLength, FrameType.DATA, 0, 7, 1, i, 0);
         }
         return bytes;
-    }
-
-    // The type of the first frame after the HEARTBEATs the subscriber may send, or -1 at the end of the stream.
-    private static int readUntilClose(final DataInputStream in) throws IOException
-    {
-        while (true)
-        {
-            final int length;
-            try
-            {
-                length = in.readInt();
-            }
-            catch (final EOFException ended)
-            {
-                return -1;
-            }
-            final byte[] rest = new byte[length - 4];
-            in.readFully(rest);
-            final int type = rest[TYPE_OFFSET - 4] & 0xFF;
-            if (type != FrameType.HEARTBEAT && type != FrameType.ACK)
-            {
-                return type;
-            }
-        }
     }
 }
