@@ -14,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
-import static io.sluice.server.CommandRun.awaitMessagesIn;
 import static io.sluice.server.CommandRun.awaitSubscriber;
 import static io.sluice.server.CommandRun.run;
 import static io.sluice.server.CommandRun.runAsync;
@@ -22,9 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code sluice produce} and {@code sluice consume} against a real relay: the auth token from a file, a lost
- * connection reported in the text, the JSON and the exit code, and each publishing and receiving path (claims and a
- * handler on the event loop by default, {@code --offer} and {@code --poll} to compare) carrying everything in order.
+ * {@code sluice produce} and {@code sluice consume} against a real relay: the auth token from a file, and each
+ * publishing and receiving path (claims and a handler on the event loop by default, {@code --offer} and
+ * {@code --poll} to compare) carrying everything in order ({@link CommandClientModesTest} has the paced run and the
+ * lost connection, in every mode).
  */
 class ClientCommandsTest
 {
@@ -60,29 +60,6 @@ class ClientCommandsTest
                 assertTrue(refused.err().contains("AUTH_FAILED"), refused.toString());
             }
         }
-    }
-
-    @Test
-    void aLostConnectionIsExitOneAndSaidInTheTextAndTheJson() throws Exception
-    {
-        final Path produceJson = dir.resolve("produce.json");
-        final Path consumeJson = dir.resolve("consume.json");
-        final CompletableFuture<CommandRun> consume;
-        final CompletableFuture<CommandRun> produce;
-        try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
-        {
-            final String port = Integer.toString(relay.port());
-            consume = runAsync(new ConsumeCommand(), "--stream", "lost", "--port", port, "--idle-timeout", "60s",
-                "--json", consumeJson.toString());
-            awaitAnySubscriber(relay);
-            produce = runAsync(new ProduceCommand(), "--stream", "lost", "--port", port, "--rate", "20000",
-                "--duration", "120s", "--json", produceJson.toString());
-            awaitMessagesIn(relay, 1_000);
-        }
-        final CommandRun produced = produce.get(60, TimeUnit.SECONDS);
-        final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
-        produced.assertConnectionLost(produceJson);
-        consumed.assertConnectionLost(consumeJson);
     }
 
     @Test

@@ -20,9 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code sluice consume --direct} against a real relay: it receives through a direct subscription, whose poll on the
  * command's thread reads the socket, and behaves as the other ways of receiving do: everything once and in order,
- * paced by {@code --rate} without losing its connection between polls, a lost connection reported in the text, the
- * JSON and the exit code; a durable subscription name is its own; and what a direct subscription cannot do is a bad
- * command line that names the option.
+ * paced by {@code --rate} without losing its connection between polls; a durable subscription name is its own; and
+ * what a direct subscription cannot do is a bad command line that names the option ({@link CommandClientModesTest}
+ * has what every mode does alike).
  */
 class DirectConsumeCommandTest
 {
@@ -75,15 +75,6 @@ class DirectConsumeCommandTest
             assertTrue(consumed.out().contains("consumed 2 messages"), consumed.toString());
             assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0"), consumed.toString());
         }
-    }
-
-    @Test
-    void aLostConnectionIsExitOneAndSaidInTheTextAndTheJson() throws Exception
-    {
-        final Path json = dir.resolve("consume.json");
-        final CommandRun consumed = CommandRun.consumeWhileTheRelayStops(json, "--direct");
-        consumed.assertConnectionLost(json);
-        assertTrue(consumed.err().contains("consume: connection lost: "), consumed.toString());
     }
 
     @Test

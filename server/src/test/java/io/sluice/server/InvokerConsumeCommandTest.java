@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code sluice consume --invoker} against a real relay: a client with no event loop thread, whose I/O the command's
  * thread runs each time it takes messages. Everything once and in order through a handler and through
- * {@code --poll}, paced by {@code --rate} without losing the connection between takes, acknowledged delivery that a
- * durable subscription resumes from, and a lost connection reported in the text, the JSON and the exit code.
+ * {@code --poll}, paced by {@code --rate} without losing the connection between takes, and acknowledged delivery
+ * that a durable subscription resumes from ({@link CommandClientModesTest} has what every mode does alike).
  */
 class InvokerConsumeCommandTest
 {
@@ -124,14 +124,5 @@ class InvokerConsumeCommandTest
             assertTrue(json.contains("\"firstPosition\":30001"), json);
             assertTrue(json.contains("\"lastPosition\":50000"), json);
         }
-    }
-
-    @Test
-    void aLostConnectionIsExitOneAndSaidInTheTextAndTheJson() throws Exception
-    {
-        final Path json = dir.resolve("consume.json");
-        final CommandRun consumed = CommandRun.consumeWhileTheRelayStops(json, "--invoker");
-        consumed.assertConnectionLost(json);
-        assertTrue(consumed.err().contains("consume: connection lost: "), consumed.toString());
     }
 }

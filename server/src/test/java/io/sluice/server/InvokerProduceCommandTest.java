@@ -33,9 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code sluice produce --invoker} against a real relay: a client with no event loop thread, whose I/O the command's
  * thread runs. Everything delivered once and in order and acknowledged, claimed or offered, at full rate and paced
- * (also slower than the relay's heartbeat timeout, which only the pacing wait's duty cycles outlive), over TLS, an
- * identified producer reconnected after a cut, a lost connection reported as the default path reports it, and
- * {@code --invoker} with {@code --direct} a bad command line.
+ * slower than the relay's heartbeat timeout (which only the pacing wait's duty cycles outlive), over TLS, an
+ * identified producer reconnected after a cut, and {@code --invoker} with {@code --direct} a bad command line
+ * ({@link CommandClientModesTest} has what every mode does alike).
  */
 class InvokerProduceCommandTest
 {
@@ -66,26 +66,6 @@ class InvokerProduceCommandTest
                 produced.assertProducedAndAcknowledged(stream, 50_000, json);
                 consume.get(60, TimeUnit.SECONDS).assertConsumedOnceInOrder(stream, 50_000);
             }
-        }
-    }
-
-    @Test
-    void aPacedRunDeliversEveryMessage() throws Exception
-    {
-        try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
-        {
-            final String port = Integer.toString(relay.port());
-            final CompletableFuture<CommandRun> consume = runAsync(new ConsumeCommand(), "--stream", "paced",
-                "--port", port, "--count", "2000", "--idle-timeout", "30s");
-            awaitSubscriber(relay, "paced");
-            final CommandRun produced = run(new ProduceCommand(), "--stream", "paced", "--port", port, "--invoker",
-                "--rate", "5000", "--count", "2000");
-            assertEquals(0, produced.exit(), produced.toString());
-            assertTrue(produced.out().contains("produced 2,000 messages"), produced.toString());
-            final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
-            assertEquals(0, consumed.exit(), consumed.toString());
-            assertTrue(consumed.out().contains("consumed 2,000 messages"), consumed.toString());
-            assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0"), consumed.toString());
         }
     }
 
@@ -175,22 +155,6 @@ class InvokerProduceCommandTest
                 assertTrue(subscription.isConnected());
             }
         }
-    }
-
-    @Test
-    void aLostConnectionIsExitOneAndSaidInTheTextAndTheJson() throws Exception
-    {
-        final Path json = dir.resolve("produce.json");
-        final CompletableFuture<CommandRun> produce;
-        try (Relay relay = Relay.start(RelayConfig.builder().port(0).build()))
-        {
-            produce = runAsync(new ProduceCommand(), "--stream", "lost", "--port", Integer.toString(relay.port()),
-                "--invoker", "--rate", "20000", "--duration", "120s", "--json", json.toString());
-            awaitMessagesIn(relay, 1_000);
-        }
-        final CommandRun produced = produce.get(60, TimeUnit.SECONDS);
-        produced.assertConnectionLost(json);
-        assertTrue(produced.err().contains("produce: connection lost: "), produced.toString());
     }
 
     @Test
