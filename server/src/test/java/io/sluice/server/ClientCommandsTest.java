@@ -81,10 +81,7 @@ class ClientCommandsTest
                     "--stream", stream, "--port", port, "--count", "50000", "--keys", "7"));
                 assertEquals(0, produced.exit(), produced.toString());
                 assertTrue(produced.out().contains("produced 50,000 messages"), produced.toString());
-                final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
-                assertEquals(0, consumed.exit(), consumed.toString());
-                assertTrue(consumed.out().contains("consumed 50,000 messages"), consumed.toString());
-                assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0"), consumed.toString());
+                consume.get(60, TimeUnit.SECONDS).assertConsumedOnceInOrder(stream, 50_000);
             }
         }
     }

@@ -91,10 +91,7 @@ class InvokerProduceCommandTest
             final CommandRun produced = produce.get(60, TimeUnit.SECONDS);
             assertEquals(0, produced.exit(), produced.toString());
             assertTrue(produced.out().contains("produced 3 messages of 100 bytes"), produced.toString());
-            final CommandRun consumed = consume.get(60, TimeUnit.SECONDS);
-            assertEquals(0, consumed.exit(), consumed.toString());
-            assertTrue(consumed.out().contains("consumed 3 messages"), consumed.toString());
-            assertTrue(consumed.out().contains("outOfOrder 0, duplicates 0, gaps 0"), consumed.toString());
+            consume.get(60, TimeUnit.SECONDS).assertConsumedOnceInOrder("slow", 3);
         }
     }
 
