@@ -147,9 +147,9 @@ public abstract class StreamEndpoint implements AutoCloseable
     }
 
     /**
-     * Event loop: a publisher's orderly goodbye, CLOSE (its ids and sequence zero, as the protocol asks). The relay
-     * closes the connection once it has read it and acknowledged what came before (protocol.md §3.8), and this side
-     * reads on until it does: closing first, with the relay's ACKs unread, would reset the connection and discard what
+     * Event loop: the orderly goodbye, CLOSE (its ids and sequence zero, as the protocol asks). The relay closes the
+     * connection once it has read it, having acknowledged a publisher's DATA before it (protocol.md §3.8), and this
+     * side waits for that: closing first, with the relay's bytes unread, would reset the connection and discard what
      * the kernel had not sent yet. After 5 seconds without the relay's close, it closes regardless.
      */
     final void sendCloseFrameAndAwaitRelay()
@@ -159,8 +159,8 @@ public abstract class StreamEndpoint implements AutoCloseable
     }
 
     /**
-     * Event loop: a subscriber's orderly goodbye, CLOSE, then the connection closes once it is written. Not reading on:
-     * whatever the relay wrote meanwhile would be taken from its lane and discarded, lost to a durable subscription.
+     * Event loop: the orderly goodbye, CLOSE, then the connection closes once it is written, for a subscription on a
+     * transport that cannot wait for the relay's close without reading on.
      */
     final void sendCloseFrameAndClose()
     {

@@ -3,6 +3,7 @@ package io.sluice.client;
 import io.netty.channel.Channel;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameDecoder;
+import io.sluice.core.netty.Transports;
 import io.sluice.core.protocol.ProtocolException;
 
 import java.util.function.Consumer;
@@ -53,7 +54,8 @@ public abstract class SubscriberEndpoint extends StreamEndpoint
 
     /**
      * Event loop: the application's goodbye. What is processed and not yet acknowledged is acknowledged, and nothing
-     * after; what still arrives is dropped unread (a frame the close cuts short is no TRUNCATED_FRAME); then CLOSE.
+     * after; what still arrives is dropped unread (a frame the close cuts short is no TRUNCATED_FRAME); then CLOSE, and
+     * the connection closes once the relay has closed it (5 s at most).
      */
     final void sayGoodbye()
     {
@@ -63,7 +65,21 @@ public abstract class SubscriberEndpoint extends StreamEndpoint
             acks.finish();
         }
         FrameDecoder.discardInput(channel.pipeline());
-        sendCloseFrameAndClose();
+        if (Transports.seesPeerCloseWithoutReading())
+        {
+            // Reading no more, the relay writes no more than the socket holds (the rest stays in its lane); closing
+            // only once the relay has read the ACK and CLOSE: a close with unread bytes resets the connection, and a
+            // relay still writing then fails before it reads them, so the last ACK was lost and what it covered came
+            // again on the subscription's next connection.
+            channel.config().setAutoRead(false);
+            sendCloseFrameAndAwaitRelay();
+        }
+        else
+        {
+            // NIO sees the relay's close only by reading, and reading on would let the relay write its lane into a
+            // connection that discards it: close once the CLOSE is written, as the relay may then miss the last ACK.
+            sendCloseFrameAndClose();
+        }
     }
 
     /**

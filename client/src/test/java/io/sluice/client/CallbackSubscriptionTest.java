@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.core.netty.ProtocolErrorHandler;
+import io.sluice.core.netty.Transports;
 import io.sluice.core.protocol.FrameDecoder;
 import io.sluice.core.protocol.FrameDescriptor;
 import io.sluice.core.protocol.FrameType;
@@ -19,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static io.sluice.core.protocol.FrameDescriptor.HEADER_LENGTH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -147,10 +149,21 @@ class CallbackSubscriptionTest
         channel.runPendingTasks();
         assertEquals(List.of("message 0 8 0", "message 1 8 1"), events, "nothing after close, no batch end");
         assertTrue(subscription.isClosed());
-        assertFalse(channel.isOpen());
         final ByteBuf goodbye = channel.readOutbound();
         assertEquals(FrameType.CLOSE, Frames.type(goodbye, 0));
         goodbye.release();
+        if (!Transports.seesPeerCloseWithoutReading())
+        {
+            assertFalse(channel.isOpen(), "NIO: closed once the CLOSE is written");
+            return;
+        }
+        // The relay closes once it has read the CLOSE; until then this side reads nothing more, and it gives up
+        // after 5 s.
+        assertTrue(channel.isOpen(), "open for the relay's close");
+        assertFalse(channel.config().isAutoRead(), "reading on would take more from the relay's lane");
+        channel.advanceTimeBy(5, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        assertFalse(channel.isOpen(), "closed 5 s after the CLOSE without the relay's");
     }
 
     @Test

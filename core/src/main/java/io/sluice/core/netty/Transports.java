@@ -46,6 +46,15 @@ public final class Transports
     }
 
     /**
+     * @return whether a connection that stopped reading still learns that its peer closed: epoll reports the peer's
+     * half-close as an event of its own; NIO reports it only to a read.
+     */
+    public static boolean seesPeerCloseWithoutReading()
+    {
+        return EPOLL;
+    }
+
+    /**
      * @return the I/O handlers of the chosen transport, for an event loop made elsewhere (one the application's thread
      * runs).
      */
