@@ -2,7 +2,6 @@ package io.sluice.core.netty;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -41,7 +40,7 @@ public final class Transports
      */
     public static EventLoopGroup newGroup(final int threads, final String threadNamePrefix)
     {
-        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadNamePrefix, true),
+        return new ResponsiveEventLoopGroup(threads, new DefaultThreadFactory(threadNamePrefix, true),
             ioHandlerFactory());
     }
 
