@@ -48,13 +48,23 @@ public final class FrameRing
      */
     public static FrameRing forFrames(final int maxFrameLength, final int minCapacity, final boolean manyProducers)
     {
+        return new FrameRing(capacityForFrames(maxFrameLength, minCapacity), manyProducers);
+    }
+
+    /**
+     * @param maxFrameLength the largest frame that must fit.
+     * @param minCapacity the least capacity wanted, bytes.
+     * @return the capacity of the ring {@link #forFrames} makes for these: a power of two, at least
+     * {@code minCapacity} and eight frames.
+     */
+    public static int capacityForFrames(final int maxFrameLength, final int minCapacity)
+    {
         final long eightFrames = 8L * maxFrameLength;
         if (eightFrames > 1 << 30)
         {
             throw new IllegalArgumentException("eight frames of " + maxFrameLength + " bytes exceed a 1 GiB ring");
         }
-        final int capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(minCapacity, (int)eightFrames));
-        return new FrameRing(capacity, manyProducers);
+        return BitUtil.findNextPositivePowerOfTwo(Math.max(minCapacity, (int)eightFrames));
     }
 
     /**
