@@ -187,6 +187,21 @@ record CommandRun(int exit, String out, String err)
         assertTrue(out.contains("outOfOrder 0, duplicates 0, gaps 0 (0 messages dropped)"), toString());
     }
 
+    /**
+     * Asserts what a {@code consume} run that took {@code count} messages from one source, each once and in order,
+     * with its connection up to the end, wrote with {@code --json}.
+     *
+     * @param json the file the run wrote.
+     * @throws IOException when the JSON cannot be read.
+     */
+    static void assertConsumedJson(final Path json, final long count) throws IOException
+    {
+        final String text = Files.readString(json);
+        assertTrue(text.contains("\"received\":" + count + ",\"sources\":1,\"outOfOrder\":0,\"duplicates\":0,"
+            + "\"gaps\":0"), text);
+        assertTrue(text.contains("\"connectionLost\":false,\"error\":null"), text);
+    }
+
     @Override
     public String toString()
     {
