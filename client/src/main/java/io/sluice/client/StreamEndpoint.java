@@ -185,7 +185,7 @@ public abstract class StreamEndpoint implements AutoCloseable
             return;
         }
         final CompletableFuture<Void> ended = handler().inactive;
-        final long deadline = System.nanoTime() + closeNanosLeft();
+        final long deadline = closeDeadline;
         InvokedEventLoop.runUntil(eventLoop, ended::isDone, deadline);
         boolean interrupted = false;
         long left;
