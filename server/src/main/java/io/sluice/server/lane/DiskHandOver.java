@@ -2,7 +2,6 @@ package io.sluice.server.lane;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.sluice.core.protocol.Frames;
 import io.sluice.server.tier.disk.DiskTier;
 import io.sluice.server.tier.memory.MemoryTier;
 
@@ -91,7 +90,7 @@ final class DiskHandOver
         {
             final int start = run.readerIndex();
             final int end = run.writerIndex();
-            if (disk.offer(run, start, end, Frames.count(run, start, end)) == start)
+            if (disk.offer(run, start, end, handOff.headFrames()) == start)
             {
                 break;
             }

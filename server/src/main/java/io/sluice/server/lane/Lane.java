@@ -3,9 +3,7 @@ package io.sluice.server.lane;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.sluice.core.netty.ByteBufView;
 import io.sluice.core.netty.OutboundBytes;
-import io.sluice.core.protocol.Frames;
 import io.sluice.server.config.StreamConfig;
 import io.sluice.server.drop.stage.DropStage;
 import io.sluice.server.tier.disk.AppendWatch;
@@ -45,8 +43,6 @@ public final class Lane
     private final WrittenCounters written = new WrittenCounters();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
-    // Lane's event loop: counts the frames of each run written directly.
-    private final ByteBufView view = new ByteBufView();
     private volatile boolean closed;
     // Set by handOverForShutdown and detach: output has stopped and new runs go to disk.
     private volatile boolean handedOver;
@@ -225,7 +221,7 @@ public final class Lane
         while (channel.isWritable() && windowOpen() && (run = handOff.poll()) != null)
         {
             bytes += run.readableBytes();
-            messages += Frames.count(view.wrap(run), run.readerIndex(), run.writerIndex());
+            messages += handOff.polledFrames();
             channel.write(run, channel.voidPromise());
             wrote = true;
         }

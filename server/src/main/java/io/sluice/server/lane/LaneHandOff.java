@@ -1,7 +1,6 @@
 package io.sluice.server.lane;
 
 import io.netty.buffer.ByteBuf;
-import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,7 +26,7 @@ final class LaneHandOff
 
     private final long maxBytes;
     private final int resumeRuns;
-    private final ManyToOneConcurrentArrayQueue<ByteBuf> runs;
+    private final RunQueue runs;
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong peakBytes = new AtomicLong();
     // Set when a run is refused; cleared once the hand-off is down to its resume mark. While set every offer is
@@ -40,7 +39,7 @@ final class LaneHandOff
     LaneHandOff(final long maxBytes, final int maxRuns)
     {
         this.maxBytes = maxBytes;
-        this.runs = new ManyToOneConcurrentArrayQueue<>(maxRuns);
+        this.runs = new RunQueue(maxRuns);
         this.resumeRuns = maxRuns / 2;
     }
 
@@ -56,7 +55,7 @@ final class LaneHandOff
             return FULL;
         }
         final int bytes = run.readableBytes();
-        if (queuedBytes.get() >= maxBytes || !runs.offer(run))
+        if (queuedBytes.get() >= maxBytes || !runs.offer(run, messages))
         {
             return refusing.compareAndSet(false, true) ? FULL_NOW_REFUSING : FULL;
         }
@@ -78,7 +77,10 @@ final class LaneHandOff
         return runs.peek();
     }
 
-    /** Lane's event loop. @return the oldest run, taken out (the caller owns it), or null. */
+    /**
+     * Lane's event loop. @return the oldest run, taken out (the caller owns it), or null; its frames:
+     * {@link #polledFrames}.
+     */
     ByteBuf poll()
     {
         final ByteBuf run = runs.poll();
@@ -87,6 +89,18 @@ final class LaneHandOff
             queuedBytes.addAndGet(-run.readableBytes());
         }
         return run;
+    }
+
+    /** Lane's event loop, after a {@link #poll} that returned a run: how many frames it holds, without a walk. */
+    int polledFrames()
+    {
+        return runs.polledFrames();
+    }
+
+    /** Lane's event loop: how many frames the run {@link #peek} returned holds (walked only if it was partly taken). */
+    int headFrames()
+    {
+        return runs.headFrames();
     }
 
     /**
@@ -98,7 +112,11 @@ final class LaneHandOff
         queuedBytes.addAndGet(-(reached - head.readerIndex()));
         if (reached < head.writerIndex())
         {
-            head.readerIndex(reached);
+            if (reached > head.readerIndex())
+            {
+                head.readerIndex(reached);
+                runs.headPartlyTaken();
+            }
             return;
         }
         runs.poll();

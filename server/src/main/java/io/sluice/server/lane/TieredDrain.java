@@ -239,7 +239,8 @@ final class TieredDrain
         }
         if (tier == LaneTier.DISK && reached < end)
         {
-            reached = disk.offer(run, reached, end, Frames.count(run, reached, end));
+            final int frames = reached == start ? handOff.headFrames() : Frames.count(run, reached, end);
+            reached = disk.offer(run, reached, end, frames);
         }
         return reached;
     }
