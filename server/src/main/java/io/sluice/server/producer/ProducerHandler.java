@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * When a lane refuses a run, the run is kept, reading stops (autoRead off, for a reason among
  * {@link PauseReasons}), and the handler waits for the lane to make room. Runs that were already read when reading
- * stopped queue behind it in order ({@link HeldRuns}). The relay ACKs, once per read batch, the highest sequence that
- * every lane accepted.
+ * stopped queue behind it in order ({@link HeldRuns}). The relay ACKs the highest sequence that every lane accepted:
+ * an identified publisher once per read batch, an anonymous one as {@link AckCoalescer} says.
  * <p>
  * A publisher whose principal has a publish rate stops reading the same way (its own pause reason) while its
  * principal's connections are ahead of the rate: what was read goes on, nothing is dropped.
@@ -58,6 +58,7 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     // ACKs wait for journaled lanes' disks; the spill thread wakes the publisher's loop with this.
     private final DiskAcks diskAcks;
     private final Runnable onAppended = this::onAppended;
+    private final AckCoalescer ackCoalescer = new AckCoalescer(this::sendAck);
     // 0, or an identified publisher's sequence from its WELCOME.
     private final long firstSequence;
     private ChannelHandlerContext ctx;
@@ -357,7 +358,14 @@ public final class ProducerHandler extends ChannelInboundHandlerAdapter
     @Override
     public void channelReadComplete(final ChannelHandlerContext ctx)
     {
-        sendAck();
+        if (resends == null)
+        {
+            ackCoalescer.onReadComplete(ctx);
+        }
+        else
+        {
+            sendAck();
+        }
         ctx.fireChannelReadComplete();
     }
 

@@ -2,6 +2,7 @@ package io.sluice.server.producer;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.core.protocol.FrameType;
 import io.sluice.core.protocol.Frames;
@@ -64,6 +65,21 @@ class IdentifiedProducerHandlerTest
         assertEquals(6, stream.messagesIn());
         two.close();
         assertEquals(6, claim().nextSequence());
+    }
+
+    @Test
+    void anIdentifiedPublisherIsAckedAfterEveryBatchEvenWhileMoreMayWait()
+    {
+        final ProducerClaim claim = claim();
+        final EmbeddedChannel channel = connect(claim);
+        channel.freezeTime();
+        final RecvByteBufAllocator.Handle read = channel.unsafe().recvBufAllocHandle();
+        read.attemptedBytesRead(64 * 1024);
+        read.lastBytesRead(64 * 1024);
+        channel.writeInbound(data(claim.sourceId(), 0));
+        assertEquals(0, lastAck(channel), "its log gives room back only on ACKs: none waits for a timer");
+        channel.writeInbound(data(claim.sourceId(), 1));
+        assertEquals(1, lastAck(channel));
     }
 
     private ProducerClaim claim()
