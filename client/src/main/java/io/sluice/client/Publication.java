@@ -288,7 +288,8 @@ public final class Publication extends PublicationEndpoint
 
     /**
      * Sends a message without blocking and completes, with its sequence, once the relay acknowledged it
-     * (it reached every subscriber lane of the stream). While the connection is back-pressured the message waits
+     * (it reached every subscriber lane of the stream; an anonymous publication's ACK comes once the relay has read
+     * everything sent so far, else within a millisecond). While the connection is back-pressured the message waits
      * in a backlog of at most {@code maxPendingAsync} messages (a copy of the payload is taken); past that the
      * future fails at once with a {@link BackPressuredException}. Async messages keep their order among
      * themselves.

@@ -117,7 +117,9 @@ public abstract class PublicationEndpoint extends StreamEndpoint
     }
 
     /**
-     * @return the highest sequence the relay has acknowledged, or -1.
+     * @return the highest sequence the relay has acknowledged, or -1. The relay acknowledges an identified
+     * publication after each read of its socket, an anonymous one once it has read everything sent so far, else
+     * within a millisecond.
      */
     public long ackedSequence()
     {
