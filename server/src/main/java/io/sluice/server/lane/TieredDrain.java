@@ -228,7 +228,8 @@ final class TieredDrain
         return moved;
     }
 
-    // Memory, then disk; what neither takes waits in the hand-off, which throttles the producers.
+    // Memory, then disk; what neither takes waits in the hand-off, which throttles the producers. The run is the
+    // hand-off's head, whose frame count the hand-off knows while nothing of it has been taken.
     private int store(final ByteBuf run, final int start, final int end)
     {
         int reached = start;
