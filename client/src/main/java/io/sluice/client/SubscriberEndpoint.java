@@ -1,9 +1,9 @@
 package io.sluice.client;
 
 import io.netty.channel.Channel;
+import io.sluice.core.netty.Transports;
 import io.sluice.core.protocol.ErrorCode;
 import io.sluice.core.protocol.FrameDecoder;
-import io.sluice.core.netty.Transports;
 import io.sluice.core.protocol.ProtocolException;
 
 import java.util.function.Consumer;

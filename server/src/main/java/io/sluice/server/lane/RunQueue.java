@@ -2,6 +2,7 @@ package io.sluice.server.lane;
 
 import io.netty.buffer.ByteBuf;
 import io.sluice.core.protocol.Frames;
+import org.agrona.BitUtil;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -27,7 +28,9 @@ final class RunQueue
     private final int[] frames;
     private final AtomicLong head = new AtomicLong();
     private final AtomicLong tail = new AtomicLong();
-    private int polledFrames;
+    // The last run polled and its count as offered (UNKNOWN if it was partly taken), for polledFrames.
+    private ByteBuf polled;
+    private int polledCount;
 
     /** @param capacity the most runs held; rounded up to a power of two. */
     RunQueue(final int capacity)
@@ -36,7 +39,7 @@ final class RunQueue
         {
             throw new IllegalArgumentException("capacity must be at least 1: " + capacity);
         }
-        final int slots = Integer.highestOneBit(capacity) == capacity ? capacity : Integer.highestOneBit(capacity) << 1;
+        final int slots = BitUtil.findNextPositivePowerOfTwo(capacity);
         this.capacity = slots;
         this.mask = slots - 1;
         this.runs = new AtomicReferenceArray<>(slots);
@@ -76,17 +79,20 @@ final class RunQueue
         {
             return null;
         }
-        final int count = frames[slot];
-        polledFrames = count == UNKNOWN ? Frames.count(run) : count;
+        polled = run;
+        polledCount = frames[slot];
         runs.lazySet(slot, null);
         head.lazySet(current + 1);
         return run;
     }
 
-    /** Consumer, after a {@link #poll} that returned a run: the whole frames between its reader and writer index. */
+    /**
+     * Consumer, after a {@link #poll} that returned a run and before the run is released: the whole frames between its
+     * reader and writer index, walked only if it was partly taken.
+     */
     int polledFrames()
     {
-        return polledFrames;
+        return polledCount == UNKNOWN ? Frames.count(polled) : polledCount;
     }
 
     /** Any thread. @return the oldest run, still queued, or null. */

@@ -48,7 +48,7 @@ final class AckCoalescer
      * @return whether the batch's last read filled what it asked for: it stopped at the batch's limit (or as reading
      * paused), and more may wait in the socket. A read that took less, or found nothing, emptied it.
      */
-    static boolean mayHaveMoreToRead(final RecvByteBufAllocator.Handle read)
+    private static boolean mayHaveMoreToRead(final RecvByteBufAllocator.Handle read)
     {
         final int attempted = read.attemptedBytesRead();
         return attempted > 0 && read.lastBytesRead() == attempted;
